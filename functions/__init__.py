@@ -1,0 +1,1 @@
+"""Lambda functions: one package each; `handler.handler` is the entry point."""

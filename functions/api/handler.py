@@ -1,0 +1,199 @@
+"""The REST API function.
+
+Every request passes, in this order: trace id -> auth -> rate limit -> request size -> route.
+Those steps run before the router (whose request validation would otherwise answer a bad
+body before an unauthenticated caller is refused), and answer in the same error envelope.
+"""
+
+from __future__ import annotations
+
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mailman.domain.errors import DomainError, PayloadTooLarge, RateLimited, UnsupportedMediaType
+from mailman.domain.ratelimit import BucketState
+from mailman.services import api_keys, rate_limit
+
+from .dependencies import container
+from .errors import domain_error_envelope, envelope, proxy_response, status_of
+from .routes import api_keys as api_key_routes
+from .routes import domains, health, inboxes
+from .validation import describe_validation_error
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+app = APIGatewayRestResolver(enable_validation=True)
+for module in (health, domains, inboxes, api_key_routes):
+    app.include_router(module.router)
+
+OPENAPI: dict[str, Any] = {
+    "title": "Mailman API",
+    "version": "0.1.0",
+    "description": "Domains, inboxes and mail for applications and agents.",
+    "security_schemes": {"bearer": HTTPBearer(description="An API key: `mm_live_...`")},
+    "security": [{"bearer": []}],
+}
+app.enable_swagger(path="/docs", **OPENAPI)
+
+PUBLIC_ROUTES = frozenset({("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs")})
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=app.get_openapi_json_schema(**OPENAPI),
+    )
+
+
+def _trace_id() -> str:
+    found = app.context.get("trace_id")
+    return found if isinstance(found, str) else ""
+
+
+def _error(status: HTTPStatus, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.exception_handler(DomainError)
+def on_domain_error(error: DomainError) -> Response[dict[str, Any]]:
+    status = status_of(error)
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.exception("request failed", extra={"error_type": error.type})
+    return _error(status, domain_error_envelope(error, _trace_id()))
+
+
+@app.exception_handler(RequestValidationError)
+def on_validation_error(error: RequestValidationError) -> Response[dict[str, Any]]:
+    message, field = describe_validation_error(error)
+    return _error(HTTPStatus.BAD_REQUEST, envelope("validation_error", message, _trace_id(), field))
+
+
+@app.not_found
+def on_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    return _error(HTTPStatus.NOT_FOUND, envelope("not_found", "no such route", _trace_id()))
+
+
+@app.exception_handler(Exception)
+def on_unexpected(_: Exception) -> Response[dict[str, Any]]:
+    logger.exception("unexpected error")
+    return _error(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        envelope("internal_error", "the service failed unexpectedly", _trace_id()),
+    )
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def _is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _rate_limit_headers(bucket: BucketState) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(bucket.limit),
+        "RateLimit-Remaining": str(bucket.remaining),
+        "RateLimit-Reset": str(bucket.reset_seconds),
+    }
+
+
+def _admit(event: dict[str, Any]) -> dict[str, str]:
+    """Authenticate, rate-limit and size-check a private request; answer headers to add."""
+    c = container()
+    principal = api_keys.authenticate(c.uow, c.clock, _header(event, "Authorization"))
+    logger.append_keys(organization_id=str(principal.organization_id))
+    bucket = rate_limit.take_token(
+        c.uow, c.clock, principal, default_per_minute=c.settings.rate_limit_per_minute
+    )
+    headers = _rate_limit_headers(bucket)
+    if not bucket.allowed:
+        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+        raise _Refused(
+            RateLimited("rate limit exceeded", retry_after_seconds=bucket.retry_after_seconds),
+            {**headers, "Retry-After": str(bucket.retry_after_seconds)},
+        )
+    body = event.get("body") or ""
+    if len(body) > c.settings.max_request_bytes:
+        raise _Refused(
+            PayloadTooLarge(
+                f"request body is larger than {c.settings.max_request_bytes} bytes", field="body"
+            ),
+            headers,
+        )
+    if body and not _is_json(_header(event, "Content-Type")):
+        raise _Refused(
+            UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json", field="Content-Type"
+            ),
+            headers,
+        )
+    app.append_context(principal=principal)
+    return headers
+
+
+class _Refused(Exception):
+    def __init__(self, error: DomainError, headers: dict[str, str]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.headers = headers
+
+
+def _answer(result: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    """Add the pipeline's headers to a result and count it by status class (2xx, 4xx, 5xx)."""
+    metrics.add_metric(
+        name=f"Http{int(result['statusCode']) // 100}xx", unit=MetricUnit.Count, value=1
+    )
+    multi = result.setdefault("multiValueHeaders", {})
+    for name, value in headers.items():
+        multi[name] = [value]
+    return result
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request_context = event.get("requestContext") or {}
+    trace_id = str(request_context.get("requestId") or uuid.uuid4())
+    logger.set_correlation_id(trace_id)
+    headers = {"X-Trace-Id": trace_id}
+    route = (str(event.get("httpMethod", "")).upper(), str(event.get("path", "")))
+    if route not in PUBLIC_ROUTES:
+        try:
+            headers.update(_admit(event))
+        except _Refused as refused:
+            return _answer(
+                proxy_response(
+                    status_of(refused.error),
+                    domain_error_envelope(refused.error, trace_id),
+                    {**headers, **refused.headers},
+                ),
+                {},
+            )
+        except DomainError as error:
+            if status_of(error) >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                logger.exception("admission failed", extra={"error_type": error.type})
+            return _answer(
+                proxy_response(status_of(error), domain_error_envelope(error, trace_id), headers),
+                {},
+            )
+    app.append_context(trace_id=trace_id)
+    return _answer(app.resolve(event, context), headers)

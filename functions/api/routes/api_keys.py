@@ -1,0 +1,60 @@
+"""API keys: mint (the key is shown once), list, get, revoke."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from mailman.domain.pagination import PageRequest
+from mailman.services import api_keys
+
+from ..dependencies import container, organization_id
+from ..schemas import ApiKeyOut, CreateApiKey, CreatedApiKeyOut, ListOf
+
+router = Router()
+TAGS = ["API keys"]
+
+
+@router.post("/api-keys", summary="Mint an API key", tags=TAGS)
+def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
+    c = container()
+    created = api_keys.create_api_key(
+        c.uow,
+        c.clock,
+        organization_id(router),
+        name=body.name,
+        rate_limit_per_minute=body.rate_limit_per_minute,
+        expires_at=body.expires_at,
+    )
+    out = CreatedApiKeyOut(**ApiKeyOut.of(created.key).model_dump(), key=created.secret)
+    return Response(
+        status_code=HTTPStatus.CREATED, content_type=content_types.APPLICATION_JSON, body=out
+    )
+
+
+@router.get("/api-keys", summary="List API keys", tags=TAGS)
+def list_api_keys(
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    page_token: Annotated[str | None, Query(max_length=500)] = None,
+) -> ListOf[ApiKeyOut]:
+    page = api_keys.list_api_keys(
+        container().uow, organization_id(router), PageRequest.parse(limit, page_token)
+    )
+    return ListOf(data=[ApiKeyOut.of(k) for k in page.items], next_page_token=page.next_page_token)
+
+
+@router.get("/api-keys/<key_id>", summary="Get an API key", tags=TAGS)
+def get_api_key(key_id: UUID) -> ApiKeyOut:
+    return ApiKeyOut.of(api_keys.get_api_key(container().uow, organization_id(router), key_id))
+
+
+@router.delete("/api-keys/<key_id>", summary="Revoke an API key", tags=TAGS)
+def revoke_api_key(key_id: UUID) -> Response[None]:
+    c = container()
+    api_keys.revoke_api_key(c.uow, c.clock, organization_id(router), key_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -1,0 +1,75 @@
+"""Domains: create, list, get, update, soft-delete."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from mailman.domain.pagination import PageRequest
+from mailman.services import domains
+
+from ..dependencies import container, organization_id
+from ..schemas import CreateDomain, DomainOut, ListOf, UpdateDomain
+
+router = Router()
+TAGS = ["Domains"]
+
+
+@router.post("/domains", summary="Add a domain", tags=TAGS)
+def create_domain(body: CreateDomain) -> Response[DomainOut]:
+    c = container()
+    created = domains.create_domain(
+        c.uow,
+        organization_id(router),
+        body.name,
+        domains.DomainSettings(
+            from_name=body.from_name, reply_to=body.reply_to, bounce_address=body.bounce_address
+        ),
+    )
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=DomainOut.of(created),
+    )
+
+
+@router.get("/domains", summary="List domains", tags=TAGS)
+def list_domains(
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    page_token: Annotated[str | None, Query(max_length=500)] = None,
+) -> ListOf[DomainOut]:
+    page = domains.list_domains(
+        container().uow, organization_id(router), PageRequest.parse(limit, page_token)
+    )
+    return ListOf(data=[DomainOut.of(d) for d in page.items], next_page_token=page.next_page_token)
+
+
+@router.get("/domains/<domain_id>", summary="Get a domain", tags=TAGS)
+def get_domain(domain_id: UUID) -> DomainOut:
+    return DomainOut.of(domains.get_domain(container().uow, organization_id(router), domain_id))
+
+
+@router.patch("/domains/<domain_id>", summary="Change a domain's sender defaults", tags=TAGS)
+def update_domain(domain_id: UUID, body: UpdateDomain) -> DomainOut:
+    updated = domains.update_domain(
+        container().uow,
+        organization_id(router),
+        domain_id,
+        domains.DomainSettings(
+            from_name=body.from_name, reply_to=body.reply_to, bounce_address=body.bounce_address
+        ),
+        set(body.model_fields_set),
+    )
+    return DomainOut.of(updated)
+
+
+@router.delete("/domains/<domain_id>", summary="Delete a domain and its inboxes", tags=TAGS)
+def delete_domain(domain_id: UUID) -> Response[None]:
+    c = container()
+    domains.delete_domain(c.uow, c.clock, organization_id(router), domain_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)

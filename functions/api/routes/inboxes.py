@@ -1,0 +1,73 @@
+"""Inboxes: create, list, get, update, soft-delete."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from mailman.domain.pagination import PageRequest
+from mailman.services import inboxes
+
+from ..dependencies import container, organization_id
+from ..schemas import CreateInbox, InboxOut, ListOf, UpdateInbox
+
+router = Router()
+TAGS = ["Inboxes"]
+
+
+@router.post("/inboxes", summary="Create an inbox on a domain", tags=TAGS)
+def create_inbox(body: CreateInbox) -> Response[InboxOut]:
+    created = inboxes.create_inbox(
+        container().uow,
+        organization_id(router),
+        domain_id=body.domain_id,
+        local_part=body.local_part,
+        display_name=body.display_name,
+        catch_all=body.catch_all,
+    )
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=InboxOut.of(created),
+    )
+
+
+@router.get("/inboxes", summary="List inboxes", tags=TAGS)
+def list_inboxes(
+    domain_id: Annotated[UUID | None, Query()] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    page_token: Annotated[str | None, Query(max_length=500)] = None,
+) -> ListOf[InboxOut]:
+    page = inboxes.list_inboxes(
+        container().uow,
+        organization_id(router),
+        PageRequest.parse(limit, page_token),
+        domain_id=domain_id,
+    )
+    return ListOf(data=[InboxOut.of(i) for i in page.items], next_page_token=page.next_page_token)
+
+
+@router.get("/inboxes/<inbox_id>", summary="Get an inbox", tags=TAGS)
+def get_inbox(inbox_id: UUID) -> InboxOut:
+    return InboxOut.of(inboxes.get_inbox(container().uow, organization_id(router), inbox_id))
+
+
+@router.patch("/inboxes/<inbox_id>", summary="Change an inbox", tags=TAGS)
+def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
+    changes = body.model_dump(include=body.model_fields_set)
+    if "catch_all" in changes and changes["catch_all"] is None:
+        changes.pop("catch_all")
+    updated = inboxes.update_inbox(container().uow, organization_id(router), inbox_id, changes)
+    return InboxOut.of(updated)
+
+
+@router.delete("/inboxes/<inbox_id>", summary="Delete an inbox", tags=TAGS)
+def delete_inbox(inbox_id: UUID) -> Response[None]:
+    c = container()
+    inboxes.delete_inbox(c.uow, c.clock, organization_id(router), inbox_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)

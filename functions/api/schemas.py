@@ -1,0 +1,154 @@
+"""Request and response bodies of the API (validated by pydantic, published in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from mailman.domain.models import ApiKey, Domain, DomainStatus, Inbox
+
+T = TypeVar("T")
+
+
+class Request(BaseModel):
+    """Request bodies refuse fields they do not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListOf(BaseModel, Generic[T]):
+    data: list[T]
+    next_page_token: str | None = Field(
+        default=None, description="Pass as page_token for the next page; null on the last one."
+    )
+
+
+class CreateDomain(Request):
+    name: StrictStr = Field(max_length=1000, examples=["example.com"])
+    from_name: StrictStr | None = Field(default=None, max_length=1000)
+    reply_to: StrictStr | None = Field(default=None, max_length=1000)
+    bounce_address: StrictStr | None = Field(default=None, max_length=1000)
+
+
+class UpdateDomain(Request):
+    from_name: StrictStr | None = Field(default=None, max_length=1000)
+    reply_to: StrictStr | None = Field(default=None, max_length=1000)
+    bounce_address: StrictStr | None = Field(default=None, max_length=1000)
+
+
+class Verification(BaseModel):
+    mx: bool
+    spf: bool
+    dkim: bool
+    dmarc: bool
+
+
+class DomainOut(BaseModel):
+    id: UUID
+    name: str
+    unicode_name: str
+    status: DomainStatus
+    dkim_tokens: list[str]
+    from_name: str | None
+    reply_to: str | None
+    bounce_address: str | None
+    verification: Verification
+    verified_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, domain: Domain) -> DomainOut:
+        return cls(
+            id=domain.id,
+            name=domain.name,
+            unicode_name=domain.unicode_name,
+            status=domain.status,
+            dkim_tokens=list(domain.dkim_tokens),
+            from_name=domain.from_name,
+            reply_to=domain.reply_to,
+            bounce_address=domain.bounce_address,
+            verification=Verification(
+                mx=domain.mx_verified,
+                spf=domain.spf_verified,
+                dkim=domain.dkim_verified,
+                dmarc=domain.dmarc_verified,
+            ),
+            verified_at=domain.verified_at,
+            created_at=domain.created_at,
+            updated_at=domain.updated_at,
+        )
+
+
+class CreateInbox(Request):
+    domain_id: UUID
+    local_part: StrictStr = Field(max_length=1000, examples=["support"])
+    display_name: StrictStr | None = Field(default=None, max_length=1000)
+    catch_all: StrictBool = Field(
+        default=False, description="Also receive mail for addresses of the domain no inbox has."
+    )
+
+
+class UpdateInbox(Request):
+    display_name: StrictStr | None = Field(default=None, max_length=1000)
+    catch_all: StrictBool | None = None
+
+
+class InboxOut(BaseModel):
+    id: UUID
+    domain_id: UUID
+    address: str
+    local_part: str
+    domain: str
+    display_name: str | None
+    catch_all: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, inbox: Inbox) -> InboxOut:
+        return cls(
+            id=inbox.id,
+            domain_id=inbox.domain_id,
+            address=inbox.address,
+            local_part=inbox.local_part,
+            domain=inbox.domain_name,
+            display_name=inbox.display_name,
+            catch_all=inbox.catch_all,
+            created_at=inbox.created_at,
+            updated_at=inbox.updated_at,
+        )
+
+
+class CreateApiKey(Request):
+    name: StrictStr = Field(max_length=1000, examples=["production"])
+    rate_limit_per_minute: StrictInt | None = Field(
+        default=None, description="Requests a minute for this key; the default when unset."
+    )
+    expires_at: AwareDatetime | None = None
+
+
+class ApiKeyOut(BaseModel):
+    id: UUID
+    name: str
+    prefix: str
+    rate_limit_per_minute: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyOut:
+        return cls.model_validate(key.model_dump())
+
+
+class CreatedApiKeyOut(ApiKeyOut):
+    key: str = Field(description="The key itself. Shown only in this response; store it now.")
+
+
+class Health(BaseModel):
+    status: str

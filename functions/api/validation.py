@@ -1,0 +1,31 @@
+"""Turns pydantic's validation errors into one message and the name of the field at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "field required",
+    "json_invalid": "the body is not valid JSON",
+    "uuid_parsing": "not a UUID",
+    "uuid_type": "not a UUID",
+}
+
+
+def describe_validation_error(error: RequestValidationError) -> tuple[str, str | None]:
+    details: list[dict[str, Any]] = list(error.errors())
+    if not details:
+        return "the request is not valid", None
+    first = details[0]
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "path", "query")]
+    field = ".".join(location) or None
+    kind = str(first.get("type", ""))
+    if kind == "json_invalid":
+        return _MESSAGES[kind], "body"
+    message = _MESSAGES.get(kind) or str(first.get("msg", "invalid value"))
+    if field:
+        message = f"{field}: {message}"
+    return message, field

@@ -1,0 +1,1 @@
+"""The migration function, run on every deploy by a CDK trigger."""

@@ -1,0 +1,1 @@
+"""The local platform (never deployed): embedded PostgreSQL, moto, an API Gateway emulator."""

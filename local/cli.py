@@ -1,0 +1,139 @@
+"""`mailman`: operator tasks against `DATABASE_URL` (or the local platform's database)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from uuid import UUID
+
+from mailman.adapters.postgres.migrations import migrate
+from mailman.composition import Container, build_container
+from mailman.config import Settings
+from mailman.domain.errors import DomainError, NotFound
+from mailman.domain.pagination import PageRequest
+from mailman.services import api_keys, organizations
+
+
+def _database_url() -> str:
+    """`DATABASE_URL`, or the local platform's embedded database under `MAILMAN_LOCAL_DIR`."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        return given
+    from local.postgres import local_database
+
+    return local_database(Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve())
+
+
+def _container() -> Container:
+    return build_container(Settings(database_url=_database_url()))
+
+
+def _organization(container: Container, ref: str) -> UUID:
+    """Resolve `--org`, given as an id or as an exact organisation name."""
+    try:
+        return organizations.get_organization(container.uow, UUID(ref)).id
+    except ValueError:
+        matches = [o for o in organizations.list_organizations(container.uow) if o.name == ref]
+        if len(matches) == 1:
+            return matches[0].id
+        raise NotFound(f"no single organisation named {ref!r}", field="org") from None
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    applied = migrate(_database_url())
+    print("\n".join(f"applied {name}" for name in applied) or "already up to date")
+
+
+def cmd_orgs_create(args: argparse.Namespace) -> None:
+    org = organizations.create_organization(_container().uow, args.name)
+    print(f"{org.id}\t{org.name}")
+
+
+def cmd_orgs_list(_: argparse.Namespace) -> None:
+    for org in organizations.list_organizations(_container().uow):
+        print(f"{org.id}\t{org.name}")
+
+
+def cmd_keys_create(args: argparse.Namespace) -> None:
+    container = _container()
+    created = api_keys.create_api_key(
+        container.uow,
+        container.clock,
+        _organization(container, args.org),
+        name=args.name,
+        rate_limit_per_minute=args.rate_limit,
+    )
+    print(f"id      {created.key.id}")
+    print(f"key     {created.secret}")
+    print("        (shown this once: store it now)", file=sys.stderr)
+
+
+def cmd_keys_list(args: argparse.Namespace) -> None:
+    container = _container()
+    org = _organization(container, args.org)
+    page = PageRequest(limit=100)
+    while True:
+        listed = api_keys.list_api_keys(container.uow, org, page)
+        for key in listed.items:
+            state = "revoked" if key.revoked_at else "active"
+            print(f"{key.id}\t{key.prefix}...\t{state}\t{key.name}")
+        if listed.next_page_token is None:
+            return
+        page = PageRequest.parse(100, listed.next_page_token)
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> None:
+    container = _container()
+    org = _organization(container, args.org)
+    api_keys.revoke_api_key(container.uow, container.clock, org, UUID(args.id))
+    print(f"revoked {args.id}")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="mailman",
+        description="Operator tasks. Uses DATABASE_URL, or the local platform's database.",
+    )
+    commands = root.add_subparsers(required=True, metavar="COMMAND")
+
+    migrate_cmd = commands.add_parser("migrate", help="apply pending SQL migrations")
+    migrate_cmd.set_defaults(run=cmd_migrate)
+
+    orgs = commands.add_parser("orgs", help="organisations").add_subparsers(required=True)
+    create_org = orgs.add_parser("create", help="create an organisation")
+    create_org.add_argument("name")
+    create_org.set_defaults(run=cmd_orgs_create)
+    orgs.add_parser("list", help="list organisations").set_defaults(run=cmd_orgs_list)
+
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(required=True)
+    create_key = keys.add_parser("create", help="mint an API key (printed once)")
+    create_key.add_argument("--org", required=True, help="organisation id or exact name")
+    create_key.add_argument("--name", default="cli", help="what the key is for")
+    create_key.add_argument("--rate-limit", type=int, help="requests per minute for this key")
+    create_key.set_defaults(run=cmd_keys_create)
+    list_keys = keys.add_parser("list", help="list an organisation's keys")
+    list_keys.add_argument("--org", required=True, help="organisation id or exact name")
+    list_keys.set_defaults(run=cmd_keys_list)
+    revoke_key = keys.add_parser("revoke", help="revoke a key")
+    revoke_key.add_argument("--org", required=True, help="organisation id or exact name")
+    revoke_key.add_argument("id", help="the key's id")
+    revoke_key.set_defaults(run=cmd_keys_revoke)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except DomainError as error:
+        field = f" ({error.field})" if error.field else ""
+        print(f"mailman: {error.message}{field}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

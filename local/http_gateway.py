@@ -1,0 +1,73 @@
+"""An API Gateway emulator: real HTTP in, REST proxy events to the handler, real HTTP out."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from local.apigw import LambdaContext, ProxyResult, proxy_event
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+# API Gateway refuses payloads over 10 MB before the function sees them.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+
+class ApiGateway(ThreadingHTTPServer):
+    """Serves `handler` on `address`; one invocation at a time, as one Lambda container."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: Handler, function_name: str) -> None:
+        super().__init__(address, _RequestHandler)
+        self.handler = handler
+        self.function_name = function_name
+        self.invoke_lock = threading.Lock()
+
+    def invoke(self, event: dict[str, Any]) -> ProxyResult:
+        with self.invoke_lock:
+            return ProxyResult.of(self.handler(event, LambdaContext(self.function_name)))
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: ApiGateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_PAYLOAD_BYTES:
+            self._reply(
+                ProxyResult(
+                    413, [("Content-Type", "application/json")], b'{"message":"Request Too Long"}'
+                )
+            )
+            return
+        body = self.rfile.read(length) if length else None
+        url = urlsplit(self.path)
+        event = proxy_event(
+            self.command,
+            url.path or "/",
+            query=url.query,
+            headers=list(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+        )
+        self._reply(self.server.invoke(event))
+
+    def _reply(self, result: ProxyResult) -> None:
+        self.send_response(result.status)
+        for name, value in result.headers:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(result.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(result.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters: the connection, the migration runner, the repositories."""

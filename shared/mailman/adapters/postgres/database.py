@@ -1,0 +1,102 @@
+"""One PostgreSQL connection per Lambda container, reused across invocations.
+
+The connection is opened on first use, reopened after it breaks, runs in autocommit mode
+with explicit transactions, and never prepares statements server-side
+(`prepare_threshold=None`) so that RDS Proxy can multiplex it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import DictRow, dict_row
+
+from mailman.domain.errors import StorageError
+
+Connection = psycopg.Connection[DictRow]
+
+
+def conninfo_from_secret(secret: str, *, host: str | None, dbname: str | None) -> str:
+    """Build a conninfo from an RDS-generated Secrets Manager secret (JSON)."""
+    values: dict[str, Any] = json.loads(secret)
+    return make_conninfo(
+        host=host or values["host"],
+        port=str(values.get("port", 5432)),
+        dbname=dbname or values.get("dbname", "postgres"),
+        user=values["username"],
+        password=values["password"],
+        sslmode="require",
+    )
+
+
+class Database:
+    """Owns the container's one connection; `conninfo` is resolved on first connect."""
+
+    def __init__(self, conninfo: str | Callable[[], str], *, connect_timeout: int = 5) -> None:
+        self._conninfo = conninfo
+        self._connect_timeout = connect_timeout
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def conninfo(self) -> str:
+        """The connection string, read anew (a secret may have rotated)."""
+        return self._conninfo if isinstance(self._conninfo, str) else self._conninfo()
+
+    def connection(self) -> Connection:
+        """Answer a live connection, opening a new one if there is none or it broke."""
+        with self._lock:
+            current = self._connection
+            if current is None or current.closed or current.broken:
+                try:
+                    current = psycopg.connect(
+                        self.conninfo(),
+                        autocommit=True,
+                        prepare_threshold=None,
+                        row_factory=dict_row,
+                        connect_timeout=self._connect_timeout,
+                        application_name="mailman",
+                    )
+                except psycopg.OperationalError as exc:
+                    raise StorageError("the database is unreachable", transient=True) from exc
+                self._connection = current
+            return current
+
+    def discard(self) -> None:
+        """Close the connection so the next use opens a fresh one."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = None
+
+    @contextmanager
+    def transaction(self, organization_id: UUID | None = None) -> Iterator[Connection]:
+        """Run the body in one transaction, scoped to `organization_id` by row-level security.
+
+        With no organisation the transaction runs as the owner role, for the few queries that
+        precede knowing the tenant (looking up an API key) and for operator tasks.
+        """
+        conn = self.connection()
+        try:
+            with conn.transaction():
+                if organization_id is not None:
+                    conn.execute("SET LOCAL ROLE mailman_tenant")
+                    conn.execute(
+                        "SELECT set_config('mailman.organization_id', %s, true)",
+                        [str(organization_id)],
+                    )
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self.discard()
+            raise StorageError("the database connection failed", transient=True) from exc
+        except psycopg.Error as exc:
+            raise StorageError(f"the database refused the operation: {exc.sqlstate}") from exc
+
+    def close(self) -> None:
+        self.discard()

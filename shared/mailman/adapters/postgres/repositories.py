@@ -1,0 +1,357 @@
+"""Repositories over one transaction's connection, and the unit of work that opens it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, LiteralString
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from mailman.adapters.postgres.database import Connection, Database
+from mailman.domain.errors import Conflict
+from mailman.domain.models import ApiKey, Domain, Inbox, Organization
+from mailman.domain.pagination import PageRequest
+from mailman.domain.ratelimit import BucketState
+
+
+def _keyset(page: PageRequest, alias: LiteralString = "") -> tuple[LiteralString, list[Any]]:
+    """The WHERE fragment and parameters that start a page after its cursor."""
+    if page.after is None:
+        return "TRUE", []
+    return f"({alias}created_at, {alias}id) > (%s, %s)", [page.after.created_at, page.after.id]
+
+
+def _update(
+    conn: Connection, table: LiteralString, entity_id: UUID, changes: dict[str, object]
+) -> dict[str, Any] | None:
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column))
+        for column in changes
+    )
+    query = sql.SQL(
+        "UPDATE {table} SET {assignments}, updated_at = now() "
+        "WHERE id = %(id)s AND deleted_at IS NULL RETURNING id"
+    ).format(table=sql.Identifier(table), assignments=assignments)
+    return conn.execute(query, {**changes, "id": entity_id}).fetchone()
+
+
+class PostgresOrganizationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, name: str) -> Organization:
+        row = self._conn.execute(
+            "INSERT INTO organizations (name) VALUES (%s) RETURNING id, name, created_at", [name]
+        ).fetchone()
+        assert row is not None
+        return Organization.model_validate(row)
+
+    def get(self, organization_id: UUID) -> Organization | None:
+        row = self._conn.execute(
+            "SELECT id, name, created_at FROM organizations WHERE id = %s AND deleted_at IS NULL",
+            [organization_id],
+        ).fetchone()
+        return Organization.model_validate(row) if row else None
+
+    def list(self) -> list[Organization]:
+        rows = self._conn.execute(
+            "SELECT id, name, created_at FROM organizations WHERE deleted_at IS NULL "
+            "ORDER BY created_at, id"
+        ).fetchall()
+        return [Organization.model_validate(row) for row in rows]
+
+
+_API_KEY_COLUMNS: LiteralString = (
+    "id, organization_id, name, prefix, rate_limit_per_minute, created_at, last_used_at, "
+    "revoked_at, expires_at"
+)
+
+
+class PostgresApiKeyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self,
+        organization_id: UUID,
+        *,
+        name: str,
+        prefix: str,
+        key_hash: str,
+        rate_limit_per_minute: int | None,
+        expires_at: datetime | None,
+    ) -> ApiKey:
+        row = self._conn.execute(
+            "INSERT INTO api_keys (organization_id, name, prefix, key_hash, "
+            "rate_limit_per_minute, expires_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"RETURNING {_API_KEY_COLUMNS}",
+            [organization_id, name, prefix, key_hash, rate_limit_per_minute, expires_at],
+        ).fetchone()
+        assert row is not None
+        return ApiKey.model_validate(row)
+
+    def get(self, key_id: UUID) -> ApiKey | None:
+        row = self._conn.execute(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE id = %s", [key_id]
+        ).fetchone()
+        return ApiKey.model_validate(row) if row else None
+
+    def find_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self._conn.execute(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE key_hash = %s", [key_hash]
+        ).fetchone()
+        return ApiKey.model_validate(row) if row else None
+
+    def list(self, page: PageRequest) -> list[ApiKey]:
+        where, params = _keyset(page)
+        rows = self._conn.execute(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE {where} "
+            "ORDER BY created_at, id LIMIT %s",
+            [*params, page.limit + 1],
+        ).fetchall()
+        return [ApiKey.model_validate(row) for row in rows]
+
+    def revoke(self, key_id: UUID, at: datetime) -> ApiKey | None:
+        row = self._conn.execute(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, %s) WHERE id = %s "
+            f"RETURNING {_API_KEY_COLUMNS}",
+            [at, key_id],
+        ).fetchone()
+        return ApiKey.model_validate(row) if row else None
+
+    def touch(self, key_id: UUID, at: datetime) -> None:
+        # Only write when the stored value is a minute old or more: one row update per key per
+        # minute instead of one per request.
+        self._conn.execute(
+            "UPDATE api_keys SET last_used_at = %s WHERE id = %s "
+            "AND (last_used_at IS NULL OR last_used_at < %s - interval '1 minute')",
+            [at, key_id, at],
+        )
+
+
+_DOMAIN_COLUMNS: LiteralString = (
+    "id, organization_id, name, unicode_name, status, dkim_tokens, from_name, reply_to, "
+    "bounce_address, mx_verified, spf_verified, dkim_verified, dmarc_verified, verified_at, "
+    "created_at, updated_at"
+)
+
+
+class PostgresDomainRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self,
+        organization_id: UUID,
+        *,
+        name: str,
+        unicode_name: str,
+        from_name: str | None,
+        reply_to: str | None,
+        bounce_address: str | None,
+    ) -> Domain:
+        try:
+            with self._conn.transaction():
+                row = self._conn.execute(
+                    "INSERT INTO domains (organization_id, name, unicode_name, from_name, "
+                    "reply_to, bounce_address) VALUES (%s, %s, %s, %s, %s, %s) "
+                    f"RETURNING {_DOMAIN_COLUMNS}",
+                    [organization_id, name, unicode_name, from_name, reply_to, bounce_address],
+                ).fetchone()
+        except psycopg.errors.UniqueViolation as exc:
+            raise Conflict(f"the domain {name} is already registered", field="name") from exc
+        assert row is not None
+        return Domain.model_validate(row)
+
+    def get(self, domain_id: UUID) -> Domain | None:
+        row = self._conn.execute(
+            f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE id = %s AND deleted_at IS NULL",
+            [domain_id],
+        ).fetchone()
+        return Domain.model_validate(row) if row else None
+
+    def name_taken(self, name: str) -> bool:
+        # Runs in the system scope: a name claimed by any organisation is taken.
+        row = self._conn.execute(
+            "SELECT 1 FROM domains WHERE name = %s AND deleted_at IS NULL", [name]
+        ).fetchone()
+        return row is not None
+
+    def list(self, page: PageRequest) -> list[Domain]:
+        where, params = _keyset(page)
+        rows = self._conn.execute(
+            f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE deleted_at IS NULL AND {where} "
+            "ORDER BY created_at, id LIMIT %s",
+            [*params, page.limit + 1],
+        ).fetchall()
+        return [Domain.model_validate(row) for row in rows]
+
+    def update(self, domain_id: UUID, changes: dict[str, object]) -> Domain | None:
+        if changes and _update(self._conn, "domains", domain_id, changes) is None:
+            return None
+        return self.get(domain_id)
+
+    def soft_delete(self, domain_id: UUID, at: datetime) -> bool:
+        row = self._conn.execute(
+            "UPDATE domains SET deleted_at = %s, updated_at = %s "
+            "WHERE id = %s AND deleted_at IS NULL RETURNING id",
+            [at, at, domain_id],
+        ).fetchone()
+        return row is not None
+
+
+_INBOX_SELECT: LiteralString = (
+    "SELECT i.id, i.organization_id, i.domain_id, i.local_part, d.name AS domain_name, "
+    "i.display_name, i.catch_all, i.created_at, i.updated_at "
+    "FROM inboxes i JOIN domains d ON d.id = i.domain_id "
+)
+
+
+class PostgresInboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self,
+        organization_id: UUID,
+        *,
+        domain_id: UUID,
+        local_part: str,
+        display_name: str | None,
+        catch_all: bool,
+    ) -> Inbox:
+        try:
+            with self._conn.transaction():
+                row = self._conn.execute(
+                    "INSERT INTO inboxes (organization_id, domain_id, local_part, display_name, "
+                    "catch_all) VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                    [organization_id, domain_id, local_part, display_name, catch_all],
+                ).fetchone()
+        except psycopg.errors.UniqueViolation as exc:
+            raise _inbox_conflict(exc) from exc
+        assert row is not None
+        inbox = self.get(row["id"])
+        assert inbox is not None
+        return inbox
+
+    def get(self, inbox_id: UUID) -> Inbox | None:
+        row = self._conn.execute(
+            _INBOX_SELECT + "WHERE i.id = %s AND i.deleted_at IS NULL", [inbox_id]
+        ).fetchone()
+        return Inbox.model_validate(row) if row else None
+
+    def address_taken(self, domain_id: UUID, local_part: str) -> bool:
+        row = self._conn.execute(
+            "SELECT 1 FROM inboxes WHERE domain_id = %s AND local_part = %s AND deleted_at IS NULL",
+            [domain_id, local_part],
+        ).fetchone()
+        return row is not None
+
+    def catch_all_of(self, domain_id: UUID) -> Inbox | None:
+        row = self._conn.execute(
+            _INBOX_SELECT + "WHERE i.domain_id = %s AND i.catch_all AND i.deleted_at IS NULL",
+            [domain_id],
+        ).fetchone()
+        return Inbox.model_validate(row) if row else None
+
+    def list(self, page: PageRequest, *, domain_id: UUID | None = None) -> list[Inbox]:
+        where, params = _keyset(page, "i.")
+        rows = self._conn.execute(
+            _INBOX_SELECT + "WHERE i.deleted_at IS NULL AND (%s::uuid IS NULL OR i.domain_id = %s) "
+            f"AND {where} ORDER BY i.created_at, i.id LIMIT %s",
+            [domain_id, domain_id, *params, page.limit + 1],
+        ).fetchall()
+        return [Inbox.model_validate(row) for row in rows]
+
+    def update(self, inbox_id: UUID, changes: dict[str, object]) -> Inbox | None:
+        try:
+            with self._conn.transaction():
+                if changes and _update(self._conn, "inboxes", inbox_id, changes) is None:
+                    return None
+        except psycopg.errors.UniqueViolation as exc:
+            raise _inbox_conflict(exc) from exc
+        return self.get(inbox_id)
+
+    def soft_delete(self, inbox_id: UUID, at: datetime) -> bool:
+        row = self._conn.execute(
+            "UPDATE inboxes SET deleted_at = %s, updated_at = %s "
+            "WHERE id = %s AND deleted_at IS NULL RETURNING id",
+            [at, at, inbox_id],
+        ).fetchone()
+        return row is not None
+
+    def soft_delete_for_domain(self, domain_id: UUID, at: datetime) -> int:
+        cursor = self._conn.execute(
+            "UPDATE inboxes SET deleted_at = %s, updated_at = %s "
+            "WHERE domain_id = %s AND deleted_at IS NULL",
+            [at, at, domain_id],
+        )
+        return cursor.rowcount
+
+
+def _inbox_conflict(exc: psycopg.errors.UniqueViolation) -> Conflict:
+    if exc.diag.constraint_name == "inboxes_live_catch_all":
+        return Conflict("the domain already has a catch-all inbox", field="catch_all")
+    return Conflict("an inbox with this address already exists", field="local_part")
+
+
+class PostgresRateLimitRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def take(
+        self, key_id: UUID, *, capacity: float, per_second: float, at: datetime
+    ) -> BucketState:
+        # One statement: refill by the time elapsed, then take a token if one is there. The
+        # conflict branch only fires (and only writes) when a token is available, so a refused
+        # request leaves the bucket as it was.
+        params = {"key": key_id, "capacity": capacity, "rate": per_second, "at": at}
+        taken = self._conn.execute(
+            "INSERT INTO rate_limit_buckets AS b (api_key_id, tokens, refilled_at) "
+            "VALUES (%(key)s, %(capacity)s - 1, %(at)s) "
+            "ON CONFLICT (api_key_id) DO UPDATE SET "
+            "  tokens = LEAST(%(capacity)s, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM "
+            "    (%(at)s - b.refilled_at))) * %(rate)s) - 1, "
+            "  refilled_at = GREATEST(b.refilled_at, %(at)s) "
+            "WHERE LEAST(%(capacity)s, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM "
+            "  (%(at)s - b.refilled_at))) * %(rate)s) >= 1 "
+            "RETURNING tokens",
+            params,
+        ).fetchone()
+        if taken is not None:
+            return BucketState(
+                allowed=True, tokens=taken["tokens"], capacity=capacity, per_second=per_second
+            )
+        current = self._conn.execute(
+            "SELECT LEAST(%(capacity)s, tokens + GREATEST(0, EXTRACT(EPOCH FROM "
+            "(%(at)s - refilled_at))) * %(rate)s)::double precision AS tokens "
+            "FROM rate_limit_buckets WHERE api_key_id = %(key)s",
+            params,
+        ).fetchone()
+        tokens = current["tokens"] if current else 0.0
+        return BucketState(allowed=False, tokens=tokens, capacity=capacity, per_second=per_second)
+
+
+class PostgresUnitOfWork:
+    """The repositories of one transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.organizations = PostgresOrganizationRepository(conn)
+        self.api_keys = PostgresApiKeyRepository(conn)
+        self.domains = PostgresDomainRepository(conn)
+        self.inboxes = PostgresInboxRepository(conn)
+        self.rate_limits = PostgresRateLimitRepository(conn)
+
+
+class PostgresUnitOfWorkFactory:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @contextmanager
+    def __call__(self, organization_id: UUID | None) -> Iterator[PostgresUnitOfWork]:
+        with self._database.transaction(organization_id) as conn:
+            yield PostgresUnitOfWork(conn)

@@ -1,0 +1,22 @@
+"""Settings of a function, read from its environment once per container."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mailman.domain.ratelimit import DEFAULT_PER_MINUTE
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str | None = None
+    """A libpq connection string; when unset, `db_secret_arn` (and `db_host`) are used."""
+    db_secret_arn: str | None = None
+    db_host: str | None = None
+    db_name: str = "mailman"
+    stage: str = "dev"
+    rate_limit_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    """Largest request body the JSON API accepts (larger uploads go straight to S3)."""

@@ -1,0 +1,77 @@
+"""The `DomainError` family: every failure a use case can report, independent of transport."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the services raise on purpose.
+
+    `field` names the input at fault when there is one, so callers can point at it.
+    """
+
+    type: str = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(DomainError):
+    type = "validation_error"
+
+
+class NotFound(DomainError):
+    type = "not_found"
+
+
+class Conflict(DomainError):
+    type = "conflict"
+
+
+class Unauthorized(DomainError):
+    type = "unauthorized"
+
+
+class Forbidden(DomainError):
+    type = "forbidden"
+
+
+class RateLimited(DomainError):
+    type = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class PayloadTooLarge(DomainError):
+    type = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    type = "unsupported_media_type"
+
+
+class AttachmentTooLarge(DomainError):
+    type = "attachment_too_large"
+
+
+class StorageError(DomainError):
+    """A store (database, object storage) failed; `transient` says whether a retry may help."""
+
+    type = "storage_error"
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class DeliveryError(DomainError):
+    """Handing mail to the mail service failed; `transient` says whether a retry may help."""
+
+    type = "delivery_error"
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient

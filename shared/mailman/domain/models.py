@@ -1,0 +1,189 @@
+"""Entities and value objects of the seed design."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mailman.domain.errors import Conflict
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Organization(Entity):
+    id: UUID
+    name: str
+    created_at: datetime
+
+
+class DomainStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    FAILED = "failed"
+
+
+class Domain(Entity):
+    id: UUID
+    organization_id: UUID
+    name: str
+    """ASCII (punycode) lower-case form; `unicode_name` is the one to show."""
+    unicode_name: str
+    status: DomainStatus = DomainStatus.PENDING
+    dkim_tokens: tuple[str, ...] = ()
+    from_name: str | None = None
+    reply_to: str | None = None
+    bounce_address: str | None = None
+    mx_verified: bool = False
+    spf_verified: bool = False
+    dkim_verified: bool = False
+    dmarc_verified: bool = False
+    verified_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Inbox(Entity):
+    id: UUID
+    organization_id: UUID
+    domain_id: UUID
+    local_part: str
+    domain_name: str
+    display_name: str | None = None
+    catch_all: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def address(self) -> str:
+        return f"{self.local_part}@{self.domain_name}"
+
+
+class EmailAddress(Entity):
+    address: str
+    name: str | None = None
+
+
+class Attachment(Entity):
+    id: UUID
+    filename: str | None
+    content_type: str
+    size_bytes: int
+    sha256: str
+    content_id: str | None = None
+    inline: bool = False
+    storage_key: str
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MatchReason(StrEnum):
+    """Why a message joined its thread."""
+
+    IN_REPLY_TO = "in_reply_to"
+    REFERENCES = "references"
+    SUBJECT = "subject"
+    NEW = "new"
+    MERGED = "merged"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    FAILED = "failed"
+
+    def can_become(self, target: DeliveryStatus) -> bool:
+        return target in _TRANSITIONS[self]
+
+    def transition(self, target: DeliveryStatus) -> DeliveryStatus:
+        """Answer `target` if the state machine allows the move, else raise Conflict."""
+        if not self.can_become(target):
+            raise Conflict(f"delivery status cannot move from {self.value} to {target.value}")
+        return target
+
+
+# Pending -> Sent -> Delivered | Bounced | Complained | Failed, and Pending -> Failed for
+# mail refused before SES took it. A recipient's server may bounce asynchronously or the
+# recipient complain after SES reported delivery, so Delivered may still become Bounced or
+# Complained. Bounced, Complained and Failed are final.
+_TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED}),
+    DeliveryStatus.SENT: frozenset(
+        {
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.BOUNCED,
+            DeliveryStatus.COMPLAINED,
+            DeliveryStatus.FAILED,
+        }
+    ),
+    DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.BOUNCED, DeliveryStatus.COMPLAINED}),
+    DeliveryStatus.BOUNCED: frozenset(),
+    DeliveryStatus.COMPLAINED: frozenset(),
+    DeliveryStatus.FAILED: frozenset(),
+}
+
+
+class Thread(Entity):
+    id: UUID
+    organization_id: UUID
+    inbox_id: UUID
+    subject: str | None
+    message_count: int = 0
+    last_message_at: datetime | None = None
+    created_at: datetime
+
+
+class Message(Entity):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    id: UUID
+    organization_id: UUID
+    inbox_id: UUID
+    thread_id: UUID
+    message_id: str
+    direction: Direction
+    status: DeliveryStatus | None = None
+    """Delivery status of outbound mail; None for inbound."""
+    from_: EmailAddress = Field(alias="from")
+    to: tuple[EmailAddress, ...] = ()
+    cc: tuple[EmailAddress, ...] = ()
+    bcc: tuple[EmailAddress, ...] = ()
+    subject: str | None = None
+    sent_at: datetime | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    text_body: str | None = None
+    html_body: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    raw_storage_key: str | None = None
+    ses_message_id: str | None = None
+    match_reason: MatchReason = MatchReason.NEW
+    created_at: datetime
+
+
+class ApiKey(Entity):
+    id: UUID
+    organization_id: UUID
+    name: str
+    prefix: str
+    """The part of the key that may be shown again (`mm_live_` and eight characters)."""
+    rate_limit_per_minute: int | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def is_active(self, now: datetime) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > now

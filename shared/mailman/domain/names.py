@@ -1,0 +1,95 @@
+"""Rules for the names customers choose: domain names, inbox local parts, addresses.
+
+Validation leans on `idna` (UTS #46 / IDNA 2008) and `email-validator`, the maintained
+libraries that pydantic itself uses for e-mail addresses; neither does any I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+import idna
+from email_validator import EmailNotValidError, validate_email
+
+from mailman.domain.errors import ValidationError
+
+MAX_DOMAIN_LENGTH = 253
+MAX_LABEL_LENGTH = 63
+MAX_LOCAL_PART_LENGTH = 64
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Inbox local parts: a lower-case dot-atom without "+", which is reserved for sub-addressing
+# ("support+tag@" reaches "support").
+_LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*/=?^_`{|}~-]+)*$")
+
+
+def normalize_domain_name(value: str, *, field: str = "name") -> str:
+    """Answer the ASCII (punycode) lower-case form of a domain name, or raise ValidationError."""
+    candidate = value.strip().rstrip(".").lower()
+    if not candidate:
+        raise ValidationError("domain name is empty", field=field)
+    try:
+        ascii_name = idna.encode(candidate, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValidationError(f"not a valid domain name: {exc}", field=field) from exc
+    if len(ascii_name) > MAX_DOMAIN_LENGTH:
+        raise ValidationError("domain name is longer than 253 characters", field=field)
+    labels = ascii_name.split(".")
+    if len(labels) < 2:
+        raise ValidationError("domain name needs at least two labels", field=field)
+    for label in labels:
+        if not _LABEL.match(label):
+            raise ValidationError(f"domain name label {label!r} is not valid", field=field)
+    if labels[-1].isdigit():
+        raise ValidationError("domain name cannot end in a numeric label", field=field)
+    return ascii_name
+
+
+def unicode_domain_name(ascii_name: str) -> str:
+    """Answer the display (Unicode) form of a normalised domain name."""
+    return idna.decode(ascii_name)
+
+
+def normalize_local_part(value: str, *, field: str = "local_part") -> str:
+    """Answer the lower-case form of an inbox local part, or raise ValidationError."""
+    candidate = value.strip().lower()
+    if not candidate:
+        raise ValidationError("local part is empty", field=field)
+    if len(candidate) > MAX_LOCAL_PART_LENGTH:
+        raise ValidationError("local part is longer than 64 characters", field=field)
+    if "+" in candidate:
+        raise ValidationError(
+            "local part cannot contain '+' (reserved for sub-addressing)", field=field
+        )
+    if not _LOCAL_PART.match(candidate):
+        raise ValidationError(
+            "local part may hold letters, digits and !#$%&'*/=?^_`{|}~- separated by single dots",
+            field=field,
+        )
+    return candidate
+
+
+def normalize_address(value: str, *, field: str) -> str:
+    """Answer a syntactically valid e-mail address (domain part normalised), or raise."""
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"not a valid e-mail address: {exc}", field=field) from exc
+    return f"{checked.local_part}@{checked.ascii_domain}"
+
+
+MAX_DISPLAY_NAME_LENGTH = 200
+
+
+def check_display_name(value: str | None, *, field: str) -> str | None:
+    """Answer a display name fit for a header (trimmed, no control characters), or raise."""
+    if value is None:
+        return None
+    trimmed = value.strip()
+    if not trimmed:
+        return None
+    if len(trimmed) > MAX_DISPLAY_NAME_LENGTH:
+        raise ValidationError("display name is longer than 200 characters", field=field)
+    if any(ord(c) < 32 or ord(c) == 127 for c in trimmed):
+        raise ValidationError("display name cannot contain control characters", field=field)
+    return trimmed

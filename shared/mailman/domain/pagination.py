@@ -1,0 +1,77 @@
+"""Keyset pagination with opaque page tokens."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+from uuid import UUID
+
+from mailman.domain.errors import ValidationError
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class Keyed(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+T = TypeVar("T", bound=Keyed)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The position after which the next page starts: (created_at, id) of the last item."""
+
+    created_at: datetime
+    id: UUID
+
+    def encode(self) -> str:
+        raw = json.dumps([self.created_at.isoformat(), str(self.id)]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created_at, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            return cls(created_at=datetime.fromisoformat(created_at), id=UUID(item_id))
+        except (ValueError, TypeError, binascii.Error) as exc:
+            raise ValidationError(
+                "page_token is not a token this API issued", field="page_token"
+            ) from exc
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = DEFAULT_LIMIT
+    after: Cursor | None = None
+
+    @classmethod
+    def parse(cls, limit: int | None, page_token: str | None) -> PageRequest:
+        chosen = DEFAULT_LIMIT if limit is None else limit
+        if not 1 <= chosen <= MAX_LIMIT:
+            raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        return cls(limit=chosen, after=Cursor.decode(page_token) if page_token else None)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str | None
+
+    @classmethod
+    def from_rows(cls, rows: list[T], request: PageRequest) -> Page[T]:
+        """Build a page from up to `limit + 1` rows: the extra row only says there is more."""
+        items = rows[: request.limit]
+        more = len(rows) > request.limit
+        token = Cursor(items[-1].created_at, items[-1].id).encode() if more and items else None
+        return cls(items=items, next_page_token=token)

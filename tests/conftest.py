@@ -1,0 +1,52 @@
+"""Fixtures shared by every kind of test: a PostgreSQL server and a fresh database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Powertools reads these when the handler modules are imported.
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "mailman-test")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "MailmanTest")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+from local.postgres import drop_database, ensure_database, start_embedded
+from mailman.adapters.postgres.migrations import migrate
+
+TEMPLATE = "mailman_test_template"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A server to create test databases on: `DATABASE_URL`'s, or an embedded one."""
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        return given
+    return start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup="delete")
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server: str) -> str:
+    drop_database(pg_server, TEMPLATE)
+    migrate(ensure_database(pg_server, TEMPLATE))
+    return TEMPLATE
+
+
+@pytest.fixture
+def database_url(pg_server: str, template_database: str) -> Iterator[str]:
+    """A migrated database of the test's own, dropped afterwards."""
+    name = f"mailman_test_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(pg_server, name, template=template_database)
+    yield url
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]

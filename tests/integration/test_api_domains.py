@@ -1,0 +1,136 @@
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from .conftest import Tenant
+
+
+def test_create_domain_answers_201_with_the_normalised_name(tenant: Tenant) -> None:
+    response = tenant.api.post("/domains", {"name": "Bücher.Example.", "from_name": "Bücher"})
+
+    assert response.status == 201
+    body = response.json()
+    assert body["name"] == "xn--bcher-kva.example"
+    assert body["unicode_name"] == "bücher.example"
+    assert body["status"] == "pending"
+    assert body["verification"] == {"mx": False, "spf": False, "dkim": False, "dmarc": False}
+    assert body["from_name"] == "Bücher"
+
+
+@pytest.mark.parametrize("name", ["localhost", "exa mple.com", "-x.example.com", "a" * 64 + ".com"])
+def test_invalid_domain_name_is_400_naming_the_field(tenant: Tenant, name: str) -> None:
+    response = tenant.api.post("/domains", {"name": name})
+
+    assert response.status == 400
+    assert response.json()["error"]["field"] == "name"
+    assert tenant.api.get("/domains").json()["data"] == []
+
+
+def test_invalid_reply_to_is_400_and_nothing_is_stored(tenant: Tenant) -> None:
+    response = tenant.api.post("/domains", {"name": "example.com", "reply_to": "nope"})
+
+    assert response.status == 400
+    assert response.json()["error"]["field"] == "reply_to"
+    assert tenant.api.get("/domains").json()["data"] == []
+
+
+def test_a_domain_is_registered_once(tenant: Tenant) -> None:
+    tenant.api.post("/domains", {"name": "example.com"})
+
+    again = tenant.api.post("/domains", {"name": "EXAMPLE.com"})
+
+    assert again.status == 409
+    assert again.json()["error"]["field"] == "name"
+
+
+def test_a_domain_claimed_by_another_organisation_is_409(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    other_tenant.api.post("/domains", {"name": "example.com"})
+
+    response = tenant.api.post("/domains", {"name": "example.com"})
+
+    assert response.status == 409
+
+
+def test_another_organisations_domain_is_404(tenant: Tenant, other_tenant: Tenant) -> None:
+    theirs = other_tenant.api.post("/domains", {"name": "theirs.example"}).json()["id"]
+
+    assert tenant.api.get(f"/domains/{theirs}").status == 404
+    assert tenant.api.patch(f"/domains/{theirs}", {"from_name": "x"}).status == 404
+    assert tenant.api.delete(f"/domains/{theirs}").status == 404
+    assert other_tenant.api.get(f"/domains/{theirs}").status == 200
+
+
+def test_list_domains_pages_with_an_opaque_token(tenant: Tenant) -> None:
+    for i in range(5):
+        tenant.api.post("/domains", {"name": f"d{i}.example"})
+
+    first = tenant.api.get("/domains", query="limit=2").json()
+    second = tenant.api.get(
+        "/domains", query=f"limit=2&page_token={first['next_page_token']}"
+    ).json()
+    third = tenant.api.get(
+        "/domains", query=f"limit=2&page_token={second['next_page_token']}"
+    ).json()
+
+    names = [d["name"] for page in (first, second, third) for d in page["data"]]
+    assert names == [f"d{i}.example" for i in range(5)]
+    assert third["next_page_token"] is None
+
+
+def test_a_bad_page_token_is_400(tenant: Tenant) -> None:
+    response = tenant.api.get("/domains", query="page_token=bogus")
+
+    assert response.status == 400
+    assert response.json()["error"]["field"] == "page_token"
+
+
+def test_update_sets_and_clears_sender_defaults(tenant: Tenant) -> None:
+    domain = tenant.api.post(
+        "/domains", {"name": "example.com", "from_name": "Acme", "reply_to": "help@example.com"}
+    ).json()
+
+    updated = tenant.api.patch(
+        f"/domains/{domain['id']}", {"reply_to": None, "bounce_address": "bounces@example.com"}
+    ).json()
+
+    assert updated["from_name"] == "Acme"
+    assert updated["reply_to"] is None
+    assert updated["bounce_address"] == "bounces@example.com"
+
+
+def test_delete_is_soft_and_takes_the_inboxes_along(tenant: Tenant, database_url: str) -> None:
+    domain = tenant.api.post("/domains", {"name": "example.com"}).json()
+    inbox = tenant.api.post("/inboxes", {"domain_id": domain["id"], "local_part": "hi"}).json()
+
+    response = tenant.api.delete(f"/domains/{domain['id']}")
+
+    assert response.status == 204
+    assert tenant.api.get(f"/domains/{domain['id']}").status == 404
+    assert tenant.api.get(f"/inboxes/{inbox['id']}").status == 404
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT (SELECT deleted_at IS NOT NULL FROM domains WHERE id = %s), "
+            "(SELECT deleted_at IS NOT NULL FROM inboxes WHERE id = %s)",
+            [domain["id"], inbox["id"]],
+        ).fetchone()
+    assert rows == (True, True)
+
+
+def test_a_deleted_domain_name_can_be_registered_again(tenant: Tenant) -> None:
+    first = tenant.api.post("/domains", {"name": "example.com"}).json()
+    tenant.api.delete(f"/domains/{first['id']}")
+
+    again = tenant.api.post("/domains", {"name": "example.com"})
+
+    assert again.status == 201
+    assert again.json()["id"] != first["id"]
+
+
+def test_unknown_domain_id_is_404_and_non_uuid_is_400(tenant: Tenant) -> None:
+    assert tenant.api.get(f"/domains/{uuid4()}").status == 404
+    bad = tenant.api.get("/domains/123")
+    assert bad.status == 400
+    assert bad.json()["error"]["field"] == "domain_id"

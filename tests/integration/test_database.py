@@ -1,0 +1,84 @@
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from mailman.adapters.postgres.database import Database, conninfo_from_secret
+from mailman.domain.errors import StorageError
+
+
+def test_the_connection_is_reused_across_transactions(database_url: str) -> None:
+    database = Database(database_url)
+    with database.transaction() as first:
+        pid = first.info.backend_pid
+    with database.transaction() as second:
+        assert second.info.backend_pid == pid
+    database.close()
+
+
+def test_statements_are_never_prepared_server_side(database_url: str) -> None:
+    database = Database(database_url)
+    for _ in range(10):
+        with database.transaction() as conn:
+            conn.execute("SELECT %s::int", [1])
+
+    with database.transaction() as conn:
+        prepared = conn.execute("SELECT count(*) AS n FROM pg_prepared_statements").fetchone()
+    assert prepared == {"n": 0}
+    database.close()
+
+
+def test_a_broken_connection_is_replaced_on_next_use(database_url: str) -> None:
+    database = Database(database_url)
+    with database.transaction() as conn:
+        pid = conn.info.backend_pid
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    with pytest.raises(StorageError) as caught, database.transaction() as conn:
+        conn.execute("SELECT 1")
+    assert caught.value.transient
+
+    with database.transaction() as conn:
+        assert conn.execute("SELECT 1 AS one").fetchone() == {"one": 1}
+        assert conn.info.backend_pid != pid
+    database.close()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(database_url: str) -> None:
+    database = Database(database_url)
+    name = f"org-{uuid4()}"
+
+    def insert_then_fail() -> None:
+        with database.transaction() as conn:
+            conn.execute("INSERT INTO organizations (name) VALUES (%s)", [name])
+            conn.execute("SELECT 1/0")
+
+    with pytest.raises(StorageError):
+        insert_then_fail()
+
+    with database.transaction() as conn:
+        found = conn.execute("SELECT count(*) AS n FROM organizations WHERE name = %s", [name])
+        assert found.fetchone() == {"n": 0}
+    database.close()
+
+
+def test_an_unreachable_database_is_a_transient_storage_error() -> None:
+    database = Database("host=127.0.0.1 port=1 dbname=none user=none connect_timeout=1")
+
+    with pytest.raises(StorageError) as caught:
+        database.connection()
+
+    assert caught.value.transient
+
+
+def test_rds_secret_becomes_a_tls_conninfo_aimed_at_the_proxy() -> None:
+    secret = '{"username": "mailman", "password": "p@ss word", "host": "cluster", "port": 5432}'
+
+    conninfo = conninfo_from_secret(secret, host="proxy.example", dbname="mailman")
+
+    params = psycopg.conninfo.conninfo_to_dict(conninfo)
+    assert params["host"] == "proxy.example"
+    assert params["password"] == "p@ss word"
+    assert params["sslmode"] == "require"
+    assert params["dbname"] == "mailman"

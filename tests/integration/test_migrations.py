@@ -1,0 +1,112 @@
+from concurrent.futures import ThreadPoolExecutor
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from local.postgres import drop_database, ensure_database
+from mailman.adapters.postgres import migrations
+from mailman.adapters.postgres.database import Database
+
+
+@pytest.fixture
+def empty_database(pg_server: str):
+    name = f"mailman_empty_{uuid4().hex[:10]}"
+    url = ensure_database(pg_server, name)
+    yield url
+    drop_database(pg_server, name)
+
+
+def test_migrating_an_empty_database_creates_every_table(empty_database: str) -> None:
+    applied = migrations.migrate(empty_database)
+
+    assert applied == [m.name for m in migrations.available()]
+    with psycopg.connect(empty_database) as conn:
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+    assert {
+        "organizations",
+        "domains",
+        "inboxes",
+        "threads",
+        "messages",
+        "message_recipients",
+        "message_references",
+        "attachments",
+        "delivery_events",
+        "webhook_endpoints",
+        "webhook_deliveries",
+        "suppressed_addresses",
+        "auth_keys",
+        "api_keys",
+        "rate_limit_buckets",
+        "events",
+        "schema_migrations",
+    } <= tables
+
+
+def test_migrating_twice_applies_nothing_the_second_time(empty_database: str) -> None:
+    migrations.migrate(empty_database)
+
+    assert migrations.migrate(empty_database) == []
+
+
+def test_concurrent_migrations_apply_each_file_once(empty_database: str) -> None:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(migrations.migrate, [empty_database] * 3))
+
+    assert sorted(len(r) for r in results) == [0, 0, len(migrations.available())]
+    with psycopg.connect(empty_database) as conn:
+        count = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
+    assert count == (len(migrations.available()),)
+
+
+def test_an_edited_landed_migration_is_an_error(empty_database: str) -> None:
+    migrations.migrate(empty_database)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+
+    with pytest.raises(migrations.MigrationError, match="changed after it was applied"):
+        migrations.migrate(empty_database)
+
+
+def test_every_tenant_table_has_row_level_security(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relrowsecurity"
+        ).fetchall()
+
+    assert {r[0] for r in rows} == {"schema_migrations"}
+
+
+def test_a_tenant_transaction_sees_only_its_own_rows(database_url: str) -> None:
+    database = Database(database_url)
+    with database.transaction() as conn:
+        ours, theirs = (
+            conn.execute(
+                "INSERT INTO organizations (name) VALUES (%s) RETURNING id", [n]
+            ).fetchone()["id"]
+            for n in ("ours", "theirs")
+        )
+        for org, name in ((ours, "ours.example"), (theirs, "theirs.example")):
+            conn.execute(
+                "INSERT INTO domains (organization_id, name, unicode_name) VALUES (%s, %s, %s)",
+                [org, name, name],
+            )
+
+    with database.transaction(ours) as conn:
+        visible = [r["name"] for r in conn.execute("SELECT name FROM domains")]
+        orgs = [r["id"] for r in conn.execute("SELECT id FROM organizations")]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO domains (organization_id, name, unicode_name) "
+                "VALUES (%s, 'x.example', 'x.example')",
+                [theirs],
+            )
+
+    assert visible == ["ours.example"]
+    assert orgs == [ours]
+    database.close()

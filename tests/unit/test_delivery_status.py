@@ -1,0 +1,43 @@
+import pytest
+
+from mailman.domain.errors import Conflict
+from mailman.domain.models import DeliveryStatus as S
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (S.PENDING, S.SENT),
+        (S.PENDING, S.FAILED),
+        (S.SENT, S.DELIVERED),
+        (S.SENT, S.BOUNCED),
+        (S.SENT, S.COMPLAINED),
+        (S.SENT, S.FAILED),
+        (S.DELIVERED, S.COMPLAINED),
+        (S.DELIVERED, S.BOUNCED),
+    ],
+)
+def test_allowed_transitions(source: S, target: S) -> None:
+    assert source.transition(target) is target
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (S.PENDING, S.DELIVERED),
+        (S.SENT, S.PENDING),
+        (S.DELIVERED, S.SENT),
+        (S.BOUNCED, S.DELIVERED),
+        (S.COMPLAINED, S.SENT),
+        (S.FAILED, S.SENT),
+        (S.SENT, S.SENT),
+    ],
+)
+def test_forbidden_transitions_raise_conflict(source: S, target: S) -> None:
+    with pytest.raises(Conflict):
+        source.transition(target)
+
+
+def test_final_states_go_nowhere() -> None:
+    for final in (S.BOUNCED, S.COMPLAINED, S.FAILED):
+        assert not any(final.can_become(target) for target in S)
