@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
 
+from local.dns_zone import LocalZone
 from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.errors import DomainError, NotFound
 from mailman.domain.pagination import PageRequest
-from mailman.services import api_keys, organizations
+from mailman.services import api_keys, domains, organizations
 
 
 def _database_url() -> str:
@@ -92,6 +93,24 @@ def cmd_keys_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {args.id}")
 
 
+def _zone() -> LocalZone:
+    local_dir = Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve()
+    return LocalZone(local_dir / "dns" / "zone.json")
+
+
+def cmd_dns_publish(args: argparse.Namespace) -> None:
+    domain = domains.find_domain_by_name(_container().uow, args.domain)
+    published = _zone().publish(domain.name, [r.record for r in domain.records])
+    for record in published:
+        print(f"{record.name:<50} {record.type:<5} {record.data}")
+    print(f"published {len(published)} records for {domain.name} in the local zone")
+
+
+def cmd_dns_unpublish(args: argparse.Namespace) -> None:
+    _zone().unpublish(args.domain.lower())
+    print(f"removed every record under {args.domain} from the local zone")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="mailman",
@@ -121,6 +140,16 @@ def parser() -> argparse.ArgumentParser:
     revoke_key.add_argument("--org", required=True, help="organisation id or exact name")
     revoke_key.add_argument("id", help="the key's id")
     revoke_key.set_defaults(run=cmd_keys_revoke)
+
+    dns = commands.add_parser(
+        "dns", help="the local platform's DNS zone (what a DNS provider holds in production)"
+    ).add_subparsers(required=True)
+    publish = dns.add_parser("publish", help="publish the records a domain asked for")
+    publish.add_argument("domain")
+    publish.set_defaults(run=cmd_dns_publish)
+    unpublish = dns.add_parser("unpublish", help="remove a domain's records")
+    unpublish.add_argument("domain")
+    unpublish.set_defaults(run=cmd_dns_unpublish)
     return root
 
 

@@ -1,7 +1,9 @@
 """`make dev`: the whole platform on one machine, in the foreground, until Ctrl-C.
 
-Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs, and
-an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`.
+Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs (with
+SES's domain-identity behaviour played against a local DNS zone), a DNS server for that zone,
+an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, and the
+EventBridge schedule calling `functions/verifier/handler.handler`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+import psycopg
+
+from local.aws import RULE, RULE_SET, LocalAws
+from local.dns_server import LocalDnsServer
+from local.dns_zone import LocalZone
 from local.postgres import local_database
 
-API_HOST = "127.0.0.1"
+HOST = "127.0.0.1"
+QUICKSTART_DOMAIN = "mailman.test"
 
 
 @dataclass(frozen=True)
@@ -24,26 +32,43 @@ class LocalConfig:
     local_dir: Path
     api_port: int
     aws_port: int
+    dns_port: int
+    verifier_seconds: float
+    quickstart: bool
+    region: str
 
     @classmethod
     def from_env(cls) -> LocalConfig:
+        env = os.environ
         return cls(
-            local_dir=Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve(),
-            api_port=int(os.environ.get("MAILMAN_API_PORT", "8080")),
-            aws_port=int(os.environ.get("MAILMAN_AWS_PORT", "4566")),
+            local_dir=Path(env.get("MAILMAN_LOCAL_DIR", ".local")).resolve(),
+            api_port=int(env.get("MAILMAN_API_PORT", "8080")),
+            aws_port=int(env.get("MAILMAN_AWS_PORT", "4566")),
+            dns_port=int(env.get("MAILMAN_DNS_PORT", "5353")),
+            verifier_seconds=float(env.get("MAILMAN_VERIFIER_SECONDS", "60")),
+            quickstart=env.get("MAILMAN_QUICKSTART", "") not in ("", "0", "false"),
+            region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
         )
 
+    @property
+    def zone_path(self) -> Path:
+        return self.local_dir / "dns" / "zone.json"
 
-def _function_environment(database_url: str, aws_endpoint: str) -> None:
+
+def _function_environment(config: LocalConfig, database_url: str, aws: str, dns: str) -> None:
     """What the deployed functions find in their environment, pointed at the local stand-ins."""
     os.environ.update(
         {
             "DATABASE_URL": database_url,
-            "AWS_ENDPOINT_URL": aws_endpoint,
+            "AWS_ENDPOINT_URL": aws,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "AWS_REGION": config.region,
+            "AWS_DEFAULT_REGION": config.region,
             "STAGE": "local",
+            "RECEIPT_RULE_SET_NAME": RULE_SET,
+            "RECEIPT_RULE_NAME": RULE,
+            "DNS_NAMESERVERS": dns,
             "POWERTOOLS_SERVICE_NAME": "mailman",
             "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -53,31 +78,47 @@ def _function_environment(database_url: str, aws_endpoint: str) -> None:
     )
 
 
+def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT name, mail_from_domain, mx_verified FROM domains "
+            "WHERE deleted_at IS NULL AND mail_from_domain IS NOT NULL"
+        ).fetchall()
+    return [(name, mail_from, receiving) for name, mail_from, receiving in rows]
+
+
 def main() -> int:
     config = LocalConfig.from_env()
     config.local_dir.mkdir(parents=True, exist_ok=True)
     print("Starting the Mailman local platform...", flush=True)
     database_url = local_database(config.local_dir)
+    zone = LocalZone(config.zone_path)
+    dns = LocalDnsServer(zone, port=config.dns_port).start()
+    aws = LocalAws(HOST, config.aws_port, zone, config.region).start()
+    aws.restore(_live_domains(database_url))
+    _function_environment(config, database_url, aws.endpoint, dns.address)
 
-    from moto.server import ThreadedMotoServer
-
-    aws = ThreadedMotoServer(ip_address=API_HOST, port=config.aws_port, verbose=False)
-    aws.start()
-    aws_endpoint = f"http://{API_HOST}:{config.aws_port}"
-    _function_environment(database_url, aws_endpoint)
-
-    # Imported only now: the handler reads its environment when first used.
+    # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
     from functions.api.dependencies import container
+    from functions.verifier import handler as verifier
     from local.http_gateway import ApiGateway
+    from local.quickstart import quickstart
+    from local.scheduler import Schedule
     from local.state import seed
 
     seeded = seed(container(), config.local_dir / "state.json")
-    gateway = ApiGateway((API_HOST, config.api_port), api.handler, "mailman-api")
-    base_url = f"http://{API_HOST}:{gateway.server_address[1]}"
+    if config.quickstart and seeded.new_key:
+        quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
+    schedule = Schedule(
+        "mailman-verifier", verifier.handler, "mailman-verifier", config.verifier_seconds
+    ).start()
+    gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
+    base_url = f"http://{HOST}:{gateway.server_address[1]}"
     org = seeded.state.organization_id
     print(f"  API           {base_url}   (docs: {base_url}/docs)")
-    print(f"  AWS (moto)    {aws_endpoint}")
+    print(f"  AWS (moto)    {aws.endpoint}")
+    print(f"  DNS           {dns.address}   (the local zone: mailman dns publish DOMAIN)")
     print(f"  Data          {config.local_dir}")
     print(f"  Organization  {org}")
     if seeded.new_key:
@@ -97,8 +138,11 @@ def main() -> int:
         gateway.serve_forever()
     finally:
         gateway.server_close()
+        schedule.stop()
         container().database.close()
+        verifier.container().database.close()
         aws.stop()
+        dns.stop()
     # Embedded PostgreSQL stops when this process exits (its data stays in .local/).
     print("Stopped.", flush=True)
     return 0

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from mailman.domain.models import ApiKey, Domain, DomainStatus, Inbox
+from mailman.domain.dns_records import RecordPurpose, RecordStatus
+from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
 
 T = TypeVar("T")
 
@@ -46,17 +47,56 @@ class Verification(BaseModel):
     dmarc: bool
 
 
+class RecordOut(BaseModel):
+    purpose: RecordPurpose
+    description: str
+    type: str
+    name: str
+    value: str
+    priority: int | None
+    status: RecordStatus = Field(
+        description="missing, wrong (see `found`), verified, or unknown (the lookup failed)"
+    )
+    found: list[str] = Field(description="What the last lookup found at this name.")
+    detail: str | None
+    checked_at: datetime | None
+
+    @classmethod
+    def of(cls, record: DomainRecordState) -> RecordOut:
+        return cls(
+            purpose=record.purpose,
+            description=record.record.description,
+            type=record.type,
+            name=record.name,
+            value=record.value,
+            priority=record.priority,
+            status=record.status,
+            found=list(record.found),
+            detail=record.detail,
+            checked_at=record.checked_at,
+        )
+
+
 class DomainOut(BaseModel):
     id: UUID
     name: str
     unicode_name: str
-    status: DomainStatus
+    status: DomainStatus = Field(
+        description="pending until every record and SES's DKIM check pass; failed if SES gave up"
+    )
+    can_send: bool
+    can_receive: bool
     dkim_tokens: list[str]
+    mail_from_domain: str | None
     from_name: str | None
     reply_to: str | None
     bounce_address: str | None
     verification: Verification
+    ses_dkim_status: str | None
+    records: list[RecordOut]
     verified_at: datetime | None
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -67,7 +107,10 @@ class DomainOut(BaseModel):
             name=domain.name,
             unicode_name=domain.unicode_name,
             status=domain.status,
+            can_send=domain.can_send,
+            can_receive=domain.can_receive,
             dkim_tokens=list(domain.dkim_tokens),
+            mail_from_domain=domain.mail_from_domain,
             from_name=domain.from_name,
             reply_to=domain.reply_to,
             bounce_address=domain.bounce_address,
@@ -77,7 +120,11 @@ class DomainOut(BaseModel):
                 dkim=domain.dkim_verified,
                 dmarc=domain.dmarc_verified,
             ),
+            ses_dkim_status=domain.ses_dkim_status,
+            records=[RecordOut.of(r) for r in domain.records],
             verified_at=domain.verified_at,
+            last_checked_at=domain.last_checked_at,
+            next_check_at=domain.next_check_at,
             created_at=domain.created_at,
             updated_at=domain.updated_at,
         )

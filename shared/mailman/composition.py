@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from typing import Any
 
 from mailman.adapters.clock import SystemClock
+from mailman.adapters.dns import DnsPythonResolver
 from mailman.adapters.postgres.database import Database, conninfo_from_secret
 from mailman.adapters.postgres.repositories import PostgresUnitOfWorkFactory
+from mailman.adapters.ses import SesDomainIdentities, SesReceiptRecipients
 from mailman.config import Settings
 from mailman.ports import Clock, UnitOfWorkFactory
+from mailman.services.verify_domain import Verifier
 
 
-@dataclass(frozen=True)
-class Container:
-    settings: Settings
-    database: Database
-    uow: UnitOfWorkFactory
-    clock: Clock
+def _client(service: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=region)
 
 
 def database_for(settings: Settings) -> Database:
@@ -29,9 +31,9 @@ def database_for(settings: Settings) -> Database:
 
     def resolve() -> str:
         # Read on every (re)connect, so a rotated password is picked up.
-        import boto3
-
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId=secret_arn)
+        secret = _client("secretsmanager", settings.aws_region).get_secret_value(
+            SecretId=secret_arn
+        )
         return conninfo_from_secret(
             secret["SecretString"], host=settings.db_host, dbname=settings.db_name
         )
@@ -39,12 +41,35 @@ def database_for(settings: Settings) -> Database:
     return Database(resolve)
 
 
+class Container:
+    """A function's adapters; each AWS client is made on first use, then kept."""
+
+    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.uow: UnitOfWorkFactory = PostgresUnitOfWorkFactory(database)
+
+    @functools.cached_property
+    def verifier(self) -> Verifier:
+        settings = self.settings
+        receipt = None
+        if settings.receipt_rule_set_name and settings.receipt_rule_name:
+            receipt = SesReceiptRecipients(
+                _client("ses", settings.aws_region),
+                settings.receipt_rule_set_name,
+                settings.receipt_rule_name,
+            )
+        nameservers = [n.strip() for n in settings.dns_nameservers.split(",") if n.strip()]
+        return Verifier(
+            identities=SesDomainIdentities(
+                _client("sesv2", settings.aws_region), settings.ses_configuration_set
+            ),
+            resolver=DnsPythonResolver(nameservers, timeout_seconds=settings.dns_timeout_seconds),
+            receipt=receipt,
+        )
+
+
 def build_container(settings: Settings | None = None) -> Container:
     chosen = settings or Settings()
-    database = database_for(chosen)
-    return Container(
-        settings=chosen,
-        database=database,
-        uow=PostgresUnitOfWorkFactory(database),
-        clock=SystemClock(),
-    )
+    return Container(chosen, database_for(chosen), SystemClock())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mailman.domain.ratelimit import DEFAULT_PER_MINUTE
@@ -20,3 +20,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     """Largest request body the JSON API accepts (larger uploads go straight to S3)."""
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    ses_configuration_set: str | None = None
+    receipt_rule_set_name: str | None = None
+    receipt_rule_name: str | None = None
+    """The inbound receipt rule whose recipients the verifier keeps in step."""
+    dns_nameservers: str = ""
+    """Comma-separated "host[:port]" name servers; the system's resolvers when empty."""
+    dns_timeout_seconds: float = Field(default=2.0, gt=0, le=10)

@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from functions.api import dependencies
 from functions.api import handler as api_handler
+from local import ses_simulator
 from local.apigw import LambdaContext, ProxyResult, proxy_event
+from local.aws import RULE, RULE_SET
+from local.dns_server import LocalDnsServer
+from local.dns_zone import LocalZone
+from mailman.adapters.ses import NO_RECIPIENTS
 from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.services import api_keys, organizations
@@ -82,16 +90,59 @@ class Tenant:
     api: Api
 
 
+@dataclass(frozen=True)
+class LocalAwsForTests:
+    zone: LocalZone
+    dns: LocalDnsServer
+
+    def ses(self) -> Any:
+        return boto3.client("ses", region_name="us-east-1")
+
+    def sesv2(self) -> Any:
+        return boto3.client("sesv2", region_name="us-east-1")
+
+
 @pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
+def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAwsForTests]:
+    """moto for every AWS API (SES behaving as in `local.ses_simulator`), a local DNS zone
+    served on 127.0.0.1, the inbound receipt rule, and the environment pointing at them."""
+    zone = LocalZone(tmp_path / "zone.json")
+    ses_simulator.install(zone)
+    dns = LocalDnsServer(zone).start()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "DNS_NAMESERVERS": dns.address,
+        "DNS_TIMEOUT_SECONDS": "1",
+        "RECEIPT_RULE_SET_NAME": RULE_SET,
+        "RECEIPT_RULE_NAME": RULE,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        ses = boto3.client("ses", region_name="us-east-1")
+        ses.create_receipt_rule_set(RuleSetName=RULE_SET)
+        ses.create_receipt_rule(
+            RuleSetName=RULE_SET,
+            Rule={"Name": RULE, "Enabled": True, "Recipients": [NO_RECIPIENTS], "Actions": []},
+        )
+        yield LocalAwsForTests(zone, dns)
+    dns.stop()
+
+
+@pytest.fixture
+def container(database_url: str, aws: LocalAwsForTests) -> Iterator[Container]:
     built = build_container(Settings(database_url=database_url))
     yield built
     built.database.close()
 
 
 @pytest.fixture
-def api_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Points the API function's container at the test's database."""
+def api_env(
+    database_url: str, aws: LocalAwsForTests, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Points the API function's container at the test's database and AWS stand-ins."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     dependencies.container.cache_clear()
     yield

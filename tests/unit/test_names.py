@@ -38,6 +38,9 @@ def test_punycode_input_is_kept() -> None:
         ".".join(["a" * 60] * 5) + ".com",
         "example.123",
         "example..com",
+        "co.uk",
+        "github.io",
+        "com",
     ],
 )
 def test_malformed_domain_names_are_refused_naming_the_field(name: str) -> None:

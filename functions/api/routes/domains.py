@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.pagination import PageRequest
-from mailman.services import domains
+from mailman.services import domains, verify_domain
 
 from ..dependencies import container, organization_id
 from ..schemas import CreateDomain, DomainOut, ListOf, UpdateDomain
@@ -25,6 +25,8 @@ def create_domain(body: CreateDomain) -> Response[DomainOut]:
     c = container()
     created = domains.create_domain(
         c.uow,
+        c.verifier.identities,
+        c.settings.aws_region,
         organization_id(router),
         body.name,
         domains.DomainSettings(
@@ -71,5 +73,35 @@ def update_domain(domain_id: UUID, body: UpdateDomain) -> DomainOut:
 @router.delete("/domains/<domain_id>", summary="Delete a domain and its inboxes", tags=TAGS)
 def delete_domain(domain_id: UUID) -> Response[None]:
     c = container()
-    domains.delete_domain(c.uow, c.clock, organization_id(router), domain_id)
+    domains.delete_domain(
+        c.uow,
+        c.clock,
+        c.verifier.identities,
+        c.verifier.receipt,
+        organization_id(router),
+        domain_id,
+    )
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.get(
+    "/domains/<domain_id>/zone-file",
+    summary="The records to publish, as a BIND zone file snippet",
+    tags=TAGS,
+)
+def domain_zone_file(domain_id: UUID) -> Response[str]:
+    snippet = domains.zone_file(container().uow, organization_id(router), domain_id)
+    return Response(status_code=HTTPStatus.OK, content_type="text/plain", body=snippet)
+
+
+@router.post(
+    "/domains/<domain_id>/verify",
+    summary="Check the domain's DNS records and SES status now",
+    tags=TAGS,
+)
+def verify_domain_now(domain_id: UUID) -> DomainOut:
+    c = container()
+    verified = verify_domain.verify_domain(
+        c.uow, c.verifier, c.clock, organization_id(router), domain_id
+    )
+    return DomainOut.of(verified.domain)

@@ -37,6 +37,12 @@ class Forbidden(DomainError):
     type = "forbidden"
 
 
+class DomainNotVerified(Forbidden):
+    """The domain cannot yet send or receive; the message says what is missing."""
+
+    type = "domain_not_verified"
+
+
 class RateLimited(DomainError):
     type = "rate_limited"
 

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailman.domain.errors import Conflict
+from mailman.domain.dns_records import DnsRecord, RecordPurpose, RecordStatus
+from mailman.domain.errors import Conflict, DomainNotVerified
 
 
 class Entity(BaseModel):
@@ -27,6 +28,27 @@ class DomainStatus(StrEnum):
     FAILED = "failed"
 
 
+class DomainRecordState(Entity):
+    """A DNS record the domain must publish, with what the last check found."""
+
+    purpose: RecordPurpose
+    type: str
+    name: str
+    value: str
+    priority: int | None = None
+    status: RecordStatus = RecordStatus.MISSING
+    found: tuple[str, ...] = ()
+    detail: str | None = None
+    checked_at: datetime | None = None
+
+    @property
+    def record(self) -> DnsRecord:
+        return DnsRecord(self.purpose, self.type, self.name, self.value, self.priority)
+
+
+SES_SUCCESS = "SUCCESS"
+
+
 class Domain(Entity):
     id: UUID
     organization_id: UUID
@@ -43,8 +65,55 @@ class Domain(Entity):
     dkim_verified: bool = False
     dmarc_verified: bool = False
     verified_at: datetime | None = None
+    region: str | None = None
+    mail_from_domain: str | None = None
+    ses_dkim_status: str | None = None
+    """SES's own view of DKIM: NOT_STARTED, PENDING, SUCCESS, FAILED or TEMPORARY_FAILURE."""
+    ses_mail_from_status: str | None = None
+    last_checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+    pending_since: datetime | None = None
+    records: tuple[DomainRecordState, ...] = ()
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def can_send(self) -> bool:
+        """SES signs for the domain: our DKIM check and SES's agree."""
+        return self.dkim_verified and self.ses_dkim_status == SES_SUCCESS
+
+    @property
+    def can_receive(self) -> bool:
+        return self.mx_verified
+
+    def _not_yet(self, purposes: set[RecordPurpose]) -> list[str]:
+        return [
+            f"{r.type} {r.name} ({r.status.value})"
+            for r in self.records
+            if r.purpose in purposes and r.status is not RecordStatus.VERIFIED
+        ]
+
+    def require_sending(self) -> None:
+        """Raise DomainNotVerified, naming what is missing, unless the domain can send."""
+        if self.can_send:
+            return
+        missing = self._not_yet({RecordPurpose.DKIM})
+        if not missing:
+            missing = [f"SES has not confirmed DKIM yet (status {self.ses_dkim_status})"]
+        raise DomainNotVerified(
+            f"{self.name} is not verified for sending; missing: {'; '.join(missing)}",
+            field="domain",
+        )
+
+    def require_receiving(self) -> None:
+        """Raise DomainNotVerified, naming what is missing, unless the domain can receive."""
+        if self.can_receive:
+            return
+        missing = self._not_yet({RecordPurpose.RECEIVING_MX}) or ["the MX record"]
+        raise DomainNotVerified(
+            f"{self.name} is not verified for receiving; missing: {'; '.join(missing)}",
+            field="domain",
+        )
 
 
 class Inbox(Entity):

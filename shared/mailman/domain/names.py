@@ -6,10 +6,12 @@ libraries that pydantic itself uses for e-mail addresses; neither does any I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import idna
 from email_validator import EmailNotValidError, validate_email
+from publicsuffixlist import PublicSuffixList
 
 from mailman.domain.errors import ValidationError
 
@@ -42,7 +44,18 @@ def normalize_domain_name(value: str, *, field: str = "name") -> str:
             raise ValidationError(f"domain name label {label!r} is not valid", field=field)
     if labels[-1].isdigit():
         raise ValidationError("domain name cannot end in a numeric label", field=field)
+    if _public_suffixes().is_public(ascii_name):
+        raise ValidationError(
+            f"{ascii_name} is a public suffix (like co.uk): register a domain under it",
+            field=field,
+        )
     return ascii_name
+
+
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List bundled with the package (no network), parsed once."""
+    return PublicSuffixList()
 
 
 def unicode_domain_name(ascii_name: str) -> str:

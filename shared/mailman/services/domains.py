@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from mailman.domain import dns_records
 from mailman.domain.errors import Conflict, NotFound
 from mailman.domain.models import Domain
 from mailman.domain.names import (
@@ -14,7 +15,7 @@ from mailman.domain.names import (
     unicode_domain_name,
 )
 from mailman.domain.pagination import Page, PageRequest
-from mailman.ports import Clock, UnitOfWorkFactory
+from mailman.ports import Clock, DomainIdentities, ReceiptRecipients, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -40,23 +41,57 @@ class DomainSettings:
 
 
 def create_domain(
-    uow: UnitOfWorkFactory, organization_id: UUID, name: str, settings: DomainSettings
+    uow: UnitOfWorkFactory,
+    identities: DomainIdentities,
+    region: str,
+    organization_id: UUID,
+    name: str,
+    settings: DomainSettings,
 ) -> Domain:
+    """Register a domain: its SES identity first, then the row and the records to publish.
+
+    Creating the identity is idempotent, so if storing fails afterwards a retry reuses it and
+    the database holds nothing half-made.
+    """
     ascii_name = normalize_domain_name(name)
     checked = settings.checked()
     with uow(None) as work:
         taken = work.domains.name_taken(ascii_name)
     if taken:
         raise Conflict(f"the domain {ascii_name} is already registered", field="name")
+    mail_from = dns_records.mail_from_domain(ascii_name)
+    identity = identities.create(ascii_name, mail_from)
     with uow(organization_id) as work:
-        return work.domains.add(
+        domain = work.domains.add(
             organization_id,
             name=ascii_name,
             unicode_name=unicode_domain_name(ascii_name),
             from_name=checked["from_name"],
             reply_to=checked["reply_to"],
             bounce_address=checked["bounce_address"],
+            region=region,
+            mail_from_domain=mail_from,
+            dkim_tokens=identity.dkim_tokens,
+            ses_dkim_status=identity.dkim_status,
         )
+        records = dns_records.required_records(ascii_name, identity.dkim_tokens, region)
+        return work.domains.set_records(domain, records)
+
+
+def find_domain_by_name(uow: UnitOfWorkFactory, name: str) -> Domain:
+    """Any organisation's live domain by name: for operators, never for API callers."""
+    ascii_name = normalize_domain_name(name)
+    with uow(None) as work:
+        found = work.domains.find_by_name(ascii_name)
+    if found is None:
+        raise NotFound(f"no live domain named {ascii_name}", field="name")
+    return found
+
+
+def zone_file(uow: UnitOfWorkFactory, organization_id: UUID, domain_id: UUID) -> str:
+    """The domain's records as a BIND zone snippet, to paste into a DNS provider."""
+    domain = get_domain(uow, organization_id, domain_id)
+    return dns_records.zone_snippet(domain.name, [r.record for r in domain.records])
 
 
 def get_domain(uow: UnitOfWorkFactory, organization_id: UUID, domain_id: UUID) -> Domain:
@@ -90,9 +125,22 @@ def update_domain(
 
 
 def delete_domain(
-    uow: UnitOfWorkFactory, clock: Clock, organization_id: UUID, domain_id: UUID
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    identities: DomainIdentities,
+    receipt: ReceiptRecipients | None,
+    organization_id: UUID,
+    domain_id: UUID,
 ) -> None:
-    """Soft-delete a domain and, with it, its inboxes."""
+    """Soft-delete a domain and its inboxes, after removing its SES identity.
+
+    SES goes first: both SES calls are idempotent, so if the database step fails the delete
+    can simply be repeated.
+    """
+    domain = get_domain(uow, organization_id, domain_id)
+    if receipt is not None:
+        receipt.disallow(domain.name)
+    identities.delete(domain.name)
     now = clock.now()
     with uow(organization_id) as work:
         if not work.domains.soft_delete(domain_id, now):

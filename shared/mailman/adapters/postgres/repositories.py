@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
@@ -10,10 +10,12 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from mailman.adapters.postgres.database import Connection, Database
+from mailman.domain.dns_records import DnsRecord
 from mailman.domain.errors import Conflict
-from mailman.domain.models import ApiKey, Domain, Inbox, Organization
+from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState
 
@@ -136,13 +138,30 @@ class PostgresApiKeyRepository:
 _DOMAIN_COLUMNS: LiteralString = (
     "id, organization_id, name, unicode_name, status, dkim_tokens, from_name, reply_to, "
     "bounce_address, mx_verified, spf_verified, dkim_verified, dmarc_verified, verified_at, "
-    "created_at, updated_at"
+    "region, mail_from_domain, ses_dkim_status, ses_mail_from_status, last_checked_at, "
+    "next_check_at, pending_since, created_at, updated_at"
+)
+_RECORD_COLUMNS: LiteralString = (
+    "domain_id, purpose, type, name, value, priority, status, found, detail, checked_at"
 )
 
 
 class PostgresDomainRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    def _with_records(self, rows: list[dict[str, Any]]) -> list[Domain]:
+        """Domains built from rows, each with its records (one query for all of them)."""
+        if not rows:
+            return []
+        records: dict[UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+        for record in self._conn.execute(
+            f"SELECT {_RECORD_COLUMNS} FROM domain_records WHERE domain_id = ANY(%s) "
+            "ORDER BY domain_id, position",
+            [list(records)],
+        ).fetchall():
+            records[record["domain_id"]].append(record)
+        return [Domain.model_validate({**row, "records": records[row["id"]]}) for row in rows]
 
     def add(
         self,
@@ -153,14 +172,30 @@ class PostgresDomainRepository:
         from_name: str | None,
         reply_to: str | None,
         bounce_address: str | None,
+        region: str | None = None,
+        mail_from_domain: str | None = None,
+        dkim_tokens: tuple[str, ...] = (),
+        ses_dkim_status: str | None = None,
     ) -> Domain:
         try:
             with self._conn.transaction():
                 row = self._conn.execute(
                     "INSERT INTO domains (organization_id, name, unicode_name, from_name, "
-                    "reply_to, bounce_address) VALUES (%s, %s, %s, %s, %s, %s) "
+                    "reply_to, bounce_address, region, mail_from_domain, dkim_tokens, "
+                    "ses_dkim_status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     f"RETURNING {_DOMAIN_COLUMNS}",
-                    [organization_id, name, unicode_name, from_name, reply_to, bounce_address],
+                    [
+                        organization_id,
+                        name,
+                        unicode_name,
+                        from_name,
+                        reply_to,
+                        bounce_address,
+                        region,
+                        mail_from_domain,
+                        list(dkim_tokens),
+                        ses_dkim_status,
+                    ],
                 ).fetchone()
         except psycopg.errors.UniqueViolation as exc:
             raise Conflict(f"the domain {name} is already registered", field="name") from exc
@@ -168,11 +203,12 @@ class PostgresDomainRepository:
         return Domain.model_validate(row)
 
     def get(self, domain_id: UUID) -> Domain | None:
-        row = self._conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE id = %s AND deleted_at IS NULL",
             [domain_id],
-        ).fetchone()
-        return Domain.model_validate(row) if row else None
+        ).fetchall()
+        found = self._with_records(rows)
+        return found[0] if found else None
 
     def name_taken(self, name: str) -> bool:
         # Runs in the system scope: a name claimed by any organisation is taken.
@@ -181,6 +217,14 @@ class PostgresDomainRepository:
         ).fetchone()
         return row is not None
 
+    def find_by_name(self, name: str) -> Domain | None:
+        rows = self._conn.execute(
+            f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE name = %s AND deleted_at IS NULL",
+            [name],
+        ).fetchall()
+        found = self._with_records(rows)
+        return found[0] if found else None
+
     def list(self, page: PageRequest) -> list[Domain]:
         where, params = _keyset(page)
         rows = self._conn.execute(
@@ -188,7 +232,7 @@ class PostgresDomainRepository:
             "ORDER BY created_at, id LIMIT %s",
             [*params, page.limit + 1],
         ).fetchall()
-        return [Domain.model_validate(row) for row in rows]
+        return self._with_records(rows)
 
     def update(self, domain_id: UUID, changes: dict[str, object]) -> Domain | None:
         if changes and _update(self._conn, "domains", domain_id, changes) is None:
@@ -202,6 +246,85 @@ class PostgresDomainRepository:
             [at, at, domain_id],
         ).fetchone()
         return row is not None
+
+    def set_records(self, domain: Domain, records: Sequence[DnsRecord]) -> Domain:
+        self._conn.execute("DELETE FROM domain_records WHERE domain_id = %s", [domain.id])
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO domain_records (organization_id, domain_id, position, purpose, "
+                "type, name, value, priority) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    [
+                        domain.organization_id,
+                        domain.id,
+                        position,
+                        r.purpose.value,
+                        r.type,
+                        r.name,
+                        r.value,
+                        r.priority,
+                    ]
+                    for position, r in enumerate(records)
+                ],
+            )
+        found = self.get(domain.id)
+        assert found is not None
+        return found
+
+    def save_verification(
+        self, domain_id: UUID, changes: dict[str, object], records: tuple[DomainRecordState, ...]
+    ) -> None:
+        _update(self._conn, "domains", domain_id, changes)
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE domain_records SET status = %s, found = %s, detail = %s, "
+                "checked_at = %s, changed_at = CASE WHEN status <> %s OR found <> %s "
+                "THEN %s ELSE changed_at END WHERE domain_id = %s AND position = %s",
+                [
+                    [
+                        r.status.value,
+                        list(r.found),
+                        r.detail,
+                        r.checked_at,
+                        r.status.value,
+                        list(r.found),
+                        r.checked_at,
+                        domain_id,
+                        position,
+                    ]
+                    for position, r in enumerate(records)
+                ],
+            )
+
+    def claim_due(self, at: datetime, limit: int, lease_until: datetime) -> Sequence[Domain]:
+        rows = self._conn.execute(
+            "UPDATE domains SET next_check_at = %s WHERE id IN ("
+            "  SELECT id FROM domains WHERE deleted_at IS NULL AND next_check_at <= %s "
+            "  ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED) "
+            f"RETURNING {_DOMAIN_COLUMNS}",
+            [lease_until, at, limit],
+        ).fetchall()
+        return self._with_records(rows)
+
+
+class PostgresEventLog:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def append(
+        self,
+        organization_id: UUID,
+        *,
+        type: str,
+        subject_id: UUID | None,
+        dedup_key: str,
+        payload: dict[str, object],
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (organization_id, dedup_key) DO NOTHING",
+            [organization_id, type, subject_id, dedup_key, Jsonb(payload)],
+        )
 
 
 _INBOX_SELECT: LiteralString = (
@@ -345,6 +468,7 @@ class PostgresUnitOfWork:
         self.domains = PostgresDomainRepository(conn)
         self.inboxes = PostgresInboxRepository(conn)
         self.rate_limits = PostgresRateLimitRepository(conn)
+        self.events = PostgresEventLog(conn)
 
 
 class PostgresUnitOfWorkFactory:

@@ -1,0 +1,1 @@
+"""The domain verifier, run by an EventBridge schedule."""

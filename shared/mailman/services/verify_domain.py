@@ -1,0 +1,136 @@
+"""Domain verification: ask SES and DNS, store each record's status, announce the changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from mailman.domain import dns_records
+from mailman.domain.errors import DeliveryError, NotFound
+from mailman.domain.models import Domain
+from mailman.domain.verification import DomainEvent, SesIdentity, assess
+from mailman.ports import (
+    Clock,
+    DomainIdentities,
+    ReceiptRecipients,
+    Resolver,
+    UnitOfWorkFactory,
+)
+
+LEASE = timedelta(minutes=2)
+"""How long a claimed domain stays out of other verifier runs' reach."""
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """What verification talks to; `receipt` is absent where no receipt rule is managed."""
+
+    identities: DomainIdentities
+    resolver: Resolver
+    receipt: ReceiptRecipients | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    domain: Domain
+    events: tuple[DomainEvent, ...]
+
+
+@dataclass(frozen=True)
+class _Observation:
+    identity: SesIdentity | None
+    results: tuple[dns_records.RecordCheck, ...]
+
+
+def _observe(domain: Domain, verifier: Verifier, pool: Executor) -> _Observation:
+    """SES's view and every record's DNS answer; lookups run concurrently, each time-bounded."""
+    lookups = [pool.submit(verifier.resolver.lookup, r.name, r.type) for r in domain.records]
+    try:
+        identity = verifier.identities.get(domain.name)
+    except DeliveryError:
+        # SES could not be asked: judge DNS now and keep SES's last known view.
+        identity = SesIdentity(
+            domain.dkim_tokens, domain.ses_dkim_status, domain.ses_mail_from_status
+        )
+    results = tuple(
+        dns_records.check(record.record, future.result())
+        for record, future in zip(domain.records, lookups, strict=True)
+    )
+    return _Observation(identity, results)
+
+
+def _record(
+    uow: UnitOfWorkFactory, verifier: Verifier, clock: Clock, domain: Domain, seen: _Observation
+) -> Verified:
+    now = clock.now()
+    outcome = assess(domain, seen.identity, seen.results, now)
+    could_receive = domain.can_receive
+    will_receive = bool(outcome.changes["mx_verified"])
+    if verifier.receipt is not None and could_receive != will_receive:
+        # Before the database: if this fails nothing is stored and the next pass tries again.
+        if will_receive:
+            verifier.receipt.allow(domain.name)
+        else:
+            verifier.receipt.disallow(domain.name)
+    with uow(domain.organization_id) as work:
+        work.domains.save_verification(domain.id, outcome.changes, outcome.records)
+        for event in outcome.events:
+            work.events.append(
+                domain.organization_id,
+                type=event.type,
+                subject_id=domain.id,
+                dedup_key=f"{event.type}:{domain.id}:{now.isoformat()}",
+                payload=event.payload,
+            )
+        updated = work.domains.get(domain.id)
+    assert updated is not None
+    return Verified(updated, outcome.events)
+
+
+def verify_domain(
+    uow: UnitOfWorkFactory,
+    verifier: Verifier,
+    clock: Clock,
+    organization_id: UUID,
+    domain_id: UUID,
+) -> Verified:
+    """Check one domain now (the API's "verify now")."""
+    with uow(organization_id) as work:
+        domain = work.domains.get(domain_id)
+    if domain is None:
+        raise NotFound("no such domain", field="domain_id")
+    with ThreadPoolExecutor(max_workers=len(domain.records) or 1) as pool:
+        seen = _observe(domain, verifier, pool)
+    return _record(uow, verifier, clock, domain, seen)
+
+
+def verify_due(
+    uow: UnitOfWorkFactory,
+    verifier: Verifier,
+    clock: Clock,
+    *,
+    limit: int = 50,
+    concurrency: int = 16,
+) -> Sequence[Verified]:
+    """Check the domains whose turn has come, of every organisation.
+
+    Claiming leases the domains (so overlapping runs do not share them); DNS and SES are
+    asked concurrently, each lookup bounded by the resolver's timeout, so one slow answer
+    delays only its own domain; the results are then stored one domain at a time.
+    """
+    now = clock.now()
+    with uow(None) as work:
+        due = work.domains.claim_due(now, limit, now + LEASE)
+    if not due:
+        return []
+    # Two pools: a domain's task waits on its lookups, which must not queue behind it.
+    with (
+        ThreadPoolExecutor(max_workers=concurrency) as lookups,
+        ThreadPoolExecutor(max_workers=max(1, concurrency // 2)) as domains,
+    ):
+        observations = [domains.submit(_observe, d, verifier, lookups) for d in due]
+        seen = [o.result() for o in observations]
+    return [_record(uow, verifier, clock, d, s) for d, s in zip(due, seen, strict=True)]

@@ -1,0 +1,239 @@
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+from local.dns_zone import LocalZone
+from mailman.composition import Container
+from mailman.domain.dns_records import DnsRecord, RecordPurpose
+from mailman.services.verify_domain import Verifier, verify_due
+
+from .conftest import LocalAwsForTests, Tenant
+
+
+def _records(domain: dict[str, Any]) -> list[DnsRecord]:
+    return [
+        DnsRecord(RecordPurpose(r["purpose"]), r["type"], r["name"], r["value"], r["priority"])
+        for r in domain["records"]
+    ]
+
+
+def _events(database_url: str) -> list[str]:
+    with psycopg.connect(database_url) as conn:
+        return [r[0] for r in conn.execute("SELECT type FROM events ORDER BY seq")]
+
+
+def _accepted(aws: LocalAwsForTests) -> list[str]:
+    rule = aws.ses().describe_receipt_rule(RuleSetName="mailman-local", RuleName="inbound")
+    return list(rule["Rule"]["Recipients"])
+
+
+@pytest.fixture
+def domain(tenant: Tenant) -> dict[str, Any]:
+    created = tenant.api.post("/domains", {"name": "example.com"})
+    assert created.status == 201
+    return dict(created.json())
+
+
+def test_a_new_domain_lists_every_record_to_publish_as_missing(
+    domain: dict[str, Any], aws: LocalAwsForTests
+) -> None:
+    identity = aws.sesv2().get_email_identity(EmailIdentity="example.com")
+
+    assert domain["status"] == "pending"
+    assert domain["mail_from_domain"] == "bounce.example.com"
+    assert domain["dkim_tokens"] == identity["DkimAttributes"]["Tokens"]
+    assert identity["DkimAttributes"]["NextSigningKeyLength"] == "RSA_2048_BIT"
+    assert [r["purpose"] for r in domain["records"]] == [
+        "dkim",
+        "dkim",
+        "dkim",
+        "receiving_mx",
+        "mail_from_mx",
+        "mail_from_spf",
+        "dmarc",
+    ]
+    assert {r["status"] for r in domain["records"]} == {"missing"}
+    assert all(r["description"] for r in domain["records"])
+    assert (domain["can_send"], domain["can_receive"]) == (False, False)
+
+
+def test_zone_file_answers_the_records_as_bind(tenant: Tenant, domain: dict[str, Any]) -> None:
+    response = tenant.api.get(f"/domains/{domain['id']}/zone-file")
+
+    assert response.status == 200
+    assert response.header("Content-Type") == "text/plain"
+    text = response.result.body.decode()
+    assert text.startswith("$ORIGIN example.com.\n")
+    token = domain["dkim_tokens"][0]
+    assert f"{token}._domainkey" in text
+    assert f"{token}.dkim.amazonses.com." in text
+    assert "_dmarc" in text
+
+
+def test_verify_now_before_publishing_finds_everything_missing(
+    tenant: Tenant, domain: dict[str, Any], database_url: str
+) -> None:
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    assert checked["status"] == "pending"
+    assert {r["status"] for r in checked["records"]} == {"missing"}
+    assert checked["last_checked_at"] is not None
+    assert _events(database_url) == []
+
+
+def test_publishing_the_records_verifies_the_domain_and_opens_receiving(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests, database_url: str
+) -> None:
+    aws.zone.publish("example.com", _records(domain))
+
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    assert checked["status"] == "verified"
+    assert {r["status"] for r in checked["records"]} == {"verified"}
+    assert checked["verification"] == {"mx": True, "spf": True, "dkim": True, "dmarc": True}
+    assert (checked["can_send"], checked["can_receive"]) == (True, True)
+    assert checked["ses_dkim_status"] == "SUCCESS"
+    assert _events(database_url) == ["domain.verified"]
+    assert _accepted(aws) == ["example.com"]
+
+
+def test_a_wrong_value_is_reported_with_what_was_found(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests
+) -> None:
+    records = _records(domain)
+    mx = records[3]
+    aws.zone.publish(
+        "example.com",
+        [*records[:3], DnsRecord(mx.purpose, "MX", mx.name, "mx.elsewhere.example", 10)],
+    )
+
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    wrong = checked["records"][3]
+    assert wrong["status"] == "wrong"
+    assert wrong["found"] == ["10 mx.elsewhere.example."]
+    assert [r["status"] for r in checked["records"][:3]] == ["verified"] * 3
+    assert checked["status"] == "pending"
+    assert (checked["can_send"], checked["can_receive"]) == (True, False)
+
+
+def test_dns_drift_is_noticed_announced_and_closes_receiving(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests, database_url: str
+) -> None:
+    aws.zone.publish("example.com", _records(domain))
+    tenant.api.post(f"/domains/{domain['id']}/verify")
+    aws.zone.publish("example.com", [r for r in _records(domain) if r.type != "MX"])
+
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    assert checked["status"] == "pending"
+    assert checked["can_receive"] is False
+    assert _events(database_url) == ["domain.verified", "domain.dns_changed"]
+    assert _accepted(aws) == ["no-recipients.invalid"]
+
+
+def test_an_identity_removed_outside_mailman_fails_the_domain(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests, database_url: str
+) -> None:
+    aws.sesv2().delete_email_identity(EmailIdentity="example.com")
+
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    assert checked["status"] == "failed"
+    assert _events(database_url) == ["domain.verification_failed"]
+
+
+def test_deleting_a_domain_removes_its_ses_identity(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests
+) -> None:
+    response = tenant.api.delete(f"/domains/{domain['id']}")
+
+    assert response.status == 204
+    names = [i["IdentityName"] for i in aws.sesv2().list_email_identities()["EmailIdentities"]]
+    assert "example.com" not in names
+
+
+def test_verify_of_another_organisations_domain_is_404(
+    other_tenant: Tenant, domain: dict[str, Any]
+) -> None:
+    assert other_tenant.api.post(f"/domains/{domain['id']}/verify").status == 404
+    assert other_tenant.api.get(f"/domains/{domain['id']}/zone-file").status == 404
+
+
+def test_public_suffixes_are_refused(tenant: Tenant) -> None:
+    response = tenant.api.post("/domains", {"name": "co.uk"})
+
+    assert response.status == 400
+    assert "public suffix" in response.json()["error"]["message"]
+
+
+class _CountingResolver:
+    """Wraps a resolver to see how many lookups run at once."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+        self.four_at_once = threading.Event()
+
+    def lookup(self, name: str, rtype: str) -> list[str] | None:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            if self.running >= 4:
+                self.four_at_once.set()
+        # Hold each lookup until four overlap (or give up): sequential lookups never would.
+        self.four_at_once.wait(timeout=5)
+        try:
+            return self.inner.lookup(name, rtype)  # type: ignore[no-any-return]
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_the_scheduled_run_checks_due_domains_with_concurrent_lookups(
+    tenant: Tenant, container: Container, aws: LocalAwsForTests
+) -> None:
+    ids = [tenant.api.post("/domains", {"name": f"d{i}.example"}).json()["id"] for i in range(3)]
+    resolver = _CountingResolver(container.verifier.resolver)
+    verifier = Verifier(container.verifier.identities, resolver, container.verifier.receipt)
+
+    first = verify_due(container.uow, verifier, container.clock)
+    second = verify_due(container.uow, verifier, container.clock)
+
+    assert sorted(str(v.domain.id) for v in first) == sorted(ids)
+    assert second == []
+    assert resolver.most >= 4
+    assert all(v.domain.next_check_at and v.domain.last_checked_at for v in first)
+
+
+def test_a_lookup_that_times_out_is_unknown_and_does_not_stop_the_batch(
+    tenant: Tenant, container: Container, domain: dict[str, Any]
+) -> None:
+    silent = _Silent()
+    verifier = Verifier(container.verifier.identities, silent, container.verifier.receipt)
+
+    checked = verify_due(container.uow, verifier, container.clock)
+
+    assert len(checked) == 1
+    assert {r.status.value for r in checked[0].domain.records} == {"unknown"}
+    assert checked[0].domain.status.value == "pending"
+
+
+class _Silent:
+    def lookup(self, name: str, rtype: str) -> list[str] | None:
+        return None
+
+
+def test_cli_zone_publish_feeds_the_local_resolver(
+    domain: dict[str, Any], aws: LocalAwsForTests, container: Container
+) -> None:
+    zone = LocalZone(aws.zone.path)
+    zone.publish("example.com", _records(domain))
+
+    answers = container.verifier.resolver.lookup("_dmarc.example.com", "TXT")
+
+    assert answers == ["v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"]

@@ -1,0 +1,157 @@
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from mailman.domain.dns_records import RecordCheck, RecordPurpose, RecordStatus, required_records
+from mailman.domain.errors import DomainNotVerified
+from mailman.domain.models import Domain, DomainRecordState, DomainStatus
+from mailman.domain.verification import SesIdentity, assess, next_check_delay
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+TOKENS = ("t1", "t2", "t3")
+OK = RecordCheck(RecordStatus.VERIFIED, ("x",))
+MISSING = RecordCheck(RecordStatus.MISSING)
+SIGNED = SesIdentity(TOKENS, "SUCCESS", "SUCCESS")
+
+
+def _domain(status: DomainStatus = DomainStatus.PENDING, checked: bool = False) -> Domain:
+    records = tuple(
+        DomainRecordState(
+            purpose=r.purpose,
+            type=r.type,
+            name=r.name,
+            value=r.value,
+            priority=r.priority,
+            status=RecordStatus.VERIFIED
+            if status is DomainStatus.VERIFIED
+            else RecordStatus.MISSING,
+            found=("x",) if status is DomainStatus.VERIFIED else (),
+            checked_at=NOW - timedelta(hours=1) if checked else None,
+        )
+        for r in required_records("example.com", TOKENS, "us-east-1")
+    )
+    return Domain(
+        id=uuid4(),
+        organization_id=uuid4(),
+        name="example.com",
+        unicode_name="example.com",
+        status=status,
+        records=records,
+        pending_since=NOW - timedelta(hours=2),
+        created_at=NOW - timedelta(hours=2),
+        updated_at=NOW,
+    )
+
+
+def test_all_records_and_ses_dkim_make_a_domain_verified() -> None:
+    outcome = assess(_domain(), SIGNED, [OK] * 7, NOW)
+
+    assert outcome.status is DomainStatus.VERIFIED
+    assert [e.type for e in outcome.events] == ["domain.verified"]
+    assert outcome.changes["verified_at"] == NOW
+    assert outcome.changes["next_check_at"] == NOW + timedelta(hours=6)
+
+
+def test_dns_alone_is_not_enough_while_ses_has_not_seen_dkim() -> None:
+    outcome = assess(_domain(), SesIdentity(TOKENS, "PENDING"), [OK] * 7, NOW)
+
+    assert outcome.status is DomainStatus.PENDING
+    assert outcome.events == ()
+
+
+def test_flags_follow_the_records_of_each_purpose() -> None:
+    results = [OK, OK, OK, OK, MISSING, MISSING, MISSING]
+
+    outcome = assess(_domain(), SIGNED, results, NOW)
+
+    assert outcome.changes["dkim_verified"] is True
+    assert outcome.changes["mx_verified"] is True
+    assert outcome.changes["spf_verified"] is False
+    assert outcome.changes["dmarc_verified"] is False
+    assert outcome.status is DomainStatus.PENDING
+
+
+def test_ses_giving_up_fails_the_domain_once() -> None:
+    failed = assess(_domain(), SesIdentity(TOKENS, "FAILED"), [MISSING] * 7, NOW)
+    again = assess(_domain(DomainStatus.FAILED), SesIdentity(TOKENS, "FAILED"), [MISSING] * 7, NOW)
+
+    assert failed.status is DomainStatus.FAILED
+    assert [e.type for e in failed.events] == ["domain.verification_failed"]
+    assert again.events == ()
+
+
+def test_a_vanished_identity_fails_the_domain() -> None:
+    outcome = assess(_domain(), None, [OK] * 7, NOW)
+
+    assert outcome.status is DomainStatus.FAILED
+    assert "no longer exists" in outcome.events[0].payload["reason"]
+
+
+def test_drift_on_a_verified_domain_is_announced_and_restarts_the_backoff() -> None:
+    verified = _domain(DomainStatus.VERIFIED, checked=True)
+    results = [OK] * 3 + [RecordCheck(RecordStatus.WRONG, ("10 mx.other.example.",))] + [OK] * 3
+
+    outcome = assess(verified, SIGNED, results, NOW)
+
+    assert outcome.status is DomainStatus.PENDING
+    assert [e.type for e in outcome.events] == ["domain.dns_changed"]
+    assert outcome.events[0].payload["records"] == [
+        {"type": "MX", "name": "example.com", "was": "verified", "now": "wrong"}
+    ]
+    assert outcome.changes["pending_since"] == NOW
+    assert outcome.changes["next_check_at"] == NOW + timedelta(seconds=30)
+
+
+def test_a_failed_lookup_keeps_what_was_known() -> None:
+    verified = _domain(DomainStatus.VERIFIED, checked=True)
+    unknown = RecordCheck(RecordStatus.UNKNOWN, (), "timed out")
+
+    outcome = assess(verified, SIGNED, [unknown] + [OK] * 6, NOW)
+
+    assert outcome.records[0].status is RecordStatus.VERIFIED
+    assert outcome.records[0].detail == "timed out"
+    assert outcome.status is DomainStatus.VERIFIED
+    assert outcome.events == ()
+
+
+@pytest.mark.parametrize(
+    ("pending_for", "delay"),
+    [
+        (timedelta(minutes=2), timedelta(seconds=30)),
+        (timedelta(minutes=30), timedelta(minutes=5)),
+        (timedelta(hours=5), timedelta(minutes=15)),
+        (timedelta(hours=48), timedelta(hours=1)),
+        (timedelta(days=10), timedelta(hours=6)),
+    ],
+)
+def test_pending_domains_are_checked_less_often_the_longer_they_wait(
+    pending_for: timedelta, delay: timedelta
+) -> None:
+    assert next_check_delay(DomainStatus.PENDING, pending_for) == delay
+
+
+def test_sending_and_receiving_refusals_name_what_is_missing() -> None:
+    domain = _domain()
+
+    with pytest.raises(DomainNotVerified) as sending:
+        domain.require_sending()
+    with pytest.raises(DomainNotVerified) as receiving:
+        domain.require_receiving()
+
+    assert "CNAME t1._domainkey.example.com (missing)" in sending.value.message
+    assert "MX example.com (missing)" in receiving.value.message
+    assert sending.value.field == "domain"
+
+
+def test_a_verified_domain_may_send_and_receive() -> None:
+    domain = _domain(DomainStatus.VERIFIED).model_copy(
+        update={"dkim_verified": True, "mx_verified": True, "ses_dkim_status": "SUCCESS"}
+    )
+
+    domain.require_sending()
+    domain.require_receiving()
+
+    assert domain.can_send
+    assert domain.can_receive
+    assert RecordPurpose.DKIM in {r.purpose for r in domain.records}
