@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from mailman.domain.dns_records import RecordPurpose, RecordStatus
+from mailman.domain.events import Event
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
 
 T = TypeVar("T")
@@ -199,3 +200,28 @@ class CreatedApiKeyOut(ApiKeyOut):
 
 class Health(BaseModel):
     status: str
+
+
+class EventOut(BaseModel):
+    id: UUID
+    type: str
+    subject_id: UUID | None
+    data: dict[str, Any]
+    created_at: datetime
+    cursor: str
+
+    @classmethod
+    def of(cls, event: Event) -> EventOut:
+        return cls(
+            id=event.id,
+            type=event.type,
+            subject_id=event.subject_id,
+            data=event.payload,
+            created_at=event.created_at,
+            cursor=event.cursor,
+        )
+
+
+class EventsOut(BaseModel):
+    data: list[EventOut]
+    cursor: str = Field(description="Pass as `after` to read the events that follow.")

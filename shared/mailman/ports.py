@@ -9,6 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from mailman.domain.dns_records import DnsRecord
+from mailman.domain.events import Event
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState
@@ -136,6 +137,10 @@ class EventLog(Protocol):
         payload: dict[str, object],
     ) -> None:
         """Append an event once: a second append with the same dedup_key is a no-op."""
+        ...
+
+    def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
+        """The organisation's events after position `after`, oldest first."""
         ...
 
 

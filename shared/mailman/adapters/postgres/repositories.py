@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 from mailman.adapters.postgres.database import Connection, Database
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.errors import Conflict
+from mailman.domain.events import Event
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState
@@ -325,6 +326,15 @@ class PostgresEventLog:
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (organization_id, dedup_key) DO NOTHING",
             [organization_id, type, subject_id, dedup_key, Jsonb(payload)],
         )
+
+    def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
+        rows = self._conn.execute(
+            "SELECT seq, id, type, subject_id, payload, created_at FROM events "
+            "WHERE seq > %s AND (cardinality(%s::text[]) = 0 OR type = ANY(%s)) "
+            "ORDER BY seq LIMIT %s",
+            [after, list(types), list(types), limit],
+        ).fetchall()
+        return [Event.model_validate(row) for row in rows]
 
 
 _INBOX_SELECT: LiteralString = (

@@ -1,0 +1,47 @@
+"""The event log as callers read it: ordered per organisation, read after an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from mailman.domain.errors import ValidationError
+
+_CURSOR_PREFIX = "ev1:"
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    id: UUID
+    type: str
+    subject_id: UUID | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.seq)
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position a cursor names; ValidationError on anything this API did not issue."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith(_CURSOR_PREFIX):
+            seq = int(text.removeprefix(_CURSOR_PREFIX))
+            if seq >= 0:
+                return seq
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise ValidationError("after is not a cursor this API issued", field="after")

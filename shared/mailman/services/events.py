@@ -1,0 +1,36 @@
+"""Reading the organisation's event log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from mailman.domain.errors import ValidationError
+from mailman.domain.events import Event, decode_cursor, encode_cursor
+from mailman.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from mailman.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: Sequence[Event]
+    cursor: str
+    """Where to read on from next time: the last event's cursor, or the one given."""
+
+
+def read_events(
+    uow: UnitOfWorkFactory,
+    organization_id: UUID,
+    *,
+    after: str | None,
+    limit: int | None,
+    types: Sequence[str] = (),
+) -> EventPage:
+    chosen = DEFAULT_LIMIT if limit is None else limit
+    if not 1 <= chosen <= MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    position = decode_cursor(after) if after else 0
+    with uow(organization_id) as work:
+        events = work.events.read(position, chosen, types)
+    return EventPage(events, events[-1].cursor if events else encode_cursor(position))
