@@ -1,0 +1,123 @@
+"""An SMTP server on 127.0.0.1:2525 that receives mail as SES would.
+
+It accepts a recipient only if the active receipt rule does (550 otherwise), stores the raw
+message in the bucket under `raw/` as the rule's S3 action does, and puts the notification
+SES would publish, wrapped by SNS, on the inbound queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from local.ses_inbound import RAW_PREFIX, received_notification, ses_message_id, sns_envelope
+
+SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+
+
+def rule_matches(recipient: str, rule_recipients: Sequence[str]) -> bool:
+    """SES's matching: an exact address, a domain, or any subdomain of a `.domain` entry."""
+    address = recipient.strip().lower()
+    domain = address.rpartition("@")[2]
+    for entry in (r.lower() for r in rule_recipients):
+        if entry == address or entry == domain:
+            return True
+        if entry.startswith(".") and domain.endswith(entry):
+            return True
+    return False
+
+
+class SesInbound:
+    """Stores and announces one received message; answers SES's message id."""
+
+    def __init__(self, s3: Any, sqs: Any, bucket: str, queue_url: str, topic_arn: str) -> None:
+        self._s3 = s3
+        self._sqs = sqs
+        self._bucket = bucket
+        self._queue_url = queue_url
+        self._topic_arn = topic_arn
+
+    def deliver(self, raw: bytes, source: str, recipients: Sequence[str]) -> str:
+        message_id = ses_message_id()
+        key = f"{RAW_PREFIX}{message_id}"
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=raw)
+        headers = _top_headers(raw)
+        notification = received_notification(
+            message_id=message_id,
+            source=source,
+            recipients=recipients,
+            headers=headers,
+            bucket=self._bucket,
+            object_key=key,
+            topic_arn=self._topic_arn,
+        )
+        self._sqs.send_message(
+            QueueUrl=self._queue_url, MessageBody=sns_envelope(notification, self._topic_arn)
+        )
+        return message_id
+
+
+def _top_headers(raw: bytes, limit: int = 64 * 1024) -> list[tuple[str, str]]:
+    """The header block's fields, unfolded, without parsing the message (SES lists them too)."""
+    block = raw[:limit].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    fields: list[tuple[str, str]] = []
+    for line in block.decode("utf-8", "replace").splitlines():
+        if line[:1] in (" ", "\t") and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {line.strip()}")
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            fields.append((name.strip(), value.strip()))
+    return fields
+
+
+class _Handler:
+    def __init__(self, accepted: Callable[[], Sequence[str]], inbound: SesInbound) -> None:
+        self._accepted = accepted
+        self._inbound = inbound
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        accepted = await asyncio.get_running_loop().run_in_executor(None, self._accepted)
+        if not rule_matches(address, accepted):
+            return "550 5.1.1 Requested action not taken: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content or b""
+        message_id = await asyncio.get_running_loop().run_in_executor(
+            None, self._inbound.deliver, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+        )
+        return f"250 Ok {message_id}"
+
+
+class LocalSmtp:
+    def __init__(
+        self, accepted: Callable[[], Sequence[str]], inbound: SesInbound, port: int = 2525
+    ) -> None:
+        self._controller = Controller(
+            _Handler(accepted, inbound),
+            hostname="127.0.0.1",
+            port=port,
+            data_size_limit=SES_MAX_MESSAGE_BYTES,
+            server_hostname="inbound-smtp.local",
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._controller.port)
+
+    def start(self) -> LocalSmtp:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()

@@ -1,0 +1,48 @@
+"""Objects in S3: raw mail and attachments, handed to clients as short-lived presigned URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mailman.domain.errors import NotFound, StorageError
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+
+
+class S3BlobStore:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        try:
+            self._client.put_object(
+                Bucket=self._bucket, Key=key, Body=data, ContentType=content_type
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"could not store {key}", transient=True) from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"]
+            return bytes(body.read())
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                raise NotFound(f"no object at {key}", field="key") from exc
+            raise StorageError(f"could not read {key}", transient=True) from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"could not read {key}", transient=True) from exc
+
+    def presigned_get(
+        self, key: str, *, expires_in: int = 300, filename: str | None = None
+    ) -> str:
+        """A URL that downloads `key` for `expires_in` seconds, named `filename` if given."""
+        params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
+        if filename:
+            safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
+            params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        return str(
+            self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+        )

@@ -1,0 +1,164 @@
+"""The local stand-ins for SES receiving and the SQS event source, against moto."""
+
+import json
+import smtplib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.smtp_receiver import LocalSmtp, SesInbound, rule_matches
+from local.sqs_pump import SqsPump
+
+TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        s3.create_bucket(Bucket="mail")
+        dlq = sqs.create_queue(QueueName="inbound-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        queue = sqs.create_queue(
+            QueueName="inbound",
+            Attributes={
+                "VisibilityTimeout": "0",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+            },
+        )["QueueUrl"]
+        yield {"s3": s3, "sqs": sqs, "queue": queue, "dlq": dlq}
+
+
+@pytest.fixture
+def smtp(moto_env: dict[str, Any]) -> Iterator[LocalSmtp]:
+    inbound = SesInbound(moto_env["s3"], moto_env["sqs"], "mail", moto_env["queue"], TOPIC)
+    server = LocalSmtp(lambda: ["example.com"], inbound, port=_free_port()).start()
+    yield server
+    server.stop()
+
+
+MESSAGE = (
+    b"From: Alice <alice@elsewhere.example>\r\nTo: support@example.com\r\n"
+    b"Subject: Hello\r\nMessage-ID: <m1@elsewhere.example>\r\n\r\nHi there\r\n"
+)
+
+
+def test_mail_for_an_accepted_domain_is_stored_and_announced(
+    smtp: LocalSmtp, moto_env: dict[str, Any]
+) -> None:
+    with smtplib.SMTP("127.0.0.1", smtp.port) as client:
+        client.sendmail("alice@elsewhere.example", ["support@example.com"], MESSAGE)
+
+    body = moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])["Messages"][0]["Body"]
+    envelope = json.loads(body)
+    notification = json.loads(envelope["Message"])
+    action = notification["receipt"]["action"]
+    stored = moto_env["s3"].get_object(Bucket=action["bucketName"], Key=action["objectKey"])
+    assert envelope["Type"] == "Notification"
+    assert envelope["TopicArn"] == TOPIC
+    assert notification["notificationType"] == "Received"
+    assert notification["receipt"]["recipients"] == ["support@example.com"]
+    assert notification["receipt"]["virusVerdict"] == {"status": "PASS"}
+    assert action["type"] == "S3"
+    assert action["objectKey"] == "raw/" + notification["mail"]["messageId"]
+    assert stored["Body"].read() == MESSAGE
+    assert {"name": "Subject", "value": "Hello"} in notification["mail"]["headers"]
+
+
+def test_mail_for_other_domains_is_refused_with_550(
+    smtp: LocalSmtp, moto_env: dict[str, Any]
+) -> None:
+    with (
+        smtplib.SMTP("127.0.0.1", smtp.port) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+    ):
+        client.sendmail("alice@elsewhere.example", ["someone@other.example"], MESSAGE)
+
+    assert refused.value.recipients["someone@other.example"][0] == 550
+    assert "Messages" not in moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])
+
+
+@pytest.mark.parametrize(
+    ("recipient", "rule", "matches"),
+    [
+        ("a@example.com", ["example.com"], True),
+        ("a@sub.example.com", ["example.com"], False),
+        ("a@sub.example.com", [".example.com"], True),
+        ("A@Example.com", ["a@example.com"], True),
+        ("b@example.com", ["a@example.com"], False),
+    ],
+)
+def test_receipt_rule_matching(recipient: str, rule: list[str], matches: bool) -> None:
+    assert rule_matches(recipient, rule) is matches
+
+
+def _send(moto_env: dict[str, Any], *bodies: str) -> None:
+    for body in bodies:
+        moto_env["sqs"].send_message(QueueUrl=moto_env["queue"], MessageBody=body)
+
+
+def test_the_pump_deletes_processed_records_and_keeps_reported_failures(
+    moto_env: dict[str, Any],
+) -> None:
+    _send(moto_env, "ok", "fail")
+    seen: list[list[str]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append([r["body"] for r in event["Records"]])
+        failed = [r["messageId"] for r in event["Records"] if r["body"] == "fail"]
+        return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+
+    pump = SqsPump(moto_env["sqs"], moto_env["queue"], handler, "inbound")
+    pump.poll_once()
+    pump.poll_once()
+
+    assert sorted(seen[0]) == ["fail", "ok"]
+    assert seen[1] == ["fail"]
+
+
+def test_a_record_failing_past_max_receive_count_moves_to_the_dlq(
+    moto_env: dict[str, Any],
+) -> None:
+    _send(moto_env, "poison")
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        raise RuntimeError("boom")
+
+    pump = SqsPump(moto_env["sqs"], moto_env["queue"], handler, "inbound")
+    received = [pump.poll_once() for _ in range(3)]
+
+    dead = moto_env["sqs"].receive_message(QueueUrl=moto_env["dlq"])["Messages"]
+    assert received == [1, 1, 0]
+    assert [m["Body"] for m in dead] == ["poison"]
+
+
+def test_events_carry_the_sqs_record_shape(moto_env: dict[str, Any]) -> None:
+    _send(moto_env, "x")
+    events: list[dict[str, Any]] = []
+    pump = SqsPump(
+        moto_env["sqs"], moto_env["queue"], lambda e, c: events.append(e) or {}, "inbound"
+    )
+
+    pump.poll_once()
+
+    record = events[0]["Records"][0]
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"].endswith(":inbound")
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert {"messageId", "receiptHandle", "body", "md5OfBody", "awsRegion"} <= set(record)
