@@ -13,7 +13,7 @@ from local.dns_zone import LocalZone
 from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import Container, build_container
 from mailman.config import Settings
-from mailman.domain.errors import DomainError, NotFound
+from mailman.domain.errors import DomainError, NotFound, ValidationError
 from mailman.domain.pagination import PageRequest
 from mailman.services import api_keys, domains, organizations
 
@@ -32,15 +32,26 @@ def _container() -> Container:
     return build_container(Settings(database_url=_database_url()))
 
 
+def _uuid(value: str, field: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not an id (a UUID)", field=field) from None
+
+
 def _organization(container: Container, ref: str) -> UUID:
     """Resolve `--org`, given as an id or as an exact organisation name."""
     try:
-        return organizations.get_organization(container.uow, UUID(ref)).id
+        organization_id = UUID(ref)
     except ValueError:
         matches = [o for o in organizations.list_organizations(container.uow) if o.name == ref]
         if len(matches) == 1:
             return matches[0].id
-        raise NotFound(f"no single organisation named {ref!r}", field="org") from None
+        raise NotFound(f"no single organisation named {ref!r}", field="--org") from None
+    try:
+        return organizations.get_organization(container.uow, organization_id).id
+    except NotFound:
+        raise NotFound(f"no organisation with id {ref}", field="--org") from None
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -89,7 +100,7 @@ def cmd_keys_list(args: argparse.Namespace) -> None:
 def cmd_keys_revoke(args: argparse.Namespace) -> None:
     container = _container()
     org = _organization(container, args.org)
-    api_keys.revoke_api_key(container.uow, container.clock, org, UUID(args.id))
+    api_keys.revoke_api_key(container.uow, container.clock, org, _uuid(args.id, "id"))
     print(f"revoked {args.id}")
 
 

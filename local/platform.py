@@ -44,7 +44,7 @@ class LocalConfig:
             local_dir=Path(env.get("MAILMAN_LOCAL_DIR", ".local")).resolve(),
             api_port=int(env.get("MAILMAN_API_PORT", "8080")),
             aws_port=int(env.get("MAILMAN_AWS_PORT", "4566")),
-            dns_port=int(env.get("MAILMAN_DNS_PORT", "5353")),
+            dns_port=int(env.get("MAILMAN_DNS_PORT", "8053")),
             verifier_seconds=float(env.get("MAILMAN_VERIFIER_SECONDS", "60")),
             quickstart=env.get("MAILMAN_QUICKSTART", "") not in ("", "0", "false"),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),

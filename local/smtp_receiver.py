@@ -24,7 +24,7 @@ def rule_matches(recipient: str, rule_recipients: Sequence[str]) -> bool:
     address = recipient.strip().lower()
     domain = address.rpartition("@")[2]
     for entry in (r.lower() for r in rule_recipients):
-        if entry == address or entry == domain:
+        if entry in (address, domain):
             return True
         if entry.startswith(".") and domain.endswith(entry):
             return True
@@ -80,7 +80,7 @@ class _Handler:
         self._accepted = accepted
         self._inbound = inbound
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         accepted = await asyncio.get_running_loop().run_in_executor(None, self._accepted)
@@ -89,9 +89,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         message_id = await asyncio.get_running_loop().run_in_executor(
             None, self._inbound.deliver, raw, envelope.mail_from or "", list(envelope.rcpt_tos)

@@ -83,7 +83,7 @@ class SqsPump:
         event = sqs_event(received, self._arn, self._region)
         try:
             result = self._handler(event, LambdaContext(self._function_name))
-        except Exception as exc:  # noqa: BLE001 - as in AWS: the whole batch comes back later
+        except Exception as exc:
             print(f"  [{self._function_name}] batch failed: {exc!r}", flush=True)
             return len(received)
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
@@ -101,7 +101,7 @@ class SqsPump:
         while not self._stop.is_set():
             try:
                 self.poll_once(wait_seconds=1)
-            except Exception as exc:  # noqa: BLE001 - keep pumping, as the event source would
+            except Exception as exc:
                 print(f"  [{self._function_name}] poll failed: {exc!r}", flush=True)
                 self._stop.wait(1)
 

@@ -1,0 +1,106 @@
+"""A domain on `make dev`: records missing, published with `mailman dns publish`, then
+verified by the scheduled verifier (run every second here instead of every minute)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import REPO_ROOT, LocalPlatform, Ports, poll
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    running = LocalPlatform(
+        tmp_path_factory.mktemp("verify") / ".local",
+        Ports.free(),
+        {"MAILMAN_VERIFIER_SECONDS": "1", "MAILMAN_QUICKSTART": "1"},
+    )
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+
+
+def _mailman(local_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MAILMAN_LOCAL_DIR": str(local_dir)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("mailman")), *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_quick_start_made_a_verified_domain(platform: LocalPlatform) -> None:
+    with platform.client(platform.api_key) as client:
+        domains = client.get("/domains").json()["data"]
+
+    assert [(d["name"], d["status"]) for d in domains] == [("mailman.test", "verified")]
+    assert "Quick start   mailman.test created and verified" in platform.output
+
+
+def test_a_domain_goes_from_missing_to_verified_once_its_records_are_published(
+    platform: LocalPlatform,
+) -> None:
+    with platform.client(platform.api_key) as client:
+        created = client.post("/domains", json={"name": "acme.example"}).json()
+        path = f"/domains/{created['id']}"
+        checked_once = poll(
+            lambda: client.get(path).json()["last_checked_at"] is not None,
+            timeout=30,
+            interval=0.5,
+        )
+        before = client.get(path).json()
+
+        published = _mailman(platform.local_dir, "dns", "publish", "acme.example")
+        verified = poll(
+            lambda: client.get(path).json()["status"] == "verified", timeout=30, interval=0.5
+        )
+        after = client.get(path).json()
+        events = client.get("/events", params={"type": "domain.verified"}).json()["data"]
+
+    assert checked_once
+    assert before["status"] == "pending"
+    assert {r["status"] for r in before["records"]} == {"missing"}
+    assert published.returncode == 0, published.stderr
+    assert "published 7 records for acme.example" in published.stdout
+    assert verified, after
+    assert (after["can_send"], after["can_receive"]) == (True, True)
+    assert "acme.example" in [e["data"]["domain"] for e in events]
+
+
+def test_the_verify_endpoint_reports_a_record_that_is_wrong(platform: LocalPlatform) -> None:
+    with platform.client(platform.api_key) as client:
+        created = client.post("/domains", json={"name": "wrong.example"}).json()
+        zone = platform.local_dir / "dns" / "zone.json"
+        published = _mailman(platform.local_dir, "dns", "publish", "wrong.example")
+        text = zone.read_text().replace(
+            "inbound-smtp.us-east-1.amazonaws.com.", "mx.old-provider.example."
+        )
+        zone.write_text(text)
+        checked = client.post(f"/domains/{created['id']}/verify").json()
+
+    mx = next(r for r in checked["records"] if r["purpose"] == "receiving_mx")
+    assert published.returncode == 0
+    assert mx["status"] == "wrong"
+    assert mx["found"] == ["10 mx.old-provider.example."]
+    assert checked["can_receive"] is False
+
+
+def test_an_unknown_domain_cannot_be_published(platform: LocalPlatform) -> None:
+    result = _mailman(platform.local_dir, "dns", "publish", "nobody.example")
+
+    assert result.returncode == 1
+    assert "no live domain named nobody.example" in result.stderr

@@ -1,0 +1,268 @@
+"""The `mailman` operator command against a real PostgreSQL named by `DATABASE_URL`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from local.cli import main
+from local.postgres import drop_database, ensure_database
+from mailman.adapters.postgres.migrations import available
+from mailman.composition import Container, build_container
+from mailman.config import Settings
+from mailman.domain.errors import Unauthorized
+from mailman.services import api_keys
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def printed(self, label: str) -> str:
+        """The value `mailman keys create` prints after `label` (`id`, `key`)."""
+        match = re.search(rf"^{label}\s+(\S+)$", self.out, re.MULTILINE)
+        assert match, f"no {label!r} line in:\n{self.out}"
+        return match.group(1)
+
+
+Mailman = Callable[..., Run]
+
+
+@pytest.fixture
+def mailman(capsys: pytest.CaptureFixture[str]) -> Mailman:
+    """Runs `mailman ARGS...` in-process; answers its exit code and what it printed."""
+
+    def run(*argv: str) -> Run:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, migrated database, as `DATABASE_URL`."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
+def empty_database(pg_server: str) -> Iterator[str]:
+    name = f"mailman_cli_empty_{uuid.uuid4().hex[:12]}"
+    url = ensure_database(pg_server, name)
+    yield url
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def services(db: str) -> Iterator[Container]:
+    container = build_container(Settings(database_url=db))
+    yield container
+    container.database.close()
+
+
+def create_org(mailman: Mailman, name: str) -> str:
+    created = mailman("orgs", "create", name)
+    assert created.code == 0, created.err
+    org_id, _, printed_name = created.out.strip().partition("\t")
+    assert printed_name == name
+    return org_id
+
+
+def api_key_count(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM api_keys").fetchone()
+    assert row is not None
+    count: int = row[0]
+    return count
+
+
+# -- migrate -------------------------------------------------------------------------------
+
+
+def test_migrate_on_an_up_to_date_database_says_so(db: str, mailman: Mailman) -> None:
+    result = mailman("migrate")
+
+    assert result.code == 0
+    assert result.out.strip() == "already up to date"
+
+
+def test_migrate_on_an_empty_database_applies_every_migration(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch, mailman: Mailman
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database)
+
+    result = mailman("migrate")
+
+    assert result.code == 0, result.err
+    applied = result.out.splitlines()
+    assert applied[0] == "applied 0001_initial.sql"
+    assert applied == [f"applied {migration.name}" for migration in available()]
+    assert api_key_count(empty_database) == 0  # the tables exist now
+    assert mailman("migrate").out.strip() == "already up to date"
+
+
+# -- orgs ----------------------------------------------------------------------------------
+
+
+def test_created_organisation_is_listed(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    listed = mailman("orgs", "list")
+
+    assert listed.code == 0
+    assert f"{org_id}\tAcme Inc" in listed.out.splitlines()
+    assert str(UUID(org_id)) == org_id
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+def test_key_created_for_an_org_id_authenticates_as_that_org(
+    db: str, mailman: Mailman, services: Container
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    result = mailman("keys", "create", "--org", org_id, "--name", "ops")
+
+    assert result.code == 0, result.err
+    key = result.printed("key")
+    assert key.startswith("mm_live_")
+    assert "shown this once" in result.err
+    principal = api_keys.authenticate(services.uow, services.clock, f"Bearer {key}")
+    assert principal.organization_id == UUID(org_id)
+    assert principal.key_id == UUID(result.printed("id"))
+
+
+def test_key_created_for_an_exact_org_name_authenticates_as_that_org(
+    db: str, mailman: Mailman, services: Container
+) -> None:
+    create_org(mailman, "Globex")
+    org_id = create_org(mailman, "Acme Inc")
+
+    result = mailman("keys", "create", "--org", "Acme Inc")
+
+    assert result.code == 0, result.err
+    principal = api_keys.authenticate(
+        services.uow, services.clock, f"Bearer {result.printed('key')}"
+    )
+    assert principal.organization_id == UUID(org_id)
+
+
+def test_key_created_with_a_rate_limit_keeps_it(
+    db: str, mailman: Mailman, services: Container
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    result = mailman("keys", "create", "--org", org_id, "--rate-limit", "250")
+
+    assert result.code == 0, result.err
+    principal = api_keys.authenticate(
+        services.uow, services.clock, f"Bearer {result.printed('key')}"
+    )
+    assert principal.rate_limit_per_minute == 250
+
+
+def test_keys_list_shows_prefix_and_state_but_never_the_key(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    created = mailman("keys", "create", "--org", org_id, "--name", "ops")
+    key_id, key = created.printed("id"), created.printed("key")
+
+    listed = mailman("keys", "list", "--org", "Acme Inc")
+
+    assert listed.code == 0, listed.err
+    assert key not in listed.out
+    [row] = listed.out.splitlines()
+    printed_id, prefix, state, name = row.split("\t")
+    assert (printed_id, state, name) == (key_id, "active", "ops")
+    assert prefix.endswith("...")
+    assert key.startswith(prefix.removesuffix("..."))
+
+
+def test_revoked_key_no_longer_authenticates(
+    db: str, mailman: Mailman, services: Container
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    created = mailman("keys", "create", "--org", org_id)
+    key_id, key = created.printed("id"), created.printed("key")
+    api_keys.authenticate(services.uow, services.clock, f"Bearer {key}")  # works until revoked
+
+    revoked = mailman("keys", "revoke", "--org", org_id, key_id)
+
+    assert revoked.code == 0, revoked.err
+    assert revoked.out.strip() == f"revoked {key_id}"
+    with pytest.raises(Unauthorized):
+        api_keys.authenticate(services.uow, services.clock, f"Bearer {key}")
+    assert "\trevoked\t" in mailman("keys", "list", "--org", org_id).out
+
+
+@pytest.mark.parametrize(
+    ("org", "message"),
+    [
+        ("No Such Org", "no single organisation named 'No Such Org'"),
+        (str(uuid.UUID(int=1)), "no organisation with id"),
+    ],
+    ids=["name", "id"],
+)
+def test_key_for_an_unknown_org_fails_with_a_message_and_creates_nothing(
+    db: str, mailman: Mailman, org: str, message: str
+) -> None:
+    create_org(mailman, "Acme Inc")
+
+    result = mailman("keys", "create", "--org", org)
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.startswith(f"mailman: {message}")
+    assert "Traceback" not in result.err
+    assert api_key_count(db) == 0
+
+
+def test_key_for_an_ambiguous_org_name_fails(db: str, mailman: Mailman) -> None:
+    create_org(mailman, "Acme Inc")
+    create_org(mailman, "Acme Inc")
+
+    result = mailman("keys", "create", "--org", "Acme Inc")
+
+    assert result.code == 1
+    assert "no single organisation named 'Acme Inc'" in result.err
+    assert api_key_count(db) == 0
+
+
+# -- the installed command -----------------------------------------------------------------
+
+
+def test_installed_console_script_prints_its_help() -> None:
+    script = Path(sys.executable).parent / "mailman"
+    assert script.is_file(), f"{script} is not installed (pip install -e .)"
+
+    result = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: mailman")
+    for command in ("migrate", "orgs", "keys"):
+        assert command in result.stdout
+
+
+def test_revoking_an_id_that_is_not_a_uuid_fails_with_a_message(db: str, mailman: Mailman) -> None:
+    org = create_org(mailman, "Acme Inc")
+
+    result = mailman("keys", "revoke", "--org", org, "not-a-uuid")
+
+    assert result.code == 1
+    assert result.err.startswith("mailman: 'not-a-uuid' is not an id (a UUID) (id)")
+    assert "Traceback" not in result.err
