@@ -1,0 +1,372 @@
+"""Hostile mail: every case ends parsed or quarantined with a reason, and nothing raises.
+
+The corpus is generated here rather than stored. Time and memory are bounded by the
+mechanism under test (pre-checks on the raw bytes, then the in-process deadline or
+the isolated worker's RLIMIT_AS and wall-clock kill); the tests assert outcomes and
+reasons, never durations.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import fast_mail_parser
+import pytest
+
+from mailman.mime import DEFAULT_LIMITS, Limits, ParsedMail, QuarantineReason, parse
+from mailman.mime_scan import scan
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+
+
+def message(headers: bytes = b"", body: bytes = b"hello\r\n") -> bytes:
+    return (
+        b"From: Mallory <mallory@example.net>\r\nSubject: hostile\r\n"
+        b"Message-ID: <hostile@example.net>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\n"
+        + headers
+        + b"\r\n"
+        + body
+    )
+
+
+def nested_parts(depth: int) -> bytes:
+    opening = b"".join(
+        b'--=_%d_=\r\nContent-Type: multipart/mixed; boundary="=_%d_="\r\n\r\n' % (i - 1, i)
+        for i in range(1, depth)
+    )
+    last = depth - 1
+    inner = b"--=_%d_=\r\nContent-Type: text/plain\r\n\r\ninner\r\n--=_%d_=--\r\n" % (last, last)
+    closing = b"".join(b"--=_%d_=--\r\n" % i for i in range(depth - 2, -1, -1))
+    return message(
+        b'Content-Type: multipart/mixed; boundary="=_0_="\r\n', opening + inner + closing
+    )
+
+
+def sibling_parts(count: int) -> bytes:
+    parts = b"".join(
+        b"--s\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(count)
+    )
+    return message(b'Content-Type: multipart/mixed; boundary="s"\r\n', parts + b"--s--\r\n")
+
+
+def assert_quarantined_with_safe_headers(mail: ParsedMail, reason: QuarantineReason) -> None:
+    assert mail.quarantine_reason is reason
+    assert mail.message_id == "<hostile@example.net>"
+    assert mail.from_ == ("Mallory", "mallory@example.net")
+    assert mail.text == ""
+    assert mail.attachments == ()
+
+
+# --- the cases of issue 5 -----------------------------------------------------------------
+
+
+def test_32_kb_content_type_of_semicolons_parses_as_plain_text() -> None:
+    raw = message(b"Content-Type: text/plain" + b";" * 32_768 + b"\r\n")
+
+    mail = parse(raw)
+
+    assert mail.quarantine_reason is None
+    assert mail.text == "hello\n"
+    assert mail.subject == "hostile"
+
+
+def test_to_of_20000_addresses_is_quarantined_with_the_other_headers_read() -> None:
+    raw = message(b"To: " + b", ".join(b"user%d@example.com" % i for i in range(20_000)) + b"\r\n")
+
+    mail = parse(raw)
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.HEADER_TOO_LONG)
+    assert mail.to == ()
+    assert "header_too_long: To > 65536 bytes" in mail.defects
+
+
+def test_subject_of_10000_encoded_words_is_quarantined() -> None:
+    raw = message(b"X-Subject: " + b" ".join(b"=?utf-8?q?abc?=" for _ in range(10_000)) + b"\r\n")
+
+    mail = parse(raw)
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.HEADER_TOO_LONG)
+    assert "header_too_long: X-Subject > 65536 bytes" in mail.defects
+
+
+def test_1000_nested_parts_are_quarantined_as_too_deep() -> None:
+    mail = parse(nested_parts(1_000))
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.MIME_TOO_DEEP)
+
+
+def test_nesting_within_the_limit_is_parsed_down_to_the_innermost_part() -> None:
+    mail = parse(nested_parts(DEFAULT_LIMITS.max_mime_depth))
+
+    assert mail.quarantine_reason is None
+    assert mail.text == "inner"
+
+
+def test_boundary_that_prefixes_a_body_line_is_reported_as_a_structure_mismatch() -> None:
+    # fast-mail-parser takes "--b10 ..." for a delimiter of boundary "b1"; the pre-check
+    # does not, and the disagreement is recorded rather than silently accepted.
+    raw = message(
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n',
+        b"--b1\r\nContent-Type: text/plain\r\n\r\nline one\r\n--b10 is not a delimiter\r\n"
+        b"line three\r\n--b1--\r\n",
+    )
+
+    mail = parse(raw)
+
+    assert mail.quarantine_reason is None
+    assert mail.text.startswith("line one")
+    assert "structure_mismatch" in mail.defects
+
+
+def test_50000_sibling_parts_are_quarantined_as_too_many_parts() -> None:
+    mail = parse(sibling_parts(50_000))
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.TOO_MANY_PARTS)
+
+
+def test_100000_header_fields_are_quarantined_as_too_many_headers() -> None:
+    raw = message(b"".join(b"X-H%d: v\r\n" % i for i in range(100_000)))
+
+    mail = parse(raw)
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.TOO_MANY_HEADERS)
+    assert len(mail.headers) == DEFAULT_LIMITS.max_header_count
+
+
+def test_10_mb_header_is_quarantined_as_too_long() -> None:
+    raw = message(b"X-Big: " + b"a" * (10 * 1024 * 1024) + b"\r\n")
+
+    mail = parse(raw)
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.HEADER_TOO_LONG)
+    assert mail.size == len(raw)
+
+
+def test_header_block_over_its_limit_is_quarantined() -> None:
+    raw = message(b"".join(b"X-Pad-%03d: %s\r\n" % (i, b"p" * 400) for i in range(900)))
+
+    mail = parse(raw)
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.HEADER_BLOCK_TOO_LARGE)
+
+
+def test_message_over_40_mb_is_quarantined_without_parsing() -> None:
+    raw = message(b"Content-Type: text/plain\r\n", b"x" * DEFAULT_LIMITS.max_message_bytes)
+
+    mail = parse(raw)
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.MESSAGE_TOO_LARGE)
+    assert mail.size > 40 * 1024 * 1024
+
+
+def test_bogus_charset_is_decoded_by_the_fallback_chain_with_a_defect() -> None:
+    raw = message(
+        b"Content-Type: text/plain; charset=x-no-such-charset\r\n", b"caf\xe9 cr\xe8me\r\n"
+    )
+
+    mail = parse(raw)
+
+    assert mail.quarantine_reason is None
+    assert mail.text == "café crème\n"
+    assert "charset_fallback: x-no-such-charset -> cp1252 (text/plain)" in mail.defects
+
+
+def test_bogus_charset_in_an_encoded_word_still_gives_a_subject() -> None:
+    raw = message(b"X-Note: =?x-bogus?q?caf=E9?=\r\n").replace(
+        b"Subject: hostile", b"Subject: =?x-bogus?q?caf=E9?= ok"
+    )
+
+    mail = parse(raw)
+
+    assert mail.subject == "café ok"
+
+
+def test_attachment_without_a_name_keeps_filename_none() -> None:
+    raw = message(
+        b'Content-Type: multipart/mixed; boundary="n"\r\n',
+        b"--n\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+        b"--n\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+        b"\r\n" + base64.encodebytes(b"\x00\x01binary") + b"--n--\r\n",
+    )
+
+    mail = parse(raw)
+
+    (attachment,) = mail.attachments
+    assert attachment.filename is None
+    assert attachment.content == b"\x00\x01binary"
+    assert attachment.content_type == "application/octet-stream"
+    assert not attachment.inline
+
+
+def test_missing_message_id_gets_a_stable_id_from_the_content() -> None:
+    raw = message().replace(b"Message-ID: <hostile@example.net>\r\n", b"")
+    relayed = b"Received: from relay.example.net by mx.example.org\r\n" + raw
+    edited = raw.replace(b"hello", b"hullo")
+
+    first, again, via_relay, other = parse(raw), parse(raw), parse(relayed), parse(edited)
+
+    assert first.message_id_generated
+    assert first.message_id.endswith("@mailman.generated>")
+    assert first.message_id == again.message_id == via_relay.message_id
+    assert other.message_id != first.message_id
+    assert "missing_message_id" in first.defects
+
+
+def test_unusable_message_id_is_replaced_by_a_generated_one() -> None:
+    raw = message().replace(b"<hostile@example.net>", b"< >")
+
+    mail = parse(raw)
+
+    assert mail.message_id_generated
+    assert "bad_message_id" in mail.defects
+
+
+def test_duplicate_message_id_with_different_content_parses_both_apart() -> None:
+    one = message(body=b"the first message\r\n")
+    two = message(body=b"a different message reusing the id\r\n")
+
+    first, second = parse(one), parse(two)
+
+    assert first.quarantine_reason is None
+    assert second.quarantine_reason is None
+    assert first.message_id == second.message_id == "<hostile@example.net>"
+    assert first.raw_sha256 != second.raw_sha256
+    assert first.text != second.text
+
+
+def test_duplicate_singleton_headers_are_reported() -> None:
+    raw = message(b"From: Eve <eve@example.net>\r\n")
+
+    mail = parse(raw)
+
+    assert mail.from_ == ("Mallory", "mallory@example.net")
+    assert "duplicate_header: From" in mail.defects
+
+
+def test_header_block_the_parser_refuses_is_rewritten_and_parsed() -> None:
+    # fast-mail-parser raises HeaderParseError on a first line that starts with a space.
+    raw = b" stray fragment\r\n" + message()
+
+    mail = parse(raw)
+
+    assert mail.quarantine_reason is None
+    assert mail.subject == "hostile"
+    assert mail.text == "hello\n"
+    assert {"stray_header_line", "headers_rewritten"} <= set(mail.defects)
+
+
+def test_nul_bytes_never_reach_the_text() -> None:
+    raw = message(b"Content-Type: text/plain; charset=utf-8\r\n", b"a\x00b\r\n")
+
+    mail = parse(raw)
+
+    assert mail.text == "ab\n"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda: sibling_parts(50_000), QuarantineReason.TOO_MANY_PARTS),
+        (lambda: nested_parts(1_000), QuarantineReason.MIME_TOO_DEEP),
+        (
+            lambda: message(b"".join(b"X-H%d: v\r\n" % i for i in range(100_000))),
+            QuarantineReason.TOO_MANY_HEADERS,
+        ),
+        (
+            lambda: message(b"X-Big: " + b"a" * (10 * 1024 * 1024) + b"\r\n"),
+            QuarantineReason.HEADER_TOO_LONG,
+        ),
+    ],
+)
+def test_pre_check_rejects_the_raw_bytes_before_any_parser_runs(
+    make: Callable[[], bytes], reason: QuarantineReason
+) -> None:
+    verdict = scan(make(), DEFAULT_LIMITS)
+
+    assert verdict.reason is reason
+
+
+# --- the budget ---------------------------------------------------------------------------
+
+
+def test_exhausted_time_budget_in_process_quarantines_with_headers() -> None:
+    mail = parse(message(), Limits(time_budget_seconds=0))
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.TIME_BUDGET_EXCEEDED)
+
+
+def test_isolated_parser_is_killed_at_the_time_budget() -> None:
+    mail = parse(message(), Limits(isolate_above_bytes=0, time_budget_seconds=0.01))
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.TIME_BUDGET_EXCEEDED)
+    assert "time_budget: isolated parse" in mail.defects
+
+
+def test_isolated_parser_over_its_memory_budget_is_quarantined() -> None:
+    payload = base64.encodebytes(random.Random(7).randbytes(3 * 1024 * 1024))
+    raw = message(
+        b'Content-Type: multipart/mixed; boundary="m"\r\n',
+        b"--m\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + payload + b"--m--\r\n",
+    )
+
+    mail = parse(raw, Limits(memory_budget_bytes=16 * 1024 * 1024))
+
+    assert_quarantined_with_safe_headers(mail, QuarantineReason.MEMORY_BUDGET_EXCEEDED)
+
+
+def test_same_message_within_its_memory_budget_parses() -> None:
+    payload = random.Random(7).randbytes(3 * 1024 * 1024)
+    raw = message(
+        b'Content-Type: multipart/mixed; boundary="m"\r\n',
+        b"--m\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(payload) + b"--m--\r\n",
+    )
+
+    mail = parse(raw)
+
+    assert mail.quarantine_reason is None
+    assert mail.attachments[0].content == payload
+
+
+# --- anything at all ----------------------------------------------------------------------
+
+
+PARSER_ERRORS = {cls.__name__ for cls in fast_mail_parser.ParseError.__subclasses__()}
+
+
+def mutations(seed: int, count: int) -> list[bytes]:
+    rng = random.Random(seed)
+    sources = [path.read_bytes() for path in sorted(FIXTURES.glob("*.eml"))]
+    out: list[bytes] = [b"", b"\r\n\r\n", b":", b"\x00" * 64, bytes(range(256)) * 8]
+    for _ in range(count):
+        data = bytearray(rng.choice(sources))
+        for _ in range(rng.randint(1, 8)):
+            at = rng.randrange(len(data))
+            action = rng.randrange(4)
+            if action == 0:
+                data[at] = rng.randrange(256)
+            elif action == 1:
+                del data[at : at + rng.randint(1, 64)]
+            elif action == 2:
+                data[at:at] = rng.choice([b"\r\n", b"--", b"=?", b"<", b";", b"\r\n\r\n", b">"])
+            else:
+                data = data[:at]
+                break
+        out.append(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mutated_mail_always_answers_without_an_internal_error(seed: int) -> None:
+    for raw in mutations(seed, 150):
+        mail = parse(raw)
+
+        assert isinstance(mail, ParsedMail)
+        if mail.quarantine_reason is QuarantineReason.PARSER_FAILED:
+            assert set(mail.defects) & PARSER_ERRORS, mail.defects
+        else:
+            assert mail.quarantine_reason is None
