@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,6 +17,10 @@ from mailman.adapters.ses import NO_RECIPIENTS, SesDomainIdentities
 
 RULE_SET = "mailman-local"
 RULE = "inbound"
+BUCKET = "mailman-local"
+INBOUND_QUEUE = "mailman-inbound"
+INBOUND_TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
+MAX_RECEIVE_COUNT = 5
 
 
 class LocalAws:
@@ -68,6 +74,47 @@ class LocalAws:
             },
         )
         ses.set_active_receipt_rule_set(RuleSetName=RULE_SET)
+
+    def create_mail_resources(self, visibility_timeout: int) -> str:
+        """The bucket and the inbound queue (with its dead-letter queue); answers its URL."""
+        self.client("s3").create_bucket(Bucket=BUCKET)
+        sqs = self.client("sqs")
+        dlq = sqs.create_queue(QueueName=f"{INBOUND_QUEUE}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+        return str(
+            sqs.create_queue(
+                QueueName=INBOUND_QUEUE,
+                Attributes={"VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive},
+            )["QueueUrl"]
+        )
+
+    def save_bucket(self, directory: Path) -> int:
+        """Copy every object of the bucket under `directory` (moto keeps nothing on exit)."""
+        s3 = self.client("s3")
+        saved = 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+            for item in page.get("Contents", []):
+                target = directory / item["Key"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read())
+                saved += 1
+        return saved
+
+    def load_bucket(self, directory: Path) -> int:
+        """Put back into the bucket what `save_bucket` left under `directory`."""
+        if not directory.is_dir():
+            return 0
+        s3 = self.client("s3")
+        loaded = 0
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            s3.put_object(
+                Bucket=BUCKET, Key=path.relative_to(directory).as_posix(), Body=path.read_bytes()
+            )
+            loaded += 1
+        return loaded
 
     def accepted_domains(self) -> list[str]:
         rule = self.client("ses").describe_receipt_rule(RuleSetName=RULE_SET, RuleName=RULE)

@@ -18,13 +18,15 @@ from types import FrameType
 
 import psycopg
 
-from local.aws import RULE, RULE_SET, LocalAws
+from local.aws import BUCKET, INBOUND_TOPIC, RULE, RULE_SET, LocalAws
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
+from local.state import Seeded
 
 HOST = "127.0.0.1"
 QUICKSTART_DOMAIN = "mailman.test"
+INBOUND_VISIBILITY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class LocalConfig:
     api_port: int
     aws_port: int
     dns_port: int
+    smtp_port: int
     verifier_seconds: float
     quickstart: bool
     region: str
@@ -45,6 +48,7 @@ class LocalConfig:
             api_port=int(env.get("MAILMAN_API_PORT", "8080")),
             aws_port=int(env.get("MAILMAN_AWS_PORT", "4566")),
             dns_port=int(env.get("MAILMAN_DNS_PORT", "8053")),
+            smtp_port=int(env.get("MAILMAN_SMTP_PORT", "2525")),
             verifier_seconds=float(env.get("MAILMAN_VERIFIER_SECONDS", "60")),
             quickstart=env.get("MAILMAN_QUICKSTART", "") not in ("", "0", "false"),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
@@ -53,6 +57,11 @@ class LocalConfig:
     @property
     def zone_path(self) -> Path:
         return self.local_dir / "dns" / "zone.json"
+
+    @property
+    def bucket_dir(self) -> Path:
+        """Where the bucket's objects (raw mail, attachments) wait between runs."""
+        return self.local_dir / "s3"
 
 
 def _function_environment(config: LocalConfig, database_url: str, aws: str, dns: str) -> None:
@@ -68,6 +77,7 @@ def _function_environment(config: LocalConfig, database_url: str, aws: str, dns:
             "STAGE": "local",
             "RECEIPT_RULE_SET_NAME": RULE_SET,
             "RECEIPT_RULE_NAME": RULE,
+            "BUCKET_NAME": BUCKET,
             "DNS_NAMESERVERS": dns,
             "POWERTOOLS_SERVICE_NAME": "mailman",
             "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
@@ -87,6 +97,25 @@ def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
     return [(name, mail_from, receiving) for name, mail_from, receiving in rows]
 
 
+def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
+    notes = {
+        "API": f"(docs: {addresses['API']}/docs)",
+        "SMTP": "(plays SES receiving for verified domains)",
+        "DNS": "(the local zone: mailman dns publish DOMAIN)",
+    }
+    for label, address in addresses.items():
+        print(f"  {label:<13} {address}   {notes.get(label, '')}".rstrip())
+    org = seeded.state.organization_id
+    print(f"  Organization  {org}")
+    if seeded.new_key:
+        print(f"  API key       {seeded.new_key}")
+        print("                (shown this once: keep it; later starts show only its prefix)")
+    else:
+        print(f"  API key       {seeded.state.key_prefix}... (made on first start)")
+        print(f"                mint another: .venv/bin/mailman keys create --org {org}")
+    print("Ready. Ctrl-C stops everything.", flush=True)
+
+
 def main() -> int:
     config = LocalConfig.from_env()
     config.local_dir.mkdir(parents=True, exist_ok=True)
@@ -96,15 +125,20 @@ def main() -> int:
     dns = LocalDnsServer(zone, port=config.dns_port).start()
     aws = LocalAws(HOST, config.aws_port, zone, config.region).start()
     aws.restore(_live_domains(database_url))
+    inbound_queue = aws.create_mail_resources(visibility_timeout=INBOUND_VISIBILITY_SECONDS)
+    aws.load_bucket(config.bucket_dir)
     _function_environment(config, database_url, aws.endpoint, dns.address)
 
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
     from functions.api.dependencies import container
+    from functions.inbound import handler as inbound
     from functions.verifier import handler as verifier
     from local.http_gateway import ApiGateway
     from local.quickstart import quickstart
     from local.scheduler import Schedule
+    from local.smtp_receiver import LocalSmtp, SesInbound
+    from local.sqs_pump import SqsPump
     from local.state import seed
 
     seeded = seed(container(), config.local_dir / "state.json")
@@ -113,21 +147,24 @@ def main() -> int:
     schedule = Schedule(
         "mailman-verifier", verifier.handler, "mailman-verifier", config.verifier_seconds
     ).start()
+    sqs = aws.client("sqs")
+    pump = SqsPump(sqs, inbound_queue, inbound.handler, "mailman-inbound").start()
+    smtp = LocalSmtp(
+        aws.accepted_domains,
+        SesInbound(aws.client("s3"), sqs, BUCKET, inbound_queue, INBOUND_TOPIC),
+        port=config.smtp_port,
+    ).start()
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
-    base_url = f"http://{HOST}:{gateway.server_address[1]}"
-    org = seeded.state.organization_id
-    print(f"  API           {base_url}   (docs: {base_url}/docs)")
-    print(f"  AWS (moto)    {aws.endpoint}")
-    print(f"  DNS           {dns.address}   (the local zone: mailman dns publish DOMAIN)")
-    print(f"  Data          {config.local_dir}")
-    print(f"  Organization  {org}")
-    if seeded.new_key:
-        print(f"  API key       {seeded.new_key}")
-        print("                (shown this once: keep it; later starts show only its prefix)")
-    else:
-        print(f"  API key       {seeded.state.key_prefix}... (made on first start)")
-        print(f"                mint another: .venv/bin/mailman keys create --org {org}")
-    print("Ready. Ctrl-C stops everything.", flush=True)
+    _banner(
+        {
+            "API": f"http://{HOST}:{gateway.server_address[1]}",
+            "AWS (moto)": aws.endpoint,
+            "SMTP": f"{HOST}:{smtp.port}",
+            "DNS": dns.address,
+            "Data": str(config.local_dir),
+        },
+        seeded,
+    )
 
     def stop(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=gateway.shutdown, daemon=True).start()
@@ -138,9 +175,13 @@ def main() -> int:
         gateway.serve_forever()
     finally:
         gateway.server_close()
+        smtp.stop()
+        pump.stop()
         schedule.stop()
         container().database.close()
         verifier.container().database.close()
+        inbound.container().database.close()
+        aws.save_bucket(config.bucket_dir)
         aws.stop()
         dns.stop()
     # Embedded PostgreSQL stops when this process exits (its data stays in .local/).

@@ -26,7 +26,7 @@ from mailman.services import api_keys, rate_limit
 from .dependencies import container
 from .errors import domain_error_envelope, envelope, proxy_response, status_of
 from .routes import api_keys as api_key_routes
-from .routes import domains, events, health, inboxes
+from .routes import domains, events, health, inboxes, mailbox
 from .validation import describe_validation_error
 
 logger = Logger()
@@ -34,7 +34,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 app = APIGatewayRestResolver(enable_validation=True)
-for module in (health, domains, inboxes, api_key_routes, events):
+for module in (health, domains, inboxes, api_key_routes, events, mailbox):
     app.include_router(module.router)
 
 OPENAPI: dict[str, Any] = {

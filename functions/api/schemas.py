@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, St
 
 from mailman.domain.dns_records import RecordPurpose, RecordStatus
 from mailman.domain.events import Event
+from mailman.domain.mailbox import MessageView, ThreadSummary
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
 
 T = TypeVar("T")
@@ -225,3 +226,142 @@ class EventOut(BaseModel):
 class EventsOut(BaseModel):
     data: list[EventOut]
     cursor: str = Field(description="Pass as `after` to read the events that follow.")
+
+
+class ThreadOut(BaseModel):
+    id: UUID
+    inbox_id: UUID
+    subject: str | None
+    participants: list[str]
+    message_count: int
+    unread: bool
+    unread_count: int
+    preview: str | None = Field(description="The latest message's preview.")
+    last_message_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, thread: ThreadSummary) -> ThreadOut:
+        return cls(
+            id=thread.id,
+            inbox_id=thread.inbox_id,
+            subject=thread.subject,
+            participants=list(thread.participants),
+            message_count=thread.message_count,
+            unread=thread.unread_count > 0,
+            unread_count=thread.unread_count,
+            preview=thread.preview,
+            last_message_at=thread.last_message_at,
+            created_at=thread.created_at,
+        )
+
+
+class AttachmentOut(BaseModel):
+    id: UUID
+    filename: str | None
+    content_type: str
+    size_bytes: int
+    sha256: str
+    content_id: str | None
+    inline: bool
+
+
+class RecipientOut(BaseModel):
+    kind: str
+    address: str
+    name: str | None
+
+
+class MessageOut(BaseModel):
+    id: UUID
+    inbox_id: UUID
+    thread_id: UUID | None
+    message_id: str = Field(description="The RFC 5322 Message-ID.")
+    direction: str
+    status: str | None
+    from_: RecipientOut = Field(serialization_alias="from")
+    reply_to: list[str]
+    recipients: list[RecipientOut]
+    subject: str | None
+    sent_at: datetime | None
+    received_at: datetime | None
+    in_reply_to: str | None
+    references: list[str]
+    text: str | None
+    html: str | None
+    extracted_text: str | None = Field(
+        description="The new part of a reply: quoted history and signature removed."
+    )
+    preview: str | None
+    headers: list[dict[str, str]]
+    attachments: list[AttachmentOut]
+    match_reason: str = Field(description="Why it joined its thread.")
+    verdicts: dict[str, Any]
+    quarantined: bool
+    quarantine_reason: str | None
+    defects: list[str]
+    plus_tags: list[str]
+    labels: list[str]
+    is_read: bool
+    size_bytes: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: MessageView) -> MessageOut:
+        return cls(
+            id=m.id,
+            inbox_id=m.inbox_id,
+            thread_id=m.thread_id,
+            message_id=m.message_id,
+            direction=m.direction,
+            status=m.status,
+            from_=RecipientOut(kind="from", address=m.from_address, name=m.from_name),
+            reply_to=list(m.reply_to),
+            recipients=[
+                RecipientOut(kind=r.kind, address=r.address, name=r.name) for r in m.recipients
+            ],
+            subject=m.subject,
+            sent_at=m.sent_at,
+            received_at=m.received_at,
+            in_reply_to=m.in_reply_to,
+            references=list(m.references),
+            text=m.text_body,
+            html=m.html_body,
+            extracted_text=m.extracted_text,
+            preview=m.preview,
+            headers=[dict(h) for h in m.headers],
+            attachments=[
+                AttachmentOut(
+                    id=a.id,
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    size_bytes=a.size_bytes,
+                    sha256=a.sha256,
+                    content_id=a.content_id,
+                    inline=a.inline,
+                )
+                for a in m.attachments
+            ],
+            match_reason=m.match_reason,
+            verdicts=m.verdicts,
+            quarantined=m.quarantined,
+            quarantine_reason=m.quarantine_reason,
+            defects=list(m.defects),
+            plus_tags=list(m.plus_tags),
+            labels=list(m.labels),
+            is_read=m.is_read,
+            size_bytes=m.size_bytes,
+            created_at=m.created_at,
+        )
+
+
+class ThreadWithMessagesOut(ThreadOut):
+    messages: list[MessageOut]
+
+
+class LinkOut(BaseModel):
+    url: str = Field(description="A presigned URL; download it before `expires_at`.")
+    expires_at: datetime
+    filename: str | None = None
+    content_type: str | None = None
+    size_bytes: int | None = None

@@ -9,6 +9,7 @@ from mailman.adapters.clock import SystemClock
 from mailman.adapters.dns import DnsPythonResolver
 from mailman.adapters.postgres.database import Database, conninfo_from_secret
 from mailman.adapters.postgres.repositories import PostgresUnitOfWorkFactory
+from mailman.adapters.s3 import S3BlobStore
 from mailman.adapters.ses import SesDomainIdentities, SesReceiptRecipients
 from mailman.config import Settings
 from mailman.ports import Clock, UnitOfWorkFactory
@@ -49,6 +50,12 @@ class Container:
         self.database = database
         self.clock = clock
         self.uow: UnitOfWorkFactory = PostgresUnitOfWorkFactory(database)
+
+    @functools.cached_property
+    def blobs(self) -> S3BlobStore:
+        if not self.settings.bucket_name:
+            raise RuntimeError("set BUCKET_NAME to store and read mail")
+        return S3BlobStore(_client("s3", self.settings.aws_region), self.settings.bucket_name)
 
     @functools.cached_property
     def verifier(self) -> Verifier:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
     )
+    bucket_name: str | None = None
+    """The bucket of raw mail (`raw/`) and attachments (`attachments/`)."""
     ses_configuration_set: str | None = None
     receipt_rule_set_name: str | None = None
     receipt_rule_name: str | None = None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.events import Event
+from mailman.domain.mailbox import MessageView, ThreadSummary
+from mailman.domain.messages import NewMessage, StoredMessage
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
-from mailman.domain.pagination import PageRequest
+from mailman.domain.pagination import Cursor, PageRequest
 from mailman.domain.ratelimit import BucketState
 from mailman.domain.verification import SesIdentity
 
@@ -117,6 +120,10 @@ class InboxRepository(Protocol):
 
     def soft_delete_for_domain(self, domain_id: UUID, at: datetime) -> int: ...
 
+    def routing(self, domains: Sequence[str]) -> Sequence[RoutingEntry]:
+        """Every live domain among `domains`, of any organisation, with its inboxes."""
+        ...
+
 
 class RateLimitRepository(Protocol):
     def take(
@@ -124,6 +131,78 @@ class RateLimitRepository(Protocol):
     ) -> BucketState:
         """Take one token from the key's bucket if it holds one; answer the bucket after."""
         ...
+
+
+class BlobStore(Protocol):
+    def put(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def presigned_get(
+        self, key: str, *, expires_in: int = 300, filename: str | None = None
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class RoutingEntry:
+    """A live domain and what receiving needs of it (system scope, before the tenant is known)."""
+
+    domain_id: UUID
+    organization_id: UUID
+    name: str
+    can_receive: bool
+    inboxes: dict[str, UUID]
+    """local part -> inbox id"""
+    catch_all: UUID | None
+
+
+class MessageRepository(Protocol):
+    def find(
+        self, inbox_id: UUID, message_id: str, content_sha256: str
+    ) -> StoredMessage | None: ...
+
+    def find_content(self, inbox_id: UUID, content_sha256: str) -> StoredMessage | None:
+        """A message of the inbox with exactly these bytes, whatever its Message-ID."""
+        ...
+
+    def add(self, message: NewMessage) -> StoredMessage: ...
+
+    def refresh_thread(self, thread_id: UUID) -> None:
+        """Recompute the thread's count, unread count, latest activity and preview."""
+        ...
+
+    def add_unroutable(
+        self,
+        organization_id: UUID,
+        *,
+        domain_id: UUID,
+        recipients: Sequence[str],
+        message_id: str,
+        source_id: str,
+        raw_storage_key: str,
+    ) -> bool:
+        """Record mail no inbox takes; False when it was recorded already."""
+        ...
+
+
+class MailboxReader(Protocol):
+    def threads(
+        self, inbox_id: UUID, limit: int, after: Cursor | None
+    ) -> Sequence[ThreadSummary]: ...
+
+    def thread(self, thread_id: UUID) -> ThreadSummary | None: ...
+
+    def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]: ...
+
+    def message(self, message_id: UUID) -> MessageView | None: ...
+
+    def messages(
+        self, inbox_id: UUID, *, quarantined: bool, limit: int, after: Cursor | None
+    ) -> Sequence[MessageView]: ...
+
+    def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool: ...
 
 
 class EventLog(Protocol):
@@ -165,6 +244,15 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventLog: ...
 
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def thread_index(self) -> ThreadIndex: ...
+
+    @property
+    def mailbox(self) -> MailboxReader: ...
+
 
 UnitOfWorkFactory = Callable[[UUID | None], AbstractContextManager[UnitOfWork]]
 """Opens a unit of work for an organisation (tenant-scoped) or None (system-wide)."""
@@ -194,3 +282,89 @@ class ReceiptRecipients(Protocol):
     def allow(self, domain: str) -> None: ...
 
     def disallow(self, domain: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLink:
+    """Where a message id of an inbox belongs.
+
+    `seen` is True when a stored message carries the id, False for a phantom:
+    an id that stored messages reference but no stored message carries yet.
+    """
+
+    thread_id: UUID
+    seen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectActivity:
+    """A thread of an inbox that carried a subject key, from `first_at` to `last_at`."""
+
+    thread_id: UUID
+    first_at: datetime
+    last_at: datetime
+    participants: frozenset[str]
+    """Every sender, recipient and list of the thread's messages, the inbox's own address aside."""
+    awaiting_parent: bool
+    """The thread's top is a header-less reply whose conversation was not found yet."""
+
+
+class ThreadIndex(Protocol):
+    """What threading knows of an inbox's conversations (see `mailman.threading`).
+
+    Per inbox: message id -> thread for every id a message carries or
+    references (phantom rows for referenced, unseen ids); subject key -> thread
+    with the first and last Date it was seen; per thread its participants and
+    two flags: `rooted` (it holds a message that is no reply at all) and
+    `loose` (it holds a header-less reply whose conversation was not found).
+    A thread awaits a parent when it is loose and not rooted.
+    """
+
+    def lock(self, inbox_id: UUID) -> None:
+        """Serialise threading in this inbox until the current transaction ends."""
+        ...
+
+    def links(self, inbox_id: UUID, message_ids: Sequence[str]) -> dict[str, ThreadLink]:
+        """The known ids among `message_ids` (stored or phantom), each with its thread."""
+        ...
+
+    def subject_activity(
+        self, inbox_id: UUID, subject_key: str, *, start: datetime, end: datetime
+    ) -> list[SubjectActivity]:
+        """Threads whose [first_at, last_at] for `subject_key` overlaps [start, end]."""
+        ...
+
+    def create_thread(self, inbox_id: UUID, thread_id: UUID) -> None: ...
+
+    def merge_threads(self, inbox_id: UUID, into: UUID, others: Collection[UUID]) -> None:
+        """Move every id, subject key and participant of `others` to `into` and drop
+        `others`; `into` becomes rooted or loose if any of them was."""
+        ...
+
+    def adopt_threads(self, inbox_id: UUID, into: UUID, others: Collection[UUID]) -> None:
+        """Like `merge_threads`, but the adopted threads' parent is found: `into` keeps
+        its own flags."""
+        ...
+
+    def add_ids(
+        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
+    ) -> None:
+        """Record `seen` ids as carried by a stored message of the thread (a phantom row
+        becomes seen), and `referenced` ids not known yet as phantoms of the thread."""
+        ...
+
+    def add_activity(
+        self,
+        inbox_id: UUID,
+        thread_id: UUID,
+        *,
+        subject_keys: Sequence[str],
+        at: datetime | None,
+        participants: Collection[str],
+        starts_conversation: bool,
+        awaits_parent: bool,
+    ) -> None:
+        """Add a message's participants and flags to the thread (`rooted` if it starts a
+        conversation, `loose` if it awaits a parent) and, when `at` is given, widen each
+        subject key's [first_at, last_at] to include it."""
+        ...

@@ -53,10 +53,11 @@ def free_port() -> int:
 class Ports:
     api: int
     aws: int
+    smtp: int
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(api=free_port(), aws=free_port())
+        return cls(api=free_port(), aws=free_port(), smtp=free_port())
 
 
 class LocalPlatform:
@@ -81,6 +82,7 @@ class LocalPlatform:
             "MAILMAN_LOCAL_DIR": str(self.local_dir),
             "MAILMAN_API_PORT": str(self.ports.api),
             "MAILMAN_AWS_PORT": str(self.ports.aws),
+            "MAILMAN_SMTP_PORT": str(self.ports.smtp),
             "MAILMAN_DNS_PORT": "0",  # UDP; the platform binds any free one and prints it
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
@@ -231,7 +233,7 @@ class LocalPlatform:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
 
 
-Launcher = Callable[[Path, Ports], LocalPlatform]
+Launcher = Callable[..., LocalPlatform]
 
 
 @pytest.fixture
@@ -239,8 +241,10 @@ def launch() -> Iterator[Launcher]:
     """Starts local platforms for one test, and stops every one of them afterwards."""
     started: list[LocalPlatform] = []
 
-    def start(local_dir: Path, ports: Ports) -> LocalPlatform:
-        platform = LocalPlatform(local_dir, ports)
+    def start(
+        local_dir: Path, ports: Ports, extra_env: dict[str, str] | None = None
+    ) -> LocalPlatform:
+        platform = LocalPlatform(local_dir, ports, extra_env)
         started.append(platform)
         return platform.start()
 

@@ -77,10 +77,12 @@ def test_every_server_listens_on_loopback_only(local_platform: LocalPlatform) ->
     api = listening_addresses("tcp", ports.api)
     aws = listening_addresses("tcp", ports.aws)
     dns = listening_addresses("udp", local_platform.dns_port)
+    smtp = listening_addresses("tcp", ports.smtp)
 
     assert api == {HOST}
     assert aws == {HOST}
     assert dns == {HOST}
+    assert smtp == {HOST}
 
 
 # -- the README's walk-through ---------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psycopg
 import pytest
 from moto import mock_aws
 
@@ -22,7 +23,9 @@ from local.dns_zone import LocalZone
 from mailman.adapters.ses import NO_RECIPIENTS
 from mailman.composition import Container, build_container
 from mailman.config import Settings
-from mailman.services import api_keys, organizations
+from mailman.services import api_keys, domains, inboxes, organizations
+
+from .mail_helpers import Mailbox
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class Tenant:
     api: Api
 
 
+BUCKET = "mailman-test"
+
+
 @dataclass(frozen=True)
 class LocalAwsForTests:
     zone: LocalZone
@@ -117,10 +123,12 @@ def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAwsFor
         "DNS_TIMEOUT_SECONDS": "1",
         "RECEIPT_RULE_SET_NAME": RULE_SET,
         "RECEIPT_RULE_NAME": RULE,
+        "BUCKET_NAME": BUCKET,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
         ses = boto3.client("ses", region_name="us-east-1")
         ses.create_receipt_rule_set(RuleSetName=RULE_SET)
         ses.create_receipt_rule(
@@ -164,3 +172,23 @@ def tenant(container: Container, api_env: None) -> Tenant:
 @pytest.fixture
 def other_tenant(container: Container, api_env: None) -> Tenant:
     return make_tenant(container, "Globex")
+
+
+@pytest.fixture
+def mailbox(
+    tenant: Tenant, container: Container, aws: LocalAwsForTests, database_url: str
+) -> Mailbox:
+    domain = domains.create_domain(
+        container.uow,
+        container.verifier.identities,
+        "us-east-1",
+        tenant.organization_id,
+        "example.com",
+        domains.DomainSettings(),
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE domains SET mx_verified = true WHERE id = %s", [domain.id])
+    support = inboxes.create_inbox(
+        container.uow, tenant.organization_id, domain_id=domain.id, local_part="support"
+    )
+    return Mailbox(container, container.blobs, database_url, tenant.organization_id, support.id)

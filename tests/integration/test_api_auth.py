@@ -5,6 +5,7 @@ import pytest
 
 from functions.api import dependencies
 from mailman.composition import Container
+from mailman.domain import api_keys as key_format
 from mailman.services import api_keys
 
 from .conftest import Api, Tenant
@@ -60,7 +61,7 @@ def test_malformed_key_is_refused_without_a_database_query(
 
 
 def test_unknown_but_well_formed_key_is_401(tenant: Tenant) -> None:
-    forged = api_keys.key_format.mint().secret
+    forged = key_format.mint().secret
 
     response = Api(forged).get("/inboxes")
 

@@ -35,9 +35,7 @@ class S3BlobStore:
         except BotoCoreError as exc:
             raise StorageError(f"could not read {key}", transient=True) from exc
 
-    def presigned_get(
-        self, key: str, *, expires_in: int = 300, filename: str | None = None
-    ) -> str:
+    def presigned_get(self, key: str, *, expires_in: int = 300, filename: str | None = None) -> str:
         """A URL that downloads `key` for `expires_in` seconds, named `filename` if given."""
         params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
         if filename:

@@ -13,12 +13,16 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from mailman.adapters.postgres.database import Connection, Database
+from mailman.adapters.postgres.mailbox import PostgresMailboxReader
+from mailman.adapters.postgres.messages import PostgresMessageRepository
+from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.errors import Conflict
 from mailman.domain.events import Event
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState
+from mailman.ports import RoutingEntry
 
 
 def _keyset(page: PageRequest, alias: LiteralString = "") -> tuple[LiteralString, list[Any]]:
@@ -425,6 +429,31 @@ class PostgresInboxRepository:
         )
         return cursor.rowcount
 
+    def routing(self, domains: Sequence[str]) -> Sequence[RoutingEntry]:
+        if not domains:
+            return []
+        rows = self._conn.execute(
+            "SELECT d.id, d.organization_id, d.name, d.mx_verified, "
+            "  COALESCE(jsonb_object_agg(i.local_part, i.id) FILTER (WHERE i.id IS NOT NULL), "
+            "    '{}') AS inboxes, "
+            "  (array_agg(i.id) FILTER (WHERE i.catch_all))[1] AS catch_all "
+            "FROM domains d LEFT JOIN inboxes i ON i.domain_id = d.id AND i.deleted_at IS NULL "
+            "WHERE d.deleted_at IS NULL AND d.name = ANY(%s) "
+            "GROUP BY d.id",
+            [list(set(domains))],
+        ).fetchall()
+        return [
+            RoutingEntry(
+                domain_id=r["id"],
+                organization_id=r["organization_id"],
+                name=r["name"],
+                can_receive=r["mx_verified"],
+                inboxes={k: UUID(v) for k, v in r["inboxes"].items()},
+                catch_all=r["catch_all"],
+            )
+            for r in rows
+        ]
+
 
 def _inbox_conflict(exc: psycopg.errors.UniqueViolation) -> Conflict:
     if exc.diag.constraint_name == "inboxes_live_catch_all":
@@ -472,13 +501,23 @@ class PostgresRateLimitRepository:
 class PostgresUnitOfWork:
     """The repositories of one transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, organization_id: UUID | None) -> None:
         self.organizations = PostgresOrganizationRepository(conn)
         self.api_keys = PostgresApiKeyRepository(conn)
         self.domains = PostgresDomainRepository(conn)
         self.inboxes = PostgresInboxRepository(conn)
         self.rate_limits = PostgresRateLimitRepository(conn)
         self.events = PostgresEventLog(conn)
+        self.messages = PostgresMessageRepository(conn)
+        self.mailbox = PostgresMailboxReader(conn)
+        self._conn = conn
+        self._organization_id = organization_id
+
+    @property
+    def thread_index(self) -> PostgresThreadIndex:
+        """Threading's index; only a tenant's unit of work has one."""
+        assert self._organization_id is not None, "threading runs in a tenant's transaction"
+        return PostgresThreadIndex(self._conn, self._organization_id)
 
 
 class PostgresUnitOfWorkFactory:
@@ -488,4 +527,4 @@ class PostgresUnitOfWorkFactory:
     @contextmanager
     def __call__(self, organization_id: UUID | None) -> Iterator[PostgresUnitOfWork]:
         with self._database.transaction(organization_id) as conn:
-            yield PostgresUnitOfWork(conn)
+            yield PostgresUnitOfWork(conn, organization_id)

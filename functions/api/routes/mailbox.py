@@ -1,0 +1,116 @@
+"""Reading mail: an inbox's threads, a thread with its messages, a message, downloads."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from mailman.domain.pagination import PageRequest
+from mailman.services import mailbox
+
+from ..dependencies import container, organization_id
+from ..schemas import (
+    LinkOut,
+    ListOf,
+    MessageOut,
+    ThreadOut,
+    ThreadWithMessagesOut,
+)
+
+router = Router()
+TAGS = ["Mail"]
+
+
+@router.get(
+    "/inboxes/<inbox_id>/threads", summary="An inbox's threads, newest activity first", tags=TAGS
+)
+def list_threads(
+    inbox_id: UUID,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    page_token: Annotated[str | None, Query(max_length=500)] = None,
+) -> ListOf[ThreadOut]:
+    page = mailbox.list_threads(
+        container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
+    )
+    return ListOf(data=[ThreadOut.of(t) for t in page.items], next_page_token=page.next_page_token)
+
+
+@router.get(
+    "/inboxes/<inbox_id>/messages",
+    summary="An inbox's messages, newest first (quarantined ones only when asked)",
+    tags=TAGS,
+)
+def list_messages(
+    inbox_id: UUID,
+    quarantined: Annotated[bool, Query()] = False,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    page_token: Annotated[str | None, Query(max_length=500)] = None,
+) -> ListOf[MessageOut]:
+    page = mailbox.list_messages(
+        container().uow,
+        organization_id(router),
+        inbox_id,
+        PageRequest.parse(limit, page_token),
+        quarantined=quarantined,
+    )
+    return ListOf(data=[MessageOut.of(m) for m in page.items], next_page_token=page.next_page_token)
+
+
+@router.get("/threads/<thread_id>", summary="A thread with its messages in order", tags=TAGS)
+def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
+    view = mailbox.get_thread(container().uow, organization_id(router), thread_id)
+    return ThreadWithMessagesOut(
+        **ThreadOut.of(view.thread).model_dump(),
+        messages=[MessageOut.of(m) for m in view.messages],
+    )
+
+
+@router.delete(
+    "/threads/<thread_id>",
+    summary="Delete a thread (its messages stay reachable by id)",
+    tags=TAGS,
+)
+def delete_thread(thread_id: UUID) -> Response[None]:
+    c = container()
+    mailbox.delete_thread(c.uow, c.clock, organization_id(router), thread_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.get("/messages/<message_id>", summary="A message, parsed", tags=TAGS)
+def get_message(message_id: UUID) -> MessageOut:
+    return MessageOut.of(mailbox.get_message(container().uow, organization_id(router), message_id))
+
+
+@router.get(
+    "/messages/<message_id>/raw",
+    summary="A short-lived link to the message as it arrived (RFC 5322)",
+    tags=TAGS,
+)
+def raw_message(message_id: UUID) -> LinkOut:
+    c = container()
+    link = mailbox.raw_link(c.uow, c.blobs, c.clock, organization_id(router), message_id)
+    return LinkOut(url=link.url, expires_at=link.expires_at, content_type=link.content_type)
+
+
+@router.get(
+    "/messages/<message_id>/attachments/<attachment_id>",
+    summary="A short-lived link to an attachment",
+    tags=TAGS,
+)
+def attachment(message_id: UUID, attachment_id: UUID) -> LinkOut:
+    c = container()
+    link = mailbox.attachment_link(
+        c.uow, c.blobs, c.clock, organization_id(router), message_id, attachment_id
+    )
+    return LinkOut(
+        url=link.url,
+        expires_at=link.expires_at,
+        filename=link.filename,
+        content_type=link.content_type,
+        size_bytes=link.size_bytes,
+    )

@@ -1,0 +1,1 @@
+"""The inbound function: SES receipt notifications from SQS, into inboxes."""

@@ -1,0 +1,171 @@
+"""`PostgresThreadIndex`: threading's index in the tenant's transaction.
+
+Ids live in `message_references` (phantoms as kind `referenced`), subjects in
+`thread_subjects`, participants in `thread_participants`. `lock` takes a transaction-scoped
+advisory lock per inbox, so two replies arriving at once are threaded one after the other
+and cannot start two threads of one conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from mailman.adapters.postgres.database import Connection
+from mailman.ports import SubjectActivity, ThreadLink
+
+
+class PostgresThreadIndex:
+    def __init__(self, conn: Connection, organization_id: UUID) -> None:
+        self._conn = conn
+        self._organization_id = organization_id
+
+    def lock(self, inbox_id: UUID) -> None:
+        self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 7246813))", [f"thread:{inbox_id}"]
+        )
+
+    def links(self, inbox_id: UUID, message_ids: Sequence[str]) -> dict[str, ThreadLink]:
+        if not message_ids:
+            return {}
+        rows = self._conn.execute(
+            "SELECT message_id, thread_id, kind <> 'referenced' AS seen FROM message_references "
+            "WHERE inbox_id = %s AND message_id = ANY(%s)",
+            [inbox_id, list(message_ids)],
+        ).fetchall()
+        return {r["message_id"]: ThreadLink(r["thread_id"], r["seen"]) for r in rows}
+
+    def subject_activity(
+        self, inbox_id: UUID, subject_key: str, *, start: datetime, end: datetime
+    ) -> list[SubjectActivity]:
+        rows = self._conn.execute(
+            "SELECT s.thread_id, s.first_at, s.last_at, t.loose AND NOT t.rooted AS awaiting, "
+            "  ARRAY(SELECT p.address FROM thread_participants p "
+            "        WHERE p.thread_id = s.thread_id) AS participants "
+            "FROM thread_subjects s JOIN threads t ON t.id = s.thread_id "
+            "WHERE s.inbox_id = %s AND s.subject_key = %s AND s.first_at <= %s "
+            "AND s.last_at >= %s",
+            [inbox_id, subject_key, end, start],
+        ).fetchall()
+        return [
+            SubjectActivity(
+                thread_id=r["thread_id"],
+                first_at=r["first_at"],
+                last_at=r["last_at"],
+                participants=frozenset(r["participants"]),
+                awaiting_parent=r["awaiting"],
+            )
+            for r in rows
+        ]
+
+    def create_thread(self, inbox_id: UUID, thread_id: UUID) -> None:
+        self._conn.execute(
+            "INSERT INTO threads (id, organization_id, inbox_id) VALUES (%s, %s, %s)",
+            [thread_id, self._organization_id, inbox_id],
+        )
+
+    def merge_threads(self, inbox_id: UUID, into: UUID, others: Collection[UUID]) -> None:
+        self._fold(inbox_id, into, others, keep_flags=False)
+
+    def adopt_threads(self, inbox_id: UUID, into: UUID, others: Collection[UUID]) -> None:
+        self._fold(inbox_id, into, others, keep_flags=True)
+
+    def _fold(
+        self, inbox_id: UUID, into: UUID, others: Collection[UUID], *, keep_flags: bool
+    ) -> None:
+        moved = list(others)
+        if not moved:
+            return
+        params = {"into": into, "others": moved, "inbox": inbox_id, "keep": keep_flags}
+        for statement in (
+            "UPDATE message_references SET thread_id = %(into)s "
+            "WHERE inbox_id = %(inbox)s AND thread_id = ANY(%(others)s)",
+            "INSERT INTO thread_subjects "
+            "  (organization_id, inbox_id, thread_id, subject_key, first_at, last_at) "
+            "SELECT organization_id, inbox_id, %(into)s, subject_key, min(first_at), "
+            "  max(last_at) FROM thread_subjects WHERE thread_id = ANY(%(others)s) "
+            "  GROUP BY organization_id, inbox_id, subject_key "
+            "ON CONFLICT (thread_id, subject_key) DO UPDATE SET "
+            "  first_at = LEAST(thread_subjects.first_at, EXCLUDED.first_at), "
+            "  last_at = GREATEST(thread_subjects.last_at, EXCLUDED.last_at)",
+            "DELETE FROM thread_subjects WHERE thread_id = ANY(%(others)s)",
+            "INSERT INTO thread_participants (organization_id, thread_id, address) "
+            "SELECT organization_id, %(into)s, address FROM thread_participants "
+            "WHERE thread_id = ANY(%(others)s) ON CONFLICT DO NOTHING",
+            "DELETE FROM thread_participants WHERE thread_id = ANY(%(others)s)",
+            "UPDATE threads SET "
+            "  rooted = rooted OR (NOT %(keep)s AND EXISTS ("
+            "    SELECT 1 FROM threads o WHERE o.id = ANY(%(others)s) AND o.rooted)), "
+            "  loose = loose OR (NOT %(keep)s AND EXISTS ("
+            "    SELECT 1 FROM threads o WHERE o.id = ANY(%(others)s) AND o.loose)), "
+            "  updated_at = now() WHERE id = %(into)s",
+            "UPDATE messages SET thread_id = %(into)s WHERE thread_id = ANY(%(others)s)",
+            "UPDATE threads SET merged_into_id = %(into)s, updated_at = now() "
+            "WHERE id = ANY(%(others)s) OR merged_into_id = ANY(%(others)s)",
+        ):
+            self._conn.execute(statement, params)
+
+    def add_ids(
+        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
+    ) -> None:
+        params = {
+            "org": self._organization_id,
+            "inbox": inbox_id,
+            "thread": thread_id,
+        }
+        if seen:
+            self._conn.execute(
+                "INSERT INTO message_references (organization_id, inbox_id, message_id, "
+                "thread_id, kind) SELECT %(org)s, %(inbox)s, id, %(thread)s, 'header' "
+                "FROM (SELECT DISTINCT unnest(%(ids)s::text[]) AS id) ids "
+                "ON CONFLICT (inbox_id, message_id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
+                "kind = CASE WHEN message_references.kind = 'referenced' THEN 'header' "
+                "ELSE message_references.kind END",
+                {**params, "ids": list(seen)},
+            )
+        if referenced:
+            self._conn.execute(
+                "INSERT INTO message_references (organization_id, inbox_id, message_id, "
+                "thread_id, kind) SELECT %(org)s, %(inbox)s, id, %(thread)s, 'referenced' "
+                "FROM (SELECT DISTINCT unnest(%(ids)s::text[]) AS id) ids "
+                "ON CONFLICT (inbox_id, message_id) DO NOTHING",
+                {**params, "ids": list(referenced)},
+            )
+
+    def add_activity(
+        self,
+        inbox_id: UUID,
+        thread_id: UUID,
+        *,
+        subject_keys: Sequence[str],
+        at: datetime | None,
+        participants: Collection[str],
+        starts_conversation: bool,
+        awaits_parent: bool,
+    ) -> None:
+        params = {"org": self._organization_id, "inbox": inbox_id, "thread": thread_id}
+        if starts_conversation or awaits_parent:
+            self._conn.execute(
+                "UPDATE threads SET rooted = rooted OR %(rooted)s, loose = loose OR %(loose)s "
+                "WHERE id = %(thread)s",
+                {**params, "rooted": starts_conversation, "loose": awaits_parent},
+            )
+        if participants:
+            self._conn.execute(
+                "INSERT INTO thread_participants (organization_id, thread_id, address) "
+                "SELECT %(org)s, %(thread)s, unnest(%(addresses)s::text[]) "
+                "ON CONFLICT DO NOTHING",
+                {**params, "addresses": sorted(set(participants))},
+            )
+        if at is not None and subject_keys:
+            self._conn.execute(
+                "INSERT INTO thread_subjects "
+                "  (organization_id, inbox_id, thread_id, subject_key, first_at, last_at) "
+                "SELECT %(org)s, %(inbox)s, %(thread)s, key, %(at)s, %(at)s "
+                "FROM (SELECT DISTINCT unnest(%(keys)s::text[]) AS key) keys "
+                "ON CONFLICT (thread_id, subject_key) DO UPDATE SET "
+                "  first_at = LEAST(thread_subjects.first_at, EXCLUDED.first_at), "
+                "  last_at = GREATEST(thread_subjects.last_at, EXCLUDED.last_at)",
+                {**params, "at": at, "keys": list(subject_keys)},
+            )

@@ -1,0 +1,59 @@
+"""What receiving decides before anything is stored: the verdicts and where the raw goes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    PASS = "PASS"  # noqa: S105 - a verdict, not a password
+    FAIL = "FAIL"
+    GRAY = "GRAY"
+    PROCESSING_FAILED = "PROCESSING_FAILED"
+    DISABLED = "DISABLED"
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One message as the mail service handed it over (SES), or as an import found it."""
+
+    source: str
+    """"ses" or "import"."""
+    source_id: str
+    """SES's message id, or the import's content hash: what makes a redelivery recognisable."""
+    received_at: datetime
+    envelope_recipients: tuple[str, ...] = ()
+    raw_key: str | None = None
+    """Where the mail service stored the raw message (None when the raw comes with it)."""
+    verdicts: dict[str, str] = field(default_factory=dict)
+    """spam, virus, spf, dkim, dmarc -> PASS / FAIL / GRAY / PROCESSING_FAILED / DISABLED."""
+    dmarc_policy: str | None = None
+    """The sender domain's DMARC policy, given by SES when DMARC failed."""
+
+
+def quarantine_reason(mail: InboundMail, parse_reason: str | None) -> str | None:
+    """Why the message must not be handed out as ordinary mail, or None."""
+    if parse_reason is not None:
+        return parse_reason
+    if mail.verdicts.get("virus") == Verdict.FAIL:
+        return "virus"
+    if mail.verdicts.get("dmarc") == Verdict.FAIL and (mail.dmarc_policy or "").lower() == "reject":
+        return "dmarc_reject"
+    return None
+
+
+def sha256_hex(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def raw_key(message_id: str, content_sha256: str, received_at: datetime) -> str:
+    """`raw/{yyyy}/{mm}/{dd}/{sha256(message-id)}.eml`, the content hash's head appended so a
+    different message reusing a Message-ID never overwrites the first."""
+    return f"raw/{received_at:%Y/%m/%d}/{sha256_hex(message_id)}-{content_sha256[:16]}.eml"
+
+
+def attachment_key(message_id: str, received_at: datetime, attachment_id: str, ext: str) -> str:
+    return f"attachments/{received_at:%Y/%m/%d}/{sha256_hex(message_id)}/{attachment_id}{ext}"

@@ -1,0 +1,135 @@
+"""Reading an inbox back: threads, messages, and short-lived links to raw mail and files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from mailman.domain.errors import NotFound
+from mailman.domain.mailbox import MessageView, ThreadSummary, ThreadView
+from mailman.domain.pagination import Cursor, PageRequest
+from mailman.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
+
+LINK_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    items: list[ThreadSummary]
+    next_page_token: str | None
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    items: list[MessageView]
+    next_page_token: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    expires_at: datetime
+    filename: str | None = None
+    content_type: str | None = None
+    size_bytes: int | None = None
+
+
+def _require_inbox(work: UnitOfWork, inbox_id: UUID) -> None:
+    if work.inboxes.get(inbox_id) is None:
+        raise NotFound("no such inbox", field="inbox_id")
+
+
+def list_threads(
+    uow: UnitOfWorkFactory, organization_id: UUID, inbox_id: UUID, page: PageRequest
+) -> ThreadPage:
+    with uow(organization_id) as work:
+        _require_inbox(work, inbox_id)
+        rows = list(work.mailbox.threads(inbox_id, page.limit + 1, page.after))
+    items = rows[: page.limit]
+    token = None
+    if len(rows) > page.limit and items[-1].last_message_at is not None:
+        token = Cursor(items[-1].last_message_at, items[-1].id).encode()
+    return ThreadPage(items, token)
+
+
+def get_thread(uow: UnitOfWorkFactory, organization_id: UUID, thread_id: UUID) -> ThreadView:
+    with uow(organization_id) as work:
+        thread = work.mailbox.thread(thread_id)
+        if thread is None:
+            raise NotFound("no such thread", field="thread_id")
+        messages = work.mailbox.thread_messages(thread.id)
+    return ThreadView(thread=thread, messages=tuple(messages))
+
+
+def delete_thread(
+    uow: UnitOfWorkFactory, clock: Clock, organization_id: UUID, thread_id: UUID
+) -> None:
+    """Soft-delete a thread: it leaves the listings; its messages stay reachable by id."""
+    with uow(organization_id) as work:
+        if not work.mailbox.soft_delete_thread(thread_id, clock.now()):
+            raise NotFound("no such thread", field="thread_id")
+
+
+def get_message(uow: UnitOfWorkFactory, organization_id: UUID, message_id: UUID) -> MessageView:
+    with uow(organization_id) as work:
+        found = work.mailbox.message(message_id)
+    if found is None:
+        raise NotFound("no such message", field="message_id")
+    return found
+
+
+def list_messages(
+    uow: UnitOfWorkFactory,
+    organization_id: UUID,
+    inbox_id: UUID,
+    page: PageRequest,
+    *,
+    quarantined: bool,
+) -> MessagePage:
+    with uow(organization_id) as work:
+        _require_inbox(work, inbox_id)
+        rows = list(
+            work.mailbox.messages(
+                inbox_id, quarantined=quarantined, limit=page.limit + 1, after=page.after
+            )
+        )
+    items = rows[: page.limit]
+    token = Cursor(items[-1].created_at, items[-1].id).encode() if len(rows) > page.limit else None
+    return MessagePage(items, token)
+
+
+def raw_link(
+    uow: UnitOfWorkFactory, blobs: BlobStore, clock: Clock, organization_id: UUID, message_id: UUID
+) -> Link:
+    message = get_message(uow, organization_id, message_id)
+    if message.raw_storage_key is None:
+        raise NotFound("this message has no stored raw form", field="message_id")
+    url = blobs.presigned_get(
+        message.raw_storage_key, expires_in=LINK_SECONDS, filename=f"{message.id}.eml"
+    )
+    return Link(url, clock.now() + timedelta(seconds=LINK_SECONDS), content_type="message/rfc822")
+
+
+def attachment_link(
+    uow: UnitOfWorkFactory,
+    blobs: BlobStore,
+    clock: Clock,
+    organization_id: UUID,
+    message_id: UUID,
+    attachment_id: UUID,
+) -> Link:
+    message = get_message(uow, organization_id, message_id)
+    attachment = next((a for a in message.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound("no such attachment", field="attachment_id")
+    url = blobs.presigned_get(
+        attachment.storage_key, expires_in=LINK_SECONDS, filename=attachment.filename
+    )
+    return Link(
+        url,
+        clock.now() + timedelta(seconds=LINK_SECONDS),
+        attachment.filename,
+        attachment.content_type,
+        attachment.size_bytes,
+    )

@@ -1,0 +1,280 @@
+"""Receiving mail: parse, route to inboxes, thread, store, announce.
+
+Idempotent: a message is identified per inbox by (Message-ID, content hash), so a
+notification delivered twice stores one message and appends one event. Objects are written
+to S3 under keys derived from the content before the database is touched, so a failure at
+any step leaves the queue message to be retried and the database unchanged.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from mailman import mime
+from mailman.domain.inbound import (
+    InboundMail,
+    attachment_key,
+    quarantine_reason,
+    raw_key,
+    sha256_hex,
+)
+from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient, StoredMessage
+from mailman.domain.models import Direction, Inbox, MatchReason
+from mailman.domain.routing import Delivery, InboxAddress, route
+from mailman.ports import BlobStore, RoutingEntry, UnitOfWork, UnitOfWorkFactory
+from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread
+
+_ATTACHMENT_NAMESPACE = UUID("2b8f0f5e-8c0a-4a56-b7b1-3f1f3d7a4e10")
+
+
+@dataclass(frozen=True)
+class Received:
+    stored: tuple[StoredMessage, ...]
+    unroutable: tuple[str, ...]
+    quarantine_reason: str | None
+
+
+def _routing_lookups(entries: Sequence[RoutingEntry]) -> tuple[dict[str, RoutingEntry], set[str]]:
+    by_name = {e.name: e for e in entries if e.can_receive}
+    return by_name, {e.name for e in entries}
+
+
+def _route(
+    addresses: Sequence[str], entries: Sequence[RoutingEntry]
+) -> tuple[list[Delivery], dict[str, list[str]]]:
+    """Deliveries, and unroutable addresses grouped by domain (our domains only)."""
+    receiving, ours = _routing_lookups(entries)
+
+    def inbox(entry: RoutingEntry, inbox_id: UUID) -> InboxAddress:
+        return InboxAddress(inbox_id, entry.organization_id, entry.domain_id)
+
+    def lookup(domain: str, local: str) -> InboxAddress | None:
+        entry = receiving.get(domain)
+        found = entry.inboxes.get(local) if entry else None
+        return inbox(entry, found) if entry and found else None
+
+    def catch_all(domain: str) -> InboxAddress | None:
+        entry = receiving.get(domain)
+        return inbox(entry, entry.catch_all) if entry and entry.catch_all else None
+
+    routing = route(addresses, lookup, catch_all, ours.__contains__)
+    unroutable: dict[str, list[str]] = {}
+    for address in routing.unroutable:
+        unroutable.setdefault(address.rpartition("@")[2], []).append(address)
+    return list(routing.deliveries), unroutable
+
+
+def _attachments(
+    parsed: mime.ParsedMail, blobs: BlobStore, received_at: datetime, identity: str
+) -> tuple[NewAttachment, ...]:
+    stored = []
+    for position, part in enumerate(parsed.attachments):
+        attachment_id = uuid.uuid5(_ATTACHMENT_NAMESPACE, f"{identity}/{position}")
+        ext = mimetypes.guess_extension(part.content_type) or ""
+        if part.filename and "." in part.filename:
+            ext = "." + part.filename.rsplit(".", 1)[1][:10].lower()
+        key = attachment_key(parsed.message_id, received_at, str(attachment_id), ext)
+        blobs.put(key, part.content, part.content_type)
+        stored.append(
+            NewAttachment(
+                id=attachment_id,
+                filename=part.filename,
+                content_type=part.content_type,
+                size_bytes=part.size,
+                sha256=part.sha256,
+                content_id=part.content_id,
+                inline=part.inline,
+                storage_key=key,
+            )
+        )
+    return tuple(stored)
+
+
+def _recipients(parsed: mime.ParsedMail, envelope: Sequence[str]) -> tuple[NewRecipient, ...]:
+    return (
+        *(NewRecipient("to", m.address.lower(), m.name) for m in parsed.to),
+        *(NewRecipient("cc", m.address.lower(), m.name) for m in parsed.cc),
+        *(NewRecipient("envelope", a.lower()) for a in envelope),
+    )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A parsed message whose raw form and attachments are already in the blob store."""
+
+    parsed: mime.ParsedMail
+    content_sha: str
+    raw_key: str
+    reason: str | None
+    attachments: tuple[NewAttachment, ...]
+
+
+def _prepare(blobs: BlobStore, mail: InboundMail, content: bytes) -> _Prepared:
+    """Parse, judge and write the objects (keys derive from the content: retries rewrite them)."""
+    parsed = mime.parse(content)
+    content_sha = sha256_hex(content)
+    reason = quarantine_reason(mail, parsed.quarantine_reason)
+    stored_key = raw_key(parsed.message_id, content_sha, mail.received_at)
+    blobs.put(stored_key, content, "message/rfc822")
+    attachments = (
+        _attachments(parsed, blobs, mail.received_at, content_sha) if reason is None else ()
+    )
+    return _Prepared(parsed, content_sha, stored_key, reason, attachments)
+
+
+def receive(
+    uow: UnitOfWorkFactory,
+    blobs: BlobStore,
+    mail: InboundMail,
+    raw: bytes | None = None,
+) -> Received:
+    """Store `mail` (its raw bytes given, or read from where the mail service put them)."""
+    prepared = _prepare(blobs, mail, raw if raw is not None else blobs.get(mail.raw_key or ""))
+    parsed = prepared.parsed
+    addresses = [*mail.envelope_recipients, *(m.address for m in (*parsed.to, *parsed.cc))]
+    domains = [a.rpartition("@")[2].lower().rstrip(".") for a in addresses if "@" in a]
+    with uow(None) as work:
+        entries = work.inboxes.routing(domains)
+    deliveries, unroutable = _route(addresses, entries)
+
+    stored: list[StoredMessage] = []
+    by_org: dict[UUID, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_org.setdefault(delivery.inbox.organization_id, []).append(delivery)
+    for organization_id, group in by_org.items():
+        with uow(organization_id) as work:
+            stored.extend(_store_one(work, prepared, mail, delivery) for delivery in group)
+    entry_by_name = {e.name: e for e in entries}
+    for domain, recipients in unroutable.items():
+        entry = entry_by_name[domain]
+        with uow(entry.organization_id) as work:
+            if work.messages.add_unroutable(
+                entry.organization_id,
+                domain_id=entry.domain_id,
+                recipients=recipients,
+                message_id=parsed.message_id,
+                source_id=mail.source_id,
+                raw_storage_key=prepared.raw_key,
+            ):
+                work.events.append(
+                    entry.organization_id,
+                    type="message.unroutable",
+                    subject_id=entry.domain_id,
+                    dedup_key=f"message.unroutable:{mail.source_id}:{domain}",
+                    payload={"domain": domain, "recipients": recipients},
+                )
+    return Received(
+        tuple(stored), tuple(a for group in unroutable.values() for a in group), prepared.reason
+    )
+
+
+def import_message(
+    uow: UnitOfWorkFactory, blobs: BlobStore, inbox: Inbox, raw: bytes, received_at: datetime
+) -> StoredMessage:
+    """Bring one existing message into `inbox` (no routing), through the same parsing and
+    threading; importing the same bytes again stores nothing more."""
+    content_sha = sha256_hex(raw)
+    with uow(inbox.organization_id) as work:
+        existing = work.messages.find_content(inbox.id, content_sha)
+    if existing is not None:
+        return existing
+    mail = InboundMail(source="import", source_id=content_sha, received_at=received_at)
+    prepared = _prepare(blobs, mail, raw)
+    target = InboxAddress(inbox.id, inbox.organization_id, inbox.domain_id)
+    with uow(inbox.organization_id) as work:
+        return _store_one(work, prepared, mail, Delivery(target, (inbox.address,)))
+
+
+def _store_one(
+    work: UnitOfWork, prepared: _Prepared, mail: InboundMail, delivery: Delivery
+) -> StoredMessage:
+    parsed, content_sha, reason = prepared.parsed, prepared.content_sha, prepared.reason
+    inbox_id = delivery.inbox.inbox_id
+    organization_id = delivery.inbox.organization_id
+    existing = work.messages.find(inbox_id, parsed.message_id, content_sha)
+    if existing is not None:
+        return existing
+    thread_id: UUID | None = None
+    match_reason = MatchReason.NEW
+    if reason is None:
+        own = {a.lower() for a in delivery.addresses}
+        participants = [
+            m.address.lower() for m in (*parsed.to, *parsed.cc) if m.address.lower() not in own
+        ]
+        decision = assign_thread(
+            ThreadingInput.from_headers(
+                inbox_id,
+                message_id=parsed.message_id,
+                in_reply_to=parsed.in_reply_to,
+                references=" ".join(parsed.references),
+                subject=parsed.subject,
+                date=parsed.date or mail.received_at,
+                from_address=parsed.from_.address if parsed.from_ else "",
+                participants=participants,
+            ),
+            work.thread_index,
+        )
+        thread_id = decision.thread_id
+        match_reason = (
+            MatchReason.MERGED
+            if isinstance(decision, AlreadyThreaded)
+            else MatchReason(decision.reason.value)
+        )
+    message = NewMessage(
+        organization_id=organization_id,
+        inbox_id=inbox_id,
+        thread_id=thread_id,
+        message_id=parsed.message_id,
+        message_id_generated=parsed.message_id_generated,
+        content_sha256=content_sha,
+        direction=Direction.INBOUND,
+        source=mail.source,
+        source_id=mail.source_id,
+        from_address=parsed.from_.address if parsed.from_ else "",
+        from_name=parsed.from_.name if parsed.from_ else None,
+        subject=parsed.subject or None,
+        sent_at=parsed.date,
+        received_at=mail.received_at,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        text_body=parsed.text or None,
+        html_body=parsed.html,
+        extracted_text=parsed.extracted_text or None,
+        preview=parsed.preview or None,
+        headers=list(parsed.headers),
+        raw_storage_key=prepared.raw_key,
+        size_bytes=parsed.size,
+        match_reason=match_reason,
+        verdicts=dict(mail.verdicts),
+        quarantine_reason=reason,
+        defects=parsed.defects,
+        plus_tags=delivery.tags,
+        reply_to=tuple(m.address for m in parsed.reply_to),
+        recipients=_recipients(parsed, mail.envelope_recipients),
+        attachments=prepared.attachments,
+    )
+    saved = work.messages.add(message)
+    if saved.thread_id is not None:
+        work.messages.refresh_thread(saved.thread_id)
+    event = "message.quarantined" if reason else "message.received"
+    work.events.append(
+        organization_id,
+        type=event,
+        subject_id=saved.id,
+        dedup_key=f"{event}:{saved.id}",
+        payload={
+            "message_id": str(saved.id),
+            "inbox_id": str(inbox_id),
+            "thread_id": str(saved.thread_id) if saved.thread_id else None,
+            "from": message.from_address,
+            "subject": message.subject,
+            "preview": message.preview,
+            "quarantine_reason": reason,
+        },
+    )
+    return saved

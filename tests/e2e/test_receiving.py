@@ -1,0 +1,136 @@
+"""Mail sent with smtplib to the local SMTP port appears, threaded, over the API."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Launcher, LocalPlatform, Ports, poll
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    running = LocalPlatform(
+        tmp_path_factory.mktemp("receive") / ".local",
+        Ports.free(),
+        {"MAILMAN_QUICKSTART": "1"},
+    )
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(platform: LocalPlatform) -> Iterator[httpx.Client]:
+    with platform.client(platform.api_key) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def inbox_id(client: httpx.Client) -> str:
+    domain = client.get("/domains").json()["data"][0]
+    created = client.post("/inboxes", json={"domain_id": domain["id"], "local_part": "hello"})
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def _smtp_port(platform: LocalPlatform) -> int:
+    address = platform.printed("SMTP")
+    assert address is not None, platform.output
+    return int(address.rpartition(":")[2])
+
+
+def _send(platform: LocalPlatform, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", _smtp_port(platform), timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def _message(subject: str, message_id: str, in_reply_to: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Alice <alice@elsewhere.example>"
+    message["To"] = "hello@mailman.test"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message.set_content("Hi!\n\nOn Friday, Bob wrote:\n> the old text\n")
+    return message
+
+
+def _threads(client: httpx.Client, inbox_id: str) -> list[dict[str, object]]:
+    response = client.get(f"/inboxes/{inbox_id}/threads")
+    assert response.status_code == 200, response.text
+    return list(response.json()["data"])
+
+
+def test_mail_sent_over_smtp_appears_threaded_within_two_seconds(
+    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+) -> None:
+    sent_at = time.monotonic()
+    _send(platform, _message("Hello there", "<first@elsewhere.example>"))
+
+    arrived = poll(lambda: len(_threads(client, inbox_id)) == 1, timeout=2, interval=0.2)
+    elapsed = time.monotonic() - sent_at
+
+    assert arrived, f"not listed after {elapsed:.1f} s"
+    thread = _threads(client, inbox_id)[0]
+    assert thread["subject"] == "Hello there"
+    assert thread["message_count"] == 1
+
+
+def test_a_reply_joins_the_same_thread(
+    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+) -> None:
+    _send(
+        platform,
+        _message("Re: Hello there", "<second@elsewhere.example>", "<first@elsewhere.example>"),
+    )
+
+    joined = poll(
+        lambda: _threads(client, inbox_id)[0]["message_count"] == 2, timeout=5, interval=0.3
+    )
+
+    threads = _threads(client, inbox_id)
+    assert joined
+    assert len(threads) == 1
+    detail = client.get(f"/threads/{threads[0]['id']}").json()
+    reply = detail["messages"][1]
+    assert reply["match_reason"] == "in_reply_to"
+    assert reply["extracted_text"].strip() == "Hi!"
+
+
+def test_mail_for_a_domain_that_is_not_ours_is_refused(platform: LocalPlatform) -> None:
+    message = _message("Lost", "<lost@elsewhere.example>")
+    message.replace_header("To", "someone@not-ours.example")
+
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        _send(platform, message)
+
+    assert refused.value.recipients["someone@not-ours.example"][0] == 550
+
+
+def test_a_restart_keeps_the_mail_and_its_raw_form(
+    platform: LocalPlatform, client: httpx.Client, inbox_id: str, launch: Launcher
+) -> None:
+    thread = _threads(client, inbox_id)[0]
+    message_id = client.get(f"/threads/{thread['id']}").json()["messages"][0]["id"]
+    before = httpx.get(client.get(f"/messages/{message_id}/raw").json()["url"]).content
+
+    assert platform.interrupt() == 0
+    again = launch(platform.local_dir, platform.ports, platform.extra_env)
+    with again.client(platform.api_key) as restarted:
+        link = restarted.get(f"/messages/{message_id}/raw").json()["url"]
+        after = httpx.get(link)
+
+    assert b"Subject: Hello there" in before
+    assert after.status_code == 200
+    assert after.content == before

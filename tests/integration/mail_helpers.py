@@ -1,0 +1,63 @@
+"""Receiving helpers shared by the integration tests: a verified domain with an inbox,
+mail to send it, and the service call that takes it in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from mailman.adapters.s3 import S3BlobStore
+from mailman.composition import Container
+from mailman.domain.inbound import InboundMail
+from mailman.services.receive import receive
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    container: Container
+    blobs: S3BlobStore
+    database_url: str
+    organization_id: UUID
+    support: UUID
+
+
+def make_mail(
+    source_id: str = "ses-1",
+    to: str = "support@example.com",
+    message_id: str = "<m1@elsewhere.example>",
+    extra: str = "",
+    subject: str = "Order 1234",
+    body: str = "Hello, where is my order?",
+) -> bytes:
+    return (
+        f"From: Alice <alice@elsewhere.example>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"Message-ID: {message_id}\r\nDate: Sat, 21 Nov 2026 11:00:00 +0000\r\n{extra}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def deliver(box: Mailbox, raw: bytes, source_id: str = "ses-1", **kwargs: Any) -> Any:
+    return receive(
+        box.container.uow,
+        box.blobs,
+        InboundMail(
+            source="ses",
+            source_id=source_id,
+            received_at=kwargs.pop("received_at", datetime.now(UTC)),
+            envelope_recipients=tuple(kwargs.pop("envelope", ("support@example.com",))),
+            verdicts=kwargs.pop("verdicts", {"spam": "PASS", "virus": "PASS"}),
+            dmarc_policy=kwargs.pop("dmarc_policy", None),
+        ),
+        raw,
+    )
+
+
+def rows(box: Mailbox, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(box.database_url) as conn:
+        return conn.execute(sql, params).fetchall()

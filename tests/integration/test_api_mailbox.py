@@ -1,0 +1,153 @@
+"""Reading mail back over the API: threads, messages, downloads, deletes."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+
+from .conftest import BUCKET, Tenant
+from .mail_helpers import Mailbox, deliver, make_mail
+
+pytestmark = pytest.mark.usefixtures("mailbox")
+
+ATTACHED = (
+    b"From: Bob <bob@elsewhere.example>\r\nTo: support@example.com\r\nSubject: Invoice\r\n"
+    b"Message-ID: <inv@x>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\n"
+    b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+    b"Invoice attached.\r\n--B\r\nContent-Type: application/pdf\r\n"
+    b"Content-Disposition: attachment; filename=invoice.pdf\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--B--\r\n"
+)
+
+
+def _threads(tenant: Tenant, box: Mailbox, query: str = "") -> Any:
+    return tenant.api.get(f"/inboxes/{box.support}/threads", query=query).json()
+
+
+def test_threads_list_newest_activity_first_with_preview_and_counts(
+    tenant: Tenant, mailbox: Mailbox
+) -> None:
+    deliver(mailbox, ATTACHED, source_id="1")
+    deliver(mailbox, make_mail(), source_id="2")
+    deliver(
+        mailbox,
+        make_mail(
+            message_id="<m2@elsewhere.example>",
+            extra="In-Reply-To: <m1@elsewhere.example>\r\n",
+            subject="Re: Order 1234",
+            body="Any news?",
+        ),
+        source_id="3",
+    )
+
+    listed = _threads(tenant, mailbox)["data"]
+
+    assert [t["subject"] for t in listed] == ["Order 1234", "Invoice"]
+    assert listed[0]["message_count"] == 2
+    assert listed[0]["unread"] is True
+    assert listed[0]["preview"] == "Any news?"
+    assert "alice@elsewhere.example" in listed[0]["participants"]
+
+
+def test_threads_page_with_an_opaque_token(tenant: Tenant, mailbox: Mailbox) -> None:
+    for i in range(3):
+        deliver(mailbox, make_mail(message_id=f"<p{i}@x>", subject=f"S{i}"), source_id=f"s{i}")
+
+    first = _threads(tenant, mailbox, "limit=2")
+    rest = _threads(tenant, mailbox, f"limit=2&page_token={first['next_page_token']}")
+
+    subjects = [t["subject"] for t in first["data"] + rest["data"]]
+    assert sorted(subjects) == ["S0", "S1", "S2"]
+    assert len(set(subjects)) == 3
+    assert rest["next_page_token"] is None
+
+
+def test_a_thread_answers_its_messages_in_order(tenant: Tenant, mailbox: Mailbox) -> None:
+    first = deliver(mailbox, make_mail(), source_id="1").stored[0]
+    deliver(
+        mailbox,
+        make_mail(
+            message_id="<m2@x>", extra="References: <m1@elsewhere.example>\r\n", subject="Re: x"
+        ),
+        source_id="2",
+    )
+
+    thread = tenant.api.get(f"/threads/{first.thread_id}").json()
+
+    assert [m["message_id"] for m in thread["messages"]] == ["<m1@elsewhere.example>", "<m2@x>"]
+    assert [m["match_reason"] for m in thread["messages"]] == ["new", "references"]
+
+
+def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: Mailbox) -> None:
+    stored = deliver(mailbox, ATTACHED).stored[0]
+
+    message = tenant.api.get(f"/messages/{stored.id}").json()
+
+    assert message["from"] == {"kind": "from", "address": "bob@elsewhere.example", "name": "Bob"}
+    assert message["text"].strip() == "Invoice attached."
+    assert message["attachments"][0]["filename"] == "invoice.pdf"
+    assert message["attachments"][0]["size_bytes"] == 5
+    assert {"kind": "to", "address": "support@example.com", "name": None} in message["recipients"]
+    assert {"name": "Subject", "value": "Invoice"} in message["headers"]
+    assert message["verdicts"]["virus"] == "PASS"
+
+
+def test_raw_and_attachment_downloads_are_presigned_links(tenant: Tenant, mailbox: Mailbox) -> None:
+    stored = deliver(mailbox, ATTACHED).stored[0]
+    attachment_id = tenant.api.get(f"/messages/{stored.id}").json()["attachments"][0]["id"]
+
+    raw = tenant.api.get(f"/messages/{stored.id}/raw").json()
+    file = tenant.api.get(f"/messages/{stored.id}/attachments/{attachment_id}").json()
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    raw_key = urlsplit(raw["url"]).path.split(f"/{BUCKET}/", 1)[-1].lstrip("/")
+    assert raw_key.startswith("raw/")
+    assert s3.get_object(Bucket=BUCKET, Key=raw_key)["Body"].read() == ATTACHED
+    assert "X-Amz-Expires=300" in raw["url"] or "Expires=" in raw["url"]
+    assert file["filename"] == "invoice.pdf"
+    assert file["content_type"] == "application/pdf"
+    assert "attachments/" in file["url"]
+
+
+def test_quarantined_mail_is_left_out_of_listings_but_can_be_asked_for(
+    tenant: Tenant, mailbox: Mailbox
+) -> None:
+    deliver(mailbox, make_mail(), verdicts={"virus": "FAIL"})
+
+    threads = _threads(tenant, mailbox)["data"]
+    ordinary = tenant.api.get(f"/inboxes/{mailbox.support}/messages").json()["data"]
+    quarantined = tenant.api.get(
+        f"/inboxes/{mailbox.support}/messages", query="quarantined=true"
+    ).json()["data"]
+
+    assert threads == []
+    assert ordinary == []
+    assert [m["quarantine_reason"] for m in quarantined] == ["virus"]
+
+
+def test_deleting_a_thread_hides_it_but_keeps_its_messages(
+    tenant: Tenant, mailbox: Mailbox
+) -> None:
+    stored = deliver(mailbox, make_mail()).stored[0]
+
+    deleted = tenant.api.delete(f"/threads/{stored.thread_id}")
+
+    assert deleted.status == 204
+    assert _threads(tenant, mailbox)["data"] == []
+    assert tenant.api.get(f"/threads/{stored.thread_id}").status == 404
+    assert tenant.api.get(f"/messages/{stored.id}").status == 200
+
+
+def test_another_organisations_mail_is_404(
+    tenant: Tenant, other_tenant: Tenant, mailbox: Mailbox
+) -> None:
+    stored = deliver(mailbox, ATTACHED).stored[0]
+
+    assert other_tenant.api.get(f"/messages/{stored.id}").status == 404
+    assert other_tenant.api.get(f"/threads/{stored.thread_id}").status == 404
+    assert other_tenant.api.get(f"/inboxes/{mailbox.support}/threads").status == 404
+    assert other_tenant.api.get(f"/messages/{stored.id}/raw").status == 404
+    assert other_tenant.api.delete(f"/threads/{stored.thread_id}").status == 404

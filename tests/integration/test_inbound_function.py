@@ -1,0 +1,90 @@
+"""The inbound Lambda handler driven by SQS events carrying SES notifications via SNS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.inbound import handler as inbound
+from local.apigw import LambdaContext
+from local.ses_inbound import received_notification, sns_envelope
+from mailman.composition import Container
+
+from .conftest import BUCKET
+from .mail_helpers import Mailbox, make_mail, rows
+
+TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
+
+
+@pytest.fixture
+def inbound_env(
+    mailbox: Mailbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    inbound.container.cache_clear()
+    yield
+    inbound.container().database.close()
+    inbound.container.cache_clear()
+
+
+def _record(ses_id: str, raw: bytes | None, recipients: list[str]) -> dict[str, Any]:
+    key = f"raw/{ses_id}"
+    if raw is not None:
+        boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key=key, Body=raw)
+    notification = received_notification(
+        message_id=ses_id,
+        source="alice@elsewhere.example",
+        recipients=recipients,
+        headers=[],
+        bucket=BUCKET,
+        object_key=key,
+        topic_arn=TOPIC,
+    )
+    return {
+        "messageId": f"sqs-{ses_id}",
+        "receiptHandle": "handle",
+        "body": sns_envelope(notification, TOPIC),
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:mailman-inbound",
+        "awsRegion": "us-east-1",
+    }
+
+
+def _invoke(*records: dict[str, Any]) -> dict[str, Any]:
+    return dict(inbound.handler({"Records": list(records)}, LambdaContext("mailman-inbound")))
+
+
+@pytest.mark.usefixtures("inbound_env")
+def test_a_notification_becomes_a_stored_message(mailbox: Mailbox) -> None:
+    result = _invoke(_record("ses-a", make_mail(), ["support@example.com"]))
+
+    assert result == {"batchItemFailures": []}
+    assert rows(mailbox, "SELECT source, source_id FROM messages") == [("ses", "ses-a")]
+
+
+@pytest.mark.usefixtures("inbound_env")
+def test_only_the_failing_record_is_reported_for_retry(mailbox: Mailbox) -> None:
+    good = _record("ses-good", make_mail(), ["support@example.com"])
+    missing = _record("ses-missing", None, ["support@example.com"])
+
+    result = _invoke(good, missing)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "sqs-ses-missing"}]}
+    assert rows(mailbox, "SELECT source_id FROM messages") == [("ses-good",)]
+
+
+@pytest.mark.usefixtures("inbound_env")
+def test_a_redelivered_record_stores_nothing_more(mailbox: Mailbox, container: Container) -> None:
+    record = _record("ses-twice", make_mail(), ["support@example.com"])
+
+    _invoke(record)
+    _invoke(record)
+
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(1,)]
+    assert rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'") == [(1,)]

@@ -1,0 +1,230 @@
+"""Receiving through the service, over real PostgreSQL and moto's S3."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import pytest
+
+from mailman.adapters.s3 import S3BlobStore
+from mailman.composition import Container, build_container
+from mailman.config import Settings
+from mailman.domain.errors import StorageError
+from mailman.services import inboxes
+
+from .conftest import Tenant
+from .mail_helpers import Mailbox, deliver, make_mail, rows
+
+
+def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
+    received = deliver(mailbox, make_mail())
+
+    stored = received.stored[0]
+    found = rows(
+        mailbox,
+        "SELECT subject, match_reason, raw_storage_key, quarantined FROM messages WHERE id = %s",
+        stored.id,
+    )
+    events = rows(mailbox, "SELECT type FROM events WHERE type LIKE 'message.%%'")
+    subject, reason, key, quarantined = found[0]
+    assert (subject, reason, quarantined) == ("Order 1234", "new", False)
+    assert key.startswith("raw/2026/11/21/")
+    assert mailbox.blobs.get(key) == make_mail()
+    assert stored.thread_id is not None
+    assert events == [("message.received",)]
+
+
+def test_a_reply_joins_the_thread(mailbox: Mailbox) -> None:
+    first = deliver(mailbox, make_mail()).stored[0]
+
+    reply = deliver(
+        mailbox,
+        make_mail(
+            source_id="ses-2",
+            message_id="<m2@elsewhere.example>",
+            extra="In-Reply-To: <m1@elsewhere.example>\r\n",
+            subject="Re: Order 1234",
+        ),
+        source_id="ses-2",
+    ).stored[0]
+
+    reasons = rows(mailbox, "SELECT match_reason FROM messages WHERE id = %s", reply.id)
+    count = rows(mailbox, "SELECT message_count FROM threads WHERE id = %s", first.thread_id)
+    assert reply.thread_id == first.thread_id
+    assert reasons == [("in_reply_to",)]
+    assert count == [(2,)]
+
+
+def test_the_same_notification_twice_stores_one_message(mailbox: Mailbox) -> None:
+    first = deliver(mailbox, make_mail())
+    again = deliver(mailbox, make_mail())
+
+    assert again.stored[0].id == first.stored[0].id
+    assert again.stored[0].created is False
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(1,)]
+    assert rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'") == [(1,)]
+
+
+def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: Mailbox) -> None:
+    deliver(mailbox, make_mail())
+    other = deliver(mailbox, make_mail(body="Something else entirely"), source_id="ses-9")
+
+    assert other.stored[0].created
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(2,)]
+
+
+def test_sub_addresses_reach_the_inbox_with_their_tag(mailbox: Mailbox) -> None:
+    received = deliver(
+        mailbox,
+        make_mail(to="support+billing@example.com"),
+        envelope=["support+billing@example.com"],
+    )
+
+    tags = rows(mailbox, "SELECT plus_tags FROM messages WHERE id = %s", received.stored[0].id)
+    assert received.stored[0].inbox_id == mailbox.support
+    assert tags == [(["billing"],)]
+
+
+def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: Mailbox) -> None:
+    received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
+
+    assert received.stored == ()
+    assert received.unroutable == ("nobody@example.com",)
+    found = rows(mailbox, "SELECT recipients, raw_storage_key FROM unroutable_messages")
+    assert found[0][0] == ["nobody@example.com"]
+    assert mailbox.blobs.get(found[0][1]) == make_mail(to="nobody@example.com")
+    assert rows(mailbox, "SELECT type FROM events") == [("message.unroutable",)]
+
+
+def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: Mailbox, tenant: Tenant) -> None:
+    domain_id = rows(mailbox, "SELECT id FROM domains")[0][0]
+    catch_all = inboxes.create_inbox(
+        mailbox.container.uow,
+        mailbox.organization_id,
+        domain_id=domain_id,
+        local_part="everything",
+        catch_all=True,
+    )
+
+    received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
+
+    assert received.stored[0].inbox_id == catch_all.id
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "policy", "reason"),
+    [
+        ({"virus": "FAIL"}, None, "virus"),
+        ({"dmarc": "FAIL"}, "reject", "dmarc_reject"),
+        ({"dmarc": "FAIL"}, "none", None),
+    ],
+)
+def test_virus_and_rejected_dmarc_are_quarantined(
+    mailbox: Mailbox, verdicts: dict[str, str], policy: str | None, reason: str | None
+) -> None:
+    received = deliver(mailbox, make_mail(), verdicts=verdicts, dmarc_policy=policy)
+
+    stored = received.stored[0]
+    found = rows(
+        mailbox, "SELECT quarantine_reason, thread_id FROM messages WHERE id = %s", stored.id
+    )
+    kinds = rows(mailbox, "SELECT type FROM events WHERE type LIKE 'message.%%'")
+    assert found[0][0] == reason
+    assert (found[0][1] is None) is (reason is not None)
+    assert kinds == [("message.quarantined",) if reason else ("message.received",)]
+
+
+def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: Mailbox) -> None:
+    headers = "".join(f"X-Filler-{i}: x\r\n" for i in range(100_000))
+
+    received = deliver(mailbox, make_mail(extra=headers))
+
+    found = rows(mailbox, "SELECT quarantine_reason FROM messages")
+    assert received.quarantine_reason == "too_many_headers"
+    assert found == [("too_many_headers",)]
+
+
+def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: Mailbox) -> None:
+    a = deliver(
+        mailbox,
+        make_mail(message_id="<a@x>", extra="In-Reply-To: <p@x>\r\n", subject="Re: Plan"),
+        source_id="1",
+    ).stored[0]
+    b = deliver(
+        mailbox,
+        make_mail(message_id="<b@x>", extra="References: <p@x> <zz@x>\r\n", subject="Re: Plan"),
+        source_id="2",
+    ).stored[0]
+    parent = deliver(mailbox, make_mail(message_id="<p@x>", subject="Plan"), source_id="3").stored[
+        0
+    ]
+
+    threads = rows(mailbox, "SELECT DISTINCT thread_id FROM messages")
+    assert a.thread_id == b.thread_id
+    assert threads == [(parent.thread_id,)]
+
+
+def test_two_replies_at_once_make_one_thread(mailbox: Mailbox, database_url: str) -> None:
+    second = build_container(Settings(database_url=database_url))
+    results: list[Any] = []
+
+    def arrive(container: Container, mid: str) -> None:
+        box = Mailbox(
+            container, mailbox.blobs, database_url, mailbox.organization_id, mailbox.support
+        )
+        results.append(
+            deliver(
+                box, make_mail(message_id=mid, extra="In-Reply-To: <unseen@x>\r\n"), source_id=mid
+            )
+        )
+
+    workers = [
+        threading.Thread(target=arrive, args=(mailbox.container, "<r1@x>")),
+        threading.Thread(target=arrive, args=(second, "<r2@x>")),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    second.database.close()
+
+    assert len(results) == 2
+    assert len({r.stored[0].thread_id for r in results}) == 1
+
+
+class _FailingAttachments(S3BlobStore):
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        if key.startswith("attachments/"):
+            raise StorageError("S3 is down", transient=True)
+        super().put(key, data, content_type)
+
+
+def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: Mailbox) -> None:
+    raw = (
+        b"From: a@elsewhere.example\r\nTo: support@example.com\r\nMessage-ID: <att@x>\r\n"
+        b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+        b"see attached\r\n--B\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=a.pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        b"\r\nJVBERi0=\r\n--B--\r\n"
+    )
+    s3 = boto3.client("s3", region_name="us-east-1")
+    broken = Mailbox(
+        mailbox.container,
+        _FailingAttachments(s3, "mail"),
+        mailbox.database_url,
+        mailbox.organization_id,
+        mailbox.support,
+    )
+
+    with pytest.raises(StorageError):
+        deliver(broken, raw)
+
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
+    assert rows(mailbox, "SELECT count(*) FROM threads") == [(0,)]
+    stored = deliver(mailbox, raw).stored[0]
+    attachments = rows(
+        mailbox, "SELECT filename, size_bytes FROM attachments WHERE message_id = %s", stored.id
+    )
+    assert attachments == [("a.pdf", 5)]

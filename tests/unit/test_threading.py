@@ -1,0 +1,424 @@
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from mailman.adapters.memory.thread_index import InMemoryThreadIndex
+from mailman.threading import (
+    AlreadyThreaded,
+    MatchReason,
+    ThreadDecision,
+    ThreadingInput,
+    assign_thread,
+    decide,
+)
+
+INBOX = uuid4()
+MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+ANN, BOB, CAROL, DAN = "ann@example.org", "bob@example.net", "carol@example.com", "dan@example.com"
+LIST = "dev.lists.example.org"
+
+
+def mail(
+    message_id: str,
+    subject: str = "Quarterly report",
+    *,
+    sender: str = ANN,
+    to: tuple[str, ...] = (BOB,),
+    in_reply_to: tuple[str, ...] = (),
+    references: tuple[str, ...] = (),
+    at: datetime | None = MONDAY,
+    inbox: UUID = INBOX,
+) -> ThreadingInput:
+    return ThreadingInput(
+        inbox_id=inbox,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        subject=subject,
+        date=at,
+        from_address=sender,
+        participants=frozenset(to),
+    )
+
+
+def thread(index: InMemoryThreadIndex, message: ThreadingInput) -> ThreadDecision:
+    result = assign_thread(message, index)
+    assert isinstance(result, ThreadDecision)
+    return result
+
+
+def thread_of(index: InMemoryThreadIndex, message_id: str, inbox: UUID = INBOX) -> UUID:
+    return index.links(inbox, [message_id])[message_id].thread_id
+
+
+# --- headers ---------------------------------------------------------------------------
+
+
+def test_first_message_starts_a_new_thread() -> None:
+    index = InMemoryThreadIndex()
+
+    decision = thread(index, mail("<a@x>"))
+
+    assert decision.reason is MatchReason.NEW
+    assert thread_of(index, "<a@x>") == decision.thread_id
+
+
+def test_reply_joins_existing_thread() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>"))
+
+    reply = thread(index, mail("<b@x>", "Something else", sender=BOB, in_reply_to=("<a@x>",)))
+
+    assert reply.reason is MatchReason.IN_REPLY_TO
+    assert reply.thread_id == first.thread_id
+
+
+def test_references_are_searched_newest_first() -> None:
+    index = InMemoryThreadIndex()
+    older = thread(index, mail("<a@x>", "One"))
+    newer = thread(index, mail("<b@x>", "Two"))
+
+    reply = thread(index, mail("<c@x>", "Three", references=("<a@x>", "<b@x>")))
+
+    assert reply.reason is MatchReason.REFERENCES
+    assert reply.thread_id == newer.thread_id
+    assert reply.merged_thread_ids == (older.thread_id,)
+
+
+def test_in_reply_to_takes_precedence_over_references() -> None:
+    index = InMemoryThreadIndex()
+    parent = thread(index, mail("<a@x>", "One"))
+    thread(index, mail("<b@x>", "Two"))
+
+    reply = thread(
+        index, mail("<c@x>", "Three", in_reply_to=("<a@x>",), references=("<zzz@x>", "<b@x>"))
+    )
+
+    assert reply.reason is MatchReason.IN_REPLY_TO
+    assert reply.thread_id == parent.thread_id
+
+
+def test_replies_to_the_same_unseen_parent_share_a_thread() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<b@x>", "One", in_reply_to=("<off-list@x>",)))
+
+    second = thread(index, mail("<c@x>", "Two", sender=CAROL, in_reply_to=("<off-list@x>",)))
+
+    assert second.reason is MatchReason.IN_REPLY_TO
+    assert second.thread_id == first.thread_id
+
+
+def test_late_parent_joins_the_thread_of_its_replies() -> None:
+    index = InMemoryThreadIndex()
+    reply = thread(index, mail("<b@x>", "Totally different", in_reply_to=("<a@x>",)))
+
+    parent = thread(index, mail("<a@x>", "Original"))
+
+    assert parent.reason is MatchReason.MERGED
+    assert parent.thread_id == reply.thread_id
+
+
+def test_late_parent_merges_threads_that_reference_it() -> None:
+    index = InMemoryThreadIndex()
+    child = thread(index, mail("<b@x>", "One", in_reply_to=("<p@x>",)))
+    grandparent_side = thread(index, mail("<c@x>", "Two", in_reply_to=("<g@x>",)))
+
+    parent = thread(index, mail("<p@x>", "Three", in_reply_to=("<g@x>",)))
+
+    assert parent.reason is MatchReason.IN_REPLY_TO
+    assert parent.thread_id == grandparent_side.thread_id
+    assert parent.merged_thread_ids == (child.thread_id,)
+    assert thread_of(index, "<b@x>") == thread_of(index, "<c@x>") == parent.thread_id
+
+
+def test_a_message_arriving_twice_is_recognised() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>"))
+
+    again = assign_thread(mail("<a@x>", "Changed subject", sender=CAROL), index)
+
+    assert again == AlreadyThreaded(first.thread_id)
+
+
+def test_a_duplicate_changes_nothing_in_the_index() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>"))
+    assign_thread(mail("<a@x>", in_reply_to=("<elsewhere@x>",)), index)
+
+    assert index.links(INBOX, ["<elsewhere@x>"]) == {}
+
+
+def test_digest_ids_never_link_conversations() -> None:
+    index = InMemoryThreadIndex()
+    digest = "<mailman.12.1700000000.4242.dev@lists.example.org>"
+    first = thread(index, mail("<a@x>", "Build breaks", in_reply_to=(digest,)))
+
+    second = thread(index, mail("<b@x>", "Docs typo", sender=CAROL, in_reply_to=(digest,)))
+
+    assert second.reason is MatchReason.NEW
+    assert second.thread_id != first.thread_id
+
+
+def test_threads_are_kept_per_inbox() -> None:
+    index = InMemoryThreadIndex()
+    other_inbox = uuid4()
+    thread(index, mail("<a@x>", inbox=other_inbox))
+
+    reply = thread(index, mail("<b@x>", in_reply_to=("<a@x>",)))
+
+    assert reply.reason is MatchReason.NEW
+
+
+def test_ids_are_parsed_leniently_from_raw_headers() -> None:
+    message = ThreadingInput.from_headers(
+        INBOX,
+        message_id=" <own@x> ",
+        in_reply_to='<parent@mail.exa mple.org> (Ann\'s message of "Mon, 16 Nov 2026")',
+        references="<root@x>\r\n <parent@mail.example.org>",
+        subject="Re: Quarterly report",
+        date=MONDAY,
+        from_address=BOB,
+        participants=[ANN],
+    )
+
+    assert message.message_id == "<own@x>"
+    assert message.in_reply_to == ("<parent@mail.example.org>",)
+    assert message.references == ("<root@x>", "<parent@mail.example.org>")
+
+
+def test_a_date_without_a_time_zone_is_rejected() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        mail("<a@x>", at=datetime(2026, 11, 16, 9, 0))
+
+
+# --- subject fallback ------------------------------------------------------------------
+
+
+def test_headerless_reply_joins_by_subject_when_a_participant_overlaps() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    reply = thread(
+        index,
+        mail(
+            "<b@x>", "RE: Quarterly report", sender=BOB, to=(ANN,), at=MONDAY + timedelta(hours=3)
+        ),
+    )
+
+    assert reply.reason is MatchReason.SUBJECT
+    assert reply.thread_id == first.thread_id
+
+
+def test_subject_fallback_needs_a_participant_overlap() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    stranger = thread(index, mail("<b@x>", "Re: Quarterly report", sender=CAROL, to=(DAN,)))
+
+    assert stranger.reason is MatchReason.NEW
+
+
+def test_a_shared_mailing_list_counts_as_overlap() -> None:
+    index = InMemoryThreadIndex()
+    post = thread(index, mail("<a@x>", "[dev] Build breaks on ARM", sender=ANN, to=(LIST,)))
+
+    reply = thread(index, mail("<b@x>", "Re: [dev] Build breaks on ARM", sender=CAROL, to=(LIST,)))
+
+    assert reply.reason is MatchReason.SUBJECT
+    assert reply.thread_id == post.thread_id
+
+
+def test_bare_hello_never_merges_strangers() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Hello", sender=ANN, to=(BOB,)))
+
+    stranger = thread(index, mail("<b@x>", "Re: Hello", sender=CAROL, to=(DAN,)))
+
+    assert stranger.reason is MatchReason.NEW
+
+
+def test_generic_subject_without_a_prefix_never_matches() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Question", sender=ANN, to=(BOB,)))
+
+    second = thread(index, mail("<b@x>", "Question", sender=ANN, to=(BOB,)))
+
+    assert second.reason is MatchReason.NEW
+
+
+def test_generic_reply_joins_a_conversation_its_sender_took_part_in() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>", "Help", sender=ANN, to=(LIST,)))
+    thread(index, mail("<b@x>", "Help", sender=CAROL, to=(LIST,)))
+
+    reply = thread(index, mail("<c@x>", "Re: help", sender=ANN, to=(LIST,)))
+
+    assert reply.reason is MatchReason.SUBJECT
+    assert reply.thread_id == first.thread_id
+
+
+def test_generic_reply_from_a_newcomer_needs_a_single_recent_conversation() -> None:
+    index = InMemoryThreadIndex()
+    only = thread(index, mail("<a@x>", "Help", sender=ANN, to=(LIST,)))
+    reply = thread(index, mail("<b@x>", "Re: Help", sender=CAROL, to=(LIST,)))
+    thread(index, mail("<c@x>", "Help", sender=BOB, to=(LIST,)))
+
+    ambiguous = thread(index, mail("<d@x>", "Re: Help", sender=DAN, to=(LIST,)))
+
+    assert reply.thread_id == only.thread_id
+    assert ambiguous.reason is MatchReason.NEW
+
+
+def test_subject_fallback_only_looks_back_within_the_window() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    late = thread(
+        index,
+        mail(
+            "<b@x>", "Re: Quarterly report", sender=BOB, to=(ANN,), at=MONDAY + timedelta(days=31)
+        ),
+    )
+
+    assert late.reason is MatchReason.NEW
+
+
+def test_a_message_without_prefix_matches_only_a_conversation_of_the_last_days() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    resent = thread(
+        index,
+        mail("<b@x>", "Quarterly report", sender=ANN, to=(BOB,), at=MONDAY + timedelta(days=2)),
+    )
+    much_later = thread(
+        index,
+        mail("<c@x>", "Quarterly report", sender=ANN, to=(BOB,), at=MONDAY + timedelta(days=12)),
+    )
+
+    assert resent.thread_id == first.thread_id
+    assert much_later.reason is MatchReason.NEW
+
+
+def test_a_message_without_date_is_never_matched_by_subject() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    undated = thread(index, mail("<b@x>", "Re: Quarterly report", sender=BOB, to=(ANN,), at=None))
+
+    assert undated.reason is MatchReason.NEW
+
+
+def test_a_renamed_subject_finds_the_former_conversation() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    renamed = thread(
+        index, mail("<b@x>", "Re: Budget 2027 (was: Quarterly report)", sender=BOB, to=(ANN,))
+    )
+
+    assert renamed.reason is MatchReason.SUBJECT
+    assert renamed.thread_id == first.thread_id
+
+
+def test_the_most_recently_active_conversation_wins() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Build breaks", sender=ANN, to=(LIST,), at=MONDAY))
+    recent = thread(
+        index,
+        mail("<b@x>", "Build breaks", sender=CAROL, to=(LIST,), at=MONDAY + timedelta(days=9)),
+    )
+
+    reply = thread(
+        index,
+        mail("<c@x>", "Re: Build breaks", sender=DAN, to=(LIST,), at=MONDAY + timedelta(days=10)),
+    )
+
+    assert reply.thread_id == recent.thread_id
+
+
+def test_a_message_with_headers_never_joins_by_subject() -> None:
+    index = InMemoryThreadIndex()
+    thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,)))
+
+    anchored = thread(
+        index,
+        mail("<b@x>", "Re: Quarterly report", sender=BOB, to=(ANN,), references=("<unseen@x>",)),
+    )
+
+    assert anchored.reason is MatchReason.NEW
+
+
+def test_two_header_anchored_threads_never_merge_on_subject() -> None:
+    index = InMemoryThreadIndex()
+    first = thread(index, mail("<a@x>", "Re: Build breaks", to=(LIST,), in_reply_to=("<p1@x>",)))
+
+    second = thread(index, mail("<b@x>", "Re: Build breaks", to=(LIST,), in_reply_to=("<p2@x>",)))
+    thread(index, mail("<c@x>", "Build breaks", sender=CAROL, to=(LIST,)))
+
+    assert second.thread_id != first.thread_id
+    assert thread_of(index, "<a@x>") != thread_of(index, "<b@x>")
+
+
+def test_a_reply_arriving_before_its_conversation_is_adopted() -> None:
+    index = InMemoryThreadIndex()
+    two_days_later = MONDAY + timedelta(days=2)
+    early = thread(
+        index, mail("<b@x>", "Re: Quarterly report", sender=BOB, to=(ANN,), at=two_days_later)
+    )
+
+    root = thread(index, mail("<a@x>", "Quarterly report", sender=ANN, to=(BOB,), at=MONDAY))
+
+    assert early.reason is MatchReason.NEW
+    assert root.reason is MatchReason.NEW
+    assert root.adopted_thread_ids == (early.thread_id,)
+    assert thread_of(index, "<b@x>") == root.thread_id
+
+
+def test_an_adopted_reply_does_not_let_header_anchored_threads_merge() -> None:
+    index = InMemoryThreadIndex()
+    later = MONDAY + timedelta(days=2)
+    thread(index, mail("<b@x>", "Re: Build breaks", sender=BOB, to=(LIST,), at=later))
+    anchored = thread(
+        index, mail("<c@x>", "Re: Build breaks", to=(LIST,), in_reply_to=("<p1@x>",), at=MONDAY)
+    )
+
+    other = thread(
+        index, mail("<d@x>", "Re: Build breaks", to=(LIST,), in_reply_to=("<p2@x>",), at=MONDAY)
+    )
+
+    assert anchored.adopted_thread_ids != ()
+    assert other.adopted_thread_ids == ()
+    assert other.thread_id != anchored.thread_id
+
+
+# --- the decision ----------------------------------------------------------------------
+
+
+def test_deciding_does_not_change_the_index() -> None:
+    index = InMemoryThreadIndex()
+
+    decide(mail("<a@x>", references=("<p@x>",)), index)
+
+    assert index.links(INBOX, ["<a@x>", "<p@x>"]) == {}
+
+
+def test_the_decision_names_the_ids_to_register() -> None:
+    index = InMemoryThreadIndex()
+
+    decision = decide(mail("<a@x>", in_reply_to=("<p@x>",), references=("<r@x>", "<p@x>")), index)
+
+    assert isinstance(decision, ThreadDecision)
+    assert decision.seen_ids == ("<a@x>",)
+    assert decision.referenced_ids == ("<p@x>", "<r@x>")
+
+
+def test_a_new_thread_id_depends_only_on_inbox_and_message() -> None:
+    first = decide(mail("<a@x>"), InMemoryThreadIndex())
+
+    again = decide(mail("<a@x>", "Other subject"), InMemoryThreadIndex())
+
+    assert isinstance(first, ThreadDecision)
+    assert isinstance(again, ThreadDecision)
+    assert first.thread_id == again.thread_id
