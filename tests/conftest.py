@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +24,18 @@ TEMPLATE = "mailman_test_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A server to create test databases on: `DATABASE_URL`'s, or an embedded one."""
+def pg_server() -> str:
+    """A server to create test databases on: `DATABASE_URL`'s, or an embedded one.
+
+    The embedded one lives outside pytest's own temporary directories, which a second pytest
+    run on the same machine prunes (three runs are kept), data directory and all.
+    """
     given = os.environ.get("DATABASE_URL")
     if given:
         return given
-    return start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup="delete")
+    return start_embedded(
+        Path(tempfile.mkdtemp(prefix="mailman-test-pg-")) / "data", cleanup="delete"
+    )
 
 
 @pytest.fixture(scope="session")
