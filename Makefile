@@ -13,6 +13,9 @@ help:
 	@echo "make check      lint, type-check and test"
 	@echo "make synth      synthesise the CDK app into cdk.out/"
 	@echo "make deploy     deploy the CDK app into the current AWS account"
+	@echo "make bootstrap  prepare the AWS account and region for CDK deployments (once)"
+	@echo "make destroy    delete the deployed stack (the bucket and a final DB snapshot stay)"
+	@echo "                STAGE=<name> picks a stage of cdk.json; CODE_ONLY=1 synthesises offline"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +43,37 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# The CDK app: the CLI is pinned in package.json, the layers are built by layers/build.py.
+CDK := node_modules/.bin/cdk
+NODE_STAMP := node_modules/.installed-stamp
+CDK_FLAGS := $(if $(STAGE),--context stage=$(STAGE))
+LAYER_FLAGS := $(if $(CODE_ONLY),--code-only)
+# jsii (under aws-cdk-lib) warns on every run that the machines' Node.js 20 is old.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+.PHONY: layers synth bootstrap deploy destroy
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+layers: $(STAMP)
+	$(BIN)/python layers/build.py $(LAYER_FLAGS)
+
+synth: layers $(NODE_STAMP)
+	$(CDK) synth --quiet $(CDK_FLAGS)
+
+bootstrap: layers $(NODE_STAMP)
+	$(CDK) bootstrap $(CDK_FLAGS)
+
+deploy: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python layers/build.py
+	$(CDK) deploy $(CDK_FLAGS)
+
+destroy: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python layers/build.py --code-only
+	$(CDK) destroy $(CDK_FLAGS)
 
 clean:
 	rm -rf $(VENV) .build cdk.out .mypy_cache .ruff_cache .pytest_cache

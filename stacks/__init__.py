@@ -1,0 +1,1 @@
+"""The CDK app of Mailman: one construct per capability, composed by `MailmanStack`."""

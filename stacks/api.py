@@ -1,0 +1,185 @@
+"""The REST API: API Gateway in front of the API function, every path proxied to it.
+
+The function authenticates (Bearer API keys and JWTs) and answers `/health`,
+`/openapi.json` and `/docs` without a key, so API Gateway has no authorizer. It throttles the
+stage as a whole, writes JSON access logs, answers CORS preflights for the configured
+origins, and shapes its own errors (throttling, timeouts) like the function's.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import Settings
+from stacks.functions import FunctionDefaults, ServiceFunction
+from stacks.mail import RECEIPT_RULE_NAME, Mail
+from stacks.nag import acknowledge
+from stacks.storage import ATTACHMENTS_PREFIX, RAW_PREFIX
+
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+
+GATEWAY_ERRORS: dict[apigw.ResponseType, str] = {
+    apigw.ResponseType.THROTTLED: "rate_limited",
+    apigw.ResponseType.REQUEST_TOO_LARGE: "payload_too_large",
+    apigw.ResponseType.INTEGRATION_TIMEOUT: "timeout",
+    apigw.ResponseType.DEFAULT_4_XX: "bad_request",
+    apigw.ResponseType.DEFAULT_5_XX: "internal_error",
+}
+"""API Gateway's own errors, in the function's envelope `{"error": {type, message, trace_id}}`
+(the function's trace id is the request id)."""
+
+
+def _error_template(error_type: str) -> str:
+    return (
+        f'{{"error": {{"type": {json.dumps(error_type)}, '
+        '"message": $context.error.messageString, "trace_id": "$context.requestId"}}'
+    )
+
+
+ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+    json.dumps(
+        {
+            "requestId": apigw.AccessLogField.context_request_id(),
+            "ip": apigw.AccessLogField.context_identity_source_ip(),
+            "requestTime": apigw.AccessLogField.context_request_time(),
+            "httpMethod": apigw.AccessLogField.context_http_method(),
+            "resourcePath": apigw.AccessLogField.context_resource_path(),
+            "status": apigw.AccessLogField.context_status(),
+            "responseLength": apigw.AccessLogField.context_response_length(),
+            "integrationLatency": apigw.AccessLogField.context_integration_latency(),
+            "error": apigw.AccessLogField.context_error_message(),
+            "xrayTraceId": apigw.AccessLogField.context_xray_trace_id(),
+        }
+    )
+)
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        defaults: FunctionDefaults,
+        bucket: s3.IBucket,
+        mail: Mail,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = ServiceFunction(
+            self,
+            "Handler",
+            name="api",
+            defaults=defaults,
+            description="Mailman: the REST API",
+            timeout=Duration.seconds(settings.api.timeout_seconds),
+            memory_size=settings.api.memory_mb,
+            environment={
+                "RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
+                "BUCKET_NAME": bucket.bucket_name,
+                "SES_CONFIGURATION_SET": mail.configuration_set_name,
+                "RECEIPT_RULE_SET_NAME": mail.rule_set_name,
+                "RECEIPT_RULE_NAME": RECEIPT_RULE_NAME,
+                "CORS_ORIGINS": ",".join(settings.cors_origins),
+            },
+        )
+        # Presigned download links are signed with the function's own read permission.
+        iam.Grant.add_to_principal(
+            grantee=self.function.function,
+            actions=["s3:GetObject"],
+            resource_arns=[
+                bucket.arn_for_objects(f"{prefix}*") for prefix in (RAW_PREFIX, ATTACHMENTS_PREFIX)
+            ],
+        )
+        mail.grant_domain_management(self.function.function)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=settings.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        cors = (
+            apigw.CorsOptions(
+                allow_origins=settings.cors_origins,
+                allow_headers=CORS_HEADERS,
+                allow_methods=apigw.Cors.ALL_METHODS,
+                max_age=Duration.hours(1),
+            )
+            if settings.cors_origins
+            else None
+        )
+        self.rest_api = apigw.LambdaRestApi(
+            self,
+            "RestApi",
+            handler=self.function.function,
+            proxy=True,
+            rest_api_name=f"mailman-{settings.stage}",
+            description="Mailman: email for applications and agents",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            default_cors_preflight_options=cors,
+            deploy_options=apigw.StageOptions(
+                stage_name=settings.stage,
+                throttling_rate_limit=settings.api.throttle_rate_limit,
+                throttling_burst_limit=settings.api.throttle_burst_limit,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=ACCESS_LOG_FORMAT,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+        )
+        for response_type, error_type in GATEWAY_ERRORS.items():
+            self.rest_api.add_gateway_response(
+                f"Error{response_type.response_type}",
+                type=response_type,
+                templates={"application/json": _error_template(error_type)},
+            )
+        self._acknowledge(bucket)
+
+    def _acknowledge(self, bucket: s3.IBucket) -> None:
+        stack = Stack.of(self)
+        bucket_resource = bucket.node.default_child
+        assert isinstance(bucket_resource, CfnElement)
+        bucket_arn = f"<{stack.get_logical_id(bucket_resource)}.Arn>"
+        for prefix in (RAW_PREFIX, ATTACHMENTS_PREFIX):
+            acknowledge(
+                self.function,
+                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]",
+                "The function hands out presigned links to any stored message or attachment"
+                " (keys are per message); reading is all it may do there",
+            )
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(
+                self.rest_api,
+                rule,
+                "The function authenticates every request itself (hashed API keys and"
+                " customer-signed JWTs, both looked up in Postgres); /health and the docs are"
+                " public on purpose",
+            )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG2",
+            "The function validates every request body and parameter against its models and"
+            " answers in the API's error envelope",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG3",
+            "No WAF by default (a web ACL costs a monthly fee per ACL and rule); the stage is"
+            " throttled and every key rate-limited; attach a web ACL where policy asks for one",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's own policy for the account-wide role that lets it write access logs",
+        )

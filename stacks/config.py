@@ -1,0 +1,165 @@
+"""The deployment's settings: the `cdk.json` context of one stage, read through a typed model.
+
+`cdk.json` holds `"stage"` (the one to build, `-c stage=prod` overrides it) and, under
+`"mailman"`, one block per stage. Everything that is not in a block takes the default below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_cdk import aws_logs as logs
+from constructs import Node
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+CONTEXT_KEY = "mailman"
+DEFAULT_STAGE = "dev"
+
+RETENTION_DAYS: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+"""The retention periods CloudWatch Logs offers, in days."""
+
+DomainName = Annotated[
+    str,
+    StringConstraints(
+        to_lower=True,
+        max_length=253,
+        pattern=r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$",
+    ),
+]
+Origin = Annotated[str, StringConstraints(pattern=r"^(\*|https?://[^/\s]+)$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsumerSettings(_Model):
+    """How the Lambda consumer of one queue runs; the queue's visibility timeout follows it."""
+
+    timeout_seconds: int = Field(ge=1, le=900)
+    memory_mb: int = Field(default=512, ge=128, le=10240)
+    batch_size: int = Field(default=10, ge=1, le=10)
+    max_concurrency: int = Field(default=5, ge=2, le=1000)
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    """Receives before a message moves to the dead-letter queue."""
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        """Six times the consumer's timeout, as Lambda's SQS guidance asks."""
+        return 6 * self.timeout_seconds
+
+
+class QueueSettings(_Model):
+    inbound: ConsumerSettings = ConsumerSettings(timeout_seconds=120, batch_size=5)
+    outbound: ConsumerSettings = ConsumerSettings(timeout_seconds=60)
+    telemetry: ConsumerSettings = ConsumerSettings(timeout_seconds=60)
+    webhooks: ConsumerSettings = ConsumerSettings(timeout_seconds=30, max_concurrency=10)
+
+
+class ApiSettings(_Model):
+    timeout_seconds: int = Field(default=15, ge=1, le=29)
+    """API Gateway gives up on an integration after 29 seconds."""
+    memory_mb: int = Field(default=1024, ge=128, le=10240)
+    throttle_rate_limit: int = Field(default=100, ge=1)
+    """Requests per second the stage accepts in the steady state, for all callers together."""
+    throttle_burst_limit: int = Field(default=200, ge=1)
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    """Per API key, enforced by the function (token bucket in Postgres)."""
+
+
+class DatabaseSettings(_Model):
+    min_capacity: float = Field(default=0, ge=0, le=256)
+    """Aurora capacity units; 0 lets the writer pause when idle (PostgreSQL 18 allows it)."""
+    max_capacity: float = Field(default=4, ge=1, le=256)
+    backup_retention_days: int = Field(default=7, ge=1, le=35)
+
+
+class StorageSettings(_Model):
+    raw_retention_days: int = Field(default=365, ge=1)
+    attachments_retention_days: int = Field(default=730, ge=1)
+
+
+class Settings(_Model):
+    """One stage of Mailman."""
+
+    stage: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,19}$")]
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    account: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] | None = None
+    """Unset: the account of the credentials `cdk deploy` runs with."""
+    mail_domains: list[DomainName] = Field(min_length=1, max_length=100)
+    """Domains whose mail SES receives (the receipt rule's recipients)."""
+    alarm_email: EmailStr | None = None
+    log_retention_days: int = 30
+    """One of the periods CloudWatch Logs offers (`RETENTION_DAYS`)."""
+    log_level: Literal["DEBUG", "INFO", "WARN", "ERROR"] = "INFO"
+    """For Lambda's application log filter and Powertools alike."""
+    cors_origins: list[Origin] = []
+    verifier_interval_minutes: int = Field(default=1, ge=1, le=1440)
+    bounce_rate_alarm: float = Field(default=0.05, gt=0, lt=1)
+    """SES reviews an account at a 5% bounce rate and may pause sending at 10%."""
+    complaint_rate_alarm: float = Field(default=0.001, gt=0, lt=1)
+    """SES reviews an account at a 0.1% complaint rate and may pause sending at 0.5%."""
+    api: ApiSettings = ApiSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    queues: QueueSettings = QueueSettings()
+    storage: StorageSettings = StorageSettings()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _offered_by_cloudwatch(cls, days: int) -> int:
+        if days not in RETENTION_DAYS:
+            raise ValueError(f"CloudWatch Logs keeps logs for one of {sorted(RETENTION_DAYS)} days")
+        return days
+
+    @property
+    def is_dev(self) -> bool:
+        """`dev` and `dev-<name>` stages: no deletion protection."""
+        return self.stage == DEFAULT_STAGE or self.stage.startswith(f"{DEFAULT_STAGE}-")
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return RETENTION_DAYS[self.log_retention_days]
+
+    @property
+    def stack_name(self) -> str:
+        return f"Mailman-{self.stage}"
+
+
+def load_settings(node: Node) -> Settings:
+    """Read the settings of the selected stage from the app's context."""
+    stage = str(node.try_get_context("stage") or DEFAULT_STAGE)
+    stages: dict[str, Any] = node.try_get_context(CONTEXT_KEY) or {}
+    if stage not in stages:
+        known = ", ".join(sorted(stages)) or "none"
+        raise KeyError(f"cdk.json context {CONTEXT_KEY!r} has no stage {stage!r} (known: {known})")
+    return Settings.model_validate({**stages[stage], "stage": stage})

@@ -1,0 +1,129 @@
+"""The Mailman stack: one construct per capability, composed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Environment, Stack, Validations
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from stacks.api import Api
+from stacks.config import Settings, load_settings
+from stacks.database import Database
+from stacks.functions import FunctionDefaults, ServiceFunction
+from stacks.layers import Layers
+from stacks.mail import Mail
+from stacks.migrations import Migrations
+from stacks.network import Network
+from stacks.observability import Observability
+from stacks.queues import Queues
+from stacks.receiving import Receiving
+from stacks.storage import Storage
+from stacks.verification import DomainVerification
+from stacks.workers import Workers
+
+DEFAULT_LAYERS_DIR = Path(__file__).resolve().parent.parent / ".build" / "layers"
+"""Where `layers/build.py` puts the layers; the `layers_dir` context value overrides it."""
+
+
+class MailmanStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        layers_dir: Path,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope, construct_id, description="Mailman: email for applications and agents", **kwargs
+        )
+        self.network = Network(self, "Network", settings=settings)
+        self.storage = Storage(self, "Storage", settings=settings)
+        self.queues = Queues(self, "Queues", settings=settings)
+        self.database = Database(self, "Database", settings=settings, network=self.network)
+        self.layers = Layers(self, "Layers", directory=layers_dir)
+        self.function_defaults = FunctionDefaults(
+            settings=settings,
+            layers=self.layers.all,
+            vpc=self.network.vpc,
+            security_group=self.network.functions_security_group,
+            database=self.database,
+        )
+        self.migrations = Migrations(
+            self, "Migrations", defaults=self.function_defaults, database=self.database
+        )
+        self.mail = Mail(
+            self,
+            "Mail",
+            settings=settings,
+            bucket=self.storage.bucket,
+            inbound=self.queues.inbound.queue,
+            telemetry=self.queues.telemetry.queue,
+        )
+        self.api = Api(
+            self,
+            "Api",
+            settings=settings,
+            defaults=self.function_defaults,
+            bucket=self.storage.bucket,
+            mail=self.mail,
+        )
+        self.workers = Workers(self, "Workers", settings=settings)
+        self.receiving = Receiving(
+            self,
+            "Receiving",
+            defaults=self.function_defaults,
+            bucket=self.storage.bucket,
+            queue=self.queues.inbound,
+            workers=self.workers,
+        )
+        self.verification = DomainVerification(
+            self,
+            "DomainVerification",
+            defaults=self.function_defaults,
+            mail=self.mail,
+            workers=self.workers,
+        )
+        # Last: it watches every function the capabilities above have added.
+        self.observability = Observability(
+            self,
+            "Observability",
+            settings=settings,
+            functions=[c for c in self.node.find_all() if isinstance(c, ServiceFunction)],
+            queues=self.queues,
+            rest_api=self.api.rest_api,
+            database=self.database,
+        )
+
+        CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
+        CfnOutput(
+            self, "ConfigurationSetName", value=self.mail.configuration_set.configuration_set_name
+        )
+        CfnOutput(
+            self,
+            "ActivateReceiptRuleSet",
+            description="Run once: makes this stack's receipt rule set the active one",
+            value=(
+                f"aws ses set-active-receipt-rule-set --region {settings.region}"
+                f" --rule-set-name {self.mail.rule_set_name}"
+            ),
+        )
+
+
+def build(scope: Construct) -> MailmanStack:
+    """Add the stack of the stage the context selects to `scope`, checked by cdk-nag."""
+    settings = load_settings(scope.node)
+    layers_dir = Path(str(scope.node.try_get_context("layers_dir") or DEFAULT_LAYERS_DIR))
+    stack = MailmanStack(
+        scope,
+        settings.stack_name,
+        settings=settings,
+        layers_dir=layers_dir,
+        env=Environment(account=settings.account, region=settings.region),
+    )
+    Validations.of(scope).add_plugins(AwsSolutionsChecks(scope, verbose=True))
+    return stack

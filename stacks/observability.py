@@ -1,0 +1,172 @@
+"""Alarms and the dashboard.
+
+Alarms, all to one SNS topic (and the alarm e-mail, when configured): a message in any
+dead-letter queue, any function error or throttle, and SES bounce or complaint rates nearing
+the levels at which SES reviews the account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from stacks.config import Settings
+from stacks.database import Database
+from stacks.functions import ServiceFunction
+from stacks.queues import Queues
+
+PERIOD = Duration.minutes(5)
+REPUTATION_PERIOD = Duration.hours(1)
+
+
+def ses_reputation(metric_name: str) -> cloudwatch.Metric:
+    """The account's SES reputation metric (a ratio, 0 to 1)."""
+    return cloudwatch.Metric(
+        namespace="AWS/SES",
+        metric_name=metric_name,
+        statistic=cloudwatch.Stats.MAXIMUM,
+        period=REPUTATION_PERIOD,
+    )
+
+
+class Observability(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        functions: Sequence[ServiceFunction],
+        queues: Queues,
+        rest_api: apigw.RestApi,
+        database: Database,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._prefix = f"Mailman-{settings.stage}"
+        self.topic = sns.Topic(
+            self, "Alarms", display_name=f"{self._prefix} alarms", enforce_ssl=True
+        )
+        if settings.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
+        self._action = actions.SnsAction(self.topic)
+
+        for work in queues.all:
+            self._alarm(
+                f"{work.name}DeadLetters",
+                work.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+                ),
+                threshold=1,
+                description=f"Messages the {work.name} consumer gave up on wait in its DLQ",
+            )
+        for service in functions:
+            label = service.name.capitalize()
+            self._alarm(
+                f"{label}Errors",
+                service.function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=1,
+                description=f"The {service.name} function failed",
+            )
+            self._alarm(
+                f"{label}Throttles",
+                service.function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                threshold=1,
+                description=f"The {service.name} function was throttled",
+            )
+        self._alarm(
+            "SesBounceRate",
+            ses_reputation("Reputation.BounceRate"),
+            threshold=settings.bounce_rate_alarm,
+            description="SES bounce rate: SES reviews the account at 5%",
+        )
+        self._alarm(
+            "SesComplaintRate",
+            ses_reputation("Reputation.ComplaintRate"),
+            threshold=settings.complaint_rate_alarm,
+            description="SES complaint rate: SES reviews the account at 0.1%",
+        )
+
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self._prefix)
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="API requests",
+                left=[rest_api.metric_count(), rest_api.metric_client_error()],
+                right=[rest_api.metric_server_error()],
+            ),
+            cloudwatch.GraphWidget(
+                title="API latency p90",
+                left=[
+                    rest_api.metric_latency(statistic="p90"),
+                    rest_api.metric_integration_latency(statistic="p90"),
+                ],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Function errors and throttles",
+                left=[s.function.metric_errors(label=s.name) for s in functions],
+                right=[s.function.metric_throttles(label=s.name) for s in functions],
+            ),
+            cloudwatch.GraphWidget(
+                title="Function duration p90",
+                left=[s.function.metric_duration(label=s.name, statistic="p90") for s in functions],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Queue depth and oldest message",
+                left=[
+                    w.queue.metric_approximate_number_of_messages_visible(label=w.name)
+                    for w in queues.all
+                ],
+                right=[
+                    w.queue.metric_approximate_age_of_oldest_message(label=w.name)
+                    for w in queues.all
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Dead-letter queues",
+                left=[
+                    w.dead_letter_queue.metric_approximate_number_of_messages_visible(label=w.name)
+                    for w in queues.all
+                ],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="SES reputation",
+                left=[
+                    ses_reputation("Reputation.BounceRate"),
+                    ses_reputation("Reputation.ComplaintRate"),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Database capacity (ACU) and connections",
+                left=[database.cluster.metric_serverless_database_capacity()],
+                right=[database.cluster.metric_database_connections()],
+            ),
+        )
+
+    def _alarm(
+        self, construct_id: str, metric: cloudwatch.IMetric, *, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=f"{self._prefix}-{construct_id}",
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        return alarm

@@ -1,0 +1,51 @@
+"""The mail bucket: raw MIME under `raw/`, attachments under `attachments/`."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import Settings
+from stacks.nag import acknowledge
+
+RAW_PREFIX = "raw/"
+ATTACHMENTS_PREFIX = "attachments/"
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Mail",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-raw",
+                    prefix=RAW_PREFIX,
+                    expiration=Duration.days(settings.storage.raw_retention_days),
+                ),
+                s3.LifecycleRule(
+                    id="expire-attachments",
+                    prefix=ATTACHMENTS_PREFIX,
+                    expiration=Duration.days(settings.storage.attachments_retention_days),
+                ),
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads",
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                ),
+            ],
+            # Customers' mail outlives the stack: `cdk destroy` leaves the bucket behind.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "Only the functions' roles and SES write here and clients read through short-lived"
+            " presigned URLs; CloudTrail S3 data events are the audit trail where one is needed",
+        )

@@ -1,0 +1,49 @@
+"""The Mailman stack, synthesised once per session from `cdk.json` with code-only layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from layers.build import build_code_layer, build_deps_layer
+from stacks.config import Settings, load_settings
+from stacks.mailman_stack import build
+
+from .support import Synthesised, cdk_context
+
+
+@pytest.fixture(scope="session")
+def layers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("layers")
+    build_deps_layer(out, code_only=True)
+    build_code_layer(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def synthesised(layers_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesised:
+    app = App(
+        context={**cdk_context(), "layers_dir": str(layers_dir)},
+        outdir=str(tmp_path_factory.mktemp("cdk.out")),
+    )
+    stack = build(app)
+    assembly = app.synth()
+    return Synthesised(
+        settings=load_settings(app.node),
+        stack=stack,
+        assembly=assembly,
+        template=Template.from_stack(stack),
+    )
+
+
+@pytest.fixture(scope="session")
+def template(synthesised: Synthesised) -> Template:
+    return synthesised.template
+
+
+@pytest.fixture(scope="session")
+def settings(synthesised: Synthesised) -> Settings:
+    return synthesised.settings

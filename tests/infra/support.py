@@ -1,0 +1,55 @@
+"""What the infrastructure tests share: the synthesised stack and ways to look into it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnElement
+from aws_cdk.assertions import Template
+from aws_cdk.cx_api import CloudAssembly
+from constructs import IConstruct
+
+from stacks.config import Settings
+from stacks.functions import ServiceFunction
+from stacks.mailman_stack import MailmanStack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cdk_context() -> dict[str, Any]:
+    """The context `cdk.json` gives the app (stage selection, stages, feature flags)."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+@dataclass(frozen=True)
+class Synthesised:
+    settings: Settings
+    stack: MailmanStack
+    assembly: CloudAssembly
+    template: Template
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """The template's resources of one type, by logical id."""
+        return {
+            logical_id: dict(resource)
+            for logical_id, resource in self.template.find_resources(resource_type).items()
+        }
+
+    def logical_id(self, construct: IConstruct) -> str:
+        """The logical id of an L2 construct's CloudFormation resource."""
+        resource = construct.node.default_child
+        assert isinstance(resource, CfnElement)
+        return self.stack.get_logical_id(resource)
+
+    def properties(self, construct: IConstruct) -> dict[str, Any]:
+        """The CloudFormation properties of an L2 construct's resource."""
+        resource = self.template.to_json()["Resources"][self.logical_id(construct)]
+        return dict(resource.get("Properties", {}))
+
+    @property
+    def service_functions(self) -> list[ServiceFunction]:
+        return [c for c in self.stack.node.find_all() if isinstance(c, ServiceFunction)]
