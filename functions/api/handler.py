@@ -12,13 +12,19 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import (
+    APIGatewayRestResolver,
+    CORSConfig,
+    Response,
+    content_types,
+)
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mailman.config import Settings
 from mailman.domain.errors import DomainError, PayloadTooLarge, RateLimited, UnsupportedMediaType
 from mailman.domain.ratelimit import BucketState
 from mailman.services import api_keys, rate_limit
@@ -33,7 +39,31 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-app = APIGatewayRestResolver(enable_validation=True)
+EXPOSED_HEADERS = [
+    "X-Trace-Id",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+]
+
+
+def _cors() -> CORSConfig | None:
+    """CORS for the configured origins (read once, when the container starts)."""
+    origins = [o.strip() for o in Settings().cors_origins.split(",") if o.strip()]
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Idempotency-Key"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=3600,
+    )
+
+
+CORS = _cors()
+app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
 for module in (health, domains, inboxes, api_key_routes, events, mailbox):
     app.include_router(module.router)
 
@@ -175,6 +205,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     trace_id = str(request_context.get("requestId") or uuid.uuid4())
     logger.set_correlation_id(trace_id)
     headers = {"X-Trace-Id": trace_id}
+    if CORS is not None:
+        # The router adds these to its own answers; refusals before it need them as well,
+        # or a browser cannot read why it was refused.
+        headers.update(CORS.to_dict(_header(event, "Origin")))
     route = (str(event.get("httpMethod", "")).upper(), str(event.get("path", "")))
     if route not in PUBLIC_ROUTES:
         try:

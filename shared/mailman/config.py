@@ -32,3 +32,5 @@ class Settings(BaseSettings):
     dns_nameservers: str = ""
     """Comma-separated "host[:port]" name servers; the system's resolvers when empty."""
     dns_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    cors_origins: str = ""
+    """Comma-separated origins browsers may call the API from; none when empty."""

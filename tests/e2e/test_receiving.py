@@ -20,7 +20,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
     running = LocalPlatform(
         tmp_path_factory.mktemp("receive") / ".local",
         Ports.free(),
-        {"MAILMAN_QUICKSTART": "1"},
+        {"MAILMAN_QUICKSTART": "1", "CORS_ORIGINS": "http://localhost:3000"},
     )
     try:
         yield running.start()
@@ -106,6 +106,22 @@ def test_a_reply_joins_the_same_thread(
     reply = detail["messages"][1]
     assert reply["match_reason"] == "in_reply_to"
     assert reply["extracted_text"].strip() == "Hi!"
+
+
+def test_browsers_of_the_configured_origin_may_read_answers_and_refusals(
+    platform: LocalPlatform, client: httpx.Client
+) -> None:
+    origin = {"Origin": "http://localhost:3000"}
+
+    answer = client.get("/domains", headers=origin)
+    refusal = httpx.get(f"{platform.base_url}/domains", headers=origin)
+    stranger = client.get("/domains", headers={"Origin": "http://evil.example"})
+
+    assert answer.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "X-Trace-Id" in answer.headers["access-control-expose-headers"]
+    assert refusal.status_code == 401
+    assert refusal.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "access-control-allow-origin" not in stranger.headers
 
 
 def test_mail_for_a_domain_that_is_not_ours_is_refused(platform: LocalPlatform) -> None:

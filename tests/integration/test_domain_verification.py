@@ -237,3 +237,18 @@ def test_cli_zone_publish_feeds_the_local_resolver(
     answers = container.verifier.resolver.lookup("_dmarc.example.com", "TXT")
 
     assert answers == ["v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"]
+
+
+def test_a_deploy_that_resets_the_rule_is_undone_by_the_next_run(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests, container: Container
+) -> None:
+    aws.zone.publish("example.com", _records(domain))
+    tenant.api.post(f"/domains/{domain['id']}/verify")
+    ses = aws.ses()
+    rule = ses.describe_receipt_rule(RuleSetName="mailman-local", RuleName="inbound")["Rule"]
+    rule["Recipients"] = ["configured.example"]
+    ses.update_receipt_rule(RuleSetName="mailman-local", Rule=rule)
+
+    verify_due(container.uow, container.verifier, container.clock)
+
+    assert sorted(_accepted(aws)) == ["configured.example", "example.com"]

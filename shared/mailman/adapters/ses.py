@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -94,16 +95,16 @@ class SesReceiptRecipients:
         self._rule_set = rule_set
         self._rule = rule
 
-    def _change(self, domain: str, *, present: bool) -> None:
+    def reconcile(self, receiving: Collection[str], not_receiving: Collection[str]) -> None:
+        wanted = {d.lower() for d in receiving}
+        unwanted = {d.lower() for d in not_receiving} | {NO_RECIPIENTS}
         try:
             rule = self._client.describe_receipt_rule(
                 RuleSetName=self._rule_set, RuleName=self._rule
             )["Rule"]
             current = rule.get("Recipients", [])
-            recipients = [r for r in current if r.lower() not in (domain, NO_RECIPIENTS)]
-            if present:
-                recipients.append(domain)
-            recipients = recipients or [NO_RECIPIENTS]
+            kept = [r for r in current if r.lower() not in unwanted | wanted]
+            recipients = sorted(kept + sorted(wanted)) or [NO_RECIPIENTS]
             if sorted(recipients) == sorted(current):
                 return
             rule["Recipients"] = recipients
@@ -112,7 +113,7 @@ class SesReceiptRecipients:
             raise _failure("update the receipt rule", exc) from exc
 
     def allow(self, domain: str) -> None:
-        self._change(domain, present=True)
+        self.reconcile([domain], [])
 
     def disallow(self, domain: str) -> None:
-        self._change(domain, present=False)
+        self.reconcile([], [domain])

@@ -125,6 +125,7 @@ def verify_due(
     with uow(None) as work:
         due = work.domains.claim_due(now, limit, now + LEASE)
     if not due:
+        _reconcile_receipt(uow, verifier)
         return []
     # Two pools: a domain's task waits on its lookups, which must not queue behind it.
     with (
@@ -133,4 +134,19 @@ def verify_due(
     ):
         observations = [domains.submit(_observe, d, verifier, lookups) for d in due]
         seen = [o.result() for o in observations]
-    return [_record(uow, verifier, clock, d, s) for d, s in zip(due, seen, strict=True)]
+    recorded = [_record(uow, verifier, clock, d, s) for d, s in zip(due, seen, strict=True)]
+    _reconcile_receipt(uow, verifier)
+    return recorded
+
+
+def _reconcile_receipt(uow: UnitOfWorkFactory, verifier: Verifier) -> None:
+    """Put the receipt rule's recipients back in step with every domain's state (a deploy that
+    changes the rule writes its configured list back)."""
+    if verifier.receipt is None:
+        return
+    with uow(None) as work:
+        states = work.domains.receiving_states()
+    verifier.receipt.reconcile(
+        [name for name, receiving in states if receiving],
+        [name for name, receiving in states if not receiving],
+    )

@@ -230,6 +230,12 @@ class PostgresDomainRepository:
         found = self._with_records(rows)
         return found[0] if found else None
 
+    def receiving_states(self) -> Sequence[tuple[str, bool]]:
+        rows = self._conn.execute(
+            "SELECT name, mx_verified FROM domains WHERE deleted_at IS NULL ORDER BY name"
+        ).fetchall()
+        return [(r["name"], r["mx_verified"]) for r in rows]
+
     def list(self, page: PageRequest) -> list[Domain]:
         where, params = _keyset(page)
         rows = self._conn.execute(

@@ -1,0 +1,44 @@
+"""`InMemoryBlobStore`: the `BlobStore` port held in a dictionary, for tests and benchmarks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from mailman.domain.errors import NotFound
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    data: bytes
+    content_type: str
+
+
+class InMemoryBlobStore:
+    """Objects by key in one process; a second `put` of a key replaces the first, as in S3."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, StoredBlob] = {}
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._objects[key] = StoredBlob(bytes(data), content_type)
+
+    def get(self, key: str) -> bytes:
+        found = self._objects.get(key)
+        if found is None:
+            raise NotFound(f"no object at {key}", field="key")
+        return found.data
+
+    def presigned_get(self, key: str, *, expires_in: int = 300, filename: str | None = None) -> str:
+        """A `memory://` URL naming the key (like S3, it does not check that the key exists)."""
+        params: dict[str, str | int] = {"expires_in": expires_in}
+        if filename:
+            params["filename"] = filename
+        return f"memory://blobs/{quote(key)}?{urlencode(params)}"
+
+    def content_type(self, key: str) -> str:
+        """The content type `key` was stored with."""
+        found = self._objects.get(key)
+        if found is None:
+            raise NotFound(f"no object at {key}", field="key")
+        return found.content_type

@@ -1,0 +1,47 @@
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from mailman.adapters.memory.blobs import InMemoryBlobStore
+from mailman.domain.errors import NotFound
+from mailman.ports import BlobStore
+
+
+def test_put_object_is_read_back_with_its_content_type() -> None:
+    blobs = InMemoryBlobStore()
+
+    blobs.put("raw/2026/11/21/a.eml", b"From: a@example.net\r\n\r\nhi\r\n", "message/rfc822")
+
+    assert blobs.get("raw/2026/11/21/a.eml") == b"From: a@example.net\r\n\r\nhi\r\n"
+    assert blobs.content_type("raw/2026/11/21/a.eml") == "message/rfc822"
+
+
+def test_second_put_of_a_key_replaces_the_object() -> None:
+    blobs = InMemoryBlobStore()
+    blobs.put("attachments/x.pdf", b"first")
+
+    blobs.put("attachments/x.pdf", b"second", "application/pdf")
+
+    assert blobs.get("attachments/x.pdf") == b"second"
+    assert blobs.content_type("attachments/x.pdf") == "application/pdf"
+
+
+def test_get_of_a_missing_key_raises_not_found() -> None:
+    blobs = InMemoryBlobStore()
+    blobs.put("raw/present.eml", b"x")
+
+    with pytest.raises(NotFound) as raised:
+        blobs.get("raw/absent.eml")
+
+    assert raised.value.field == "key"
+
+
+def test_presigned_url_names_the_key_expiry_and_filename() -> None:
+    blobs: BlobStore = InMemoryBlobStore()
+    blobs.put("attachments/2026/report 1.pdf", b"%PDF-1.7")
+
+    url = blobs.presigned_get("attachments/2026/report 1.pdf", expires_in=60, filename="r.pdf")
+
+    parts = urlsplit(url)
+    assert parts.path == "/attachments/2026/report%201.pdf"
+    assert parse_qs(parts.query) == {"expires_in": ["60"], "filename": ["r.pdf"]}
