@@ -86,9 +86,10 @@ class Database:
         try:
             with conn.transaction():
                 if organization_id is not None:
-                    conn.execute("SET LOCAL ROLE mailman_tenant")
+                    # SET LOCAL ROLE and the tenant, in one round trip.
                     conn.execute(
-                        "SELECT set_config('mailman.organization_id', %s, true)",
+                        "SELECT set_config('role', 'mailman_tenant', true), "
+                        "set_config('mailman.organization_id', %s, true)",
                         [str(organization_id)],
                     )
                 yield conn
