@@ -427,37 +427,72 @@ class Results:
     threads: set[UUID] = field(default_factory=set)
     reasons: Counter[str] = field(default_factory=Counter)
     calls: Counter[str] = field(default_factory=Counter)
+    batches: list[float] = field(default_factory=list)
+    """Seconds per batch, end to end."""
     quarantined: int = 0
     wall: float = 0.0
+    server_cpu: float = 0.0
+    """Seconds of CPU the PostgreSQL backend used during the run."""
 
 
-def run(container: Container, count: int, seed: int, profile: Path | None) -> Results:
+def _batches(items: Iterator[Generated], size: int) -> Iterator[list[Generated]]:
+    batch: list[Generated] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _backend_cpu(container: Container) -> Callable[[], float]:
+    """Seconds of CPU the PostgreSQL backend serving the container's connection has used."""
+    row = container.database.connection().execute("SELECT pg_backend_pid() AS pid").fetchone()
+    stat = Path(f"/proc/{row['pid'] if row else 0}/stat")
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        fields = stat.read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    return used
+
+
+def run(
+    container: Container, count: int, seed: int, batch_size: int, profile: Path | None
+) -> Results:
     watch = Stopwatch()
     uow = watch.uow(container.uow)
     results = Results()
     blobs = InMemoryBlobStore()
+    backend_cpu = _backend_cpu(container)
     profiler = cProfile.Profile() if profile else None
     with ExitStack() as stack:
         _instrument(stack, watch)
-        started = time.perf_counter()
-        for number, generated in enumerate(generate(count, seed)):
-            if number % BLOB_BATCH == 0:
+        started, server_started = time.perf_counter(), backend_cpu()
+        for number, batch in enumerate(_batches(generate(count, seed), batch_size)):
+            if number * batch_size % BLOB_BATCH < batch_size:
                 blobs = InMemoryBlobStore()
             watch.take()
             if profiler:
                 profiler.enable()
             begin, begin_cpu = time.perf_counter(), time.process_time()
-            received = receive_service.receive(uow, blobs, generated.mail, generated.raw)
+            outcomes = receive_service.receive_batch(
+                uow, blobs, [receive_service.Incoming(g.mail, g.raw) for g in batch]
+            )
             total = time.perf_counter() - begin
-            results.cpu.append(time.process_time() - begin_cpu)
+            results.cpu.append((time.process_time() - begin_cpu) / len(batch))
             if profiler:
                 profiler.disable()
             stages = watch.take()
-            assert len(received.stored) == 1, "every generated message reaches the inbox"
-            stored = received.stored[0]
-            if stored.thread_id:
-                results.threads.add(stored.thread_id)
-            results.quarantined += stored.quarantined
+            for outcome in outcomes:
+                assert isinstance(outcome, receive_service.Received), outcome
+                assert len(outcome.stored) == 1, "every generated message reaches the inbox"
+                stored = outcome.stored[0]
+                if stored.thread_id:
+                    results.threads.add(stored.thread_id)
+                results.quarantined += stored.quarantined
             tenant = stages.get("tenant transaction", 0.0)
             timed = {
                 "parse": stages.get("parse", 0.0),
@@ -468,13 +503,16 @@ def run(container: Container, count: int, seed: int, profile: Path | None) -> Re
             }
             timed["other"] = total - stages.get("parse", 0.0) - stages.get("route", 0.0) - tenant
             for stage in STAGES:
-                results.per_stage[stage].append(timed[stage])
+                results.per_stage[stage].append(timed[stage] / len(batch))
+            results.batches.append(total)
             for call in DATABASE_CALLS:
-                results.per_call[call].append(stages.get(call, 0.0))
-            results.sizes.append(len(generated.raw))
-            results.kinds[generated.kind] += 1
-            results.bodies[generated.body] += 1
+                results.per_call[call].append(stages.get(call, 0.0) / len(batch))
+            for generated in batch:
+                results.sizes.append(len(generated.raw))
+                results.kinds[generated.kind] += 1
+                results.bodies[generated.body] += 1
         results.wall = time.perf_counter() - started
+        results.server_cpu = backend_cpu() - server_started
     results.reasons, results.calls = watch.reasons, watch.calls
     if profiler and profile:
         profiler.dump_stats(profile)
@@ -489,7 +527,7 @@ _WHAT = {
     "thread": "`assign_thread` with its index queries",
     "store": "tenant transaction minus threading",
     "other": "sha256, blob puts, routing, building rows",
-    "end to end": "`receive()`",
+    "end to end": "`receive_batch()`",
 }
 
 
@@ -508,8 +546,8 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def report(results: Results, count: int, server: str) -> None:
-    end_to_end = results.per_stage["end to end"]
+def report(results: Results, count: int, batch_size: int, server: str) -> None:
+    end_to_end = results.batches
     busy = sum(end_to_end)
     sizes = sorted(results.sizes)
     print(
@@ -526,7 +564,9 @@ def report(results: Results, count: int, server: str) -> None:
         f"bodies: {mix}.\nGenerated as: {kinds}.\nThreaded as: {reasons}; "
         f"{len(results.threads):,} threads, {results.quarantined} quarantined.\n"
     )
-    share = {s: sum(v) / busy for s, v in results.per_stage.items()}
+    share = {s: sum(v) / sum(results.per_stage["end to end"]) for s, v in results.per_stage.items()}
+    size = batch_size
+    print(f"Per message (each batch of {size} timed whole, divided by its size):\n")
     print("| stage | what is timed | p50 ms | p99 ms | mean ms | share |")
     print("|---|---|---:|---:|---:|---:|")
     for stage in STAGES:
@@ -536,16 +576,19 @@ def report(results: Results, count: int, server: str) -> None:
             f"| {_quantile(values, 0.99) * 1000:.2f} | {statistics.fmean(values) * 1000:.2f} "
             f"| {share[stage]:.0%} |"
         )
-    first = end_to_end[: min(1000, count)]
-    last = end_to_end[-min(1000, count) :]
+    per_batch = max(1, 1000 // size)
+    first, last = end_to_end[:per_batch], end_to_end[-per_batch:]
     print(
         f"\nEnd to end: **{count / busy:,.0f} messages/s** ({count:,} in {busy:.1f} s inside "
-        f"`receive()`; first {len(first):,} at {len(first) / sum(first):,.0f}/s, "
-        f"last {len(last):,} at "
-        f"{len(last) / sum(last):,.0f}/s). Python CPU time inside `receive()` "
-        f"{statistics.fmean(results.cpu) * 1000:.2f} ms per message on average: the rest is "
-        f"waiting for PostgreSQL. Wall time with generation {results.wall:.1f} s; "
-        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB.\n"
+        f"`receive_batch()`; first {len(first) * size:,} at "
+        f"{len(first) * size / sum(first):,.0f}/s, last {len(last) * size:,} at "
+        f"{len(last) * size / sum(last):,.0f}/s). A message waits for its "
+        f"batch: latency p50 {_quantile(results.batches, 0.5) * 1000:.1f} ms, p99 "
+        f"{_quantile(results.batches, 0.99) * 1000:.1f} ms. CPU per message: Python "
+        f"{statistics.fmean(results.cpu) * 1000:.2f} ms, the PostgreSQL backend "
+        f"{results.server_cpu / count * 1000:.2f} ms. Wall time with generation "
+        f"{results.wall:.1f} s; peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB.\n"
     )
     calls = results.calls
     print("Database calls inside the tenant transaction, per message:\n")
@@ -566,6 +609,9 @@ def main() -> None:
     options.add_argument("--messages", type=int, default=10_000)
     options.add_argument("--seed", type=int, default=5)
     options.add_argument(
+        "--batch", type=int, default=10, help="messages per receive_batch() call (an SQS batch)"
+    )
+    options.add_argument(
         "--profile", type=Path, help="write cProfile stats of the receive() calls here"
     )
     args = options.parse_args()
@@ -574,10 +620,10 @@ def main() -> None:
         _set_up(container)
         server = _server_settings(container)
         gc.collect()
-        results = run(container, args.messages, args.seed, args.profile)
+        results = run(container, args.messages, args.seed, args.batch, args.profile)
     finally:
         container.database.close()
-    report(results, args.messages, server)
+    report(results, args.messages, args.batch, server)
     if args.profile:
         print(f"\nProfile written to {args.profile}; top functions by own time:\n")
         pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(15)

@@ -80,7 +80,7 @@ class ConsumerSettings(_Model):
 
 
 class QueueSettings(_Model):
-    inbound: ConsumerSettings = ConsumerSettings(timeout_seconds=120, batch_size=5)
+    inbound: ConsumerSettings = ConsumerSettings(timeout_seconds=120, batch_size=10)
     outbound: ConsumerSettings = ConsumerSettings(timeout_seconds=60)
     telemetry: ConsumerSettings = ConsumerSettings(timeout_seconds=60)
     webhooks: ConsumerSettings = ConsumerSettings(timeout_seconds=30, max_concurrency=10)

@@ -1,7 +1,9 @@
 """Takes SES receipt notifications off the inbound queue and receives each message.
 
-Each SQS record is one message; a record that fails raises, so only it comes back (partial
-batch response) and, past the queue's receive count, lands in the dead-letter queue. Mail
+Each SQS record is one message. The batch is received at once (one routing lookup, one
+transaction per organisation); a record whose message could not be stored fails alone, so
+only it comes back (partial batch response) and, past the queue's receive count, lands in
+the dead-letter queue. Mail
 over a parsing limit does not fail: it is stored quarantined.
 """
 
@@ -20,9 +22,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from mailman.composition import Container, build_container
-from mailman.services.receive import receive
+from mailman.services.receive import Incoming, Received, receive_batch
 
 from .notification import ReceivedNotification, SnsEnvelope
 
@@ -37,29 +40,62 @@ def container() -> Container:
     return build_container()
 
 
+Outcome = Received | Exception | None
+"""What became of one record: stored, failed, or ignored (not a receipt notification)."""
+
+
 @tracer.capture_method(capture_response=False)
-def record_handler(record: SQSRecord) -> None:
-    envelope = SnsEnvelope.model_validate_json(record.body)
-    notification = ReceivedNotification.model_validate_json(envelope.message)
-    if notification.notification_type != "Received":
-        logger.warning("ignored notification", extra={"type": notification.notification_type})
-        return
+def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
+    """Receive the mail of every record at once: one batch through the service."""
+    outcomes: dict[str, Outcome] = {}
+    incoming: dict[str, Incoming] = {}
+    for record in records:
+        try:
+            envelope = SnsEnvelope.model_validate_json(record.body)
+            notification = ReceivedNotification.model_validate_json(envelope.message)
+        except ValidationError as exc:
+            outcomes[record.message_id] = exc
+            continue
+        if notification.notification_type != "Received":
+            logger.warning("ignored notification", extra={"type": notification.notification_type})
+            outcomes[record.message_id] = None
+            continue
+        incoming[record.message_id] = Incoming(notification.inbound())
     c = container()
-    received = receive(c.uow, c.blobs, notification.inbound())
-    logger.info(
-        "mail received",
-        extra={
-            "ses_message_id": notification.mail.message_id,
-            "stored": len(received.stored),
-            "new": sum(1 for s in received.stored if s.created),
-            "unroutable": len(received.unroutable),
-            "quarantine_reason": received.quarantine_reason,
-        },
-    )
-    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(received.stored))
-    if received.quarantine_reason:
+    received = receive_batch(c.uow, c.blobs, list(incoming.values()))
+    for (record_id, item), outcome in zip(incoming.items(), received, strict=True):
+        outcomes[record_id] = outcome
+        if isinstance(outcome, Exception):
+            logger.error(
+                "mail not stored: the record will be retried",
+                exc_info=outcome,
+                extra={"ses_message_id": item.mail.source_id},
+            )
+        elif isinstance(outcome, Received):
+            logger.info(
+                "mail received",
+                extra={
+                    "ses_message_id": item.mail.source_id,
+                    "stored": len(outcome.stored),
+                    "new": sum(1 for s in outcome.stored if s.created),
+                    "unroutable": len(outcome.unroutable),
+                    "quarantine_reason": outcome.quarantine_reason,
+                },
+            )
+    return outcomes
+
+
+def record_handler(outcomes: dict[str, Outcome], record: SQSRecord) -> None:
+    """Report one record's outcome; a failed one raises, so only it comes back."""
+    outcome = outcomes[record.message_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    if outcome is None:
+        return
+    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(outcome.stored))
+    if outcome.quarantine_reason:
         metrics.add_metric(name="MessagesQuarantined", unit=MetricUnit.Count, value=1)
-    if received.unroutable:
+    if outcome.unroutable:
         metrics.add_metric(name="MessagesUnroutable", unit=MetricUnit.Count, value=1)
 
 
@@ -67,6 +103,10 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    outcomes = receive_records([SQSRecord(r) for r in event.get("Records", [])])
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event,
+        record_handler=functools.partial(record_handler, outcomes),
+        processor=processor,
+        context=context,
     )

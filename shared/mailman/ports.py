@@ -171,10 +171,25 @@ class MessageRepository(Protocol):
         """A message of the inbox with exactly these bytes, whatever its Message-ID."""
         ...
 
-    def add(self, message: NewMessage) -> StoredMessage: ...
+    def add(self, message: NewMessage) -> StoredMessage:
+        """Store a message the caller found missing while holding its inbox's thread lock."""
+        ...
 
     def refresh_thread(self, thread_id: UUID) -> None:
         """Recompute the thread's count, unread count, latest activity and preview."""
+        ...
+
+    def note_in_thread(
+        self,
+        thread_id: UUID,
+        message_pk: UUID,
+        *,
+        at: datetime,
+        preview: str | None,
+        subject: str | None,
+        unread: bool,
+    ) -> None:
+        """Count one more message in the thread's listing columns, without recounting."""
         ...
 
     def add_unroutable(
@@ -256,6 +271,12 @@ class UnitOfWork(Protocol):
 
     @property
     def mailbox(self) -> MailboxReader: ...
+
+    def pipelined(self) -> AbstractContextManager[object]:
+        """Send the statements of the block without waiting for each answer: only reads wait.
+        An error surfaces at the next read or at the end of the block, failing the
+        transaction."""
+        ...
 
 
 UnitOfWorkFactory = Callable[[UUID | None], AbstractContextManager[UnitOfWork]]

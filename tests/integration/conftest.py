@@ -192,3 +192,22 @@ def mailbox(
         container.uow, tenant.organization_id, domain_id=domain.id, local_part="support"
     )
     return Mailbox(container, container.blobs, database_url, tenant.organization_id, support.id)
+
+
+@pytest.fixture
+def poison(mailbox: Mailbox) -> Iterator[None]:
+    """A trigger refusing any message whose subject is "poison", as a constraint would."""
+    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON messages "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+        )
+    yield
+    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER refuse_poison ON messages")
+        conn.execute("DROP FUNCTION refuse_poison()")

@@ -68,6 +68,23 @@ def test_a_notification_becomes_a_stored_message(mailbox: Mailbox) -> None:
     assert rows(mailbox, "SELECT source, source_id FROM messages") == [("ses", "ses-a")]
 
 
+@pytest.mark.usefixtures("inbound_env", "poison")
+def test_a_message_the_database_refuses_fails_alone(mailbox: Mailbox) -> None:
+    good = _record("ses-good", make_mail(), ["support@example.com"])
+    bad = _record(
+        "ses-bad", make_mail(message_id="<bad@x>", subject="poison"), ["support@example.com"]
+    )
+    later = _record(
+        "ses-later", make_mail(message_id="<later@x>", subject="Later"), ["support@example.com"]
+    )
+
+    result = _invoke(good, bad, later)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "sqs-ses-bad"}]}
+    stored = rows(mailbox, "SELECT source_id FROM messages ORDER BY source_id")
+    assert stored == [("ses-good",), ("ses-later",)]
+
+
 @pytest.mark.usefixtures("inbound_env")
 def test_only_the_failing_record_is_reported_for_retry(mailbox: Mailbox) -> None:
     good = _record("ses-good", make_mail(), ["support@example.com"])

@@ -127,6 +127,38 @@ def _prepare(blobs: BlobStore, mail: InboundMail, content: bytes) -> _Prepared:
     return _Prepared(parsed, content_sha, stored_key, reason, attachments)
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One mail of a batch, with its raw bytes if the caller has them already."""
+
+    mail: InboundMail
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True)
+class _Routed:
+    """A prepared mail of the batch and where it goes."""
+
+    position: int
+    mail: InboundMail
+    prepared: _Prepared
+    deliveries: list[Delivery]
+    unroutable: list[tuple[RoutingEntry, list[str]]]
+    """Recipients on our domains that no inbox takes, with their domain."""
+
+    def organizations(self) -> list[UUID]:
+        found = [d.inbox.organization_id for d in self.deliveries]
+        found.extend(entry.organization_id for entry, _ in self.unroutable)
+        return list(dict.fromkeys(found))
+
+    def received(self, stored: Sequence[StoredMessage]) -> Received:
+        return Received(
+            tuple(stored),
+            tuple(a for _, group in self.unroutable for a in group),
+            self.prepared.reason,
+        )
+
+
 def receive(
     uow: UnitOfWorkFactory,
     blobs: BlobStore,
@@ -134,43 +166,131 @@ def receive(
     raw: bytes | None = None,
 ) -> Received:
     """Store `mail` (its raw bytes given, or read from where the mail service put them)."""
-    prepared = _prepare(blobs, mail, raw if raw is not None else blobs.get(mail.raw_key or ""))
-    parsed = prepared.parsed
-    addresses = [*mail.envelope_recipients, *(m.address for m in (*parsed.to, *parsed.cc))]
-    domains = [a.rpartition("@")[2].lower().rstrip(".") for a in addresses if "@" in a]
-    with uow(None) as work:
-        entries = work.inboxes.routing(domains)
-    deliveries, unroutable = _route(addresses, entries)
+    outcome = receive_batch(uow, blobs, [Incoming(mail, raw)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    stored: list[StoredMessage] = []
-    by_org: dict[UUID, list[Delivery]] = {}
-    for delivery in deliveries:
-        by_org.setdefault(delivery.inbox.organization_id, []).append(delivery)
-    for organization_id, group in by_org.items():
-        with uow(organization_id) as work:
-            stored.extend(_store_one(work, prepared, mail, delivery) for delivery in group)
-    entry_by_name = {e.name: e for e in entries}
-    for domain, recipients in unroutable.items():
-        entry = entry_by_name[domain]
-        with uow(entry.organization_id) as work:
-            if work.messages.add_unroutable(
-                entry.organization_id,
-                domain_id=entry.domain_id,
-                recipients=recipients,
-                message_id=parsed.message_id,
-                source_id=mail.source_id,
-                raw_storage_key=prepared.raw_key,
-            ):
-                work.events.append(
-                    entry.organization_id,
-                    type="message.unroutable",
-                    subject_id=entry.domain_id,
-                    dedup_key=f"message.unroutable:{mail.source_id}:{domain}",
-                    payload={"domain": domain, "recipients": recipients},
-                )
-    return Received(
-        tuple(stored), tuple(a for group in unroutable.values() for a in group), prepared.reason
+
+def receive_batch(
+    uow: UnitOfWorkFactory, blobs: BlobStore, batch: Sequence[Incoming]
+) -> list[Received | Exception]:
+    """Store a batch of mail (an SQS batch), answering for each what was stored or why not.
+
+    One routing lookup serves the batch, and each organisation it reaches gets one
+    transaction with its statements pipelined. When that transaction fails, its mail is
+    stored again one message per transaction, so a message that cannot be stored fails alone.
+    """
+    outcomes: dict[int, Received | Exception] = {}
+    ready: list[tuple[int, Incoming, _Prepared]] = []
+    for position, incoming in enumerate(batch):
+        try:
+            raw = (
+                incoming.raw if incoming.raw is not None else blobs.get(incoming.mail.raw_key or "")
+            )
+            ready.append((position, incoming, _prepare(blobs, incoming.mail, raw)))
+        except Exception as exc:  # answered for this mail alone
+            outcomes[position] = exc
+    routed = _route_all(uow, ready)
+    by_org: dict[UUID, list[_Routed]] = {}
+    for item in routed:
+        for organization_id in item.organizations():
+            by_org.setdefault(organization_id, []).append(item)
+    stored: dict[int, list[StoredMessage]] = {item.position: [] for item in routed}
+    for organization_id, items in by_org.items():
+        for position, saved in _store_organization(uow, organization_id, items).items():
+            if isinstance(saved, Exception):
+                outcomes[position] = saved
+            else:
+                stored[position].extend(saved)
+    for item in routed:
+        outcomes.setdefault(item.position, item.received(stored[item.position]))
+    return [outcomes[position] for position in range(len(batch))]
+
+
+def _route_all(
+    uow: UnitOfWorkFactory, ready: Sequence[tuple[int, Incoming, _Prepared]]
+) -> list[_Routed]:
+    """Route every mail of the batch with one lookup."""
+    addresses = {
+        position: [
+            *item.mail.envelope_recipients,
+            *(m.address for m in (*prepared.parsed.to, *prepared.parsed.cc)),
+        ]
+        for position, item, prepared in ready
+    }
+    domains = {
+        a.rpartition("@")[2].lower().rstrip(".")
+        for found in addresses.values()
+        for a in found
+        if "@" in a
+    }
+    entries: Sequence[RoutingEntry] = ()
+    if domains:
+        with uow(None) as work:
+            entries = work.inboxes.routing(sorted(domains))
+    by_name = {e.name: e for e in entries}
+    routed = []
+    for position, item, prepared in ready:
+        deliveries, unroutable = _route(addresses[position], entries)
+        routed.append(
+            _Routed(
+                position,
+                item.mail,
+                prepared,
+                deliveries,
+                [(by_name[domain], recipients) for domain, recipients in unroutable.items()],
+            )
+        )
+    return routed
+
+
+def _store_organization(
+    uow: UnitOfWorkFactory, organization_id: UUID, items: Sequence[_Routed]
+) -> dict[int, tuple[StoredMessage, ...] | Exception]:
+    """Store the organisation's part of each mail in one transaction or, when that fails, in
+    one transaction per mail."""
+    try:
+        with uow(organization_id) as work, work.pipelined():
+            return {item.position: _store_for(work, organization_id, item) for item in items}
+    except Exception:  # isolated below, one mail at a time
+        answers: dict[int, tuple[StoredMessage, ...] | Exception] = {}
+        for item in items:
+            try:
+                with uow(organization_id) as work:
+                    answers[item.position] = _store_for(work, organization_id, item)
+            except Exception as exc:  # answered for this mail alone
+                answers[item.position] = exc
+        return answers
+
+
+def _store_for(work: UnitOfWork, organization_id: UUID, item: _Routed) -> tuple[StoredMessage, ...]:
+    """The mail's messages in the organisation's inboxes; its unroutable recipients on the
+    organisation's domains recorded (once) and announced."""
+    stored = tuple(
+        _store_one(work, item.prepared, item.mail, delivery)
+        for delivery in item.deliveries
+        if delivery.inbox.organization_id == organization_id
     )
+    for entry, recipients in item.unroutable:
+        if entry.organization_id != organization_id:
+            continue
+        if work.messages.add_unroutable(
+            organization_id,
+            domain_id=entry.domain_id,
+            recipients=recipients,
+            message_id=item.prepared.parsed.message_id,
+            source_id=item.mail.source_id,
+            raw_storage_key=item.prepared.raw_key,
+        ):
+            work.events.append(
+                organization_id,
+                type="message.unroutable",
+                subject_id=entry.domain_id,
+                dedup_key=f"message.unroutable:{item.mail.source_id}:{entry.name}",
+                payload={"domain": entry.name, "recipients": recipients},
+            )
+    return stored
 
 
 def import_message(
@@ -196,11 +316,14 @@ def _store_one(
     parsed, content_sha, reason = prepared.parsed, prepared.content_sha, prepared.reason
     inbox_id = delivery.inbox.inbox_id
     organization_id = delivery.inbox.organization_id
+    # Under the inbox's lock no other transaction stores this message meanwhile.
+    work.thread_index.lock(inbox_id)
     existing = work.messages.find(inbox_id, parsed.message_id, content_sha)
     if existing is not None:
         return existing
     thread_id: UUID | None = None
     match_reason = MatchReason.NEW
+    folded = False
     if reason is None:
         own = {a.lower() for a in delivery.addresses}
         participants = [
@@ -220,11 +343,11 @@ def _store_one(
             work.thread_index,
         )
         thread_id = decision.thread_id
-        match_reason = (
-            MatchReason.MERGED
-            if isinstance(decision, AlreadyThreaded)
-            else MatchReason(decision.reason.value)
-        )
+        if isinstance(decision, AlreadyThreaded):
+            match_reason = MatchReason.MERGED
+        else:
+            match_reason = MatchReason(decision.reason.value)
+            folded = bool(decision.merged_thread_ids or decision.adopted_thread_ids)
     message = NewMessage(
         organization_id=organization_id,
         inbox_id=inbox_id,
@@ -259,8 +382,17 @@ def _store_one(
         attachments=prepared.attachments,
     )
     saved = work.messages.add(message)
-    if saved.thread_id is not None:
+    if saved.thread_id is not None and folded:
         work.messages.refresh_thread(saved.thread_id)
+    elif saved.thread_id is not None:
+        work.messages.note_in_thread(
+            saved.thread_id,
+            saved.id,
+            at=mail.received_at,
+            preview=message.preview,
+            subject=message.subject,
+            unread=True,
+        )
     event = "message.quarantined" if reason else "message.received"
     work.events.append(
         organization_id,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -40,17 +42,21 @@ class PostgresMessageRepository:
         )
 
     def add(self, message: NewMessage) -> StoredMessage:
+        """Insert the message with its recipients and attachments, answering nothing back from
+        the server: in a pipeline the statements queue behind each other. The caller holds the
+        inbox's lock and has found no such message, so the insert cannot conflict."""
         m = message
-        row = self._conn.execute(
-            "INSERT INTO messages (organization_id, inbox_id, thread_id, message_id, "
+        pk = uuid.uuid4()
+        self._conn.execute(
+            "INSERT INTO messages (id, organization_id, inbox_id, thread_id, message_id, "
             "message_id_generated, content_sha256, direction, source, source_id, from_address, "
             'from_name, reply_to, subject, sent_at, received_at, in_reply_to, "references", '
             "text_body, html_body, extracted_text, preview, headers, raw_storage_key, "
             "size_bytes, match_reason, verdicts, quarantined, quarantine_reason, defects, "
             "plus_tags) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (inbox_id, message_id, content_sha256) DO NOTHING RETURNING id",
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
+                pk,
                 m.organization_id,
                 m.inbox_id,
                 m.thread_id,
@@ -82,43 +88,47 @@ class PostgresMessageRepository:
                 list(m.defects),
                 list(m.plus_tags),
             ],
-        ).fetchone()
-        if row is None:
-            found = self.find(m.inbox_id, m.message_id, m.content_sha256)
-            assert found is not None
-            return found
-        pk: UUID = row["id"]
-        with self._conn.cursor() as cursor:
-            if m.recipients:
-                cursor.executemany(
-                    "INSERT INTO message_recipients (organization_id, message_id, kind, address, "
-                    "name, position) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    [
-                        [m.organization_id, pk, r.kind, r.address, r.name, i]
-                        for i, r in enumerate(m.recipients)
-                    ],
-                )
-            if m.attachments:
-                cursor.executemany(
-                    "INSERT INTO attachments (id, organization_id, message_id, filename, "
-                    "content_type, size_bytes, sha256, content_id, inline, storage_key) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        [
-                            a.id,
-                            m.organization_id,
-                            pk,
-                            a.filename,
-                            a.content_type,
-                            a.size_bytes,
-                            a.sha256,
-                            a.content_id,
-                            a.inline,
-                            a.storage_key,
-                        ]
-                        for a in m.attachments
-                    ],
-                )
+        )
+        if m.recipients:
+            self._conn.execute(
+                "INSERT INTO message_recipients (organization_id, message_id, kind, address, "
+                "name, position) SELECT %s, %s, r.kind, r.address, r.name, r.position - 1 "
+                "FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY "
+                "  AS r(kind, address, name, position) "
+                "ON CONFLICT DO NOTHING",
+                [
+                    m.organization_id,
+                    pk,
+                    [r.kind for r in m.recipients],
+                    [r.address for r in m.recipients],
+                    [r.name for r in m.recipients],
+                ],
+            )
+        if m.attachments:
+            # One stored object may belong to several inboxes' messages: the row id is the
+            # object's id made unique per inbox.
+            self._conn.execute(
+                "INSERT INTO attachments (id, organization_id, message_id, filename, "
+                "content_type, size_bytes, sha256, content_id, inline, storage_key) "
+                "SELECT a.id, %s, %s, a.filename, a.content_type, a.size_bytes, a.sha256, "
+                "  a.content_id, a.inline, a.storage_key "
+                "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
+                "  %s::text[], %s::boolean[], %s::text[]) "
+                "  AS a(id, filename, content_type, size_bytes, sha256, content_id, inline, "
+                "  storage_key)",
+                [
+                    m.organization_id,
+                    pk,
+                    [uuid.uuid5(a.id, str(m.inbox_id)) for a in m.attachments],
+                    [a.filename for a in m.attachments],
+                    [a.content_type for a in m.attachments],
+                    [a.size_bytes for a in m.attachments],
+                    [a.sha256 for a in m.attachments],
+                    [a.content_id for a in m.attachments],
+                    [a.inline for a in m.attachments],
+                    [a.storage_key for a in m.attachments],
+                ],
+            )
         if m.thread_id is not None:
             self._conn.execute(
                 "UPDATE message_references SET message_pk = %s "
@@ -143,6 +153,36 @@ class PostgresMessageRepository:
             "      FROM messages WHERE thread_id = %(thread)s AND deleted_at IS NULL) s "
             "WHERE t.id = %(thread)s",
             {"thread": thread_id},
+        )
+
+    def note_in_thread(
+        self,
+        thread_id: UUID,
+        message_pk: UUID,
+        *,
+        at: datetime,
+        preview: str | None,
+        subject: str | None,
+        unread: bool,
+    ) -> None:
+        self._conn.execute(
+            "UPDATE threads SET message_count = message_count + 1, "
+            "  unread_count = unread_count + %(unread)s::int, "
+            "  last_message_id = CASE WHEN last_message_at IS NULL OR last_message_at <= %(at)s "
+            "    THEN %(pk)s ELSE last_message_id END, "
+            "  preview = CASE WHEN last_message_at IS NULL OR last_message_at <= %(at)s "
+            "    THEN %(preview)s ELSE preview END, "
+            "  last_message_at = GREATEST(last_message_at, %(at)s), "
+            "  subject = COALESCE(subject, %(subject)s), updated_at = now() "
+            "WHERE id = %(thread)s",
+            {
+                "thread": thread_id,
+                "pk": message_pk,
+                "at": at,
+                "preview": preview,
+                "subject": subject,
+                "unread": unread,
+            },
         )
 
     def add_unroutable(

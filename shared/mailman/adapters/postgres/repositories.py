@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
@@ -524,6 +524,9 @@ class PostgresUnitOfWork:
         """Threading's index; only a tenant's unit of work has one."""
         assert self._organization_id is not None, "threading runs in a tenant's transaction"
         return PostgresThreadIndex(self._conn, self._organization_id)
+
+    def pipelined(self) -> AbstractContextManager[object]:
+        return self._conn.pipeline()
 
 
 class PostgresUnitOfWorkFactory:

@@ -1,0 +1,176 @@
+"""Receiving a batch at once: one transaction per organisation, a bad message failing alone,
+and the thread listing kept by counting rather than recounting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailman.domain.errors import NotFound, StorageError
+from mailman.domain.inbound import InboundMail
+from mailman.services import inboxes
+from mailman.services.receive import Incoming, Received, receive_batch
+
+from .mail_helpers import Mailbox, deliver, make_mail, rows
+
+AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def _incoming(raw: bytes, source_id: str, *, to: str = "support@example.com") -> Incoming:
+    mail = InboundMail(
+        source="ses",
+        source_id=source_id,
+        received_at=AT,
+        envelope_recipients=(to,),
+        verdicts={"spam": "PASS", "virus": "PASS"},
+    )
+    return Incoming(mail, raw)
+
+
+def _batch(mailbox: Mailbox, *items: Incoming) -> list[Received | Exception]:
+    return receive_batch(mailbox.container.uow, mailbox.blobs, list(items))
+
+
+def test_a_batch_is_stored_in_one_transaction(mailbox: Mailbox) -> None:
+    outcomes = _batch(
+        mailbox,
+        _incoming(make_mail(), "ses-1"),
+        _incoming(
+            make_mail(
+                message_id="<m2@elsewhere.example>",
+                extra="In-Reply-To: <m1@elsewhere.example>\r\n",
+                subject="Re: Order 1234",
+            ),
+            "ses-2",
+        ),
+        _incoming(make_mail(message_id="<m3@elsewhere.example>", subject="Other"), "ses-3"),
+    )
+
+    assert all(isinstance(o, Received) for o in outcomes)
+    transactions = rows(mailbox, "SELECT DISTINCT xmin::text FROM messages")
+    threads = rows(mailbox, "SELECT message_count FROM threads ORDER BY message_count")
+    events = rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'")
+    assert len(transactions) == 1
+    assert threads == [(1,), (2,)]
+    assert events == [(3,)]
+
+
+@pytest.mark.usefixtures("poison")
+def test_a_message_that_cannot_be_stored_fails_alone(mailbox: Mailbox) -> None:
+    outcomes = _batch(
+        mailbox,
+        _incoming(make_mail(), "ses-1"),
+        _incoming(make_mail(message_id="<bad@x>", subject="poison"), "ses-bad"),
+        _incoming(make_mail(message_id="<m3@elsewhere.example>", subject="Other"), "ses-3"),
+    )
+
+    good, bad, other = outcomes
+    assert isinstance(good, Received)
+    assert isinstance(other, Received)
+    assert isinstance(bad, StorageError)
+    stored = rows(mailbox, "SELECT source_id FROM messages ORDER BY source_id")
+    events = rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'")
+    threads = rows(mailbox, "SELECT count(*) FROM threads")
+    assert stored == [("ses-1",), ("ses-3",)]
+    assert events == [(2,)]
+    assert threads == [(2,)]
+
+
+def test_a_message_unreadable_from_storage_fails_alone(mailbox: Mailbox) -> None:
+    missing = InboundMail(
+        source="ses", source_id="ses-missing", received_at=AT, raw_key="raw/not-there"
+    )
+
+    good, bad = _batch(mailbox, _incoming(make_mail(), "ses-1"), Incoming(missing))
+
+    assert isinstance(good, Received)
+    assert len(good.stored) == 1
+    assert isinstance(bad, NotFound)
+
+
+def test_the_same_mail_twice_in_a_batch_is_stored_once(mailbox: Mailbox) -> None:
+    first, second = _batch(
+        mailbox, _incoming(make_mail(), "ses-1"), _incoming(make_mail(), "ses-1")
+    )
+
+    assert isinstance(first, Received)
+    assert isinstance(second, Received)
+    assert first.stored[0].created
+    assert not second.stored[0].created
+    assert first.stored[0].id == second.stored[0].id
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(1,)]
+
+
+def test_an_attachment_reaching_two_inboxes_is_kept_in_both(mailbox: Mailbox) -> None:
+    sales = inboxes.create_inbox(
+        mailbox.container.uow,
+        mailbox.organization_id,
+        domain_id=rows(mailbox, "SELECT id FROM domains")[0][0],
+        local_part="sales",
+    )
+    raw = (
+        b"From: a@elsewhere.example\r\nTo: support@example.com, sales@example.com\r\n"
+        b"Message-ID: <att@x>\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--B\r\n"
+        b"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--B--\r\n"
+    )
+
+    received = deliver(mailbox, raw, envelope=("support@example.com", "sales@example.com"))
+
+    assert {s.inbox_id for s in received.stored} == {mailbox.support, sales.id}
+    attachments = rows(
+        mailbox, "SELECT count(DISTINCT id), count(DISTINCT storage_key) FROM attachments"
+    )
+    assert attachments == [(2, 1)]
+
+
+def _thread_listing(mailbox: Mailbox) -> list[tuple[object, ...]]:
+    return rows(
+        mailbox,
+        "SELECT t.message_count, t.unread_count, m.source_id, t.preview, t.subject "
+        "FROM threads t JOIN messages m ON m.id = t.last_message_id "
+        "WHERE t.merged_into_id IS NULL",
+    )
+
+
+def test_an_older_message_arriving_late_is_counted_but_not_latest(mailbox: Mailbox) -> None:
+    deliver(mailbox, make_mail(body="The newest word."), source_id="ses-new", received_at=AT)
+    deliver(
+        mailbox,
+        make_mail(
+            message_id="<m0@elsewhere.example>",
+            extra="In-Reply-To: <m1@elsewhere.example>\r\n",
+            subject="Re: Order 1234",
+            body="An older word.",
+        ),
+        source_id="ses-old",
+        received_at=AT - timedelta(hours=1),
+    )
+
+    assert _thread_listing(mailbox) == [(2, 2, "ses-new", "The newest word.", "Order 1234")]
+
+
+def test_a_merge_recounts_the_thread(mailbox: Mailbox) -> None:
+    for number, parent in ((1, "<a@x>"), (2, "<b@x>")):
+        deliver(
+            mailbox,
+            make_mail(
+                message_id=f"<r{number}@x>",
+                extra=f"In-Reply-To: {parent}\r\n",
+                subject="Re: Order 1234",
+                body=f"Reply {number}.",
+            ),
+            source_id=f"ses-r{number}",
+            received_at=AT + timedelta(minutes=number),
+        )
+    assert len(_thread_listing(mailbox)) == 2
+    deliver(
+        mailbox,
+        make_mail(message_id="<b@x>", extra="In-Reply-To: <a@x>\r\n", body="Linking."),
+        source_id="ses-link",
+        received_at=AT,
+    )
+
+    assert _thread_listing(mailbox) == [(3, 3, "ses-r2", "Reply 2.", "Re: Order 1234")]
