@@ -1,0 +1,167 @@
+"""What an outgoing message is, and the rules it must pass before anything is stored or sent.
+
+Every check names the field at fault. Addresses are validated by `email-validator` (syntax
+only: deliverability is SES's business) and kept in their ASCII form, since SES does not
+take internationalised local parts; a domain written in Unicode is sent as punycode. No
+field may carry a CR or LF: that is how header injection works.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+
+from mailman.domain.errors import ValidationError
+from mailman.mime_text import parse_addresses as parse_address_list
+
+MAX_RECIPIENTS = 50
+"""To, Cc and Bcc together, as SES allows per message."""
+
+RESERVED_HEADERS = frozenset(
+    {
+        "bcc",
+        "cc",
+        "content-disposition",
+        "content-id",
+        "content-transfer-encoding",
+        "content-type",
+        "date",
+        "dkim-signature",
+        "from",
+        "in-reply-to",
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "message-id",
+        "mime-version",
+        "received",
+        "references",
+        "reply-to",
+        "return-path",
+        "sender",
+        "subject",
+        "to",
+    }
+)
+"""Headers Mailman writes itself (or SES does): a custom header may not override them."""
+
+MAX_ADDRESS_LENGTH = 512
+"""An address with its display name; the addr-spec itself may have at most 254."""
+
+_FIELD_NAME = re.compile(r"[!-9;-~]{1,76}")  # printable ASCII but ':', as RFC 5322 says
+_LINE_BREAK = re.compile(r"[\r\n]")
+_MEDIA_NAME = r"[A-Za-z0-9!#$&^_.+-]{1,127}"
+_CONTENT_TYPE = re.compile(f"{_MEDIA_NAME}/{_MEDIA_NAME}")
+
+
+@dataclass(frozen=True)
+class Address:
+    address: str
+    """ASCII addr-spec, domain lower-cased (punycode for an IDN)."""
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.address
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str | None = None
+    """Set for an inline part the HTML shows through `cid:`."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message as the sender asked for it, its addresses validated."""
+
+    sender: Address
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    subject: str = ""
+    text: str | None = None
+    html: str | None = None
+    reply_to: tuple[Address, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    attachments: tuple[OutgoingAttachment, ...] = field(default=())
+
+    @property
+    def recipients(self) -> tuple[Address, ...]:
+        """Everyone the message goes to, Bcc included, each address once."""
+        seen: dict[str, Address] = {}
+        for address in (*self.to, *self.cc, *self.bcc):
+            seen.setdefault(address.address, address)
+        return tuple(seen.values())
+
+
+def no_line_breaks(value: str, field_name: str) -> str:
+    if _LINE_BREAK.search(value):
+        raise ValidationError("must not contain a line break (CR or LF)", field=field_name)
+    return value
+
+
+def parse_address(value: str, field_name: str) -> Address:
+    """`a@example.com` or `Name <a@example.com>`, validated; the error names `field_name`."""
+    no_line_breaks(value, field_name)
+    if len(value) > MAX_ADDRESS_LENGTH:
+        raise ValidationError(f"is longer than {MAX_ADDRESS_LENGTH} characters", field=field_name)
+    found = parse_address_list(value)
+    if len(found) != 1:
+        raise ValidationError("is not one e-mail address", field=field_name)
+    name, spec = found[0]
+    try:
+        valid = validate_email(spec, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"is not a valid e-mail address: {exc}", field=field_name) from exc
+    local, _, domain = (valid.ascii_email or valid.normalized).rpartition("@")
+    return Address(f"{local}@{domain.lower()}", name)
+
+
+def parse_addresses(values: Sequence[str], field_name: str) -> tuple[Address, ...]:
+    return tuple(parse_address(v, f"{field_name}[{i}]") for i, v in enumerate(values))
+
+
+def check_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Custom headers: valid field names, no line breaks, none that Mailman writes itself."""
+    for name, value in headers:
+        where = f"headers.{name}"
+        if not _FIELD_NAME.fullmatch(name):
+            raise ValidationError("is not a valid header name", field=where)
+        if name.lower() in RESERVED_HEADERS:
+            raise ValidationError("is set by Mailman and cannot be overridden", field=where)
+        no_line_breaks(value, where)
+    return tuple(headers)
+
+
+def check_outgoing(message: Outgoing) -> Outgoing:
+    """Refuse what cannot be sent: no recipient, too many, an empty message, line breaks."""
+    if not message.to and not message.cc and not message.bcc:
+        raise ValidationError("at least one recipient is needed", field="to")
+    if len(message.to) + len(message.cc) + len(message.bcc) > MAX_RECIPIENTS:
+        raise ValidationError(
+            f"at most {MAX_RECIPIENTS} recipients (to, cc and bcc together)", field="to"
+        )
+    if not (message.text or message.html or message.attachments):
+        raise ValidationError("the message needs text, HTML or an attachment", field="text")
+    no_line_breaks(message.subject, "subject")
+    for position, address in enumerate((message.sender, *message.reply_to)):
+        if address.name is not None:
+            no_line_breaks(address.name, "from" if position == 0 else "reply_to")
+    for position, attachment in enumerate(message.attachments):
+        no_line_breaks(attachment.filename, f"attachments[{position}].filename")
+        if not _CONTENT_TYPE.fullmatch(attachment.content_type):
+            raise ValidationError(
+                "is not a media type like application/pdf",
+                field=f"attachments[{position}].content_type",
+            )
+        if attachment.content_id is not None:
+            no_line_breaks(attachment.content_id, f"attachments[{position}].content_id")
+    check_headers(message.headers)
+    return message

@@ -1,0 +1,83 @@
+"""Building outgoing mail: the stdlib `email` package with `policy.SMTP`.
+
+The message is what `mailman.domain.outbound` has already checked, so nothing here judges
+input; the policy encodes non-ASCII headers (RFC 2047), folds long ones, picks each body
+part's transfer encoding and writes CRLF line ends. Bcc never appears in the headers: it
+only goes in the envelope.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from mailman.domain.outbound import Address, Outgoing
+from mailman.mime_text import html_to_text
+
+
+def _header_address(address: Address) -> HeaderAddress:
+    return HeaderAddress(display_name=address.name or "", addr_spec=address.address)
+
+
+def compose(
+    message: Outgoing,
+    *,
+    message_id: str,
+    date: datetime,
+    list_unsubscribe: str | None = None,
+) -> bytes:
+    """The message as bytes to hand to SES.
+
+    `message_id` is ours (`<id@domain>`); `list_unsubscribe`, an https URL, adds the
+    one-click unsubscribe headers of RFC 8058.
+    """
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = _header_address(message.sender)
+    if message.to:
+        mail["To"] = [_header_address(a) for a in message.to]
+    if message.cc:
+        mail["Cc"] = [_header_address(a) for a in message.cc]
+    if message.reply_to:
+        mail["Reply-To"] = [_header_address(a) for a in message.reply_to]
+    mail["Subject"] = message.subject
+    mail["Date"] = format_datetime(date)
+    mail["Message-ID"] = message_id
+    if message.in_reply_to:
+        mail["In-Reply-To"] = message.in_reply_to
+    if message.references:
+        mail["References"] = " ".join(message.references)
+    if list_unsubscribe:
+        mail["List-Unsubscribe"] = f"<{list_unsubscribe}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in message.headers:
+        mail[name] = value
+
+    text = message.text
+    if text is None and message.html is not None:
+        text = html_to_text(message.html).text
+    mail.set_content(text or "")
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+    html_part = mail.get_body(preferencelist=("html",)) if message.html is not None else None
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if attachment.content_id and html_part is not None:
+            html_part.add_related(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{attachment.content_id}>",
+                filename=attachment.filename,
+                disposition="inline",
+            )
+        else:
+            mail.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.filename,
+            )
+    return mail.as_bytes()

@@ -1,0 +1,210 @@
+"""Outgoing mail: the rules it must pass, and the MIME it becomes, read back by our own
+inbound parser (what we send, we can receive)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+
+from mailman import mime
+from mailman.domain.errors import ValidationError
+from mailman.domain.outbound import (
+    MAX_RECIPIENTS,
+    Address,
+    Outgoing,
+    OutgoingAttachment,
+    check_outgoing,
+    parse_address,
+    parse_addresses,
+)
+from mailman.mime_compose import compose
+
+SENDER = Address("support@acme.example", "Acme Support")
+SENT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def _build(message: Outgoing, **kwargs: str) -> bytes:
+    return compose(check_outgoing(message), message_id="<out-1@acme.example>", date=SENT, **kwargs)
+
+
+def _outgoing(**fields: object) -> Outgoing:
+    values: dict[str, object] = {
+        "sender": SENDER,
+        "to": (Address("jane@customer.example", "Jane Doe"),),
+        "subject": "Your order",
+        "text": "It ships today.",
+    }
+    values.update(fields)
+    return Outgoing(**values)  # type: ignore[arg-type]
+
+
+def test_a_text_message_reads_back_as_sent() -> None:
+    raw = _build(_outgoing(cc=(Address("boss@customer.example"),)))
+
+    parsed = mime.parse(raw)
+    assert parsed.message_id == "<out-1@acme.example>"
+    assert parsed.from_ is not None
+    assert (parsed.from_.name, parsed.from_.address) == ("Acme Support", "support@acme.example")
+    assert [m.address for m in parsed.to] == ["jane@customer.example"]
+    assert [m.address for m in parsed.cc] == ["boss@customer.example"]
+    assert parsed.subject == "Your order"
+    assert parsed.text.strip() == "It ships today."
+    assert parsed.date == SENT
+    assert parsed.defects == ()
+    assert b"\r\n" in raw
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+
+
+def test_bcc_goes_to_the_envelope_only() -> None:
+    message = _outgoing(bcc=(Address("audit@acme.example"),))
+
+    raw = _build(message)
+
+    assert b"audit@acme.example" not in raw
+    assert [a.address for a in message.recipients] == [
+        "jane@customer.example",
+        "audit@acme.example",
+    ]
+
+
+def test_html_only_gets_a_text_part_derived_from_it() -> None:
+    raw = _build(_outgoing(text=None, html="<p>Hello <b>Jane</b></p><p>It ships.</p>"))
+
+    parsed = mime.parse(raw)
+    assert parsed.html is not None
+    assert "<b>Jane</b>" in parsed.html
+    assert "Hello Jane" in parsed.text
+    assert "It ships." in parsed.text
+    kinds = [p.get_content_type() for p in message_from_bytes(raw, policy=default).walk()]
+    assert kinds == ["multipart/alternative", "text/plain", "text/html"]
+
+
+def test_non_ascii_names_and_subjects_are_encoded_and_come_back() -> None:
+    raw = _build(
+        _outgoing(
+            sender=Address("support@acme.example", "Équipe Müller"),
+            subject="Ihre Bestellung — schon unterwegs ✈",
+            text="Grüße aus Köln",
+        )
+    )
+
+    assert all(byte < 128 for byte in raw.partition(b"\r\n\r\n")[0])
+    parsed = mime.parse(raw)
+    assert parsed.from_ is not None
+    assert parsed.from_.name == "Équipe Müller"
+    assert parsed.subject == "Ihre Bestellung — schon unterwegs ✈"
+    assert parsed.text.strip() == "Grüße aus Köln"
+
+
+def test_a_reply_carries_in_reply_to_and_the_whole_references_chain() -> None:
+    chain = tuple(f"<m{n}@customer.example>" for n in range(30))
+
+    parsed = mime.parse(_build(_outgoing(in_reply_to=chain[-1], references=chain)))
+
+    assert parsed.in_reply_to == chain[-1]
+    assert parsed.references == chain
+
+
+def test_attachments_and_inline_images_are_kept() -> None:
+    pdf = OutgoingAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 invoice")
+    logo = OutgoingAttachment("logo.png", "image/png", b"\x89PNG logo", content_id="logo@acme")
+
+    raw = _build(_outgoing(html='<p>See <img src="cid:logo@acme"></p>', attachments=(pdf, logo)))
+
+    parsed = mime.parse(raw)
+    found = {a.filename: a for a in parsed.attachments}
+    assert found["invoice.pdf"].content == b"%PDF-1.4 invoice"
+    assert not found["invoice.pdf"].inline
+    assert found["logo.png"].content_id == "logo@acme"
+    assert found["logo.png"].inline
+    kinds = [p.get_content_type() for p in message_from_bytes(raw, policy=default).walk()]
+    assert kinds[:4] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+    ]
+
+
+def test_custom_headers_and_one_click_unsubscribe() -> None:
+    raw = _build(
+        _outgoing(headers=(("X-Campaign", "winter"),)),
+        list_unsubscribe="https://acme.example/u/123",
+    )
+
+    headers = message_from_bytes(raw, policy=default)
+    assert headers["X-Campaign"] == "winter"
+    assert headers["List-Unsubscribe"] == "<https://acme.example/u/123>"
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_addresses_are_validated_and_normalised() -> None:
+    assert parse_address("Jane Doe <Jane@Customer.Example>", "to[0]") == Address(
+        "Jane@customer.example", "Jane Doe"
+    )
+    assert parse_address("info@bücher.example", "to[0]").address == "info@xn--bcher-kva.example"
+    assert parse_address('"Doe, Jane" <jane@x.example>', "to[0]").name == "Doe, Jane"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("not-an-address", "not one e-mail address"),
+        ("a@b.example, c@d.example", "not one e-mail address"),
+        ("jane@", "not a valid e-mail address"),
+        ("jane@localhost", "not a valid e-mail address"),
+        ("jäne@customer.example", "not a valid e-mail address"),
+        ("x" * 600 + "@customer.example", "longer than"),
+        ("jane@customer.example\r\nBcc: victim@x.example", "line break"),
+    ],
+)
+def test_bad_addresses_are_refused_naming_the_field(value: str, reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason) as raised:
+        parse_addresses(["ok@customer.example", value], "cc")
+
+    assert raised.value.field == "cc[1]"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"subject": "Hi\r\nBcc: victim@x.example"}, "subject"),
+        ({"sender": Address("support@acme.example", "Acme\nBcc: x@y.example")}, "from"),
+        ({"reply_to": (Address("r@acme.example", "R\r\n"),)}, "reply_to"),
+        ({"headers": (("X-Tag", "a\r\nBcc: victim@x.example"),)}, "headers.X-Tag"),
+        ({"headers": (("Bad Name", "a"),)}, "headers.Bad Name"),
+        ({"headers": (("Message-ID", "<mine@x>"),)}, "headers.Message-ID"),
+        ({"headers": (("from", "x@y.example"),)}, "headers.from"),
+        (
+            {"attachments": (OutgoingAttachment("a\r\n.pdf", "application/pdf", b"x"),)},
+            "attachments[0].filename",
+        ),
+        (
+            {"attachments": (OutgoingAttachment("a.pdf", "pdf", b"x"),)},
+            "attachments[0].content_type",
+        ),
+        ({"text": None, "html": None}, "text"),
+        ({"to": ()}, "to"),
+        ({"to": tuple(Address(f"p{n}@x.example") for n in range(MAX_RECIPIENTS + 1))}, "to"),
+    ],
+)
+def test_what_cannot_be_sent_is_refused_naming_the_field(
+    fields: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        check_outgoing(_outgoing(**fields))
+
+    assert raised.value.field == field
+
+
+def test_fifty_recipients_across_to_cc_and_bcc_are_allowed() -> None:
+    people = [Address(f"p{n}@x.example") for n in range(MAX_RECIPIENTS)]
+
+    message = check_outgoing(
+        _outgoing(to=tuple(people[:20]), cc=tuple(people[20:40]), bcc=tuple(people[40:]))
+    )
+
+    assert len(message.recipients) == MAX_RECIPIENTS
