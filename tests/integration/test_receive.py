@@ -6,13 +6,14 @@ import threading
 from typing import Any
 
 import boto3
+import psycopg
 import pytest
 
 from mailman.adapters.s3 import S3BlobStore
 from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.errors import StorageError
-from mailman.services import inboxes
+from mailman.services import domains, inboxes
 
 from .conftest import Tenant
 from .mail_helpers import Mailbox, deliver, make_mail, rows
@@ -96,6 +97,28 @@ def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: Mailbox) -> None:
     assert found[0][0] == ["nobody@example.com"]
     assert mailbox.blobs.get(found[0][1]) == make_mail(to="nobody@example.com")
     assert rows(mailbox, "SELECT type FROM events") == [("message.unroutable",)]
+
+
+def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: Mailbox) -> None:
+    second = domains.create_domain(
+        mailbox.container.uow,
+        mailbox.container.verifier.identities,
+        "us-east-1",
+        mailbox.organization_id,
+        "example.org",
+        domains.DomainSettings(),
+    )
+    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE domains SET mx_verified = true WHERE id = %s", [second.id])
+    envelope = ["nobody@example.com", "nobody@example.org"]
+
+    received = deliver(mailbox, make_mail(to=", ".join(envelope)), envelope=envelope)
+
+    assert sorted(received.unroutable) == sorted(envelope)
+    found = rows(mailbox, "SELECT recipients FROM unroutable_messages ORDER BY recipients")
+    events = rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.unroutable'")
+    assert found == [(["nobody@example.com"],), (["nobody@example.org"],)]
+    assert events == [(2,)]
 
 
 def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: Mailbox, tenant: Tenant) -> None:

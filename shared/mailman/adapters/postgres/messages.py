@@ -199,7 +199,7 @@ class PostgresMessageRepository:
             "INSERT INTO unroutable_messages (organization_id, domain_id, recipients, "
             "message_id, source_id, raw_storage_key, reason) "
             "VALUES (%s, %s, %s, %s, %s, %s, 'no inbox for the address') "
-            "ON CONFLICT (organization_id, source_id) DO NOTHING RETURNING id",
+            "ON CONFLICT (organization_id, source_id, domain_id) DO NOTHING RETURNING id",
             [organization_id, domain_id, list(recipients), message_id, source_id, raw_storage_key],
         ).fetchone()
         return row is not None
