@@ -3,8 +3,7 @@
 Each SQS record is one message. The batch is received at once (one routing lookup, one
 transaction per organisation); a record whose message could not be stored fails alone, so
 only it comes back (partial batch response) and, past the queue's receive count, lands in
-the dead-letter queue. Mail
-over a parsing limit does not fail: it is stored quarantined.
+the dead-letter queue. Mail over a parsing limit does not fail: it is stored quarantined.
 """
 
 from __future__ import annotations
