@@ -28,9 +28,8 @@ from constructs import Construct
 
 from stacks.config import Settings
 from stacks.nag import acknowledge
-from stacks.storage import RAW_PREFIX
+from stacks.storage import INCOMING_PREFIX
 
-INCOMING_PREFIX = f"{RAW_PREFIX}incoming/"
 RECEIPT_RULE_NAME = "store-and-notify"
 SENDING_EVENTS = [
     ses.EmailSendingEvent.SEND,

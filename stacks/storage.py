@@ -1,4 +1,9 @@
-"""The mail bucket: raw MIME under `raw/`, attachments under `attachments/`."""
+"""The mail bucket: raw MIME under `raw/`, attachments under `attachments/`.
+
+SES's receipt rule writes each inbound message under `raw/incoming/`; the inbound function
+stores the message's own copy under `raw/` and never reads the incoming object again, so it
+expires long before the copy does.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,12 @@ from stacks.nag import acknowledge
 
 RAW_PREFIX = "raw/"
 ATTACHMENTS_PREFIX = "attachments/"
+INCOMING_PREFIX = f"{RAW_PREFIX}incoming/"
+"""Where SES's receipt rule stores each inbound message (`stacks/mail.py`)."""
+INCOMING_RETENTION_DAYS = 30
+"""Longer than a notification can wait in the inbound dead-letter queue (`DEAD_LETTER_RETENTION`
+in `stacks/queues.py`, 14 days, counted on a standard queue from its first enqueue), so a
+notification redriven from there still finds the object it names."""
 
 
 class Storage(Construct):
@@ -29,6 +40,12 @@ class Storage(Construct):
                     id="expire-raw",
                     prefix=RAW_PREFIX,
                     expiration=Duration.days(settings.storage.raw_retention_days),
+                ),
+                # Inside `raw/` as well: of two overlapping expirations, S3 honours the shorter.
+                s3.LifecycleRule(
+                    id="expire-incoming",
+                    prefix=INCOMING_PREFIX,
+                    expiration=Duration.days(INCOMING_RETENTION_DAYS),
                 ),
                 s3.LifecycleRule(
                     id="expire-attachments",

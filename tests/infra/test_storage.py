@@ -1,4 +1,5 @@
-"""The mail bucket: encrypted, private, TLS only, raw mail and attachments expire."""
+"""The mail bucket: encrypted, private, TLS only, raw mail and attachments expire, SES's
+incoming copies soon after."""
 
 from __future__ import annotations
 
@@ -50,17 +51,42 @@ def test_bucket_refuses_requests_without_tls_1_2(synthesised: Synthesised) -> No
     assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions
 
 
+def lifecycle_rules(synthesised: Synthesised) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = synthesised.properties(bucket(synthesised))[
+        "LifecycleConfiguration"
+    ]["Rules"]
+    return rules
+
+
 def test_raw_mail_and_attachments_expire_as_configured(synthesised: Synthesised) -> None:
     storage = synthesised.settings.storage
-    rules = synthesised.properties(bucket(synthesised))["LifecycleConfiguration"]["Rules"]
+    rules = lifecycle_rules(synthesised)
 
     expiry = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "Prefix" in r}
 
     assert expiry == {
         "raw/": storage.raw_retention_days,
+        "raw/incoming/": 30,
         "attachments/": storage.attachments_retention_days,
     }
     assert (storage.raw_retention_days, storage.attachments_retention_days) == (365, 730)
+
+
+def test_what_ses_stores_expires_once_no_notification_can_name_it(
+    synthesised: Synthesised,
+) -> None:
+    stack = synthesised.stack
+    (receipt_rule,) = synthesised.resources("AWS::SES::ReceiptRule").values()
+    (action,) = receipt_rule["Properties"]["Rule"]["Actions"]
+    dead_letters = synthesised.properties(stack.queues.inbound.dead_letter_queue)
+
+    (rule,) = [r for r in lifecycle_rules(synthesised) if r.get("Prefix") == "raw/incoming/"]
+
+    assert action["S3Action"]["ObjectKeyPrefix"] == rule["Prefix"]
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] == 30
+    assert rule["ExpirationInDays"] * 86_400 > dead_letters["MessageRetentionPeriod"]
+    assert rule["ExpirationInDays"] < synthesised.settings.storage.raw_retention_days
 
 
 def test_bucket_outlives_the_stack(synthesised: Synthesised) -> None:
