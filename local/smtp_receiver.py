@@ -2,12 +2,14 @@
 
 It accepts a recipient only if the active receipt rule does (550 otherwise), stores the raw
 message in the bucket under `raw/` as the rule's S3 action does, and puts the notification
-SES would publish, wrapped by SNS, on the inbound queue.
+SES would publish, wrapped by SNS, on the inbound queue. When that fails (S3 or SQS down) it
+answers 451, a temporary failure the sender retries, rather than aiosmtpd's permanent 500.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +19,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from local.ses_inbound import RAW_PREFIX, received_notification, ses_message_id, sns_envelope
 
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+DELIVERY_FAILED = "451 4.3.0 Requested action aborted: local error in processing, try again later"
+
+_log = logging.getLogger(__name__)
 
 
 def rule_matches(recipient: str, rule_recipients: Sequence[str]) -> bool:
@@ -91,9 +96,15 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        message_id = await asyncio.get_running_loop().run_in_executor(
-            None, self._inbound.deliver, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
-        )
+        try:
+            message_id = await asyncio.get_running_loop().run_in_executor(
+                None, self._inbound.deliver, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+            )
+        except Exception:
+            # Unhandled, aiosmtpd answers "500 Error: (...)": permanent (the sender drops the
+            # mail) and it shows the exception. Nothing was announced: have the sender retry.
+            _log.exception("could not store an inbound message for %s", list(envelope.rcpt_tos))
+            return DELIVERY_FAILED
         return f"250 Ok {message_id}"
 
 

@@ -94,6 +94,47 @@ def test_mail_for_other_domains_is_refused_with_550(
     assert "Messages" not in moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])
 
 
+def test_with_mixed_recipients_only_the_accepted_ones_are_announced(
+    smtp: LocalSmtp, moto_env: dict[str, Any]
+) -> None:
+    with smtplib.SMTP("127.0.0.1", smtp.port) as client:
+        refused = client.sendmail(
+            "alice@elsewhere.example", ["support@example.com", "someone@other.example"], MESSAGE
+        )
+
+    body = moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])["Messages"][0]["Body"]
+    notification = json.loads(json.loads(body)["Message"])
+    assert list(refused) == ["someone@other.example"]
+    assert refused["someone@other.example"][0] == 550
+    assert notification["receipt"]["recipients"] == ["support@example.com"]
+
+
+def test_a_failed_delivery_is_a_temporary_451_without_the_error_text(
+    moto_env: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # S3 "down": the bucket does not exist, so storing the raw message raises NoSuchBucket.
+    broken = SesInbound(moto_env["s3"], moto_env["sqs"], "no-such-bucket", moto_env["queue"], TOPIC)
+    server = LocalSmtp(lambda: ["example.com"], broken, port=_free_port()).start()
+    try:
+        with (
+            smtplib.SMTP("127.0.0.1", server.port) as client,
+            pytest.raises(smtplib.SMTPDataError) as failed,
+        ):
+            client.sendmail("alice@elsewhere.example", ["support@example.com"], MESSAGE)
+    finally:
+        server.stop()
+
+    reply = failed.value.smtp_error
+    assert failed.value.smtp_code == 451
+    assert isinstance(reply, bytes)
+    assert reply.startswith(b"4.3.0 ")
+    assert b"NoSuchBucket" not in reply
+    assert "Messages" not in moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])
+    [logged] = [r for r in caplog.records if r.name == "local.smtp_receiver"]
+    assert logged.exc_info is not None
+    assert "NoSuchBucket" in str(logged.exc_info[1])
+
+
 @pytest.mark.parametrize(
     ("recipient", "rule", "matches"),
     [
