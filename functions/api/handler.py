@@ -209,8 +209,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # The router adds these to its own answers; refusals before it need them as well,
         # or a browser cannot read why it was refused.
         headers.update(CORS.to_dict(_header(event, "Origin")))
-    route = (str(event.get("httpMethod", "")).upper(), str(event.get("path", "")))
-    if route not in PUBLIC_ROUTES:
+    method = str(event.get("httpMethod", "")).upper()
+    # A CORS preflight carries no credentials: the router answers it (API Gateway does in
+    # AWS, locally the request reaches this function).
+    if method != "OPTIONS" and (method, str(event.get("path", ""))) not in PUBLIC_ROUTES:
         try:
             headers.update(_admit(event))
         except _Refused as refused:

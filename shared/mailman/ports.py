@@ -77,7 +77,8 @@ class DomainRepository(Protocol):
     def find_by_name(self, name: str) -> Domain | None: ...
 
     def receiving_states(self) -> Sequence[tuple[str, bool]]:
-        """(name, verified for receiving) of every live domain, of every organisation."""
+        """(name, verified for receiving) of every domain name ever registered, of every
+        organisation: a deleted one is not receiving (unless a live one has its name)."""
         ...
 
     def list(self, page: PageRequest) -> list[Domain]: ...
@@ -201,8 +202,9 @@ class MessageRepository(Protocol):
         message_id: str,
         source_id: str,
         raw_storage_key: str,
+        reason: str,
     ) -> bool:
-        """Record mail no inbox takes; False when it was recorded already."""
+        """Record mail no inbox takes, and why; False when it was recorded already."""
         ...
 
 

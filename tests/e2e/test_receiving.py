@@ -124,6 +124,22 @@ def test_browsers_of_the_configured_origin_may_read_answers_and_refusals(
     assert "access-control-allow-origin" not in stranger.headers
 
 
+def test_a_browser_preflight_is_answered_without_a_key(platform: LocalPlatform) -> None:
+    preflight = httpx.options(
+        f"{platform.base_url}/domains",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
 def test_mail_for_a_domain_that_is_not_ours_is_refused(platform: LocalPlatform) -> None:
     message = _message("Lost", "<lost@elsewhere.example>")
     message.replace_header("To", "someone@not-ours.example")

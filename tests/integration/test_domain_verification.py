@@ -1,12 +1,16 @@
+import socket
 import threading
+from collections.abc import Collection
 from typing import Any
 
 import psycopg
 import pytest
 
 from local.dns_zone import LocalZone
+from mailman.adapters.dns import DnsPythonResolver
 from mailman.composition import Container
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
+from mailman.domain.errors import DeliveryError
 from mailman.services.verify_domain import Verifier, verify_due
 
 from .conftest import LocalAwsForTests, Tenant
@@ -226,6 +230,70 @@ def test_a_lookup_that_times_out_is_unknown_and_does_not_stop_the_batch(
 class _Silent:
     def lookup(self, name: str, rtype: str) -> list[str] | None:
         return None
+
+
+def test_a_name_server_that_never_answers_is_unknown_not_an_error() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mute:
+        mute.bind(("127.0.0.1", 0))
+        resolver = DnsPythonResolver([f"127.0.0.1:{mute.getsockname()[1]}"], timeout_seconds=0.2)
+
+        assert resolver.lookup("example.com", "MX") is None
+
+
+class _FailingFirst:
+    """Receipt recipients whose first change is refused, as SES throttling would."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.failed = False
+
+    def allow(self, domain: str) -> None:
+        if not self.failed:
+            self.failed = True
+            raise DeliveryError("SES throttled the request", transient=True)
+        self.inner.allow(domain)
+
+    def disallow(self, domain: str) -> None:
+        self.inner.disallow(domain)
+
+    def reconcile(self, receiving: Collection[str], not_receiving: Collection[str]) -> None:
+        self.inner.reconcile(receiving, not_receiving)
+
+
+def test_one_domain_failing_does_not_stop_the_others(
+    tenant: Tenant, container: Container, aws: LocalAwsForTests
+) -> None:
+    created = [tenant.api.post("/domains", {"name": f"d{i}.example"}).json() for i in range(3)]
+    for domain in created:
+        aws.zone.publish(domain["name"], _records(domain))
+    receipt = _FailingFirst(container.verifier.receipt)
+    verifier = Verifier(container.verifier.identities, container.verifier.resolver, receipt)
+
+    checked = verify_due(container.uow, verifier, container.clock)
+
+    assert len(checked) == 2
+    assert {v.domain.status.value for v in checked} == {"verified"}
+    statuses = {d["name"]: tenant.api.get(f"/domains/{d['id']}").json()["status"] for d in created}
+    assert sorted(statuses.values()) == ["pending", "verified", "verified"]
+    assert sorted(_accepted(aws)) == sorted(n for n, s in statuses.items() if s == "verified")
+
+
+def test_deleting_a_verified_domain_stops_receiving_for_it(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests, container: Container
+) -> None:
+    aws.zone.publish("example.com", _records(domain))
+    tenant.api.post(f"/domains/{domain['id']}/verify")
+    assert _accepted(aws) == ["example.com"]
+
+    assert tenant.api.delete(f"/domains/{domain['id']}").status == 204
+    assert _accepted(aws) == ["no-recipients.invalid"]
+    rule = aws.ses().describe_receipt_rule(RuleSetName="mailman-local", RuleName="inbound")
+    rule["Rule"]["Recipients"] = ["example.com"]  # a deploy writing back an old list
+    aws.ses().update_receipt_rule(RuleSetName="mailman-local", Rule=rule["Rule"])
+
+    verify_due(container.uow, container.verifier, container.clock)
+
+    assert _accepted(aws) == ["no-recipients.invalid"]
 
 
 def test_cli_zone_publish_feeds_the_local_resolver(

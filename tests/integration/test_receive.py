@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -13,7 +14,10 @@ from mailman.adapters.s3 import S3BlobStore
 from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.errors import StorageError
+from mailman.ports import ThreadIndex
 from mailman.services import domains, inboxes
+from mailman.services import receive as receive_service
+from mailman.threading import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
 from .mail_helpers import Mailbox, deliver, make_mail, rows
@@ -97,6 +101,24 @@ def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: Mailbox) -> None:
     assert found[0][0] == ["nobody@example.com"]
     assert mailbox.blobs.get(found[0][1]) == make_mail(to="nobody@example.com")
     assert rows(mailbox, "SELECT type FROM events") == [("message.unroutable",)]
+
+
+def test_mail_for_a_domain_not_verified_for_receiving_says_so(mailbox: Mailbox) -> None:
+    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE domains SET mx_verified = false")
+
+    received = deliver(mailbox, make_mail())
+    again = deliver(mailbox, make_mail())
+
+    assert received.stored == again.stored == ()
+    assert received.unroutable == ("support@example.com",)
+    found = rows(mailbox, "SELECT reason FROM unroutable_messages")
+    events = rows(mailbox, "SELECT payload->>'reason' FROM events")
+    assert found == [
+        ("the domain is not verified for receiving: its MX record does not point at SES",)
+    ]
+    assert events == found
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
 
 
 def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: Mailbox) -> None:
@@ -189,9 +211,43 @@ def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: Mailbox) -> No
     assert threads == [(parent.thread_id,)]
 
 
-def test_two_replies_at_once_make_one_thread(mailbox: Mailbox, database_url: str) -> None:
+def test_mail_through_one_mailing_list_threads_by_subject(mailbox: Mailbox) -> None:
+    list_id = 'List-Id: "Board" <board.lists.example>\r\n'
+    first = deliver(
+        mailbox,
+        make_mail(message_id="<q1@x>", subject="Quarterly numbers for the board", extra=list_id),
+        source_id="ses-q1",
+    ).stored[0]
+    raw = make_mail(
+        message_id="<q2@x>", subject="Re: Quarterly numbers for the board", extra=list_id
+    ).replace(b"From: Alice <alice@elsewhere.example>", b"From: Bob <bob@other.example>")
+
+    reply = deliver(mailbox, raw, source_id="ses-q2").stored[0]
+
+    assert reply.thread_id == first.thread_id
+    assert rows(mailbox, "SELECT match_reason FROM messages WHERE id = %s", reply.id) == [
+        ("subject",)
+    ]
+
+
+def test_two_replies_at_once_make_one_thread(
+    mailbox: Mailbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     second = build_container(Settings(database_url=database_url))
     results: list[Any] = []
+    both_decided = threading.Barrier(2, timeout=1)
+
+    def decide_then_wait(message: ThreadingInput, index: ThreadIndex) -> Any:
+        # Without the inbox lock both would decide before either records: two threads.
+        # With it the second waits for the first to commit, and the barrier gives up.
+        decision = decide(message, index)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_decided.wait()
+        if isinstance(decision, ThreadDecision):
+            record(decision, index)
+        return decision
+
+    monkeypatch.setattr(receive_service, "assign_thread", decide_then_wait)
 
     def arrive(container: Container, mid: str) -> None:
         box = Mailbox(

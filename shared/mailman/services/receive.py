@@ -29,6 +29,8 @@ from mailman.domain.routing import Delivery, InboxAddress, route
 from mailman.ports import BlobStore, RoutingEntry, UnitOfWork, UnitOfWorkFactory
 from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread
 
+_UNROUTABLE = "no inbox for the address"
+_NOT_RECEIVING = "the domain is not verified for receiving: its MX record does not point at SES"
 _ATTACHMENT_NAMESPACE = UUID("2b8f0f5e-8c0a-4a56-b7b1-3f1f3d7a4e10")
 
 
@@ -275,6 +277,7 @@ def _store_for(work: UnitOfWork, organization_id: UUID, item: _Routed) -> tuple[
     for entry, recipients in item.unroutable:
         if entry.organization_id != organization_id:
             continue
+        reason = _UNROUTABLE if entry.can_receive else _NOT_RECEIVING
         if work.messages.add_unroutable(
             organization_id,
             domain_id=entry.domain_id,
@@ -282,13 +285,14 @@ def _store_for(work: UnitOfWork, organization_id: UUID, item: _Routed) -> tuple[
             message_id=item.prepared.parsed.message_id,
             source_id=item.mail.source_id,
             raw_storage_key=item.prepared.raw_key,
+            reason=reason,
         ):
             work.events.append(
                 organization_id,
                 type="message.unroutable",
                 subject_id=entry.domain_id,
                 dedup_key=f"message.unroutable:{item.mail.source_id}:{entry.name}",
-                payload={"domain": entry.name, "recipients": recipients},
+                payload={"domain": entry.name, "recipients": recipients, "reason": reason},
             )
     return stored
 
@@ -310,6 +314,18 @@ def import_message(
         return _store_one(work, prepared, mail, Delivery(target, (inbox.address,)))
 
 
+def _list_ids(headers: Sequence[tuple[str, str]]) -> list[str]:
+    """The mailing list a message came through (List-Id, RFC 2919): a participant to
+    threading, as the list is everyone's correspondent."""
+    found = []
+    for name, value in headers:
+        if name.lower() == "list-id":
+            inner = value.rpartition("<")[2].partition(">")[0] if "<" in value else value
+            if inner.strip():
+                found.append(inner.strip().lower())
+    return found
+
+
 def _store_one(
     work: UnitOfWork, prepared: _Prepared, mail: InboundMail, delivery: Delivery
 ) -> StoredMessage:
@@ -329,6 +345,7 @@ def _store_one(
         participants = [
             m.address.lower() for m in (*parsed.to, *parsed.cc) if m.address.lower() not in own
         ]
+        participants.extend(_list_ids(parsed.headers))
         decision = assign_thread(
             ThreadingInput.from_headers(
                 inbox_id,

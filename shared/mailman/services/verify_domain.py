@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from mailman.domain import dns_records
-from mailman.domain.errors import DeliveryError, NotFound
+from mailman.domain.errors import DeliveryError, DomainError, NotFound
 from mailman.domain.models import Domain
 from mailman.domain.verification import DomainEvent, SesIdentity, assess
 from mailman.ports import (
@@ -19,6 +20,8 @@ from mailman.ports import (
     Resolver,
     UnitOfWorkFactory,
 )
+
+_log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 """How long a claimed domain stays out of other verifier runs' reach."""
@@ -119,7 +122,8 @@ def verify_due(
 
     Claiming leases the domains (so overlapping runs do not share them); DNS and SES are
     asked concurrently, each lookup bounded by the resolver's timeout, so one slow answer
-    delays only its own domain; the results are then stored one domain at a time.
+    delays only its own domain; the results are then stored one domain at a time, and a
+    domain that fails (SES or the database refusing) fails alone.
     """
     now = clock.now()
     with uow(None) as work:
@@ -133,8 +137,13 @@ def verify_due(
         ThreadPoolExecutor(max_workers=max(1, concurrency // 2)) as domains,
     ):
         observations = [domains.submit(_observe, d, verifier, lookups) for d in due]
-        seen = [o.result() for o in observations]
-    recorded = [_record(uow, verifier, clock, d, s) for d, s in zip(due, seen, strict=True)]
+        recorded = []
+        for domain, observation in zip(due, observations, strict=True):
+            try:
+                recorded.append(_record(uow, verifier, clock, domain, observation.result()))
+            except DomainError:
+                # Its lease runs out and a later run tries again; the others go on.
+                _log.exception("domain not verified this run", extra={"domain": domain.name})
     _reconcile_receipt(uow, verifier)
     return recorded
 

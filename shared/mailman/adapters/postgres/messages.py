@@ -194,12 +194,21 @@ class PostgresMessageRepository:
         message_id: str,
         source_id: str,
         raw_storage_key: str,
+        reason: str,
     ) -> bool:
         row = self._conn.execute(
             "INSERT INTO unroutable_messages (organization_id, domain_id, recipients, "
             "message_id, source_id, raw_storage_key, reason) "
-            "VALUES (%s, %s, %s, %s, %s, %s, 'no inbox for the address') "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (organization_id, source_id, domain_id) DO NOTHING RETURNING id",
-            [organization_id, domain_id, list(recipients), message_id, source_id, raw_storage_key],
+            [
+                organization_id,
+                domain_id,
+                list(recipients),
+                message_id,
+                source_id,
+                raw_storage_key,
+                reason,
+            ],
         ).fetchone()
         return row is not None

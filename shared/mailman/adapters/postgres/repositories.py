@@ -232,9 +232,11 @@ class PostgresDomainRepository:
 
     def receiving_states(self) -> Sequence[tuple[str, bool]]:
         rows = self._conn.execute(
-            "SELECT name, mx_verified FROM domains WHERE deleted_at IS NULL ORDER BY name"
+            # A deleted domain is one not to receive for (unless registered again).
+            "SELECT name, bool_or(mx_verified AND deleted_at IS NULL) AS receiving "
+            "FROM domains GROUP BY name ORDER BY name"
         ).fetchall()
-        return [(r["name"], r["mx_verified"]) for r in rows]
+        return [(r["name"], r["receiving"]) for r in rows]
 
     def list(self, page: PageRequest) -> list[Domain]:
         where, params = _keyset(page)
