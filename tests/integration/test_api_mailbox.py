@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -106,10 +108,22 @@ def test_raw_and_attachment_downloads_are_presigned_links(tenant: Tenant, mailbo
     raw_key = urlsplit(raw["url"]).path.split(f"/{BUCKET}/", 1)[-1].lstrip("/")
     assert raw_key.startswith("raw/")
     assert s3.get_object(Bucket=BUCKET, Key=raw_key)["Body"].read() == ATTACHED
-    assert "X-Amz-Expires=300" in raw["url"] or "Expires=" in raw["url"]
+    assert 295 <= _seconds_valid(raw["url"]) <= 300
+    assert (datetime.fromisoformat(raw["expires_at"]) - datetime.now(UTC)).total_seconds() >= 295
     assert file["filename"] == "invoice.pdf"
     assert file["content_type"] == "application/pdf"
-    assert "attachments/" in file["url"]
+    file_key = urlsplit(file["url"]).path.split(f"/{BUCKET}/", 1)[-1].lstrip("/")
+    assert file_key.startswith("attachments/")
+    assert s3.get_object(Bucket=BUCKET, Key=file_key)["Body"].read().startswith(b"%PDF-")
+    assert 295 <= _seconds_valid(file["url"]) <= 300
+
+
+def _seconds_valid(url: str) -> float:
+    """How long a presigned URL stays valid, whichever signature version signed it."""
+    query = parse_qs(urlsplit(url).query)
+    if "X-Amz-Expires" in query:
+        return float(query["X-Amz-Expires"][0])
+    return float(query["Expires"][0]) - time.time()
 
 
 def test_quarantined_mail_is_left_out_of_listings_but_can_be_asked_for(
@@ -151,3 +165,37 @@ def test_another_organisations_mail_is_404(
     assert other_tenant.api.get(f"/inboxes/{mailbox.support}/threads").status == 404
     assert other_tenant.api.get(f"/messages/{stored.id}/raw").status == 404
     assert other_tenant.api.delete(f"/threads/{stored.thread_id}").status == 404
+    assert other_tenant.api.get(f"/inboxes/{mailbox.support}/messages").status == 404
+    attachment_id = tenant.api.get(f"/messages/{stored.id}").json()["attachments"][0]["id"]
+    download = f"/messages/{stored.id}/attachments/{attachment_id}"
+    assert other_tenant.api.get(download).status == 404
+
+
+def test_an_attachment_of_another_message_is_404(tenant: Tenant, mailbox: Mailbox) -> None:
+    first = deliver(mailbox, ATTACHED).stored[0]
+    other = deliver(mailbox, make_mail(source_id="ses-2"), source_id="ses-2").stored[0]
+    attachment_id = tenant.api.get(f"/messages/{first.id}").json()["attachments"][0]["id"]
+
+    response = tenant.api.get(f"/messages/{other.id}/attachments/{attachment_id}")
+
+    assert response.status == 404
+    assert response.json()["error"]["field"] == "attachment_id"
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("/inboxes/{inbox}/threads", "page_token=bogus", "page_token"),
+        ("/inboxes/{inbox}/threads", "limit=0", "limit"),
+        ("/inboxes/{inbox}/messages", "quarantined=maybe", "quarantined"),
+        ("/messages/not-a-uuid", "", "message_id"),
+        ("/threads/not-a-uuid", "", "thread_id"),
+    ],
+)
+def test_bad_input_to_the_mailbox_is_400_naming_the_field(
+    tenant: Tenant, mailbox: Mailbox, path: str, query: str, field: str
+) -> None:
+    response = tenant.api.get(path.format(inbox=mailbox.support), query=query)
+
+    assert response.status == 400
+    assert response.json()["error"]["field"] == field
