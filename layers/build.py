@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements.txt"
 SHARED_PACKAGE = ROOT / "shared" / "mailman"
 DEFAULT_OUT = ROOT / ".build" / "layers"
+"""Where the stack packages the layers from, unless the `layers_dir` context says otherwise."""
 
 PYTHON_VERSION = "3.13"
-"""The CPython of the Lambda runtime; `stacks/functions.py` uses the same one."""
+"""The CPython of the Lambda runtime: `stacks/layers.py` makes every function's runtime of it."""
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 """Wheel tags for arm64 Lambda (Amazon Linux 2023, glibc 2.34); psycopg-binary 3.3 ships 2_28."""
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})

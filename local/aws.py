@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ RULE_SET = "mailman-local"
 RULE = "inbound"
 BUCKET = "mailman-local"
 INBOUND_QUEUE = "mailman-inbound"
-INBOUND_TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
+INBOUND_TOPIC = "mailman-inbound"
 MAX_RECEIVE_COUNT = 5
 
 
@@ -31,15 +32,31 @@ class LocalAws:
         # moto's server logs every request through werkzeug; the platform prints its own.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    @property
+    def inbound_topic_arn(self) -> str:
+        """The SNS topic the receipt rule's S3 action notifies, in the configured region."""
+        return f"arn:aws:sns:{self.region}:000000000000:{INBOUND_TOPIC}"
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            region_name=self.region,
-            endpoint_url=self.endpoint,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        """The one client for `service`, made on first use.
+
+        Called from several threads (the SMTP receiver asks for the receipt rule on every
+        RCPT): a boto3 client is safe to share once made, but making one is not.
+        """
+        with self._clients_lock:
+            client = self._clients.get(service)
+            if client is None:
+                client = self._clients[service] = boto3.client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.endpoint,
+                    aws_access_key_id="local",
+                    aws_secret_access_key="local",
+                )
+            return client
 
     def start(self) -> LocalAws:
         self._server.start()

@@ -16,6 +16,7 @@ from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.errors import DomainError, NotFound, ValidationError
+from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
 from mailman.services import api_keys, domains, inboxes, organizations
 
@@ -130,8 +131,10 @@ def cmd_dns_publish(args: argparse.Namespace) -> None:
 
 
 def cmd_dns_unpublish(args: argparse.Namespace) -> None:
-    _zone().unpublish(args.domain.lower())
-    print(f"removed every record under {args.domain} from the local zone")
+    # The name `publish` used: a trailing dot, upper case or a Unicode name all reach it.
+    name = normalize_domain_name(args.domain, field="domain")
+    _zone().unpublish(name)
+    print(f"removed every record under {name} from the local zone")
 
 
 def cmd_import(args: argparse.Namespace) -> None:

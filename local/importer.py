@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import email.utils
 import mailbox
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
 
 from mailman.composition import Container
 from mailman.domain.models import Inbox
+from mailman.mime_text import parse_date
 from mailman.services.receive import import_message
 
 _HEADER_SCAN_BYTES = 64 * 1024
@@ -40,15 +40,12 @@ def _sources(path: Path) -> tuple[str, int, Iterator[bytes]]:
 
 
 def _date(raw: bytes) -> datetime | None:
-    """The Date header, read from the head of the raw bytes without parsing the message."""
+    """The Date header (the import's received_at), read from the head of the raw bytes
+    without parsing the message; None when it is missing or unreadable."""
     head = raw[:_HEADER_SCAN_BYTES].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
     for line in head.splitlines():
         if line[:5].lower() == b"date:":
-            try:
-                parsed = email.utils.parsedate_to_datetime(line[5:].decode("ascii", "replace"))
-            except (TypeError, ValueError, IndexError):
-                return None
-            return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
+            return parse_date(line[5:].decode("ascii", "replace"))
     return None
 
 

@@ -18,7 +18,7 @@ from types import FrameType
 
 import psycopg
 
-from local.aws import BUCKET, INBOUND_TOPIC, RULE, RULE_SET, LocalAws
+from local.aws import BUCKET, RULE, RULE_SET, LocalAws
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
@@ -145,13 +145,19 @@ def main() -> int:
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
     schedule = Schedule(
-        "mailman-verifier", verifier.handler, "mailman-verifier", config.verifier_seconds
+        "mailman-verifier",
+        verifier.handler,
+        "mailman-verifier",
+        config.verifier_seconds,
+        region=config.region,
     ).start()
     sqs = aws.client("sqs")
-    pump = SqsPump(sqs, inbound_queue, inbound.handler, "mailman-inbound").start()
+    pump = SqsPump(
+        sqs, inbound_queue, inbound.handler, "mailman-inbound", region=config.region
+    ).start()
     smtp = LocalSmtp(
         aws.accepted_domains,
-        SesInbound(aws.client("s3"), sqs, BUCKET, inbound_queue, INBOUND_TOPIC),
+        SesInbound(aws.client("s3"), sqs, BUCKET, inbound_queue, aws.inbound_topic_arn),
         port=config.smtp_port,
     ).start()
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")

@@ -29,16 +29,26 @@ def scheduled_event(rule: str, region: str = "us-east-1") -> dict[str, Any]:
 
 
 class Schedule:
-    def __init__(self, rule: str, handler: Handler, function_name: str, seconds: float) -> None:
+    def __init__(
+        self,
+        rule: str,
+        handler: Handler,
+        function_name: str,
+        seconds: float,
+        *,
+        region: str = "us-east-1",
+    ) -> None:
         self.rule = rule
         self.handler = handler
         self.function_name = function_name
         self.seconds = seconds
+        self.region = region
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"schedule-{rule}", daemon=True)
 
     def invoke(self) -> Any:
-        return self.handler(scheduled_event(self.rule), LambdaContext(self.function_name))
+        event = scheduled_event(self.rule, self.region)
+        return self.handler(event, LambdaContext(self.function_name))
 
     def _run(self) -> None:
         while not self._stop.wait(self.seconds):

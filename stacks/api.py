@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.config import Settings
 from stacks.functions import FunctionDefaults, ServiceFunction
-from stacks.mail import RECEIPT_RULE_NAME, Mail
+from stacks.mail import Mail
 from stacks.nag import acknowledge
-from stacks.storage import ATTACHMENTS_PREFIX, RAW_PREFIX
+from stacks.storage import Storage
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
 
@@ -69,7 +67,7 @@ class Api(Construct):
         *,
         settings: Settings,
         defaults: FunctionDefaults,
-        bucket: s3.IBucket,
+        storage: Storage,
         mail: Mail,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -83,22 +81,18 @@ class Api(Construct):
             memory_size=settings.api.memory_mb,
             environment={
                 "RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
-                "BUCKET_NAME": bucket.bucket_name,
-                "SES_CONFIGURATION_SET": mail.configuration_set_name,
-                "RECEIPT_RULE_SET_NAME": mail.rule_set_name,
-                "RECEIPT_RULE_NAME": RECEIPT_RULE_NAME,
+                "BUCKET_NAME": storage.bucket.bucket_name,
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
             },
         )
         # Presigned download links are signed with the function's own read permission.
-        iam.Grant.add_to_principal(
-            grantee=self.function.function,
-            actions=["s3:GetObject"],
-            resource_arns=[
-                bucket.arn_for_objects(f"{prefix}*") for prefix in (RAW_PREFIX, ATTACHMENTS_PREFIX)
-            ],
+        storage.grant_objects(
+            self.function.function,
+            ["s3:GetObject"],
+            "The function hands out presigned links to any stored message or attachment"
+            " (keys are per message); reading is all it may do there",
         )
-        mail.grant_domain_management(self.function.function)
+        mail.enable_domain_management(self.function.function)
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -120,7 +114,7 @@ class Api(Construct):
             "RestApi",
             handler=self.function.function,
             proxy=True,
-            rest_api_name=f"mailman-{settings.stage}",
+            rest_api_name=settings.resource_name,
             description="Mailman: email for applications and agents",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=True,
@@ -143,20 +137,9 @@ class Api(Construct):
                 type=response_type,
                 templates={"application/json": _error_template(error_type)},
             )
-        self._acknowledge(bucket)
+        self._acknowledge()
 
-    def _acknowledge(self, bucket: s3.IBucket) -> None:
-        stack = Stack.of(self)
-        bucket_resource = bucket.node.default_child
-        assert isinstance(bucket_resource, CfnElement)
-        bucket_arn = f"<{stack.get_logical_id(bucket_resource)}.Arn>"
-        for prefix in (RAW_PREFIX, ATTACHMENTS_PREFIX):
-            acknowledge(
-                self.function,
-                f"AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]",
-                "The function hands out presigned links to any stored message or attachment"
-                " (keys are per message); reading is all it may do there",
-            )
+    def _acknowledge(self) -> None:
         for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
             acknowledge(
                 self.rest_api,

@@ -154,6 +154,11 @@ class Settings(_Model):
     def stack_name(self) -> str:
         return f"Mailman-{self.stage}"
 
+    @property
+    def resource_name(self) -> str:
+        """The name of the stage's named resources (REST API, database cluster, SES sets)."""
+        return f"mailman-{self.stage}"
+
 
 def load_settings(node: Node) -> Settings:
     """Read the settings of the selected stage from the app's context."""

@@ -30,7 +30,7 @@ class Database(Construct):
         self, scope: Construct, construct_id: str, *, settings: Settings, network: Network
     ) -> None:
         super().__init__(scope, construct_id)
-        identifier = f"mailman-{settings.stage}"
+        identifier = settings.resource_name
         # Made here, with its retention, before RDS would make it without one.
         postgres_logs = logs.LogGroup(
             self,

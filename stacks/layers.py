@@ -11,8 +11,19 @@ from pathlib import Path
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-RUNTIME = lambda_.Runtime.PYTHON_3_13
-"""The runtime of every function; `layers/build.py` builds the deps layer for the same one."""
+from layers.build import PYTHON_VERSION
+
+
+def _python_runtime(version: str) -> lambda_.Runtime:
+    name = f"python{version}"
+    for runtime in lambda_.Runtime.ALL:
+        if runtime.name == name:
+            return runtime
+    raise LookupError(f"aws-cdk-lib knows no Lambda runtime {name!r}")
+
+
+RUNTIME = _python_runtime(PYTHON_VERSION)
+"""The runtime of every function: the CPython `layers/build.py` builds the deps layer for."""
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LAYER_NAMES = ("deps", "code")
 

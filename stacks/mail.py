@@ -91,7 +91,7 @@ class Mail(Construct):
             subscriptions.SqsSubscription(telemetry, raw_message_delivery=False)
         )
 
-        self.rule_set_name = f"mailman-{settings.stage}"
+        self.rule_set_name = settings.resource_name
         ses.ReceiptRuleSet(
             self,
             "RuleSet",
@@ -114,7 +114,7 @@ class Mail(Construct):
             ],
         )
 
-        self.configuration_set_name = f"mailman-{settings.stage}"
+        self.configuration_set_name = settings.resource_name
         self.configuration_set = ses.ConfigurationSet(
             self,
             "ConfigurationSet",
@@ -128,9 +128,13 @@ class Mail(Construct):
             events=SENDING_EVENTS,
         )
 
-    def grant_domain_management(self, grantee: lambda_.Function) -> None:
+    def enable_domain_management(self, grantee: lambda_.Function) -> None:
         """Let `grantee` manage SES domain identities (with this configuration set) and keep
-        the receipt rule's recipients in step with them."""
+        the receipt rule's recipients in step with them: the names in its environment, the
+        permissions on its role."""
+        grantee.add_environment("RECEIPT_RULE_SET_NAME", self.rule_set_name)
+        grantee.add_environment("RECEIPT_RULE_NAME", RECEIPT_RULE_NAME)
+        grantee.add_environment("SES_CONFIGURATION_SET", self.configuration_set_name)
         stack = Stack.of(self)
         arn = f"arn:{stack.partition}:ses:{stack.region}:{stack.account}"
         iam.Grant.add_to_principal(

@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from layers.build import DEFAULT_OUT
 from stacks.api import Api
 from stacks.config import Settings, load_settings
 from stacks.database import Database
@@ -23,9 +24,6 @@ from stacks.receiving import Receiving
 from stacks.storage import Storage
 from stacks.verification import DomainVerification
 from stacks.workers import Workers
-
-DEFAULT_LAYERS_DIR = Path(__file__).resolve().parent.parent / ".build" / "layers"
-"""Where `layers/build.py` puts the layers; the `layers_dir` context value overrides it."""
 
 
 class MailmanStack(Stack):
@@ -69,7 +67,7 @@ class MailmanStack(Stack):
             "Api",
             settings=settings,
             defaults=self.function_defaults,
-            bucket=self.storage.bucket,
+            storage=self.storage,
             mail=self.mail,
         )
         self.workers = Workers(self, "Workers", settings=settings)
@@ -77,7 +75,7 @@ class MailmanStack(Stack):
             self,
             "Receiving",
             defaults=self.function_defaults,
-            bucket=self.storage.bucket,
+            storage=self.storage,
             queue=self.queues.inbound,
             workers=self.workers,
         )
@@ -115,9 +113,12 @@ class MailmanStack(Stack):
 
 
 def build(scope: Construct) -> MailmanStack:
-    """Add the stack of the stage the context selects to `scope`, checked by cdk-nag."""
+    """Add the stack of the stage the context selects to `scope`, checked by cdk-nag.
+
+    The layers come from where `layers/build.py` puts them, or from the `layers_dir` context.
+    """
     settings = load_settings(scope.node)
-    layers_dir = Path(str(scope.node.try_get_context("layers_dir") or DEFAULT_LAYERS_DIR))
+    layers_dir = Path(str(scope.node.try_get_context("layers_dir") or DEFAULT_OUT))
     stack = MailmanStack(
         scope,
         settings.stack_name,

@@ -49,7 +49,7 @@ class Observability(Construct):
         database: Database,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._prefix = f"Mailman-{settings.stage}"
+        self._prefix = settings.stack_name
         self.topic = sns.Topic(
             self, "Alarms", display_name=f"{self._prefix} alarms", enforce_ssl=True
         )

@@ -7,7 +7,11 @@ expires long before the copy does.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from collections.abc import Sequence
+
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -66,3 +70,18 @@ class Storage(Construct):
             "Only the functions' roles and SES write here and clients read through short-lived"
             " presigned URLs; CloudTrail S3 data events are the audit trail where one is needed",
         )
+
+    def grant_objects(self, grantee: lambda_.Function, actions: Sequence[str], reason: str) -> None:
+        """Allow `grantee` the object `actions` on everything under `raw/` and `attachments/`,
+        acknowledging cdk-nag's finding on each prefix's wildcard with `reason`."""
+        prefixes = (RAW_PREFIX, ATTACHMENTS_PREFIX)
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(actions),
+            resource_arns=[self.bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes],
+        )
+        bucket_resource = self.bucket.node.default_child
+        assert isinstance(bucket_resource, CfnElement)
+        bucket_arn = f"<{Stack.of(self).get_logical_id(bucket_resource)}.Arn>"
+        for prefix in prefixes:
+            acknowledge(grantee, f"AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]", reason)

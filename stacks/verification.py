@@ -11,7 +11,7 @@ from aws_cdk import Duration
 from constructs import Construct
 
 from stacks.functions import FunctionDefaults, ServiceFunction
-from stacks.mail import RECEIPT_RULE_NAME, Mail
+from stacks.mail import Mail
 from stacks.workers import Workers
 
 VERIFIER_TIMEOUT = Duration.seconds(50)
@@ -37,11 +37,6 @@ class DomainVerification(Construct):
             description="Mailman: checks SES identities and DNS records of pending domains",
             timeout=VERIFIER_TIMEOUT,
             memory_size=512,
-            environment={
-                "RECEIPT_RULE_SET_NAME": mail.rule_set_name,
-                "RECEIPT_RULE_NAME": RECEIPT_RULE_NAME,
-                "SES_CONFIGURATION_SET": mail.configuration_set_name,
-            },
         )
-        mail.grant_domain_management(self.function.function)
+        mail.enable_domain_management(self.function.function)
         self.schedule = workers.schedule_verifier(self.function.function)

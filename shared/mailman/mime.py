@@ -84,6 +84,7 @@ from typing import Any
 
 import fast_mail_parser as fmp
 
+from mailman.domain.message_ids import parse_ids
 from mailman.mime_quotes import extract_reply_text
 from mailman.mime_scan import DEFAULT_LIMITS, Leaf, Limits, QuarantineReason, Scan, scan
 from mailman.mime_scan import content_type_params as _content_type_params
@@ -93,7 +94,7 @@ from mailman.mime_text import (
     decode_text,
     decode_words,
     html_to_text,
-    message_ids,
+    lenient_b64decode,
     parse_addresses,
     parse_date,
     preview,
@@ -227,7 +228,7 @@ def _envelope(raw: bytes, checked: Scan) -> _Envelope:
         value = first.get(key)
         return "" if value is None else decode_header_bytes(value)
 
-    ids = message_ids(text(b"message-id"))
+    ids = parse_ids(text(b"message-id"))
     if not ids:
         defects.append("missing_message_id" if b"message-id" not in first else "bad_message_id")
     date = parse_date(text(b"date")) if b"date" in first else None
@@ -241,8 +242,8 @@ def _envelope(raw: bytes, checked: Scan) -> _Envelope:
     return _Envelope(
         message_id=ids[0] if ids else _generated_id(raw, checked, first),
         message_id_generated=not ids,
-        in_reply_to=next(iter(message_ids(text(b"in-reply-to"))), None),
-        references=tuple(message_ids(text(b"references"))),
+        in_reply_to=next(iter(parse_ids(text(b"in-reply-to"))), None),
+        references=parse_ids(text(b"references")),
         subject=decode_words(text(b"subject")).strip(),
         from_=senders[0] if senders else None,
         to=tuple(parse_addresses(text(b"to"))),
@@ -365,18 +366,13 @@ def _nodes(root: fmp.PyLazyMimePart, limits: Limits) -> Iterator[tuple[fmp.PyLaz
         stack.extend((child, depth + 1, inner) for child in reversed(node.children))
 
 
-_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
-
-
 def _lenient_decode(data: bytes, transfer_encoding: str) -> bytes:
     """Base64 with bad padding or stray characters, as mail clients accept it."""
     if transfer_encoding == "quoted-printable":
         return binascii.a2b_qp(data)
     if transfer_encoding != "base64":
         return data
-    data = _NOT_BASE64.sub(b"", data)
-    data = data[: len(data) - 1] if len(data) % 4 == 1 else data
-    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+    return lenient_b64decode(data)
 
 
 def _content(node: fmp.PyLazyMimePart, leaf: Leaf | None, raw: bytes, parts: _Parts) -> bytes:

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import re
 
-from mailman.mime_text import html_to_text
-
-__all__ = ["extract_reply_html", "extract_reply_text"]
+__all__ = ["extract_reply_text"]
 
 _MAX_CHARS = 128 * 1024
 _MAX_LINE = 300
@@ -212,8 +210,3 @@ def extract_reply_text(text: str) -> str:
     lines = _without_signature(_without_history(lines))
     tidy = "\n".join(line.rstrip() for line in lines)
     return _BLANK_RUN.sub("\n\n", tidy).strip("\n")
-
-
-def extract_reply_html(source: str) -> str:
-    """The new part of an HTML reply: cut at the client's history marker, then as text."""
-    return extract_reply_text(html_to_text(source).new_part)

@@ -1,4 +1,4 @@
-"""Text out of mail: charsets, RFC 2047 words, addresses, message ids, dates, HTML, previews.
+"""Text out of mail: charsets, RFC 2047 words, addresses, dates, HTML, previews.
 
 Every function here is total (it answers something for any input and never
 raises) and linear in its input: regexes have no nested quantifiers, loops advance
@@ -10,7 +10,6 @@ turned into the quadratic or recursive blow-ups of `email.policy.default` or of
 
 from __future__ import annotations
 
-import base64
 import binascii
 import codecs
 import html
@@ -26,7 +25,6 @@ __all__ = [
     "decode_text",
     "decode_words",
     "html_to_text",
-    "message_ids",
     "parse_addresses",
     "parse_date",
     "preview",
@@ -188,16 +186,18 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s*]{1,40})(?:\*[^?\s]{0,40})?\?([bBqQ])\?([
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 
 
+def lenient_b64decode(data: bytes) -> bytes:
+    """Base64 with bad padding or stray characters, as mail clients accept it."""
+    data = _NOT_BASE64.sub(b"", data)
+    data = data[: len(data) - 1] if len(data) % 4 == 1 else data
+    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+
+
 def _word_bytes(encoding: str, text: str) -> bytes:
     data = text.encode("ascii", "replace")
     if encoding in "qQ":
         return binascii.a2b_qp(data, header=True)
-    data = _NOT_BASE64.sub(b"", data)
-    data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
-    try:
-        return base64.b64decode(data + b"=" * (-len(data) % 4))
-    except binascii.Error:
-        return b""
+    return lenient_b64decode(data)
 
 
 def decode_words(value: str) -> str:
@@ -298,32 +298,6 @@ def parse_addresses(value: str) -> list[Mailbox]:
             words.append(piece)
     flush()
     return boxes
-
-
-_ID_TOKEN = re.compile(r'\((?:[^()\\]|\\.)*\)?|"(?:[^"\\]|\\.)*"?|<[^<>]*>?|[^("<]+|[("<]')
-_BARE_ID = re.compile(r'[^\s<>()"]+')
-_MAX_IDS = 500
-
-
-def message_ids(value: str) -> list[str]:
-    """Message ids in a Message-ID/In-Reply-To/References value, as "<id>", in order, unique.
-
-    Lenient, as threading needs: whitespace inside the brackets (a header folded
-    inside an id) is removed; `(comments)` and `"quoted strings"` are skipped, so
-    trailing prose like `(Jane's message of ...)` is ignored; a bare `id@host` is
-    accepted when it is the whole value. For References the newest `_MAX_IDS` are kept.
-    """
-    ids: dict[str, None] = {}
-    for token in _ID_TOKEN.findall(value):
-        if not token.startswith("<") or not token.endswith(">"):
-            continue
-        inner = _SPACES.sub("", token[1:-1])
-        if inner and len(inner) <= 995 and inner.isprintable():
-            ids.setdefault(f"<{inner}>", None)
-    bare = value.strip()
-    if not ids and "@" in bare and len(bare) <= 995 and _BARE_ID.fullmatch(bare):
-        ids[f"<{bare}>"] = None
-    return list(ids)[-_MAX_IDS:]
 
 
 def parse_date(value: str) -> datetime | None:

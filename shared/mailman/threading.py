@@ -50,25 +50,17 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.domain.message_ids import is_digest_id, parse_ids, parse_message_id
+from mailman.domain.models import MatchReason
 from mailman.domain.subjects import has_reply_prefix, is_generic, subject_keys
 
 if TYPE_CHECKING:
     from mailman.ports import SubjectActivity, ThreadIndex
 
 _THREAD_NAMESPACE = UUID("6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21")
-
-
-class MatchReason(StrEnum):
-    IN_REPLY_TO = "in_reply_to"
-    REFERENCES = "references"
-    SUBJECT = "subject"
-    NEW = "new"
-    MERGED = "merged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,13 +323,13 @@ def record(decision: ThreadDecision, index: ThreadIndex) -> None:
 def assign_thread(
     message: ThreadingInput, index: ThreadIndex, policy: ThreadingPolicy = DEFAULT_POLICY
 ) -> ThreadDecision | AlreadyThreaded:
-    """Thread one message: lock the inbox's threading, decide, record the decision.
+    """Thread one message: decide, then record the decision.
 
-    Call it inside the transaction that stores the message, so that two
-    messages of one conversation arriving at once are threaded one after the
-    other and cannot start two threads.
+    Call it inside the transaction that stores the message, holding
+    `index.lock(inbox)` from before the message is looked for until the
+    transaction ends, so that two messages of one conversation arriving at once
+    are threaded one after the other and cannot start two threads.
     """
-    index.lock(message.inbox_id)
     result = decide(message, index, policy)
     if isinstance(result, ThreadDecision):
         record(result, index)

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 
 from layers import build
-from stacks.layers import RUNTIME
-from stacks.mailman_stack import DEFAULT_LAYERS_DIR
 
 
 @pytest.fixture
@@ -30,11 +28,6 @@ def requirements(tmp_path: Path) -> Path:
     path = tmp_path / "requirements.txt"
     path.write_text("# comment\npydantic==2.14.3\nboto3==1.44.5  # runtime\nBotoCore==1.44.5\n")
     return path
-
-
-def test_layers_are_built_for_the_functions_runtime() -> None:
-    assert RUNTIME.name == f"python{build.PYTHON_VERSION}"
-    assert build.DEFAULT_OUT == DEFAULT_LAYERS_DIR
 
 
 def test_deps_layer_leaves_boto3_and_botocore_to_the_runtime() -> None:

@@ -15,10 +15,12 @@ import psycopg
 import pytest
 
 from local.cli import main
+from local.dns_zone import LocalZone
 from local.postgres import drop_database, ensure_database
 from mailman.adapters.postgres.migrations import available
 from mailman.composition import Container, build_container
 from mailman.config import Settings
+from mailman.domain.dns_records import DnsRecord, RecordPurpose
 from mailman.domain.errors import Unauthorized
 from mailman.services import api_keys
 
@@ -239,6 +241,43 @@ def test_key_for_an_ambiguous_org_name_fails(db: str, mailman: Mailman) -> None:
     assert result.code == 1
     assert "no single organisation named 'Acme Inc'" in result.err
     assert api_key_count(db) == 0
+
+
+# -- dns -----------------------------------------------------------------------------------
+
+
+def _records(domain: str) -> list[DnsRecord]:
+    return [
+        DnsRecord(RecordPurpose.RECEIVING_MX, "MX", domain, "inbound-smtp.local", 10),
+        DnsRecord(RecordPurpose.DMARC, "TXT", f"_dmarc.{domain}", "v=DMARC1; p=none"),
+    ]
+
+
+@pytest.mark.parametrize("given", ["acme.example.", "ACME.Example", "Acme.EXAMPLE."])
+def test_dns_unpublish_names_the_domain_as_publish_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mailman: Mailman, given: str
+) -> None:
+    monkeypatch.setenv("MAILMAN_LOCAL_DIR", str(tmp_path))
+    zone = LocalZone(tmp_path / "dns" / "zone.json")
+    zone.publish("acme.example", _records("acme.example"))
+    kept = zone.publish("globex.example", _records("globex.example"))
+
+    result = mailman("dns", "unpublish", given)
+
+    assert result.code == 0, result.err
+    assert result.out.strip() == "removed every record under acme.example from the local zone"
+    assert zone.records() == kept
+
+
+def test_dns_unpublish_of_something_not_a_domain_fails_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mailman: Mailman
+) -> None:
+    monkeypatch.setenv("MAILMAN_LOCAL_DIR", str(tmp_path))
+
+    result = mailman("dns", "unpublish", "localhost")
+
+    assert result.code == 1
+    assert result.err.startswith("mailman: domain name needs at least two labels (domain)")
 
 
 # -- the installed command -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,42 @@ def test_an_import_threads_like_live_mail_and_a_rerun_adds_nothing(
     assert rows(mailbox, "SELECT count(*) FROM messages WHERE source = 'import'") == [(3,)]
     threads = rows(mailbox, "SELECT subject, message_count FROM threads ORDER BY subject")
     assert threads == [("Other", 1), ("Plan", 2)]
+
+
+def _dated(message_id: str, date: str | None) -> bytes:
+    header = f"Date: {date}\r\n" if date is not None else ""
+    return (
+        f"From: Alice <alice@elsewhere.example>\r\nTo: support@example.com\r\n"
+        f"Subject: {message_id}\r\nMessage-ID: <{message_id}@x>\r\n{header}\r\nHi\r\n"
+    ).encode()
+
+
+def test_the_date_header_is_the_received_at_and_utc_when_it_names_no_zone(
+    mailbox: Mailbox, tmp_path: Path
+) -> None:
+    source = tmp_path / "eml"
+    source.mkdir()
+    dates = {
+        "zoned": "Sat, 21 Nov 2026 11:00:00 +0200",
+        "naive": "Sat, 21 Nov 2026 11:00:00 -0000",
+        "garbled": "not a date",
+        "missing": None,
+    }
+    for name, date in dates.items():
+        (source / f"{name}.eml").write_bytes(_dated(name, date))
+    inbox = inboxes.find_inbox(mailbox.container.uow, mailbox.support)
+
+    before = datetime.now(UTC)
+    import_path(mailbox.container, inbox, source, progress=False)
+    after = datetime.now(UTC)
+
+    received = dict(
+        rows(mailbox, "SELECT subject, received_at FROM messages WHERE source = 'import'")
+    )
+    assert received["zoned"] == datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    assert received["naive"] == datetime(2026, 11, 21, 11, 0, tzinfo=UTC)
+    assert before <= received["garbled"] <= after
+    assert before <= received["missing"] <= after
 
 
 def test_the_command_reports_what_it_did(

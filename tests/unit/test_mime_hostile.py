@@ -1,9 +1,9 @@
 """Hostile mail: every case ends parsed or quarantined with a reason, and nothing raises.
 
-The corpus is generated here rather than stored. Time and memory are bounded by the
-mechanism under test (pre-checks on the raw bytes, then the in-process deadline or
-the isolated worker's RLIMIT_AS and wall-clock kill); the tests assert outcomes and
-reasons, never durations.
+The corpus is generated, here and by the generators bench/parse.py shares, rather than
+stored. Time and memory are bounded by the mechanism under test (pre-checks on the raw
+bytes, then the in-process deadline or the isolated worker's RLIMIT_AS and wall-clock
+kill); the tests assert outcomes and reasons, never durations.
 """
 
 from __future__ import annotations
@@ -16,40 +16,11 @@ from pathlib import Path
 import fast_mail_parser
 import pytest
 
+from bench.parse import hostile_message, nested_parts, sibling_parts
 from mailman.mime import DEFAULT_LIMITS, Limits, ParsedMail, QuarantineReason, parse
 from mailman.mime_scan import scan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
-
-
-def message(headers: bytes = b"", body: bytes = b"hello\r\n") -> bytes:
-    return (
-        b"From: Mallory <mallory@example.net>\r\nSubject: hostile\r\n"
-        b"Message-ID: <hostile@example.net>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\n"
-        + headers
-        + b"\r\n"
-        + body
-    )
-
-
-def nested_parts(depth: int) -> bytes:
-    opening = b"".join(
-        b'--=_%d_=\r\nContent-Type: multipart/mixed; boundary="=_%d_="\r\n\r\n' % (i - 1, i)
-        for i in range(1, depth)
-    )
-    last = depth - 1
-    inner = b"--=_%d_=\r\nContent-Type: text/plain\r\n\r\ninner\r\n--=_%d_=--\r\n" % (last, last)
-    closing = b"".join(b"--=_%d_=--\r\n" % i for i in range(depth - 2, -1, -1))
-    return message(
-        b'Content-Type: multipart/mixed; boundary="=_0_="\r\n', opening + inner + closing
-    )
-
-
-def sibling_parts(count: int) -> bytes:
-    parts = b"".join(
-        b"--s\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(count)
-    )
-    return message(b'Content-Type: multipart/mixed; boundary="s"\r\n', parts + b"--s--\r\n")
 
 
 def assert_quarantined_with_safe_headers(mail: ParsedMail, reason: QuarantineReason) -> None:
@@ -64,7 +35,7 @@ def assert_quarantined_with_safe_headers(mail: ParsedMail, reason: QuarantineRea
 
 
 def test_32_kb_content_type_of_semicolons_parses_as_plain_text() -> None:
-    raw = message(b"Content-Type: text/plain" + b";" * 32_768 + b"\r\n")
+    raw = hostile_message(b"Content-Type: text/plain" + b";" * 32_768 + b"\r\n")
 
     mail = parse(raw)
 
@@ -74,7 +45,9 @@ def test_32_kb_content_type_of_semicolons_parses_as_plain_text() -> None:
 
 
 def test_to_of_20000_addresses_is_quarantined_with_the_other_headers_read() -> None:
-    raw = message(b"To: " + b", ".join(b"user%d@example.com" % i for i in range(20_000)) + b"\r\n")
+    raw = hostile_message(
+        b"To: " + b", ".join(b"user%d@example.com" % i for i in range(20_000)) + b"\r\n"
+    )
 
     mail = parse(raw)
 
@@ -84,7 +57,9 @@ def test_to_of_20000_addresses_is_quarantined_with_the_other_headers_read() -> N
 
 
 def test_subject_of_10000_encoded_words_is_quarantined() -> None:
-    raw = message(b"X-Subject: " + b" ".join(b"=?utf-8?q?abc?=" for _ in range(10_000)) + b"\r\n")
+    raw = hostile_message(
+        b"X-Subject: " + b" ".join(b"=?utf-8?q?abc?=" for _ in range(10_000)) + b"\r\n"
+    )
 
     mail = parse(raw)
 
@@ -108,7 +83,7 @@ def test_nesting_within_the_limit_is_parsed_down_to_the_innermost_part() -> None
 def test_boundary_that_prefixes_a_body_line_is_reported_as_a_structure_mismatch() -> None:
     # fast-mail-parser takes "--b10 ..." for a delimiter of boundary "b1"; the pre-check
     # does not, and the disagreement is recorded rather than silently accepted.
-    raw = message(
+    raw = hostile_message(
         b'Content-Type: multipart/mixed; boundary="b1"\r\n',
         b"--b1\r\nContent-Type: text/plain\r\n\r\nline one\r\n--b10 is not a delimiter\r\n"
         b"line three\r\n--b1--\r\n",
@@ -128,7 +103,7 @@ def test_50000_sibling_parts_are_quarantined_as_too_many_parts() -> None:
 
 
 def test_100000_header_fields_are_quarantined_as_too_many_headers() -> None:
-    raw = message(b"".join(b"X-H%d: v\r\n" % i for i in range(100_000)))
+    raw = hostile_message(b"".join(b"X-H%d: v\r\n" % i for i in range(100_000)))
 
     mail = parse(raw)
 
@@ -137,7 +112,7 @@ def test_100000_header_fields_are_quarantined_as_too_many_headers() -> None:
 
 
 def test_10_mb_header_is_quarantined_as_too_long() -> None:
-    raw = message(b"X-Big: " + b"a" * (10 * 1024 * 1024) + b"\r\n")
+    raw = hostile_message(b"X-Big: " + b"a" * (10 * 1024 * 1024) + b"\r\n")
 
     mail = parse(raw)
 
@@ -146,7 +121,7 @@ def test_10_mb_header_is_quarantined_as_too_long() -> None:
 
 
 def test_header_block_over_its_limit_is_quarantined() -> None:
-    raw = message(b"".join(b"X-Pad-%03d: %s\r\n" % (i, b"p" * 400) for i in range(900)))
+    raw = hostile_message(b"".join(b"X-Pad-%03d: %s\r\n" % (i, b"p" * 400) for i in range(900)))
 
     mail = parse(raw)
 
@@ -154,7 +129,7 @@ def test_header_block_over_its_limit_is_quarantined() -> None:
 
 
 def test_message_over_40_mb_is_quarantined_without_parsing() -> None:
-    raw = message(b"Content-Type: text/plain\r\n", b"x" * DEFAULT_LIMITS.max_message_bytes)
+    raw = hostile_message(b"Content-Type: text/plain\r\n", b"x" * DEFAULT_LIMITS.max_message_bytes)
 
     mail = parse(raw)
 
@@ -163,7 +138,7 @@ def test_message_over_40_mb_is_quarantined_without_parsing() -> None:
 
 
 def test_bogus_charset_is_decoded_by_the_fallback_chain_with_a_defect() -> None:
-    raw = message(
+    raw = hostile_message(
         b"Content-Type: text/plain; charset=x-no-such-charset\r\n", b"caf\xe9 cr\xe8me\r\n"
     )
 
@@ -175,7 +150,7 @@ def test_bogus_charset_is_decoded_by_the_fallback_chain_with_a_defect() -> None:
 
 
 def test_bogus_charset_in_an_encoded_word_still_gives_a_subject() -> None:
-    raw = message(b"X-Note: =?x-bogus?q?caf=E9?=\r\n").replace(
+    raw = hostile_message(b"X-Note: =?x-bogus?q?caf=E9?=\r\n").replace(
         b"Subject: hostile", b"Subject: =?x-bogus?q?caf=E9?= ok"
     )
 
@@ -185,7 +160,7 @@ def test_bogus_charset_in_an_encoded_word_still_gives_a_subject() -> None:
 
 
 def test_attachment_without_a_name_keeps_filename_none() -> None:
-    raw = message(
+    raw = hostile_message(
         b'Content-Type: multipart/mixed; boundary="n"\r\n',
         b"--n\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
         b"--n\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
@@ -202,7 +177,7 @@ def test_attachment_without_a_name_keeps_filename_none() -> None:
 
 
 def test_missing_message_id_gets_a_stable_id_from_the_content() -> None:
-    raw = message().replace(b"Message-ID: <hostile@example.net>\r\n", b"")
+    raw = hostile_message().replace(b"Message-ID: <hostile@example.net>\r\n", b"")
     relayed = b"Received: from relay.example.net by mx.example.org\r\n" + raw
     edited = raw.replace(b"hello", b"hullo")
 
@@ -216,7 +191,7 @@ def test_missing_message_id_gets_a_stable_id_from_the_content() -> None:
 
 
 def test_unusable_message_id_is_replaced_by_a_generated_one() -> None:
-    raw = message().replace(b"<hostile@example.net>", b"< >")
+    raw = hostile_message().replace(b"<hostile@example.net>", b"< >")
 
     mail = parse(raw)
 
@@ -225,8 +200,8 @@ def test_unusable_message_id_is_replaced_by_a_generated_one() -> None:
 
 
 def test_duplicate_message_id_with_different_content_parses_both_apart() -> None:
-    one = message(body=b"the first message\r\n")
-    two = message(body=b"a different message reusing the id\r\n")
+    one = hostile_message(body=b"the first message\r\n")
+    two = hostile_message(body=b"a different message reusing the id\r\n")
 
     first, second = parse(one), parse(two)
 
@@ -238,7 +213,7 @@ def test_duplicate_message_id_with_different_content_parses_both_apart() -> None
 
 
 def test_duplicate_singleton_headers_are_reported() -> None:
-    raw = message(b"From: Eve <eve@example.net>\r\n")
+    raw = hostile_message(b"From: Eve <eve@example.net>\r\n")
 
     mail = parse(raw)
 
@@ -248,7 +223,7 @@ def test_duplicate_singleton_headers_are_reported() -> None:
 
 def test_header_block_the_parser_refuses_is_rewritten_and_parsed() -> None:
     # fast-mail-parser raises HeaderParseError on a first line that starts with a space.
-    raw = b" stray fragment\r\n" + message()
+    raw = b" stray fragment\r\n" + hostile_message()
 
     mail = parse(raw)
 
@@ -259,7 +234,7 @@ def test_header_block_the_parser_refuses_is_rewritten_and_parsed() -> None:
 
 
 def test_nul_bytes_never_reach_the_text() -> None:
-    raw = message(b"Content-Type: text/plain; charset=utf-8\r\n", b"a\x00b\r\n")
+    raw = hostile_message(b"Content-Type: text/plain; charset=utf-8\r\n", b"a\x00b\r\n")
 
     mail = parse(raw)
 
@@ -272,11 +247,11 @@ def test_nul_bytes_never_reach_the_text() -> None:
         (lambda: sibling_parts(50_000), QuarantineReason.TOO_MANY_PARTS),
         (lambda: nested_parts(1_000), QuarantineReason.MIME_TOO_DEEP),
         (
-            lambda: message(b"".join(b"X-H%d: v\r\n" % i for i in range(100_000))),
+            lambda: hostile_message(b"".join(b"X-H%d: v\r\n" % i for i in range(100_000))),
             QuarantineReason.TOO_MANY_HEADERS,
         ),
         (
-            lambda: message(b"X-Big: " + b"a" * (10 * 1024 * 1024) + b"\r\n"),
+            lambda: hostile_message(b"X-Big: " + b"a" * (10 * 1024 * 1024) + b"\r\n"),
             QuarantineReason.HEADER_TOO_LONG,
         ),
     ],
@@ -293,13 +268,13 @@ def test_pre_check_rejects_the_raw_bytes_before_any_parser_runs(
 
 
 def test_exhausted_time_budget_in_process_quarantines_with_headers() -> None:
-    mail = parse(message(), Limits(time_budget_seconds=0))
+    mail = parse(hostile_message(), Limits(time_budget_seconds=0))
 
     assert_quarantined_with_safe_headers(mail, QuarantineReason.TIME_BUDGET_EXCEEDED)
 
 
 def test_isolated_parser_is_killed_at_the_time_budget() -> None:
-    mail = parse(message(), Limits(isolate_above_bytes=0, time_budget_seconds=0.01))
+    mail = parse(hostile_message(), Limits(isolate_above_bytes=0, time_budget_seconds=0.01))
 
     assert_quarantined_with_safe_headers(mail, QuarantineReason.TIME_BUDGET_EXCEEDED)
     assert "time_budget: isolated parse" in mail.defects
@@ -307,7 +282,7 @@ def test_isolated_parser_is_killed_at_the_time_budget() -> None:
 
 def test_isolated_parser_over_its_memory_budget_is_quarantined() -> None:
     payload = base64.encodebytes(random.Random(7).randbytes(3 * 1024 * 1024))
-    raw = message(
+    raw = hostile_message(
         b'Content-Type: multipart/mixed; boundary="m"\r\n',
         b"--m\r\nContent-Type: application/octet-stream\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n" + payload + b"--m--\r\n",
@@ -320,7 +295,7 @@ def test_isolated_parser_over_its_memory_budget_is_quarantined() -> None:
 
 def test_same_message_within_its_memory_budget_parses() -> None:
     payload = random.Random(7).randbytes(3 * 1024 * 1024)
-    raw = message(
+    raw = hostile_message(
         b'Content-Type: multipart/mixed; boundary="m"\r\n',
         b"--m\r\nContent-Type: application/octet-stream\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(payload) + b"--m--\r\n",

@@ -4,9 +4,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from mailman.adapters.memory.thread_index import InMemoryThreadIndex
+from mailman.domain.models import MatchReason
 from mailman.threading import (
     AlreadyThreaded,
-    MatchReason,
     ThreadDecision,
     ThreadingInput,
     assign_thread,

@@ -27,76 +27,35 @@ _DIGEST_RE = re.compile(r"<mailman\.\d+\.\d+\.\d+\.[^<>]*>", re.IGNORECASE)
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
-def _bare_id(value: str) -> str | None:
-    word = value.strip()
-    if "@" in word and not _WHITESPACE_RE.search(word) and not any(c in word for c in '<>()"'):
-        return f"<{word}>"
-    return None
-
-
-def _skip_comment(value: str, start: int) -> int:
-    depth = 0
-    i = start
-    while i < len(value):
-        char = value[i]
-        if char == "\\":
-            i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return i
-
-
-def _skip_quoted(value: str, start: int) -> int:
-    i = start + 1
-    while i < len(value):
-        char = value[i]
-        if char == "\\":
-            i += 1
-        elif char == '"':
-            return i + 1
-        i += 1
-    return i
+_ID_TOKEN = re.compile(r'\((?:[^()\\]|\\.)*\)?|"(?:[^"\\]|\\.)*"?|<[^<>]*>?|[^("<]+|[("<]')
+_BARE_ID = re.compile(r'[^\s<>()"]+')
+_MAX_LENGTH = 995
+"""The longest id kept: a header line's limit, less the brackets."""
+_MAX_IDS = 500
+"""The most ids kept of one References value (the newest): hostile headers stay cheap."""
 
 
 def parse_ids(value: str | None) -> tuple[str, ...]:
-    """Every message id of an In-Reply-To or References value, in order, without repeats.
+    """Every message id of a Message-ID, In-Reply-To or References value, in order, without
+    repeats, each in its canonical form `<local@domain>` (whitespace removed).
 
-    Ids come back in their canonical form `<local@domain>` (whitespace removed).
+    Linear: one regex tokenisation, then one pass over the tokens. Ids longer than
+    `_MAX_LENGTH` or with unprintable characters are dropped; of a longer list the newest
+    `_MAX_IDS` are kept.
     """
     if not value:
         return ()
-    found: list[str] = []
-    i = 0
-    while i < len(value):
-        char = value[i]
-        if char == "(":
-            i = _skip_comment(value, i)
-        elif char == '"':
-            i = _skip_quoted(value, i)
-        elif char == "<":
-            end = value.find(">", i + 1)
-            if end < 0:
-                break
-            reopened = value.find("<", i + 1, end)
-            if reopened >= 0:
-                i = reopened
-                continue
-            inner = _WHITESPACE_RE.sub("", value[i + 1 : end])
-            if inner:
-                found.append(f"<{inner}>")
-            i = end + 1
-        else:
-            i += 1
-    if not found:
-        bare = _bare_id(value)
-        if bare is not None:
-            found.append(bare)
-    return tuple(dict.fromkeys(found))
+    ids: dict[str, None] = {}
+    for token in _ID_TOKEN.findall(value):
+        if not token.startswith("<") or not token.endswith(">"):
+            continue
+        inner = _WHITESPACE_RE.sub("", token[1:-1])
+        if inner and len(inner) <= _MAX_LENGTH and inner.isprintable():
+            ids.setdefault(f"<{inner}>", None)
+    bare = value.strip()
+    if not ids and "@" in bare and len(bare) <= _MAX_LENGTH and _BARE_ID.fullmatch(bare):
+        ids[f"<{bare}>"] = None
+    return tuple(ids)[-_MAX_IDS:]
 
 
 def parse_message_id(value: str | None) -> str | None:

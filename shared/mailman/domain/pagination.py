@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
@@ -14,6 +15,14 @@ from mailman.domain.errors import ValidationError
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+
+def checked_limit(limit: int | None) -> int:
+    """The page size asked for (the default when none), refused outside 1..MAX_LIMIT."""
+    chosen = DEFAULT_LIMIT if limit is None else limit
+    if not 1 <= chosen <= MAX_LIMIT:
+        raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    return chosen
 
 
 class Keyed(Protocol):
@@ -57,10 +66,10 @@ class PageRequest:
 
     @classmethod
     def parse(cls, limit: int | None, page_token: str | None) -> PageRequest:
-        chosen = DEFAULT_LIMIT if limit is None else limit
-        if not 1 <= chosen <= MAX_LIMIT:
-            raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-        return cls(limit=chosen, after=Cursor.decode(page_token) if page_token else None)
+        return cls(
+            limit=checked_limit(limit),
+            after=Cursor.decode(page_token) if page_token else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -69,9 +78,18 @@ class Page(Generic[T]):
     next_page_token: str | None
 
     @classmethod
-    def from_rows(cls, rows: list[T], request: PageRequest) -> Page[T]:
-        """Build a page from up to `limit + 1` rows: the extra row only says there is more."""
+    def from_rows(
+        cls,
+        rows: list[T],
+        request: PageRequest,
+        position: Callable[[T], datetime | None] = lambda row: row.created_at,
+    ) -> Page[T]:
+        """Build a page from up to `limit + 1` rows: the extra row only says there is more.
+
+        `position` is the time the listing is ordered by (then the id); a last row without one
+        ends the listing.
+        """
         items = rows[: request.limit]
-        more = len(rows) > request.limit
-        token = Cursor(items[-1].created_at, items[-1].id).encode() if more and items else None
+        at = position(items[-1]) if len(rows) > request.limit and items else None
+        token = Cursor(at, items[-1].id).encode() if at is not None else None
         return cls(items=items, next_page_token=token)

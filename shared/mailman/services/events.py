@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from mailman.domain.errors import ValidationError
 from mailman.domain.events import Event, decode_cursor, encode_cursor
-from mailman.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from mailman.domain.pagination import checked_limit
 from mailman.ports import UnitOfWorkFactory
 
 
@@ -27,9 +26,7 @@ def read_events(
     limit: int | None,
     types: Sequence[str] = (),
 ) -> EventPage:
-    chosen = DEFAULT_LIMIT if limit is None else limit
-    if not 1 <= chosen <= MAX_LIMIT:
-        raise ValidationError(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    chosen = checked_limit(limit)
     position = decode_cursor(after) if after else 0
     with uow(organization_id) as work:
         events = work.events.read(position, chosen, types)

@@ -8,22 +8,10 @@ from uuid import UUID
 
 from mailman.domain.errors import NotFound
 from mailman.domain.mailbox import MessageView, ThreadSummary, ThreadView
-from mailman.domain.pagination import Cursor, PageRequest
+from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
 
 LINK_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class ThreadPage:
-    items: list[ThreadSummary]
-    next_page_token: str | None
-
-
-@dataclass(frozen=True)
-class MessagePage:
-    items: list[MessageView]
-    next_page_token: str | None
 
 
 @dataclass(frozen=True)
@@ -42,15 +30,11 @@ def _require_inbox(work: UnitOfWork, inbox_id: UUID) -> None:
 
 def list_threads(
     uow: UnitOfWorkFactory, organization_id: UUID, inbox_id: UUID, page: PageRequest
-) -> ThreadPage:
+) -> Page[ThreadSummary]:
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
         rows = list(work.mailbox.threads(inbox_id, page.limit + 1, page.after))
-    items = rows[: page.limit]
-    token = None
-    if len(rows) > page.limit and items[-1].last_message_at is not None:
-        token = Cursor(items[-1].last_message_at, items[-1].id).encode()
-    return ThreadPage(items, token)
+    return Page.from_rows(rows, page, lambda thread: thread.last_message_at)
 
 
 def get_thread(uow: UnitOfWorkFactory, organization_id: UUID, thread_id: UUID) -> ThreadView:
@@ -86,7 +70,7 @@ def list_messages(
     page: PageRequest,
     *,
     quarantined: bool,
-) -> MessagePage:
+) -> Page[MessageView]:
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
         rows = list(
@@ -94,9 +78,7 @@ def list_messages(
                 inbox_id, quarantined=quarantined, limit=page.limit + 1, after=page.after
             )
         )
-    items = rows[: page.limit]
-    token = Cursor(items[-1].created_at, items[-1].id).encode() if len(rows) > page.limit else None
-    return MessagePage(items, token)
+    return Page.from_rows(rows, page)
 
 
 def raw_link(

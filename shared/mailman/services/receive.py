@@ -119,7 +119,7 @@ class _Prepared:
 def _prepare(blobs: BlobStore, mail: InboundMail, content: bytes) -> _Prepared:
     """Parse, judge and write the objects (keys derive from the content: retries rewrite them)."""
     parsed = mime.parse(content)
-    content_sha = sha256_hex(content)
+    content_sha = parsed.raw_sha256
     reason = quarantine_reason(mail, parsed.quarantine_reason)
     stored_key = raw_key(parsed.message_id, content_sha, mail.received_at)
     blobs.put(stored_key, content, "message/rfc822")
@@ -347,15 +347,16 @@ def _store_one(
         ]
         participants.extend(_list_ids(parsed.headers))
         decision = assign_thread(
-            ThreadingInput.from_headers(
+            # The parser's ids are canonical already: no second parse.
+            ThreadingInput(
                 inbox_id,
                 message_id=parsed.message_id,
-                in_reply_to=parsed.in_reply_to,
-                references=" ".join(parsed.references),
+                in_reply_to=(parsed.in_reply_to,) if parsed.in_reply_to else (),
+                references=parsed.references,
                 subject=parsed.subject,
                 date=parsed.date or mail.received_at,
                 from_address=parsed.from_.address if parsed.from_ else "",
-                participants=participants,
+                participants=frozenset(participants),
             ),
             work.thread_index,
         )
@@ -363,7 +364,7 @@ def _store_one(
         if isinstance(decision, AlreadyThreaded):
             match_reason = MatchReason.MERGED
         else:
-            match_reason = MatchReason(decision.reason.value)
+            match_reason = decision.reason
             folded = bool(decision.merged_thread_ids or decision.adopted_thread_ids)
     message = NewMessage(
         organization_id=organization_id,
