@@ -110,3 +110,17 @@ def test_a_tenant_transaction_sees_only_its_own_rows(database_url: str) -> None:
     assert visible == ["ours.example"]
     assert orgs == [ours]
     database.close()
+
+
+def test_message_bodies_are_not_compressed_with_pglz(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        kept = conn.execute(
+            "SELECT attname, attstorage, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'messages'::regclass "
+            "AND attname IN ('text_body', 'html_body', 'extracted_text', 'headers') "
+            "ORDER BY attname"
+        ).fetchall()
+
+    assert [name for name, _, _ in kept] == ["extracted_text", "headers", "html_body", "text_body"]
+    # Uncompressed out of line, or lz4 where the server has it: never pglz.
+    assert all(storage == "e" or compression == "l" for _, storage, compression in kept)
