@@ -316,7 +316,7 @@ def _server_settings(container: Container) -> str:
 
 STAGES = ("parse", "route", "thread", "store", "other", "end to end")
 DATABASE_CALLS = (
-    "messages.find",
+    "messages.find_many",
     "messages.add",
     "messages.refresh_thread",
     "messages.note_in_thread",
@@ -593,7 +593,10 @@ def main() -> None:
         "--profile", type=Path, help="write cProfile stats of the receive_batch() calls here"
     )
     args = options.parse_args()
-    container = build_container(Settings(database_url=_embedded_database()))
+    # As the inbound function builds it: with prepared statements.
+    container = build_container(
+        Settings(database_url=_embedded_database()), prepared_statements=True
+    )
     try:
         _set_up(container)
         server = _server_settings(container)

@@ -22,10 +22,10 @@ def _client(service: str, region: str) -> Any:
     return boto3.client(service, region_name=region)
 
 
-def database_for(settings: Settings) -> Database:
+def database_for(settings: Settings, *, prepared_statements: bool = False) -> Database:
     """The database named by `DATABASE_URL`, or by the RDS secret and proxy host."""
     if settings.database_url:
-        return Database(settings.database_url)
+        return Database(settings.database_url, prepared_statements=prepared_statements)
     secret_arn = settings.db_secret_arn
     if not secret_arn:
         raise RuntimeError("set DATABASE_URL, or DB_SECRET_ARN (and DB_HOST) to reach PostgreSQL")
@@ -39,7 +39,7 @@ def database_for(settings: Settings) -> Database:
             secret["SecretString"], host=settings.db_host, dbname=settings.db_name
         )
 
-    return Database(resolve)
+    return Database(resolve, prepared_statements=prepared_statements)
 
 
 class Container:
@@ -77,6 +77,11 @@ class Container:
         )
 
 
-def build_container(settings: Settings | None = None) -> Container:
+def build_container(
+    settings: Settings | None = None, *, prepared_statements: bool = False
+) -> Container:
+    """A function's adapters; `prepared_statements` as `Database` explains."""
     chosen = settings or Settings()
-    return Container(chosen, database_for(chosen), SystemClock())
+    return Container(
+        chosen, database_for(chosen, prepared_statements=prepared_statements), SystemClock()
+    )

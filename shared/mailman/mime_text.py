@@ -80,7 +80,7 @@ _SINGLE_BYTE_PREFIXES = ("iso8859", "cp12", "koi8", "mac-", "mac_", "latin", "ti
 _SINGLE_BYTE = frozenset({"ascii", "cp874", "cp437", "cp850", "cp866"})
 _SEVEN_BIT_PREFIXES = ("iso2022", "utf-7", "hz")
 _REAL_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
-_UNSAFE_CHARS = re.compile("[\x00\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _codec(label: str) -> str | None:
@@ -167,7 +167,15 @@ def _decode_8bit(
 
 def strip_unsafe(text: str) -> str:
     """Drop NUL and lone surrogates: PostgreSQL text and UTF-8 JSON accept neither."""
-    return _UNSAFE_CHARS.sub("", text) if _UNSAFE_CHARS.search(text) else text
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")  # far quicker than a regular expression over the whole text
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("", text)
+    return text
 
 
 # --- header values ----------------------------------------------------------------------

@@ -164,9 +164,11 @@ class RoutingEntry:
 
 
 class MessageRepository(Protocol):
-    def find(
-        self, inbox_id: UUID, message_id: str, content_sha256: str
-    ) -> StoredMessage | None: ...
+    def find_many(
+        self, identities: Sequence[tuple[UUID, str, str]]
+    ) -> dict[tuple[UUID, str, str], StoredMessage]:
+        """The stored messages among (inbox id, Message-ID, content sha256) identities."""
+        ...
 
     def find_content(self, inbox_id: UUID, content_sha256: str) -> StoredMessage | None:
         """A message of the inbox with exactly these bytes, whatever its Message-ID."""

@@ -28,6 +28,19 @@ def test_statements_are_never_prepared_server_side(database_url: str) -> None:
     database.close()
 
 
+def test_a_queue_consumer_may_prepare_its_repeated_statements(database_url: str) -> None:
+    database = Database(database_url, prepared_statements=True)
+    for _ in range(10):
+        with database.transaction() as conn:
+            conn.execute("SELECT %s::int", [1])
+            conn.execute("SELECT %s::text", ["once"], prepare=False)
+
+    with database.transaction() as conn:
+        prepared = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    assert prepared == [{"statement": "SELECT $1::int"}]
+    database.close()
+
+
 def test_a_broken_connection_is_replaced_on_next_use(database_url: str) -> None:
     database = Database(database_url)
     with database.transaction() as conn:

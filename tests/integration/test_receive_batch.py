@@ -4,9 +4,11 @@ and the thread listing kept by counting rather than recounting."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
+from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.domain.errors import NotFound, StorageError
 from mailman.domain.inbound import InboundMail
 from mailman.services import inboxes
@@ -174,3 +176,78 @@ def test_a_merge_recounts_the_thread(mailbox: Mailbox) -> None:
     )
 
     assert _thread_listing(mailbox) == [(3, 3, "ses-r2", "Reply 2.", "Re: Order 1234")]
+
+
+def test_threads_folded_within_a_batch_take_every_message_of_it(mailbox: Mailbox) -> None:
+    def reply(source_id: str, own: str, parent: str, minute: int) -> Incoming:
+        incoming = _incoming(
+            make_mail(
+                message_id=own,
+                extra=f"In-Reply-To: {parent}\r\n",
+                subject="Re: Order 1234",
+                body=f"Word {minute}.",
+            ),
+            source_id,
+        )
+        mail = incoming.mail
+        return Incoming(
+            InboundMail(
+                source=mail.source,
+                source_id=mail.source_id,
+                received_at=AT + timedelta(minutes=minute),
+                envelope_recipients=mail.envelope_recipients,
+                verdicts=mail.verdicts,
+            ),
+            incoming.raw,
+        )
+
+    # r1 and r2 start two threads; "b" folds r2's into r1's; r3 starts a third, which
+    # "c" folds into the survivor of the first fold, all in one batch.
+    outcomes = _batch(
+        mailbox,
+        reply("ses-r1", "<r1@x>", "<a@x>", 1),
+        reply("ses-r2", "<r2@x>", "<b@x>", 2),
+        reply("ses-b", "<b@x>", "<a@x>", 3),
+        reply("ses-r3", "<r3@x>", "<c@x>", 4),
+        reply("ses-c", "<c@x>", "<b@x>", 5),
+    )
+
+    assert all(isinstance(o, Received) for o in outcomes)
+    live = rows(mailbox, "SELECT id FROM threads WHERE merged_into_id IS NULL")
+    assert len(live) == 1
+    assert rows(mailbox, "SELECT DISTINCT thread_id FROM messages") == live
+    assert _thread_listing(mailbox) == [(5, 5, "ses-c", "Word 5.", "Re: Order 1234")]
+    announced = rows(
+        mailbox, "SELECT DISTINCT payload->>'thread_id' FROM events WHERE type = 'message.received'"
+    )
+    assert announced == [(str(live[0][0]),)]
+
+
+def test_the_inboxes_of_a_batch_are_locked_in_one_order(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sales = inboxes.create_inbox(
+        mailbox.container.uow,
+        mailbox.organization_id,
+        domain_id=rows(mailbox, "SELECT id FROM domains")[0][0],
+        local_part="sales",
+    )
+    locked: list[UUID] = []
+    original = PostgresThreadIndex.lock
+
+    def spy(self: PostgresThreadIndex, inbox_id: UUID) -> None:
+        locked.append(inbox_id)
+        original(self, inbox_id)
+
+    monkeypatch.setattr(PostgresThreadIndex, "lock", spy)
+    _batch(
+        mailbox,
+        _incoming(make_mail(), "ses-1"),
+        _incoming(
+            make_mail(message_id="<s@x>", to="sales@example.com"), "ses-2", to="sales@example.com"
+        ),
+        _incoming(make_mail(message_id="<t@x>"), "ses-3"),
+    )
+
+    # Two batches locking the same inboxes in different orders could deadlock.
+    assert locked == sorted({mailbox.support, sales.id})

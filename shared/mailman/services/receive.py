@@ -11,7 +11,7 @@ from __future__ import annotations
 import mimetypes
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -254,26 +254,39 @@ def _store_organization(
     one transaction per mail."""
     try:
         with uow(organization_id) as work, work.pipelined():
-            return {item.position: _store_for(work, organization_id, item) for item in items}
+            return dict(_store_items(work, organization_id, items))
     except Exception:  # isolated below, one mail at a time
         answers: dict[int, tuple[StoredMessage, ...] | Exception] = {}
         for item in items:
             try:
                 with uow(organization_id) as work:
-                    answers[item.position] = _store_for(work, organization_id, item)
+                    answers.update(_store_items(work, organization_id, [item]))
             except Exception as exc:  # answered for this mail alone
                 answers[item.position] = exc
         return answers
 
 
-def _store_for(work: UnitOfWork, organization_id: UUID, item: _Routed) -> tuple[StoredMessage, ...]:
-    """The mail's messages in the organisation's inboxes; its unroutable recipients on the
+def _store_items(
+    work: UnitOfWork, organization_id: UUID, items: Sequence[_Routed]
+) -> dict[int, tuple[StoredMessage, ...]]:
+    """Each mail's messages in the organisation's inboxes; its unroutable recipients on the
     organisation's domains recorded (once) and announced."""
-    stored = tuple(
-        _store_one(work, item.prepared, item.mail, delivery)
-        for delivery in item.deliveries
-        if delivery.inbox.organization_id == organization_id
-    )
+    owners = []
+    targets = []
+    for item in items:
+        for delivery in item.deliveries:
+            if delivery.inbox.organization_id == organization_id:
+                owners.append(item.position)
+                targets.append(_Target(item.prepared, item.mail, delivery))
+    answers: dict[int, list[StoredMessage]] = {item.position: [] for item in items}
+    for position, saved in zip(owners, _store_targets(work, targets), strict=True):
+        answers[position].append(saved)
+    for item in items:
+        _record_unroutable(work, organization_id, item)
+    return {position: tuple(saved) for position, saved in answers.items()}
+
+
+def _record_unroutable(work: UnitOfWork, organization_id: UUID, item: _Routed) -> None:
     for entry, recipients in item.unroutable:
         if entry.organization_id != organization_id:
             continue
@@ -294,7 +307,6 @@ def _store_for(work: UnitOfWork, organization_id: UUID, item: _Routed) -> tuple[
                 dedup_key=f"message.unroutable:{item.mail.source_id}:{entry.name}",
                 payload={"domain": entry.name, "recipients": recipients, "reason": reason},
             )
-    return stored
 
 
 def import_message(
@@ -311,7 +323,9 @@ def import_message(
     prepared = _prepare(blobs, mail, raw)
     target = InboxAddress(inbox.id, inbox.organization_id, inbox.domain_id)
     with uow(inbox.organization_id) as work:
-        return _store_one(work, prepared, mail, Delivery(target, (inbox.address,)))
+        return _store_targets(work, [_Target(prepared, mail, Delivery(target, (inbox.address,)))])[
+            0
+        ]
 
 
 def _list_ids(headers: Sequence[tuple[str, str]]) -> list[str]:
@@ -326,53 +340,142 @@ def _list_ids(headers: Sequence[tuple[str, str]]) -> list[str]:
     return found
 
 
-def _store_one(
-    work: UnitOfWork, prepared: _Prepared, mail: InboundMail, delivery: Delivery
-) -> StoredMessage:
-    parsed, content_sha, reason = prepared.parsed, prepared.content_sha, prepared.reason
-    inbox_id = delivery.inbox.inbox_id
-    organization_id = delivery.inbox.organization_id
-    # Under the inbox's lock no other transaction stores this message meanwhile.
-    work.thread_index.lock(inbox_id)
-    existing = work.messages.find(inbox_id, parsed.message_id, content_sha)
-    if existing is not None:
-        return existing
-    thread_id: UUID | None = None
-    match_reason = MatchReason.NEW
-    folded = False
-    if reason is None:
-        own = {a.lower() for a in delivery.addresses}
-        participants = [
-            m.address.lower() for m in (*parsed.to, *parsed.cc) if m.address.lower() not in own
-        ]
-        participants.extend(_list_ids(parsed.headers))
-        decision = assign_thread(
-            # The parser's ids are canonical already: no second parse.
-            ThreadingInput(
-                inbox_id,
-                message_id=parsed.message_id,
-                in_reply_to=(parsed.in_reply_to,) if parsed.in_reply_to else (),
-                references=parsed.references,
-                subject=parsed.subject,
-                date=parsed.date or mail.received_at,
-                from_address=parsed.from_.address if parsed.from_ else "",
-                participants=frozenset(participants),
-            ),
-            work.thread_index,
+@dataclass(frozen=True)
+class _Target:
+    """One mail for one inbox."""
+
+    prepared: _Prepared
+    mail: InboundMail
+    delivery: Delivery
+
+    @property
+    def identity(self) -> tuple[UUID, str, str]:
+        """What makes a message of an inbox the same message: its id and its bytes."""
+        parsed = self.prepared.parsed
+        return (self.delivery.inbox.inbox_id, parsed.message_id, self.prepared.content_sha)
+
+
+@dataclass(frozen=True)
+class _Threaded:
+    """Where threading put a new message."""
+
+    target: _Target
+    thread_id: UUID | None
+    reason: MatchReason
+
+
+def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredMessage]:
+    """Store each mail in its inbox, answering the message of each (found or new).
+
+    Three passes, so that the server's work overlaps ours: the inboxes are locked (in one
+    order, so two batches cannot deadlock) and the messages already stored looked up at
+    once; then each new message is threaded in order, and only threading's reads wait for
+    the server; last the rows, thread counters and events are written, answering nothing.
+    Under the inbox locks no other transaction stores these messages meanwhile.
+    """
+    for inbox_id in sorted({t.delivery.inbox.inbox_id for t in targets}):
+        work.thread_index.lock(inbox_id)
+    found = work.messages.find_many([t.identity for t in targets])
+    threaded: dict[tuple[UUID, str, str], _Threaded] = {}
+    moved: dict[UUID, UUID] = {}  # threads folded into others meanwhile: where each went
+    folded: set[UUID] = set()  # threads that took others in
+    for target in targets:
+        if target.identity not in found and target.identity not in threaded:
+            threaded[target.identity] = _thread(work, target, moved, folded)
+
+    def final(thread_id: UUID | None) -> UUID | None:
+        while thread_id is not None and thread_id in moved:
+            thread_id = moved[thread_id]
+        return thread_id
+
+    recount = {final(t) for t in folded}
+    for item in threaded.values():
+        thread_id = final(item.thread_id)
+        message = _new_message(item.target, thread_id, item.reason)
+        saved = work.messages.add(message)
+        found[item.target.identity] = saved
+        if thread_id is not None and thread_id not in recount:
+            work.messages.note_in_thread(
+                thread_id,
+                saved.id,
+                at=item.target.mail.received_at,
+                preview=message.preview,
+                subject=message.subject,
+                unread=True,
+            )
+        event = "message.quarantined" if message.quarantine_reason else "message.received"
+        work.events.append(
+            message.organization_id,
+            type=event,
+            subject_id=saved.id,
+            dedup_key=f"{event}:{saved.id}",
+            payload={
+                "message_id": str(saved.id),
+                "inbox_id": str(message.inbox_id),
+                "thread_id": str(thread_id) if thread_id else None,
+                "from": message.from_address,
+                "subject": message.subject,
+                "preview": message.preview,
+                "quarantine_reason": message.quarantine_reason,
+            },
         )
-        thread_id = decision.thread_id
-        if isinstance(decision, AlreadyThreaded):
-            match_reason = MatchReason.MERGED
-        else:
-            match_reason = decision.reason
-            folded = bool(decision.merged_thread_ids or decision.adopted_thread_ids)
-    message = NewMessage(
-        organization_id=organization_id,
-        inbox_id=inbox_id,
+    for thread_id in sorted(t for t in recount if t is not None):
+        work.messages.refresh_thread(thread_id)
+    answers = []
+    for target in targets:
+        saved = found[target.identity]
+        first = threaded.get(target.identity)
+        if first is not None and first.target is not target:
+            saved = replace(saved, created=False)  # the same mail twice: the second finds it
+        answers.append(saved)
+    return answers
+
+
+def _thread(
+    work: UnitOfWork, target: _Target, moved: dict[UUID, UUID], folded: set[UUID]
+) -> _Threaded:
+    """Thread a new message (quarantined mail joins no thread), noting the threads it folds."""
+    parsed, mail = target.prepared.parsed, target.mail
+    if target.prepared.reason is not None:
+        return _Threaded(target, None, MatchReason.NEW)
+    own = {a.lower() for a in target.delivery.addresses}
+    participants = [
+        m.address.lower() for m in (*parsed.to, *parsed.cc) if m.address.lower() not in own
+    ]
+    participants.extend(_list_ids(parsed.headers))
+    decision = assign_thread(
+        # The parser's ids are canonical already: no second parse.
+        ThreadingInput(
+            target.delivery.inbox.inbox_id,
+            message_id=parsed.message_id,
+            in_reply_to=(parsed.in_reply_to,) if parsed.in_reply_to else (),
+            references=parsed.references,
+            subject=parsed.subject,
+            date=parsed.date or mail.received_at,
+            from_address=parsed.from_.address if parsed.from_ else "",
+            participants=frozenset(participants),
+        ),
+        work.thread_index,
+    )
+    if isinstance(decision, AlreadyThreaded):
+        return _Threaded(target, decision.thread_id, MatchReason.MERGED)
+    others = (*decision.merged_thread_ids, *decision.adopted_thread_ids)
+    if others:
+        folded.add(decision.thread_id)
+        moved.update(dict.fromkeys(others, decision.thread_id))
+    return _Threaded(target, decision.thread_id, decision.reason)
+
+
+def _new_message(target: _Target, thread_id: UUID | None, reason: MatchReason) -> NewMessage:
+    prepared, mail, delivery = target.prepared, target.mail, target.delivery
+    parsed = prepared.parsed
+    return NewMessage(
+        organization_id=delivery.inbox.organization_id,
+        inbox_id=delivery.inbox.inbox_id,
         thread_id=thread_id,
         message_id=parsed.message_id,
         message_id_generated=parsed.message_id_generated,
-        content_sha256=content_sha,
+        content_sha256=prepared.content_sha,
         direction=Direction.INBOUND,
         source=mail.source,
         source_id=mail.source_id,
@@ -390,41 +493,12 @@ def _store_one(
         headers=list(parsed.headers),
         raw_storage_key=prepared.raw_key,
         size_bytes=parsed.size,
-        match_reason=match_reason,
+        match_reason=reason,
         verdicts=dict(mail.verdicts),
-        quarantine_reason=reason,
+        quarantine_reason=prepared.reason,
         defects=parsed.defects,
         plus_tags=delivery.tags,
         reply_to=tuple(m.address for m in parsed.reply_to),
         recipients=_recipients(parsed, mail.envelope_recipients),
         attachments=prepared.attachments,
     )
-    saved = work.messages.add(message)
-    if saved.thread_id is not None and folded:
-        work.messages.refresh_thread(saved.thread_id)
-    elif saved.thread_id is not None:
-        work.messages.note_in_thread(
-            saved.thread_id,
-            saved.id,
-            at=mail.received_at,
-            preview=message.preview,
-            subject=message.subject,
-            unread=True,
-        )
-    event = "message.quarantined" if reason else "message.received"
-    work.events.append(
-        organization_id,
-        type=event,
-        subject_id=saved.id,
-        dedup_key=f"{event}:{saved.id}",
-        payload={
-            "message_id": str(saved.id),
-            "inbox_id": str(inbox_id),
-            "thread_id": str(saved.thread_id) if saved.thread_id else None,
-            "from": message.from_address,
-            "subject": message.subject,
-            "preview": message.preview,
-            "quarantine_reason": reason,
-        },
-    )
-    return saved

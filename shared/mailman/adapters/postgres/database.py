@@ -1,8 +1,12 @@
 """One PostgreSQL connection per Lambda container, reused across invocations.
 
-The connection is opened on first use, reopened after it breaks, runs in autocommit mode
-with explicit transactions, and never prepares statements server-side
-(`prepare_threshold=None`) so that RDS Proxy can multiplex it.
+The connection is opened on first use, reopened after it breaks, and runs in autocommit mode
+with explicit transactions. By default it never prepares statements server-side
+(`prepare_threshold=None`), so that RDS Proxy can multiplex it: a prepared statement pins
+the client's session to one database connection until it closes. A function whose
+concurrency is bounded and whose statements repeat (a queue consumer) may ask for prepared
+statements instead: its pinned sessions number at most its concurrency, and PostgreSQL no
+longer plans the same statements for every message (measured in `bench/ingest.py`).
 """
 
 from __future__ import annotations
@@ -39,9 +43,17 @@ def conninfo_from_secret(secret: str, *, host: str | None, dbname: str | None) -
 class Database:
     """Owns the container's one connection; `conninfo` is resolved on first connect."""
 
-    def __init__(self, conninfo: str | Callable[[], str], *, connect_timeout: int = 5) -> None:
+    def __init__(
+        self,
+        conninfo: str | Callable[[], str],
+        *,
+        connect_timeout: int = 5,
+        prepared_statements: bool = False,
+    ) -> None:
         self._conninfo = conninfo
         self._connect_timeout = connect_timeout
+        # psycopg prepares a statement on its sixth execution unless told never to.
+        self._preparing: dict[str, Any] = {} if prepared_statements else {"prepare_threshold": None}
         self._connection: Connection | None = None
         self._lock = threading.Lock()
 
@@ -58,7 +70,7 @@ class Database:
                     current = psycopg.connect(
                         self.conninfo(),
                         autocommit=True,
-                        prepare_threshold=None,
+                        **self._preparing,
                         row_factory=dict_row,
                         connect_timeout=self._connect_timeout,
                         application_name="mailman",

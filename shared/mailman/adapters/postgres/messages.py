@@ -17,17 +17,27 @@ class PostgresMessageRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def find(self, inbox_id: UUID, message_id: str, content_sha256: str) -> StoredMessage | None:
-        row = self._conn.execute(
-            "SELECT id, inbox_id, thread_id, quarantined FROM messages "
-            "WHERE inbox_id = %s AND message_id = %s AND content_sha256 = %s",
-            [inbox_id, message_id, content_sha256],
-        ).fetchone()
-        if row is None:
-            return None
-        return StoredMessage(
-            row["id"], row["inbox_id"], row["thread_id"], row["quarantined"], False
-        )
+    def find_many(
+        self, identities: Sequence[tuple[UUID, str, str]]
+    ) -> dict[tuple[UUID, str, str], StoredMessage]:
+        if not identities:
+            return {}
+        rows = self._conn.execute(
+            # One probe of the identity index per key, planned on every call (once per batch):
+            # a plan kept from when the table was small scans the whole tenant.
+            "SELECT m.* FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS k(inbox, mid, sha) "
+            "CROSS JOIN LATERAL (SELECT id, inbox_id, thread_id, quarantined, message_id, "
+            "  content_sha256 FROM messages WHERE inbox_id = k.inbox AND message_id = k.mid "
+            "  AND content_sha256 = k.sha LIMIT 1) m",
+            [[i[0] for i in identities], [i[1] for i in identities], [i[2] for i in identities]],
+            prepare=False,
+        ).fetchall()
+        return {
+            (r["inbox_id"], r["message_id"], r["content_sha256"]): StoredMessage(
+                r["id"], r["inbox_id"], r["thread_id"], r["quarantined"], False
+            )
+            for r in rows
+        }
 
     def find_content(self, inbox_id: UUID, content_sha256: str) -> StoredMessage | None:
         row = self._conn.execute(

@@ -4,6 +4,9 @@ Ids live in `message_references` (phantoms as kind `referenced`), subjects in
 `thread_subjects`, participants in `thread_participants`. `lock` takes a transaction-scoped
 advisory lock per inbox, so two replies arriving at once are threaded one after the other
 and cannot start two threads of one conversation.
+
+The reads are planned on every call, even on a connection that prepares statements: a plan
+kept from when the tables were small goes on scanning them whole as they grow.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class PostgresThreadIndex:
             "SELECT message_id, thread_id, kind <> 'referenced' AS seen FROM message_references "
             "WHERE inbox_id = %s AND message_id = ANY(%s)",
             [inbox_id, list(message_ids)],
+            prepare=False,
         ).fetchall()
         return {r["message_id"]: ThreadLink(r["thread_id"], r["seen"]) for r in rows}
 
@@ -47,6 +51,7 @@ class PostgresThreadIndex:
             "WHERE s.inbox_id = %s AND s.subject_key = %s AND s.first_at <= %s "
             "AND s.last_at >= %s",
             [inbox_id, subject_key, end, start],
+            prepare=False,
         ).fetchall()
         return [
             SubjectActivity(
