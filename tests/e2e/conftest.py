@@ -253,14 +253,23 @@ def launch() -> Iterator[Launcher]:
         platform.stop()
 
 
-@pytest.fixture(scope="module")
-def local_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    """One platform shared by the walk-through tests (each makes its own domain)."""
-    running = LocalPlatform(tmp_path_factory.mktemp("local") / ".local", Ports.free())
+@contextlib.contextmanager
+def running_platform(
+    tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None
+) -> Iterator[LocalPlatform]:
+    """A platform in a fresh folder on free ports, stopped when the block ends."""
+    running = LocalPlatform(tmp_path_factory.mktemp(name) / ".local", Ports.free(), extra_env)
     try:
         yield running.start()
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def local_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    """One platform shared by the walk-through tests (each makes its own domain)."""
+    with running_platform(tmp_path_factory, "local") as platform:
+        yield platform
 
 
 @pytest.fixture(scope="module")

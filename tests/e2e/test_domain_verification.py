@@ -11,22 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, LocalPlatform, Ports, poll
+from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, running_platform
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    running = LocalPlatform(
-        tmp_path_factory.mktemp("verify") / ".local",
-        Ports.free(),
+    with running_platform(
+        tmp_path_factory,
+        "verify",
         {"MAILMAN_VERIFIER_SECONDS": "1", "MAILMAN_QUICKSTART": "1"},
-    )
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    ) as running:
+        yield running
 
 
 def _mailman(local_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

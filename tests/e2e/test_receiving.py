@@ -10,22 +10,19 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from tests.e2e.conftest import Launcher, LocalPlatform, Ports, poll
+from tests.e2e.conftest import Launcher, LocalPlatform, poll, running_platform
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    running = LocalPlatform(
-        tmp_path_factory.mktemp("receive") / ".local",
-        Ports.free(),
+    with running_platform(
+        tmp_path_factory,
+        "receive",
         {"MAILMAN_QUICKSTART": "1", "CORS_ORIGINS": "http://localhost:3000"},
-    )
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

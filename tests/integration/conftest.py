@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 import psycopg
@@ -146,16 +147,34 @@ def container(database_url: str, aws: LocalAwsForTests) -> Iterator[Container]:
     built.database.close()
 
 
+class CachedContainer(Protocol):
+    """A function's `functools.cache`d container builder."""
+
+    def __call__(self) -> Container: ...
+
+    def cache_clear(self) -> None: ...
+
+
+@contextmanager
+def function_container(
+    container: CachedContainer, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Points a function's container at the test's database for the duration, then closes
+    and forgets it."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    container.cache_clear()
+    yield
+    container().database.close()
+    container.cache_clear()
+
+
 @pytest.fixture
 def api_env(
     database_url: str, aws: LocalAwsForTests, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
     """Points the API function's container at the test's database and AWS stand-ins."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    dependencies.container.cache_clear()
-    yield
-    dependencies.container().database.close()
-    dependencies.container.cache_clear()
+    with function_container(dependencies.container, database_url, monkeypatch):
+        yield
 
 
 def make_tenant(container: Container, name: str = "Acme") -> Tenant:

@@ -13,7 +13,7 @@ from local.apigw import LambdaContext
 from local.ses_inbound import received_notification, sns_envelope
 from mailman.composition import Container
 
-from .conftest import BUCKET
+from .conftest import BUCKET, function_container
 from .mail_helpers import Mailbox, make_mail, rows
 
 TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
@@ -23,11 +23,8 @@ TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
 def inbound_env(
     mailbox: Mailbox, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    inbound.container.cache_clear()
-    yield
-    inbound.container().database.close()
-    inbound.container.cache_clear()
+    with function_container(inbound.container, database_url, monkeypatch):
+        yield
 
 
 def _record(ses_id: str, raw: bytes | None, recipients: list[str]) -> dict[str, Any]:

@@ -251,3 +251,21 @@ def test_the_inboxes_of_a_batch_are_locked_in_one_order(
 
     # Two batches locking the same inboxes in different orders could deadlock.
     assert locked == sorted({mailbox.support, sales.id})
+
+
+def test_a_reused_message_id_in_one_batch_joins_the_first_thread(mailbox: Mailbox) -> None:
+    first, second = _batch(
+        mailbox,
+        _incoming(make_mail(body="The first text."), "ses-1"),
+        _incoming(make_mail(body="Other bytes, the same Message-ID."), "ses-2"),
+    )
+
+    assert isinstance(first, Received)
+    assert isinstance(second, Received)
+    assert first.stored[0].created
+    assert second.stored[0].created
+    assert first.stored[0].id != second.stored[0].id
+    assert first.stored[0].thread_id == second.stored[0].thread_id
+    reasons = rows(mailbox, "SELECT source_id, match_reason FROM messages ORDER BY source_id")
+    assert reasons == [("ses-1", "new"), ("ses-2", "merged")]
+    assert _thread_listing(mailbox)[0][:2] == (2, 2)
