@@ -19,7 +19,7 @@ End to end is the wall time of each `receive_batch()` call. Each batch is timed 
 the per-message figures are the batch's times divided by its size. The stages inside it
 are timed by wrapping, at the bench level only, what the service calls:
 `mailman.mime.parse` (parse), the system transaction that looks up routing (route),
-`assign_thread` (thread, with its index queries), and the tenant transaction minus
+`prefetch` and `assign_thread` (thread, with its index queries), and the tenant transaction minus
 threading (store: the duplicate check, the message row with recipients and attachments,
 the thread's listing columns, the event, BEGIN/SET ROLE/COMMIT). Nothing here asserts on
 time: the numbers are for people.
@@ -77,6 +77,7 @@ from mailman.threading import (
     ThreadingInput,
     ThreadingPolicy,
     assign_thread,
+    prefetch,
 )
 
 # Run as a script, bench/ is importable from the repository root.
@@ -323,7 +324,7 @@ DATABASE_CALLS = (
     "events.append",
     "index.lock",
     "index.links",
-    "index.subject_activity",
+    "index.contexts",
     "index.create_thread",
     "index.merge_threads",
     "index.adopt_threads",
@@ -396,6 +397,9 @@ def _instrument(stack: ExitStack, watch: Stopwatch) -> None:
     stack.enter_context(mock.patch.object(mime, "parse", watch.timed("parse", mime.parse)))
     stack.enter_context(
         mock.patch.object(receive_service, "assign_thread", watch.timed("thread", threaded))
+    )
+    stack.enter_context(
+        mock.patch.object(receive_service, "prefetch", watch.timed("thread", prefetch))
     )
     for call in DATABASE_CALLS:
         prefix, _, name = call.partition(".")
@@ -517,7 +521,7 @@ def run(
 _WHAT = {
     "parse": "`mailman.mime.parse`",
     "route": "routing lookup (system transaction)",
-    "thread": "`assign_thread` with its index queries",
+    "thread": "`prefetch`, `assign_thread` with their index queries",
     "store": "tenant transaction minus threading",
     "other": "sha256, blob puts, routing, building rows",
     "end to end": "`receive_batch()`",

@@ -343,6 +343,26 @@ class SubjectActivity:
     """The thread's top is a header-less reply whose conversation was not found yet."""
 
 
+@dataclass(frozen=True, slots=True)
+class ContextQuery:
+    """What threading asks the index about one message (`mailman.threading.context_query`)."""
+
+    inbox_id: UUID
+    message_ids: tuple[str, ...]
+    subject_keys: tuple[str, ...]
+    """Asked only when a rule can use the answer; then `window` is given."""
+    window: tuple[datetime, datetime] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadContext:
+    """The index as one message's threading sees it (`ThreadIndex.contexts`)."""
+
+    links: dict[str, ThreadLink]
+    activity: dict[str, list[SubjectActivity]]
+    """Every subject key asked for, in the order asked, with its overlapping threads."""
+
+
 class ThreadIndex(Protocol):
     """What threading knows of an inbox's conversations (see `mailman.threading`).
 
@@ -362,10 +382,9 @@ class ThreadIndex(Protocol):
         """The known ids among `message_ids` (stored or phantom), each with its thread."""
         ...
 
-    def subject_activity(
-        self, inbox_id: UUID, subject_key: str, *, start: datetime, end: datetime
-    ) -> list[SubjectActivity]:
-        """Threads whose [first_at, last_at] for `subject_key` overlaps [start, end]."""
+    def contexts(self, queries: Sequence[ContextQuery]) -> list[ThreadContext]:
+        """What threading reads for each message, all at once: the links of its ids and, per
+        subject key, the threads whose [first_at, last_at] for it overlaps its window."""
         ...
 
     def create_thread(self, inbox_id: UUID, thread_id: UUID) -> None: ...

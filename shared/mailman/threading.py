@@ -47,7 +47,7 @@ strangers writing "Re: Invoice" never share a thread.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -56,6 +56,7 @@ from uuid import UUID
 from mailman.domain.message_ids import is_digest_id, parse_ids, parse_message_id
 from mailman.domain.models import MatchReason
 from mailman.domain.subjects import has_reply_prefix, is_generic, subject_keys
+from mailman.ports import ContextQuery, ThreadContext, ThreadLink
 
 if TYPE_CHECKING:
     from mailman.ports import SubjectActivity, ThreadIndex
@@ -239,6 +240,26 @@ def _adoptions(
     }
 
 
+def context_query(
+    message: ThreadingInput, policy: ThreadingPolicy = DEFAULT_POLICY
+) -> ContextQuery:
+    """What `decide` reads of the index for `message`: its own and referenced ids, and its
+    subject keys only when a rule can use them (the subject match: header-less mail, a
+    generic subject only with a reply prefix; adoption: a specific subject)."""
+    in_reply_to, references = _parent_ids(message)
+    referenced = tuple(dict.fromkeys(in_reply_to + references))
+    ids = (message.message_id, *referenced)
+    at = message.date
+    keys = subject_keys(message.subject) if at is not None else ()
+    usable = not is_generic(message.subject) or (
+        not referenced and has_reply_prefix(message.subject)
+    )
+    if at is None or not keys or not usable:
+        return ContextQuery(message.inbox_id, ids, (), None)
+    span = max(policy.subject_window, policy.unprefixed_window)
+    return ContextQuery(message.inbox_id, ids, keys, (at - span, at + span))
+
+
 def decide(
     message: ThreadingInput, index: ThreadIndex, policy: ThreadingPolicy = DEFAULT_POLICY
 ) -> ThreadDecision | AlreadyThreaded:
@@ -246,25 +267,17 @@ def decide(
     inbox_id, own_id, at = message.inbox_id, message.message_id, message.date
     in_reply_to, references = _parent_ids(message)
     referenced = tuple(dict.fromkeys(in_reply_to + references))
-    found = index.links(inbox_id, (own_id, *referenced))
+    keys = subject_keys(message.subject) if at is not None else ()
+    prefixed = has_reply_prefix(message.subject)
+    specific = bool(keys) and not is_generic(message.subject)
+    context = index.contexts([context_query(message, policy)])[0]
+    found, activity = context.links, context.activity
     own = found.get(own_id)
     if own is not None and own.seen:
         return AlreadyThreaded(own.thread_id)
     links = {mid: link.thread_id for mid, link in found.items()}
     own_thread = own.thread_id if own is not None else None
-
-    keys: tuple[str, ...] = ()
-    activity: dict[str, list[SubjectActivity]] = {}
-    if at is not None:
-        keys = subject_keys(message.subject)
-        span = max(policy.subject_window, policy.unprefixed_window)
-        activity = {
-            key: index.subject_activity(inbox_id, key, start=at - span, end=at + span)
-            for key in keys
-        }
     addresses = _addresses(message)
-    prefixed = has_reply_prefix(message.subject)
-    specific = bool(keys) and not is_generic(message.subject)
 
     header = _header_match(in_reply_to, references, links)
     by_subject = None
@@ -318,6 +331,98 @@ def record(decision: ThreadDecision, index: ThreadIndex) -> None:
         starts_conversation=decision.starts_conversation,
         awaits_parent=decision.awaits_parent,
     )
+
+
+class PrefetchedIndex:
+    """A `ThreadIndex` that answers the reads of a batch of messages from one read made
+    before the first of them is threaded (`prefetch`), writing through to `index`.
+
+    A message's prefetched answer is used only while nothing threaded before it in the batch
+    could have changed it: none of its ids or subject keys written, none of the threads in
+    its answer written to, no threads folded into others (a fold widens the survivor's
+    subject ranges in ways the answer cannot show). Otherwise it reads `index` afresh, so
+    the decisions are the ones one read per message would give.
+    """
+
+    def __init__(self, index: ThreadIndex, answers: dict[ContextQuery, ThreadContext]) -> None:
+        self._index = index
+        self._answers = answers
+        self._ids: set[tuple[UUID, str]] = set()
+        self._keys: set[tuple[UUID, str]] = set()
+        self._threads: set[UUID] = set()
+        self._folded = False
+
+    def _fresh(self, query: ContextQuery) -> bool:
+        inbox_id, answer = query.inbox_id, self._answers[query]
+        threads = {link.thread_id for link in answer.links.values()}
+        threads.update(a.thread_id for found in answer.activity.values() for a in found)
+        return (
+            not self._folded
+            and self._threads.isdisjoint(threads)
+            and not any((inbox_id, mid) in self._ids for mid in query.message_ids)
+            and not any((inbox_id, key) in self._keys for key in query.subject_keys)
+        )
+
+    def lock(self, inbox_id: UUID) -> None:
+        self._index.lock(inbox_id)
+
+    def links(self, inbox_id: UUID, message_ids: Sequence[str]) -> dict[str, ThreadLink]:
+        return self._index.links(inbox_id, message_ids)
+
+    def contexts(self, queries: Sequence[ContextQuery]) -> list[ThreadContext]:
+        stale = [q for q in queries if q not in self._answers or not self._fresh(q)]
+        fresh = dict(zip(stale, self._index.contexts(stale), strict=True)) if stale else {}
+        return [fresh[q] if q in fresh else self._answers[q] for q in queries]
+
+    def create_thread(self, inbox_id: UUID, thread_id: UUID) -> None:
+        self._threads.add(thread_id)
+        self._index.create_thread(inbox_id, thread_id)
+
+    def merge_threads(self, inbox_id: UUID, into: UUID, others: Collection[UUID]) -> None:
+        self._folded = True
+        self._index.merge_threads(inbox_id, into, others)
+
+    def adopt_threads(self, inbox_id: UUID, into: UUID, others: Collection[UUID]) -> None:
+        self._folded = True
+        self._index.adopt_threads(inbox_id, into, others)
+
+    def add_ids(
+        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
+    ) -> None:
+        self._threads.add(thread_id)
+        self._ids.update((inbox_id, mid) for mid in (*seen, *referenced))
+        self._index.add_ids(inbox_id, thread_id, seen=seen, referenced=referenced)
+
+    def add_activity(
+        self,
+        inbox_id: UUID,
+        thread_id: UUID,
+        *,
+        subject_keys: Sequence[str],
+        at: datetime | None,
+        participants: Collection[str],
+        starts_conversation: bool,
+        awaits_parent: bool,
+    ) -> None:
+        self._threads.add(thread_id)
+        self._keys.update((inbox_id, key) for key in subject_keys)
+        self._index.add_activity(
+            inbox_id,
+            thread_id,
+            subject_keys=subject_keys,
+            at=at,
+            participants=participants,
+            starts_conversation=starts_conversation,
+            awaits_parent=awaits_parent,
+        )
+
+
+def prefetch(
+    messages: Sequence[ThreadingInput], index: ThreadIndex, policy: ThreadingPolicy = DEFAULT_POLICY
+) -> PrefetchedIndex:
+    """Read what threading `messages` in order will ask of `index`, in one call."""
+    queries = list(dict.fromkeys(context_query(m, policy) for m in messages))
+    return PrefetchedIndex(index, dict(zip(queries, index.contexts(queries), strict=True)))
 
 
 def assign_thread(

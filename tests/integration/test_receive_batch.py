@@ -3,6 +3,7 @@ and the thread listing kept by counting rather than recounting."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -11,6 +12,7 @@ import pytest
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.domain.errors import NotFound, StorageError
 from mailman.domain.inbound import InboundMail
+from mailman.ports import ContextQuery, ThreadContext
 from mailman.services import inboxes
 from mailman.services.receive import Incoming, Received, receive_batch
 
@@ -269,3 +271,38 @@ def test_a_reused_message_id_in_one_batch_joins_the_first_thread(mailbox: Mailbo
     reasons = rows(mailbox, "SELECT source_id, match_reason FROM messages ORDER BY source_id")
     assert reasons == [("ses-1", "new"), ("ses-2", "merged")]
     assert _thread_listing(mailbox)[0][:2] == (2, 2)
+
+
+def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[int] = []
+    original = PostgresThreadIndex.contexts
+
+    def spy(self: PostgresThreadIndex, queries: Sequence[ContextQuery]) -> list[ThreadContext]:
+        asked.append(len(queries))
+        return original(self, queries)
+
+    monkeypatch.setattr(PostgresThreadIndex, "contexts", spy)
+
+    def mail(source_id: str, own: str, subject: str, extra: str = "") -> Incoming:
+        return _incoming(make_mail(message_id=own, subject=subject, extra=extra), source_id)
+
+    outcomes = _batch(
+        mailbox,
+        mail("ses-1", "<a@x>", "Budget"),
+        mail("ses-2", "<b@x>", "Re: Budget", "In-Reply-To: <a@x>\r\n"),
+        mail("ses-3", "<c@x>", "Launch", "References: <p@x>\r\n"),
+        mail("ses-4", "<d@x>", "Launch day", "References: <p@x>\r\n"),
+        mail("ses-5", "<e@x>", "Unrelated"),
+    )
+
+    assert all(isinstance(o, Received) for o in outcomes)
+    threads = dict(rows(mailbox, "SELECT source_id, thread_id FROM messages"))
+    assert threads["ses-1"] == threads["ses-2"]
+    assert threads["ses-3"] == threads["ses-4"]
+    assert len({threads["ses-1"], threads["ses-3"], threads["ses-5"]}) == 3
+    reasons = rows(mailbox, "SELECT source_id, match_reason FROM messages ORDER BY source_id")
+    assert [r for _, r in reasons] == ["new", "in_reply_to", "new", "references", "new"]
+    # Everything at once, then the two replies again: their parents were stored meanwhile.
+    assert asked == [5, 1, 1]

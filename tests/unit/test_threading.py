@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -5,12 +6,14 @@ import pytest
 
 from mailman.adapters.memory.thread_index import InMemoryThreadIndex
 from mailman.domain.models import MatchReason
+from mailman.ports import ContextQuery, ThreadContext, ThreadIndex
 from mailman.threading import (
     AlreadyThreaded,
     ThreadDecision,
     ThreadingInput,
     assign_thread,
     decide,
+    prefetch,
 )
 
 INBOX = uuid4()
@@ -42,7 +45,7 @@ def mail(
     )
 
 
-def thread(index: InMemoryThreadIndex, message: ThreadingInput) -> ThreadDecision:
+def thread(index: ThreadIndex, message: ThreadingInput) -> ThreadDecision:
     result = assign_thread(message, index)
     assert isinstance(result, ThreadDecision)
     return result
@@ -422,3 +425,118 @@ def test_a_new_thread_id_depends_only_on_inbox_and_message() -> None:
     assert isinstance(first, ThreadDecision)
     assert isinstance(again, ThreadDecision)
     assert first.thread_id == again.thread_id
+
+
+# --- reading a batch at once -------------------------------------------------------------
+
+
+class CountingIndex(InMemoryThreadIndex):
+    """Counts the queries answered by the index itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+
+    def contexts(self, queries: Sequence[ContextQuery]) -> list[ThreadContext]:
+        self.asked += len(queries)
+        return super().contexts(queries)
+
+
+def _conversation() -> list[ThreadingInput]:
+    """Mail whose threading depends on the mail before it: replies, a late parent, merges,
+    a header-less reply adopted later, subject matches, generic subjects, a reused id."""
+    hour = timedelta(hours=1)
+    return [
+        mail("<a@x>", "Budget", to=(BOB,)),
+        mail(
+            "<b@x>", "Re: Budget", sender=BOB, to=(ANN,), in_reply_to=("<a@x>",), at=MONDAY + hour
+        ),
+        mail("<r1@x>", "Re: Launch", sender=CAROL, to=(DAN,), in_reply_to=("<p@x>",)),
+        mail("<r2@x>", "Re: Launch", sender=DAN, to=(CAROL,), references=("<q@x>",)),
+        mail("<m@x>", "Re: Launch", sender=DAN, references=("<p@x>", "<q@x>"), at=MONDAY + hour),
+        mail("<loose@x>", "Re: Offsite plan", sender=CAROL, to=(ANN,), at=MONDAY + 2 * hour),
+        mail("<root@x>", "Offsite plan", sender=ANN, to=(CAROL,), at=MONDAY + hour),
+        mail("<s@x>", "Re: Budget", sender=ANN, to=(BOB,), at=MONDAY + 3 * hour),
+        mail("<g1@x>", "hello", sender=DAN, to=(ANN,)),
+        mail("<g2@x>", "Re: hello", sender=ANN, to=(DAN,), at=MONDAY + hour),
+        mail("<a@x>", "Budget (resent)", to=(BOB,), at=MONDAY + 4 * hour),
+        mail("<p@x>", "Launch", sender=CAROL, to=(DAN,), at=MONDAY - hour),
+    ]
+
+
+def _outcome(result: ThreadDecision | AlreadyThreaded) -> tuple[UUID, str]:
+    if isinstance(result, AlreadyThreaded):
+        return result.thread_id, "already threaded"
+    return result.thread_id, result.reason.value
+
+
+@pytest.mark.parametrize("size", [2, 3, 5, 12])
+def test_a_batch_read_at_once_threads_as_one_read_per_message(size: int) -> None:
+    messages = _conversation()
+    one_by_one = InMemoryThreadIndex()
+    expected = [_outcome(assign_thread(m, one_by_one)) for m in messages]
+    batched = CountingIndex()
+    got = []
+    for start in range(0, len(messages), size):
+        chunk = messages[start : start + size]
+        index = prefetch(chunk, batched)
+        got.extend(_outcome(assign_thread(m, index)) for m in chunk)
+    assert got == expected
+    ids = [m.message_id for m in messages]
+    assert batched.links(INBOX, ids) == one_by_one.links(INBOX, ids)
+
+
+def test_unrelated_mail_of_a_batch_is_read_once() -> None:
+    index = CountingIndex()
+    batch = [mail(f"<{n}@x>", f"Topic {n}", references=(f"<parent{n}@x>",)) for n in range(5)]
+    prefetched = prefetch(batch, index)
+    for message in batch:
+        assign_thread(message, prefetched)
+    assert index.asked == 5  # each query once, in the prefetch
+
+
+_EARLIER_CHANGES_LATER = {
+    # The later mail's id was written by the earlier: nothing else of its answer changed.
+    "a shared missing parent": (
+        [],
+        [
+            mail("<x@x>", "Alpha", references=("<p@x>",)),
+            mail("<y@x>", "Beta", sender=DAN, references=("<p@x>",)),
+        ],
+    ),
+    # A thread in the later mail's answer gained a participant under another subject.
+    "a participant joining": (
+        [mail("<a@x>", "Budget", sender=ANN, to=(BOB,))],
+        [
+            mail("<x@x>", "Other words", sender=BOB, to=(DAN,), in_reply_to=("<a@x>",)),
+            mail("<y@x>", "Re: Budget", sender=DAN, to=(CAROL,)),
+        ],
+    ),
+    # The thread of the later mail's parent was folded into another by a mail naming another
+    # message of it.
+    "a fold": (
+        [
+            mail("<p1@x>", "One", sender=ANN),
+            mail("<c1@x>", "Re: One", sender=BOB, to=(ANN,), in_reply_to=("<p1@x>",)),
+            mail("<p2@x>", "Two", sender=BOB, to=(ANN,)),
+        ],
+        [
+            mail("<x@x>", "Both", sender=CAROL, in_reply_to=("<p2@x>",), references=("<p1@x>",)),
+            mail("<y@x>", "Re: One", sender=DAN, in_reply_to=("<c1@x>",)),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_EARLIER_CHANGES_LATER))
+def test_mail_depending_on_an_earlier_one_of_the_batch_is_read_again(case: str) -> None:
+    history, batch = _EARLIER_CHANGES_LATER[case]
+    one_by_one, batched = InMemoryThreadIndex(), CountingIndex()
+    for message in history:
+        assign_thread(message, one_by_one)
+        assign_thread(message, batched)
+    expected = [_outcome(assign_thread(m, one_by_one)) for m in batch]
+    asked = batched.asked
+    prefetched = prefetch(batch, batched)
+    assert [_outcome(assign_thread(m, prefetched)) for m in batch] == expected
+    assert batched.asked - asked == 3  # both in the prefetch, the second again

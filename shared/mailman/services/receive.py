@@ -26,8 +26,8 @@ from mailman.domain.inbound import (
 from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient, StoredMessage
 from mailman.domain.models import Direction, Inbox, MatchReason
 from mailman.domain.routing import Delivery, InboxAddress, route
-from mailman.ports import BlobStore, RoutingEntry, UnitOfWork, UnitOfWorkFactory
-from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread
+from mailman.ports import BlobStore, RoutingEntry, ThreadIndex, UnitOfWork, UnitOfWorkFactory
+from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread, prefetch
 
 _UNROUTABLE = "no inbox for the address"
 _NOT_RECEIVING = "the domain is not verified for receiving: its MX record does not point at SES"
@@ -369,19 +369,30 @@ def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredM
 
     Three passes, so that the server's work overlaps ours: the inboxes are locked (in one
     order, so two batches cannot deadlock) and the messages already stored looked up at
-    once; then each new message is threaded in order, and only threading's reads wait for
-    the server; last the rows, thread counters and events are written, answering nothing.
-    Under the inbox locks no other transaction stores these messages meanwhile.
+    once; then what threading will read is read at once, and each new message threaded in
+    order (reading again only what earlier ones changed); last the rows, thread counters
+    and events are written, answering nothing. Under the inbox locks no other transaction
+    stores these messages meanwhile.
     """
     for inbox_id in sorted({t.delivery.inbox.inbox_id for t in targets}):
         work.thread_index.lock(inbox_id)
     found = work.messages.find_many([t.identity for t in targets])
+    new: dict[tuple[UUID, str, str], _Target] = {}  # each identity's first target, in order
+    for target in targets:
+        if target.identity not in found:
+            new.setdefault(target.identity, target)
+    inputs = {i: _threading_input(t) for i, t in new.items() if t.prepared.reason is None}
+    index = prefetch(list(inputs.values()), work.thread_index)
     threaded: dict[tuple[UUID, str, str], _Threaded] = {}
     moved: dict[UUID, UUID] = {}  # threads folded into others meanwhile: where each went
     folded: set[UUID] = set()  # threads that took others in
-    for target in targets:
-        if target.identity not in found and target.identity not in threaded:
-            threaded[target.identity] = _thread(work, target, moved, folded)
+    for target in new.values():
+        given = inputs.get(target.identity)
+        threaded[target.identity] = (
+            _thread(index, target, given, moved, folded)
+            if given is not None
+            else _Threaded(target, None, MatchReason.NEW)  # quarantined mail joins no thread
+        )
 
     def final(thread_id: UUID | None) -> UUID | None:
         while thread_id is not None and thread_id in moved:
@@ -431,32 +442,35 @@ def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredM
     return answers
 
 
-def _thread(
-    work: UnitOfWork, target: _Target, moved: dict[UUID, UUID], folded: set[UUID]
-) -> _Threaded:
-    """Thread a new message (quarantined mail joins no thread), noting the threads it folds."""
+def _threading_input(target: _Target) -> ThreadingInput:
     parsed, mail = target.prepared.parsed, target.mail
-    if target.prepared.reason is not None:
-        return _Threaded(target, None, MatchReason.NEW)
     own = {a.lower() for a in target.delivery.addresses}
     participants = [
         m.address.lower() for m in (*parsed.to, *parsed.cc) if m.address.lower() not in own
     ]
     participants.extend(_list_ids(parsed.headers))
-    decision = assign_thread(
-        # The parser's ids are canonical already: no second parse.
-        ThreadingInput(
-            target.delivery.inbox.inbox_id,
-            message_id=parsed.message_id,
-            in_reply_to=(parsed.in_reply_to,) if parsed.in_reply_to else (),
-            references=parsed.references,
-            subject=parsed.subject,
-            date=parsed.date or mail.received_at,
-            from_address=parsed.from_.address if parsed.from_ else "",
-            participants=frozenset(participants),
-        ),
-        work.thread_index,
+    # The parser's ids are canonical already: no second parse.
+    return ThreadingInput(
+        target.delivery.inbox.inbox_id,
+        message_id=parsed.message_id,
+        in_reply_to=(parsed.in_reply_to,) if parsed.in_reply_to else (),
+        references=parsed.references,
+        subject=parsed.subject,
+        date=parsed.date or mail.received_at,
+        from_address=parsed.from_.address if parsed.from_ else "",
+        participants=frozenset(participants),
     )
+
+
+def _thread(
+    index: ThreadIndex,
+    target: _Target,
+    message: ThreadingInput,
+    moved: dict[UUID, UUID],
+    folded: set[UUID],
+) -> _Threaded:
+    """Thread a new message, noting the threads it folds."""
+    decision = assign_thread(message, index)
     if isinstance(decision, AlreadyThreaded):
         return _Threaded(target, decision.thread_id, MatchReason.MERGED)
     others = (*decision.merged_thread_ids, *decision.adopted_thread_ids)

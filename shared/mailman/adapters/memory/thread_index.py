@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from mailman.ports import SubjectActivity, ThreadLink
+from mailman.ports import ContextQuery, SubjectActivity, ThreadContext, ThreadLink
 
 
 @dataclass
@@ -32,8 +32,21 @@ class InMemoryThreadIndex:
         found = {mid: self._links.get((inbox_id, mid)) for mid in message_ids}
         return {mid: link for mid, link in found.items() if link is not None}
 
-    def subject_activity(
-        self, inbox_id: UUID, subject_key: str, *, start: datetime, end: datetime
+    def contexts(self, queries: Sequence[ContextQuery]) -> list[ThreadContext]:
+        answers = []
+        for query in queries:
+            activity = {}
+            if query.window is not None:
+                start, end = query.window
+                activity = {
+                    key: self._activity(query.inbox_id, key, start, end)
+                    for key in query.subject_keys
+                }
+            answers.append(ThreadContext(self.links(query.inbox_id, query.message_ids), activity))
+        return answers
+
+    def _activity(
+        self, inbox_id: UUID, subject_key: str, start: datetime, end: datetime
     ) -> list[SubjectActivity]:
         found = []
         for thread_id in self._by_subject.get((inbox_id, subject_key), ()):

@@ -52,99 +52,93 @@ class PostgresMessageRepository:
         )
 
     def add(self, message: NewMessage) -> StoredMessage:
-        """Insert the message with its recipients and attachments, answering nothing back from
-        the server: in a pipeline the statements queue behind each other. The caller holds the
-        inbox's lock and has found no such message, so the insert cannot conflict."""
+        """Insert the message with its recipients and attachments in one statement, answering
+        nothing back from the server: in a pipeline the statements queue behind each other.
+        The caller holds the inbox's lock and has found no such message, so the insert cannot
+        conflict. A threaded message's own id in the thread index is pointed at the row."""
         m = message
         pk = uuid.uuid4()
         self._conn.execute(
-            "INSERT INTO messages (id, organization_id, inbox_id, thread_id, message_id, "
-            "message_id_generated, content_sha256, direction, source, source_id, from_address, "
-            'from_name, reply_to, subject, sent_at, received_at, in_reply_to, "references", '
-            "text_body, html_body, extracted_text, preview, headers, raw_storage_key, "
-            "size_bytes, match_reason, verdicts, quarantined, quarantine_reason, defects, "
-            "plus_tags) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                pk,
-                m.organization_id,
-                m.inbox_id,
-                m.thread_id,
-                m.message_id,
-                m.message_id_generated,
-                m.content_sha256,
-                m.direction.value,
-                m.source,
-                m.source_id,
-                m.from_address,
-                m.from_name,
-                list(m.reply_to),
-                m.subject,
-                m.sent_at,
-                m.received_at,
-                m.in_reply_to,
-                list(m.references),
-                m.text_body,
-                m.html_body,
-                m.extracted_text,
-                m.preview,
-                Jsonb([{"name": n, "value": v} for n, v in m.headers]),
-                m.raw_storage_key,
-                m.size_bytes,
-                m.match_reason.value,
-                Jsonb(m.verdicts),
-                m.quarantine_reason is not None,
-                m.quarantine_reason,
-                list(m.defects),
-                list(m.plus_tags),
-            ],
-        )
-        if m.recipients:
-            self._conn.execute(
-                "INSERT INTO message_recipients (organization_id, message_id, kind, address, "
-                "name, position) SELECT %s, %s, r.kind, r.address, r.name, r.position - 1 "
-                "FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY "
-                "  AS r(kind, address, name, position) "
-                "ON CONFLICT DO NOTHING",
-                [
-                    m.organization_id,
-                    pk,
-                    [r.kind for r in m.recipients],
-                    [r.address for r in m.recipients],
-                    [r.name for r in m.recipients],
-                ],
-            )
-        if m.attachments:
+            "WITH m AS ("
+            "  INSERT INTO messages (id, organization_id, inbox_id, thread_id, message_id, "
+            "  message_id_generated, content_sha256, direction, source, source_id, "
+            "  from_address, from_name, reply_to, subject, sent_at, received_at, in_reply_to, "
+            '  "references", text_body, html_body, extracted_text, preview, headers, '
+            "  raw_storage_key, size_bytes, match_reason, verdicts, quarantined, "
+            "  quarantine_reason, defects, plus_tags) VALUES (%(pk)s, %(org)s, %(inbox)s, "
+            "  %(thread)s, %(message_id)s, %(generated)s, %(sha)s, %(direction)s, %(source)s, "
+            "  %(source_id)s, %(from_address)s, %(from_name)s, %(reply_to)s, %(subject)s, "
+            "  %(sent_at)s, %(received_at)s, %(in_reply_to)s, %(references)s, %(text)s, "
+            "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
+            "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
+            "  %(defects)s, %(plus_tags)s) RETURNING id), "
+            "recipients AS ("
+            "  INSERT INTO message_recipients (organization_id, message_id, kind, address, "
+            "  name, position) SELECT %(org)s, m.id, r.kind, r.address, r.name, r.position - 1 "
+            "  FROM m, unnest(%(r_kind)s::text[], %(r_address)s::text[], %(r_name)s::text[]) "
+            "    WITH ORDINALITY AS r(kind, address, name, position) "
+            "  ON CONFLICT DO NOTHING), "
             # One stored object may belong to several inboxes' messages: the row id is the
             # object's id made unique per inbox.
-            self._conn.execute(
-                "INSERT INTO attachments (id, organization_id, message_id, filename, "
-                "content_type, size_bytes, sha256, content_id, inline, storage_key) "
-                "SELECT a.id, %s, %s, a.filename, a.content_type, a.size_bytes, a.sha256, "
-                "  a.content_id, a.inline, a.storage_key "
-                "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::bigint[], %s::text[], "
-                "  %s::text[], %s::boolean[], %s::text[]) "
-                "  AS a(id, filename, content_type, size_bytes, sha256, content_id, inline, "
-                "  storage_key)",
-                [
-                    m.organization_id,
-                    pk,
-                    [uuid.uuid5(a.id, str(m.inbox_id)) for a in m.attachments],
-                    [a.filename for a in m.attachments],
-                    [a.content_type for a in m.attachments],
-                    [a.size_bytes for a in m.attachments],
-                    [a.sha256 for a in m.attachments],
-                    [a.content_id for a in m.attachments],
-                    [a.inline for a in m.attachments],
-                    [a.storage_key for a in m.attachments],
-                ],
-            )
-        if m.thread_id is not None:
-            self._conn.execute(
-                "UPDATE message_references SET message_pk = %s "
-                "WHERE inbox_id = %s AND message_id = %s AND message_pk IS NULL",
-                [pk, m.inbox_id, m.message_id],
-            )
+            "files AS ("
+            "  INSERT INTO attachments (id, organization_id, message_id, filename, "
+            "  content_type, size_bytes, sha256, content_id, inline, storage_key) "
+            "  SELECT a.id, %(org)s, m.id, a.filename, a.content_type, a.size_bytes, a.sha256, "
+            "    a.content_id, a.inline, a.storage_key "
+            "  FROM m, unnest(%(a_id)s::uuid[], %(a_filename)s::text[], %(a_type)s::text[], "
+            "    %(a_size)s::bigint[], %(a_sha)s::text[], %(a_cid)s::text[], "
+            "    %(a_inline)s::boolean[], %(a_key)s::text[]) "
+            "    AS a(id, filename, content_type, size_bytes, sha256, content_id, inline, "
+            "    storage_key)) "
+            "UPDATE message_references SET message_pk = m.id FROM m "
+            "WHERE %(threaded)s AND inbox_id = %(inbox)s AND message_id = %(message_id)s "
+            "AND message_pk IS NULL",
+            {
+                "pk": pk,
+                "org": m.organization_id,
+                "inbox": m.inbox_id,
+                "thread": m.thread_id,
+                "message_id": m.message_id,
+                "generated": m.message_id_generated,
+                "sha": m.content_sha256,
+                "direction": m.direction.value,
+                "source": m.source,
+                "source_id": m.source_id,
+                "from_address": m.from_address,
+                "from_name": m.from_name,
+                "reply_to": list(m.reply_to),
+                "subject": m.subject,
+                "sent_at": m.sent_at,
+                "received_at": m.received_at,
+                "in_reply_to": m.in_reply_to,
+                "references": list(m.references),
+                "text": m.text_body,
+                "html": m.html_body,
+                "extracted": m.extracted_text,
+                "preview": m.preview,
+                "headers": Jsonb([{"name": n, "value": v} for n, v in m.headers]),
+                "raw_key": m.raw_storage_key,
+                "size": m.size_bytes,
+                "reason": m.match_reason.value,
+                "verdicts": Jsonb(m.verdicts),
+                "quarantined": m.quarantine_reason is not None,
+                "quarantine_reason": m.quarantine_reason,
+                "defects": list(m.defects),
+                "plus_tags": list(m.plus_tags),
+                "r_kind": [r.kind for r in m.recipients],
+                "r_address": [r.address for r in m.recipients],
+                "r_name": [r.name for r in m.recipients],
+                "a_id": [uuid.uuid5(a.id, str(m.inbox_id)) for a in m.attachments],
+                "a_filename": [a.filename for a in m.attachments],
+                "a_type": [a.content_type for a in m.attachments],
+                "a_size": [a.size_bytes for a in m.attachments],
+                "a_sha": [a.sha256 for a in m.attachments],
+                "a_cid": [a.content_id for a in m.attachments],
+                "a_inline": [a.inline for a in m.attachments],
+                "a_key": [a.storage_key for a in m.attachments],
+                "threaded": m.thread_id is not None,
+            },
+        )
         return StoredMessage(pk, m.inbox_id, m.thread_id, m.quarantine_reason is not None, True)
 
     def refresh_thread(self, thread_id: UUID) -> None:

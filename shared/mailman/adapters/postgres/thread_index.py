@@ -16,7 +16,7 @@ from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
-from mailman.ports import SubjectActivity, ThreadLink
+from mailman.ports import ContextQuery, SubjectActivity, ThreadContext, ThreadLink
 
 
 class PostgresThreadIndex:
@@ -40,29 +40,72 @@ class PostgresThreadIndex:
         ).fetchall()
         return {r["message_id"]: ThreadLink(r["thread_id"], r["seen"]) for r in rows}
 
-    def subject_activity(
-        self, inbox_id: UUID, subject_key: str, *, start: datetime, end: datetime
-    ) -> list[SubjectActivity]:
+    def contexts(self, queries: Sequence[ContextQuery]) -> list[ThreadContext]:
+        """One statement for every query: each key probes its index (a LATERAL join, so the
+        plan cannot turn into a scan of the inbox); link rows have no subject key."""
+        links_of = [(n, q.inbox_id, mid) for n, q in enumerate(queries) for mid in q.message_ids]
+        keys_of = [
+            (n, q.inbox_id, key, *q.window)
+            for n, q in enumerate(queries)
+            if q.window is not None
+            for key in q.subject_keys
+        ]
+        statement = (
+            "SELECT k.n, r.message_id, r.thread_id, r.kind <> 'referenced' AS seen, "
+            "  NULL::text AS key, NULL::timestamptz AS first_at, NULL::timestamptz AS last_at, "
+            "  NULL::boolean AS awaiting, NULL::text[] AS participants "
+            "FROM unnest(%(l_n)s::int[], %(l_inbox)s::uuid[], %(l_id)s::text[]) "
+            "  AS k(n, inbox, mid) "
+            "CROSS JOIN LATERAL (SELECT message_id, thread_id, kind FROM message_references "
+            "  WHERE inbox_id = k.inbox AND message_id = k.mid) r"
+        )
+        if keys_of:
+            statement += (
+                " UNION ALL "
+                "SELECT k.n, NULL, s.thread_id, NULL, s.subject_key, s.first_at, s.last_at, "
+                "  t.loose AND NOT t.rooted, ARRAY(SELECT p.address FROM thread_participants p "
+                "    WHERE p.thread_id = s.thread_id) "
+                "FROM unnest(%(s_n)s::int[], %(s_inbox)s::uuid[], %(s_key)s::text[], "
+                "  %(s_start)s::timestamptz[], %(s_end)s::timestamptz[]) "
+                "  AS k(n, inbox, key, start_at, end_at) "
+                "CROSS JOIN LATERAL (SELECT thread_id, subject_key, first_at, last_at "
+                "  FROM thread_subjects WHERE inbox_id = k.inbox AND subject_key = k.key "
+                "  AND first_at <= k.end_at AND last_at >= k.start_at) s "
+                "JOIN threads t ON t.id = s.thread_id"
+            )
         rows = self._conn.execute(
-            "SELECT s.thread_id, s.first_at, s.last_at, t.loose AND NOT t.rooted AS awaiting, "
-            "  ARRAY(SELECT p.address FROM thread_participants p "
-            "        WHERE p.thread_id = s.thread_id) AS participants "
-            "FROM thread_subjects s JOIN threads t ON t.id = s.thread_id "
-            "WHERE s.inbox_id = %s AND s.subject_key = %s AND s.first_at <= %s "
-            "AND s.last_at >= %s",
-            [inbox_id, subject_key, end, start],
+            statement,
+            {
+                "l_n": [n for n, _, _ in links_of],
+                "l_inbox": [inbox for _, inbox, _ in links_of],
+                "l_id": [mid for _, _, mid in links_of],
+                "s_n": [k[0] for k in keys_of],
+                "s_inbox": [k[1] for k in keys_of],
+                "s_key": [k[2] for k in keys_of],
+                "s_start": [k[3] for k in keys_of],
+                "s_end": [k[4] for k in keys_of],
+            },
             prepare=False,
         ).fetchall()
-        return [
-            SubjectActivity(
-                thread_id=r["thread_id"],
-                first_at=r["first_at"],
-                last_at=r["last_at"],
-                participants=frozenset(r["participants"]),
-                awaiting_parent=r["awaiting"],
-            )
-            for r in rows
+        answers = [
+            ThreadContext({}, {key: [] for key in q.subject_keys} if q.window else {})
+            for q in queries
         ]
+        for r in rows:
+            answer = answers[r["n"]]
+            if r["key"] is None:
+                answer.links[r["message_id"]] = ThreadLink(r["thread_id"], r["seen"])
+            else:
+                answer.activity[r["key"]].append(
+                    SubjectActivity(
+                        thread_id=r["thread_id"],
+                        first_at=r["first_at"],
+                        last_at=r["last_at"],
+                        participants=frozenset(r["participants"]),
+                        awaiting_parent=r["awaiting"],
+                    )
+                )
+        return answers
 
     def create_thread(self, inbox_id: UUID, thread_id: UUID) -> None:
         self._conn.execute(
@@ -114,29 +157,29 @@ class PostgresThreadIndex:
     def add_ids(
         self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
     ) -> None:
-        params = {
-            "org": self._organization_id,
-            "inbox": inbox_id,
-            "thread": thread_id,
-        }
-        if seen:
-            self._conn.execute(
-                "INSERT INTO message_references (organization_id, inbox_id, message_id, "
-                "thread_id, kind) SELECT %(org)s, %(inbox)s, id, %(thread)s, 'header' "
-                "FROM (SELECT DISTINCT unnest(%(ids)s::text[]) AS id) ids "
-                "ON CONFLICT (inbox_id, message_id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
-                "kind = CASE WHEN message_references.kind = 'referenced' THEN 'header' "
-                "ELSE message_references.kind END",
-                {**params, "ids": list(seen)},
-            )
-        if referenced:
-            self._conn.execute(
-                "INSERT INTO message_references (organization_id, inbox_id, message_id, "
-                "thread_id, kind) SELECT %(org)s, %(inbox)s, id, %(thread)s, 'referenced' "
-                "FROM (SELECT DISTINCT unnest(%(ids)s::text[]) AS id) ids "
-                "ON CONFLICT (inbox_id, message_id) DO NOTHING",
-                {**params, "ids": list(referenced)},
-            )
+        if not seen and not referenced:
+            return
+        self._conn.execute(
+            "WITH seen AS ("
+            "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
+            "    thread_id, kind) SELECT %(org)s, %(inbox)s, id, %(thread)s, 'header' "
+            "  FROM (SELECT DISTINCT unnest(%(seen)s::text[]) AS id) ids "
+            "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET thread_id = EXCLUDED.thread_id, "
+            "  kind = CASE WHEN message_references.kind = 'referenced' THEN 'header' "
+            "  ELSE message_references.kind END) "
+            "INSERT INTO message_references (organization_id, inbox_id, message_id, "
+            "thread_id, kind) SELECT %(org)s, %(inbox)s, id, %(thread)s, 'referenced' "
+            "FROM (SELECT DISTINCT unnest(%(referenced)s::text[]) AS id) ids "
+            "WHERE id <> ALL(%(seen)s::text[]) "
+            "ON CONFLICT (inbox_id, message_id) DO NOTHING",
+            {
+                "org": self._organization_id,
+                "inbox": inbox_id,
+                "thread": thread_id,
+                "seen": list(seen),
+                "referenced": list(referenced),
+            },
+        )
 
     def add_activity(
         self,
@@ -149,28 +192,30 @@ class PostgresThreadIndex:
         starts_conversation: bool,
         awaits_parent: bool,
     ) -> None:
-        params = {"org": self._organization_id, "inbox": inbox_id, "thread": thread_id}
-        if starts_conversation or awaits_parent:
-            self._conn.execute(
-                "UPDATE threads SET rooted = rooted OR %(rooted)s, loose = loose OR %(loose)s "
-                "WHERE id = %(thread)s",
-                {**params, "rooted": starts_conversation, "loose": awaits_parent},
-            )
-        if participants:
-            self._conn.execute(
-                "INSERT INTO thread_participants (organization_id, thread_id, address) "
-                "SELECT %(org)s, %(thread)s, unnest(%(addresses)s::text[]) "
-                "ON CONFLICT DO NOTHING",
-                {**params, "addresses": sorted(set(participants))},
-            )
-        if at is not None and subject_keys:
-            self._conn.execute(
-                "INSERT INTO thread_subjects "
-                "  (organization_id, inbox_id, thread_id, subject_key, first_at, last_at) "
-                "SELECT %(org)s, %(inbox)s, %(thread)s, key, %(at)s, %(at)s "
-                "FROM (SELECT DISTINCT unnest(%(keys)s::text[]) AS key) keys "
-                "ON CONFLICT (thread_id, subject_key) DO UPDATE SET "
-                "  first_at = LEAST(thread_subjects.first_at, EXCLUDED.first_at), "
-                "  last_at = GREATEST(thread_subjects.last_at, EXCLUDED.last_at)",
-                {**params, "at": at, "keys": list(subject_keys)},
-            )
+        """One statement: the flags, the participants and the subject keys."""
+        self._conn.execute(
+            "WITH flags AS ("
+            "  UPDATE threads SET rooted = rooted OR %(rooted)s, loose = loose OR %(loose)s "
+            "  WHERE id = %(thread)s AND (%(rooted)s OR %(loose)s)), "
+            "people AS ("
+            "  INSERT INTO thread_participants (organization_id, thread_id, address) "
+            "  SELECT %(org)s, %(thread)s, unnest(%(addresses)s::text[]) "
+            "  ON CONFLICT DO NOTHING) "
+            "INSERT INTO thread_subjects "
+            "  (organization_id, inbox_id, thread_id, subject_key, first_at, last_at) "
+            "SELECT %(org)s, %(inbox)s, %(thread)s, key, %(at)s::timestamptz, %(at)s::timestamptz "
+            "FROM (SELECT DISTINCT unnest(%(keys)s::text[]) AS key) keys "
+            "ON CONFLICT (thread_id, subject_key) DO UPDATE SET "
+            "  first_at = LEAST(thread_subjects.first_at, EXCLUDED.first_at), "
+            "  last_at = GREATEST(thread_subjects.last_at, EXCLUDED.last_at)",
+            {
+                "org": self._organization_id,
+                "inbox": inbox_id,
+                "thread": thread_id,
+                "rooted": starts_conversation,
+                "loose": awaits_parent,
+                "addresses": sorted(set(participants)),
+                "at": at,
+                "keys": list(subject_keys) if at is not None else [],
+            },
+        )
