@@ -3,6 +3,7 @@ and the thread listing kept by counting rather than recounting."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -10,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
+from mailman.adapters.s3 import S3BlobStore
 from mailman.domain.errors import NotFound, StorageError
 from mailman.domain.inbound import InboundMail
 from mailman.ports import ContextQuery, ThreadContext
@@ -306,3 +308,64 @@ def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
     assert [r for _, r in reasons] == ["new", "in_reply_to", "new", "references", "new"]
     # Everything at once, then the two replies again: their parents were stored meanwhile.
     assert asked == [5, 1, 1]
+
+
+class _Meeting(S3BlobStore):
+    """Holds every read, and every write of a raw message, until `parties` of them wait:
+    made one after another they would never meet."""
+
+    def __init__(self, inner: S3BlobStore, parties: int) -> None:
+        super().__init__(inner._client, inner._bucket)
+        self._reads = threading.Barrier(parties, timeout=5)
+        self._writes = threading.Barrier(parties, timeout=5)
+
+    def get(self, key: str) -> bytes:
+        self._reads.wait()
+        return super().get(key)
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        if content_type == "message/rfc822":
+            self._writes.wait()
+        super().put(key, data, content_type)
+
+
+def test_a_batch_reads_and_writes_its_objects_at_once(mailbox: Mailbox) -> None:
+    batch = []
+    for n in range(3):
+        key = f"inbound/ses-{n}"
+        mailbox.blobs.put(key, make_mail(message_id=f"<m{n}@x>"))
+        mail = InboundMail(
+            source="ses",
+            source_id=f"ses-{n}",
+            received_at=AT,
+            envelope_recipients=("support@example.com",),
+            raw_key=key,
+        )
+        batch.append(Incoming(mail))
+
+    outcomes = receive_batch(mailbox.container.uow, _Meeting(mailbox.blobs, 3), batch)
+
+    assert all(isinstance(o, Received) and o.stored[0].created for o in outcomes)
+
+
+class _RefusingOne(S3BlobStore):
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        if b"<refused@x>" in data:
+            raise StorageError(f"could not store {key}", transient=True)
+        super().put(key, data, content_type)
+
+
+def test_a_message_whose_objects_cannot_be_written_fails_alone(mailbox: Mailbox) -> None:
+    store = _RefusingOne(mailbox.blobs._client, mailbox.blobs._bucket)
+    good, bad = receive_batch(
+        mailbox.container.uow,
+        store,
+        [
+            _incoming(make_mail(), "ses-1"),
+            _incoming(make_mail(message_id="<refused@x>"), "ses-2"),
+        ],
+    )
+
+    assert isinstance(good, Received)
+    assert isinstance(bad, StorageError)
+    assert rows(mailbox, "SELECT source_id FROM messages") == [("ses-1",)]

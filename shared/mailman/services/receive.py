@@ -8,11 +8,15 @@ any step leaves the queue message to be retried and the database unchanged.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 from uuid import UUID
 
 from mailman import mime
@@ -32,6 +36,7 @@ from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread, pr
 _UNROUTABLE = "no inbox for the address"
 _NOT_RECEIVING = "the domain is not verified for receiving: its MX record does not point at SES"
 _ATTACHMENT_NAMESPACE = UUID("2b8f0f5e-8c0a-4a56-b7b1-3f1f3d7a4e10")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,17 +76,26 @@ def _route(
     return list(routing.deliveries), unroutable
 
 
+@dataclass(frozen=True)
+class _Object:
+    """An object to write to the blob store."""
+
+    key: str
+    data: bytes
+    content_type: str
+
+
 def _attachments(
-    parsed: mime.ParsedMail, blobs: BlobStore, received_at: datetime, identity: str
-) -> tuple[NewAttachment, ...]:
-    stored = []
+    parsed: mime.ParsedMail, received_at: datetime, identity: str
+) -> tuple[tuple[NewAttachment, ...], tuple[_Object, ...]]:
+    stored, objects = [], []
     for position, part in enumerate(parsed.attachments):
         attachment_id = uuid.uuid5(_ATTACHMENT_NAMESPACE, f"{identity}/{position}")
         ext = mimetypes.guess_extension(part.content_type) or ""
         if part.filename and "." in part.filename:
             ext = "." + part.filename.rsplit(".", 1)[1][:10].lower()
         key = attachment_key(parsed.message_id, received_at, str(attachment_id), ext)
-        blobs.put(key, part.content, part.content_type)
+        objects.append(_Object(key, part.content, part.content_type))
         stored.append(
             NewAttachment(
                 id=attachment_id,
@@ -94,7 +108,7 @@ def _attachments(
                 storage_key=key,
             )
         )
-    return tuple(stored)
+    return tuple(stored), tuple(objects)
 
 
 def _recipients(parsed: mime.ParsedMail, envelope: Sequence[str]) -> tuple[NewRecipient, ...]:
@@ -107,26 +121,54 @@ def _recipients(parsed: mime.ParsedMail, envelope: Sequence[str]) -> tuple[NewRe
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A parsed message whose raw form and attachments are already in the blob store."""
+    """A parsed message, with the objects to write before it is stored: its raw form and
+    its attachments, under keys derived from the content (a retry rewrites the same)."""
 
     parsed: mime.ParsedMail
     content_sha: str
     raw_key: str
     reason: str | None
     attachments: tuple[NewAttachment, ...]
+    objects: tuple[_Object, ...]
+
+    def write(self, blobs: BlobStore) -> None:
+        for stored in self.objects:
+            blobs.put(stored.key, stored.data, stored.content_type)
 
 
-def _prepare(blobs: BlobStore, mail: InboundMail, content: bytes) -> _Prepared:
-    """Parse, judge and write the objects (keys derive from the content: retries rewrite them)."""
+def _prepare(mail: InboundMail, content: bytes) -> _Prepared:
+    """Parse and judge the mail, and name its objects."""
     parsed = mime.parse(content)
     content_sha = parsed.raw_sha256
     reason = quarantine_reason(mail, parsed.quarantine_reason)
     stored_key = raw_key(parsed.message_id, content_sha, mail.received_at)
-    blobs.put(stored_key, content, "message/rfc822")
-    attachments = (
-        _attachments(parsed, blobs, mail.received_at, content_sha) if reason is None else ()
+    attachments, objects = (
+        _attachments(parsed, mail.received_at, content_sha) if reason is None else ((), ())
     )
-    return _Prepared(parsed, content_sha, stored_key, reason, attachments)
+    raw = _Object(stored_key, content, "message/rfc822")
+    return _Prepared(parsed, content_sha, stored_key, reason, attachments, (raw, *objects))
+
+
+_BLOB_THREADS = 10
+
+
+@functools.cache
+def _blob_calls() -> ThreadPoolExecutor:
+    """Threads for the blob store: S3 answers each call in tens of milliseconds, so a batch's
+    reads, then its writes, are made at once rather than one after another."""
+    return ThreadPoolExecutor(max_workers=_BLOB_THREADS, thread_name_prefix="mailman-blobs")
+
+
+def _at_once(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
+    """Each call's answer or exception, the calls made concurrently (inline when only one)."""
+    futures = [_blob_calls().submit(call) for call in calls] if len(calls) > 1 else None
+    answers: list[T | Exception] = []
+    for n, call in enumerate(calls):
+        try:
+            answers.append(call() if futures is None else futures[n].result())
+        except Exception as exc:  # answered for this call alone
+            answers.append(exc)
+    return answers
 
 
 @dataclass(frozen=True)
@@ -184,16 +226,7 @@ def receive_batch(
     stored again one message per transaction, so a message that cannot be stored fails alone.
     """
     outcomes: dict[int, Received | Exception] = {}
-    ready: list[tuple[int, Incoming, _Prepared]] = []
-    for position, incoming in enumerate(batch):
-        try:
-            raw = (
-                incoming.raw if incoming.raw is not None else blobs.get(incoming.mail.raw_key or "")
-            )
-            ready.append((position, incoming, _prepare(blobs, incoming.mail, raw)))
-        except Exception as exc:  # answered for this mail alone
-            outcomes[position] = exc
-    routed = _route_all(uow, ready)
+    routed = _route_all(uow, _prepare_all(blobs, batch, outcomes))
     by_org: dict[UUID, list[_Routed]] = {}
     for item in routed:
         for organization_id in item.organizations():
@@ -208,6 +241,39 @@ def receive_batch(
     for item in routed:
         outcomes.setdefault(item.position, item.received(stored[item.position]))
     return [outcomes[position] for position in range(len(batch))]
+
+
+def _prepare_all(
+    blobs: BlobStore, batch: Sequence[Incoming], outcomes: dict[int, Received | Exception]
+) -> list[tuple[int, Incoming, _Prepared]]:
+    """Each mail of the batch read (where the mail service put it), parsed and its objects
+    written; a mail that fails is answered in `outcomes` and left out."""
+    missing = [n for n, incoming in enumerate(batch) if incoming.raw is None]
+    fetched = dict(
+        zip(
+            missing,
+            _at_once([partial(blobs.get, batch[n].mail.raw_key or "") for n in missing]),
+            strict=True,
+        )
+    )
+    parsed: list[tuple[int, Incoming, _Prepared]] = []
+    for position, incoming in enumerate(batch):
+        raw = incoming.raw if incoming.raw is not None else fetched[position]
+        if isinstance(raw, Exception):
+            outcomes[position] = raw
+            continue
+        try:
+            parsed.append((position, incoming, _prepare(incoming.mail, raw)))
+        except Exception as exc:  # answered for this mail alone
+            outcomes[position] = exc
+    ready: list[tuple[int, Incoming, _Prepared]] = []
+    written = _at_once([partial(prepared.write, blobs) for _, _, prepared in parsed])
+    for item, failure in zip(parsed, written, strict=True):
+        if failure is None:
+            ready.append(item)
+        else:
+            outcomes[item[0]] = failure
+    return ready
 
 
 def _route_all(
@@ -320,7 +386,8 @@ def import_message(
     if existing is not None:
         return existing
     mail = InboundMail(source="import", source_id=content_sha, received_at=received_at)
-    prepared = _prepare(blobs, mail, raw)
+    prepared = _prepare(mail, raw)
+    prepared.write(blobs)
     target = InboxAddress(inbox.id, inbox.organization_id, inbox.domain_id)
     with uow(inbox.organization_id) as work:
         return _store_targets(work, [_Target(prepared, mail, Delivery(target, (inbox.address,)))])[
