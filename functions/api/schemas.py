@@ -12,6 +12,7 @@ from mailman.domain.dns_records import RecordPurpose, RecordStatus
 from mailman.domain.events import Event
 from mailman.domain.mailbox import MessageView, ThreadSummary
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
+from mailman.services.mailbox import Link
 
 T = TypeVar("T")
 
@@ -317,9 +318,7 @@ class MessageOut(BaseModel):
             status=m.status,
             from_=RecipientOut(kind="from", address=m.from_address, name=m.from_name),
             reply_to=list(m.reply_to),
-            recipients=[
-                RecipientOut(kind=r.kind, address=r.address, name=r.name) for r in m.recipients
-            ],
+            recipients=[RecipientOut.model_validate(r, from_attributes=True) for r in m.recipients],
             subject=m.subject,
             sent_at=m.sent_at,
             received_at=m.received_at,
@@ -331,16 +330,7 @@ class MessageOut(BaseModel):
             preview=m.preview,
             headers=[dict(h) for h in m.headers],
             attachments=[
-                AttachmentOut(
-                    id=a.id,
-                    filename=a.filename,
-                    content_type=a.content_type,
-                    size_bytes=a.size_bytes,
-                    sha256=a.sha256,
-                    content_id=a.content_id,
-                    inline=a.inline,
-                )
-                for a in m.attachments
+                AttachmentOut.model_validate(a, from_attributes=True) for a in m.attachments
             ],
             match_reason=m.match_reason,
             verdicts=m.verdicts,
@@ -365,3 +355,7 @@ class LinkOut(BaseModel):
     filename: str | None = None
     content_type: str | None = None
     size_bytes: int | None = None
+
+    @classmethod
+    def of(cls, link: Link) -> LinkOut:
+        return cls.model_validate(link, from_attributes=True)

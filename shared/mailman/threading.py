@@ -422,7 +422,8 @@ def prefetch(
 ) -> PrefetchedIndex:
     """Read what threading `messages` in order will ask of `index`, in one call."""
     queries = list(dict.fromkeys(context_query(m, policy) for m in messages))
-    return PrefetchedIndex(index, dict(zip(queries, index.contexts(queries), strict=True)))
+    answers = index.contexts(queries) if queries else []
+    return PrefetchedIndex(index, dict(zip(queries, answers, strict=True)))
 
 
 def assign_thread(

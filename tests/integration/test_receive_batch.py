@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import boto3
 import pytest
 
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
@@ -18,6 +19,7 @@ from mailman.ports import ContextQuery, ThreadContext
 from mailman.services import inboxes
 from mailman.services.receive import Incoming, Received, receive_batch
 
+from .conftest import BUCKET
 from .mail_helpers import Mailbox, deliver, make_mail, rows
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -275,9 +277,9 @@ def test_a_reused_message_id_in_one_batch_joins_the_first_thread(mailbox: Mailbo
     assert _thread_listing(mailbox)[0][:2] == (2, 2)
 
 
-def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
-    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def index_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many messages each read of the thread index asked about."""
     asked: list[int] = []
     original = PostgresThreadIndex.contexts
 
@@ -286,7 +288,12 @@ def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
         return original(self, queries)
 
     monkeypatch.setattr(PostgresThreadIndex, "contexts", spy)
+    return asked
 
+
+def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
+    mailbox: Mailbox, index_reads: list[int]
+) -> None:
     def mail(source_id: str, own: str, subject: str, extra: str = "") -> Incoming:
         return _incoming(make_mail(message_id=own, subject=subject, extra=extra), source_id)
 
@@ -307,15 +314,28 @@ def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
     reasons = rows(mailbox, "SELECT source_id, match_reason FROM messages ORDER BY source_id")
     assert [r for _, r in reasons] == ["new", "in_reply_to", "new", "references", "new"]
     # Everything at once, then the two replies again: their parents were stored meanwhile.
-    assert asked == [5, 1, 1]
+    assert index_reads == [5, 1, 1]
+
+
+def test_a_batch_delivered_again_does_not_read_the_thread_index(
+    mailbox: Mailbox, index_reads: list[int]
+) -> None:
+    batch = [_incoming(make_mail(message_id=f"<m{n}@x>"), f"ses-{n}") for n in range(3)]
+    _batch(mailbox, *batch)
+    index_reads.clear()
+
+    again = _batch(mailbox, *batch)
+
+    assert all(isinstance(o, Received) and not o.stored[0].created for o in again)
+    assert index_reads == []
 
 
 class _Meeting(S3BlobStore):
     """Holds every read, and every write of a raw message, until `parties` of them wait:
     made one after another they would never meet."""
 
-    def __init__(self, inner: S3BlobStore, parties: int) -> None:
-        super().__init__(inner._client, inner._bucket)
+    def __init__(self, parties: int) -> None:
+        super().__init__(boto3.client("s3", region_name="us-east-1"), BUCKET)
         self._reads = threading.Barrier(parties, timeout=5)
         self._writes = threading.Barrier(parties, timeout=5)
 
@@ -343,7 +363,7 @@ def test_a_batch_reads_and_writes_its_objects_at_once(mailbox: Mailbox) -> None:
         )
         batch.append(Incoming(mail))
 
-    outcomes = receive_batch(mailbox.container.uow, _Meeting(mailbox.blobs, 3), batch)
+    outcomes = receive_batch(mailbox.container.uow, _Meeting(3), batch)
 
     assert all(isinstance(o, Received) and o.stored[0].created for o in outcomes)
 
@@ -356,7 +376,7 @@ class _RefusingOne(S3BlobStore):
 
 
 def test_a_message_whose_objects_cannot_be_written_fails_alone(mailbox: Mailbox) -> None:
-    store = _RefusingOne(mailbox.blobs._client, mailbox.blobs._bucket)
+    store = _RefusingOne(boto3.client("s3", region_name="us-east-1"), BUCKET)
     good, bad = receive_batch(
         mailbox.container.uow,
         store,

@@ -94,7 +94,7 @@ def get_message(message_id: UUID) -> MessageOut:
 def raw_message(message_id: UUID) -> LinkOut:
     c = container()
     link = mailbox.raw_link(c.uow, c.blobs, c.clock, organization_id(router), message_id)
-    return LinkOut(url=link.url, expires_at=link.expires_at, content_type=link.content_type)
+    return LinkOut.of(link)
 
 
 @router.get(
@@ -107,10 +107,4 @@ def attachment(message_id: UUID, attachment_id: UUID) -> LinkOut:
     link = mailbox.attachment_link(
         c.uow, c.blobs, c.clock, organization_id(router), message_id, attachment_id
     )
-    return LinkOut(
-        url=link.url,
-        expires_at=link.expires_at,
-        filename=link.filename,
-        content_type=link.content_type,
-        size_bytes=link.size_bytes,
-    )
+    return LinkOut.of(link)

@@ -76,26 +76,16 @@ def _route(
     return list(routing.deliveries), unroutable
 
 
-@dataclass(frozen=True)
-class _Object:
-    """An object to write to the blob store."""
-
-    key: str
-    data: bytes
-    content_type: str
-
-
 def _attachments(
     parsed: mime.ParsedMail, received_at: datetime, identity: str
-) -> tuple[tuple[NewAttachment, ...], tuple[_Object, ...]]:
-    stored, objects = [], []
+) -> tuple[NewAttachment, ...]:
+    stored = []
     for position, part in enumerate(parsed.attachments):
         attachment_id = uuid.uuid5(_ATTACHMENT_NAMESPACE, f"{identity}/{position}")
         ext = mimetypes.guess_extension(part.content_type) or ""
         if part.filename and "." in part.filename:
             ext = "." + part.filename.rsplit(".", 1)[1][:10].lower()
         key = attachment_key(parsed.message_id, received_at, str(attachment_id), ext)
-        objects.append(_Object(key, part.content, part.content_type))
         stored.append(
             NewAttachment(
                 id=attachment_id,
@@ -108,7 +98,7 @@ def _attachments(
                 storage_key=key,
             )
         )
-    return tuple(stored), tuple(objects)
+    return tuple(stored)
 
 
 def _recipients(parsed: mime.ParsedMail, envelope: Sequence[str]) -> tuple[NewRecipient, ...]:
@@ -125,15 +115,17 @@ class _Prepared:
     its attachments, under keys derived from the content (a retry rewrites the same)."""
 
     parsed: mime.ParsedMail
+    raw: bytes
     content_sha: str
     raw_key: str
     reason: str | None
     attachments: tuple[NewAttachment, ...]
-    objects: tuple[_Object, ...]
 
     def write(self, blobs: BlobStore) -> None:
-        for stored in self.objects:
-            blobs.put(stored.key, stored.data, stored.content_type)
+        blobs.put(self.raw_key, self.raw, "message/rfc822")
+        # Quarantined mail keeps no attachments of its own: then there is none to write.
+        for stored, part in zip(self.attachments, self.parsed.attachments, strict=False):
+            blobs.put(stored.storage_key, part.content, stored.content_type)
 
 
 def _prepare(mail: InboundMail, content: bytes) -> _Prepared:
@@ -142,11 +134,8 @@ def _prepare(mail: InboundMail, content: bytes) -> _Prepared:
     content_sha = parsed.raw_sha256
     reason = quarantine_reason(mail, parsed.quarantine_reason)
     stored_key = raw_key(parsed.message_id, content_sha, mail.received_at)
-    attachments, objects = (
-        _attachments(parsed, mail.received_at, content_sha) if reason is None else ((), ())
-    )
-    raw = _Object(stored_key, content, "message/rfc822")
-    return _Prepared(parsed, content_sha, stored_key, reason, attachments, (raw, *objects))
+    attachments = _attachments(parsed, mail.received_at, content_sha) if reason is None else ()
+    return _Prepared(parsed, content, content_sha, stored_key, reason, attachments)
 
 
 _BLOB_THREADS = 10

@@ -71,7 +71,7 @@ class PostgresMessageRepository:
             "  %(sent_at)s, %(received_at)s, %(in_reply_to)s, %(references)s, %(text)s, "
             "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
             "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
-            "  %(defects)s, %(plus_tags)s) RETURNING id), "
+            "  %(defects)s, %(plus_tags)s) RETURNING id, thread_id), "
             "recipients AS ("
             "  INSERT INTO message_recipients (organization_id, message_id, kind, address, "
             "  name, position) SELECT %(org)s, m.id, r.kind, r.address, r.name, r.position - 1 "
@@ -91,7 +91,8 @@ class PostgresMessageRepository:
             "    AS a(id, filename, content_type, size_bytes, sha256, content_id, inline, "
             "    storage_key)) "
             "UPDATE message_references SET message_pk = m.id FROM m "
-            "WHERE %(threaded)s AND inbox_id = %(inbox)s AND message_id = %(message_id)s "
+            "WHERE m.thread_id IS NOT NULL AND inbox_id = %(inbox)s "
+            "AND message_id = %(message_id)s "
             "AND message_pk IS NULL",
             {
                 "pk": pk,
@@ -136,7 +137,6 @@ class PostgresMessageRepository:
                 "a_cid": [a.content_id for a in m.attachments],
                 "a_inline": [a.inline for a in m.attachments],
                 "a_key": [a.storage_key for a in m.attachments],
-                "threaded": m.thread_id is not None,
             },
         )
         return StoredMessage(pk, m.inbox_id, m.thread_id, m.quarantine_reason is not None, True)
