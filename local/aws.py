@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import ses_simulator
+from local import ses_outbound, ses_simulator
 from local.dns_zone import LocalZone
 from mailman.adapters.ses import NO_RECIPIENTS, SesDomainIdentities
 
@@ -21,6 +21,9 @@ RULE = "inbound"
 BUCKET = "mailman-local"
 INBOUND_QUEUE = "mailman-inbound"
 INBOUND_TOPIC = "mailman-inbound"
+OUTBOUND_QUEUE = "mailman-outbound"
+TELEMETRY_QUEUE = "mailman-telemetry"
+EVENTS_TOPIC = "mailman-events"
 MAX_RECEIVE_COUNT = 5
 
 
@@ -29,6 +32,7 @@ class LocalAws:
         self.endpoint = f"http://{host}:{port}"
         self.region = region
         ses_simulator.install(zone)
+        ses_outbound.install()
         # moto's server logs every request through werkzeug; the platform prints its own.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -92,18 +96,27 @@ class LocalAws:
         )
         ses.set_active_receipt_rule_set(RuleSetName=RULE_SET)
 
+    @property
+    def events_topic_arn(self) -> str:
+        """The SNS topic the configuration set publishes sending events to."""
+        return f"arn:aws:sns:{self.region}:000000000000:{EVENTS_TOPIC}"
+
     def create_mail_resources(self, visibility_timeout: int) -> str:
         """The bucket and the inbound queue (with its dead-letter queue); answers its URL."""
         self.client("s3").create_bucket(Bucket=BUCKET)
+        return self.work_queue(INBOUND_QUEUE, visibility_timeout)
+
+    def work_queue(self, name: str, visibility_timeout: int) -> str:
+        """A queue with its dead-letter queue, as the stack makes them; answers its URL."""
         sqs = self.client("sqs")
-        dlq = sqs.create_queue(QueueName=f"{INBOUND_QUEUE}-dlq")["QueueUrl"]
+        dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
         redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
         return str(
             sqs.create_queue(
-                QueueName=INBOUND_QUEUE,
+                QueueName=name,
                 Attributes={"VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive},
             )["QueueUrl"]
         )

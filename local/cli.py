@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from email.parser import BytesHeaderParser
+from email.policy import default
 from pathlib import Path
 from uuid import UUID
 
@@ -150,6 +152,26 @@ def cmd_import(args: argparse.Namespace) -> None:
     )
 
 
+def _outbox_dir() -> Path:
+    return Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve() / "outbox"
+
+
+def cmd_outbox(args: argparse.Namespace) -> None:
+    """The local platform's sent mail, newest first: one line each, or one message whole."""
+    files = sorted(_outbox_dir().glob("*.eml"), reverse=True)
+    if args.show:
+        found = [f for f in files if args.show in f.name]
+        if not found:
+            raise NotFound(f"no sent message matches {args.show}", field="--show")
+        sys.stdout.write(found[0].read_bytes().decode("utf-8", "replace"))
+        return
+    for path in files[: args.limit]:
+        headers = BytesHeaderParser(policy=default).parsebytes(path.read_bytes())
+        ses_id = path.stem.partition("-")[2]
+        print(f"{ses_id}  {headers['Date']}  {headers['From']} -> {headers['To']}")
+        print(f"    {headers['Subject']}")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="mailman",
@@ -197,6 +219,12 @@ def parser() -> argparse.ArgumentParser:
     unpublish = dns.add_parser("unpublish", help="remove a domain's records")
     unpublish.add_argument("domain")
     unpublish.set_defaults(run=cmd_dns_unpublish)
+    outbox = commands.add_parser(
+        "outbox", help="what the local platform sent (SES played locally), newest first"
+    )
+    outbox.add_argument("--limit", type=int, default=20, help="how many to list")
+    outbox.add_argument("--show", metavar="SES_ID", help="print one message whole")
+    outbox.set_defaults(run=cmd_outbox)
     return root
 
 

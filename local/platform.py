@@ -2,8 +2,11 @@
 
 Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs (with
 SES's domain-identity behaviour played against a local DNS zone), a DNS server for that zone,
-an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, and the
-EventBridge schedule calling `functions/verifier/handler.handler`.
+an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, the
+EventBridge schedules calling the verifier and the dispatcher, SQS event sources feeding the
+inbound, outbound and telemetry functions, an SMTP port playing SES receiving, and SES
+sending played behind moto (`local.ses_outbound`: local inboxes get their mail, the mailbox
+simulator's addresses their events, everything lands in `.local/outbox/`).
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import psycopg
 
-from local.aws import BUCKET, RULE, RULE_SET, LocalAws
+from local.aws import BUCKET, OUTBOUND_QUEUE, RULE, RULE_SET, TELEMETRY_QUEUE, LocalAws
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
@@ -27,6 +31,7 @@ from local.state import Seeded
 HOST = "127.0.0.1"
 QUICKSTART_DOMAIN = "mailman.test"
 INBOUND_VISIBILITY_SECONDS = 60
+OUTBOUND_VISIBILITY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class LocalConfig:
     dns_port: int
     smtp_port: int
     verifier_seconds: float
+    dispatcher_seconds: float
     quickstart: bool
     region: str
 
@@ -50,6 +56,7 @@ class LocalConfig:
             dns_port=int(env.get("MAILMAN_DNS_PORT", "8053")),
             smtp_port=int(env.get("MAILMAN_SMTP_PORT", "2525")),
             verifier_seconds=float(env.get("MAILMAN_VERIFIER_SECONDS", "60")),
+            dispatcher_seconds=float(env.get("MAILMAN_DISPATCHER_SECONDS", "5")),
             quickstart=env.get("MAILMAN_QUICKSTART", "") not in ("", "0", "false"),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
         )
@@ -59,12 +66,19 @@ class LocalConfig:
         return self.local_dir / "dns" / "zone.json"
 
     @property
+    def outbox_dir(self) -> Path:
+        """Every message SES was handed, as it sent it (`mailman outbox`)."""
+        return self.local_dir / "outbox"
+
+    @property
     def bucket_dir(self) -> Path:
         """Where the bucket's objects (raw mail, attachments) wait between runs."""
         return self.local_dir / "s3"
 
 
-def _function_environment(config: LocalConfig, database_url: str, aws: str, dns: str) -> None:
+def _function_environment(
+    config: LocalConfig, database_url: str, aws: str, dns: str, outbound_queue: str
+) -> None:
     """What the deployed functions find in their environment, pointed at the local stand-ins."""
     os.environ.update(
         {
@@ -78,6 +92,7 @@ def _function_environment(config: LocalConfig, database_url: str, aws: str, dns:
             "RECEIPT_RULE_SET_NAME": RULE_SET,
             "RECEIPT_RULE_NAME": RULE,
             "BUCKET_NAME": BUCKET,
+            "OUTBOUND_QUEUE_URL": outbound_queue,
             "DNS_NAMESERVERS": dns,
             "POWERTOOLS_SERVICE_NAME": "mailman",
             "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
@@ -86,6 +101,15 @@ def _function_environment(config: LocalConfig, database_url: str, aws: str, dns:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         }
     )
+
+
+def _allow_test_domains() -> None:
+    """The quick-start domain is `mailman.test`: locally, mail may be addressed to `.test`
+    names, which email-validator refuses as reserved (as SES would)."""
+    import email_validator
+
+    if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
 
 
 def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
@@ -101,6 +125,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
     notes = {
         "API": f"(docs: {addresses['API']}/docs)",
         "SMTP": "(plays SES receiving for verified domains)",
+        "Outbox": "(every message sent: mailman outbox)",
         "DNS": "(the local zone: mailman dns publish DOMAIN)",
     }
     for label, address in addresses.items():
@@ -116,6 +141,75 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
     print("Ready. Ctrl-C stops everything.", flush=True)
 
 
+@dataclass(frozen=True)
+class _Background:
+    """What runs behind the API: the schedules, the queue pumps, SES sending's post office."""
+
+    schedules: list[Any]
+    pumps: list[Any]
+    post_office: Any
+    ses_inbound: Any
+    functions: list[Any]
+
+    @classmethod
+    def start(
+        cls,
+        config: LocalConfig,
+        aws: LocalAws,
+        inbound_queue: str,
+        outbound_queue: str,
+        telemetry_queue: str,
+    ) -> _Background:
+        # Imported only now: the handlers read their environment when first used.
+        from functions.dispatcher import handler as dispatcher
+        from functions.inbound import handler as inbound
+        from functions.outbound import handler as outbound
+        from functions.telemetry import handler as telemetry
+        from functions.verifier import handler as verifier
+        from local.scheduler import Schedule
+        from local.ses_outbound import PostOffice
+        from local.smtp_receiver import SesInbound
+        from local.sqs_pump import SqsPump
+
+        schedules = [
+            Schedule(name, function.handler, name, seconds, region=config.region).start()
+            for name, function, seconds in (
+                ("mailman-verifier", verifier, config.verifier_seconds),
+                ("mailman-dispatcher", dispatcher, config.dispatcher_seconds),
+            )
+        ]
+        sqs = aws.client("sqs")
+        pumps = [
+            SqsPump(sqs, url, function.handler, name, region=config.region).start()
+            for url, function, name in (
+                (inbound_queue, inbound, "mailman-inbound"),
+                (outbound_queue, outbound, "mailman-outbound"),
+                (telemetry_queue, telemetry, "mailman-telemetry"),
+            )
+        ]
+        ses_inbound = SesInbound(
+            aws.client("s3"), sqs, BUCKET, inbound_queue, aws.inbound_topic_arn
+        )
+        post_office = PostOffice(
+            sqs=sqs,
+            telemetry_queue=telemetry_queue,
+            topic_arn=aws.events_topic_arn,
+            inbound=ses_inbound,
+            local_domains=aws.accepted_domains,
+            outbox=config.outbox_dir,
+            region=config.region,
+        ).start()
+        functions = [verifier, inbound, outbound, telemetry, dispatcher]
+        return cls(schedules, pumps, post_office, ses_inbound, functions)
+
+    def stop(self) -> None:
+        self.post_office.stop()
+        for worker in (*self.pumps, *self.schedules):
+            worker.stop()
+        for function in self.functions:
+            function.container().database.close()
+
+
 def main() -> int:
     config = LocalConfig.from_env()
     config.local_dir.mkdir(parents=True, exist_ok=True)
@@ -126,40 +220,25 @@ def main() -> int:
     aws = LocalAws(HOST, config.aws_port, zone, config.region).start()
     aws.restore(_live_domains(database_url))
     inbound_queue = aws.create_mail_resources(visibility_timeout=INBOUND_VISIBILITY_SECONDS)
+    outbound_queue = aws.work_queue(OUTBOUND_QUEUE, OUTBOUND_VISIBILITY_SECONDS)
+    telemetry_queue = aws.work_queue(TELEMETRY_QUEUE, OUTBOUND_VISIBILITY_SECONDS)
     aws.load_bucket(config.bucket_dir)
-    _function_environment(config, database_url, aws.endpoint, dns.address)
+    _function_environment(config, database_url, aws.endpoint, dns.address, outbound_queue)
+    _allow_test_domains()
 
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
     from functions.api.dependencies import container
-    from functions.inbound import handler as inbound
-    from functions.verifier import handler as verifier
     from local.http_gateway import ApiGateway
     from local.quickstart import quickstart
-    from local.scheduler import Schedule
-    from local.smtp_receiver import LocalSmtp, SesInbound
-    from local.sqs_pump import SqsPump
+    from local.smtp_receiver import LocalSmtp
     from local.state import seed
 
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
-    schedule = Schedule(
-        "mailman-verifier",
-        verifier.handler,
-        "mailman-verifier",
-        config.verifier_seconds,
-        region=config.region,
-    ).start()
-    sqs = aws.client("sqs")
-    pump = SqsPump(
-        sqs, inbound_queue, inbound.handler, "mailman-inbound", region=config.region
-    ).start()
-    smtp = LocalSmtp(
-        aws.accepted_domains,
-        SesInbound(aws.client("s3"), sqs, BUCKET, inbound_queue, aws.inbound_topic_arn),
-        port=config.smtp_port,
-    ).start()
+    background = _Background.start(config, aws, inbound_queue, outbound_queue, telemetry_queue)
+    smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
     _banner(
         {
@@ -167,6 +246,7 @@ def main() -> int:
             "AWS (moto)": aws.endpoint,
             "SMTP": f"{HOST}:{smtp.port}",
             "DNS": dns.address,
+            "Outbox": str(config.outbox_dir),
             "Data": str(config.local_dir),
         },
         seeded,
@@ -182,11 +262,8 @@ def main() -> int:
     finally:
         gateway.server_close()
         smtp.stop()
-        pump.stop()
-        schedule.stop()
+        background.stop()
         container().database.close()
-        verifier.container().database.close()
-        inbound.container().database.close()
         aws.save_bucket(config.bucket_dir)
         aws.stop()
         dns.stop()

@@ -85,12 +85,13 @@ class Api(Construct):
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
             },
         )
-        # Presigned download links are signed with the function's own read permission.
+        # Presigned links are signed with the function's own permissions: downloads of any
+        # stored message or attachment, uploads of files to send.
         storage.grant_objects(
             self.function.function,
-            ["s3:GetObject"],
-            "The function hands out presigned links to any stored message or attachment"
-            " (keys are per message); reading is all it may do there",
+            ["s3:GetObject", "s3:PutObject"],
+            "The function hands out presigned links to stored messages and attachments and"
+            " writes the attachments of mail it sends (keys are per message)",
         )
         mail.enable_domain_management(self.function.function)
         access_logs = logs.LogGroup(

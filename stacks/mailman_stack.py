@@ -21,6 +21,7 @@ from stacks.network import Network
 from stacks.observability import Observability
 from stacks.queues import Queues
 from stacks.receiving import Receiving
+from stacks.sending import Sending
 from stacks.storage import Storage
 from stacks.verification import DomainVerification
 from stacks.workers import Workers
@@ -78,6 +79,16 @@ class MailmanStack(Stack):
             storage=self.storage,
             queue=self.queues.inbound,
             workers=self.workers,
+        )
+        self.sending = Sending(
+            self,
+            "Sending",
+            defaults=self.function_defaults,
+            storage=self.storage,
+            queues=self.queues,
+            mail=self.mail,
+            workers=self.workers,
+            api=self.api.function.function,
         )
         self.verification = DomainVerification(
             self,

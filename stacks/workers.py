@@ -5,6 +5,7 @@ timeout and attaches it here:
 
     workers.consume(queues.inbound, inbound.function)
     workers.schedule_verifier(verifier.function)
+    workers.schedule_dispatcher(dispatcher.function)
 """
 
 from __future__ import annotations
@@ -51,5 +52,16 @@ class Workers(Construct):
             description="Mailman: checks the domains whose verification is due",
             schedule=events.Schedule.rate(interval),
             # A missed run is made up by the next one: no retries that would overlap it.
+            targets=[targets.LambdaFunction(function, retry_attempts=0)],
+        )
+
+    def schedule_dispatcher(self, function: lambda_.Function) -> events.Rule:
+        """Run `function` every minute: scheduled mail is queued within the minute it falls
+        due (the queue's delay makes up the seconds)."""
+        return events.Rule(
+            self,
+            "DispatcherSchedule",
+            description="Mailman: queues outgoing mail as it falls due",
+            schedule=events.Schedule.rate(Duration.minutes(1)),
             targets=[targets.LambdaFunction(function, retry_attempts=0)],
         )

@@ -7,6 +7,7 @@ body before an unauthenticated caller is refused), and answer in the same error 
 
 from __future__ import annotations
 
+import re
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -25,14 +26,21 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailman.config import Settings
-from mailman.domain.errors import DomainError, PayloadTooLarge, RateLimited, UnsupportedMediaType
+from mailman.domain.errors import (
+    AttachmentTooLarge,
+    DomainError,
+    PayloadTooLarge,
+    RateLimited,
+    UnsupportedMediaType,
+)
 from mailman.domain.ratelimit import BucketState
+from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
 from mailman.services import api_keys, rate_limit
 
 from .dependencies import container
 from .errors import domain_error_envelope, envelope, proxy_response, status_of
 from .routes import api_keys as api_key_routes
-from .routes import domains, events, health, inboxes, mailbox
+from .routes import domains, events, health, inboxes, mailbox, sending
 from .validation import describe_validation_error
 
 logger = Logger()
@@ -64,7 +72,7 @@ def _cors() -> CORSConfig | None:
 
 CORS = _cors()
 app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
-for module in (health, domains, inboxes, api_key_routes, events, mailbox):
+for module in (health, domains, inboxes, api_key_routes, events, mailbox, sending):
     app.include_router(module.router)
 
 OPENAPI: dict[str, Any] = {
@@ -76,6 +84,8 @@ OPENAPI: dict[str, Any] = {
 }
 app.enable_swagger(path="/docs", **OPENAPI)
 
+SEND_ROUTES = re.compile(r"/inboxes/[^/]+/messages|/messages/[^/]+/(?:reply|reply-all|forward)")
+"""Requests that may carry attachments inline: they may be as large as Lambda allows."""
 PUBLIC_ROUTES = frozenset({("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs")})
 
 
@@ -161,13 +171,7 @@ def _admit(event: dict[str, Any]) -> dict[str, str]:
             {**headers, "Retry-After": str(bucket.retry_after_seconds)},
         )
     body = event.get("body") or ""
-    if len(body) > c.settings.max_request_bytes:
-        raise _Refused(
-            PayloadTooLarge(
-                f"request body is larger than {c.settings.max_request_bytes} bytes", field="body"
-            ),
-            headers,
-        )
+    _check_size(event, len(body), c.settings.max_request_bytes, headers)
     if body and not _is_json(_header(event, "Content-Type")):
         raise _Refused(
             UnsupportedMediaType(
@@ -177,6 +181,23 @@ def _admit(event: dict[str, Any]) -> dict[str, str]:
         )
     app.append_context(principal=principal)
     return headers
+
+
+def _check_size(event: dict[str, Any], size: int, limit: int, headers: dict[str, str]) -> None:
+    if event.get("httpMethod") == "POST" and SEND_ROUTES.fullmatch(str(event.get("path", ""))):
+        if size > MAX_SEND_REQUEST_BYTES:
+            raise _Refused(
+                AttachmentTooLarge(
+                    f"a send request may be at most {MAX_SEND_REQUEST_BYTES:,} bytes (4 MiB "
+                    "of attachments inline); upload larger files with POST /attachments",
+                    field="attachments",
+                ),
+                headers,
+            )
+    elif size > limit:
+        raise _Refused(
+            PayloadTooLarge(f"request body is larger than {limit} bytes", field="body"), headers
+        )
 
 
 class _Refused(Exception):

@@ -267,10 +267,17 @@ class AttachmentOut(BaseModel):
     inline: bool
 
 
-class RecipientOut(BaseModel):
+class SenderOut(BaseModel):
     kind: str
     address: str
     name: str | None
+
+
+class RecipientOut(SenderOut):
+    status: str | None = Field(
+        default=None, description="For outgoing mail: `suppressed` when it was not sent to."
+    )
+    status_reason: str | None = None
 
 
 class MessageOut(BaseModel):
@@ -279,8 +286,15 @@ class MessageOut(BaseModel):
     thread_id: UUID | None
     message_id: str = Field(description="The RFC 5322 Message-ID.")
     direction: str
-    status: str | None
-    from_: RecipientOut = Field(serialization_alias="from")
+    status: str | None = Field(
+        description="Outgoing mail: draft, scheduled, pending, sending, sent, delivered, "
+        "bounced, complained, failed or cancelled; null for mail received."
+    )
+    status_reason: str | None
+    send_at: datetime | None = Field(description="When a scheduled message is to be sent.")
+    ses_message_id: str | None
+    metadata: dict[str, Any]
+    from_: SenderOut = Field(serialization_alias="from")
     reply_to: list[str]
     recipients: list[RecipientOut]
     subject: str | None
@@ -316,7 +330,11 @@ class MessageOut(BaseModel):
             message_id=m.message_id,
             direction=m.direction,
             status=m.status,
-            from_=RecipientOut(kind="from", address=m.from_address, name=m.from_name),
+            status_reason=m.status_reason,
+            send_at=m.send_at,
+            ses_message_id=m.ses_message_id,
+            metadata=m.metadata,
+            from_=SenderOut(kind="from", address=m.from_address, name=m.from_name),
             reply_to=list(m.reply_to),
             recipients=[RecipientOut.model_validate(r, from_attributes=True) for r in m.recipients],
             subject=m.subject,
@@ -359,3 +377,58 @@ class LinkOut(BaseModel):
     @classmethod
     def of(cls, link: Link) -> LinkOut:
         return cls.model_validate(link, from_attributes=True)
+
+
+class AttachmentIn(Request):
+    filename: StrictStr = Field(min_length=1, max_length=255, examples=["invoice.pdf"])
+    content_type: StrictStr | None = Field(
+        default=None, max_length=255, description="Guessed from the filename when left out."
+    )
+    content: StrictStr | None = Field(
+        default=None,
+        description="The file, base64-encoded; 4 MiB in all per request (413 above). "
+        "Larger files: upload with POST /attachments and give attachment_id.",
+    )
+    attachment_id: UUID | None = Field(default=None, description="An upload's id.")
+    content_id: StrictStr | None = Field(
+        default=None, max_length=255, description="Shows the file inline: the HTML's `cid:`."
+    )
+
+
+class SendIn(Request):
+    to: list[StrictStr] = Field(default=[], max_length=50, examples=[["jane@example.org"]])
+    cc: list[StrictStr] = Field(default=[], max_length=50)
+    bcc: list[StrictStr] = Field(default=[], max_length=50)
+    reply_to: list[StrictStr] = Field(default=[], max_length=10)
+    subject: StrictStr | None = Field(default=None, max_length=998)
+    text: StrictStr | None = None
+    html: StrictStr | None = Field(
+        default=None, description="A text part is derived from it when text is left out."
+    )
+    headers: dict[StrictStr, StrictStr] = Field(
+        default={}, max_length=50, description="Custom headers (X-...); Mailman's own refused."
+    )
+    labels: list[StrictStr] = Field(default=[], max_length=20)
+    metadata: dict[str, Any] = Field(default={}, max_length=50)
+    attachments: list[AttachmentIn] = Field(default=[], max_length=100)
+    send_at: AwareDatetime | None = Field(
+        default=None, description="Send later (at most 30 days ahead): the message is Scheduled."
+    )
+
+
+class ReplyIn(SendIn):
+    inbox_id: UUID | None = Field(
+        default=None, description="When given, the message answered must belong to it."
+    )
+
+
+class UploadIn(Request):
+    filename: StrictStr = Field(min_length=1, max_length=255)
+    content_type: StrictStr | None = Field(default=None, max_length=255)
+
+
+class UploadOut(BaseModel):
+    id: UUID = Field(description="Give it as attachment_id in a send.")
+    upload_url: str = Field(description="PUT the file's bytes here, with the Content-Type below.")
+    content_type: str
+    expires_at: datetime

@@ -10,16 +10,22 @@ from mailman.adapters.dns import DnsPythonResolver
 from mailman.adapters.postgres.database import Database, conninfo_from_secret
 from mailman.adapters.postgres.repositories import PostgresUnitOfWorkFactory
 from mailman.adapters.s3 import S3BlobStore
-from mailman.adapters.ses import SesDomainIdentities, SesReceiptRecipients
+from mailman.adapters.ses import SesDomainIdentities, SesMailer, SesReceiptRecipients
+from mailman.adapters.sqs import SqsQueue
 from mailman.config import Settings
 from mailman.ports import Clock, UnitOfWorkFactory
+from mailman.services.outbound import Outbound
+from mailman.services.send import Sending
 from mailman.services.verify_domain import Verifier
 
 
-def _client(service: str, region: str) -> Any:
+def _client(service: str, region: str, *, retries: bool = True) -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.client(service, region_name=region)
+    # One attempt, no retries, where a repeated call could do twice what it did once.
+    config = None if retries else Config(retries={"total_max_attempts": 1})
+    return boto3.client(service, region_name=region, config=config)
 
 
 def database_for(settings: Settings, *, prepared_statements: bool = False) -> Database:
@@ -56,6 +62,24 @@ class Container:
         if not self.settings.bucket_name:
             raise RuntimeError("set BUCKET_NAME to store and read mail")
         return S3BlobStore(_client("s3", self.settings.aws_region), self.settings.bucket_name)
+
+    @functools.cached_property
+    def queue(self) -> SqsQueue:
+        if not self.settings.outbound_queue_url:
+            raise RuntimeError("set OUTBOUND_QUEUE_URL to send mail")
+        return SqsQueue(_client("sqs", self.settings.aws_region), self.settings.outbound_queue_url)
+
+    @functools.cached_property
+    def sending(self) -> Sending:
+        return Sending(self.uow, self.blobs, self.queue, self.clock)
+
+    @functools.cached_property
+    def outbound(self) -> Outbound:
+        region = self.settings.aws_region
+        mailer = SesMailer(
+            _client("sesv2", region, retries=False), self.settings.ses_configuration_set
+        )
+        return Outbound(self.uow, self.blobs, mailer, self.clock, region)
 
     @functools.cached_property
     def verifier(self) -> Verifier:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     bucket_name: str | None = None
     """The bucket of raw mail (`raw/`) and attachments (`attachments/`)."""
     ses_configuration_set: str | None = None
+    outbound_queue_url: str | None = None
+    """The queue the API and the dispatcher put outgoing mail's ids on."""
     receipt_rule_set_name: str | None = None
     receipt_rule_name: str | None = None
     """The inbound receipt rule whose recipients the verifier keeps in step."""

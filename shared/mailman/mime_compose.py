@@ -11,11 +11,31 @@ from __future__ import annotations
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from mailman.domain.outbound import Address, Outgoing
 from mailman.mime_text import html_to_text
+
+_ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
+
+
+class _SmtpPolicy(EmailPolicy):
+    """`policy.SMTP`, except that ids are folded between ids and never encoded.
+
+    The stdlib folds Message-ID, In-Reply-To and References as unstructured text: an id
+    longer than a line (SES's are 80 characters) comes out RFC 2047-encoded, and no mail
+    client finds the id in it any more, so replies stop threading.
+    """
+
+    def _fold(self, name: str, value: str, refold_binary: bool = False) -> str:
+        if name.lower() in _ID_HEADERS:
+            return f"{name}: {(self.linesep + ' ').join(str(value).split())}{self.linesep}"
+        folded: str = super()._fold(name, value, refold_binary)  # type: ignore[misc]
+        return folded
+
+
+SMTP = _SmtpPolicy(linesep="\r\n")
 
 
 def _header_address(address: Address) -> HeaderAddress:

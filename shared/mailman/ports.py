@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,8 +12,22 @@ from uuid import UUID
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.events import Event
 from mailman.domain.mailbox import MessageView, ThreadSummary
-from mailman.domain.messages import NewMessage, StoredMessage
-from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
+from mailman.domain.messages import (
+    DueMessage,
+    NewMessage,
+    OutgoingMail,
+    SentRecord,
+    StoredMessage,
+    Upload,
+)
+from mailman.domain.models import (
+    ApiKey,
+    DeliveryStatus,
+    Domain,
+    DomainRecordState,
+    Inbox,
+    Organization,
+)
 from mailman.domain.pagination import Cursor, PageRequest
 from mailman.domain.ratelimit import BucketState
 from mailman.domain.verification import SesIdentity
@@ -149,6 +163,36 @@ class BlobStore(Protocol):
         self, key: str, *, expires_in: int = 300, filename: str | None = None
     ) -> str: ...
 
+    def presigned_put(self, key: str, *, content_type: str, expires_in: int = 3600) -> str:
+        """A URL the caller PUTs the object's bytes to, with `content_type`."""
+        ...
+
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes; None when there is no such object."""
+        ...
+
+
+class Queue(Protocol):
+    """A work queue (SQS in AWS): each body is one job, JSON-encodable."""
+
+    def send(self, bodies: Sequence[Mapping[str, object]], *, delay_seconds: int = 0) -> None:
+        """Queue every body, or raise `DeliveryError` (some may have been queued: the
+        consumer must take a job twice calmly)."""
+        ...
+
+
+class Mailer(Protocol):
+    """The mail service's sending side (SES v2 in AWS)."""
+
+    def send(self, raw: bytes, *, destinations: Sequence[str], tags: Mapping[str, str]) -> str:
+        """Hand a raw message to the mail service for `destinations` (the envelope); answer
+        the service's id for it.
+
+        Raises `DeliveryError`: transient when the service surely did not take the mail and
+        a later try may succeed, permanent when it refused the mail; `DeliveryUncertain`
+        when it cannot be known whether the service took it."""
+        ...
+
 
 @dataclass(frozen=True)
 class RoutingEntry:
@@ -207,6 +251,72 @@ class MessageRepository(Protocol):
         reason: str,
     ) -> bool:
         """Record mail no inbox takes, and why; False when it was recorded already."""
+        ...
+
+
+class Outbox(Protocol):
+    """Outgoing mail on its way: claimed, handed off, failed; idempotency keys; uploads."""
+
+    def claim(self, message_pk: UUID, at: datetime) -> OutgoingMail | None:
+        """Move the message to `sending` if it is waiting and due, answering it; None when it
+        is not (sent or being sent already, cancelled, rescheduled, unknown)."""
+        ...
+
+    def suppressed(self, addresses: Sequence[str]) -> dict[str, str]:
+        """The organisation's suppressed addresses among `addresses`, with why."""
+        ...
+
+    def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:
+        """Give each recipient (by address) of the message `status` and its reason."""
+        ...
+
+    def hand_back(self, message_pk: UUID, at: datetime) -> None:
+        """Return a message the mail service asked to be tried later to `pending`."""
+        ...
+
+    def fail(
+        self, message_pk: UUID, reason: str, *, sources: Sequence[DeliveryStatus]
+    ) -> SentRecord | None:
+        """Mark the message failed if it is in one of `sources`; None when it was not."""
+        ...
+
+    def record_sent(
+        self, message_pk: UUID, *, ses_message_id: str, ses_header_id: str, at: datetime
+    ) -> SentRecord | None:
+        """Mark the message sent with the mail service's id, and make the id the service
+        gives the mail in its header (`<ses-id@region.amazonses.com>`) another id of the
+        message in the thread index. None for an unknown message or one that cannot be
+        sent (cancelled, say); `newly` False when it was recorded already."""
+        ...
+
+    def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None: ...
+
+    def claim_key(
+        self, key: str, request_sha256: str, message_pk: UUID, at: datetime
+    ) -> tuple[str, UUID | None] | None:
+        """Take an idempotency key for a new message; None when taken, else the request
+        hash and message of the live use of the key (a key older than the window is
+        taken over). Blocks while another transaction holds the key."""
+        ...
+
+    def add_upload(self, upload: Upload) -> None: ...
+
+    def uploads(self, upload_ids: Sequence[UUID], at: datetime) -> dict[UUID, Upload]:
+        """The live (unexpired) uploads among `upload_ids`."""
+        ...
+
+    def due(self, at: datetime, *, horizon_seconds: int, limit: int) -> Sequence[DueMessage]:
+        """(System scope.) Waiting mail due within the horizon and not queued lately, marked
+        queued at `at`."""
+        ...
+
+    def unconfirmed(self, before: datetime, limit: int) -> Sequence[tuple[UUID, UUID]]:
+        """(System scope.) (organisation, message) of hand-offs begun before `before` that
+        no one confirmed."""
+        ...
+
+    def forget_keys(self, before: datetime) -> int:
+        """(System scope.) Drop idempotency keys created before `before`."""
         ...
 
 
@@ -275,6 +385,9 @@ class UnitOfWork(Protocol):
 
     @property
     def mailbox(self) -> MailboxReader: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def pipelined(self) -> AbstractContextManager[object]:
         """Send the statements of the block without waiting for each answer: only reads wait.

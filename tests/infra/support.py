@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnElement
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 from aws_cdk.cx_api import CloudAssembly
 from constructs import IConstruct
@@ -53,3 +54,19 @@ class Synthesised:
     @property
     def service_functions(self) -> list[ServiceFunction]:
         return [c for c in self.stack.node.find_all() if isinstance(c, ServiceFunction)]
+
+    def statements(self, function: lambda_.Function) -> list[dict[str, Any]]:
+        """Every IAM statement of the function's role."""
+        assert function.role is not None
+        role = self.stack.resolve(function.role.role_name)
+        return [
+            statement
+            for policy in self.resources("AWS::IAM::Policy").values()
+            if role in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        ]
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .support import Synthesised
+from .support import Synthesised, actions_of
 
 
 def methods(synthesised: Synthesised, http_method: str) -> list[dict[str, Any]]:
@@ -139,19 +139,7 @@ def test_gateway_errors_use_the_api_error_envelope(
 
 
 def api_statements(synthesised: Synthesised) -> list[dict[str, Any]]:
-    stack = synthesised.stack
-    role = stack.resolve(stack.api.function.function.role.role_name)  # type: ignore[union-attr]
-    return [
-        statement
-        for policy in synthesised.resources("AWS::IAM::Policy").values()
-        if role in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
-def actions_of(statement: dict[str, Any]) -> list[str]:
-    action = statement["Action"]
-    return [action] if isinstance(action, str) else list(action)
+    return synthesised.statements(synthesised.stack.api.function.function)
 
 
 def test_api_function_finds_the_bucket_and_the_ses_resources(synthesised: Synthesised) -> None:
@@ -165,14 +153,16 @@ def test_api_function_finds_the_bucket_and_the_ses_resources(synthesised: Synthe
     assert env["RECEIPT_RULE_NAME"] == "store-and-notify"
 
 
-def test_api_function_may_only_read_raw_mail_and_attachments(synthesised: Synthesised) -> None:
+def test_api_function_may_only_read_and_write_raw_mail_and_attachments(
+    synthesised: Synthesised,
+) -> None:
     (statement,) = [
         s for s in api_statements(synthesised) if any(a.startswith("s3:") for a in actions_of(s))
     ]
 
     suffixes = sorted(r["Fn::Join"][1][-1] for r in statement["Resource"])
 
-    assert actions_of(statement) == ["s3:GetObject"]
+    assert actions_of(statement) == ["s3:GetObject", "s3:PutObject"]
     assert suffixes == ["/attachments/*", "/raw/*"]
 
 

@@ -10,7 +10,7 @@ from stacks.functions import ServiceFunction
 
 from .support import Synthesised
 
-FUNCTIONS = sorted({"api", "migrate", "inbound", "verifier"})
+FUNCTIONS = sorted({"api", "migrate", "inbound", "verifier", "outbound", "dispatcher", "telemetry"})
 
 
 def function_named(synthesised: Synthesised, name: str) -> ServiceFunction:

@@ -118,13 +118,12 @@ def test_verifier_runs_on_its_schedule_without_retries(
 
 def test_the_inbound_function_consumes_the_inbound_queue(synthesised: Synthesised) -> None:
     stack = synthesised.stack
+    function = {"Ref": synthesised.logical_id(stack.receiving.function.function)}
     mappings = synthesised.resources("AWS::Lambda::EventSourceMapping")
 
-    (mapping,) = mappings.values()
-    props = mapping["Properties"]
-    assert props["FunctionName"] == {
-        "Ref": synthesised.logical_id(stack.receiving.function.function)
-    }
+    (props,) = [
+        m["Properties"] for m in mappings.values() if m["Properties"]["FunctionName"] == function
+    ]
     assert props["EventSourceArn"]["Fn::GetAtt"][0] == synthesised.logical_id(
         stack.queues.inbound.queue
     )
@@ -133,14 +132,16 @@ def test_the_inbound_function_consumes_the_inbound_queue(synthesised: Synthesise
 
 def test_the_verifier_runs_on_the_schedule(synthesised: Synthesised) -> None:
     stack = synthesised.stack
+    verifier = synthesised.logical_id(stack.verification.function.function)
 
-    (rule,) = synthesised.resources("AWS::Events::Rule").values()
+    (rule,) = [
+        r
+        for r in synthesised.resources("AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0] == verifier
+    ]
 
     assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
     target = rule["Properties"]["Targets"][0]
-    assert target["Arn"]["Fn::GetAtt"][0] == synthesised.logical_id(
-        stack.verification.function.function
-    )
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 0
 
 

@@ -92,7 +92,13 @@ def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: Mailbox) -> 
     assert message["text"].strip() == "Invoice attached."
     assert message["attachments"][0]["filename"] == "invoice.pdf"
     assert message["attachments"][0]["size_bytes"] == 5
-    assert {"kind": "to", "address": "support@example.com", "name": None} in message["recipients"]
+    assert {
+        "kind": "to",
+        "address": "support@example.com",
+        "name": None,
+        "status": None,
+        "status_reason": None,
+    } in message["recipients"]
     assert {"name": "Subject", "value": "Invoice"} in message["headers"]
     assert message["verdicts"]["virus"] == "PASS"
 

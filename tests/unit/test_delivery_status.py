@@ -7,12 +7,17 @@ from mailman.domain.models import DeliveryStatus as S
 @pytest.mark.parametrize(
     ("source", "target"),
     [
-        (S.PENDING, S.SENT),
+        (S.PENDING, S.SENDING),
         (S.PENDING, S.FAILED),
+        (S.SENDING, S.SENT),
         (S.SENT, S.DELIVERED),
         (S.SENT, S.BOUNCED),
         (S.SENT, S.COMPLAINED),
         (S.SENT, S.FAILED),
+        (S.DRAFT, S.PENDING),
+        (S.SCHEDULED, S.CANCELLED),
+        (S.SENDING, S.PENDING),
+        (S.FAILED, S.SENT),
         (S.DELIVERED, S.COMPLAINED),
         (S.DELIVERED, S.BOUNCED),
     ],
@@ -29,8 +34,10 @@ def test_allowed_transitions(source: S, target: S) -> None:
         (S.DELIVERED, S.SENT),
         (S.BOUNCED, S.DELIVERED),
         (S.COMPLAINED, S.SENT),
-        (S.FAILED, S.SENT),
         (S.SENT, S.SENT),
+        (S.PENDING, S.SENT),
+        (S.CANCELLED, S.SENDING),
+        (S.SENT, S.SENDING),
     ],
 )
 def test_forbidden_transitions_raise_conflict(source: S, target: S) -> None:
@@ -39,5 +46,9 @@ def test_forbidden_transitions_raise_conflict(source: S, target: S) -> None:
 
 
 def test_final_states_go_nowhere() -> None:
-    for final in (S.BOUNCED, S.COMPLAINED, S.FAILED):
+    for final in (S.BOUNCED, S.COMPLAINED, S.CANCELLED):
         assert not any(final.can_become(target) for target in S)
+
+
+def test_only_a_claimable_state_can_be_handed_to_ses() -> None:
+    assert S.sources_of(S.SENDING) == ["pending", "scheduled"]

@@ -108,6 +108,20 @@ def test_a_reply_carries_in_reply_to_and_the_whole_references_chain() -> None:
     assert parsed.references == chain
 
 
+def test_ids_longer_than_a_line_are_written_plainly_not_encoded() -> None:
+    ses_id = (
+        "<0100018c3f2d8e7a-5c1e2b7d-3a4f-4e6b-9c8d-1f2e3d4c5b6a-000000@us-east-1.amazonses.com>"
+    )
+    chain = (ses_id, "<m1@customer.example>", ses_id.replace("0100", "0200"))
+
+    raw = _build(_outgoing(in_reply_to=ses_id, references=chain))
+
+    assert f"In-Reply-To: {ses_id}\r\n".encode() in raw
+    assert b"=?utf-8?" not in raw
+    parsed = mime.parse(raw)
+    assert (parsed.in_reply_to, parsed.references) == (ses_id, chain)
+
+
 def test_attachments_and_inline_images_are_kept() -> None:
     pdf = OutgoingAttachment("invoice.pdf", "application/pdf", b"%PDF-1.4 invoice")
     logo = OutgoingAttachment("logo.png", "image/png", b"\x89PNG logo", content_id="logo@acme")

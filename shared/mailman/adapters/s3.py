@@ -44,3 +44,23 @@ class S3BlobStore:
         return str(
             self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
         )
+
+    def presigned_put(self, key: str, *, content_type: str, expires_in: int = 3600) -> str:
+        """A URL the caller PUTs `key`'s bytes to, sending `Content-Type: content_type`."""
+        return str(
+            self._client.generate_presigned_url(
+                "put_object",
+                Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type},
+                ExpiresIn=expires_in,
+            )
+        )
+
+    def size(self, key: str) -> int | None:
+        try:
+            return int(self._client.head_object(Bucket=self._bucket, Key=key)["ContentLength"])
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                return None
+            raise StorageError(f"could not look at {key}", transient=True) from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"could not look at {key}", transient=True) from exc

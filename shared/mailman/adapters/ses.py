@@ -1,13 +1,19 @@
-"""Amazon SES adapters: domain identities (SES v2) and the inbound receipt rule (SES v1)."""
+"""Amazon SES adapters: domain identities and sending (SES v2), the inbound receipt rule
+(SES v1)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 
-from mailman.domain.errors import DeliveryError
+from mailman.domain.errors import DeliveryError, DeliveryUncertain
 from mailman.domain.verification import SesIdentity
 
 # SES applies a receipt rule with no recipients to every recipient, so the list is never left
@@ -117,3 +123,52 @@ class SesReceiptRecipients:
 
     def disallow(self, domain: str) -> None:
         self.reconcile([], [domain])
+
+
+# SES took none of these: the same request may be made again later.
+_SEND_AGAIN = _TRANSIENT | {
+    "TooManyRequests",
+    "LimitExceededException",
+    "SendingPausedException",
+    "ServiceUnavailable",
+}
+# The request reached SES and its answer was lost or garbled: SES may have taken the mail.
+_MAYBE_TAKEN = {"InternalFailure", "InternalServerError", "InternalError"}
+
+
+class SesMailer:
+    """Sends raw MIME with SES v2 `SendEmail`, through the configuration set, tagged.
+
+    The client must make one attempt per call (botocore's retries off): a retry after a read
+    timeout could hand SES the mail twice, and SES takes no idempotency token. So each
+    failure is judged here: refused (permanent), surely not taken (transient: the queue
+    tries again later), or perhaps taken (`DeliveryUncertain`: left to SES's Send event).
+    """
+
+    def __init__(self, client: Any, configuration_set: str | None) -> None:
+        self._client = client
+        self._configuration_set = configuration_set
+
+    def send(self, raw: bytes, *, destinations: Sequence[str], tags: Mapping[str, str]) -> str:
+        request: dict[str, Any] = {
+            "Destination": {"ToAddresses": list(destinations)},
+            "Content": {"Raw": {"Data": raw}},
+            "EmailTags": [{"Name": k, "Value": v} for k, v in tags.items()],
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        try:
+            return str(self._client.send_email(**request)["MessageId"])
+        except ClientError as exc:
+            code = _code(exc)
+            if code in _MAYBE_TAKEN:
+                raise DeliveryUncertain(f"SES failed while sending: {code}") from exc
+            message = str(exc.response.get("Error", {}).get("Message", ""))[:200]
+            raise DeliveryError(
+                f"SES refused the message: {code} {message}".rstrip(),
+                transient=code in _SEND_AGAIN,
+            ) from exc
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            raise DeliveryError("SES could not be reached", transient=True) from exc
+        except BotoCoreError as exc:
+            raise DeliveryUncertain(f"SES did not answer: {type(exc).__name__}") from exc

@@ -81,3 +81,13 @@ class DeliveryError(DomainError):
     def __init__(self, message: str, *, transient: bool = True) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class DeliveryUncertain(DeliveryError):
+    """The mail service may or may not have taken the mail (a timeout after the request was
+    sent): trying again could send it twice."""
+
+    type = "delivery_uncertain"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)

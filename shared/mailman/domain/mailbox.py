@@ -40,6 +40,8 @@ class RecipientView(View):
     kind: str
     address: str
     name: str | None
+    status: str | None = None
+    status_reason: str | None = None
 
 
 class MessageView(View):
@@ -49,6 +51,10 @@ class MessageView(View):
     message_id: str
     direction: str
     status: str | None
+    status_reason: str | None = None
+    send_at: datetime | None = None
+    ses_message_id: str | None = None
+    metadata: dict[str, Any] = {}
     from_address: str
     from_name: str | None
     reply_to: tuple[str, ...]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from mailman.domain.models import Direction, MatchReason
+from mailman.domain.models import DeliveryStatus, Direction, MatchReason
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,15 @@ class NewMessage:
     reply_to: tuple[str, ...] = ()
     recipients: tuple[NewRecipient, ...] = ()
     attachments: tuple[NewAttachment, ...] = ()
+    status: DeliveryStatus | None = None
+    """Outgoing mail's state; None for mail received."""
+    send_at: datetime | None = None
+    queued_at: datetime | None = None
+    """When its id was put on the outbound queue (set as it is stored, for mail due now)."""
+    labels: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    id: UUID | None = None
+    """The row's id when the caller chose it; else one is made."""
 
 
 @dataclass(frozen=True)
@@ -73,3 +82,67 @@ class StoredMessage:
     quarantined: bool
     created: bool
     """False when the message was stored already (a redelivery)."""
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """An attachment of outgoing mail, where its bytes wait."""
+
+    filename: str | None
+    content_type: str
+    content_id: str | None
+    storage_key: str
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """An outgoing message as stored, claimed for the hand-off to the mail service."""
+
+    id: UUID
+    organization_id: UUID
+    inbox_id: UUID
+    thread_id: UUID | None
+    message_id: str
+    from_address: str
+    from_name: str | None
+    reply_to: tuple[str, ...]
+    subject: str | None
+    text_body: str | None
+    html_body: str | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...]
+    recipients: tuple[NewRecipient, ...]
+    attachments: tuple[OutgoingFile, ...]
+    created_at: datetime
+    raw_storage_key: str | None
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """What a state move answers: where the message lives, for its event."""
+
+    organization_id: UUID
+    inbox_id: UUID
+    thread_id: UUID | None
+    newly: bool
+    """False when the hand-off was recorded already (the other of the function and SES's
+    Send event got there first)."""
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    """Outgoing mail the dispatcher queues, with how long the queue should hold it."""
+
+    organization_id: UUID
+    id: UUID
+    delay_seconds: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: UUID
+    filename: str
+    content_type: str
+    storage_key: str
+    expires_at: datetime

@@ -164,12 +164,20 @@ class MatchReason(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    """Where an outgoing message is on its way; inbound mail has none."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
     PENDING = "pending"
+    SENDING = "sending"
+    """Handed to SES (or about to be): committed before SES is called, so a queue message
+    delivered twice finds it here and sends nothing more."""
     SENT = "sent"
     DELIVERED = "delivered"
     BOUNCED = "bounced"
     COMPLAINED = "complained"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     def can_become(self, target: DeliveryStatus) -> bool:
         return target in _TRANSITIONS[self]
@@ -180,25 +188,30 @@ class DeliveryStatus(StrEnum):
             raise Conflict(f"delivery status cannot move from {self.value} to {target.value}")
         return target
 
+    @classmethod
+    def sources_of(cls, target: DeliveryStatus) -> list[str]:
+        """Every state that may move to `target`, as the database stores them."""
+        return sorted(s.value for s in cls if target in _TRANSITIONS[s])
 
-# Pending -> Sent -> Delivered | Bounced | Complained | Failed, and Pending -> Failed for
-# mail refused before SES took it. A recipient's server may bounce asynchronously or the
-# recipient complain after SES reported delivery, so Delivered may still become Bounced or
-# Complained. Bounced, Complained and Failed are final.
+
+_S = DeliveryStatus
+# Draft -> Pending (or Scheduled) -> Sending -> Sent -> Delivered | Bounced | Complained.
+# Sending goes back to Pending when SES asks to be tried again later (throttling), and to
+# Failed when it refuses the mail. A hand-off SES never confirmed is reported Failed, and
+# becomes Sent if SES's Send event turns up after all. A recipient's server may bounce
+# asynchronously or the recipient complain after SES reported delivery, so Delivered may
+# still become Bounced or Complained. Bounced, Complained and Cancelled are final.
 _TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
-    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED}),
-    DeliveryStatus.SENT: frozenset(
-        {
-            DeliveryStatus.DELIVERED,
-            DeliveryStatus.BOUNCED,
-            DeliveryStatus.COMPLAINED,
-            DeliveryStatus.FAILED,
-        }
-    ),
-    DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.BOUNCED, DeliveryStatus.COMPLAINED}),
-    DeliveryStatus.BOUNCED: frozenset(),
-    DeliveryStatus.COMPLAINED: frozenset(),
-    DeliveryStatus.FAILED: frozenset(),
+    _S.DRAFT: frozenset({_S.PENDING, _S.SCHEDULED}),
+    _S.SCHEDULED: frozenset({_S.SENDING, _S.FAILED, _S.CANCELLED}),
+    _S.PENDING: frozenset({_S.SENDING, _S.FAILED}),
+    _S.SENDING: frozenset({_S.SENT, _S.PENDING, _S.FAILED}),
+    _S.SENT: frozenset({_S.DELIVERED, _S.BOUNCED, _S.COMPLAINED, _S.FAILED}),
+    _S.DELIVERED: frozenset({_S.BOUNCED, _S.COMPLAINED}),
+    _S.BOUNCED: frozenset(),
+    _S.COMPLAINED: frozenset(),
+    _S.FAILED: frozenset({_S.SENT}),
+    _S.CANCELLED: frozenset(),
 }
 
 

@@ -128,6 +128,12 @@ def parse_addresses(values: Sequence[str], field_name: str) -> tuple[Address, ..
     return tuple(parse_address(v, f"{field_name}[{i}]") for i, v in enumerate(values))
 
 
+def check_content_type(value: str, field_name: str) -> str:
+    if not _CONTENT_TYPE.fullmatch(value):
+        raise ValidationError("is not a media type like application/pdf", field=field_name)
+    return value
+
+
 def check_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """Custom headers: valid field names, no line breaks, none that Mailman writes itself."""
     for name, value in headers:
@@ -156,11 +162,7 @@ def check_outgoing(message: Outgoing) -> Outgoing:
             no_line_breaks(address.name, "from" if position == 0 else "reply_to")
     for position, attachment in enumerate(message.attachments):
         no_line_breaks(attachment.filename, f"attachments[{position}].filename")
-        if not _CONTENT_TYPE.fullmatch(attachment.content_type):
-            raise ValidationError(
-                "is not a media type like application/pdf",
-                field=f"attachments[{position}].content_type",
-            )
+        check_content_type(attachment.content_type, f"attachments[{position}].content_type")
         if attachment.content_id is not None:
             no_line_breaks(attachment.content_id, f"attachments[{position}].content_id")
     check_headers(message.headers)

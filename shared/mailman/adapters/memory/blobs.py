@@ -36,6 +36,13 @@ class InMemoryBlobStore:
             params["filename"] = filename
         return f"memory://blobs/{quote(key)}?{urlencode(params)}"
 
+    def presigned_put(self, key: str, *, content_type: str, expires_in: int = 3600) -> str:
+        return f"memory://blobs/{quote(key)}?{urlencode({'expires_in': expires_in})}"
+
+    def size(self, key: str) -> int | None:
+        found = self._objects.get(key)
+        return len(found.data) if found else None
+
     def content_type(self, key: str) -> str:
         """The content type `key` was stored with."""
         found = self._objects.get(key)

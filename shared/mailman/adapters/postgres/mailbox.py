@@ -21,7 +21,8 @@ _MESSAGE_COLUMNS: LiteralString = (
     "id, inbox_id, thread_id, message_id, direction, status, from_address, from_name, "
     'reply_to, subject, sent_at, received_at, in_reply_to, "references", text_body, '
     "html_body, extracted_text, preview, headers, raw_storage_key, match_reason, verdicts, "
-    "quarantined, quarantine_reason, defects, plus_tags, labels, is_read, size_bytes, created_at"
+    "quarantined, quarantine_reason, defects, plus_tags, labels, is_read, size_bytes, created_at, "
+    "status_reason, send_at, ses_message_id, metadata"
 )
 
 
@@ -109,7 +110,7 @@ class PostgresMailboxReader:
         ids = [r["id"] for r in rows]
         recipients: dict[UUID, list[RecipientView]] = {i: [] for i in ids}
         for r in self._conn.execute(
-            "SELECT message_id, kind, address, name FROM message_recipients "
+            "SELECT message_id, kind, address, name, status, status_reason FROM message_recipients "
             "WHERE message_id = ANY(%s) ORDER BY message_id, position",
             [ids],
         ).fetchall():

@@ -57,7 +57,7 @@ class PostgresMessageRepository:
         The caller holds the inbox's lock and has found no such message, so the insert cannot
         conflict. A threaded message's own id in the thread index is pointed at the row."""
         m = message
-        pk = uuid.uuid4()
+        pk = m.id or uuid.uuid4()
         self._conn.execute(
             "WITH m AS ("
             "  INSERT INTO messages (id, organization_id, inbox_id, thread_id, message_id, "
@@ -65,13 +65,16 @@ class PostgresMessageRepository:
             "  from_address, from_name, reply_to, subject, sent_at, received_at, in_reply_to, "
             '  "references", text_body, html_body, extracted_text, preview, headers, '
             "  raw_storage_key, size_bytes, match_reason, verdicts, quarantined, "
-            "  quarantine_reason, defects, plus_tags) VALUES (%(pk)s, %(org)s, %(inbox)s, "
+            "  quarantine_reason, defects, plus_tags, status, send_at, queued_at, labels, "
+            "  metadata) "
+            "  VALUES (%(pk)s, %(org)s, %(inbox)s, "
             "  %(thread)s, %(message_id)s, %(generated)s, %(sha)s, %(direction)s, %(source)s, "
             "  %(source_id)s, %(from_address)s, %(from_name)s, %(reply_to)s, %(subject)s, "
             "  %(sent_at)s, %(received_at)s, %(in_reply_to)s, %(references)s, %(text)s, "
             "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
             "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
-            "  %(defects)s, %(plus_tags)s) RETURNING id, thread_id), "
+            "  %(defects)s, %(plus_tags)s, %(status)s, %(send_at)s, %(queued_at)s, %(labels)s, "
+            "  %(metadata)s) RETURNING id, thread_id), "
             "recipients AS ("
             "  INSERT INTO message_recipients (organization_id, message_id, kind, address, "
             "  name, position) SELECT %(org)s, m.id, r.kind, r.address, r.name, r.position - 1 "
@@ -126,6 +129,11 @@ class PostgresMessageRepository:
                 "quarantine_reason": m.quarantine_reason,
                 "defects": list(m.defects),
                 "plus_tags": list(m.plus_tags),
+                "status": m.status.value if m.status else None,
+                "send_at": m.send_at,
+                "queued_at": m.queued_at,
+                "labels": list(m.labels),
+                "metadata": Jsonb(m.metadata),
                 "r_kind": [r.kind for r in m.recipients],
                 "r_address": [r.address for r in m.recipients],
                 "r_name": [r.name for r in m.recipients],

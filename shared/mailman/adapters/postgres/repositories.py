@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 from mailman.adapters.postgres.database import Connection, Database
 from mailman.adapters.postgres.mailbox import PostgresMailboxReader
 from mailman.adapters.postgres.messages import PostgresMessageRepository
+from mailman.adapters.postgres.outbox import PostgresOutbox
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.errors import Conflict
@@ -518,6 +519,7 @@ class PostgresUnitOfWork:
         self.events = PostgresEventLog(conn)
         self.messages = PostgresMessageRepository(conn)
         self.mailbox = PostgresMailboxReader(conn)
+        self.outbox = PostgresOutbox(conn, organization_id)
         self._conn = conn
         self._organization_id = organization_id
 

@@ -1,0 +1,183 @@
+"""Sending mail: a new message, a reply, a reply to all, a forward, uploads of large files.
+
+Every send answers 202 with the message (Pending, or Scheduled) and its thread. With an
+`Idempotency-Key` header, the same key and body within 24 hours answers the message the
+first request made (`Idempotent-Replayed: true`) and sends nothing more; the same key with
+another body answers 409.
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from http import HTTPStatus
+from typing import Any
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from mailman.domain.errors import ValidationError
+from mailman.services import send, uploads
+
+from ..dependencies import container, organization_id
+from ..schemas import AttachmentIn, MessageOut, ReplyIn, SendIn, UploadIn, UploadOut
+
+router = Router()
+TAGS = ["Sending"]
+MAX_KEY_LENGTH = 255
+
+
+def _attachment(n: int, given: AttachmentIn) -> send.AttachmentSpec:
+    where = f"attachments[{n}]"
+    if (given.content is None) == (given.attachment_id is None):
+        raise ValidationError("give either content (base64) or attachment_id", field=where)
+    content = None
+    if given.content is not None:
+        try:
+            content = b64decode(given.content, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationError("is not valid base64", field=f"{where}.content") from exc
+    return send.AttachmentSpec(
+        filename=given.filename,
+        content_type=given.content_type,
+        content=content,
+        upload_id=given.attachment_id,
+        content_id=given.content_id,
+    )
+
+
+def _compose(body: SendIn) -> send.Compose:
+    return send.Compose(
+        to=tuple(body.to),
+        cc=tuple(body.cc),
+        bcc=tuple(body.bcc),
+        reply_to=tuple(body.reply_to),
+        subject=body.subject,
+        text=body.text,
+        html=body.html,
+        headers=tuple(body.headers.items()),
+        labels=tuple(body.labels),
+        metadata=body.metadata,
+        attachments=tuple(_attachment(n, a) for n, a in enumerate(body.attachments)),
+        send_at=body.send_at,
+    )
+
+
+def _idempotency(operation: str, body: SendIn) -> send.Idempotency | None:
+    key = router.current_event.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationError(
+            f"must be 1 to {MAX_KEY_LENGTH} printable characters", field="Idempotency-Key"
+        )
+    return send.Idempotency.of(key, operation, body.model_dump(mode="json"))
+
+
+def _accepted(submitted: send.Submitted) -> Response[dict[str, Any]]:
+    headers = {"Idempotent-Replayed": "true"} if submitted.replayed else {}
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type=content_types.APPLICATION_JSON,
+        body=MessageOut.of(submitted.message).model_dump(mode="json", by_alias=True),
+        headers=headers,
+    )
+
+
+@router.post(
+    "/inboxes/<inbox_id>/messages",
+    summary="Send a message from the inbox (202: Pending, or Scheduled with send_at)",
+    tags=TAGS,
+    responses={202: {"description": "The message, Pending or Scheduled, and its thread"}},
+)
+def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
+    submitted = send.send(
+        container().sending,
+        organization_id(router),
+        inbox_id,
+        _compose(body),
+        _idempotency(f"send:{inbox_id}", body),
+    )
+    return _accepted(submitted)
+
+
+def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str, Any]]:
+    operation = "reply-all" if everyone else "reply"
+    submitted = send.reply(
+        container().sending,
+        organization_id(router),
+        message_id,
+        _compose(body),
+        everyone=everyone,
+        inbox_id=body.inbox_id,
+        idempotency=_idempotency(f"{operation}:{message_id}", body),
+    )
+    return _accepted(submitted)
+
+
+@router.post(
+    "/messages/<message_id>/reply",
+    summary="Reply to the sender, in the message's thread",
+    tags=TAGS,
+    responses={202: {"description": "The reply, Pending or Scheduled"}},
+)
+def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
+    return _reply(message_id, body, everyone=False)
+
+
+@router.post(
+    "/messages/<message_id>/reply-all",
+    summary="Reply to the sender and every other recipient, in the message's thread",
+    tags=TAGS,
+    responses={202: {"description": "The reply, Pending or Scheduled"}},
+)
+def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
+    return _reply(message_id, body, everyone=True)
+
+
+@router.post(
+    "/messages/<message_id>/forward",
+    summary="Forward the message, quoted with its attachments, to new recipients",
+    tags=TAGS,
+    responses={202: {"description": "The forward, Pending or Scheduled"}},
+)
+def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
+    submitted = send.forward(
+        container().sending,
+        organization_id(router),
+        message_id,
+        _compose(body),
+        inbox_id=body.inbox_id,
+        idempotency=_idempotency(f"forward:{message_id}", body),
+    )
+    return _accepted(submitted)
+
+
+@router.post(
+    "/attachments",
+    summary="Upload a large file: answers a presigned PUT URL and the id to send it by",
+    tags=TAGS,
+    responses={201: {"description": "Where to PUT the file"}},
+)
+def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
+    c = container()
+    created = uploads.create_upload(
+        c.uow,
+        c.blobs,
+        c.clock,
+        organization_id(router),
+        filename=body.filename,
+        content_type=body.content_type,
+    )
+    out = UploadOut(
+        id=created.upload.id,
+        upload_url=created.url,
+        content_type=created.upload.content_type,
+        expires_at=created.upload.expires_at,
+    )
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=out.model_dump(mode="json"),
+    )

@@ -1,0 +1,250 @@
+"""Outgoing mail on its way: the state moves of sending, idempotency keys and uploads.
+
+Every state move is one UPDATE whose WHERE names the states it may start from (from
+`DeliveryStatus`), so two workers racing for one message cannot both win it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from mailman.adapters.postgres.database import Connection
+from mailman.domain.messages import (
+    DueMessage,
+    NewRecipient,
+    OutgoingFile,
+    OutgoingMail,
+    SentRecord,
+    Upload,
+)
+from mailman.domain.models import DeliveryStatus
+from mailman.domain.sending import IDEMPOTENCY_WINDOW
+
+_S = DeliveryStatus
+_REQUEUE_AFTER = timedelta(minutes=15)
+"""A waiting message queued longer ago than this, and still waiting, is queued again: its
+queue message was lost, or went to the dead-letter queue."""
+
+
+def _record(row: dict[str, Any] | None, *, newly: bool) -> SentRecord | None:
+    if row is None:
+        return None
+    return SentRecord(row["organization_id"], row["inbox_id"], row["thread_id"], newly)
+
+
+class PostgresOutbox:
+    def __init__(self, conn: Connection, organization_id: UUID | None) -> None:
+        self._conn = conn
+        self._organization_id = organization_id
+
+    def claim(self, message_pk: UUID, at: datetime) -> OutgoingMail | None:
+        row = self._conn.execute(
+            "UPDATE messages SET status = 'sending', handed_off_at = %(at)s, "
+            "  send_attempts = send_attempts + 1, updated_at = %(at)s "
+            "WHERE id = %(pk)s AND direction = 'outbound' AND status = ANY(%(sources)s) "
+            "AND (send_at IS NULL OR send_at <= %(at)s) AND deleted_at IS NULL "
+            "RETURNING id, organization_id, inbox_id, thread_id, message_id, from_address, "
+            '  from_name, reply_to, subject, text_body, html_body, in_reply_to, "references", '
+            "  headers, created_at, raw_storage_key",
+            {"pk": message_pk, "at": at, "sources": _S.sources_of(_S.SENDING)},
+        ).fetchone()
+        if row is None:
+            return None
+        recipients = self._conn.execute(
+            "SELECT kind, address, name FROM message_recipients WHERE message_id = %s "
+            "ORDER BY position",
+            [message_pk],
+        ).fetchall()
+        files = self._conn.execute(
+            "SELECT filename, content_type, content_id, storage_key FROM attachments "
+            "WHERE message_id = %s ORDER BY created_at, id",
+            [message_pk],
+        ).fetchall()
+        return OutgoingMail(
+            id=row["id"],
+            organization_id=row["organization_id"],
+            inbox_id=row["inbox_id"],
+            thread_id=row["thread_id"],
+            message_id=row["message_id"],
+            from_address=row["from_address"],
+            from_name=row["from_name"],
+            reply_to=tuple(row["reply_to"]),
+            subject=row["subject"],
+            text_body=row["text_body"],
+            html_body=row["html_body"],
+            in_reply_to=row["in_reply_to"],
+            references=tuple(row["references"]),
+            headers=tuple((h["name"], h["value"]) for h in row["headers"]),
+            recipients=tuple(NewRecipient(r["kind"], r["address"], r["name"]) for r in recipients),
+            attachments=tuple(OutgoingFile(**f) for f in files),
+            created_at=row["created_at"],
+            raw_storage_key=row["raw_storage_key"],
+        )
+
+    def suppressed(self, addresses: Sequence[str]) -> dict[str, str]:
+        rows = self._conn.execute(
+            "SELECT address, reason FROM suppressed_addresses "
+            "WHERE address = ANY(%s) AND deleted_at IS NULL",
+            [[a.lower() for a in addresses]],
+        ).fetchall()
+        return {r["address"]: r["reason"] for r in rows}
+
+    def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:
+        self._conn.execute(
+            "UPDATE message_recipients r SET status = %(status)s, status_reason = u.reason "
+            "FROM unnest(%(addresses)s::text[], %(reasons)s::text[]) AS u(address, reason) "
+            "WHERE r.message_id = %(pk)s AND lower(r.address) = u.address",
+            {
+                "pk": message_pk,
+                "status": status,
+                "addresses": [a.lower() for a in reasons],
+                "reasons": list(reasons.values()),
+            },
+        )
+
+    def hand_back(self, message_pk: UUID, at: datetime) -> None:
+        self._conn.execute(
+            "UPDATE messages SET status = 'pending', queued_at = %(at)s, updated_at = %(at)s "
+            "WHERE id = %(pk)s AND status = 'sending'",
+            {"pk": message_pk, "at": at},
+        )
+
+    def fail(
+        self, message_pk: UUID, reason: str, *, sources: Sequence[DeliveryStatus]
+    ) -> SentRecord | None:
+        row = self._conn.execute(
+            "UPDATE messages SET status = 'failed', status_reason = %(reason)s, "
+            "  updated_at = now() WHERE id = %(pk)s AND status = ANY(%(sources)s) "
+            "RETURNING organization_id, inbox_id, thread_id",
+            {"pk": message_pk, "reason": reason, "sources": [s.value for s in sources]},
+        ).fetchone()
+        return _record(row, newly=True)
+
+    def record_sent(
+        self, message_pk: UUID, *, ses_message_id: str, ses_header_id: str, at: datetime
+    ) -> SentRecord | None:
+        # The message row is updated only from a state that may become Sent; a repeat finds
+        # it Sent (or further on) with the same SES id, and answers `newly` False.
+        row = self._conn.execute(
+            "WITH moved AS ("
+            "  UPDATE messages SET status = 'sent', status_reason = NULL, "
+            "    ses_message_id = %(ses)s, sent_at = %(at)s, updated_at = now() "
+            "  WHERE id = %(pk)s AND status = ANY(%(sources)s) "
+            "  RETURNING id, organization_id, inbox_id, thread_id), "
+            "refs AS ("
+            "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
+            "    thread_id, message_pk, kind) "
+            "  SELECT organization_id, inbox_id, %(header_id)s, thread_id, id, 'ses' FROM moved "
+            "  WHERE thread_id IS NOT NULL "
+            "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET message_pk = EXCLUDED.message_pk, "
+            "    kind = 'ses') "
+            "SELECT organization_id, inbox_id, thread_id, true AS newly FROM moved "
+            "UNION ALL "
+            "SELECT organization_id, inbox_id, thread_id, false FROM messages "
+            "WHERE id = %(pk)s AND ses_message_id = %(ses)s AND NOT EXISTS (SELECT FROM moved)",
+            {
+                "pk": message_pk,
+                "ses": ses_message_id,
+                "header_id": ses_header_id,
+                "at": at,
+                "sources": _S.sources_of(_S.SENT),
+            },
+        ).fetchone()
+        return _record(row, newly=bool(row and row["newly"]))
+
+    def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:
+        self._conn.execute(
+            "UPDATE messages SET queued_at = %s WHERE id = ANY(%s)", [at, list(message_pks)]
+        )
+
+    def claim_key(
+        self, key: str, request_sha256: str, message_pk: UUID, at: datetime
+    ) -> tuple[str, UUID | None] | None:
+        taken = self._conn.execute(
+            "INSERT INTO idempotency_keys (organization_id, key, request_sha256, message_id, "
+            "created_at) VALUES (%(org)s, %(key)s, %(sha)s, %(pk)s, %(at)s) "
+            "ON CONFLICT (organization_id, key) DO UPDATE SET "
+            "  request_sha256 = EXCLUDED.request_sha256, message_id = EXCLUDED.message_id, "
+            "  created_at = EXCLUDED.created_at "
+            "WHERE idempotency_keys.created_at < %(expired)s RETURNING key",
+            {
+                "org": self._organization_id,
+                "key": key,
+                "sha": request_sha256,
+                "pk": message_pk,
+                "at": at,
+                "expired": at - IDEMPOTENCY_WINDOW,
+            },
+        ).fetchone()
+        if taken is not None:
+            return None
+        row = self._conn.execute(
+            "SELECT request_sha256, message_id FROM idempotency_keys "
+            "WHERE organization_id = %s AND key = %s",
+            [self._organization_id, key],
+        ).fetchone()
+        assert row is not None, "the conflicting key is live: nothing deletes it meanwhile"
+        return row["request_sha256"], row["message_id"]
+
+    def add_upload(self, upload: Upload) -> None:
+        self._conn.execute(
+            "INSERT INTO uploads (id, organization_id, filename, content_type, storage_key, "
+            "expires_at) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                upload.id,
+                self._organization_id,
+                upload.filename,
+                upload.content_type,
+                upload.storage_key,
+                upload.expires_at,
+            ],
+        )
+
+    def uploads(self, upload_ids: Sequence[UUID], at: datetime) -> dict[UUID, Upload]:
+        rows = self._conn.execute(
+            "SELECT id, filename, content_type, storage_key, expires_at FROM uploads "
+            "WHERE id = ANY(%s) AND expires_at > %s",
+            [list(upload_ids), at],
+        ).fetchall()
+        return {r["id"]: Upload(**r) for r in rows}
+
+    def due(self, at: datetime, *, horizon_seconds: int, limit: int) -> Sequence[DueMessage]:
+        rows: list[dict[str, Any]] = self._conn.execute(
+            "UPDATE messages m SET queued_at = %(at)s FROM ("
+            "  SELECT id FROM messages WHERE status IN ('pending', 'scheduled') "
+            "  AND COALESCE(send_at, created_at) <= %(horizon)s "
+            "  AND (queued_at IS NULL OR queued_at < %(requeue)s) AND deleted_at IS NULL "
+            "  ORDER BY COALESCE(send_at, created_at) LIMIT %(limit)s "
+            "  FOR UPDATE SKIP LOCKED) due "
+            "WHERE m.id = due.id RETURNING m.organization_id, m.id, m.send_at",
+            {
+                "at": at,
+                "horizon": at + timedelta(seconds=horizon_seconds),
+                "requeue": at - _REQUEUE_AFTER,
+                "limit": limit,
+            },
+        ).fetchall()
+        return [
+            DueMessage(
+                r["organization_id"],
+                r["id"],
+                max(0, int((r["send_at"] - at).total_seconds())) if r["send_at"] else 0,
+            )
+            for r in rows
+        ]
+
+    def unconfirmed(self, before: datetime, limit: int) -> Sequence[tuple[UUID, UUID]]:
+        rows = self._conn.execute(
+            "SELECT organization_id, id FROM messages WHERE status = 'sending' "
+            "AND handed_off_at < %s ORDER BY handed_off_at LIMIT %s",
+            [before, limit],
+        ).fetchall()
+        return [(r["organization_id"], r["id"]) for r in rows]
+
+    def forget_keys(self, before: datetime) -> int:
+        return self._conn.execute(
+            "DELETE FROM idempotency_keys WHERE created_at < %s", [before]
+        ).rowcount

@@ -1,0 +1,48 @@
+"""Amazon SQS: the work queues between the functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mailman.domain.errors import DeliveryError
+
+_BATCH = 10
+"""SQS takes at most ten messages per SendMessageBatch."""
+
+
+class SqsQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def send(self, bodies: Sequence[Mapping[str, object]], *, delay_seconds: int = 0) -> None:
+        for start in range(0, len(bodies), _BATCH):
+            entries = [
+                {
+                    "Id": str(n),
+                    "MessageBody": json.dumps(body, separators=(",", ":"), default=str),
+                    "DelaySeconds": delay_seconds,
+                }
+                for n, body in enumerate(bodies[start : start + _BATCH])
+            ]
+            try:
+                answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            except (ClientError, BotoCoreError) as exc:
+                raise DeliveryError("the queue could not take the jobs", transient=True) from exc
+            if answer.get("Failed"):
+                codes = sorted({str(f.get("Code")) for f in answer["Failed"]})
+                raise DeliveryError(f"the queue refused jobs: {', '.join(codes)}", transient=True)
+
+    def retry_later(self, receipt_handle: str, seconds: int) -> None:
+        """Bring a received message back after `seconds` rather than its visibility timeout
+        (the backoff of a consumer that failed it); best effort."""
+        try:
+            self._client.change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
+        except (ClientError, BotoCoreError):
+            return

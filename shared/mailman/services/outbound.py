@@ -1,0 +1,198 @@
+"""Handing outgoing mail to the mail service, exactly once, and recording that it was.
+
+One job (an outbound queue message) names one message. The message is claimed first: moved
+to `sending` and committed, so a job delivered twice, or two workers given the same job,
+find it claimed and send nothing more. Then the suppression list is checked, the MIME built
+and kept, and the mail handed to SES, tagged with the message's id.
+
+SES takes no idempotency token, so the one window that cannot be closed is after SES took
+the mail and before the hand-off is recorded (the function dies, the database is away).
+The design errs towards sending nothing twice: the message stays `sending`, and no retry
+sends it again. SES's own Send event, which carries our tags, records it as Sent
+(`record_sent`, called by the telemetry function) exactly as the outbound function would
+have. A hand-off nobody confirms within `CONFIRMATION_WINDOW` was never taken by SES (its
+Send events come within seconds) and is reported Failed with `UNCONFIRMED`, so the caller
+decides whether to send again; should the Send event turn up later still, the message
+becomes Sent after all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from mailman.domain.errors import DeliveryError, DeliveryUncertain
+from mailman.domain.messages import OutgoingMail, SentRecord
+from mailman.domain.models import DeliveryStatus
+from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
+from mailman.mime_compose import compose
+from mailman.ports import BlobStore, Clock, Mailer, UnitOfWork, UnitOfWorkFactory
+
+TAG_MESSAGE = "mailman_message_id"
+TAG_ORGANIZATION = "mailman_organization_id"
+CONFIRMATION_WINDOW = timedelta(minutes=30)
+UNCONFIRMED = "SES never confirmed taking the message (no Send event): it was probably not sent"
+ALL_SUPPRESSED = "every recipient is on the suppression list"
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    """Not waiting (sent, being sent, cancelled) or not due (rescheduled)."""
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    """SES may have taken it: left for its Send event to confirm."""
+
+
+@dataclass(frozen=True)
+class Job:
+    organization_id: UUID
+    message_id: UUID
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Outcome
+    ses_message_id: str | None = None
+    reason: str | None = None
+    suppressed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What handing off needs: the store, the blob store, the mail service, a clock, and the
+    region whose SES sends (it names the Message-ID SES gives the mail)."""
+
+    uow: UnitOfWorkFactory
+    blobs: BlobStore
+    mailer: Mailer
+    clock: Clock
+    region: str
+
+
+def deliver(env: Outbound, job: Job) -> Delivery:
+    """Send one message if it is waiting and due. A transient failure of SES (or of the blob
+    store) hands it back and raises, for the queue to try again later."""
+    with env.uow(job.organization_id) as work:
+        mail = work.outbox.claim(job.message_id, env.clock.now())
+        if mail is None:
+            return Delivery(Outcome.SKIPPED)
+        addresses = list(dict.fromkeys(r.address for r in mail.recipients))
+        suppressed = work.outbox.suppressed(addresses)
+        if suppressed:
+            work.outbox.mark_recipients(
+                mail.id, "suppressed", {a: f"suppressed ({why})" for a, why in suppressed.items()}
+            )
+        destinations = [a for a in addresses if a.lower() not in suppressed]
+        if not destinations:
+            fail_message(work, mail.id, ALL_SUPPRESSED, [DeliveryStatus.SENDING])
+            return Delivery(Outcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed))
+    try:
+        raw = build(env.blobs, mail, env.clock.now())
+        if mail.raw_storage_key:
+            env.blobs.put(mail.raw_storage_key, raw, "message/rfc822")
+        ses_message_id = env.mailer.send(
+            raw,
+            destinations=destinations,
+            tags={TAG_MESSAGE: str(mail.id), TAG_ORGANIZATION: str(mail.organization_id)},
+        )
+    except DeliveryUncertain as exc:
+        return Delivery(Outcome.UNCERTAIN, reason=exc.message, suppressed=tuple(suppressed))
+    except DeliveryError as exc:
+        if exc.transient:
+            _hand_back(env, mail)
+            raise
+        with env.uow(job.organization_id) as work:
+            fail_message(work, mail.id, exc.message, [DeliveryStatus.SENDING])
+        return Delivery(Outcome.FAILED, reason=exc.message, suppressed=tuple(suppressed))
+    except Exception:  # the blob store, say: SES was not called, so a retry is safe
+        _hand_back(env, mail)
+        raise
+    record_sent(env, job.organization_id, mail.id, ses_message_id)
+    return Delivery(Outcome.SENT, ses_message_id, suppressed=tuple(suppressed))
+
+
+def _hand_back(env: Outbound, mail: OutgoingMail) -> None:
+    with env.uow(mail.organization_id) as work:
+        work.outbox.hand_back(mail.id, env.clock.now())
+
+
+def build(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
+    """The message's MIME, its attachments read from where they wait."""
+
+    kinds: dict[str, list[Address]] = {"to": [], "cc": [], "bcc": []}
+    for r in mail.recipients:
+        if r.kind in kinds:
+            kinds[r.kind].append(Address(r.address, r.name))
+    outgoing = Outgoing(
+        sender=Address(mail.from_address, mail.from_name),
+        to=tuple(kinds["to"]),
+        cc=tuple(kinds["cc"]),
+        bcc=tuple(kinds["bcc"]),
+        subject=mail.subject or "",
+        text=mail.text_body,
+        html=mail.html_body,
+        reply_to=tuple(Address(a) for a in mail.reply_to),
+        headers=mail.headers,
+        in_reply_to=mail.in_reply_to,
+        references=mail.references,
+        attachments=tuple(
+            OutgoingAttachment(
+                f.filename or "attachment", f.content_type, blobs.get(f.storage_key), f.content_id
+            )
+            for f in mail.attachments
+        ),
+    )
+    return compose(outgoing, message_id=mail.message_id, date=date)
+
+
+def ses_header_id(ses_message_id: str, region: str) -> str:
+    """The Message-ID SES gives the mail it sends."""
+    return f"<{ses_message_id}@{region}.amazonses.com>"
+
+
+def record_sent(env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: str) -> bool:
+    """Record that SES took the message (from the function, or from SES's Send event): it is
+    Sent, and SES's Message-ID threads replies to it. Answers whether this call recorded it
+    (False for a repeat or an unknown message)."""
+    with env.uow(organization_id) as work:
+        record = work.outbox.record_sent(
+            message_pk,
+            ses_message_id=ses_id,
+            ses_header_id=ses_header_id(ses_id, env.region),
+            at=env.clock.now(),
+        )
+        if record is None or not record.newly:
+            return False
+        _announce(work, "message.sent", message_pk, record, ses_message_id=ses_id)
+        return True
+
+
+def _announce(
+    work: UnitOfWork, event: str, message_pk: UUID, record: SentRecord, **details: str
+) -> None:
+    """Append the message's event once (its dedup key is the message's id)."""
+    work.events.append(
+        record.organization_id,
+        type=event,
+        subject_id=message_pk,
+        dedup_key=f"{event}:{message_pk}",
+        payload={
+            "message_id": str(message_pk),
+            "inbox_id": str(record.inbox_id),
+            "thread_id": str(record.thread_id) if record.thread_id else None,
+            **details,
+        },
+    )
+
+
+def fail_message(
+    work: UnitOfWork, message_pk: UUID, reason: str, sources: list[DeliveryStatus]
+) -> bool:
+    record = work.outbox.fail(message_pk, reason, sources=sources)
+    if record is None:
+        return False
+    _announce(work, "message.failed", message_pk, record, reason=reason)
+    return True

@@ -1,0 +1,504 @@
+"""Sending mail from an inbox: a new message, a reply, a reply to all, a forward.
+
+The message is checked whole before anything is stored: the inbox (live, of the caller's
+organisation), its domain (verified for sending), every address, header and attachment, the
+sizes. Attachments given inline are written to the blob store first, under keys of their
+own; then one transaction takes the idempotency key, threads the message in its inbox and
+stores it, Pending (or Scheduled, with `send_at`) and marked queued. Only after that commits
+is its id put on the outbound queue, so no queue message exists without its row; when the
+queue cannot take it, the row's mark is cleared and the dispatcher queues it within the
+minute (`mailman.services.dispatch`), so no row stays unqueued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from mailman.domain.errors import AttachmentTooLarge, Conflict, DeliveryError, NotFound
+from mailman.domain.errors import ValidationError as Invalid
+from mailman.domain.inbound import attachment_key, sha256_hex
+from mailman.domain.mailbox import MessageView
+from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient
+from mailman.domain.models import DeliveryStatus, Direction, Domain, Inbox, MatchReason
+from mailman.domain.outbound import (
+    Address,
+    Outgoing,
+    OutgoingAttachment,
+    check_outgoing,
+    parse_address,
+    parse_addresses,
+)
+from mailman.domain.sending import (
+    MAX_INLINE_ATTACHMENT_BYTES,
+    MAX_MESSAGE_BYTES,
+    Forwarded,
+    check_send_at,
+    encoded_size,
+    forward_subject,
+    reference_chain,
+    reply_subject,
+    without,
+)
+from mailman.mime_text import html_to_text
+from mailman.ports import BlobStore, Clock, Queue, UnitOfWork, UnitOfWorkFactory
+from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AttachmentSpec:
+    """An attachment as asked for: its bytes, an upload's id, or (forwards) a stored file."""
+
+    filename: str
+    content_type: str | None = None
+    content: bytes | None = None
+    upload_id: UUID | None = None
+    content_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Compose:
+    """What the caller asks to send; a reply or forward fills in what is left out."""
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    labels: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[AttachmentSpec, ...] = ()
+    send_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An Idempotency-Key and a fingerprint of the request it came with."""
+
+    key: str
+    request_sha256: str
+
+    @classmethod
+    def of(cls, key: str, operation: str, body: object) -> Idempotency:
+        canonical = json.dumps([operation, body], sort_keys=True, separators=(",", ":"))
+        return cls(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+@dataclass(frozen=True)
+class Submitted:
+    message: MessageView
+    replayed: bool
+    """True when an earlier request with the same Idempotency-Key made the message."""
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What sending needs: the store, the blob store, the outbound queue and a clock."""
+
+    uow: UnitOfWorkFactory
+    blobs: BlobStore
+    queue: Queue
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class _File:
+    spec: AttachmentSpec
+    content_type: str
+    size: int
+    storage_key: str | None
+    """Where the bytes are already (an upload, a forwarded file); None for inline ones."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A message checked and ready to store."""
+
+    inbox: Inbox
+    outgoing: Outgoing
+    files: tuple[_File, ...]
+    send_at: datetime | None
+    labels: tuple[str, ...]
+    metadata: dict[str, Any]
+
+
+def send(
+    env: Sending,
+    organization_id: UUID,
+    inbox_id: UUID,
+    compose: Compose,
+    idempotency: Idempotency | None = None,
+) -> Submitted:
+    """A new message from the inbox (it starts a thread unless its headers join one)."""
+    with env.uow(organization_id) as work:
+        inbox, domain = _sender(work, inbox_id)
+        plan = _plan(env, work, inbox, domain, compose)
+    return _submit(env, plan, idempotency)
+
+
+def reply(
+    env: Sending,
+    organization_id: UUID,
+    message_id: UUID,
+    compose: Compose,
+    *,
+    everyone: bool,
+    inbox_id: UUID | None = None,
+    idempotency: Idempotency | None = None,
+) -> Submitted:
+    """Answer a message in its thread: its sender (Reply-To first) or, with `everyone`, its
+    sender and every other recipient but the inbox itself. For a message the inbox sent,
+    the answer goes to the same people again."""
+    with env.uow(organization_id) as work:
+        parent = _parent(work, message_id, inbox_id)
+        inbox, domain = _sender(work, parent.inbox_id)
+        own = [inbox.address]
+        to_kind = [r.address for r in parent.recipients if r.kind == "to"]
+        cc_kind = [r.address for r in parent.recipients if r.kind == "cc"]
+        if parent.direction == Direction.OUTBOUND:
+            to = to_kind
+            cc = cc_kind if everyone else []
+        else:
+            to = list(parent.reply_to) or [parent.from_address]
+            cc = without(to_kind + cc_kind, to, own) if everyone else []
+        filled = replace(
+            compose,
+            to=tuple(without([*to, *compose.to], own)),
+            cc=tuple(without([*cc, *compose.cc], [*to, *compose.to], own)),
+            subject=compose.subject or reply_subject(parent.subject),
+        )
+        plan = _plan(env, work, inbox, domain, filled, parent=parent)
+    return _submit(env, plan, idempotency)
+
+
+def forward(
+    env: Sending,
+    organization_id: UUID,
+    message_id: UUID,
+    compose: Compose,
+    *,
+    inbox_id: UUID | None = None,
+    idempotency: Idempotency | None = None,
+) -> Submitted:
+    """Pass a message on to new recipients: the caller's text, then the original quoted
+    with its attachments; it joins the original's thread."""
+    with env.uow(organization_id) as work:
+        parent = _parent(work, message_id, inbox_id)
+        inbox, domain = _sender(work, parent.inbox_id)
+        to = [r.address for r in parent.recipients if r.kind == "to"]
+        quote = Forwarded(
+            parent.from_address, parent.sent_at or parent.received_at, parent.subject, to
+        )
+        original_text = parent.text_body or (
+            html_to_text(parent.html_body).text if parent.html_body else ""
+        )
+        quoted = quote.text(original_text)
+        text = "\n\n".join(p for p in (compose.text, quoted) if p)
+        html = None
+        if compose.html is not None or parent.html_body is not None:
+            own_html = compose.html or ""
+            html = own_html + quote.html(parent.html_body or "")
+        carried = tuple(
+            AttachmentSpec(a.filename or "attachment", a.content_type, content_id=a.content_id)
+            for a in parent.attachments
+        )
+        filled = replace(
+            compose,
+            subject=compose.subject or forward_subject(parent.subject),
+            text=text,
+            html=html,
+            attachments=carried + compose.attachments,
+        )
+        keys = {n: a.storage_key for n, a in enumerate(parent.attachments)}
+        plan = _plan(env, work, inbox, domain, filled, parent=parent, stored=keys)
+    return _submit(env, plan, idempotency)
+
+
+def _sender(work: UnitOfWork, inbox_id: UUID) -> tuple[Inbox, Domain]:
+    inbox = work.inboxes.get(inbox_id)
+    if inbox is None:
+        raise NotFound("no such inbox", field="inbox_id")
+    domain = work.domains.get(inbox.domain_id)
+    if domain is None:
+        raise NotFound("the inbox's domain is deleted", field="inbox_id")
+    domain.require_sending()
+    return inbox, domain
+
+
+def _parent(work: UnitOfWork, message_id: UUID, inbox_id: UUID | None) -> MessageView:
+    parent = work.mailbox.message(message_id)
+    if parent is None:
+        raise NotFound("no such message", field="message_id")
+    if inbox_id is not None and parent.inbox_id != inbox_id:
+        raise Invalid("the message belongs to another inbox", field="inbox_id")
+    if parent.status == DeliveryStatus.DRAFT:
+        raise Invalid("a draft cannot be answered or forwarded", field="message_id")
+    return parent
+
+
+def _plan(
+    env: Sending,
+    work: UnitOfWork,
+    inbox: Inbox,
+    domain: Domain,
+    compose: Compose,
+    *,
+    parent: MessageView | None = None,
+    stored: dict[int, str] | None = None,
+) -> _Plan:
+    """Check everything about the message; nothing is stored or sent yet."""
+    send_at = check_send_at(compose.send_at, env.clock.now())
+    files = _files(env, work, compose.attachments, stored or {})
+    reply_to = parse_addresses(compose.reply_to, "reply_to")
+    if not reply_to and domain.reply_to:
+        reply_to = (parse_address(domain.reply_to, "reply_to"),)
+    in_reply_to = parent.message_id if parent else None
+    outgoing = check_outgoing(
+        Outgoing(
+            sender=Address(inbox.address, inbox.display_name or domain.from_name),
+            to=parse_addresses(compose.to, "to"),
+            cc=parse_addresses(compose.cc, "cc"),
+            bcc=parse_addresses(compose.bcc, "bcc"),
+            subject=compose.subject or "",
+            text=compose.text,
+            html=compose.html,
+            reply_to=reply_to,
+            headers=compose.headers,
+            in_reply_to=in_reply_to,
+            references=reference_chain(parent.references, parent.message_id) if parent else (),
+            attachments=tuple(
+                OutgoingAttachment(f.spec.filename, f.content_type, b"", f.spec.content_id)
+                for f in files
+            ),
+        )
+    )
+    body = len((compose.text or "").encode()) + 2 * len((compose.html or "").encode())
+    if body + sum(encoded_size(f.size) for f in files) > MAX_MESSAGE_BYTES:
+        raise AttachmentTooLarge(
+            f"the message would exceed SES's {MAX_MESSAGE_BYTES // 2**20} MB limit once encoded",
+            field="attachments",
+        )
+    return _Plan(inbox, outgoing, files, send_at, compose.labels, compose.metadata)
+
+
+def _files(
+    env: Sending, work: UnitOfWork, specs: Sequence[AttachmentSpec], stored: dict[int, str]
+) -> tuple[_File, ...]:
+    inline = sum(len(s.content) for s in specs if s.content is not None)
+    if inline > MAX_INLINE_ATTACHMENT_BYTES:
+        raise AttachmentTooLarge(
+            f"attachments in the request may hold {MAX_INLINE_ATTACHMENT_BYTES // 2**20} MiB in "
+            "all; upload larger files with POST /attachments and send their ids",
+            field="attachments",
+        )
+    wanted = [s.upload_id for s in specs if s.upload_id is not None]
+    uploads = work.outbox.uploads(wanted, env.clock.now()) if wanted else {}
+    files = []
+    for n, spec in enumerate(specs):
+        where = f"attachments[{n}]"
+        key = stored.get(n)
+        if spec.upload_id is not None:
+            upload = uploads.get(spec.upload_id)
+            if upload is None:
+                raise NotFound("no such upload (or it expired)", field=f"{where}.attachment_id")
+            key = upload.storage_key
+        content_type = spec.content_type or (
+            mimetypes.guess_type(spec.filename)[0] or "application/octet-stream"
+        )
+        if key is None:
+            if spec.content is None:
+                raise Invalid("give content (base64) or an attachment_id", field=where)
+            files.append(_File(spec, content_type, len(spec.content), None))
+            continue
+        size = env.blobs.size(key)
+        if size is None:
+            raise Invalid("the file was not uploaded yet", field=f"{where}.attachment_id")
+        files.append(_File(spec, content_type, size, key))
+    return tuple(files)
+
+
+def _submit(env: Sending, plan: _Plan, idempotency: Idempotency | None) -> Submitted:
+    now = env.clock.now()
+    inbox, outgoing = plan.inbox, plan.outgoing
+    pk = uuid.uuid4()
+    message_id = f"<{uuid.uuid4().hex}@{inbox.domain_name}>"
+    attachments = _write_files(env.blobs, plan.files, message_id, now)
+    due = plan.send_at is None
+    with env.uow(inbox.organization_id) as work:
+        if idempotency is not None:
+            earlier = work.outbox.claim_key(idempotency.key, idempotency.request_sha256, pk, now)
+            if earlier is not None:
+                return _replay(work, idempotency, *earlier)
+        work.thread_index.lock(inbox.id)
+        participants = frozenset(a.address for a in outgoing.recipients)
+        decision = assign_thread(
+            ThreadingInput(
+                inbox.id,
+                message_id=message_id,
+                in_reply_to=(outgoing.in_reply_to,) if outgoing.in_reply_to else (),
+                references=outgoing.references,
+                subject=outgoing.subject,
+                date=now,
+                from_address=inbox.address,
+                participants=participants - {inbox.address},
+            ),
+            work.thread_index,
+        )
+        assert not isinstance(decision, AlreadyThreaded), "the Message-ID was made just now"
+        message = _new_message(
+            pk, plan, message_id, decision.thread_id, decision.reason, now, attachments
+        )
+        work.messages.add(message)
+        if decision.merged_thread_ids or decision.adopted_thread_ids:
+            work.messages.refresh_thread(decision.thread_id)
+        else:
+            work.messages.note_in_thread(
+                decision.thread_id,
+                pk,
+                at=now,
+                preview=message.preview,
+                subject=message.subject,
+                unread=False,
+            )
+        view = work.mailbox.message(pk)
+        assert view is not None, "stored in this transaction"
+    if due:
+        _queue(env, inbox.organization_id, pk)
+    return Submitted(view, replayed=False)
+
+
+def _replay(
+    work: UnitOfWork, idempotency: Idempotency, request_sha256: str, message_pk: UUID | None
+) -> Submitted:
+    if request_sha256 != idempotency.request_sha256:
+        raise Conflict(
+            "this Idempotency-Key was used with another request in the last 24 hours",
+            field="Idempotency-Key",
+        )
+    view = work.mailbox.message(message_pk) if message_pk else None
+    if view is None:
+        raise Conflict("the message this Idempotency-Key made is gone", field="Idempotency-Key")
+    return Submitted(view, replayed=True)
+
+
+def _queue(env: Sending, organization_id: UUID, pk: UUID) -> None:
+    """Queue the stored message; when the queue fails, leave it to the dispatcher."""
+    try:
+        env.queue.send([job_body(organization_id, pk)])
+    except DeliveryError:
+        log.warning("outbound queue refused a job: the dispatcher will queue it", exc_info=True)
+        try:
+            with env.uow(organization_id) as work:
+                work.outbox.set_queued([pk], None)
+        except Exception:  # the 15-minute re-queue still finds it
+            log.warning("could not clear the queued mark", exc_info=True)
+
+
+def job_body(organization_id: UUID, message_pk: UUID) -> dict[str, str]:
+    """The outbound queue's message for one message to send."""
+    return {"organization_id": str(organization_id), "message_id": str(message_pk)}
+
+
+def _write_files(
+    blobs: BlobStore, files: Sequence[_File], message_id: str, now: datetime
+) -> tuple[NewAttachment, ...]:
+    """Write the inline attachments; answer every attachment's row."""
+    rows = []
+    for f in files:
+        attachment_id = uuid.uuid4()
+        key = f.storage_key
+        sha = ""
+        if f.spec.content is not None:
+            ext = mimetypes.guess_extension(f.content_type) or ""
+            if "." in f.spec.filename:
+                ext = "." + f.spec.filename.rsplit(".", 1)[1][:10].lower()
+            key = attachment_key(message_id, now, str(attachment_id), ext)
+            blobs.put(key, f.spec.content, f.content_type)
+            sha = hashlib.sha256(f.spec.content).hexdigest()
+        assert key is not None
+        rows.append(
+            NewAttachment(
+                id=attachment_id,
+                filename=f.spec.filename,
+                content_type=f.content_type,
+                size_bytes=f.size,
+                sha256=sha,
+                content_id=f.spec.content_id,
+                inline=f.spec.content_id is not None,
+                storage_key=key,
+            )
+        )
+    return tuple(rows)
+
+
+def outbound_raw_key(message_id: str, created_at: datetime) -> str:
+    """Where the sent message's raw MIME is kept."""
+    return f"raw/{created_at:%Y/%m/%d}/{sha256_hex(message_id)}.eml"
+
+
+def _new_message(
+    pk: UUID,
+    plan: _Plan,
+    message_id: str,
+    thread_id: UUID,
+    reason: MatchReason,
+    now: datetime,
+    attachments: tuple[NewAttachment, ...],
+) -> NewMessage:
+    o = plan.outgoing
+    text = o.text
+    if text is None and o.html is not None:
+        text = html_to_text(o.html).text
+    preview = " ".join((text or "").split())[:200] or None
+    return NewMessage(
+        id=pk,
+        organization_id=plan.inbox.organization_id,
+        inbox_id=plan.inbox.id,
+        thread_id=thread_id,
+        message_id=message_id,
+        message_id_generated=True,
+        content_sha256="",
+        direction=Direction.OUTBOUND,
+        source="api",
+        source_id=str(pk),
+        from_address=o.sender.address,
+        from_name=o.sender.name,
+        subject=o.subject or None,
+        sent_at=None,
+        received_at=None,
+        in_reply_to=o.in_reply_to,
+        references=o.references,
+        text_body=o.text,
+        html_body=o.html,
+        extracted_text=text,
+        preview=preview,
+        headers=list(o.headers),
+        raw_storage_key=outbound_raw_key(message_id, now),
+        size_bytes=0,
+        match_reason=reason,
+        reply_to=tuple(a.address for a in o.reply_to),
+        recipients=(
+            *(NewRecipient("to", a.address, a.name) for a in o.to),
+            *(NewRecipient("cc", a.address, a.name) for a in o.cc),
+            *(NewRecipient("bcc", a.address, a.name) for a in o.bcc),
+        ),
+        attachments=attachments,
+        status=DeliveryStatus.PENDING if plan.send_at is None else DeliveryStatus.SCHEDULED,
+        send_at=plan.send_at,
+        queued_at=now if plan.send_at is None else None,
+        labels=plan.labels,
+        metadata=plan.metadata,
+    )

@@ -1,0 +1,155 @@
+"""Sending helpers shared by the integration tests: a domain verified for sending, the
+outbound queue, and the outbound, dispatcher and telemetry functions driven as AWS drives
+them (SQS batches, the scheduled event)."""
+
+from __future__ import annotations
+
+import email
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+
+import boto3
+import psycopg
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from functions.dispatcher import handler as dispatcher
+from functions.outbound import handler as outbound
+from functions.telemetry import handler as telemetry
+from local.apigw import LambdaContext
+from local.sqs_pump import sqs_event
+
+from .conftest import Tenant, function_container
+from .mail_helpers import Mailbox
+
+QUEUE = "mailman-outbound"
+
+
+def verify_for_sending(database_url: str, domain: str = "example.com") -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE domains SET dkim_verified = true, ses_dkim_status = 'SUCCESS', "
+            "from_name = 'Example Support' WHERE name = %s",
+            [domain],
+        )
+
+
+def sent_mail() -> list[Any]:
+    """What moto's SES took, oldest first."""
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def parsed(raw: str) -> Message:
+    return email.message_from_string(raw)
+
+
+@dataclass
+class Outbox:
+    """The outbound queue and the functions that work it."""
+
+    box: Mailbox
+    tenant: Tenant
+    queue_url: str
+    backing_off: list[str] = field(default_factory=list)
+
+    @property
+    def sqs(self) -> Any:
+        return boto3.client("sqs", region_name="us-east-1")
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Take every message waiting on the queue (they are not deleted: run them or not)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            got = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                AttributeNames=["All"],
+                VisibilityTimeout=0,
+            ).get("Messages", [])
+            new = [m for m in got if m["MessageId"] not in {f["MessageId"] for f in found}]
+            if not new:
+                return found
+            found.extend(new)
+
+    def run(self) -> dict[str, Any]:
+        """Hand every queued job to the outbound function, as one SQS batch; delete the ones
+        it did not report failed (as the event source does)."""
+        messages = self.jobs()
+        if not messages:
+            return {"batchItemFailures": []}
+        arn = f"arn:aws:sqs:us-east-1:{DEFAULT_ACCOUNT_ID}:{QUEUE}"
+        result: dict[str, Any] = outbound.handler(
+            sqs_event(messages, arn, "us-east-1"), LambdaContext("mailman-outbound")
+        )
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] in failed:
+                self.backing_off.append(m["ReceiptHandle"])
+            else:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return result
+
+    def wait_out_backoff(self) -> None:
+        """Let the records the function failed come back now rather than after its backoff."""
+        for handle in self.backing_off:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+            )
+        self.backing_off.clear()
+
+    def dispatch(self) -> dict[str, Any]:
+        result: dict[str, Any] = dispatcher.handler(
+            {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+            LambdaContext("mailman-dispatcher"),
+        )
+        return result
+
+    def telemetry(self, ses_event: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps({"Type": "Notification", "Message": json.dumps(ses_event)})
+        message = {
+            "MessageId": "t-1",
+            "ReceiptHandle": "r-1",
+            "Body": body,
+            "MD5OfBody": "",
+            "Attributes": {"ApproximateReceiveCount": "1"},
+        }
+        arn = f"arn:aws:sqs:us-east-1:{DEFAULT_ACCOUNT_ID}:mailman-telemetry"
+        result: dict[str, Any] = telemetry.handler(
+            sqs_event([message], arn, "us-east-1"), LambdaContext("mailman-telemetry")
+        )
+        return result
+
+    def status(self, message_id: str) -> str:
+        found = self.tenant.api.get(f"/messages/{message_id}").json()
+        return str(found["status"])
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.box.database_url) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+def outbox(
+    mailbox: Mailbox, tenant: Tenant, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Outbox]:
+    verify_for_sending(database_url)
+    queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=QUEUE)[
+        "QueueUrl"
+    ]
+    monkeypatch.setenv("OUTBOUND_QUEUE_URL", queue_url)
+    from functions.api import dependencies
+
+    with ExitStack() as stack:
+        for cached in (
+            dependencies.container,
+            outbound.container,
+            dispatcher.container,
+            telemetry.container,
+        ):
+            stack.enter_context(function_container(cached, database_url, monkeypatch))
+        yield Outbox(mailbox, tenant, queue_url)

@@ -1,0 +1,482 @@
+"""Sending over the API: the message stored Pending with its thread, handed to SES once by
+the outbound function, recorded Sent; replies, forwards, idempotency, bad input."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import psycopg
+import pytest
+
+from mailman.adapters.postgres.outbox import PostgresOutbox
+from mailman.adapters.ses import SesMailer
+from mailman.adapters.sqs import SqsQueue
+from mailman.domain.errors import DeliveryError, DeliveryUncertain
+from mailman.services.outbound import ALL_SUPPRESSED, TAG_MESSAGE, TAG_ORGANIZATION, UNCONFIRMED
+
+from .conftest import BUCKET, Tenant
+from .mail_helpers import deliver, make_mail
+from .sending_helpers import Outbox, outbox, parsed, sent_mail
+
+__all__ = ["outbox"]
+
+INBOX = "/inboxes/{}/messages"
+
+
+def _send(o: Outbox, **body: object) -> dict[str, object]:
+    answer = o.tenant.api.post(INBOX.format(o.box.support), body)
+    assert answer.status == 202, answer.json()
+    result: dict[str, object] = answer.json()
+    return result
+
+
+def test_a_message_is_stored_pending_then_sent_once(outbox: Outbox) -> None:
+    sent = _send(outbox, to=["jane@customer.example"], subject="Hello", text="Hi Jane")
+
+    assert sent["status"] == "pending"
+    assert sent["thread_id"]
+    assert len(outbox.jobs()) == 1
+    outbox.run()
+
+    [mail] = sent_mail()
+    message = parsed(mail.raw_data)
+    assert message["Message-ID"] == sent["message_id"]
+    assert message["From"] == "Example Support <support@example.com>"
+    after = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert after["status"] == "sent"
+    assert after["ses_message_id"] == mail.id
+    events = outbox.tenant.api.get("/events").json()["data"]
+    assert [e["type"] for e in events] == ["message.sent"]
+
+
+def test_a_reply_threads_with_the_whole_reference_chain(outbox: Outbox) -> None:
+    deliver(
+        outbox.box,
+        make_mail(
+            message_id="<m2@elsewhere.example>",
+            extra="In-Reply-To: <m1@elsewhere.example>\r\nReferences: <m1@elsewhere.example>\r\n"
+            "Reply-To: Alice Desk <desk@elsewhere.example>\r\n",
+        ),
+    )
+    [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
+
+    answer = outbox.tenant.api.post(f"/messages/{received['id']}/reply", {"text": "On its way."})
+
+    assert answer.status == 202, answer.json()
+    reply = answer.json()
+    assert reply["thread_id"] == received["thread_id"]
+    assert reply["subject"] == "Re: Order 1234"
+    assert [r["address"] for r in reply["recipients"]] == ["desk@elsewhere.example"]
+    outbox.run()
+    message = parsed(sent_mail()[0].raw_data)
+    assert message["In-Reply-To"] == "<m2@elsewhere.example>"
+    assert message["References"].split() == ["<m1@elsewhere.example>", "<m2@elsewhere.example>"]
+
+
+def test_reply_all_answers_everyone_but_the_inbox(outbox: Outbox) -> None:
+    deliver(
+        outbox.box,
+        make_mail(to="support@example.com, bob@elsewhere.example", extra="Cc: carol@x.example\r\n"),
+    )
+    [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
+
+    reply = outbox.tenant.api.post(
+        f"/messages/{received['id']}/reply-all", {"text": "Noted."}
+    ).json()
+
+    assert [(r["kind"], r["address"]) for r in reply["recipients"]] == [
+        ("to", "alice@elsewhere.example"),
+        ("cc", "bob@elsewhere.example"),
+        ("cc", "carol@x.example"),
+    ]
+
+
+def test_a_forward_quotes_the_original_with_its_attachments(outbox: Outbox) -> None:
+    raw = (
+        b"From: alice@elsewhere.example\r\nTo: support@example.com\r\nSubject: Invoice\r\n"
+        b"Message-ID: <inv@elsewhere.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nSee attached.\r\n--b\r\n"
+        b'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="i.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    )
+    deliver(outbox.box, raw)
+    [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
+
+    forward = outbox.tenant.api.post(
+        f"/messages/{received['id']}/forward", {"to": ["accounts@example.org"], "text": "FYI"}
+    ).json()
+
+    assert forward["subject"] == "Fwd: Invoice"
+    assert forward["thread_id"] == received["thread_id"]
+    assert [a["filename"] for a in forward["attachments"]] == ["i.pdf"]
+    outbox.run()
+    message = parsed(sent_mail()[0].raw_data)
+    body = message.get_payload()[0].get_payload(decode=True).decode().replace("\r\n", "\n")
+    assert body.startswith("FYI\n\n---------- Forwarded message ---------")
+    assert "See attached." in body
+    [pdf] = [p for p in message.walk() if p.get_filename() == "i.pdf"]
+    assert pdf.get_payload(decode=True) == b"%PDF-1.4\n"
+
+
+def test_the_same_idempotency_key_and_body_sends_once(outbox: Outbox) -> None:
+    body = {"to": ["jane@customer.example"], "subject": "Once", "text": "Only once"}
+    key = {"Idempotency-Key": "order-1234-confirmation"}
+
+    first = outbox.tenant.api.post(INBOX.format(outbox.box.support), body, headers=key)
+    again = outbox.tenant.api.post(INBOX.format(outbox.box.support), body, headers=key)
+    other = outbox.tenant.api.post(
+        INBOX.format(outbox.box.support), {**body, "text": "Changed"}, headers=key
+    )
+
+    assert (first.status, again.status) == (202, 202)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.header("Idempotent-Replayed") == "true"
+    assert first.header("Idempotent-Replayed") is None
+    assert other.status == 409
+    assert other.json()["error"]["field"] == "Idempotency-Key"
+    outbox.run()
+    assert len(sent_mail()) == 1
+    assert outbox.rows("SELECT count(*) FROM messages WHERE direction = 'outbound'") == [(1,)]
+
+
+def test_html_only_gets_a_derived_text_part_and_attachments_inline(outbox: Outbox) -> None:
+    sent = _send(
+        outbox,
+        to=["jane@customer.example"],
+        subject="Report",
+        html="<p>Numbers <b>up</b></p>",
+        headers={"X-Campaign": "q4"},
+        attachments=[{"filename": "r.csv", "content": "YSxiCjEsMgo="}],
+        labels=["reports"],
+        metadata={"customer": 42},
+    )
+    assert sent["labels"] == ["reports"]
+    assert sent["metadata"] == {"customer": 42}
+    outbox.run()
+
+    message = parsed(sent_mail()[0].raw_data)
+    assert message["X-Campaign"] == "q4"
+    parts = {p.get_content_type(): p for p in message.walk()}
+    assert "Numbers up" in parts["text/plain"].get_payload(decode=True).decode()
+    assert parts["text/csv"].get_payload(decode=True) == b"a,b\n1,2\n"
+
+
+def _outbound_count(o: Outbox) -> int:
+    return int(o.rows("SELECT count(*) FROM messages WHERE direction = 'outbound'")[0][0])
+
+
+PLAIN = {"to": ["a@b.example"], "text": "x"}
+UNKNOWN = "6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**PLAIN, "to": ["not an address"]}, "to[0]"),
+        ({**PLAIN, "subject": "Hi\r\nBcc: x@y.example"}, "subject"),
+        ({**PLAIN, "headers": {"From": "x@y.example"}}, "headers.From"),
+        ({**PLAIN, "headers": {"X-A": "1\nBcc: x@y.example"}}, "headers.X-A"),
+        ({"text": "nobody to send it to"}, "to"),
+        ({"to": ["a@b.example"]}, "text"),
+        ({**PLAIN, "to": [f"a{n}@b.example" for n in range(30)],
+          "cc": [f"c{n}@b.example" for n in range(30)]}, "to"),
+        ({**PLAIN, "reply_to": ["Bad\r\n <x@y.example>"]}, "reply_to[0]"),
+        ({**PLAIN, "attachments": [{"filename": "a.txt", "content": "%%%"}]},
+         "attachments[0].content"),
+        ({**PLAIN, "send_at": "2099-01-01T00:00:00Z"}, "send_at"),
+        ({**PLAIN, "attachments": [{"filename": "a", "attachment_id": UNKNOWN}]},
+         "attachments[0].attachment_id"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
+    outbox: Outbox, body: dict[str, object], field: str
+) -> None:
+    answer = outbox.tenant.api.post(INBOX.format(outbox.box.support), body)
+
+    assert answer.status in (400, 404), answer.json()
+    assert answer.json()["error"]["field"] == field
+    assert _outbound_count(outbox) == 0
+    assert outbox.jobs() == []
+
+
+def test_an_inbox_of_another_organisation_or_deleted_is_not_found(
+    outbox: Outbox, other_tenant: Tenant
+) -> None:
+    body = {"to": ["a@b.example"], "text": "x"}
+    assert other_tenant.api.post(INBOX.format(outbox.box.support), body).status == 404
+    assert outbox.tenant.api.delete(f"/inboxes/{outbox.box.support}").status == 204
+
+    gone = outbox.tenant.api.post(INBOX.format(outbox.box.support), body)
+
+    assert gone.status == 404
+    assert gone.json()["error"]["field"] == "inbox_id"
+    assert _outbound_count(outbox) == 0
+
+
+def test_a_domain_not_verified_for_sending_is_refused_at_the_api(outbox: Outbox) -> None:
+    outbox.rows("UPDATE domains SET ses_dkim_status = 'PENDING' RETURNING id")
+
+    answer = outbox.tenant.api.post(
+        INBOX.format(outbox.box.support), {"to": ["a@b.example"], "text": "x"}
+    )
+
+    assert answer.status == 403
+    assert answer.json()["error"]["type"] == "domain_not_verified"
+    assert _outbound_count(outbox) == 0
+
+
+def test_a_reply_through_another_inbox_is_refused(outbox: Outbox) -> None:
+    deliver(outbox.box, make_mail())
+    [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
+    other = outbox.tenant.api.post(
+        "/inboxes", {"domain_id": _domain_id(outbox), "local_part": "sales"}
+    ).json()
+
+    answer = outbox.tenant.api.post(
+        f"/messages/{received['id']}/reply", {"text": "x", "inbox_id": other["id"]}
+    )
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == "inbox_id"
+    assert _outbound_count(outbox) == 0
+
+
+def _domain_id(o: Outbox) -> str:
+    return str(o.rows("SELECT id FROM domains")[0][0])
+
+
+def test_a_request_too_large_for_lambda_is_413_attachment_too_large(outbox: Outbox) -> None:
+    big = base64.b64encode(b"x" * (4 * 2**20 + 600_000)).decode()
+
+    answer = outbox.tenant.api.post(
+        INBOX.format(outbox.box.support),
+        {"to": ["a@b.example"], "attachments": [{"filename": "big.bin", "content": big}]},
+    )
+
+    assert answer.status == 413
+    assert answer.json()["error"]["type"] == "attachment_too_large"
+    assert _outbound_count(outbox) == 0
+
+
+def test_an_uploaded_file_is_attached_by_id(outbox: Outbox) -> None:
+    created = outbox.tenant.api.post("/attachments", {"filename": "deck.pdf"})
+    assert created.status == 201, created.json()
+    upload = created.json()
+    assert upload["content_type"] == "application/pdf"
+    key = urlsplit(upload["upload_url"]).path.lstrip("/").removeprefix(f"{BUCKET}/")
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=BUCKET, Key=key, Body=b"%PDF-deck", ContentType="application/pdf"
+    )
+
+    sent = _send(
+        outbox,
+        to=["a@b.example"],
+        text="The deck",
+        attachments=[{"filename": "deck.pdf", "attachment_id": upload["id"]}],
+    )
+    outbox.run()
+
+    assert [a["size_bytes"] for a in sent["attachments"]] == [9]  # type: ignore[union-attr]
+    message = parsed(sent_mail()[0].raw_data)
+    [deck] = [p for p in message.walk() if p.get_filename() == "deck.pdf"]
+    assert deck.get_payload(decode=True) == b"%PDF-deck"
+
+
+def test_suppressed_recipients_are_skipped_and_reported(outbox: Outbox) -> None:
+    outbox.rows(
+        "INSERT INTO suppressed_addresses (organization_id, address, reason) "
+        "VALUES (%s, 'gone@b.example', 'bounce') RETURNING id",
+        outbox.tenant.organization_id,
+    )
+    sent = _send(outbox, to=["gone@b.example", "here@b.example"], text="x")
+    only = _send(outbox, to=["gone@b.example"], text="y")
+
+    outbox.run()
+
+    [mail] = sent_mail()
+    assert mail.destinations[0] == "here@b.example"
+    recipients = outbox.tenant.api.get(f"/messages/{sent['id']}").json()["recipients"]
+    assert [(r["address"], r["status"]) for r in recipients] == [
+        ("gone@b.example", "suppressed"),
+        ("here@b.example", None),
+    ]
+    failed = outbox.tenant.api.get(f"/messages/{only['id']}").json()
+    assert (failed["status"], failed["status_reason"]) == ("failed", ALL_SUPPRESSED)
+    types = [e["type"] for e in outbox.tenant.api.get("/events").json()["data"]]
+    assert sorted(types) == ["message.failed", "message.sent"]
+
+
+def test_ses_throttling_is_retried_later_and_sends_once(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = SesMailer.send
+    calls: list[int] = []
+
+    def throttled_once(self: SesMailer, raw: bytes, **kwargs: Any) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DeliveryError("SES refused the message: TooManyRequestsException", transient=True)
+        return real(self, raw, **kwargs)
+
+    monkeypatch.setattr(SesMailer, "send", throttled_once)
+    sent = _send(outbox, to=["a@b.example"], text="x")
+
+    assert len(outbox.run()["batchItemFailures"]) == 1
+    assert outbox.status(str(sent["id"])) == "pending"
+    assert outbox.jobs() == []  # backing off
+    outbox.wait_out_backoff()
+    outbox.run()
+
+    assert outbox.status(str(sent["id"])) == "sent"
+    assert len(sent_mail()) == 1
+
+
+def test_a_refusal_by_ses_fails_the_message_with_its_reason(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(self: SesMailer, raw: bytes, **kwargs: Any) -> str:
+        raise DeliveryError("SES refused the message: MessageRejected", transient=False)
+
+    monkeypatch.setattr(SesMailer, "send", refused)
+    sent = _send(outbox, to=["a@b.example"], text="x")
+
+    assert outbox.run()["batchItemFailures"] == []
+
+    failed = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert (failed["status"], failed["status_reason"]) == (
+        "failed",
+        "SES refused the message: MessageRejected",
+    )
+    [event] = outbox.tenant.api.get("/events").json()["data"]
+    assert event["type"] == "message.failed"
+
+
+def test_a_crash_after_ses_took_the_mail_never_sends_twice_and_the_send_event_records_it(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = PostgresOutbox.record_sent
+
+    def database_gone(self: PostgresOutbox, *args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(PostgresOutbox, "record_sent", database_gone)
+    sent = _send(outbox, to=["a@b.example"], text="x")
+
+    assert len(outbox.run()["batchItemFailures"]) == 1  # the record comes back...
+    monkeypatch.setattr(PostgresOutbox, "record_sent", real)
+    assert outbox.run()["batchItemFailures"] == []  # ...and finds the hand-off begun
+
+    [mail] = sent_mail()
+    assert outbox.status(str(sent["id"])) == "sending"
+    event = {
+        "eventType": "Send",
+        "mail": {
+            "messageId": mail.id,
+            "tags": {
+                TAG_MESSAGE: [str(sent["id"])],
+                TAG_ORGANIZATION: [str(outbox.tenant.organization_id)],
+            },
+        },
+        "send": {},
+    }
+    outbox.telemetry(event)
+    outbox.telemetry(event)
+
+    found = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert (found["status"], found["ses_message_id"]) == ("sent", mail.id)
+    assert [e["type"] for e in outbox.tenant.api.get("/events").json()["data"]] == ["message.sent"]
+    assert len(sent_mail()) == 1
+
+
+def test_a_hand_off_ses_never_confirms_is_reported_failed(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def timed_out(self: SesMailer, raw: bytes, **kwargs: Any) -> str:
+        raise DeliveryUncertain("SES did not answer: ReadTimeoutError")
+
+    monkeypatch.setattr(SesMailer, "send", timed_out)
+    sent = _send(outbox, to=["a@b.example"], text="x")
+    assert outbox.run()["batchItemFailures"] == []
+    assert outbox.status(str(sent["id"])) == "sending"
+    outbox.dispatch()
+    assert outbox.status(str(sent["id"])) == "sending"  # within the window: wait for SES
+
+    outbox.rows("UPDATE messages SET handed_off_at = now() - interval '1 hour' RETURNING id")
+    assert outbox.dispatch()["unconfirmed"] == 1
+
+    failed = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert (failed["status"], failed["status_reason"]) == ("failed", UNCONFIRMED)
+    assert sent_mail() == []
+
+
+def test_a_message_the_queue_refused_is_queued_by_the_dispatcher(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(self: SqsQueue, bodies: Any, *, delay_seconds: int = 0) -> None:
+        raise DeliveryError("the queue could not take the jobs")
+
+    real = SqsQueue.send
+    monkeypatch.setattr(SqsQueue, "send", refused)
+    sent = _send(outbox, to=["a@b.example"], text="x")
+    assert outbox.jobs() == []
+    monkeypatch.setattr(SqsQueue, "send", real)
+
+    assert outbox.dispatch()["queued"] == 1
+    assert outbox.dispatch()["queued"] == 0
+    outbox.run()
+
+    assert outbox.status(str(sent["id"])) == "sent"
+
+
+def test_a_scheduled_message_waits_for_its_time(outbox: Outbox) -> None:
+    later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    sent = _send(outbox, to=["a@b.example"], text="x", send_at=later)
+
+    assert (sent["status"], outbox.jobs()) == ("scheduled", [])
+    assert outbox.dispatch()["queued"] == 0
+    outbox.rows("UPDATE messages SET send_at = now() - interval '1 second' RETURNING id")
+    assert outbox.dispatch()["queued"] == 1
+    outbox.run()
+
+    assert outbox.status(str(sent["id"])) == "sent"
+    assert len(sent_mail()) == 1
+
+
+def test_a_message_due_within_the_minute_is_queued_with_the_rest_as_delay(
+    outbox: Outbox,
+) -> None:
+    soon = (datetime.now(UTC) + timedelta(seconds=40)).isoformat()
+    _send(outbox, to=["a@b.example"], text="x", send_at=soon)
+
+    assert outbox.dispatch()["queued"] == 1
+
+    assert outbox.jobs() == []  # the queue holds it until its time
+    [(delayed,)] = outbox.rows("SELECT queued_at IS NOT NULL FROM messages")
+    assert delayed
+
+
+def test_the_id_ses_gives_the_mail_threads_replies_to_it(outbox: Outbox) -> None:
+    sent = _send(outbox, to=["jane@customer.example"], subject="Quote", text="Our quote")
+    outbox.run()
+    [mail] = sent_mail()
+
+    deliver(
+        outbox.box,
+        make_mail(
+            message_id="<answer@customer.example>",
+            subject="Re: Quote",
+            extra=f"In-Reply-To: <{mail.id}@us-east-1.amazonses.com>\r\n",
+        ),
+    )
+
+    answer = next(
+        m
+        for m in outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
+        if m["direction"] == "inbound"
+    )
+    assert (answer["thread_id"], answer["match_reason"]) == (sent["thread_id"], "in_reply_to")
