@@ -6,6 +6,7 @@ Every state move is one UPDATE whose WHERE names the states it may start from (f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -231,7 +232,9 @@ class PostgresOutbox:
             DueMessage(
                 r["organization_id"],
                 r["id"],
-                max(0, int((r["send_at"] - at).total_seconds())) if r["send_at"] else 0,
+                # Rounded up: a job that arrived before its time would be skipped, and wait
+                # for the re-queue a quarter of an hour later.
+                max(0, math.ceil((r["send_at"] - at).total_seconds())) if r["send_at"] else 0,
             )
             for r in rows
         ]
