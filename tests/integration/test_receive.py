@@ -20,11 +20,11 @@ from mailman.services import receive as receive_service
 from mailman.threading import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
-from .mail_helpers import Mailbox, deliver, make_mail, rows
+from .mail_helpers import NOW, Mailbox, deliver, make_mail, rows
 
 
 def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
-    received = deliver(mailbox, make_mail())
+    received = deliver(mailbox, make_mail(), received_at=NOW)
 
     stored = received.stored[0]
     found = rows(
