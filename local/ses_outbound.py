@@ -34,6 +34,7 @@ from typing import Any
 from moto.sesv2.responses import SESV2Response
 
 from local.smtp_receiver import SesInbound
+from mailman.services.outbound import ses_header_id
 
 SIMULATOR = "simulator.amazonses.com"
 _MESSAGE_ID = re.compile(rb"^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.M)
@@ -56,7 +57,7 @@ def _now() -> str:
 
 def with_ses_message_id(raw: bytes, ses_message_id: str, region: str) -> bytes:
     """The message as SES sends it: its Message-ID replaced by SES's own."""
-    header = f"Message-ID: <{ses_message_id}@{region}.amazonses.com>".encode()
+    header = f"Message-ID: {ses_header_id(ses_message_id, region)}".encode()
     replaced, count = _MESSAGE_ID.subn(header, raw, count=1)
     return replaced if count else header + b"\r\n" + raw
 

@@ -12,6 +12,7 @@ import boto3
 import psycopg
 import pytest
 
+from functions.outbound import handler as outbound
 from mailman.adapters.postgres.outbox import PostgresOutbox
 from mailman.adapters.ses import SesMailer
 from mailman.adapters.sqs import SqsQueue
@@ -480,3 +481,60 @@ def test_the_id_ses_gives_the_mail_threads_replies_to_it(outbox: Outbox) -> None
         if m["direction"] == "inbound"
     )
     assert (answer["thread_id"], answer["match_reason"]) == (sent["thread_id"], "in_reply_to")
+
+
+def test_the_sending_client_makes_one_attempt_per_call(outbox: Outbox) -> None:
+    mailer = outbound.container().outbound.mailer
+
+    assert isinstance(mailer, SesMailer)
+    assert mailer._client.meta.config.retries["total_max_attempts"] == 1
+
+
+def test_a_message_whose_attachment_is_gone_fails_rather_than_retrying(outbox: Outbox) -> None:
+    sent = _send(
+        outbox,
+        to=["a@b.example"],
+        text="x",
+        attachments=[{"filename": "r.csv", "content": "YSxiCg=="}],
+    )
+    boto3.client("s3", region_name="us-east-1").delete_object(
+        Bucket=BUCKET,
+        Key=outbox.rows("SELECT storage_key FROM attachments")[0][0],
+    )
+
+    assert outbox.run()["batchItemFailures"] == []
+
+    failed = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert failed["status"] == "failed"
+    assert failed["status_reason"].startswith("an attachment could not be read")
+    assert sent_mail() == []
+
+
+def test_an_idempotency_key_older_than_a_day_is_free_again(outbox: Outbox) -> None:
+    key = {"Idempotency-Key": "k-1"}
+    first = outbox.tenant.api.post(INBOX.format(outbox.box.support), PLAIN, headers=key)
+    outbox.rows("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' RETURNING 1")
+
+    other = outbox.tenant.api.post(
+        INBOX.format(outbox.box.support), {**PLAIN, "text": "another"}, headers=key
+    )
+
+    assert other.status == 202
+    assert other.json()["id"] != first.json()["id"]
+    outbox.rows("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' RETURNING 1")
+    assert outbox.dispatch()["keys_forgotten"] == 1
+    assert outbox.rows("SELECT count(*) FROM idempotency_keys") == [(0,)]
+
+
+@pytest.mark.parametrize("action", ["reply", "reply-all", "forward"])
+def test_a_message_of_another_organisation_cannot_be_answered(
+    outbox: Outbox, other_tenant: Tenant, action: str
+) -> None:
+    deliver(outbox.box, make_mail())
+    [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
+
+    answer = other_tenant.api.post(f"/messages/{received['id']}/{action}", PLAIN)
+
+    assert answer.status == 404
+    assert answer.json()["error"]["field"] == "message_id"
+    assert _outbound_count(outbox) == 0

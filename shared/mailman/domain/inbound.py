@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -57,3 +58,21 @@ def raw_key(message_id: str, content_sha256: str, received_at: datetime) -> str:
 
 def attachment_key(message_id: str, received_at: datetime, attachment_id: str, ext: str) -> str:
     return f"attachments/{received_at:%Y/%m/%d}/{sha256_hex(message_id)}/{attachment_id}{ext}"
+
+
+def sent_raw_key(message_id: str, created_at: datetime) -> str:
+    """Where a message sent from an inbox keeps its raw MIME (its id is ours: unique)."""
+    return f"raw/{created_at:%Y/%m/%d}/{sha256_hex(message_id)}.eml"
+
+
+def file_extension(filename: str | None, content_type: str) -> str:
+    """The extension an object key gets: the file's own (ten characters at most), else the
+    media type's usual one, else none."""
+    if filename and "." in filename:
+        return "." + filename.rsplit(".", 1)[1][:10].lower()
+    return mimetypes.guess_extension(content_type) or ""
+
+
+def content_type_of(filename: str) -> str:
+    """The media type a file's name suggests, or `application/octet-stream`."""
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"

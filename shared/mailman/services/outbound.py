@@ -18,12 +18,13 @@ becomes Sent after all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from mailman.domain.errors import DeliveryError, DeliveryUncertain
+from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
 from mailman.domain.messages import OutgoingMail, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
@@ -100,18 +101,26 @@ def deliver(env: Outbound, job: Job) -> Delivery:
         )
     except DeliveryUncertain as exc:
         return Delivery(Outcome.UNCERTAIN, reason=exc.message, suppressed=tuple(suppressed))
+    except NotFound as exc:  # an attachment's object is gone: no retry brings it back
+        return _failed(env, mail, f"an attachment could not be read: {exc.message}", suppressed)
     except DeliveryError as exc:
         if exc.transient:
             _hand_back(env, mail)
             raise
-        with env.uow(job.organization_id) as work:
-            fail_message(work, mail.id, exc.message, [DeliveryStatus.SENDING])
-        return Delivery(Outcome.FAILED, reason=exc.message, suppressed=tuple(suppressed))
+        return _failed(env, mail, exc.message, suppressed)
     except Exception:  # the blob store, say: SES was not called, so a retry is safe
         _hand_back(env, mail)
         raise
     record_sent(env, job.organization_id, mail.id, ses_message_id)
     return Delivery(Outcome.SENT, ses_message_id, suppressed=tuple(suppressed))
+
+
+def _failed(
+    env: Outbound, mail: OutgoingMail, reason: str, suppressed: Mapping[str, str]
+) -> Delivery:
+    with env.uow(mail.organization_id) as work:
+        fail_message(work, mail.id, reason, [DeliveryStatus.SENDING])
+    return Delivery(Outcome.FAILED, reason=reason, suppressed=tuple(suppressed))
 
 
 def _hand_back(env: Outbound, mail: OutgoingMail) -> None:

@@ -9,7 +9,6 @@ any step leaves the queue message to be retried and the database unchanged.
 from __future__ import annotations
 
 import functools
-import mimetypes
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from mailman import mime
 from mailman.domain.inbound import (
     InboundMail,
     attachment_key,
+    file_extension,
     quarantine_reason,
     raw_key,
     sha256_hex,
@@ -82,9 +82,7 @@ def _attachments(
     stored = []
     for position, part in enumerate(parsed.attachments):
         attachment_id = uuid.uuid5(_ATTACHMENT_NAMESPACE, f"{identity}/{position}")
-        ext = mimetypes.guess_extension(part.content_type) or ""
-        if part.filename and "." in part.filename:
-            ext = "." + part.filename.rsplit(".", 1)[1][:10].lower()
+        ext = file_extension(part.filename, part.content_type)
         key = attachment_key(parsed.message_id, received_at, str(attachment_id), ext)
         stored.append(
             NewAttachment(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import mimetypes
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,12 @@ from uuid import UUID
 
 from mailman.domain.errors import AttachmentTooLarge, Conflict, DeliveryError, NotFound
 from mailman.domain.errors import ValidationError as Invalid
-from mailman.domain.inbound import attachment_key, sha256_hex
+from mailman.domain.inbound import (
+    attachment_key,
+    content_type_of,
+    file_extension,
+    sent_raw_key,
+)
 from mailman.domain.mailbox import MessageView
 from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient
 from mailman.domain.models import DeliveryStatus, Direction, Domain, Inbox, MatchReason
@@ -48,7 +52,7 @@ from mailman.domain.sending import (
     reply_subject,
     without,
 )
-from mailman.mime_text import html_to_text
+from mailman.mime_text import html_to_text, preview
 from mailman.ports import BlobStore, Clock, Queue, UnitOfWork, UnitOfWorkFactory
 from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread
 
@@ -315,9 +319,7 @@ def _files(
             if upload is None:
                 raise NotFound("no such upload (or it expired)", field=f"{where}.attachment_id")
             key = upload.storage_key
-        content_type = spec.content_type or (
-            mimetypes.guess_type(spec.filename)[0] or "application/octet-stream"
-        )
+        content_type = spec.content_type or content_type_of(spec.filename)
         if key is None:
             if spec.content is None:
                 raise Invalid("give content (base64) or an attachment_id", field=where)
@@ -422,9 +424,7 @@ def _write_files(
         key = f.storage_key
         sha = ""
         if f.spec.content is not None:
-            ext = mimetypes.guess_extension(f.content_type) or ""
-            if "." in f.spec.filename:
-                ext = "." + f.spec.filename.rsplit(".", 1)[1][:10].lower()
+            ext = file_extension(f.spec.filename, f.content_type)
             key = attachment_key(message_id, now, str(attachment_id), ext)
             blobs.put(key, f.spec.content, f.content_type)
             sha = hashlib.sha256(f.spec.content).hexdigest()
@@ -444,11 +444,6 @@ def _write_files(
     return tuple(rows)
 
 
-def outbound_raw_key(message_id: str, created_at: datetime) -> str:
-    """Where the sent message's raw MIME is kept."""
-    return f"raw/{created_at:%Y/%m/%d}/{sha256_hex(message_id)}.eml"
-
-
 def _new_message(
     pk: UUID,
     plan: _Plan,
@@ -462,7 +457,7 @@ def _new_message(
     text = o.text
     if text is None and o.html is not None:
         text = html_to_text(o.html).text
-    preview = " ".join((text or "").split())[:200] or None
+    preview_text = preview(text or "") or None
     return NewMessage(
         id=pk,
         organization_id=plan.inbox.organization_id,
@@ -484,9 +479,9 @@ def _new_message(
         text_body=o.text,
         html_body=o.html,
         extracted_text=text,
-        preview=preview,
+        preview=preview_text,
         headers=list(o.headers),
-        raw_storage_key=outbound_raw_key(message_id, now),
+        raw_storage_key=sent_raw_key(message_id, now),
         size_bytes=0,
         match_reason=reason,
         reply_to=tuple(a.address for a in o.reply_to),

@@ -3,11 +3,11 @@ PUT), and a send names them by id."""
 
 from __future__ import annotations
 
-import mimetypes
 import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
+from mailman.domain.inbound import content_type_of, file_extension
 from mailman.domain.messages import Upload
 from mailman.domain.outbound import check_content_type, no_line_breaks
 from mailman.domain.sending import UPLOAD_LIFETIME
@@ -32,11 +32,11 @@ def create_upload(
     content_type: str | None,
 ) -> CreatedUpload:
     no_line_breaks(filename, "filename")
-    chosen = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    chosen = content_type or content_type_of(filename)
     check_content_type(chosen, "content_type")
     now = clock.now()
     upload_id = uuid.uuid4()
-    ext = "." + filename.rsplit(".", 1)[1][:10].lower() if "." in filename else ""
+    ext = file_extension(filename, chosen)
     upload = Upload(
         id=upload_id,
         filename=filename,

@@ -215,6 +215,8 @@ class PostgresOutbox:
     def due(self, at: datetime, *, horizon_seconds: int, limit: int) -> Sequence[DueMessage]:
         rows: list[dict[str, Any]] = self._conn.execute(
             "UPDATE messages m SET queued_at = %(at)s FROM ("
+            # Written out, as the partial index messages_outbound_due is: a bound array would
+            # keep the planner from using it.
             "  SELECT id FROM messages WHERE status IN ('pending', 'scheduled') "
             "  AND COALESCE(send_at, created_at) <= %(horizon)s "
             "  AND (queued_at IS NULL OR queued_at < %(requeue)s) AND deleted_at IS NULL "
