@@ -40,7 +40,7 @@ from mailman.services import api_keys, rate_limit
 from .dependencies import container
 from .errors import domain_error_envelope, envelope, proxy_response, status_of
 from .routes import api_keys as api_key_routes
-from .routes import domains, events, health, inboxes, mailbox, sending
+from .routes import domains, drafts, events, health, inboxes, mailbox, sending
 from .validation import describe_validation_error
 
 logger = Logger()
@@ -72,7 +72,7 @@ def _cors() -> CORSConfig | None:
 
 CORS = _cors()
 app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
-for module in (health, domains, inboxes, api_key_routes, events, mailbox, sending):
+for module in (health, domains, inboxes, api_key_routes, events, mailbox, sending, drafts):
     app.include_router(module.router)
 
 OPENAPI: dict[str, Any] = {
@@ -84,7 +84,10 @@ OPENAPI: dict[str, Any] = {
 }
 app.enable_swagger(path="/docs", **OPENAPI)
 
-SEND_ROUTES = re.compile(r"/inboxes/[^/]+/messages|/messages/[^/]+/(?:reply|reply-all|forward)")
+SEND_ROUTES = re.compile(
+    r"/inboxes/[^/]+/(?:messages|drafts)|/messages/[^/]+/(?:reply|reply-all|forward)"
+    r"|/drafts/[^/]+"
+)
 """Requests that may carry attachments inline: they may be as large as Lambda allows."""
 PUBLIC_ROUTES = frozenset({("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs")})
 
@@ -184,7 +187,8 @@ def _admit(event: dict[str, Any]) -> dict[str, str]:
 
 
 def _check_size(event: dict[str, Any], size: int, limit: int, headers: dict[str, str]) -> None:
-    if event.get("httpMethod") == "POST" and SEND_ROUTES.fullmatch(str(event.get("path", ""))):
+    method = event.get("httpMethod")
+    if method in ("POST", "PATCH") and SEND_ROUTES.fullmatch(str(event.get("path", ""))):
         if size > MAX_SEND_REQUEST_BYTES:
             raise _Refused(
                 AttachmentTooLarge(

@@ -30,17 +30,20 @@ class ListOf(BaseModel, Generic[T]):
     )
 
 
-class CreateDomain(Request):
-    name: StrictStr = Field(max_length=1000, examples=["example.com"])
-    from_name: StrictStr | None = Field(default=None, max_length=1000)
-    reply_to: StrictStr | None = Field(default=None, max_length=1000)
-    bounce_address: StrictStr | None = Field(default=None, max_length=1000)
-
-
 class UpdateDomain(Request):
     from_name: StrictStr | None = Field(default=None, max_length=1000)
     reply_to: StrictStr | None = Field(default=None, max_length=1000)
     bounce_address: StrictStr | None = Field(default=None, max_length=1000)
+    list_unsubscribe: StrictStr | None = Field(
+        default=None,
+        max_length=2000,
+        description="List-Unsubscribe of the domain's mail: an https URL (one-click, RFC 8058) "
+        'or a mailto: URI. A send may give its own, or "" for none.',
+    )
+
+
+class CreateDomain(UpdateDomain):
+    name: StrictStr = Field(max_length=1000, examples=["example.com"])
 
 
 class Verification(BaseModel):
@@ -94,6 +97,7 @@ class DomainOut(BaseModel):
     from_name: str | None
     reply_to: str | None
     bounce_address: str | None
+    list_unsubscribe: str | None
     verification: Verification
     ses_dkim_status: str | None
     records: list[RecordOut]
@@ -117,6 +121,7 @@ class DomainOut(BaseModel):
             from_name=domain.from_name,
             reply_to=domain.reply_to,
             bounce_address=domain.bounce_address,
+            list_unsubscribe=domain.list_unsubscribe,
             verification=Verification(
                 mx=domain.mx_verified,
                 spf=domain.spf_verified,
@@ -294,6 +299,7 @@ class MessageOut(BaseModel):
     send_at: datetime | None = Field(description="When a scheduled message is to be sent.")
     ses_message_id: str | None
     metadata: dict[str, Any]
+    list_unsubscribe: str | None
     from_: SenderOut = Field(serialization_alias="from")
     reply_to: list[str]
     recipients: list[RecipientOut]
@@ -320,6 +326,7 @@ class MessageOut(BaseModel):
     is_read: bool
     size_bytes: int | None
     created_at: datetime
+    updated_at: datetime
 
     @classmethod
     def of(cls, m: MessageView) -> MessageOut:
@@ -334,6 +341,7 @@ class MessageOut(BaseModel):
             send_at=m.send_at,
             ses_message_id=m.ses_message_id,
             metadata=m.metadata,
+            list_unsubscribe=m.list_unsubscribe,
             from_=SenderOut(kind="from", address=m.from_address, name=m.from_name),
             reply_to=list(m.reply_to),
             recipients=[RecipientOut.model_validate(r, from_attributes=True) for r in m.recipients],
@@ -360,6 +368,7 @@ class MessageOut(BaseModel):
             is_read=m.is_read,
             size_bytes=m.size_bytes,
             created_at=m.created_at,
+            updated_at=m.updated_at,
         )
 
 
@@ -414,11 +423,31 @@ class SendIn(Request):
     send_at: AwareDatetime | None = Field(
         default=None, description="Send later (at most 30 days ahead): the message is Scheduled."
     )
+    list_unsubscribe: StrictStr | None = Field(
+        default=None,
+        max_length=2000,
+        description="List-Unsubscribe: an https URL (one-click) or a mailto: URI; left out, "
+        'the domain\'s; "" for none.',
+    )
 
 
 class ReplyIn(SendIn):
     inbox_id: UUID | None = Field(
         default=None, description="When given, the message answered must belong to it."
+    )
+
+
+class DraftIn(SendIn):
+    in_reply_to: UUID | None = Field(
+        default=None,
+        description="A message of the same inbox the draft answers: its sender is added to the "
+        "recipients, and the draft joins that message's thread once sent.",
+    )
+
+
+class RescheduleIn(Request):
+    send_at: AwareDatetime | None = Field(
+        description="The new time (at most 30 days ahead); null or a time past sends it now."
     )
 
 

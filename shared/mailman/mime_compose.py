@@ -42,6 +42,12 @@ def _header_address(address: Address) -> HeaderAddress:
     return HeaderAddress(display_name=address.name or "", addr_spec=address.address)
 
 
+def _unsubscribe(mail: EmailMessage, uri: str) -> None:
+    mail["List-Unsubscribe"] = f"<{uri}>"
+    if uri.lower().startswith("https:"):
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+
 def compose(
     message: Outgoing,
     *,
@@ -52,7 +58,7 @@ def compose(
     """The message as bytes to hand to SES.
 
     `message_id` is ours (`<id@domain>`); `list_unsubscribe`, an https URL, adds the
-    one-click unsubscribe headers of RFC 8058.
+    one-click unsubscribe headers of RFC 8058, and a mailto: URI List-Unsubscribe alone.
     """
     mail = EmailMessage(policy=SMTP)
     mail["From"] = _header_address(message.sender)
@@ -70,8 +76,7 @@ def compose(
     if message.references:
         mail["References"] = " ".join(message.references)
     if list_unsubscribe:
-        mail["List-Unsubscribe"] = f"<{list_unsubscribe}>"
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        _unsubscribe(mail, list_unsubscribe)
     for name, value in message.headers:
         mail[name] = value
 

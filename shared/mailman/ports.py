@@ -78,6 +78,7 @@ class DomainRepository(Protocol):
         from_name: str | None,
         reply_to: str | None,
         bounce_address: str | None,
+        list_unsubscribe: str | None = None,
         region: str | None = None,
         mail_from_domain: str | None = None,
         dkim_tokens: tuple[str, ...] = (),
@@ -291,12 +292,27 @@ class Outbox(Protocol):
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None: ...
 
+    def cancel(self, message_pk: UUID, at: datetime) -> SentRecord | None:
+        """Cancel the message if it is still waiting (pending or scheduled); None if not."""
+        ...
+
+    def reschedule(
+        self, message_pk: UUID, send_at: datetime | None, *, queued_at: datetime | None
+    ) -> bool:
+        """Move a waiting message's send time (None: now, Pending), with its queue mark;
+        False when it is no longer waiting."""
+        ...
+
     def claim_key(
         self, key: str, request_sha256: str, message_pk: UUID, at: datetime
     ) -> tuple[str, UUID | None] | None:
         """Take an idempotency key for a new message; None when taken, else the request
         hash and message of the live use of the key (a key older than the window is
         taken over). Blocks while another transaction holds the key."""
+        ...
+
+    def find_key(self, key: str, at: datetime) -> tuple[str, UUID | None] | None:
+        """The request hash and message of the key's live use, if it has one."""
         ...
 
     def add_upload(self, upload: Upload) -> None: ...
@@ -320,6 +336,22 @@ class Outbox(Protocol):
         ...
 
 
+class DraftRepository(Protocol):
+    """Drafts: outgoing messages not yet sent, in no thread. `version` is the `updated_at`
+    the caller read; a change to a draft edited, sent or deleted since changes nothing."""
+
+    def replace(self, draft: NewMessage, *, version: datetime) -> bool:
+        """Store `draft` in place of the draft with its id, keeping when it was created."""
+        ...
+
+    def promote(self, message: NewMessage, *, version: datetime) -> bool:
+        """Make the draft outgoing mail: its state, thread, schedule and queue mark from
+        `message`; its Message-ID known to the thread index as the message's."""
+        ...
+
+    def delete(self, draft_id: UUID) -> bool: ...
+
+
 class MailboxReader(Protocol):
     def threads(
         self, inbox_id: UUID, limit: int, after: Cursor | None
@@ -332,8 +364,16 @@ class MailboxReader(Protocol):
     def message(self, message_id: UUID) -> MessageView | None: ...
 
     def messages(
-        self, inbox_id: UUID, *, quarantined: bool, limit: int, after: Cursor | None
-    ) -> Sequence[MessageView]: ...
+        self,
+        inbox_id: UUID,
+        *,
+        quarantined: bool,
+        limit: int,
+        after: Cursor | None,
+        drafts: bool = False,
+    ) -> Sequence[MessageView]:
+        """An inbox's messages, newest first: its drafts only, or everything else."""
+        ...
 
     def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool: ...
 
@@ -388,6 +428,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def drafts(self) -> DraftRepository: ...
 
     def pipelined(self) -> AbstractContextManager[object]:
         """Send the statements of the block without waiting for each answer: only reads wait.

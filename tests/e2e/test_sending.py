@@ -1,6 +1,6 @@
 """Sending on the local platform over real HTTP: SES played behind moto delivers mail between
 local inboxes (a reply threads on both sides), files the simulator's events, keeps an outbox;
-large files go up through a presigned PUT."""
+large files go up through a presigned PUT; drafts and scheduled sends."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -132,3 +133,69 @@ def test_a_large_file_goes_up_by_presigned_put_and_out_attached(
     ).stdout
     assert "carol@elsewhere.example" in listing
     assert "The file" in listing
+
+
+def test_a_draft_reply_is_written_changed_and_sent_into_the_thread(
+    client: httpx.Client, alice: str, bob: str
+) -> None:
+    sent = client.post(
+        f"/inboxes/{alice}/messages",
+        json={"to": ["bob@mailman.test"], "subject": "Budget", "text": "Numbers by Monday?"},
+    ).json()
+    assert poll(lambda: _received(client, bob, "Budget"), timeout=15, interval=0.3)
+    received = _received(client, bob, "Budget")
+    assert received is not None
+
+    draft = client.post(
+        f"/inboxes/{bob}/drafts", json={"in_reply_to": received["id"], "text": "Maybe."}
+    ).json()
+    changed = client.patch(f"/drafts/{draft['id']}", json={"text": "Yes, Monday."})
+    assert changed.status_code == 200, changed.text
+    assert [d["id"] for d in client.get(f"/inboxes/{bob}/drafts").json()["data"]] == [draft["id"]]
+    out = client.post(f"/drafts/{draft['id']}/send")
+
+    assert out.status_code == 202, out.text
+    assert out.json()["thread_id"] == received["thread_id"]
+    assert poll(lambda: _received(client, alice, "Re: Budget"), timeout=15, interval=0.3)
+    answer = _received(client, alice, "Re: Budget")
+    assert answer is not None
+    assert answer["thread_id"] == sent["thread_id"]
+    assert answer["text"].startswith("Yes, Monday.")
+
+
+def _received(client: httpx.Client, inbox_id: str, subject: str) -> dict[str, Any] | None:
+    return next(
+        (
+            m
+            for m in _messages(client, inbox_id)
+            if m["direction"] == "inbound" and m["subject"] == subject
+        ),
+        None,
+    )
+
+
+def test_scheduled_mail_goes_at_its_time_and_can_be_cancelled_or_moved(
+    client: httpx.Client, alice: str
+) -> None:
+    now = datetime.now(UTC)
+    body = {"to": ["success@simulator.amazonses.com"], "text": "x"}
+
+    def schedule(subject: str, at: datetime) -> str:
+        answer = client.post(
+            f"/inboxes/{alice}/messages",
+            json={**body, "subject": subject, "send_at": at.isoformat()},
+        )
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["status"] == "scheduled"
+        return str(answer.json()["id"])
+
+    soon = schedule("Soon", now + timedelta(seconds=3))
+    cancelled = schedule("Cancelled", now + timedelta(hours=1))
+    moved = schedule("Moved", now + timedelta(hours=1))
+
+    assert client.post(f"/messages/{cancelled}/cancel").json()["status"] == "cancelled"
+    assert client.post(f"/messages/{moved}/reschedule", json={"send_at": None}).status_code == 200
+
+    assert poll(lambda: _status(client, soon) == "sent", timeout=20, interval=0.5)
+    assert poll(lambda: _status(client, moved) == "sent", timeout=20, interval=0.5)
+    assert _status(client, cancelled) == "cancelled"

@@ -538,3 +538,43 @@ def test_a_message_of_another_organisation_cannot_be_answered(
     assert answer.status == 404
     assert answer.json()["error"]["field"] == "message_id"
     assert _outbound_count(outbox) == 0
+
+
+def test_list_unsubscribe_comes_from_the_domain_unless_the_message_has_its_own(
+    outbox: Outbox,
+) -> None:
+    patched = outbox.tenant.api.patch(
+        f"/domains/{_domain_id(outbox)}", {"list_unsubscribe": "https://example.com/u?l=news"}
+    )
+    assert patched.json()["list_unsubscribe"] == "https://example.com/u?l=news"
+
+    defaulted = _send(outbox, to=["a@b.example"], text="x")
+    mailto = _send(outbox, to=["a@b.example"], text="x", list_unsubscribe="mailto:u@example.com")
+    without = _send(outbox, to=["a@b.example"], text="x", list_unsubscribe="")
+    outbox.run()
+
+    headers = {parsed(m.raw_data)["Message-ID"]: parsed(m.raw_data) for m in sent_mail()}
+    one_click = headers[str(defaulted["message_id"])]
+    assert one_click["List-Unsubscribe"] == "<https://example.com/u?l=news>"
+    assert one_click["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    by_mail = headers[str(mailto["message_id"])]
+    assert by_mail["List-Unsubscribe"] == "<mailto:u@example.com>"
+    assert by_mail["List-Unsubscribe-Post"] is None
+    assert headers[str(without["message_id"])]["List-Unsubscribe"] is None
+
+
+@pytest.mark.parametrize(
+    "value", ["http://example.com/u", "https://", "mailto:not-an-address", "<https://a.b/u>"]
+)
+def test_a_bad_list_unsubscribe_is_refused(outbox: Outbox, value: str) -> None:
+    on_domain = outbox.tenant.api.patch(
+        f"/domains/{_domain_id(outbox)}", {"list_unsubscribe": value}
+    )
+    on_message = outbox.tenant.api.post(
+        INBOX.format(outbox.box.support), {**PLAIN, "list_unsubscribe": value}
+    )
+
+    assert (on_domain.status, on_message.status) == (400, 400)
+    assert on_domain.json()["error"]["field"] == "list_unsubscribe"
+    assert on_message.json()["error"]["field"] == "list_unsubscribe"
+    assert _outbound_count(outbox) == 0

@@ -16,6 +16,9 @@ from mailman.domain.models import DeliveryStatus as S
         (S.SENT, S.FAILED),
         (S.DRAFT, S.PENDING),
         (S.SCHEDULED, S.CANCELLED),
+        (S.PENDING, S.CANCELLED),
+        (S.PENDING, S.SCHEDULED),
+        (S.SCHEDULED, S.PENDING),
         (S.SENDING, S.PENDING),
         (S.FAILED, S.SENT),
         (S.DELIVERED, S.COMPLAINED),
@@ -38,6 +41,8 @@ def test_allowed_transitions(source: S, target: S) -> None:
         (S.PENDING, S.SENT),
         (S.CANCELLED, S.SENDING),
         (S.SENT, S.SENDING),
+        (S.SENDING, S.CANCELLED),
+        (S.DRAFT, S.CANCELLED),
     ],
 )
 def test_forbidden_transitions_raise_conflict(source: S, target: S) -> None:
@@ -52,3 +57,7 @@ def test_final_states_go_nowhere() -> None:
 
 def test_only_a_claimable_state_can_be_handed_to_ses() -> None:
     assert S.sources_of(S.SENDING) == ["pending", "scheduled"]
+
+
+def test_only_mail_not_yet_handed_off_can_be_cancelled() -> None:
+    assert S.sources_of(S.CANCELLED) == ["pending", "scheduled"]

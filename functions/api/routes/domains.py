@@ -20,6 +20,15 @@ router = Router()
 TAGS = ["Domains"]
 
 
+def _settings(body: UpdateDomain) -> domains.DomainSettings:
+    return domains.DomainSettings(
+        from_name=body.from_name,
+        reply_to=body.reply_to,
+        bounce_address=body.bounce_address,
+        list_unsubscribe=body.list_unsubscribe,
+    )
+
+
 @router.post("/domains", summary="Add a domain", tags=TAGS)
 def create_domain(body: CreateDomain) -> Response[DomainOut]:
     c = container()
@@ -29,9 +38,7 @@ def create_domain(body: CreateDomain) -> Response[DomainOut]:
         c.settings.aws_region,
         organization_id(router),
         body.name,
-        domains.DomainSettings(
-            from_name=body.from_name, reply_to=body.reply_to, bounce_address=body.bounce_address
-        ),
+        _settings(body),
     )
     return Response(
         status_code=HTTPStatus.CREATED,
@@ -62,9 +69,7 @@ def update_domain(domain_id: UUID, body: UpdateDomain) -> DomainOut:
         container().uow,
         organization_id(router),
         domain_id,
-        domains.DomainSettings(
-            from_name=body.from_name, reply_to=body.reply_to, bounce_address=body.bounce_address
-        ),
+        _settings(body),
         set(body.model_fields_set),
     )
     return DomainOut.of(updated)

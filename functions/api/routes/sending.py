@@ -1,4 +1,5 @@
-"""Sending mail: a new message, a reply, a reply to all, a forward, uploads of large files.
+"""Sending mail: a new message, a reply, a reply to all, a forward, uploads of large files;
+cancelling or rescheduling mail not yet handed to SES.
 
 Every send answers 202 with the message (Pending, or Scheduled) and its thread. With an
 `Idempotency-Key` header, the same key and body within 24 hours answers the message the
@@ -18,10 +19,18 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mailman.domain.errors import ValidationError
-from mailman.services import send, uploads
+from mailman.services import schedule, send, uploads
 
 from ..dependencies import container, organization_id
-from ..schemas import AttachmentIn, MessageOut, ReplyIn, SendIn, UploadIn, UploadOut
+from ..schemas import (
+    AttachmentIn,
+    MessageOut,
+    ReplyIn,
+    RescheduleIn,
+    SendIn,
+    UploadIn,
+    UploadOut,
+)
 
 router = Router()
 TAGS = ["Sending"]
@@ -47,7 +56,7 @@ def _attachment(n: int, given: AttachmentIn) -> send.AttachmentSpec:
     )
 
 
-def _compose(body: SendIn) -> send.Compose:
+def compose_of(body: SendIn) -> send.Compose:
     return send.Compose(
         to=tuple(body.to),
         cc=tuple(body.cc),
@@ -61,10 +70,12 @@ def _compose(body: SendIn) -> send.Compose:
         metadata=body.metadata,
         attachments=tuple(_attachment(n, a) for n, a in enumerate(body.attachments)),
         send_at=body.send_at,
+        list_unsubscribe=body.list_unsubscribe,
     )
 
 
-def _idempotency(operation: str, body: SendIn) -> send.Idempotency | None:
+def idempotency_of(operation: str, body: SendIn | None) -> send.Idempotency | None:
+    """The request's Idempotency-Key, with a fingerprint of the operation and its body."""
     key = router.current_event.headers.get("Idempotency-Key")
     if key is None:
         return None
@@ -72,10 +83,10 @@ def _idempotency(operation: str, body: SendIn) -> send.Idempotency | None:
         raise ValidationError(
             f"must be 1 to {MAX_KEY_LENGTH} printable characters", field="Idempotency-Key"
         )
-    return send.Idempotency.of(key, operation, body.model_dump(mode="json"))
+    return send.Idempotency.of(key, operation, body.model_dump(mode="json") if body else {})
 
 
-def _accepted(submitted: send.Submitted) -> Response[dict[str, Any]]:
+def accepted(submitted: send.Submitted) -> Response[dict[str, Any]]:
     headers = {"Idempotent-Replayed": "true"} if submitted.replayed else {}
     return Response(
         status_code=HTTPStatus.ACCEPTED,
@@ -96,10 +107,10 @@ def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
         container().sending,
         organization_id(router),
         inbox_id,
-        _compose(body),
-        _idempotency(f"send:{inbox_id}", body),
+        compose_of(body),
+        idempotency_of(f"send:{inbox_id}", body),
     )
-    return _accepted(submitted)
+    return accepted(submitted)
 
 
 def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str, Any]]:
@@ -108,12 +119,12 @@ def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str
         container().sending,
         organization_id(router),
         message_id,
-        _compose(body),
+        compose_of(body),
         everyone=everyone,
         inbox_id=body.inbox_id,
-        idempotency=_idempotency(f"{operation}:{message_id}", body),
+        idempotency=idempotency_of(f"{operation}:{message_id}", body),
     )
-    return _accepted(submitted)
+    return accepted(submitted)
 
 
 @router.post(
@@ -147,11 +158,32 @@ def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
         container().sending,
         organization_id(router),
         message_id,
-        _compose(body),
+        compose_of(body),
         inbox_id=body.inbox_id,
-        idempotency=_idempotency(f"forward:{message_id}", body),
+        idempotency=idempotency_of(f"forward:{message_id}", body),
     )
-    return _accepted(submitted)
+    return accepted(submitted)
+
+
+@router.post(
+    "/messages/<message_id>/cancel",
+    summary="Cancel mail not yet handed to SES (Pending or Scheduled)",
+    tags=TAGS,
+)
+def cancel(message_id: UUID) -> MessageOut:
+    return MessageOut.of(schedule.cancel(container().sending, organization_id(router), message_id))
+
+
+@router.post(
+    "/messages/<message_id>/reschedule",
+    summary="Move the send time of mail not yet handed to SES (null: send now)",
+    tags=TAGS,
+)
+def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
+    view = schedule.reschedule(
+        container().sending, organization_id(router), message_id, body.send_at
+    )
+    return MessageOut.of(view)
 
 
 @router.post(

@@ -55,6 +55,7 @@ class MessageView(View):
     send_at: datetime | None = None
     ses_message_id: str | None = None
     metadata: dict[str, Any] = {}
+    list_unsubscribe: str | None = None
     from_address: str
     from_name: str | None
     reply_to: tuple[str, ...]
@@ -81,6 +82,7 @@ class MessageView(View):
     recipients: tuple[RecipientView, ...] = ()
     attachments: tuple[AttachmentView, ...] = ()
     created_at: datetime
+    updated_at: datetime
 
 
 class ThreadView(View):

@@ -70,6 +70,7 @@ class NewMessage:
     """When its id was put on the outbound queue (set as it is stored, for mail due now)."""
     labels: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    list_unsubscribe: str | None = None
     id: UUID | None = None
     """The row's id when the caller chose it; else one is made."""
 
@@ -116,6 +117,7 @@ class OutgoingMail:
     attachments: tuple[OutgoingFile, ...]
     created_at: datetime
     raw_storage_key: str | None
+    list_unsubscribe: str | None = None
 
 
 @dataclass(frozen=True)

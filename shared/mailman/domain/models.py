@@ -60,6 +60,8 @@ class Domain(Entity):
     from_name: str | None = None
     reply_to: str | None = None
     bounce_address: str | None = None
+    list_unsubscribe: str | None = None
+    """The List-Unsubscribe URI of the domain's outgoing mail, unless a message has its own."""
     mx_verified: bool = False
     spf_verified: bool = False
     dkim_verified: bool = False
@@ -196,6 +198,8 @@ class DeliveryStatus(StrEnum):
 
 _S = DeliveryStatus
 # Draft -> Pending (or Scheduled) -> Sending -> Sent -> Delivered | Bounced | Complained.
+# Until the hand-off to SES, waiting mail may be rescheduled (Pending <-> Scheduled) or
+# Cancelled.
 # Sending goes back to Pending when SES asks to be tried again later (throttling), and to
 # Failed when it refuses the mail. A hand-off SES never confirmed is reported Failed, and
 # becomes Sent if SES's Send event turns up after all. A recipient's server may bounce
@@ -203,8 +207,8 @@ _S = DeliveryStatus
 # still become Bounced or Complained. Bounced, Complained and Cancelled are final.
 _TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     _S.DRAFT: frozenset({_S.PENDING, _S.SCHEDULED}),
-    _S.SCHEDULED: frozenset({_S.SENDING, _S.FAILED, _S.CANCELLED}),
-    _S.PENDING: frozenset({_S.SENDING, _S.FAILED}),
+    _S.SCHEDULED: frozenset({_S.PENDING, _S.SENDING, _S.FAILED, _S.CANCELLED}),
+    _S.PENDING: frozenset({_S.SCHEDULED, _S.SENDING, _S.FAILED, _S.CANCELLED}),
     _S.SENDING: frozenset({_S.SENT, _S.PENDING, _S.FAILED}),
     _S.SENT: frozenset({_S.DELIVERED, _S.BOUNCED, _S.COMPLAINED, _S.FAILED}),
     _S.DELIVERED: frozenset({_S.BOUNCED, _S.COMPLAINED}),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -47,6 +48,7 @@ RESERVED_HEADERS = frozenset(
 )
 """Headers Mailman writes itself (or SES does): a custom header may not override them."""
 
+MAX_UNSUBSCRIBE_LENGTH = 2000
 MAX_ADDRESS_LENGTH = 512
 """An address with its display name; the addr-spec itself may have at most 254."""
 
@@ -134,6 +136,28 @@ def check_content_type(value: str, field_name: str) -> str:
     return value
 
 
+def check_list_unsubscribe(value: str, field_name: str = "list_unsubscribe") -> str:
+    """An https URL (RFC 8058's one-click unsubscribe) or a mailto: URI with a valid address."""
+    no_line_breaks(value, field_name)
+    if len(value) > MAX_UNSUBSCRIBE_LENGTH or any(c in value for c in " <>\t"):
+        raise ValidationError(
+            f"must be one URI of at most {MAX_UNSUBSCRIBE_LENGTH} characters, without spaces "
+            "or angle brackets",
+            field=field_name,
+        )
+    scheme, _, rest = value.partition(":")
+    if scheme.lower() == "mailto":
+        parse_address(rest.partition("?")[0], field_name)
+        return value
+    parts = urlsplit(value)
+    if scheme.lower() != "https" or not parts.hostname:
+        raise ValidationError(
+            "must be an https:// URL (one-click unsubscribe) or a mailto: address",
+            field=field_name,
+        )
+    return value
+
+
 def check_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """Custom headers: valid field names, no line breaks, none that Mailman writes itself."""
     for name, value in headers:
@@ -146,15 +170,16 @@ def check_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], 
     return tuple(headers)
 
 
-def check_outgoing(message: Outgoing) -> Outgoing:
-    """Refuse what cannot be sent: no recipient, too many, an empty message, line breaks."""
-    if not message.to and not message.cc and not message.bcc:
+def check_outgoing(message: Outgoing, *, complete: bool = True) -> Outgoing:
+    """Refuse what cannot be sent: no recipient, too many, an empty message, line breaks.
+    A draft (`complete` False) may still lack its recipients and its content."""
+    if complete and not message.to and not message.cc and not message.bcc:
         raise ValidationError("at least one recipient is needed", field="to")
     if len(message.to) + len(message.cc) + len(message.bcc) > MAX_RECIPIENTS:
         raise ValidationError(
             f"at most {MAX_RECIPIENTS} recipients (to, cc and bcc together)", field="to"
         )
-    if not (message.text or message.html or message.attachments):
+    if complete and not (message.text or message.html or message.attachments):
         raise ValidationError("the message needs text, HTML or an attachment", field="text")
     no_line_breaks(message.subject, "subject")
     for position, address in enumerate((message.sender, *message.reply_to)):

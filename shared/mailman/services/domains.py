@@ -14,6 +14,7 @@ from mailman.domain.names import (
     normalize_domain_name,
     unicode_domain_name,
 )
+from mailman.domain.outbound import check_list_unsubscribe
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import Clock, DomainIdentities, ReceiptRecipients, UnitOfWorkFactory
 
@@ -25,6 +26,7 @@ class DomainSettings:
     from_name: str | None = None
     reply_to: str | None = None
     bounce_address: str | None = None
+    list_unsubscribe: str | None = None
 
     def checked(self) -> dict[str, str | None]:
         return {
@@ -36,6 +38,9 @@ class DomainSettings:
                 normalize_address(self.bounce_address, field="bounce_address")
                 if self.bounce_address
                 else None
+            ),
+            "list_unsubscribe": (
+                check_list_unsubscribe(self.list_unsubscribe) if self.list_unsubscribe else None
             ),
         }
 
@@ -69,6 +74,7 @@ def create_domain(
             from_name=checked["from_name"],
             reply_to=checked["reply_to"],
             bounce_address=checked["bounce_address"],
+            list_unsubscribe=checked["list_unsubscribe"],
             region=region,
             mail_from_domain=mail_from,
             dkim_tokens=identity.dkim_tokens,

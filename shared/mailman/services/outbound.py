@@ -154,7 +154,9 @@ def build(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
             for f in mail.attachments
         ),
     )
-    return compose(outgoing, message_id=mail.message_id, date=date)
+    return compose(
+        outgoing, message_id=mail.message_id, date=date, list_unsubscribe=mail.list_unsubscribe
+    )
 
 
 def ses_header_id(ses_message_id: str, region: str) -> str:
@@ -175,11 +177,11 @@ def record_sent(env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: 
         )
         if record is None or not record.newly:
             return False
-        _announce(work, "message.sent", message_pk, record, ses_message_id=ses_id)
+        announce(work, "message.sent", message_pk, record, ses_message_id=ses_id)
         return True
 
 
-def _announce(
+def announce(
     work: UnitOfWork, event: str, message_pk: UUID, record: SentRecord, **details: str
 ) -> None:
     """Append the message's event once (its dedup key is the message's id)."""
@@ -203,5 +205,5 @@ def fail_message(
     record = work.outbox.fail(message_pk, reason, sources=sources)
     if record is None:
         return False
-    _announce(work, "message.failed", message_pk, record, reason=reason)
+    announce(work, "message.failed", message_pk, record, reason=reason)
     return True

@@ -37,6 +37,7 @@ from mailman.domain.outbound import (
     Address,
     Outgoing,
     OutgoingAttachment,
+    check_list_unsubscribe,
     check_outgoing,
     parse_address,
     parse_addresses,
@@ -86,6 +87,8 @@ class Compose:
     metadata: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[AttachmentSpec, ...] = ()
     send_at: datetime | None = None
+    list_unsubscribe: str | None = None
+    """An https URL (one-click) or a mailto: URI; None takes the domain's, "" none."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ class _File:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """A message checked and ready to store."""
 
     inbox: Inbox
@@ -137,6 +140,11 @@ class _Plan:
     send_at: datetime | None
     labels: tuple[str, ...]
     metadata: dict[str, Any]
+    list_unsubscribe: str | None
+
+    @property
+    def status(self) -> DeliveryStatus:
+        return DeliveryStatus.PENDING if self.send_at is None else DeliveryStatus.SCHEDULED
 
 
 def send(
@@ -148,9 +156,9 @@ def send(
 ) -> Submitted:
     """A new message from the inbox (it starts a thread unless its headers join one)."""
     with env.uow(organization_id) as work:
-        inbox, domain = _sender(work, inbox_id)
-        plan = _plan(env, work, inbox, domain, compose)
-    return _submit(env, plan, idempotency)
+        inbox, domain = sender_of(work, inbox_id)
+        planned = plan(env, work, inbox, domain, compose)
+    return submit(env, planned, idempotency)
 
 
 def reply(
@@ -167,25 +175,40 @@ def reply(
     sender and every other recipient but the inbox itself. For a message the inbox sent,
     the answer goes to the same people again."""
     with env.uow(organization_id) as work:
-        parent = _parent(work, message_id, inbox_id)
-        inbox, domain = _sender(work, parent.inbox_id)
-        own = [inbox.address]
-        to_kind = [r.address for r in parent.recipients if r.kind == "to"]
-        cc_kind = [r.address for r in parent.recipients if r.kind == "cc"]
-        if parent.direction == Direction.OUTBOUND:
-            to = to_kind
-            cc = cc_kind if everyone else []
-        else:
-            to = list(parent.reply_to) or [parent.from_address]
-            cc = without(to_kind + cc_kind, to, own) if everyone else []
-        filled = replace(
-            compose,
-            to=tuple(without([*to, *compose.to], own)),
-            cc=tuple(without([*cc, *compose.cc], [*to, *compose.to], own)),
-            subject=compose.subject or reply_subject(parent.subject),
-        )
-        plan = _plan(env, work, inbox, domain, filled, parent=parent)
-    return _submit(env, plan, idempotency)
+        parent = answered(work, message_id, inbox_id)
+        inbox, domain = sender_of(work, parent.inbox_id)
+        filled = reply_compose(parent, inbox, compose, everyone=everyone)
+        planned = plan(env, work, inbox, domain, filled, **replying_to(parent))
+    return submit(env, planned, idempotency)
+
+
+def reply_compose(
+    parent: MessageView, inbox: Inbox, compose: Compose, *, everyone: bool
+) -> Compose:
+    """The answer's recipients and subject, where `compose` leaves them out."""
+    own = [inbox.address]
+    to_kind = [r.address for r in parent.recipients if r.kind == "to"]
+    cc_kind = [r.address for r in parent.recipients if r.kind == "cc"]
+    if parent.direction == Direction.OUTBOUND:
+        to = to_kind
+        cc = cc_kind if everyone else []
+    else:
+        to = list(parent.reply_to) or [parent.from_address]
+        cc = without(to_kind + cc_kind, to, own) if everyone else []
+    return replace(
+        compose,
+        to=tuple(without([*to, *compose.to], own)),
+        cc=tuple(without([*cc, *compose.cc], [*to, *compose.to], own)),
+        subject=compose.subject or reply_subject(parent.subject),
+    )
+
+
+def replying_to(parent: MessageView) -> dict[str, Any]:
+    """The threading headers of an answer to `parent`, as `plan` takes them."""
+    return {
+        "in_reply_to": parent.message_id,
+        "references": reference_chain(parent.references, parent.message_id),
+    }
 
 
 def forward(
@@ -200,8 +223,8 @@ def forward(
     """Pass a message on to new recipients: the caller's text, then the original quoted
     with its attachments; it joins the original's thread."""
     with env.uow(organization_id) as work:
-        parent = _parent(work, message_id, inbox_id)
-        inbox, domain = _sender(work, parent.inbox_id)
+        parent = answered(work, message_id, inbox_id)
+        inbox, domain = sender_of(work, parent.inbox_id)
         to = [r.address for r in parent.recipients if r.kind == "to"]
         quote = Forwarded(
             parent.from_address, parent.sent_at or parent.received_at, parent.subject, to
@@ -227,49 +250,65 @@ def forward(
             attachments=carried + compose.attachments,
         )
         keys = {n: a.storage_key for n, a in enumerate(parent.attachments)}
-        plan = _plan(env, work, inbox, domain, filled, parent=parent, stored=keys)
-    return _submit(env, plan, idempotency)
+        planned = plan(env, work, inbox, domain, filled, stored=keys, **replying_to(parent))
+    return submit(env, planned, idempotency)
 
 
-def _sender(work: UnitOfWork, inbox_id: UUID) -> tuple[Inbox, Domain]:
+def sender_of(work: UnitOfWork, inbox_id: UUID, *, sending: bool = True) -> tuple[Inbox, Domain]:
+    """The live inbox and its domain, which must be verified for sending when `sending`."""
     inbox = work.inboxes.get(inbox_id)
     if inbox is None:
         raise NotFound("no such inbox", field="inbox_id")
     domain = work.domains.get(inbox.domain_id)
     if domain is None:
         raise NotFound("the inbox's domain is deleted", field="inbox_id")
-    domain.require_sending()
+    if sending:
+        domain.require_sending()
     return inbox, domain
 
 
-def _parent(work: UnitOfWork, message_id: UUID, inbox_id: UUID | None) -> MessageView:
+def answered(
+    work: UnitOfWork,
+    message_id: UUID,
+    inbox_id: UUID | None,
+    *,
+    field: str = "message_id",
+    inbox_field: str = "inbox_id",
+) -> MessageView:
+    """The message a reply or forward answers, of `inbox_id` when given; errors name
+    `field`, or `inbox_field` for a message of another inbox."""
     parent = work.mailbox.message(message_id)
     if parent is None:
-        raise NotFound("no such message", field="message_id")
+        raise NotFound("no such message", field=field)
     if inbox_id is not None and parent.inbox_id != inbox_id:
-        raise Invalid("the message belongs to another inbox", field="inbox_id")
+        raise Invalid("the message belongs to another inbox", field=inbox_field)
     if parent.status == DeliveryStatus.DRAFT:
-        raise Invalid("a draft cannot be answered or forwarded", field="message_id")
+        raise Invalid("a draft cannot be answered or forwarded", field=field)
     return parent
 
 
-def _plan(
+def plan(
     env: Sending,
     work: UnitOfWork,
     inbox: Inbox,
     domain: Domain,
     compose: Compose,
     *,
-    parent: MessageView | None = None,
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
     stored: dict[int, str] | None = None,
-) -> _Plan:
-    """Check everything about the message; nothing is stored or sent yet."""
+    complete: bool = True,
+) -> Plan:
+    """Check everything about the message (a draft, when not `complete`, may lack its
+    recipients and content); nothing is stored or sent yet."""
     send_at = check_send_at(compose.send_at, env.clock.now())
     files = _files(env, work, compose.attachments, stored or {})
     reply_to = parse_addresses(compose.reply_to, "reply_to")
     if not reply_to and domain.reply_to:
         reply_to = (parse_address(domain.reply_to, "reply_to"),)
-    in_reply_to = parent.message_id if parent else None
+    unsubscribe = compose.list_unsubscribe
+    if unsubscribe is None:
+        unsubscribe = domain.list_unsubscribe
     outgoing = check_outgoing(
         Outgoing(
             sender=Address(inbox.address, inbox.display_name or domain.from_name),
@@ -282,12 +321,13 @@ def _plan(
             reply_to=reply_to,
             headers=compose.headers,
             in_reply_to=in_reply_to,
-            references=reference_chain(parent.references, parent.message_id) if parent else (),
+            references=references,
             attachments=tuple(
                 OutgoingAttachment(f.spec.filename, f.content_type, b"", f.spec.content_id)
                 for f in files
             ),
-        )
+        ),
+        complete=complete,
     )
     body = len((compose.text or "").encode()) + 2 * len((compose.html or "").encode())
     if body + sum(encoded_size(f.size) for f in files) > MAX_MESSAGE_BYTES:
@@ -295,7 +335,15 @@ def _plan(
             f"the message would exceed SES's {MAX_MESSAGE_BYTES // 2**20} MB limit once encoded",
             field="attachments",
         )
-    return _Plan(inbox, outgoing, files, send_at, compose.labels, compose.metadata)
+    return Plan(
+        inbox,
+        outgoing,
+        files,
+        send_at,
+        compose.labels,
+        compose.metadata,
+        check_list_unsubscribe(unsubscribe) if unsubscribe else None,
+    )
 
 
 def _files(
@@ -332,18 +380,28 @@ def _files(
     return tuple(files)
 
 
-def _submit(env: Sending, plan: _Plan, idempotency: Idempotency | None) -> Submitted:
+def submit(
+    env: Sending,
+    planned: Plan,
+    idempotency: Idempotency | None,
+    *,
+    draft: MessageView | None = None,
+) -> Submitted:
+    """Thread and store the message (or send the `draft` it was planned from, as the same
+    row), then queue it if it is due."""
     now = env.clock.now()
-    inbox, outgoing = plan.inbox, plan.outgoing
-    pk = uuid.uuid4()
-    message_id = f"<{uuid.uuid4().hex}@{inbox.domain_name}>"
-    attachments = _write_files(env.blobs, plan.files, message_id, now)
-    due = plan.send_at is None
+    inbox, outgoing = planned.inbox, planned.outgoing
+    if draft is None:
+        pk = uuid.uuid4()
+        message_id = new_message_id(inbox)
+        attachments = write_files(env.blobs, planned.files, message_id, now)
+    else:
+        pk, message_id, attachments = draft.id, draft.message_id, ()
     with env.uow(inbox.organization_id) as work:
         if idempotency is not None:
             earlier = work.outbox.claim_key(idempotency.key, idempotency.request_sha256, pk, now)
             if earlier is not None:
-                return _replay(work, idempotency, *earlier)
+                return replay(work, idempotency, *earlier)
         work.thread_index.lock(inbox.id)
         participants = frozenset(a.address for a in outgoing.recipients)
         decision = assign_thread(
@@ -359,11 +417,17 @@ def _submit(env: Sending, plan: _Plan, idempotency: Idempotency | None) -> Submi
             ),
             work.thread_index,
         )
-        assert not isinstance(decision, AlreadyThreaded), "the Message-ID was made just now"
-        message = _new_message(
-            pk, plan, message_id, decision.thread_id, decision.reason, now, attachments
+        assert not isinstance(decision, AlreadyThreaded), "a new or draft Message-ID"
+        message = new_message(
+            pk, planned, message_id, now, attachments, thread=(decision.thread_id, decision.reason)
         )
-        work.messages.add(message)
+        if draft is None:
+            work.messages.add(message)
+        elif not work.drafts.promote(message, version=draft.updated_at):
+            raise Conflict(
+                "the draft was changed, sent or deleted meanwhile: read it again",
+                field="draft_id",
+            )
         if decision.merged_thread_ids or decision.adopted_thread_ids:
             work.messages.refresh_thread(decision.thread_id)
         else:
@@ -377,12 +441,17 @@ def _submit(env: Sending, plan: _Plan, idempotency: Idempotency | None) -> Submi
             )
         view = work.mailbox.message(pk)
         assert view is not None, "stored in this transaction"
-    if due:
-        _queue(env, inbox.organization_id, pk)
+    if planned.send_at is None:
+        enqueue(env, inbox.organization_id, pk)
     return Submitted(view, replayed=False)
 
 
-def _replay(
+def new_message_id(inbox: Inbox) -> str:
+    """A Message-ID of our own, on the inbox's domain."""
+    return f"<{uuid.uuid4().hex}@{inbox.domain_name}>"
+
+
+def replay(
     work: UnitOfWork, idempotency: Idempotency, request_sha256: str, message_pk: UUID | None
 ) -> Submitted:
     if request_sha256 != idempotency.request_sha256:
@@ -396,7 +465,7 @@ def _replay(
     return Submitted(view, replayed=True)
 
 
-def _queue(env: Sending, organization_id: UUID, pk: UUID) -> None:
+def enqueue(env: Sending, organization_id: UUID, pk: UUID) -> None:
     """Queue the stored message; when the queue fails, leave it to the dispatcher."""
     try:
         env.queue.send([job_body(organization_id, pk)])
@@ -414,7 +483,7 @@ def job_body(organization_id: UUID, message_pk: UUID) -> dict[str, str]:
     return {"organization_id": str(organization_id), "message_id": str(message_pk)}
 
 
-def _write_files(
+def write_files(
     blobs: BlobStore, files: Sequence[_File], message_id: str, now: datetime
 ) -> tuple[NewAttachment, ...]:
     """Write the inline attachments; answer every attachment's row."""
@@ -444,25 +513,29 @@ def _write_files(
     return tuple(rows)
 
 
-def _new_message(
+def new_message(
     pk: UUID,
-    plan: _Plan,
+    planned: Plan,
     message_id: str,
-    thread_id: UUID,
-    reason: MatchReason,
     now: datetime,
     attachments: tuple[NewAttachment, ...],
+    *,
+    thread: tuple[UUID, MatchReason] | None,
 ) -> NewMessage:
-    o = plan.outgoing
+    """The row of the planned message: in `thread` (with why), or a draft in none."""
+    o = planned.outgoing
     text = o.text
     if text is None and o.html is not None:
         text = html_to_text(o.html).text
-    preview_text = preview(text or "") or None
+    if thread is None:
+        status, queued_at = DeliveryStatus.DRAFT, None
+    else:
+        status, queued_at = planned.status, now if planned.send_at is None else None
     return NewMessage(
         id=pk,
-        organization_id=plan.inbox.organization_id,
-        inbox_id=plan.inbox.id,
-        thread_id=thread_id,
+        organization_id=planned.inbox.organization_id,
+        inbox_id=planned.inbox.id,
+        thread_id=thread[0] if thread else None,
         message_id=message_id,
         message_id_generated=True,
         content_sha256="",
@@ -479,11 +552,11 @@ def _new_message(
         text_body=o.text,
         html_body=o.html,
         extracted_text=text,
-        preview=preview_text,
+        preview=preview(text or "") or None,
         headers=list(o.headers),
         raw_storage_key=sent_raw_key(message_id, now),
         size_bytes=0,
-        match_reason=reason,
+        match_reason=thread[1] if thread else MatchReason.NEW,
         reply_to=tuple(a.address for a in o.reply_to),
         recipients=(
             *(NewRecipient("to", a.address, a.name) for a in o.to),
@@ -491,9 +564,10 @@ def _new_message(
             *(NewRecipient("bcc", a.address, a.name) for a in o.bcc),
         ),
         attachments=attachments,
-        status=DeliveryStatus.PENDING if plan.send_at is None else DeliveryStatus.SCHEDULED,
-        send_at=plan.send_at,
-        queued_at=now if plan.send_at is None else None,
-        labels=plan.labels,
-        metadata=plan.metadata,
+        status=status,
+        send_at=planned.send_at,
+        queued_at=queued_at,
+        labels=planned.labels,
+        metadata=planned.metadata,
+        list_unsubscribe=planned.list_unsubscribe,
     )

@@ -22,7 +22,7 @@ _MESSAGE_COLUMNS: LiteralString = (
     'reply_to, subject, sent_at, received_at, in_reply_to, "references", text_body, '
     "html_body, extracted_text, preview, headers, raw_storage_key, match_reason, verdicts, "
     "quarantined, quarantine_reason, defects, plus_tags, labels, is_read, size_bytes, created_at, "
-    "status_reason, send_at, ses_message_id, metadata"
+    "status_reason, send_at, ses_message_id, metadata, list_unsubscribe, updated_at"
 )
 
 
@@ -78,16 +78,24 @@ class PostgresMailboxReader:
         return found[0] if found else None
 
     def messages(
-        self, inbox_id: UUID, *, quarantined: bool, limit: int, after: Cursor | None
+        self,
+        inbox_id: UUID,
+        *,
+        quarantined: bool,
+        limit: int,
+        after: Cursor | None,
+        drafts: bool = False,
     ) -> Sequence[MessageView]:
         rows = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE inbox_id = %(inbox)s "
             "AND deleted_at IS NULL AND quarantined = %(quarantined)s "
+            "AND (status IS NOT DISTINCT FROM 'draft') = %(drafts)s "
             "AND (%(at)s::timestamptz IS NULL OR (created_at, id) < (%(at)s, %(id)s)) "
             "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
             {
                 "inbox": inbox_id,
                 "quarantined": quarantined,
+                "drafts": drafts,
                 "at": after.created_at if after else None,
                 "id": after.id if after else None,
                 "limit": limit,

@@ -66,7 +66,7 @@ class PostgresMessageRepository:
             '  "references", text_body, html_body, extracted_text, preview, headers, '
             "  raw_storage_key, size_bytes, match_reason, verdicts, quarantined, "
             "  quarantine_reason, defects, plus_tags, status, send_at, queued_at, labels, "
-            "  metadata) "
+            "  metadata, list_unsubscribe) "
             "  VALUES (%(pk)s, %(org)s, %(inbox)s, "
             "  %(thread)s, %(message_id)s, %(generated)s, %(sha)s, %(direction)s, %(source)s, "
             "  %(source_id)s, %(from_address)s, %(from_name)s, %(reply_to)s, %(subject)s, "
@@ -74,7 +74,7 @@ class PostgresMessageRepository:
             "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
             "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
             "  %(defects)s, %(plus_tags)s, %(status)s, %(send_at)s, %(queued_at)s, %(labels)s, "
-            "  %(metadata)s) RETURNING id, thread_id), "
+            "  %(metadata)s, %(list_unsubscribe)s) RETURNING id, thread_id), "
             "recipients AS ("
             "  INSERT INTO message_recipients (organization_id, message_id, kind, address, "
             "  name, position) SELECT %(org)s, m.id, r.kind, r.address, r.name, r.position - 1 "
@@ -134,6 +134,7 @@ class PostgresMessageRepository:
                 "queued_at": m.queued_at,
                 "labels": list(m.labels),
                 "metadata": Jsonb(m.metadata),
+                "list_unsubscribe": m.list_unsubscribe,
                 "r_kind": [r.kind for r in m.recipients],
                 "r_address": [r.address for r in m.recipients],
                 "r_name": [r.name for r in m.recipients],

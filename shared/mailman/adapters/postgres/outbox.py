@@ -25,6 +25,8 @@ from mailman.domain.models import DeliveryStatus
 from mailman.domain.sending import IDEMPOTENCY_WINDOW
 
 _S = DeliveryStatus
+_WAITING = _S.sources_of(_S.CANCELLED)
+"""Mail not yet handed to SES: what may still be cancelled, or rescheduled."""
 _REQUEUE_AFTER = timedelta(minutes=15)
 """A waiting message queued longer ago than this, and still waiting, is queued again: its
 queue message was lost, or went to the dead-letter queue."""
@@ -49,7 +51,7 @@ class PostgresOutbox:
             "AND (send_at IS NULL OR send_at <= %(at)s) AND deleted_at IS NULL "
             "RETURNING id, organization_id, inbox_id, thread_id, message_id, from_address, "
             '  from_name, reply_to, subject, text_body, html_body, in_reply_to, "references", '
-            "  headers, created_at, raw_storage_key",
+            "  headers, created_at, raw_storage_key, list_unsubscribe",
             {"pk": message_pk, "at": at, "sources": _S.sources_of(_S.SENDING)},
         ).fetchone()
         if row is None:
@@ -83,6 +85,7 @@ class PostgresOutbox:
             attachments=tuple(OutgoingFile(**f) for f in files),
             created_at=row["created_at"],
             raw_storage_key=row["raw_storage_key"],
+            list_unsubscribe=row["list_unsubscribe"],
         )
 
     def suppressed(self, addresses: Sequence[str]) -> dict[str, str]:
@@ -161,6 +164,36 @@ class PostgresOutbox:
             "UPDATE messages SET queued_at = %s WHERE id = ANY(%s)", [at, list(message_pks)]
         )
 
+    def cancel(self, message_pk: UUID, at: datetime) -> SentRecord | None:
+        row = self._conn.execute(
+            "UPDATE messages SET status = 'cancelled', queued_at = NULL, updated_at = %(at)s "
+            "WHERE id = %(pk)s AND direction = 'outbound' AND status = ANY(%(sources)s) "
+            "RETURNING organization_id, inbox_id, thread_id",
+            {"pk": message_pk, "at": at, "sources": _WAITING},
+        ).fetchone()
+        return _record(row, newly=True)
+
+    def reschedule(
+        self, message_pk: UUID, send_at: datetime | None, *, queued_at: datetime | None
+    ) -> bool:
+        # A queue message already on its way for the old time finds the message not due (or
+        # sent) and is dropped; the dispatcher queues it again for the new time.
+        return (
+            self._conn.execute(
+                "UPDATE messages SET send_at = %(send_at)s, queued_at = %(queued_at)s, "
+                "  status = CASE WHEN %(send_at)s::timestamptz IS NULL THEN 'pending' "
+                "    ELSE 'scheduled' END, updated_at = now() "
+                "WHERE id = %(pk)s AND direction = 'outbound' AND status = ANY(%(sources)s)",
+                {
+                    "pk": message_pk,
+                    "send_at": send_at,
+                    "queued_at": queued_at,
+                    "sources": _WAITING,
+                },
+            ).rowcount
+            == 1
+        )
+
     def claim_key(
         self, key: str, request_sha256: str, message_pk: UUID, at: datetime
     ) -> tuple[str, UUID | None] | None:
@@ -182,13 +215,17 @@ class PostgresOutbox:
         ).fetchone()
         if taken is not None:
             return None
+        found = self.find_key(key, at)
+        assert found is not None, "the conflicting key is live: nothing deletes it meanwhile"
+        return found
+
+    def find_key(self, key: str, at: datetime) -> tuple[str, UUID | None] | None:
         row = self._conn.execute(
             "SELECT request_sha256, message_id FROM idempotency_keys "
-            "WHERE organization_id = %s AND key = %s",
-            [self._organization_id, key],
+            "WHERE organization_id = %s AND key = %s AND created_at >= %s",
+            [self._organization_id, key, at - IDEMPOTENCY_WINDOW],
         ).fetchone()
-        assert row is not None, "the conflicting key is live: nothing deletes it meanwhile"
-        return row["request_sha256"], row["message_id"]
+        return (row["request_sha256"], row["message_id"]) if row else None
 
     def add_upload(self, upload: Upload) -> None:
         self._conn.execute(

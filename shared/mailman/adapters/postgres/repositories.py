@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from mailman.adapters.postgres.database import Connection, Database
+from mailman.adapters.postgres.drafts import PostgresDraftRepository
 from mailman.adapters.postgres.mailbox import PostgresMailboxReader
 from mailman.adapters.postgres.messages import PostgresMessageRepository
 from mailman.adapters.postgres.outbox import PostgresOutbox
@@ -145,7 +146,7 @@ _DOMAIN_COLUMNS: LiteralString = (
     "id, organization_id, name, unicode_name, status, dkim_tokens, from_name, reply_to, "
     "bounce_address, mx_verified, spf_verified, dkim_verified, dmarc_verified, verified_at, "
     "region, mail_from_domain, ses_dkim_status, ses_mail_from_status, last_checked_at, "
-    "next_check_at, pending_since, created_at, updated_at"
+    "next_check_at, pending_since, list_unsubscribe, created_at, updated_at"
 )
 _RECORD_COLUMNS: LiteralString = (
     "domain_id, purpose, type, name, value, priority, status, found, detail, checked_at"
@@ -178,6 +179,7 @@ class PostgresDomainRepository:
         from_name: str | None,
         reply_to: str | None,
         bounce_address: str | None,
+        list_unsubscribe: str | None = None,
         region: str | None = None,
         mail_from_domain: str | None = None,
         dkim_tokens: tuple[str, ...] = (),
@@ -187,8 +189,9 @@ class PostgresDomainRepository:
             with self._conn.transaction():
                 row = self._conn.execute(
                     "INSERT INTO domains (organization_id, name, unicode_name, from_name, "
-                    "reply_to, bounce_address, region, mail_from_domain, dkim_tokens, "
-                    "ses_dkim_status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "reply_to, bounce_address, list_unsubscribe, region, mail_from_domain, "
+                    "dkim_tokens, ses_dkim_status) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     f"RETURNING {_DOMAIN_COLUMNS}",
                     [
                         organization_id,
@@ -197,6 +200,7 @@ class PostgresDomainRepository:
                         from_name,
                         reply_to,
                         bounce_address,
+                        list_unsubscribe,
                         region,
                         mail_from_domain,
                         list(dkim_tokens),
@@ -520,6 +524,7 @@ class PostgresUnitOfWork:
         self.messages = PostgresMessageRepository(conn)
         self.mailbox = PostgresMailboxReader(conn)
         self.outbox = PostgresOutbox(conn, organization_id)
+        self.drafts = PostgresDraftRepository(conn)
         self._conn = conn
         self._organization_id = organization_id
 

@@ -1,0 +1,103 @@
+"""Drafts: write, change, list, read, delete, and send.
+
+A draft answers 201 when written and 200 when changed, as a message in state `draft` with
+no thread. `PATCH` replaces the fields it names and keeps the rest (attachments given
+replace them all). `POST /drafts/{id}/send` answers 202 with the message, Pending or
+Scheduled, in its thread, under the draft's id; it takes an `Idempotency-Key` as every
+send does.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated, Any
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from mailman.domain.pagination import PageRequest
+from mailman.services import drafts
+
+from ..dependencies import container, organization_id
+from ..schemas import DraftIn, ListOf, MessageOut, SendIn
+from .sending import accepted, compose_of, idempotency_of
+
+router = Router()
+TAGS = ["Drafts"]
+
+
+@router.post(
+    "/inboxes/<inbox_id>/drafts",
+    summary="Write a draft (a reply with in_reply_to); it is sent by POST /drafts/{id}/send",
+    tags=TAGS,
+    responses={201: {"description": "The draft"}},
+)
+def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
+    draft = drafts.create_draft(
+        container().sending,
+        organization_id(router),
+        inbox_id,
+        compose_of(body),
+        in_reply_to=body.in_reply_to,
+    )
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=MessageOut.of(draft).model_dump(mode="json", by_alias=True),
+    )
+
+
+@router.get("/inboxes/<inbox_id>/drafts", summary="An inbox's drafts, newest first", tags=TAGS)
+def list_drafts(
+    inbox_id: UUID,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    page_token: Annotated[str | None, Query(max_length=500)] = None,
+) -> ListOf[MessageOut]:
+    page = drafts.list_drafts(
+        container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
+    )
+    return ListOf(data=[MessageOut.of(m) for m in page.items], next_page_token=page.next_page_token)
+
+
+@router.get("/drafts/<draft_id>", summary="A draft", tags=TAGS)
+def get_draft(draft_id: UUID) -> MessageOut:
+    return MessageOut.of(drafts.get_draft(container().uow, organization_id(router), draft_id))
+
+
+@router.patch(
+    "/drafts/<draft_id>", summary="Change a draft: the fields given replace its own", tags=TAGS
+)
+def update_draft(draft_id: UUID, body: SendIn) -> MessageOut:
+    compose = compose_of(body)
+    changes = {name: getattr(compose, name) for name in body.model_fields_set}
+    view = drafts.update_draft(container().sending, organization_id(router), draft_id, changes)
+    return MessageOut.of(view)
+
+
+@router.delete(
+    "/drafts/<draft_id>",
+    summary="Delete a draft",
+    tags=TAGS,
+    responses={204: {"description": "Deleted"}},
+)
+def delete_draft(draft_id: UUID) -> Response[None]:
+    drafts.delete_draft(container().uow, organization_id(router), draft_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.post(
+    "/drafts/<draft_id>/send",
+    summary="Send the draft: it joins its thread, Pending (or Scheduled with its send_at)",
+    tags=TAGS,
+    responses={202: {"description": "The message, under the draft's id"}},
+)
+def send_draft(draft_id: UUID) -> Response[dict[str, Any]]:
+    submitted = drafts.send_draft(
+        container().sending,
+        organization_id(router),
+        draft_id,
+        idempotency_of(f"send-draft:{draft_id}", None),
+    )
+    return accepted(submitted)

@@ -1,0 +1,296 @@
+"""Drafts over the API: written and changed in no thread, sent as the same message into its
+thread, refused cleanly when they cannot be sent; a draft answering a message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from mailman.services import drafts
+
+from .conftest import Tenant
+from .mail_helpers import deliver, make_mail
+from .sending_helpers import Outbox, outbox, parsed, sent_mail
+
+__all__ = ["outbox"]
+
+
+def _draft(o: Outbox, **body: object) -> dict[str, Any]:
+    answer = o.tenant.api.post(f"/inboxes/{o.box.support}/drafts", body)
+    assert answer.status == 201, answer.json()
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _send_draft(o: Outbox, draft_id: str, **headers: str) -> Any:
+    return o.tenant.api.post(f"/drafts/{draft_id}/send", headers=headers)
+
+
+def test_a_draft_is_in_no_thread_and_only_in_the_drafts_listing(outbox: Outbox) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="First go")
+
+    assert (draft["status"], draft["thread_id"]) == ("draft", None)
+    listed = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").json()["data"]
+    assert [d["id"] for d in listed] == [draft["id"]]
+    assert outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"] == []
+    assert outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/threads").json()["data"] == []
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["text"] == "First go"
+    assert outbox.jobs() == []
+
+
+def test_a_draft_may_be_incomplete_but_is_not_sent_so(outbox: Outbox) -> None:
+    draft = _draft(outbox, subject="Ideas")
+
+    answer = _send_draft(outbox, draft["id"])
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == "to"
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
+    assert outbox.jobs() == []
+
+
+def test_an_update_replaces_the_fields_given_and_keeps_the_rest(outbox: Outbox) -> None:
+    draft = _draft(
+        outbox,
+        to=["jane@customer.example"],
+        subject="Plan",
+        text="First go",
+        attachments=[{"filename": "plan.txt", "content": "cGxhbgo="}],
+        labels=["q4"],
+    )
+
+    answer = outbox.tenant.api.patch(
+        f"/drafts/{draft['id']}", {"text": "Second go", "cc": ["Bob Boss <bob@customer.example>"]}
+    )
+
+    assert answer.status == 200, answer.json()
+    changed = answer.json()
+    assert changed["text"] == "Second go"
+    assert changed["subject"] == "Plan"
+    assert changed["labels"] == ["q4"]
+    assert [(r["kind"], r["address"], r["name"]) for r in changed["recipients"]] == [
+        ("to", "jane@customer.example", None),
+        ("cc", "bob@customer.example", "Bob Boss"),
+    ]
+    assert [a["filename"] for a in changed["attachments"]] == ["plan.txt"]
+    assert changed["created_at"] == draft["created_at"]
+    assert changed["updated_at"] > draft["updated_at"]
+    cleared = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"attachments": []}).json()
+    assert cleared["attachments"] == []
+
+
+def test_a_sent_draft_is_the_same_message_in_its_thread_sent_once(outbox: Outbox) -> None:
+    draft = _draft(
+        outbox,
+        to=["jane@customer.example"],
+        subject="Plan",
+        text="Final",
+        attachments=[{"filename": "plan.txt", "content": "cGxhbgo="}],
+    )
+
+    answer = _send_draft(outbox, draft["id"])
+
+    assert answer.status == 202, answer.json()
+    sent = answer.json()
+    assert (sent["id"], sent["message_id"]) == (draft["id"], draft["message_id"])
+    assert sent["status"] == "pending"
+    assert sent["thread_id"]
+    outbox.run()
+    [mail] = sent_mail()
+    message = parsed(mail.raw_data)
+    assert message["Message-ID"] == draft["message_id"]
+    [file] = [p for p in message.walk() if p.get_filename() == "plan.txt"]
+    assert file.get_payload(decode=True) == b"plan\n"
+    assert outbox.status(draft["id"]) == "sent"
+    thread = outbox.tenant.api.get(f"/threads/{sent['thread_id']}").json()
+    assert [m["id"] for m in thread["messages"]] == [draft["id"]]
+    assert outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").json()["data"] == []
+
+
+def test_a_sent_draft_is_no_longer_a_draft(outbox: Outbox) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], text="Once")
+    assert _send_draft(outbox, draft["id"]).status == 202
+
+    again = _send_draft(outbox, draft["id"])
+    read = outbox.tenant.api.get(f"/drafts/{draft['id']}")
+    edit = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"text": "Twice"})
+    delete = outbox.tenant.api.delete(f"/drafts/{draft['id']}")
+
+    assert (again.status, read.status, edit.status, delete.status) == (409, 404, 409, 409)
+    assert again.json()["error"]["field"] == "draft_id"
+    outbox.run()
+    assert len(sent_mail()) == 1
+
+
+def test_a_draft_answering_a_message_joins_its_thread_when_sent(outbox: Outbox) -> None:
+    deliver(outbox.box, make_mail(extra="Reply-To: Alice Desk <desk@elsewhere.example>\r\n"))
+    [received] = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"]
+
+    draft = _draft(outbox, in_reply_to=received["id"], text="Looking into it")
+
+    assert draft["thread_id"] is None
+    assert draft["subject"] == "Re: Order 1234"
+    assert draft["in_reply_to"] == received["message_id"]
+    assert [r["address"] for r in draft["recipients"]] == ["desk@elsewhere.example"]
+    thread = outbox.tenant.api.get(f"/threads/{received['thread_id']}").json()
+    assert thread["message_count"] == 1
+    sent = _send_draft(outbox, draft["id"]).json()
+    assert sent["thread_id"] == received["thread_id"]
+    outbox.run()
+    assert parsed(sent_mail()[0].raw_data)["In-Reply-To"] == received["message_id"]
+    thread = outbox.tenant.api.get(f"/threads/{received['thread_id']}").json()
+    assert [m["id"] for m in thread["messages"]] == [received["id"], draft["id"]]
+
+
+def test_a_draft_cannot_answer_a_message_of_another_inbox(outbox: Outbox) -> None:
+    deliver(outbox.box, make_mail())
+    [received] = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"]
+    domain_id = outbox.rows("SELECT id FROM domains")[0][0]
+    other = outbox.tenant.api.post(
+        "/inboxes", {"domain_id": str(domain_id), "local_part": "sales"}
+    ).json()
+
+    answer = outbox.tenant.api.post(
+        f"/inboxes/{other['id']}/drafts", {"in_reply_to": received["id"], "text": "x"}
+    )
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == "in_reply_to"
+    assert outbox.rows("SELECT count(*) FROM messages WHERE status = 'draft'") == [(0,)]
+
+
+def test_a_draft_with_a_send_time_is_scheduled_when_sent(outbox: Outbox) -> None:
+    later = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    draft = _draft(outbox, to=["jane@customer.example"], text="Later", send_at=later)
+
+    sent = _send_draft(outbox, draft["id"]).json()
+
+    assert sent["status"] == "scheduled"
+    assert outbox.jobs() == []
+
+
+def test_sending_a_draft_is_idempotent_with_a_key(outbox: Outbox) -> None:
+    first = _draft(outbox, to=["jane@customer.example"], text="One")
+    second = _draft(outbox, to=["jane@customer.example"], text="Two")
+    key = {"Idempotency-Key": "draft-send-1"}
+
+    answers = [_send_draft(outbox, first["id"], **key) for _ in range(2)]
+    other = _send_draft(outbox, second["id"], **key)
+
+    assert [a.status for a in answers] == [202, 202]
+    assert answers[1].header("Idempotent-Replayed") == "true"
+    assert answers[1].json()["id"] == first["id"]
+    assert other.status == 409
+    assert other.json()["error"]["field"] == "Idempotency-Key"
+    outbox.run()
+    assert len(sent_mail()) == 1
+
+
+def test_a_draft_may_be_written_before_the_domain_can_send(outbox: Outbox) -> None:
+    outbox.rows("UPDATE domains SET ses_dkim_status = 'PENDING' RETURNING id")
+    draft = _draft(outbox, to=["jane@customer.example"], text="Soon")
+
+    answer = _send_draft(outbox, draft["id"])
+
+    assert answer.status == 403
+    assert answer.json()["error"]["type"] == "domain_not_verified"
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
+
+
+def test_a_deleted_draft_is_gone(outbox: Outbox) -> None:
+    draft = _draft(outbox, text="Never mind")
+
+    assert outbox.tenant.api.delete(f"/drafts/{draft['id']}").status == 204
+
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").status == 404
+    assert outbox.tenant.api.delete(f"/drafts/{draft['id']}").status == 404
+    assert _send_draft(outbox, draft["id"]).status == 404
+    assert outbox.rows("SELECT count(*) FROM messages") == [(0,)]
+
+
+def test_drafts_of_another_organisation_are_not_found(outbox: Outbox, other_tenant: Tenant) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], text="Mine")
+
+    assert other_tenant.api.get(f"/drafts/{draft['id']}").status == 404
+    assert other_tenant.api.patch(f"/drafts/{draft['id']}", {"text": "x"}).status == 404
+    assert other_tenant.api.post(f"/drafts/{draft['id']}/send").status == 404
+    assert other_tenant.api.delete(f"/drafts/{draft['id']}").status == 404
+    assert other_tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"to": ["not an address"]}, "to[0]"),
+        ({"subject": "Hi\r\nBcc: x@y.example"}, "subject"),
+        ({"headers": {"Message-ID": "<x@y>"}}, "headers.Message-ID"),
+        ({"to": [f"a{n}@b.example" for n in range(30)],
+          "bcc": [f"c{n}@b.example" for n in range(30)]}, "to"),
+        ({"send_at": "2099-01-01T00:00:00Z"}, "send_at"),
+        ({"list_unsubscribe": "http://example.com/u"}, "list_unsubscribe"),
+        ({"in_reply_to": "6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21"}, "in_reply_to"),
+    ],
+)  # fmt: skip
+def test_a_bad_draft_is_refused_naming_the_field(
+    outbox: Outbox, body: dict[str, object], field: str
+) -> None:
+    answer = outbox.tenant.api.post(f"/inboxes/{outbox.box.support}/drafts", body)
+
+    assert answer.status in (400, 404), answer.json()
+    assert answer.json()["error"]["field"] == field
+    assert outbox.rows("SELECT count(*) FROM messages") == [(0,)]
+
+
+def test_a_bad_change_leaves_the_draft_as_it_was(outbox: Outbox) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], text="Keep me")
+
+    answer = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"cc": ["bad\r\nBcc: x@y"]})
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == "cc[0]"
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json() == draft
+
+
+def _edited_meanwhile(o: Outbox, draft_id: str, step: Any) -> Any:
+    """`step`, after another writer changed the draft (as an edit racing this one would)."""
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        o.rows(
+            "UPDATE messages SET updated_at = clock_timestamp() WHERE id = %s RETURNING id",
+            draft_id,
+        )
+        return step(*args, **kwargs)
+
+    return racing
+
+
+def test_an_edit_racing_another_changes_nothing(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], text="v1")
+    monkeypatch.setattr(
+        drafts, "write_files", _edited_meanwhile(outbox, draft["id"], drafts.write_files)
+    )
+
+    answer = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"text": "v2"})
+
+    assert answer.status == 409
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["text"] == "v1"
+
+
+def test_a_send_racing_an_edit_sends_nothing(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], text="v1")
+    monkeypatch.setattr(drafts, "submit", _edited_meanwhile(outbox, draft["id"], drafts.submit))
+
+    answer = _send_draft(outbox, draft["id"], **{"Idempotency-Key": "race-1"})
+
+    assert answer.status == 409
+    assert answer.json()["error"]["field"] == "draft_id"
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
+    assert outbox.jobs() == []
+    assert outbox.rows("SELECT count(*) FROM idempotency_keys") == [(0,)]
+    assert outbox.rows("SELECT count(*) FROM threads") == [(0,)]

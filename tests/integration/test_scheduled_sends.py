@@ -1,0 +1,143 @@
+"""Cancelling and rescheduling mail until it is handed to SES: a queue message on its way
+for the old time sends nothing, the dispatcher queues the new time, and mail already
+handed off (or received) cannot be changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from .conftest import Tenant
+from .mail_helpers import deliver, make_mail
+from .sending_helpers import Outbox, outbox, sent_mail
+
+__all__ = ["outbox"]
+
+
+def _send(o: Outbox, **body: object) -> dict[str, Any]:
+    answer = o.tenant.api.post(
+        f"/inboxes/{o.box.support}/messages", {"to": ["jane@customer.example"], "text": "x", **body}
+    )
+    assert answer.status == 202, answer.json()
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _in(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+def _reschedule(o: Outbox, message_id: str, send_at: str | None) -> Any:
+    return o.tenant.api.post(f"/messages/{message_id}/reschedule", {"send_at": send_at})
+
+
+def _come_due(o: Outbox) -> None:
+    o.rows("UPDATE messages SET send_at = now() - interval '1 second' RETURNING id")
+
+
+def test_cancelled_scheduled_mail_is_never_sent(outbox: Outbox) -> None:
+    scheduled = _send(outbox, send_at=_in(2))
+
+    answer = outbox.tenant.api.post(f"/messages/{scheduled['id']}/cancel")
+
+    assert answer.status == 200, answer.json()
+    assert answer.json()["status"] == "cancelled"
+    _come_due(outbox)
+    assert outbox.dispatch()["queued"] == 0
+    assert sent_mail() == []
+    events = outbox.tenant.api.get("/events").json()["data"]
+    assert [(e["type"], e["data"]["message_id"]) for e in events] == [
+        ("message.cancelled", scheduled["id"])
+    ]
+
+
+def test_cancelled_pending_mail_already_queued_is_not_sent(outbox: Outbox) -> None:
+    pending = _send(outbox)
+    assert len(outbox.jobs()) == 1
+
+    assert outbox.tenant.api.post(f"/messages/{pending['id']}/cancel").status == 200
+    outbox.run()
+
+    assert sent_mail() == []
+    assert outbox.status(pending["id"]) == "cancelled"
+
+
+def test_rescheduled_later_the_old_time_sends_nothing(outbox: Outbox) -> None:
+    pending = _send(outbox)
+
+    answer = _reschedule(outbox, pending["id"], _in(24))
+
+    assert answer.status == 200, answer.json()
+    assert answer.json()["status"] == "scheduled"
+    outbox.run()  # the job queued for "now" finds the mail not due
+    assert sent_mail() == []
+    assert outbox.status(pending["id"]) == "scheduled"
+    _come_due(outbox)
+    assert outbox.dispatch()["queued"] == 1
+    outbox.run()
+    assert len(sent_mail()) == 1
+
+
+def test_rescheduled_to_now_it_is_queued_at_once(outbox: Outbox) -> None:
+    scheduled = _send(outbox, send_at=_in(5))
+
+    answer = _reschedule(outbox, scheduled["id"], None)
+
+    assert answer.json()["status"] == "pending"
+    assert answer.json()["send_at"] is None
+    outbox.run()
+    assert outbox.status(scheduled["id"]) == "sent"
+    assert len(sent_mail()) == 1
+
+
+def test_a_rescheduled_time_is_checked(outbox: Outbox) -> None:
+    scheduled = _send(outbox, send_at=_in(5))
+
+    too_far = _reschedule(outbox, scheduled["id"], _in(24 * 31))
+    no_zone = _reschedule(outbox, scheduled["id"], "2026-12-01T09:00:00")
+
+    assert (too_far.status, no_zone.status) == (400, 400)
+    assert too_far.json()["error"]["field"] == "send_at"
+    assert no_zone.json()["error"]["field"] == "send_at"
+    assert (
+        outbox.tenant.api.get(f"/messages/{scheduled['id']}").json()["send_at"]
+        == (scheduled["send_at"])
+    )
+
+
+@pytest.mark.parametrize("state", ["sending", "sent"])
+def test_mail_handed_to_ses_cannot_be_cancelled_or_rescheduled(outbox: Outbox, state: str) -> None:
+    sent = _send(outbox)
+    if state == "sent":
+        outbox.run()
+    else:  # claimed by the outbound function, SES not yet answered
+        outbox.rows("UPDATE messages SET status = 'sending' RETURNING id")
+
+    cancel = outbox.tenant.api.post(f"/messages/{sent['id']}/cancel")
+    move = _reschedule(outbox, sent["id"], _in(1))
+
+    assert (cancel.status, move.status) == (409, 409)
+    assert state in cancel.json()["error"]["message"]
+    assert outbox.status(sent["id"]) == state
+
+
+@pytest.mark.parametrize("action", ["cancel", "reschedule"])
+def test_received_mail_drafts_and_strangers_cannot_be_cancelled(
+    outbox: Outbox, other_tenant: Tenant, action: str
+) -> None:
+    deliver(outbox.box, make_mail())
+    [received] = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"]
+    draft = outbox.tenant.api.post(f"/inboxes/{outbox.box.support}/drafts", {"text": "x"}).json()
+    scheduled = _send(outbox, send_at=_in(2))
+    body = {"send_at": None}
+
+    answers = [
+        outbox.tenant.api.post(f"/messages/{received['id']}/{action}", body),
+        outbox.tenant.api.post(f"/messages/{draft['id']}/{action}", body),
+        other_tenant.api.post(f"/messages/{scheduled['id']}/{action}", body),
+    ]
+
+    assert [a.status for a in answers] == [409, 409, 404]
+    assert outbox.status(scheduled["id"]) == "scheduled"
