@@ -56,14 +56,24 @@ def create_draft(
     """A new draft in the inbox; with `in_reply_to`, an answer to that message."""
     with env.uow(organization_id) as work:
         inbox, domain = sender_of(work, inbox_id, sending=False)
-        threading: dict[str, Any] = {}
+        parent_id: str | None = None
+        chain: tuple[str, ...] = ()
         if in_reply_to is not None:
             parent = answered(
                 work, in_reply_to, inbox_id, field="in_reply_to", inbox_field="in_reply_to"
             )
             compose = reply_compose(parent, inbox, compose, everyone=False)
-            threading = replying_to(parent)
-        planned = plan(env, work, inbox, domain, compose, complete=False, **threading)
+            parent_id, chain = replying_to(parent)
+        planned = plan(
+            env,
+            work,
+            inbox,
+            domain,
+            compose,
+            in_reply_to=parent_id,
+            references=chain,
+            complete=False,
+        )
     now = env.clock.now()
     pk, message_id = uuid.uuid4(), new_message_id(inbox)
     attachments = write_files(env.blobs, planned.files, message_id, now)

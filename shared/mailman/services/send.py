@@ -178,7 +178,8 @@ def reply(
         parent = answered(work, message_id, inbox_id)
         inbox, domain = sender_of(work, parent.inbox_id)
         filled = reply_compose(parent, inbox, compose, everyone=everyone)
-        planned = plan(env, work, inbox, domain, filled, **replying_to(parent))
+        parent_id, chain = replying_to(parent)
+        planned = plan(env, work, inbox, domain, filled, in_reply_to=parent_id, references=chain)
     return submit(env, planned, idempotency)
 
 
@@ -203,12 +204,9 @@ def reply_compose(
     )
 
 
-def replying_to(parent: MessageView) -> dict[str, Any]:
-    """The threading headers of an answer to `parent`, as `plan` takes them."""
-    return {
-        "in_reply_to": parent.message_id,
-        "references": reference_chain(parent.references, parent.message_id),
-    }
+def replying_to(parent: MessageView) -> tuple[str, tuple[str, ...]]:
+    """The In-Reply-To and References of an answer to `parent`."""
+    return parent.message_id, reference_chain(parent.references, parent.message_id)
 
 
 def forward(
@@ -250,7 +248,10 @@ def forward(
             attachments=carried + compose.attachments,
         )
         keys = {n: a.storage_key for n, a in enumerate(parent.attachments)}
-        planned = plan(env, work, inbox, domain, filled, stored=keys, **replying_to(parent))
+        parent_id, chain = replying_to(parent)
+        planned = plan(
+            env, work, inbox, domain, filled, in_reply_to=parent_id, references=chain, stored=keys
+        )
     return submit(env, planned, idempotency)
 
 
