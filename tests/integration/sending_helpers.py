@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import psycopg
@@ -24,7 +25,7 @@ from functions.telemetry import handler as telemetry
 from local.apigw import LambdaContext
 from local.sqs_pump import sqs_event
 
-from .conftest import Tenant, function_container
+from .conftest import BUCKET, Tenant, function_container
 from .mail_helpers import Mailbox
 
 QUEUE = "mailman-outbound"
@@ -127,6 +128,17 @@ class Outbox:
     def status(self, message_id: str) -> str:
         found = self.tenant.api.get(f"/messages/{message_id}").json()
         return str(found["status"])
+
+    def upload(self, filename: str, content: bytes) -> dict[str, Any]:
+        """`POST /attachments`, then the PUT its URL asks for (straight to moto's S3)."""
+        created = self.tenant.api.post("/attachments", {"filename": filename})
+        assert created.status == 201, created.json()
+        upload: dict[str, Any] = created.json()
+        key = urlsplit(upload["upload_url"]).path.lstrip("/").removeprefix(f"{BUCKET}/")
+        boto3.client("s3", region_name="us-east-1").put_object(
+            Bucket=BUCKET, Key=key, Body=content, ContentType=upload["content_type"]
+        )
+        return upload
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.box.database_url) as conn:

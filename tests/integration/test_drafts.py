@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from mailman.adapters.sqs import SqsQueue
+from mailman.domain.errors import DeliveryError
 from mailman.services import drafts
 
 from .conftest import Tenant
@@ -294,3 +296,38 @@ def test_a_send_racing_an_edit_sends_nothing(
     assert outbox.jobs() == []
     assert outbox.rows("SELECT count(*) FROM idempotency_keys") == [(0,)]
     assert outbox.rows("SELECT count(*) FROM threads") == [(0,)]
+
+
+def test_a_draft_keeps_an_uploaded_file_and_sends_it(outbox: Outbox) -> None:
+    upload = outbox.upload("deck.pdf", b"%PDF-deck")
+    draft = _draft(
+        outbox,
+        to=["jane@customer.example"],
+        text="The deck",
+        attachments=[{"filename": "deck.pdf", "attachment_id": upload["id"]}],
+    )
+    outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"subject": "Deck"})
+
+    assert _send_draft(outbox, draft["id"]).status == 202
+    outbox.run()
+
+    [deck] = [p for p in parsed(sent_mail()[0].raw_data).walk() if p.get_filename() == "deck.pdf"]
+    assert deck.get_payload(decode=True) == b"%PDF-deck"
+
+
+def test_a_sent_draft_the_queue_refused_is_queued_by_the_dispatcher(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], text="Later, by the dispatcher")
+
+    def refused(self: SqsQueue, bodies: Any, *, delay_seconds: int = 0) -> None:
+        raise DeliveryError("the queue could not take the jobs")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SqsQueue, "send", refused)
+        assert _send_draft(outbox, draft["id"]).json()["status"] == "pending"
+    assert outbox.jobs() == []
+
+    assert outbox.dispatch()["queued"] == 1
+    outbox.run()
+    assert outbox.status(draft["id"]) == "sent"

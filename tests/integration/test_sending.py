@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import psycopg
@@ -265,14 +264,8 @@ def test_a_request_too_large_for_lambda_is_413_attachment_too_large(outbox: Outb
 
 
 def test_an_uploaded_file_is_attached_by_id(outbox: Outbox) -> None:
-    created = outbox.tenant.api.post("/attachments", {"filename": "deck.pdf"})
-    assert created.status == 201, created.json()
-    upload = created.json()
+    upload = outbox.upload("deck.pdf", b"%PDF-deck")
     assert upload["content_type"] == "application/pdf"
-    key = urlsplit(upload["upload_url"]).path.lstrip("/").removeprefix(f"{BUCKET}/")
-    boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=BUCKET, Key=key, Body=b"%PDF-deck", ContentType="application/pdf"
-    )
 
     sent = _send(
         outbox,

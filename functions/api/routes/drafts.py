@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 from uuid import UUID
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -22,7 +22,7 @@ from mailman.services import drafts
 
 from ..dependencies import container, organization_id
 from ..schemas import DraftIn, ListOf, MessageOut, SendIn
-from .sending import accepted, compose_of, idempotency_of
+from .sending import accepted, answer, compose_of, idempotency_of
 
 router = Router()
 TAGS = ["Drafts"]
@@ -42,11 +42,7 @@ def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
         compose_of(body),
         in_reply_to=body.in_reply_to,
     )
-    return Response(
-        status_code=HTTPStatus.CREATED,
-        content_type=content_types.APPLICATION_JSON,
-        body=MessageOut.of(draft).model_dump(mode="json", by_alias=True),
-    )
+    return answer(HTTPStatus.CREATED, MessageOut.of(draft))
 
 
 @router.get("/inboxes/<inbox_id>/drafts", summary="An inbox's drafts, newest first", tags=TAGS)

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel
 
 from mailman.domain.errors import ValidationError
 from mailman.services import schedule, send, uploads
@@ -86,14 +87,21 @@ def idempotency_of(operation: str, body: SendIn | None) -> send.Idempotency | No
     return send.Idempotency.of(key, operation, body.model_dump(mode="json") if body else {})
 
 
+def answer(
+    status: HTTPStatus, body: BaseModel, headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    """`body` as JSON with a status other than 200 (fields by their aliases: `from`)."""
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump(mode="json", by_alias=True),
+        headers=headers or {},
+    )
+
+
 def accepted(submitted: send.Submitted) -> Response[dict[str, Any]]:
     headers = {"Idempotent-Replayed": "true"} if submitted.replayed else {}
-    return Response(
-        status_code=HTTPStatus.ACCEPTED,
-        content_type=content_types.APPLICATION_JSON,
-        body=MessageOut.of(submitted.message).model_dump(mode="json", by_alias=True),
-        headers=headers,
-    )
+    return answer(HTTPStatus.ACCEPTED, MessageOut.of(submitted.message), headers)
 
 
 @router.post(
@@ -208,8 +216,4 @@ def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
         content_type=created.upload.content_type,
         expires_at=created.upload.expires_at,
     )
-    return Response(
-        status_code=HTTPStatus.CREATED,
-        content_type=content_types.APPLICATION_JSON,
-        body=out.model_dump(mode="json"),
-    )
+    return answer(HTTPStatus.CREATED, out)
