@@ -7,6 +7,7 @@ import pytest
 from local.postgres import drop_database, ensure_database
 from mailman.adapters.postgres import migrations
 from mailman.adapters.postgres.database import Database
+from mailman.domain.errors import StorageError
 
 
 @pytest.fixture
@@ -124,3 +125,87 @@ def test_message_bodies_are_not_compressed_with_pglz(database_url: str) -> None:
     assert [name for name, _, _ in kept] == ["extracted_text", "headers", "html_body", "text_body"]
     # Uncompressed out of line, or lz4 where the server has it: never pglz.
     assert all(storage == "e" or compression == "l" for _, storage, compression in kept)
+
+
+def test_rows_of_ingest_still_belong_to_an_existing_organization(database_url: str) -> None:
+    """The direct references to organizations were dropped from the tables a stored message
+    writes: the composite references to their parents still refuse an organisation that does
+    not own the parent (or does not exist)."""
+    database = Database(database_url)
+    with database.transaction() as conn:
+        org = conn.execute(
+            "INSERT INTO organizations (name) VALUES ('owner') RETURNING id"
+        ).fetchone()["id"]
+        domain = conn.execute(
+            "INSERT INTO domains (organization_id, name, unicode_name) "
+            "VALUES (%s, 'owner.example', 'owner.example') RETURNING id",
+            [org],
+        ).fetchone()["id"]
+        inbox = conn.execute(
+            "INSERT INTO inboxes (organization_id, domain_id, local_part) "
+            "VALUES (%s, %s, 'in') RETURNING id",
+            [org, domain],
+        ).fetchone()["id"]
+        thread = conn.execute(
+            "INSERT INTO threads (organization_id, inbox_id) VALUES (%s, %s) RETURNING id",
+            [org, inbox],
+        ).fetchone()["id"]
+        message = conn.execute(
+            "INSERT INTO messages (organization_id, inbox_id, thread_id, message_id, "
+            "direction, from_address) VALUES (%s, %s, %s, '<a@x>', 'inbound', 'a@x') "
+            "RETURNING id",
+            [org, inbox, thread],
+        ).fetchone()["id"]
+    stranger = uuid4()
+    refused = [
+        ("INSERT INTO threads (organization_id, inbox_id) VALUES (%s, %s)", [stranger, inbox]),
+        (
+            "INSERT INTO messages (organization_id, inbox_id, message_id, direction, "
+            "from_address) VALUES (%s, %s, '<b@x>', 'inbound', 'b@x')",
+            [stranger, inbox],
+        ),
+        (
+            "INSERT INTO message_recipients (organization_id, message_id, kind, address, "
+            "position) VALUES (%s, %s, 'to', 'in@owner.example', 0)",
+            [stranger, message],
+        ),
+        (
+            "INSERT INTO attachments (organization_id, message_id, content_type, size_bytes, "
+            "sha256, storage_key) VALUES (%s, %s, 'text/plain', 1, '', 'k')",
+            [stranger, message],
+        ),
+        (
+            "INSERT INTO message_references (organization_id, inbox_id, message_id, "
+            "thread_id, kind) VALUES (%s, %s, '<c@x>', %s, 'header')",
+            [stranger, inbox, thread],
+        ),
+        (
+            "INSERT INTO thread_subjects (organization_id, inbox_id, thread_id, subject_key, "
+            "first_at, last_at) VALUES (%s, %s, %s, 'k', now(), now())",
+            [stranger, inbox, thread],
+        ),
+        (
+            "INSERT INTO thread_participants (organization_id, thread_id, address) "
+            "VALUES (%s, %s, 'a@x')",
+            [stranger, thread],
+        ),
+    ]
+    for statement, params in refused:
+        # 23503: foreign_key_violation
+        with pytest.raises(StorageError, match="23503"), database.transaction() as conn:
+            conn.execute(statement, params)
+    database.close()
+
+
+def test_the_identity_index_serves_the_lookup_by_content(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "EXPLAIN SELECT id FROM messages WHERE inbox_id = %s AND content_sha256 = 'x'",
+                [uuid4()],
+            )
+        )
+
+    assert "messages_inbox_content_identity" in plan
