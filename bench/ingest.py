@@ -46,7 +46,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -363,17 +363,16 @@ class Stopwatch:
         """`inner`, timing each transaction from BEGIN to COMMIT by its scope."""
 
         @contextmanager
-        def scope(organization_id: UUID | None) -> Iterator[UnitOfWork]:
+        def scope(organization_id: UUID | None, *, pipelined: bool = False) -> Iterator[UnitOfWork]:
             started = time.perf_counter()
             try:
-                with inner(organization_id) as work:
+                with inner(organization_id, pipelined=pipelined) as work:
                     yield work
             finally:
                 key = "route" if organization_id is None else "tenant transaction"
                 self.current[key] += time.perf_counter() - started
 
-        factory: Callable[[UUID | None], AbstractContextManager[UnitOfWork]] = scope
-        return factory
+        return scope
 
     def take(self) -> dict[str, float]:
         taken = dict(self.current)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -432,15 +432,17 @@ class UnitOfWork(Protocol):
     @property
     def drafts(self) -> DraftRepository: ...
 
-    def pipelined(self) -> AbstractContextManager[object]:
-        """Send the statements of the block without waiting for each answer: only reads wait.
-        An error surfaces at the next read or at the end of the block, failing the
-        transaction."""
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(
+        self, organization_id: UUID | None, *, pipelined: bool = False
+    ) -> AbstractContextManager[UnitOfWork]:
+        """Open a unit of work for an organisation (tenant-scoped) or None (system-wide).
+
+        `pipelined`: its statements are sent without waiting for each answer, only reads
+        wait; an error surfaces at the next read or at the end, failing the unit of work, and
+        a write cannot tell how many rows it changed."""
         ...
-
-
-UnitOfWorkFactory = Callable[[UUID | None], AbstractContextManager[UnitOfWork]]
-"""Opens a unit of work for an organisation (tenant-scoped) or None (system-wide)."""
 
 
 class DomainIdentities(Protocol):

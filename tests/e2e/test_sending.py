@@ -194,7 +194,8 @@ def test_scheduled_mail_goes_at_its_time_and_can_be_cancelled_or_moved(
     moved = schedule("Moved", now + timedelta(hours=1))
 
     assert client.post(f"/messages/{cancelled}/cancel").json()["status"] == "cancelled"
-    assert client.post(f"/messages/{moved}/reschedule", json={"send_at": None}).status_code == 200
+    answer = client.post(f"/messages/{moved}/reschedule", json={"send_at": None})
+    assert answer.status_code == 200, answer.text
 
     assert poll(lambda: _status(client, soon) == "sent", timeout=20, interval=0.5)
     assert poll(lambda: _status(client, moved) == "sent", timeout=20, interval=0.5)

@@ -76,6 +76,50 @@ def test_a_failed_transaction_leaves_nothing_behind(database_url: str) -> None:
     database.close()
 
 
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_tenant_transaction_runs_as_the_tenant(database_url: str, pipelined: bool) -> None:
+    database = Database(database_url)
+    tenant = uuid4()
+
+    with database.transaction(tenant, pipelined=pipelined) as conn:
+        seen = conn.execute(
+            "SELECT current_user AS role, current_setting('mailman.organization_id') AS org"
+        ).fetchone()
+    with database.transaction() as conn:
+        after = conn.execute("SELECT current_user AS role").fetchone()
+
+    assert seen == {"role": "mailman_tenant", "org": str(tenant)}
+    assert after != {"role": "mailman_tenant"}  # SET LOCAL: gone with the transaction
+    database.close()
+
+
+def test_a_pipelined_transaction_reads_its_writes_and_fails_whole(database_url: str) -> None:
+    database = Database(database_url)
+    name, other = f"org-{uuid4()}", f"org-{uuid4()}"
+
+    with database.transaction(pipelined=True) as conn:
+        conn.execute("INSERT INTO organizations (name) VALUES (%s)", [name])
+        found = conn.execute("SELECT count(*) AS n FROM organizations WHERE name = %s", [name])
+        assert found.fetchone() == {"n": 1}
+
+    def insert_then_fail() -> None:
+        with database.transaction(pipelined=True) as conn:
+            conn.execute("INSERT INTO organizations (name) VALUES (%s)", [other])
+            conn.execute("SELECT 1/0")
+
+    # The failing statement is not read: the error surfaces at the end, and the write sent
+    # before it is undone with it.
+    with pytest.raises(StorageError, match="22012"):
+        insert_then_fail()
+
+    with database.transaction() as conn:
+        found = conn.execute(
+            "SELECT name FROM organizations WHERE name = ANY(%s)", [[name, other]]
+        ).fetchall()
+    assert found == [{"name": name}]
+    database.close()
+
+
 def test_an_unreachable_database_is_a_transient_storage_error() -> None:
     database = Database("host=127.0.0.1 port=1 dbname=none user=none connect_timeout=1")
 

@@ -282,7 +282,7 @@ def _route_all(
     }
     entries: Sequence[RoutingEntry] = ()
     if domains:
-        with uow(None) as work:
+        with uow(None, pipelined=True) as work:  # BEGIN, the lookup and COMMIT: two round trips
             entries = work.inboxes.routing(sorted(domains))
     by_name = {e.name: e for e in entries}
     routed = []
@@ -306,7 +306,7 @@ def _store_organization(
     """Store the organisation's part of each mail in one transaction or, when that fails, in
     one transaction per mail."""
     try:
-        with uow(organization_id) as work, work.pipelined():
+        with uow(organization_id, pipelined=True) as work:
             return dict(_store_items(work, organization_id, items))
     except Exception:  # isolated below, one mail at a time
         answers: dict[int, tuple[StoredMessage, ...] | Exception] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -88,17 +88,24 @@ class Database:
             self._connection = None
 
     @contextmanager
-    def transaction(self, organization_id: UUID | None = None) -> Iterator[Connection]:
+    def transaction(
+        self, organization_id: UUID | None = None, *, pipelined: bool = False
+    ) -> Iterator[Connection]:
         """Run the body in one transaction, scoped to `organization_id` by row-level security.
 
         With no organisation the transaction runs as the owner role, for the few queries that
         precede knowing the tenant (looking up an API key) and for operator tasks.
+
+        With `pipelined` the transaction is one pipeline: statements are sent without waiting
+        for their answers and only reads wait, so BEGIN and the tenant's settings travel with
+        the first read and writes cost no round trip of their own. An error then surfaces at
+        the next read or at the end, failing the transaction; `rowcount` is not known.
         """
         conn = self.connection()
         try:
-            with conn.transaction():
+            with conn.pipeline() if pipelined else nullcontext(), conn.transaction():
                 if organization_id is not None:
-                    # SET LOCAL ROLE and the tenant, in one round trip.
+                    # SET LOCAL ROLE and the tenant, in one statement.
                     conn.execute(
                         "SELECT set_config('role', 'mailman_tenant', true), "
                         "set_config('mailman.organization_id', %s, true)",

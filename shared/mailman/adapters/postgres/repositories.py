@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
@@ -534,15 +534,14 @@ class PostgresUnitOfWork:
         assert self._organization_id is not None, "threading runs in a tenant's transaction"
         return PostgresThreadIndex(self._conn, self._organization_id)
 
-    def pipelined(self) -> AbstractContextManager[object]:
-        return self._conn.pipeline()
-
 
 class PostgresUnitOfWorkFactory:
     def __init__(self, database: Database) -> None:
         self._database = database
 
     @contextmanager
-    def __call__(self, organization_id: UUID | None) -> Iterator[PostgresUnitOfWork]:
-        with self._database.transaction(organization_id) as conn:
+    def __call__(
+        self, organization_id: UUID | None, *, pipelined: bool = False
+    ) -> Iterator[PostgresUnitOfWork]:
+        with self._database.transaction(organization_id, pipelined=pipelined) as conn:
             yield PostgresUnitOfWork(conn, organization_id)
