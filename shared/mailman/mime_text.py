@@ -186,6 +186,8 @@ _STRAY_BREAK = re.compile(r"[\r\n]+")
 
 def decode_header_bytes(value: bytes) -> str:
     """A raw header value as text: unfolded, 8-bit bytes read as UTF-8 or windows-1252."""
+    if value.isascii() and b"\n" not in value and b"\r" not in value and b"\x00" not in value:
+        return value.decode("ascii").strip()  # the common case, with nothing to undo
     text, _ = decode_text(_FOLD.sub(b"", value), None)
     return strip_unsafe(_STRAY_BREAK.sub(" ", text)).strip()
 

@@ -69,6 +69,44 @@ def test_every_header_is_kept_in_order_unfolded_with_repeats() -> None:
     assert received[1].endswith("Tue, 03 Nov 2026 10:42:08 -0800 (PST)")
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b" plain words ", "plain words"),
+        (b"folded\r\n over\r\n\tlines", "folded over\tlines"),
+        (b"a stray\rbreak", "a stray break"),
+        (b"with a NUL\x00 inside", "with a NUL inside"),
+        ("caf\u00e9 in UTF-8".encode(), "caf\u00e9 in UTF-8"),
+        (b"caf\xe9 in windows-1252", "caf\u00e9 in windows-1252"),
+    ],
+)
+def test_a_header_value_is_unfolded_and_decoded(value: bytes, expected: str) -> None:
+    raw = b"From: a@example.com\r\nX-Test:" + value + b"\r\nSubject: s\r\n\r\nbody\r\n"
+
+    mail = parse(raw)
+
+    assert dict(mail.headers)["X-Test"] == expected
+
+
+def test_a_repeated_header_is_decoded_once_per_value_and_the_first_one_counts() -> None:
+    raw = (
+        b"From: a@example.com\r\nSubject: first\r\nSubject: =?utf-8?q?second?=\r\n"
+        b"Message-ID: <one@example.com>\r\n\r\nbody\r\n"
+    )
+
+    mail = parse(raw)
+
+    assert mail.subject == "first"
+    assert [v for n, v in mail.headers if n == "Subject"] == ["first", "=?utf-8?q?second?="]
+    assert "duplicate_header: Subject" in mail.defects
+
+
+def test_body_line_breaks_become_newlines_whatever_their_form() -> None:
+    raw = b"From: a@example.com\r\nSubject: s\r\n\r\none\r\ntwo\rthree\nfour\r\n"
+
+    assert parse(raw).text == "one\ntwo\nthree\nfour\n"
+
+
 def test_gmail_html_part_is_kept_next_to_the_text() -> None:
     mail = parse_fixture("gmail_reply.eml")
 
@@ -376,6 +414,7 @@ def test_message_missing_most_headers_is_parsed_with_a_generated_id_and_defects(
             "Text\n--\nnot a signature?\n" + "line\n" * 40,
             "Text\n--\nnot a signature?" + "\nline" * 40,
         ),
+        ("\n\nFirst.\n\n\n\n  \nSecond.\n\n\n", "First.\n\nSecond."),
     ],
 )
 def test_reply_extraction_handles_the_common_client_formats(text: str, expected: str) -> None:
