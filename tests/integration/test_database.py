@@ -101,6 +101,7 @@ def test_a_pipelined_transaction_reads_its_writes_and_fails_whole(database_url: 
         conn.execute("INSERT INTO organizations (name) VALUES (%s)", [name])
         found = conn.execute("SELECT count(*) AS n FROM organizations WHERE name = %s", [name])
         assert found.fetchone() == {"n": 1}
+        pid = conn.info.backend_pid
 
     def insert_then_fail() -> None:
         with database.transaction(pipelined=True) as conn:
@@ -112,10 +113,20 @@ def test_a_pipelined_transaction_reads_its_writes_and_fails_whole(database_url: 
     with pytest.raises(StorageError, match="22012"):
         insert_then_fail()
 
+    def insert_then_raise() -> None:
+        with database.transaction(pipelined=True) as conn:
+            conn.execute("INSERT INTO organizations (name) VALUES (%s)", [third])
+            raise RuntimeError("the body failed")
+
+    third = f"org-{uuid4()}"
+    with pytest.raises(RuntimeError):
+        insert_then_raise()
+
     with database.transaction() as conn:
         found = conn.execute(
-            "SELECT name FROM organizations WHERE name = ANY(%s)", [[name, other]]
+            "SELECT name FROM organizations WHERE name = ANY(%s)", [[name, other, third]]
         ).fetchall()
+        assert conn.info.backend_pid == pid  # the same connection, usable again
     assert found == [{"name": name}]
     database.close()
 

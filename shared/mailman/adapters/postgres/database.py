@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg.conninfo import make_conninfo
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, dict_row
 
 from mailman.domain.errors import StorageError
@@ -98,12 +99,12 @@ class Database:
 
         With `pipelined` the transaction is one pipeline: statements are sent without waiting
         for their answers and only reads wait, so BEGIN and the tenant's settings travel with
-        the first read and writes cost no round trip of their own. An error then surfaces at
-        the next read or at the end, failing the transaction; `rowcount` is not known.
+        the first read, and the last writes with COMMIT. An error then surfaces at the next
+        read or at the end, failing the transaction; `rowcount` is not known.
         """
         conn = self.connection()
         try:
-            with conn.pipeline() if pipelined else nullcontext(), conn.transaction():
+            with _pipelined(conn) if pipelined else conn.transaction():
                 if organization_id is not None:
                     # SET LOCAL ROLE and the tenant, in one statement.
                     conn.execute(
@@ -120,3 +121,23 @@ class Database:
 
     def close(self) -> None:
         self.discard()
+
+
+@contextmanager
+def _pipelined(conn: Connection) -> Iterator[None]:
+    """A transaction in one pipeline, BEGIN and COMMIT sent with the statements around them.
+
+    psycopg's own `transaction()` in a pipeline waits for the server at its start and twice
+    at its end; this one waits only where the body reads, and once at the end.
+    """
+    try:
+        with conn.pipeline():
+            conn.execute("BEGIN", prepare=False)
+            yield
+            conn.execute("COMMIT", prepare=False)
+    except BaseException:
+        # A failed statement, a failed COMMIT (then the server has ended the transaction
+        # already) or an error of the body: whatever was done is undone.
+        if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.execute("ROLLBACK", prepare=False)
+        raise
