@@ -65,19 +65,23 @@ def received_notification(
     }
 
 
-def sns_envelope(message: dict[str, Any], topic_arn: str) -> str:
+RECEIPT_SUBJECT = "Amazon SES Email Receipt Notification"
+
+
+def sns_envelope(
+    message: dict[str, Any], topic_arn: str, *, subject: str | None = RECEIPT_SUBJECT
+) -> str:
     """The SQS body of an SNS notification delivered without raw message delivery."""
-    return json.dumps(
-        {
-            "Type": "Notification",
-            "MessageId": str(uuid.uuid4()),
-            "TopicArn": topic_arn,
-            "Subject": "Amazon SES Email Receipt Notification",
-            "Message": json.dumps(message),
-            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-            "SignatureVersion": "1",
-            "Signature": "local",
-            "SigningCertURL": "https://sns.local/cert.pem",
-            "UnsubscribeURL": "https://sns.local/unsubscribe",
-        }
-    )
+    body = {
+        "Type": "Notification",
+        "MessageId": str(uuid.uuid4()),
+        "TopicArn": topic_arn,
+        "Subject": subject,
+        "Message": json.dumps(message),
+        "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "SignatureVersion": "1",
+        "Signature": "local",
+        "SigningCertURL": "https://sns.local/cert.pem",
+        "UnsubscribeURL": "https://sns.local/unsubscribe",
+    }
+    return json.dumps({k: v for k, v in body.items() if v is not None})

@@ -33,6 +33,7 @@ from typing import Any
 
 from moto.sesv2.responses import SESV2Response
 
+from local.ses_inbound import sns_envelope
 from local.smtp_receiver import SesInbound
 from mailman.services.outbound import ses_header_id
 
@@ -171,14 +172,8 @@ class PostOffice:
             },
             **detail,
         }
-        body = {
-            "Type": "Notification",
-            "MessageId": str(uuid.uuid4()),
-            "TopicArn": self._topic_arn,
-            "Message": json.dumps(event),
-            "Timestamp": _now(),
-        }
-        self._sqs.send_message(QueueUrl=self._telemetry_queue, MessageBody=json.dumps(body))
+        body = sns_envelope(event, self._topic_arn, subject=None)
+        self._sqs.send_message(QueueUrl=self._telemetry_queue, MessageBody=body)
 
 
 _state: dict[str, PostOffice | None] = {"office": None}

@@ -23,10 +23,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from mailman.adapters.sns import SnsEnvelope
 from mailman.composition import Container, build_container
 from mailman.services.receive import Incoming, Received, receive_batch
 
-from .notification import ReceivedNotification, SnsEnvelope
+from .notification import ReceivedNotification
 
 logger = Logger()
 tracer = Tracer()

@@ -67,8 +67,3 @@ class ReceivedNotification(_Model):
             verdicts=verdicts,
             dmarc_policy=receipt.dmarc_policy,
         )
-
-
-class SnsEnvelope(_Model):
-    type: str = Field(alias="Type")
-    message: str = Field(alias="Message")

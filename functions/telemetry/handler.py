@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from mailman.adapters.sns import SnsEnvelope
 from mailman.composition import Container, build_container
 from mailman.services.outbound import TAG_MESSAGE, TAG_ORGANIZATION, record_sent
 
@@ -38,10 +39,6 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class SnsEnvelope(_Model):
-    message: str = Field(alias="Message")
 
 
 class Mail(_Model):

@@ -273,10 +273,24 @@ def local_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPl
 
 
 @pytest.fixture(scope="module")
-def client(local_platform: LocalPlatform) -> Iterator[httpx.Client]:
+def platform(local_platform: LocalPlatform) -> LocalPlatform:
+    """The platform `client` speaks to: the shared one, unless a module starts its own."""
+    return local_platform
+
+
+@pytest.fixture(scope="module")
+def client(platform: LocalPlatform) -> Iterator[httpx.Client]:
     """Speaks with the key the platform printed on its first start."""
-    with local_platform.client(local_platform.api_key) as http:
+    with platform.client(platform.api_key) as http:
         yield http
+
+
+def quickstart_inbox(client: httpx.Client, local_part: str) -> str:
+    """A new inbox on the domain `MAILMAN_QUICKSTART=1` made ready; answers its id."""
+    domain = client.get("/domains").json()["data"][0]
+    created = client.post("/inboxes", json={"domain_id": domain["id"], "local_part": local_part})
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
 
 
 @pytest.fixture(scope="module")

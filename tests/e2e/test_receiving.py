@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from tests.e2e.conftest import Launcher, LocalPlatform, poll, running_platform
+from tests.e2e.conftest import Launcher, LocalPlatform, poll, quickstart_inbox, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -26,17 +26,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def client(platform: LocalPlatform) -> Iterator[httpx.Client]:
-    with platform.client(platform.api_key) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
 def inbox_id(client: httpx.Client) -> str:
-    domain = client.get("/domains").json()["data"][0]
-    created = client.post("/inboxes", json={"domain_id": domain["id"], "local_part": "hello"})
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
+    return quickstart_inbox(client, "hello")
 
 
 def _smtp_port(platform: LocalPlatform) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, running_platform
+from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, quickstart_inbox, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -30,26 +30,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def client(platform: LocalPlatform) -> Iterator[httpx.Client]:
-    with platform.client(platform.api_key) as http:
-        yield http
-
-
-def _inbox(client: httpx.Client, local_part: str) -> str:
-    domain = client.get("/domains").json()["data"][0]
-    created = client.post("/inboxes", json={"domain_id": domain["id"], "local_part": local_part})
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
-
-
-@pytest.fixture(scope="module")
 def alice(client: httpx.Client) -> str:
-    return _inbox(client, "alice")
+    return quickstart_inbox(client, "alice")
 
 
 @pytest.fixture(scope="module")
 def bob(client: httpx.Client) -> str:
-    return _inbox(client, "bob")
+    return quickstart_inbox(client, "bob")
 
 
 def _messages(client: httpx.Client, inbox_id: str) -> list[dict[str, Any]]:

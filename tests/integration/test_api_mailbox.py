@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,6 +103,42 @@ def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: Mailbox) -> 
     } in message["recipients"]
     assert {"name": "Subject", "value": "Invoice"} in message["headers"]
     assert message["verdicts"]["virus"] == "PASS"
+
+
+def test_every_recipient_and_attachment_is_kept_whole_and_in_order(
+    tenant: Tenant, mailbox: Mailbox
+) -> None:
+    mail = EmailMessage()
+    mail["From"] = "Bob <bob@elsewhere.example>"
+    mail["To"] = "Zoe Ant <zoe@elsewhere.example>, support@example.com"
+    mail["Cc"] = "Ann <ann@elsewhere.example>"
+    mail["Subject"] = "Logo and contract"
+    mail["Message-ID"] = "<whole@elsewhere.example>"
+    mail.set_content("See the logo and the contract.")
+    mail.add_alternative('<p><img src="cid:logo@x"></p>', subtype="html")
+    mail.get_payload()[1].add_related(b"\x89PNG-logo", "image", "png", cid="<logo@x>")
+    mail.add_attachment(b"%PDF-contract", "application", "pdf", filename="contract.pdf")
+    stored = deliver(mailbox, bytes(mail), envelope=("support+legal@example.com",)).stored[0]
+
+    message = tenant.api.get(f"/messages/{stored.id}").json()
+
+    assert [(r["kind"], r["address"], r["name"]) for r in message["recipients"]] == [
+        ("to", "zoe@elsewhere.example", "Zoe Ant"),
+        ("to", "support@example.com", None),
+        ("cc", "ann@elsewhere.example", "Ann"),
+        ("envelope", "support+legal@example.com", None),
+    ]
+    files = {a["content_type"]: a for a in message["attachments"]}
+    assert set(files) == {"image/png", "application/pdf"}
+    logo, contract = files["image/png"], files["application/pdf"]
+    assert (logo["content_id"], logo["inline"], logo["size_bytes"]) == ("logo@x", True, 9)
+    assert logo["sha256"] == hashlib.sha256(b"\x89PNG-logo").hexdigest()
+    assert (contract["filename"], contract["content_id"], contract["inline"]) == (
+        "contract.pdf",
+        None,
+        False,
+    )
+    assert contract["sha256"] == hashlib.sha256(b"%PDF-contract").hexdigest()
 
 
 def test_raw_and_attachment_downloads_are_presigned_links(tenant: Tenant, mailbox: Mailbox) -> None:

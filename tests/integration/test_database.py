@@ -41,15 +41,16 @@ def test_a_queue_consumer_may_prepare_its_repeated_statements(database_url: str)
     database.close()
 
 
-def test_a_broken_connection_is_replaced_on_next_use(database_url: str) -> None:
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_broken_connection_is_replaced_on_next_use(database_url: str, pipelined: bool) -> None:
     database = Database(database_url)
     with database.transaction() as conn:
         pid = conn.info.backend_pid
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
-    with pytest.raises(StorageError) as caught, database.transaction() as conn:
-        conn.execute("SELECT 1")
+    with pytest.raises(StorageError) as caught, database.transaction(pipelined=pipelined) as conn:
+        conn.execute("SELECT 1").fetchone()
     assert caught.value.transient
 
     with database.transaction() as conn:
@@ -103,15 +104,19 @@ def test_a_pipelined_transaction_reads_its_writes_and_fails_whole(database_url: 
         assert found.fetchone() == {"n": 1}
         pid = conn.info.backend_pid
 
+    sent_on: list[str] = []
+
     def insert_then_fail() -> None:
         with database.transaction(pipelined=True) as conn:
             conn.execute("INSERT INTO organizations (name) VALUES (%s)", [other])
             conn.execute("SELECT 1/0")
+            sent_on.append("after the failing statement")
 
-    # The failing statement is not read: the error surfaces at the end, and the write sent
-    # before it is undone with it.
+    # The failing statement is not waited for: the body goes on, the error surfaces at the
+    # end, and the write sent before it is undone with it.
     with pytest.raises(StorageError, match="22012"):
         insert_then_fail()
+    assert sent_on == ["after the failing statement"]
 
     def insert_then_raise() -> None:
         with database.transaction(pipelined=True) as conn:

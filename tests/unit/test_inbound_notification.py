@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from functions.inbound.notification import ReceivedNotification, SnsEnvelope
+from functions.inbound.notification import ReceivedNotification
+from mailman.adapters.sns import SnsEnvelope
 from mailman.domain.inbound import InboundMail, quarantine_reason, raw_key
 
 FIXTURE = (

@@ -26,13 +26,13 @@ from mailman.domain.models import DeliveryStatus, Direction
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import UnitOfWork, UnitOfWorkFactory
 from mailman.services.send import (
-    AttachmentSpec,
     Compose,
     Idempotency,
     Plan,
     Sending,
     Submitted,
     answered,
+    draft_changed,
     new_message,
     new_message_id,
     plan,
@@ -40,8 +40,10 @@ from mailman.services.send import (
     reply_compose,
     replying_to,
     sender_of,
+    stored_files,
     submit,
     write_files,
+    written,
 )
 
 
@@ -79,7 +81,7 @@ def create_draft(
     attachments = write_files(env.blobs, planned.files, message_id, now)
     with env.uow(organization_id) as work:
         work.messages.add(new_message(pk, planned, message_id, now, attachments, thread=None))
-        return _read(work, pk)
+        return written(work, pk)
 
 
 def get_draft(uow: UnitOfWorkFactory, organization_id: UUID, draft_id: UUID) -> MessageView:
@@ -125,15 +127,15 @@ def update_draft(
     with env.uow(organization_id) as work:
         row = new_message(draft.id, planned, draft.message_id, now, attachments, thread=None)
         if not work.drafts.replace(row, version=draft.updated_at):
-            raise _changed_meanwhile()
-        return _read(work, draft.id)
+            raise draft_changed()
+        return written(work, draft.id)
 
 
 def delete_draft(uow: UnitOfWorkFactory, organization_id: UUID, draft_id: UUID) -> None:
     with uow(organization_id) as work:
         _draft(work, draft_id, sent=Conflict)
         if not work.drafts.delete(draft_id):
-            raise _changed_meanwhile()
+            raise draft_changed()
 
 
 def send_draft(
@@ -179,18 +181,6 @@ def _draft(
     return found
 
 
-def _read(work: UnitOfWork, pk: UUID) -> MessageView:
-    view = work.mailbox.message(pk)
-    assert view is not None, "stored in this transaction"
-    return view
-
-
-def _changed_meanwhile() -> Conflict:
-    return Conflict(
-        "the draft was changed, sent or deleted meanwhile: read it again", field="draft_id"
-    )
-
-
 def _compose_of(draft: MessageView) -> tuple[Compose, dict[int, str]]:
     """The draft as a send would ask for it, and where its files are stored."""
 
@@ -201,6 +191,7 @@ def _compose_of(draft: MessageView) -> tuple[Compose, dict[int, str]]:
             if r.kind == kind
         )
 
+    files, stored = stored_files(draft)
     compose = Compose(
         to=addresses("to"),
         cc=addresses("cc"),
@@ -212,12 +203,9 @@ def _compose_of(draft: MessageView) -> tuple[Compose, dict[int, str]]:
         headers=tuple((h["name"], h["value"]) for h in draft.headers),
         labels=draft.labels,
         metadata=draft.metadata,
-        attachments=tuple(
-            AttachmentSpec(a.filename or "attachment", a.content_type, content_id=a.content_id)
-            for a in draft.attachments
-        ),
+        attachments=files,
         send_at=draft.send_at,
         # Resolved when the draft was written: None here would take the domain's again.
         list_unsubscribe=draft.list_unsubscribe or "",
     )
-    return compose, {n: a.storage_key for n, a in enumerate(draft.attachments)}
+    return compose, stored

@@ -17,7 +17,7 @@ from mailman.domain.models import DeliveryStatus
 from mailman.domain.sending import check_send_at
 from mailman.ports import UnitOfWork
 from mailman.services.outbound import announce
-from mailman.services.send import Sending, enqueue
+from mailman.services.send import Sending, enqueue, written
 
 
 def cancel(env: Sending, organization_id: UUID, message_id: UUID) -> MessageView:
@@ -27,7 +27,7 @@ def cancel(env: Sending, organization_id: UUID, message_id: UUID) -> MessageView
         if record is None:
             raise _not_waiting(work, message_id, "cancelled")
         announce(work, "message.cancelled", message_id, record)
-        return _read(work, message_id)
+        return written(work, message_id)
 
 
 def reschedule(
@@ -40,15 +40,9 @@ def reschedule(
     with env.uow(organization_id) as work:
         if not work.outbox.reschedule(message_id, due, queued_at=now if due is None else None):
             raise _not_waiting(work, message_id, "rescheduled")
-        view = _read(work, message_id)
+        view = written(work, message_id)
     if due is None:
         enqueue(env, organization_id, message_id)
-    return view
-
-
-def _read(work: UnitOfWork, message_id: UUID) -> MessageView:
-    view = work.mailbox.message(message_id)
-    assert view is not None, "changed in this transaction"
     return view
 
 

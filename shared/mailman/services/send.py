@@ -236,10 +236,7 @@ def forward(
         if compose.html is not None or parent.html_body is not None:
             own_html = compose.html or ""
             html = own_html + quote.html(parent.html_body or "")
-        carried = tuple(
-            AttachmentSpec(a.filename or "attachment", a.content_type, content_id=a.content_id)
-            for a in parent.attachments
-        )
+        carried, keys = stored_files(parent)
         filled = replace(
             compose,
             subject=compose.subject or forward_subject(parent.subject),
@@ -247,7 +244,6 @@ def forward(
             html=html,
             attachments=carried + compose.attachments,
         )
-        keys = {n: a.storage_key for n, a in enumerate(parent.attachments)}
         parent_id, chain = replying_to(parent)
         planned = plan(
             env, work, inbox, domain, filled, in_reply_to=parent_id, references=chain, stored=keys
@@ -425,10 +421,7 @@ def submit(
         if draft is None:
             work.messages.add(message)
         elif not work.drafts.promote(message, version=draft.updated_at):
-            raise Conflict(
-                "the draft was changed, sent or deleted meanwhile: read it again",
-                field="draft_id",
-            )
+            raise draft_changed()
         if decision.merged_thread_ids or decision.adopted_thread_ids:
             work.messages.refresh_thread(decision.thread_id)
         else:
@@ -440,11 +433,33 @@ def submit(
                 subject=message.subject,
                 unread=False,
             )
-        view = work.mailbox.message(pk)
-        assert view is not None, "stored in this transaction"
+        view = written(work, pk)
     if planned.send_at is None:
         enqueue(env, inbox.organization_id, pk)
     return Submitted(view, replayed=False)
+
+
+def stored_files(message: MessageView) -> tuple[tuple[AttachmentSpec, ...], dict[int, str]]:
+    """A stored message's attachments as a send asks for them, and where each is stored
+    (by position): a forward carries them, a draft keeps them."""
+    specs = tuple(
+        AttachmentSpec(a.filename or "attachment", a.content_type, content_id=a.content_id)
+        for a in message.attachments
+    )
+    return specs, {n: a.storage_key for n, a in enumerate(message.attachments)}
+
+
+def written(work: UnitOfWork, pk: UUID) -> MessageView:
+    """The message this unit of work has just stored or changed, read back."""
+    view = work.mailbox.message(pk)
+    assert view is not None, "written in this transaction"
+    return view
+
+
+def draft_changed() -> Conflict:
+    return Conflict(
+        "the draft was changed, sent or deleted meanwhile: read it again", field="draft_id"
+    )
 
 
 def new_message_id(inbox: Inbox) -> str:

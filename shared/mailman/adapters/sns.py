@@ -1,0 +1,13 @@
+"""What SNS puts on an SQS queue subscribed to a topic (raw message delivery off)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SnsEnvelope(BaseModel):
+    """An SQS record's body: the notification itself is a JSON string in `Message`."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    message: str = Field(alias="Message")
