@@ -23,8 +23,10 @@ How a message is parsed, in order:
    The top-level headers come from the pre-check's own field list, decoded here
    (RFC 2047, addresses, ids, date) by linear code, so both a parsed and a
    quarantined message get them the same way.
-3. **Text work** in Python, each step linear and bounded: HTML to text, the reply's
-   new part (`mime_quotes`), the preview.
+3. **Text work** in Python, each step linear and bounded: HTML to text, then the
+   reply's new part (`mime_quotes`) and the preview, which `ReplyText` derives when
+   they are first read (receiving reads them while the database stores the message
+   before; see `ReplyText`).
 
 Why fast-mail-parser and not the stdlib, measured by `bench/parse.py` (table in
 docs/benchmarks.md, 2026-11-21, 2 vCPU AMD EPYC, Python 3.11.7): `email` with
@@ -108,6 +110,7 @@ __all__ = [
     "ParsedAttachment",
     "ParsedMail",
     "QuarantineReason",
+    "ReplyText",
     "parse",
 ]
 
@@ -128,6 +131,59 @@ class ParsedAttachment:
     content: bytes = field(repr=False)
 
 
+class ReplyText:
+    """The new part of a message's text (quoted history and signature removed) and its
+    preview, derived when first read rather than by `parse`.
+
+    Receiving stores a batch's messages one after another in one pipelined transaction and
+    reads each message's reply text while the database stores the message before it, so
+    this work (a quarter of parsing everyday mail) overlaps the database's. It needs no
+    budget of its own: `extract_reply_text` reads at most 128 KiB, `preview` the start.
+    Like `parse`, it answers for every input: should extraction fail, the new part is the
+    whole text.
+    """
+
+    __slots__ = ("_derived", "_source", "_text")
+
+    def __init__(self, source: str, text: str) -> None:
+        self._source = source  # the text the new part is taken from
+        self._text = text  # the whole text: previewed when there is no new part
+        self._derived: tuple[str, str] | None = None
+
+    @classmethod
+    def known(cls, text: str, preview_text: str) -> ReplyText:
+        """A reply text derived already (by the isolated parser)."""
+        reply = cls("", "")
+        reply._derived = (text, preview_text)
+        return reply
+
+    def _value(self) -> tuple[str, str]:
+        if self._derived is None:
+            try:
+                extracted = extract_reply_text(self._source)
+            except Exception:  # an answer for every input, as parse() gives
+                extracted = self._source
+            self._derived = (extracted, preview(extracted or self._text, PREVIEW_CHARS))
+        return self._derived
+
+    @property
+    def text(self) -> str:
+        return self._value()[0]
+
+    @property
+    def preview(self) -> str:
+        return self._value()[1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ReplyText) and self._value() == other._value()
+
+    def __hash__(self) -> int:
+        return hash(self._value())
+
+    def __repr__(self) -> str:
+        return f"ReplyText(text={self.text!r}, preview={self.preview!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedMail:
     """One inbound message, parsed or quarantined."""
@@ -145,13 +201,22 @@ class ParsedMail:
     headers: tuple[tuple[str, str], ...]  # every top-level field in order, unfolded, as sent
     text: str  # the plain body; derived from the HTML when there is only HTML
     html: str | None
-    preview: str  # first ~200 visible characters of the new text, whitespace collapsed
-    extracted_text: str  # the new part of a reply: history and signature removed
+    reply: ReplyText  # the new part of the text and its preview, derived on first read
     attachments: tuple[ParsedAttachment, ...]
     defects: tuple[str, ...]  # short "kind: detail" strings, never bodies or addresses
     quarantine_reason: QuarantineReason | None  # None for mail parsed normally
     raw_sha256: str  # of the raw message: tells apart two messages with one Message-ID
     size: int  # bytes of the raw message
+
+    @property
+    def extracted_text(self) -> str:
+        """The new part of a reply: history and signature removed."""
+        return self.reply.text
+
+    @property
+    def preview(self) -> str:
+        """The first ~200 visible characters of the new text, whitespace collapsed."""
+        return self.reply.preview
 
 
 class _BudgetExceeded(Exception):
@@ -296,7 +361,7 @@ def _mail(
     quarantine_reason: QuarantineReason | None = None,
     text: str = "",
     html: str | None = None,
-    extracted: str = "",
+    reply_source: str = "",
     attachments: tuple[ParsedAttachment, ...] = (),
 ) -> ParsedMail:
     return ParsedMail(
@@ -313,8 +378,7 @@ def _mail(
         headers=envelope.headers,
         text=text,
         html=html,
-        preview=preview(extracted or text, PREVIEW_CHARS),
-        extracted_text=extracted,
+        reply=ReplyText(reply_source, text),
         attachments=attachments,
         defects=tuple(dict.fromkeys(defects)),
         quarantine_reason=quarantine_reason,
@@ -532,20 +596,18 @@ def _parse_checked(raw: bytes, checked: Scan, limits: Limits, budget: _Budget) -
     budget.check("bodies")
     html = "\n".join(parts.html) if parts.html else None
     if parts.plain:
-        text = "\n".join(parts.plain)
-        extracted = extract_reply_text(text)
+        text = reply_source = "\n".join(parts.plain)
     elif html is not None:
-        text, new_part = html_to_text(html)
-        extracted = extract_reply_text(new_part)
+        text, reply_source = html_to_text(html)
     else:
-        text = extracted = ""
+        text = reply_source = ""
     return _mail(
         raw,
         envelope,
         defects=[*checked.defects, *repairs, *envelope.defects, *parts.defects],
         text=text,
         html=html,
-        extracted=extracted,
+        reply_source=reply_source,
         attachments=tuple(parts.attachments),
     )
 
@@ -699,8 +761,7 @@ def from_wire(data: bytes) -> ParsedMail:
         headers=tuple((str(name), str(value)) for name, value in head["headers"]),
         text=str(head["text"]),
         html=_opt_str(head["html"]),
-        preview=str(head["preview"]),
-        extracted_text=str(head["extracted_text"]),
+        reply=ReplyText.known(str(head["extracted_text"]), str(head["preview"])),
         attachments=tuple(attachments),
         defects=tuple(str(defect) for defect in head["defects"]),
         quarantine_reason=None if reason is None else QuarantineReason(reason),

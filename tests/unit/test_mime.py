@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from mailman import mime
 from mailman.domain.message_ids import parse_ids
-from mailman.mime import Limits, Mailbox, ParsedMail, parse
+from mailman.mime import Limits, Mailbox, ParsedMail, ReplyText, parse
 from mailman.mime_quotes import extract_reply_text
 from mailman.mime_text import decode_text, html_to_text, parse_addresses, preview
 
@@ -484,6 +485,65 @@ def test_preview_collapses_whitespace_drops_invisible_characters_and_stops_near_
     assert result.startswith("Hello world lorem ipsum")
     assert len(result) <= 200
     assert not result.endswith(" ")
+
+
+# --- the reply text, derived when first read --------------------------------------------
+
+
+def test_the_reply_text_is_derived_once_when_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counted(text: str) -> str:
+        calls.append(text)
+        return extract_reply_text(text)
+
+    monkeypatch.setattr(mime, "extract_reply_text", counted)
+    mail = parse_fixture("gmail_reply.eml")
+    assert calls == []
+
+    assert mail.preview.startswith("Sounds good, Thursday at 3pm works for me.")
+    assert mail.extracted_text.endswith("I'll bring the Q3 numbers.")
+    assert calls == [mail.text]
+
+
+def test_html_only_mail_takes_its_reply_text_from_the_new_part_of_the_html() -> None:
+    raw = (
+        b"From: a@example.com\r\nMessage-ID: <h@example.com>\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<p>Yes, ship it.</p><div class="gmail_quote">On Mon, Nov 2, 2026 at 9:00 AM '
+        b"Jane &lt;jane@example.com&gt; wrote:<blockquote>Ship it?</blockquote></div>"
+    )
+
+    mail = parse(raw)
+
+    assert "Ship it?" in mail.text
+    assert mail.extracted_text == "Yes, ship it."
+    assert mail.preview == "Yes, ship it."
+
+
+def test_when_reply_extraction_fails_the_new_part_is_the_whole_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(text: str) -> str:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(mime, "extract_reply_text", broken)
+    mail = parse_fixture("gmail_reply.eml")
+
+    assert mail.extracted_text == mail.text
+    assert mail.preview == preview(mail.text)
+    assert mail.quarantine_reason is None
+
+
+def test_parsed_mail_compares_by_its_reply_text_derived_or_known() -> None:
+    mail = parse_fixture("gmail_reply.eml")
+    known = ReplyText.known(mail.extracted_text, mail.preview)
+
+    assert parse_fixture("gmail_reply.eml") == mail
+    assert known == mail.reply
+    assert hash(known) == hash(mail.reply)
+    assert known != ReplyText.known(mail.extracted_text, "another preview")
+    assert "Sounds good" in repr(known)
 
 
 # --- the isolated parser ----------------------------------------------------------------
