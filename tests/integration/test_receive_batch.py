@@ -222,6 +222,9 @@ def test_threads_folded_within_a_batch_take_every_message_of_it(mailbox: Mailbox
     live = rows(mailbox, "SELECT id FROM threads WHERE merged_into_id IS NULL")
     assert len(live) == 1
     assert rows(mailbox, "SELECT DISTINCT thread_id FROM messages") == live
+    # Each row was written as its message was threaded, before the later folds: the folds
+    # moved them, and the answers name the thread they ended in.
+    assert {o.stored[0].thread_id for o in outcomes if isinstance(o, Received)} == {live[0][0]}
     assert _thread_listing(mailbox) == [(5, 5, "ses-c", "Word 5.", "Re: Order 1234")]
     announced = rows(
         mailbox, "SELECT DISTINCT payload->>'thread_id' FROM events WHERE type = 'message.received'"

@@ -409,24 +409,18 @@ class _Target:
         return (self.delivery.inbox.inbox_id, parsed.message_id, self.prepared.content_sha)
 
 
-@dataclass(frozen=True)
-class _Threaded:
-    """Where threading put a new message."""
-
-    target: _Target
-    thread_id: UUID | None
-    reason: MatchReason
-
-
 def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredMessage]:
     """Store each mail in its inbox, answering the message of each (found or new).
 
-    Three passes, so that the server's work overlaps ours: the inboxes are locked (in one
+    Three passes, so that the server's work overlaps ours. The inboxes are locked (in one
     order, so two batches cannot deadlock) and the messages already stored looked up at
-    once; then what threading will read is read at once, and each new message threaded in
-    order (reading again only what earlier ones changed); last the rows, thread counters
-    and events are written, answering nothing. Under the inbox locks no other transaction
-    stores these messages meanwhile.
+    once. Then what threading will read is read at once, and each new message threaded in
+    order (reading again only what earlier ones changed) and its row written right away,
+    answering nothing: the server stores one message while the next is threaded. A later
+    message that folds threads moves the rows written into them, and the threads that took
+    others in are counted afresh at the end. Last the events, which name each message's
+    final thread. Under the inbox locks no other transaction stores these messages
+    meanwhile.
     """
     for inbox_id in sorted({t.delivery.inbox.inbox_id for t in targets}):
         work.thread_index.lock(inbox_id)
@@ -437,37 +431,34 @@ def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredM
             new.setdefault(target.identity, target)
     inputs = {i: _threading_input(t) for i, t in new.items() if t.prepared.reason is None}
     index = prefetch(list(inputs.values()), work.thread_index)
-    threaded: dict[tuple[UUID, str, str], _Threaded] = {}
     moved: dict[UUID, UUID] = {}  # threads folded into others meanwhile: where each went
     folded: set[UUID] = set()  # threads that took others in
+    written: list[tuple[_Target, NewMessage, StoredMessage]] = []
     for target in new.values():
-        given = inputs.get(target.identity)
-        threaded[target.identity] = (
-            _thread(index, target, given, moved, folded)
-            if given is not None
-            else _Threaded(target, None, MatchReason.NEW)  # quarantined mail joins no thread
-        )
+        thread_id, reason = _thread(index, inputs.get(target.identity), moved, folded)
+        message = _new_message(target, thread_id, reason)
+        saved = work.messages.add(message)
+        if thread_id is not None:
+            work.messages.note_in_thread(
+                thread_id,
+                saved.id,
+                at=target.mail.received_at,
+                preview=message.preview,
+                subject=message.subject,
+                unread=True,
+            )
+        written.append((target, message, saved))
 
     def final(thread_id: UUID | None) -> UUID | None:
         while thread_id is not None and thread_id in moved:
             thread_id = moved[thread_id]
         return thread_id
 
-    recount = {final(t) for t in folded}
-    for item in threaded.values():
-        thread_id = final(item.thread_id)
-        message = _new_message(item.target, thread_id, item.reason)
-        saved = work.messages.add(message)
-        found[item.target.identity] = saved
-        if thread_id is not None and thread_id not in recount:
-            work.messages.note_in_thread(
-                thread_id,
-                saved.id,
-                at=item.target.mail.received_at,
-                preview=message.preview,
-                subject=message.subject,
-                unread=True,
-            )
+    for took_in in sorted(t for t in {final(t) for t in folded} if t is not None):
+        work.messages.refresh_thread(took_in)
+    for target, message, saved in written:
+        thread_id = final(saved.thread_id)
+        found[target.identity] = replace(saved, thread_id=thread_id)
         event = "message.quarantined" if message.quarantine_reason else "message.received"
         work.events.append(
             message.organization_id,
@@ -484,13 +475,10 @@ def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredM
                 "quarantine_reason": message.quarantine_reason,
             },
         )
-    for thread_id in sorted(t for t in recount if t is not None):
-        work.messages.refresh_thread(thread_id)
     answers = []
     for target in targets:
         saved = found[target.identity]
-        first = threaded.get(target.identity)
-        if first is not None and first.target is not target:
+        if target.identity in new and new[target.identity] is not target:
             saved = replace(saved, created=False)  # the same mail twice: the second finds it
         answers.append(saved)
     return answers
@@ -518,20 +506,22 @@ def _threading_input(target: _Target) -> ThreadingInput:
 
 def _thread(
     index: ThreadIndex,
-    target: _Target,
-    message: ThreadingInput,
+    message: ThreadingInput | None,
     moved: dict[UUID, UUID],
     folded: set[UUID],
-) -> _Threaded:
-    """Thread a new message, noting the threads it folds."""
+) -> tuple[UUID | None, MatchReason]:
+    """Where threading puts a new message (quarantined mail, with no input, joins no thread),
+    noting the threads it folds."""
+    if message is None:
+        return None, MatchReason.NEW
     decision = assign_thread(message, index)
     if isinstance(decision, AlreadyThreaded):
-        return _Threaded(target, decision.thread_id, MatchReason.MERGED)
+        return decision.thread_id, MatchReason.MERGED
     others = (*decision.merged_thread_ids, *decision.adopted_thread_ids)
     if others:
         folded.add(decision.thread_id)
         moved.update(dict.fromkeys(others, decision.thread_id))
-    return _Threaded(target, decision.thread_id, decision.reason)
+    return decision.thread_id, decision.reason
 
 
 def _new_message(target: _Target, thread_id: UUID | None, reason: MatchReason) -> NewMessage:
