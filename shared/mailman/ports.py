@@ -392,7 +392,10 @@ class EventLog(Protocol):
         ...
 
     def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
-        """The organisation's events after position `after`, oldest first."""
+        """The organisation's events after the event numbered `after` (0: from the first),
+        in the order no transaction can change any more: an event appears once no
+        transaction that could still append one before it is running. ValidationError when
+        `after` is no event of the organisation."""
         ...
 
 

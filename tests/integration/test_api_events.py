@@ -1,5 +1,7 @@
 from typing import Any
 
+import psycopg
+
 from mailman.composition import Container
 
 from .conftest import Tenant
@@ -56,6 +58,59 @@ def test_another_organisations_events_are_invisible(
 
 def test_a_foreign_cursor_is_400(tenant: Tenant) -> None:
     response = tenant.api.get("/events", query="after=bm9wZQ")
+
+    assert response.status == 400
+    assert response.json()["error"]["field"] == "after"
+
+
+def _read_all(tenant: Tenant, after: str | None) -> tuple[list[int], str | None]:
+    query = f"after={after}" if after else ""
+    page = tenant.api.get("/events", query=query).json()
+    return [e["data"]["n"] for e in page["data"]], page["cursor"]
+
+
+def test_a_reader_loses_no_event_of_a_transaction_that_commits_late(
+    tenant: Tenant, container: Container
+) -> None:
+    """Two writers: the first takes its place in the log, the second commits before it. A reader
+    in between must not move its cursor past the first writer's event."""
+    slow = psycopg.connect(container.database.conninfo(), autocommit=True)
+    try:
+        with slow.transaction():
+            slow.execute(
+                "SELECT set_config('role', 'mailman_tenant', true), "
+                "set_config('mailman.organization_id', %s, true)",
+                [str(tenant.organization_id)],
+            )
+            slow.execute(
+                "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload) "
+                "VALUES (%s, 'domain.verified', NULL, 'slow', '{\"n\": 0}')",
+                [tenant.organization_id],
+            )
+            with container.uow(tenant.organization_id) as work:
+                work.events.append(
+                    tenant.organization_id,
+                    type="domain.verified",
+                    subject_id=None,
+                    dedup_key="quick",
+                    payload={"n": 1},
+                )
+            seen_early, cursor = _read_all(tenant, None)
+        seen_late, _ = _read_all(tenant, cursor)
+    finally:
+        slow.close()
+
+    assert seen_early == []  # the quick one waits for the slow one, which may come first
+    assert seen_late == [0, 1]
+
+
+def test_an_unknown_cursor_position_is_400(
+    tenant: Tenant, other_tenant: Tenant, container: Container
+) -> None:
+    _append(container, tenant, 1)
+    theirs = tenant.api.get("/events").json()["cursor"]
+
+    response = other_tenant.api.get("/events", query=f"after={theirs}")
 
     assert response.status == 400
     assert response.json()["error"]["field"] == "after"

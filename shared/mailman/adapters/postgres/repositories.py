@@ -19,7 +19,7 @@ from mailman.adapters.postgres.messages import PostgresMessageRepository
 from mailman.adapters.postgres.outbox import PostgresOutbox
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.domain.dns_records import DnsRecord
-from mailman.domain.errors import Conflict
+from mailman.domain.errors import Conflict, ValidationError
 from mailman.domain.events import Event
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
 from mailman.domain.pagination import PageRequest
@@ -345,11 +345,25 @@ class PostgresEventLog:
         )
 
     def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
+        """In (xid, seq) order, and only the events of transactions older than any still
+        running: those are final, and every event yet to appear will follow them (migration
+        0010). A long writing transaction anywhere on the server delays readers; it cannot
+        make them skip an event."""
+        xid = "0"
+        if after:
+            position = self._conn.execute(
+                "SELECT xid::text FROM events WHERE seq = %s", [after]
+            ).fetchone()
+            if position is None:  # not the organisation's (row-level security) or no event
+                raise ValidationError("after is not a cursor this API issued", field="after")
+            xid = position["xid"]
         rows = self._conn.execute(
             "SELECT seq, id, type, subject_id, payload, created_at FROM events "
-            "WHERE seq > %s AND (cardinality(%s::text[]) = 0 OR type = ANY(%s)) "
-            "ORDER BY seq LIMIT %s",
-            [after, list(types), list(types), limit],
+            "WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
+            "AND (xid, seq) > (%s::xid8, %s) "
+            "AND (cardinality(%s::text[]) = 0 OR type = ANY(%s)) "
+            "ORDER BY xid, seq LIMIT %s",
+            [xid, after, list(types), list(types), limit],
         ).fetchall()
         return [Event.model_validate(row) for row in rows]
 
