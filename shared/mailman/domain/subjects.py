@@ -19,6 +19,7 @@ mail is grouped by one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -151,13 +152,16 @@ def _split_was(text: str) -> tuple[str, str | None]:
     return text[: match.start()], former
 
 
-def _bases(subject: str | None) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _bases(subject: str | None) -> tuple[str, ...]:
+    """Remembered: threading asks several questions of one subject, and a conversation's
+    messages share theirs."""
     text = _strip_decoration(unicodedata.normalize("NFKC", subject or ""))
     current, former = _split_was(text)
     bases = [_fold(_strip_decoration(current))]
     if former is not None:
         bases.extend(base for base in _bases(former) if not _generic_base(base))
-    return bases
+    return tuple(bases)
 
 
 def normalize_subject(subject: str | None) -> str:
@@ -190,6 +194,7 @@ def is_generic(subject: str | None) -> bool:
     return _generic_base(normalize_subject(subject))
 
 
+@functools.lru_cache(maxsize=4096)
 def _generic_base(base: str) -> bool:
     words = _WORD_RE.findall(base)
     return all(len(word) == 1 or word.isdigit() or word in _GENERIC_WORDS for word in words)
