@@ -1,6 +1,7 @@
 """Ingest benchmark: mail through the inbound service into embedded PostgreSQL.
 
     .venv/bin/python bench/ingest.py [--messages 10000] [--seed 5] [--batch 10] [--profile FILE]
+    .venv/bin/python bench/ingest.py --against DIR   # compare with another checkout
 
 Generates, deterministically, everyday mail of 5-50 KB and hands it `--batch` messages at
 a time (an SQS batch) to `mailman.services.receive.receive_batch`, as the inbound function
@@ -23,6 +24,14 @@ are timed by wrapping, at the bench level only, what the service calls:
 threading (store: the duplicate check, the message row with recipients and attachments,
 the thread's listing columns, the event, BEGIN/SET ROLE/COMMIT). Nothing here asserts on
 time: the numbers are for people.
+
+This machine's speed swings with its neighbours by 20% and more within minutes, so two
+runs one after the other cannot tell a change of a few percent. `--against DIR` compares
+instead, in one process over one database: DIR is another checkout (say a `git worktree`
+of the commit before) whose receive service and MIME parser (`mailman/services/receive.py`,
+`mailman/mime.py`; the rest of `mailman` is this checkout's) take turns with this
+checkout's, two batches each, over the same stream of mail. A swing of the machine then
+falls on both alike; the answer is the median ratio of their paired batch times.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import cProfile
 import email.utils
 import functools
 import gc
+import importlib.util
 import os
 import platform
 import pstats
@@ -50,6 +60,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import ParamSpec, TypeVar
 from unittest import mock
 from uuid import UUID
@@ -585,6 +596,47 @@ def report(results: Results, count: int, batch_size: int, server: str) -> None:
         )
 
 
+def _checkout_module(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no module at {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def compare(container: Container, count: int, seed: int, batch_size: int, other: Path) -> None:
+    """Alternate this checkout's receive service with `other`'s, two batches each (ABBA), and
+    print both rates and the median ratio of paired batch times."""
+    theirs = _checkout_module("other_receive", other / "shared/mailman/services/receive.py")
+    theirs.mime = _checkout_module("other_mime", other / "shared/mailman/mime.py")  # type: ignore[attr-defined]
+    services = {"this checkout": receive_service, str(other): theirs}
+    seconds: dict[str, list[float]] = {name: [] for name in services}
+    blobs = InMemoryBlobStore()
+    for number, batch in enumerate(_batches(generate(count, seed), batch_size)):
+        if number * batch_size % BLOB_BATCH < batch_size:
+            blobs = InMemoryBlobStore()
+        name = list(services)[(number + number // 2) % 2]  # A B B A A B B A ...
+        begin = time.perf_counter()
+        outcomes = services[name].receive_batch(
+            container.uow, blobs, [receive_service.Incoming(g.mail, g.raw) for g in batch]
+        )
+        seconds[name].append(time.perf_counter() - begin)
+        assert all(not isinstance(o, Exception) and len(o.stored) == 1 for o in outcomes)
+    print(f"{count:,} messages in batches of {batch_size}, alternating two by two:\n")
+    print("| code | messages/s | median batch ms |")
+    print("|---|---:|---:|")
+    for name, times in seconds.items():
+        print(
+            f"| {name} | {len(times) * batch_size / sum(times):,.0f} "
+            f"| {statistics.median(times) * 1000:.2f} |"
+        )
+    ours, other_times = seconds.values()
+    ratio = statistics.median(a / b for a, b in zip(ours, other_times, strict=False))
+    print(f"\nThis checkout's batch time over the other's: median of pairs {ratio:.3f}.")
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     options.add_argument("--messages", type=int, default=10_000)
@@ -595,6 +647,11 @@ def main() -> None:
     options.add_argument(
         "--profile", type=Path, help="write cProfile stats of the receive_batch() calls here"
     )
+    options.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout whose receive service and parser take turns with this one's",
+    )
     args = options.parse_args()
     # As the inbound function builds it: with prepared statements.
     container = build_container(
@@ -604,6 +661,9 @@ def main() -> None:
         _set_up(container)
         server = _server_settings(container)
         gc.collect()
+        if args.against:
+            compare(container, args.messages, args.seed, args.batch, args.against.resolve())
+            return
         results = run(container, args.messages, args.seed, args.batch, args.profile)
     finally:
         container.database.close()
