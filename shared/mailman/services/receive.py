@@ -412,7 +412,7 @@ class _Target:
 def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredMessage]:
     """Store each mail in its inbox, answering the message of each (found or new).
 
-    Three passes, so that the server's work overlaps ours. The inboxes are locked (in one
+    In steps arranged so that the server's work overlaps ours. The inboxes are locked (in one
     order, so two batches cannot deadlock) and the messages already stored looked up at
     once. Then what threading will read is read at once, and each new message threaded in
     order (reading again only what earlier ones changed) and its row written right away,
