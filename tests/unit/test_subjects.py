@@ -1,5 +1,6 @@
 import pytest
 
+from mailman.domain import subjects
 from mailman.domain.subjects import (
     has_reply_prefix,
     is_generic,
@@ -129,3 +130,18 @@ def test_subjects_that_name_no_topic_are_generic(subject: str) -> None:
 )
 def test_one_word_of_topic_makes_a_subject_specific(subject: str) -> None:
     assert not is_generic(subject)
+
+
+def test_only_ordinary_subjects_are_remembered() -> None:
+    long = "Re: " + "budget " * 200  # over 512 characters: a header may hold 64 KiB
+    subjects._remembered_bases.cache_clear()
+    subjects._remembered_generic.cache_clear()
+
+    assert normalize_subject(long) == ("budget " * 200).strip()
+    assert not is_generic(long)
+    assert subjects._remembered_bases.cache_info().currsize == 0
+    assert subjects._remembered_generic.cache_info().currsize == 0
+
+    assert subject_keys("Re: Budget (was: Hello)") == ("budget",)
+    assert subject_keys("Re: Budget (was: Hello)") == ("budget",)
+    assert subjects._remembered_bases.cache_info().hits >= 1

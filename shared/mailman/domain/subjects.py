@@ -152,16 +152,29 @@ def _split_was(text: str) -> tuple[str, str | None]:
     return text[: match.start()], former
 
 
-@functools.lru_cache(maxsize=4096)
+_REMEMBERED_CHARS = 512
+"""Subjects up to this long are remembered (2,048 of them: a few MB at most); a header may be
+64 KiB, and a few thousand of those must not sit in a function's memory."""
+
+
 def _bases(subject: str | None) -> tuple[str, ...]:
-    """Remembered: threading asks several questions of one subject, and a conversation's
-    messages share theirs."""
+    """Remembered for ordinary subjects: threading asks several questions of one subject,
+    and a conversation's messages share theirs."""
+    if subject is not None and len(subject) > _REMEMBERED_CHARS:
+        return _derive_bases(subject)
+    return _remembered_bases(subject)
+
+
+def _derive_bases(subject: str | None) -> tuple[str, ...]:
     text = _strip_decoration(unicodedata.normalize("NFKC", subject or ""))
     current, former = _split_was(text)
     bases = [_fold(_strip_decoration(current))]
     if former is not None:
         bases.extend(base for base in _bases(former) if not _generic_base(base))
     return tuple(bases)
+
+
+_remembered_bases = functools.lru_cache(maxsize=2048)(_derive_bases)
 
 
 def normalize_subject(subject: str | None) -> str:
@@ -194,7 +207,15 @@ def is_generic(subject: str | None) -> bool:
     return _generic_base(normalize_subject(subject))
 
 
-@functools.lru_cache(maxsize=4096)
 def _generic_base(base: str) -> bool:
+    if len(base) > _REMEMBERED_CHARS:
+        return _derive_generic(base)
+    return _remembered_generic(base)
+
+
+def _derive_generic(base: str) -> bool:
     words = _WORD_RE.findall(base)
     return all(len(word) == 1 or word.isdigit() or word in _GENERIC_WORDS for word in words)
+
+
+_remembered_generic = functools.lru_cache(maxsize=2048)(_derive_generic)
