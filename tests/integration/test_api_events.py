@@ -114,3 +114,27 @@ def test_an_unknown_cursor_position_is_400(
 
     assert response.status == 400
     assert response.json()["error"]["field"] == "after"
+
+
+def test_events_from_before_the_xid_order_come_first_and_lead_on(
+    tenant: Tenant, container: Container
+) -> None:
+    """Events stored before migration 0010, or moved from another cluster (README, "Moving
+    the database"), have xid 0: a cursor on them reads on into the events written since."""
+    _append(container, tenant, 2)
+    with psycopg.connect(container.database.conninfo(), autocommit=True) as owner:
+        owner.execute("UPDATE events SET xid = '0'")
+    first = tenant.api.get("/events", query="limit=1").json()
+    with container.uow(tenant.organization_id) as work:
+        work.events.append(
+            tenant.organization_id,
+            type="domain.verified",
+            subject_id=None,
+            dedup_key="after the move",
+            payload={"n": 2},
+        )
+
+    found, _ = _read_all(tenant, first["cursor"])
+
+    assert [e["data"]["n"] for e in first["data"]] == [0]
+    assert found == [1, 2]
