@@ -7,9 +7,12 @@ from mailman.composition import Container
 from .conftest import Tenant
 
 
-def _append(container: Container, tenant: Tenant, n: int, kind: str = "domain.verified") -> None:
+def _append(
+    container: Container, tenant: Tenant, n: int, kind: str = "domain.verified", *, start: int = 0
+) -> None:
+    """Events numbered start, start + 1, ... in one transaction."""
     with container.uow(tenant.organization_id) as work:
-        for i in range(n):
+        for i in range(start, start + n):
             work.events.append(
                 tenant.organization_id,
                 type=kind,
@@ -87,14 +90,7 @@ def test_a_reader_loses_no_event_of_a_transaction_that_commits_late(
                 "VALUES (%s, 'domain.verified', NULL, 'slow', '{\"n\": 0}')",
                 [tenant.organization_id],
             )
-            with container.uow(tenant.organization_id) as work:
-                work.events.append(
-                    tenant.organization_id,
-                    type="domain.verified",
-                    subject_id=None,
-                    dedup_key="quick",
-                    payload={"n": 1},
-                )
+            _append(container, tenant, 1, start=1)
             seen_early, cursor = _read_all(tenant, None)
         seen_late, _ = _read_all(tenant, cursor)
     finally:
@@ -125,14 +121,7 @@ def test_events_from_before_the_xid_order_come_first_and_lead_on(
     with psycopg.connect(container.database.conninfo(), autocommit=True) as owner:
         owner.execute("UPDATE events SET xid = '0'")
     first = tenant.api.get("/events", query="limit=1").json()
-    with container.uow(tenant.organization_id) as work:
-        work.events.append(
-            tenant.organization_id,
-            type="domain.verified",
-            subject_id=None,
-            dedup_key="after the move",
-            payload={"n": 2},
-        )
+    _append(container, tenant, 1, start=2)
 
     found, _ = _read_all(tenant, first["cursor"])
 
