@@ -140,6 +140,29 @@ def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAwsFor
     dns.stop()
 
 
+@dataclass(frozen=True)
+class BareAws:
+    """moto alone, without the platform's set-up: S3 and SQS clients and one bucket."""
+
+    s3: Any
+    sqs: Any
+    bucket: str = "mail"
+
+
+@pytest.fixture
+def bare_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[BareAws]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        found = BareAws(
+            boto3.client("s3", region_name="us-east-1"),
+            boto3.client("sqs", region_name="us-east-1"),
+        )
+        found.s3.create_bucket(Bucket=found.bucket)
+        yield found
+
+
 @pytest.fixture
 def container(database_url: str, aws: LocalAwsForTests) -> Iterator[Container]:
     built = build_container(Settings(database_url=database_url))

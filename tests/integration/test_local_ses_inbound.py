@@ -6,12 +6,12 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from local.smtp_receiver import LocalSmtp, SesInbound, rule_matches
 from local.sqs_pump import SqsPump
+
+from .conftest import BareAws
 
 TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
 
@@ -23,26 +23,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        s3.create_bucket(Bucket="mail")
-        dlq = sqs.create_queue(QueueName="inbound-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        queue = sqs.create_queue(
-            QueueName="inbound",
-            Attributes={
-                "VisibilityTimeout": "0",
-                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
-            },
-        )["QueueUrl"]
-        yield {"s3": s3, "sqs": sqs, "queue": queue, "dlq": dlq}
+def moto_env(bare_aws: BareAws) -> dict[str, Any]:
+    sqs = bare_aws.sqs
+    dlq = sqs.create_queue(QueueName="inbound-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue = sqs.create_queue(
+        QueueName="inbound",
+        Attributes={
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+        },
+    )["QueueUrl"]
+    return {"s3": bare_aws.s3, "sqs": sqs, "queue": queue, "dlq": dlq}
 
 
 @pytest.fixture

@@ -4,18 +4,17 @@ message moto's SES took, against moto's S3 and SQS."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from local.ses_outbound import Handed, PostOffice
 from local.smtp_receiver import SesInbound
+
+from .conftest import BareAws
 
 TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-events"
 RAW = (
@@ -45,26 +44,20 @@ class Office:
 
 
 @pytest.fixture
-def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        s3.create_bucket(Bucket="mail")
-        telemetry = sqs.create_queue(QueueName="telemetry")["QueueUrl"]
-        inbound = sqs.create_queue(QueueName="inbound")["QueueUrl"]
-        post = PostOffice(
-            sqs=sqs,
-            telemetry_queue=telemetry,
-            topic_arn=TOPIC,
-            inbound=SesInbound(s3, sqs, "mail", inbound, "arn:aws:sns:us-east-1:0:in"),
-            local_domains=lambda: ["mailman.test"],
-            outbox=tmp_path / "outbox",
-            region="us-east-1",
-        )
-        yield Office(post, sqs, s3, telemetry, inbound, tmp_path / "outbox")
+def office(tmp_path: Path, bare_aws: BareAws) -> Office:
+    s3, sqs = bare_aws.s3, bare_aws.sqs
+    telemetry = sqs.create_queue(QueueName="telemetry")["QueueUrl"]
+    inbound = sqs.create_queue(QueueName="inbound")["QueueUrl"]
+    post = PostOffice(
+        sqs=sqs,
+        telemetry_queue=telemetry,
+        topic_arn=TOPIC,
+        inbound=SesInbound(s3, sqs, bare_aws.bucket, inbound, "arn:aws:sns:us-east-1:0:in"),
+        local_domains=lambda: ["mailman.test"],
+        outbox=tmp_path / "outbox",
+        region="us-east-1",
+    )
+    return Office(post, sqs, s3, telemetry, inbound, tmp_path / "outbox")
 
 
 def _recipient(event: dict[str, Any]) -> str:

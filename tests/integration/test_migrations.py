@@ -209,3 +209,35 @@ def test_the_identity_index_serves_the_lookup_by_content(database_url: str) -> N
         )
 
     assert "messages_inbox_content_identity" in plan
+
+
+def test_events_stored_before_the_xid_order_come_first(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0010 gives the events already stored xid 0, not its own transaction's: a
+    writer that began before it and appends after it must sort after them."""
+    shipped = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in shipped if m.version < 10])
+    migrations.migrate(empty_database)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        org = conn.execute("INSERT INTO organizations (name) VALUES ('Acme') RETURNING id")
+        org_id = org.fetchone()[0]
+        conn.execute(
+            "INSERT INTO events (organization_id, type, dedup_key, payload) "
+            "VALUES (%s, 'domain.verified', 'before', '{}')",
+            [org_id],
+        )
+    monkeypatch.setattr(migrations, "available", lambda: shipped)
+    migrations.migrate(empty_database)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO events (organization_id, type, dedup_key, payload) "
+            "VALUES (%s, 'domain.verified', 'after', '{}')",
+            [org_id],
+        )
+        found = conn.execute("SELECT dedup_key, xid::text FROM events ORDER BY xid, seq")
+        rows = found.fetchall()
+
+    assert [key for key, _ in rows] == ["before", "after"]
+    assert rows[0][1] == "0"
+    assert int(rows[1][1]) > 0

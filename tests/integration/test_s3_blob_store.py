@@ -1,24 +1,17 @@
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from mailman.adapters.s3 import S3BlobStore
 from mailman.domain.errors import NotFound
 
+from .conftest import BareAws
+
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3BlobStore]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="mail")
-        yield S3BlobStore(client, "mail")
+def store(bare_aws: BareAws) -> S3BlobStore:
+    return S3BlobStore(bare_aws.s3, bare_aws.bucket)
 
 
 def test_what_is_put_can_be_read_back(store: S3BlobStore) -> None:
