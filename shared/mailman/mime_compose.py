@@ -4,17 +4,24 @@ The message is what `mailman.domain.outbound` has already checked, so nothing he
 input; the policy encodes non-ASCII headers (RFC 2047), folds long ones, picks each body
 part's transfer encoding and writes CRLF line ends. Bcc never appears in the headers: it
 only goes in the envelope.
+
+Should `email` refuse a stored message all the same (one stored before a rule existed), the
+failure is `CompositionFailed`, naming the field it was writing and never its content:
+composing does no I/O, so trying again would fail again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import EmailPolicy
 from email.utils import format_datetime
 
-from mailman.domain.outbound import Address, Outgoing
+from mailman.domain.errors import CompositionFailed
+from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.mime_text import html_to_text
 
 _ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
@@ -42,6 +49,19 @@ def _header_address(address: Address) -> HeaderAddress:
     return HeaderAddress(display_name=address.name or "", addr_spec=address.address)
 
 
+@contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """Turn whatever `email` raises while writing `what` into `CompositionFailed`."""
+    try:
+        yield
+    except (CompositionFailed, MemoryError):
+        raise
+    except Exception as exc:
+        raise CompositionFailed(
+            f"the message could not be composed: {what} cannot be written ({type(exc).__name__})"
+        ) from exc
+
+
 def _unsubscribe(mail: EmailMessage, uri: str) -> None:
     mail["List-Unsubscribe"] = f"<{uri}>"
     if uri.lower().startswith("https:"):
@@ -59,50 +79,72 @@ def compose(
 
     `message_id` is ours (`<id@domain>`); `list_unsubscribe`, an https URL, adds the
     one-click unsubscribe headers of RFC 8058, and a mailto: URI List-Unsubscribe alone.
+    Raises `CompositionFailed` when `email` refuses the message.
     """
+    with _writing("the message"):
+        return _compose(message, message_id, date, list_unsubscribe)
+
+
+def _compose(
+    message: Outgoing, message_id: str, date: datetime, list_unsubscribe: str | None
+) -> bytes:
     mail = EmailMessage(policy=SMTP)
-    mail["From"] = _header_address(message.sender)
-    if message.to:
-        mail["To"] = [_header_address(a) for a in message.to]
-    if message.cc:
-        mail["Cc"] = [_header_address(a) for a in message.cc]
-    if message.reply_to:
-        mail["Reply-To"] = [_header_address(a) for a in message.reply_to]
-    mail["Subject"] = message.subject
+    with _writing("from"):
+        mail["From"] = _header_address(message.sender)
+    for field, name, addresses in (
+        ("to", "To", message.to),
+        ("cc", "Cc", message.cc),
+        ("reply_to", "Reply-To", message.reply_to),
+    ):
+        if addresses:
+            with _writing(field):
+                mail[name] = [_header_address(a) for a in addresses]
+    with _writing("subject"):
+        mail["Subject"] = message.subject
     mail["Date"] = format_datetime(date)
     mail["Message-ID"] = message_id
-    if message.in_reply_to:
-        mail["In-Reply-To"] = message.in_reply_to
-    if message.references:
-        mail["References"] = " ".join(message.references)
+    with _writing("in_reply_to and references"):
+        if message.in_reply_to:
+            mail["In-Reply-To"] = message.in_reply_to
+        if message.references:
+            mail["References"] = " ".join(message.references)
     if list_unsubscribe:
-        _unsubscribe(mail, list_unsubscribe)
+        with _writing("list_unsubscribe"):
+            _unsubscribe(mail, list_unsubscribe)
     for name, value in message.headers:
-        mail[name] = value
+        with _writing(f"headers.{name}"):
+            mail[name] = value
 
     text = message.text
     if text is None and message.html is not None:
         text = html_to_text(message.html).text
-    mail.set_content(text or "")
+    with _writing("text"):
+        mail.set_content(text or "")
     if message.html is not None:
-        mail.add_alternative(message.html, subtype="html")
+        with _writing("html"):
+            mail.add_alternative(message.html, subtype="html")
     html_part = mail.get_body(preferencelist=("html",)) if message.html is not None else None
-    for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        if attachment.content_id and html_part is not None:
-            html_part.add_related(
-                attachment.content,
-                maintype=maintype,
-                subtype=subtype,
-                cid=f"<{attachment.content_id}>",
-                filename=attachment.filename,
-                disposition="inline",
-            )
-        else:
-            mail.add_attachment(
-                attachment.content,
-                maintype=maintype,
-                subtype=subtype,
-                filename=attachment.filename,
-            )
+    for n, attachment in enumerate(message.attachments):
+        with _writing(f"attachments[{n}]"):
+            _attach(mail, html_part, attachment)
     return mail.as_bytes()
+
+
+def _attach(mail: EmailMessage, html_part: MIMEPart | None, attachment: OutgoingAttachment) -> None:
+    maintype, _, subtype = attachment.content_type.partition("/")
+    if attachment.content_id and html_part is not None:
+        html_part.add_related(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            cid=f"<{attachment.content_id}>",
+            filename=attachment.filename,
+            disposition="inline",
+        )
+    else:
+        mail.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+        )

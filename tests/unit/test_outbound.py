@@ -10,12 +10,15 @@ from email.policy import default
 import pytest
 
 from mailman import mime
-from mailman.domain.errors import ValidationError
+from mailman.domain.errors import CompositionFailed, ValidationError
+from mailman.domain.headers import check_header_text
+from mailman.domain.names import MAX_ADDRESS_OCTETS, MAX_LOCAL_PART_OCTETS
 from mailman.domain.outbound import (
     MAX_RECIPIENTS,
     Address,
     Outgoing,
     OutgoingAttachment,
+    check_list_unsubscribe,
     check_outgoing,
     parse_address,
     parse_addresses,
@@ -173,6 +176,11 @@ def test_addresses_are_validated_and_normalised() -> None:
         ("jäne@customer.example", "not a valid e-mail address"),
         ("x" * 600 + "@customer.example", "longer than"),
         ("jane@customer.example\r\nBcc: victim@x.example", "line break"),
+        ("Jane\u2028Bcc: victim@x.example <jane@customer.example>", "line break"),
+        ("Jane\x00 <jane@customer.example>", "control character"),
+        ("j" * 65 + "@customer.example", "before the @ is longer than 64 octets"),
+        ("Jane <" + "j" * 65 + "@customer.example>", "before the @ is longer than 64 octets"),
+        ("j@" + ".".join(["d" * 63] * 4) + ".example", "domain is longer than 255 octets"),
     ],
 )
 def test_bad_addresses_are_refused_naming_the_field(value: str, reason: str) -> None:
@@ -192,6 +200,29 @@ def test_bad_addresses_are_refused_naming_the_field(value: str, reason: str) -> 
         ({"headers": (("Bad Name", "a"),)}, "headers.Bad Name"),
         ({"headers": (("Message-ID", "<mine@x>"),)}, "headers.Message-ID"),
         ({"headers": (("from", "x@y.example"),)}, "headers.from"),
+        ({"subject": "Hi\u2028Bcc: victim@x.example"}, "subject"),
+        ({"subject": "Hi\x85there"}, "subject"),
+        ({"subject": "Hi\vthere"}, "subject"),
+        ({"subject": "Hi\x00there"}, "subject"),
+        ({"subject": "Hi\ud800there"}, "subject"),
+        ({"sender": Address("support@acme.example", "Acme\x1cSupport")}, "from"),
+        ({"reply_to": (Address("r@acme.example", "R\u2029"),)}, "reply_to"),
+        ({"headers": (("X-Tag", "a\fb"),)}, "headers.X-Tag"),
+        ({"headers": (("X-SES-CONFIGURATION-SET", "other"),)}, "headers.X-SES-CONFIGURATION-SET"),
+        ({"headers": (("Return-Path", "<x@y.example>"),)}, "headers.Return-Path"),
+        ({"headers": (("X-Tag", "a"), ("x-tag", "b"))}, "headers.x-tag"),
+        (
+            {"attachments": (OutgoingAttachment("a\x1e.pdf", "application/pdf", b"x"),)},
+            "attachments[0].filename",
+        ),
+        (
+            {
+                "attachments": (
+                    OutgoingAttachment("a.png", "image/png", b"x", content_id="l\u2028@acme"),
+                )
+            },
+            "attachments[0].content_id",
+        ),
         (
             {"attachments": (OutgoingAttachment("a\r\n.pdf", "application/pdf", b"x"),)},
             "attachments[0].filename",
@@ -222,3 +253,120 @@ def test_fifty_recipients_across_to_cc_and_bcc_are_allowed() -> None:
     )
 
     assert len(message.recipients) == MAX_RECIPIENTS
+
+
+def _long_address(octets: int) -> str:
+    """An address of `octets` octets with a local part of 64: labels of at most 63."""
+    domain = "x.example"
+    while len(domain) + MAX_LOCAL_PART_OCTETS + 1 < octets:
+        room = octets - (len(domain) + MAX_LOCAL_PART_OCTETS + 1)
+        domain = "d" * min(63, room - 1) + "." + domain if room > 1 else "d" + domain
+    address = "j" * MAX_LOCAL_PART_OCTETS + "@" + domain
+    assert len(address) == octets
+    return address
+
+
+def test_rfc_5321_lengths_are_allowed_up_to_the_limit() -> None:
+    local = parse_address("j" * MAX_LOCAL_PART_OCTETS + "@customer.example", "to[0]")
+    whole = parse_address(_long_address(MAX_ADDRESS_OCTETS), "to[0]")
+
+    assert len(local.address.partition("@")[0]) == 64
+    assert len(whole.address) == 254  # the path, with its angle brackets, is 256
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("j" * (MAX_LOCAL_PART_OCTETS + 1) + "@customer.example", "longer than 64 octets"),
+        (_long_address(MAX_ADDRESS_OCTETS + 1), "address is longer than 254 octets"),
+    ],
+)
+def test_rfc_5321_lengths_are_refused_one_past_the_limit(value: str, reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason) as raised:
+        parse_address(value, "bcc[0]")
+
+    assert raised.value.field == "bcc[0]"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "mailto:" + "u" * 65 + "@acme.example",
+        "https://acme.example/u\u2028x",
+        "https://acme.example/u\x85",
+    ],
+)
+def test_a_list_unsubscribe_with_a_long_address_or_a_line_break_is_refused(value: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        check_list_unsubscribe(value)
+
+    assert raised.value.field == "list_unsubscribe"
+
+
+def _accepted_near_the_edges() -> str:
+    """Every character the header check accepts within a few code points of what it
+    refuses (C0, DEL and C1, U+2028/2029, the surrogates) and at the ends of Unicode."""
+    windows = (
+        range(0x00, 0xA2),
+        range(0x2026, 0x202B),
+        range(0xD7FD, 0xE003),
+        range(0xFFFC, 0x10001),
+        range(0x10FFFD, 0x110000),
+    )
+    accepted = ""
+    for code in (c for window in windows for c in window):
+        try:
+            accepted += check_header_text(chr(code), "subject")
+        except ValidationError:
+            continue
+    return f"a{accepted}z"
+
+
+def test_the_composer_takes_every_character_the_header_check_accepts() -> None:
+    text = _accepted_near_the_edges()
+    assert "\t" in text
+    assert "\u202a" in text
+
+    raw = _build(
+        _outgoing(
+            sender=Address("support@acme.example", text),
+            to=(Address("jane@customer.example", text),),
+            reply_to=(Address("desk@acme.example", text),),
+            subject=text,
+            html="<p>Logo</p>",
+            headers=(("X-Tag", text), ("Keywords", text)),
+            attachments=(
+                OutgoingAttachment(text, "application/pdf", b"%PDF"),
+                OutgoingAttachment(text, "image/png", b"PNG", content_id=text),
+            ),
+        ),
+        list_unsubscribe="https://acme.example/u",
+    )
+
+    parsed = mime.parse(raw)
+    headers = message_from_bytes(raw, policy=default)
+    assert (parsed.subject, headers["X-Tag"], headers["Keywords"]) == (text, text, text)
+    assert parsed.from_ is not None
+    assert parsed.from_.name is not None
+    assert parsed.from_.name.split() == text.split()
+    assert [a.filename.split() for a in parsed.attachments if a.filename] == [text.split()] * 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"subject": "Hi\u2028there"}, "subject"),
+        ({"headers": (("X-Tag", "a\x1cb"),)}, "headers.X-Tag"),
+        ({"to": (Address("jane@customer.example", "Jane\ud800"),)}, "to"),
+    ],
+)
+def test_what_email_refuses_to_compose_fails_for_good_naming_only_the_field(
+    fields: dict[str, object], field: str
+) -> None:
+    with pytest.raises(CompositionFailed) as raised:
+        compose(_outgoing(**fields), message_id="<out-1@acme.example>", date=SENT)
+
+    assert raised.value.message.startswith(f"the message could not be composed: {field} ")
+    assert not raised.value.transient
+    assert "Hi" not in raised.value.message
+    assert "Jane" not in raised.value.message

@@ -91,3 +91,13 @@ class DeliveryUncertain(DeliveryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, transient=False)
+
+
+class CompositionFailed(DeliveryError):
+    """A stored message cannot be written as MIME: building it again fails again, so it is
+    recorded as failed, never retried. The message names the field, never its content."""
+
+    type = "composition_failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)

@@ -1,7 +1,10 @@
 """Rules for the names customers choose: domain names, inbox local parts, addresses.
 
 Validation leans on `idna` (UTS #46 / IDNA 2008) and `email-validator`, the maintained
-libraries that pydantic itself uses for e-mail addresses; neither does any I/O.
+libraries that pydantic itself uses for e-mail addresses; neither does any I/O. Every
+address made or accepted keeps to RFC 5321's lengths (section 4.5.3.1), counted in octets
+as sent: email-validator checks the local part's only in its strict mode, and a domain and
+whole address against tighter DNS-derived limits, so Mailman checks all three itself.
 """
 
 from __future__ import annotations
@@ -14,10 +17,17 @@ from email_validator import EmailNotValidError, validate_email
 from publicsuffixlist import PublicSuffixList
 
 from mailman.domain.errors import ValidationError
+from mailman.domain.headers import check_header_text
 
 MAX_DOMAIN_LENGTH = 253
 MAX_LABEL_LENGTH = 63
-MAX_LOCAL_PART_LENGTH = 64
+MAX_LOCAL_PART_OCTETS = 64
+"""RFC 5321 4.5.3.1.1."""
+MAX_ADDRESS_DOMAIN_OCTETS = 255
+"""RFC 5321 4.5.3.1.2; a domain Mailman registers has at most `MAX_DOMAIN_LENGTH`."""
+MAX_PATH_OCTETS = 256
+"""RFC 5321 4.5.3.1.3: a path is the address in angle brackets."""
+MAX_ADDRESS_OCTETS = MAX_PATH_OCTETS - 2
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # Inbox local parts: a lower-case dot-atom without "+", which is reserved for sub-addressing
@@ -68,8 +78,10 @@ def normalize_local_part(value: str, *, field: str = "local_part") -> str:
     candidate = value.strip().lower()
     if not candidate:
         raise ValidationError("local part is empty", field=field)
-    if len(candidate) > MAX_LOCAL_PART_LENGTH:
-        raise ValidationError("local part is longer than 64 characters", field=field)
+    if len(candidate.encode()) > MAX_LOCAL_PART_OCTETS:
+        raise ValidationError(
+            f"local part is longer than {MAX_LOCAL_PART_OCTETS} characters", field=field
+        )
     if "+" in candidate:
         raise ValidationError(
             "local part cannot contain '+' (reserved for sub-addressing)", field=field
@@ -82,20 +94,41 @@ def normalize_local_part(value: str, *, field: str = "local_part") -> str:
     return candidate
 
 
+def check_address_length(address: str, *, field: str) -> str:
+    """Answer `address` (`local@domain`, as it is sent) if it keeps to RFC 5321's lengths."""
+    local, _, domain = address.rpartition("@")
+    if len(local.encode()) > MAX_LOCAL_PART_OCTETS:
+        raise ValidationError(
+            f"the part before the @ is longer than {MAX_LOCAL_PART_OCTETS} octets (RFC 5321)",
+            field=field,
+        )
+    if len(domain.encode()) > MAX_ADDRESS_DOMAIN_OCTETS:
+        raise ValidationError(
+            f"the domain is longer than {MAX_ADDRESS_DOMAIN_OCTETS} octets (RFC 5321)",
+            field=field,
+        )
+    if len(address.encode()) > MAX_ADDRESS_OCTETS:
+        raise ValidationError(
+            f"the address is longer than {MAX_ADDRESS_OCTETS} octets (RFC 5321)", field=field
+        )
+    return address
+
+
 def normalize_address(value: str, *, field: str) -> str:
     """Answer a syntactically valid e-mail address (domain part normalised), or raise."""
+    candidate = check_address_length(check_header_text(value.strip(), field), field=field)
     try:
-        checked = validate_email(value.strip(), check_deliverability=False)
+        checked = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError(f"not a valid e-mail address: {exc}", field=field) from exc
-    return f"{checked.local_part}@{checked.ascii_domain}"
+    return check_address_length(f"{checked.local_part}@{checked.ascii_domain}", field=field)
 
 
 MAX_DISPLAY_NAME_LENGTH = 200
 
 
 def check_display_name(value: str | None, *, field: str) -> str | None:
-    """Answer a display name fit for a header (trimmed, no control characters), or raise."""
+    """Answer a display name fit for a header (trimmed, header text), or raise."""
     if value is None:
         return None
     trimmed = value.strip()
@@ -103,6 +136,4 @@ def check_display_name(value: str | None, *, field: str) -> str | None:
         return None
     if len(trimmed) > MAX_DISPLAY_NAME_LENGTH:
         raise ValidationError("display name is longer than 200 characters", field=field)
-    if any(ord(c) < 32 or ord(c) == 127 for c in trimmed):
-        raise ValidationError("display name cannot contain control characters", field=field)
-    return trimmed
+    return check_header_text(trimmed, field)

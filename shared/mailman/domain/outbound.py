@@ -2,8 +2,10 @@
 
 Every check names the field at fault. Addresses are validated by `email-validator` (syntax
 only: deliverability is SES's business) and kept in their ASCII form, since SES does not
-take internationalised local parts; a domain written in Unicode is sent as punycode. No
-field may carry a CR or LF: that is how header injection works.
+take internationalised local parts; a domain written in Unicode is sent as punycode, and
+every address keeps to RFC 5321's lengths. Every field that becomes header text passes
+`check_header_text` (no line break of any kind, no control character): that is how header
+injection works, and what the composer would refuse. Custom headers pass `check_headers`.
 """
 
 from __future__ import annotations
@@ -16,44 +18,17 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from mailman.domain.errors import ValidationError
+from mailman.domain.headers import check_header_text, check_headers
+from mailman.domain.names import check_address_length
 from mailman.mime_text import parse_addresses as parse_address_list
 
 MAX_RECIPIENTS = 50
 """To, Cc and Bcc together, as SES allows per message."""
 
-RESERVED_HEADERS = frozenset(
-    {
-        "bcc",
-        "cc",
-        "content-disposition",
-        "content-id",
-        "content-transfer-encoding",
-        "content-type",
-        "date",
-        "dkim-signature",
-        "from",
-        "in-reply-to",
-        "list-unsubscribe",
-        "list-unsubscribe-post",
-        "message-id",
-        "mime-version",
-        "received",
-        "references",
-        "reply-to",
-        "return-path",
-        "sender",
-        "subject",
-        "to",
-    }
-)
-"""Headers Mailman writes itself (or SES does): a custom header may not override them."""
-
 MAX_UNSUBSCRIBE_LENGTH = 2000
 MAX_ADDRESS_LENGTH = 512
 """An address with its display name; the addr-spec itself may have at most 254."""
 
-_FIELD_NAME = re.compile(r"[!-9;-~]{1,76}")  # printable ASCII but ':', as RFC 5322 says
-_LINE_BREAK = re.compile(r"[\r\n]")
 _MEDIA_NAME = r"[A-Za-z0-9!#$&^_.+-]{1,127}"
 _CONTENT_TYPE = re.compile(f"{_MEDIA_NAME}/{_MEDIA_NAME}")
 
@@ -103,27 +78,22 @@ class Outgoing:
         return tuple(seen.values())
 
 
-def no_line_breaks(value: str, field_name: str) -> str:
-    if _LINE_BREAK.search(value):
-        raise ValidationError("must not contain a line break (CR or LF)", field=field_name)
-    return value
-
-
 def parse_address(value: str, field_name: str) -> Address:
     """`a@example.com` or `Name <a@example.com>`, validated; the error names `field_name`."""
-    no_line_breaks(value, field_name)
+    check_header_text(value, field_name)
     if len(value) > MAX_ADDRESS_LENGTH:
         raise ValidationError(f"is longer than {MAX_ADDRESS_LENGTH} characters", field=field_name)
     found = parse_address_list(value)
     if len(found) != 1:
         raise ValidationError("is not one e-mail address", field=field_name)
     name, spec = found[0]
+    check_address_length(spec, field=field_name)
     try:
         valid = validate_email(spec, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValidationError(f"is not a valid e-mail address: {exc}", field=field_name) from exc
     local, _, domain = (valid.ascii_email or valid.normalized).rpartition("@")
-    return Address(f"{local}@{domain.lower()}", name)
+    return Address(check_address_length(f"{local}@{domain.lower()}", field=field_name), name)
 
 
 def parse_addresses(values: Sequence[str], field_name: str) -> tuple[Address, ...]:
@@ -138,7 +108,7 @@ def check_content_type(value: str, field_name: str) -> str:
 
 def check_list_unsubscribe(value: str, field_name: str = "list_unsubscribe") -> str:
     """An https URL (RFC 8058's one-click unsubscribe) or a mailto: URI with a valid address."""
-    no_line_breaks(value, field_name)
+    check_header_text(value, field_name)
     if len(value) > MAX_UNSUBSCRIBE_LENGTH or any(c in value for c in " <>\t"):
         raise ValidationError(
             f"must be one URI of at most {MAX_UNSUBSCRIBE_LENGTH} characters, without spaces "
@@ -158,20 +128,9 @@ def check_list_unsubscribe(value: str, field_name: str = "list_unsubscribe") -> 
     return value
 
 
-def check_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """Custom headers: valid field names, no line breaks, none that Mailman writes itself."""
-    for name, value in headers:
-        where = f"headers.{name}"
-        if not _FIELD_NAME.fullmatch(name):
-            raise ValidationError("is not a valid header name", field=where)
-        if name.lower() in RESERVED_HEADERS:
-            raise ValidationError("is set by Mailman and cannot be overridden", field=where)
-        no_line_breaks(value, where)
-    return tuple(headers)
-
-
 def check_outgoing(message: Outgoing, *, complete: bool = True) -> Outgoing:
-    """Refuse what cannot be sent: no recipient, too many, an empty message, line breaks.
+    """Refuse what cannot be sent: no recipient, too many, an empty message, header text that
+    is not (line breaks, control characters), custom headers a message may not set.
     A draft (`complete` False) may still lack its recipients and its content."""
     if complete and not message.to and not message.cc and not message.bcc:
         raise ValidationError("at least one recipient is needed", field="to")
@@ -181,14 +140,14 @@ def check_outgoing(message: Outgoing, *, complete: bool = True) -> Outgoing:
         )
     if complete and not (message.text or message.html or message.attachments):
         raise ValidationError("the message needs text, HTML or an attachment", field="text")
-    no_line_breaks(message.subject, "subject")
+    check_header_text(message.subject, "subject")
     for position, address in enumerate((message.sender, *message.reply_to)):
         if address.name is not None:
-            no_line_breaks(address.name, "from" if position == 0 else "reply_to")
+            check_header_text(address.name, "from" if position == 0 else "reply_to")
     for position, attachment in enumerate(message.attachments):
-        no_line_breaks(attachment.filename, f"attachments[{position}].filename")
+        check_header_text(attachment.filename, f"attachments[{position}].filename")
         check_content_type(attachment.content_type, f"attachments[{position}].content_type")
         if attachment.content_id is not None:
-            no_line_breaks(attachment.content_id, f"attachments[{position}].content_id")
+            check_header_text(attachment.content_id, f"attachments[{position}].content_id")
     check_headers(message.headers)
     return message

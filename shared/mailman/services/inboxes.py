@@ -6,7 +6,7 @@ from uuid import UUID
 
 from mailman.domain.errors import NotFound, ValidationError
 from mailman.domain.models import Inbox
-from mailman.domain.names import check_display_name, normalize_local_part
+from mailman.domain.names import check_address_length, check_display_name, normalize_local_part
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import Clock, UnitOfWorkFactory
 
@@ -23,8 +23,10 @@ def create_inbox(
     normalized = normalize_local_part(local_part)
     name = check_display_name(display_name, field="display_name")
     with uow(organization_id) as work:
-        if work.domains.get(domain_id) is None:
+        domain = work.domains.get(domain_id)
+        if domain is None:
             raise NotFound("no such domain", field="domain_id")
+        check_address_length(f"{normalized}@{domain.name}", field="local_part")
         return work.inboxes.add(
             organization_id,
             domain_id=domain_id,

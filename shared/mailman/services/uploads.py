@@ -7,9 +7,10 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
+from mailman.domain.headers import check_header_text
 from mailman.domain.inbound import content_type_of, file_extension
 from mailman.domain.messages import Upload
-from mailman.domain.outbound import check_content_type, no_line_breaks
+from mailman.domain.outbound import check_content_type
 from mailman.domain.sending import UPLOAD_LIFETIME
 from mailman.ports import BlobStore, Clock, UnitOfWorkFactory
 
@@ -31,7 +32,7 @@ def create_upload(
     filename: str,
     content_type: str | None,
 ) -> CreatedUpload:
-    no_line_breaks(filename, "filename")
+    check_header_text(filename, "filename")
     chosen = content_type or content_type_of(filename)
     check_content_type(chosen, "content_type")
     now = clock.now()
