@@ -188,3 +188,35 @@ def test_a_deleted_address_can_be_created_again(tenant: Tenant, domain_id: str) 
     tenant.api.delete(f"/inboxes/{first['id']}")
 
     assert tenant.api.post("/inboxes", {"domain_id": domain_id, "local_part": "x"}).status == 201
+
+
+def test_an_inbox_address_longer_than_rfc_5321_allows_is_refused(tenant: Tenant) -> None:
+    long_domain = ".".join(["d" * 63] * 3) + ".example"  # 199 characters
+    domain = tenant.api.post("/domains", {"name": long_domain}).json()["id"]
+
+    fits = tenant.api.post("/inboxes", {"domain_id": domain, "local_part": "a" * 54})
+    too_long = tenant.api.post("/inboxes", {"domain_id": domain, "local_part": "b" * 55})
+
+    assert fits.status == 201
+    assert len(fits.json()["address"]) == 254
+    assert too_long.status == 400
+    assert too_long.json()["error"]["field"] == "local_part"
+    assert "longer than 254 octets" in too_long.json()["error"]["message"]
+    assert [i["local_part"] for i in tenant.api.get("/inboxes").json()["data"]] == ["a" * 54]
+
+
+@pytest.mark.parametrize("name", ["Support\u2028Bcc: x@y.example", "Sup\x85port"])
+def test_a_display_name_that_could_break_a_header_is_refused(
+    tenant: Tenant, domain_id: str, database_url: str, name: str
+) -> None:
+    created = tenant.api.post(
+        "/inboxes", {"domain_id": domain_id, "local_part": "support", "display_name": name}
+    )
+    inbox = tenant.api.post("/inboxes", {"domain_id": domain_id, "local_part": "sales"}).json()
+    changed = tenant.api.patch(f"/inboxes/{inbox['id']}", {"display_name": name})
+
+    assert (created.status, changed.status) == (400, 400)
+    assert created.json()["error"]["field"] == "display_name"
+    assert changed.json()["error"]["field"] == "display_name"
+    assert _count_inboxes(database_url) == 1
+    assert tenant.api.get(f"/inboxes/{inbox['id']}").json()["display_name"] is None

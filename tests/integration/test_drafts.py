@@ -233,6 +233,10 @@ def test_drafts_of_another_organisation_are_not_found(outbox: Outbox, other_tena
         ({"send_at": "2099-01-01T00:00:00Z"}, "send_at"),
         ({"list_unsubscribe": "http://example.com/u"}, "list_unsubscribe"),
         ({"in_reply_to": "6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21"}, "in_reply_to"),
+        ({"subject": "Hi\u2028Bcc: x@y.example"}, "subject"),
+        ({"headers": {"X-SES-CONFIGURATION-SET": "other"}}, "headers.X-SES-CONFIGURATION-SET"),
+        ({"headers": {"X-Tag": "a\vb"}}, "headers.X-Tag"),
+        ({"to": ["a" * 65 + "@b.example"]}, "to[0]"),
     ],
 )  # fmt: skip
 def test_a_bad_draft_is_refused_naming_the_field(
@@ -253,6 +257,32 @@ def test_a_bad_change_leaves_the_draft_as_it_was(outbox: Outbox) -> None:
     assert answer.status == 400
     assert answer.json()["error"]["field"] == "cc[0]"
     assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json() == draft
+
+
+def test_a_change_to_header_text_the_composer_would_refuse_leaves_the_draft_as_it_was(
+    outbox: Outbox,
+) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="Keep me")
+
+    answer = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"subject": "Plan\x85B"})
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == "subject"
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json() == draft
+
+
+def test_a_draft_stored_with_a_line_break_in_its_subject_is_not_sent(outbox: Outbox) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="x")
+    outbox.rows(  # as the API stored it before it refused U+2029
+        "UPDATE messages SET subject = %s WHERE id = %s RETURNING id", "Plan\u2029B", draft["id"]
+    )
+
+    answer = _send_draft(outbox, draft["id"])
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == "subject"
+    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
+    assert outbox.jobs() == []
 
 
 def _edited_meanwhile(o: Outbox, draft_id: str, step: Any) -> Any:

@@ -191,6 +191,17 @@ UNKNOWN = "6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21"
         ({**PLAIN, "send_at": "2099-01-01T00:00:00Z"}, "send_at"),
         ({**PLAIN, "attachments": [{"filename": "a", "attachment_id": UNKNOWN}]},
          "attachments[0].attachment_id"),
+        ({**PLAIN, "subject": "Hi\u2028Bcc: x@y.example"}, "subject"),
+        ({**PLAIN, "subject": "Hi\x85there"}, "subject"),
+        ({**PLAIN, "subject": "Hi\x00"}, "subject"),
+        ({**PLAIN, "headers": {"X-A": "1\x1cBcc: x@y.example"}}, "headers.X-A"),
+        ({**PLAIN, "headers": {"X-A": "1", "x-a": "2"}}, "headers.x-a"),
+        ({**PLAIN, "to": ["a" * 65 + "@b.example"]}, "to[0]"),
+        ({**PLAIN, "reply_to": ["R\u2029 <r@b.example>"]}, "reply_to[0]"),
+        ({**PLAIN, "attachments": [{"filename": "a\u2028.txt", "content": "eA=="}]},
+         "attachments[0].filename"),
+        ({**PLAIN, "list_unsubscribe": "mailto:" + "u" * 65 + "@example.com"},
+         "list_unsubscribe"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
@@ -202,6 +213,62 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
     assert answer.json()["error"]["field"] == field
     assert _outbound_count(outbox) == 0
     assert outbox.jobs() == []
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("X-SES-CONFIGURATION-SET", "X-SES-* headers instruct Amazon SES"),
+        ("x-ses-message-tags", "X-SES-* headers instruct Amazon SES"),
+        ("Return-Path", "trace or authentication header"),
+        ("DKIM-Signature", "trace or authentication header"),
+        ("Received", "trace or authentication header"),
+        ("Authentication-Results", "trace or authentication header"),
+        ("ARC-Seal", "trace or authentication header"),
+        ("Resent-To", "trace or authentication header"),
+        ("List-Unsubscribe", "use the list_unsubscribe field"),
+        ("Disposition-Notification-To", "not a header a message may set"),
+    ],
+)
+def test_a_header_a_customer_may_not_set_is_a_400_saying_why(
+    outbox: Outbox, header: str, why: str
+) -> None:
+    answer = outbox.tenant.api.post(
+        INBOX.format(outbox.box.support), {**PLAIN, "headers": {"X-Campaign": "q4", header: "x"}}
+    )
+
+    assert answer.status == 400
+    error = answer.json()["error"]
+    assert (error["type"], error["field"]) == ("validation_error", f"headers.{header}")
+    assert why in error["message"]
+    assert error["trace_id"] == answer.header("X-Trace-Id")
+    assert _outbound_count(outbox) == 0
+    assert outbox.jobs() == []
+
+
+def test_a_stored_message_email_cannot_compose_fails_once_and_is_never_retried(
+    outbox: Outbox,
+) -> None:
+    sent = _send(outbox, to=["a@b.example"], subject="Hello", text="x")
+    [job] = outbox.jobs()
+    outbox.rows(  # as the API stored it before it refused U+2028
+        "UPDATE messages SET subject = %s WHERE id = %s RETURNING id",
+        "Hello\u2028Bcc: victim@x.example",
+        sent["id"],
+    )
+
+    first = outbox.run()
+    outbox.sqs.send_message(QueueUrl=outbox.queue_url, MessageBody=job["Body"])
+    again = outbox.run()
+
+    assert (first["batchItemFailures"], again["batchItemFailures"]) == ([], [])
+    failed = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    reason = "the message could not be composed: subject cannot be written (ValueError)"
+    assert (failed["status"], failed["status_reason"]) == ("failed", reason)
+    [event] = outbox.tenant.api.get("/events").json()["data"]
+    assert (event["type"], event["data"]["reason"]) == ("message.failed", reason)
+    assert outbox.jobs() == []
+    assert sent_mail() == []
 
 
 def test_an_inbox_of_another_organisation_or_deleted_is_not_found(
@@ -571,3 +638,24 @@ def test_a_bad_list_unsubscribe_is_refused(outbox: Outbox, value: str) -> None:
     assert on_domain.json()["error"]["field"] == "list_unsubscribe"
     assert on_message.json()["error"]["field"] == "list_unsubscribe"
     assert _outbound_count(outbox) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"from_name": "Support\u2028Bcc: x@y.example"}, "from_name"),
+        ({"from_name": "Sup\x85port"}, "from_name"),
+        ({"reply_to": "r" * 65 + "@example.com"}, "reply_to"),
+        ({"bounce_address": "b" * 65 + "@example.com"}, "bounce_address"),
+    ],
+)
+def test_domain_settings_that_become_headers_are_checked_as_a_send_is(
+    outbox: Outbox, change: dict[str, str], field: str
+) -> None:
+    before = outbox.tenant.api.get(f"/domains/{_domain_id(outbox)}").json()
+
+    answer = outbox.tenant.api.patch(f"/domains/{_domain_id(outbox)}", change)
+
+    assert answer.status == 400
+    assert answer.json()["error"]["field"] == field
+    assert outbox.tenant.api.get(f"/domains/{_domain_id(outbox)}").json() == before
