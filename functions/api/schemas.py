@@ -415,7 +415,15 @@ class SendIn(Request):
         default=None, description="A text part is derived from it when text is left out."
     )
     headers: dict[StrictStr, StrictStr] = Field(
-        default={}, max_length=50, description="Custom headers (X-...); Mailman's own refused."
+        default={},
+        max_length=50,
+        description="Custom headers: any X- header but X-SES-* and trace ones (X-Original-To, "
+        "X-Spam-*...), and Keywords, Comments, Importance, Priority, Sensitivity, "
+        "Auto-Submitted, Precedence, Organization, List-Id, List-Archive, List-Help, List-Post, "
+        "List-Owner, List-Subscribe; anything else (Mailman's own, Received, Return-Path, "
+        "DKIM-Signature, ARC-*, Authentication-Results, Resent-*...) is a 400 naming "
+        "headers.<Name>. Names ignore case and may appear once; values may hold no line break "
+        "and no control character but tab.",
     )
     labels: list[StrictStr] = Field(default=[], max_length=20)
     metadata: dict[str, Any] = Field(default={}, max_length=50)

@@ -75,7 +75,9 @@ class Outbound:
 
 def deliver(env: Outbound, job: Job) -> Delivery:
     """Send one message if it is waiting and due. A transient failure of SES (or of the blob
-    store) hands it back and raises, for the queue to try again later."""
+    store) hands it back and raises, for the queue to try again later. A permanent one (SES
+    refused it, an attachment is gone, `compose` cannot write it) is recorded: the message
+    fails with its reason and `message.failed`, and the job is done."""
     with env.uow(job.organization_id) as work:
         mail = work.outbox.claim(job.message_id, env.clock.now())
         if mail is None:
