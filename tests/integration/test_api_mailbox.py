@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -10,10 +11,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+import httpx
 import pytest
 
 from .conftest import BUCKET, Tenant
-from .mail_helpers import Mailbox, deliver, make_mail
+from .http_helpers import moto_server
+from .mail_helpers import Mailbox, deliver, make_mail, rows
+
+__all__ = ["moto_server"]
 
 pytestmark = pytest.mark.usefixtures("mailbox")
 
@@ -160,6 +165,81 @@ def test_raw_and_attachment_downloads_are_presigned_links(tenant: Tenant, mailbo
     assert file_key.startswith("attachments/")
     assert s3.get_object(Bucket=BUCKET, Key=file_key)["Body"].read().startswith(b"%PDF-")
     assert 295 <= _seconds_valid(file["url"]) <= 300
+
+
+KEY = re.compile(
+    r"attachments/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9a-f]{64}/"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[a-z0-9]{1,10})?"
+)
+HOSTILE_NAMES = (
+    "../../../etc/passwd",
+    "a.b/../../x",
+    "evil\u202etxt.exe",
+    "x.${}",
+    "x." + "a" * 300,
+    "..\\..\\windows\\win.ini",
+    "Отчёт №7.pdf",
+)
+
+
+def _with_files(*names: str) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "Mallory <mallory@elsewhere.example>"
+    mail["To"] = "support@example.com"
+    mail["Subject"] = "Files"
+    mail["Message-ID"] = "<files@elsewhere.example>"
+    mail.set_content("Files attached.")
+    for n, name in enumerate(names):
+        mail.add_attachment(b"file %d" % n, "application", "octet-stream", filename=name)
+    return bytes(mail)
+
+
+def test_hostile_attachment_names_are_answered_as_given_and_kept_out_of_keys(
+    tenant: Tenant, mailbox: Mailbox
+) -> None:
+    stored = deliver(mailbox, _with_files(*HOSTILE_NAMES)).stored[0]
+
+    message = tenant.api.get(f"/messages/{stored.id}").json()
+    links = [
+        tenant.api.get(f"/messages/{stored.id}/attachments/{a['id']}").json()
+        for a in message["attachments"]
+    ]
+
+    assert sorted(a["filename"] for a in message["attachments"]) == sorted(HOSTILE_NAMES)
+    keys = [key for (key,) in rows(mailbox, "SELECT storage_key FROM attachments")]
+    assert len(keys) == len(HOSTILE_NAMES)
+    assert [k for k in keys if not KEY.fullmatch(k)] == []
+    assert sorted(k.rsplit(".", 1)[-1] for k in keys) == ["bin"] * 4 + ["exe", "ini", "pdf"]
+    disposition = {
+        link["filename"]: parse_qs(urlsplit(link["url"]).query)["response-content-disposition"][0]
+        for link in links
+    }
+    assert disposition["../../../etc/passwd"] == (
+        "attachment; filename=\"passwd\"; filename*=UTF-8''passwd"
+    )
+    assert disposition["evil\u202etxt.exe"] == (
+        "attachment; filename=\"eviltxt.exe\"; filename*=UTF-8''eviltxt.exe"
+    )
+
+
+def test_a_non_latin_1_attachment_downloads_over_http_with_its_name_encoded(
+    tenant: Tenant, mailbox: Mailbox, moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)  # the API signs links for it
+    stored = deliver(mailbox, _with_files("Отчёт №7.pdf")).stored[0]
+    [attachment] = tenant.api.get(f"/messages/{stored.id}").json()["attachments"]
+
+    link = tenant.api.get(f"/messages/{stored.id}/attachments/{attachment['id']}").json()
+    answer = httpx.get(link["url"], timeout=10)
+
+    assert link["url"].startswith(f"{moto_server}/{BUCKET}/attachments/")
+    assert link["filename"] == "Отчёт №7.pdf"
+    assert answer.status_code == 200
+    assert answer.content == b"file 0"
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="No7.pdf"; '
+        "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%20%E2%84%967.pdf"
+    )
 
 
 def _seconds_valid(url: str) -> float:

@@ -1,12 +1,17 @@
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
+import httpx
 import pytest
 
 from mailman.adapters.s3 import S3BlobStore
 from mailman.domain.errors import NotFound
 
 from .conftest import BareAws
+from .http_helpers import moto_server
+
+__all__ = ["moto_server"]
 
 
 @pytest.fixture
@@ -29,8 +34,36 @@ def test_presigned_urls_expire_and_name_the_download(store: S3BlobStore) -> None
     url = store.presigned_get("attachments/x.pdf", expires_in=120, filename='re"port\r\n.pdf')
 
     query = parse_qs(urlsplit(url).query)
-    assert query["response-content-disposition"] == ['attachment; filename="report.pdf"']
+    assert query["response-content-disposition"] == [
+        "attachment; filename=\"re_port.pdf\"; filename*=UTF-8''re%22port.pdf"
+    ]
     if "X-Amz-Expires" in query:
         assert query["X-Amz-Expires"] == ["120"]
     else:
         assert 115 <= float(query["Expires"][0]) - time.time() <= 120
+
+
+def test_an_unnamed_download_is_still_an_attachment(store: S3BlobStore) -> None:
+    url = store.presigned_get("attachments/x.html")
+
+    query = parse_qs(urlsplit(url).query)
+    assert query["response-content-disposition"] == ["attachment"]
+
+
+def test_a_non_latin_1_name_downloads_over_http_with_the_encoded_header(
+    bare_aws: BareAws, moto_server: str
+) -> None:
+    over_http = S3BlobStore(
+        boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server), bare_aws.bucket
+    )
+    over_http.put("attachments/f.pdf", b"%PDF-1.7", "application/pdf")
+
+    url = over_http.presigned_get("attachments/f.pdf", filename="Отчёт 2026.pdf")
+    answer = httpx.get(url, timeout=10)
+
+    assert answer.status_code == 200
+    assert answer.content == b"%PDF-1.7"
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="2026.pdf"; '
+        "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%202026.pdf"
+    )

@@ -36,7 +36,7 @@ def test_get_of_a_missing_key_raises_not_found() -> None:
     assert raised.value.field == "key"
 
 
-def test_presigned_url_names_the_key_expiry_and_filename() -> None:
+def test_presigned_url_names_the_key_expiry_and_download_header() -> None:
     blobs: BlobStore = InMemoryBlobStore()
     blobs.put("attachments/2026/report 1.pdf", b"%PDF-1.7")
 
@@ -44,4 +44,17 @@ def test_presigned_url_names_the_key_expiry_and_filename() -> None:
 
     parts = urlsplit(url)
     assert parts.path == "/attachments/2026/report%201.pdf"
-    assert parse_qs(parts.query) == {"expires_in": ["60"], "filename": ["r.pdf"]}
+    assert parse_qs(parts.query) == {
+        "expires_in": ["60"],
+        "response-content-disposition": ["attachment; filename=\"r.pdf\"; filename*=UTF-8''r.pdf"],
+    }
+
+
+def test_presigned_url_of_a_hostile_name_carries_the_encoded_header() -> None:
+    blobs = InMemoryBlobStore()
+
+    url = blobs.presigned_get("attachments/x.exe", filename="../\u202eevil\u00e9.exe")
+
+    assert parse_qs(urlsplit(url).query)["response-content-disposition"] == [
+        "attachment; filename=\"evile.exe\"; filename*=UTF-8''evil%C3%A9.exe"
+    ]

@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mailman.domain.errors import NotFound, StorageError
+from mailman.domain.filenames import content_disposition
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 
@@ -36,11 +37,19 @@ class S3BlobStore:
             raise StorageError(f"could not read {key}", transient=True) from exc
 
     def presigned_get(self, key: str, *, expires_in: int = 300, filename: str | None = None) -> str:
-        """A URL that downloads `key` for `expires_in` seconds, named `filename` if given."""
-        params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
-        if filename:
-            safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
-            params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        """A URL that downloads `key` for `expires_in` seconds as an attachment, named after
+        `filename` if given.
+
+        The header S3 answers is `content_disposition`'s: ASCII only (`filename*` carries
+        the name percent-encoded). A raw non-Latin-1 name must never get there: moto's server
+        (werkzeug) fails to write such a header after starting the answer and leaves the
+        connection open, so the client waits forever.
+        """
+        params: dict[str, Any] = {
+            "Bucket": self._bucket,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename),
+        }
         return str(
             self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
         )

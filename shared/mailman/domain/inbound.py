@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from mailman.domain.filenames import name_extension, safe_extension
+
 
 class Verdict(StrEnum):
     PASS = "PASS"  # noqa: S105 - a verdict, not a password
@@ -57,6 +59,10 @@ def raw_key(message_id: str, content_sha256: str, received_at: datetime) -> str:
 
 
 def attachment_key(message_id: str, received_at: datetime, attachment_id: str, ext: str) -> str:
+    """`attachments/{yyyy}/{mm}/{dd}/{sha256(message-id)}/{id}{ext}`; `ext` is "" or a dot
+    and 1 to 10 of `[a-z0-9]` (`file_extension`'s answer), anything else a programming error."""
+    if ext and not (ext.startswith(".") and safe_extension(ext[1:])):
+        raise ValueError(f"not a safe extension for an object key: {ext!r}")
     return f"attachments/{received_at:%Y/%m/%d}/{sha256_hex(message_id)}/{attachment_id}{ext}"
 
 
@@ -66,13 +72,18 @@ def sent_raw_key(message_id: str, created_at: datetime) -> str:
 
 
 def file_extension(filename: str | None, content_type: str) -> str:
-    """The extension an object key gets: the file's own (ten characters at most), else the
-    media type's usual one, else none."""
-    if filename and "." in filename:
-        return "." + filename.rsplit(".", 1)[1][:10].lower()
-    return mimetypes.guess_extension(content_type) or ""
+    """The extension an object key gets, with its dot: the name's own when it is 1 to 10 of
+    `[a-z0-9]` (`mailman.domain.filenames`), else the media type's usual one, else none.
+    Nothing else of the name reaches a key."""
+    own = name_extension(filename)
+    if own:
+        return f".{own}"
+    usual = mimetypes.guess_extension(content_type.lower())
+    return usual if usual and safe_extension(usual[1:]) else ""
 
 
 def content_type_of(filename: str) -> str:
-    """The media type a file's name suggests, or `application/octet-stream`."""
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    """The media type the name's extension suggests, or `application/octet-stream`; only the
+    extension counts (`guess_type` alone would read `data:text/html,x` as HTML)."""
+    own = name_extension(filename)
+    return (mimetypes.guess_type(f"file.{own}")[0] if own else None) or "application/octet-stream"

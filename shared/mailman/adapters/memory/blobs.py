@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from mailman.domain.errors import NotFound
+from mailman.domain.filenames import content_disposition
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,12 @@ class InMemoryBlobStore:
         return found.data
 
     def presigned_get(self, key: str, *, expires_in: int = 300, filename: str | None = None) -> str:
-        """A `memory://` URL naming the key (like S3, it does not check that the key exists)."""
-        params: dict[str, str | int] = {"expires_in": expires_in}
-        if filename:
-            params["filename"] = filename
+        """A `memory://` URL naming the key and, as S3's does, the download's header (like S3,
+        it does not check that the key exists)."""
+        params: dict[str, str | int] = {
+            "expires_in": expires_in,
+            "response-content-disposition": content_disposition(filename),
+        }
         return f"memory://blobs/{quote(key)}?{urlencode(params)}"
 
     def presigned_put(self, key: str, *, content_type: str, expires_in: int = 3600) -> str:
