@@ -414,6 +414,27 @@ def _header(node: fmp.PyLazyMimePart, name: str) -> str:
     return ""
 
 
+_QUOTED_NAME = re.compile(r'(?:^|;)\s*(?:file)?name\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
+def _filename(node: fmp.PyLazyMimePart) -> str:
+    """The part's name as its sender wrote it.
+
+    fast-mail-parser answers a quoted `filename="..."` (or `name="..."`) as written, its
+    quoted pairs (`\\"`, `\\\\`) left in; they are undone here when its answer is exactly
+    such a quoted value of the part's headers. A backslash anywhere else (an RFC 2231
+    `filename*`, a bare token) is the sender's own and stays.
+    """
+    name = node.filename
+    if "\\" not in name:
+        return name
+    for header in ("content-disposition", "content-type"):
+        if any(found[1] == name for found in _QUOTED_NAME.finditer(_header(node, header))):
+            return _QUOTED_PAIR.sub(r"\1", name)
+    return name
+
+
 def _nodes(root: fmp.PyLazyMimePart, limits: Limits) -> Iterator[tuple[fmp.PyLazyMimePart, bool]]:
     """Every node depth-first with "inside an embedded message", re-checking the limits.
 
@@ -489,7 +510,7 @@ def _collect(
         if media.startswith("multipart/"):
             continue  # a container the parser found no parts in
         disposition = (node.disposition or "").lower()
-        filename = _CONTROL.sub("", strip_unsafe(node.filename)) or None
+        filename = _CONTROL.sub("", strip_unsafe(_filename(node))) or None
         leaf = checked.leaves[leaf_index] if aligned and not node.children else None
         content = _content(node, leaf, raw, parts)
         if media in _BODY_TYPES and disposition != "attachment" and filename is None:

@@ -176,6 +176,44 @@ def test_attachment_without_a_name_keeps_filename_none() -> None:
     assert not attachment.inline
 
 
+def _named(content_disposition: bytes, content_type: bytes = b"application/octet-stream") -> bytes:
+    return hostile_message(
+        b'Content-Type: multipart/mixed; boundary="n"\r\n',
+        b"--n\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+        b"--n\r\nContent-Type: " + content_type + b"\r\n"
+        b"Content-Disposition: " + content_disposition + b"\r\n\r\nx\r\n--n--\r\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("disposition", "filename"),
+    [
+        (b'attachment; filename="../../../etc/passwd"', "../../../etc/passwd"),
+        (b"attachment; filename=a.b/../../x", "a.b/../../x"),
+        (b"attachment; filename*=utf-8''evil%E2%80%AEtxt.exe", "evil\u202etxt.exe"),
+        (b'attachment; filename="x.${}"', "x.${}"),
+        (b'attachment; filename="say \\"hi\\".txt"', 'say "hi".txt'),
+        (b'attachment; filename="..\\\\..\\\\win.ini"', "..\\..\\win.ini"),
+        (b"attachment; filename*=utf-8''a%5C%22b.txt", 'a\\"b.txt'),
+        (b'attachment; filename="nul\x00.pdf"', "nul.pdf"),
+    ],
+)
+def test_an_attachment_name_is_kept_as_the_sender_wrote_it(
+    disposition: bytes, filename: str
+) -> None:
+    mail = parse(_named(disposition))
+
+    (attachment,) = mail.attachments
+    assert attachment.filename == filename
+
+
+def test_quoted_pairs_of_a_content_type_name_are_undone() -> None:
+    mail = parse(_named(b"attachment", b'application/pdf; name="a\\\\b \\"c\\".pdf"'))
+
+    (attachment,) = mail.attachments
+    assert attachment.filename == 'a\\b "c".pdf'
+
+
 def test_missing_message_id_gets_a_stable_id_from_the_content() -> None:
     raw = hostile_message().replace(b"Message-ID: <hostile@example.net>\r\n", b"")
     relayed = b"Received: from relay.example.net by mx.example.org\r\n" + raw
