@@ -21,6 +21,7 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 
 from mailman.domain.errors import CompositionFailed
+from mailman.domain.filenames import download_name
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.mime_text import html_to_text
 
@@ -131,14 +132,19 @@ def _compose(
 
 
 def _attach(mail: EmailMessage, html_part: MIMEPart | None, attachment: OutgoingAttachment) -> None:
+    """One file, named by its download name (its last path segment, without controls or bidi
+    overrides: the stored name stays as given); `email` quotes it, or writes RFC 2231's
+    `filename*=utf-8''...` when it is not ASCII. No ASCII `filename` goes beside that: mail
+    parsers (the stdlib's, ours) read the plain one first and would lose the real name."""
     maintype, _, subtype = attachment.content_type.partition("/")
+    filename = download_name(attachment.filename)
     if attachment.content_id and html_part is not None:
         html_part.add_related(
             attachment.content,
             maintype=maintype,
             subtype=subtype,
             cid=f"<{attachment.content_id}>",
-            filename=attachment.filename,
+            filename=filename,
             disposition="inline",
         )
     else:
@@ -146,5 +152,5 @@ def _attach(mail: EmailMessage, html_part: MIMEPart | None, attachment: Outgoing
             attachment.content,
             maintype=maintype,
             subtype=subtype,
-            filename=attachment.filename,
+            filename=filename,
         )

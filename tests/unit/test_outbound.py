@@ -11,6 +11,7 @@ import pytest
 
 from mailman import mime
 from mailman.domain.errors import CompositionFailed, ValidationError
+from mailman.domain.filenames import download_name
 from mailman.domain.headers import check_header_text
 from mailman.domain.names import MAX_ADDRESS_OCTETS, MAX_LOCAL_PART_OCTETS
 from mailman.domain.outbound import (
@@ -349,7 +350,8 @@ def test_the_composer_takes_every_character_the_header_check_accepts() -> None:
     assert parsed.from_ is not None
     assert parsed.from_.name is not None
     assert parsed.from_.name.split() == text.split()
-    assert [a.filename.split() for a in parsed.attachments if a.filename] == [text.split()] * 2
+    named = download_name(text).split()  # a file goes out under its last path segment
+    assert [a.filename.split() for a in parsed.attachments if a.filename] == [named] * 2
 
 
 @pytest.mark.parametrize(
@@ -370,3 +372,31 @@ def test_what_email_refuses_to_compose_fails_for_good_naming_only_the_field(
     assert not raised.value.transient
     assert "Hi" not in raised.value.message
     assert "Jane" not in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("filename", "written", "read_back"),
+    [
+        ("résumé.pdf", b"filename*=utf-8''r%C3%A9sum%C3%A9.pdf", "résumé.pdf"),
+        ('say "hi".txt', b'filename="say \\"hi\\".txt"', 'say "hi".txt'),
+        ("../../../etc/passwd", b'filename="passwd"', "passwd"),
+        ("C:\\Users\\me\\report.pdf", b'filename="report.pdf"', "report.pdf"),
+        ("evil\u202etxt.exe", b'filename="eviltxt.exe"', "eviltxt.exe"),
+        ("\u2067.bashrc\u2069", b'filename="bashrc"', "bashrc"),
+        ("/", b'filename="attachment"', "attachment"),
+    ],
+)
+def test_an_outgoing_file_is_named_by_its_last_segment_without_bidi_controls(
+    filename: str, written: bytes, read_back: str
+) -> None:
+    attachment = OutgoingAttachment(filename, "application/pdf", b"%PDF-1.4")
+    logo = OutgoingAttachment(filename, "image/png", b"\x89PNG", content_id="logo@acme")
+    message = _outgoing(html='<img src="cid:logo@acme">', attachments=(attachment, logo))
+
+    raw = compose(message, message_id="<out-1@acme.example>", date=SENT)
+
+    assert raw.count(written) == 2
+    assert all(byte < 128 for byte in raw)
+    stdlib = message_from_bytes(raw, policy=default)
+    assert [p.get_filename() for p in stdlib.walk() if p.get_filename()] == [read_back] * 2
+    assert [a.filename for a in mime.parse(raw).attachments] == [read_back] * 2
