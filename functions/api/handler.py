@@ -7,6 +7,7 @@ body before an unauthenticated caller is refused), and answer in the same error 
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from http import HTTPStatus
@@ -26,12 +27,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailman.config import Settings
+from mailman.domain.documents import check_storable, parse_document
 from mailman.domain.errors import (
     AttachmentTooLarge,
     DomainError,
     PayloadTooLarge,
     RateLimited,
     UnsupportedMediaType,
+    ValidationError,
 )
 from mailman.domain.ratelimit import BucketState
 from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
@@ -71,7 +74,9 @@ def _cors() -> CORSConfig | None:
 
 
 CORS = _cors()
-app = APIGatewayRestResolver(enable_validation=True, cors=CORS)
+app = APIGatewayRestResolver(
+    enable_validation=True, cors=CORS, json_body_deserializer=parse_document
+)
 for module in (health, domains, inboxes, api_key_routes, events, mailbox, sending, drafts):
     app.include_router(module.router)
 
@@ -173,17 +178,49 @@ def _admit(event: dict[str, Any]) -> dict[str, str]:
             RateLimited("rate limit exceeded", retry_after_seconds=bucket.retry_after_seconds),
             {**headers, "Retry-After": str(bucket.retry_after_seconds)},
         )
-    body = event.get("body") or ""
-    _check_size(event, len(body), c.settings.max_request_bytes, headers)
-    if body and not _is_json(_header(event, "Content-Type")):
+    raw = _body_bytes(event)
+    _check_size(event, len(raw), c.settings.max_request_bytes, headers)
+    if raw and not _is_json(_header(event, "Content-Type")):
         raise _Refused(
             UnsupportedMediaType(
                 "send the body as JSON with Content-Type: application/json", field="Content-Type"
             ),
             headers,
         )
+    try:
+        _check_text(event, raw)
+    except ValidationError as error:
+        raise _Refused(error, headers) from error
     app.append_context(principal=principal)
     return headers
+
+
+def _body_bytes(event: dict[str, Any]) -> bytes:
+    """The request body as the caller sent it (API Gateway base64-encodes what is not text)."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return str(body).encode("utf-8", "surrogatepass")
+
+
+def _check_text(event: dict[str, Any], raw: bytes) -> None:
+    """Refuse a body that is not UTF-8, and a path or query holding what cannot be stored;
+    hand the router the body as text."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("the body is not valid UTF-8", field="body") from exc
+    if event.get("isBase64Encoded"):
+        event["body"] = text
+        event["isBase64Encoded"] = False
+    check_storable(str(event.get("path", "")), "path")
+    for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
+        check_storable(name, name)
+        for value in values or ():
+            check_storable(value, name)
+    for name, value in (event.get("queryStringParameters") or {}).items():
+        check_storable(name, name)
+        check_storable(value or "", name)
 
 
 def _check_size(event: dict[str, Any], size: int, limit: int, headers: dict[str, str]) -> None:

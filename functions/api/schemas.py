@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -9,10 +10,18 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from mailman.domain.dns_records import RecordPurpose, RecordStatus
+from mailman.domain.documents import (
+    MAX_METADATA_KEYS,
+    METADATA_RULES,
+    within_metadata_limits,
+)
 from mailman.domain.events import Event
 from mailman.domain.mailbox import MessageView, ThreadSummary
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
+from mailman.domain.pagination import Keyed, Page
 from mailman.services.mailbox import Link
+
+from . import budget
 
 T = TypeVar("T")
 
@@ -26,8 +35,25 @@ class Request(BaseModel):
 class ListOf(BaseModel, Generic[T]):
     data: list[T]
     next_page_token: str | None = Field(
-        default=None, description="Pass as page_token for the next page; null on the last one."
+        default=None,
+        description="Pass as page_token for the next page; null on the last one. A page may "
+        "hold fewer items than `limit` when they would not fit in one answer.",
     )
+
+
+K = TypeVar("K", bound=Keyed)
+M = TypeVar("M", bound=BaseModel)
+
+
+def page_of(
+    page: Page[K],
+    render: Callable[[K], M],
+    position: Callable[[K], datetime | None] = lambda row: row.created_at,
+) -> ListOf[M]:
+    """A page of items rendered for the answer, ended early if they would not fit in it."""
+    rendered, _ = budget.fit(page.items, render)
+    kept = page.head(len(rendered), position)
+    return ListOf(data=rendered, next_page_token=kept.next_page_token)
 
 
 class UpdateDomain(Request):
@@ -327,9 +353,45 @@ class MessageOut(BaseModel):
     size_bytes: int | None
     created_at: datetime
     updated_at: datetime
+    truncated: list[str] = Field(
+        default=[],
+        description="The fields this answer cuts short to fit a response (`text`, `html`, "
+        "`extracted_text`, `headers`, `metadata`); empty when the message is whole. "
+        "`GET /messages/{id}` links the full text and HTML.",
+    )
+    text_url: str | None = Field(
+        default=None, description="When `text` is cut short: a presigned link to all of it."
+    )
+    html_url: str | None = Field(
+        default=None, description="When `html` is cut short: a presigned link to all of it."
+    )
 
     @classmethod
-    def of(cls, m: MessageView) -> MessageOut:
+    def of(cls, m: MessageView, *, light: bool = False) -> MessageOut:
+        """The message within the inline budgets; `light` leaves its bodies and headers out
+        (a thread too long to answer whole)."""
+        cut: list[str] = []
+
+        def part(name: str, value: str | None) -> str | None:
+            if value is None:
+                return None
+            kept, clipped = (None, True) if light else budget.clip(value)
+            if clipped:
+                cut.append(name)
+            return kept
+
+        text, html, extracted = (
+            part("text", m.text_body),
+            part("html", m.html_body),
+            part("extracted_text", m.extracted_text),
+        )
+        headers, more = budget.clip_list(m.headers, 0 if light else budget.MAX_INLINE_HEADERS_BYTES)
+        if more:
+            cut.append("headers")
+        metadata = m.metadata
+        if not within_metadata_limits(metadata):
+            metadata = {}
+            cut.append("metadata")
         return cls(
             id=m.id,
             inbox_id=m.inbox_id,
@@ -340,7 +402,7 @@ class MessageOut(BaseModel):
             status_reason=m.status_reason,
             send_at=m.send_at,
             ses_message_id=m.ses_message_id,
-            metadata=m.metadata,
+            metadata=metadata,
             list_unsubscribe=m.list_unsubscribe,
             from_=SenderOut(kind="from", address=m.from_address, name=m.from_name),
             reply_to=list(m.reply_to),
@@ -350,11 +412,11 @@ class MessageOut(BaseModel):
             received_at=m.received_at,
             in_reply_to=m.in_reply_to,
             references=list(m.references),
-            text=m.text_body,
-            html=m.html_body,
-            extracted_text=m.extracted_text,
+            text=text,
+            html=html,
+            extracted_text=extracted,
             preview=m.preview,
-            headers=[dict(h) for h in m.headers],
+            headers=[dict(h) for h in headers],
             attachments=[
                 AttachmentOut.model_validate(a, from_attributes=True) for a in m.attachments
             ],
@@ -369,11 +431,16 @@ class MessageOut(BaseModel):
             size_bytes=m.size_bytes,
             created_at=m.created_at,
             updated_at=m.updated_at,
+            truncated=cut,
         )
 
 
 class ThreadWithMessagesOut(ThreadOut):
-    messages: list[MessageOut]
+    messages: list[MessageOut] = Field(
+        description="In order. Messages past what one answer holds come without their bodies "
+        "and headers (see each one's `truncated`); a thread longer still answers its first "
+        "messages only: read the rest with `GET /messages/{id}`."
+    )
 
 
 class LinkOut(BaseModel):
@@ -426,7 +493,11 @@ class SendIn(Request):
         "and no control character but tab.",
     )
     labels: list[StrictStr] = Field(default=[], max_length=20)
-    metadata: dict[str, Any] = Field(default={}, max_length=50)
+    metadata: dict[str, Any] = Field(
+        default={},
+        max_length=MAX_METADATA_KEYS,
+        description=f"Your own data, kept with the message and answered with it. {METADATA_RULES}",
+    )
     attachments: list[AttachmentIn] = Field(default=[], max_length=100)
     send_at: AwareDatetime | None = Field(
         default=None, description="Send later (at most 30 days ahead): the message is Scheduled."

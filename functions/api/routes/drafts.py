@@ -21,7 +21,8 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import drafts
 
 from ..dependencies import container, organization_id
-from ..schemas import DraftIn, ListOf, MessageOut, SendIn
+from ..schemas import DraftIn, ListOf, MessageOut, SendIn, page_of
+from .mailbox import whole_message
 from .sending import accepted, answer, compose_of, idempotency_of
 
 router = Router()
@@ -54,12 +55,12 @@ def list_drafts(
     page = drafts.list_drafts(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
     )
-    return ListOf(data=[MessageOut.of(m) for m in page.items], next_page_token=page.next_page_token)
+    return page_of(page, MessageOut.of)
 
 
 @router.get("/drafts/<draft_id>", summary="A draft", tags=TAGS)
 def get_draft(draft_id: UUID) -> MessageOut:
-    return MessageOut.of(drafts.get_draft(container().uow, organization_id(router), draft_id))
+    return whole_message(drafts.get_draft(container().uow, organization_id(router), draft_id))
 
 
 @router.patch(

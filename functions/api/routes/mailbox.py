@@ -10,9 +10,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from mailman.domain.mailbox import MessageView
 from mailman.domain.pagination import PageRequest
 from mailman.services import mailbox
 
+from .. import budget
 from ..dependencies import container, organization_id
 from ..schemas import (
     LinkOut,
@@ -20,6 +22,7 @@ from ..schemas import (
     MessageOut,
     ThreadOut,
     ThreadWithMessagesOut,
+    page_of,
 )
 
 router = Router()
@@ -37,7 +40,7 @@ def list_threads(
     page = mailbox.list_threads(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
     )
-    return ListOf(data=[ThreadOut.of(t) for t in page.items], next_page_token=page.next_page_token)
+    return page_of(page, ThreadOut.of, lambda thread: thread.last_message_at)
 
 
 @router.get(
@@ -58,16 +61,17 @@ def list_messages(
         PageRequest.parse(limit, page_token),
         quarantined=quarantined,
     )
-    return ListOf(data=[MessageOut.of(m) for m in page.items], next_page_token=page.next_page_token)
+    return page_of(page, MessageOut.of)
 
 
 @router.get("/threads/<thread_id>", summary="A thread with its messages in order", tags=TAGS)
 def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
     view = mailbox.get_thread(container().uow, organization_id(router), thread_id)
-    return ThreadWithMessagesOut(
-        **ThreadOut.of(view.thread).model_dump(),
-        messages=[MessageOut.of(m) for m in view.messages],
+    whole, spent = budget.fit(view.messages, MessageOut.of)
+    light, _ = budget.fit(
+        view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent
     )
+    return ThreadWithMessagesOut(**ThreadOut.of(view.thread).model_dump(), messages=whole + light)
 
 
 @router.delete(
@@ -83,7 +87,18 @@ def delete_thread(thread_id: UUID) -> Response[None]:
 
 @router.get("/messages/<message_id>", summary="A message, parsed", tags=TAGS)
 def get_message(message_id: UUID) -> MessageOut:
-    return MessageOut.of(mailbox.get_message(container().uow, organization_id(router), message_id))
+    return whole_message(mailbox.get_message(container().uow, organization_id(router), message_id))
+
+
+def whole_message(view: MessageView) -> MessageOut:
+    """The message, with presigned links to the bodies the answer cuts short."""
+    out = MessageOut.of(view)
+    links = {
+        f"{part}_url": mailbox.part_link(container().blobs, view, part)
+        for part in mailbox.PARTS
+        if part in out.truncated
+    }
+    return out.model_copy(update=links)
 
 
 @router.get(

@@ -93,3 +93,15 @@ class Page(Generic[T]):
         at = position(items[-1]) if len(rows) > request.limit and items else None
         token = Cursor(at, items[-1].id).encode() if at is not None else None
         return cls(items=items, next_page_token=token)
+
+    def head(
+        self, count: int, position: Callable[[T], datetime | None] = lambda row: row.created_at
+    ) -> Page[T]:
+        """The first `count` items, with the token that reads on after them (a page cut short
+        to fit a response); `position` as for `from_rows`."""
+        if count >= len(self.items):
+            return self
+        last = self.items[count - 1]
+        at = position(last)
+        token = Cursor(at, last.id).encode() if at is not None else None
+        return Page(items=self.items[:count], next_page_token=token)

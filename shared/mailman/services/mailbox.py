@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from mailman.domain.errors import NotFound
+from mailman.domain.inbound import attachment_key, sha256_hex
 from mailman.domain.mailbox import MessageView, ThreadSummary, ThreadView
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
@@ -115,3 +116,24 @@ def attachment_link(
         attachment.content_type,
         attachment.size_bytes,
     )
+
+
+PARTS = {"text": ("text/plain; charset=utf-8", "txt"), "html": ("text/html; charset=utf-8", "html")}
+"""The bodies a message answer may cut short, with how their full form is stored."""
+
+
+def part_link(blobs: BlobStore, message: MessageView, part: str) -> str:
+    """A presigned link to all of the message's `text` or `html`, which is written beside its
+    attachments the first time it is asked for (under its content's hash: a draft's text
+    changes)."""
+    body = message.text_body if part == "text" else message.html_body
+    if body is None:
+        raise NotFound(f"the message has no {part} part", field="part")
+    data = body.encode("utf-8")
+    content_type, ext = PARTS[part]
+    key = attachment_key(
+        message.message_id, message.created_at, f"{part}-{sha256_hex(data)}", f".{ext}"
+    )
+    if blobs.size(key) is None:
+        blobs.put(key, data, content_type)
+    return blobs.presigned_get(key, expires_in=LINK_SECONDS, filename=f"{message.id}.{ext}")

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from mailman.domain.documents import check_metadata
 from mailman.domain.errors import AttachmentTooLarge, Conflict, DeliveryError, NotFound
 from mailman.domain.errors import ValidationError as Invalid
 from mailman.domain.inbound import (
@@ -338,7 +339,7 @@ def plan(
         files,
         send_at,
         compose.labels,
-        compose.metadata,
+        check_metadata(compose.metadata),
         check_list_unsubscribe(unsubscribe) if unsubscribe else None,
     )
 
