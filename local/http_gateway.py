@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +16,11 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 # API Gateway refuses payloads over 10 MB before the function sees them.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# Lambda takes a synchronous invocation's event of at most 6 MiB (as JSON) and hands back a
+# response of at most 6 MiB + 100 bytes; past either, API Gateway answers an error of its own.
+MAX_EVENT_BYTES = 6_291_456
+MAX_RESPONSE_BYTES = 6_291_556
+INTERNAL_ERROR = b'{"message": "Internal server error"}'
 
 
 class ApiGateway(ThreadingHTTPServer):
@@ -28,8 +35,19 @@ class ApiGateway(ThreadingHTTPServer):
         self.invoke_lock = threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> ProxyResult:
+        """Call the function as API Gateway does, with Lambda's limits on what goes each way:
+        an event too large never reaches it (500), a response too large never comes back (502)."""
+        if len(json.dumps(event)) > MAX_EVENT_BYTES:
+            return _gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
         with self.invoke_lock:
-            return ProxyResult.of(self.handler(event, LambdaContext(self.function_name)))
+            result = self.handler(event, LambdaContext(self.function_name))
+        if len(json.dumps(result)) > MAX_RESPONSE_BYTES:
+            return _gateway_error(HTTPStatus.BAD_GATEWAY)
+        return ProxyResult.of(result)
+
+
+def _gateway_error(status: HTTPStatus) -> ProxyResult:
+    return ProxyResult(int(status), [("Content-Type", "application/json")], INTERNAL_ERROR)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
