@@ -20,8 +20,9 @@ from email.message import EmailMessage, MIMEPart
 from email.policy import EmailPolicy
 from email.utils import format_datetime
 
-from mailman.domain.errors import CompositionFailed
+from mailman.domain.errors import CompositionFailed, ValidationError
 from mailman.domain.filenames import download_name
+from mailman.domain.headers import check_headers
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.mime_text import html_to_text
 
@@ -112,6 +113,12 @@ def _compose(
     if list_unsubscribe:
         with _writing("list_unsubscribe"):
             _unsubscribe(mail, list_unsubscribe)
+    try:  # stored before the allow-list, a header may be one nobody may set: never send it
+        check_headers(message.headers)
+    except ValidationError as refused:
+        raise CompositionFailed(
+            f"the message could not be composed: {refused.field} {refused.message}"
+        ) from refused
     for name, value in message.headers:
         with _writing(f"headers.{name}"):
             mail[name] = value

@@ -15,7 +15,7 @@ from mailman.domain.documents import MAX_METADATA_BYTES, MAX_METADATA_KEYS
 
 from .conftest import BUCKET, Response
 from .mail_helpers import deliver, make_mail
-from .sending_helpers import Outbox, outbox
+from .sending_helpers import Outbox, outbox, sent_mail
 
 __all__ = ["outbox"]
 
@@ -299,3 +299,22 @@ def test_a_thread_too_long_to_answer_whole_leaves_out_its_later_bodies(outbox: O
     assert messages[0]["text"]
     assert messages[-1]["text"] is None
     assert "text" in messages[-1]["truncated"]
+
+
+def test_a_header_stored_before_the_allow_list_is_never_sent(outbox: Outbox) -> None:
+    sent = outbox.tenant.api.post(INBOX.format(outbox.box.support), _send()).json()
+    outbox.rows(  # as the API stored it before it refused the header
+        "UPDATE messages SET headers = %s::jsonb WHERE id = %s RETURNING id",
+        json.dumps([{"name": "X-SES-CONFIGURATION-SET", "value": "elsewhere"}]),
+        sent["id"],
+    )
+
+    result = outbox.run()
+
+    assert result["batchItemFailures"] == []
+    failed = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert failed["status"] == "failed"
+    assert failed["status_reason"].startswith(
+        "the message could not be composed: headers.X-SES-CONFIGURATION-SET"
+    )
+    assert sent_mail() == []
