@@ -54,19 +54,19 @@ def _uuid(value: str, field: str) -> UUID:
         raise ValidationError(f"{value!r} is not an id (a UUID)", field=field) from None
 
 
-def _organization(container: Container, ref: str) -> UUID:
-    """Resolve `--org`, given as an id or as an exact organisation name."""
+def _organization(container: Container, ref: str, field: str = "--org") -> UUID:
+    """Resolve an organisation given as an id or as an exact organisation name."""
     try:
         organization_id = UUID(ref)
     except ValueError:
         matches = [o for o in organizations.list_organizations(container.uow) if o.name == ref]
         if len(matches) == 1:
             return matches[0].id
-        raise NotFound(f"no single organisation named {ref!r}", field="--org") from None
+        raise NotFound(f"no single organisation named {ref!r}", field=field) from None
     try:
         return organizations.get_organization(container.uow, organization_id).id
     except NotFound:
-        raise NotFound(f"no organisation with id {ref}", field="--org") from None
+        raise NotFound(f"no organisation with id {ref}", field=field) from None
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -84,6 +84,30 @@ def cmd_orgs_list(_: argparse.Namespace) -> None:
         print(f"{org.id}\t{org.name}")
 
 
+def cmd_orgs_set_limits(args: argparse.Namespace) -> None:
+    container = _container()
+    org = organizations.set_limits(
+        container.uow,
+        _organization(container, args.org, "ORG"),
+        rate_limit_per_minute=args.rate_limit,
+        max_api_keys=args.max_keys,
+    )
+    limits = org.limits(container.settings.organization_limits)
+    print(
+        f"{org.id}\t{org.name}\trate limit {limits.rate_limit_per_minute} a minute over all"
+        f" its keys, live keys at most {limits.max_api_keys}"
+    )
+
+
+def cmd_orgs_delete(args: argparse.Namespace) -> None:
+    container = _container()
+    deleted = organizations.delete_organization(
+        container.uow, container.clock, _organization(container, args.org, "ORG")
+    )
+    org = deleted.organization
+    print(f"deleted {org.id}\t{org.name} ({deleted.revoked_keys} API keys revoked)")
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     container = _container()
     created = api_keys.create_api_key(
@@ -92,6 +116,7 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
         _organization(container, args.org),
         name=args.name,
         rate_limit_per_minute=args.rate_limit,
+        defaults=container.settings.organization_limits,
     )
     print(f"id      {created.key.id}")
     print(f"key     {created.secret}")
@@ -187,12 +212,28 @@ def parser() -> argparse.ArgumentParser:
     create_org.add_argument("name")
     create_org.set_defaults(run=cmd_orgs_create)
     orgs.add_parser("list", help="list organisations").set_defaults(run=cmd_orgs_list)
+    set_limits = orgs.add_parser(
+        "set-limits", help="set an organisation's rate limit over all its keys, or its key cap"
+    )
+    set_limits.add_argument("org", metavar="ORG", help="organisation id or exact name")
+    set_limits.add_argument(
+        "--rate-limit", type=int, help="requests a minute over all the organisation's keys"
+    )
+    set_limits.add_argument("--max-keys", type=int, help="live API keys it may hold")
+    set_limits.set_defaults(run=cmd_orgs_set_limits)
+    delete_org = orgs.add_parser(
+        "delete", help="delete an organisation (soft) and revoke every key it holds"
+    )
+    delete_org.add_argument("org", metavar="ORG", help="organisation id or exact name")
+    delete_org.set_defaults(run=cmd_orgs_delete)
 
     keys = commands.add_parser("keys", help="API keys").add_subparsers(required=True)
     create_key = keys.add_parser("create", help="mint an API key (printed once)")
     create_key.add_argument("--org", required=True, help="organisation id or exact name")
     create_key.add_argument("--name", default="cli", help="what the key is for")
-    create_key.add_argument("--rate-limit", type=int, help="requests per minute for this key")
+    create_key.add_argument(
+        "--rate-limit", type=int, help="requests a minute for this key (at most the org's)"
+    )
     create_key.set_defaults(run=cmd_keys_create)
     list_keys = keys.add_parser("list", help="list an organisation's keys")
     list_keys.add_argument("--org", required=True, help="organisation id or exact name")

@@ -166,10 +166,24 @@ def _rate_limit_headers(bucket: BucketState) -> dict[str, str]:
 def _admit(event: dict[str, Any]) -> dict[str, str]:
     """Authenticate, rate-limit and size-check a private request; answer headers to add."""
     c = container()
-    principal = api_keys.authenticate(c.uow, c.clock, _header(event, "Authorization"))
+    identity = (event.get("requestContext") or {}).get("identity") or {}
+    try:
+        principal = api_keys.authenticate(
+            c.uow,
+            c.clock,
+            _header(event, "Authorization"),
+            source=identity.get("sourceIp"),
+            blocked=c.blocked_addresses,
+        )
+    except RateLimited as refused:  # too many failed authentications from the address
+        raise _Refused(refused, {"Retry-After": str(refused.retry_after_seconds)}) from refused
     logger.append_keys(organization_id=str(principal.organization_id))
     bucket = rate_limit.take_token(
-        c.uow, c.clock, principal, default_per_minute=c.settings.rate_limit_per_minute
+        c.uow,
+        c.clock,
+        principal,
+        default_per_minute=c.settings.rate_limit_per_minute,
+        default_organization_per_minute=c.settings.organization_rate_limit_per_minute,
     )
     headers = _rate_limit_headers(bucket)
     if not bucket.allowed:

@@ -19,6 +19,11 @@ from mailman.domain.events import Event
 from mailman.domain.mailbox import MessageView, ThreadSummary
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
 from mailman.domain.pagination import Keyed, Page
+from mailman.domain.ratelimit import (
+    DEFAULT_ORGANIZATION_PER_MINUTE,
+    DEFAULT_PER_MINUTE,
+    MAX_PER_MINUTE,
+)
 from mailman.services.mailbox import Link
 
 from . import budget
@@ -207,7 +212,14 @@ class InboxOut(BaseModel):
 class CreateApiKey(Request):
     name: StrictStr = Field(max_length=1000, examples=["production"])
     rate_limit_per_minute: StrictInt | None = Field(
-        default=None, description="Requests a minute for this key; the default when unset."
+        default=None,
+        ge=1,
+        le=MAX_PER_MINUTE,
+        description=(
+            "Requests a minute for this key; at most its organisation's limit over all its keys"
+            f" ({DEFAULT_ORGANIZATION_PER_MINUTE} unless the operator set another), a larger"
+            f" value is refused (400). Unset: the deployment's default ({DEFAULT_PER_MINUTE})."
+        ),
     )
     expires_at: AwareDatetime | None = None
 

@@ -13,6 +13,7 @@ from mailman.adapters.s3 import S3BlobStore
 from mailman.adapters.ses import SesDomainIdentities, SesMailer, SesReceiptRecipients
 from mailman.adapters.sqs import SqsQueue
 from mailman.config import Settings
+from mailman.domain.ratelimit import BlockedAddresses
 from mailman.ports import Clock, UnitOfWorkFactory
 from mailman.services.outbound import Outbound
 from mailman.services.send import Sending
@@ -56,6 +57,8 @@ class Container:
         self.database = database
         self.clock = clock
         self.uow: UnitOfWorkFactory = PostgresUnitOfWorkFactory(database)
+        self.blocked_addresses = BlockedAddresses()
+        """Source addresses refused for failed authentications, as far as this container knows."""
 
     @functools.cached_property
     def blobs(self) -> S3BlobStore:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mailman.domain.ratelimit import DEFAULT_PER_MINUTE
+from mailman.domain.ratelimit import (
+    DEFAULT_MAX_API_KEYS,
+    DEFAULT_ORGANIZATION_PER_MINUTE,
+    DEFAULT_PER_MINUTE,
+    OrganizationLimits,
+)
 
 
 class Settings(BaseSettings):
@@ -18,6 +23,11 @@ class Settings(BaseSettings):
     db_name: str = "mailman"
     stage: str = "dev"
     rate_limit_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
+    """Requests a minute of an API key without a limit of its own."""
+    organization_rate_limit_per_minute: int = Field(default=DEFAULT_ORGANIZATION_PER_MINUTE, ge=1)
+    """Requests a minute over all the keys of an organisation without a limit of its own."""
+    max_api_keys_per_organization: int = Field(default=DEFAULT_MAX_API_KEYS, ge=1)
+    """Live API keys an organisation without a cap of its own may hold."""
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     """Largest request body the JSON API accepts (larger uploads go straight to S3)."""
     aws_region: str = Field(
@@ -36,3 +46,11 @@ class Settings(BaseSettings):
     dns_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
     cors_origins: str = ""
     """Comma-separated origins browsers may call the API from; none when empty."""
+
+    @property
+    def organization_limits(self) -> OrganizationLimits:
+        """What an organisation without limits of its own may do."""
+        return OrganizationLimits(
+            rate_limit_per_minute=self.organization_rate_limit_per_minute,
+            max_api_keys=self.max_api_keys_per_organization,
+        )

@@ -26,6 +26,7 @@ from mailman.domain.models import (
     Domain,
     DomainRecordState,
     Inbox,
+    KeyHolder,
     Organization,
 )
 from mailman.domain.pagination import Cursor, PageRequest
@@ -40,9 +41,17 @@ class Clock(Protocol):
 class OrganizationRepository(Protocol):
     def add(self, name: str) -> Organization: ...
 
-    def get(self, organization_id: UUID) -> Organization | None: ...
+    def get(self, organization_id: UUID, *, lock: bool = False) -> Organization | None:
+        """The live organisation; `lock` holds its row until the transaction ends."""
+        ...
 
     def list(self) -> list[Organization]: ...
+
+    def set_limits(self, organization_id: UUID, changes: dict[str, int]) -> Organization | None:
+        """Set the given limit columns (`rate_limit_per_minute`, `max_api_keys`)."""
+        ...
+
+    def soft_delete(self, organization_id: UUID, at: datetime) -> bool: ...
 
 
 class ApiKeyRepository(Protocol):
@@ -59,11 +68,21 @@ class ApiKeyRepository(Protocol):
 
     def get(self, key_id: UUID) -> ApiKey | None: ...
 
-    def find_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    def find_by_hash(self, key_hash: str) -> KeyHolder | None:
+        """The key with this hash and its organisation, unless the organisation is deleted."""
+        ...
 
     def list(self, page: PageRequest) -> list[ApiKey]: ...
 
+    def count_live(self, organization_id: UUID, at: datetime) -> int:
+        """The organisation's keys neither revoked nor expired at `at`."""
+        ...
+
     def revoke(self, key_id: UUID, at: datetime) -> ApiKey | None: ...
+
+    def revoke_all(self, organization_id: UUID, at: datetime) -> int:
+        """Revoke every key of the organisation not revoked yet; answer how many."""
+        ...
 
     def touch(self, key_id: UUID, at: datetime) -> None: ...
 
@@ -147,9 +166,22 @@ class InboxRepository(Protocol):
 
 class RateLimitRepository(Protocol):
     def take(
-        self, key_id: UUID, *, capacity: float, per_second: float, at: datetime
-    ) -> BucketState:
-        """Take one token from the key's bucket if it holds one; answer the bucket after."""
+        self,
+        key_id: UUID,
+        organization_id: UUID,
+        *,
+        key_per_minute: int,
+        organization_per_minute: int,
+        at: datetime,
+    ) -> tuple[BucketState, BucketState]:
+        """Take one token from the key's bucket and one from its organisation's, or from
+        neither when either is empty; answer both buckets after (key, organisation), each
+        with the request's one verdict. A bucket holds a minute's tokens."""
+        ...
+
+    def take_failure(self, source: str, *, per_minute: int, at: datetime) -> BucketState:
+        """Take a token from the bucket of failed authentications of a source address, if it
+        holds one; answer the bucket after."""
         ...
 
 

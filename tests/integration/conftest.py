@@ -45,10 +45,12 @@ class Response:
 
 
 class Api:
-    """Calls `functions/api/handler.handler` with API Gateway REST proxy events."""
+    """Calls `functions/api/handler.handler` with API Gateway REST proxy events, from
+    `source_ip` (the event's `requestContext.identity.sourceIp`)."""
 
-    def __init__(self, key: str | None = None) -> None:
+    def __init__(self, key: str | None = None, *, source_ip: str = "127.0.0.1") -> None:
         self.key = key
+        self.source_ip = source_ip
 
     def request(
         self,
@@ -70,7 +72,14 @@ class Api:
             if raw_body is not None
             else (json.dumps(json_body).encode() if json_body is not None else None)
         )
-        event = proxy_event(method, path, query=query, headers=all_headers.items(), body=body)
+        event = proxy_event(
+            method,
+            path,
+            query=query,
+            headers=all_headers.items(),
+            body=body,
+            source_ip=self.source_ip,
+        )
         result = api_handler.handler(event, LambdaContext(function_name="mailman-api"))
         return Response(ProxyResult.of(result))
 

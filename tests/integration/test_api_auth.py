@@ -1,14 +1,22 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
 
 from functions.api import dependencies
+from local.cli import main as mailman_cli
+from mailman.adapters.postgres.database import Database
+from mailman.adapters.postgres.repositories import PostgresApiKeyRepository
 from mailman.composition import Container
 from mailman.domain import api_keys as key_format
+from mailman.domain.ratelimit import FAILED_AUTHENTICATIONS_PER_MINUTE, BlockedAddresses
 from mailman.services import api_keys
 
-from .conftest import Api, Tenant
+from .conftest import Api, Response, Tenant
+
+ATTACKER = "203.0.113.7"
+NEIGHBOUR = "203.0.113.8"
 
 
 def test_health_answers_without_a_key(tenant: Tenant) -> None:
@@ -47,12 +55,14 @@ def test_wrong_scheme_is_401(tenant: Tenant) -> None:
     assert response.status == 401
 
 
-def test_malformed_key_is_refused_without_a_database_query(
+def _no_key_lookup(*_: Any) -> None:
+    raise AssertionError("an API key was looked up")
+
+
+def test_malformed_key_is_refused_without_looking_a_key_up(
     tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Point the function at a database that does not exist: a query would answer 500.
-    monkeypatch.setenv("DATABASE_URL", "host=127.0.0.1 port=1 dbname=none connect_timeout=1")
-    dependencies.container.cache_clear()
+    monkeypatch.setattr(PostgresApiKeyRepository, "find_by_hash", _no_key_lookup)
 
     response = Api("mm_live_" + "x" * 38).get("/inboxes")
 
@@ -115,3 +125,185 @@ def test_unknown_route_with_a_key_is_404_in_the_envelope(tenant: Tenant) -> None
 
 def test_unknown_route_without_a_key_is_401(tenant: Tenant) -> None:
     assert Api().get("/no-such-thing").status == 401
+
+
+# -- deleted organisations -----------------------------------------------------------------
+
+
+def _api_key_count(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM api_keys").fetchone()
+    assert row is not None
+    count: int = row[0]
+    return count
+
+
+def _refused_as_unknown(response: Response) -> bool:
+    error = response.json()["error"]
+    return (response.status, error["type"], error["message"], error["field"]) == (
+        401,
+        "unauthorized",
+        "unknown, revoked or expired API key",
+        "Authorization",
+    )
+
+
+def test_keys_of_an_organisation_deleted_with_the_cli_answer_401_to_reads_and_writes(
+    tenant: Tenant, database_url: str
+) -> None:
+    assert tenant.api.get("/inboxes").status == 200
+    keys_before = _api_key_count(database_url)
+
+    assert mailman_cli(["orgs", "delete", str(tenant.organization_id)]) == 0
+    read = tenant.api.get("/inboxes")
+    write = tenant.api.post("/api-keys", {"name": "after the deletion"})
+
+    assert _refused_as_unknown(read)
+    assert _refused_as_unknown(write)
+    assert _api_key_count(database_url) == keys_before
+
+
+def test_a_key_of_a_deleted_organisation_is_refused_even_when_not_revoked(
+    tenant: Tenant, database_url: str
+) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE organizations SET deleted_at = now() WHERE id = %s", [tenant.organization_id]
+        )
+
+    read = tenant.api.get("/inboxes")
+    write = tenant.api.post("/api-keys", {"name": "after the deletion"})
+
+    assert _refused_as_unknown(read)
+    assert _refused_as_unknown(write)
+
+
+# -- failed authentications per source address ---------------------------------------------
+
+
+def _fail_until_blocked(api: Api) -> list[int]:
+    """The statuses of as many failing requests as the address is allowed in a minute."""
+    return [api.get("/inboxes").status for _ in range(FAILED_AUTHENTICATIONS_PER_MINUTE)]
+
+
+def test_an_address_that_keeps_failing_is_refused_with_429_before_any_key_lookup(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
+    failures = _fail_until_blocked(attacker)
+    monkeypatch.setattr(PostgresApiKeyRepository, "find_by_hash", _no_key_lookup)
+
+    refused = attacker.get("/inboxes")
+
+    assert failures == [401] * FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert refused.status == 429
+    error = refused.json()["error"]
+    assert error["type"] == "rate_limited"
+    assert error["trace_id"] == refused.header("X-Trace-Id")
+    retry_after = int(refused.header("Retry-After") or 0)
+    assert 1 <= retry_after <= 60 // FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert f"retry in {retry_after} s" in error["message"]
+
+
+def test_missing_and_malformed_keys_cost_their_address_as_unknown_ones_do(
+    tenant: Tenant,
+) -> None:
+    callers = [
+        Api(source_ip=ATTACKER),
+        Api("mm_live_" + "x" * 38, source_ip=ATTACKER),
+        Api(key_format.mint().secret, source_ip=ATTACKER),
+    ]
+
+    statuses = [
+        callers[i % len(callers)].get("/inboxes").status
+        for i in range(FAILED_AUTHENTICATIONS_PER_MINUTE)
+    ]
+
+    assert statuses == [401] * FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert [caller.get("/inboxes").status for caller in callers] == [429, 429, 429]
+
+
+def test_a_blocked_address_is_refused_without_a_database_query(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
+    _fail_until_blocked(attacker)
+    assert attacker.get("/inboxes").status == 429  # the database said so, once
+
+    def no_transaction(*_: Any, **__: Any) -> None:
+        raise AssertionError("the database was queried")
+
+    monkeypatch.setattr(Database, "transaction", no_transaction)
+
+    assert [attacker.get("/inboxes").status for _ in range(5)] == [429] * 5
+    assert Api(source_ip=ATTACKER).get("/inboxes").status == 429
+
+
+def test_an_address_blocked_in_another_container_is_refused_here_after_one_query(
+    tenant: Tenant,
+) -> None:
+    attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
+    _fail_until_blocked(attacker)
+    dependencies.container().blocked_addresses = BlockedAddresses()  # a new container's
+
+    assert attacker.get("/inboxes").status == 429
+
+
+def test_failures_from_one_address_never_slow_another(tenant: Tenant) -> None:
+    _fail_until_blocked(Api(key_format.mint().secret, source_ip=ATTACKER))
+
+    assert Api(key_format.mint().secret, source_ip=NEIGHBOUR).get("/inboxes").status == 401
+    assert Api(tenant.key, source_ip=NEIGHBOUR).get("/inboxes").status == 200
+
+
+def test_a_good_key_costs_its_address_no_failure(tenant: Tenant) -> None:
+    good = Api(tenant.key, source_ip=ATTACKER)
+    forged = Api(key_format.mint().secret, source_ip=ATTACKER)
+
+    successes = [good.get("/inboxes").status for _ in range(FAILED_AUTHENTICATIONS_PER_MINUTE)]
+    failures = _fail_until_blocked(forged)
+
+    assert successes == [200] * FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert failures == [401] * FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert forged.get("/inboxes").status == 429
+
+
+def test_a_blocked_address_is_refused_even_with_a_good_key(tenant: Tenant) -> None:
+    _fail_until_blocked(Api(key_format.mint().secret, source_ip=ATTACKER))
+    assert Api(source_ip=ATTACKER).get("/inboxes").status == 429
+
+    response = Api(tenant.key, source_ip=ATTACKER).get("/inboxes")
+
+    assert response.status == 429
+    assert response.json()["error"]["type"] == "rate_limited"
+
+
+def test_an_address_gets_its_failures_back_with_time(container: Container) -> None:
+    start = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    per_token = timedelta(seconds=60 / FAILED_AUTHENTICATIONS_PER_MINUTE)
+
+    def fail(at: datetime) -> bool:
+        with container.uow(None) as work:
+            return work.rate_limits.take_failure(
+                ATTACKER, per_minute=FAILED_AUTHENTICATIONS_PER_MINUTE, at=at
+            ).allowed
+
+    allowed = [fail(start) for _ in range(FAILED_AUTHENTICATIONS_PER_MINUTE)]
+
+    assert allowed == [True] * FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert not fail(start)
+    assert not fail(start + per_token * 0.9)
+    assert fail(start + per_token * 1.1)
+    assert not fail(start + per_token * 1.1)
+
+
+def test_long_recovered_addresses_are_forgotten(container: Container, database_url: str) -> None:
+    start = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    with container.uow(None) as work:
+        work.rate_limits.take_failure(ATTACKER, per_minute=20, at=start)
+        work.rate_limits.take_failure(NEIGHBOUR, per_minute=20, at=start + timedelta(hours=1))
+
+    with psycopg.connect(database_url) as conn:
+        sources = [r[0] for r in conn.execute("SELECT source FROM auth_failure_buckets")]
+
+    assert sources == [NEIGHBOUR]

@@ -129,6 +129,96 @@ def test_created_organisation_is_listed(db: str, mailman: Mailman) -> None:
     assert str(UUID(org_id)) == org_id
 
 
+def test_deleting_an_organisation_by_name_revokes_its_keys_and_unlists_it(
+    db: str, mailman: Mailman, services: Container
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    other_id = create_org(mailman, "Globex")
+    keys = [mailman("keys", "create", "--org", org_id).printed("key") for _ in range(2)]
+    kept = mailman("keys", "create", "--org", other_id).printed("key")
+
+    result = mailman("orgs", "delete", "Acme Inc")
+
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"deleted {org_id}\tAcme Inc (2 API keys revoked)"
+    assert mailman("orgs", "list").out.splitlines() == [f"{other_id}\tGlobex"]
+    for key in keys:
+        with pytest.raises(Unauthorized):
+            api_keys.authenticate(services.uow, services.clock, f"Bearer {key}")
+    api_keys.authenticate(services.uow, services.clock, f"Bearer {kept}")
+    with psycopg.connect(db) as conn:
+        revoked = conn.execute(
+            "SELECT count(*) FROM api_keys WHERE organization_id = %s AND revoked_at IS NOT NULL",
+            [org_id],
+        ).fetchone()
+    assert revoked == (2,)
+
+
+def test_a_deleted_organisation_cannot_be_deleted_again_or_given_keys(
+    db: str, mailman: Mailman
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    assert mailman("orgs", "delete", org_id).code == 0
+
+    again = mailman("orgs", "delete", org_id)
+    key = mailman("keys", "create", "--org", org_id)
+
+    assert again.code == 1
+    assert again.err.startswith(f"mailman: no organisation with id {org_id} (ORG)")
+    assert key.code == 1
+    assert api_key_count(db) == 0
+
+
+def test_set_limits_caps_the_keys_an_organisation_may_mint(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    result = mailman("orgs", "set-limits", "Acme Inc", "--rate-limit", "50", "--max-keys", "1")
+
+    assert result.code == 0, result.err
+    assert result.out.strip() == (
+        f"{org_id}\tAcme Inc\trate limit 50 a minute over all its keys, live keys at most 1"
+    )
+    too_fast = mailman("keys", "create", "--org", org_id, "--rate-limit", "51")
+    assert too_fast.code == 1
+    assert "rate_limit_per_minute may be at most 50" in too_fast.err
+    assert mailman("keys", "create", "--org", org_id, "--rate-limit", "50").code == 0
+    one_too_many = mailman("keys", "create", "--org", org_id)
+    assert one_too_many.code == 1
+    assert "has reached its cap of live API keys (1)" in one_too_many.err
+    assert api_key_count(db) == 1
+
+
+def test_set_limits_changes_only_what_it_is_given(db: str, mailman: Mailman) -> None:
+    create_org(mailman, "Acme Inc")
+    mailman("orgs", "set-limits", "Acme Inc", "--max-keys", "5")
+
+    result = mailman("orgs", "set-limits", "Acme Inc", "--rate-limit", "1200")
+
+    assert result.out.rstrip().endswith(
+        "\trate limit 1200 a minute over all its keys, live keys at most 5"
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ((), "give a rate limit, a cap on live API keys, or both"),
+        (("--rate-limit", "0"), "the rate limit must be between 1 and"),
+        (("--max-keys", "0"), "the cap on live API keys must be between 1 and"),
+    ],
+    ids=["nothing", "rate", "keys"],
+)
+def test_set_limits_refuses_what_is_no_limit(
+    db: str, mailman: Mailman, flags: tuple[str, ...], message: str
+) -> None:
+    create_org(mailman, "Acme Inc")
+
+    result = mailman("orgs", "set-limits", "Acme Inc", *flags)
+
+    assert result.code == 1
+    assert result.err.startswith(f"mailman: {message}")
+
+
 # -- keys ----------------------------------------------------------------------------------
 
 
@@ -295,6 +385,11 @@ def test_installed_console_script_prints_its_help() -> None:
     assert result.stdout.startswith("usage: mailman")
     for command in ("migrate", "orgs", "keys"):
         assert command in result.stdout
+    orgs = subprocess.run(
+        [str(script), "orgs", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    for command in ("create", "list", "set-limits", "delete"):
+        assert command in orgs.stdout
 
 
 def test_revoking_an_id_that_is_not_a_uuid_fails_with_a_message(db: str, mailman: Mailman) -> None:

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.pagination import PageRequest
+from mailman.domain.ratelimit import DEFAULT_MAX_API_KEYS
 from mailman.services import api_keys
 
 from ..dependencies import container, organization_id
@@ -20,7 +21,17 @@ router = Router()
 TAGS = ["API keys"]
 
 
-@router.post("/api-keys", summary="Mint an API key", tags=TAGS)
+@router.post(
+    "/api-keys",
+    summary="Mint an API key",
+    description=(
+        "A key's `rate_limit_per_minute` may not exceed its organisation's limit over all its"
+        " keys (400 naming the field). An organisation holds at most"
+        f" {DEFAULT_MAX_API_KEYS} live keys unless the operator set another cap: beyond it,"
+        " 409 `conflict` until a key is revoked."
+    ),
+    tags=TAGS,
+)
 def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
     c = container()
     created = api_keys.create_api_key(
@@ -30,6 +41,7 @@ def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
         name=body.name,
         rate_limit_per_minute=body.rate_limit_per_minute,
         expires_at=body.expires_at,
+        defaults=c.settings.organization_limits,
     )
     out = CreatedApiKeyOut(**ApiKeyOut.of(created.key).model_dump(), key=created.secret)
     return Response(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailman.domain.dns_records import DnsRecord, RecordPurpose, RecordStatus
 from mailman.domain.errors import Conflict, DomainNotVerified
+from mailman.domain.ratelimit import OrganizationLimits
 
 
 class Entity(BaseModel):
@@ -20,6 +21,17 @@ class Organization(Entity):
     id: UUID
     name: str
     created_at: datetime
+    rate_limit_per_minute: int | None = None
+    """Requests a minute over all the organisation's keys; the deployment's default when None."""
+    max_api_keys: int | None = None
+    """Live API keys the organisation may hold; the deployment's default when None."""
+
+    def limits(self, defaults: OrganizationLimits) -> OrganizationLimits:
+        """The organisation's own limits, the deployment's `defaults` where it has none."""
+        return OrganizationLimits(
+            rate_limit_per_minute=self.rate_limit_per_minute or defaults.rate_limit_per_minute,
+            max_api_keys=self.max_api_keys or defaults.max_api_keys,
+        )
 
 
 class DomainStatus(StrEnum):
@@ -273,3 +285,10 @@ class ApiKey(Entity):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class KeyHolder(Entity):
+    """An API key found by its hash, with the live organisation that holds it."""
+
+    key: ApiKey
+    organization: Organization

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from mailman.domain import api_keys as key_format
-from mailman.domain.errors import NotFound, Unauthorized, ValidationError
+from mailman.domain.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationError
 from mailman.domain.models import ApiKey
 from mailman.domain.pagination import Page, PageRequest
-from mailman.ports import Clock, UnitOfWorkFactory
+from mailman.domain.ratelimit import (
+    DEFAULT_ORGANIZATION_LIMITS,
+    FAILED_AUTHENTICATIONS_PER_MINUTE,
+    MAX_PER_MINUTE,
+    BlockedAddresses,
+    OrganizationLimits,
+)
+from mailman.ports import Clock, RateLimitRepository, UnitOfWorkFactory
+
+UNKNOWN_KEY = "unknown, revoked or expired API key"
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,8 @@ class Principal:
     organization_id: UUID
     key_id: UUID
     rate_limit_per_minute: int | None
+    organization_rate_limit_per_minute: int | None = None
+    """The organisation's own limit over all its keys; the deployment's default when None."""
 
 
 @dataclass(frozen=True)
@@ -36,20 +48,42 @@ def create_api_key(
     name: str,
     rate_limit_per_minute: int | None = None,
     expires_at: datetime | None = None,
+    defaults: OrganizationLimits = DEFAULT_ORGANIZATION_LIMITS,
 ) -> CreatedApiKey:
+    """Mint a key for the organisation, within its limits (`defaults` where it has none of
+    its own): a key's rate may not exceed its organisation's, nor its live keys their cap."""
     cleaned = name.strip()
     if not 1 <= len(cleaned) <= 200:
         raise ValidationError("name must be 1 to 200 characters", field="name")
-    if rate_limit_per_minute is not None and not 1 <= rate_limit_per_minute <= 100_000:
+    if rate_limit_per_minute is not None and not 1 <= rate_limit_per_minute <= MAX_PER_MINUTE:
         raise ValidationError(
-            "rate_limit_per_minute must be between 1 and 100000", field="rate_limit_per_minute"
+            f"rate_limit_per_minute must be between 1 and {MAX_PER_MINUTE}",
+            field="rate_limit_per_minute",
         )
-    if expires_at is not None and expires_at <= clock.now():
+    now = clock.now()
+    if expires_at is not None and expires_at <= now:
         raise ValidationError("expires_at must be in the future", field="expires_at")
     minted = key_format.mint()
     with uow(organization_id) as work:
-        if work.organizations.get(organization_id) is None:
+        # Locked, so that two keys minted at once cannot both take the last place.
+        organization = work.organizations.get(organization_id, lock=True)
+        if organization is None:
             raise NotFound("no such organisation", field="organization_id")
+        limits = organization.limits(defaults)
+        if (
+            rate_limit_per_minute is not None
+            and rate_limit_per_minute > limits.rate_limit_per_minute
+        ):
+            raise ValidationError(
+                f"rate_limit_per_minute may be at most {limits.rate_limit_per_minute}, the "
+                "organisation's limit over all its keys",
+                field="rate_limit_per_minute",
+            )
+        if work.api_keys.count_live(organization_id, now) >= limits.max_api_keys:
+            raise Conflict(
+                "the organisation has reached its cap of live API keys "
+                f"({limits.max_api_keys}); revoke one it no longer uses first"
+            )
         key = work.api_keys.add(
             organization_id,
             name=cleaned,
@@ -84,11 +118,55 @@ def revoke_api_key(
     return revoked
 
 
-def authenticate(uow: UnitOfWorkFactory, clock: Clock, authorization: str | None) -> Principal:
+def authenticate(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    authorization: str | None,
+    *,
+    source: str | None = None,
+    blocked: BlockedAddresses | None = None,
+) -> Principal:
     """Resolve an `Authorization: Bearer <key>` header to its principal, or raise Unauthorized.
 
-    A key that fails its checksum is refused before any database query.
+    A key that fails its checksum is refused before any key lookup, and a key of a deleted
+    organisation is not found. With a `source` address, every failure (a missing, malformed,
+    unknown, revoked or expired key) takes a token from the address's bucket; once that is
+    empty the address is refused with RateLimited, and `blocked` (this process's memory)
+    refuses it without a query until it has a token again. A good key costs nothing more.
     """
+    now = clock.now()
+    if source is not None and blocked is not None:
+        until = blocked.blocked_until(source, now)
+        if until is not None:
+            raise _too_many_failures(math.ceil((until - now).total_seconds()))
+    try:
+        token = _bearer_token(authorization)
+    except Unauthorized:
+        if source is not None:
+            with uow(None, pipelined=True) as work:
+                _count_failure(work.rate_limits, source, now, blocked)
+        raise
+    principal: Principal | None = None
+    with uow(None, pipelined=True) as work:
+        holder = work.api_keys.find_by_hash(key_format.hash_key(token))
+        if holder is not None and holder.key.is_active(now):
+            work.api_keys.touch(holder.key.id, now)
+            principal = Principal(
+                organization_id=holder.key.organization_id,
+                key_id=holder.key.id,
+                rate_limit_per_minute=holder.key.rate_limit_per_minute,
+                organization_rate_limit_per_minute=holder.organization.rate_limit_per_minute,
+            )
+        elif source is not None:
+            _count_failure(work.rate_limits, source, now, blocked)
+    if principal is None:
+        # Raised once the transaction has committed the failure it counted.
+        raise Unauthorized(UNKNOWN_KEY, field="Authorization")
+    return principal
+
+
+def _bearer_token(authorization: str | None) -> str:
+    """The key of an `Authorization: Bearer <key>` header with a correct checksum."""
     if not authorization:
         raise Unauthorized("missing Authorization header", field="Authorization")
     scheme, _, token = authorization.strip().partition(" ")
@@ -97,14 +175,28 @@ def authenticate(uow: UnitOfWorkFactory, clock: Clock, authorization: str | None
         raise Unauthorized("Authorization must be 'Bearer <api key>'", field="Authorization")
     if not key_format.is_well_formed(token):
         raise Unauthorized("malformed API key", field="Authorization")
-    now = clock.now()
-    with uow(None) as work:
-        key = work.api_keys.find_by_hash(key_format.hash_key(token))
-        if key is None or not key.is_active(now):
-            raise Unauthorized("unknown, revoked or expired API key", field="Authorization")
-        work.api_keys.touch(key.id, now)
-    return Principal(
-        organization_id=key.organization_id,
-        key_id=key.id,
-        rate_limit_per_minute=key.rate_limit_per_minute,
+    return token
+
+
+def _count_failure(
+    rate_limits: RateLimitRepository,
+    source: str,
+    now: datetime,
+    blocked: BlockedAddresses | None,
+) -> None:
+    """Take a failed authentication's token from the source's bucket: RateLimited (having
+    written nothing) when there was none. Once the bucket is empty the address is remembered
+    in `blocked` until it has a token again, so its next request costs no query."""
+    bucket = rate_limits.take_failure(source, per_minute=FAILED_AUTHENTICATIONS_PER_MINUTE, at=now)
+    if blocked is not None and bucket.tokens < 1:
+        blocked.block_for(source, bucket, now)
+    if not bucket.allowed:
+        raise _too_many_failures(bucket.retry_after_seconds)
+
+
+def _too_many_failures(retry_after_seconds: int) -> RateLimited:
+    return RateLimited(
+        "too many requests without a valid API key from this address; "
+        f"retry in {retry_after_seconds} s",
+        retry_after_seconds=max(1, retry_after_seconds),
     )

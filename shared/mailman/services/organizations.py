@@ -1,12 +1,20 @@
-"""Organisations: the tenants. Created by operators, not through the API."""
+"""Organisations: the tenants. Created, limited and deleted by operators, not through the API."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from mailman.domain.errors import NotFound, ValidationError
 from mailman.domain.models import Organization
-from mailman.ports import UnitOfWorkFactory
+from mailman.domain.ratelimit import MAX_API_KEYS_LIMIT, MAX_PER_MINUTE
+from mailman.ports import Clock, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class DeletedOrganization:
+    organization: Organization
+    revoked_keys: int
 
 
 def create_organization(uow: UnitOfWorkFactory, name: str) -> Organization:
@@ -28,3 +36,53 @@ def get_organization(uow: UnitOfWorkFactory, organization_id: UUID) -> Organizat
 def list_organizations(uow: UnitOfWorkFactory) -> list[Organization]:
     with uow(None) as work:
         return work.organizations.list()
+
+
+def set_limits(
+    uow: UnitOfWorkFactory,
+    organization_id: UUID,
+    *,
+    rate_limit_per_minute: int | None = None,
+    max_api_keys: int | None = None,
+) -> Organization:
+    """Set the organisation's requests a minute over all its keys and its cap on live keys
+    (those given). Keys minted before keep their own limits, but every request also needs a
+    token from the organisation's bucket, and no key is minted while the cap is reached."""
+    changes: dict[str, int] = {}
+    if rate_limit_per_minute is not None:
+        if not 1 <= rate_limit_per_minute <= MAX_PER_MINUTE:
+            raise ValidationError(
+                f"the rate limit must be between 1 and {MAX_PER_MINUTE} requests a minute",
+                field="rate_limit_per_minute",
+            )
+        changes["rate_limit_per_minute"] = rate_limit_per_minute
+    if max_api_keys is not None:
+        if not 1 <= max_api_keys <= MAX_API_KEYS_LIMIT:
+            raise ValidationError(
+                f"the cap on live API keys must be between 1 and {MAX_API_KEYS_LIMIT}",
+                field="max_api_keys",
+            )
+        changes["max_api_keys"] = max_api_keys
+    if not changes:
+        raise ValidationError("give a rate limit, a cap on live API keys, or both")
+    with uow(organization_id) as work:
+        updated = work.organizations.set_limits(organization_id, changes)
+    if updated is None:
+        raise NotFound("no such organisation", field="organization_id")
+    return updated
+
+
+def delete_organization(
+    uow: UnitOfWorkFactory, clock: Clock, organization_id: UUID
+) -> DeletedOrganization:
+    """Soft-delete the organisation and revoke every key it holds, in one transaction.
+
+    Its row is locked first, as minting a key locks it, so a key minted at the same moment
+    either commits before (and is revoked here) or finds no organisation."""
+    now = clock.now()
+    with uow(organization_id) as work:
+        organization = work.organizations.get(organization_id, lock=True)
+        if organization is None or not work.organizations.soft_delete(organization_id, now):
+            raise NotFound("no such organisation", field="organization_id")
+        revoked = work.api_keys.revoke_all(organization_id, now)
+    return DeletedOrganization(organization=organization, revoked_keys=revoked)

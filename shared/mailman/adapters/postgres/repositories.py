@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, LiteralString
 from uuid import UUID
 
@@ -21,7 +21,14 @@ from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.errors import Conflict, ValidationError
 from mailman.domain.events import Event
-from mailman.domain.models import ApiKey, Domain, DomainRecordState, Inbox, Organization
+from mailman.domain.models import (
+    ApiKey,
+    Domain,
+    DomainRecordState,
+    Inbox,
+    KeyHolder,
+    Organization,
+)
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState
 from mailman.ports import RoutingEntry
@@ -48,30 +55,49 @@ def _update(
     return conn.execute(query, {**changes, "id": entity_id}).fetchone()
 
 
+_ORGANIZATION_COLUMNS: LiteralString = "id, name, created_at, rate_limit_per_minute, max_api_keys"
+
+
 class PostgresOrganizationRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add(self, name: str) -> Organization:
         row = self._conn.execute(
-            "INSERT INTO organizations (name) VALUES (%s) RETURNING id, name, created_at", [name]
+            f"INSERT INTO organizations (name) VALUES (%s) RETURNING {_ORGANIZATION_COLUMNS}",
+            [name],
         ).fetchone()
         assert row is not None
         return Organization.model_validate(row)
 
-    def get(self, organization_id: UUID) -> Organization | None:
+    def get(self, organization_id: UUID, *, lock: bool = False) -> Organization | None:
+        locking: LiteralString = " FOR UPDATE" if lock else ""
         row = self._conn.execute(
-            "SELECT id, name, created_at FROM organizations WHERE id = %s AND deleted_at IS NULL",
+            f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations "
+            f"WHERE id = %s AND deleted_at IS NULL{locking}",
             [organization_id],
         ).fetchone()
         return Organization.model_validate(row) if row else None
 
     def list(self) -> list[Organization]:
         rows = self._conn.execute(
-            "SELECT id, name, created_at FROM organizations WHERE deleted_at IS NULL "
+            f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations WHERE deleted_at IS NULL "
             "ORDER BY created_at, id"
         ).fetchall()
         return [Organization.model_validate(row) for row in rows]
+
+    def set_limits(self, organization_id: UUID, changes: dict[str, int]) -> Organization | None:
+        if _update(self._conn, "organizations", organization_id, dict(changes)) is None:
+            return None
+        return self.get(organization_id)
+
+    def soft_delete(self, organization_id: UUID, at: datetime) -> bool:
+        row = self._conn.execute(
+            "UPDATE organizations SET deleted_at = %s, updated_at = now() "
+            "WHERE id = %s AND deleted_at IS NULL RETURNING id",
+            [at, organization_id],
+        ).fetchone()
+        return row is not None
 
 
 _API_KEY_COLUMNS: LiteralString = (
@@ -109,11 +135,18 @@ class PostgresApiKeyRepository:
         ).fetchone()
         return ApiKey.model_validate(row) if row else None
 
-    def find_by_hash(self, key_hash: str) -> ApiKey | None:
+    def find_by_hash(self, key_hash: str) -> KeyHolder | None:
+        # The organisation comes in the same query: a deleted one's keys are not found.
         row = self._conn.execute(
-            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE key_hash = %s", [key_hash]
+            "SELECT to_jsonb(k) - 'key_hash' AS key, "
+            "jsonb_build_object('id', o.id, 'name', o.name, 'created_at', o.created_at, "
+            "'rate_limit_per_minute', o.rate_limit_per_minute, "
+            "'max_api_keys', o.max_api_keys) AS organization "
+            "FROM api_keys k JOIN organizations o ON o.id = k.organization_id "
+            "WHERE k.key_hash = %s AND o.deleted_at IS NULL",
+            [key_hash],
         ).fetchone()
-        return ApiKey.model_validate(row) if row else None
+        return KeyHolder.model_validate(row) if row else None
 
     def list(self, page: PageRequest) -> list[ApiKey]:
         where, params = _keyset(page)
@@ -123,6 +156,24 @@ class PostgresApiKeyRepository:
             [*params, page.limit + 1],
         ).fetchall()
         return [ApiKey.model_validate(row) for row in rows]
+
+    def count_live(self, organization_id: UUID, at: datetime) -> int:
+        row = self._conn.execute(
+            "SELECT count(*) AS live FROM api_keys WHERE organization_id = %s "
+            "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s)",
+            [organization_id, at],
+        ).fetchone()
+        assert row is not None
+        live: int = row["live"]
+        return live
+
+    def revoke_all(self, organization_id: UUID, at: datetime) -> int:
+        rows = self._conn.execute(
+            "UPDATE api_keys SET revoked_at = %s "
+            "WHERE organization_id = %s AND revoked_at IS NULL RETURNING id",
+            [at, organization_id],
+        ).fetchall()
+        return len(rows)
 
     def revoke(self, key_id: UUID, at: datetime) -> ApiKey | None:
         row = self._conn.execute(
@@ -493,36 +544,80 @@ class PostgresRateLimitRepository:
         self._conn = conn
 
     def take(
-        self, key_id: UUID, *, capacity: float, per_second: float, at: datetime
-    ) -> BucketState:
+        self,
+        key_id: UUID,
+        organization_id: UUID,
+        *,
+        key_per_minute: int,
+        organization_per_minute: int,
+        at: datetime,
+    ) -> tuple[BucketState, BucketState]:
+        # One statement: the function (migration 0012) takes from both buckets or neither.
+        row = self._conn.execute(
+            "SELECT allowed, key_tokens, organization_tokens "
+            "FROM take_request_token(%s, %s, %s, %s, %s, %s, %s)",
+            [
+                key_id,
+                key_per_minute,
+                key_per_minute / 60,
+                organization_id,
+                organization_per_minute,
+                organization_per_minute / 60,
+                at,
+            ],
+        ).fetchone()
+        assert row is not None
+        allowed = bool(row["allowed"])
+        return (
+            BucketState.for_limit(key_per_minute, allowed=allowed, tokens=row["key_tokens"]),
+            BucketState.for_limit(
+                organization_per_minute, allowed=allowed, tokens=row["organization_tokens"]
+            ),
+        )
+
+    def take_failure(self, source: str, *, per_minute: int, at: datetime) -> BucketState:
         # One statement: refill by the time elapsed, then take a token if one is there. The
         # conflict branch only fires (and only writes) when a token is available, so a refused
-        # request leaves the bucket as it was.
-        params = {"key": key_id, "capacity": capacity, "rate": per_second, "at": at}
+        # request leaves the bucket as it was. It also forgets a few other addresses whose
+        # buckets have long been full again, so the table holds only recent failures.
+        params = {
+            "source": source,
+            "capacity": per_minute,
+            "rate": per_minute / 60,
+            "at": at,
+            "stale": at - timedelta(minutes=10),
+        }
         taken = self._conn.execute(
-            "INSERT INTO rate_limit_buckets AS b (api_key_id, tokens, refilled_at) "
-            "VALUES (%(key)s, %(capacity)s - 1, %(at)s) "
-            "ON CONFLICT (api_key_id) DO UPDATE SET "
-            "  tokens = LEAST(%(capacity)s, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM "
-            "    (%(at)s - b.refilled_at))) * %(rate)s) - 1, "
+            "WITH forgotten AS ("
+            "  DELETE FROM auth_failure_buckets WHERE source IN ("
+            "    SELECT source FROM auth_failure_buckets "
+            "    WHERE refilled_at < %(stale)s AND source <> %(source)s "
+            "    LIMIT 10 FOR UPDATE SKIP LOCKED)) "
+            "INSERT INTO auth_failure_buckets AS b (source, tokens, refilled_at) "
+            "VALUES (%(source)s, %(capacity)s - 1, %(at)s) "
+            "ON CONFLICT (source) DO UPDATE SET "
+            f"  tokens = {_REFILLED} - 1, "
             "  refilled_at = GREATEST(b.refilled_at, %(at)s) "
-            "WHERE LEAST(%(capacity)s, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM "
-            "  (%(at)s - b.refilled_at))) * %(rate)s) >= 1 "
+            f"WHERE {_REFILLED} >= 1 "
             "RETURNING tokens",
             params,
         ).fetchone()
         if taken is not None:
-            return BucketState(
-                allowed=True, tokens=taken["tokens"], capacity=capacity, per_second=per_second
-            )
+            return BucketState.for_limit(per_minute, allowed=True, tokens=taken["tokens"])
         current = self._conn.execute(
-            "SELECT LEAST(%(capacity)s, tokens + GREATEST(0, EXTRACT(EPOCH FROM "
-            "(%(at)s - refilled_at))) * %(rate)s)::double precision AS tokens "
-            "FROM rate_limit_buckets WHERE api_key_id = %(key)s",
+            f"SELECT {_REFILLED}::double precision AS tokens "
+            "FROM auth_failure_buckets b WHERE source = %(source)s",
             params,
         ).fetchone()
         tokens = current["tokens"] if current else 0.0
-        return BucketState(allowed=False, tokens=tokens, capacity=capacity, per_second=per_second)
+        return BucketState.for_limit(per_minute, allowed=False, tokens=tokens)
+
+
+_REFILLED: LiteralString = (
+    "LEAST(%(capacity)s, b.tokens "
+    "+ GREATEST(0, EXTRACT(EPOCH FROM (%(at)s - b.refilled_at))) * %(rate)s)"
+)
+"""A bucket's tokens at `at`: what it held, refilled since, up to its capacity."""
 
 
 class PostgresUnitOfWork:
