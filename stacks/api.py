@@ -2,8 +2,9 @@
 
 The function authenticates (Bearer API keys and JWTs) and answers `/health`,
 `/openapi.json` and `/docs` without a key, so API Gateway has no authorizer. It throttles the
-stage as a whole, writes JSON access logs, answers CORS preflights for the configured
-origins, and shapes its own errors (throttling, timeouts) like the function's.
+stage as a whole (and, where the stage asks for it, a web ACL limits each source address),
+writes JSON access logs, answers CORS preflights for the configured origins, and shapes its
+own errors (throttling, timeouts) like the function's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.config import Settings
+from stacks.firewall import ApiFirewall
 from stacks.functions import FunctionDefaults, ServiceFunction
 from stacks.mail import Mail
 from stacks.nag import acknowledge
@@ -81,6 +83,10 @@ class Api(Construct):
             memory_size=settings.api.memory_mb,
             environment={
                 "RATE_LIMIT_PER_MINUTE": str(settings.api.rate_limit_per_minute),
+                "ORGANIZATION_RATE_LIMIT_PER_MINUTE": str(
+                    settings.api.organization_rate_limit_per_minute
+                ),
+                "MAX_API_KEYS_PER_ORGANIZATION": str(settings.api.max_api_keys_per_organization),
                 "BUCKET_NAME": storage.bucket.bucket_name,
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
             },
@@ -138,6 +144,11 @@ class Api(Construct):
                 type=response_type,
                 templates={"application/json": _error_template(error_type)},
             )
+        self.firewall = (
+            ApiFirewall(self, "Firewall", settings=settings, stage=self.rest_api.deployment_stage)
+            if settings.api.web_acl
+            else None
+        )
         self._acknowledge()
 
     def _acknowledge(self) -> None:
@@ -155,12 +166,14 @@ class Api(Construct):
             "The function validates every request body and parameter against its models and"
             " answers in the API's error envelope",
         )
-        acknowledge(
-            self.rest_api,
-            "AwsSolutions-APIG3",
-            "No WAF by default (a web ACL costs a monthly fee per ACL and rule); the stage is"
-            " throttled and every key rate-limited; attach a web ACL where policy asks for one",
-        )
+        if self.firewall is None:
+            acknowledge(
+                self.rest_api,
+                "AwsSolutions-APIG3",
+                "This stage has no web ACL (api.web_acl is off: an ACL costs a monthly fee per"
+                " ACL and rule); the stage is throttled, every key and organisation rate-limited"
+                " and failed authentications limited per source address by the function",
+            )
         acknowledge(
             self.rest_api,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

@@ -93,8 +93,21 @@ class ApiSettings(_Model):
     throttle_rate_limit: int = Field(default=100, ge=1)
     """Requests per second the stage accepts in the steady state, for all callers together."""
     throttle_burst_limit: int = Field(default=200, ge=1)
-    rate_limit_per_minute: int = Field(default=100, ge=1)
-    """Per API key, enforced by the function (token bucket in Postgres)."""
+    rate_limit_per_minute: int = Field(default=100, ge=1, le=100_000)
+    """Per API key without a limit of its own, enforced by the function (token bucket in
+    Postgres)."""
+    organization_rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
+    """Per organisation without a limit of its own, over all its keys (a bucket beside each
+    key's); a key's own limit may not exceed its organisation's."""
+    max_api_keys_per_organization: int = Field(default=100, ge=1, le=10_000)
+    """Live API keys an organisation without a cap of its own may hold."""
+    web_acl: bool = False
+    """A WAF web ACL on the stage that blocks any source address sending more than
+    `web_acl_requests_per_minute`. It costs a monthly fee (about $6 and $0.60 per million
+    requests), so `prod` has it and the cheaper stages rely on the stage's throttling and
+    the function's own limits."""
+    web_acl_requests_per_minute: int = Field(default=1200, ge=10, le=2_000_000_000)
+    """Requests one source address may send in a minute before the web ACL blocks it (429)."""
 
 
 class DatabaseSettings(_Model):
