@@ -103,7 +103,12 @@ def through_the_platform(sends: int, concurrency: int) -> None:
         local = LocalPlatform(
             Path(folder) / ".local",
             Ports.free(),
-            {"MAILMAN_QUICKSTART": "1", "MAILMAN_DISPATCHER_SECONDS": "1"},
+            # Neither the organisation's rate limit nor the key's is what is measured.
+            {
+                "MAILMAN_QUICKSTART": "1",
+                "MAILMAN_DISPATCHER_SECONDS": "1",
+                "ORGANIZATION_RATE_LIMIT_PER_MINUTE": "100000",
+            },
         )
         try:
             local.start()
@@ -112,7 +117,7 @@ def through_the_platform(sends: int, concurrency: int) -> None:
                 inbox = http.post(
                     "/inboxes", json={"domain_id": domain, "local_part": "bench"}
                 ).json()["id"]
-                # A key whose rate limit is not what is measured.
+                # A key as fast as its organisation (a key may not be faster).
                 key = http.post(
                     "/api-keys", json={"name": "bench", "rate_limit_per_minute": 100_000}
                 ).json()["key"]
