@@ -89,6 +89,7 @@ class Api(Construct):
                 "MAX_API_KEYS_PER_ORGANIZATION": str(settings.api.max_api_keys_per_organization),
                 "BUCKET_NAME": storage.bucket.bucket_name,
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
+                "RESERVED_DOMAINS": ",".join(settings.mail_domains),
             },
         )
         # Presigned links are signed with the function's own permissions: downloads of any

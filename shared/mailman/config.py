@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     dns_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
     cors_origins: str = ""
     """Comma-separated origins browsers may call the API from; none when empty."""
+    reserved_domains: str = ""
+    """Comma-separated domains of the platform's own (the receipt rule's configured ones):
+    no organisation may add them, or any name under them."""
+
+    @property
+    def reserved_domain_names(self) -> list[str]:
+        return [d.strip() for d in self.reserved_domains.split(",") if d.strip()]
 
     @property
     def organization_limits(self) -> OrganizationLimits:

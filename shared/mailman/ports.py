@@ -106,9 +106,10 @@ class DomainRepository(Protocol):
 
     def get(self, domain_id: UUID) -> Domain | None: ...
 
-    def name_taken(self, name: str) -> bool: ...
-
-    def find_by_name(self, name: str) -> Domain | None: ...
+    def claims(self, names: Sequence[str]) -> Sequence[Domain]:
+        """The live domains named any of `names`: every organisation's in the system scope.
+        Verified ones first, then the newest first."""
+        ...
 
     def receiving_states(self) -> Sequence[tuple[str, bool]]:
         """(name, verified for receiving) of every domain name ever registered, of every
@@ -127,7 +128,10 @@ class DomainRepository(Protocol):
 
     def save_verification(
         self, domain_id: UUID, changes: dict[str, object], records: tuple[DomainRecordState, ...]
-    ) -> None: ...
+    ) -> None:
+        """Store a check's outcome; `VerifiedElsewhere` (nothing stored) when it makes the
+        domain verified while another live domain of its name is."""
+        ...
 
     def claim_due(self, at: datetime, limit: int, lease_until: datetime) -> Sequence[Domain]:
         """Domains (of every organisation) due a check, leased so no other run takes them."""
@@ -160,7 +164,9 @@ class InboxRepository(Protocol):
     def soft_delete_for_domain(self, domain_id: UUID, at: datetime) -> int: ...
 
     def routing(self, domains: Sequence[str]) -> Sequence[RoutingEntry]:
-        """Every live domain among `domains`, of any organisation, with its inboxes."""
+        """The live domain of each name among `domains`, of any organisation, with its inboxes:
+        the one that receives for the name, else the name's only live domain (a name several
+        organisations claim and none receives for has none)."""
         ...
 
 

@@ -72,7 +72,8 @@ def test_a_domain_goes_from_missing_to_verified_once_its_records_are_published(
     assert before["status"] == "pending"
     assert {r["status"] for r in before["records"]} == {"missing"}
     assert published.returncode == 0, published.stderr
-    assert "published 7 records for acme.example" in published.stdout
+    assert "published 8 records for acme.example" in published.stdout
+    assert "_mailman.acme.example" in published.stdout
     assert verified, after
     assert (after["can_send"], after["can_receive"]) == (True, True)
     assert "acme.example" in [e["data"]["domain"] for e in events]

@@ -99,6 +99,13 @@ def test_api_function_gets_the_rate_limit(synthesised: Synthesised) -> None:
     assert props["Timeout"] == synthesised.settings.api.timeout_seconds
 
 
+def test_api_function_refuses_the_platforms_own_mail_domains(synthesised: Synthesised) -> None:
+    props = synthesised.properties(synthesised.stack.api.function.function)
+
+    reserved = props["Environment"]["Variables"]["RESERVED_DOMAINS"]
+    assert reserved.split(",") == synthesised.settings.mail_domains
+
+
 def test_cors_preflight_answers_the_configured_origins(synthesised: Synthesised) -> None:
     preflights = methods(synthesised, "OPTIONS")
 

@@ -1,9 +1,31 @@
+from typing import Any
 from uuid import uuid4
 
 import psycopg
 import pytest
 
-from .conftest import Tenant
+from mailman.domain.dns_records import DnsRecord, RecordPurpose
+
+from .conftest import LocalAwsForTests, Tenant
+
+
+def _verified(tenant: Tenant, aws: LocalAwsForTests, name: str) -> dict[str, Any]:
+    """A domain of the tenant, its records published and checked: verified."""
+    domain = tenant.api.post("/domains", {"name": name}).json()
+    aws.zone.publish(
+        name,
+        [
+            DnsRecord(RecordPurpose(r["purpose"]), r["type"], r["name"], r["value"], r["priority"])
+            for r in domain["records"]
+        ],
+    )
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+    assert checked["status"] == "verified"
+    return dict(checked)
+
+
+def _identities(aws: LocalAwsForTests) -> list[str]:
+    return [i["IdentityName"] for i in aws.sesv2().list_email_identities()["EmailIdentities"]]
 
 
 def test_create_domain_answers_201_with_the_normalised_name(tenant: Tenant) -> None:
@@ -41,17 +63,123 @@ def test_a_domain_is_registered_once(tenant: Tenant) -> None:
     again = tenant.api.post("/domains", {"name": "EXAMPLE.com"})
 
     assert again.status == 409
-    assert again.json()["error"]["field"] == "name"
+    error = again.json()["error"]
+    assert (error["type"], error["field"]) == ("conflict", "name")
+    assert error["message"] == "this account already has the domain example.com"
+    assert len(tenant.api.get("/domains").json()["data"]) == 1
 
 
-def test_a_domain_claimed_by_another_organisation_is_409(
+def test_a_pending_claim_by_another_organisation_blocks_no_one(
     tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    other_tenant.api.post("/domains", {"name": "example.com"})
+    theirs = other_tenant.api.post("/domains", {"name": "example.com"}).json()
 
     response = tenant.api.post("/domains", {"name": "example.com"})
 
+    assert response.status == 201
+    mine = response.json()
+    assert mine["status"] == "pending"
+    ownership = [
+        next(r for r in d["records"] if r["purpose"] == "ownership") for d in (mine, theirs)
+    ]
+    assert [r["name"] for r in ownership] == ["_mailman.example.com"] * 2
+    assert ownership[0]["value"] != ownership[1]["value"]
+    assert mine["dkim_tokens"] == theirs["dkim_tokens"]  # one SES identity for the name
+
+
+def test_a_failed_claim_by_another_organisation_blocks_no_one(
+    tenant: Tenant, other_tenant: Tenant, database_url: str
+) -> None:
+    theirs = other_tenant.api.post("/domains", {"name": "example.com"}).json()
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE domains SET status = 'failed' WHERE id = %s", [theirs["id"]])
+
+    assert tenant.api.post("/domains", {"name": "example.com"}).status == 201
+
+
+def test_a_domain_another_organisation_verified_is_409_naming_no_one(
+    tenant: Tenant, other_tenant: Tenant, aws: LocalAwsForTests
+) -> None:
+    theirs = _verified(other_tenant, aws, "example.com")
+
+    response = tenant.api.post("/domains", {"name": "Example.COM"})
+
     assert response.status == 409
+    error = response.json()["error"]
+    assert error["type"] == "conflict"
+    assert error["field"] == "name"
+    assert error["message"] == "example.com is in use by another account"
+    assert error["trace_id"]
+    assert theirs["id"].encode() not in response.result.body
+    assert b"Globex" not in response.result.body
+    assert tenant.api.get("/domains").json()["data"] == []
+
+
+def test_a_subdomain_of_another_organisations_verified_domain_is_409_alike(
+    tenant: Tenant, other_tenant: Tenant, aws: LocalAwsForTests
+) -> None:
+    _verified(other_tenant, aws, "example.com")
+
+    response = tenant.api.post("/domains", {"name": "mail.example.com"})
+
+    assert response.status == 409
+    error = response.json()["error"]
+    assert (error["field"], error["message"]) == (
+        "name",
+        "mail.example.com is in use by another account",
+    )
+    assert tenant.api.get("/domains").json()["data"] == []
+
+
+def test_a_subdomain_of_ones_own_verified_domain_may_be_added(
+    tenant: Tenant, aws: LocalAwsForTests
+) -> None:
+    _verified(tenant, aws, "example.com")
+
+    response = tenant.api.post("/domains", {"name": "mail.example.com"})
+
+    assert response.status == 201
+    assert response.json()["name"] == "mail.example.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("gmail.com", "mailbox provider"),
+        ("Outlook.com", "mailbox provider"),
+        ("gmx.de", "mailbox provider"),
+        ("mx.yandex.ru", "mailbox provider"),
+        ("amazonses.com", "Amazon SES or AWS"),
+        ("inbound-smtp.us-east-1.amazonaws.com", "Amazon SES or AWS"),
+        ("github.io", "public suffix"),
+    ],
+)
+def test_provider_aws_and_public_suffix_domains_are_400_and_nothing_is_made(
+    tenant: Tenant, aws: LocalAwsForTests, name: str, says: str
+) -> None:
+    response = tenant.api.post("/domains", {"name": name})
+
+    assert response.status == 400
+    error = response.json()["error"]
+    assert (error["type"], error["field"]) == ("validation_error", "name")
+    assert says in error["message"]
+    assert tenant.api.get("/domains").json()["data"] == []
+    assert _identities(aws) == []
+
+
+def test_the_platforms_own_domains_are_400(
+    tenant: Tenant, aws: LocalAwsForTests, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESERVED_DOMAINS", "mail.example.com,inbound.example.net")
+
+    under = tenant.api.post("/domains", {"name": "acme.mail.example.com"})
+    beside = tenant.api.post("/domains", {"name": "example.com"})
+
+    assert under.status == 400
+    assert under.json()["error"]["field"] == "name"
+    assert "reserved" in under.json()["error"]["message"]
+    assert beside.status == 201
+    assert _identities(aws) == ["example.com"]
 
 
 def test_another_organisations_domain_is_404(tenant: Tenant, other_tenant: Tenant) -> None:

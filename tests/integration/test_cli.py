@@ -22,7 +22,9 @@ from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
 from mailman.domain.errors import Unauthorized
-from mailman.services import api_keys
+from mailman.services import api_keys, domains, organizations
+
+from .conftest import LocalAwsForTests
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,38 @@ def test_dns_unpublish_of_something_not_a_domain_fails_with_a_message(
 
     assert result.code == 1
     assert result.err.startswith("mailman: domain name needs at least two labels (domain)")
+
+
+def test_dns_publish_of_a_name_claimed_twice_publishes_the_verified_claim_else_the_newest(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mailman: Mailman,
+    aws: LocalAwsForTests,
+    services: Container,
+    db: str,
+) -> None:
+    monkeypatch.setenv("MAILMAN_LOCAL_DIR", str(tmp_path))
+    older, newer = (
+        domains.create_domain(
+            services.uow,
+            services.verifier.identities,
+            "us-east-1",
+            organizations.create_organization(services.uow, name).id,
+            "acme.example",
+            domains.DomainSettings(),
+        )
+        for name in ("Acme", "Globex")
+    )
+
+    before = mailman("dns", "publish", "acme.example")
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE domains SET status = 'verified' WHERE id = %s", [older.id])
+    after = mailman("dns", "publish", "acme.example")
+
+    assert before.code == after.code == 0
+    assert f"mailman-verification={newer.verification_token}" in before.out
+    assert f"mailman-verification={older.verification_token}" in after.out
+    assert f"mailman-verification={newer.verification_token}" not in after.out
 
 
 # -- the installed command -----------------------------------------------------------------

@@ -1,7 +1,9 @@
 import socket
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -11,7 +13,7 @@ from mailman.adapters.dns import DnsPythonResolver
 from mailman.composition import Container
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
 from mailman.domain.errors import DeliveryError
-from mailman.services.verify_domain import Verifier, verify_due
+from mailman.services.verify_domain import Verifier, verify_domain, verify_due
 
 from .conftest import LocalAwsForTests, Tenant
 
@@ -26,6 +28,10 @@ def _records(domain: dict[str, Any]) -> list[DnsRecord]:
 def _events(database_url: str) -> list[str]:
     with psycopg.connect(database_url) as conn:
         return [r[0] for r in conn.execute("SELECT type FROM events ORDER BY seq")]
+
+
+def _identities(aws: LocalAwsForTests) -> list[str]:
+    return [i["IdentityName"] for i in aws.sesv2().list_email_identities()["EmailIdentities"]]
 
 
 def _accepted(aws: LocalAwsForTests) -> list[str]:
@@ -57,7 +63,11 @@ def test_a_new_domain_lists_every_record_to_publish_as_missing(
         "mail_from_mx",
         "mail_from_spf",
         "dmarc",
+        "ownership",
     ]
+    assert domain["records"][-1]["type"] == "TXT"
+    assert domain["records"][-1]["name"] == "_mailman.example.com"
+    assert domain["records"][-1]["value"].startswith("mailman-verification=")
     assert {r["status"] for r in domain["records"]} == {"missing"}
     assert all(r["description"] for r in domain["records"])
     assert (domain["can_send"], domain["can_receive"]) == (False, False)
@@ -74,6 +84,7 @@ def test_zone_file_answers_the_records_as_bind(tenant: Tenant, domain: dict[str,
     assert f"{token}._domainkey" in text
     assert f"{token}.dkim.amazonses.com." in text
     assert "_dmarc" in text
+    assert f'"{domain["records"][-1]["value"]}"' in text
 
 
 def test_verify_now_before_publishing_finds_everything_missing(
@@ -110,7 +121,11 @@ def test_a_wrong_value_is_reported_with_what_was_found(
     mx = records[3]
     aws.zone.publish(
         "example.com",
-        [*records[:3], DnsRecord(mx.purpose, "MX", mx.name, "mx.elsewhere.example", 10)],
+        [
+            *records[:3],
+            DnsRecord(mx.purpose, "MX", mx.name, "mx.elsewhere.example", 10),
+            records[-1],
+        ],
     )
 
     checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
@@ -155,8 +170,7 @@ def test_deleting_a_domain_removes_its_ses_identity(
     response = tenant.api.delete(f"/domains/{domain['id']}")
 
     assert response.status == 204
-    names = [i["IdentityName"] for i in aws.sesv2().list_email_identities()["EmailIdentities"]]
-    assert "example.com" not in names
+    assert "example.com" not in _identities(aws)
 
 
 def test_verify_of_another_organisations_domain_is_404(
@@ -320,3 +334,168 @@ def test_a_deploy_that_resets_the_rule_is_undone_by_the_next_run(
     verify_due(container.uow, container.verifier, container.clock)
 
     assert sorted(_accepted(aws)) == ["configured.example", "example.com"]
+
+
+# -- several organisations' claims of one name -----------------------------------------------
+
+
+def _org_events(database_url: str, organization_id: Any) -> list[tuple[str, Any]]:
+    with psycopg.connect(database_url) as conn:
+        return [
+            (r[0], r[1])
+            for r in conn.execute(
+                "SELECT type, payload FROM events WHERE organization_id = %s ORDER BY seq",
+                [organization_id],
+            )
+        ]
+
+
+def _ownership(domain: dict[str, Any]) -> dict[str, Any]:
+    return dict(next(r for r in domain["records"] if r["purpose"] == "ownership"))
+
+
+def test_shared_dkim_and_mx_without_the_claims_own_token_do_not_verify(
+    tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests, database_url: str
+) -> None:
+    aws.zone.publish("example.com", _records(domain)[:-1])
+
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    assert checked["status"] == "pending"
+    assert _ownership(checked)["status"] == "missing"
+    assert checked["verification"] == {"mx": False, "spf": False, "dkim": False, "dmarc": False}
+    assert (checked["can_send"], checked["can_receive"]) == (False, False)
+    assert _events(database_url) == []
+    assert _accepted(aws) == ["no-recipients.invalid"]
+
+
+def test_the_first_claim_to_verify_holds_the_name_and_the_others_are_told(
+    tenant: Tenant,
+    other_tenant: Tenant,
+    domain: dict[str, Any],
+    aws: LocalAwsForTests,
+    database_url: str,
+) -> None:
+    squatter = other_tenant.api.post("/domains", {"name": "example.com"}).json()
+    aws.zone.publish("example.com", _records(domain))
+
+    won = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+    lost = other_tenant.api.get(f"/domains/{squatter['id']}").json()
+
+    assert won["status"] == "verified"
+    assert (won["can_send"], won["can_receive"]) == (True, True)
+    assert lost["status"] == "failed"
+    assert (lost["can_send"], lost["can_receive"]) == (False, False)
+    assert _ownership(lost)["status"] == "wrong"
+    assert _ownership(lost)["detail"] == "another account verified this domain first"
+    assert [t for t, _ in _org_events(database_url, tenant.organization_id)] == ["domain.verified"]
+    assert _org_events(database_url, other_tenant.organization_id) == [
+        (
+            "domain.verification_failed",
+            {
+                "domain_id": squatter["id"],
+                "domain": "example.com",
+                "reason": "another account verified this domain first",
+            },
+        )
+    ]
+    assert _accepted(aws) == ["example.com"]
+
+
+def test_a_lost_claim_stays_failed_even_with_its_own_token_published(
+    tenant: Tenant,
+    other_tenant: Tenant,
+    domain: dict[str, Any],
+    aws: LocalAwsForTests,
+    database_url: str,
+) -> None:
+    second = other_tenant.api.post("/domains", {"name": "example.com"}).json()
+    aws.zone.publish("example.com", [*_records(domain), _records(second)[-1]])
+    tenant.api.post(f"/domains/{domain['id']}/verify")
+
+    again = other_tenant.api.post(f"/domains/{second['id']}/verify").json()
+
+    assert again["status"] == "failed"
+    assert (again["can_send"], again["can_receive"]) == (False, False)
+    assert _ownership(again)["detail"] == "another account verified this domain first"
+    assert len(_org_events(database_url, other_tenant.organization_id)) == 1
+    assert tenant.api.get(f"/domains/{domain['id']}").json()["status"] == "verified"
+
+
+class _VerifiedMeanwhile:
+    """Units of work in which another claim of the name gets verified right after the first
+    one (the check's look at the other claims), as an overlapping check would."""
+
+    def __init__(self, uow: Any, database_url: str, domain_id: str) -> None:
+        self.uow = uow
+        self.database_url = database_url
+        self.domain_id = domain_id
+        self.opened = 0
+
+    @contextmanager
+    def __call__(self, organization_id: Any, *, pipelined: bool = False) -> Iterator[Any]:
+        with self.uow(organization_id, pipelined=pipelined) as work:
+            yield work
+        self.opened += 1
+        if self.opened == 1:
+            with psycopg.connect(self.database_url) as conn:
+                conn.execute(
+                    "UPDATE domains SET status = 'verified' WHERE id = %s", [self.domain_id]
+                )
+
+
+def test_of_two_overlapping_checks_of_a_name_only_one_verifies(
+    tenant: Tenant,
+    other_tenant: Tenant,
+    domain: dict[str, Any],
+    aws: LocalAwsForTests,
+    container: Container,
+    database_url: str,
+) -> None:
+    rival = other_tenant.api.post("/domains", {"name": "example.com"}).json()
+    aws.zone.publish("example.com", _records(domain))
+    uow = _VerifiedMeanwhile(container.uow, database_url, rival["id"])
+
+    checked = verify_domain(
+        uow, container.verifier, container.clock, tenant.organization_id, UUID(domain["id"])
+    )
+
+    assert checked.domain.status.value == "failed"
+    assert not checked.domain.can_receive
+    assert [e.payload["reason"] for e in checked.events] == [
+        "another account verified this domain first"
+    ]
+    assert tenant.api.get(f"/domains/{domain['id']}").json()["status"] == "failed"
+
+
+def test_deleting_another_claim_of_the_name_leaves_the_owners_identity_and_mail(
+    tenant: Tenant,
+    other_tenant: Tenant,
+    domain: dict[str, Any],
+    aws: LocalAwsForTests,
+) -> None:
+    squatter = other_tenant.api.post("/domains", {"name": "example.com"}).json()
+    aws.zone.publish("example.com", _records(domain))
+    tenant.api.post(f"/domains/{domain['id']}/verify")
+
+    deleted = other_tenant.api.delete(f"/domains/{squatter['id']}")
+    checked = tenant.api.post(f"/domains/{domain['id']}/verify").json()
+
+    assert deleted.status == 204
+    assert "example.com" in _identities(aws)
+    assert _accepted(aws) == ["example.com"]
+    assert checked["status"] == "verified"
+    assert (checked["can_send"], checked["can_receive"]) == (True, True)
+
+
+def test_the_identity_goes_with_the_last_claim_of_the_name(
+    tenant: Tenant, other_tenant: Tenant, domain: dict[str, Any], aws: LocalAwsForTests
+) -> None:
+    second = other_tenant.api.post("/domains", {"name": "example.com"}).json()
+
+    tenant.api.delete(f"/domains/{domain['id']}")
+    kept = _identities(aws)
+    other_tenant.api.delete(f"/domains/{second['id']}")
+
+    assert "example.com" in kept
+    assert "example.com" not in _identities(aws)

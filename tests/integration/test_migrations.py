@@ -241,3 +241,77 @@ def test_events_stored_before_the_xid_order_come_first(
     assert [key for key, _ in rows] == ["before", "after"]
     assert rows[0][1] == "0"
     assert int(rows[1][1]) > 0
+
+
+def test_domains_claimed_before_ownership_records_keep_or_must_prove_their_names(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0011: a verified domain held its name alone and keeps it; a pending one
+    gets an ownership record to publish and may not send or receive until it is seen; and
+    from then on one name may be claimed by several organisations but verified by one."""
+    shipped = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in shipped if m.version < 11])
+    migrations.migrate(empty_database)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        org, other = (
+            conn.execute(
+                "INSERT INTO organizations (name) VALUES (%s) RETURNING id", [n]
+            ).fetchone()[0]
+            for n in ("Acme", "Globex")
+        )
+        domains = {}
+        for name, status in (("verified.example", "verified"), ("pending.example", "pending")):
+            domains[status] = conn.execute(
+                "INSERT INTO domains (organization_id, name, unicode_name, status, mx_verified, "
+                "dkim_verified) VALUES (%s, %s, %s, %s, true, true) RETURNING id",
+                [org, name, name, status],
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO domain_records (organization_id, domain_id, position, purpose, "
+                "type, name, value, priority, status) "
+                "VALUES (%s, %s, 0, 'receiving_mx', 'MX', %s, 'inbound-smtp.x', 10, 'verified')",
+                [org, domains[status], name],
+            )
+    monkeypatch.setattr(migrations, "available", lambda: shipped)
+    migrations.migrate(empty_database)
+
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        records = conn.execute(
+            "SELECT d.status, r.position, r.purpose, r.name, r.value, r.status, "
+            "d.verification_token, d.mx_verified, d.dkim_verified "
+            "FROM domains d JOIN domain_records r ON r.domain_id = d.id "
+            "ORDER BY d.name, r.position"
+        ).fetchall()
+        conn.execute(
+            "INSERT INTO domains (organization_id, name, unicode_name) "
+            "VALUES (%s, 'verified.example', 'verified.example')",
+            [other],
+        )
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                "UPDATE domains SET status = 'verified' "
+                "WHERE organization_id = %s AND name = 'verified.example'",
+                [other],
+            )
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                "INSERT INTO domains (organization_id, name, unicode_name) "
+                "VALUES (%s, 'pending.example', 'pending.example')",
+                [org],
+            )
+
+    pending_mx, ownership, verified_mx = records
+    token = ownership[6]
+    assert len(token) == 32
+    assert pending_mx[:3] == ("pending", 0, "receiving_mx")
+    assert ownership[:6] == (
+        "pending",
+        1,
+        "ownership",
+        "_mailman.pending.example",
+        f"mailman-verification={token}",
+        "missing",
+    )
+    assert ownership[7:] == (False, False)
+    assert verified_mx[:3] == ("verified", 0, "receiving_mx")
+    assert verified_mx[7:] == (True, True)

@@ -143,6 +143,48 @@ def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: Mailbox) -
     assert events == [(2,)]
 
 
+def _claim_too(mailbox: Mailbox, other: Tenant) -> None:
+    """Another organisation's claim of the mailbox's domain, pending."""
+    domains.create_domain(
+        mailbox.container.uow,
+        mailbox.container.verifier.identities,
+        "us-east-1",
+        other.organization_id,
+        "example.com",
+        domains.DomainSettings(),
+    )
+
+
+def test_mail_for_a_name_claimed_twice_goes_to_the_claim_that_receives_for_it(
+    mailbox: Mailbox, other_tenant: Tenant
+) -> None:
+    _claim_too(mailbox, other_tenant)
+    envelope = ["support@example.com", "nobody@example.com"]
+
+    received = deliver(mailbox, make_mail(to=", ".join(envelope)), envelope=envelope)
+
+    assert [m.inbox_id for m in received.stored] == [mailbox.support]
+    assert received.unroutable == ("nobody@example.com",)
+    found = rows(mailbox, "SELECT organization_id FROM unroutable_messages")
+    events = rows(mailbox, "SELECT DISTINCT organization_id FROM events")
+    assert found == [(mailbox.organization_id,)]
+    assert events == [(mailbox.organization_id,)]
+
+
+def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
+    mailbox: Mailbox, other_tenant: Tenant
+) -> None:
+    _claim_too(mailbox, other_tenant)
+    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE domains SET mx_verified = false")
+
+    received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
+
+    assert (received.stored, received.unroutable) == ((), ())
+    assert rows(mailbox, "SELECT count(*) FROM unroutable_messages") == [(0,)]
+    assert rows(mailbox, "SELECT count(*) FROM events") == [(0,)]
+
+
 def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: Mailbox, tenant: Tenant) -> None:
     domain_id = rows(mailbox, "SELECT id FROM domains")[0][0]
     catch_all = inboxes.create_inbox(

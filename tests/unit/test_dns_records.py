@@ -9,16 +9,19 @@ from mailman.domain.dns_records import (
 )
 
 TOKENS = ("tok1", "tok2", "tok3")
+OWNER = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 
 def _record(purpose: RecordPurpose):  # type: ignore[no-untyped-def]
     return next(
-        r for r in required_records("example.com", TOKENS, "us-east-1") if r.purpose is purpose
+        r
+        for r in required_records("example.com", TOKENS, "us-east-1", OWNER)
+        if r.purpose is purpose
     )
 
 
-def test_a_domain_publishes_three_dkim_cnames_mx_mail_from_and_dmarc() -> None:
-    records = required_records("example.com", TOKENS, "eu-west-1")
+def test_a_domain_publishes_dkim_cnames_mx_mail_from_dmarc_and_its_ownership_token() -> None:
+    records = required_records("example.com", TOKENS, "eu-west-1", OWNER)
 
     assert [(r.type, r.name) for r in records] == [
         ("CNAME", "tok1._domainkey.example.com"),
@@ -28,11 +31,14 @@ def test_a_domain_publishes_three_dkim_cnames_mx_mail_from_and_dmarc() -> None:
         ("MX", "bounce.example.com"),
         ("TXT", "bounce.example.com"),
         ("TXT", "_dmarc.example.com"),
+        ("TXT", "_mailman.example.com"),
     ]
     assert records[0].value == "tok1.dkim.amazonses.com"
     assert records[3].value == "inbound-smtp.eu-west-1.amazonaws.com"
     assert records[4].value == "feedback-smtp.eu-west-1.amazonses.com"
     assert records[6].value == "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"
+    assert records[7].value == f"mailman-verification={OWNER}"
+    assert records[7].purpose is RecordPurpose.OWNERSHIP
     assert all(r.description for r in records)
 
 
@@ -90,8 +96,25 @@ def test_dmarc_needs_one_record_with_a_policy(answers: list[str], status: Record
     assert check(_record(RecordPurpose.DMARC), answers).status is status
 
 
+def test_the_ownership_record_needs_this_claims_own_token() -> None:
+    record = _record(RecordPurpose.OWNERSHIP)
+    other = "mailman-verification=ffffffffffffffffffffffffffffffff"
+
+    mine = check(record, [other, f"mailman-verification={OWNER}"])
+    theirs = check(record, [other, "v=spf1 -all"])
+    none = check(record, ["google-site-verification=x"])
+
+    assert mine.status is RecordStatus.VERIFIED
+    assert theirs.status is RecordStatus.WRONG
+    assert theirs.found == (other,)
+    assert "other verification tokens" in (theirs.detail or "")
+    assert none.status is RecordStatus.MISSING
+
+
 def test_zone_snippet_names_records_relative_to_the_origin() -> None:
-    snippet = zone_snippet("example.com", required_records("example.com", TOKENS, "us-east-1"))
+    snippet = zone_snippet(
+        "example.com", required_records("example.com", TOKENS, "us-east-1", OWNER)
+    )
 
     lines = snippet.splitlines()
     assert lines[0] == "$ORIGIN example.com."
@@ -101,3 +124,7 @@ def test_zone_snippet_names_records_relative_to_the_origin() -> None:
         for line in lines
     )
     assert any(line.startswith("_dmarc") and '"v=DMARC1; p=none;' in line for line in lines)
+    assert any(
+        line.startswith("_mailman ") and f'TXT   "mailman-verification={OWNER}"' in line
+        for line in lines
+    )

@@ -39,6 +39,7 @@ def create_domain(body: CreateDomain) -> Response[DomainOut]:
         organization_id(router),
         body.name,
         _settings(body),
+        reserved=c.settings.reserved_domain_names,
     )
     return Response(
         status_code=HTTPStatus.CREATED,

@@ -12,6 +12,9 @@ from enum import StrEnum
 
 MAIL_FROM_LABEL = "bounce"
 DMARC_REPORT_LOCAL_PART = "dmarc-reports"
+OWNERSHIP_LABEL = "_mailman"
+"""The name under the domain where each claim of it publishes its own token."""
+OWNERSHIP_PREFIX = "mailman-verification="
 
 
 class RecordPurpose(StrEnum):
@@ -20,6 +23,7 @@ class RecordPurpose(StrEnum):
     MAIL_FROM_MX = "mail_from_mx"
     MAIL_FROM_SPF = "mail_from_spf"
     DMARC = "dmarc"
+    OWNERSHIP = "ownership"
 
 
 class RecordStatus(StrEnum):
@@ -36,6 +40,10 @@ _PURPOSE_TEXT = {
     RecordPurpose.MAIL_FROM_MX: "Bounces: routes bounces for the MAIL FROM domain to SES",
     RecordPurpose.MAIL_FROM_SPF: "SPF: authorises SES to send for the MAIL FROM domain",
     RecordPurpose.DMARC: "DMARC: tells receivers how to treat mail failing SPF and DKIM",
+    RecordPurpose.OWNERSHIP: (
+        "Ownership: proves this account controls the domain; the first account to verify a "
+        "domain holds it"
+    ),
 }
 
 
@@ -76,8 +84,22 @@ def dmarc_report_address(domain: str) -> str:
     return f"{DMARC_REPORT_LOCAL_PART}@{domain}"
 
 
-def required_records(domain: str, dkim_tokens: Sequence[str], region: str) -> list[DnsRecord]:
-    """Every record `domain` must publish to send and receive through SES in `region`."""
+def ownership_record(domain: str, token: str) -> DnsRecord:
+    """The TXT record that proves one claim of `domain` (its own `token`).
+
+    Several organisations' claims of a name share one SES identity, so its DKIM and MX records
+    satisfy every claim alike: only this record tells them apart.
+    """
+    return DnsRecord(
+        RecordPurpose.OWNERSHIP, "TXT", f"{OWNERSHIP_LABEL}.{domain}", f"{OWNERSHIP_PREFIX}{token}"
+    )
+
+
+def required_records(
+    domain: str, dkim_tokens: Sequence[str], region: str, ownership_token: str
+) -> list[DnsRecord]:
+    """Every record `domain` must publish to send and receive through SES in `region`, and
+    to prove that the claim with `ownership_token` is its owner's."""
     bounce = mail_from_domain(domain)
     records = [
         DnsRecord(
@@ -99,6 +121,7 @@ def required_records(domain: str, dkim_tokens: Sequence[str], region: str) -> li
             f"_dmarc.{domain}",
             f"v=DMARC1; p=none; rua=mailto:{dmarc_report_address(domain)}",
         ),
+        ownership_record(domain, ownership_token),
     ]
     return records
 
@@ -163,6 +186,24 @@ def _check_dmarc(record: DnsRecord, answers: Sequence[str]) -> RecordCheck:
     return RecordCheck(RecordStatus.VERIFIED, tuple(dmarc))
 
 
+def _check_ownership(record: DnsRecord, answers: Sequence[str]) -> RecordCheck:
+    if any(a.strip().lower() == record.value.lower() for a in answers):
+        return RecordCheck(RecordStatus.VERIFIED, tuple(answers))
+    tokens = [a for a in answers if a.strip().lower().startswith(OWNERSHIP_PREFIX)]
+    if tokens:
+        return RecordCheck(
+            RecordStatus.WRONG,
+            tuple(tokens),
+            "holds other verification tokens, not this one (several may stand side by side)",
+        )
+    return RecordCheck(
+        RecordStatus.MISSING, tuple(answers), f"no {OWNERSHIP_PREFIX} record at {record.name}"
+    )
+
+
+_TXT_CHECKS = {RecordPurpose.DMARC: _check_dmarc, RecordPurpose.OWNERSHIP: _check_ownership}
+
+
 def check(record: DnsRecord, answers: Sequence[str] | None) -> RecordCheck:
     """Judge the answers a lookup of `record.name` / `record.type` gave (None: lookup failed)."""
     if answers is None:
@@ -173,9 +214,7 @@ def check(record: DnsRecord, answers: Sequence[str] | None) -> RecordCheck:
         return _check_cname(record, answers)
     if record.type == "MX":
         return _check_mx(record, answers)
-    if record.purpose is RecordPurpose.DMARC:
-        return _check_dmarc(record, answers)
-    return _check_spf(record, answers)
+    return _TXT_CHECKS.get(record.purpose, _check_spf)(record, answers)
 
 
 def zone_snippet(domain: str, records: Iterable[DnsRecord], ttl: int = 3600) -> str:

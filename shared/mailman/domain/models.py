@@ -87,6 +87,8 @@ class Domain(Entity):
     last_checked_at: datetime | None = None
     next_check_at: datetime | None = None
     pending_since: datetime | None = None
+    verification_token: str | None = None
+    """This claim's own token, published in its ownership record."""
     records: tuple[DomainRecordState, ...] = ()
     created_at: datetime
     updated_at: datetime
@@ -111,7 +113,7 @@ class Domain(Entity):
         """Raise DomainNotVerified, naming what is missing, unless the domain can send."""
         if self.can_send:
             return
-        missing = self._not_yet({RecordPurpose.DKIM})
+        missing = self._not_yet({RecordPurpose.DKIM, RecordPurpose.OWNERSHIP})
         if not missing:
             missing = [f"SES has not confirmed DKIM yet (status {self.ses_dkim_status})"]
         raise DomainNotVerified(
@@ -123,7 +125,9 @@ class Domain(Entity):
         """Raise DomainNotVerified, naming what is missing, unless the domain can receive."""
         if self.can_receive:
             return
-        missing = self._not_yet({RecordPurpose.RECEIVING_MX}) or ["the MX record"]
+        missing = self._not_yet({RecordPurpose.RECEIVING_MX, RecordPurpose.OWNERSHIP}) or [
+            "the MX record"
+        ]
         raise DomainNotVerified(
             f"{self.name} is not verified for receiving; missing: {'; '.join(missing)}",
             field="domain",

@@ -11,6 +11,9 @@ from mailman.domain.dns_records import RecordCheck, RecordPurpose, RecordStatus
 from mailman.domain.models import SES_SUCCESS, Domain, DomainRecordState, DomainStatus
 
 SES_FAILED = "FAILED"
+VERIFIED_ELSEWHERE = "another account verified this domain first"
+"""Why a claim fails when another organisation's claim of its name is verified: all they
+share is the name, so nothing more is said."""
 
 # How long to wait before the next check of a domain still pending, by how long it has been
 # pending: eager while someone is likely publishing records, then less and less often. The
@@ -79,27 +82,81 @@ def _all_verified(records: Sequence[DomainRecordState], *purposes: RecordPurpose
     return bool(chosen) and all(r.status is RecordStatus.VERIFIED for r in chosen)
 
 
+_OWNERSHIP = RecordPurpose.OWNERSHIP
+_FLAGS = ("dkim_verified", "mx_verified", "spf_verified", "dmarc_verified")
+
+
+def _owned(records: Sequence[DomainRecordState]) -> bool:
+    """The claim proved control of the name with its own ownership record. A domain verified
+    before ownership records existed has none: it held its name alone then, and keeps it."""
+    return all(r.status is RecordStatus.VERIFIED for r in records if r.purpose is _OWNERSHIP)
+
+
+def _lost(records: Sequence[DomainRecordState]) -> tuple[DomainRecordState, ...]:
+    """The records of a claim another organisation's claim beat: its ownership record is
+    wrong, whatever DNS holds, and says why."""
+    return tuple(
+        r.model_copy(update={"status": RecordStatus.WRONG, "detail": VERIFIED_ELSEWHERE})
+        if r.purpose is _OWNERSHIP
+        else r
+        for r in records
+    )
+
+
+def _failed_event(domain: Domain, reason: str) -> DomainEvent:
+    return DomainEvent(
+        "domain.verification_failed",
+        {"domain_id": str(domain.id), "domain": domain.name, "reason": reason},
+    )
+
+
+def defeated(domain: Domain, now: datetime) -> Assessment:
+    """What becomes of a claim when another organisation's claim of its name verifies.
+
+    Nothing is looked up: the claim fails at once (announced if it had not failed already)
+    and is looked at again only as often as settled domains are.
+    """
+    changes: dict[str, Any] = {
+        **dict.fromkeys(_FLAGS, False),
+        "status": DomainStatus.FAILED.value,
+        "next_check_at": now + SETTLED_INTERVAL,
+    }
+    events = (
+        () if domain.status is DomainStatus.FAILED else (_failed_event(domain, VERIFIED_ELSEWHERE),)
+    )
+    return Assessment(DomainStatus.FAILED, _lost(domain.records), changes, events)
+
+
 def assess(
     domain: Domain,
     identity: SesIdentity | None,
     results: Sequence[RecordCheck],
     now: datetime,
+    *,
+    verified_elsewhere: bool = False,
 ) -> Assessment:
-    """Combine SES's view and the DNS answers (one per record, in order) into the new state."""
+    """Combine SES's view and the DNS answers (one per record, in order) into the new state.
+
+    A claim sends and receives only once its ownership record proves it the owner's: until
+    then its flags stay off, whatever the shared DKIM and MX records say. When another
+    organisation's claim of the name is verified (`verified_elsewhere`), the claim fails.
+    """
     records = tuple(
         _new_state(previous, result, now)
         for previous, result in zip(domain.records, results, strict=True)
     )
+    if verified_elsewhere:
+        records = _lost(records)
+    owned = _owned(records) and not verified_elsewhere
     flags = {
-        "dkim_verified": _all_verified(records, RecordPurpose.DKIM),
-        "mx_verified": _all_verified(records, RecordPurpose.RECEIVING_MX),
-        "spf_verified": _all_verified(
-            records, RecordPurpose.MAIL_FROM_MX, RecordPurpose.MAIL_FROM_SPF
-        ),
-        "dmarc_verified": _all_verified(records, RecordPurpose.DMARC),
+        "dkim_verified": owned and _all_verified(records, RecordPurpose.DKIM),
+        "mx_verified": owned and _all_verified(records, RecordPurpose.RECEIVING_MX),
+        "spf_verified": owned
+        and _all_verified(records, RecordPurpose.MAIL_FROM_MX, RecordPurpose.MAIL_FROM_SPF),
+        "dmarc_verified": owned and _all_verified(records, RecordPurpose.DMARC),
     }
     dkim_status = identity.dkim_status if identity else None
-    if identity is None or dkim_status == SES_FAILED:
+    if verified_elsewhere or identity is None or dkim_status == SES_FAILED:
         status = DomainStatus.FAILED
     elif all(flags.values()) and dkim_status == SES_SUCCESS:
         status = DomainStatus.VERIFIED
@@ -111,12 +168,13 @@ def assess(
     if status is DomainStatus.VERIFIED and domain.status is not DomainStatus.VERIFIED:
         events.append(DomainEvent("domain.verified", subject))
     if status is DomainStatus.FAILED and domain.status is not DomainStatus.FAILED:
-        reason = (
-            "the SES identity no longer exists"
-            if identity is None
-            else ("SES could not find the DKIM records within 72 hours")
-        )
-        events.append(DomainEvent("domain.verification_failed", {**subject, "reason": reason}))
+        if verified_elsewhere:
+            reason = VERIFIED_ELSEWHERE
+        elif identity is None:
+            reason = "the SES identity no longer exists"
+        else:
+            reason = "SES could not find the DKIM records within 72 hours"
+        events.append(_failed_event(domain, reason))
     changed = [
         {"type": new.type, "name": new.name, "was": old.status.value, "now": new.status.value}
         for old, new in zip(domain.records, records, strict=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from uuid import UUID
 
-from mailman.domain import dns_records
-from mailman.domain.errors import Conflict, NotFound
+from mailman.domain import claims, dns_records
+from mailman.domain.errors import NotFound
 from mailman.domain.models import Domain
 from mailman.domain.names import (
     check_display_name,
@@ -52,18 +53,25 @@ def create_domain(
     organization_id: UUID,
     name: str,
     settings: DomainSettings,
+    *,
+    reserved: Collection[str] = (),
 ) -> Domain:
-    """Register a domain: its SES identity first, then the row and the records to publish.
+    """Claim a domain: its SES identity first, then the row and the records to publish.
 
-    Creating the identity is idempotent, so if storing fails afterwards a retry reuses it and
-    the database holds nothing half-made.
+    Names no one may claim (`claims.refuse_unclaimable`, with the platform's own `reserved`
+    domains) are refused, and so is a name another organisation verified, or one under such a
+    name (`claims.refuse_claim`). Other organisations' pending claims do not stand in the way:
+    the first claim to verify holds the name.
+
+    Creating the identity is idempotent (and claims of one name share it), so if storing fails
+    afterwards a retry reuses it and the database holds nothing half-made.
     """
     ascii_name = normalize_domain_name(name)
+    claims.refuse_unclaimable(ascii_name, reserved)
     checked = settings.checked()
     with uow(None) as work:
-        taken = work.domains.name_taken(ascii_name)
-    if taken:
-        raise Conflict(f"the domain {ascii_name} is already registered", field="name")
+        held = work.domains.claims(claims.name_and_parents(ascii_name))
+    claims.refuse_claim(organization_id, ascii_name, held)
     mail_from = dns_records.mail_from_domain(ascii_name)
     identity = identities.create(ascii_name, mail_from)
     with uow(organization_id) as work:
@@ -80,18 +88,22 @@ def create_domain(
             dkim_tokens=identity.dkim_tokens,
             ses_dkim_status=identity.dkim_status,
         )
-        records = dns_records.required_records(ascii_name, identity.dkim_tokens, region)
+        assert domain.verification_token is not None  # the database gives every row one
+        records = dns_records.required_records(
+            ascii_name, identity.dkim_tokens, region, domain.verification_token
+        )
         return work.domains.set_records(domain, records)
 
 
 def find_domain_by_name(uow: UnitOfWorkFactory, name: str) -> Domain:
-    """Any organisation's live domain by name: for operators, never for API callers."""
+    """A live domain by name, of any organisation: the verified one, else the newest claim.
+    For operators, never for API callers."""
     ascii_name = normalize_domain_name(name)
     with uow(None) as work:
-        found = work.domains.find_by_name(ascii_name)
-    if found is None:
+        found = work.domains.claims([ascii_name])
+    if not found:
         raise NotFound(f"no live domain named {ascii_name}", field="name")
-    return found
+    return found[0]
 
 
 def zone_file(uow: UnitOfWorkFactory, organization_id: UUID, domain_id: UUID) -> str:
@@ -140,13 +152,18 @@ def delete_domain(
 ) -> None:
     """Soft-delete a domain and its inboxes, after removing its SES identity.
 
-    SES goes first: both SES calls are idempotent, so if the database step fails the delete
-    can simply be repeated.
+    Other organisations' claims of the name share the identity and the receipt rule's entry:
+    the identity goes with the name's last live claim, the entry with its last claim that
+    receives, so deleting a claim never breaks another's. SES goes first: both SES calls are
+    idempotent, so if the database step fails the delete can simply be repeated.
     """
     domain = get_domain(uow, organization_id, domain_id)
-    if receipt is not None:
+    with uow(None) as work:
+        others = [d for d in work.domains.claims([domain.name]) if d.id != domain.id]
+    if receipt is not None and not any(d.can_receive for d in others):
         receipt.disallow(domain.name)
-    identities.delete(domain.name)
+    if not others:
+        identities.delete(domain.name)
     now = clock.now()
     with uow(organization_id) as work:
         if not work.domains.soft_delete(domain_id, now):

@@ -6,18 +6,20 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from mailman.domain import dns_records
+from mailman.domain.claims import VerifiedElsewhere
 from mailman.domain.errors import DeliveryError, DomainError, NotFound
-from mailman.domain.models import Domain
-from mailman.domain.verification import DomainEvent, SesIdentity, assess
+from mailman.domain.models import Domain, DomainStatus
+from mailman.domain.verification import Assessment, DomainEvent, SesIdentity, assess, defeated
 from mailman.ports import (
     Clock,
     DomainIdentities,
     ReceiptRecipients,
     Resolver,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 
@@ -67,30 +69,79 @@ def _observe(domain: Domain, verifier: Verifier, pool: Executor) -> _Observation
 
 def _record(
     uow: UnitOfWorkFactory, verifier: Verifier, clock: Clock, domain: Domain, seen: _Observation
-) -> Verified:
+) -> Verified | None:
+    """Store what was seen of the domain; None when it was deleted meanwhile.
+
+    Claims of one name (by several organisations) share its SES identity and DNS, so the
+    others' state decides too: a claim cannot verify while another is verified, one that
+    verifies fails the others still waiting, and the receipt rule keeps the name while any
+    claim receives for it.
+    """
     now = clock.now()
-    outcome = assess(domain, seen.identity, seen.results, now)
-    could_receive = domain.can_receive
+    with uow(None) as work:
+        named = work.domains.claims([domain.name])
+    current = next((d for d in named if d.id == domain.id), None)
+    if current is None:
+        return None
+    rivals = [d for d in named if d.id != domain.id]
+    outcome = assess(
+        current,
+        seen.identity,
+        seen.results,
+        now,
+        verified_elsewhere=any(d.status is DomainStatus.VERIFIED for d in rivals),
+    )
+    could_receive = current.can_receive
     will_receive = bool(outcome.changes["mx_verified"])
-    if verifier.receipt is not None and could_receive != will_receive:
+    shared = any(d.can_receive for d in rivals)
+    if verifier.receipt is not None and could_receive != will_receive and not shared:
         # Before the database: if this fails nothing is stored and the next pass tries again.
         if will_receive:
             verifier.receipt.allow(domain.name)
         else:
             verifier.receipt.disallow(domain.name)
+    try:
+        updated = _store(uow, current, outcome, now)
+    except VerifiedElsewhere:
+        # Another claim of the name verified while this one was being checked.
+        outcome = assess(current, seen.identity, seen.results, now, verified_elsewhere=True)
+        updated = _store(uow, current, outcome, now)
+    if outcome.status is DomainStatus.VERIFIED and current.status is not DomainStatus.VERIFIED:
+        _defeat(uow, rivals, now)
+    return Verified(updated, outcome.events)
+
+
+def _store(uow: UnitOfWorkFactory, domain: Domain, outcome: Assessment, now: datetime) -> Domain:
     with uow(domain.organization_id) as work:
         work.domains.save_verification(domain.id, outcome.changes, outcome.records)
-        for event in outcome.events:
-            work.events.append(
-                domain.organization_id,
-                type=event.type,
-                subject_id=domain.id,
-                dedup_key=f"{event.type}:{domain.id}:{now.isoformat()}",
-                payload=event.payload,
-            )
+        _announce(work, domain, outcome, now)
         updated = work.domains.get(domain.id)
     assert updated is not None
-    return Verified(updated, outcome.events)
+    return updated
+
+
+def _announce(work: UnitOfWork, domain: Domain, outcome: Assessment, now: datetime) -> None:
+    for event in outcome.events:
+        work.events.append(
+            domain.organization_id,
+            type=event.type,
+            subject_id=domain.id,
+            dedup_key=f"{event.type}:{domain.id}:{now.isoformat()}",
+            payload=event.payload,
+        )
+
+
+def _defeat(uow: UnitOfWorkFactory, rivals: Sequence[Domain], now: datetime) -> None:
+    """Fail the other organisations' claims of a name that just verified, telling each.
+
+    If this fails the claims fail anyway, at their own next check."""
+    if not rivals:
+        return
+    with uow(None) as work:
+        for rival in rivals:
+            outcome = defeated(rival, now)
+            work.domains.save_verification(rival.id, outcome.changes, outcome.records)
+            _announce(work, rival, outcome, now)
 
 
 def verify_domain(
@@ -107,7 +158,10 @@ def verify_domain(
         raise NotFound("no such domain", field="domain_id")
     with ThreadPoolExecutor(max_workers=len(domain.records) or 1) as pool:
         seen = _observe(domain, verifier, pool)
-    return _record(uow, verifier, clock, domain, seen)
+    recorded = _record(uow, verifier, clock, domain, seen)
+    if recorded is None:
+        raise NotFound("no such domain", field="domain_id")
+    return recorded
 
 
 def verify_due(
@@ -140,10 +194,13 @@ def verify_due(
         recorded = []
         for domain, observation in zip(due, observations, strict=True):
             try:
-                recorded.append(_record(uow, verifier, clock, domain, observation.result()))
+                stored = _record(uow, verifier, clock, domain, observation.result())
             except DomainError:
                 # Its lease runs out and a later run tries again; the others go on.
                 _log.exception("domain not verified this run", extra={"domain": domain.name})
+            else:
+                if stored is not None:
+                    recorded.append(stored)
     _reconcile_receipt(uow, verifier)
     return recorded
 

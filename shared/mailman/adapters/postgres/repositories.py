@@ -18,6 +18,7 @@ from mailman.adapters.postgres.mailbox import PostgresMailboxReader
 from mailman.adapters.postgres.messages import PostgresMessageRepository
 from mailman.adapters.postgres.outbox import PostgresOutbox
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
+from mailman.domain.claims import VerifiedElsewhere, already_held
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.errors import Conflict, ValidationError
 from mailman.domain.events import Event
@@ -31,6 +32,7 @@ from mailman.domain.models import (
 )
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState
+from mailman.domain.verification import VERIFIED_ELSEWHERE
 from mailman.ports import RoutingEntry
 
 
@@ -197,7 +199,7 @@ _DOMAIN_COLUMNS: LiteralString = (
     "id, organization_id, name, unicode_name, status, dkim_tokens, from_name, reply_to, "
     "bounce_address, mx_verified, spf_verified, dkim_verified, dmarc_verified, verified_at, "
     "region, mail_from_domain, ses_dkim_status, ses_mail_from_status, last_checked_at, "
-    "next_check_at, pending_since, list_unsubscribe, created_at, updated_at"
+    "next_check_at, pending_since, list_unsubscribe, verification_token, created_at, updated_at"
 )
 _RECORD_COLUMNS: LiteralString = (
     "domain_id, purpose, type, name, value, priority, status, found, detail, checked_at"
@@ -259,7 +261,8 @@ class PostgresDomainRepository:
                     ],
                 ).fetchone()
         except psycopg.errors.UniqueViolation as exc:
-            raise Conflict(f"the domain {name} is already registered", field="name") from exc
+            # domains_org_live_name: other organisations' claims of the name do not conflict.
+            raise already_held(name) from exc
         assert row is not None
         return Domain.model_validate(row)
 
@@ -271,20 +274,15 @@ class PostgresDomainRepository:
         found = self._with_records(rows)
         return found[0] if found else None
 
-    def name_taken(self, name: str) -> bool:
-        # Runs in the system scope: a name claimed by any organisation is taken.
-        row = self._conn.execute(
-            "SELECT 1 FROM domains WHERE name = %s AND deleted_at IS NULL", [name]
-        ).fetchone()
-        return row is not None
-
-    def find_by_name(self, name: str) -> Domain | None:
+    def claims(self, names: Sequence[str]) -> Sequence[Domain]:
+        # In the system scope every organisation's claims; in a tenant's, its own.
         rows = self._conn.execute(
-            f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE name = %s AND deleted_at IS NULL",
-            [name],
+            f"SELECT {_DOMAIN_COLUMNS} FROM domains "
+            "WHERE name = ANY(%s) AND deleted_at IS NULL "
+            "ORDER BY status = 'verified' DESC, created_at DESC, id",
+            [list(names)],
         ).fetchall()
-        found = self._with_records(rows)
-        return found[0] if found else None
+        return self._with_records(rows)
 
     def receiving_states(self) -> Sequence[tuple[str, bool]]:
         rows = self._conn.execute(
@@ -343,7 +341,11 @@ class PostgresDomainRepository:
     def save_verification(
         self, domain_id: UUID, changes: dict[str, object], records: tuple[DomainRecordState, ...]
     ) -> None:
-        _update(self._conn, "domains", domain_id, changes)
+        try:
+            _update(self._conn, "domains", domain_id, changes)
+        except psycopg.errors.UniqueViolation as exc:
+            # domains_verified_name: another organisation's claim verified first.
+            raise VerifiedElsewhere(VERIFIED_ELSEWHERE, field="name") from exc
         with self._conn.cursor() as cursor:
             cursor.executemany(
                 "UPDATE domain_records SET status = %s, found = %s, detail = %s, "
@@ -511,13 +513,18 @@ class PostgresInboxRepository:
         if not domains:
             return []
         rows = self._conn.execute(
-            "SELECT d.id, d.organization_id, d.name, d.mx_verified, "
+            # One claim per name: the one receiving (the owner's), else the only claim there
+            # is; a name claimed several times that no claim receives for is no one's.
+            "SELECT DISTINCT ON (d.name) d.id, d.organization_id, d.name, d.mx_verified, "
             "  COALESCE(jsonb_object_agg(i.local_part, i.id) FILTER (WHERE i.id IS NOT NULL), "
             "    '{}') AS inboxes, "
             "  (array_agg(i.id) FILTER (WHERE i.catch_all))[1] AS catch_all "
             "FROM domains d LEFT JOIN inboxes i ON i.domain_id = d.id AND i.deleted_at IS NULL "
-            "WHERE d.deleted_at IS NULL AND d.name = ANY(%s) "
-            "GROUP BY d.id",
+            "WHERE d.deleted_at IS NULL AND d.name = ANY(%s) AND (d.mx_verified OR NOT EXISTS ("
+            "  SELECT 1 FROM domains o "
+            "  WHERE o.name = d.name AND o.deleted_at IS NULL AND o.id <> d.id)) "
+            "GROUP BY d.id "
+            "ORDER BY d.name, d.mx_verified DESC, d.status = 'verified' DESC, d.created_at, d.id",
             [list(set(domains))],
         ).fetchall()
         return [
