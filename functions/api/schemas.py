@@ -119,7 +119,8 @@ class DomainOut(BaseModel):
     name: str
     unicode_name: str
     status: DomainStatus = Field(
-        description="pending until every record and SES's DKIM check pass; failed if SES gave up"
+        description="pending until every record (the ownership record too) and SES's DKIM "
+        "check pass; failed if SES gave up or another account verified the domain first"
     )
     can_send: bool
     can_receive: bool
