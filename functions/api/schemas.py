@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from mailman.domain.api_keys import MAX_NAME_LENGTH as MAX_KEY_NAME_LENGTH
 from mailman.domain.dns_records import RecordPurpose, RecordStatus
 from mailman.domain.documents import (
     MAX_METADATA_KEYS,
@@ -18,7 +20,27 @@ from mailman.domain.documents import (
 from mailman.domain.events import Event
 from mailman.domain.mailbox import MessageView, ThreadSummary
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
-from mailman.domain.pagination import Keyed, Page
+from mailman.domain.names import (
+    MAX_ADDRESS_OCTETS,
+    MAX_DISPLAY_NAME_LENGTH,
+    MAX_DOMAIN_LENGTH,
+    MAX_LOCAL_PART_OCTETS,
+)
+from mailman.domain.outbound import (
+    MAX_ADDRESS_LENGTH,
+    MAX_ATTACHMENTS,
+    MAX_CONTENT_ID_LENGTH,
+    MAX_CONTENT_TYPE_LENGTH,
+    MAX_CUSTOM_HEADERS,
+    MAX_FILENAME_LENGTH,
+    MAX_LABEL_LENGTH,
+    MAX_LABELS,
+    MAX_RECIPIENTS,
+    MAX_REPLY_TO,
+    MAX_SUBJECT_LENGTH,
+    MAX_UNSUBSCRIBE_LENGTH,
+)
+from mailman.domain.pagination import MAX_LIMIT, MAX_PAGE_TOKEN_LENGTH, Keyed, Page
 from mailman.domain.ratelimit import (
     DEFAULT_ORGANIZATION_PER_MINUTE,
     DEFAULT_PER_MINUTE,
@@ -62,19 +84,19 @@ def page_of(
 
 
 class UpdateDomain(Request):
-    from_name: StrictStr | None = Field(default=None, max_length=1000)
-    reply_to: StrictStr | None = Field(default=None, max_length=1000)
-    bounce_address: StrictStr | None = Field(default=None, max_length=1000)
+    from_name: StrictStr | None = Field(default=None, max_length=MAX_DISPLAY_NAME_LENGTH)
+    reply_to: StrictStr | None = Field(default=None, max_length=MAX_ADDRESS_OCTETS)
+    bounce_address: StrictStr | None = Field(default=None, max_length=MAX_ADDRESS_OCTETS)
     list_unsubscribe: StrictStr | None = Field(
         default=None,
-        max_length=2000,
+        max_length=MAX_UNSUBSCRIBE_LENGTH,
         description="List-Unsubscribe of the domain's mail: an https URL (one-click, RFC 8058) "
         'or a mailto: URI. A send may give its own, or "" for none.',
     )
 
 
 class CreateDomain(UpdateDomain):
-    name: StrictStr = Field(max_length=1000, examples=["example.com"])
+    name: StrictStr = Field(max_length=MAX_DOMAIN_LENGTH, examples=["example.com"])
 
 
 class Verification(BaseModel):
@@ -172,15 +194,19 @@ class DomainOut(BaseModel):
 
 class CreateInbox(Request):
     domain_id: UUID
-    local_part: StrictStr = Field(max_length=1000, examples=["support"])
-    display_name: StrictStr | None = Field(default=None, max_length=1000)
+    local_part: StrictStr = Field(
+        max_length=MAX_LOCAL_PART_OCTETS,
+        description=f"At most {MAX_LOCAL_PART_OCTETS} octets (RFC 5321).",
+        examples=["support"],
+    )
+    display_name: StrictStr | None = Field(default=None, max_length=MAX_DISPLAY_NAME_LENGTH)
     catch_all: StrictBool = Field(
         default=False, description="Also receive mail for addresses of the domain no inbox has."
     )
 
 
 class UpdateInbox(Request):
-    display_name: StrictStr | None = Field(default=None, max_length=1000)
+    display_name: StrictStr | None = Field(default=None, max_length=MAX_DISPLAY_NAME_LENGTH)
     catch_all: StrictBool | None = None
 
 
@@ -211,7 +237,7 @@ class InboxOut(BaseModel):
 
 
 class CreateApiKey(Request):
-    name: StrictStr = Field(max_length=1000, examples=["production"])
+    name: StrictStr = Field(max_length=MAX_KEY_NAME_LENGTH, examples=["production"])
     rate_limit_per_minute: StrictInt | None = Field(
         default=None,
         ge=1,
@@ -469,9 +495,13 @@ class LinkOut(BaseModel):
 
 
 class AttachmentIn(Request):
-    filename: StrictStr = Field(min_length=1, max_length=255, examples=["invoice.pdf"])
+    filename: StrictStr = Field(
+        min_length=1, max_length=MAX_FILENAME_LENGTH, examples=["invoice.pdf"]
+    )
     content_type: StrictStr | None = Field(
-        default=None, max_length=255, description="Guessed from the filename when left out."
+        default=None,
+        max_length=MAX_CONTENT_TYPE_LENGTH,
+        description="Guessed from the filename when left out.",
     )
     content: StrictStr | None = Field(
         default=None,
@@ -480,23 +510,38 @@ class AttachmentIn(Request):
     )
     attachment_id: UUID | None = Field(default=None, description="An upload's id.")
     content_id: StrictStr | None = Field(
-        default=None, max_length=255, description="Shows the file inline: the HTML's `cid:`."
+        default=None,
+        max_length=MAX_CONTENT_ID_LENGTH,
+        description="Shows the file inline: the HTML's `cid:`.",
     )
 
 
+AddressIn = Annotated[
+    StrictStr, Field(max_length=MAX_ADDRESS_LENGTH, examples=["Jane <jane@example.org>"])
+]
+"""`a@example.com` or `Name <a@example.com>`."""
+Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT)]
+PageToken = Annotated[str | None, Query(max_length=MAX_PAGE_TOKEN_LENGTH)]
+
+
 class SendIn(Request):
-    to: list[StrictStr] = Field(default=[], max_length=50, examples=[["jane@example.org"]])
-    cc: list[StrictStr] = Field(default=[], max_length=50)
-    bcc: list[StrictStr] = Field(default=[], max_length=50)
-    reply_to: list[StrictStr] = Field(default=[], max_length=10)
-    subject: StrictStr | None = Field(default=None, max_length=998)
+    to: list[AddressIn] = Field(
+        default=[],
+        max_length=MAX_RECIPIENTS,
+        description=f"To, cc and bcc hold at most {MAX_RECIPIENTS} addresses together.",
+        examples=[["jane@example.org"]],
+    )
+    cc: list[AddressIn] = Field(default=[], max_length=MAX_RECIPIENTS)
+    bcc: list[AddressIn] = Field(default=[], max_length=MAX_RECIPIENTS)
+    reply_to: list[AddressIn] = Field(default=[], max_length=MAX_REPLY_TO)
+    subject: StrictStr | None = Field(default=None, max_length=MAX_SUBJECT_LENGTH)
     text: StrictStr | None = None
     html: StrictStr | None = Field(
         default=None, description="A text part is derived from it when text is left out."
     )
     headers: dict[StrictStr, StrictStr] = Field(
         default={},
-        max_length=50,
+        max_length=MAX_CUSTOM_HEADERS,
         description="Custom headers: any X- header but X-SES-* and trace ones (X-Original-To, "
         "X-Spam-*...), and Keywords, Comments, Importance, Priority, Sensitivity, "
         "Auto-Submitted, Precedence, Organization, List-Id, List-Archive, List-Help, List-Post, "
@@ -505,19 +550,21 @@ class SendIn(Request):
         "headers.<Name>. Names ignore case and may appear once; values may hold no line break "
         "and no control character but tab.",
     )
-    labels: list[StrictStr] = Field(default=[], max_length=20)
+    labels: list[Annotated[StrictStr, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]] = Field(
+        default=[], max_length=MAX_LABELS
+    )
     metadata: dict[str, Any] = Field(
         default={},
         max_length=MAX_METADATA_KEYS,
         description=f"Your own data, kept with the message and answered with it. {METADATA_RULES}",
     )
-    attachments: list[AttachmentIn] = Field(default=[], max_length=100)
+    attachments: list[AttachmentIn] = Field(default=[], max_length=MAX_ATTACHMENTS)
     send_at: AwareDatetime | None = Field(
         default=None, description="Send later (at most 30 days ahead): the message is Scheduled."
     )
     list_unsubscribe: StrictStr | None = Field(
         default=None,
-        max_length=2000,
+        max_length=MAX_UNSUBSCRIBE_LENGTH,
         description="List-Unsubscribe: an https URL (one-click) or a mailto: URI; left out, "
         'the domain\'s; "" for none.',
     )
@@ -544,8 +591,8 @@ class RescheduleIn(Request):
 
 
 class UploadIn(Request):
-    filename: StrictStr = Field(min_length=1, max_length=255)
-    content_type: StrictStr | None = Field(default=None, max_length=255)
+    filename: StrictStr = Field(min_length=1, max_length=MAX_FILENAME_LENGTH)
+    content_type: StrictStr | None = Field(default=None, max_length=MAX_CONTENT_TYPE_LENGTH)
 
 
 class UploadOut(BaseModel):

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import DEFAULT_MAX_API_KEYS
 from mailman.services import api_keys
 
 from ..dependencies import container, organization_id
-from ..schemas import ApiKeyOut, CreateApiKey, CreatedApiKeyOut, ListOf
+from ..schemas import ApiKeyOut, CreateApiKey, CreatedApiKeyOut, Limit, ListOf, PageToken
 
 router = Router()
 TAGS = ["API keys"]
@@ -51,8 +49,8 @@ def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
 
 @router.get("/api-keys", summary="List API keys", tags=TAGS)
 def list_api_keys(
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
 ) -> ListOf[ApiKeyOut]:
     page = api_keys.list_api_keys(
         container().uow, organization_id(router), PageRequest.parse(limit, page_token)

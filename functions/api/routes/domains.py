@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.pagination import PageRequest
 from mailman.services import domains, verify_domain
 
 from ..dependencies import container, organization_id
-from ..schemas import CreateDomain, DomainOut, ListOf, UpdateDomain
+from ..schemas import CreateDomain, DomainOut, Limit, ListOf, PageToken, UpdateDomain
 
 router = Router()
 TAGS = ["Domains"]
@@ -50,8 +48,8 @@ def create_domain(body: CreateDomain) -> Response[DomainOut]:
 
 @router.get("/domains", summary="List domains", tags=TAGS)
 def list_domains(
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
 ) -> ListOf[DomainOut]:
     page = domains.list_domains(
         container().uow, organization_id(router), PageRequest.parse(limit, page_token)

@@ -10,18 +10,17 @@ send does.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.pagination import PageRequest
 from mailman.services import drafts
 
 from ..dependencies import container, organization_id
-from ..schemas import DraftIn, ListOf, MessageOut, SendIn, page_of
+from ..schemas import DraftIn, Limit, ListOf, MessageOut, PageToken, SendIn, page_of
 from .mailbox import whole_message
 from .sending import accepted, answer, compose_of, idempotency_of
 
@@ -49,8 +48,8 @@ def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
 @router.get("/inboxes/<inbox_id>/drafts", summary="An inbox's drafts, newest first", tags=TAGS)
 def list_drafts(
     inbox_id: UUID,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
 ) -> ListOf[MessageOut]:
     page = drafts.list_drafts(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)

@@ -7,10 +7,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from mailman.domain.pagination import MAX_EVENT_CURSOR_LENGTH
 from mailman.services import events
 
 from ..dependencies import container, organization_id
-from ..schemas import EventOut, EventsOut
+from ..schemas import EventOut, EventsOut, Limit
 
 router = Router()
 
@@ -26,8 +27,8 @@ router = Router()
     tags=["Events"],
 )
 def read_events(
-    after: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    after: Annotated[str | None, Query(max_length=MAX_EVENT_CURSOR_LENGTH)] = None,
+    limit: Limit = None,
     type: Annotated[list[str] | None, Query()] = None,
 ) -> EventsOut:
     page = events.read_events(

@@ -14,7 +14,7 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import inboxes
 
 from ..dependencies import container, organization_id
-from ..schemas import CreateInbox, InboxOut, ListOf, UpdateInbox
+from ..schemas import CreateInbox, InboxOut, Limit, ListOf, PageToken, UpdateInbox
 
 router = Router()
 TAGS = ["Inboxes"]
@@ -40,8 +40,8 @@ def create_inbox(body: CreateInbox) -> Response[InboxOut]:
 @router.get("/inboxes", summary="List inboxes", tags=TAGS)
 def list_inboxes(
     domain_id: Annotated[UUID | None, Query()] = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
 ) -> ListOf[InboxOut]:
     page = inboxes.list_inboxes(
         container().uow,

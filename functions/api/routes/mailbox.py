@@ -17,9 +17,11 @@ from mailman.services import mailbox
 from .. import budget
 from ..dependencies import container, organization_id
 from ..schemas import (
+    Limit,
     LinkOut,
     ListOf,
     MessageOut,
+    PageToken,
     ThreadOut,
     ThreadWithMessagesOut,
     page_of,
@@ -34,8 +36,8 @@ TAGS = ["Mail"]
 )
 def list_threads(
     inbox_id: UUID,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
 ) -> ListOf[ThreadOut]:
     page = mailbox.list_threads(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
@@ -51,8 +53,8 @@ def list_threads(
 def list_messages(
     inbox_id: UUID,
     quarantined: Annotated[bool, Query()] = False,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    page_token: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = None,
+    page_token: PageToken = None,
 ) -> ListOf[MessageOut]:
     page = mailbox.list_messages(
         container().uow,

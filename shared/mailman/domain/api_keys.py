@@ -19,6 +19,8 @@ _RANDOM_LENGTH = 32
 _CHECKSUM_LENGTH = 6
 _DISPLAY_LENGTH = 8
 KEY_LENGTH = len(PREFIX) + _RANDOM_LENGTH + _CHECKSUM_LENGTH
+MAX_NAME_LENGTH = 200
+"""A key's name, once trimmed."""
 
 
 @dataclass(frozen=True)

@@ -135,5 +135,7 @@ def check_display_name(value: str | None, *, field: str) -> str | None:
     if not trimmed:
         return None
     if len(trimmed) > MAX_DISPLAY_NAME_LENGTH:
-        raise ValidationError("display name is longer than 200 characters", field=field)
+        raise ValidationError(
+            f"display name is longer than {MAX_DISPLAY_NAME_LENGTH} characters", field=field
+        )
     return check_header_text(trimmed, field)

@@ -15,6 +15,8 @@ from mailman.domain.errors import ValidationError
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_PAGE_TOKEN_LENGTH = 500
+MAX_EVENT_CURSOR_LENGTH = 200
 
 
 def checked_limit(limit: int | None) -> int:

@@ -53,8 +53,10 @@ def create_api_key(
     """Mint a key for the organisation, within its limits (`defaults` where it has none of
     its own): a key's rate may not exceed its organisation's, nor its live keys their cap."""
     cleaned = name.strip()
-    if not 1 <= len(cleaned) <= 200:
-        raise ValidationError("name must be 1 to 200 characters", field="name")
+    if not 1 <= len(cleaned) <= key_format.MAX_NAME_LENGTH:
+        raise ValidationError(
+            f"name must be 1 to {key_format.MAX_NAME_LENGTH} characters", field="name"
+        )
     if rate_limit_per_minute is not None and not 1 <= rate_limit_per_minute <= MAX_PER_MINUTE:
         raise ValidationError(
             f"rate_limit_per_minute must be between 1 and {MAX_PER_MINUTE}",

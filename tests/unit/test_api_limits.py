@@ -1,0 +1,121 @@
+"""The OpenAPI document states each limit of a request, and states the one the service keeps:
+every bound in it is the domain's constant for that field, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from functions.api.handler import OPENAPI, app
+from mailman.domain import api_keys, documents, names, outbound, pagination, ratelimit
+
+BOUNDS = {"maxLength", "minLength", "maxItems", "maxProperties", "maximum", "minimum"}
+
+SEND = {
+    "attachments.maxItems": outbound.MAX_ATTACHMENTS,
+    "to.maxItems": outbound.MAX_RECIPIENTS,
+    "cc.maxItems": outbound.MAX_RECIPIENTS,
+    "bcc.maxItems": outbound.MAX_RECIPIENTS,
+    "reply_to.maxItems": outbound.MAX_REPLY_TO,
+    "to[].maxLength": outbound.MAX_ADDRESS_LENGTH,
+    "cc[].maxLength": outbound.MAX_ADDRESS_LENGTH,
+    "bcc[].maxLength": outbound.MAX_ADDRESS_LENGTH,
+    "reply_to[].maxLength": outbound.MAX_ADDRESS_LENGTH,
+    "headers.maxProperties": outbound.MAX_CUSTOM_HEADERS,
+    "labels.maxItems": outbound.MAX_LABELS,
+    "labels[].maxLength": outbound.MAX_LABEL_LENGTH,
+    "labels[].minLength": 1,
+    "list_unsubscribe.maxLength": outbound.MAX_UNSUBSCRIBE_LENGTH,
+    "metadata.maxProperties": documents.MAX_METADATA_KEYS,
+    "subject.maxLength": outbound.MAX_SUBJECT_LENGTH,
+}
+DOMAIN_SETTINGS = {
+    "from_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH,
+    "reply_to.maxLength": names.MAX_ADDRESS_OCTETS,
+    "bounce_address.maxLength": names.MAX_ADDRESS_OCTETS,
+    "list_unsubscribe.maxLength": outbound.MAX_UNSUBSCRIBE_LENGTH,
+}
+FILE = {
+    "filename.maxLength": outbound.MAX_FILENAME_LENGTH,
+    "filename.minLength": 1,
+    "content_type.maxLength": outbound.MAX_CONTENT_TYPE_LENGTH,
+}
+LISTING = {
+    "limit.minimum": 1,
+    "limit.maximum": pagination.MAX_LIMIT,
+    "page_token.maxLength": pagination.MAX_PAGE_TOKEN_LENGTH,
+}
+EXPECTED: dict[str, dict[str, int]] = {
+    "SendIn": SEND,
+    "ReplyIn": SEND,
+    "DraftIn": SEND,
+    "UpdateDomain": DOMAIN_SETTINGS,
+    "CreateDomain": {**DOMAIN_SETTINGS, "name.maxLength": names.MAX_DOMAIN_LENGTH},
+    "CreateInbox": {
+        "local_part.maxLength": names.MAX_LOCAL_PART_OCTETS,
+        "display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH,
+    },
+    "UpdateInbox": {"display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH},
+    "CreateApiKey": {
+        "name.maxLength": api_keys.MAX_NAME_LENGTH,
+        "rate_limit_per_minute.minimum": 1,
+        "rate_limit_per_minute.maximum": ratelimit.MAX_PER_MINUTE,
+    },
+    "AttachmentIn": {
+        **FILE,
+        "content_id.maxLength": outbound.MAX_CONTENT_ID_LENGTH,
+    },
+    "UploadIn": FILE,
+    "GET /api-keys": LISTING,
+    "GET /domains": LISTING,
+    "GET /inboxes": LISTING,
+    "GET /inboxes/{inbox_id}/drafts": LISTING,
+    "GET /inboxes/{inbox_id}/messages": LISTING,
+    "GET /inboxes/{inbox_id}/threads": LISTING,
+    "GET /events": {
+        "limit.minimum": 1,
+        "limit.maximum": pagination.MAX_LIMIT,
+        "after.maxLength": pagination.MAX_EVENT_CURSOR_LENGTH,
+    },
+}
+
+
+def _bounds(node: Any, where: str) -> Iterator[tuple[str, int]]:
+    """(`field.keyword` or `field[].keyword`, value) of every bound under a schema node."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _bounds(item, where)
+        return
+    if not isinstance(node, dict):
+        return
+    for keyword, value in node.items():
+        if keyword in BOUNDS:
+            yield f"{where}.{keyword}", int(value)
+        elif keyword == "properties":
+            for name, child in value.items():
+                yield from _bounds(child, f"{where}.{name}".lstrip("."))
+        elif keyword == "items":
+            yield from _bounds(value, f"{where}[]")
+        elif keyword in ("anyOf", "allOf", "oneOf"):
+            yield from _bounds(value, where)
+
+
+def _document_bounds() -> dict[str, dict[str, int]]:
+    document = json.loads(app.get_openapi_json_schema(**OPENAPI))
+    found: dict[str, dict[str, int]] = {}
+    for name, schema in document["components"]["schemas"].items():
+        if bounds := dict(_bounds(schema, "")):
+            found[name] = bounds
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            bounds = {}
+            for parameter in operation.get("parameters", []):
+                bounds.update(_bounds(parameter.get("schema", {}), parameter["name"]))
+            if bounds:
+                found[f"{method.upper()} {path}"] = bounds
+    return found
+
+
+def test_every_bound_the_api_publishes_is_the_domains_constant_for_that_field() -> None:
+    assert _document_bounds() == EXPECTED
