@@ -102,10 +102,17 @@ def cmd_orgs_set_limits(args: argparse.Namespace) -> None:
 def cmd_orgs_delete(args: argparse.Namespace) -> None:
     container = _container()
     deleted = organizations.delete_organization(
-        container.uow, container.clock, _organization(container, args.org, "ORG")
+        container.uow,
+        container.clock,
+        container.verifier.identities,
+        container.verifier.receipt,
+        _organization(container, args.org, "ORG"),
     )
     org = deleted.organization
-    print(f"deleted {org.id}\t{org.name} ({deleted.revoked_keys} API keys revoked)")
+    print(
+        f"deleted {org.id}\t{org.name} ({deleted.revoked_keys} API keys revoked, "
+        f"{deleted.deleted_domains} domains deleted)"
+    )
 
 
 def cmd_keys_create(args: argparse.Namespace) -> None:
@@ -222,7 +229,8 @@ def parser() -> argparse.ArgumentParser:
     set_limits.add_argument("--max-keys", type=int, help="live API keys it may hold")
     set_limits.set_defaults(run=cmd_orgs_set_limits)
     delete_org = orgs.add_parser(
-        "delete", help="delete an organisation (soft) and revoke every key it holds"
+        "delete",
+        help="delete an organisation (soft): its domains and inboxes, and every key it holds",
     )
     delete_org.add_argument("org", metavar="ORG", help="organisation id or exact name")
     delete_org.set_defaults(run=cmd_orgs_delete)

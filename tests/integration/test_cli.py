@@ -22,7 +22,7 @@ from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
 from mailman.domain.errors import Unauthorized
-from mailman.services import api_keys, domains, organizations
+from mailman.services import api_keys, domains, inboxes, organizations
 
 from .conftest import LocalAwsForTests
 
@@ -142,7 +142,9 @@ def test_deleting_an_organisation_by_name_revokes_its_keys_and_unlists_it(
     result = mailman("orgs", "delete", "Acme Inc")
 
     assert result.code == 0, result.err
-    assert result.out.strip() == f"deleted {org_id}\tAcme Inc (2 API keys revoked)"
+    assert result.out.strip() == (
+        f"deleted {org_id}\tAcme Inc (2 API keys revoked, 0 domains deleted)"
+    )
     assert mailman("orgs", "list").out.splitlines() == [f"{other_id}\tGlobex"]
     for key in keys:
         with pytest.raises(Unauthorized):
@@ -402,6 +404,42 @@ def test_dns_publish_of_a_name_claimed_twice_publishes_the_verified_claim_else_t
     assert f"mailman-verification={newer.verification_token}" in before.out
     assert f"mailman-verification={older.verification_token}" in after.out
     assert f"mailman-verification={newer.verification_token}" not in after.out
+
+
+def test_deleting_an_organisation_deletes_its_domains_and_frees_their_names(
+    mailman: Mailman, aws: LocalAwsForTests, services: Container, db: str
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    domain = domains.create_domain(
+        services.uow,
+        services.verifier.identities,
+        "us-east-1",
+        UUID(org_id),
+        "acme.example",
+        domains.DomainSettings(),
+    )
+    inboxes.create_inbox(services.uow, UUID(org_id), domain_id=domain.id, local_part="sales")
+
+    result = mailman("orgs", "delete", org_id)
+
+    assert result.code == 0, result.err
+    assert result.out.strip().endswith("(0 API keys revoked, 1 domains deleted)")
+    with psycopg.connect(db) as conn:
+        live = conn.execute(
+            "SELECT (SELECT count(*) FROM domains WHERE deleted_at IS NULL), "
+            "(SELECT count(*) FROM inboxes WHERE deleted_at IS NULL)"
+        ).fetchone()
+    assert live == (0, 0)
+    assert aws.sesv2().list_email_identities()["EmailIdentities"] == []
+    other = organizations.create_organization(services.uow, "Globex")
+    domains.create_domain(
+        services.uow,
+        services.verifier.identities,
+        "us-east-1",
+        other.id,
+        "acme.example",
+        domains.DomainSettings(),
+    )
 
 
 # -- the installed command -----------------------------------------------------------------

@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from mailman.domain.errors import NotFound, ValidationError
-from mailman.domain.models import Organization
+from mailman.domain.models import Domain, Organization
+from mailman.domain.pagination import MAX_LIMIT, PageRequest
 from mailman.domain.ratelimit import MAX_API_KEYS_LIMIT, MAX_PER_MINUTE
-from mailman.ports import Clock, UnitOfWorkFactory
+from mailman.ports import Clock, DomainIdentities, ReceiptRecipients, UnitOfWorkFactory
+from mailman.services.domains import delete_domain, list_domains
 
 
 @dataclass(frozen=True)
 class DeletedOrganization:
     organization: Organization
     revoked_keys: int
+    deleted_domains: int
 
 
 def create_organization(uow: UnitOfWorkFactory, name: str) -> Organization:
@@ -73,16 +76,41 @@ def set_limits(
 
 
 def delete_organization(
-    uow: UnitOfWorkFactory, clock: Clock, organization_id: UUID
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    identities: DomainIdentities,
+    receipt: ReceiptRecipients | None,
+    organization_id: UUID,
 ) -> DeletedOrganization:
-    """Soft-delete the organisation and revoke every key it holds, in one transaction.
+    """Delete the organisation's domains, then soft-delete it and revoke every key it holds.
 
-    Its row is locked first, as minting a key locks it, so a key minted at the same moment
-    either commits before (and is revoked here) or finds no organisation."""
+    Each domain goes as `DELETE /domains/{id}` deletes one (its inboxes, its SES identity and
+    receipt entry unless another account claims the name), so no mail is taken in for a
+    deleted organisation and its names are free for others. Deleting a domain is idempotent,
+    so a run that fails half-way is simply repeated. The organisation's row is locked first,
+    as minting a key locks it, so a key minted at the same moment either commits before (and
+    is revoked here) or finds no organisation."""
+    get_organization(uow, organization_id)
+    owned = _all_domains(uow, organization_id)
+    for domain in owned:
+        delete_domain(uow, clock, identities, receipt, organization_id, domain.id)
     now = clock.now()
     with uow(organization_id) as work:
         organization = work.organizations.get(organization_id, lock=True)
         if organization is None or not work.organizations.soft_delete(organization_id, now):
             raise NotFound("no such organisation", field="organization_id")
         revoked = work.api_keys.revoke_all(organization_id, now)
-    return DeletedOrganization(organization=organization, revoked_keys=revoked)
+    return DeletedOrganization(
+        organization=organization, revoked_keys=revoked, deleted_domains=len(owned)
+    )
+
+
+def _all_domains(uow: UnitOfWorkFactory, organization_id: UUID) -> list[Domain]:
+    found: list[Domain] = []
+    page = list_domains(uow, organization_id, PageRequest(limit=MAX_LIMIT))
+    found.extend(page.items)
+    while page.next_page_token:
+        request = PageRequest.parse(MAX_LIMIT, page.next_page_token)
+        page = list_domains(uow, organization_id, request)
+        found.extend(page.items)
+    return found
