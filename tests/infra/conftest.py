@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from layers.build import build_code_layer, build_deps_layer
-from stacks.config import Settings, load_settings
-from stacks.mailman_stack import build
+from stacks.config import Settings
 
-from .support import Synthesised, cdk_context
+from .support import Synthesised, synthesise
 
 
 @pytest.fixture(scope="session")
@@ -25,18 +23,7 @@ def layers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthesised(layers_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesised:
-    app = App(
-        context={**cdk_context(), "layers_dir": str(layers_dir)},
-        outdir=str(tmp_path_factory.mktemp("cdk.out")),
-    )
-    stack = build(app)
-    assembly = app.synth()
-    return Synthesised(
-        settings=load_settings(app.node),
-        stack=stack,
-        assembly=assembly,
-        template=Template.from_stack(stack),
-    )
+    return synthesise(layers_dir, tmp_path_factory.mktemp("cdk.out"))
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnElement
+from aws_cdk import App, CfnElement
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 from aws_cdk.cx_api import CloudAssembly
 from constructs import IConstruct
 
-from stacks.config import Settings
+from stacks.config import Settings, load_settings
 from stacks.functions import ServiceFunction
-from stacks.mailman_stack import MailmanStack
+from stacks.mailman_stack import MailmanStack, build
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,6 +65,21 @@ class Synthesised:
             if role in policy["Properties"]["Roles"]
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         ]
+
+
+def synthesise(layers_dir: Path, outdir: Path, **context: str) -> Synthesised:
+    """The stack of `cdk.json`'s context, with `context` over it (a stage, say)."""
+    app = App(
+        context={**cdk_context(), **context, "layers_dir": str(layers_dir)}, outdir=str(outdir)
+    )
+    stack = build(app)
+    assembly = app.synth()
+    return Synthesised(
+        settings=load_settings(app.node),
+        stack=stack,
+        assembly=assembly,
+        template=Template.from_stack(stack),
+    )
 
 
 def actions_of(statement: dict[str, Any]) -> list[str]:

@@ -10,29 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Validations
-from aws_cdk.assertions import Match, Template
+from aws_cdk import Validations
+from aws_cdk.assertions import Match
 
-from stacks.config import load_settings
-from stacks.mailman_stack import build
-
-from .support import ROOT, Synthesised, cdk_context
+from .support import ROOT, Synthesised, cdk_context, synthesise
 
 
 @pytest.fixture(scope="module")
 def prod(layers_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesised:
-    app = App(
-        context={**cdk_context(), "stage": "prod", "layers_dir": str(layers_dir)},
-        outdir=str(tmp_path_factory.mktemp("cdk.out.prod")),
-    )
-    stack = build(app)
-    assembly = app.synth()
-    return Synthesised(
-        settings=load_settings(app.node),
-        stack=stack,
-        assembly=assembly,
-        template=Template.from_stack(stack),
-    )
+    return synthesise(layers_dir, tmp_path_factory.mktemp("cdk.out.prod"), stage="prod")
 
 
 def stage_logical_id(synthesised: Synthesised) -> str:
