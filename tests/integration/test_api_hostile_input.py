@@ -154,6 +154,21 @@ def test_json_nested_deeper_than_allowed_is_refused(outbox: Outbox, raw: bytes, 
     assert _stored(outbox) == before
 
 
+@pytest.mark.parametrize(
+    "number",
+    [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"9" * 5000],
+    ids=["nan", "infinity", "minus-infinity", "1e999", "5000-digits"],
+)
+def test_numbers_json_or_postgresql_cannot_hold_are_refused(outbox: Outbox, number: bytes) -> None:
+    before = _stored(outbox)
+    raw = b'{"to": ["a@b.example"], "text": "x", "metadata": {"n": ' + number + b"}}"
+
+    answer = outbox.tenant.api.post(INBOX.format(outbox.box.support), raw_body=raw)
+
+    _refused(answer, 400, "body")
+    assert _stored(outbox) == before
+
+
 def _send(**fields: Any) -> dict[str, Any]:
     return {"to": ["a@b.example"], "text": "x", **fields}
 

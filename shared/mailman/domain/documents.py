@@ -9,6 +9,7 @@ too: deep documents cost recursion everywhere they are read, written and seriali
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,14 +87,30 @@ def check_document(document: Any, *, max_depth: int = MAX_DOCUMENT_DEPTH, where:
     return document
 
 
+def _not_a_number(constant: str) -> float:
+    raise ValidationError(f"{constant} is not JSON (numbers must be finite)", field="body")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValidationError(f"{text} is too large a number", field="body")
+    return number
+
+
 def parse_document(text: str) -> Any:
-    """A request body parsed as JSON and checked by `check_document`."""
+    """A request body parsed as JSON (strictly: no NaN or Infinity, which JSON lacks and
+    PostgreSQL refuses, and no number too large to be one) and checked by `check_document`."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
     except RecursionError as exc:
         raise ValidationError(
             f"is nested more than {MAX_DOCUMENT_DEPTH} levels deep", field="body"
         ) from exc
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise ValidationError("holds an integer too long to read", field="body") from exc
     return check_document(document)
 
 
