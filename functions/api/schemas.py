@@ -18,6 +18,7 @@ from mailman.domain.documents import (
     within_metadata_limits,
 )
 from mailman.domain.events import Event
+from mailman.domain.headers import MAX_HEADER_VALUE_LENGTH, MAX_HEADERS_LENGTH
 from mailman.domain.mailbox import MessageView, ThreadSummary
 from mailman.domain.models import ApiKey, Domain, DomainRecordState, DomainStatus, Inbox
 from mailman.domain.names import (
@@ -520,6 +521,7 @@ AddressIn = Annotated[
     StrictStr, Field(max_length=MAX_ADDRESS_LENGTH, examples=["Jane <jane@example.org>"])
 ]
 """`a@example.com` or `Name <a@example.com>`."""
+HeaderValue = Annotated[StrictStr, Field(max_length=MAX_HEADER_VALUE_LENGTH)]
 Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT)]
 PageToken = Annotated[str | None, Query(max_length=MAX_PAGE_TOKEN_LENGTH)]
 
@@ -539,7 +541,7 @@ class SendIn(Request):
     html: StrictStr | None = Field(
         default=None, description="A text part is derived from it when text is left out."
     )
-    headers: dict[StrictStr, StrictStr] = Field(
+    headers: dict[StrictStr, HeaderValue] = Field(
         default={},
         max_length=MAX_CUSTOM_HEADERS,
         description="Custom headers: any X- header but X-SES-* and trace ones (X-Original-To, "
@@ -548,7 +550,8 @@ class SendIn(Request):
         "List-Owner, List-Subscribe; anything else (Mailman's own, Received, Return-Path, "
         "DKIM-Signature, ARC-*, Authentication-Results, Resent-*...) is a 400 naming "
         "headers.<Name>. Names ignore case and may appear once; values may hold no line break "
-        "and no control character but tab.",
+        f"and no control character but tab, {MAX_HEADER_VALUE_LENGTH:,} characters each and "
+        f"{MAX_HEADERS_LENGTH:,} in all, names included.",
     )
     labels: list[Annotated[StrictStr, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]] = Field(
         default=[], max_length=MAX_LABELS

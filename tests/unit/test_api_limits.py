@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from functions.api.handler import OPENAPI, app
-from mailman.domain import api_keys, documents, names, outbound, pagination, ratelimit
+from mailman.domain import api_keys, documents, headers, names, outbound, pagination, ratelimit
 
 BOUNDS = {"maxLength", "minLength", "maxItems", "maxProperties", "maximum", "minimum"}
 
@@ -23,6 +23,7 @@ SEND = {
     "bcc[].maxLength": outbound.MAX_ADDRESS_LENGTH,
     "reply_to[].maxLength": outbound.MAX_ADDRESS_LENGTH,
     "headers.maxProperties": outbound.MAX_CUSTOM_HEADERS,
+    "headers{}.maxLength": headers.MAX_HEADER_VALUE_LENGTH,
     "labels.maxItems": outbound.MAX_LABELS,
     "labels[].maxLength": outbound.MAX_LABEL_LENGTH,
     "labels[].minLength": 1,
@@ -82,7 +83,8 @@ EXPECTED: dict[str, dict[str, int]] = {
 
 
 def _bounds(node: Any, where: str) -> Iterator[tuple[str, int]]:
-    """(`field.keyword` or `field[].keyword`, value) of every bound under a schema node."""
+    """(`field.keyword`, `field[].keyword` of items or `field{}.keyword` of a map's values,
+    value) of every bound under a schema node."""
     if isinstance(node, list):
         for item in node:
             yield from _bounds(item, where)
@@ -97,6 +99,8 @@ def _bounds(node: Any, where: str) -> Iterator[tuple[str, int]]:
                 yield from _bounds(child, f"{where}.{name}".lstrip("."))
         elif keyword == "items":
             yield from _bounds(value, f"{where}[]")
+        elif keyword == "additionalProperties":
+            yield from _bounds(value, f"{where}{{}}")
         elif keyword in ("anyOf", "allOf", "oneOf"):
             yield from _bounds(value, where)
 

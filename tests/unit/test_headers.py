@@ -9,7 +9,13 @@ import unicodedata
 import pytest
 
 from mailman.domain.errors import ValidationError
-from mailman.domain.headers import LINE_BREAKS, check_header_text, check_headers
+from mailman.domain.headers import (
+    LINE_BREAKS,
+    MAX_HEADER_VALUE_LENGTH,
+    MAX_HEADERS_LENGTH,
+    check_header_text,
+    check_headers,
+)
 
 EVERY_CHARACTER = [chr(code) for code in range(sys.maxunicode + 1)]
 
@@ -143,3 +149,23 @@ def test_a_header_value_is_header_text() -> None:
         check_headers([("X-Campaign", "winter\u2028Bcc: victim@x.example")])
 
     assert raised.value.field == "headers.X-Campaign"
+
+
+def test_a_header_value_may_be_2000_characters_not_more() -> None:
+    check_headers([("X-Long", "é" * MAX_HEADER_VALUE_LENGTH)])
+
+    with pytest.raises(ValidationError) as refused:
+        check_headers([("X-Long", "é" * (MAX_HEADER_VALUE_LENGTH + 1))])
+
+    assert refused.value.field == "headers.X-Long"
+
+
+def test_custom_headers_are_bounded_all_together() -> None:
+    many = [(f"X-H{n}", "v" * 1990) for n in range(8)]
+    check_headers(many)
+
+    with pytest.raises(ValidationError) as refused:
+        check_headers([*many, ("X-Last", "v" * 500)])
+
+    assert refused.value.field == "headers"
+    assert f"{MAX_HEADERS_LENGTH:,}" in refused.value.message

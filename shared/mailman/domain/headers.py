@@ -28,6 +28,12 @@ _REFUSED = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 _FIELD_NAME = re.compile(r"[!-9;-~]{1,76}")  # printable ASCII but ':', as RFC 5322 says
 
+MAX_HEADER_VALUE_LENGTH = 2000
+"""A custom header's value, in characters (folded over lines as it is written)."""
+MAX_HEADERS_LENGTH = 16_384
+"""All custom headers together, names and values, in characters: the composer's work on a
+header grows faster than its length, so a message's headers stay small enough to write."""
+
 MAILMAN_HEADERS = frozenset(
     {
         "bcc",
@@ -123,8 +129,16 @@ def check_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], 
     """Custom headers: `X-` headers and `STANDARD_HEADERS`, each name once (names ignore
     case), none that Mailman, SES or the servers on the way write; values as header text."""
     seen: set[str] = set()
+    if sum(len(name) + len(value) for name, value in headers) > MAX_HEADERS_LENGTH:
+        raise ValidationError(
+            f"custom headers may hold {MAX_HEADERS_LENGTH:,} characters in all", field="headers"
+        )
     for name, value in headers:
         where = f"headers.{name}"
+        if len(value) > MAX_HEADER_VALUE_LENGTH:
+            raise ValidationError(
+                f"is longer than {MAX_HEADER_VALUE_LENGTH} characters", field=where
+            )
         if not _FIELD_NAME.fullmatch(name):
             raise ValidationError(
                 "is not a valid header name (printable ASCII without ':', at most 76)",
