@@ -100,6 +100,8 @@ class Api(Construct):
             "The function hands out presigned links to stored messages and attachments and"
             " writes the attachments of mail it sends (keys are per message)",
         )
+        # It checks whether an upload arrived, or a long body is stored whole yet (HEAD).
+        storage.grant_existence_checks(self.function.function)
         mail.enable_domain_management(self.function.function)
         access_logs = logs.LogGroup(
             self,

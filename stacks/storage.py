@@ -71,6 +71,14 @@ class Storage(Construct):
             " presigned URLs; CloudTrail S3 data events are the audit trail where one is needed",
         )
 
+    def grant_existence_checks(self, grantee: lambda_.Function) -> None:
+        """Let `grantee` learn that an object is missing: without `s3:ListBucket` on the
+        bucket, S3 answers a HEAD of a missing key with 403, not 404 (no object's content or
+        list of keys is read through it by the functions)."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=["s3:ListBucket"], resource_arns=[self.bucket.bucket_arn]
+        )
+
     def grant_objects(self, grantee: lambda_.Function, actions: Sequence[str], reason: str) -> None:
         """Allow `grantee` the object `actions` on everything under `raw/` and `attachments/`,
         acknowledging cdk-nag's finding on each prefix's wildcard with `reason`."""

@@ -163,14 +163,22 @@ def test_api_function_finds_the_bucket_and_the_ses_resources(synthesised: Synthe
 def test_api_function_may_only_read_and_write_raw_mail_and_attachments(
     synthesised: Synthesised,
 ) -> None:
-    (statement,) = [
-        s for s in api_statements(synthesised) if any(a.startswith("s3:") for a in actions_of(s))
-    ]
+    (statement,) = [s for s in api_statements(synthesised) if "s3:GetObject" in actions_of(s)]
 
     suffixes = sorted(r["Fn::Join"][1][-1] for r in statement["Resource"])
 
     assert actions_of(statement) == ["s3:GetObject", "s3:PutObject"]
     assert suffixes == ["/attachments/*", "/raw/*"]
+
+
+def test_api_function_may_tell_a_missing_object_from_a_forbidden_one(
+    synthesised: Synthesised,
+) -> None:
+    (statement,) = [s for s in api_statements(synthesised) if "s3:ListBucket" in actions_of(s)]
+
+    logical_id, attribute = statement["Resource"]["Fn::GetAtt"]
+    assert actions_of(statement) == ["s3:ListBucket"]
+    assert (logical_id, attribute) in {(b, "Arn") for b in synthesised.resources("AWS::S3::Bucket")}
 
 
 def test_api_function_manages_ses_identities_and_the_receipt_rule(
