@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from local.apigw import LambdaContext, ProxyResult, proxy_event
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -19,7 +20,6 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # Lambda takes a synchronous invocation's event of at most 6 MiB (as JSON) and hands back a
 # response of at most 6 MiB + 100 bytes; past either, API Gateway answers an error of its own.
 MAX_EVENT_BYTES = 6_291_456
-MAX_RESPONSE_BYTES = 6_291_556
 INTERNAL_ERROR = b'{"message": "Internal server error"}'
 
 
@@ -41,7 +41,7 @@ class ApiGateway(ThreadingHTTPServer):
             return _gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
         with self.invoke_lock:
             result = self.handler(event, LambdaContext(self.function_name))
-        if len(json.dumps(result)) > MAX_RESPONSE_BYTES:
+        if len(json.dumps(result)) > MAX_LAMBDA_RESPONSE_BYTES:
             return _gateway_error(HTTPStatus.BAD_GATEWAY)
         return ProxyResult.of(result)
 

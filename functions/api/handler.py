@@ -8,6 +8,7 @@ body before an unauthenticated caller is refused), and answer in the same error 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import uuid
 from http import HTTPStatus
@@ -40,6 +41,7 @@ from mailman.domain.ratelimit import BucketState
 from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
 from mailman.services import api_keys, rate_limit
 
+from . import budget
 from .dependencies import container
 from .errors import domain_error_envelope, envelope, proxy_response, status_of
 from .routes import api_keys as api_key_routes
@@ -308,4 +310,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                 {},
             )
     app.append_context(trace_id=trace_id)
-    return _answer(app.resolve(event, context), headers)
+    return _answer(_within_lambdas_limit(app.resolve(event, context), trace_id), headers)
+
+
+def _within_lambdas_limit(result: dict[str, Any], trace_id: str) -> dict[str, Any]:
+    """The result, or an error in its place if Lambda could not return it (API Gateway would
+    answer a bare 502). Every route answers within budgets (`budget`); this is the fence for
+    one that does not."""
+    size = len(json.dumps(result))
+    if size <= budget.MAX_LAMBDA_RESPONSE_BYTES:
+        return result
+    logger.error("answer too large for Lambda", extra={"bytes": size})
+    metrics.add_metric(name="ResponsesTooLarge", unit=MetricUnit.Count, value=1)
+    error = envelope(
+        "response_too_large",
+        "the answer would be larger than the API can return; ask for fewer items (limit)",
+        trace_id,
+    )
+    return proxy_response(HTTPStatus.INTERNAL_SERVER_ERROR, error, {})

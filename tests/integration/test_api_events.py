@@ -1,7 +1,9 @@
+import json
 from typing import Any
 
 import psycopg
 
+from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from mailman.composition import Container
 
 from .conftest import Tenant
@@ -127,3 +129,33 @@ def test_events_from_before_the_xid_order_come_first_and_lead_on(
 
     assert [e["data"]["n"] for e in first["data"]] == [0]
     assert found == [1, 2]
+
+
+def test_a_page_of_large_events_ends_early_and_its_cursor_reads_on(
+    tenant: Tenant, container: Container
+) -> None:
+    with container.uow(tenant.organization_id) as work:
+        for i in range(100):  # a received message's event carries its subject, up to 64 KiB
+            work.events.append(
+                tenant.organization_id,
+                type="message.received",
+                subject_id=None,
+                dedup_key=f"big:{i}",
+                payload={"n": i, "subject": '"' * 65_536},
+            )
+
+    seen: list[int] = []
+    cursor = ""
+    for _ in range(10):
+        answer = tenant.api.get(
+            "/events", query="limit=100" + (f"&after={cursor}" if cursor else "")
+        )
+        assert answer.status == 200
+        assert len(json.dumps(answer.result.body.decode())) < MAX_LAMBDA_RESPONSE_BYTES
+        page = answer.json()
+        seen += [e["data"]["n"] for e in page["data"]]
+        cursor = page["cursor"]
+        if not page["data"]:
+            break
+
+    assert seen == list(range(100))

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
+from functions.api import budget
 from functions.api.budget import MAX_INLINE_PART_BYTES, MAX_LAMBDA_RESPONSE_BYTES
 from mailman.domain.documents import MAX_METADATA_BYTES, MAX_METADATA_KEYS
 
@@ -334,3 +335,18 @@ def test_a_header_stored_before_the_allow_list_is_never_sent(outbox: Outbox) -> 
         "the message could not be composed: headers.X-SES-CONFIGURATION-SET"
     )
     assert sent_mail() == []
+
+
+def test_an_answer_no_budget_held_is_a_500_envelope_rather_than_lost(
+    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliver(outbox.box, make_mail())
+    [(message_id,)] = outbox.rows("SELECT id FROM messages")
+    outbox.rows("UPDATE messages SET text_body = repeat('x', 7 * 1048576) RETURNING id")
+    monkeypatch.setattr(budget, "clip", lambda text: (text, False))  # as a route without one
+
+    answer = outbox.tenant.api.get(f"/messages/{message_id}")
+
+    assert answer.status == 500
+    error = answer.json()["error"]
+    assert (error["type"], error["trace_id"]) == ("response_too_large", answer.header("X-Trace-Id"))

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from mailman.domain.pagination import MAX_EVENT_CURSOR_LENGTH
 from mailman.services import events
 
+from .. import budget
 from ..dependencies import container, organization_id
 from ..schemas import EventOut, EventsOut, Limit
 
@@ -22,7 +23,8 @@ router = Router()
     description=(
         "Events come oldest first. Keep the answer's `cursor` and pass it as `after` next "
         "time to read on without gaps or repeats; with no `after` the log is read from its "
-        "start."
+        "start. A page may hold fewer events than `limit` when they would not fit in one "
+        "answer: read on from its cursor."
     ),
     tags=["Events"],
 )
@@ -34,4 +36,6 @@ def read_events(
     page = events.read_events(
         container().uow, organization_id(router), after=after, limit=limit, types=type or ()
     )
-    return EventsOut(data=[EventOut.of(e) for e in page.events], cursor=page.cursor)
+    rendered, _ = budget.fit(page.events, EventOut.of)
+    cut = len(rendered) < len(page.events)
+    return EventsOut(data=rendered, cursor=rendered[-1].cursor if cut else page.cursor)
