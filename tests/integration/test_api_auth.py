@@ -307,3 +307,18 @@ def test_long_recovered_addresses_are_forgotten(container: Container, database_u
         sources = [r[0] for r in conn.execute("SELECT source FROM auth_failure_buckets")]
 
     assert sources == [NEIGHBOUR]
+
+
+def test_an_ipv6_client_cannot_escape_by_moving_within_its_slash_64(tenant: Tenant) -> None:
+    guess = key_format.mint().secret
+    failures = [
+        Api(guess, source_ip=f"2001:db8:7:7::{n + 1:x}").get("/inboxes").status
+        for n in range(FAILED_AUTHENTICATIONS_PER_MINUTE)
+    ]
+
+    moved = Api(guess, source_ip="2001:db8:7:7:abcd::1").get("/inboxes")
+    elsewhere = Api(guess, source_ip="2001:db8:7:8::1").get("/inboxes")
+
+    assert failures == [401] * FAILED_AUTHENTICATIONS_PER_MINUTE
+    assert moved.status == 429
+    assert elsewhere.status == 401

@@ -7,6 +7,7 @@ from mailman.domain.ratelimit import (
     BucketState,
     OrganizationLimits,
     binding_bucket,
+    source_network,
 )
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -121,3 +122,11 @@ def test_blocking_an_address_again_moves_its_time() -> None:
 
     assert len(blocked) == 1
     assert blocked.blocked_until("a", NOW + timedelta(seconds=5)) == NOW + timedelta(seconds=9)
+
+
+def test_failures_are_counted_by_ipv4_address_and_by_ipv6_slash_64() -> None:
+    assert source_network("203.0.113.7") == "203.0.113.7"
+    assert source_network("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert source_network("2001:db8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64"
+    assert source_network("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert source_network("not an address") == "not an address"

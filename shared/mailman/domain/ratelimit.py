@@ -7,6 +7,7 @@ authentications.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,6 +87,22 @@ def binding_bucket(key: BucketState, organization: BucketState) -> BucketState:
         empty = [b for b in (key, organization) if b.tokens < 1] or [key]
         return max(empty, key=lambda b: b.retry_after_seconds)
     return organization if organization.remaining < key.remaining else key
+
+
+IPV6_NETWORK_PREFIX = 64
+"""An IPv6 client commonly holds a whole /64: its failures are counted together."""
+
+
+def source_network(address: str) -> str:
+    """What failed authentications are counted by: an IPv4 address itself, an IPv6 address's
+    /64 network (any other text as it is)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    return str(ipaddress.ip_network(f"{parsed}/{IPV6_NETWORK_PREFIX}", strict=False))
 
 
 class BlockedAddresses:

@@ -17,6 +17,7 @@ from mailman.domain.ratelimit import (
     MAX_PER_MINUTE,
     BlockedAddresses,
     OrganizationLimits,
+    source_network,
 )
 from mailman.ports import Clock, RateLimitRepository, UnitOfWorkFactory
 
@@ -132,11 +133,14 @@ def authenticate(
 
     A key that fails its checksum is refused before any key lookup, and a key of a deleted
     organisation is not found. With a `source` address, every failure (a missing, malformed,
-    unknown, revoked or expired key) takes a token from the address's bucket; once that is
+    unknown, revoked or expired key) takes a token from the bucket of the address (of its
+    /64 network, for IPv6: `source_network`); once that is
     empty the address is refused with RateLimited, and `blocked` (this process's memory)
     refuses it without a query until it has a token again. A good key costs nothing more.
     """
     now = clock.now()
+    if source is not None:
+        source = source_network(source)
     if source is not None and blocked is not None:
         until = blocked.blocked_until(source, now)
         if until is not None:

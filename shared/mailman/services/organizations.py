@@ -82,27 +82,42 @@ def delete_organization(
     receipt: ReceiptRecipients | None,
     organization_id: UUID,
 ) -> DeletedOrganization:
-    """Delete the organisation's domains, then soft-delete it and revoke every key it holds.
+    """Revoke every key of the organisation, delete its domains, then soft-delete it.
 
-    Each domain goes as `DELETE /domains/{id}` deletes one (its inboxes, its SES identity and
-    receipt entry unless another account claims the name), so no mail is taken in for a
-    deleted organisation and its names are free for others. Deleting a domain is idempotent,
-    so a run that fails half-way is simply repeated. The organisation's row is locked first,
-    as minting a key locks it, so a key minted at the same moment either commits before (and
-    is revoked here) or finds no organisation."""
+    The keys go first, so no request adds a domain while its domains are deleted. Each domain
+    goes as `DELETE /domains/{id}` deletes one (its inboxes, its SES identity and receipt
+    entry unless another account claims the name), so no mail is taken in for a deleted
+    organisation and its names are free for others. Until the organisation itself is
+    deleted, a run that fails half-way is simply repeated (every step is idempotent). Its row
+    is locked then, as minting a key locks it, so a key minted meanwhile either commits
+    before (and is revoked with it) or finds no organisation; a domain a request already in
+    flight added meanwhile is deleted after it."""
     get_organization(uow, organization_id)
+    with uow(organization_id) as work:
+        revoked = work.api_keys.revoke_all(organization_id, clock.now())
+    deleted = _delete_domains(uow, clock, identities, receipt, organization_id)
+    with uow(organization_id) as work:
+        organization = work.organizations.get(organization_id, lock=True)
+        if organization is None or not work.organizations.soft_delete(organization_id, clock.now()):
+            raise NotFound("no such organisation", field="organization_id")
+        revoked += work.api_keys.revoke_all(organization_id, clock.now())
+    deleted += _delete_domains(uow, clock, identities, receipt, organization_id)
+    return DeletedOrganization(
+        organization=organization, revoked_keys=revoked, deleted_domains=deleted
+    )
+
+
+def _delete_domains(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    identities: DomainIdentities,
+    receipt: ReceiptRecipients | None,
+    organization_id: UUID,
+) -> int:
     owned = _all_domains(uow, organization_id)
     for domain in owned:
         delete_domain(uow, clock, identities, receipt, organization_id, domain.id)
-    now = clock.now()
-    with uow(organization_id) as work:
-        organization = work.organizations.get(organization_id, lock=True)
-        if organization is None or not work.organizations.soft_delete(organization_id, now):
-            raise NotFound("no such organisation", field="organization_id")
-        revoked = work.api_keys.revoke_all(organization_id, now)
-    return DeletedOrganization(
-        organization=organization, revoked_keys=revoked, deleted_domains=len(owned)
-    )
+    return len(owned)
 
 
 def _all_domains(uow: UnitOfWorkFactory, organization_id: UUID) -> list[Domain]:
