@@ -37,7 +37,7 @@ class ApiGateway(ThreadingHTTPServer):
     def invoke(self, event: dict[str, Any]) -> ProxyResult:
         """Call the function as API Gateway does, with Lambda's limits on what goes each way:
         an event too large never reaches it (500), a response too large never comes back (502)."""
-        if len(json.dumps(event)) > MAX_EVENT_BYTES:
+        if len(json.dumps(event, ensure_ascii=False).encode()) > MAX_EVENT_BYTES:
             return _gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
         with self.invoke_lock:
             result = self.handler(event, LambdaContext(self.function_name))

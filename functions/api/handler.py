@@ -8,6 +8,7 @@ body before an unauthenticated caller is refused), and answer in the same error 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 import uuid
@@ -194,28 +195,33 @@ def _admit(event: dict[str, Any]) -> dict[str, str]:
             RateLimited("rate limit exceeded", retry_after_seconds=bucket.retry_after_seconds),
             {**headers, "Retry-After": str(bucket.retry_after_seconds)},
         )
-    raw = _body_bytes(event)
-    _check_size(event, len(raw), c.settings.max_request_bytes, headers)
-    if raw and not _is_json(_header(event, "Content-Type")):
-        raise _Refused(
-            UnsupportedMediaType(
-                "send the body as JSON with Content-Type: application/json", field="Content-Type"
-            ),
-            headers,
-        )
     try:
-        _check_text(event, raw)
-    except ValidationError as error:
+        _check_body(event, c.settings.max_request_bytes)
+    except DomainError as error:
         raise _Refused(error, headers) from error
     app.append_context(principal=principal)
     return headers
+
+
+def _check_body(event: dict[str, Any], max_request_bytes: int) -> None:
+    """Size, media type and text of the request, before the router reads it."""
+    raw = _body_bytes(event)
+    _check_size(event, len(raw), max_request_bytes)
+    if raw and not _is_json(_header(event, "Content-Type")):
+        raise UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json", field="Content-Type"
+        )
+    _check_text(event, raw)
 
 
 def _body_bytes(event: dict[str, Any]) -> bytes:
     """The request body as the caller sent it (API Gateway base64-encodes what is not text)."""
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
-        return base64.b64decode(body)
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationError("the body is not valid base64", field="body") from exc
     return str(body).encode("utf-8", "surrogatepass")
 
 
@@ -239,22 +245,17 @@ def _check_text(event: dict[str, Any], raw: bytes) -> None:
         check_storable(value or "", name)
 
 
-def _check_size(event: dict[str, Any], size: int, limit: int, headers: dict[str, str]) -> None:
+def _check_size(event: dict[str, Any], size: int, limit: int) -> None:
     method = event.get("httpMethod")
     if method in ("POST", "PATCH") and SEND_ROUTES.fullmatch(str(event.get("path", ""))):
         if size > MAX_SEND_REQUEST_BYTES:
-            raise _Refused(
-                AttachmentTooLarge(
-                    f"a send request may be at most {MAX_SEND_REQUEST_BYTES:,} bytes (4 MiB "
-                    "of attachments inline); upload larger files with POST /attachments",
-                    field="attachments",
-                ),
-                headers,
+            raise AttachmentTooLarge(
+                f"a send request may be at most {MAX_SEND_REQUEST_BYTES:,} bytes (4 MiB "
+                "of attachments inline); upload larger files with POST /attachments",
+                field="attachments",
             )
     elif size > limit:
-        raise _Refused(
-            PayloadTooLarge(f"request body is larger than {limit} bytes", field="body"), headers
-        )
+        raise PayloadTooLarge(f"request body is larger than {limit} bytes", field="body")
 
 
 class _Refused(Exception):

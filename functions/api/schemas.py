@@ -73,14 +73,10 @@ K = TypeVar("K", bound=Keyed)
 M = TypeVar("M", bound=BaseModel)
 
 
-def page_of(
-    page: Page[K],
-    render: Callable[[K], M],
-    position: Callable[[K], datetime | None] = lambda row: row.created_at,
-) -> ListOf[M]:
+def page_of(page: Page[K], render: Callable[[K], M]) -> ListOf[M]:
     """A page of items rendered for the answer, ended early if they would not fit in it."""
     rendered, _ = budget.fit(page.items, render)
-    kept = page.head(len(rendered), position)
+    kept = page.head(len(rendered))
     return ListOf(data=rendered, next_page_token=kept.next_page_token)
 
 

@@ -11,7 +11,9 @@ import boto3
 import pytest
 
 from functions.api import budget
+from functions.api import handler as api_handler
 from functions.api.budget import MAX_INLINE_PART_BYTES, MAX_LAMBDA_RESPONSE_BYTES
+from local.apigw import LambdaContext, ProxyResult, proxy_event
 from mailman.domain.documents import MAX_METADATA_BYTES, MAX_METADATA_KEYS
 
 from .conftest import BUCKET, Response
@@ -350,3 +352,45 @@ def test_an_answer_no_budget_held_is_a_500_envelope_rather_than_lost(
     assert answer.status == 500
     error = answer.json()["error"]
     assert (error["type"], error["trace_id"]) == ("response_too_large", answer.header("X-Trace-Id"))
+
+
+def test_an_event_whose_base64_body_is_broken_is_a_400(outbox: Outbox) -> None:
+    event = proxy_event(
+        "POST",
+        "/api-keys",
+        headers=[
+            ("Authorization", f"Bearer {outbox.tenant.key}"),
+            ("Content-Type", "application/json"),
+        ],
+    )
+    event.update(body="not base64!", isBase64Encoded=True)
+
+    result = ProxyResult.of(api_handler.handler(event, LambdaContext("mailman-api")))
+
+    assert result.status == 400
+    assert json.loads(result.body)["error"]["field"] == "body"
+
+
+def test_a_page_of_threads_with_huge_subjects_ends_early_and_the_token_reads_on(
+    outbox: Outbox,
+) -> None:
+    for n in range(25):
+        deliver(outbox.box, make_mail(message_id=f"<t{n}@x>", subject=f"T{n}"), source_id=f"t{n}")
+    outbox.rows("UPDATE threads SET subject = repeat('\"', 65536) || id RETURNING id")
+
+    seen: list[str] = []
+    token: str | None = None
+    pages = 0
+    while True:
+        query = "limit=100" + (f"&page_token={token}" if token else "")
+        answer = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/threads", query=query)
+        assert answer.status == 200
+        assert _payload(answer) < MAX_LAMBDA_RESPONSE_BYTES
+        pages += 1
+        seen += [t["id"] for t in answer.json()["data"]]
+        token = answer.json()["next_page_token"]
+        if token is None:
+            break
+
+    assert pages > 1
+    assert sorted(seen) == sorted(str(r[0]) for r in outbox.rows("SELECT id FROM threads"))

@@ -42,7 +42,7 @@ def list_threads(
     page = mailbox.list_threads(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
     )
-    return page_of(page, ThreadOut.of, lambda thread: thread.last_message_at)
+    return page_of(page, ThreadOut.of)
 
 
 @router.get(

@@ -153,6 +153,6 @@ def within_metadata_limits(metadata: Any) -> bool:
         return False
     try:
         check_metadata(metadata)
-    except (ValidationError, RecursionError, ValueError, TypeError):
+    except ValidationError:
         return False
     return True

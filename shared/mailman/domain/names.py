@@ -80,7 +80,7 @@ def normalize_local_part(value: str, *, field: str = "local_part") -> str:
         raise ValidationError("local part is empty", field=field)
     if len(candidate.encode()) > MAX_LOCAL_PART_OCTETS:
         raise ValidationError(
-            f"local part is longer than {MAX_LOCAL_PART_OCTETS} characters", field=field
+            f"local part is longer than {MAX_LOCAL_PART_OCTETS} octets (RFC 5321)", field=field
         )
     if "+" in candidate:
         raise ValidationError(

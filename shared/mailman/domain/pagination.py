@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
@@ -74,17 +74,23 @@ class PageRequest:
         )
 
 
+def _created_at(row: Keyed) -> datetime | None:
+    return row.created_at
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
     next_page_token: str | None
+    position: Callable[[T], datetime | None] = field(default=_created_at, repr=False, compare=False)
+    """The time the listing is ordered by (then the id)."""
 
     @classmethod
     def from_rows(
         cls,
         rows: list[T],
         request: PageRequest,
-        position: Callable[[T], datetime | None] = lambda row: row.created_at,
+        position: Callable[[T], datetime | None] = _created_at,
     ) -> Page[T]:
         """Build a page from up to `limit + 1` rows: the extra row only says there is more.
 
@@ -94,16 +100,14 @@ class Page(Generic[T]):
         items = rows[: request.limit]
         at = position(items[-1]) if len(rows) > request.limit and items else None
         token = Cursor(at, items[-1].id).encode() if at is not None else None
-        return cls(items=items, next_page_token=token)
+        return cls(items=items, next_page_token=token, position=position)
 
-    def head(
-        self, count: int, position: Callable[[T], datetime | None] = lambda row: row.created_at
-    ) -> Page[T]:
+    def head(self, count: int) -> Page[T]:
         """The first `count` items, with the token that reads on after them (a page cut short
-        to fit a response); `position` as for `from_rows`."""
+        to fit a response)."""
         if count >= len(self.items):
             return self
         last = self.items[count - 1]
-        at = position(last)
+        at = self.position(last)
         token = Cursor(at, last.id).encode() if at is not None else None
-        return Page(items=self.items[:count], next_page_token=token)
+        return Page(items=self.items[:count], next_page_token=token, position=self.position)
