@@ -159,6 +159,19 @@ def test_a_domain_verified_before_ownership_records_keeps_its_name() -> None:
     assert outcome.events == ()
 
 
+def test_a_domain_verified_before_ownership_records_cannot_verify_again_once_it_fell_out() -> None:
+    verified = _domain(DomainStatus.VERIFIED, checked=True)
+    fallen = verified.model_copy(
+        update={"records": verified.records[:-1], "status": DomainStatus.PENDING}
+    )
+
+    outcome = assess(fallen, SIGNED, [OK] * 7, NOW)
+
+    assert outcome.status is DomainStatus.PENDING
+    assert outcome.changes["mx_verified"] is False
+    assert outcome.changes["dkim_verified"] is False
+
+
 def test_claims_of_a_name_another_account_verified_fail_at_once_and_are_told_why() -> None:
     pending = _domain().model_copy(update={"mx_verified": True, "dkim_verified": True})
 

@@ -86,10 +86,15 @@ _OWNERSHIP = RecordPurpose.OWNERSHIP
 _FLAGS = ("dkim_verified", "mx_verified", "spf_verified", "dmarc_verified")
 
 
-def _owned(records: Sequence[DomainRecordState]) -> bool:
+def _owned(records: Sequence[DomainRecordState], *, held: bool) -> bool:
     """The claim proved control of the name with its own ownership record. A domain verified
-    before ownership records existed has none: it held its name alone then, and keeps it."""
-    return all(r.status is RecordStatus.VERIFIED for r in records if r.purpose is _OWNERSHIP)
+    before ownership records existed has none: it held its name alone then, and keeps it
+    while it stays verified (`held`); once it falls out, the shared DKIM and MX records that
+    anyone who now holds the name publishes could otherwise verify it again."""
+    proofs = [r for r in records if r.purpose is _OWNERSHIP]
+    if not proofs:
+        return held
+    return all(r.status is RecordStatus.VERIFIED for r in proofs)
 
 
 def _lost(records: Sequence[DomainRecordState]) -> tuple[DomainRecordState, ...]:
@@ -147,7 +152,7 @@ def assess(
     )
     if verified_elsewhere:
         records = _lost(records)
-    owned = _owned(records) and not verified_elsewhere
+    owned = _owned(records, held=domain.status is DomainStatus.VERIFIED) and not verified_elsewhere
     flags = {
         "dkim_verified": owned and _all_verified(records, RecordPurpose.DKIM),
         "mx_verified": owned and _all_verified(records, RecordPurpose.RECEIVING_MX),
