@@ -18,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from .api_world import Operation, World, openapi_document, operations, world
+from .conftest import BUCKET
 from .sending_helpers import outbox
 
 __all__ = ["outbox", "world"]
@@ -529,3 +531,16 @@ def test_hostile_requests_get_a_4xx_envelope_store_nothing_and_break_no_read(
         attack = example(request)(attack)
     SETTINGS(given(requests_for(operation, world, schemas))(attack))()
     read_back(world)
+
+
+def test_the_snapshot_sees_a_row_added_a_row_changed_and_an_object_stored(world: World) -> None:
+    before = world.snapshot()
+
+    world.api.post("/api-keys", {"name": "probe"})
+    world.api.patch(f"/drafts/{world.own.ids['draft_id'][0]}", {"subject": "Changed"})
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key="probe", Body=b"x")
+
+    changes = world.snapshot().changes_since(before)
+    seen = {c.split(":")[0] for c in changes}
+    assert {"table api_keys", "table messages", "object added"} <= seen, changes
+    assert world.snapshot().changes_since(world.snapshot()) == []
