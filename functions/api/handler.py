@@ -1,8 +1,10 @@
 """The REST API function.
 
-Every request passes, in this order: trace id -> auth -> rate limit -> request size -> route.
-Those steps run before the router (whose request validation would otherwise answer a bad
-body before an unauthenticated caller is refused), and answer in the same error envelope.
+Every request passes, in this order: trace id -> auth -> rate limit -> request body (its size
+in bytes, its media type, UTF-8, nothing that cannot be stored) -> route -> an answer Lambda
+can return. The steps before the router run first (its request validation would otherwise
+answer a bad body before an unauthenticated caller is refused), and every step answers in
+the same error envelope.
 """
 
 from __future__ import annotations
