@@ -106,6 +106,10 @@ class DomainRepository(Protocol):
 
     def get(self, domain_id: UUID) -> Domain | None: ...
 
+    def count_live(self) -> int:
+        """The organisation's live domains (in a tenant's scope)."""
+        ...
+
     def claims(self, names: Sequence[str]) -> Sequence[Domain]:
         """The live domains named any of `names`: every organisation's in the system scope.
         Verified ones first, then the newest first."""

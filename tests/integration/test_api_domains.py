@@ -4,6 +4,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from mailman.domain import claims
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
 
 from .conftest import LocalAwsForTests, Tenant
@@ -262,3 +263,22 @@ def test_unknown_domain_id_is_404_and_non_uuid_is_400(tenant: Tenant) -> None:
     bad = tenant.api.get("/domains/123")
     assert bad.status == 400
     assert bad.json()["error"]["field"] == "domain_id"
+
+
+def test_an_organisation_holds_at_most_its_cap_of_domains_pending_ones_included(
+    tenant: Tenant, aws: LocalAwsForTests, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(claims, "MAX_LIVE_CLAIMS", 2)
+    first = tenant.api.post("/domains", {"name": "one.example"}).json()
+    assert tenant.api.post("/domains", {"name": "two.example"}).status == 201
+
+    refused = tenant.api.post("/domains", {"name": "three.example"})
+    assert tenant.api.delete(f"/domains/{first['id']}").status == 204
+    again = tenant.api.post("/domains", {"name": "three.example"})
+
+    assert refused.status == 409
+    error = refused.json()["error"]
+    assert (error["type"], error["field"]) == ("conflict", "name")
+    assert "at most 2 domains" in error["message"]
+    assert again.status == 201
+    assert sorted(_identities(aws)) == ["three.example", "two.example"]

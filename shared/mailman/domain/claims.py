@@ -20,6 +20,21 @@ from mailman.domain.errors import Conflict, ValidationError
 from mailman.domain.models import Domain, DomainStatus
 from mailman.domain.names import _public_suffixes
 
+MAX_LIVE_CLAIMS = 100
+"""Domains an organisation holds at once, pending and failed ones included: each claim holds
+an SES identity, and an AWS account has 10,000 in a region."""
+
+
+def refuse_another(live: int) -> None:
+    """Raise Conflict when an organisation holding `live` domains may hold no more."""
+    if live >= MAX_LIVE_CLAIMS:
+        raise Conflict(
+            f"an organisation holds at most {MAX_LIVE_CLAIMS} domains (pending and failed ones "
+            "included); delete one it no longer uses first",
+            field="name",
+        )
+
+
 MAILBOX_PROVIDER_DOMAINS: frozenset[str] = frozenset(
     {
         # Google, Microsoft, Apple, Yahoo, AOL

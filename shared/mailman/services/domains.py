@@ -60,7 +60,8 @@ def create_domain(
 
     Names no one may claim (`claims.refuse_unclaimable`, with the platform's own `reserved`
     domains) are refused, and so is a name another organisation verified, or one under such a
-    name (`claims.refuse_claim`). Other organisations' pending claims do not stand in the way:
+    name (`claims.refuse_claim`), and a claim past the organisation's cap
+    (`claims.MAX_LIVE_CLAIMS`). Other organisations' pending claims do not stand in the way:
     the first claim to verify holds the name.
 
     Creating the identity is idempotent (and claims of one name share it), so if storing fails
@@ -72,9 +73,15 @@ def create_domain(
     with uow(None) as work:
         held = work.domains.claims(claims.name_and_parents(ascii_name))
     claims.refuse_claim(organization_id, ascii_name, held)
+    with uow(organization_id) as work:
+        claims.refuse_another(work.domains.count_live())
     mail_from = dns_records.mail_from_domain(ascii_name)
     identity = identities.create(ascii_name, mail_from)
     with uow(organization_id) as work:
+        # Counted again under the organisation's lock: concurrent claims take turns.
+        if work.organizations.get(organization_id, lock=True) is None:
+            raise NotFound("no such organisation", field="organization_id")
+        claims.refuse_another(work.domains.count_live())
         domain = work.domains.add(
             organization_id,
             name=ascii_name,

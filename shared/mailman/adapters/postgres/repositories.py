@@ -274,6 +274,12 @@ class PostgresDomainRepository:
         found = self._with_records(rows)
         return found[0] if found else None
 
+    def count_live(self) -> int:
+        row = self._conn.execute("SELECT count(*) AS n FROM domains WHERE deleted_at IS NULL")
+        found = row.fetchone()
+        assert found is not None
+        return int(found["n"])
+
     def claims(self, names: Sequence[str]) -> Sequence[Domain]:
         # In the system scope every organisation's claims; in a tenant's, its own.
         rows = self._conn.execute(
