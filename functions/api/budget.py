@@ -28,6 +28,11 @@ MAX_PAGE_BYTES = 2_500_000
 """A page's items as the body carries them; in the payload the body is escaped once more,
 which at most doubles it, and the rest of the answer is small."""
 
+MAX_CHARACTER_COST = 12
+"""The most one character costs in the body: an astral one, escaped as a surrogate pair."""
+MAX_HEADERS_SIZE = 65_536
+"""A generous bound on the rest of a proxy result besides its body."""
+
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
@@ -39,6 +44,8 @@ def cost(value: object) -> int:
 
 def clip(text: str, limit: int = MAX_INLINE_PART_BYTES) -> tuple[str, bool]:
     """`text`, or its longest head that costs at most `limit`; and whether it was cut."""
+    if len(text) * MAX_CHARACTER_COST + 2 <= limit:  # nearly every body: no need to measure
+        return text, False
     spent = cost(text)
     if spent <= limit:
         return text, False
