@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 help:
 	@echo "make dev        run the local platform (API on http://127.0.0.1:8080)"
 	@echo "make test       run every test (unit, integration, infra, e2e)"
-	@echo "make check      lint, type-check and test"
+	@echo "make check      lint (ruff, format, import contracts), type-check and test"
 	@echo "make synth      synthesise the CDK app into cdk.out/"
 	@echo "make deploy     deploy the CDK app into the current AWS account"
 	@echo "make bootstrap  prepare the AWS account and region for CDK deployments (once)"
@@ -34,6 +34,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=shared $(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -76,4 +77,4 @@ destroy: $(STAMP) $(NODE_STAMP)
 	$(CDK) destroy $(CDK_FLAGS)
 
 clean:
-	rm -rf $(VENV) .build cdk.out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .build cdk.out .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
