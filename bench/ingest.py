@@ -441,6 +441,40 @@ class Results:
     server_cpu: float = 0.0
     """Seconds of CPU the PostgreSQL backend used during the run."""
 
+    def add_batch(
+        self,
+        batch: list[Generated],
+        outcomes: list[receive_service.Received | Exception],
+        stages: dict[str, float],
+        total: float,
+    ) -> None:
+        """Adds one batch: what became of its mail, and the seconds each stage took."""
+        for outcome in outcomes:
+            assert isinstance(outcome, receive_service.Received), outcome
+            assert len(outcome.stored) == 1, "every generated message reaches the inbox"
+            stored = outcome.stored[0]
+            if stored.thread_id:
+                self.threads.add(stored.thread_id)
+            self.quarantined += stored.quarantined
+        tenant = stages.get("tenant transaction", 0.0)
+        timed = {
+            "parse": stages.get("parse", 0.0),
+            "route": stages.get("route", 0.0),
+            "thread": stages.get("thread", 0.0),
+            "store": tenant - stages.get("thread", 0.0),
+            "end to end": total,
+        }
+        timed["other"] = total - stages.get("parse", 0.0) - stages.get("route", 0.0) - tenant
+        for stage in STAGES:
+            self.per_stage[stage].append(timed[stage] / len(batch))
+        self.batches.append(total)
+        for call in DATABASE_CALLS:
+            self.per_call[call].append(stages.get(call, 0.0) / len(batch))
+        for generated in batch:
+            self.sizes.append(len(generated.raw))
+            self.kinds[generated.kind] += 1
+            self.bodies[generated.body] += 1
+
 
 def _batches(items: Iterator[Generated], size: int) -> Iterator[list[Generated]]:
     batch: list[Generated] = []
@@ -492,32 +526,7 @@ def run(
             results.cpu.append((time.process_time() - begin_cpu) / len(batch))
             if profiler:
                 profiler.disable()
-            stages = watch.take()
-            for outcome in outcomes:
-                assert isinstance(outcome, receive_service.Received), outcome
-                assert len(outcome.stored) == 1, "every generated message reaches the inbox"
-                stored = outcome.stored[0]
-                if stored.thread_id:
-                    results.threads.add(stored.thread_id)
-                results.quarantined += stored.quarantined
-            tenant = stages.get("tenant transaction", 0.0)
-            timed = {
-                "parse": stages.get("parse", 0.0),
-                "route": stages.get("route", 0.0),
-                "thread": stages.get("thread", 0.0),
-                "store": tenant - stages.get("thread", 0.0),
-                "end to end": total,
-            }
-            timed["other"] = total - stages.get("parse", 0.0) - stages.get("route", 0.0) - tenant
-            for stage in STAGES:
-                results.per_stage[stage].append(timed[stage] / len(batch))
-            results.batches.append(total)
-            for call in DATABASE_CALLS:
-                results.per_call[call].append(stages.get(call, 0.0) / len(batch))
-            for generated in batch:
-                results.sizes.append(len(generated.raw))
-                results.kinds[generated.kind] += 1
-                results.bodies[generated.body] += 1
+            results.add_batch(batch, outcomes, watch.take(), total)
         results.wall = time.perf_counter() - started
         results.server_cpu = backend_cpu() - server_started
     results.reasons, results.calls = watch.reasons, watch.calls
