@@ -82,6 +82,10 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 
+_NESTED = {"items": "[]", "additionalProperties": "{}", "anyOf": "", "allOf": "", "oneOf": ""}
+"""Keywords whose value holds schemas, and what each adds to the path of the bounds under it."""
+
+
 def _bounds(node: Any, where: str) -> Iterator[tuple[str, int]]:
     """(`field.keyword`, `field[].keyword` of items or `field{}.keyword` of a map's values,
     value) of every bound under a schema node."""
@@ -97,12 +101,8 @@ def _bounds(node: Any, where: str) -> Iterator[tuple[str, int]]:
         elif keyword == "properties":
             for name, child in value.items():
                 yield from _bounds(child, f"{where}.{name}".lstrip("."))
-        elif keyword == "items":
-            yield from _bounds(value, f"{where}[]")
-        elif keyword == "additionalProperties":
-            yield from _bounds(value, f"{where}{{}}")
-        elif keyword in ("anyOf", "allOf", "oneOf"):
-            yield from _bounds(value, where)
+        elif keyword in _NESTED:
+            yield from _bounds(value, where + _NESTED[keyword])
 
 
 def _document_bounds() -> dict[str, dict[str, int]]:

@@ -132,6 +132,37 @@ def defeated(domain: Domain, now: datetime) -> Assessment:
     return Assessment(DomainStatus.FAILED, _lost(domain.records), changes, events)
 
 
+def _events(
+    domain: Domain,
+    records: tuple[DomainRecordState, ...],
+    status: DomainStatus,
+    *,
+    identity: SesIdentity | None,
+    verified_elsewhere: bool,
+) -> tuple[DomainEvent, ...]:
+    """What an assessment announces: verified, failed (and why), or records that changed."""
+    events: list[DomainEvent] = []
+    subject = {"domain_id": str(domain.id), "domain": domain.name}
+    if status is DomainStatus.VERIFIED and domain.status is not DomainStatus.VERIFIED:
+        events.append(DomainEvent("domain.verified", subject))
+    if status is DomainStatus.FAILED and domain.status is not DomainStatus.FAILED:
+        if verified_elsewhere:
+            reason = VERIFIED_ELSEWHERE
+        elif identity is None:
+            reason = "the SES identity no longer exists"
+        else:
+            reason = "SES could not find the DKIM records within 72 hours"
+        events.append(_failed_event(domain, reason))
+    changed = [
+        {"type": new.type, "name": new.name, "was": old.status.value, "now": new.status.value}
+        for old, new in zip(domain.records, records, strict=True)
+        if old.checked_at is not None and (old.status, old.found) != (new.status, new.found)
+    ]
+    if changed and domain.status is DomainStatus.VERIFIED:
+        events.append(DomainEvent("domain.dns_changed", {**subject, "records": changed}))
+    return tuple(events)
+
+
 def assess(
     domain: Domain,
     identity: SesIdentity | None,
@@ -168,26 +199,9 @@ def assess(
     else:
         status = DomainStatus.PENDING
 
-    events: list[DomainEvent] = []
-    subject = {"domain_id": str(domain.id), "domain": domain.name}
-    if status is DomainStatus.VERIFIED and domain.status is not DomainStatus.VERIFIED:
-        events.append(DomainEvent("domain.verified", subject))
-    if status is DomainStatus.FAILED and domain.status is not DomainStatus.FAILED:
-        if verified_elsewhere:
-            reason = VERIFIED_ELSEWHERE
-        elif identity is None:
-            reason = "the SES identity no longer exists"
-        else:
-            reason = "SES could not find the DKIM records within 72 hours"
-        events.append(_failed_event(domain, reason))
-    changed = [
-        {"type": new.type, "name": new.name, "was": old.status.value, "now": new.status.value}
-        for old, new in zip(domain.records, records, strict=True)
-        if old.checked_at is not None and (old.status, old.found) != (new.status, new.found)
-    ]
-    if changed and domain.status is DomainStatus.VERIFIED:
-        events.append(DomainEvent("domain.dns_changed", {**subject, "records": changed}))
-
+    events = _events(
+        domain, records, status, identity=identity, verified_elsewhere=verified_elsewhere
+    )
     pending_since = domain.pending_since or domain.created_at
     if domain.status is DomainStatus.VERIFIED and status is not DomainStatus.VERIFIED:
         pending_since = now
@@ -204,4 +218,4 @@ def assess(
         "last_checked_at": now,
         "next_check_at": now + next_check_delay(status, now - pending_since),
     }
-    return Assessment(status=status, records=records, changes=changes, events=tuple(events))
+    return Assessment(status=status, records=records, changes=changes, events=events)
