@@ -52,8 +52,3 @@ def database_url(pg_server: str, template_database: str) -> Iterator[str]:
     url = ensure_database(pg_server, name, template=template_database)
     yield url
     drop_database(pg_server, name)
-
-
-@pytest.fixture
-def repo_root() -> Path:
-    return Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Entities and value objects of the seed design."""
+"""Entities and value objects: organisations, domains, inboxes, API keys, delivery states."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from mailman.domain.dns_records import DnsRecord, RecordPurpose, RecordStatus
 from mailman.domain.errors import Conflict, DomainNotVerified
@@ -150,22 +150,6 @@ class Inbox(Entity):
         return f"{self.local_part}@{self.domain_name}"
 
 
-class EmailAddress(Entity):
-    address: str
-    name: str | None = None
-
-
-class Attachment(Entity):
-    id: UUID
-    filename: str | None
-    content_type: str
-    size_bytes: int
-    sha256: str
-    content_id: str | None = None
-    inline: bool = False
-    storage_key: str
-
-
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
@@ -233,44 +217,6 @@ _TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     _S.FAILED: frozenset({_S.SENT}),
     _S.CANCELLED: frozenset(),
 }
-
-
-class Thread(Entity):
-    id: UUID
-    organization_id: UUID
-    inbox_id: UUID
-    subject: str | None
-    message_count: int = 0
-    last_message_at: datetime | None = None
-    created_at: datetime
-
-
-class Message(Entity):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
-    id: UUID
-    organization_id: UUID
-    inbox_id: UUID
-    thread_id: UUID
-    message_id: str
-    direction: Direction
-    status: DeliveryStatus | None = None
-    """Delivery status of outbound mail; None for inbound."""
-    from_: EmailAddress = Field(alias="from")
-    to: tuple[EmailAddress, ...] = ()
-    cc: tuple[EmailAddress, ...] = ()
-    bcc: tuple[EmailAddress, ...] = ()
-    subject: str | None = None
-    sent_at: datetime | None = None
-    in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
-    text_body: str | None = None
-    html_body: str | None = None
-    attachments: tuple[Attachment, ...] = ()
-    raw_storage_key: str | None = None
-    ses_message_id: str | None = None
-    match_reason: MatchReason = MatchReason.NEW
-    created_at: datetime
 
 
 class ApiKey(Entity):
