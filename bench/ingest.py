@@ -70,9 +70,9 @@ from psycopg import sql
 from local.postgres import DATABASE_NAME, ensure_database, start_embedded
 from mailman import mime
 from mailman.adapters.memory.blobs import InMemoryBlobStore
+from mailman.adapters.postgres.events import PostgresEventLog
 from mailman.adapters.postgres.messages import PostgresMessageRepository
 from mailman.adapters.postgres.migrations import migrate
-from mailman.adapters.postgres.repositories import PostgresEventLog
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.composition import Container, build_container
 from mailman.config import Settings
@@ -81,7 +81,7 @@ from mailman.domain.verification import SesIdentity
 from mailman.ports import ThreadIndex, UnitOfWork, UnitOfWorkFactory
 from mailman.services import domains, inboxes, organizations
 from mailman.services import receive as receive_service
-from mailman.threading import (
+from mailman.thread_resolution import (
     DEFAULT_POLICY,
     AlreadyThreaded,
     ThreadDecision,

@@ -36,7 +36,7 @@ from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import build_container
 from mailman.config import Settings
 from mailman.ports import ThreadIndex
-from mailman.threading import ThreadingInput, assign_thread
+from mailman.thread_resolution import ThreadingInput, assign_thread
 
 IndexScope = Callable[[], AbstractContextManager[ThreadIndex]]
 """Gives the index for one message: the same dictionaries, or one PostgreSQL transaction."""

@@ -8,7 +8,7 @@ from typing import Any
 from mailman.adapters.clock import SystemClock
 from mailman.adapters.dns import DnsPythonResolver
 from mailman.adapters.postgres.database import Database, conninfo_from_secret
-from mailman.adapters.postgres.repositories import PostgresUnitOfWorkFactory
+from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from mailman.adapters.s3 import S3BlobStore
 from mailman.adapters.ses import SesDomainIdentities, SesMailer, SesReceiptRecipients
 from mailman.adapters.sqs import SqsQueue

@@ -6,8 +6,8 @@ import pytest
 
 from functions.api import dependencies
 from local.cli import main as mailman_cli
+from mailman.adapters.postgres.api_keys import PostgresApiKeyRepository
 from mailman.adapters.postgres.database import Database
-from mailman.adapters.postgres.repositories import PostgresApiKeyRepository
 from mailman.composition import Container
 from mailman.domain import api_keys as key_format
 from mailman.domain.ratelimit import FAILED_AUTHENTICATIONS_PER_MINUTE, BlockedAddresses

@@ -5,6 +5,7 @@ import psycopg
 
 from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from mailman.composition import Container
+from mailman.domain.events import NewEvent
 
 from .conftest import Tenant
 
@@ -16,11 +17,13 @@ def _append(
     with container.uow(tenant.organization_id) as work:
         for i in range(start, start + n):
             work.events.append(
-                tenant.organization_id,
-                type=kind,
-                subject_id=None,
-                dedup_key=f"{kind}:{i}",
-                payload={"n": i},
+                NewEvent(
+                    tenant.organization_id,
+                    type=kind,
+                    subject_id=None,
+                    dedup_key=f"{kind}:{i}",
+                    payload={"n": i},
+                )
             )
 
 
@@ -137,11 +140,13 @@ def test_a_page_of_large_events_ends_early_and_its_cursor_reads_on(
     with container.uow(tenant.organization_id) as work:
         for i in range(100):  # a received message's event carries its subject, up to 64 KiB
             work.events.append(
-                tenant.organization_id,
-                type="message.received",
-                subject_id=None,
-                dedup_key=f"big:{i}",
-                payload={"n": i, "subject": '"' * 65_536},
+                NewEvent(
+                    tenant.organization_id,
+                    type="message.received",
+                    subject_id=None,
+                    dedup_key=f"big:{i}",
+                    payload={"n": i, "subject": '"' * 65_536},
+                )
             )
 
     seen: list[int] = []

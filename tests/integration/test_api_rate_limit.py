@@ -6,7 +6,7 @@ import psycopg
 
 from mailman.composition import Container, build_container
 from mailman.config import Settings
-from mailman.domain.ratelimit import DEFAULT_ORGANIZATION_PER_MINUTE
+from mailman.domain.ratelimit import DEFAULT_ORGANIZATION_PER_MINUTE, TokenRequest
 from mailman.services import api_keys, organizations
 
 from .conftest import Api, Tenant
@@ -72,7 +72,13 @@ def test_the_bucket_refills_with_time(tenant: Tenant, container: Container) -> N
     def take(at: datetime) -> bool:
         with container.uow(tenant.organization_id) as work:
             key, _ = work.rate_limits.take(
-                key_id, tenant.organization_id, key_per_minute=2, organization_per_minute=60, at=at
+                TokenRequest(
+                    key_id,
+                    tenant.organization_id,
+                    key_per_minute=2,
+                    organization_per_minute=60,
+                    at=at,
+                )
             )
             return key.allowed
 
@@ -178,11 +184,13 @@ def test_concurrent_requests_never_take_more_than_the_organisation_holds(
         try:
             with own.uow(tenant.organization_id) as work:
                 key, _ = work.rate_limits.take(
-                    key_id,
-                    tenant.organization_id,
-                    key_per_minute=10,
-                    organization_per_minute=5,
-                    at=at,
+                    TokenRequest(
+                        key_id,
+                        tenant.organization_id,
+                        key_per_minute=10,
+                        organization_per_minute=5,
+                        at=at,
+                    )
                 )
                 return key.allowed
         finally:

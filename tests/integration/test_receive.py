@@ -17,7 +17,7 @@ from mailman.domain.errors import StorageError
 from mailman.ports import ThreadIndex
 from mailman.services import domains, inboxes
 from mailman.services import receive as receive_service
-from mailman.threading import ThreadDecision, ThreadingInput, decide, record
+from mailman.thread_resolution import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
 from .mail_helpers import NOW, Mailbox, deliver, make_mail, rows

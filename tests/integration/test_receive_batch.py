@@ -15,7 +15,7 @@ from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.adapters.s3 import S3BlobStore
 from mailman.domain.errors import NotFound, StorageError
 from mailman.domain.inbound import InboundMail
-from mailman.ports import ContextQuery, ThreadContext
+from mailman.domain.threads import ContextQuery, ThreadContext
 from mailman.services import inboxes
 from mailman.services.receive import Incoming, Received, receive_batch
 

@@ -12,6 +12,8 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
 PREFIX = "mm_live_"
 _ALPHABET = string.digits + string.ascii_letters
@@ -30,6 +32,18 @@ class NewApiKey:
     secret: str
     prefix: str
     hash: str
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """A new key as it is stored (`ApiKeyRepository.add`): its hash, never its secret."""
+
+    organization_id: UUID
+    name: str
+    prefix: str
+    key_hash: str
+    rate_limit_per_minute: int | None
+    expires_at: datetime | None
 
 
 def _base62(number: int, width: int) -> str:

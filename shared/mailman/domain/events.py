@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,18 @@ from pydantic import BaseModel, ConfigDict
 from mailman.domain.errors import ValidationError
 
 _CURSOR_PREFIX = "ev1:"
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append to an organisation's log (`EventLog.append`); `dedup_key` makes a
+    second append of it a no-op."""
+
+    organization_id: UUID
+    type: str
+    subject_id: UUID | None
+    dedup_key: str
+    payload: dict[str, object]
 
 
 class Event(BaseModel):

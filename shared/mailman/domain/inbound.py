@@ -7,6 +7,7 @@ import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from mailman.domain.filenames import name_extension, safe_extension
 
@@ -35,6 +36,20 @@ class InboundMail:
     """spam, virus, spf, dkim, dmarc -> PASS / FAIL / GRAY / PROCESSING_FAILED / DISABLED."""
     dmarc_policy: str | None = None
     """The sender domain's DMARC policy, given by SES when DMARC failed."""
+
+
+@dataclass(frozen=True)
+class UnroutableMail:
+    """Mail for a domain of an organisation that no inbox takes, and why
+    (`MessageRepository.add_unroutable`)."""
+
+    organization_id: UUID
+    domain_id: UUID
+    recipients: tuple[str, ...]
+    message_id: str
+    source_id: str
+    raw_storage_key: str
+    reason: str
 
 
 def quarantine_reason(mail: InboundMail, parse_reason: str | None) -> str | None:

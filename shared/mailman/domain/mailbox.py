@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
+
+from mailman.domain.pagination import Cursor
+
+
+@dataclass(frozen=True)
+class MessageListing:
+    """A page of an inbox's messages, newest first (`MailboxReader.messages`): its drafts
+    only, or everything else."""
+
+    inbox_id: UUID
+    quarantined: bool
+    limit: int
+    after: Cursor | None
+    drafts: bool = False
 
 
 class View(BaseModel):

@@ -148,3 +148,27 @@ class Upload:
     content_type: str
     storage_key: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One more message in a thread's listing (`MessageRepository.note_in_thread`)."""
+
+    thread_id: UUID
+    message_pk: UUID
+    at: datetime
+    preview: str | None
+    subject: str | None
+    unread: bool
+
+
+@dataclass(frozen=True)
+class SentConfirmation:
+    """The mail service took a message (`Outbox.record_sent`)."""
+
+    message_pk: UUID
+    ses_message_id: str
+    """The service's id for the mail."""
+    ses_header_id: str
+    """The Message-ID the service gives the mail in its header (`<ses-id@region.amazonses.com>`)."""
+    at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -132,6 +133,34 @@ class Domain(Entity):
             f"{self.name} is not verified for receiving; missing: {'; '.join(missing)}",
             field="domain",
         )
+
+
+@dataclass(frozen=True)
+class NewDomain:
+    """A claim of a domain name as it is stored (`DomainRepository.add`)."""
+
+    organization_id: UUID
+    name: str
+    unicode_name: str
+    from_name: str | None
+    reply_to: str | None
+    bounce_address: str | None
+    list_unsubscribe: str | None = None
+    region: str | None = None
+    mail_from_domain: str | None = None
+    dkim_tokens: tuple[str, ...] = ()
+    ses_dkim_status: str | None = None
+
+
+@dataclass(frozen=True)
+class NewInbox:
+    """An inbox as it is stored (`InboxRepository.add`)."""
+
+    organization_id: UUID
+    domain_id: UUID
+    local_part: str
+    display_name: str | None
+    catch_all: bool
 
 
 class Inbox(Entity):

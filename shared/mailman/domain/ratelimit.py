@@ -11,6 +11,7 @@ import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 DEFAULT_PER_MINUTE = 100
 """Requests a minute of an API key minted without a limit of its own (a deployment setting)."""
@@ -29,6 +30,18 @@ FAILED_AUTHENTICATIONS_PER_MINUTE = 20
 may make in a minute; beyond them it is refused (429) until its bucket has a token again."""
 MAX_BLOCKED_ADDRESSES = 10_000
 """Blocked addresses one process remembers at most; an address it forgot costs one query."""
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """One request's token, from its key's bucket and its organisation's
+    (`RateLimitRepository.take`); each bucket holds a minute's tokens."""
+
+    key_id: UUID
+    organization_id: UUID
+    key_per_minute: int
+    organization_per_minute: int
+    at: datetime
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,19 @@ from uuid import UUID
 
 
 @dataclass(frozen=True)
+class RoutingEntry:
+    """A live domain and what receiving needs of it (system scope, before the tenant is known)."""
+
+    domain_id: UUID
+    organization_id: UUID
+    name: str
+    can_receive: bool
+    inboxes: dict[str, UUID]
+    """local part -> inbox id"""
+    catch_all: UUID | None
+
+
+@dataclass(frozen=True)
 class InboxAddress:
     """What routing needs to know of an inbox."""
 

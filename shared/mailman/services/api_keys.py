@@ -88,12 +88,14 @@ def create_api_key(
                 f"({limits.max_api_keys}); revoke one it no longer uses first"
             )
         key = work.api_keys.add(
-            organization_id,
-            name=cleaned,
-            prefix=minted.prefix,
-            key_hash=minted.hash,
-            rate_limit_per_minute=rate_limit_per_minute,
-            expires_at=expires_at,
+            key_format.ApiKeyRecord(
+                organization_id,
+                name=cleaned,
+                prefix=minted.prefix,
+                key_hash=minted.hash,
+                rate_limit_per_minute=rate_limit_per_minute,
+                expires_at=expires_at,
+            )
         )
     return CreatedApiKey(key=key, secret=minted.secret)
 

@@ -51,5 +51,5 @@ def dispatch(env: Outbound, queue: Queue) -> Dispatched:
         with env.uow(organization_id) as work:
             settled += fail_message(work, message_pk, UNCONFIRMED, [DeliveryStatus.SENDING])
     with env.uow(None) as work:
-        forgotten = work.outbox.forget_keys(now - IDEMPOTENCY_WINDOW)
+        forgotten = work.idempotency_keys.forget(now - IDEMPOTENCY_WINDOW)
     return Dispatched(queued, settled, forgotten)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from mailman.domain import claims, dns_records
 from mailman.domain.errors import NotFound
-from mailman.domain.models import Domain
+from mailman.domain.models import Domain, NewDomain
 from mailman.domain.names import (
     check_display_name,
     normalize_address,
@@ -83,17 +83,19 @@ def create_domain(
             raise NotFound("no such organisation", field="organization_id")
         claims.refuse_another(work.domains.count_live())
         domain = work.domains.add(
-            organization_id,
-            name=ascii_name,
-            unicode_name=unicode_domain_name(ascii_name),
-            from_name=checked["from_name"],
-            reply_to=checked["reply_to"],
-            bounce_address=checked["bounce_address"],
-            list_unsubscribe=checked["list_unsubscribe"],
-            region=region,
-            mail_from_domain=mail_from,
-            dkim_tokens=identity.dkim_tokens,
-            ses_dkim_status=identity.dkim_status,
+            NewDomain(
+                organization_id,
+                name=ascii_name,
+                unicode_name=unicode_domain_name(ascii_name),
+                from_name=checked["from_name"],
+                reply_to=checked["reply_to"],
+                bounce_address=checked["bounce_address"],
+                list_unsubscribe=checked["list_unsubscribe"],
+                region=region,
+                mail_from_domain=mail_from,
+                dkim_tokens=identity.dkim_tokens,
+                ses_dkim_status=identity.dkim_status,
+            )
         )
         assert domain.verification_token is not None  # the database gives every row one
         records = dns_records.required_records(

@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from mailman.domain.errors import Conflict, NotFound
-from mailman.domain.mailbox import MessageView
+from mailman.domain.mailbox import MessageListing, MessageView
 from mailman.domain.models import DeliveryStatus, Direction
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import UnitOfWork, UnitOfWorkFactory
@@ -97,7 +97,9 @@ def list_drafts(
         if work.inboxes.get(inbox_id) is None:
             raise NotFound("no such inbox", field="inbox_id")
         rows = work.mailbox.messages(
-            inbox_id, quarantined=False, limit=page.limit + 1, after=page.after, drafts=True
+            MessageListing(
+                inbox_id, quarantined=False, limit=page.limit + 1, after=page.after, drafts=True
+            )
         )
     return Page.from_rows(list(rows), page)
 
@@ -147,7 +149,7 @@ def send_draft(
     """Send the draft as it stands: it is checked as any send is, then joins its thread."""
     with env.uow(organization_id) as work:
         if idempotency is not None:
-            earlier = work.outbox.find_key(idempotency.key, env.clock.now())
+            earlier = work.idempotency_keys.find(idempotency.key, env.clock.now())
             if earlier is not None:
                 return replay(work, idempotency, *earlier)
         draft = _draft(work, draft_id, sent=Conflict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from mailman.domain.errors import NotFound, ValidationError
-from mailman.domain.models import Inbox
+from mailman.domain.models import Inbox, NewInbox
 from mailman.domain.names import check_address_length, check_display_name, normalize_local_part
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import Clock, UnitOfWorkFactory
@@ -28,11 +28,13 @@ def create_inbox(
             raise NotFound("no such domain", field="domain_id")
         check_address_length(f"{normalized}@{domain.name}", field="local_part")
         return work.inboxes.add(
-            organization_id,
-            domain_id=domain_id,
-            local_part=normalized,
-            display_name=name,
-            catch_all=catch_all,
+            NewInbox(
+                organization_id,
+                domain_id=domain_id,
+                local_part=normalized,
+                display_name=name,
+                catch_all=catch_all,
+            )
         )
 
 

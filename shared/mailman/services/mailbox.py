@@ -8,7 +8,7 @@ from uuid import UUID
 
 from mailman.domain.errors import NotFound
 from mailman.domain.inbound import attachment_key, sha256_hex
-from mailman.domain.mailbox import MessageView, ThreadSummary, ThreadView
+from mailman.domain.mailbox import MessageListing, MessageView, ThreadSummary, ThreadView
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -76,7 +76,9 @@ def list_messages(
         _require_inbox(work, inbox_id)
         rows = list(
             work.mailbox.messages(
-                inbox_id, quarantined=quarantined, limit=page.limit + 1, after=page.after
+                MessageListing(
+                    inbox_id, quarantined=quarantined, limit=page.limit + 1, after=page.after
+                )
             )
         )
     return Page.from_rows(rows, page)

@@ -25,7 +25,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
-from mailman.domain.messages import OutgoingMail, SentRecord
+from mailman.domain.events import NewEvent
+from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.mime_compose import compose
@@ -83,7 +84,7 @@ def deliver(env: Outbound, job: Job) -> Delivery:
         if mail is None:
             return Delivery(Outcome.SKIPPED)
         addresses = list(dict.fromkeys(r.address for r in mail.recipients))
-        suppressed = work.outbox.suppressed(addresses)
+        suppressed = work.suppressions.find(addresses)
         if suppressed:
             work.outbox.mark_recipients(
                 mail.id, "suppressed", {a: f"suppressed ({why})" for a, why in suppressed.items()}
@@ -172,10 +173,12 @@ def record_sent(env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: 
     (False for a repeat or an unknown message)."""
     with env.uow(organization_id) as work:
         record = work.outbox.record_sent(
-            message_pk,
-            ses_message_id=ses_id,
-            ses_header_id=ses_header_id(ses_id, env.region),
-            at=env.clock.now(),
+            SentConfirmation(
+                message_pk,
+                ses_message_id=ses_id,
+                ses_header_id=ses_header_id(ses_id, env.region),
+                at=env.clock.now(),
+            )
         )
         if record is None or not record.newly:
             return False
@@ -188,16 +191,18 @@ def announce(
 ) -> None:
     """Append the message's event once (its dedup key is the message's id)."""
     work.events.append(
-        record.organization_id,
-        type=event,
-        subject_id=message_pk,
-        dedup_key=f"{event}:{message_pk}",
-        payload={
-            "message_id": str(message_pk),
-            "inbox_id": str(record.inbox_id),
-            "thread_id": str(record.thread_id) if record.thread_id else None,
-            **details,
-        },
+        NewEvent(
+            record.organization_id,
+            type=event,
+            subject_id=message_pk,
+            dedup_key=f"{event}:{message_pk}",
+            payload={
+                "message_id": str(message_pk),
+                "inbox_id": str(record.inbox_id),
+                "thread_id": str(record.thread_id) if record.thread_id else None,
+                **details,
+            },
+        )
     )
 
 

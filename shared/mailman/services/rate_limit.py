@@ -3,7 +3,7 @@ its key's bucket and from its organisation's."""
 
 from __future__ import annotations
 
-from mailman.domain.ratelimit import BucketState, binding_bucket
+from mailman.domain.ratelimit import BucketState, TokenRequest, binding_bucket
 from mailman.ports import Clock, UnitOfWorkFactory
 from mailman.services.api_keys import Principal
 
@@ -26,10 +26,12 @@ def take_token(
     )
     with uow(principal.organization_id, pipelined=True) as work:
         key, organization = work.rate_limits.take(
-            principal.key_id,
-            principal.organization_id,
-            key_per_minute=key_limit,
-            organization_per_minute=organization_limit,
-            at=clock.now(),
+            TokenRequest(
+                principal.key_id,
+                principal.organization_id,
+                key_per_minute=key_limit,
+                organization_per_minute=organization_limit,
+                at=clock.now(),
+            )
         )
     return binding_bucket(key, organization)

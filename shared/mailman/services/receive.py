@@ -19,19 +19,27 @@ from typing import TypeVar
 from uuid import UUID
 
 from mailman import mime
+from mailman.domain.events import NewEvent
 from mailman.domain.inbound import (
     InboundMail,
+    UnroutableMail,
     attachment_key,
     file_extension,
     quarantine_reason,
     raw_key,
     sha256_hex,
 )
-from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient, StoredMessage
+from mailman.domain.messages import (
+    NewAttachment,
+    NewMessage,
+    NewRecipient,
+    StoredMessage,
+    ThreadEntry,
+)
 from mailman.domain.models import Direction, Inbox, MatchReason
-from mailman.domain.routing import Delivery, InboxAddress, route
-from mailman.ports import BlobStore, RoutingEntry, ThreadIndex, UnitOfWork, UnitOfWorkFactory
-from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread, prefetch
+from mailman.domain.routing import Delivery, InboxAddress, RoutingEntry, route
+from mailman.ports import BlobStore, ThreadIndex, UnitOfWork, UnitOfWorkFactory
+from mailman.thread_resolution import AlreadyThreaded, ThreadingInput, assign_thread, prefetch
 
 _UNROUTABLE = "no inbox for the address"
 _NOT_RECEIVING = "the domain is not verified for receiving: its MX record does not point at SES"
@@ -344,21 +352,24 @@ def _record_unroutable(work: UnitOfWork, organization_id: UUID, item: _Routed) -
         if entry.organization_id != organization_id:
             continue
         reason = _UNROUTABLE if entry.can_receive else _NOT_RECEIVING
-        if work.messages.add_unroutable(
+        unroutable = UnroutableMail(
             organization_id,
             domain_id=entry.domain_id,
-            recipients=recipients,
+            recipients=tuple(recipients),
             message_id=item.prepared.parsed.message_id,
             source_id=item.mail.source_id,
             raw_storage_key=item.prepared.raw_key,
             reason=reason,
-        ):
+        )
+        if work.messages.add_unroutable(unroutable):
             work.events.append(
-                organization_id,
-                type="message.unroutable",
-                subject_id=entry.domain_id,
-                dedup_key=f"message.unroutable:{item.mail.source_id}:{entry.name}",
-                payload={"domain": entry.name, "recipients": recipients, "reason": reason},
+                NewEvent(
+                    organization_id,
+                    type="message.unroutable",
+                    subject_id=entry.domain_id,
+                    dedup_key=f"message.unroutable:{item.mail.source_id}:{entry.name}",
+                    payload={"domain": entry.name, "recipients": recipients, "reason": reason},
+                )
             )
 
 
@@ -440,12 +451,14 @@ def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredM
         saved = work.messages.add(message)
         if thread_id is not None:
             work.messages.note_in_thread(
-                thread_id,
-                saved.id,
-                at=target.mail.received_at,
-                preview=message.preview,
-                subject=message.subject,
-                unread=True,
+                ThreadEntry(
+                    thread_id,
+                    saved.id,
+                    at=target.mail.received_at,
+                    preview=message.preview,
+                    subject=message.subject,
+                    unread=True,
+                )
             )
         written.append((target, message, saved))
 
@@ -461,19 +474,21 @@ def _store_targets(work: UnitOfWork, targets: Sequence[_Target]) -> list[StoredM
         found[target.identity] = replace(saved, thread_id=thread_id)
         event = "message.quarantined" if message.quarantine_reason else "message.received"
         work.events.append(
-            message.organization_id,
-            type=event,
-            subject_id=saved.id,
-            dedup_key=f"{event}:{saved.id}",
-            payload={
-                "message_id": str(saved.id),
-                "inbox_id": str(message.inbox_id),
-                "thread_id": str(thread_id) if thread_id else None,
-                "from": message.from_address,
-                "subject": message.subject,
-                "preview": message.preview,
-                "quarantine_reason": message.quarantine_reason,
-            },
+            NewEvent(
+                message.organization_id,
+                type=event,
+                subject_id=saved.id,
+                dedup_key=f"{event}:{saved.id}",
+                payload={
+                    "message_id": str(saved.id),
+                    "inbox_id": str(message.inbox_id),
+                    "thread_id": str(thread_id) if thread_id else None,
+                    "from": message.from_address,
+                    "subject": message.subject,
+                    "preview": message.preview,
+                    "quarantine_reason": message.quarantine_reason,
+                },
+            )
         )
     answers = []
     for target in targets:

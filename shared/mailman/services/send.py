@@ -32,7 +32,7 @@ from mailman.domain.inbound import (
     sent_raw_key,
 )
 from mailman.domain.mailbox import MessageView
-from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient
+from mailman.domain.messages import NewAttachment, NewMessage, NewRecipient, ThreadEntry
 from mailman.domain.models import DeliveryStatus, Direction, Domain, Inbox, MatchReason
 from mailman.domain.outbound import (
     Address,
@@ -56,7 +56,7 @@ from mailman.domain.sending import (
 )
 from mailman.mime_text import html_to_text, preview
 from mailman.ports import BlobStore, Clock, Queue, UnitOfWork, UnitOfWorkFactory
-from mailman.threading import AlreadyThreaded, ThreadingInput, assign_thread
+from mailman.thread_resolution import AlreadyThreaded, ThreadingInput, assign_thread
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +355,7 @@ def _files(
             field="attachments",
         )
     wanted = [s.upload_id for s in specs if s.upload_id is not None]
-    uploads = work.outbox.uploads(wanted, env.clock.now()) if wanted else {}
+    uploads = work.uploads.live(wanted, env.clock.now()) if wanted else {}
     files = []
     for n, spec in enumerate(specs):
         where = f"attachments[{n}]"
@@ -397,7 +397,9 @@ def submit(
         pk, message_id, attachments = draft.id, draft.message_id, ()
     with env.uow(inbox.organization_id) as work:
         if idempotency is not None:
-            earlier = work.outbox.claim_key(idempotency.key, idempotency.request_sha256, pk, now)
+            earlier = work.idempotency_keys.claim(
+                idempotency.key, idempotency.request_sha256, pk, now
+            )
             if earlier is not None:
                 return replay(work, idempotency, *earlier)
         work.thread_index.lock(inbox.id)
@@ -427,12 +429,14 @@ def submit(
             work.messages.refresh_thread(decision.thread_id)
         else:
             work.messages.note_in_thread(
-                decision.thread_id,
-                pk,
-                at=now,
-                preview=message.preview,
-                subject=message.subject,
-                unread=False,
+                ThreadEntry(
+                    decision.thread_id,
+                    pk,
+                    at=now,
+                    preview=message.preview,
+                    subject=message.subject,
+                    unread=False,
+                )
             )
         view = written(work, pk)
     if planned.send_at is None:

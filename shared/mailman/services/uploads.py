@@ -46,6 +46,6 @@ def create_upload(
         expires_at=now + UPLOAD_LIFETIME,
     )
     with uow(organization_id) as work:
-        work.outbox.add_upload(upload)
+        work.uploads.add(upload)
     url = blobs.presigned_put(upload.storage_key, content_type=chosen, expires_in=URL_SECONDS)
     return CreatedUpload(upload, url)

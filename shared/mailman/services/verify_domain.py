@@ -12,6 +12,7 @@ from uuid import UUID
 from mailman.domain import dns_records
 from mailman.domain.claims import VerifiedElsewhere
 from mailman.domain.errors import DeliveryError, DomainError, NotFound
+from mailman.domain.events import NewEvent
 from mailman.domain.models import Domain, DomainStatus
 from mailman.domain.verification import Assessment, DomainEvent, SesIdentity, assess, defeated
 from mailman.ports import (
@@ -113,7 +114,7 @@ def _record(
 
 def _store(uow: UnitOfWorkFactory, domain: Domain, outcome: Assessment, now: datetime) -> Domain:
     with uow(domain.organization_id) as work:
-        work.domains.save_verification(domain.id, outcome.changes, outcome.records)
+        work.domains.save_verification(domain.id, outcome)
         _announce(work, domain, outcome, now)
         updated = work.domains.get(domain.id)
     assert updated is not None
@@ -123,11 +124,13 @@ def _store(uow: UnitOfWorkFactory, domain: Domain, outcome: Assessment, now: dat
 def _announce(work: UnitOfWork, domain: Domain, outcome: Assessment, now: datetime) -> None:
     for event in outcome.events:
         work.events.append(
-            domain.organization_id,
-            type=event.type,
-            subject_id=domain.id,
-            dedup_key=f"{event.type}:{domain.id}:{now.isoformat()}",
-            payload=event.payload,
+            NewEvent(
+                domain.organization_id,
+                type=event.type,
+                subject_id=domain.id,
+                dedup_key=f"{event.type}:{domain.id}:{now.isoformat()}",
+                payload=event.payload,
+            )
         )
 
 
@@ -140,7 +143,7 @@ def _defeat(uow: UnitOfWorkFactory, rivals: Sequence[Domain], now: datetime) -> 
     with uow(None) as work:
         for rival in rivals:
             outcome = defeated(rival, now)
-            work.domains.save_verification(rival.id, outcome.changes, outcome.records)
+            work.domains.save_verification(rival.id, outcome)
             _announce(work, rival, outcome, now)
 
 

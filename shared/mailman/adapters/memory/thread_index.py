@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from mailman.ports import ContextQuery, SubjectActivity, ThreadContext, ThreadLink
+from mailman.domain.threads import (
+    ContextQuery,
+    SubjectActivity,
+    ThreadActivity,
+    ThreadContext,
+    ThreadIds,
+    ThreadLink,
+)
 
 
 @dataclass
@@ -87,36 +94,25 @@ class InMemoryThreadIndex:
                 self._by_subject[inbox_id, key].discard(other_id)
             target.participants |= other.participants
 
-    def add_ids(
-        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
-    ) -> None:
+    def add_ids(self, ids: ThreadIds) -> None:
+        inbox_id, thread_id = ids.inbox_id, ids.thread_id
         thread = self._threads[inbox_id, thread_id]
-        for mid in seen:
+        for mid in ids.seen:
             self._links[inbox_id, mid] = ThreadLink(thread_id, seen=True)
             thread.ids.add(mid)
-        for mid in referenced:
+        for mid in ids.referenced:
             if (inbox_id, mid) not in self._links:
                 self._links[inbox_id, mid] = ThreadLink(thread_id, seen=False)
                 thread.ids.add(mid)
 
-    def add_activity(
-        self,
-        inbox_id: UUID,
-        thread_id: UUID,
-        *,
-        subject_keys: Sequence[str],
-        at: datetime | None,
-        participants: Collection[str],
-        starts_conversation: bool,
-        awaits_parent: bool,
-    ) -> None:
-        thread = self._threads[inbox_id, thread_id]
-        thread.participants.update(participants)
-        thread.rooted = thread.rooted or starts_conversation
-        thread.loose = thread.loose or awaits_parent
-        if at is not None:
-            for key in subject_keys:
-                self._widen(inbox_id, thread_id, key, at, at)
+    def add_activity(self, activity: ThreadActivity) -> None:
+        thread = self._threads[activity.inbox_id, activity.thread_id]
+        thread.participants.update(activity.participants)
+        thread.rooted = thread.rooted or activity.starts_conversation
+        thread.loose = thread.loose or activity.awaits_parent
+        if activity.at is not None:
+            for key in activity.subject_keys:
+                self._widen(activity.inbox_id, activity.thread_id, key, activity.at, activity.at)
 
     def _widen(
         self, inbox_id: UUID, thread_id: UUID, key: str, first_at: datetime, last_at: datetime

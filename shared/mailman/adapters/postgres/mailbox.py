@@ -8,7 +8,13 @@ from typing import Any, LiteralString
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
-from mailman.domain.mailbox import AttachmentView, MessageView, RecipientView, ThreadSummary
+from mailman.domain.mailbox import (
+    AttachmentView,
+    MessageListing,
+    MessageView,
+    RecipientView,
+    ThreadSummary,
+)
 from mailman.domain.pagination import Cursor
 
 _THREAD_COLUMNS: LiteralString = (
@@ -77,29 +83,24 @@ class PostgresMailboxReader:
         found = self._complete(rows)
         return found[0] if found else None
 
-    def messages(
-        self,
-        inbox_id: UUID,
-        *,
-        quarantined: bool,
-        limit: int,
-        after: Cursor | None,
-        drafts: bool = False,
-    ) -> Sequence[MessageView]:
+    def messages(self, listing: MessageListing) -> Sequence[MessageView]:
         # Written out, as the partial index messages_inbox_drafts is: a bound flag would keep
         # the planner from using it.
-        kind: LiteralString = "status = 'draft'" if drafts else "status IS DISTINCT FROM 'draft'"
+        kind: LiteralString = (
+            "status = 'draft'" if listing.drafts else "status IS DISTINCT FROM 'draft'"
+        )
+        after = listing.after
         rows = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE inbox_id = %(inbox)s "
             f"AND deleted_at IS NULL AND quarantined = %(quarantined)s AND {kind} "
             "AND (%(at)s::timestamptz IS NULL OR (created_at, id) < (%(at)s, %(id)s)) "
             "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
             {
-                "inbox": inbox_id,
-                "quarantined": quarantined,
+                "inbox": listing.inbox_id,
+                "quarantined": listing.quarantined,
                 "at": after.created_at if after else None,
                 "id": after.id if after else None,
-                "limit": limit,
+                "limit": listing.limit,
             },
         ).fetchall()
         return self._complete(rows)

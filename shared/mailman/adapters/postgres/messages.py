@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import UUID
 
 from psycopg.types.json import Json, Jsonb
 
 from mailman.adapters.postgres.database import Connection
-from mailman.domain.messages import NewMessage, StoredMessage
+from mailman.domain.inbound import UnroutableMail
+from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
 
 
 class PostgresMessageRepository:
@@ -178,16 +178,7 @@ class PostgresMessageRepository:
             {"thread": thread_id},
         )
 
-    def note_in_thread(
-        self,
-        thread_id: UUID,
-        message_pk: UUID,
-        *,
-        at: datetime,
-        preview: str | None,
-        subject: str | None,
-        unread: bool,
-    ) -> None:
+    def note_in_thread(self, entry: ThreadEntry) -> None:
         self._conn.execute(
             "UPDATE threads SET message_count = message_count + 1, "
             "  unread_count = unread_count + %(unread)s::int, "
@@ -199,39 +190,29 @@ class PostgresMessageRepository:
             "  subject = COALESCE(subject, %(subject)s), updated_at = now() "
             "WHERE id = %(thread)s",
             {
-                "thread": thread_id,
-                "pk": message_pk,
-                "at": at,
-                "preview": preview,
-                "subject": subject,
-                "unread": unread,
+                "thread": entry.thread_id,
+                "pk": entry.message_pk,
+                "at": entry.at,
+                "preview": entry.preview,
+                "subject": entry.subject,
+                "unread": entry.unread,
             },
         )
 
-    def add_unroutable(
-        self,
-        organization_id: UUID,
-        *,
-        domain_id: UUID,
-        recipients: Sequence[str],
-        message_id: str,
-        source_id: str,
-        raw_storage_key: str,
-        reason: str,
-    ) -> bool:
+    def add_unroutable(self, mail: UnroutableMail) -> bool:
         row = self._conn.execute(
             "INSERT INTO unroutable_messages (organization_id, domain_id, recipients, "
             "message_id, source_id, raw_storage_key, reason) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (organization_id, source_id, domain_id) DO NOTHING RETURNING id",
             [
-                organization_id,
-                domain_id,
-                list(recipients),
-                message_id,
-                source_id,
-                raw_storage_key,
-                reason,
+                mail.organization_id,
+                mail.domain_id,
+                list(mail.recipients),
+                mail.message_id,
+                mail.source_id,
+                mail.raw_storage_key,
+                mail.reason,
             ],
         ).fetchone()
         return row is not None

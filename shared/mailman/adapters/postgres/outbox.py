@@ -1,4 +1,4 @@
-"""Outgoing mail on its way: the state moves of sending, idempotency keys and uploads.
+"""`PostgresOutbox`: outgoing mail on its way, the state moves of sending.
 
 Every state move is one UPDATE whose WHERE names the states it may start from (from
 `DeliveryStatus`), so two workers racing for one message cannot both win it.
@@ -18,11 +18,10 @@ from mailman.domain.messages import (
     NewRecipient,
     OutgoingFile,
     OutgoingMail,
+    SentConfirmation,
     SentRecord,
-    Upload,
 )
 from mailman.domain.models import DeliveryStatus
-from mailman.domain.sending import IDEMPOTENCY_WINDOW
 
 _S = DeliveryStatus
 _WAITING = _S.sources_of(_S.CANCELLED)
@@ -39,9 +38,8 @@ def _record(row: dict[str, Any] | None, *, newly: bool) -> SentRecord | None:
 
 
 class PostgresOutbox:
-    def __init__(self, conn: Connection, organization_id: UUID | None) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._organization_id = organization_id
 
     def claim(self, message_pk: UUID, at: datetime) -> OutgoingMail | None:
         row = self._conn.execute(
@@ -88,14 +86,6 @@ class PostgresOutbox:
             list_unsubscribe=row["list_unsubscribe"],
         )
 
-    def suppressed(self, addresses: Sequence[str]) -> dict[str, str]:
-        rows = self._conn.execute(
-            "SELECT address, reason FROM suppressed_addresses "
-            "WHERE address = ANY(%s) AND deleted_at IS NULL",
-            [[a.lower() for a in addresses]],
-        ).fetchall()
-        return {r["address"]: r["reason"] for r in rows}
-
     def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:
         self._conn.execute(
             "UPDATE message_recipients r SET status = %(status)s, status_reason = u.reason "
@@ -127,9 +117,7 @@ class PostgresOutbox:
         ).fetchone()
         return _record(row, newly=True)
 
-    def record_sent(
-        self, message_pk: UUID, *, ses_message_id: str, ses_header_id: str, at: datetime
-    ) -> SentRecord | None:
+    def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
         # The message row is updated only from a state that may become Sent; a repeat finds
         # it Sent (or further on) with the same SES id, and answers `newly` False.
         row = self._conn.execute(
@@ -150,10 +138,10 @@ class PostgresOutbox:
             "SELECT organization_id, inbox_id, thread_id, false FROM messages "
             "WHERE id = %(pk)s AND ses_message_id = %(ses)s AND NOT EXISTS (SELECT FROM moved)",
             {
-                "pk": message_pk,
-                "ses": ses_message_id,
-                "header_id": ses_header_id,
-                "at": at,
+                "pk": sent.message_pk,
+                "ses": sent.ses_message_id,
+                "header_id": sent.ses_header_id,
+                "at": sent.at,
                 "sources": _S.sources_of(_S.SENT),
             },
         ).fetchone()
@@ -194,61 +182,6 @@ class PostgresOutbox:
             == 1
         )
 
-    def claim_key(
-        self, key: str, request_sha256: str, message_pk: UUID, at: datetime
-    ) -> tuple[str, UUID | None] | None:
-        taken = self._conn.execute(
-            "INSERT INTO idempotency_keys (organization_id, key, request_sha256, message_id, "
-            "created_at) VALUES (%(org)s, %(key)s, %(sha)s, %(pk)s, %(at)s) "
-            "ON CONFLICT (organization_id, key) DO UPDATE SET "
-            "  request_sha256 = EXCLUDED.request_sha256, message_id = EXCLUDED.message_id, "
-            "  created_at = EXCLUDED.created_at "
-            "WHERE idempotency_keys.created_at < %(expired)s RETURNING key",
-            {
-                "org": self._organization_id,
-                "key": key,
-                "sha": request_sha256,
-                "pk": message_pk,
-                "at": at,
-                "expired": at - IDEMPOTENCY_WINDOW,
-            },
-        ).fetchone()
-        if taken is not None:
-            return None
-        found = self.find_key(key, at)
-        assert found is not None, "the conflicting key is live: nothing deletes it meanwhile"
-        return found
-
-    def find_key(self, key: str, at: datetime) -> tuple[str, UUID | None] | None:
-        row = self._conn.execute(
-            "SELECT request_sha256, message_id FROM idempotency_keys "
-            "WHERE organization_id = %s AND key = %s AND created_at >= %s",
-            [self._organization_id, key, at - IDEMPOTENCY_WINDOW],
-        ).fetchone()
-        return (row["request_sha256"], row["message_id"]) if row else None
-
-    def add_upload(self, upload: Upload) -> None:
-        self._conn.execute(
-            "INSERT INTO uploads (id, organization_id, filename, content_type, storage_key, "
-            "expires_at) VALUES (%s, %s, %s, %s, %s, %s)",
-            [
-                upload.id,
-                self._organization_id,
-                upload.filename,
-                upload.content_type,
-                upload.storage_key,
-                upload.expires_at,
-            ],
-        )
-
-    def uploads(self, upload_ids: Sequence[UUID], at: datetime) -> dict[UUID, Upload]:
-        rows = self._conn.execute(
-            "SELECT id, filename, content_type, storage_key, expires_at FROM uploads "
-            "WHERE id = ANY(%s) AND expires_at > %s",
-            [list(upload_ids), at],
-        ).fetchall()
-        return {r["id"]: Upload(**r) for r in rows}
-
     def due(self, at: datetime, *, horizon_seconds: int, limit: int) -> Sequence[DueMessage]:
         rows: list[dict[str, Any]] = self._conn.execute(
             "UPDATE messages m SET queued_at = %(at)s FROM ("
@@ -285,8 +218,3 @@ class PostgresOutbox:
             [before, limit],
         ).fetchall()
         return [(r["organization_id"], r["id"]) for r in rows]
-
-    def forget_keys(self, before: datetime) -> int:
-        return self._conn.execute(
-            "DELETE FROM idempotency_keys WHERE created_at < %s", [before]
-        ).rowcount

@@ -12,11 +12,17 @@ kept from when the tables were small goes on scanning them whole as they grow.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
-from mailman.ports import ContextQuery, SubjectActivity, ThreadContext, ThreadLink
+from mailman.domain.threads import (
+    ContextQuery,
+    SubjectActivity,
+    ThreadActivity,
+    ThreadContext,
+    ThreadIds,
+    ThreadLink,
+)
 
 
 class PostgresThreadIndex:
@@ -154,10 +160,8 @@ class PostgresThreadIndex:
         ):
             self._conn.execute(statement, params)
 
-    def add_ids(
-        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
-    ) -> None:
-        if not seen and not referenced:
+    def add_ids(self, ids: ThreadIds) -> None:
+        if not ids.seen and not ids.referenced:
             return
         self._conn.execute(
             "WITH seen AS ("
@@ -174,24 +178,14 @@ class PostgresThreadIndex:
             "ON CONFLICT (inbox_id, message_id) DO NOTHING",
             {
                 "org": self._organization_id,
-                "inbox": inbox_id,
-                "thread": thread_id,
-                "seen": list(seen),
-                "referenced": list(referenced),
+                "inbox": ids.inbox_id,
+                "thread": ids.thread_id,
+                "seen": list(ids.seen),
+                "referenced": list(ids.referenced),
             },
         )
 
-    def add_activity(
-        self,
-        inbox_id: UUID,
-        thread_id: UUID,
-        *,
-        subject_keys: Sequence[str],
-        at: datetime | None,
-        participants: Collection[str],
-        starts_conversation: bool,
-        awaits_parent: bool,
-    ) -> None:
+    def add_activity(self, activity: ThreadActivity) -> None:
         """One statement: the flags, the participants and the subject keys."""
         self._conn.execute(
             "WITH flags AS ("
@@ -210,12 +204,12 @@ class PostgresThreadIndex:
             "  last_at = GREATEST(thread_subjects.last_at, EXCLUDED.last_at)",
             {
                 "org": self._organization_id,
-                "inbox": inbox_id,
-                "thread": thread_id,
-                "rooted": starts_conversation,
-                "loose": awaits_parent,
-                "addresses": sorted(set(participants)),
-                "at": at,
-                "keys": list(subject_keys) if at is not None else [],
+                "inbox": activity.inbox_id,
+                "thread": activity.thread_id,
+                "rooted": activity.starts_conversation,
+                "loose": activity.awaits_parent,
+                "addresses": sorted(set(activity.participants)),
+                "at": activity.at,
+                "keys": list(activity.subject_keys) if activity.at is not None else [],
             },
         )

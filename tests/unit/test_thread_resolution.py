@@ -6,8 +6,8 @@ import pytest
 
 from mailman.adapters.memory.thread_index import InMemoryThreadIndex
 from mailman.domain.models import MatchReason
-from mailman.ports import ContextQuery, ThreadContext, ThreadIndex
-from mailman.threading import (
+from mailman.domain.threads import ContextQuery, ThreadContext, ThreadIndex
+from mailman.thread_resolution import (
     AlreadyThreaded,
     ThreadDecision,
     ThreadingInput,

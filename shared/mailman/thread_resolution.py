@@ -50,16 +50,20 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.domain.message_ids import is_digest_id, parse_ids, parse_message_id
 from mailman.domain.models import MatchReason
 from mailman.domain.subjects import has_reply_prefix, is_generic, subject_keys
-from mailman.ports import ContextQuery, ThreadContext, ThreadLink
-
-if TYPE_CHECKING:
-    from mailman.ports import SubjectActivity, ThreadIndex
+from mailman.domain.threads import (
+    ContextQuery,
+    SubjectActivity,
+    ThreadActivity,
+    ThreadContext,
+    ThreadIds,
+    ThreadIndex,
+    ThreadLink,
+)
 
 _THREAD_NAMESPACE = UUID("6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21")
 
@@ -321,15 +325,19 @@ def record(decision: ThreadDecision, index: ThreadIndex) -> None:
         index.merge_threads(inbox_id, thread_id, decision.merged_thread_ids)
     if decision.adopted_thread_ids:
         index.adopt_threads(inbox_id, thread_id, decision.adopted_thread_ids)
-    index.add_ids(inbox_id, thread_id, seen=decision.seen_ids, referenced=decision.referenced_ids)
+    index.add_ids(
+        ThreadIds(inbox_id, thread_id, seen=decision.seen_ids, referenced=decision.referenced_ids)
+    )
     index.add_activity(
-        inbox_id,
-        thread_id,
-        subject_keys=decision.subject_keys,
-        at=decision.at,
-        participants=decision.participants,
-        starts_conversation=decision.starts_conversation,
-        awaits_parent=decision.awaits_parent,
+        ThreadActivity(
+            inbox_id,
+            thread_id,
+            subject_keys=decision.subject_keys,
+            at=decision.at,
+            participants=decision.participants,
+            starts_conversation=decision.starts_conversation,
+            awaits_parent=decision.awaits_parent,
+        )
     )
 
 
@@ -386,35 +394,15 @@ class PrefetchedIndex:
         self._folded = True
         self._index.adopt_threads(inbox_id, into, others)
 
-    def add_ids(
-        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
-    ) -> None:
-        self._threads.add(thread_id)
-        self._ids.update((inbox_id, mid) for mid in (*seen, *referenced))
-        self._index.add_ids(inbox_id, thread_id, seen=seen, referenced=referenced)
+    def add_ids(self, ids: ThreadIds) -> None:
+        self._threads.add(ids.thread_id)
+        self._ids.update((ids.inbox_id, mid) for mid in (*ids.seen, *ids.referenced))
+        self._index.add_ids(ids)
 
-    def add_activity(
-        self,
-        inbox_id: UUID,
-        thread_id: UUID,
-        *,
-        subject_keys: Sequence[str],
-        at: datetime | None,
-        participants: Collection[str],
-        starts_conversation: bool,
-        awaits_parent: bool,
-    ) -> None:
-        self._threads.add(thread_id)
-        self._keys.update((inbox_id, key) for key in subject_keys)
-        self._index.add_activity(
-            inbox_id,
-            thread_id,
-            subject_keys=subject_keys,
-            at=at,
-            participants=participants,
-            starts_conversation=starts_conversation,
-            awaits_parent=awaits_parent,
-        )
+    def add_activity(self, activity: ThreadActivity) -> None:
+        self._threads.add(activity.thread_id)
+        self._keys.update((activity.inbox_id, key) for key in activity.subject_keys)
+        self._index.add_activity(activity)
 
 
 def prefetch(

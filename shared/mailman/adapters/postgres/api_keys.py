@@ -1,0 +1,103 @@
+"""`PostgresApiKeyRepository`: API keys, stored as hashes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import LiteralString
+from uuid import UUID
+
+from mailman.adapters.postgres.database import Connection
+from mailman.adapters.postgres.statements import keyset
+from mailman.domain.api_keys import ApiKeyRecord
+from mailman.domain.models import ApiKey, KeyHolder
+from mailman.domain.pagination import PageRequest
+
+_API_KEY_COLUMNS: LiteralString = (
+    "id, organization_id, name, prefix, rate_limit_per_minute, created_at, last_used_at, "
+    "revoked_at, expires_at"
+)
+
+
+class PostgresApiKeyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, key: ApiKeyRecord) -> ApiKey:
+        row = self._conn.execute(
+            "INSERT INTO api_keys (organization_id, name, prefix, key_hash, "
+            "rate_limit_per_minute, expires_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"RETURNING {_API_KEY_COLUMNS}",
+            [
+                key.organization_id,
+                key.name,
+                key.prefix,
+                key.key_hash,
+                key.rate_limit_per_minute,
+                key.expires_at,
+            ],
+        ).fetchone()
+        assert row is not None
+        return ApiKey.model_validate(row)
+
+    def get(self, key_id: UUID) -> ApiKey | None:
+        row = self._conn.execute(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE id = %s", [key_id]
+        ).fetchone()
+        return ApiKey.model_validate(row) if row else None
+
+    def find_by_hash(self, key_hash: str) -> KeyHolder | None:
+        # The organisation comes in the same query: a deleted one's keys are not found.
+        row = self._conn.execute(
+            "SELECT to_jsonb(k) - 'key_hash' AS key, "
+            "jsonb_build_object('id', o.id, 'name', o.name, 'created_at', o.created_at, "
+            "'rate_limit_per_minute', o.rate_limit_per_minute, "
+            "'max_api_keys', o.max_api_keys) AS organization "
+            "FROM api_keys k JOIN organizations o ON o.id = k.organization_id "
+            "WHERE k.key_hash = %s AND o.deleted_at IS NULL",
+            [key_hash],
+        ).fetchone()
+        return KeyHolder.model_validate(row) if row else None
+
+    def list(self, page: PageRequest) -> list[ApiKey]:
+        where, params = keyset(page)
+        rows = self._conn.execute(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE {where} "
+            "ORDER BY created_at, id LIMIT %s",
+            [*params, page.limit + 1],
+        ).fetchall()
+        return [ApiKey.model_validate(row) for row in rows]
+
+    def count_live(self, organization_id: UUID, at: datetime) -> int:
+        row = self._conn.execute(
+            "SELECT count(*) AS live FROM api_keys WHERE organization_id = %s "
+            "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s)",
+            [organization_id, at],
+        ).fetchone()
+        assert row is not None
+        live: int = row["live"]
+        return live
+
+    def revoke_all(self, organization_id: UUID, at: datetime) -> int:
+        rows = self._conn.execute(
+            "UPDATE api_keys SET revoked_at = %s "
+            "WHERE organization_id = %s AND revoked_at IS NULL RETURNING id",
+            [at, organization_id],
+        ).fetchall()
+        return len(rows)
+
+    def revoke(self, key_id: UUID, at: datetime) -> ApiKey | None:
+        row = self._conn.execute(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, %s) WHERE id = %s "
+            f"RETURNING {_API_KEY_COLUMNS}",
+            [at, key_id],
+        ).fetchone()
+        return ApiKey.model_validate(row) if row else None
+
+    def touch(self, key_id: UUID, at: datetime) -> None:
+        # Only write when the stored value is a minute old or more: one row update per key per
+        # minute instead of one per request.
+        self._conn.execute(
+            "UPDATE api_keys SET last_used_at = %s WHERE id = %s "
+            "AND (last_used_at IS NULL OR last_used_at < %s - interval '1 minute')",
+            [at, key_id, at],
+        )

@@ -1,0 +1,54 @@
+"""The ports the services depend on, as `typing.Protocol`s named by role, one module per
+concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way) and `services` (the
+world around). `ThreadIndex` is defined in `mailman.domain.threads`, beside the values it
+takes and answers, so that thread resolution needs nothing but the domain."""
+
+from mailman.domain.threads import ThreadIndex
+from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
+from mailman.ports.repositories import (
+    ApiKeyRepository,
+    DomainRepository,
+    DraftRepository,
+    EventLog,
+    InboxRepository,
+    MailboxReader,
+    MessageRepository,
+    OrganizationRepository,
+    RateLimitRepository,
+)
+from mailman.ports.services import (
+    BlobStore,
+    Clock,
+    DomainIdentities,
+    Mailer,
+    Queue,
+    ReceiptRecipients,
+    Resolver,
+)
+from mailman.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "ApiKeyRepository",
+    "BlobStore",
+    "Clock",
+    "DomainIdentities",
+    "DomainRepository",
+    "DraftRepository",
+    "EventLog",
+    "IdempotencyKeys",
+    "InboxRepository",
+    "MailboxReader",
+    "Mailer",
+    "MessageRepository",
+    "OrganizationRepository",
+    "Outbox",
+    "Queue",
+    "RateLimitRepository",
+    "ReceiptRecipients",
+    "Resolver",
+    "SuppressionList",
+    "ThreadIndex",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "Uploads",
+]

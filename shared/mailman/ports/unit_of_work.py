@@ -1,0 +1,79 @@
+"""The unit of work: one transaction and the repositories that share it."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+from uuid import UUID
+
+from mailman.domain.threads import ThreadIndex
+from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
+from mailman.ports.repositories import (
+    ApiKeyRepository,
+    DomainRepository,
+    DraftRepository,
+    EventLog,
+    InboxRepository,
+    MailboxReader,
+    MessageRepository,
+    OrganizationRepository,
+    RateLimitRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """One transaction; repositories scoped to one organisation, or unscoped for the system."""
+
+    @property
+    def organizations(self) -> OrganizationRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def domains(self) -> DomainRepository: ...
+
+    @property
+    def inboxes(self) -> InboxRepository: ...
+
+    @property
+    def rate_limits(self) -> RateLimitRepository: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def thread_index(self) -> ThreadIndex: ...
+
+    @property
+    def mailbox(self) -> MailboxReader: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def idempotency_keys(self) -> IdempotencyKeys: ...
+
+    @property
+    def uploads(self) -> Uploads: ...
+
+    @property
+    def suppressions(self) -> SuppressionList: ...
+
+    @property
+    def drafts(self) -> DraftRepository: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(
+        self, organization_id: UUID | None, *, pipelined: bool = False
+    ) -> AbstractContextManager[UnitOfWork]:
+        """Open a unit of work for an organisation (tenant-scoped) or None (system-wide).
+
+        `pipelined`: its statements are sent without waiting for each answer, only reads
+        wait; an error surfaces at the next read or at the end, failing the unit of work, and
+        a write cannot tell how many rows it changed."""
+        ...
