@@ -110,10 +110,16 @@ def test_mail_for_a_domain_not_verified_for_receiving_says_so_and_stores_nothing
     world.set_domain(mx_verified=False)
 
     received = world.receive(make_mail())
+    again = world.receive(make_mail())
 
-    assert (received.stored, received.unroutable) == ((), ("support@example.com",))
+    assert received.stored == again.stored == ()
+    assert received.unroutable == ("support@example.com",)
     [recorded] = world.tables.unroutable.values()
-    assert recorded.reason.startswith("the domain is not verified for receiving")
+    [event] = world.tables.events
+    assert recorded.reason == (
+        "the domain is not verified for receiving: its MX record does not point at SES"
+    )
+    assert event.event.payload["reason"] == recorded.reason
     assert world.tables.messages == {}
 
 
