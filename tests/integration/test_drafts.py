@@ -3,7 +3,6 @@ thread, refused cleanly when they cannot be sent; a draft answering a message.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,29 +27,6 @@ def _draft(o: Outbox, **body: object) -> dict[str, Any]:
 
 def _send_draft(o: Outbox, draft_id: str, **headers: str) -> Any:
     return o.tenant.api.post(f"/drafts/{draft_id}/send", headers=headers)
-
-
-def test_a_draft_is_in_no_thread_and_only_in_the_drafts_listing(outbox: Outbox) -> None:
-    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="First go")
-
-    assert (draft["status"], draft["thread_id"]) == ("draft", None)
-    listed = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").json()["data"]
-    assert [d["id"] for d in listed] == [draft["id"]]
-    assert outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"] == []
-    assert outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/threads").json()["data"] == []
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["text"] == "First go"
-    assert outbox.jobs() == []
-
-
-def test_a_draft_may_be_incomplete_but_is_not_sent_so(outbox: Outbox) -> None:
-    draft = _draft(outbox, subject="Ideas")
-
-    answer = _send_draft(outbox, draft["id"])
-
-    assert answer.status == 400
-    assert answer.json()["error"]["field"] == "to"
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
-    assert outbox.jobs() == []
 
 
 def test_an_update_replaces_the_fields_given_and_keeps_the_rest(outbox: Outbox) -> None:
@@ -146,33 +122,6 @@ def test_a_draft_answering_a_message_joins_its_thread_when_sent(outbox: Outbox) 
     assert [m["id"] for m in thread["messages"]] == [received["id"], draft["id"]]
 
 
-def test_a_draft_cannot_answer_a_message_of_another_inbox(outbox: Outbox) -> None:
-    deliver(outbox.box, make_mail())
-    [received] = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"]
-    domain_id = outbox.rows("SELECT id FROM domains")[0][0]
-    other = outbox.tenant.api.post(
-        "/inboxes", {"domain_id": str(domain_id), "local_part": "sales"}
-    ).json()
-
-    answer = outbox.tenant.api.post(
-        f"/inboxes/{other['id']}/drafts", {"in_reply_to": received["id"], "text": "x"}
-    )
-
-    assert answer.status == 400
-    assert answer.json()["error"]["field"] == "in_reply_to"
-    assert outbox.rows("SELECT count(*) FROM messages WHERE status = 'draft'") == [(0,)]
-
-
-def test_a_draft_with_a_send_time_is_scheduled_when_sent(outbox: Outbox) -> None:
-    later = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
-    draft = _draft(outbox, to=["jane@customer.example"], text="Later", send_at=later)
-
-    sent = _send_draft(outbox, draft["id"]).json()
-
-    assert sent["status"] == "scheduled"
-    assert outbox.jobs() == []
-
-
 def test_sending_a_draft_is_idempotent_with_a_key(outbox: Outbox) -> None:
     first = _draft(outbox, to=["jane@customer.example"], text="One")
     second = _draft(outbox, to=["jane@customer.example"], text="Two")
@@ -190,28 +139,6 @@ def test_sending_a_draft_is_idempotent_with_a_key(outbox: Outbox) -> None:
     assert len(sent_mail()) == 1
 
 
-def test_a_draft_may_be_written_before_the_domain_can_send(outbox: Outbox) -> None:
-    outbox.rows("UPDATE domains SET ses_dkim_status = 'PENDING' RETURNING id")
-    draft = _draft(outbox, to=["jane@customer.example"], text="Soon")
-
-    answer = _send_draft(outbox, draft["id"])
-
-    assert answer.status == 403
-    assert answer.json()["error"]["type"] == "domain_not_verified"
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
-
-
-def test_a_deleted_draft_is_gone(outbox: Outbox) -> None:
-    draft = _draft(outbox, text="Never mind")
-
-    assert outbox.tenant.api.delete(f"/drafts/{draft['id']}").status == 204
-
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").status == 404
-    assert outbox.tenant.api.delete(f"/drafts/{draft['id']}").status == 404
-    assert _send_draft(outbox, draft["id"]).status == 404
-    assert outbox.rows("SELECT count(*) FROM messages") == [(0,)]
-
-
 def test_drafts_of_another_organisation_are_not_found(outbox: Outbox, other_tenant: Tenant) -> None:
     draft = _draft(outbox, to=["jane@customer.example"], text="Mine")
 
@@ -220,69 +147,6 @@ def test_drafts_of_another_organisation_are_not_found(outbox: Outbox, other_tena
     assert other_tenant.api.post(f"/drafts/{draft['id']}/send").status == 404
     assert other_tenant.api.delete(f"/drafts/{draft['id']}").status == 404
     assert other_tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").status == 404
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"to": ["not an address"]}, "to[0]"),
-        ({"subject": "Hi\r\nBcc: x@y.example"}, "subject"),
-        ({"headers": {"Message-ID": "<x@y>"}}, "headers.Message-ID"),
-        ({"to": [f"a{n}@b.example" for n in range(30)],
-          "bcc": [f"c{n}@b.example" for n in range(30)]}, "to"),
-        ({"send_at": "2099-01-01T00:00:00Z"}, "send_at"),
-        ({"list_unsubscribe": "http://example.com/u"}, "list_unsubscribe"),
-        ({"in_reply_to": "6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21"}, "in_reply_to"),
-        ({"subject": "Hi\u2028Bcc: x@y.example"}, "subject"),
-        ({"headers": {"X-SES-CONFIGURATION-SET": "other"}}, "headers.X-SES-CONFIGURATION-SET"),
-        ({"headers": {"X-Tag": "a\vb"}}, "headers.X-Tag"),
-        ({"to": ["a" * 65 + "@b.example"]}, "to[0]"),
-    ],
-)  # fmt: skip
-def test_a_bad_draft_is_refused_naming_the_field(
-    outbox: Outbox, body: dict[str, object], field: str
-) -> None:
-    answer = outbox.tenant.api.post(f"/inboxes/{outbox.box.support}/drafts", body)
-
-    assert answer.status in (400, 404), answer.json()
-    assert answer.json()["error"]["field"] == field
-    assert outbox.rows("SELECT count(*) FROM messages") == [(0,)]
-
-
-def test_a_bad_change_leaves_the_draft_as_it_was(outbox: Outbox) -> None:
-    draft = _draft(outbox, to=["jane@customer.example"], text="Keep me")
-
-    answer = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"cc": ["bad\r\nBcc: x@y"]})
-
-    assert answer.status == 400
-    assert answer.json()["error"]["field"] == "cc[0]"
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json() == draft
-
-
-def test_a_change_to_header_text_the_composer_would_refuse_leaves_the_draft_as_it_was(
-    outbox: Outbox,
-) -> None:
-    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="Keep me")
-
-    answer = outbox.tenant.api.patch(f"/drafts/{draft['id']}", {"subject": "Plan\x85B"})
-
-    assert answer.status == 400
-    assert answer.json()["error"]["field"] == "subject"
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json() == draft
-
-
-def test_a_draft_stored_with_a_line_break_in_its_subject_is_not_sent(outbox: Outbox) -> None:
-    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="x")
-    outbox.rows(  # as the API stored it before it refused U+2029
-        "UPDATE messages SET subject = %s WHERE id = %s RETURNING id", "Plan\u2029B", draft["id"]
-    )
-
-    answer = _send_draft(outbox, draft["id"])
-
-    assert answer.status == 400
-    assert answer.json()["error"]["field"] == "subject"
-    assert outbox.tenant.api.get(f"/drafts/{draft['id']}").json()["status"] == "draft"
-    assert outbox.jobs() == []
 
 
 def _edited_meanwhile(o: Outbox, draft_id: str, step: Any) -> Any:

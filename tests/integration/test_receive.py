@@ -15,7 +15,7 @@ from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.errors import StorageError
 from mailman.ports import ThreadIndex
-from mailman.services import domains, inboxes
+from mailman.services import domains
 from mailman.services import receive as receive_service
 from mailman.thread_resolution import ThreadDecision, ThreadingInput, decide, record
 
@@ -41,106 +41,12 @@ def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
     assert events == [("message.received",)]
 
 
-def test_a_reply_joins_the_thread(mailbox: Mailbox) -> None:
-    first = deliver(mailbox, make_mail()).stored[0]
-
-    reply = deliver(
-        mailbox,
-        make_mail(
-            source_id="ses-2",
-            message_id="<m2@elsewhere.example>",
-            extra="In-Reply-To: <m1@elsewhere.example>\r\n",
-            subject="Re: Order 1234",
-        ),
-        source_id="ses-2",
-    ).stored[0]
-
-    reasons = rows(mailbox, "SELECT match_reason FROM messages WHERE id = %s", reply.id)
-    count = rows(mailbox, "SELECT message_count FROM threads WHERE id = %s", first.thread_id)
-    assert reply.thread_id == first.thread_id
-    assert reasons == [("in_reply_to",)]
-    assert count == [(2,)]
-
-
-def test_the_same_notification_twice_stores_one_message(mailbox: Mailbox) -> None:
-    first = deliver(mailbox, make_mail())
-    again = deliver(mailbox, make_mail())
-
-    assert again.stored[0].id == first.stored[0].id
-    assert again.stored[0].created is False
-    assert rows(mailbox, "SELECT count(*) FROM messages") == [(1,)]
-    assert rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'") == [(1,)]
-
-
 def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: Mailbox) -> None:
     deliver(mailbox, make_mail())
     other = deliver(mailbox, make_mail(body="Something else entirely"), source_id="ses-9")
 
     assert other.stored[0].created
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(2,)]
-
-
-def test_sub_addresses_reach_the_inbox_with_their_tag(mailbox: Mailbox) -> None:
-    received = deliver(
-        mailbox,
-        make_mail(to="support+billing@example.com"),
-        envelope=["support+billing@example.com"],
-    )
-
-    tags = rows(mailbox, "SELECT plus_tags FROM messages WHERE id = %s", received.stored[0].id)
-    assert received.stored[0].inbox_id == mailbox.support
-    assert tags == [(["billing"],)]
-
-
-def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: Mailbox) -> None:
-    received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
-
-    assert received.stored == ()
-    assert received.unroutable == ("nobody@example.com",)
-    found = rows(mailbox, "SELECT recipients, raw_storage_key FROM unroutable_messages")
-    assert found[0][0] == ["nobody@example.com"]
-    assert mailbox.blobs.get(found[0][1]) == make_mail(to="nobody@example.com")
-    assert rows(mailbox, "SELECT type FROM events") == [("message.unroutable",)]
-
-
-def test_mail_for_a_domain_not_verified_for_receiving_says_so(mailbox: Mailbox) -> None:
-    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
-        conn.execute("UPDATE domains SET mx_verified = false")
-
-    received = deliver(mailbox, make_mail())
-    again = deliver(mailbox, make_mail())
-
-    assert received.stored == again.stored == ()
-    assert received.unroutable == ("support@example.com",)
-    found = rows(mailbox, "SELECT reason FROM unroutable_messages")
-    events = rows(mailbox, "SELECT payload->>'reason' FROM events")
-    assert found == [
-        ("the domain is not verified for receiving: its MX record does not point at SES",)
-    ]
-    assert events == found
-    assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
-
-
-def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: Mailbox) -> None:
-    second = domains.create_domain(
-        mailbox.container.uow,
-        mailbox.container.verifier.identities,
-        "us-east-1",
-        mailbox.organization_id,
-        "example.org",
-        domains.DomainSettings(),
-    )
-    with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
-        conn.execute("UPDATE domains SET mx_verified = true WHERE id = %s", [second.id])
-    envelope = ["nobody@example.com", "nobody@example.org"]
-
-    received = deliver(mailbox, make_mail(to=", ".join(envelope)), envelope=envelope)
-
-    assert sorted(received.unroutable) == sorted(envelope)
-    found = rows(mailbox, "SELECT recipients FROM unroutable_messages ORDER BY recipients")
-    events = rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.unroutable'")
-    assert found == [(["nobody@example.com"],), (["nobody@example.org"],)]
-    assert events == [(2,)]
 
 
 def _claim_too(mailbox: Mailbox, other: Tenant) -> None:
@@ -183,21 +89,6 @@ def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
     assert (received.stored, received.unroutable) == ((), ())
     assert rows(mailbox, "SELECT count(*) FROM unroutable_messages") == [(0,)]
     assert rows(mailbox, "SELECT count(*) FROM events") == [(0,)]
-
-
-def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: Mailbox, tenant: Tenant) -> None:
-    domain_id = rows(mailbox, "SELECT id FROM domains")[0][0]
-    catch_all = inboxes.create_inbox(
-        mailbox.container.uow,
-        mailbox.organization_id,
-        domain_id=domain_id,
-        local_part="everything",
-        catch_all=True,
-    )
-
-    received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
-
-    assert received.stored[0].inbox_id == catch_all.id
 
 
 @pytest.mark.parametrize(

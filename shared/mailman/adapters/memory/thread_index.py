@@ -123,3 +123,7 @@ class InMemoryThreadIndex:
             first_at, last_at = min(first_at, known_first), max(last_at, known_last)
         subjects[key] = (first_at, last_at)
         self._by_subject.setdefault((inbox_id, key), set()).add(thread_id)
+
+    def participants(self, inbox_id: UUID, thread_id: UUID) -> frozenset[str]:
+        """Everyone the thread's messages name, the inbox's own address aside."""
+        return frozenset(self._threads[inbox_id, thread_id].participants)

@@ -1,0 +1,47 @@
+"""`InMemoryEventLog`: the event log, numbered in the order events were appended."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from uuid import UUID
+
+from mailman.adapters.memory.tables import ScopedRepository, StoredEvent
+from mailman.domain.errors import ValidationError
+from mailman.domain.events import Event
+
+
+class InMemoryEventLog(ScopedRepository):
+    """One caller at a time: an event is final once appended, so the log reads in `seq`
+    order (PostgreSQL's has to wait out the transactions still running)."""
+
+    def append(
+        self,
+        organization_id: UUID,
+        *,
+        type: str,
+        subject_id: UUID | None,
+        dedup_key: str,
+        payload: dict[str, object],
+    ) -> None:
+        self._scope.check(organization_id)
+        if any(
+            e.organization_id == organization_id and e.dedup_key == dedup_key
+            for e in self._tables.events
+        ):
+            return
+        event = Event(
+            seq=len(self._tables.events) + 1,
+            id=uuid.uuid4(),
+            type=type,
+            subject_id=subject_id,
+            payload=payload,
+            created_at=self._scope.stamp(),
+        )
+        self._tables.events.append(StoredEvent(organization_id, dedup_key, event))
+
+    def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
+        visible = [e.event for e in self._tables.events if self._scope.sees(e.organization_id)]
+        if after and not any(e.seq == after for e in visible):
+            raise ValidationError("after is not a cursor this API issued", field="after")
+        return [e for e in visible if e.seq > after and (not types or e.type in types)][:limit]

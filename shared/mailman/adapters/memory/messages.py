@@ -1,0 +1,126 @@
+"""`InMemoryMessageRepository`: stored messages, their threads' listing columns, and mail no
+inbox took."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from mailman.adapters.memory.tables import MessageRow, ScopedRepository, Unroutable
+from mailman.domain.errors import StorageError
+from mailman.domain.messages import NewMessage, StoredMessage
+
+
+def stored(row: MessageRow, *, created: bool) -> StoredMessage:
+    m = row.message
+    return StoredMessage(row.id, m.inbox_id, m.thread_id, m.quarantine_reason is not None, created)
+
+
+class InMemoryMessageRepository(ScopedRepository):
+    def _visible(self) -> list[MessageRow]:
+        return [r for r in self._tables.messages.values() if self._scope.sees(r.organization_id)]
+
+    def find_many(
+        self, identities: Sequence[tuple[UUID, str, str]]
+    ) -> dict[tuple[UUID, str, str], StoredMessage]:
+        wanted = set(identities)
+        found: dict[tuple[UUID, str, str], StoredMessage] = {}
+        for row in self._visible():
+            m = row.message
+            identity = (m.inbox_id, m.message_id, m.content_sha256)
+            if identity in wanted:
+                found.setdefault(identity, stored(row, created=False))
+        return found
+
+    def find_content(self, inbox_id: UUID, content_sha256: str) -> StoredMessage | None:
+        return next(
+            (
+                stored(r, created=False)
+                for r in self._visible()
+                if r.message.inbox_id == inbox_id and r.message.content_sha256 == content_sha256
+            ),
+            None,
+        )
+
+    def add(self, message: NewMessage) -> StoredMessage:
+        """Recipients named twice (same kind and address) are kept once, as the unique key of
+        `message_recipients` keeps them."""
+        self._scope.check(message.organization_id)
+        pk = message.id or uuid.uuid4()
+        identity = (message.inbox_id, message.message_id, message.content_sha256)
+        if pk in self._tables.messages or identity in self.find_many([identity]):
+            raise StorageError("the database refused the operation: 23505")
+        recipients = {(r.kind, r.address): r for r in reversed(message.recipients)}
+        now = self._scope.stamp()
+        row = MessageRow(
+            replace(message, id=pk, recipients=tuple(reversed(recipients.values()))),
+            pk,
+            created_at=now,
+            updated_at=now,
+        )
+        self._tables.messages[pk] = row
+        return stored(row, created=True)
+
+    def refresh_thread(self, thread_id: UUID) -> None:
+        thread = self._tables.threads[thread_id]
+        rows = [
+            r
+            for r in self._tables.messages.values()
+            if r.message.thread_id == thread_id and r.deleted_at is None
+        ]
+        newest = max(rows, key=_activity, default=None)
+        first = min(
+            rows,
+            key=lambda r: r.message.sent_at or r.message.received_at or r.created_at,
+            default=None,
+        )
+        thread.message_count = len(rows)
+        thread.unread_count = sum(not r.is_read for r in rows)
+        thread.last_message_at = _activity(newest) if newest else None
+        thread.last_message_id = newest.id if newest else None
+        thread.preview = newest.message.preview if newest else None
+        thread.subject = thread.subject or (first.message.subject if first else None)
+
+    def note_in_thread(
+        self,
+        thread_id: UUID,
+        message_pk: UUID,
+        *,
+        at: datetime,
+        preview: str | None,
+        subject: str | None,
+        unread: bool,
+    ) -> None:
+        thread = self._tables.threads[thread_id]
+        thread.message_count += 1
+        thread.unread_count += int(unread)
+        if thread.last_message_at is None or thread.last_message_at <= at:
+            thread.last_message_id, thread.preview, thread.last_message_at = message_pk, preview, at
+        thread.subject = thread.subject or subject
+
+    def add_unroutable(
+        self,
+        organization_id: UUID,
+        *,
+        domain_id: UUID,
+        recipients: Sequence[str],
+        message_id: str,
+        source_id: str,
+        raw_storage_key: str,
+        reason: str,
+    ) -> bool:
+        self._scope.check(organization_id)
+        key = (organization_id, source_id, domain_id)
+        if key in self._tables.unroutable:
+            return False
+        self._tables.unroutable[key] = Unroutable(
+            tuple(recipients), message_id, raw_storage_key, reason
+        )
+        return True
+
+
+def _activity(row: MessageRow) -> datetime:
+    return row.message.received_at or row.message.sent_at or row.created_at

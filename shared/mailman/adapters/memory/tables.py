@@ -1,0 +1,169 @@
+"""The in-memory store: PostgreSQL's tables as dictionaries of plain rows, and the scope one
+unit of work sees them in.
+
+Everything a unit of work may change lives in `Tables`, so that a copy taken when it opens
+can be put back when it fails. Row-level security becomes `Scope`: a tenant's unit of work
+sees its organisation's rows only, and may write no other's; the system's sees every row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from mailman.adapters.memory.thread_index import InMemoryThreadIndex
+from mailman.domain.errors import StorageError
+from mailman.domain.events import Event
+from mailman.domain.messages import NewMessage, Upload
+from mailman.domain.models import ApiKey, Domain, Inbox, Organization
+from mailman.domain.pagination import Keyed, PageRequest
+from mailman.ports import Clock
+
+K = TypeVar("K", bound=Keyed)
+
+
+@dataclass
+class MessageRow:
+    """A stored message: what was added, and what its life since changed."""
+
+    message: NewMessage
+    """As added; its state, thread and schedule kept current (`dataclasses.replace`)."""
+    id: UUID
+    created_at: datetime
+    updated_at: datetime
+    recipient_states: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    """lower-case address -> (status, reason)"""
+    status_reason: str | None = None
+    ses_message_id: str | None = None
+    handed_off_at: datetime | None = None
+    is_read: bool = False
+    deleted_at: datetime | None = None
+
+    @property
+    def organization_id(self) -> UUID:
+        return self.message.organization_id
+
+
+@dataclass
+class ThreadRow:
+    """A thread's listing columns, as `note_in_thread` and `refresh_thread` keep them."""
+
+    id: UUID
+    organization_id: UUID
+    inbox_id: UUID
+    created_at: datetime
+    subject: str | None = None
+    message_count: int = 0
+    unread_count: int = 0
+    preview: str | None = None
+    last_message_at: datetime | None = None
+    last_message_id: UUID | None = None
+    merged_into: UUID | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass
+class KeyUse:
+    """An idempotency key's use: the request it came with and the message it made."""
+
+    request_sha256: str
+    message_pk: UUID | None
+    created_at: datetime
+
+
+@dataclass
+class Bucket:
+    tokens: float
+    refilled_at: datetime
+
+
+@dataclass(frozen=True)
+class Unroutable:
+    """Mail for addresses of a domain that no inbox takes."""
+
+    recipients: tuple[str, ...]
+    message_id: str
+    raw_storage_key: str
+    reason: str
+
+
+@dataclass
+class StoredEvent:
+    organization_id: UUID
+    dedup_key: str
+    event: Event
+
+
+@dataclass
+class Tables:
+    organizations: dict[UUID, Organization] = field(default_factory=dict)
+    api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
+    key_hashes: dict[str, UUID] = field(default_factory=dict)
+    domains: dict[UUID, Domain] = field(default_factory=dict)
+    inboxes: dict[UUID, Inbox] = field(default_factory=dict)
+    deleted: dict[UUID, datetime] = field(default_factory=dict)
+    """When each soft-deleted organisation, domain or inbox was deleted, by its id."""
+    threads: dict[UUID, ThreadRow] = field(default_factory=dict)
+    thread_index: InMemoryThreadIndex = field(default_factory=InMemoryThreadIndex)
+    messages: dict[UUID, MessageRow] = field(default_factory=dict)
+    unroutable: dict[tuple[UUID, str, UUID], Unroutable] = field(default_factory=dict)
+    """(organisation, source id, domain) -> the mail"""
+    events: list[StoredEvent] = field(default_factory=list)
+    idempotency_keys: dict[tuple[UUID, str], KeyUse] = field(default_factory=dict)
+    uploads: dict[UUID, tuple[UUID, Upload]] = field(default_factory=dict)
+    """upload id -> (organisation, upload)"""
+    suppressions: dict[tuple[UUID, str], str] = field(default_factory=dict)
+    """(organisation, lower-case address) -> why"""
+    buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
+    last_stamp: datetime | None = None
+
+    def live(self, entity_id: UUID) -> bool:
+        return entity_id not in self.deleted
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The tables as one unit of work sees them: an organisation's rows, or (None) all."""
+
+    tables: Tables
+    organization_id: UUID | None
+    clock: Clock
+
+    def sees(self, organization_id: UUID) -> bool:
+        return self.organization_id is None or organization_id == self.organization_id
+
+    def check(self, organization_id: UUID) -> None:
+        """Refuse to write another organisation's row, as row-level security does."""
+        if not self.sees(organization_id):
+            raise StorageError("the database refused the operation: 42501")
+
+    def stamp(self) -> datetime:
+        """The time a row is written at (the database's `now()`): the clock's, but later than
+        every stamp before it, so a row changed twice under a clock standing still has two
+        versions."""
+        now = self.clock.now()
+        last = self.tables.last_stamp
+        if last is not None and now <= last:
+            now = last + timedelta(microseconds=1)
+        self.tables.last_stamp = now
+        return now
+
+
+def keyset_page(rows: Iterable[K], page: PageRequest) -> list[K]:
+    """Rows oldest first from after the page's cursor, one more than the page holds."""
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id))
+    after = page.after
+    if after is not None:
+        ordered = [r for r in ordered if (r.created_at, r.id) > (after.created_at, after.id)]
+    return ordered[: page.limit + 1]
+
+
+class ScopedRepository:
+    """A repository over the tables, in one unit of work's scope."""
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+        self._tables = scope.tables

@@ -1,0 +1,84 @@
+"""`InMemoryUnitOfWork` and its factory: the `UnitOfWork` port over the in-memory tables.
+
+A unit of work opened for an organisation sees that organisation's rows only (row-level
+security's part); opened for None, every row. When its block ends cleanly it is `committed`;
+when the block raises, the tables are put back as they were when it opened, so nothing it
+did is kept, as a rolled-back transaction keeps nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
+from mailman.adapters.memory.domains import InMemoryDomainRepository
+from mailman.adapters.memory.drafts import InMemoryDraftRepository
+from mailman.adapters.memory.events import InMemoryEventLog
+from mailman.adapters.memory.idempotency import InMemoryIdempotencyKeys
+from mailman.adapters.memory.inboxes import InMemoryInboxRepository
+from mailman.adapters.memory.mailbox import InMemoryMailboxReader
+from mailman.adapters.memory.messages import InMemoryMessageRepository
+from mailman.adapters.memory.organizations import InMemoryOrganizationRepository
+from mailman.adapters.memory.outbox import InMemoryOutbox
+from mailman.adapters.memory.rate_limits import InMemoryRateLimitRepository
+from mailman.adapters.memory.suppressions import InMemorySuppressionList
+from mailman.adapters.memory.tables import Scope, Tables
+from mailman.adapters.memory.threads import InMemoryThreads
+from mailman.adapters.memory.uploads import InMemoryUploads
+from mailman.ports import Clock
+
+
+class _Outbox(InMemoryOutbox, InMemoryIdempotencyKeys, InMemoryUploads, InMemorySuppressionList):
+    """The `Outbox` port as it is today: outgoing mail, idempotency keys, uploads and the
+    suppression list in one."""
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+        self.organization_id = scope.organization_id
+        self.committed = False
+        self.organizations = InMemoryOrganizationRepository(scope)
+        self.api_keys = InMemoryApiKeyRepository(scope)
+        self.domains = InMemoryDomainRepository(scope)
+        self.inboxes = InMemoryInboxRepository(scope)
+        self.rate_limits = InMemoryRateLimitRepository(scope)
+        self.events = InMemoryEventLog(scope)
+        self.messages = InMemoryMessageRepository(scope)
+        self.mailbox = InMemoryMailboxReader(scope)
+        self.outbox = _Outbox(scope)
+        self.drafts = InMemoryDraftRepository(scope)
+
+    @property
+    def thread_index(self) -> InMemoryThreads:
+        """Threading's index; only a tenant's unit of work has one."""
+        assert self.organization_id is not None, "threading runs in a tenant's transaction"
+        return InMemoryThreads(self._scope, self.organization_id)
+
+
+class InMemoryUnitOfWorkFactory:
+    """Opens units of work over one set of tables, stamping rows with `clock`'s time; keeps
+    every unit it opened (`units`), for tests to see which committed."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.tables = Tables()
+        self.units: list[InMemoryUnitOfWork] = []
+
+    @contextmanager
+    def __call__(
+        self, organization_id: UUID | None, *, pipelined: bool = False
+    ) -> Iterator[InMemoryUnitOfWork]:
+        """`pipelined` changes nothing: every statement here is answered at once."""
+        snapshot = copy.deepcopy(self.tables)
+        work = InMemoryUnitOfWork(Scope(self.tables, organization_id, self.clock))
+        self.units.append(work)
+        try:
+            yield work
+        except BaseException:
+            vars(self.tables).update(vars(snapshot))
+            raise
+        work.committed = True
