@@ -24,7 +24,7 @@ from mailman.domain.outbound import (
     parse_address,
     parse_addresses,
 )
-from mailman.mime_compose import compose
+from mailman.mime import compose
 
 SENDER = Address("support@acme.example", "Acme Support")
 SENT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
