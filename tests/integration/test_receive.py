@@ -20,10 +20,10 @@ from mailman.services import receive as receive_service
 from mailman.threading import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
-from .mail_helpers import NOW, Mailbox, deliver, make_mail, rows
+from .mail_helpers import NOW, MailSink, deliver, make_mail, rows
 
 
-def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
+def test_a_message_is_stored_threaded_and_announced(mailbox: MailSink) -> None:
     received = deliver(mailbox, make_mail(), received_at=NOW)
 
     stored = received.stored[0]
@@ -41,7 +41,7 @@ def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
     assert events == [("message.received",)]
 
 
-def test_a_reply_joins_the_thread(mailbox: Mailbox) -> None:
+def test_a_reply_joins_the_thread(mailbox: MailSink) -> None:
     first = deliver(mailbox, make_mail()).stored[0]
 
     reply = deliver(
@@ -62,7 +62,7 @@ def test_a_reply_joins_the_thread(mailbox: Mailbox) -> None:
     assert count == [(2,)]
 
 
-def test_the_same_notification_twice_stores_one_message(mailbox: Mailbox) -> None:
+def test_the_same_notification_twice_stores_one_message(mailbox: MailSink) -> None:
     first = deliver(mailbox, make_mail())
     again = deliver(mailbox, make_mail())
 
@@ -72,7 +72,7 @@ def test_the_same_notification_twice_stores_one_message(mailbox: Mailbox) -> Non
     assert rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'") == [(1,)]
 
 
-def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: Mailbox) -> None:
+def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: MailSink) -> None:
     deliver(mailbox, make_mail())
     other = deliver(mailbox, make_mail(body="Something else entirely"), source_id="ses-9")
 
@@ -80,7 +80,7 @@ def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: Mailbox) 
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(2,)]
 
 
-def test_sub_addresses_reach_the_inbox_with_their_tag(mailbox: Mailbox) -> None:
+def test_sub_addresses_reach_the_inbox_with_their_tag(mailbox: MailSink) -> None:
     received = deliver(
         mailbox,
         make_mail(to="support+billing@example.com"),
@@ -92,7 +92,7 @@ def test_sub_addresses_reach_the_inbox_with_their_tag(mailbox: Mailbox) -> None:
     assert tags == [(["billing"],)]
 
 
-def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: Mailbox) -> None:
+def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: MailSink) -> None:
     received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
 
     assert received.stored == ()
@@ -103,7 +103,7 @@ def test_mail_for_no_inbox_is_recorded_as_unroutable(mailbox: Mailbox) -> None:
     assert rows(mailbox, "SELECT type FROM events") == [("message.unroutable",)]
 
 
-def test_mail_for_a_domain_not_verified_for_receiving_says_so(mailbox: Mailbox) -> None:
+def test_mail_for_a_domain_not_verified_for_receiving_says_so(mailbox: MailSink) -> None:
     with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
         conn.execute("UPDATE domains SET mx_verified = false")
 
@@ -121,7 +121,7 @@ def test_mail_for_a_domain_not_verified_for_receiving_says_so(mailbox: Mailbox) 
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
 
 
-def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: Mailbox) -> None:
+def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: MailSink) -> None:
     second = domains.create_domain(
         mailbox.container.uow,
         mailbox.container.verifier.identities,
@@ -143,7 +143,7 @@ def test_unroutable_mail_on_two_domains_is_recorded_for_each(mailbox: Mailbox) -
     assert events == [(2,)]
 
 
-def _claim_too(mailbox: Mailbox, other: Tenant) -> None:
+def _claim_too(mailbox: MailSink, other: Tenant) -> None:
     """Another organisation's claim of the mailbox's domain, pending."""
     domains.create_domain(
         mailbox.container.uow,
@@ -156,7 +156,7 @@ def _claim_too(mailbox: Mailbox, other: Tenant) -> None:
 
 
 def test_mail_for_a_name_claimed_twice_goes_to_the_claim_that_receives_for_it(
-    mailbox: Mailbox, other_tenant: Tenant
+    mailbox: MailSink, other_tenant: Tenant
 ) -> None:
     _claim_too(mailbox, other_tenant)
     envelope = ["support@example.com", "nobody@example.com"]
@@ -172,7 +172,7 @@ def test_mail_for_a_name_claimed_twice_goes_to_the_claim_that_receives_for_it(
 
 
 def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
-    mailbox: Mailbox, other_tenant: Tenant
+    mailbox: MailSink, other_tenant: Tenant
 ) -> None:
     _claim_too(mailbox, other_tenant)
     with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
@@ -185,7 +185,7 @@ def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
     assert rows(mailbox, "SELECT count(*) FROM events") == [(0,)]
 
 
-def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: Mailbox, tenant: Tenant) -> None:
+def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: MailSink, tenant: Tenant) -> None:
     domain_id = rows(mailbox, "SELECT id FROM domains")[0][0]
     catch_all = inboxes.create_inbox(
         mailbox.container.uow,
@@ -209,7 +209,7 @@ def test_a_catch_all_inbox_takes_unknown_addresses(mailbox: Mailbox, tenant: Ten
     ],
 )
 def test_virus_and_rejected_dmarc_are_quarantined(
-    mailbox: Mailbox, verdicts: dict[str, str], policy: str | None, reason: str | None
+    mailbox: MailSink, verdicts: dict[str, str], policy: str | None, reason: str | None
 ) -> None:
     received = deliver(mailbox, make_mail(), verdicts=verdicts, dmarc_policy=policy)
 
@@ -223,7 +223,7 @@ def test_virus_and_rejected_dmarc_are_quarantined(
     assert kinds == [("message.quarantined",) if reason else ("message.received",)]
 
 
-def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: Mailbox) -> None:
+def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: MailSink) -> None:
     headers = "".join(f"X-Filler-{i}: x\r\n" for i in range(100_000))
 
     received = deliver(mailbox, make_mail(extra=headers))
@@ -233,7 +233,7 @@ def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: Mailbox) -> None:
     assert found == [("too_many_headers",)]
 
 
-def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: Mailbox) -> None:
+def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: MailSink) -> None:
     a = deliver(
         mailbox,
         make_mail(message_id="<a@x>", extra="In-Reply-To: <p@x>\r\n", subject="Re: Plan"),
@@ -253,7 +253,7 @@ def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: Mailbox) -> No
     assert threads == [(parent.thread_id,)]
 
 
-def test_mail_through_one_mailing_list_threads_by_subject(mailbox: Mailbox) -> None:
+def test_mail_through_one_mailing_list_threads_by_subject(mailbox: MailSink) -> None:
     list_id = 'List-Id: "Board" <board.lists.example>\r\n'
     first = deliver(
         mailbox,
@@ -273,7 +273,7 @@ def test_mail_through_one_mailing_list_threads_by_subject(mailbox: Mailbox) -> N
 
 
 def test_two_replies_at_once_make_one_thread(
-    mailbox: Mailbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+    mailbox: MailSink, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     second = build_container(Settings(database_url=database_url))
     results: list[Any] = []
@@ -292,7 +292,7 @@ def test_two_replies_at_once_make_one_thread(
     monkeypatch.setattr(receive_service, "assign_thread", decide_then_wait)
 
     def arrive(container: Container, mid: str) -> None:
-        box = Mailbox(
+        box = MailSink(
             container, mailbox.blobs, database_url, mailbox.organization_id, mailbox.support
         )
         results.append(
@@ -322,7 +322,7 @@ class _FailingAttachments(S3BlobStore):
         super().put(key, data, content_type)
 
 
-def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: Mailbox) -> None:
+def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: MailSink) -> None:
     raw = (
         b"From: a@elsewhere.example\r\nTo: support@example.com\r\nMessage-ID: <att@x>\r\n"
         b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
@@ -331,7 +331,7 @@ def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: Mailbox) -> No
         b"\r\nJVBERi0=\r\n--B--\r\n"
     )
     s3 = boto3.client("s3", region_name="us-east-1")
-    broken = Mailbox(
+    broken = MailSink(
         mailbox.container,
         _FailingAttachments(s3, "mail"),
         mailbox.database_url,
