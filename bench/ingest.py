@@ -610,9 +610,10 @@ def _checkout_module(name: str, path: Path) -> ModuleType:
 def _checkout_mime(other: Path) -> ModuleType:
     """`other`'s MIME parser: its package `mailman/mime/` or its modules `mailman/mime*.py`.
 
-    Imported as `mailman.mime` with `other`'s `mailman/` searched first; then every module
-    that import added leaves `sys.modules` again (the other checkout's keep the references
-    they took), so this checkout's `mailman.mime` is the one everything else still sees.
+    Imported as `mailman.mime` with `other`'s `mailman/` searched first, its public names
+    resolved; then every module that import added leaves `sys.modules` again (the other
+    checkout's keep the references they took), so this checkout's `mailman.mime` is the one
+    everything else still sees.
     """
     mailman = sys.modules["mailman"]
     before = dict(sys.modules)
@@ -621,7 +622,10 @@ def _checkout_mime(other: Path) -> ModuleType:
         del sys.modules[name]
     mailman.__path__.insert(0, theirs)
     try:
-        return importlib.import_module("mailman.mime")
+        module = importlib.import_module("mailman.mime")
+        for name in module.__all__:
+            getattr(module, name)  # a package that imports a name when first used: now
+        return module
     finally:
         mailman.__path__.remove(theirs)
         for name in set(sys.modules) - set(before):

@@ -50,7 +50,7 @@ class _Budget:
 
 
 def parse(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedMail:
-    """Parse one raw message within `limits`; never raises (see the module docstring)."""
+    """Parse one raw message within `limits`; never raises: what it cannot parse is quarantined."""
     started = time.monotonic()
     checked = Scan(fields=[], body_start=0)
     try:
