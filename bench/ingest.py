@@ -29,7 +29,8 @@ This machine's speed swings with its neighbours by 20% and more within minutes, 
 runs one after the other cannot tell a change of a few percent. `--against DIR` compares
 instead, in one process over one database: DIR is another checkout (say a `git worktree`
 of the commit before) whose receive service and MIME parser (`mailman/services/receive.py`,
-`mailman/mime.py`; the rest of `mailman` is this checkout's) take turns with this
+`mailman/mime/`, or `mailman/mime*.py` before that was a package; the rest of `mailman` is
+this checkout's) take turns with this
 checkout's, two batches each, over the same stream of mail. A swing of the machine then
 falls on both alike; the answer is the median ratio of their paired batch times.
 """
@@ -615,11 +616,38 @@ def _checkout_module(name: str, path: Path) -> ModuleType:
     return module
 
 
+def _checkout_mime(other: Path) -> ModuleType:
+    """`other`'s MIME parser: its package `mailman/mime/` or its modules `mailman/mime*.py`.
+
+    Imported as `mailman.mime` with `other`'s `mailman/` searched first, its public names
+    resolved; then every module that import added leaves `sys.modules` again (the other
+    checkout's keep the references they took), so this checkout's `mailman.mime` is the one
+    everything else still sees.
+    """
+    mailman = sys.modules["mailman"]
+    before = dict(sys.modules)
+    theirs = str(other / "shared/mailman")
+    for name in [name for name in sys.modules if name.startswith("mailman.mime")]:
+        del sys.modules[name]
+    mailman.__path__.insert(0, theirs)
+    try:
+        module = importlib.import_module("mailman.mime")
+        for name in module.__all__:
+            getattr(module, name)  # a package that imports a name when first used: now
+        return module
+    finally:
+        mailman.__path__.remove(theirs)
+        for name in set(sys.modules) - set(before):
+            del sys.modules[name]
+        sys.modules.update(before)
+        mailman.mime = mime  # type: ignore[attr-defined]
+
+
 def compare(container: Container, count: int, seed: int, batch_size: int, other: Path) -> None:
     """Alternate this checkout's receive service with `other`'s, two batches each (ABBA), and
     print both rates and the median ratio of paired batch times."""
     theirs = _checkout_module("other_receive", other / "shared/mailman/services/receive.py")
-    theirs.mime = _checkout_module("other_mime", other / "shared/mailman/mime.py")  # type: ignore[attr-defined]
+    theirs.mime = _checkout_mime(other)  # type: ignore[attr-defined]
     services = {"this checkout": receive_service, str(other): theirs}
     seconds: dict[str, list[float]] = {name: [] for name in services}
     blobs = InMemoryBlobStore()

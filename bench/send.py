@@ -11,7 +11,7 @@ The path between is the real one: the API function stores the message Pending an
 it, the outbound pump hands the SQS batch to the outbound function, which claims the
 message, builds the MIME, checks suppression, calls SES v2 and records it Sent.
 
-Then `mailman.mime_compose.compose` (checks included) is timed alone on a text reply, an
+Then `mailman.mime.compose` (checks included) is timed alone on a text reply, an
 HTML message with an inline logo, and a message carrying a 5 MB PDF. Each part prints a
 table; nothing here asserts on time: the numbers are for people.
 """
@@ -32,7 +32,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment, check_outgoing
-from mailman.mime_compose import compose
+from mailman.mime import compose
 
 # Run as a script, bench/ and tests/ are importable from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -22,7 +22,7 @@ from mailman.composition import Container
 from mailman.services import domains
 
 from .conftest import BUCKET, Api, Tenant
-from .mail_helpers import Mailbox, deliver
+from .mail_helpers import MailSink, deliver
 from .sending_helpers import Outbox, verify_for_sending
 
 JSON = "application/json"
@@ -108,7 +108,7 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
     return found
 
 
-def _furnish(api: Api, box: Mailbox, domain_id: str, domain: str) -> Holdings:
+def _furnish(api: Api, box: MailSink, domain_id: str, domain: str) -> Holdings:
     """A received message with an attachment, a sent one, a scheduled one, a draft, an upload
     and a spare API key (never the one the tests authenticate with: deleting it is allowed)."""
     deliver(
@@ -245,7 +245,7 @@ def build_world(outbox: Outbox, other: Tenant, container: Container, database_ur
     other_inbox = _created(
         other.api.post("/inboxes", {"domain_id": str(other_domain.id), "local_part": "support"})
     )
-    other_box = Mailbox(
+    other_box = MailSink(
         container, container.blobs, database_url, other.organization_id, other_inbox["id"]
     )
     foreign = _furnish(other.api, other_box, str(other_domain.id), "example.net")

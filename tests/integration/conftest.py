@@ -26,7 +26,7 @@ from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.services import api_keys, domains, inboxes, organizations
 
-from .mail_helpers import Mailbox
+from .mail_helpers import MailSink
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def other_tenant(container: Container, api_env: None) -> Tenant:
 @pytest.fixture
 def mailbox(
     tenant: Tenant, container: Container, aws: LocalAwsForTests, database_url: str
-) -> Mailbox:
+) -> MailSink:
     domain = domains.create_domain(
         container.uow,
         container.verifier.identities,
@@ -242,11 +242,11 @@ def mailbox(
     support = inboxes.create_inbox(
         container.uow, tenant.organization_id, domain_id=domain.id, local_part="support"
     )
-    return Mailbox(container, container.blobs, database_url, tenant.organization_id, support.id)
+    return MailSink(container, container.blobs, database_url, tenant.organization_id, support.id)
 
 
 @pytest.fixture
-def poison(mailbox: Mailbox) -> Iterator[None]:
+def poison(mailbox: MailSink) -> Iterator[None]:
     """A trigger refusing any message whose subject is "poison", as a constraint would."""
     with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
         conn.execute(

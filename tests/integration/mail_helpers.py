@@ -19,7 +19,9 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class Mailbox:
+class MailSink:
+    """Where the tests deliver mail: example.com verified to receive, with a support inbox."""
+
     container: Container
     blobs: S3BlobStore
     database_url: str
@@ -42,7 +44,7 @@ def make_mail(
     ).encode()
 
 
-def deliver(box: Mailbox, raw: bytes, source_id: str = "ses-1", **kwargs: Any) -> Any:
+def deliver(box: MailSink, raw: bytes, source_id: str = "ses-1", **kwargs: Any) -> Any:
     return receive(
         box.container.uow,
         box.blobs,
@@ -58,6 +60,6 @@ def deliver(box: Mailbox, raw: bytes, source_id: str = "ses-1", **kwargs: Any) -
     )
 
 
-def rows(box: Mailbox, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+def rows(box: MailSink, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(box.database_url) as conn:
         return conn.execute(sql, params).fetchall()

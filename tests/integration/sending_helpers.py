@@ -26,7 +26,7 @@ from local.apigw import LambdaContext
 from local.sqs_pump import sqs_event
 
 from .conftest import BUCKET, Tenant, function_container
-from .mail_helpers import Mailbox
+from .mail_helpers import MailSink
 
 QUEUE = "mailman-outbound"
 
@@ -53,7 +53,7 @@ def parsed(raw: str) -> Message:
 class Outbox:
     """The outbound queue and the functions that work it."""
 
-    box: Mailbox
+    box: MailSink
     tenant: Tenant
     queue_url: str
     backing_off: list[str] = field(default_factory=list)
@@ -147,7 +147,7 @@ class Outbox:
 
 @pytest.fixture
 def outbox(
-    mailbox: Mailbox, tenant: Tenant, database_url: str, monkeypatch: pytest.MonkeyPatch
+    mailbox: MailSink, tenant: Tenant, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Outbox]:
     verify_for_sending(database_url)
     queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=QUEUE)[

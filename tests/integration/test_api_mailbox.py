@@ -16,7 +16,7 @@ import pytest
 
 from .conftest import BUCKET, Tenant
 from .http_helpers import moto_server
-from .mail_helpers import Mailbox, deliver, make_mail, rows
+from .mail_helpers import MailSink, deliver, make_mail, rows
 
 __all__ = ["moto_server"]
 
@@ -32,12 +32,12 @@ ATTACHED = (
 )
 
 
-def _threads(tenant: Tenant, box: Mailbox, query: str = "") -> Any:
+def _threads(tenant: Tenant, box: MailSink, query: str = "") -> Any:
     return tenant.api.get(f"/inboxes/{box.support}/threads", query=query).json()
 
 
 def test_threads_list_newest_activity_first_with_preview_and_counts(
-    tenant: Tenant, mailbox: Mailbox
+    tenant: Tenant, mailbox: MailSink
 ) -> None:
     deliver(mailbox, ATTACHED, source_id="1")
     deliver(mailbox, make_mail(), source_id="2")
@@ -61,7 +61,7 @@ def test_threads_list_newest_activity_first_with_preview_and_counts(
     assert "alice@elsewhere.example" in listed[0]["participants"]
 
 
-def test_threads_page_with_an_opaque_token(tenant: Tenant, mailbox: Mailbox) -> None:
+def test_threads_page_with_an_opaque_token(tenant: Tenant, mailbox: MailSink) -> None:
     for i in range(3):
         deliver(mailbox, make_mail(message_id=f"<p{i}@x>", subject=f"S{i}"), source_id=f"s{i}")
 
@@ -74,7 +74,7 @@ def test_threads_page_with_an_opaque_token(tenant: Tenant, mailbox: Mailbox) -> 
     assert rest["next_page_token"] is None
 
 
-def test_a_thread_answers_its_messages_in_order(tenant: Tenant, mailbox: Mailbox) -> None:
+def test_a_thread_answers_its_messages_in_order(tenant: Tenant, mailbox: MailSink) -> None:
     first = deliver(mailbox, make_mail(), source_id="1").stored[0]
     deliver(
         mailbox,
@@ -90,7 +90,7 @@ def test_a_thread_answers_its_messages_in_order(tenant: Tenant, mailbox: Mailbox
     assert [m["match_reason"] for m in thread["messages"]] == ["new", "references"]
 
 
-def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: Mailbox) -> None:
+def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: MailSink) -> None:
     stored = deliver(mailbox, ATTACHED).stored[0]
 
     message = tenant.api.get(f"/messages/{stored.id}").json()
@@ -111,7 +111,7 @@ def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: Mailbox) -> 
 
 
 def test_every_recipient_and_attachment_is_kept_whole_and_in_order(
-    tenant: Tenant, mailbox: Mailbox
+    tenant: Tenant, mailbox: MailSink
 ) -> None:
     mail = EmailMessage()
     mail["From"] = "Bob <bob@elsewhere.example>"
@@ -146,7 +146,9 @@ def test_every_recipient_and_attachment_is_kept_whole_and_in_order(
     assert contract["sha256"] == hashlib.sha256(b"%PDF-contract").hexdigest()
 
 
-def test_raw_and_attachment_downloads_are_presigned_links(tenant: Tenant, mailbox: Mailbox) -> None:
+def test_raw_and_attachment_downloads_are_presigned_links(
+    tenant: Tenant, mailbox: MailSink
+) -> None:
     stored = deliver(mailbox, ATTACHED).stored[0]
     attachment_id = tenant.api.get(f"/messages/{stored.id}").json()["attachments"][0]["id"]
 
@@ -195,7 +197,7 @@ def _with_files(*names: str) -> bytes:
 
 
 def test_hostile_attachment_names_are_answered_as_given_and_kept_out_of_keys(
-    tenant: Tenant, mailbox: Mailbox
+    tenant: Tenant, mailbox: MailSink
 ) -> None:
     stored = deliver(mailbox, _with_files(*HOSTILE_NAMES)).stored[0]
 
@@ -223,7 +225,7 @@ def test_hostile_attachment_names_are_answered_as_given_and_kept_out_of_keys(
 
 
 def test_a_non_latin_1_attachment_downloads_over_http_with_its_name_encoded(
-    tenant: Tenant, mailbox: Mailbox, moto_server: str, monkeypatch: pytest.MonkeyPatch
+    tenant: Tenant, mailbox: MailSink, moto_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)  # the API signs links for it
     stored = deliver(mailbox, _with_files("Отчёт №7.pdf")).stored[0]
@@ -251,7 +253,7 @@ def _seconds_valid(url: str) -> float:
 
 
 def test_quarantined_mail_is_left_out_of_listings_but_can_be_asked_for(
-    tenant: Tenant, mailbox: Mailbox
+    tenant: Tenant, mailbox: MailSink
 ) -> None:
     deliver(mailbox, make_mail(), verdicts={"virus": "FAIL"})
 
@@ -267,7 +269,7 @@ def test_quarantined_mail_is_left_out_of_listings_but_can_be_asked_for(
 
 
 def test_deleting_a_thread_hides_it_but_keeps_its_messages(
-    tenant: Tenant, mailbox: Mailbox
+    tenant: Tenant, mailbox: MailSink
 ) -> None:
     stored = deliver(mailbox, make_mail()).stored[0]
 
@@ -280,7 +282,7 @@ def test_deleting_a_thread_hides_it_but_keeps_its_messages(
 
 
 def test_another_organisations_mail_is_404(
-    tenant: Tenant, other_tenant: Tenant, mailbox: Mailbox
+    tenant: Tenant, other_tenant: Tenant, mailbox: MailSink
 ) -> None:
     stored = deliver(mailbox, ATTACHED).stored[0]
 
@@ -295,7 +297,7 @@ def test_another_organisations_mail_is_404(
     assert other_tenant.api.get(download).status == 404
 
 
-def test_an_attachment_of_another_message_is_404(tenant: Tenant, mailbox: Mailbox) -> None:
+def test_an_attachment_of_another_message_is_404(tenant: Tenant, mailbox: MailSink) -> None:
     first = deliver(mailbox, ATTACHED).stored[0]
     other = deliver(mailbox, make_mail(source_id="ses-2"), source_id="ses-2").stored[0]
     attachment_id = tenant.api.get(f"/messages/{first.id}").json()["attachments"][0]["id"]
@@ -317,7 +319,7 @@ def test_an_attachment_of_another_message_is_404(tenant: Tenant, mailbox: Mailbo
     ],
 )
 def test_bad_input_to_the_mailbox_is_400_naming_the_field(
-    tenant: Tenant, mailbox: Mailbox, path: str, query: str, field: str
+    tenant: Tenant, mailbox: MailSink, path: str, query: str, field: str
 ) -> None:
     response = tenant.api.get(path.format(inbox=mailbox.support), query=query)
 

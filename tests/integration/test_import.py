@@ -12,7 +12,7 @@ from local import cli
 from local.importer import import_path
 from mailman.services import inboxes
 
-from .mail_helpers import Mailbox, make_mail, rows
+from .mail_helpers import MailSink, make_mail, rows
 
 CONVERSATION = [
     make_mail(message_id="<a@x>", subject="Plan", body="first"),
@@ -45,7 +45,7 @@ def _eml_folder(path: Path) -> Path:
 
 @pytest.mark.parametrize("make", [_mbox, _maildir, _eml_folder], ids=["mbox", "maildir", "eml"])
 def test_an_import_threads_like_live_mail_and_a_rerun_adds_nothing(
-    mailbox: Mailbox, tmp_path: Path, make: object
+    mailbox: MailSink, tmp_path: Path, make: object
 ) -> None:
     source = make(tmp_path / "source")  # type: ignore[operator]
     inbox = inboxes.find_inbox(mailbox.container.uow, mailbox.support)
@@ -69,7 +69,7 @@ def _dated(message_id: str, date: str | None) -> bytes:
 
 
 def test_the_date_header_is_the_received_at_and_utc_when_it_names_no_zone(
-    mailbox: Mailbox, tmp_path: Path
+    mailbox: MailSink, tmp_path: Path
 ) -> None:
     source = tmp_path / "eml"
     source.mkdir()
@@ -97,7 +97,7 @@ def test_the_date_header_is_the_received_at_and_utc_when_it_names_no_zone(
 
 
 def test_the_command_reports_what_it_did(
-    mailbox: Mailbox,
+    mailbox: MailSink,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -112,7 +112,7 @@ def test_the_command_reports_what_it_did(
 
 
 def test_the_command_refuses_a_missing_path_and_an_unknown_inbox(
-    mailbox: Mailbox,
+    mailbox: MailSink,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

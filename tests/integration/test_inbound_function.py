@@ -14,14 +14,14 @@ from local.ses_inbound import received_notification, sns_envelope
 from mailman.composition import Container
 
 from .conftest import BUCKET, function_container
-from .mail_helpers import Mailbox, make_mail, rows
+from .mail_helpers import MailSink, make_mail, rows
 
 TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
 
 
 @pytest.fixture
 def inbound_env(
-    mailbox: Mailbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+    mailbox: MailSink, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
     with function_container(inbound.container, database_url, monkeypatch):
         yield
@@ -58,7 +58,7 @@ def _invoke(*records: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("inbound_env")
-def test_a_notification_becomes_a_stored_message(mailbox: Mailbox) -> None:
+def test_a_notification_becomes_a_stored_message(mailbox: MailSink) -> None:
     result = _invoke(_record("ses-a", make_mail(), ["support@example.com"]))
 
     assert result == {"batchItemFailures": []}
@@ -66,7 +66,7 @@ def test_a_notification_becomes_a_stored_message(mailbox: Mailbox) -> None:
 
 
 @pytest.mark.usefixtures("inbound_env", "poison")
-def test_a_message_the_database_refuses_fails_alone(mailbox: Mailbox) -> None:
+def test_a_message_the_database_refuses_fails_alone(mailbox: MailSink) -> None:
     good = _record("ses-good", make_mail(), ["support@example.com"])
     bad = _record(
         "ses-bad", make_mail(message_id="<bad@x>", subject="poison"), ["support@example.com"]
@@ -83,7 +83,7 @@ def test_a_message_the_database_refuses_fails_alone(mailbox: Mailbox) -> None:
 
 
 @pytest.mark.usefixtures("inbound_env")
-def test_only_the_failing_record_is_reported_for_retry(mailbox: Mailbox) -> None:
+def test_only_the_failing_record_is_reported_for_retry(mailbox: MailSink) -> None:
     good = _record("ses-good", make_mail(), ["support@example.com"])
     missing = _record("ses-missing", None, ["support@example.com"])
 
@@ -94,7 +94,7 @@ def test_only_the_failing_record_is_reported_for_retry(mailbox: Mailbox) -> None
 
 
 @pytest.mark.usefixtures("inbound_env")
-def test_a_redelivered_record_stores_nothing_more(mailbox: Mailbox, container: Container) -> None:
+def test_a_redelivered_record_stores_nothing_more(mailbox: MailSink, container: Container) -> None:
     record = _record("ses-twice", make_mail(), ["support@example.com"])
 
     _invoke(record)

@@ -20,10 +20,10 @@ from mailman.services import receive as receive_service
 from mailman.thread_resolution import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
-from .mail_helpers import NOW, Mailbox, deliver, make_mail, rows
+from .mail_helpers import NOW, MailSink, deliver, make_mail, rows
 
 
-def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
+def test_a_message_is_stored_threaded_and_announced(mailbox: MailSink) -> None:
     received = deliver(mailbox, make_mail(), received_at=NOW)
 
     stored = received.stored[0]
@@ -41,7 +41,7 @@ def test_a_message_is_stored_threaded_and_announced(mailbox: Mailbox) -> None:
     assert events == [("message.received",)]
 
 
-def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: Mailbox) -> None:
+def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: MailSink) -> None:
     deliver(mailbox, make_mail())
     other = deliver(mailbox, make_mail(body="Something else entirely"), source_id="ses-9")
 
@@ -49,7 +49,7 @@ def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: Mailbox) 
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(2,)]
 
 
-def _claim_too(mailbox: Mailbox, other: Tenant) -> None:
+def _claim_too(mailbox: MailSink, other: Tenant) -> None:
     """Another organisation's claim of the mailbox's domain, pending."""
     domains.create_domain(
         mailbox.container.uow,
@@ -62,7 +62,7 @@ def _claim_too(mailbox: Mailbox, other: Tenant) -> None:
 
 
 def test_mail_for_a_name_claimed_twice_goes_to_the_claim_that_receives_for_it(
-    mailbox: Mailbox, other_tenant: Tenant
+    mailbox: MailSink, other_tenant: Tenant
 ) -> None:
     _claim_too(mailbox, other_tenant)
     envelope = ["support@example.com", "nobody@example.com"]
@@ -78,7 +78,7 @@ def test_mail_for_a_name_claimed_twice_goes_to_the_claim_that_receives_for_it(
 
 
 def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
-    mailbox: Mailbox, other_tenant: Tenant
+    mailbox: MailSink, other_tenant: Tenant
 ) -> None:
     _claim_too(mailbox, other_tenant)
     with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
@@ -100,7 +100,7 @@ def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
     ],
 )
 def test_virus_and_rejected_dmarc_are_quarantined(
-    mailbox: Mailbox, verdicts: dict[str, str], policy: str | None, reason: str | None
+    mailbox: MailSink, verdicts: dict[str, str], policy: str | None, reason: str | None
 ) -> None:
     received = deliver(mailbox, make_mail(), verdicts=verdicts, dmarc_policy=policy)
 
@@ -114,7 +114,7 @@ def test_virus_and_rejected_dmarc_are_quarantined(
     assert kinds == [("message.quarantined",) if reason else ("message.received",)]
 
 
-def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: Mailbox) -> None:
+def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: MailSink) -> None:
     headers = "".join(f"X-Filler-{i}: x\r\n" for i in range(100_000))
 
     received = deliver(mailbox, make_mail(extra=headers))
@@ -124,7 +124,7 @@ def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: Mailbox) -> None:
     assert found == [("too_many_headers",)]
 
 
-def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: Mailbox) -> None:
+def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: MailSink) -> None:
     a = deliver(
         mailbox,
         make_mail(message_id="<a@x>", extra="In-Reply-To: <p@x>\r\n", subject="Re: Plan"),
@@ -144,7 +144,7 @@ def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: Mailbox) -> No
     assert threads == [(parent.thread_id,)]
 
 
-def test_mail_through_one_mailing_list_threads_by_subject(mailbox: Mailbox) -> None:
+def test_mail_through_one_mailing_list_threads_by_subject(mailbox: MailSink) -> None:
     list_id = 'List-Id: "Board" <board.lists.example>\r\n'
     first = deliver(
         mailbox,
@@ -164,7 +164,7 @@ def test_mail_through_one_mailing_list_threads_by_subject(mailbox: Mailbox) -> N
 
 
 def test_two_replies_at_once_make_one_thread(
-    mailbox: Mailbox, database_url: str, monkeypatch: pytest.MonkeyPatch
+    mailbox: MailSink, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     second = build_container(Settings(database_url=database_url))
     results: list[Any] = []
@@ -183,7 +183,7 @@ def test_two_replies_at_once_make_one_thread(
     monkeypatch.setattr(receive_service, "assign_thread", decide_then_wait)
 
     def arrive(container: Container, mid: str) -> None:
-        box = Mailbox(
+        box = MailSink(
             container, mailbox.blobs, database_url, mailbox.organization_id, mailbox.support
         )
         results.append(
@@ -213,7 +213,7 @@ class _FailingAttachments(S3BlobStore):
         super().put(key, data, content_type)
 
 
-def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: Mailbox) -> None:
+def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: MailSink) -> None:
     raw = (
         b"From: a@elsewhere.example\r\nTo: support@example.com\r\nMessage-ID: <att@x>\r\n"
         b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
@@ -222,7 +222,7 @@ def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: Mailbox) -> No
         b"\r\nJVBERi0=\r\n--B--\r\n"
     )
     s3 = boto3.client("s3", region_name="us-east-1")
-    broken = Mailbox(
+    broken = MailSink(
         mailbox.container,
         _FailingAttachments(s3, "mail"),
         mailbox.database_url,

@@ -20,7 +20,7 @@ from mailman.services import inboxes
 from mailman.services.receive import Incoming, Received, receive_batch
 
 from .conftest import BUCKET
-from .mail_helpers import Mailbox, deliver, make_mail, rows
+from .mail_helpers import MailSink, deliver, make_mail, rows
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -36,11 +36,11 @@ def _incoming(raw: bytes, source_id: str, *, to: str = "support@example.com") ->
     return Incoming(mail, raw)
 
 
-def _batch(mailbox: Mailbox, *items: Incoming) -> list[Received | Exception]:
+def _batch(mailbox: MailSink, *items: Incoming) -> list[Received | Exception]:
     return receive_batch(mailbox.container.uow, mailbox.blobs, list(items))
 
 
-def test_a_batch_is_stored_in_one_transaction(mailbox: Mailbox) -> None:
+def test_a_batch_is_stored_in_one_transaction(mailbox: MailSink) -> None:
     outcomes = _batch(
         mailbox,
         _incoming(make_mail(), "ses-1"),
@@ -65,7 +65,7 @@ def test_a_batch_is_stored_in_one_transaction(mailbox: Mailbox) -> None:
 
 
 @pytest.mark.usefixtures("poison")
-def test_a_message_that_cannot_be_stored_fails_alone(mailbox: Mailbox) -> None:
+def test_a_message_that_cannot_be_stored_fails_alone(mailbox: MailSink) -> None:
     outcomes = _batch(
         mailbox,
         _incoming(make_mail(), "ses-1"),
@@ -85,7 +85,7 @@ def test_a_message_that_cannot_be_stored_fails_alone(mailbox: Mailbox) -> None:
     assert threads == [(2,)]
 
 
-def test_a_message_unreadable_from_storage_fails_alone(mailbox: Mailbox) -> None:
+def test_a_message_unreadable_from_storage_fails_alone(mailbox: MailSink) -> None:
     missing = InboundMail(
         source="ses", source_id="ses-missing", received_at=AT, raw_key="raw/not-there"
     )
@@ -97,7 +97,7 @@ def test_a_message_unreadable_from_storage_fails_alone(mailbox: Mailbox) -> None
     assert isinstance(bad, NotFound)
 
 
-def test_the_same_mail_twice_in_a_batch_is_stored_once(mailbox: Mailbox) -> None:
+def test_the_same_mail_twice_in_a_batch_is_stored_once(mailbox: MailSink) -> None:
     first, second = _batch(
         mailbox, _incoming(make_mail(), "ses-1"), _incoming(make_mail(), "ses-1")
     )
@@ -110,7 +110,7 @@ def test_the_same_mail_twice_in_a_batch_is_stored_once(mailbox: Mailbox) -> None
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(1,)]
 
 
-def test_an_attachment_reaching_two_inboxes_is_kept_in_both(mailbox: Mailbox) -> None:
+def test_an_attachment_reaching_two_inboxes_is_kept_in_both(mailbox: MailSink) -> None:
     sales = inboxes.create_inbox(
         mailbox.container.uow,
         mailbox.organization_id,
@@ -134,7 +134,7 @@ def test_an_attachment_reaching_two_inboxes_is_kept_in_both(mailbox: Mailbox) ->
     assert attachments == [(2, 1)]
 
 
-def _thread_listing(mailbox: Mailbox) -> list[tuple[object, ...]]:
+def _thread_listing(mailbox: MailSink) -> list[tuple[object, ...]]:
     return rows(
         mailbox,
         "SELECT t.message_count, t.unread_count, m.source_id, t.preview, t.subject "
@@ -143,7 +143,7 @@ def _thread_listing(mailbox: Mailbox) -> list[tuple[object, ...]]:
     )
 
 
-def test_an_older_message_arriving_late_is_counted_but_not_latest(mailbox: Mailbox) -> None:
+def test_an_older_message_arriving_late_is_counted_but_not_latest(mailbox: MailSink) -> None:
     deliver(mailbox, make_mail(body="The newest word."), source_id="ses-new", received_at=AT)
     deliver(
         mailbox,
@@ -160,7 +160,7 @@ def test_an_older_message_arriving_late_is_counted_but_not_latest(mailbox: Mailb
     assert _thread_listing(mailbox) == [(2, 2, "ses-new", "The newest word.", "Order 1234")]
 
 
-def test_a_merge_recounts_the_thread(mailbox: Mailbox) -> None:
+def test_a_merge_recounts_the_thread(mailbox: MailSink) -> None:
     for number, parent in ((1, "<a@x>"), (2, "<b@x>")):
         deliver(
             mailbox,
@@ -184,7 +184,7 @@ def test_a_merge_recounts_the_thread(mailbox: Mailbox) -> None:
     assert _thread_listing(mailbox) == [(3, 3, "ses-r2", "Reply 2.", "Re: Order 1234")]
 
 
-def test_threads_folded_within_a_batch_take_every_message_of_it(mailbox: Mailbox) -> None:
+def test_threads_folded_within_a_batch_take_every_message_of_it(mailbox: MailSink) -> None:
     def reply(source_id: str, own: str, parent: str, minute: int) -> Incoming:
         incoming = _incoming(
             make_mail(
@@ -233,7 +233,7 @@ def test_threads_folded_within_a_batch_take_every_message_of_it(mailbox: Mailbox
 
 
 def test_the_inboxes_of_a_batch_are_locked_in_one_order(
-    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+    mailbox: MailSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sales = inboxes.create_inbox(
         mailbox.container.uow,
@@ -262,7 +262,7 @@ def test_the_inboxes_of_a_batch_are_locked_in_one_order(
     assert locked == sorted({mailbox.support, sales.id})
 
 
-def test_a_reused_message_id_in_one_batch_joins_the_first_thread(mailbox: Mailbox) -> None:
+def test_a_reused_message_id_in_one_batch_joins_the_first_thread(mailbox: MailSink) -> None:
     first, second = _batch(
         mailbox,
         _incoming(make_mail(body="The first text."), "ses-1"),
@@ -295,7 +295,7 @@ def index_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
-    mailbox: Mailbox, index_reads: list[int]
+    mailbox: MailSink, index_reads: list[int]
 ) -> None:
     def mail(source_id: str, own: str, subject: str, extra: str = "") -> Incoming:
         return _incoming(make_mail(message_id=own, subject=subject, extra=extra), source_id)
@@ -321,7 +321,7 @@ def test_a_batch_reads_the_thread_index_once_and_again_only_where_it_changed(
 
 
 def test_a_batch_delivered_again_does_not_read_the_thread_index(
-    mailbox: Mailbox, index_reads: list[int]
+    mailbox: MailSink, index_reads: list[int]
 ) -> None:
     batch = [_incoming(make_mail(message_id=f"<m{n}@x>"), f"ses-{n}") for n in range(3)]
     _batch(mailbox, *batch)
@@ -352,7 +352,7 @@ class _Meeting(S3BlobStore):
         super().put(key, data, content_type)
 
 
-def test_a_batch_reads_and_writes_its_objects_at_once(mailbox: Mailbox) -> None:
+def test_a_batch_reads_and_writes_its_objects_at_once(mailbox: MailSink) -> None:
     batch = []
     for n in range(3):
         key = f"inbound/ses-{n}"
@@ -378,7 +378,7 @@ class _RefusingOne(S3BlobStore):
         super().put(key, data, content_type)
 
 
-def test_a_message_whose_objects_cannot_be_written_fails_alone(mailbox: Mailbox) -> None:
+def test_a_message_whose_objects_cannot_be_written_fails_alone(mailbox: MailSink) -> None:
     store = _RefusingOne(boto3.client("s3", region_name="us-east-1"), BUCKET)
     good, bad = receive_batch(
         mailbox.container.uow,

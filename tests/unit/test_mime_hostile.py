@@ -18,7 +18,7 @@ import pytest
 
 from bench.parse import hostile_message, nested_parts, sibling_parts
 from mailman.mime import DEFAULT_LIMITS, Limits, ParsedMail, QuarantineReason, parse
-from mailman.mime_scan import scan
+from mailman.mime.prescan import scan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 

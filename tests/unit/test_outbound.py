@@ -24,7 +24,7 @@ from mailman.domain.outbound import (
     parse_address,
     parse_addresses,
 )
-from mailman.mime_compose import compose
+from mailman.mime import compose
 
 SENDER = Address("support@acme.example", "Acme Support")
 SENT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -400,3 +400,12 @@ def test_an_outgoing_file_is_named_by_its_last_segment_without_bidi_controls(
     stdlib = message_from_bytes(raw, policy=default)
     assert [p.get_filename() for p in stdlib.walk() if p.get_filename()] == [read_back] * 2
     assert [a.filename for a in mime.parse(raw).attachments] == [read_back] * 2
+
+
+def test_a_display_name_is_taken_as_written_and_mail_readers_decode_its_words() -> None:
+    recipient = parse_address("=?utf-8?q?J=C3=B6rg?= <j@customer.example>", "to[0]")
+
+    raw = _build(_outgoing(to=(recipient,)))
+
+    assert recipient.name == "=?utf-8?q?J=C3=B6rg?="
+    assert mime.parse(raw).to == (("Jörg", "j@customer.example"),)

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from mailman.domain.addresses import parse_address_list
 from mailman.domain.errors import ValidationError
 from mailman.domain.headers import check_header_text, check_headers
 from mailman.domain.names import check_address_length
-from mailman.mime_text import parse_addresses as parse_address_list
 
 MAX_RECIPIENTS = 50
 """To, Cc and Bcc together, as SES allows per message."""

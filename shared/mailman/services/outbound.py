@@ -29,7 +29,7 @@ from mailman.domain.events import NewEvent
 from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
-from mailman.mime_compose import compose
+from mailman.mime import compose
 from mailman.ports import BlobStore, Clock, Mailer, UnitOfWork, UnitOfWorkFactory
 
 TAG_MESSAGE = "mailman_message_id"

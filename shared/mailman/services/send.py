@@ -54,7 +54,7 @@ from mailman.domain.sending import (
     reply_subject,
     without,
 )
-from mailman.mime_text import html_to_text, preview
+from mailman.mime import html_to_text, preview
 from mailman.ports import BlobStore, Clock, Queue, UnitOfWork, UnitOfWorkFactory
 from mailman.thread_resolution import AlreadyThreaded, ThreadingInput, assign_thread
 

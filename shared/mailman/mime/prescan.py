@@ -1,4 +1,4 @@
-"""The limits on inbound MIME, and the cheap pre-check that enforces them on raw bytes.
+"""The pre-scan: the cheap check of raw bytes against the `Limits`, before any parser.
 
 Nothing here parses a message the way a MIME library does. It walks the header
 blocks field by field with one C-level regex search per field, and walks
@@ -13,67 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "Leaf",
-    "Limits",
-    "QuarantineReason",
-    "Scan",
-    "content_type_params",
-    "scan",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Hard limits on one inbound message; over any of them it is quarantined, not parsed.
-
-    Sizes are in bytes of the raw message as received. The defaults are meant to be
-    generous for real mail (whose header blocks run to a few tens of KB, a long
-    `References` to a few KB, and nesting to a dozen levels or so) and tight for
-    crafted mail; the time and memory budgets are those issue 5 sets for every
-    message (2 s, 256 MB).
-    """
-
-    #: Whole message. SES receipt rules accept at most 40 MB (including attachments).
-    max_message_bytes: int = 40 * 1024 * 1024
-    #: One header block (the message's or a part's), up to its blank line.
-    max_header_block_bytes: int = 256 * 1024
-    #: Header fields in one header block.
-    max_header_count: int = 1_000
-    #: One header field, name and folded value included.
-    max_header_bytes: int = 64 * 1024
-    #: Nesting of multipart and message/rfc822 containers (the top level is 0).
-    max_mime_depth: int = 50
-    #: MIME entities in the whole message, containers and the message itself included.
-    max_parts: int = 1_000
-    #: Wall-clock seconds one message may take to parse, pre-check included.
-    time_budget_seconds: float = 2.0
-    #: Address space of the isolated parser process (RLIMIT_AS), for large messages.
-    memory_budget_bytes: int = 256 * 1024 * 1024
-    #: Messages larger than this are parsed in a child process under the memory budget
-    #: and killed at the time budget; smaller ones in-process (see `mailman.mime`).
-    #: 0 isolates every message.
-    isolate_above_bytes: int = 1024 * 1024
-
-
-DEFAULT_LIMITS = Limits()
-
-
-class QuarantineReason(StrEnum):
-    """Why a message was quarantined instead of parsed; the detail is in `defects`."""
-
-    MESSAGE_TOO_LARGE = "message_too_large"
-    HEADER_BLOCK_TOO_LARGE = "header_block_too_large"
-    TOO_MANY_HEADERS = "too_many_headers"
-    HEADER_TOO_LONG = "header_too_long"
-    MIME_TOO_DEEP = "mime_too_deep"
-    TOO_MANY_PARTS = "too_many_parts"
-    TIME_BUDGET_EXCEEDED = "time_budget_exceeded"
-    MEMORY_BUDGET_EXCEEDED = "memory_budget_exceeded"
-    PARSER_FAILED = "parser_failed"
+from mailman.mime.model import Limits, QuarantineReason
 
 
 @dataclass(frozen=True, slots=True)

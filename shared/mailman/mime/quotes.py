@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["extract_reply_text"]
-
 _MAX_CHARS = 128 * 1024
 _MAX_LINE = 300
 

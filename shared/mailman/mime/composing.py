@@ -1,4 +1,4 @@
-"""Building outgoing mail: the stdlib `email` package with `policy.SMTP`.
+"""Composing outgoing mail: the stdlib `email` package with `policy.SMTP`.
 
 The message is what `mailman.domain.outbound` has already checked, so nothing here judges
 input; the policy encodes non-ASCII headers (RFC 2047), folds long ones, picks each body
@@ -24,7 +24,7 @@ from mailman.domain.errors import CompositionFailed, ValidationError
 from mailman.domain.filenames import download_name
 from mailman.domain.headers import check_headers
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
-from mailman.mime_text import html_to_text
+from mailman.mime.html_text import html_to_text
 
 _ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
 
@@ -91,6 +91,17 @@ def _compose(
     message: Outgoing, message_id: str, date: datetime, list_unsubscribe: str | None
 ) -> bytes:
     mail = EmailMessage(policy=SMTP)
+    _write_envelope(mail, message, message_id, date)
+    if list_unsubscribe:
+        with _writing("list_unsubscribe"):
+            _unsubscribe(mail, list_unsubscribe)
+    _write_custom_headers(mail, message.headers)
+    _write_body(mail, message)
+    return mail.as_bytes()
+
+
+def _write_envelope(mail: EmailMessage, message: Outgoing, message_id: str, date: datetime) -> None:
+    """The addresses, subject, date and ids."""
     with _writing("from"):
         mail["From"] = _header_address(message.sender)
     for field, name, addresses in (
@@ -110,19 +121,22 @@ def _compose(
             mail["In-Reply-To"] = message.in_reply_to
         if message.references:
             mail["References"] = " ".join(message.references)
-    if list_unsubscribe:
-        with _writing("list_unsubscribe"):
-            _unsubscribe(mail, list_unsubscribe)
+
+
+def _write_custom_headers(mail: EmailMessage, headers: tuple[tuple[str, str], ...]) -> None:
     try:  # stored before the allow-list, a header may be one nobody may set: never send it
-        check_headers(message.headers)
+        check_headers(headers)
     except ValidationError as refused:
         raise CompositionFailed(
             f"the message could not be composed: {refused.field} {refused.message}"
         ) from refused
-    for name, value in message.headers:
+    for name, value in headers:
         with _writing(f"headers.{name}"):
             mail[name] = value
 
+
+def _write_body(mail: EmailMessage, message: Outgoing) -> None:
+    """The text, the HTML beside it, and the attachments (inline images beside the HTML)."""
     text = message.text
     if text is None and message.html is not None:
         text = html_to_text(message.html).text
@@ -135,7 +149,6 @@ def _compose(
     for n, attachment in enumerate(message.attachments):
         with _writing(f"attachments[{n}]"):
             _attach(mail, html_part, attachment)
-    return mail.as_bytes()
 
 
 def _attach(mail: EmailMessage, html_part: MIMEPart | None, attachment: OutgoingAttachment) -> None:

@@ -1,0 +1,65 @@
+"""MIME: inbound mail parsed within hard limits (hostile mail is normal input), outgoing
+mail composed. docs/mime.md tells how; callers use only the names below.
+
+Each name is imported from its module when first used, so the inbound function never
+loads the composer, the outbound function never the parser, and the isolated worker
+(`python -m mailman.mime.worker`, which imports this package first) starts with the
+parser alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailman.mime.composing import compose
+    from mailman.mime.headers import parse_date
+    from mailman.mime.html_text import html_to_text
+    from mailman.mime.model import (
+        DEFAULT_LIMITS,
+        Limits,
+        ParsedAttachment,
+        ParsedMail,
+        QuarantineReason,
+        ReplyText,
+    )
+    from mailman.mime.parsing import parse
+    from mailman.mime.previews import preview
+
+_MODULES = {
+    "DEFAULT_LIMITS": "model",
+    "Limits": "model",
+    "ParsedAttachment": "model",
+    "ParsedMail": "model",
+    "QuarantineReason": "model",
+    "ReplyText": "model",
+    "compose": "composing",
+    "html_to_text": "html_text",
+    "parse": "parsing",
+    "parse_date": "headers",
+    "preview": "previews",
+}
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "ParsedAttachment",
+    "ParsedMail",
+    "QuarantineReason",
+    "ReplyText",
+    "compose",
+    "html_to_text",
+    "parse",
+    "parse_date",
+    "preview",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
