@@ -402,10 +402,12 @@ def test_an_outgoing_file_is_named_by_its_last_segment_without_bidi_controls(
     assert [a.filename for a in mime.parse(raw).attachments] == [read_back] * 2
 
 
-def test_a_display_name_is_taken_as_written_and_mail_readers_decode_its_words() -> None:
+def test_a_display_name_s_encoded_words_are_decoded_and_written_again_when_sent() -> None:
     recipient = parse_address("=?utf-8?q?J=C3=B6rg?= <j@customer.example>", "to[0]")
+    undecodable = parse_address("=?x-unknown?q?abc?= <k@customer.example>", "to[1]")
 
     raw = _build(_outgoing(to=(recipient,)))
 
-    assert recipient.name == "=?utf-8?q?J=C3=B6rg?="
+    assert recipient.name == "Jörg"
+    assert undecodable.name == "=?x-unknown?q?abc?="
     assert mime.parse(raw).to == (("Jörg", "j@customer.example"),)
