@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mailman.domain.errors import StorageError
+from mailman.domain.events import NewEvent
 
 from .world import World
 
@@ -48,8 +49,6 @@ def test_a_tenant_cannot_write_another_organisations_rows(world: World) -> None:
     stranger = world.add_organization()
 
     with world.uow(stranger) as work, pytest.raises(StorageError):
-        work.events.append(
-            world.organization_id, type="x", subject_id=None, dedup_key="x", payload={}
-        )
+        work.events.append(NewEvent(world.organization_id, "x", None, "x", {}))
 
     assert world.tables.events == []

@@ -10,6 +10,7 @@ import pytest
 
 from mailman.domain.errors import Conflict, NotFound, ValidationError
 from mailman.domain.mailbox import MessageView
+from mailman.domain.messages import SentConfirmation
 from mailman.services import drafts, schedule
 from mailman.services.send import Compose
 
@@ -146,7 +147,7 @@ def test_mail_handed_to_ses_cannot_be_cancelled_or_rescheduled(world: World, sta
         work.outbox.claim(sent.id, world.clock.now())
         if state == "sent":
             work.outbox.record_sent(
-                sent.id, ses_message_id="ses-1", ses_header_id="<ses-1@x>", at=world.clock.now()
+                SentConfirmation(sent.id, "ses-1", "<ses-1@x>", world.clock.now())
             )
 
     with pytest.raises(Conflict) as cancel:

@@ -15,7 +15,7 @@ from mailman.adapters.memory.tables import MessageRow, Tables
 from mailman.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from mailman.domain.inbound import InboundMail
 from mailman.domain.mailbox import MessageView
-from mailman.domain.models import Domain, Inbox
+from mailman.domain.models import Domain, Inbox, NewDomain
 from mailman.services import inboxes
 from mailman.services.dispatch import Dispatched, dispatch
 from mailman.services.outbound import Outbound
@@ -116,12 +116,14 @@ def add_domain(
     """A domain of the organisation, verified for sending and receiving as asked."""
     with uow(organization_id) as work:
         domain = work.domains.add(
-            organization_id,
-            name=name,
-            unicode_name=name,
-            from_name="Example Support",
-            reply_to=None,
-            bounce_address=None,
+            NewDomain(
+                organization_id,
+                name=name,
+                unicode_name=name,
+                from_name="Example Support",
+                reply_to=None,
+                bounce_address=None,
+            )
         )
         verified = {"dkim_verified": sending, "ses_dkim_status": "SUCCESS" if sending else None}
         changed = work.domains.update(domain.id, {**verified, "mx_verified": receiving})

@@ -7,33 +7,25 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from mailman.adapters.memory.tables import ScopedRepository, keyset_page
+from mailman.domain.api_keys import ApiKeyRecord
 from mailman.domain.models import ApiKey, KeyHolder
 from mailman.domain.pagination import PageRequest
 
 
 class InMemoryApiKeyRepository(ScopedRepository):
-    def add(
-        self,
-        organization_id: UUID,
-        *,
-        name: str,
-        prefix: str,
-        key_hash: str,
-        rate_limit_per_minute: int | None,
-        expires_at: datetime | None,
-    ) -> ApiKey:
-        self._scope.check(organization_id)
+    def add(self, record: ApiKeyRecord) -> ApiKey:
+        self._scope.check(record.organization_id)
         key = ApiKey(
             id=uuid.uuid4(),
-            organization_id=organization_id,
-            name=name,
-            prefix=prefix,
-            rate_limit_per_minute=rate_limit_per_minute,
+            organization_id=record.organization_id,
+            name=record.name,
+            prefix=record.prefix,
+            rate_limit_per_minute=record.rate_limit_per_minute,
             created_at=self._scope.stamp(),
-            expires_at=expires_at,
+            expires_at=record.expires_at,
         )
         self._tables.api_keys[key.id] = key
-        self._tables.key_hashes[key_hash] = key.id
+        self._tables.key_hashes[record.key_hash] = key.id
         return key
 
     def get(self, key_id: UUID) -> ApiKey | None:

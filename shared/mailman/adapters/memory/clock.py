@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 
 class FixedClock:
@@ -16,3 +17,9 @@ class FixedClock:
         """Move the clock on by `by`; answer the new time."""
         self.at += by
         return self.at
+
+
+if TYPE_CHECKING:
+    from mailman.ports import Clock
+
+    _conforms: type[Clock] = FixedClock

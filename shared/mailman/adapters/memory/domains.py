@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.memory.tables import ScopedRepository, keyset_page
 from mailman.domain.claims import VerifiedElsewhere, already_held
 from mailman.domain.dns_records import DnsRecord
-from mailman.domain.models import Domain, DomainRecordState, DomainStatus
+from mailman.domain.models import Domain, DomainRecordState, DomainStatus, NewDomain
 from mailman.domain.pagination import PageRequest
-from mailman.domain.verification import VERIFIED_ELSEWHERE
+from mailman.domain.verification import VERIFIED_ELSEWHERE, Assessment
 
 
 class InMemoryDomainRepository(ScopedRepository):
@@ -23,46 +24,25 @@ class InMemoryDomainRepository(ScopedRepository):
             if self._tables.live(d.id) and self._scope.sees(d.organization_id)
         ]
 
-    def add(
-        self,
-        organization_id: UUID,
-        *,
-        name: str,
-        unicode_name: str,
-        from_name: str | None,
-        reply_to: str | None,
-        bounce_address: str | None,
-        list_unsubscribe: str | None = None,
-        region: str | None = None,
-        mail_from_domain: str | None = None,
-        dkim_tokens: tuple[str, ...] = (),
-        ses_dkim_status: str | None = None,
-    ) -> Domain:
-        self._scope.check(organization_id)
-        if any(d.organization_id == organization_id and d.name == name for d in self._live()):
-            raise already_held(name)
+    def add(self, domain: NewDomain) -> Domain:
+        self._scope.check(domain.organization_id)
+        if any(
+            d.organization_id == domain.organization_id and d.name == domain.name
+            for d in self._live()
+        ):
+            raise already_held(domain.name)
         now = self._scope.stamp()
-        domain = Domain(
+        added = Domain(
             id=uuid.uuid4(),
-            organization_id=organization_id,
-            name=name,
-            unicode_name=unicode_name,
-            from_name=from_name,
-            reply_to=reply_to,
-            bounce_address=bounce_address,
-            list_unsubscribe=list_unsubscribe,
-            region=region,
-            mail_from_domain=mail_from_domain,
-            dkim_tokens=dkim_tokens,
-            ses_dkim_status=ses_dkim_status,
+            **asdict(domain),
             verification_token=uuid.uuid4().hex,
             pending_since=now,
             next_check_at=now,
             created_at=now,
             updated_at=now,
         )
-        self._tables.domains[domain.id] = domain
-        return domain
+        self._tables.domains[added.id] = added
+        return added
 
     def get(self, domain_id: UUID) -> Domain | None:
         found = self._tables.domains.get(domain_id)
@@ -118,14 +98,14 @@ class InMemoryDomainRepository(ScopedRepository):
         self._tables.domains[domain.id] = changed
         return changed
 
-    def save_verification(
-        self, domain_id: UUID, changes: dict[str, object], records: tuple[DomainRecordState, ...]
-    ) -> None:
+    def save_verification(self, domain_id: UUID, outcome: Assessment) -> None:
         """The unique index `domains_verified_name`: one verified live claim per name."""
         found = self.get(domain_id)
         if found is None:
             return
-        changed = Domain.model_validate({**found.model_dump(), **changes, "records": records})
+        changed = Domain.model_validate(
+            {**found.model_dump(), **outcome.changes, "records": outcome.records}
+        )
         held = self._tables.domains.values()
         if changed.status == DomainStatus.VERIFIED and any(
             d.name == changed.name

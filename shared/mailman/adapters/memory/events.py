@@ -4,41 +4,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from uuid import UUID
 
 from mailman.adapters.memory.tables import ScopedRepository, StoredEvent
 from mailman.domain.errors import ValidationError
-from mailman.domain.events import Event
+from mailman.domain.events import Event, NewEvent
 
 
 class InMemoryEventLog(ScopedRepository):
     """One caller at a time: an event is final once appended, so the log reads in `seq`
     order (PostgreSQL's has to wait out the transactions still running)."""
 
-    def append(
-        self,
-        organization_id: UUID,
-        *,
-        type: str,
-        subject_id: UUID | None,
-        dedup_key: str,
-        payload: dict[str, object],
-    ) -> None:
-        self._scope.check(organization_id)
+    def append(self, event: NewEvent) -> None:
+        self._scope.check(event.organization_id)
         if any(
-            e.organization_id == organization_id and e.dedup_key == dedup_key
+            e.organization_id == event.organization_id and e.dedup_key == event.dedup_key
             for e in self._tables.events
         ):
             return
-        event = Event(
+        stored = Event(
             seq=len(self._tables.events) + 1,
             id=uuid.uuid4(),
-            type=type,
-            subject_id=subject_id,
-            payload=payload,
+            type=event.type,
+            subject_id=event.subject_id,
+            payload=event.payload,
             created_at=self._scope.stamp(),
         )
-        self._tables.events.append(StoredEvent(organization_id, dedup_key, event))
+        self._tables.events.append(StoredEvent(event.organization_id, event.dedup_key, stored))
 
     def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
         visible = [e.event for e in self._tables.events if self._scope.sees(e.organization_id)]

@@ -14,11 +14,11 @@ class InMemoryIdempotencyKeys(ScopedRepository):
         assert self._scope.organization_id is not None, "keys are an organisation's"
         return self._scope.organization_id
 
-    def claim_key(
+    def claim(
         self, key: str, request_sha256: str, message_pk: UUID, at: datetime
     ) -> tuple[str, UUID | None] | None:
         """A key older than the window is taken over."""
-        earlier = self.find_key(key, at)
+        earlier = self.find(key, at)
         if earlier is not None:
             return earlier
         self._tables.idempotency_keys[self._organization(), key] = KeyUse(
@@ -26,13 +26,13 @@ class InMemoryIdempotencyKeys(ScopedRepository):
         )
         return None
 
-    def find_key(self, key: str, at: datetime) -> tuple[str, UUID | None] | None:
+    def find(self, key: str, at: datetime) -> tuple[str, UUID | None] | None:
         found = self._tables.idempotency_keys.get((self._organization(), key))
         if found is None or found.created_at < at - IDEMPOTENCY_WINDOW:
             return None
         return found.request_sha256, found.message_pk
 
-    def forget_keys(self, before: datetime) -> int:
+    def forget(self, before: datetime) -> int:
         keys = self._tables.idempotency_keys
         old = [
             name

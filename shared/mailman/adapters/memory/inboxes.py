@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.memory.tables import ScopedRepository, keyset_page
 from mailman.domain.errors import Conflict
-from mailman.domain.models import Domain, DomainStatus, Inbox
+from mailman.domain.models import Domain, DomainStatus, Inbox, NewInbox
 from mailman.domain.pagination import PageRequest
-from mailman.ports import RoutingEntry
+from mailman.domain.routing import RoutingEntry
 
 
 class InMemoryInboxRepository(ScopedRepository):
@@ -34,31 +35,19 @@ class InMemoryInboxRepository(ScopedRepository):
         if inbox.catch_all and any(i.catch_all for i in others):
             raise Conflict("the domain already has a catch-all inbox", field="catch_all")
 
-    def add(
-        self,
-        organization_id: UUID,
-        *,
-        domain_id: UUID,
-        local_part: str,
-        display_name: str | None,
-        catch_all: bool,
-    ) -> Inbox:
-        self._scope.check(organization_id)
+    def add(self, inbox: NewInbox) -> Inbox:
+        self._scope.check(inbox.organization_id)
         now = self._scope.stamp()
-        inbox = Inbox(
+        added = Inbox(
             id=uuid.uuid4(),
-            organization_id=organization_id,
-            domain_id=domain_id,
-            local_part=local_part,
-            domain_name=self._tables.domains[domain_id].name,
-            display_name=display_name,
-            catch_all=catch_all,
+            **asdict(inbox),
+            domain_name=self._tables.domains[inbox.domain_id].name,
             created_at=now,
             updated_at=now,
         )
-        self._refuse_clash(inbox)
-        self._tables.inboxes[inbox.id] = inbox
-        return inbox
+        self._refuse_clash(added)
+        self._tables.inboxes[added.id] = added
+        return added
 
     def get(self, inbox_id: UUID) -> Inbox | None:
         found = self._tables.inboxes.get(inbox_id)

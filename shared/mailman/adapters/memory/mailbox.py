@@ -8,7 +8,13 @@ from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository, ThreadRow
-from mailman.domain.mailbox import AttachmentView, MessageView, RecipientView, ThreadSummary
+from mailman.domain.mailbox import (
+    AttachmentView,
+    MessageListing,
+    MessageView,
+    RecipientView,
+    ThreadSummary,
+)
 from mailman.domain.messages import NewRecipient
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import Cursor
@@ -81,26 +87,19 @@ class InMemoryMailboxReader(ScopedRepository):
             return None
         return message_view(found) if self._scope.sees(found.organization_id) else None
 
-    def messages(
-        self,
-        inbox_id: UUID,
-        *,
-        quarantined: bool,
-        limit: int,
-        after: Cursor | None,
-        drafts: bool = False,
-    ) -> Sequence[MessageView]:
+    def messages(self, listing: MessageListing) -> Sequence[MessageView]:
         rows = [
             r
             for r in self._live()
-            if r.message.inbox_id == inbox_id
-            and (r.message.quarantine_reason is not None) == quarantined
-            and (r.message.status == DeliveryStatus.DRAFT) == drafts
+            if r.message.inbox_id == listing.inbox_id
+            and (r.message.quarantine_reason is not None) == listing.quarantined
+            and (r.message.status == DeliveryStatus.DRAFT) == listing.drafts
         ]
         rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        after = listing.after
         if after is not None:
             rows = [r for r in rows if (r.created_at, r.id) < (after.created_at, after.id)]
-        return [message_view(r) for r in rows[:limit]]
+        return [message_view(r) for r in rows[: listing.limit]]
 
     def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
         found = self._tables.threads.get(thread_id)

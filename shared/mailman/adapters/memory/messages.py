@@ -11,7 +11,8 @@ from uuid import UUID
 
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository, Unroutable
 from mailman.domain.errors import StorageError
-from mailman.domain.messages import NewMessage, StoredMessage
+from mailman.domain.inbound import UnroutableMail
+from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
 
 
 def stored(row: MessageRow, *, created: bool) -> StoredMessage:
@@ -84,40 +85,22 @@ class InMemoryMessageRepository(ScopedRepository):
         thread.preview = newest.message.preview if newest else None
         thread.subject = thread.subject or (first.message.subject if first else None)
 
-    def note_in_thread(
-        self,
-        thread_id: UUID,
-        message_pk: UUID,
-        *,
-        at: datetime,
-        preview: str | None,
-        subject: str | None,
-        unread: bool,
-    ) -> None:
-        thread = self._tables.threads[thread_id]
+    def note_in_thread(self, entry: ThreadEntry) -> None:
+        thread = self._tables.threads[entry.thread_id]
         thread.message_count += 1
-        thread.unread_count += int(unread)
-        if thread.last_message_at is None or thread.last_message_at <= at:
-            thread.last_message_id, thread.preview, thread.last_message_at = message_pk, preview, at
-        thread.subject = thread.subject or subject
+        thread.unread_count += int(entry.unread)
+        if thread.last_message_at is None or thread.last_message_at <= entry.at:
+            thread.last_message_id, thread.preview = entry.message_pk, entry.preview
+            thread.last_message_at = entry.at
+        thread.subject = thread.subject or entry.subject
 
-    def add_unroutable(
-        self,
-        organization_id: UUID,
-        *,
-        domain_id: UUID,
-        recipients: Sequence[str],
-        message_id: str,
-        source_id: str,
-        raw_storage_key: str,
-        reason: str,
-    ) -> bool:
-        self._scope.check(organization_id)
-        key = (organization_id, source_id, domain_id)
+    def add_unroutable(self, mail: UnroutableMail) -> bool:
+        self._scope.check(mail.organization_id)
+        key = (mail.organization_id, mail.source_id, mail.domain_id)
         if key in self._tables.unroutable:
             return False
         self._tables.unroutable[key] = Unroutable(
-            tuple(recipients), message_id, raw_storage_key, reason
+            mail.recipients, mail.message_id, mail.raw_storage_key, mail.reason
         )
         return True
 

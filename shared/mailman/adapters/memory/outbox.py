@@ -10,8 +10,15 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository
-from mailman.domain.messages import DueMessage, OutgoingFile, OutgoingMail, SentRecord
+from mailman.domain.messages import (
+    DueMessage,
+    OutgoingFile,
+    OutgoingMail,
+    SentConfirmation,
+    SentRecord,
+)
 from mailman.domain.models import DeliveryStatus, Direction
+from mailman.domain.threads import ThreadIds
 
 _S = DeliveryStatus
 _WAITING = {_S(s) for s in _S.sources_of(_S.CANCELLED)}
@@ -98,24 +105,22 @@ class InMemoryOutbox(ScopedRepository):
         row.status_reason = reason
         return _record(row, newly=True)
 
-    def record_sent(
-        self, message_pk: UUID, *, ses_message_id: str, ses_header_id: str, at: datetime
-    ) -> SentRecord | None:
+    def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
         """SES's id joins the thread index as the message's, unless the index knows it
         already (PostgreSQL would mark it seen, in the thread it is in)."""
-        row = self._row(message_pk, {_S(s) for s in _S.sources_of(_S.SENT)})
+        row = self._row(sent.message_pk, {_S(s) for s in _S.sources_of(_S.SENT)})
         if row is None:
-            repeat = self._row(message_pk, set(_S))
-            if repeat is not None and repeat.ses_message_id == ses_message_id:
+            repeat = self._row(sent.message_pk, set(_S))
+            if repeat is not None and repeat.ses_message_id == sent.ses_message_id:
                 return _record(repeat, newly=False)
             return None
-        row.message = replace(row.message, sent_at=at)
+        row.message = replace(row.message, sent_at=sent.at)
         self._move(row, _S.SENT, self._scope.stamp())
-        row.status_reason, row.ses_message_id = None, ses_message_id
+        row.status_reason, row.ses_message_id = None, sent.ses_message_id
         m = row.message
         index = self._tables.thread_index
-        if m.thread_id is not None and not index.links(m.inbox_id, [ses_header_id]):
-            index.add_ids(m.inbox_id, m.thread_id, seen=[ses_header_id], referenced=[])
+        if m.thread_id is not None and not index.links(m.inbox_id, [sent.ses_header_id]):
+            index.add_ids(ThreadIds(m.inbox_id, m.thread_id, [sent.ses_header_id], []))
         return _record(row, newly=True)
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:

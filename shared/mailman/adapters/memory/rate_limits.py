@@ -4,10 +4,9 @@ failed authentications, refilled lazily as `take_request_token` (migration 0012)
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from mailman.adapters.memory.tables import Bucket, ScopedRepository
-from mailman.domain.ratelimit import BucketState
+from mailman.domain.ratelimit import BucketState, TokenRequest
 
 
 class InMemoryRateLimitRepository(ScopedRepository):
@@ -23,26 +22,19 @@ class InMemoryRateLimitRepository(ScopedRepository):
         bucket.tokens, bucket.refilled_at = tokens - 1, max(bucket.refilled_at, at)
         return bucket.tokens
 
-    def take(
-        self,
-        key_id: UUID,
-        organization_id: UUID,
-        *,
-        key_per_minute: int,
-        organization_per_minute: int,
-        at: datetime,
-    ) -> tuple[BucketState, BucketState]:
-        key, organization = ("key", key_id), ("organization", organization_id)
-        organization_tokens = self._tokens(organization, organization_per_minute, at)
-        key_tokens = self._tokens(key, key_per_minute, at)
+    def take(self, request: TokenRequest) -> tuple[BucketState, BucketState]:
+        key, organization = ("key", request.key_id), ("organization", request.organization_id)
+        at = request.at
+        organization_tokens = self._tokens(organization, request.organization_per_minute, at)
+        key_tokens = self._tokens(key, request.key_per_minute, at)
         allowed = organization_tokens >= 1 and key_tokens >= 1
         if allowed:
             organization_tokens = self._take(organization, organization_tokens, at)
             key_tokens = self._take(key, key_tokens, at)
         return (
-            BucketState.for_limit(key_per_minute, allowed=allowed, tokens=key_tokens),
+            BucketState.for_limit(request.key_per_minute, allowed=allowed, tokens=key_tokens),
             BucketState.for_limit(
-                organization_per_minute, allowed=allowed, tokens=organization_tokens
+                request.organization_per_minute, allowed=allowed, tokens=organization_tokens
             ),
         )
 

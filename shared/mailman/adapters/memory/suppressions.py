@@ -8,7 +8,7 @@ from mailman.adapters.memory.tables import ScopedRepository
 
 
 class InMemorySuppressionList(ScopedRepository):
-    def suppressed(self, addresses: Sequence[str]) -> dict[str, str]:
+    def find(self, addresses: Sequence[str]) -> dict[str, str]:
         wanted = {a.lower() for a in addresses}
         return {
             address: why

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.memory.tables import Scope, ThreadRow
-from mailman.ports import ContextQuery, ThreadContext, ThreadLink
+from mailman.domain.threads import (
+    ContextQuery,
+    ThreadActivity,
+    ThreadContext,
+    ThreadIds,
+    ThreadLink,
+)
 
 
 class InMemoryThreads:
@@ -54,28 +59,8 @@ class InMemoryThreads:
             if thread.id in others or thread.merged_into in others:
                 thread.merged_into = into
 
-    def add_ids(
-        self, inbox_id: UUID, thread_id: UUID, *, seen: Sequence[str], referenced: Sequence[str]
-    ) -> None:
-        self._index.add_ids(inbox_id, thread_id, seen=seen, referenced=referenced)
+    def add_ids(self, ids: ThreadIds) -> None:
+        self._index.add_ids(ids)
 
-    def add_activity(
-        self,
-        inbox_id: UUID,
-        thread_id: UUID,
-        *,
-        subject_keys: Sequence[str],
-        at: datetime | None,
-        participants: Collection[str],
-        starts_conversation: bool,
-        awaits_parent: bool,
-    ) -> None:
-        self._index.add_activity(
-            inbox_id,
-            thread_id,
-            subject_keys=subject_keys,
-            at=at,
-            participants=participants,
-            starts_conversation=starts_conversation,
-            awaits_parent=awaits_parent,
-        )
+    def add_activity(self, activity: ThreadActivity) -> None:
+        self._index.add_activity(activity)

@@ -4,6 +4,8 @@ A unit of work opened for an organisation sees that organisation's rows only (ro
 security's part); opened for None, every row. When its block ends cleanly it is `committed`;
 when the block raises, the tables are put back as they were when it opened, so nothing it
 did is kept, as a rolled-back transaction keeps nothing.
+
+Each repository is declared as its port, so that mypy holds the fakes to the ports.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
@@ -28,12 +31,24 @@ from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
 from mailman.adapters.memory.uploads import InMemoryUploads
-from mailman.ports import Clock
-
-
-class _Outbox(InMemoryOutbox, InMemoryIdempotencyKeys, InMemoryUploads, InMemorySuppressionList):
-    """The `Outbox` port as it is today: outgoing mail, idempotency keys, uploads and the
-    suppression list in one."""
+from mailman.ports import (
+    ApiKeyRepository,
+    Clock,
+    DomainRepository,
+    DraftRepository,
+    EventLog,
+    IdempotencyKeys,
+    InboxRepository,
+    MailboxReader,
+    MessageRepository,
+    OrganizationRepository,
+    Outbox,
+    RateLimitRepository,
+    SuppressionList,
+    ThreadIndex,
+    UnitOfWorkFactory,
+    Uploads,
+)
 
 
 class InMemoryUnitOfWork:
@@ -41,19 +56,22 @@ class InMemoryUnitOfWork:
         self._scope = scope
         self.organization_id = scope.organization_id
         self.committed = False
-        self.organizations = InMemoryOrganizationRepository(scope)
-        self.api_keys = InMemoryApiKeyRepository(scope)
-        self.domains = InMemoryDomainRepository(scope)
-        self.inboxes = InMemoryInboxRepository(scope)
-        self.rate_limits = InMemoryRateLimitRepository(scope)
-        self.events = InMemoryEventLog(scope)
-        self.messages = InMemoryMessageRepository(scope)
-        self.mailbox = InMemoryMailboxReader(scope)
-        self.outbox = _Outbox(scope)
-        self.drafts = InMemoryDraftRepository(scope)
+        self.organizations: OrganizationRepository = InMemoryOrganizationRepository(scope)
+        self.api_keys: ApiKeyRepository = InMemoryApiKeyRepository(scope)
+        self.domains: DomainRepository = InMemoryDomainRepository(scope)
+        self.inboxes: InboxRepository = InMemoryInboxRepository(scope)
+        self.rate_limits: RateLimitRepository = InMemoryRateLimitRepository(scope)
+        self.events: EventLog = InMemoryEventLog(scope)
+        self.messages: MessageRepository = InMemoryMessageRepository(scope)
+        self.mailbox: MailboxReader = InMemoryMailboxReader(scope)
+        self.outbox: Outbox = InMemoryOutbox(scope)
+        self.idempotency_keys: IdempotencyKeys = InMemoryIdempotencyKeys(scope)
+        self.uploads: Uploads = InMemoryUploads(scope)
+        self.suppressions: SuppressionList = InMemorySuppressionList(scope)
+        self.drafts: DraftRepository = InMemoryDraftRepository(scope)
 
     @property
-    def thread_index(self) -> InMemoryThreads:
+    def thread_index(self) -> ThreadIndex:
         """Threading's index; only a tenant's unit of work has one."""
         assert self.organization_id is not None, "threading runs in a tenant's transaction"
         return InMemoryThreads(self._scope, self.organization_id)
@@ -82,3 +100,7 @@ class InMemoryUnitOfWorkFactory:
             vars(self.tables).update(vars(snapshot))
             raise
         work.committed = True
+
+
+if TYPE_CHECKING:
+    _factory: type[UnitOfWorkFactory] = InMemoryUnitOfWorkFactory

@@ -11,11 +11,11 @@ from mailman.domain.messages import Upload
 
 
 class InMemoryUploads(ScopedRepository):
-    def add_upload(self, upload: Upload) -> None:
+    def add(self, upload: Upload) -> None:
         assert self._scope.organization_id is not None, "an upload is an organisation's"
         self._tables.uploads[upload.id] = (self._scope.organization_id, upload)
 
-    def uploads(self, upload_ids: Sequence[UUID], at: datetime) -> dict[UUID, Upload]:
+    def live(self, upload_ids: Sequence[UUID], at: datetime) -> dict[UUID, Upload]:
         found = {}
         for upload_id in upload_ids:
             entry = self._tables.uploads.get(upload_id)
