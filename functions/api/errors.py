@@ -1,4 +1,5 @@
-"""The one place where errors become HTTP: the status mapping and the JSON error envelope.
+"""The one place where errors become HTTP: the status mapping, the JSON error envelope, the
+router's exception handlers and the answers given without the router.
 
 `{"error": {"type", "message", "field"?, "trace_id"}}`
 """
@@ -9,7 +10,15 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
 from mailman.domain import errors
+
+from .observability import logger
+from .validation import describe_validation_error
 
 STATUS: dict[type[errors.DomainError], HTTPStatus] = {
     errors.ValidationError: HTTPStatus.BAD_REQUEST,
@@ -24,6 +33,9 @@ STATUS: dict[type[errors.DomainError], HTTPStatus] = {
     errors.StorageError: HTTPStatus.INTERNAL_SERVER_ERROR,
     errors.DeliveryError: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
+
+router = Router()
+"""The exception handlers, for the resolver to include."""
 
 
 def status_of(error: errors.DomainError) -> HTTPStatus:
@@ -51,10 +63,68 @@ def domain_error_envelope(error: errors.DomainError, trace_id: str) -> dict[str,
     return envelope(error.type, message, trace_id, error.field)
 
 
-def proxy_response(
+def _failure(error: errors.DomainError, trace_id: str) -> tuple[HTTPStatus, dict[str, Any]]:
+    """The status and envelope of a domain error, wherever it was raised; one of ours is
+    logged."""
+    status = status_of(error)
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.exception("request failed", extra={"error_type": error.type})
+    return status, domain_error_envelope(error, trace_id)
+
+
+def _trace_id() -> str:
+    found = router.context.get("trace_id")
+    return found if isinstance(found, str) else ""
+
+
+def _json(status: HTTPStatus, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@router.exception_handler(errors.DomainError)
+def on_domain_error(error: errors.DomainError) -> Response[dict[str, Any]]:
+    return _json(*_failure(error, _trace_id()))
+
+
+@router.exception_handler(RequestValidationError)
+def on_validation_error(error: RequestValidationError) -> Response[dict[str, Any]]:
+    message, field = describe_validation_error(error)
+    return _json(HTTPStatus.BAD_REQUEST, envelope("validation_error", message, _trace_id(), field))
+
+
+@router.exception_handler(NotFoundError)
+def on_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    return _json(HTTPStatus.NOT_FOUND, envelope("not_found", "no such route", _trace_id()))
+
+
+@router.exception_handler(Exception)
+def on_unexpected(_: Exception) -> Response[dict[str, Any]]:
+    logger.exception("unexpected error")
+    return _json(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        envelope("internal_error", "the service failed unexpectedly", _trace_id()),
+    )
+
+
+def refusal(error: errors.DomainError, trace_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The answer to a request refused before the router runs."""
+    return _proxy_response(*_failure(error, trace_id), headers)
+
+
+def too_large(trace_id: str) -> dict[str, Any]:
+    """The answer in place of one Lambda could not return."""
+    error = envelope(
+        "response_too_large",
+        "the answer would be larger than the API can return; ask for fewer items (limit)",
+        trace_id,
+    )
+    return _proxy_response(HTTPStatus.INTERNAL_SERVER_ERROR, error, {})
+
+
+def _proxy_response(
     status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]
 ) -> dict[str, Any]:
-    """An API Gateway proxy result, for answers given before the router runs."""
+    """An API Gateway proxy result, for answers given without the router."""
     return {
         "statusCode": int(status),
         "headers": {"Content-Type": "application/json", **headers},

@@ -13,7 +13,8 @@ from mailman.domain.ratelimit import DEFAULT_MAX_API_KEYS
 from mailman.services import api_keys
 
 from ..dependencies import container, organization_id
-from ..schemas import ApiKeyOut, CreateApiKey, CreatedApiKeyOut, Limit, ListOf, PageToken
+from ..schemas.api_keys import ApiKeyOut, CreateApiKey, CreatedApiKeyOut
+from ..schemas.common import Limit, ListOf, PageToken, listing
 
 router = Router()
 TAGS = ["API keys"]
@@ -41,7 +42,7 @@ def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
         expires_at=body.expires_at,
         defaults=c.settings.organization_limits,
     )
-    out = CreatedApiKeyOut(**ApiKeyOut.of(created.key).model_dump(), key=created.secret)
+    out = CreatedApiKeyOut.model_validate({**dict(created.key), "key": created.secret})
     return Response(
         status_code=HTTPStatus.CREATED, content_type=content_types.APPLICATION_JSON, body=out
     )
@@ -55,12 +56,13 @@ def list_api_keys(
     page = api_keys.list_api_keys(
         container().uow, organization_id(router), PageRequest.parse(limit, page_token)
     )
-    return ListOf(data=[ApiKeyOut.of(k) for k in page.items], next_page_token=page.next_page_token)
+    return listing(page, ApiKeyOut.model_validate)
 
 
 @router.get("/api-keys/<key_id>", summary="Get an API key", tags=TAGS)
 def get_api_key(key_id: UUID) -> ApiKeyOut:
-    return ApiKeyOut.of(api_keys.get_api_key(container().uow, organization_id(router), key_id))
+    key = api_keys.get_api_key(container().uow, organization_id(router), key_id)
+    return ApiKeyOut.model_validate(key)
 
 
 @router.delete("/api-keys/<key_id>", summary="Revoke an API key", tags=TAGS)

@@ -12,7 +12,8 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import domains, verify_domain
 
 from ..dependencies import container, organization_id
-from ..schemas import CreateDomain, DomainOut, Limit, ListOf, PageToken, UpdateDomain
+from ..schemas.common import Limit, ListOf, PageToken, listing
+from ..schemas.domains import CreateDomain, DomainOut, UpdateDomain
 
 router = Router()
 TAGS = ["Domains"]
@@ -54,7 +55,7 @@ def list_domains(
     page = domains.list_domains(
         container().uow, organization_id(router), PageRequest.parse(limit, page_token)
     )
-    return ListOf(data=[DomainOut.of(d) for d in page.items], next_page_token=page.next_page_token)
+    return listing(page, DomainOut.of)
 
 
 @router.get("/domains/<domain_id>", summary="Get a domain", tags=TAGS)

@@ -20,7 +20,10 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import drafts
 
 from ..dependencies import container, organization_id
-from ..schemas import DraftIn, Limit, ListOf, MessageOut, PageToken, SendIn, page_of
+from ..schemas.common import Limit, ListOf, PageToken, page_of
+from ..schemas.drafts import DraftIn
+from ..schemas.mailbox import MessageOut
+from ..schemas.sending import SendIn
 from .mailbox import whole_message
 from .sending import accepted, answer, compose_of, idempotency_of
 

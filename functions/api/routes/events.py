@@ -12,7 +12,8 @@ from mailman.services import events
 
 from .. import budget
 from ..dependencies import container, organization_id
-from ..schemas import EventOut, EventsOut, Limit
+from ..schemas.common import Limit
+from ..schemas.events import EventOut, EventsOut
 
 router = Router()
 
@@ -36,6 +37,6 @@ def read_events(
     page = events.read_events(
         container().uow, organization_id(router), after=after, limit=limit, types=type or ()
     )
-    rendered, _ = budget.fit(page.events, EventOut.of)
+    rendered, _ = budget.fit(page.events, EventOut.model_validate)
     cut = len(rendered) < len(page.events)
     return EventsOut(data=rendered, cursor=rendered[-1].cursor if cut else page.cursor)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from ..schemas import Health
+from ..schemas.common import Health
 
 router = Router()
 

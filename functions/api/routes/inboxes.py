@@ -14,7 +14,8 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import inboxes
 
 from ..dependencies import container, organization_id
-from ..schemas import CreateInbox, InboxOut, Limit, ListOf, PageToken, UpdateInbox
+from ..schemas.common import Limit, ListOf, PageToken, listing
+from ..schemas.inboxes import CreateInbox, InboxOut, UpdateInbox
 
 router = Router()
 TAGS = ["Inboxes"]
@@ -33,7 +34,7 @@ def create_inbox(body: CreateInbox) -> Response[InboxOut]:
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type=content_types.APPLICATION_JSON,
-        body=InboxOut.of(created),
+        body=InboxOut.model_validate(created),
     )
 
 
@@ -49,12 +50,13 @@ def list_inboxes(
         PageRequest.parse(limit, page_token),
         domain_id=domain_id,
     )
-    return ListOf(data=[InboxOut.of(i) for i in page.items], next_page_token=page.next_page_token)
+    return listing(page, InboxOut.model_validate)
 
 
 @router.get("/inboxes/<inbox_id>", summary="Get an inbox", tags=TAGS)
 def get_inbox(inbox_id: UUID) -> InboxOut:
-    return InboxOut.of(inboxes.get_inbox(container().uow, organization_id(router), inbox_id))
+    inbox = inboxes.get_inbox(container().uow, organization_id(router), inbox_id)
+    return InboxOut.model_validate(inbox)
 
 
 @router.patch("/inboxes/<inbox_id>", summary="Change an inbox", tags=TAGS)
@@ -63,7 +65,7 @@ def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
     if "catch_all" in changes and changes["catch_all"] is None:
         changes.pop("catch_all")
     updated = inboxes.update_inbox(container().uow, organization_id(router), inbox_id, changes)
-    return InboxOut.of(updated)
+    return InboxOut.model_validate(updated)
 
 
 @router.delete("/inboxes/<inbox_id>", summary="Delete an inbox", tags=TAGS)

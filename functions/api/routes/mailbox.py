@@ -16,16 +16,8 @@ from mailman.services import mailbox
 
 from .. import budget
 from ..dependencies import container, organization_id
-from ..schemas import (
-    Limit,
-    LinkOut,
-    ListOf,
-    MessageOut,
-    PageToken,
-    ThreadOut,
-    ThreadWithMessagesOut,
-    page_of,
-)
+from ..schemas.common import Limit, ListOf, PageToken, page_of
+from ..schemas.mailbox import LinkOut, MessageOut, ThreadOut, ThreadWithMessagesOut
 
 router = Router()
 TAGS = ["Mail"]
@@ -42,7 +34,7 @@ def list_threads(
     page = mailbox.list_threads(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
     )
-    return page_of(page, ThreadOut.of)
+    return page_of(page, ThreadOut.model_validate)
 
 
 @router.get(
@@ -73,7 +65,7 @@ def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
     light, _ = budget.fit(
         view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent
     )
-    return ThreadWithMessagesOut(**ThreadOut.of(view.thread).model_dump(), messages=whole + light)
+    return ThreadWithMessagesOut.model_validate({**dict(view.thread), "messages": whole + light})
 
 
 @router.delete(
@@ -111,7 +103,7 @@ def whole_message(view: MessageView) -> MessageOut:
 def raw_message(message_id: UUID) -> LinkOut:
     c = container()
     link = mailbox.raw_link(c.uow, c.blobs, c.clock, organization_id(router), message_id)
-    return LinkOut.of(link)
+    return LinkOut.model_validate(link)
 
 
 @router.get(
@@ -124,4 +116,4 @@ def attachment(message_id: UUID, attachment_id: UUID) -> LinkOut:
     link = mailbox.attachment_link(
         c.uow, c.blobs, c.clock, organization_id(router), message_id, attachment_id
     )
-    return LinkOut.of(link)
+    return LinkOut.model_validate(link)

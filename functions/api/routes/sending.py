@@ -23,15 +23,8 @@ from mailman.domain.errors import ValidationError
 from mailman.services import schedule, send, uploads
 
 from ..dependencies import container, organization_id
-from ..schemas import (
-    AttachmentIn,
-    MessageOut,
-    ReplyIn,
-    RescheduleIn,
-    SendIn,
-    UploadIn,
-    UploadOut,
-)
+from ..schemas.mailbox import MessageOut
+from ..schemas.sending import AttachmentIn, ReplyIn, RescheduleIn, SendIn, UploadIn, UploadOut
 
 router = Router()
 TAGS = ["Sending"]
@@ -210,10 +203,4 @@ def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
         filename=body.filename,
         content_type=body.content_type,
     )
-    out = UploadOut(
-        id=created.upload.id,
-        upload_url=created.url,
-        content_type=created.upload.content_type,
-        expires_at=created.upload.expires_at,
-    )
-    return answer(HTTPStatus.CREATED, out)
+    return answer(HTTPStatus.CREATED, UploadOut.model_validate(created))

@@ -1,0 +1,42 @@
+"""Bodies of `routes/inboxes.py`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import Field, StrictBool, StrictStr
+
+from mailman.domain.names import MAX_DISPLAY_NAME_LENGTH, MAX_LOCAL_PART_OCTETS
+
+from .common import Out, Request
+
+
+class CreateInbox(Request):
+    domain_id: UUID
+    local_part: StrictStr = Field(
+        max_length=MAX_LOCAL_PART_OCTETS,
+        description=f"At most {MAX_LOCAL_PART_OCTETS} octets (RFC 5321).",
+        examples=["support"],
+    )
+    display_name: StrictStr | None = Field(default=None, max_length=MAX_DISPLAY_NAME_LENGTH)
+    catch_all: StrictBool = Field(
+        default=False, description="Also receive mail for addresses of the domain no inbox has."
+    )
+
+
+class UpdateInbox(Request):
+    display_name: StrictStr | None = Field(default=None, max_length=MAX_DISPLAY_NAME_LENGTH)
+    catch_all: StrictBool | None = None
+
+
+class InboxOut(Out):
+    id: UUID
+    domain_id: UUID
+    address: str
+    local_part: str
+    domain: str = Field(validation_alias="domain_name")
+    display_name: str | None
+    catch_all: bool
+    created_at: datetime
+    updated_at: datetime
