@@ -1,9 +1,10 @@
 """`ServiceFunction`: every Mailman Lambda, with the defaults they all share.
 
 A function is one subdirectory of `functions/` (`functions/<name>/handler.py`, function
-`handler`). Its code asset is `functions/` filtered to that subdirectory, so the handler is
-`<name>.handler.handler` and its sibling modules import relatively. The `shared/` code and the
-third-party packages come from the layers.
+`handler`). Its code asset is the `functions` package filtered to that subdirectory and the
+runtime the functions share (`functions/runtime.py`), so the handler is
+`functions.<name>.handler.handler`, the module path the tests and the local platform import.
+The `shared/` code and the third-party packages come from the layers.
 """
 
 from __future__ import annotations
@@ -24,17 +25,28 @@ from stacks.layers import ARCHITECTURE, RUNTIME
 from stacks.nag import acknowledge
 from stacks.network import SUBNETS
 
-FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
 METRICS_NAMESPACE = "Mailman"
 SYSTEM_LOG_LEVEL = lambda_.SystemLogLevel.WARN
 
 
 def function_code(name: str) -> lambda_.Code:
-    """`functions/` with nothing but `<name>/` (and no bytecode)."""
+    """The repository with nothing but `functions/`'s `__init__.py`, `runtime.py` and
+    `<name>/` (and no bytecode)."""
     return lambda_.Code.from_asset(
-        str(FUNCTIONS_DIR),
+        str(ROOT),
         ignore_mode=IgnoreMode.GIT,
-        exclude=["/*", f"!/{name}/", "__pycache__/", "*.pyc"],
+        exclude=[
+            "/*",
+            "!/functions/",
+            "/functions/*",
+            "!/functions/__init__.py",
+            "!/functions/runtime.py",
+            f"!/functions/{name}/",
+            "__pycache__/",
+            "*.pyc",
+        ],
     )
 
 
@@ -82,7 +94,7 @@ class ServiceFunction(Construct):
             description=description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            handler=f"{name}.handler.handler",
+            handler=f"functions.{name}.handler.handler",
             code=function_code(name),
             layers=list(defaults.layers),
             timeout=timeout,

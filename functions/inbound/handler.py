@@ -11,42 +11,27 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
 from mailman.adapters.sns import SnsEnvelope
-from mailman.composition import Container, build_container
 from mailman.services.receive import Incoming, Received, receive_batch
 
 from .notification import ReceivedNotification
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@functools.cache
-def container() -> Container:
-    # The event source caps this function's concurrency, so its sessions may be pinned to
-    # prepared statements: the same dozen statements run for every message.
-    return build_container(prepared_statements=True)
+# The event source caps this function's concurrency, so its sessions may be pinned to
+# prepared statements: the same dozen statements run for every message.
+container = cached_container(prepared_statements=True)
 
 
 Outcome = Received | Exception | None
 """What became of one record: stored, failed, or ignored (not a receipt notification)."""
 
 
-@tracer.capture_method(capture_response=False)
+@traced
 def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
     """Receive the mail of every record at once: one batch through the service."""
     outcomes: dict[str, Outcome] = {}
@@ -94,21 +79,20 @@ def record_handler(outcomes: dict[str, Outcome], record: SQSRecord) -> None:
         raise outcome
     if outcome is None:
         return
-    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(outcome.stored))
+    count("MessagesReceived", len(outcome.stored))
     if outcome.quarantine_reason:
-        metrics.add_metric(name="MessagesQuarantined", unit=MetricUnit.Count, value=1)
+        count("MessagesQuarantined")
     if outcome.unroutable:
-        metrics.add_metric(name="MessagesUnroutable", unit=MetricUnit.Count, value=1)
+        count("MessagesUnroutable")
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     outcomes = receive_records([SQSRecord(r) for r in event.get("Records", [])])
-    return process_partial_response(
-        event=event,
-        record_handler=functools.partial(record_handler, outcomes),
-        processor=processor,
-        context=context,
+    # A batch whose every record failed is an error of the invocation.
+    return process_batch(
+        event,
+        context,
+        functools.partial(record_handler, outcomes),
+        raise_on_entire_batch_failure=True,
     )

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.runtime import entrypoint, logger
 from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import database_for
 from mailman.config import Settings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     applied = migrate(database_for(Settings()).conninfo())
     logger.info("migrations applied", extra={"applied": applied})

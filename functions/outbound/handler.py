@@ -9,32 +9,19 @@ queue, and the dispatcher queues the message again a quarter of an hour later.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 from uuid import UUID
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from mailman.composition import Container, build_container
+from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
 from mailman.domain.errors import DeliveryError
 from mailman.services.outbound import Job, Outcome, deliver
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
-# Every record failing is answered like any other partial failure (they all come back),
-# not raised as an error of the whole invocation.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+container = cached_container()
 FIRST_RETRY_SECONDS = 30
 LAST_RETRY_SECONDS = 900
 
@@ -44,17 +31,12 @@ class JobBody(BaseModel):
     message_id: UUID
 
 
-@functools.cache
-def container() -> Container:
-    return build_container()
-
-
 def retry_after(receive_count: int) -> int:
     """Seconds until a record that failed on its `receive_count`th receipt comes back."""
     return int(min(LAST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, receive_count - 1)))
 
 
-@tracer.capture_method(capture_response=False)
+@traced
 def record_handler(record: SQSRecord) -> None:
     body = JobBody.model_validate_json(record.body)
     logger.append_keys(message_id=str(body.message_id))
@@ -66,7 +48,7 @@ def record_handler(record: SQSRecord) -> None:
             "SES asked to try later", extra={"reason": exc.message, "retry_seconds": seconds}
         )
         container().queue.retry_later(record.receipt_handle, seconds)
-        metrics.add_metric(name="SendsRetried", unit=MetricUnit.Count, value=1)
+        count("SendsRetried")
         raise
     logger.info(
         "hand-off",
@@ -83,17 +65,12 @@ def record_handler(record: SQSRecord) -> None:
         Outcome.SKIPPED: "SendsSkipped",
         Outcome.UNCERTAIN: "SendsUncertain",
     }[delivery.outcome]
-    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    count(metric)
     if delivery.suppressed:
-        metrics.add_metric(
-            name="RecipientsSuppressed", unit=MetricUnit.Count, value=len(delivery.suppressed)
-        )
+        count("RecipientsSuppressed", len(delivery.suppressed))
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    # Every record failing is answered like any other partial failure (they all come back).
+    return process_batch(event, context, record_handler)

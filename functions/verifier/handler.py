@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mailman.composition import Container, build_container
+from functions.runtime import cached_container, count, entrypoint, logger
 from mailman.services.verify_domain import verify_due
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+container = cached_container()
 
 
-@functools.cache
-def container() -> Container:
-    return build_container()
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     c = container()
     checked = verify_due(c.uow, c.verifier, c.clock)
@@ -38,6 +26,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                     "organization_id": str(result.domain.organization_id),
                 },
             )
-            metrics.add_metric(name=domain_event.type, unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="DomainsChecked", unit=MetricUnit.Count, value=len(checked))
+            count(domain_event.type)
+    count("DomainsChecked", len(checked))
     return {"checked": len(checked)}

@@ -1,23 +1,27 @@
-"""The composition root: builds a function's adapters once per Lambda container."""
+"""The composition root: builds a function's adapters once per Lambda container.
+
+Each adapter and service is imported where it is first built, so a function's cold start
+imports only what that function uses (the verifier's DNS resolver, the sending services,
+the SES adapters are no other function's cost).
+"""
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailman.adapters.clock import SystemClock
-from mailman.adapters.dns import DnsPythonResolver
 from mailman.adapters.postgres.database import Database, conninfo_from_secret
-from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from mailman.adapters.s3 import S3BlobStore
-from mailman.adapters.ses import SesDomainIdentities, SesMailer, SesReceiptRecipients
-from mailman.adapters.sqs import SqsQueue
 from mailman.config import Settings
-from mailman.domain.ratelimit import BlockedAddresses
-from mailman.ports import Clock, UnitOfWorkFactory
-from mailman.services.outbound import Outbound
-from mailman.services.send import Sending
-from mailman.services.verify_domain import Verifier
+
+if TYPE_CHECKING:
+    from mailman.adapters.s3 import S3BlobStore
+    from mailman.adapters.sqs import SqsQueue
+    from mailman.domain.ratelimit import BlockedAddresses
+    from mailman.ports import Clock, UnitOfWorkFactory
+    from mailman.services.outbound import Outbound
+    from mailman.services.send import Sending
+    from mailman.services.verify_domain import Verifier
 
 
 def _client(service: str, region: str, *, retries: bool = True) -> Any:
@@ -56,28 +60,47 @@ class Container:
         self.settings = settings
         self.database = database
         self.clock = clock
-        self.uow: UnitOfWorkFactory = PostgresUnitOfWorkFactory(database)
-        self.blocked_addresses = BlockedAddresses()
+
+    @functools.cached_property
+    def uow(self) -> UnitOfWorkFactory:
+        from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
+
+        return PostgresUnitOfWorkFactory(self.database)
+
+    @functools.cached_property
+    def blocked_addresses(self) -> BlockedAddresses:
         """Source addresses refused for failed authentications, as far as this container knows."""
+        from mailman.domain.ratelimit import BlockedAddresses
+
+        return BlockedAddresses()
 
     @functools.cached_property
     def blobs(self) -> S3BlobStore:
+        from mailman.adapters.s3 import S3BlobStore
+
         if not self.settings.bucket_name:
             raise RuntimeError("set BUCKET_NAME to store and read mail")
         return S3BlobStore(_client("s3", self.settings.aws_region), self.settings.bucket_name)
 
     @functools.cached_property
     def queue(self) -> SqsQueue:
+        from mailman.adapters.sqs import SqsQueue
+
         if not self.settings.outbound_queue_url:
             raise RuntimeError("set OUTBOUND_QUEUE_URL to send mail")
         return SqsQueue(_client("sqs", self.settings.aws_region), self.settings.outbound_queue_url)
 
     @functools.cached_property
     def sending(self) -> Sending:
+        from mailman.services.send import Sending
+
         return Sending(self.uow, self.blobs, self.queue, self.clock)
 
     @functools.cached_property
     def outbound(self) -> Outbound:
+        from mailman.adapters.ses import SesMailer
+        from mailman.services.outbound import Outbound
+
         region = self.settings.aws_region
         mailer = SesMailer(
             _client("sesv2", region, retries=False), self.settings.ses_configuration_set
@@ -86,6 +109,10 @@ class Container:
 
     @functools.cached_property
     def verifier(self) -> Verifier:
+        from mailman.adapters.dns import DnsPythonResolver
+        from mailman.adapters.ses import SesDomainIdentities, SesReceiptRecipients
+        from mailman.services.verify_domain import Verifier
+
         settings = self.settings
         receipt = None
         if settings.receipt_rule_set_name and settings.receipt_rule_name:

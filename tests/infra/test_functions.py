@@ -41,7 +41,7 @@ def test_function_runs_python_on_arm64_with_tracing(synthesised: Synthesised, na
     assert props["Runtime"] == "python3.13"
     assert props["Architectures"] == ["arm64"]
     assert props["TracingConfig"] == {"Mode": "Active"}
-    assert props["Handler"] == f"{name}.handler.handler"
+    assert props["Handler"] == f"functions.{name}.handler.handler"
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -124,13 +124,18 @@ def test_function_may_read_the_database_secret(synthesised: Synthesised, name: s
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_function_code_is_its_own_directory_only(synthesised: Synthesised, name: str) -> None:
+def test_function_code_is_its_own_directory_and_the_shared_runtime_only(
+    synthesised: Synthesised, name: str
+) -> None:
     props = synthesised.properties(function_named(synthesised, name).function)
     asset_hash = props["Code"]["S3Key"].removesuffix(".zip")
     asset = Path(synthesised.assembly.directory) / f"asset.{asset_hash}"
 
     files = [p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()]
 
-    assert f"{name}/handler.py" in files
-    assert all(f.startswith(f"{name}/") for f in files)
+    assert f"functions/{name}/handler.py" in files
+    assert {f for f in files if not f.startswith(f"functions/{name}/")} == {
+        "functions/__init__.py",
+        "functions/runtime.py",
+    }
     assert not any("__pycache__" in f or f.endswith(".pyc") for f in files)

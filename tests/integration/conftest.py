@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 import psycopg
@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from functions.api import dependencies
 from functions.api import handler as api_handler
+from functions.runtime import CachedContainer
 from local import ses_simulator
 from local.apigw import LambdaContext, ProxyResult, proxy_event
 from local.aws import RULE, RULE_SET
@@ -177,14 +178,6 @@ def container(database_url: str, aws: LocalAwsForTests) -> Iterator[Container]:
     built = build_container(Settings(database_url=database_url))
     yield built
     built.database.close()
-
-
-class CachedContainer(Protocol):
-    """A function's `functools.cache`d container builder."""
-
-    def __call__(self) -> Container: ...
-
-    def cache_clear(self) -> None: ...
 
 
 @contextmanager

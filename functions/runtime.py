@@ -1,0 +1,111 @@
+"""What the SQS-driven and scheduled functions share: Powertools' logger, metrics and tracer,
+the container built on first use, and the SQS batch with its partial failures.
+
+A handler is `@entrypoint` over one call. Tracing costs only what tracing needs: where X-Ray
+records nothing (outside Lambda, or `POWERTOOLS_TRACE_DISABLED`) no tracer is made, so the
+X-Ray SDK (a quarter of a second to import) is never loaded; in Lambda it patches only the
+libraries the functions call out through, not every library X-Ray knows that is installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from mailman.composition import Container, build_container
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TRACED_LIBRARIES = ("botocore", "httplib", "psycopg")
+"""What the functions call out through: AWS, HTTP and PostgreSQL calls are subsegments."""
+
+
+def tracing() -> bool:
+    """Whether X-Ray records this process's traces: Powertools' rule, in Lambda (not under
+    SAM's local emulator) unless `POWERTOOLS_TRACE_DISABLED` is true."""
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower()
+    in_lambda = bool(os.environ.get("LAMBDA_TASK_ROOT")) and not os.environ.get("AWS_SAM_LOCAL")
+    return in_lambda and disabled not in {"1", "true", "t", "yes", "y", "on"}
+
+
+def _tracer() -> Tracer | None:
+    if not tracing():
+        return None
+    from aws_xray_sdk.core import patch
+
+    # As lenient as Powertools' default patch_all(): X-Ray's psycopg patch wraps
+    # `psycopg.connect`, then fails on psycopg_pool, which the functions do not use.
+    patch(TRACED_LIBRARIES, raise_errors=False)
+    return Tracer(auto_patch=False)
+
+
+logger = Logger()
+metrics = Metrics()
+tracer = _tracer()
+
+
+def count(name: str, value: int = 1) -> None:
+    """Adds `value` to the invocation's metric `name`."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def entrypoint(handler: F) -> F:
+    """A Lambda handler with its Lambda context in the logs, its metrics flushed when it
+    returns, and (where tracing is on) its own subsegment, its response left out of it."""
+    traced = tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
+    return cast(F, logger.inject_lambda_context(metrics.log_metrics(traced)))
+
+
+def traced(method: F) -> F:
+    """`method` as a subsegment of its own where tracing is on, its response left out."""
+    return tracer.capture_method(capture_response=False)(method) if tracer else method
+
+
+class CachedContainer(Protocol):
+    """A function's container: built on first call, then the same one."""
+
+    def __call__(self) -> Container: ...
+
+    def cache_clear(self) -> None: ...
+
+
+def cached_container(*, prepared_statements: bool = False) -> CachedContainer:
+    """A function's container, built on first use and kept for the Lambda container's life;
+    `prepared_statements` as `Database` explains."""
+    return functools.cache(
+        functools.partial(build_container, prepared_statements=prepared_statements)
+    )
+
+
+def process_batch(
+    event: dict[str, Any],
+    context: LambdaContext,
+    record_handler: Callable[[SQSRecord], None],
+    *,
+    raise_on_entire_batch_failure: bool = False,
+) -> PartialItemFailureResponse:
+    """Hands each SQS record to `record_handler`; the records it raised on come back alone
+    (a partial batch response). Unless `raise_on_entire_batch_failure`, every record failing
+    is answered the same way rather than raised as an error of the whole invocation."""
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    processor = BatchProcessor(
+        event_type=EventType.SQS, raise_on_entire_batch_failure=raise_on_entire_batch_failure
+    )
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,107 @@
+"""The runtime the SQS-driven and scheduled functions share: tracing, imports, batches."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from functions.runtime import process_batch, tracing
+from local.apigw import LambdaContext
+
+HANDLERS = ["dispatcher", "inbound", "migrate", "outbound", "telemetry", "verifier"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "traced"),
+    [
+        ({}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "1"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "false"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"}, False),
+    ],
+)
+def test_x_ray_traces_only_in_lambda_unless_disabled(
+    environment: dict[str, str], traced: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LAMBDA_TASK_ROOT", "POWERTOOLS_TRACE_DISABLED", "AWS_SAM_LOCAL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert tracing() is traced
+
+
+def _loaded_after_importing(handlers: list[str], modules: list[str]) -> list[str]:
+    """Which of `modules` a fresh process has loaded once it imported `handlers`."""
+    code = "\n".join(
+        [*(f"import functions.{name}.handler" for name in handlers), "import sys"]
+        + [f"if {m!r} in sys.modules: print({m!r})" for m in modules]
+    )
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def test_no_handler_loads_the_x_ray_sdk_where_tracing_is_off() -> None:
+    assert _loaded_after_importing(HANDLERS, ["aws_xray_sdk"]) == []
+
+
+def test_only_the_verifier_loads_the_dns_resolver() -> None:
+    others = [name for name in HANDLERS if name != "verifier"]
+
+    assert _loaded_after_importing(others, ["dns.resolver"]) == []
+
+
+def _event(*bodies: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "receiptHandle": f"h{i}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
+
+
+def _fail_on_bad(record: SQSRecord) -> None:
+    if record.body == "bad":
+        raise ValueError(record.body)
+
+
+def test_only_the_records_that_failed_come_back() -> None:
+    answer = process_batch(_event("good", "bad", "good"), LambdaContext("f"), _fail_on_bad)
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+
+def test_a_batch_that_failed_whole_comes_back_whole() -> None:
+    answer = process_batch(_event("bad", "bad"), LambdaContext("f"), _fail_on_bad)
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}]}
+
+
+def test_a_batch_that_failed_whole_may_fail_the_invocation() -> None:
+    with pytest.raises(BatchProcessingError):
+        process_batch(
+            _event("bad", "bad"),
+            LambdaContext("f"),
+            _fail_on_bad,
+            raise_on_entire_batch_failure=True,
+        )
