@@ -61,14 +61,21 @@ class Ports:
 
 
 class LocalPlatform:
-    """One run of `python -m local.platform`, as `make dev` starts it."""
+    """One run of `python -m local.platform`, as `make dev` starts it, from the checkout at
+    `root` (this one unless told: a benchmark may run another beside it)."""
 
     def __init__(
-        self, local_dir: Path, ports: Ports, extra_env: dict[str, str] | None = None
+        self,
+        local_dir: Path,
+        ports: Ports,
+        extra_env: dict[str, str] | None = None,
+        *,
+        root: Path = REPO_ROOT,
     ) -> None:
         self.local_dir = local_dir
         self.ports = ports
         self.extra_env = extra_env or {}
+        self.root = root
         self._process: subprocess.Popen[str] | None = None
         self._reader: threading.Thread | None = None
         self._lines: list[str] = []
@@ -85,12 +92,13 @@ class LocalPlatform:
             "MAILMAN_SMTP_PORT": str(self.ports.smtp),
             "MAILMAN_DNS_PORT": "0",  # UDP; the platform binds any free one and prints it
             "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": f"{self.root / 'shared'}{os.pathsep}{self.root}",
             **self.extra_env,
         }
         env.pop("DATABASE_URL", None)  # the platform runs its own embedded PostgreSQL
         self._process = subprocess.Popen(
             [sys.executable, "-m", "local.platform"],
-            cwd=REPO_ROOT,
+            cwd=self.root,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
