@@ -26,9 +26,9 @@ from mailman.domain.errors import (
     UnsupportedMediaType,
     ValidationError,
 )
-from mailman.domain.ratelimit import BucketState
+from mailman.domain.ratelimit import BucketState, RequestLimits
 from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
-from mailman.services import api_keys, rate_limit
+from mailman.services import api_keys
 from mailman.services.api_keys import Principal
 
 from .dependencies import container
@@ -79,13 +79,7 @@ def admit(event: dict[str, Any]) -> Admitted:
     try:
         principal = _authenticate(c, event)
         logger.append_keys(organization_id=str(principal.organization_id))
-        bucket = rate_limit.take_token(
-            c.uow,
-            c.clock,
-            principal,
-            default_per_minute=c.settings.rate_limit_per_minute,
-            default_organization_per_minute=c.settings.organization_rate_limit_per_minute,
-        )
+        bucket = principal.bucket
         headers = _rate_limit_headers(bucket)
         if not bucket.allowed:
             metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
@@ -107,6 +101,9 @@ def _authenticate(c: Container, event: dict[str, Any]) -> Principal:
         header(event, "Authorization"),
         source=identity.get("sourceIp"),
         blocked=c.blocked_addresses,
+        limits=RequestLimits(
+            c.settings.rate_limit_per_minute, c.settings.organization_rate_limit_per_minute
+        ),
     )
 
 

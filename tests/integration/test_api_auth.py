@@ -62,7 +62,7 @@ def _no_key_lookup(*_: Any) -> None:
 def test_malformed_key_is_refused_without_looking_a_key_up(
     tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(PostgresApiKeyRepository, "find_by_hash", _no_key_lookup)
+    monkeypatch.setattr(PostgresApiKeyRepository, "use", _no_key_lookup)
 
     response = Api("mm_live_" + "x" * 38).get("/inboxes")
 
@@ -191,7 +191,7 @@ def test_an_address_that_keeps_failing_is_refused_with_429_before_any_key_lookup
 ) -> None:
     attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
     failures = _fail_until_blocked(attacker)
-    monkeypatch.setattr(PostgresApiKeyRepository, "find_by_hash", _no_key_lookup)
+    monkeypatch.setattr(PostgresApiKeyRepository, "use", _no_key_lookup)
 
     refused = attacker.get("/inboxes")
 

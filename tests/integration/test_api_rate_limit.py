@@ -1,12 +1,12 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 import psycopg
 
 from mailman.composition import Container, build_container
 from mailman.config import Settings
-from mailman.domain.ratelimit import DEFAULT_ORGANIZATION_PER_MINUTE, TokenRequest
+from mailman.domain.api_keys import hash_key
+from mailman.domain.ratelimit import DEFAULT_ORGANIZATION_PER_MINUTE, RequestLimits
 from mailman.services import api_keys, organizations
 
 from .conftest import Api, Tenant
@@ -70,17 +70,11 @@ def test_the_bucket_refills_with_time(tenant: Tenant, container: Container) -> N
     start = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
     def take(at: datetime) -> bool:
-        with container.uow(tenant.organization_id) as work:
-            key, _ = work.rate_limits.take(
-                TokenRequest(
-                    key_id,
-                    tenant.organization_id,
-                    key_per_minute=2,
-                    organization_per_minute=60,
-                    at=at,
-                )
-            )
-            return key.allowed
+        with container.uow(None) as work:
+            used = work.api_keys.use(hash_key(tenant.key), RequestLimits(2, 60), at)
+            assert used is not None
+            assert used.buckets is not None
+            return used.buckets[0].allowed
 
     # The buckets were created by the request above with the default capacities; start anew.
     with container.database.transaction() as conn:
@@ -174,25 +168,19 @@ def test_concurrent_requests_never_take_more_than_the_organisation_holds(
     keys = [
         api_keys.create_api_key(
             container.uow, container.clock, tenant.organization_id, name=f"k{i}"
-        ).key.id
+        ).secret
         for i in range(4)
     ]
     at = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
-    def take(key_id: UUID) -> bool:
+    def take(secret: str) -> bool:
         own = build_container(Settings(database_url=database_url))
         try:
-            with own.uow(tenant.organization_id) as work:
-                key, _ = work.rate_limits.take(
-                    TokenRequest(
-                        key_id,
-                        tenant.organization_id,
-                        key_per_minute=10,
-                        organization_per_minute=5,
-                        at=at,
-                    )
-                )
-                return key.allowed
+            with own.uow(None) as work:
+                used = work.api_keys.use(hash_key(secret), RequestLimits(10, 5), at)
+                assert used is not None
+                assert used.buckets is not None
+                return used.buckets[0].allowed
         finally:
             own.database.close()
 

@@ -268,7 +268,7 @@ def test_key_created_with_a_rate_limit_keeps_it(
     principal = api_keys.authenticate(
         services.uow, services.clock, f"Bearer {result.printed('key')}"
     )
-    assert principal.rate_limit_per_minute == 250
+    assert principal.bucket.limit == 250  # the key's bucket: its own rate, below its organisation's
 
 
 def test_keys_list_shows_prefix_and_state_but_never_the_key(db: str, mailman: Mailman) -> None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mailman.domain.dns_records import DnsRecord, RecordPurpose, RecordStatus
 from mailman.domain.errors import Conflict, DomainNotVerified
-from mailman.domain.ratelimit import OrganizationLimits
+from mailman.domain.ratelimit import BucketState, OrganizationLimits
 
 
 class Entity(BaseModel):
@@ -271,3 +271,13 @@ class KeyHolder(Entity):
 
     key: ApiKey
     organization: Organization
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """A request's key as found by its hash (`ApiKeyRepository.use`), with the tokens the
+    request took: its key's bucket and its organisation's after, each with the request's
+    one verdict; None when the key was not active, and nothing was taken."""
+
+    holder: KeyHolder
+    buckets: tuple[BucketState, BucketState] | None

@@ -45,6 +45,15 @@ class TokenRequest:
 
 
 @dataclass(frozen=True)
+class RequestLimits:
+    """The request rates of a key and of an organisation that have none of their own (the
+    deployment's settings)."""
+
+    key_per_minute: int = DEFAULT_PER_MINUTE
+    organization_per_minute: int = DEFAULT_ORGANIZATION_PER_MINUTE
+
+
+@dataclass(frozen=True)
 class BucketState:
     """A bucket after one request took (or failed to take) a token.
 

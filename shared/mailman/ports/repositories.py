@@ -17,13 +17,13 @@ from mailman.domain.models import (
     ApiKey,
     Domain,
     Inbox,
-    KeyHolder,
+    KeyUse,
     NewDomain,
     NewInbox,
     Organization,
 )
 from mailman.domain.pagination import Cursor, PageRequest
-from mailman.domain.ratelimit import BucketState, TokenRequest
+from mailman.domain.ratelimit import BucketState, RequestLimits
 from mailman.domain.routing import RoutingEntry
 from mailman.domain.verification import Assessment
 
@@ -49,8 +49,12 @@ class ApiKeyRepository(Protocol):
 
     def get(self, key_id: UUID) -> ApiKey | None: ...
 
-    def find_by_hash(self, key_hash: str) -> KeyHolder | None:
-        """The key with this hash and its organisation, unless the organisation is deleted."""
+    def use(self, key_hash: str, limits: RequestLimits, at: datetime) -> KeyUse | None:
+        """The key with this hash and its organisation, unless the organisation is deleted;
+        when the key is active at `at`, mark it used (`last_used_at`, written at most once a
+        minute) and take one request's token from the key's bucket and one from its
+        organisation's, or from neither when either is empty (`limits` for a key or an
+        organisation without its own rate)."""
         ...
 
     def list(self, page: PageRequest) -> list[ApiKey]: ...
@@ -64,8 +68,6 @@ class ApiKeyRepository(Protocol):
     def revoke_all(self, organization_id: UUID, at: datetime) -> int:
         """Revoke every key of the organisation not revoked yet; answer how many."""
         ...
-
-    def touch(self, key_id: UUID, at: datetime) -> None: ...
 
 
 class DomainRepository(Protocol):
@@ -133,12 +135,6 @@ class InboxRepository(Protocol):
 
 
 class RateLimitRepository(Protocol):
-    def take(self, request: TokenRequest) -> tuple[BucketState, BucketState]:
-        """Take one token from the key's bucket and one from its organisation's, or from
-        neither when either is empty; answer both buckets after (key, organisation), each
-        with the request's one verdict."""
-        ...
-
     def take_failure(self, source: str, *, per_minute: int, at: datetime) -> BucketState:
         """Take a token from the bucket of failed authentications of a source address, if it
         holds one; answer the bucket after."""

@@ -1,4 +1,5 @@
-"""API keys: mint (shown once), list, revoke, and authenticate a request's bearer key."""
+"""API keys: mint (shown once), list, revoke, and authenticate a request's bearer key
+(taking its rate limit's token as it goes)."""
 
 from __future__ import annotations
 
@@ -16,23 +17,27 @@ from mailman.domain.ratelimit import (
     FAILED_AUTHENTICATIONS_PER_MINUTE,
     MAX_PER_MINUTE,
     BlockedAddresses,
+    BucketState,
     OrganizationLimits,
+    RequestLimits,
+    binding_bucket,
     source_network,
 )
 from mailman.ports import Clock, RateLimitRepository, UnitOfWorkFactory
 
 UNKNOWN_KEY = "unknown, revoked or expired API key"
+DEFAULT_REQUEST_LIMITS = RequestLimits()
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request acts for."""
+    """Who a request acts for, and the rate limit the request was held to."""
 
     organization_id: UUID
     key_id: UUID
-    rate_limit_per_minute: int | None
-    organization_rate_limit_per_minute: int | None = None
-    """The organisation's own limit over all its keys; the deployment's default when None."""
+    bucket: BucketState
+    """Of the key's bucket and its organisation's, the one the answer describes
+    (`binding_bucket`); `allowed` says whether the request may go on."""
 
 
 @dataclass(frozen=True)
@@ -130,15 +135,19 @@ def authenticate(
     *,
     source: str | None = None,
     blocked: BlockedAddresses | None = None,
+    limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
 ) -> Principal:
     """Resolve an `Authorization: Bearer <key>` header to its principal, or raise Unauthorized.
 
-    A key that fails its checksum is refused before any key lookup, and a key of a deleted
-    organisation is not found. With a `source` address, every failure (a missing, malformed,
-    unknown, revoked or expired key) takes a token from the bucket of the address (of its
-    /64 network, for IPv6: `source_network`); once that is
-    empty the address is refused with RateLimited, and `blocked` (this process's memory)
-    refuses it without a query until it has a token again. A good key costs nothing more.
+    The key's lookup also takes the request's token from the key's bucket and its
+    organisation's (`limits` where they have no rate of their own), in one statement: the
+    principal's bucket says whether the request may go on. A key that fails its checksum is
+    refused before any key lookup, and a key of a deleted organisation is not found. With a
+    `source` address, every failure (a missing, malformed, unknown, revoked or expired key)
+    takes a token from the bucket of the address (of its /64 network, for IPv6:
+    `source_network`); once that is empty the address is refused with RateLimited, and
+    `blocked` (this process's memory) refuses it without a query until it has a token again.
+    A good key costs nothing more.
     """
     now = clock.now()
     if source is not None:
@@ -156,14 +165,12 @@ def authenticate(
         raise
     principal: Principal | None = None
     with uow(None, pipelined=True) as work:
-        holder = work.api_keys.find_by_hash(key_format.hash_key(token))
-        if holder is not None and holder.key.is_active(now):
-            work.api_keys.touch(holder.key.id, now)
+        used = work.api_keys.use(key_format.hash_key(token), limits, now)
+        if used is not None and used.buckets is not None:
             principal = Principal(
-                organization_id=holder.key.organization_id,
-                key_id=holder.key.id,
-                rate_limit_per_minute=holder.key.rate_limit_per_minute,
-                organization_rate_limit_per_minute=holder.organization.rate_limit_per_minute,
+                organization_id=used.holder.key.organization_id,
+                key_id=used.holder.key.id,
+                bucket=binding_bucket(*used.buckets),
             )
         elif source is not None:
             _count_failure(work.rate_limits, source, now, blocked)

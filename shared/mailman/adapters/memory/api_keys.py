@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from mailman.adapters.memory.rate_limits import InMemoryRateLimitRepository
 from mailman.adapters.memory.tables import ScopedRepository, keyset_page
 from mailman.domain.api_keys import ApiKeyRecord
-from mailman.domain.models import ApiKey, KeyHolder
+from mailman.domain.models import ApiKey, KeyHolder, KeyUse
 from mailman.domain.pagination import PageRequest
+from mailman.domain.ratelimit import RequestLimits, TokenRequest
 
 
 class InMemoryApiKeyRepository(ScopedRepository):
@@ -32,12 +34,26 @@ class InMemoryApiKeyRepository(ScopedRepository):
         found = self._tables.api_keys.get(key_id)
         return found if found is not None and self._scope.sees(found.organization_id) else None
 
-    def find_by_hash(self, key_hash: str) -> KeyHolder | None:
+    def use(self, key_hash: str, limits: RequestLimits, at: datetime) -> KeyUse | None:
         key_id = self._tables.key_hashes.get(key_hash)
         key = self.get(key_id) if key_id else None
         if key is None or not self._tables.live(key.organization_id):
             return None
-        return KeyHolder(key=key, organization=self._tables.organizations[key.organization_id])
+        organization = self._tables.organizations[key.organization_id]
+        holder = KeyHolder(key=key, organization=organization)
+        if not key.is_active(at):
+            return KeyUse(holder, None)
+        self._touch(key, at)
+        request = TokenRequest(
+            key.id,
+            organization.id,
+            key_per_minute=key.rate_limit_per_minute or limits.key_per_minute,
+            organization_per_minute=(
+                organization.rate_limit_per_minute or limits.organization_per_minute
+            ),
+            at=at,
+        )
+        return KeyUse(holder, InMemoryRateLimitRepository(self._scope).take(request))
 
     def list(self, page: PageRequest) -> list[ApiKey]:
         visible = (k for k in self._tables.api_keys.values() if self.get(k.id) is not None)
@@ -68,10 +84,7 @@ class InMemoryApiKeyRepository(ScopedRepository):
             self.revoke(key.id, at)
         return len(live)
 
-    def touch(self, key_id: UUID, at: datetime) -> None:
+    def _touch(self, key: ApiKey, at: datetime) -> None:
         """Written only when the stored value is a minute old or more, as in PostgreSQL."""
-        found = self.get(key_id)
-        if found is not None and (
-            found.last_used_at is None or found.last_used_at < at - timedelta(minutes=1)
-        ):
-            self._tables.api_keys[key_id] = found.model_copy(update={"last_used_at": at})
+        if key.last_used_at is None or key.last_used_at < at - timedelta(minutes=1):
+            self._tables.api_keys[key.id] = key.model_copy(update={"last_used_at": at})

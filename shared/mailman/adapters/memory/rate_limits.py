@@ -23,6 +23,7 @@ class InMemoryRateLimitRepository(ScopedRepository):
         return bucket.tokens
 
     def take(self, request: TokenRequest) -> tuple[BucketState, BucketState]:
+        """A key's token and its organisation's, or neither (`InMemoryApiKeyRepository.use`)."""
         key, organization = ("key", request.key_id), ("organization", request.organization_id)
         at = request.at
         organization_tokens = self._tokens(organization, request.organization_per_minute, at)

@@ -9,8 +9,9 @@ from uuid import UUID
 from mailman.adapters.postgres.database import Connection
 from mailman.adapters.postgres.statements import keyset
 from mailman.domain.api_keys import ApiKeyRecord
-from mailman.domain.models import ApiKey, KeyHolder
+from mailman.domain.models import ApiKey, KeyHolder, KeyUse
 from mailman.domain.pagination import PageRequest
+from mailman.domain.ratelimit import BucketState, RequestLimits
 
 _API_KEY_COLUMNS: LiteralString = (
     "id, organization_id, name, prefix, rate_limit_per_minute, created_at, last_used_at, "
@@ -45,18 +46,33 @@ class PostgresApiKeyRepository:
         ).fetchone()
         return ApiKey.model_validate(row) if row else None
 
-    def find_by_hash(self, key_hash: str) -> KeyHolder | None:
-        # The organisation comes in the same query: a deleted one's keys are not found.
+    def use(self, key_hash: str, limits: RequestLimits, at: datetime) -> KeyUse | None:
+        # One statement (migration 0013): the key, its organisation, and when the key is
+        # active its touch and the request's token.
         row = self._conn.execute(
-            "SELECT to_jsonb(k) - 'key_hash' AS key, "
-            "jsonb_build_object('id', o.id, 'name', o.name, 'created_at', o.created_at, "
-            "'rate_limit_per_minute', o.rate_limit_per_minute, "
-            "'max_api_keys', o.max_api_keys) AS organization "
-            "FROM api_keys k JOIN organizations o ON o.id = k.organization_id "
-            "WHERE k.key_hash = %s AND o.deleted_at IS NULL",
-            [key_hash],
+            "SELECT key, organization, allowed, key_tokens, organization_tokens "
+            "FROM use_api_key(%s, %s, %s, %s)",
+            [key_hash, at, limits.key_per_minute, limits.organization_per_minute],
         ).fetchone()
-        return KeyHolder.model_validate(row) if row else None
+        if row is None:
+            return None
+        holder = KeyHolder.model_validate(row)
+        if row["allowed"] is None:
+            return KeyUse(holder, None)
+        key_limit = holder.key.rate_limit_per_minute or limits.key_per_minute
+        organization_limit = (
+            holder.organization.rate_limit_per_minute or limits.organization_per_minute
+        )
+        allowed = bool(row["allowed"])
+        return KeyUse(
+            holder,
+            (
+                BucketState.for_limit(key_limit, allowed=allowed, tokens=row["key_tokens"]),
+                BucketState.for_limit(
+                    organization_limit, allowed=allowed, tokens=row["organization_tokens"]
+                ),
+            ),
+        )
 
     def list(self, page: PageRequest) -> list[ApiKey]:
         where, params = keyset(page)
@@ -92,12 +108,3 @@ class PostgresApiKeyRepository:
             [at, key_id],
         ).fetchone()
         return ApiKey.model_validate(row) if row else None
-
-    def touch(self, key_id: UUID, at: datetime) -> None:
-        # Only write when the stored value is a minute old or more: one row update per key per
-        # minute instead of one per request.
-        self._conn.execute(
-            "UPDATE api_keys SET last_used_at = %s WHERE id = %s "
-            "AND (last_used_at IS NULL OR last_used_at < %s - interval '1 minute')",
-            [at, key_id, at],
-        )

@@ -1,5 +1,6 @@
-"""`PostgresRateLimitRepository`: token buckets kept in the database, so that they hold
-across Lambda instances."""
+"""`PostgresRateLimitRepository`: the token buckets of failed authentications per source
+address, kept in the database so that they hold across Lambda instances. (A key's bucket and
+its organisation's are taken with the key: `PostgresApiKeyRepository.use`.)"""
 
 from __future__ import annotations
 
@@ -7,38 +8,12 @@ from datetime import datetime, timedelta
 from typing import LiteralString
 
 from mailman.adapters.postgres.database import Connection
-from mailman.domain.ratelimit import BucketState, TokenRequest
+from mailman.domain.ratelimit import BucketState
 
 
 class PostgresRateLimitRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-
-    def take(self, request: TokenRequest) -> tuple[BucketState, BucketState]:
-        key_per_minute = request.key_per_minute
-        organization_per_minute = request.organization_per_minute
-        # One statement: the function (migration 0012) takes from both buckets or neither.
-        row = self._conn.execute(
-            "SELECT allowed, key_tokens, organization_tokens "
-            "FROM take_request_token(%s, %s, %s, %s, %s, %s, %s)",
-            [
-                request.key_id,
-                key_per_minute,
-                key_per_minute / 60,
-                request.organization_id,
-                organization_per_minute,
-                organization_per_minute / 60,
-                request.at,
-            ],
-        ).fetchone()
-        assert row is not None
-        allowed = bool(row["allowed"])
-        return (
-            BucketState.for_limit(key_per_minute, allowed=allowed, tokens=row["key_tokens"]),
-            BucketState.for_limit(
-                organization_per_minute, allowed=allowed, tokens=row["organization_tokens"]
-            ),
-        )
 
     def take_failure(self, source: str, *, per_minute: int, at: datetime) -> BucketState:
         # One statement: refill by the time elapsed, then take a token if one is there. The
