@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mailman.composition import Container, build_container
-from mailman.services.dispatch import dispatch
+from mailman.services.sending import dispatch
 
 logger = Logger()
 tracer = Tracer()

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from mailman.adapters.sns import SnsEnvelope
 from mailman.composition import Container, build_container
-from mailman.services.receive import Incoming, Received, receive_batch
+from mailman.services.receiving import Incoming, Received, receive_batch
 
 from .notification import ReceivedNotification
 

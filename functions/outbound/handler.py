@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from mailman.composition import Container, build_container
 from mailman.domain.errors import DeliveryError
-from mailman.services.outbound import Job, Outcome, deliver
+from mailman.services.sending import DeliveryJob, SendOutcome, deliver
 
 logger = Logger()
 tracer = Tracer()
@@ -59,7 +59,7 @@ def record_handler(record: SQSRecord) -> None:
     body = JobBody.model_validate_json(record.body)
     logger.append_keys(message_id=str(body.message_id))
     try:
-        delivery = deliver(container().outbound, Job(body.organization_id, body.message_id))
+        delivery = deliver(container().outbound, DeliveryJob(body.organization_id, body.message_id))
     except DeliveryError as exc:
         seconds = retry_after(int(record.attributes.approximate_receive_count or 1))
         logger.warning(
@@ -78,10 +78,10 @@ def record_handler(record: SQSRecord) -> None:
         },
     )
     metric = {
-        Outcome.SENT: "MessagesSent",
-        Outcome.FAILED: "MessagesFailed",
-        Outcome.SKIPPED: "SendsSkipped",
-        Outcome.UNCERTAIN: "SendsUncertain",
+        SendOutcome.SENT: "MessagesSent",
+        SendOutcome.FAILED: "MessagesFailed",
+        SendOutcome.SKIPPED: "SendsSkipped",
+        SendOutcome.UNCERTAIN: "SendsUncertain",
     }[delivery.outcome]
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     if delivery.suppressed:

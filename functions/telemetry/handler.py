@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mailman.adapters.sns import SnsEnvelope
 from mailman.composition import Container, build_container
-from mailman.services.outbound import TAG_MESSAGE, TAG_ORGANIZATION, record_sent
+from mailman.services.sending import TAG_MESSAGE, TAG_ORGANIZATION, record_sent
 
 logger = Logger()
 tracer = Tracer()

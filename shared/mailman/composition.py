@@ -15,8 +15,7 @@ from mailman.adapters.sqs import SqsQueue
 from mailman.config import Settings
 from mailman.domain.ratelimit import BlockedAddresses
 from mailman.ports import Clock, UnitOfWorkFactory
-from mailman.services.outbound import Outbound
-from mailman.services.send import Sending
+from mailman.services.sending import Outbound, Sending
 from mailman.services.verify_domain import Verifier
 
 

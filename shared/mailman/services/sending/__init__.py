@@ -75,6 +75,9 @@ _MODULES = {
 
 __all__ = [
     "ALL_SUPPRESSED",
+    "TAG_MESSAGE",
+    "TAG_ORGANIZATION",
+    "UNCONFIRMED",
     "AttachmentSpec",
     "Compose",
     "CreatedUpload",
@@ -86,9 +89,6 @@ __all__ = [
     "SendOutcome",
     "Sending",
     "Submitted",
-    "TAG_MESSAGE",
-    "TAG_ORGANIZATION",
-    "UNCONFIRMED",
     "cancel",
     "create_draft",
     "create_upload",

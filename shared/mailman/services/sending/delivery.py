@@ -66,7 +66,6 @@ class DeliveryReport:
     suppressed: tuple[str, ...] = ()
 
 
-
 def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
     """Send one message if it is waiting and due. A transient failure of SES (or of the blob
     store) hands it back and raises, for the queue to try again later. A permanent one (SES
@@ -85,7 +84,9 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
         destinations = [a for a in addresses if a.lower() not in suppressed]
         if not destinations:
             fail_message(work, mail.id, ALL_SUPPRESSED, [DeliveryStatus.SENDING])
-            return DeliveryReport(SendOutcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed))
+            return DeliveryReport(
+                SendOutcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed)
+            )
     try:
         raw = build(env.blobs, mail, env.clock.now())
         if mail.raw_storage_key:
@@ -96,7 +97,9 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
             tags={TAG_MESSAGE: str(mail.id), TAG_ORGANIZATION: str(mail.organization_id)},
         )
     except DeliveryUncertain as exc:
-        return DeliveryReport(SendOutcome.UNCERTAIN, reason=exc.message, suppressed=tuple(suppressed))
+        return DeliveryReport(
+            SendOutcome.UNCERTAIN, reason=exc.message, suppressed=tuple(suppressed)
+        )
     except NotFound as exc:  # an attachment's object is gone: no retry brings it back
         return _failed(env, mail, f"an attachment could not be read: {exc.message}", suppressed)
     except DeliveryError as exc:
