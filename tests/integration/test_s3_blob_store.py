@@ -38,7 +38,8 @@ def test_many_objects_are_written_and_read_at_once_each_answered_in_order(
     read = store.get_many(["k/3", "k/absent", "k/12"])
 
     assert written == [None] * 12
-    assert read[0] == b"\x03" * 3 and read[2] == b"\x0c" * 12
+    assert read[0] == b"\x03" * 3
+    assert read[2] == b"\x0c" * 12
     assert isinstance(read[1], NotFound)
 
 

@@ -44,7 +44,8 @@ def test_many_objects_are_written_and_read_back_each_answered_in_order() -> None
     read = blobs.get_many(["b.pdf", "absent", "a.eml"])
 
     assert written == [None, None]
-    assert read[0] == b"b" and read[2] == b"a"
+    assert read[0] == b"b"
+    assert read[2] == b"a"
     assert isinstance(read[1], NotFound)
     assert blobs.content_type("a.eml") == "message/rfc822"
 

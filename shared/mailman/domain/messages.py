@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -186,7 +185,7 @@ class NewMessage:
             recipients=(
                 *(NewRecipient("to", m.address.lower(), m.name) for m in content.to),
                 *(NewRecipient("cc", m.address.lower(), m.name) for m in content.cc),
-                *_envelope(mail.envelope_recipients),
+                *(NewRecipient("envelope", a.lower()) for a in mail.envelope_recipients),
             ),
             attachments=stored.attachments,
         )
@@ -255,10 +254,6 @@ class NewMessage:
             metadata=options.metadata,
             list_unsubscribe=options.list_unsubscribe,
         )
-
-
-def _envelope(addresses: Sequence[str]) -> tuple[NewRecipient, ...]:
-    return tuple(NewRecipient("envelope", a.lower()) for a in addresses)
 
 
 @dataclass(frozen=True)
