@@ -4,7 +4,7 @@
     .venv/bin/python bench/ingest.py --against DIR   # compare with another checkout
 
 Generates, deterministically, everyday mail of 5-50 KB and hands it `--batch` messages at
-a time (an SQS batch) to `mailman.services.receive.receive_batch`, as the inbound function
+a time (an SQS batch) to `mailman.services.receiving.receive_batch`, as the inbound function
 does, over a fresh embedded PostgreSQL (migrated, in a temporary directory) holding one
 organisation, one domain verified for receiving and one inbox. Blobs go to
 `InMemoryBlobStore`, so the numbers are our code and PostgreSQL, not S3.
@@ -28,9 +28,9 @@ time: the numbers are for people.
 This machine's speed swings with its neighbours by 20% and more within minutes, so two
 runs one after the other cannot tell a change of a few percent. `--against DIR` compares
 instead, in one process over one database: DIR is another checkout (say a `git worktree`
-of the commit before) whose receive service and MIME parser (`mailman/services/receive.py`,
-`mailman/mime/`, or `mailman/mime*.py` before that was a package; the rest of `mailman` is
-this checkout's) take turns with this
+of the commit before) whose receive service and MIME parser (`mailman/services/receiving/`
+or `mailman/services/receive.py`, `mailman/mime/` or `mailman/mime*.py`, whichever it has;
+the rest of `mailman` is this checkout's) take turns with this
 checkout's, two batches each, over the same stream of mail. A swing of the machine then
 falls on both alike; the answer is the median ratio of their paired batch times.
 """
@@ -44,7 +44,7 @@ import cProfile
 import email.utils
 import functools
 import gc
-import importlib.util
+import importlib
 import os
 import platform
 import pstats
@@ -80,8 +80,8 @@ from mailman.config import Settings
 from mailman.domain.inbound import InboundMail
 from mailman.domain.verification import SesIdentity
 from mailman.ports import ThreadIndex, UnitOfWork, UnitOfWorkFactory
-from mailman.services import domains, inboxes, organizations
-from mailman.services import receive as receive_service
+from mailman.services import domains, inboxes, organizations, receiving
+from mailman.services.receiving import store
 from mailman.thread_resolution import (
     DEFAULT_POLICY,
     AlreadyThreaded,
@@ -406,12 +406,8 @@ def _instrument(stack: ExitStack, watch: Stopwatch) -> None:
         return decision
 
     stack.enter_context(mock.patch.object(mime, "parse", watch.timed("parse", mime.parse)))
-    stack.enter_context(
-        mock.patch.object(receive_service, "assign_thread", watch.timed("thread", threaded))
-    )
-    stack.enter_context(
-        mock.patch.object(receive_service, "prefetch", watch.timed("thread", prefetch))
-    )
+    stack.enter_context(mock.patch.object(store, "assign_thread", watch.timed("thread", threaded)))
+    stack.enter_context(mock.patch.object(store, "prefetch", watch.timed("thread", prefetch)))
     for call in DATABASE_CALLS:
         prefix, _, name = call.partition(".")
         adapter = _ADAPTERS[prefix]
@@ -445,13 +441,13 @@ class Results:
     def add_batch(
         self,
         batch: list[Generated],
-        outcomes: list[receive_service.Received | Exception],
+        outcomes: list[receiving.Received | Exception],
         stages: dict[str, float],
         total: float,
     ) -> None:
         """Adds one batch: what became of its mail, and the seconds each stage took."""
         for outcome in outcomes:
-            assert isinstance(outcome, receive_service.Received), outcome
+            assert isinstance(outcome, receiving.Received), outcome
             assert len(outcome.stored) == 1, "every generated message reaches the inbox"
             stored = outcome.stored[0]
             if stored.thread_id:
@@ -520,8 +516,8 @@ def run(
             if profiler:
                 profiler.enable()
             begin, begin_cpu = time.perf_counter(), time.process_time()
-            outcomes = receive_service.receive_batch(
-                uow, blobs, [receive_service.Incoming(g.mail, g.raw) for g in batch]
+            outcomes = receiving.receive_batch(
+                uow, blobs, [receiving.Incoming(g.mail, g.raw) for g in batch]
             )
             total = time.perf_counter() - begin
             results.cpu.append((time.process_time() - begin_cpu) / len(batch))
@@ -606,49 +602,47 @@ def report(results: Results, count: int, batch_size: int, server: str) -> None:
         )
 
 
-def _checkout_module(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"no module at {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+def _checkout_receiver(other: Path) -> ModuleType:
+    """`other`'s receive service (its package `mailman/services/receiving/` or its module
+    `mailman/services/receive.py`) with its MIME parser (`mailman/mime/` or
+    `mailman/mime*.py`).
 
-
-def _checkout_mime(other: Path) -> ModuleType:
-    """`other`'s MIME parser: its package `mailman/mime/` or its modules `mailman/mime*.py`.
-
-    Imported as `mailman.mime` with `other`'s `mailman/` searched first, its public names
-    resolved; then every module that import added leaves `sys.modules` again (the other
-    checkout's keep the references they took), so this checkout's `mailman.mime` is the one
-    everything else still sees.
+    Imported with `other`'s `mailman/` and `mailman/services/` searched first, the MIME
+    parser's public names resolved; then every module that import added leaves `sys.modules`
+    again (the other checkout's keep the references they took), so this checkout's modules
+    are the ones everything else still sees.
     """
-    mailman = sys.modules["mailman"]
+    mailman, services = sys.modules["mailman"], sys.modules["mailman.services"]
     before = dict(sys.modules)
-    theirs = str(other / "shared/mailman")
-    for name in [name for name in sys.modules if name.startswith("mailman.mime")]:
+    theirs = other / "shared/mailman"
+    replaced = ("mailman.mime", "mailman.services.receiv")
+    for name in [name for name in sys.modules if name.startswith(replaced)]:
         del sys.modules[name]
-    mailman.__path__.insert(0, theirs)
+    mailman.__path__.insert(0, str(theirs))
+    services.__path__.insert(0, str(theirs / "services"))
     try:
         module = importlib.import_module("mailman.mime")
         for name in module.__all__:
             getattr(module, name)  # a package that imports a name when first used: now
-        return module
+        package = (theirs / "services/receiving").is_dir()
+        return importlib.import_module(
+            "mailman.services.receiving" if package else "mailman.services.receive"
+        )
     finally:
-        mailman.__path__.remove(theirs)
+        mailman.__path__.remove(str(theirs))
+        services.__path__.remove(str(theirs / "services"))
         for name in set(sys.modules) - set(before):
             del sys.modules[name]
         sys.modules.update(before)
         mailman.mime = mime  # type: ignore[attr-defined]
+        services.receiving = receiving  # type: ignore[attr-defined]
 
 
 def compare(container: Container, count: int, seed: int, batch_size: int, other: Path) -> None:
     """Alternate this checkout's receive service with `other`'s, two batches each (ABBA), and
     print both rates and the median ratio of paired batch times."""
-    theirs = _checkout_module("other_receive", other / "shared/mailman/services/receive.py")
-    theirs.mime = _checkout_mime(other)  # type: ignore[attr-defined]
-    services = {"this checkout": receive_service, str(other): theirs}
+    theirs = _checkout_receiver(other)
+    services = {"this checkout": receiving, str(other): theirs}
     seconds: dict[str, list[float]] = {name: [] for name in services}
     blobs = InMemoryBlobStore()
     for number, batch in enumerate(_batches(generate(count, seed), batch_size)):
@@ -657,7 +651,7 @@ def compare(container: Container, count: int, seed: int, batch_size: int, other:
         name = list(services)[(number + number // 2) % 2]  # A B B A A B B A ...
         begin = time.perf_counter()
         outcomes = services[name].receive_batch(
-            container.uow, blobs, [receive_service.Incoming(g.mail, g.raw) for g in batch]
+            container.uow, blobs, [receiving.Incoming(g.mail, g.raw) for g in batch]
         )
         seconds[name].append(time.perf_counter() - begin)
         assert all(not isinstance(o, Exception) and len(o.stored) == 1 for o in outcomes)

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from mailman.composition import Container
 from mailman.domain.models import Inbox
 from mailman.mime import parse_date
-from mailman.services.receive import import_message
+from mailman.services.receiving import import_message
 
 _HEADER_SCAN_BYTES = 64 * 1024
 

@@ -35,7 +35,7 @@ from moto.sesv2.responses import SESV2Response
 
 from local.ses_inbound import sns_envelope
 from local.smtp_receiver import SesInbound
-from mailman.services.outbound import ses_header_id
+from mailman.services.sending import ses_header_id
 
 SIMULATOR = "simulator.amazonses.com"
 _MESSAGE_ID = re.compile(rb"^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.M)

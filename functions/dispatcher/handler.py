@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.runtime import cached_container, count, entrypoint, logger
-from mailman.services.dispatch import dispatch
+from mailman.services.sending import dispatch
 
 container = cached_container()
 

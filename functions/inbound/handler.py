@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
 from mailman.adapters.sns import SnsEnvelope
-from mailman.services.receive import Incoming, Received, receive_batch
+from mailman.services.receiving import Incoming, Received, receive_batch
 
 from .notification import ReceivedNotification
 

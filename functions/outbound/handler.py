@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
 from mailman.domain.errors import DeliveryError
-from mailman.services.outbound import Job, Outcome, deliver
+from mailman.services.sending import DeliveryJob, SendOutcome, deliver
 
 container = cached_container()
 FIRST_RETRY_SECONDS = 30
@@ -41,7 +41,7 @@ def record_handler(record: SQSRecord) -> None:
     body = JobBody.model_validate_json(record.body)
     logger.append_keys(message_id=str(body.message_id))
     try:
-        delivery = deliver(container().outbound, Job(body.organization_id, body.message_id))
+        delivery = deliver(container().outbound, DeliveryJob(body.organization_id, body.message_id))
     except DeliveryError as exc:
         seconds = retry_after(int(record.attributes.approximate_receive_count or 1))
         logger.warning(
@@ -60,10 +60,10 @@ def record_handler(record: SQSRecord) -> None:
         },
     )
     metric = {
-        Outcome.SENT: "MessagesSent",
-        Outcome.FAILED: "MessagesFailed",
-        Outcome.SKIPPED: "SendsSkipped",
-        Outcome.UNCERTAIN: "SendsUncertain",
+        SendOutcome.SENT: "MessagesSent",
+        SendOutcome.FAILED: "MessagesFailed",
+        SendOutcome.SKIPPED: "SendsSkipped",
+        SendOutcome.UNCERTAIN: "SendsUncertain",
     }[delivery.outcome]
     count(metric)
     if delivery.suppressed:

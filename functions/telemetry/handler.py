@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
 from mailman.adapters.sns import SnsEnvelope
-from mailman.services.outbound import TAG_MESSAGE, TAG_ORGANIZATION, record_sent
+from mailman.services.sending import TAG_MESSAGE, TAG_ORGANIZATION, record_sent
 
 container = cached_container()
 

@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from mailman.adapters.sqs import SqsQueue
     from mailman.domain.ratelimit import BlockedAddresses
     from mailman.ports import Clock, UnitOfWorkFactory
-    from mailman.services.outbound import Outbound
-    from mailman.services.send import Sending
+    from mailman.services.sending import Outbound, Sending
     from mailman.services.verify_domain import Verifier
 
 
@@ -92,14 +91,14 @@ class Container:
 
     @functools.cached_property
     def sending(self) -> Sending:
-        from mailman.services.send import Sending
+        from mailman.services.sending import Sending
 
         return Sending(self.uow, self.blobs, self.queue, self.clock)
 
     @functools.cached_property
     def outbound(self) -> Outbound:
         from mailman.adapters.ses import SesMailer
-        from mailman.services.outbound import Outbound
+        from mailman.services.sending import Outbound
 
         region = self.settings.aws_region
         mailer = SesMailer(

@@ -13,7 +13,7 @@ import psycopg
 from mailman.adapters.s3 import S3BlobStore
 from mailman.composition import Container
 from mailman.domain.inbound import InboundMail
-from mailman.services.receive import receive
+from mailman.services.receiving import receive
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

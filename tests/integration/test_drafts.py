@@ -9,7 +9,7 @@ import pytest
 
 from mailman.adapters.sqs import SqsQueue
 from mailman.domain.errors import DeliveryError
-from mailman.services import drafts
+from mailman.services.sending import drafts
 
 from .conftest import Tenant
 from .mail_helpers import deliver, make_mail

@@ -16,7 +16,7 @@ from mailman.config import Settings
 from mailman.domain.errors import StorageError
 from mailman.ports import ThreadIndex
 from mailman.services import domains
-from mailman.services import receive as receive_service
+from mailman.services.receiving import store
 from mailman.thread_resolution import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
@@ -180,7 +180,7 @@ def test_two_replies_at_once_make_one_thread(
             record(decision, index)
         return decision
 
-    monkeypatch.setattr(receive_service, "assign_thread", decide_then_wait)
+    monkeypatch.setattr(store, "assign_thread", decide_then_wait)
 
     def arrive(container: Container, mid: str) -> None:
         box = MailSink(

@@ -17,7 +17,7 @@ from mailman.domain.errors import NotFound, StorageError
 from mailman.domain.inbound import InboundMail
 from mailman.domain.threads import ContextQuery, ThreadContext
 from mailman.services import inboxes
-from mailman.services.receive import Incoming, Received, receive_batch
+from mailman.services.receiving import Incoming, Received, receive_batch
 
 from .conftest import BUCKET
 from .mail_helpers import MailSink, deliver, make_mail, rows

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from mailman.adapters.s3 import S3BlobStore
-from mailman.domain.errors import NotFound
+from mailman.domain.blobs import Blob
+from mailman.domain.errors import NotFound, StorageError
 
 from .conftest import BareAws
 from .http_helpers import moto_server
@@ -28,6 +29,26 @@ def test_what_is_put_can_be_read_back(store: S3BlobStore) -> None:
 def test_a_missing_object_is_not_found(store: S3BlobStore) -> None:
     with pytest.raises(NotFound):
         store.get("raw/none.eml")
+
+
+def test_many_objects_are_written_and_read_at_once_each_answered_in_order(
+    store: S3BlobStore,
+) -> None:
+    written = store.put_many([Blob(f"k/{n}", bytes([n]) * n) for n in range(1, 13)])
+    read = store.get_many(["k/3", "k/absent", "k/12"])
+
+    assert written == [None] * 12
+    assert read[0] == b"\x03" * 3
+    assert read[2] == b"\x0c" * 12
+    assert isinstance(read[1], NotFound)
+
+
+def test_a_write_that_fails_is_answered_alone(bare_aws: BareAws) -> None:
+    missing = S3BlobStore(boto3.client("s3", region_name="us-east-1"), "no-such-bucket")
+
+    [failed] = missing.put_many([Blob("k", b"x")])
+
+    assert isinstance(failed, StorageError)
 
 
 def test_presigned_urls_expire_and_name_the_download(store: S3BlobStore) -> None:

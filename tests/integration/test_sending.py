@@ -16,7 +16,7 @@ from mailman.adapters.postgres.outbox import PostgresOutbox
 from mailman.adapters.ses import SesMailer
 from mailman.adapters.sqs import SqsQueue
 from mailman.domain.errors import DeliveryError, DeliveryUncertain
-from mailman.services.outbound import ALL_SUPPRESSED, TAG_MESSAGE, TAG_ORGANIZATION, UNCONFIRMED
+from mailman.services.sending import ALL_SUPPRESSED, TAG_MESSAGE, TAG_ORGANIZATION, UNCONFIRMED
 
 from .conftest import BUCKET, Tenant
 from .mail_helpers import deliver, make_mail

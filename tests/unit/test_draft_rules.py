@@ -14,14 +14,14 @@ from mailman.domain.errors import Conflict, DomainError, DomainNotVerified, NotF
 from mailman.domain.errors import ValidationError as Invalid
 from mailman.domain.mailbox import MessageView
 from mailman.domain.pagination import PageRequest
-from mailman.services import drafts, mailbox
-from mailman.services.send import AttachmentSpec, Compose, Idempotency, Submitted
+from mailman.services import mailbox, sending
+from mailman.services.sending import AttachmentSpec, Compose, Idempotency, Submitted, drafts
 
 from .world import World, make_mail
 
 
 def _draft(world: World, in_reply_to: UUID | None = None, **fields: Any) -> MessageView:
-    return drafts.create_draft(
+    return sending.create_draft(
         world.sending,
         world.organization_id,
         world.inbox.id,
@@ -32,11 +32,11 @@ def _draft(world: World, in_reply_to: UUID | None = None, **fields: Any) -> Mess
 
 def _send(world: World, draft_id: UUID, key: str | None = None) -> Submitted:
     idempotency = Idempotency.of(key, "send_draft", str(draft_id)) if key else None
-    return drafts.send_draft(world.sending, world.organization_id, draft_id, idempotency)
+    return sending.send_draft(world.sending, world.organization_id, draft_id, idempotency)
 
 
 def _get(world: World, draft_id: UUID) -> MessageView:
-    return drafts.get_draft(world.uow, world.organization_id, draft_id)
+    return sending.get_draft(world.uow, world.organization_id, draft_id)
 
 
 def _edited_meanwhile(world: World, draft_id: UUID) -> None:
@@ -48,7 +48,7 @@ def test_a_draft_is_in_no_thread_and_only_in_the_drafts_listing(world: World) ->
     draft = _draft(world, to=("jane@customer.example",), subject="Plan", text="First go")
 
     assert (draft.status, draft.thread_id) == ("draft", None)
-    listed = drafts.list_drafts(world.uow, world.organization_id, world.inbox.id, PageRequest())
+    listed = sending.list_drafts(world.uow, world.organization_id, world.inbox.id, PageRequest())
     assert [d.id for d in listed.items] == [draft.id]
     page = PageRequest()
     messages = mailbox.list_messages(
@@ -81,7 +81,7 @@ def test_an_update_replaces_the_fields_given_and_keeps_the_rest(world: World) ->
         labels=("q4",),
     )
 
-    changed = drafts.update_draft(
+    changed = sending.update_draft(
         world.sending,
         world.organization_id,
         draft.id,
@@ -96,7 +96,7 @@ def test_an_update_replaces_the_fields_given_and_keeps_the_rest(world: World) ->
     assert [a.filename for a in changed.attachments] == ["plan.txt"]
     assert changed.created_at == draft.created_at
     assert changed.updated_at > draft.updated_at
-    cleared = drafts.update_draft(
+    cleared = sending.update_draft(
         world.sending, world.organization_id, draft.id, {"attachments": ()}
     )
     assert cleared.attachments == ()
@@ -115,7 +115,7 @@ def test_an_edit_of_a_version_changed_since_is_a_conflict_and_changes_nothing(
     monkeypatch.setattr(drafts, "write_files", racing)
 
     with pytest.raises(Conflict) as refused:
-        drafts.update_draft(world.sending, world.organization_id, draft.id, {"text": "v2"})
+        sending.update_draft(world.sending, world.organization_id, draft.id, {"text": "v2"})
 
     assert refused.value.field == "draft_id"
     assert _get(world, draft.id).text_body == "v1"
@@ -162,7 +162,7 @@ def test_a_sent_draft_is_the_same_message_pending_in_its_thread(world: World) ->
     ]
     thread = mailbox.get_thread(world.uow, world.organization_id, sent.thread_id)
     assert [m.id for m in thread.messages] == [draft.id]
-    listed = drafts.list_drafts(world.uow, world.organization_id, world.inbox.id, PageRequest())
+    listed = sending.list_drafts(world.uow, world.organization_id, world.inbox.id, PageRequest())
     assert listed.items == []
 
 
@@ -175,9 +175,9 @@ def test_a_sent_draft_is_no_longer_a_draft(world: World) -> None:
     with pytest.raises(NotFound):
         _get(world, draft.id)
     with pytest.raises(Conflict):
-        drafts.update_draft(world.sending, world.organization_id, draft.id, {"text": "Twice"})
+        sending.update_draft(world.sending, world.organization_id, draft.id, {"text": "Twice"})
     with pytest.raises(Conflict):
-        drafts.delete_draft(world.uow, world.organization_id, draft.id)
+        sending.delete_draft(world.uow, world.organization_id, draft.id)
 
     assert again.value.field == "draft_id"
     assert len(world.queue.jobs) == 1
@@ -203,7 +203,7 @@ def test_a_draft_cannot_answer_a_message_of_another_inbox(world: World) -> None:
     sales = world.add_inbox("sales")
 
     with pytest.raises(Invalid) as refused:
-        drafts.create_draft(
+        sending.create_draft(
             world.sending, world.organization_id, sales.id, Compose(text="x"), in_reply_to=parent.id
         )
 
@@ -248,12 +248,12 @@ def test_a_draft_may_be_written_before_the_domain_can_send(world: World) -> None
 def test_a_deleted_draft_is_gone(world: World) -> None:
     draft = _draft(world, text="Never mind")
 
-    drafts.delete_draft(world.uow, world.organization_id, draft.id)
+    sending.delete_draft(world.uow, world.organization_id, draft.id)
 
     with pytest.raises(NotFound):
         _get(world, draft.id)
     with pytest.raises(NotFound):
-        drafts.delete_draft(world.uow, world.organization_id, draft.id)
+        sending.delete_draft(world.uow, world.organization_id, draft.id)
     with pytest.raises(NotFound):
         _send(world, draft.id)
     assert world.tables.messages == {}
@@ -264,11 +264,11 @@ def test_drafts_of_another_organisation_are_not_found(world: World) -> None:
     stranger = world.add_organization()
 
     for step in (
-        lambda: drafts.get_draft(world.uow, stranger, draft.id),
-        lambda: drafts.update_draft(world.sending, stranger, draft.id, {"text": "x"}),
-        lambda: drafts.send_draft(world.sending, stranger, draft.id),
-        lambda: drafts.delete_draft(world.uow, stranger, draft.id),
-        lambda: drafts.list_drafts(world.uow, stranger, world.inbox.id, PageRequest()),
+        lambda: sending.get_draft(world.uow, stranger, draft.id),
+        lambda: sending.update_draft(world.sending, stranger, draft.id, {"text": "x"}),
+        lambda: sending.send_draft(world.sending, stranger, draft.id),
+        lambda: sending.delete_draft(world.uow, stranger, draft.id),
+        lambda: sending.list_drafts(world.uow, stranger, world.inbox.id, PageRequest()),
     ):
         with pytest.raises(NotFound):
             step()
@@ -319,7 +319,7 @@ def test_a_bad_change_leaves_the_draft_as_it_was(
     draft = _draft(world, to=("jane@customer.example",), subject="Plan", text="Keep me")
 
     with pytest.raises(Invalid) as refused:
-        drafts.update_draft(world.sending, world.organization_id, draft.id, change)
+        sending.update_draft(world.sending, world.organization_id, draft.id, change)
 
     assert refused.value.field == field
     assert _get(world, draft.id) == draft

@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mailman.adapters.memory.blobs import InMemoryBlobStore
+from mailman.domain.blobs import Blob
 from mailman.domain.errors import NotFound
 from mailman.ports import BlobStore
 
@@ -34,6 +35,19 @@ def test_get_of_a_missing_key_raises_not_found() -> None:
         blobs.get("raw/absent.eml")
 
     assert raised.value.field == "key"
+
+
+def test_many_objects_are_written_and_read_back_each_answered_in_order() -> None:
+    blobs = InMemoryBlobStore()
+
+    written = blobs.put_many([Blob("a.eml", b"a", "message/rfc822"), Blob("b.pdf", b"b")])
+    read = blobs.get_many(["b.pdf", "absent", "a.eml"])
+
+    assert written == [None, None]
+    assert read[0] == b"b"
+    assert read[2] == b"a"
+    assert isinstance(read[1], NotFound)
+    assert blobs.content_type("a.eml") == "message/rfc822"
 
 
 def test_presigned_url_names_the_key_expiry_and_download_header() -> None:

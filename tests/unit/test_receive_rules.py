@@ -3,7 +3,7 @@ recorded for mail no inbox takes, and that a notification delivered twice stores
 
 from __future__ import annotations
 
-from mailman.services.receive import Received
+from mailman.services.receiving import Received
 
 from .world import World, add_domain, make_mail
 

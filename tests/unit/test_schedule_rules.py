@@ -11,8 +11,8 @@ import pytest
 from mailman.domain.errors import Conflict, NotFound, ValidationError
 from mailman.domain.mailbox import MessageView
 from mailman.domain.messages import SentConfirmation
-from mailman.services import drafts, schedule
-from mailman.services.send import Compose
+from mailman.services import sending
+from mailman.services.sending import Compose
 
 from .world import World, make_mail
 
@@ -22,11 +22,11 @@ def _in(world: World, **delta: float) -> datetime:
 
 
 def _reschedule(world: World, message_id: UUID, send_at: datetime | None) -> MessageView:
-    return schedule.reschedule(world.sending, world.organization_id, message_id, send_at)
+    return sending.reschedule(world.sending, world.organization_id, message_id, send_at)
 
 
 def _cancel(world: World, message_id: UUID, organization_id: UUID | None = None) -> MessageView:
-    return schedule.cancel(world.sending, organization_id or world.organization_id, message_id)
+    return sending.cancel(world.sending, organization_id or world.organization_id, message_id)
 
 
 def test_a_send_time_past_sends_now(world: World) -> None:
@@ -163,7 +163,7 @@ def test_received_mail_and_drafts_cannot_be_cancelled_and_strangers_find_nothing
     world: World,
 ) -> None:
     received = world.received(make_mail())
-    draft = drafts.create_draft(
+    draft = sending.create_draft(
         world.sending, world.organization_id, world.inbox.id, Compose(text="x")
     )
     scheduled = world.send(send_at=_in(world, hours=2))

@@ -18,12 +18,12 @@ from mailman.domain.errors import (
     ValidationError,
 )
 from mailman.domain.mailbox import MessageView
-from mailman.services.drafts import create_draft
-from mailman.services.send import (
+from mailman.services.sending import (
     AttachmentSpec,
     Compose,
     Idempotency,
     Submitted,
+    create_draft,
     forward,
     reply,
     send,

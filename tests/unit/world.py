@@ -17,10 +17,8 @@ from mailman.domain.inbound import InboundMail
 from mailman.domain.mailbox import MessageView
 from mailman.domain.models import Domain, Inbox, NewDomain
 from mailman.services import inboxes
-from mailman.services.dispatch import Dispatched, dispatch
-from mailman.services.outbound import Outbound
-from mailman.services.receive import Received, receive
-from mailman.services.send import Compose, Sending, send
+from mailman.services.receiving import Received, receive
+from mailman.services.sending import Compose, Dispatched, Outbound, Sending, dispatch, send
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

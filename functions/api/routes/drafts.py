@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mailman.domain.pagination import PageRequest
-from mailman.services import drafts
+from mailman.services import sending
 
 from ..dependencies import container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, page_of
@@ -38,7 +38,7 @@ TAGS = ["Drafts"]
     responses={201: {"description": "The draft"}},
 )
 def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
-    draft = drafts.create_draft(
+    draft = sending.create_draft(
         container().sending,
         organization_id(router),
         inbox_id,
@@ -54,7 +54,7 @@ def list_drafts(
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[MessageOut]:
-    page = drafts.list_drafts(
+    page = sending.list_drafts(
         container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
     )
     return page_of(page, MessageOut.of)
@@ -62,7 +62,7 @@ def list_drafts(
 
 @router.get("/drafts/<draft_id>", summary="A draft", tags=TAGS)
 def get_draft(draft_id: UUID) -> MessageOut:
-    return whole_message(drafts.get_draft(container().uow, organization_id(router), draft_id))
+    return whole_message(sending.get_draft(container().uow, organization_id(router), draft_id))
 
 
 @router.patch(
@@ -71,7 +71,7 @@ def get_draft(draft_id: UUID) -> MessageOut:
 def update_draft(draft_id: UUID, body: SendIn) -> MessageOut:
     compose = compose_of(body)
     changes = {name: getattr(compose, name) for name in body.model_fields_set}
-    view = drafts.update_draft(container().sending, organization_id(router), draft_id, changes)
+    view = sending.update_draft(container().sending, organization_id(router), draft_id, changes)
     return MessageOut.of(view)
 
 
@@ -82,7 +82,7 @@ def update_draft(draft_id: UUID, body: SendIn) -> MessageOut:
     responses={204: {"description": "Deleted"}},
 )
 def delete_draft(draft_id: UUID) -> Response[None]:
-    drafts.delete_draft(container().uow, organization_id(router), draft_id)
+    sending.delete_draft(container().uow, organization_id(router), draft_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
@@ -93,7 +93,7 @@ def delete_draft(draft_id: UUID) -> Response[None]:
     responses={202: {"description": "The message, under the draft's id"}},
 )
 def send_draft(draft_id: UUID) -> Response[dict[str, Any]]:
-    submitted = drafts.send_draft(
+    submitted = sending.send_draft(
         container().sending,
         organization_id(router),
         draft_id,

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from mailman.domain.errors import ValidationError
-from mailman.services import schedule, send, uploads
+from mailman.services import sending
 
 from ..dependencies import container, organization_id
 from ..schemas.mailbox import MessageOut
@@ -31,7 +31,7 @@ TAGS = ["Sending"]
 MAX_KEY_LENGTH = 255
 
 
-def _attachment(n: int, given: AttachmentIn) -> send.AttachmentSpec:
+def _attachment(n: int, given: AttachmentIn) -> sending.AttachmentSpec:
     where = f"attachments[{n}]"
     if (given.content is None) == (given.attachment_id is None):
         raise ValidationError("give either content (base64) or attachment_id", field=where)
@@ -41,7 +41,7 @@ def _attachment(n: int, given: AttachmentIn) -> send.AttachmentSpec:
             content = b64decode(given.content, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ValidationError("is not valid base64", field=f"{where}.content") from exc
-    return send.AttachmentSpec(
+    return sending.AttachmentSpec(
         filename=given.filename,
         content_type=given.content_type,
         content=content,
@@ -50,8 +50,8 @@ def _attachment(n: int, given: AttachmentIn) -> send.AttachmentSpec:
     )
 
 
-def compose_of(body: SendIn) -> send.Compose:
-    return send.Compose(
+def compose_of(body: SendIn) -> sending.Compose:
+    return sending.Compose(
         to=tuple(body.to),
         cc=tuple(body.cc),
         bcc=tuple(body.bcc),
@@ -68,7 +68,7 @@ def compose_of(body: SendIn) -> send.Compose:
     )
 
 
-def idempotency_of(operation: str, body: SendIn | None) -> send.Idempotency | None:
+def idempotency_of(operation: str, body: SendIn | None) -> sending.Idempotency | None:
     """The request's Idempotency-Key, with a fingerprint of the operation and its body."""
     key = router.current_event.headers.get("Idempotency-Key")
     if key is None:
@@ -77,7 +77,7 @@ def idempotency_of(operation: str, body: SendIn | None) -> send.Idempotency | No
         raise ValidationError(
             f"must be 1 to {MAX_KEY_LENGTH} printable characters", field="Idempotency-Key"
         )
-    return send.Idempotency.of(key, operation, body.model_dump(mode="json") if body else {})
+    return sending.Idempotency.of(key, operation, body.model_dump(mode="json") if body else {})
 
 
 def answer(
@@ -92,7 +92,7 @@ def answer(
     )
 
 
-def accepted(submitted: send.Submitted) -> Response[dict[str, Any]]:
+def accepted(submitted: sending.Submitted) -> Response[dict[str, Any]]:
     headers = {"Idempotent-Replayed": "true"} if submitted.replayed else {}
     return answer(HTTPStatus.ACCEPTED, MessageOut.of(submitted.message), headers)
 
@@ -104,7 +104,7 @@ def accepted(submitted: send.Submitted) -> Response[dict[str, Any]]:
     responses={202: {"description": "The message, Pending or Scheduled, and its thread"}},
 )
 def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
-    submitted = send.send(
+    submitted = sending.send(
         container().sending,
         organization_id(router),
         inbox_id,
@@ -116,7 +116,7 @@ def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
 
 def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str, Any]]:
     operation = "reply-all" if everyone else "reply"
-    submitted = send.reply(
+    submitted = sending.reply(
         container().sending,
         organization_id(router),
         message_id,
@@ -155,7 +155,7 @@ def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     responses={202: {"description": "The forward, Pending or Scheduled"}},
 )
 def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
-    submitted = send.forward(
+    submitted = sending.forward(
         container().sending,
         organization_id(router),
         message_id,
@@ -172,7 +172,7 @@ def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     tags=TAGS,
 )
 def cancel(message_id: UUID) -> MessageOut:
-    return MessageOut.of(schedule.cancel(container().sending, organization_id(router), message_id))
+    return MessageOut.of(sending.cancel(container().sending, organization_id(router), message_id))
 
 
 @router.post(
@@ -181,7 +181,7 @@ def cancel(message_id: UUID) -> MessageOut:
     tags=TAGS,
 )
 def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
-    view = schedule.reschedule(
+    view = sending.reschedule(
         container().sending, organization_id(router), message_id, body.send_at
     )
     return MessageOut.of(view)
@@ -195,7 +195,7 @@ def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
 )
 def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
     c = container()
-    created = uploads.create_upload(
+    created = sending.create_upload(
         c.uow,
         c.blobs,
         c.clock,

@@ -1,13 +1,17 @@
-"""Messages as receiving stores them."""
+"""Messages as they are stored: received, sent, drafts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from mailman.domain.models import DeliveryStatus, Direction, MatchReason
+from mailman.domain.addresses import Mailbox
+from mailman.domain.inbound import InboundMail, sent_raw_key
+from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
+from mailman.domain.outbound import Outgoing
+from mailman.domain.routing import Destination
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,67 @@ class NewRecipient:
     """to, cc, bcc or envelope"""
     address: str
     name: str | None = None
+
+
+class ReceivedContent(Protocol):
+    """What a received message's row takes of the parsed mail (`mailman.mime.ParsedMail`)."""
+
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def message_id_generated(self) -> bool: ...
+    @property
+    def in_reply_to(self) -> str | None: ...
+    @property
+    def references(self) -> tuple[str, ...]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def from_(self) -> Mailbox | None: ...
+    @property
+    def to(self) -> tuple[Mailbox, ...]: ...
+    @property
+    def cc(self) -> tuple[Mailbox, ...]: ...
+    @property
+    def reply_to(self) -> tuple[Mailbox, ...]: ...
+    @property
+    def date(self) -> datetime | None: ...
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str | None: ...
+    @property
+    def extracted_text(self) -> str: ...
+    @property
+    def preview(self) -> str: ...
+    @property
+    def defects(self) -> tuple[str, ...]: ...
+    @property
+    def size(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where a received message's content went: its hash, its raw form's key, and its
+    attachments (none when it is quarantined, for `quarantine_reason`)."""
+
+    content_sha256: str
+    raw_storage_key: str
+    quarantine_reason: str | None
+    attachments: tuple[NewAttachment, ...]
+
+
+@dataclass(frozen=True)
+class OutgoingOptions:
+    """What an outgoing message asks of its row beyond the mail: when to send it, its
+    labels and metadata, its List-Unsubscribe."""
+
+    send_at: datetime | None
+    labels: tuple[str, ...]
+    metadata: dict[str, Any]
+    list_unsubscribe: str | None
 
 
 @dataclass(frozen=True)
@@ -73,6 +138,122 @@ class NewMessage:
     list_unsubscribe: str | None = None
     id: UUID | None = None
     """The row's id when the caller chose it; else one is made."""
+
+    @classmethod
+    def received(
+        cls,
+        content: ReceivedContent,
+        mail: InboundMail,
+        destination: Destination,
+        stored: Stored,
+        *,
+        thread_id: UUID | None,
+        reason: MatchReason,
+    ) -> NewMessage:
+        """The row of mail received for one inbox, in `thread_id` (with why), or in none."""
+        sender = content.from_
+        return cls(
+            organization_id=destination.inbox.organization_id,
+            inbox_id=destination.inbox.inbox_id,
+            thread_id=thread_id,
+            message_id=content.message_id,
+            message_id_generated=content.message_id_generated,
+            content_sha256=stored.content_sha256,
+            direction=Direction.INBOUND,
+            source=mail.source,
+            source_id=mail.source_id,
+            from_address=sender.address if sender else "",
+            from_name=sender.name if sender else None,
+            subject=content.subject or None,
+            sent_at=content.date,
+            received_at=mail.received_at,
+            in_reply_to=content.in_reply_to,
+            references=content.references,
+            text_body=content.text or None,
+            html_body=content.html,
+            extracted_text=content.extracted_text or None,
+            preview=content.preview or None,
+            headers=list(content.headers),
+            raw_storage_key=stored.raw_storage_key,
+            size_bytes=content.size,
+            match_reason=reason,
+            verdicts=dict(mail.verdicts),
+            quarantine_reason=stored.quarantine_reason,
+            defects=content.defects,
+            plus_tags=destination.tags,
+            reply_to=tuple(m.address for m in content.reply_to),
+            recipients=(
+                *(NewRecipient("to", m.address.lower(), m.name) for m in content.to),
+                *(NewRecipient("cc", m.address.lower(), m.name) for m in content.cc),
+                *(NewRecipient("envelope", a.lower()) for a in mail.envelope_recipients),
+            ),
+            attachments=stored.attachments,
+        )
+
+    @classmethod
+    def outgoing(
+        cls,
+        pk: UUID,
+        inbox: Inbox,
+        mail: Outgoing,
+        options: OutgoingOptions,
+        *,
+        message_id: str,
+        now: datetime,
+        extracted_text: str | None,
+        preview: str | None,
+        attachments: tuple[NewAttachment, ...],
+        thread: tuple[UUID, MatchReason] | None,
+    ) -> NewMessage:
+        """The row of mail the inbox sends: in `thread` (with why), Pending (queued now) or
+        Scheduled for its `send_at`; or, in no thread, a draft. `extracted_text` is its
+        text (or its HTML's), `preview` that text's start."""
+        if thread is None:
+            status, queued_at = DeliveryStatus.DRAFT, None
+        elif options.send_at is None:
+            status, queued_at = DeliveryStatus.PENDING, now
+        else:
+            status, queued_at = DeliveryStatus.SCHEDULED, None
+        return cls(
+            id=pk,
+            organization_id=inbox.organization_id,
+            inbox_id=inbox.id,
+            thread_id=thread[0] if thread else None,
+            message_id=message_id,
+            message_id_generated=True,
+            content_sha256="",
+            direction=Direction.OUTBOUND,
+            source="api",
+            source_id=str(pk),
+            from_address=mail.sender.address,
+            from_name=mail.sender.name,
+            subject=mail.subject or None,
+            sent_at=None,
+            received_at=None,
+            in_reply_to=mail.in_reply_to,
+            references=mail.references,
+            text_body=mail.text,
+            html_body=mail.html,
+            extracted_text=extracted_text,
+            preview=preview,
+            headers=list(mail.headers),
+            raw_storage_key=sent_raw_key(message_id, now),
+            size_bytes=0,
+            match_reason=thread[1] if thread else MatchReason.NEW,
+            reply_to=tuple(a.address for a in mail.reply_to),
+            recipients=(
+                *(NewRecipient("to", a.address, a.name) for a in mail.to),
+                *(NewRecipient("cc", a.address, a.name) for a in mail.cc),
+                *(NewRecipient("bcc", a.address, a.name) for a in mail.bcc),
+            ),
+            attachments=attachments,
+            status=status,
+            send_at=options.send_at,
+            queued_at=queued_at,
+            labels=options.labels,
+            metadata=options.metadata,
+            list_unsubscribe=options.list_unsubscribe,
+        )
 
 
 @dataclass(frozen=True)

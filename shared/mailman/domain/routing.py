@@ -30,7 +30,7 @@ class InboxAddress:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Destination:
     """One inbox the message reaches, and the addresses (with any sub-address tags) it came by."""
 
     inbox: InboxAddress
@@ -40,7 +40,7 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Routing:
-    deliveries: tuple[Delivery, ...]
+    destinations: tuple[Destination, ...]
     unroutable: tuple[str, ...] = field(default=())
     """Addresses on a domain we receive for that no inbox (nor a catch-all) takes."""
 
@@ -82,8 +82,8 @@ def route(addresses: Iterable[str], lookup: Lookup, catch_all: CatchAll, known: 
         entry[1].append(f"{local}@{domain}")
         if plus and tag:
             entry[2].append(tag)
-    deliveries = tuple(
-        Delivery(inbox, tuple(addrs), tuple(dict.fromkeys(tags)))
+    destinations = tuple(
+        Destination(inbox, tuple(addrs), tuple(dict.fromkeys(tags)))
         for inbox, addrs, tags in found.values()
     )
-    return Routing(deliveries, tuple(unroutable))
+    return Routing(destinations, tuple(unroutable))

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from mailman.domain.blobs import Blob
 from mailman.domain.verification import SesIdentity
 
 
@@ -19,6 +20,16 @@ class BlobStore(Protocol):
     ) -> None: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | Exception]:
+        """Each object's bytes or the error reading it raised (`NotFound`, `StorageError`),
+        in the order of `keys`; the reads may be made at once."""
+        ...
+
+    def put_many(self, blobs: Sequence[Blob]) -> list[Exception | None]:
+        """Write every object, answering for each, in order, None or the error writing it
+        raised; the writes may be made at once."""
+        ...
 
     def presigned_get(
         self, key: str, *, expires_in: int = 300, filename: str | None = None

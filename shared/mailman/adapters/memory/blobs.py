@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from mailman.domain.blobs import Blob
 from mailman.domain.errors import NotFound
 from mailman.domain.filenames import content_disposition
 
@@ -29,6 +31,27 @@ class InMemoryBlobStore:
         if found is None:
             raise NotFound(f"no object at {key}", field="key")
         return found.data
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | Exception]:
+        """Each object's bytes or the error reading it, one after another."""
+        answers: list[bytes | Exception] = []
+        for key in keys:
+            try:
+                answers.append(self.get(key))
+            except Exception as exc:  # answered for this key alone
+                answers.append(exc)
+        return answers
+
+    def put_many(self, blobs: Sequence[Blob]) -> list[Exception | None]:
+        """Write each object, one after another."""
+        answers: list[Exception | None] = []
+        for blob in blobs:
+            try:
+                self.put(blob.key, blob.data, blob.content_type)
+                answers.append(None)
+            except Exception as exc:  # answered for this object alone
+                answers.append(exc)
+        return answers
 
     def presigned_get(self, key: str, *, expires_in: int = 300, filename: str | None = None) -> str:
         """A `memory://` URL naming the key and, as S3's does, the download's header (like S3,

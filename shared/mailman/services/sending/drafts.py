@@ -25,26 +25,18 @@ from mailman.domain.mailbox import MessageListing, MessageView
 from mailman.domain.models import DeliveryStatus, Direction
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import UnitOfWork, UnitOfWorkFactory
-from mailman.services.send import (
+from mailman.services.sending._internal import draft_changed, new_message_id, replay, written
+from mailman.services.sending.compose import (
     Compose,
     Idempotency,
-    Plan,
-    Sending,
     Submitted,
-    answered,
-    draft_changed,
-    new_message,
-    new_message_id,
-    plan,
-    replay,
     reply_compose,
     replying_to,
-    sender_of,
     stored_files,
-    submit,
-    write_files,
-    written,
 )
+from mailman.services.sending.environment import Sending
+from mailman.services.sending.plan import Plan, answered, plan, sender_of
+from mailman.services.sending.submit import outgoing_row, submit, write_files
 
 
 def create_draft(
@@ -80,7 +72,7 @@ def create_draft(
     pk, message_id = uuid.uuid4(), new_message_id(inbox)
     attachments = write_files(env.blobs, planned.files, message_id, now)
     with env.uow(organization_id) as work:
-        work.messages.add(new_message(pk, planned, message_id, now, attachments, thread=None))
+        work.messages.add(outgoing_row(pk, planned, message_id, now, attachments, thread=None))
         return written(work, pk)
 
 
@@ -127,7 +119,7 @@ def update_draft(
     now = env.clock.now()
     attachments = write_files(env.blobs, planned.files, draft.message_id, now)
     with env.uow(organization_id) as work:
-        row = new_message(draft.id, planned, draft.message_id, now, attachments, thread=None)
+        row = outgoing_row(draft.id, planned, draft.message_id, now, attachments, thread=None)
         if not work.drafts.replace(row, version=draft.updated_at):
             raise draft_changed()
         return written(work, draft.id)

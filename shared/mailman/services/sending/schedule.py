@@ -16,8 +16,8 @@ from mailman.domain.mailbox import MessageView
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.sending import check_send_at
 from mailman.ports import UnitOfWork
-from mailman.services.outbound import announce
-from mailman.services.send import Sending, enqueue, written
+from mailman.services.sending._internal import announce, enqueue, written
+from mailman.services.sending.environment import Sending
 
 
 def cancel(env: Sending, organization_id: UUID, message_id: UUID) -> MessageView:

@@ -25,12 +25,13 @@ from enum import StrEnum
 from uuid import UUID
 
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
-from mailman.domain.events import NewEvent
-from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
+from mailman.domain.messages import OutgoingMail, SentConfirmation
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.mime import compose
-from mailman.ports import BlobStore, Clock, Mailer, UnitOfWork, UnitOfWorkFactory
+from mailman.ports import BlobStore
+from mailman.services.sending._internal import announce, fail_message
+from mailman.services.sending.environment import Outbound
 
 TAG_MESSAGE = "mailman_message_id"
 TAG_ORGANIZATION = "mailman_organization_id"
@@ -39,7 +40,7 @@ UNCONFIRMED = "SES never confirmed taking the message (no Send event): it was pr
 ALL_SUPPRESSED = "every recipient is on the suppression list"
 
 
-class Outcome(StrEnum):
+class SendOutcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"
     """Not waiting (sent, being sent, cancelled) or not due (rescheduled)."""
@@ -49,32 +50,23 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class Job:
+class DeliveryJob:
     organization_id: UUID
     message_id: UUID
 
 
 @dataclass(frozen=True)
-class Delivery:
-    outcome: Outcome
+class DeliveryReport:
+    """What became of one job: the outcome, SES's id for the mail, why it failed, and the
+    recipients left out as suppressed."""
+
+    outcome: SendOutcome
     ses_message_id: str | None = None
     reason: str | None = None
     suppressed: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Outbound:
-    """What handing off needs: the store, the blob store, the mail service, a clock, and the
-    region whose SES sends (it names the Message-ID SES gives the mail)."""
-
-    uow: UnitOfWorkFactory
-    blobs: BlobStore
-    mailer: Mailer
-    clock: Clock
-    region: str
-
-
-def deliver(env: Outbound, job: Job) -> Delivery:
+def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
     """Send one message if it is waiting and due. A transient failure of SES (or of the blob
     store) hands it back and raises, for the queue to try again later. A permanent one (SES
     refused it, an attachment is gone, `compose` cannot write it) is recorded: the message
@@ -82,7 +74,7 @@ def deliver(env: Outbound, job: Job) -> Delivery:
     with env.uow(job.organization_id) as work:
         mail = work.outbox.claim(job.message_id, env.clock.now())
         if mail is None:
-            return Delivery(Outcome.SKIPPED)
+            return DeliveryReport(SendOutcome.SKIPPED)
         addresses = list(dict.fromkeys(r.address for r in mail.recipients))
         suppressed = work.suppressions.find(addresses)
         if suppressed:
@@ -92,7 +84,9 @@ def deliver(env: Outbound, job: Job) -> Delivery:
         destinations = [a for a in addresses if a.lower() not in suppressed]
         if not destinations:
             fail_message(work, mail.id, ALL_SUPPRESSED, [DeliveryStatus.SENDING])
-            return Delivery(Outcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed))
+            return DeliveryReport(
+                SendOutcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed)
+            )
     try:
         raw = build(env.blobs, mail, env.clock.now())
         if mail.raw_storage_key:
@@ -103,7 +97,9 @@ def deliver(env: Outbound, job: Job) -> Delivery:
             tags={TAG_MESSAGE: str(mail.id), TAG_ORGANIZATION: str(mail.organization_id)},
         )
     except DeliveryUncertain as exc:
-        return Delivery(Outcome.UNCERTAIN, reason=exc.message, suppressed=tuple(suppressed))
+        return DeliveryReport(
+            SendOutcome.UNCERTAIN, reason=exc.message, suppressed=tuple(suppressed)
+        )
     except NotFound as exc:  # an attachment's object is gone: no retry brings it back
         return _failed(env, mail, f"an attachment could not be read: {exc.message}", suppressed)
     except DeliveryError as exc:
@@ -115,15 +111,15 @@ def deliver(env: Outbound, job: Job) -> Delivery:
         _hand_back(env, mail)
         raise
     record_sent(env, job.organization_id, mail.id, ses_message_id)
-    return Delivery(Outcome.SENT, ses_message_id, suppressed=tuple(suppressed))
+    return DeliveryReport(SendOutcome.SENT, ses_message_id, suppressed=tuple(suppressed))
 
 
 def _failed(
     env: Outbound, mail: OutgoingMail, reason: str, suppressed: Mapping[str, str]
-) -> Delivery:
+) -> DeliveryReport:
     with env.uow(mail.organization_id) as work:
         fail_message(work, mail.id, reason, [DeliveryStatus.SENDING])
-    return Delivery(Outcome.FAILED, reason=reason, suppressed=tuple(suppressed))
+    return DeliveryReport(SendOutcome.FAILED, reason=reason, suppressed=tuple(suppressed))
 
 
 def _hand_back(env: Outbound, mail: OutgoingMail) -> None:
@@ -184,33 +180,3 @@ def record_sent(env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: 
             return False
         announce(work, "message.sent", message_pk, record, ses_message_id=ses_id)
         return True
-
-
-def announce(
-    work: UnitOfWork, event: str, message_pk: UUID, record: SentRecord, **details: str
-) -> None:
-    """Append the message's event once (its dedup key is the message's id)."""
-    work.events.append(
-        NewEvent(
-            record.organization_id,
-            type=event,
-            subject_id=message_pk,
-            dedup_key=f"{event}:{message_pk}",
-            payload={
-                "message_id": str(message_pk),
-                "inbox_id": str(record.inbox_id),
-                "thread_id": str(record.thread_id) if record.thread_id else None,
-                **details,
-            },
-        )
-    )
-
-
-def fail_message(
-    work: UnitOfWork, message_pk: UUID, reason: str, sources: list[DeliveryStatus]
-) -> bool:
-    record = work.outbox.fail(message_pk, reason, sources=sources)
-    if record is None:
-        return False
-    announce(work, "message.failed", message_pk, record, reason=reason)
-    return True

@@ -15,8 +15,9 @@ from itertools import groupby
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.sending import IDEMPOTENCY_WINDOW
 from mailman.ports import Queue
-from mailman.services.outbound import CONFIRMATION_WINDOW, UNCONFIRMED, Outbound, fail_message
-from mailman.services.send import job_body
+from mailman.services.sending._internal import fail_message, job_body
+from mailman.services.sending.delivery import CONFIRMATION_WINDOW, UNCONFIRMED
+from mailman.services.sending.environment import Outbound
 
 HORIZON_SECONDS = 60
 """How far ahead a scheduled message is queued: the run interval (SQS delays up to 900 s)."""

@@ -1,0 +1,12 @@
+"""Receiving mail: parsed and judged (`prepare`), routed to its inboxes (`route`), threaded,
+stored and announced (`store`). Callers use only the names below."""
+
+from mailman.services.receiving.pipeline import (
+    Received,
+    import_message,
+    receive,
+    receive_batch,
+)
+from mailman.services.receiving.prepare import Incoming
+
+__all__ = ["Incoming", "Received", "import_message", "receive", "receive_batch"]

@@ -1,0 +1,135 @@
+"""Preparing received mail: each message read (from where the mail service put it), parsed,
+judged (quarantined or not), and its objects named and written: its raw form and its
+attachments, under keys derived from the content, so a retry rewrites the same."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from mailman import mime
+from mailman.domain.blobs import Blob
+from mailman.domain.inbound import (
+    InboundMail,
+    attachment_key,
+    file_extension,
+    quarantine_reason,
+    raw_key,
+)
+from mailman.domain.messages import NewAttachment, Stored
+from mailman.ports import BlobStore
+
+_ATTACHMENT_NAMESPACE = UUID("2b8f0f5e-8c0a-4a56-b7b1-3f1f3d7a4e10")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One mail of a batch, with its raw bytes if the caller has them already."""
+
+    mail: InboundMail
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed message, with the objects to write before it is stored."""
+
+    parsed: mime.ParsedMail
+    raw: bytes
+    stored: Stored
+
+    @property
+    def reason(self) -> str | None:
+        """Why the message is quarantined; None when it is not."""
+        return self.stored.quarantine_reason
+
+    def blobs(self) -> list[Blob]:
+        """Its raw form and its attachments (quarantined mail keeps none of its own)."""
+        raw = Blob(self.stored.raw_storage_key, self.raw, "message/rfc822")
+        return [
+            raw,
+            *(
+                Blob(stored.storage_key, part.content, stored.content_type)
+                for stored, part in zip(
+                    self.stored.attachments, self.parsed.attachments, strict=False
+                )
+            ),
+        ]
+
+
+def prepare(mail: InboundMail, content: bytes) -> Prepared:
+    """Parse and judge the mail, and name its objects."""
+    parsed = mime.parse(content)
+    content_sha = parsed.raw_sha256
+    reason = quarantine_reason(mail, parsed.quarantine_reason)
+    stored_key = raw_key(parsed.message_id, content_sha, mail.received_at)
+    attachments = _attachments(parsed, mail.received_at, content_sha) if reason is None else ()
+    return Prepared(parsed, content, Stored(content_sha, stored_key, reason, attachments))
+
+
+def prepare_all(
+    blobs: BlobStore, batch: Sequence[Incoming], failed: dict[int, Exception]
+) -> list[tuple[int, Incoming, Prepared]]:
+    """Each mail of the batch read (where the mail service put it), parsed and its objects
+    written, by position; a mail that fails is answered in `failed` and left out."""
+    missing = [n for n, incoming in enumerate(batch) if incoming.raw is None]
+    fetched = dict(
+        zip(missing, blobs.get_many([batch[n].mail.raw_key or "" for n in missing]), strict=True)
+    )
+    parsed: list[tuple[int, Incoming, Prepared]] = []
+    for position, incoming in enumerate(batch):
+        raw = incoming.raw if incoming.raw is not None else fetched[position]
+        if isinstance(raw, Exception):
+            failed[position] = raw
+            continue
+        try:
+            parsed.append((position, incoming, prepare(incoming.mail, raw)))
+        except Exception as exc:  # answered for this mail alone
+            failed[position] = exc
+    ready: list[tuple[int, Incoming, Prepared]] = []
+    for item, failure in zip(parsed, write(blobs, [p for _, _, p in parsed]), strict=True):
+        if failure is None:
+            ready.append(item)
+        else:
+            failed[item[0]] = failure
+    return ready
+
+
+def write(blobs: BlobStore, prepared: Sequence[Prepared]) -> list[Exception | None]:
+    """Write every message's objects at once, answering for each message None or the first
+    error writing one of its objects raised."""
+    writes = [p.blobs() for p in prepared]
+    answers = blobs.put_many([blob for found in writes for blob in found])
+    failures: list[Exception | None] = []
+    start = 0
+    for found in writes:
+        errors = [e for e in answers[start : start + len(found)] if e is not None]
+        failures.append(errors[0] if errors else None)
+        start += len(found)
+    return failures
+
+
+def _attachments(
+    parsed: mime.ParsedMail, received_at: datetime, identity: str
+) -> tuple[NewAttachment, ...]:
+    stored = []
+    for position, part in enumerate(parsed.attachments):
+        attachment_id = uuid.uuid5(_ATTACHMENT_NAMESPACE, f"{identity}/{position}")
+        ext = file_extension(part.filename, part.content_type)
+        key = attachment_key(parsed.message_id, received_at, str(attachment_id), ext)
+        stored.append(
+            NewAttachment(
+                id=attachment_id,
+                filename=part.filename,
+                content_type=part.content_type,
+                size_bytes=part.size,
+                sha256=part.sha256,
+                content_id=part.content_id,
+                inline=part.inline,
+                storage_key=key,
+            )
+        )
+    return tuple(stored)

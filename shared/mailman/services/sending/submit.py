@@ -1,0 +1,162 @@
+"""Storing a planned message: its inline attachments are written to the blob store first,
+under keys of their own; then one transaction takes the idempotency key, threads the message
+in its inbox and stores it, Pending (or Scheduled, with `send_at`) and marked queued. Only
+after that commits is its id put on the outbound queue, so no queue message exists without
+its row; when the queue cannot take it, the row's mark is cleared and the dispatcher queues
+it within the minute (`dispatch`), so no row stays unqueued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from mailman.domain.blobs import Blob
+from mailman.domain.inbound import attachment_key, file_extension
+from mailman.domain.mailbox import MessageView
+from mailman.domain.messages import NewAttachment, NewMessage, ThreadEntry
+from mailman.domain.models import MatchReason
+from mailman.mime import html_to_text, preview
+from mailman.ports import BlobStore
+from mailman.services.sending._internal import (
+    draft_changed,
+    enqueue,
+    new_message_id,
+    replay,
+    written,
+)
+from mailman.services.sending.compose import Idempotency, Submitted
+from mailman.services.sending.environment import Sending
+from mailman.services.sending.plan import Plan, PlannedFile
+from mailman.thread_resolution import AlreadyThreaded, ThreadingInput, assign_thread
+
+
+def submit(
+    env: Sending,
+    planned: Plan,
+    idempotency: Idempotency | None,
+    *,
+    draft: MessageView | None = None,
+) -> Submitted:
+    """Thread and store the message (or send the `draft` it was planned from, as the same
+    row), then queue it if it is due."""
+    now = env.clock.now()
+    inbox, outgoing = planned.inbox, planned.outgoing
+    if draft is None:
+        pk = uuid.uuid4()
+        message_id = new_message_id(inbox)
+        attachments = write_files(env.blobs, planned.files, message_id, now)
+    else:
+        pk, message_id, attachments = draft.id, draft.message_id, ()
+    with env.uow(inbox.organization_id) as work:
+        if idempotency is not None:
+            earlier = work.idempotency_keys.claim(
+                idempotency.key, idempotency.request_sha256, pk, now
+            )
+            if earlier is not None:
+                return replay(work, idempotency, *earlier)
+        work.thread_index.lock(inbox.id)
+        participants = frozenset(a.address for a in outgoing.recipients)
+        decision = assign_thread(
+            ThreadingInput(
+                inbox.id,
+                message_id=message_id,
+                in_reply_to=(outgoing.in_reply_to,) if outgoing.in_reply_to else (),
+                references=outgoing.references,
+                subject=outgoing.subject,
+                date=now,
+                from_address=inbox.address,
+                participants=participants - {inbox.address},
+            ),
+            work.thread_index,
+        )
+        assert not isinstance(decision, AlreadyThreaded), "a new or draft Message-ID"
+        message = outgoing_row(
+            pk, planned, message_id, now, attachments, thread=(decision.thread_id, decision.reason)
+        )
+        if draft is None:
+            work.messages.add(message)
+        elif not work.drafts.promote(message, version=draft.updated_at):
+            raise draft_changed()
+        if decision.merged_thread_ids or decision.adopted_thread_ids:
+            work.messages.refresh_thread(decision.thread_id)
+        else:
+            work.messages.note_in_thread(
+                ThreadEntry(
+                    decision.thread_id,
+                    pk,
+                    at=now,
+                    preview=message.preview,
+                    subject=message.subject,
+                    unread=False,
+                )
+            )
+        view = written(work, pk)
+    if planned.options.send_at is None:
+        enqueue(env, inbox.organization_id, pk)
+    return Submitted(view, replayed=False)
+
+
+def write_files(
+    blobs: BlobStore, files: Sequence[PlannedFile], message_id: str, now: datetime
+) -> tuple[NewAttachment, ...]:
+    """Write the inline attachments; answer every attachment's row."""
+    rows = []
+    writes = []
+    for f in files:
+        attachment_id = uuid.uuid4()
+        key = f.storage_key
+        sha = ""
+        if f.spec.content is not None:
+            ext = file_extension(f.spec.filename, f.content_type)
+            key = attachment_key(message_id, now, str(attachment_id), ext)
+            writes.append(Blob(key, f.spec.content, f.content_type))
+            sha = hashlib.sha256(f.spec.content).hexdigest()
+        assert key is not None
+        rows.append(
+            NewAttachment(
+                id=attachment_id,
+                filename=f.spec.filename,
+                content_type=f.content_type,
+                size_bytes=f.size,
+                sha256=sha,
+                content_id=f.spec.content_id,
+                inline=f.spec.content_id is not None,
+                storage_key=key,
+            )
+        )
+    for failure in blobs.put_many(writes):
+        if failure is not None:
+            raise failure
+    return tuple(rows)
+
+
+def outgoing_row(
+    pk: UUID,
+    planned: Plan,
+    message_id: str,
+    now: datetime,
+    attachments: tuple[NewAttachment, ...],
+    *,
+    thread: tuple[UUID, MatchReason] | None,
+) -> NewMessage:
+    """The row of the planned message: in `thread` (with why), or a draft in none."""
+    o = planned.outgoing
+    text = o.text
+    if text is None and o.html is not None:
+        text = html_to_text(o.html).text
+    return NewMessage.outgoing(
+        pk,
+        planned.inbox,
+        o,
+        planned.options,
+        message_id=message_id,
+        now=now,
+        extracted_text=text,
+        preview=preview(text or "") or None,
+        attachments=attachments,
+        thread=thread,
+    )
