@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -9,6 +10,7 @@ from uuid import UUID
 
 from mailman.domain.addresses import Mailbox
 from mailman.domain.inbound import InboundMail, sent_raw_key
+from mailman.domain.mailbox import AttachmentView, MessageView, RecipientView
 from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
 from mailman.domain.outbound import Outgoing
 from mailman.domain.routing import Destination
@@ -138,6 +140,8 @@ class NewMessage:
     list_unsubscribe: str | None = None
     id: UUID | None = None
     """The row's id when the caller chose it; else one is made."""
+    created_at: datetime | None = None
+    """When the row is written (and last changed); None: the database's time, `now()`."""
 
     @classmethod
     def received(
@@ -353,3 +357,77 @@ class SentConfirmation:
     ses_header_id: str
     """The Message-ID the service gives the mail in its header (`<ses-id@region.amazonses.com>`)."""
     at: datetime
+
+
+def attachment_row_id(object_id: UUID, inbox_id: UUID) -> UUID:
+    """One stored object may belong to several inboxes' messages: an attachment's row id is
+    its object's id made unique per inbox."""
+    return uuid.uuid5(object_id, str(inbox_id))
+
+
+def written_view(message: NewMessage) -> MessageView:
+    """The message as the API reads it back once stored, built from what was written (its
+    `id` and `created_at` chosen): recipients named twice (same kind and address) kept once,
+    attachments in the order of their row ids, as a read orders them."""
+    assert message.id is not None, "an id chosen"
+    assert message.created_at is not None, "a time chosen"
+    m = message
+    recipients = {(r.kind, r.address): r for r in reversed(m.recipients)}
+    return MessageView(
+        id=m.id,
+        inbox_id=m.inbox_id,
+        thread_id=m.thread_id,
+        message_id=m.message_id,
+        direction=m.direction.value,
+        status=m.status.value if m.status else None,
+        send_at=m.send_at,
+        metadata=m.metadata,
+        list_unsubscribe=m.list_unsubscribe,
+        from_address=m.from_address,
+        from_name=m.from_name,
+        reply_to=m.reply_to,
+        subject=m.subject,
+        sent_at=m.sent_at,
+        received_at=m.received_at,
+        in_reply_to=m.in_reply_to,
+        references=m.references,
+        text_body=m.text_body,
+        html_body=m.html_body,
+        extracted_text=m.extracted_text,
+        preview=m.preview,
+        headers=tuple({"name": n, "value": v} for n, v in m.headers),
+        raw_storage_key=m.raw_storage_key,
+        match_reason=m.match_reason.value,
+        verdicts=m.verdicts,
+        quarantined=m.quarantine_reason is not None,
+        quarantine_reason=m.quarantine_reason,
+        defects=m.defects,
+        plus_tags=m.plus_tags,
+        labels=m.labels,
+        is_read=False,
+        size_bytes=m.size_bytes,
+        recipients=tuple(
+            RecipientView(kind=r.kind, address=r.address, name=r.name)
+            for r in reversed(recipients.values())
+        ),
+        attachments=tuple(
+            sorted(
+                (
+                    AttachmentView(
+                        id=attachment_row_id(a.id, m.inbox_id),
+                        filename=a.filename,
+                        content_type=a.content_type,
+                        size_bytes=a.size_bytes,
+                        sha256=a.sha256,
+                        content_id=a.content_id,
+                        inline=a.inline,
+                        storage_key=a.storage_key,
+                    )
+                    for a in m.attachments
+                ),
+                key=lambda a: a.id,
+            )
+        ),
+        created_at=m.created_at,
+        updated_at=m.created_at,
+    )

@@ -281,3 +281,14 @@ class KeyUse:
 
     holder: KeyHolder
     buckets: tuple[BucketState, BucketState] | None
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A live inbox with its domain (None when the domain is deleted), read in one statement
+    (`InboxRepository.sender`), and the time of the transaction that read them: the time the
+    rows written in it are stamped with."""
+
+    inbox: Inbox
+    domain: Domain | None
+    at: datetime

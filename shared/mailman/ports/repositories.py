@@ -21,6 +21,7 @@ from mailman.domain.models import (
     NewDomain,
     NewInbox,
     Organization,
+    Sender,
 )
 from mailman.domain.pagination import Cursor, PageRequest
 from mailman.domain.ratelimit import BucketState, RequestLimits
@@ -114,6 +115,10 @@ class InboxRepository(Protocol):
     def add(self, inbox: NewInbox) -> Inbox: ...
 
     def get(self, inbox_id: UUID) -> Inbox | None: ...
+
+    def sender(self, inbox_id: UUID) -> Sender | None:
+        """The live inbox with its domain and records, and the transaction's time."""
+        ...
 
     def address_taken(self, domain_id: UUID, local_part: str) -> bool: ...
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from mailman.adapters.memory.tables import ScopedRepository, keyset_page
 from mailman.domain.errors import Conflict
-from mailman.domain.models import Domain, DomainStatus, Inbox, NewInbox
+from mailman.domain.models import Domain, DomainStatus, Inbox, NewInbox, Sender
 from mailman.domain.pagination import PageRequest
 from mailman.domain.routing import RoutingEntry
 
@@ -54,6 +54,14 @@ class InMemoryInboxRepository(ScopedRepository):
         if found is None or not self._tables.live(inbox_id):
             return None
         return found if self._scope.sees(found.organization_id) else None
+
+    def sender(self, inbox_id: UUID) -> Sender | None:
+        inbox = self.get(inbox_id)
+        if inbox is None:
+            return None
+        domain = self._tables.domains.get(inbox.domain_id)
+        live = domain if domain is not None and self._tables.live(domain.id) else None
+        return Sender(inbox, live, self._scope.stamp())
 
     def address_taken(self, domain_id: UUID, local_part: str) -> bool:
         return any(i.domain_id == domain_id and i.local_part == local_part for i in self._live())

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository, ThreadRow
 from mailman.domain.mailbox import (
-    AttachmentView,
     MessageListing,
     MessageView,
     RecipientView,
     ThreadSummary,
 )
-from mailman.domain.messages import NewRecipient
+from mailman.domain.messages import written_view
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import Cursor
 
@@ -116,67 +115,18 @@ class InMemoryMailboxReader(ScopedRepository):
 
 def message_view(row: MessageRow) -> MessageView:
     """The row as the API reads it, with its recipients and attachments."""
-    m = row.message
-    return MessageView(
-        id=row.id,
-        inbox_id=m.inbox_id,
-        thread_id=m.thread_id,
-        message_id=m.message_id,
-        direction=m.direction.value,
-        status=m.status.value if m.status else None,
-        status_reason=row.status_reason,
-        send_at=m.send_at,
-        ses_message_id=row.ses_message_id,
-        metadata=m.metadata,
-        list_unsubscribe=m.list_unsubscribe,
-        from_address=m.from_address,
-        from_name=m.from_name,
-        reply_to=m.reply_to,
-        subject=m.subject,
-        sent_at=m.sent_at,
-        received_at=m.received_at,
-        in_reply_to=m.in_reply_to,
-        references=m.references,
-        text_body=m.text_body,
-        html_body=m.html_body,
-        extracted_text=m.extracted_text,
-        preview=m.preview,
-        headers=tuple({"name": n, "value": v} for n, v in m.headers),
-        raw_storage_key=m.raw_storage_key,
-        match_reason=m.match_reason.value,
-        verdicts=m.verdicts,
-        quarantined=m.quarantine_reason is not None,
-        quarantine_reason=m.quarantine_reason,
-        defects=m.defects,
-        plus_tags=m.plus_tags,
-        labels=m.labels,
-        is_read=row.is_read,
-        size_bytes=m.size_bytes,
-        recipients=tuple(_recipient(row, r) for r in m.recipients),
-        attachments=tuple(
-            AttachmentView(
-                id=uuid.uuid5(a.id, str(m.inbox_id)),
-                filename=a.filename,
-                content_type=a.content_type,
-                size_bytes=a.size_bytes,
-                sha256=a.sha256,
-                content_id=a.content_id,
-                inline=a.inline,
-                storage_key=a.storage_key,
-            )
-            for a in m.attachments
-        ),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+    view = written_view(replace(row.message, id=row.id, created_at=row.created_at))
+    return view.model_copy(
+        update={
+            "status_reason": row.status_reason,
+            "ses_message_id": row.ses_message_id,
+            "is_read": row.is_read,
+            "recipients": tuple(_recipient(row, r) for r in view.recipients),
+            "updated_at": row.updated_at,
+        }
     )
 
 
-def _recipient(row: MessageRow, recipient: NewRecipient) -> RecipientView:
+def _recipient(row: MessageRow, recipient: RecipientView) -> RecipientView:
     status, reason = row.recipient_states.get(recipient.address.lower(), (None, None))
-    return RecipientView(
-        kind=recipient.kind,
-        address=recipient.address,
-        name=recipient.name,
-        status=status,
-        status_reason=reason,
-    )
+    return recipient.model_copy(update={"status": status, "status_reason": reason})

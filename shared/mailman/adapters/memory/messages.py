@@ -55,7 +55,7 @@ class InMemoryMessageRepository(ScopedRepository):
         if pk in self._tables.messages or identity in self.find_many([identity]):
             raise StorageError("the database refused the operation: 23505")
         recipients = {(r.kind, r.address): r for r in reversed(message.recipients)}
-        now = self._scope.stamp()
+        now = message.created_at or self._scope.stamp()
         row = MessageRow(
             replace(message, id=pk, recipients=tuple(reversed(recipients.values()))),
             pk,

@@ -17,13 +17,13 @@ from mailman.domain.models import Domain, NewDomain
 from mailman.domain.pagination import PageRequest
 from mailman.domain.verification import VERIFIED_ELSEWHERE, Assessment
 
-_DOMAIN_COLUMNS: LiteralString = (
+DOMAIN_COLUMNS: LiteralString = (
     "id, organization_id, name, unicode_name, status, dkim_tokens, from_name, reply_to, "
     "bounce_address, mx_verified, spf_verified, dkim_verified, dmarc_verified, verified_at, "
     "region, mail_from_domain, ses_dkim_status, ses_mail_from_status, last_checked_at, "
     "next_check_at, pending_since, list_unsubscribe, verification_token, created_at, updated_at"
 )
-_RECORD_COLUMNS: LiteralString = (
+RECORD_COLUMNS: LiteralString = (
     "domain_id, purpose, type, name, value, priority, status, found, detail, checked_at"
 )
 
@@ -38,7 +38,7 @@ class PostgresDomainRepository:
             return []
         records: dict[UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
         for record in self._conn.execute(
-            f"SELECT {_RECORD_COLUMNS} FROM domain_records WHERE domain_id = ANY(%s) "
+            f"SELECT {RECORD_COLUMNS} FROM domain_records WHERE domain_id = ANY(%s) "
             "ORDER BY domain_id, position",
             [list(records)],
         ).fetchall():
@@ -53,7 +53,7 @@ class PostgresDomainRepository:
                     "reply_to, bounce_address, list_unsubscribe, region, mail_from_domain, "
                     "dkim_tokens, ses_dkim_status) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                    f"RETURNING {_DOMAIN_COLUMNS}",
+                    f"RETURNING {DOMAIN_COLUMNS}",
                     [
                         domain.organization_id,
                         domain.name,
@@ -76,7 +76,7 @@ class PostgresDomainRepository:
 
     def get(self, domain_id: UUID) -> Domain | None:
         rows = self._conn.execute(
-            f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE id = %s AND deleted_at IS NULL",
+            f"SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = %s AND deleted_at IS NULL",
             [domain_id],
         ).fetchall()
         found = self._with_records(rows)
@@ -91,7 +91,7 @@ class PostgresDomainRepository:
     def claims(self, names: Sequence[str]) -> Sequence[Domain]:
         # In the system scope every organisation's claims; in a tenant's, its own.
         rows = self._conn.execute(
-            f"SELECT {_DOMAIN_COLUMNS} FROM domains "
+            f"SELECT {DOMAIN_COLUMNS} FROM domains "
             "WHERE name = ANY(%s) AND deleted_at IS NULL "
             "ORDER BY status = 'verified' DESC, created_at DESC, id",
             [list(names)],
@@ -109,7 +109,7 @@ class PostgresDomainRepository:
     def list(self, page: PageRequest) -> list[Domain]:
         where, params = keyset(page)
         rows = self._conn.execute(
-            f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE deleted_at IS NULL AND {where} "
+            f"SELECT {DOMAIN_COLUMNS} FROM domains WHERE deleted_at IS NULL AND {where} "
             "ORDER BY created_at, id LIMIT %s",
             [*params, page.limit + 1],
         ).fetchall()
@@ -184,7 +184,7 @@ class PostgresDomainRepository:
             "UPDATE domains SET next_check_at = %s WHERE id IN ("
             "  SELECT id FROM domains WHERE deleted_at IS NULL AND next_check_at <= %s "
             "  ORDER BY next_check_at LIMIT %s FOR UPDATE SKIP LOCKED) "
-            f"RETURNING {_DOMAIN_COLUMNS}",
+            f"RETURNING {DOMAIN_COLUMNS}",
             [lease_until, at, limit],
         ).fetchall()
         return self._with_records(rows)

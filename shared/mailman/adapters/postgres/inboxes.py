@@ -10,17 +10,28 @@ from uuid import UUID
 import psycopg
 
 from mailman.adapters.postgres.database import Connection
+from mailman.adapters.postgres.domains import DOMAIN_COLUMNS, RECORD_COLUMNS
 from mailman.adapters.postgres.statements import keyset, update
 from mailman.domain.errors import Conflict
-from mailman.domain.models import Inbox, NewInbox
+from mailman.domain.models import Domain, Inbox, NewInbox, Sender
 from mailman.domain.pagination import PageRequest
 from mailman.domain.routing import RoutingEntry
 
-_INBOX_SELECT: LiteralString = (
-    "SELECT i.id, i.organization_id, i.domain_id, i.local_part, d.name AS domain_name, "
-    "i.display_name, i.catch_all, i.created_at, i.updated_at "
-    "FROM inboxes i JOIN domains d ON d.id = i.domain_id "
+_INBOX_COLUMNS: LiteralString = (
+    "i.id, i.organization_id, i.domain_id, i.local_part, d.name AS domain_name, "
+    "i.display_name, i.catch_all, i.created_at, i.updated_at"
 )
+_INBOX_FROM: LiteralString = "FROM inboxes i JOIN domains d ON d.id = i.domain_id "
+_INBOX_SELECT: LiteralString = f"SELECT {_INBOX_COLUMNS} {_INBOX_FROM}"
+_SENDER_SELECT: LiteralString = (
+    f"SELECT {_INBOX_COLUMNS}, now() AS at, "
+    f"(SELECT to_jsonb(x) FROM (SELECT {DOMAIN_COLUMNS}, "
+    f"  (SELECT coalesce(jsonb_agg(to_jsonb(y)), '[]') FROM (SELECT {RECORD_COLUMNS} "
+    "    FROM domain_records WHERE domain_id = d.id ORDER BY position) y) AS records "
+    f"  FROM domains WHERE id = d.id AND deleted_at IS NULL) x) AS domain {_INBOX_FROM}"
+)
+"""The inbox, its live domain with its records (as JSON; NULL when deleted), and the
+transaction's time."""
 
 
 class PostgresInboxRepository:
@@ -53,6 +64,19 @@ class PostgresInboxRepository:
             _INBOX_SELECT + "WHERE i.id = %s AND i.deleted_at IS NULL", [inbox_id]
         ).fetchone()
         return Inbox.model_validate(row) if row else None
+
+    def sender(self, inbox_id: UUID) -> Sender | None:
+        row = self._conn.execute(
+            _SENDER_SELECT + "WHERE i.id = %s AND i.deleted_at IS NULL", [inbox_id]
+        ).fetchone()
+        if row is None:
+            return None
+        domain = row["domain"]
+        return Sender(
+            Inbox.model_validate(row),
+            Domain.model_validate(domain) if domain is not None else None,
+            row["at"],
+        )
 
     def address_taken(self, domain_id: UUID, local_part: str) -> bool:
         row = self._conn.execute(

@@ -10,7 +10,12 @@ from psycopg.types.json import Json, Jsonb
 
 from mailman.adapters.postgres.database import Connection
 from mailman.domain.inbound import UnroutableMail
-from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
+from mailman.domain.messages import (
+    NewMessage,
+    StoredMessage,
+    ThreadEntry,
+    attachment_row_id,
+)
 
 
 class PostgresMessageRepository:
@@ -70,7 +75,7 @@ class PostgresMessageRepository:
             '  "references", text_body, html_body, extracted_text, preview, headers, '
             "  raw_storage_key, size_bytes, match_reason, verdicts, quarantined, "
             "  quarantine_reason, defects, plus_tags, status, send_at, queued_at, labels, "
-            "  metadata, list_unsubscribe) "
+            "  metadata, list_unsubscribe, created_at, updated_at) "
             "  VALUES (%(pk)s, %(org)s, %(inbox)s, "
             "  %(thread)s, %(message_id)s, %(generated)s, %(sha)s, %(direction)s, %(source)s, "
             "  %(source_id)s, %(from_address)s, %(from_name)s, %(reply_to)s, %(subject)s, "
@@ -78,7 +83,8 @@ class PostgresMessageRepository:
             "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
             "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
             "  %(defects)s, %(plus_tags)s, %(status)s, %(send_at)s, %(queued_at)s, %(labels)s, "
-            "  %(metadata)s, %(list_unsubscribe)s) RETURNING id, thread_id), "
+            "  %(metadata)s, %(list_unsubscribe)s, COALESCE(%(created)s, now()), "
+            "  COALESCE(%(created)s, now())) RETURNING id, thread_id), "
             "recipients AS ("
             "  INSERT INTO message_recipients (organization_id, message_id, kind, address, "
             "  name, position) SELECT %(org)s, m.id, r.kind, r.address, r.name, r.position - 1 "
@@ -138,13 +144,14 @@ class PostgresMessageRepository:
                 "labels": list(m.labels),
                 "metadata": Jsonb(m.metadata),
                 "list_unsubscribe": m.list_unsubscribe,
+                "created": m.created_at,
                 "recipients": Json(
                     [{"kind": r.kind, "address": r.address, "name": r.name} for r in m.recipients]
                 ),
                 "attachments": Json(
                     [
                         {
-                            "id": str(uuid.uuid5(a.id, str(m.inbox_id))),
+                            "id": str(attachment_row_id(a.id, m.inbox_id)),
                             "filename": a.filename,
                             "content_type": a.content_type,
                             "size_bytes": a.size_bytes,

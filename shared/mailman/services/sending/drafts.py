@@ -36,7 +36,7 @@ from mailman.services.sending.compose import (
 )
 from mailman.services.sending.environment import Sending
 from mailman.services.sending.plan import Plan, answered, plan, sender_of
-from mailman.services.sending.submit import outgoing_row, submit, write_files
+from mailman.services.sending.submit import outgoing_row, queue_if_due, submit, write_files
 
 
 def create_draft(
@@ -49,7 +49,7 @@ def create_draft(
 ) -> MessageView:
     """A new draft in the inbox; with `in_reply_to`, an answer to that message."""
     with env.uow(organization_id) as work:
-        inbox, domain = sender_of(work, inbox_id, sending=False)
+        inbox, domain, _ = sender_of(work, inbox_id, sending=False)
         parent_id: str | None = None
         chain: tuple[str, ...] = ()
         if in_reply_to is not None:
@@ -103,7 +103,7 @@ def update_draft(
     Attachments given replace the draft's attachments, all of them."""
     with env.uow(organization_id) as work:
         draft = _draft(work, draft_id, sent=Conflict)
-        inbox, domain = sender_of(work, draft.inbox_id, sending=False)
+        inbox, domain, _ = sender_of(work, draft.inbox_id, sending=False)
         current, stored = _compose_of(draft)
         planned = plan(
             env,
@@ -139,13 +139,13 @@ def send_draft(
     idempotency: Idempotency | None = None,
 ) -> Submitted:
     """Send the draft as it stands: it is checked as any send is, then joins its thread."""
-    with env.uow(organization_id) as work:
+    with env.uow(organization_id, pipelined=True) as work:
         if idempotency is not None:
             earlier = work.idempotency_keys.find(idempotency.key, env.clock.now())
             if earlier is not None:
                 return replay(work, idempotency, *earlier)
         draft = _draft(work, draft_id, sent=Conflict)
-        inbox, domain = sender_of(work, draft.inbox_id)
+        inbox, domain, at = sender_of(work, draft.inbox_id)
         compose, stored = _compose_of(draft)
         planned: Plan = plan(
             env,
@@ -157,7 +157,8 @@ def send_draft(
             references=draft.references,
             stored=stored,
         )
-    return submit(env, planned, idempotency, draft=draft)
+        submitted = submit(env, work, planned, idempotency, at=at, draft=draft)
+    return queue_if_due(env, planned, submitted)
 
 
 def _draft(

@@ -1,7 +1,7 @@
 """Sending mail from an inbox: a new message, a reply, a reply to all, a forward.
 
-Each is checked whole (`plan`) before anything is stored, then stored and queued
-(`submit`)."""
+Each is one transaction, pipelined: checked whole (`plan`) before anything is stored, then
+stored (`submit`); once it has committed, queued (`queue_if_due`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from mailman.services.sending.compose import (
 )
 from mailman.services.sending.environment import Sending
 from mailman.services.sending.plan import answered, plan, sender_of
-from mailman.services.sending.submit import submit
+from mailman.services.sending.submit import queue_if_due, submit
 
 
 def send(
@@ -31,10 +31,11 @@ def send(
     idempotency: Idempotency | None = None,
 ) -> Submitted:
     """A new message from the inbox (it starts a thread unless its headers join one)."""
-    with env.uow(organization_id) as work:
-        inbox, domain = sender_of(work, inbox_id)
+    with env.uow(organization_id, pipelined=True) as work:
+        inbox, domain, at = sender_of(work, inbox_id)
         planned = plan(env, work, inbox, domain, compose)
-    return submit(env, planned, idempotency)
+        submitted = submit(env, work, planned, idempotency, at=at)
+    return queue_if_due(env, planned, submitted)
 
 
 def reply(
@@ -50,13 +51,14 @@ def reply(
     """Answer a message in its thread: its sender (Reply-To first) or, with `everyone`, its
     sender and every other recipient but the inbox itself. For a message the inbox sent,
     the answer goes to the same people again."""
-    with env.uow(organization_id) as work:
+    with env.uow(organization_id, pipelined=True) as work:
         parent = answered(work, message_id, inbox_id)
-        inbox, domain = sender_of(work, parent.inbox_id)
+        inbox, domain, at = sender_of(work, parent.inbox_id)
         filled = reply_compose(parent, inbox, compose, everyone=everyone)
         parent_id, chain = replying_to(parent)
         planned = plan(env, work, inbox, domain, filled, in_reply_to=parent_id, references=chain)
-    return submit(env, planned, idempotency)
+        submitted = submit(env, work, planned, idempotency, at=at)
+    return queue_if_due(env, planned, submitted)
 
 
 def forward(
@@ -70,9 +72,9 @@ def forward(
 ) -> Submitted:
     """Pass a message on to new recipients: the caller's text, then the original quoted
     with its attachments; it joins the original's thread."""
-    with env.uow(organization_id) as work:
+    with env.uow(organization_id, pipelined=True) as work:
         parent = answered(work, message_id, inbox_id)
-        inbox, domain = sender_of(work, parent.inbox_id)
+        inbox, domain, at = sender_of(work, parent.inbox_id)
         to = [r.address for r in parent.recipients if r.kind == "to"]
         quote = Forwarded(
             parent.from_address, parent.sent_at or parent.received_at, parent.subject, to
@@ -98,4 +100,5 @@ def forward(
         planned = plan(
             env, work, inbox, domain, filled, in_reply_to=parent_id, references=chain, stored=keys
         )
-    return submit(env, planned, idempotency)
+        submitted = submit(env, work, planned, idempotency, at=at)
+    return queue_if_due(env, planned, submitted)

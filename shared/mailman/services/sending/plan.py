@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from mailman.domain.documents import check_metadata
@@ -54,17 +55,19 @@ class Plan:
     options: OutgoingOptions
 
 
-def sender_of(work: UnitOfWork, inbox_id: UUID, *, sending: bool = True) -> tuple[Inbox, Domain]:
-    """The live inbox and its domain, which must be verified for sending when `sending`."""
-    inbox = work.inboxes.get(inbox_id)
-    if inbox is None:
+def sender_of(
+    work: UnitOfWork, inbox_id: UUID, *, sending: bool = True
+) -> tuple[Inbox, Domain, datetime]:
+    """The live inbox and its domain, which must be verified for sending when `sending`, and
+    the time of the transaction (what the rows it writes are stamped with)."""
+    found = work.inboxes.sender(inbox_id)
+    if found is None:
         raise NotFound("no such inbox", field="inbox_id")
-    domain = work.domains.get(inbox.domain_id)
-    if domain is None:
+    if found.domain is None:
         raise NotFound("the inbox's domain is deleted", field="inbox_id")
     if sending:
-        domain.require_sending()
-    return inbox, domain
+        found.domain.require_sending()
+    return found.inbox, found.domain, found.at
 
 
 def answered(

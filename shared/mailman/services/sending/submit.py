@@ -1,9 +1,11 @@
-"""Storing a planned message: its inline attachments are written to the blob store first,
-under keys of their own; then one transaction takes the idempotency key, threads the message
-in its inbox and stores it, Pending (or Scheduled, with `send_at`) and marked queued. Only
-after that commits is its id put on the outbound queue, so no queue message exists without
-its row; when the queue cannot take it, the row's mark is cleared and the dispatcher queues
-it within the minute (`dispatch`), so no row stays unqueued.
+"""Storing a planned message, in the transaction that read its sender and planned it: its
+inline attachments are written to the blob store first, under keys of their own; then the
+idempotency key is taken, the message threaded in its inbox and stored, Pending (or
+Scheduled, with `send_at`) and marked queued, and answered as written (nothing is read
+back). Only after the transaction commits is its id put on the outbound queue
+(`queue_if_due`), so no queue message exists without its row; when the queue cannot take
+it, the row's mark is cleared and the dispatcher queues it within the minute (`dispatch`),
+so no row stays unqueued.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from mailman.domain.blobs import Blob
 from mailman.domain.inbound import attachment_key, file_extension
 from mailman.domain.mailbox import MessageView
-from mailman.domain.messages import NewAttachment, NewMessage, ThreadEntry
+from mailman.domain.messages import NewAttachment, NewMessage, ThreadEntry, written_view
 from mailman.domain.models import MatchReason
 from mailman.mime import html_to_text, preview
-from mailman.ports import BlobStore
+from mailman.ports import BlobStore, UnitOfWork
 from mailman.services.sending._internal import (
     draft_changed,
     enqueue,
@@ -36,13 +39,15 @@ from mailman.thread_resolution import AlreadyThreaded, ThreadingInput, assign_th
 
 def submit(
     env: Sending,
+    work: UnitOfWork,
     planned: Plan,
     idempotency: Idempotency | None,
     *,
+    at: datetime,
     draft: MessageView | None = None,
 ) -> Submitted:
     """Thread and store the message (or send the `draft` it was planned from, as the same
-    row), then queue it if it is due."""
+    row) in `work`, the transaction that began reading its sender at `at`."""
     now = env.clock.now()
     inbox, outgoing = planned.inbox, planned.outgoing
     if draft is None:
@@ -51,53 +56,58 @@ def submit(
         attachments = write_files(env.blobs, planned.files, message_id, now)
     else:
         pk, message_id, attachments = draft.id, draft.message_id, ()
-    with env.uow(inbox.organization_id) as work:
-        if idempotency is not None:
-            earlier = work.idempotency_keys.claim(
-                idempotency.key, idempotency.request_sha256, pk, now
+    if idempotency is not None:
+        earlier = work.idempotency_keys.claim(idempotency.key, idempotency.request_sha256, pk, now)
+        if earlier is not None:
+            return replay(work, idempotency, *earlier)
+    work.thread_index.lock(inbox.id)
+    participants = frozenset(a.address for a in outgoing.recipients)
+    decision = assign_thread(
+        ThreadingInput(
+            inbox.id,
+            message_id=message_id,
+            in_reply_to=(outgoing.in_reply_to,) if outgoing.in_reply_to else (),
+            references=outgoing.references,
+            subject=outgoing.subject,
+            date=now,
+            from_address=inbox.address,
+            participants=participants - {inbox.address},
+        ),
+        work.thread_index,
+    )
+    assert not isinstance(decision, AlreadyThreaded), "a new or draft Message-ID"
+    message = outgoing_row(
+        pk, planned, message_id, now, attachments, thread=(decision.thread_id, decision.reason)
+    )
+    if draft is None:
+        message = replace(message, created_at=at)
+        work.messages.add(message)
+    elif not work.drafts.promote(message, version=draft.updated_at):
+        raise draft_changed()
+    if decision.merged_thread_ids or decision.adopted_thread_ids:
+        work.messages.refresh_thread(decision.thread_id)
+    else:
+        work.messages.note_in_thread(
+            ThreadEntry(
+                decision.thread_id,
+                pk,
+                at=now,
+                preview=message.preview,
+                subject=message.subject,
+                unread=False,
             )
-            if earlier is not None:
-                return replay(work, idempotency, *earlier)
-        work.thread_index.lock(inbox.id)
-        participants = frozenset(a.address for a in outgoing.recipients)
-        decision = assign_thread(
-            ThreadingInput(
-                inbox.id,
-                message_id=message_id,
-                in_reply_to=(outgoing.in_reply_to,) if outgoing.in_reply_to else (),
-                references=outgoing.references,
-                subject=outgoing.subject,
-                date=now,
-                from_address=inbox.address,
-                participants=participants - {inbox.address},
-            ),
-            work.thread_index,
         )
-        assert not isinstance(decision, AlreadyThreaded), "a new or draft Message-ID"
-        message = outgoing_row(
-            pk, planned, message_id, now, attachments, thread=(decision.thread_id, decision.reason)
-        )
-        if draft is None:
-            work.messages.add(message)
-        elif not work.drafts.promote(message, version=draft.updated_at):
-            raise draft_changed()
-        if decision.merged_thread_ids or decision.adopted_thread_ids:
-            work.messages.refresh_thread(decision.thread_id)
-        else:
-            work.messages.note_in_thread(
-                ThreadEntry(
-                    decision.thread_id,
-                    pk,
-                    at=now,
-                    preview=message.preview,
-                    subject=message.subject,
-                    unread=False,
-                )
-            )
-        view = written(work, pk)
-    if planned.options.send_at is None:
-        enqueue(env, inbox.organization_id, pk)
+    # A promoted draft keeps its first row's time: it is read back.
+    view = written_view(message) if draft is None else written(work, pk)
     return Submitted(view, replayed=False)
+
+
+def queue_if_due(env: Sending, planned: Plan, submitted: Submitted) -> Submitted:
+    """Once the transaction has committed: queue the message stored (not a replay's) if it is
+    due now."""
+    if not submitted.replayed and planned.options.send_at is None:
+        enqueue(env, planned.inbox.organization_id, submitted.message.id)
+    return submitted
 
 
 def write_files(
