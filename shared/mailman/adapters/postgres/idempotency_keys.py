@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import LiteralString
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
 from mailman.domain.sending import IDEMPOTENCY_WINDOW
+
+_EXPIRED: LiteralString = "idempotency_keys.created_at < %(expired)s"
+"""The key's last use is older than the window: a new request takes it over."""
 
 
 class PostgresIdempotencyKeys:
@@ -18,13 +22,19 @@ class PostgresIdempotencyKeys:
     def claim(
         self, key: str, request_sha256: str, message_pk: UUID, at: datetime
     ) -> tuple[str, UUID | None] | None:
-        taken = self._conn.execute(
+        # One statement: a live key's row is "updated" to itself, so that RETURNING answers
+        # the use that holds it (a second read could miss a use committed meanwhile).
+        row = self._conn.execute(
             "INSERT INTO idempotency_keys (organization_id, key, request_sha256, message_id, "
             "created_at) VALUES (%(org)s, %(key)s, %(sha)s, %(pk)s, %(at)s) "
             "ON CONFLICT (organization_id, key) DO UPDATE SET "
-            "  request_sha256 = EXCLUDED.request_sha256, message_id = EXCLUDED.message_id, "
-            "  created_at = EXCLUDED.created_at "
-            "WHERE idempotency_keys.created_at < %(expired)s RETURNING key",
+            f"  request_sha256 = CASE WHEN {_EXPIRED} THEN EXCLUDED.request_sha256 "
+            "    ELSE idempotency_keys.request_sha256 END, "
+            f"  message_id = CASE WHEN {_EXPIRED} THEN EXCLUDED.message_id "
+            "    ELSE idempotency_keys.message_id END, "
+            f"  created_at = CASE WHEN {_EXPIRED} THEN EXCLUDED.created_at "
+            "    ELSE idempotency_keys.created_at END "
+            "RETURNING request_sha256, message_id",
             {
                 "org": self._organization_id,
                 "key": key,
@@ -34,11 +44,10 @@ class PostgresIdempotencyKeys:
                 "expired": at - IDEMPOTENCY_WINDOW,
             },
         ).fetchone()
-        if taken is not None:
+        assert row is not None, "inserted or updated"
+        if row["message_id"] == message_pk:
             return None
-        found = self.find(key, at)
-        assert found is not None, "the conflicting key is live: nothing deletes it meanwhile"
-        return found
+        return row["request_sha256"], row["message_id"]
 
     def find(self, key: str, at: datetime) -> tuple[str, UUID | None] | None:
         row = self._conn.execute(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, LiteralString
+from typing import LiteralString
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
 from mailman.domain.mailbox import (
-    AttachmentView,
     MessageListing,
     MessageView,
-    RecipientView,
     ThreadSummary,
 )
 from mailman.domain.pagination import Cursor
@@ -28,8 +26,15 @@ _MESSAGE_COLUMNS: LiteralString = (
     'reply_to, subject, sent_at, received_at, in_reply_to, "references", text_body, '
     "html_body, extracted_text, preview, headers, raw_storage_key, match_reason, verdicts, "
     "quarantined, quarantine_reason, defects, plus_tags, labels, is_read, size_bytes, created_at, "
-    "status_reason, send_at, ses_message_id, metadata, list_unsubscribe, updated_at"
+    "status_reason, send_at, ses_message_id, metadata, list_unsubscribe, updated_at, "
+    "(SELECT coalesce(json_agg(r ORDER BY r.position), '[]') FROM (SELECT kind, address, name, "
+    "  status, status_reason, position FROM message_recipients "
+    "  WHERE message_id = messages.id) r) AS recipients, "
+    "(SELECT coalesce(json_agg(a ORDER BY a.created_at, a.id), '[]') FROM (SELECT id, "
+    "  filename, content_type, size_bytes, sha256, content_id, inline, storage_key, created_at "
+    "  FROM attachments WHERE message_id = messages.id) a) AS attachments"
 )
+"""A message's columns, its recipients and attachments with it (JSON): one statement."""
 
 
 class PostgresMailboxReader:
@@ -73,15 +78,14 @@ class PostgresMailboxReader:
             "ORDER BY COALESCE(received_at, sent_at, created_at), created_at, id",
             [thread_id],
         ).fetchall()
-        return self._complete(rows)
+        return [MessageView.model_validate(r) for r in rows]
 
     def message(self, message_id: UUID) -> MessageView | None:
         rows = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = %s AND deleted_at IS NULL",
             [message_id],
         ).fetchall()
-        found = self._complete(rows)
-        return found[0] if found else None
+        return MessageView.model_validate(rows[0]) if rows else None
 
     def messages(self, listing: MessageListing) -> Sequence[MessageView]:
         # Written out, as the partial index messages_inbox_drafts is: a bound flag would keep
@@ -103,7 +107,7 @@ class PostgresMailboxReader:
                 "limit": listing.limit,
             },
         ).fetchall()
-        return self._complete(rows)
+        return [MessageView.model_validate(r) for r in rows]
 
     def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
         row = self._conn.execute(
@@ -112,30 +116,3 @@ class PostgresMailboxReader:
             [at, at, thread_id],
         ).fetchone()
         return row is not None
-
-    def _complete(self, rows: list[dict[str, Any]]) -> list[MessageView]:
-        """Messages with their recipients and attachments (two queries for all of them)."""
-        if not rows:
-            return []
-        ids = [r["id"] for r in rows]
-        recipients: dict[UUID, list[RecipientView]] = {i: [] for i in ids}
-        for r in self._conn.execute(
-            "SELECT message_id, kind, address, name, status, status_reason FROM message_recipients "
-            "WHERE message_id = ANY(%s) ORDER BY message_id, position",
-            [ids],
-        ).fetchall():
-            recipients[r["message_id"]].append(RecipientView.model_validate(r))
-        attachments: dict[UUID, list[AttachmentView]] = {i: [] for i in ids}
-        for a in self._conn.execute(
-            "SELECT message_id, id, filename, content_type, size_bytes, sha256, content_id, "
-            "inline, storage_key FROM attachments WHERE message_id = ANY(%s) "
-            "ORDER BY message_id, created_at, id",
-            [ids],
-        ).fetchall():
-            attachments[a["message_id"]].append(AttachmentView.model_validate(a))
-        return [
-            MessageView.model_validate(
-                {**r, "recipients": recipients[r["id"]], "attachments": attachments[r["id"]]}
-            )
-            for r in rows
-        ]

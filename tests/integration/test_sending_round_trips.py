@@ -1,0 +1,68 @@
+"""What one send over the API says to PostgreSQL: at most six round trips, its answer the
+row a read gives back."""
+
+from __future__ import annotations
+
+from bench.wire import traced
+from functions.api import dependencies
+
+from .sending_helpers import Outbox, outbox
+
+__all__ = ["outbox"]
+
+MAX_ROUND_TRIPS = 6
+
+
+def _inbox(outbox: Outbox) -> str:
+    return f"/inboxes/{outbox.box.support}/messages"
+
+
+def _body(number: int) -> dict[str, object]:
+    return {"to": [f"jane{number}@customer.example"], "subject": "Hello", "text": "Hi Jane"}
+
+
+def test_a_send_takes_at_most_six_round_trips(outbox: Outbox) -> None:
+    outbox.tenant.api.get("/inboxes")  # the container and its connection, made once
+
+    with traced(dependencies.container().database.connection()) as wire:
+        answer = outbox.tenant.api.post(_inbox(outbox), _body(1))
+
+    assert answer.status == 202, answer.json()
+    assert wire.round_trips <= MAX_ROUND_TRIPS, wire.table()
+
+
+def test_a_send_with_an_idempotency_key_takes_at_most_six_round_trips(outbox: Outbox) -> None:
+    outbox.tenant.api.get("/inboxes")
+    key = {"Idempotency-Key": "order-1234-confirmation"}
+
+    with traced(dependencies.container().database.connection()) as first:
+        sent = outbox.tenant.api.post(_inbox(outbox), _body(1), headers=key)
+    with traced(dependencies.container().database.connection()) as again:
+        replayed = outbox.tenant.api.post(_inbox(outbox), _body(1), headers=key)
+
+    assert (sent.status, replayed.status) == (202, 202)
+    assert replayed.json() == sent.json()
+    assert first.round_trips <= MAX_ROUND_TRIPS, first.table()
+    assert again.round_trips <= MAX_ROUND_TRIPS, again.table()
+
+
+def test_the_answer_of_a_send_is_the_message_as_read_back(outbox: Outbox) -> None:
+    body = {
+        **_body(1),
+        "cc": ["Ann <ann@customer.example>", "jane1@customer.example"],
+        "bcc": ["ann@customer.example"],
+        "html": "<p>Hi <b>Jane</b></p>",
+        "labels": ["orders"],
+        "metadata": {"order": 1234},
+        "headers": {"X-Order": "1234"},
+        "attachments": [
+            {"filename": f"part{n}.txt", "content": "aGVsbG8=", "content_type": "text/plain"}
+            for n in range(4)
+        ],
+    }
+
+    sent = outbox.tenant.api.post(_inbox(outbox), body)
+    read = outbox.tenant.api.get(f"/messages/{sent.json()['id']}")
+
+    assert sent.status == 202, sent.json()
+    assert sent.json() == read.json()
