@@ -4,6 +4,12 @@
 -- key's bucket and its organisation's (take_request_token, with the given rates for a key or
 -- an organisation without its own). An unknown key, or one of a deleted organisation, answers
 -- no row; an inactive one its key and organisation with `allowed` NULL: nothing taken.
+--
+-- The transaction that calls it commits without waiting for its WAL to reach the disk
+-- (synchronous_commit off, for that transaction only): what it writes is bookkeeping (a
+-- bucket's tokens, when a key was last used, a failed authentication counted), and a crash
+-- losing the last moment of it gives a caller back a few tokens. A flush costs a request
+-- more than the rest of its admission.
 CREATE FUNCTION use_api_key(
     p_key_hash text, p_at timestamptz,
     p_key_per_minute integer, p_organization_per_minute integer,
@@ -16,6 +22,7 @@ DECLARE
     key_limit integer;
     organization_limit integer;
 BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
     SELECT * INTO k FROM api_keys WHERE key_hash = p_key_hash;
     IF NOT FOUND THEN
         RETURN;
