@@ -66,3 +66,18 @@ def test_the_answer_of_a_send_is_the_message_as_read_back(outbox: Outbox) -> Non
 
     assert sent.status == 202, sent.json()
     assert sent.json() == read.json()
+
+
+def test_a_reply_takes_at_most_six_round_trips_and_answers_what_is_stored(
+    outbox: Outbox,
+) -> None:
+    sent = outbox.tenant.api.post(_inbox(outbox), _body(1)).json()
+
+    with traced(dependencies.container().database.connection()) as wire:
+        reply = outbox.tenant.api.post(f"/messages/{sent['id']}/reply-all", {"text": "Again"})
+    read = outbox.tenant.api.get(f"/messages/{reply.json()['id']}")
+
+    assert reply.status == 202, reply.json()
+    assert reply.json()["thread_id"] == sent["thread_id"]
+    assert reply.json() == read.json()
+    assert wire.round_trips <= MAX_ROUND_TRIPS, wire.table()
