@@ -44,6 +44,7 @@ import platform
 import pstats
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,10 +70,10 @@ from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment, check
 from mailman.mime import compose
 from mailman.services import api_keys, domains, inboxes, organizations
 
-# Run as a script, bench/ and tests/ are importable from the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Run as a script, bench/ and tests/ are importable from the repository root (after the
+# checkout PYTHONPATH names: `--against` runs this script over another checkout's modules).
+sys.path.append(str(Path(__file__).resolve().parents[1]))
 from bench.parse import quantile
-from bench.wire import traced
 from tests.e2e.conftest import LocalPlatform, Ports, poll
 
 SENDER = Address("support@acme.example", "Acme Support")
@@ -314,20 +315,14 @@ def _in_process() -> Iterator[Callable[[int], None]]:
 
 def in_process(sends: int, profile: Path | None) -> None:
     """One send's statements and round trips, then `sends` more timed (and profiled)."""
+    from bench.wire import traced
     from functions.api import dependencies
 
     profiler = cProfile.Profile() if profile else None
-    times = []
     with _in_process() as send:
         with traced(dependencies.container().database.connection()) as wire:
             send(1)
-        for number in range(2, sends + 2):
-            started = time.perf_counter()
-            if profiler:
-                profiler.runcall(send, number)
-            else:
-                send(number)
-            times.append(time.perf_counter() - started)
+        times = _timed(send, sends, profiler)
     print(
         f"One send through the API function: {wire.statements} SQL statements (BEGIN and "
         f"COMMIT included) in {wire.round_trips} round trips.\n"
@@ -343,6 +338,51 @@ def in_process(sends: int, profile: Path | None) -> None:
     if profiler and profile:
         profiler.dump_stats(profile)
         pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(40)
+
+
+def _timed(
+    send: Callable[[int], None], sends: int, profiler: cProfile.Profile | None = None
+) -> list[float]:
+    times = []
+    for number in range(2, sends + 2):
+        started = time.perf_counter()
+        if profiler:
+            profiler.runcall(send, number)
+        else:
+            send(number)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def in_process_against(sends: int, against: Path, rounds: int) -> None:
+    """`sends` calls in-process for this checkout and for `against`, each in a fresh process
+    over its own checkout's modules, taking turns `rounds` times; their times pooled."""
+    roots = {"this checkout": Path(__file__).resolve().parents[1], str(against): against}
+    times: dict[str, list[float]] = {name: [] for name in roots}
+    for number in range(rounds):
+        turn = list(roots.items()) if number % 2 == 0 else list(roots.items())[::-1]
+        for name, root in turn:
+            child = subprocess.run(  # noqa: S603 - this script, this interpreter
+                [sys.executable, __file__, "--times-only", "--sends", str(sends // rounds)],
+                cwd=root,
+                env={**os.environ, "PYTHONPATH": f"{root / 'shared'}{os.pathsep}{root}"},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            times[name].extend(json.loads(child.stdout.splitlines()[-1]))
+    print(f"{sends:,} API calls in-process per checkout, in {rounds} turns.\n")
+    print("| checkout | p50 ms | p99 ms | per second |")
+    print("|---|---:|---:|---:|")
+    for name, taken in times.items():
+        print(
+            f"| {name} | {quantile(taken, 0.5) * 1000:.1f} | {quantile(taken, 0.99) * 1000:.1f} "
+            f"| {len(taken) / sum(taken):,.1f} |"
+        )
+    ours, theirs = (len(t) / sum(t) for t in times.values())
+    print(
+        f"\nAPI calls per second in-process, this checkout over {against}: {ours / theirs:.2f}x\n"
+    )
 
 
 def mime_builds(messages: int) -> None:
@@ -379,10 +419,18 @@ def main() -> None:
         "--round-trips", action="store_true", help="one send in-process: its SQL, then timings"
     )
     options.add_argument("--profile", type=Path, help="with --round-trips: cProfile stats here")
+    options.add_argument("--times-only", action="store_true", help=argparse.SUPPRESS)
     args = options.parse_args()
+    if args.times_only:  # a turn of `in_process_against`, in the checkout PYTHONPATH names
+        with _in_process() as send:
+            times = _timed(send, args.sends)
+        print(json.dumps(times))
+        return
     print(f"Machine: {len(os.sched_getaffinity(0))} CPUs, Python {platform.python_version()}.\n")
     if args.round_trips:
         in_process(args.sends, args.profile)
+        if args.against:
+            in_process_against(args.sends, args.against.resolve(), args.rounds or 4)
         return
     if args.sends:
         against = args.against.resolve() if args.against else None
