@@ -9,21 +9,10 @@ from uuid import UUID
 
 from mailman.domain.addresses import Mailbox
 from mailman.domain.inbound import InboundMail, sent_raw_key
+from mailman.domain.mailbox import Attachment
 from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
 from mailman.domain.outbound import Outgoing
 from mailman.domain.routing import Destination
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    id: UUID
-    filename: str | None
-    content_type: str
-    size_bytes: int
-    sha256: str
-    content_id: str | None
-    inline: bool
-    storage_key: str
 
 
 @dataclass(frozen=True)
@@ -81,7 +70,7 @@ class Stored:
     content_sha256: str
     raw_storage_key: str
     quarantine_reason: str | None
-    attachments: tuple[NewAttachment, ...]
+    attachments: tuple[Attachment, ...]
 
 
 @dataclass(frozen=True)
@@ -127,7 +116,7 @@ class NewMessage:
     plus_tags: tuple[str, ...] = ()
     reply_to: tuple[str, ...] = ()
     recipients: tuple[NewRecipient, ...] = ()
-    attachments: tuple[NewAttachment, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     status: DeliveryStatus | None = None
     """Outgoing mail's state; None for mail received."""
     send_at: datetime | None = None
@@ -202,7 +191,7 @@ class NewMessage:
         now: datetime,
         extracted_text: str | None,
         preview: str | None,
-        attachments: tuple[NewAttachment, ...],
+        attachments: tuple[Attachment, ...],
         thread: tuple[UUID, MatchReason] | None,
     ) -> NewMessage:
         """The row of mail the inbox sends: in `thread` (with why), Pending (queued now) or

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository, ThreadRow
 from mailman.domain.mailbox import (
-    AttachmentView,
     MessageListing,
     MessageView,
     RecipientView,
@@ -154,17 +153,7 @@ def message_view(row: MessageRow) -> MessageView:
         size_bytes=m.size_bytes,
         recipients=tuple(_recipient(row, r) for r in m.recipients),
         attachments=tuple(
-            AttachmentView(
-                id=uuid.uuid5(a.id, str(m.inbox_id)),
-                filename=a.filename,
-                content_type=a.content_type,
-                size_bytes=a.size_bytes,
-                sha256=a.sha256,
-                content_id=a.content_id,
-                inline=a.inline,
-                storage_key=a.storage_key,
-            )
-            for a in m.attachments
+            a.model_copy(update={"id": uuid.uuid5(a.id, str(m.inbox_id))}) for a in m.attachments
         ),
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
 from mailman.domain.mailbox import (
-    AttachmentView,
+    Attachment,
     MessageListing,
     MessageView,
     RecipientView,
@@ -125,14 +125,14 @@ class PostgresMailboxReader:
             [ids],
         ).fetchall():
             recipients[r["message_id"]].append(RecipientView.model_validate(r))
-        attachments: dict[UUID, list[AttachmentView]] = {i: [] for i in ids}
+        attachments: dict[UUID, list[Attachment]] = {i: [] for i in ids}
         for a in self._conn.execute(
             "SELECT message_id, id, filename, content_type, size_bytes, sha256, content_id, "
             "inline, storage_key FROM attachments WHERE message_id = ANY(%s) "
             "ORDER BY message_id, created_at, id",
             [ids],
         ).fetchall():
-            attachments[a["message_id"]].append(AttachmentView.model_validate(a))
+            attachments[a["message_id"]].append(Attachment.model_validate(a))
         return [
             MessageView.model_validate(
                 {**r, "recipients": recipients[r["id"]], "attachments": attachments[r["id"]]}
