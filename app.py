@@ -7,8 +7,8 @@ Makes no AWS, network or git call; the layers it packages are built before, by
 
 from aws_cdk import App
 
-from stacks.mailman_stack import build
+from stacks.mailman_stack import build_stack
 
 app = App()
-build(app)
+build_stack(app)
 app.synth()

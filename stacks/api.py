@@ -16,10 +16,10 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.config import Settings
+from stacks.config import StageSettings
 from stacks.firewall import ApiFirewall
 from stacks.functions import FunctionDefaults, ServiceFunction
-from stacks.mail import Mail
+from stacks.mail import Ses
 from stacks.nag import acknowledge
 from stacks.storage import Storage
 
@@ -67,10 +67,10 @@ class Api(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
+        settings: StageSettings,
         defaults: FunctionDefaults,
         storage: Storage,
-        mail: Mail,
+        mail: Ses,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function = ServiceFunction(

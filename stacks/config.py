@@ -122,7 +122,7 @@ class StorageSettings(_Model):
     attachments_retention_days: int = Field(default=730, ge=1)
 
 
-class Settings(_Model):
+class StageSettings(_Model):
     """One stage of Mailman."""
 
     stage: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,19}$")]
@@ -173,11 +173,11 @@ class Settings(_Model):
         return f"mailman-{self.stage}"
 
 
-def load_settings(node: Node) -> Settings:
+def load_settings(node: Node) -> StageSettings:
     """Read the settings of the selected stage from the app's context."""
     stage = str(node.try_get_context("stage") or DEFAULT_STAGE)
     stages: dict[str, Any] = node.try_get_context(CONTEXT_KEY) or {}
     if stage not in stages:
         known = ", ".join(sorted(stages)) or "none"
         raise KeyError(f"cdk.json context {CONTEXT_KEY!r} has no stage {stage!r} (known: {known})")
-    return Settings.model_validate({**stages[stage], "stage": stage})
+    return StageSettings.model_validate({**stages[stage], "stage": stage})

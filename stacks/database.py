@@ -14,7 +14,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.config import Settings
+from stacks.config import StageSettings
 from stacks.nag import CLOUDFORMATION_VALIDATE, acknowledge
 from stacks.network import SUBNETS, Network
 
@@ -25,9 +25,9 @@ PORT = 5432
 ROTATION = Duration.days(30)
 
 
-class Database(Construct):
+class AuroraDatabase(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, network: Network
+        self, scope: Construct, construct_id: str, *, settings: StageSettings, network: Network
     ) -> None:
         super().__init__(scope, construct_id)
         identifier = settings.resource_name
@@ -97,7 +97,7 @@ class Database(Construct):
         )
         self._acknowledge(settings)
 
-    def _acknowledge(self, settings: Settings) -> None:
+    def _acknowledge(self, settings: StageSettings) -> None:
         acknowledge(
             self.cluster,
             "AwsSolutions-RDS6",

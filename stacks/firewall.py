@@ -15,7 +15,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from stacks.config import Settings
+from stacks.config import StageSettings
 
 RATE_RULE = "RequestsPerSourceAddress"
 BLOCKED_BODY = "rate-limited"
@@ -32,7 +32,7 @@ BLOCKED_RESPONSE = json.dumps(
 
 class ApiFirewall(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, settings: Settings, stage: apigw.Stage
+        self, scope: Construct, construct_id: str, *, settings: StageSettings, stage: apigw.Stage
     ) -> None:
         super().__init__(scope, construct_id)
         metric_prefix = f"{settings.resource_name}-api"

@@ -19,8 +19,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.config import Settings
-from stacks.database import Database
+from stacks.config import StageSettings
+from stacks.database import AuroraDatabase
 from stacks.layers import ARCHITECTURE, RUNTIME
 from stacks.nag import acknowledge
 from stacks.network import SUBNETS
@@ -54,11 +54,11 @@ def function_code(name: str) -> lambda_.Code:
 class FunctionDefaults:
     """What every function of the stack gets: settings, layers, network, database access."""
 
-    settings: Settings
+    settings: StageSettings
     layers: Sequence[lambda_.ILayerVersion]
     vpc: ec2.IVpc
     security_group: ec2.ISecurityGroup
-    database: Database
+    database: AuroraDatabase
 
 
 class ServiceFunction(Construct):

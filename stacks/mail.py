@@ -26,7 +26,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from stacks.config import Settings
+from stacks.config import StageSettings
 from stacks.nag import acknowledge
 from stacks.storage import INCOMING_PREFIX
 
@@ -43,13 +43,13 @@ SENDING_EVENTS = [
 SES = iam.ServicePrincipal("ses.amazonaws.com")
 
 
-class Mail(Construct):
+class Ses(Construct):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
+        settings: StageSettings,
         bucket: s3.IBucket,
         inbound: sqs.IQueue,
         telemetry: sqs.IQueue,

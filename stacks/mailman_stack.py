@@ -11,17 +11,17 @@ from constructs import Construct
 
 from layers.build import DEFAULT_OUT
 from stacks.api import Api
-from stacks.config import Settings, load_settings
-from stacks.database import Database
+from stacks.config import StageSettings, load_settings
+from stacks.database import AuroraDatabase
 from stacks.functions import FunctionDefaults, ServiceFunction
 from stacks.layers import Layers
-from stacks.mail import Mail
+from stacks.mail import Ses
 from stacks.migrations import Migrations
 from stacks.network import Network
 from stacks.observability import Observability
 from stacks.queues import Queues
 from stacks.receiving import Receiving
-from stacks.sending import Sending
+from stacks.sending import OutboundMail
 from stacks.storage import Storage
 from stacks.verification import DomainVerification
 from stacks.workers import Workers
@@ -33,7 +33,7 @@ class MailmanStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
+        settings: StageSettings,
         layers_dir: Path,
         **kwargs: Any,
     ) -> None:
@@ -43,7 +43,7 @@ class MailmanStack(Stack):
         self.network = Network(self, "Network", settings=settings)
         self.storage = Storage(self, "Storage", settings=settings)
         self.queues = Queues(self, "Queues", settings=settings)
-        self.database = Database(self, "Database", settings=settings, network=self.network)
+        self.database = AuroraDatabase(self, "Database", settings=settings, network=self.network)
         self.layers = Layers(self, "Layers", directory=layers_dir)
         self.function_defaults = FunctionDefaults(
             settings=settings,
@@ -55,7 +55,7 @@ class MailmanStack(Stack):
         self.migrations = Migrations(
             self, "Migrations", defaults=self.function_defaults, database=self.database
         )
-        self.mail = Mail(
+        self.mail = Ses(
             self,
             "Mail",
             settings=settings,
@@ -80,7 +80,7 @@ class MailmanStack(Stack):
             queue=self.queues.inbound,
             workers=self.workers,
         )
-        self.sending = Sending(
+        self.sending = OutboundMail(
             self,
             "Sending",
             defaults=self.function_defaults,
@@ -123,7 +123,7 @@ class MailmanStack(Stack):
         )
 
 
-def build(scope: Construct) -> MailmanStack:
+def build_stack(scope: Construct) -> MailmanStack:
     """Add the stack of the stage the context selects to `scope`, checked by cdk-nag.
 
     The layers come from where `layers/build.py` puts them, or from the `layers_dir` context.

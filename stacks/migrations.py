@@ -11,7 +11,7 @@ from __future__ import annotations
 from aws_cdk import Duration, triggers
 from constructs import Construct
 
-from stacks.database import Database
+from stacks.database import AuroraDatabase
 from stacks.functions import FunctionDefaults, ServiceFunction
 
 TIMEOUT = Duration.minutes(5)
@@ -25,7 +25,7 @@ class Migrations(Construct):
         construct_id: str,
         *,
         defaults: FunctionDefaults,
-        database: Database,
+        database: AuroraDatabase,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function = ServiceFunction(

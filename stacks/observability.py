@@ -17,8 +17,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from stacks.config import Settings
-from stacks.database import Database
+from stacks.config import StageSettings
+from stacks.database import AuroraDatabase
 from stacks.functions import ServiceFunction
 from stacks.queues import Queues
 
@@ -42,11 +42,11 @@ class Observability(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        settings: Settings,
+        settings: StageSettings,
         functions: Sequence[ServiceFunction],
         queues: Queues,
         rest_api: apigw.RestApi,
-        database: Database,
+        database: AuroraDatabase,
     ) -> None:
         super().__init__(scope, construct_id)
         self._prefix = settings.stack_name

@@ -14,7 +14,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from stacks.config import ConsumerSettings, Settings
+from stacks.config import ConsumerSettings, StageSettings
 
 DEAD_LETTER_RETENTION = Duration.days(14)
 
@@ -30,7 +30,7 @@ class WorkQueue:
 
 
 class Queues(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
         super().__init__(scope, construct_id)
         consumers = settings.queues
         self.inbound = self._work_queue("Inbound", consumers.inbound, fifo=False)

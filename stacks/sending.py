@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.functions import FunctionDefaults, ServiceFunction
-from stacks.mail import Mail
+from stacks.mail import Ses
 from stacks.nag import acknowledge
 from stacks.queues import Queues
 from stacks.storage import Storage
@@ -25,7 +25,7 @@ DISPATCHER_TIMEOUT = Duration.seconds(50)
 """Under the one-minute schedule, so runs do not pile up."""
 
 
-class Sending(Construct):
+class OutboundMail(Construct):
     def __init__(
         self,
         scope: Construct,
@@ -34,7 +34,7 @@ class Sending(Construct):
         defaults: FunctionDefaults,
         storage: Storage,
         queues: Queues,
-        mail: Mail,
+        mail: Ses,
         workers: Workers,
         api: lambda_.Function,
     ) -> None:
@@ -92,7 +92,7 @@ class Sending(Construct):
         outbound_queue.grant_send_messages(api)
 
     @staticmethod
-    def _grant_sending(grantee: lambda_.Function, mail: Mail) -> None:
+    def _grant_sending(grantee: lambda_.Function, mail: Ses) -> None:
         """SES v2 SendEmail from any of the account's identities, through the stack's
         configuration set only."""
         stack = Stack.of(grantee)

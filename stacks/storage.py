@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.config import Settings
+from stacks.config import StageSettings
 from stacks.nag import acknowledge
 
 RAW_PREFIX = "raw/"
@@ -29,7 +29,7 @@ notification redriven from there still finds the object it names."""
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
             self,

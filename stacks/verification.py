@@ -11,7 +11,7 @@ from aws_cdk import Duration
 from constructs import Construct
 
 from stacks.functions import FunctionDefaults, ServiceFunction
-from stacks.mail import Mail
+from stacks.mail import Ses
 from stacks.workers import Workers
 
 VERIFIER_TIMEOUT = Duration.seconds(50)
@@ -25,7 +25,7 @@ class DomainVerification(Construct):
         construct_id: str,
         *,
         defaults: FunctionDefaults,
-        mail: Mail,
+        mail: Ses,
         workers: Workers,
     ) -> None:
         super().__init__(scope, construct_id)

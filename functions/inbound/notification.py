@@ -13,7 +13,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class Verdict(_Model):
+class ReceiptVerdict(_Model):
     status: str
 
 
@@ -27,15 +27,15 @@ class Receipt(_Model):
     timestamp: datetime
     recipients: list[str]
     action: Action
-    spam_verdict: Verdict | None = Field(default=None, alias="spamVerdict")
-    virus_verdict: Verdict | None = Field(default=None, alias="virusVerdict")
-    spf_verdict: Verdict | None = Field(default=None, alias="spfVerdict")
-    dkim_verdict: Verdict | None = Field(default=None, alias="dkimVerdict")
-    dmarc_verdict: Verdict | None = Field(default=None, alias="dmarcVerdict")
+    spam_verdict: ReceiptVerdict | None = Field(default=None, alias="spamVerdict")
+    virus_verdict: ReceiptVerdict | None = Field(default=None, alias="virusVerdict")
+    spf_verdict: ReceiptVerdict | None = Field(default=None, alias="spfVerdict")
+    dkim_verdict: ReceiptVerdict | None = Field(default=None, alias="dkimVerdict")
+    dmarc_verdict: ReceiptVerdict | None = Field(default=None, alias="dmarcVerdict")
     dmarc_policy: str | None = Field(default=None, alias="dmarcPolicy")
 
 
-class Mail(_Model):
+class SesMail(_Model):
     message_id: str = Field(alias="messageId")
     timestamp: datetime
 
@@ -43,7 +43,7 @@ class Mail(_Model):
 class ReceivedNotification(_Model):
     notification_type: str = Field(alias="notificationType")
     receipt: Receipt
-    mail: Mail
+    mail: SesMail
 
     def inbound(self) -> InboundMail:
         receipt = self.receipt

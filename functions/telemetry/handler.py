@@ -28,7 +28,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class Mail(_Model):
+class SesMail(_Model):
     message_id: str = Field(alias="messageId")
     tags: dict[str, list[str]] = {}
 
@@ -39,7 +39,7 @@ class Mail(_Model):
 
 class SendingEvent(_Model):
     event_type: str = Field(alias="eventType")
-    mail: Mail
+    mail: SesMail
 
 
 @traced

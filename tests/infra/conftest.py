@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from layers.build import build_code_layer, build_deps_layer
-from stacks.config import Settings
+from stacks.config import StageSettings
 
 from .support import Synthesised, synthesise
 
@@ -32,5 +32,5 @@ def template(synthesised: Synthesised) -> Template:
 
 
 @pytest.fixture(scope="session")
-def settings(synthesised: Synthesised) -> Settings:
+def settings(synthesised: Synthesised) -> StageSettings:
     return synthesised.settings

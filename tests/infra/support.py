@@ -13,9 +13,9 @@ from aws_cdk.assertions import Template
 from aws_cdk.cx_api import CloudAssembly
 from constructs import IConstruct
 
-from stacks.config import Settings, load_settings
+from stacks.config import StageSettings, load_settings
 from stacks.functions import ServiceFunction
-from stacks.mailman_stack import MailmanStack, build
+from stacks.mailman_stack import MailmanStack, build_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,7 @@ def cdk_context() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Synthesised:
-    settings: Settings
+    settings: StageSettings
     stack: MailmanStack
     assembly: CloudAssembly
     template: Template
@@ -72,7 +72,7 @@ def synthesise(layers_dir: Path, outdir: Path, **context: str) -> Synthesised:
     app = App(
         context={**cdk_context(), **context, "layers_dir": str(layers_dir)}, outdir=str(outdir)
     )
-    stack = build(app)
+    stack = build_stack(app)
     assembly = app.synth()
     return Synthesised(
         settings=load_settings(app.node),

@@ -8,13 +8,15 @@ import pytest
 from aws_cdk import App
 from pydantic import ValidationError
 
-from stacks.config import Settings, load_settings
+from stacks.config import StageSettings, load_settings
 
 from .support import cdk_context
 
 
-def settings_of(**overrides: Any) -> Settings:
-    return Settings.model_validate({**cdk_context()["mailman"]["dev"], "stage": "dev", **overrides})
+def settings_of(**overrides: Any) -> StageSettings:
+    return StageSettings.model_validate(
+        {**cdk_context()["mailman"]["dev"], "stage": "dev", **overrides}
+    )
 
 
 @pytest.mark.parametrize("stage", sorted(cdk_context()["mailman"]))

@@ -13,8 +13,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 
-from stacks.config import Settings
-from stacks.database import Database
+from stacks.config import StageSettings
+from stacks.database import AuroraDatabase
 from stacks.functions import FunctionDefaults
 from stacks.layers import Layers
 from stacks.migrations import Migrations
@@ -169,10 +169,10 @@ def test_migrations_rerun_when_the_code_layer_changes(layers_dir: Path, tmp_path
 def isolated_stack(stage: str, *, layers_dir: Path | None = None) -> Template:
     """The network and database (and, given layers, the migrations) of `stage` alone."""
     context = cdk_context()
-    settings = Settings.model_validate({**context["mailman"]["dev"], "stage": stage})
+    settings = StageSettings.model_validate({**context["mailman"]["dev"], "stage": stage})
     stack = Stack(App(context=context), "Database")
     network = Network(stack, "Network", settings=settings)
-    database = Database(stack, "Database", settings=settings, network=network)
+    database = AuroraDatabase(stack, "Database", settings=settings, network=network)
     if layers_dir is not None:
         defaults = FunctionDefaults(
             settings=settings,

@@ -10,8 +10,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk.assertions import Template
 
-from stacks.config import Settings
-from stacks.database import Database
+from stacks.config import StageSettings
+from stacks.database import AuroraDatabase
 from stacks.network import Network
 from stacks.observability import Observability
 from stacks.queues import Queues
@@ -86,7 +86,7 @@ def test_every_alarm_notifies_the_alarm_topic(synthesised: Synthesised) -> None:
 def observability_template(alarm_email: str | None) -> Template:
     """Observability of a small stack: queues, a database, a bare REST API, no functions."""
     context = cdk_context()
-    settings = Settings.model_validate(
+    settings = StageSettings.model_validate(
         {**context["mailman"]["dev"], "stage": "dev", "alarm_email": alarm_email}
     )
     stack = Stack(App(context=context), "Observed")
@@ -100,7 +100,7 @@ def observability_template(alarm_email: str | None) -> Template:
         functions=[],
         queues=Queues(stack, "Queues", settings=settings),
         rest_api=rest_api,
-        database=Database(stack, "Database", settings=settings, network=network),
+        database=AuroraDatabase(stack, "Database", settings=settings, network=network),
     )
     return Template.from_stack(stack)
 

@@ -11,7 +11,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
-from stacks.config import Settings
+from stacks.config import StageSettings
 from stacks.queues import Queues, WorkQueue
 from stacks.workers import Workers
 
@@ -34,7 +34,7 @@ def throwaway_function(stack: Stack, construct_id: str, timeout_seconds: int) ->
 class WorkersStack(Stack):
     """Queues and workers of the dev settings, with a consumer on every queue and a verifier."""
 
-    def __init__(self, scope: App, settings: Settings) -> None:
+    def __init__(self, scope: App, settings: StageSettings) -> None:
         super().__init__(scope, "Workers")
         self.queues = Queues(self, "Queues", settings=settings)
         self.workers = Workers(self, "Workers", settings=settings)
@@ -48,12 +48,12 @@ class WorkersStack(Stack):
 
 
 @pytest.fixture(scope="module")
-def dev_settings() -> Settings:
-    return Settings.model_validate({**cdk_context()["mailman"]["dev"], "stage": "dev"})
+def dev_settings() -> StageSettings:
+    return StageSettings.model_validate({**cdk_context()["mailman"]["dev"], "stage": "dev"})
 
 
 @pytest.fixture(scope="module")
-def workers_stack(dev_settings: Settings) -> WorkersStack:
+def workers_stack(dev_settings: StageSettings) -> WorkersStack:
     return WorkersStack(App(context=cdk_context()), dev_settings)
 
 
@@ -82,7 +82,7 @@ def test_consumer_reports_batch_item_failures(
 
 @pytest.mark.parametrize("name", QUEUES)
 def test_consumer_reads_its_queue_in_configured_batches_and_concurrency(
-    workers_template: Template, workers_stack: WorkersStack, dev_settings: Settings, name: str
+    workers_template: Template, workers_stack: WorkersStack, dev_settings: StageSettings, name: str
 ) -> None:
     work: WorkQueue = getattr(workers_stack.queues, name)
     configured = getattr(dev_settings.queues, name)
@@ -94,7 +94,7 @@ def test_consumer_reads_its_queue_in_configured_batches_and_concurrency(
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": configured.max_concurrency}
 
 
-def test_consumer_slower_than_its_queue_allows_is_refused(dev_settings: Settings) -> None:
+def test_consumer_slower_than_its_queue_allows_is_refused(dev_settings: StageSettings) -> None:
     stack = Stack(App(), "Refused")
     queues = Queues(stack, "Queues", settings=dev_settings)
     workers = Workers(stack, "Workers", settings=dev_settings)
@@ -105,7 +105,7 @@ def test_consumer_slower_than_its_queue_allows_is_refused(dev_settings: Settings
 
 
 def test_verifier_runs_on_its_schedule_without_retries(
-    workers_template: Template, workers_stack: WorkersStack, dev_settings: Settings
+    workers_template: Template, workers_stack: WorkersStack, dev_settings: StageSettings
 ) -> None:
     (rule,) = workers_template.find_resources("AWS::Events::Rule").values()
     (target,) = rule["Properties"]["Targets"]

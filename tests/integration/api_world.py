@@ -21,9 +21,9 @@ from local.apigw import LambdaContext, ProxyResult, proxy_event
 from mailman.composition import Container
 from mailman.services import domains
 
-from .conftest import BUCKET, Api, Tenant
-from .mail_helpers import MailSink, deliver
-from .sending_helpers import Outbox, verify_for_sending
+from .conftest import BUCKET, ApiClient, Tenant
+from .mail_helpers import MailSink, receive_raw
+from .sending_helpers import OutboundPipeline, verify_for_sending
 
 JSON = "application/json"
 ID_PARAMETERS = (
@@ -108,10 +108,10 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
     return found
 
 
-def _furnish(api: Api, box: MailSink, domain_id: str, domain: str) -> Holdings:
+def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Holdings:
     """A received message with an attachment, a sent one, a scheduled one, a draft, an upload
     and a spare API key (never the one the tests authenticate with: deleting it is allowed)."""
-    deliver(
+    receive_raw(
         box,
         ATTACHED.format(domain=domain).encode(),
         source_id=f"ses-{domain}",
@@ -156,10 +156,10 @@ def _furnish(api: Api, box: MailSink, domain_id: str, domain: str) -> Holdings:
 
 
 @dataclass(frozen=True)
-class World:
+class ApiWorld:
     """The organisation the tests act as, what it holds, and what the other one holds."""
 
-    api: Api
+    api: ApiClient
     key: str
     own: Holdings
     foreign: Holdings
@@ -225,7 +225,9 @@ def _table_digest(name: str) -> sql.Composed:
     ).format(name=sql.Literal(name), row=row, table=sql.Identifier(name))
 
 
-def build_world(outbox: Outbox, other: Tenant, container: Container, database_url: str) -> World:
+def build_world(
+    outbox: OutboundPipeline, other: Tenant, container: Container, database_url: str
+) -> ApiWorld:
     """Both organisations: a domain verified to send and receive with an inbox, and
     something of every kind in it."""
     own = _furnish(
@@ -249,7 +251,7 @@ def build_world(outbox: Outbox, other: Tenant, container: Container, database_ur
         container, container.blobs, database_url, other.organization_id, other_inbox["id"]
     )
     foreign = _furnish(other.api, other_box, str(other_domain.id), "example.net")
-    return World(outbox.tenant.api, outbox.tenant.key, own, foreign, database_url)
+    return ApiWorld(outbox.tenant.api, outbox.tenant.key, own, foreign, database_url)
 
 
 def _domain_id(tenant: Tenant, database_url: str) -> str:
@@ -263,12 +265,12 @@ def _domain_id(tenant: Tenant, database_url: str) -> str:
 
 @pytest.fixture
 def world(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
     other_tenant: Tenant,
     container: Container,
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
-) -> World:
+) -> ApiWorld:
     """The world, with the rate limits out of the way (a 429 would hide what a request does)."""
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "100000")
     monkeypatch.setenv("ORGANIZATION_RATE_LIMIT_PER_MINUTE", "100000")

@@ -45,7 +45,7 @@ class Response:
         return self.result.header(name)
 
 
-class Api:
+class ApiClient:
     """Calls `functions/api/handler.handler` with API Gateway REST proxy events, from
     `source_ip` (the event's `requestContext.identity.sourceIp`)."""
 
@@ -101,7 +101,7 @@ class Api:
 class Tenant:
     organization_id: Any
     key: str
-    api: Api
+    api: ApiClient
 
 
 BUCKET = "mailman-test"
@@ -205,7 +205,7 @@ def api_env(
 def make_tenant(container: Container, name: str = "Acme") -> Tenant:
     org = organizations.create_organization(container.uow, name)
     created = api_keys.create_api_key(container.uow, container.clock, org.id, name="test")
-    return Tenant(organization_id=org.id, key=created.secret, api=Api(created.secret))
+    return Tenant(organization_id=org.id, key=created.secret, api=ApiClient(created.secret))
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def make_mail(
     ).encode()
 
 
-def deliver(box: MailSink, raw: bytes, source_id: str = "ses-1", **kwargs: Any) -> Any:
+def receive_raw(box: MailSink, raw: bytes, source_id: str = "ses-1", **kwargs: Any) -> Any:
     return receive(
         box.container.uow,
         box.blobs,

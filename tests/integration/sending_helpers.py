@@ -50,7 +50,7 @@ def parsed(raw: str) -> Message:
 
 
 @dataclass
-class Outbox:
+class OutboundPipeline:
     """The outbound queue and the functions that work it."""
 
     box: MailSink
@@ -148,7 +148,7 @@ class Outbox:
 @pytest.fixture
 def outbox(
     mailbox: MailSink, tenant: Tenant, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Outbox]:
+) -> Iterator[OutboundPipeline]:
     verify_for_sending(database_url)
     queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=QUEUE)[
         "QueueUrl"
@@ -164,4 +164,4 @@ def outbox(
             telemetry.container,
         ):
             stack.enter_context(function_container(cached, database_url, monkeypatch))
-        yield Outbox(mailbox, tenant, queue_url)
+        yield OutboundPipeline(mailbox, tenant, queue_url)

@@ -13,14 +13,14 @@ from mailman.domain import api_keys as key_format
 from mailman.domain.ratelimit import FAILED_AUTHENTICATIONS_PER_MINUTE, BlockedAddresses
 from mailman.services import api_keys
 
-from .conftest import Api, Response, Tenant
+from .conftest import ApiClient, Response, Tenant
 
 ATTACKER = "203.0.113.7"
 NEIGHBOUR = "203.0.113.8"
 
 
 def test_health_answers_without_a_key(tenant: Tenant) -> None:
-    response = Api().get("/health")
+    response = ApiClient().get("/health")
 
     assert response.status == 200
     assert response.json() == {"status": "ok"}
@@ -28,8 +28,8 @@ def test_health_answers_without_a_key(tenant: Tenant) -> None:
 
 
 def test_openapi_document_and_docs_answer_without_a_key(tenant: Tenant) -> None:
-    document = Api().get("/openapi.json")
-    docs = Api().get("/docs")
+    document = ApiClient().get("/openapi.json")
+    docs = ApiClient().get("/docs")
 
     assert document.status == 200
     spec = document.json()
@@ -40,7 +40,7 @@ def test_openapi_document_and_docs_answer_without_a_key(tenant: Tenant) -> None:
 
 
 def test_missing_key_is_401_in_the_envelope(tenant: Tenant) -> None:
-    response = Api().get("/inboxes")
+    response = ApiClient().get("/inboxes")
 
     assert response.status == 401
     error = response.json()["error"]
@@ -50,7 +50,7 @@ def test_missing_key_is_401_in_the_envelope(tenant: Tenant) -> None:
 
 
 def test_wrong_scheme_is_401(tenant: Tenant) -> None:
-    response = Api().get("/inboxes", headers={"Authorization": f"Basic {tenant.key}"})
+    response = ApiClient().get("/inboxes", headers={"Authorization": f"Basic {tenant.key}"})
 
     assert response.status == 401
 
@@ -64,7 +64,7 @@ def test_malformed_key_is_refused_without_looking_a_key_up(
 ) -> None:
     monkeypatch.setattr(PostgresApiKeyRepository, "use", _no_key_lookup)
 
-    response = Api("mm_live_" + "x" * 38).get("/inboxes")
+    response = ApiClient("mm_live_" + "x" * 38).get("/inboxes")
 
     assert response.status == 401
     assert response.json()["error"]["message"] == "malformed API key"
@@ -73,7 +73,7 @@ def test_malformed_key_is_refused_without_looking_a_key_up(
 def test_unknown_but_well_formed_key_is_401(tenant: Tenant) -> None:
     forged = key_format.mint().secret
 
-    response = Api(forged).get("/inboxes")
+    response = ApiClient(forged).get("/inboxes")
 
     assert response.status == 401
 
@@ -84,7 +84,7 @@ def test_revoked_key_is_401(tenant: Tenant, container: Container) -> None:
     )
     api_keys.revoke_api_key(container.uow, container.clock, tenant.organization_id, created.key.id)
 
-    response = Api(created.secret).get("/inboxes")
+    response = ApiClient(created.secret).get("/inboxes")
 
     assert response.status == 401
 
@@ -103,7 +103,7 @@ def test_expired_key_is_401(tenant: Tenant, container: Container, database_url: 
             [created.key.id],
         )
 
-    response = Api(created.secret).get("/inboxes")
+    response = ApiClient(created.secret).get("/inboxes")
 
     assert response.status == 401
 
@@ -124,7 +124,7 @@ def test_unknown_route_with_a_key_is_404_in_the_envelope(tenant: Tenant) -> None
 
 
 def test_unknown_route_without_a_key_is_401(tenant: Tenant) -> None:
-    assert Api().get("/no-such-thing").status == 401
+    assert ApiClient().get("/no-such-thing").status == 401
 
 
 # -- deleted organisations -----------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_a_key_of_a_deleted_organisation_is_refused_even_when_not_revoked(
 # -- failed authentications per source address ---------------------------------------------
 
 
-def _fail_until_blocked(api: Api) -> list[int]:
+def _fail_until_blocked(api: ApiClient) -> list[int]:
     """The statuses of as many failing requests as the address is allowed in a minute."""
     return [api.get("/inboxes").status for _ in range(FAILED_AUTHENTICATIONS_PER_MINUTE)]
 
@@ -189,7 +189,7 @@ def _fail_until_blocked(api: Api) -> list[int]:
 def test_an_address_that_keeps_failing_is_refused_with_429_before_any_key_lookup(
     tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
+    attacker = ApiClient(key_format.mint().secret, source_ip=ATTACKER)
     failures = _fail_until_blocked(attacker)
     monkeypatch.setattr(PostgresApiKeyRepository, "use", _no_key_lookup)
 
@@ -209,9 +209,9 @@ def test_missing_and_malformed_keys_cost_their_address_as_unknown_ones_do(
     tenant: Tenant,
 ) -> None:
     callers = [
-        Api(source_ip=ATTACKER),
-        Api("mm_live_" + "x" * 38, source_ip=ATTACKER),
-        Api(key_format.mint().secret, source_ip=ATTACKER),
+        ApiClient(source_ip=ATTACKER),
+        ApiClient("mm_live_" + "x" * 38, source_ip=ATTACKER),
+        ApiClient(key_format.mint().secret, source_ip=ATTACKER),
     ]
 
     statuses = [
@@ -226,7 +226,7 @@ def test_missing_and_malformed_keys_cost_their_address_as_unknown_ones_do(
 def test_a_blocked_address_is_refused_without_a_database_query(
     tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
+    attacker = ApiClient(key_format.mint().secret, source_ip=ATTACKER)
     _fail_until_blocked(attacker)
     assert attacker.get("/inboxes").status == 429  # the database said so, once
 
@@ -236,13 +236,13 @@ def test_a_blocked_address_is_refused_without_a_database_query(
     monkeypatch.setattr(Database, "transaction", no_transaction)
 
     assert [attacker.get("/inboxes").status for _ in range(5)] == [429] * 5
-    assert Api(source_ip=ATTACKER).get("/inboxes").status == 429
+    assert ApiClient(source_ip=ATTACKER).get("/inboxes").status == 429
 
 
 def test_an_address_blocked_in_another_container_is_refused_here_after_one_query(
     tenant: Tenant,
 ) -> None:
-    attacker = Api(key_format.mint().secret, source_ip=ATTACKER)
+    attacker = ApiClient(key_format.mint().secret, source_ip=ATTACKER)
     _fail_until_blocked(attacker)
     dependencies.container().blocked_addresses = BlockedAddresses()  # a new container's
 
@@ -250,15 +250,15 @@ def test_an_address_blocked_in_another_container_is_refused_here_after_one_query
 
 
 def test_failures_from_one_address_never_slow_another(tenant: Tenant) -> None:
-    _fail_until_blocked(Api(key_format.mint().secret, source_ip=ATTACKER))
+    _fail_until_blocked(ApiClient(key_format.mint().secret, source_ip=ATTACKER))
 
-    assert Api(key_format.mint().secret, source_ip=NEIGHBOUR).get("/inboxes").status == 401
-    assert Api(tenant.key, source_ip=NEIGHBOUR).get("/inboxes").status == 200
+    assert ApiClient(key_format.mint().secret, source_ip=NEIGHBOUR).get("/inboxes").status == 401
+    assert ApiClient(tenant.key, source_ip=NEIGHBOUR).get("/inboxes").status == 200
 
 
 def test_a_good_key_costs_its_address_no_failure(tenant: Tenant) -> None:
-    good = Api(tenant.key, source_ip=ATTACKER)
-    forged = Api(key_format.mint().secret, source_ip=ATTACKER)
+    good = ApiClient(tenant.key, source_ip=ATTACKER)
+    forged = ApiClient(key_format.mint().secret, source_ip=ATTACKER)
 
     successes = [good.get("/inboxes").status for _ in range(FAILED_AUTHENTICATIONS_PER_MINUTE)]
     failures = _fail_until_blocked(forged)
@@ -269,10 +269,10 @@ def test_a_good_key_costs_its_address_no_failure(tenant: Tenant) -> None:
 
 
 def test_a_blocked_address_is_refused_even_with_a_good_key(tenant: Tenant) -> None:
-    _fail_until_blocked(Api(key_format.mint().secret, source_ip=ATTACKER))
-    assert Api(source_ip=ATTACKER).get("/inboxes").status == 429
+    _fail_until_blocked(ApiClient(key_format.mint().secret, source_ip=ATTACKER))
+    assert ApiClient(source_ip=ATTACKER).get("/inboxes").status == 429
 
-    response = Api(tenant.key, source_ip=ATTACKER).get("/inboxes")
+    response = ApiClient(tenant.key, source_ip=ATTACKER).get("/inboxes")
 
     assert response.status == 429
     assert response.json()["error"]["type"] == "rate_limited"
@@ -312,12 +312,12 @@ def test_long_recovered_addresses_are_forgotten(container: Container, database_u
 def test_an_ipv6_client_cannot_escape_by_moving_within_its_slash_64(tenant: Tenant) -> None:
     guess = key_format.mint().secret
     failures = [
-        Api(guess, source_ip=f"2001:db8:7:7::{n + 1:x}").get("/inboxes").status
+        ApiClient(guess, source_ip=f"2001:db8:7:7::{n + 1:x}").get("/inboxes").status
         for n in range(FAILED_AUTHENTICATIONS_PER_MINUTE)
     ]
 
-    moved = Api(guess, source_ip="2001:db8:7:7:abcd::1").get("/inboxes")
-    elsewhere = Api(guess, source_ip="2001:db8:7:8::1").get("/inboxes")
+    moved = ApiClient(guess, source_ip="2001:db8:7:7:abcd::1").get("/inboxes")
+    elsewhere = ApiClient(guess, source_ip="2001:db8:7:8::1").get("/inboxes")
 
     assert failures == [401] * FAILED_AUTHENTICATIONS_PER_MINUTE
     assert moved.status == 429

@@ -17,8 +17,8 @@ from local.apigw import LambdaContext, ProxyResult, proxy_event
 from mailman.domain.documents import MAX_METADATA_BYTES, MAX_METADATA_KEYS
 
 from .conftest import BUCKET, Response
-from .mail_helpers import deliver, make_mail
-from .sending_helpers import Outbox, outbox, sent_mail
+from .mail_helpers import make_mail, receive_raw
+from .sending_helpers import OutboundPipeline, outbox, sent_mail
 
 __all__ = ["outbox"]
 
@@ -32,7 +32,7 @@ def _nested(depth: int) -> dict[str, Any]:
     return value
 
 
-def _stored(o: Outbox) -> tuple[int, int, int]:
+def _stored(o: OutboundPipeline) -> tuple[int, int, int]:
     """Messages, API keys and uploads stored, with jobs waiting: what a refusal must not add."""
     [(messages, keys, uploads)] = o.rows(
         "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM api_keys), "
@@ -55,7 +55,7 @@ def _payload(answer: Response) -> int:
 
 @pytest.mark.parametrize("path", ["messages", "drafts"])
 def test_metadata_nested_300_deep_is_refused_before_anything_is_stored(
-    outbox: Outbox, path: str
+    outbox: OutboundPipeline, path: str
 ) -> None:
     before = _stored(outbox)
 
@@ -82,7 +82,7 @@ def test_metadata_nested_300_deep_is_refused_before_anything_is_stored(
     ids=["too-deep", "too-many-keys", "long-key", "too-large", "deep-list"],
 )
 def test_metadata_beyond_its_bounds_is_refused_naming_the_place(
-    outbox: Outbox, metadata: dict[str, Any], field: str
+    outbox: OutboundPipeline, metadata: dict[str, Any], field: str
 ) -> None:
     before = _stored(outbox)
 
@@ -94,7 +94,7 @@ def test_metadata_beyond_its_bounds_is_refused_naming_the_place(
     assert _stored(outbox) == before
 
 
-def test_metadata_within_its_bounds_is_kept_and_answered(outbox: Outbox) -> None:
+def test_metadata_within_its_bounds_is_kept_and_answered(outbox: OutboundPipeline) -> None:
     metadata = {"order": {"id": 1234, "lines": [{"sku": "é-1", "qty": 2}]}, "tag": "vip"}
 
     answer = outbox.tenant.api.post(
@@ -107,8 +107,8 @@ def test_metadata_within_its_bounds_is_kept_and_answered(outbox: Outbox) -> None
     assert message["truncated"] == []
 
 
-def test_metadata_stored_beyond_the_bounds_never_breaks_a_read(outbox: Outbox) -> None:
-    deliver(outbox.box, make_mail())
+def test_metadata_stored_beyond_the_bounds_never_breaks_a_read(outbox: OutboundPipeline) -> None:
+    receive_raw(outbox.box, make_mail())
     [(message_id, thread_id)] = outbox.rows("SELECT id, thread_id FROM messages")
     outbox.rows("UPDATE messages SET metadata = %s::jsonb RETURNING id", json.dumps(_nested(300)))
 
@@ -126,7 +126,7 @@ def test_metadata_stored_beyond_the_bounds_never_breaks_a_read(outbox: Outbox) -
     assert reads[2].json()["data"][0]["metadata"] == {}
 
 
-def test_a_body_that_is_not_utf8_is_refused_naming_the_body(outbox: Outbox) -> None:
+def test_a_body_that_is_not_utf8_is_refused_naming_the_body(outbox: OutboundPipeline) -> None:
     before = _stored(outbox)
 
     answer = outbox.tenant.api.post(
@@ -147,7 +147,9 @@ def test_a_body_that_is_not_utf8_is_refused_naming_the_body(outbox: Outbox) -> N
     ],
     ids=["array-5000", "object-1200", "field-40"],
 )
-def test_json_nested_deeper_than_allowed_is_refused(outbox: Outbox, raw: bytes, field: str) -> None:
+def test_json_nested_deeper_than_allowed_is_refused(
+    outbox: OutboundPipeline, raw: bytes, field: str
+) -> None:
     before = _stored(outbox)
 
     answer = outbox.tenant.api.post("/api-keys", raw_body=raw)
@@ -162,7 +164,9 @@ def test_json_nested_deeper_than_allowed_is_refused(outbox: Outbox, raw: bytes, 
     [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"9" * 5000],
     ids=["nan", "infinity", "minus-infinity", "1e999", "5000-digits"],
 )
-def test_numbers_json_or_postgresql_cannot_hold_are_refused(outbox: Outbox, number: bytes) -> None:
+def test_numbers_json_or_postgresql_cannot_hold_are_refused(
+    outbox: OutboundPipeline, number: bytes
+) -> None:
     before = _stored(outbox)
     raw = b'{"to": ["a@b.example"], "text": "x", "metadata": {"n": ' + number + b"}}"
 
@@ -199,7 +203,7 @@ NUL_CASES = [
     ids=[f"{c[0]} {c[1]} {c[4]!r}"[:80] for c in NUL_CASES],
 )
 def test_text_that_cannot_be_stored_is_refused_naming_the_field(
-    outbox: Outbox, method: str, path: str, body: Any, query: str, field: str
+    outbox: OutboundPipeline, method: str, path: str, body: Any, query: str, field: str
 ) -> None:
     before = _stored(outbox)
 
@@ -213,7 +217,7 @@ def test_text_that_cannot_be_stored_is_refused_naming_the_field(
 
 
 def test_a_send_over_the_limit_in_bytes_is_413_however_few_its_characters(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     text = "é" * 3_500_000  # 3.5 M characters, 7 MB of UTF-8: over the 6 MB a send may be
 
@@ -223,7 +227,7 @@ def test_a_send_over_the_limit_in_bytes_is_413_however_few_its_characters(
     assert _stored(outbox)[0] == 0
 
 
-def test_any_other_request_over_its_limit_in_bytes_is_413(outbox: Outbox) -> None:
+def test_any_other_request_over_its_limit_in_bytes_is_413(outbox: OutboundPipeline) -> None:
     before = _stored(outbox)
 
     answer = outbox.tenant.api.post("/api-keys", {"name": "é" * 600_000})
@@ -243,8 +247,10 @@ def _object(url: str) -> bytes:
     return body
 
 
-def test_a_25_mib_text_is_answered_cut_short_with_a_link_to_all_of_it(outbox: Outbox) -> None:
-    deliver(outbox.box, make_mail())
+def test_a_25_mib_text_is_answered_cut_short_with_a_link_to_all_of_it(
+    outbox: OutboundPipeline,
+) -> None:
+    receive_raw(outbox.box, make_mail())
     [(message_id,)] = outbox.rows("SELECT id FROM messages")
     outbox.rows(
         "UPDATE messages SET text_body = repeat('x', 25 * 1048576), "
@@ -263,9 +269,11 @@ def test_a_25_mib_text_is_answered_cut_short_with_a_link_to_all_of_it(outbox: Ou
     assert _object(message["html_url"]).decode() == '<b>"é"</b>' * 700000
 
 
-def test_a_page_of_large_messages_ends_early_and_the_token_reads_on(outbox: Outbox) -> None:
+def test_a_page_of_large_messages_ends_early_and_the_token_reads_on(
+    outbox: OutboundPipeline,
+) -> None:
     for n in range(5):
-        deliver(outbox.box, make_mail(message_id=f"<big{n}@x>"), source_id=f"s{n}")
+        receive_raw(outbox.box, make_mail(message_id=f"<big{n}@x>"), source_id=f"s{n}")
     outbox.rows(
         "UPDATE messages SET text_body = repeat(chr(1), 1048576), "
         "html_body = repeat('\"', 1048576), extracted_text = repeat(chr(2), 1048576) "
@@ -290,10 +298,12 @@ def test_a_page_of_large_messages_ends_early_and_the_token_reads_on(outbox: Outb
     assert sorted(seen) == sorted(str(r[0]) for r in outbox.rows("SELECT id FROM messages"))
 
 
-def test_a_thread_too_long_to_answer_whole_leaves_out_its_later_bodies(outbox: Outbox) -> None:
-    deliver(outbox.box, make_mail())
+def test_a_thread_too_long_to_answer_whole_leaves_out_its_later_bodies(
+    outbox: OutboundPipeline,
+) -> None:
+    receive_raw(outbox.box, make_mail())
     for n in range(1, 6):
-        deliver(
+        receive_raw(
             outbox.box,
             make_mail(
                 message_id=f"<m{n + 1}@elsewhere.example>",
@@ -320,7 +330,7 @@ def test_a_thread_too_long_to_answer_whole_leaves_out_its_later_bodies(outbox: O
     assert "text" in messages[-1]["truncated"]
 
 
-def test_a_header_stored_before_the_allow_list_is_never_sent(outbox: Outbox) -> None:
+def test_a_header_stored_before_the_allow_list_is_never_sent(outbox: OutboundPipeline) -> None:
     sent = outbox.tenant.api.post(INBOX.format(outbox.box.support), _send()).json()
     outbox.rows(  # as the API stored it before it refused the header
         "UPDATE messages SET headers = %s::jsonb WHERE id = %s RETURNING id",
@@ -340,9 +350,9 @@ def test_a_header_stored_before_the_allow_list_is_never_sent(outbox: Outbox) -> 
 
 
 def test_an_answer_no_budget_held_is_a_500_envelope_rather_than_lost(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    deliver(outbox.box, make_mail())
+    receive_raw(outbox.box, make_mail())
     [(message_id,)] = outbox.rows("SELECT id FROM messages")
     outbox.rows("UPDATE messages SET text_body = repeat('x', 7 * 1048576) RETURNING id")
     monkeypatch.setattr(budget, "clip", lambda text: (text, False))  # as a route without one
@@ -354,7 +364,7 @@ def test_an_answer_no_budget_held_is_a_500_envelope_rather_than_lost(
     assert (error["type"], error["trace_id"]) == ("response_too_large", answer.header("X-Trace-Id"))
 
 
-def test_an_event_whose_base64_body_is_broken_is_a_400(outbox: Outbox) -> None:
+def test_an_event_whose_base64_body_is_broken_is_a_400(outbox: OutboundPipeline) -> None:
     event = proxy_event(
         "POST",
         "/api-keys",
@@ -372,10 +382,12 @@ def test_an_event_whose_base64_body_is_broken_is_a_400(outbox: Outbox) -> None:
 
 
 def test_a_page_of_threads_with_huge_subjects_ends_early_and_the_token_reads_on(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     for n in range(25):
-        deliver(outbox.box, make_mail(message_id=f"<t{n}@x>", subject=f"T{n}"), source_id=f"t{n}")
+        receive_raw(
+            outbox.box, make_mail(message_id=f"<t{n}@x>", subject=f"T{n}"), source_id=f"t{n}"
+        )
     outbox.rows("UPDATE threads SET subject = repeat('\"', 65536) || id RETURNING id")
 
     seen: list[str] = []

@@ -8,7 +8,7 @@ from mailman.domain.ratelimit import (
 )
 from mailman.services import organizations
 
-from .conftest import Api, Tenant
+from .conftest import ApiClient, Tenant
 
 
 def test_minted_key_is_shown_once_and_works(tenant: Tenant) -> None:
@@ -17,7 +17,7 @@ def test_minted_key_is_shown_once_and_works(tenant: Tenant) -> None:
     assert minted.status == 201
     body = minted.json()
     assert body["key"].startswith(body["prefix"])
-    assert Api(body["key"]).get("/inboxes").status == 200
+    assert ApiClient(body["key"]).get("/inboxes").status == 200
     listed = tenant.api.get("/api-keys").json()["data"]
     assert {k["name"] for k in listed} == {"test", "ci"}
     assert all("key" not in k for k in listed)
@@ -30,7 +30,7 @@ def test_revoked_key_stops_working(tenant: Tenant) -> None:
     revoked = tenant.api.delete(f"/api-keys/{minted['id']}")
 
     assert revoked.status == 204
-    assert Api(minted["key"]).get("/inboxes").status == 401
+    assert ApiClient(minted["key"]).get("/inboxes").status == 401
     assert tenant.api.get(f"/api-keys/{minted['id']}").json()["revoked_at"] is not None
 
 
@@ -39,7 +39,7 @@ def test_another_organisations_key_is_404(tenant: Tenant, other_tenant: Tenant) 
 
     assert tenant.api.get(f"/api-keys/{theirs['id']}").status == 404
     assert tenant.api.delete(f"/api-keys/{theirs['id']}").status == 404
-    assert Api(theirs["key"]).get("/inboxes").status == 200
+    assert ApiClient(theirs["key"]).get("/inboxes").status == 200
 
 
 def test_invalid_key_requests_are_400(tenant: Tenant) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from .conftest import BUCKET, Tenant
 from .http_helpers import moto_server
-from .mail_helpers import MailSink, deliver, make_mail, rows
+from .mail_helpers import MailSink, make_mail, receive_raw, rows
 
 __all__ = ["moto_server"]
 
@@ -39,9 +39,9 @@ def _threads(tenant: Tenant, box: MailSink, query: str = "") -> Any:
 def test_threads_list_newest_activity_first_with_preview_and_counts(
     tenant: Tenant, mailbox: MailSink
 ) -> None:
-    deliver(mailbox, ATTACHED, source_id="1")
-    deliver(mailbox, make_mail(), source_id="2")
-    deliver(
+    receive_raw(mailbox, ATTACHED, source_id="1")
+    receive_raw(mailbox, make_mail(), source_id="2")
+    receive_raw(
         mailbox,
         make_mail(
             message_id="<m2@elsewhere.example>",
@@ -63,7 +63,7 @@ def test_threads_list_newest_activity_first_with_preview_and_counts(
 
 def test_threads_page_with_an_opaque_token(tenant: Tenant, mailbox: MailSink) -> None:
     for i in range(3):
-        deliver(mailbox, make_mail(message_id=f"<p{i}@x>", subject=f"S{i}"), source_id=f"s{i}")
+        receive_raw(mailbox, make_mail(message_id=f"<p{i}@x>", subject=f"S{i}"), source_id=f"s{i}")
 
     first = _threads(tenant, mailbox, "limit=2")
     rest = _threads(tenant, mailbox, f"limit=2&page_token={first['next_page_token']}")
@@ -75,8 +75,8 @@ def test_threads_page_with_an_opaque_token(tenant: Tenant, mailbox: MailSink) ->
 
 
 def test_a_thread_answers_its_messages_in_order(tenant: Tenant, mailbox: MailSink) -> None:
-    first = deliver(mailbox, make_mail(), source_id="1").stored[0]
-    deliver(
+    first = receive_raw(mailbox, make_mail(), source_id="1").stored[0]
+    receive_raw(
         mailbox,
         make_mail(
             message_id="<m2@x>", extra="References: <m1@elsewhere.example>\r\n", subject="Re: x"
@@ -91,7 +91,7 @@ def test_a_thread_answers_its_messages_in_order(tenant: Tenant, mailbox: MailSin
 
 
 def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: MailSink) -> None:
-    stored = deliver(mailbox, ATTACHED).stored[0]
+    stored = receive_raw(mailbox, ATTACHED).stored[0]
 
     message = tenant.api.get(f"/messages/{stored.id}").json()
 
@@ -123,7 +123,7 @@ def test_every_recipient_and_attachment_is_kept_whole_and_in_order(
     mail.add_alternative('<p><img src="cid:logo@x"></p>', subtype="html")
     mail.get_payload()[1].add_related(b"\x89PNG-logo", "image", "png", cid="<logo@x>")
     mail.add_attachment(b"%PDF-contract", "application", "pdf", filename="contract.pdf")
-    stored = deliver(mailbox, bytes(mail), envelope=("support+legal@example.com",)).stored[0]
+    stored = receive_raw(mailbox, bytes(mail), envelope=("support+legal@example.com",)).stored[0]
 
     message = tenant.api.get(f"/messages/{stored.id}").json()
 
@@ -149,7 +149,7 @@ def test_every_recipient_and_attachment_is_kept_whole_and_in_order(
 def test_raw_and_attachment_downloads_are_presigned_links(
     tenant: Tenant, mailbox: MailSink
 ) -> None:
-    stored = deliver(mailbox, ATTACHED).stored[0]
+    stored = receive_raw(mailbox, ATTACHED).stored[0]
     attachment_id = tenant.api.get(f"/messages/{stored.id}").json()["attachments"][0]["id"]
 
     raw = tenant.api.get(f"/messages/{stored.id}/raw").json()
@@ -199,7 +199,7 @@ def _with_files(*names: str) -> bytes:
 def test_hostile_attachment_names_are_answered_as_given_and_kept_out_of_keys(
     tenant: Tenant, mailbox: MailSink
 ) -> None:
-    stored = deliver(mailbox, _with_files(*HOSTILE_NAMES)).stored[0]
+    stored = receive_raw(mailbox, _with_files(*HOSTILE_NAMES)).stored[0]
 
     message = tenant.api.get(f"/messages/{stored.id}").json()
     links = [
@@ -228,7 +228,7 @@ def test_a_non_latin_1_attachment_downloads_over_http_with_its_name_encoded(
     tenant: Tenant, mailbox: MailSink, moto_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_server)  # the API signs links for it
-    stored = deliver(mailbox, _with_files("Отчёт №7.pdf")).stored[0]
+    stored = receive_raw(mailbox, _with_files("Отчёт №7.pdf")).stored[0]
     [attachment] = tenant.api.get(f"/messages/{stored.id}").json()["attachments"]
 
     link = tenant.api.get(f"/messages/{stored.id}/attachments/{attachment['id']}").json()
@@ -255,7 +255,7 @@ def _seconds_valid(url: str) -> float:
 def test_quarantined_mail_is_left_out_of_listings_but_can_be_asked_for(
     tenant: Tenant, mailbox: MailSink
 ) -> None:
-    deliver(mailbox, make_mail(), verdicts={"virus": "FAIL"})
+    receive_raw(mailbox, make_mail(), verdicts={"virus": "FAIL"})
 
     threads = _threads(tenant, mailbox)["data"]
     ordinary = tenant.api.get(f"/inboxes/{mailbox.support}/messages").json()["data"]
@@ -271,7 +271,7 @@ def test_quarantined_mail_is_left_out_of_listings_but_can_be_asked_for(
 def test_deleting_a_thread_hides_it_but_keeps_its_messages(
     tenant: Tenant, mailbox: MailSink
 ) -> None:
-    stored = deliver(mailbox, make_mail()).stored[0]
+    stored = receive_raw(mailbox, make_mail()).stored[0]
 
     deleted = tenant.api.delete(f"/threads/{stored.thread_id}")
 
@@ -284,7 +284,7 @@ def test_deleting_a_thread_hides_it_but_keeps_its_messages(
 def test_another_organisations_mail_is_404(
     tenant: Tenant, other_tenant: Tenant, mailbox: MailSink
 ) -> None:
-    stored = deliver(mailbox, ATTACHED).stored[0]
+    stored = receive_raw(mailbox, ATTACHED).stored[0]
 
     assert other_tenant.api.get(f"/messages/{stored.id}").status == 404
     assert other_tenant.api.get(f"/threads/{stored.thread_id}").status == 404
@@ -298,8 +298,8 @@ def test_another_organisations_mail_is_404(
 
 
 def test_an_attachment_of_another_message_is_404(tenant: Tenant, mailbox: MailSink) -> None:
-    first = deliver(mailbox, ATTACHED).stored[0]
-    other = deliver(mailbox, make_mail(source_id="ses-2"), source_id="ses-2").stored[0]
+    first = receive_raw(mailbox, ATTACHED).stored[0]
+    other = receive_raw(mailbox, make_mail(source_id="ses-2"), source_id="ses-2").stored[0]
     attachment_id = tenant.api.get(f"/messages/{first.id}").json()["attachments"][0]["id"]
 
     response = tenant.api.get(f"/messages/{other.id}/attachments/{attachment_id}")

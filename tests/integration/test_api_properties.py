@@ -23,7 +23,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from .api_world import Operation, World, openapi_document, operations, world
+from .api_world import ApiWorld, Operation, openapi_document, operations, world
 from .conftest import BUCKET
 from .sending_helpers import outbox
 
@@ -140,7 +140,7 @@ WANTED = frozenset({"to", "text"})
 class Schemas:
     """Plausible values for the JSON schemas of one document."""
 
-    def __init__(self, document: dict[str, Any], world: World) -> None:
+    def __init__(self, document: dict[str, Any], world: ApiWorld) -> None:
         self.components: dict[str, Any] = document.get("components", {}).get("schemas", {})
         self.world = world
 
@@ -323,7 +323,7 @@ def mutated(draw: st.DrawFn, base: st.SearchStrategy[Any]) -> Any:
 
 
 @dataclass(frozen=True)
-class Request:
+class HttpRequest:
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
@@ -364,7 +364,7 @@ def hostile_query() -> st.SearchStrategy[list[str]]:
     )
 
 
-def hostile_path_value(name: str, world: World) -> st.SearchStrategy[str]:
+def hostile_path_value(name: str, world: ApiWorld) -> st.SearchStrategy[str]:
     """Another organisation's id, an unknown one, or no id at all."""
     foreign = world.foreign.ids.get(name, ())
     unknown = st.uuids().map(str)
@@ -397,7 +397,7 @@ TARGETS = ("body", "body", "body", "raw body", "path", "query", "foreign ids", "
 
 
 @st.composite
-def requests_for(draw: st.DrawFn, op: Operation, world: World, schemas: Schemas) -> Request:
+def requests_for(draw: st.DrawFn, op: Operation, world: ApiWorld, schemas: Schemas) -> HttpRequest:
     body_schema = op.body_schema()
     path_names = [p["name"] for p in op.parameters("path")]
     query = {p["name"]: p.get("schema", {}) for p in op.parameters("query")}
@@ -429,7 +429,7 @@ def requests_for(draw: st.DrawFn, op: Operation, world: World, schemas: Schemas)
             value = draw(mutated(st.just(value)))
         text = encode(value, ascii_only=draw(st.booleans()))
         body = text.encode("utf-8", "surrogatepass")
-    return Request(op.method, path, pairs, body)
+    return HttpRequest(op.method, path, pairs, body)
 
 
 def strings(value: Any, at: Position = ()) -> list[Position]:
@@ -442,7 +442,7 @@ def _at(value: Any, at: Position) -> Any:
     return value
 
 
-def fixed_requests(op: Operation, world: World, schemas: Schemas) -> list[Request]:
+def fixed_requests(op: Operation, world: ApiWorld, schemas: Schemas) -> list[HttpRequest]:
     """The classes every operation is tried with on every run, whatever else is drawn: a body
     not UTF-8, nested past any recursion limit, lone surrogates in every string of a full
     body, a NUL in each of its strings and in each query parameter, and each of its objects
@@ -451,7 +451,7 @@ def fixed_requests(op: Operation, world: World, schemas: Schemas) -> list[Reques
     for name in (p["name"] for p in op.parameters("path")):
         path = path.replace("{" + name + "}", world.own.ids[name][-1])
     found = [
-        Request(op.method, path, ((p["name"], "a\x00b"),), None) for p in op.parameters("query")
+        HttpRequest(op.method, path, ((p["name"], "a\x00b"),), None) for p in op.parameters("query")
     ]
     schema = op.body_schema()
     if schema is None:
@@ -465,13 +465,13 @@ def fixed_requests(op: Operation, world: World, schemas: Schemas) -> list[Reques
         surrogates = replaced(surrogates, at, _at(full, at) + "\ud800")
     bodies = [b"\xff\xfe\xfd", b"[" * 1500, b'{"a":' * 1500 + b"1" + b"}" * 1500]
     bodies += [encode(v, ascii_only=True).encode() for v in [surrogates, *broken]]
-    return found + [Request(op.method, path, (), body) for body in bodies]
+    return found + [HttpRequest(op.method, path, (), body) for body in bodies]
 
 
 ENVELOPE_KEYS = {"type", "message", "trace_id"}
 
 
-def check(world: World, request: Request) -> None:
+def check_request(world: ApiWorld, request: HttpRequest) -> None:
     before = world.snapshot()
     answer = world.api.request(
         request.method,
@@ -491,13 +491,13 @@ def check(world: World, request: Request) -> None:
         assert world.snapshot().changes_since(before) == [], seen
 
 
-def read(world: World, path: str) -> Any:
+def read(world: ApiWorld, path: str) -> Any:
     answer = world.api.get(path, query="limit=100")
     assert answer.status == 200, f"GET {path} -> {answer.status} {answer.result.body[:500]!r}"
     return answer.json()
 
 
-def read_back(world: World) -> None:
+def read_back(world: ApiWorld) -> None:
     """Every list of the organisation, and every message, thread and draft of its inboxes,
     read without a server error: nothing the attack stored makes a read fail."""
     for path in ("/domains", "/api-keys", "/events"):
@@ -521,12 +521,12 @@ SETTINGS = settings(
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
 def test_hostile_requests_get_a_4xx_envelope_store_nothing_and_break_no_read(
-    operation: Operation, world: World
+    operation: Operation, world: ApiWorld
 ) -> None:
     schemas = Schemas(openapi_document(), world)
 
-    def attack(request: Request) -> None:
-        check(world, request)
+    def attack(request: HttpRequest) -> None:
+        check_request(world, request)
 
     for request in fixed_requests(operation, world, schemas):
         attack = example(request)(attack)
@@ -534,7 +534,7 @@ def test_hostile_requests_get_a_4xx_envelope_store_nothing_and_break_no_read(
     read_back(world)
 
 
-def test_the_snapshot_sees_a_row_added_a_row_changed_and_an_object_stored(world: World) -> None:
+def test_the_snapshot_sees_a_row_added_a_row_changed_and_an_object_stored(world: ApiWorld) -> None:
     before = world.snapshot()
 
     world.api.post("/api-keys", {"name": "probe"})

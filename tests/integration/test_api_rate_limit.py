@@ -9,10 +9,10 @@ from mailman.domain.api_keys import hash_key
 from mailman.domain.ratelimit import DEFAULT_ORGANIZATION_PER_MINUTE, RequestLimits
 from mailman.services import api_keys, organizations
 
-from .conftest import Api, Tenant
+from .conftest import ApiClient, Tenant
 
 
-def _key_with_limit(container: Container, tenant: Tenant, per_minute: int) -> Api:
+def _key_with_limit(container: Container, tenant: Tenant, per_minute: int) -> ApiClient:
     created = api_keys.create_api_key(
         container.uow,
         container.clock,
@@ -20,7 +20,7 @@ def _key_with_limit(container: Container, tenant: Tenant, per_minute: int) -> Ap
         name="limited",
         rate_limit_per_minute=per_minute,
     )
-    return Api(created.secret)
+    return ApiClient(created.secret)
 
 
 def test_requests_beyond_the_limit_get_429_with_retry_after(
@@ -59,7 +59,7 @@ def test_limits_are_per_key(tenant: Tenant, container: Container) -> None:
 
 def test_a_limit_can_be_set_when_minting_a_key_over_the_api(tenant: Tenant) -> None:
     minted = tenant.api.post("/api-keys", {"name": "slow", "rate_limit_per_minute": 1}).json()
-    api = Api(minted["key"])
+    api = ApiClient(minted["key"])
 
     assert api.get("/inboxes").status == 200
     assert api.get("/inboxes").status == 429

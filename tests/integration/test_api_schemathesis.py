@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from functions.api import handler as api_handler
 
-from .api_world import Operation, World, openapi_document, operations, world
+from .api_world import ApiWorld, Operation, openapi_document, operations, world
 from .sending_helpers import outbox
 from .wsgi_api import wsgi_app
 
@@ -39,7 +39,7 @@ SETTINGS = settings(
 )
 
 
-def cases(operation: Any, op: Operation, world: World) -> st.SearchStrategy[Any]:
+def cases(operation: Any, op: Operation, world: ApiWorld) -> st.SearchStrategy[Any]:
     """schemathesis's cases, valid and invalid, with the path naming this organisation's
     resources, the other one's, or whatever schemathesis makes up."""
     names = [p["name"] for p in op.parameters("path")]
@@ -57,7 +57,7 @@ def cases(operation: Any, op: Operation, world: World) -> st.SearchStrategy[Any]
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
-def test_no_generated_case_gets_a_server_error(op: Operation, world: World) -> None:
+def test_no_generated_case_gets_a_server_error(op: Operation, world: ApiWorld) -> None:
     operation = SCHEMA[op.path][op.method]
     headers = {"Authorization": f"Bearer {world.key}"}
 

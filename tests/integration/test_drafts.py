@@ -12,24 +12,24 @@ from mailman.domain.errors import DeliveryError
 from mailman.services.sending import drafts
 
 from .conftest import Tenant
-from .mail_helpers import deliver, make_mail
-from .sending_helpers import Outbox, outbox, parsed, sent_mail
+from .mail_helpers import make_mail, receive_raw
+from .sending_helpers import OutboundPipeline, outbox, parsed, sent_mail
 
 __all__ = ["outbox"]
 
 
-def _draft(o: Outbox, **body: object) -> dict[str, Any]:
+def _draft(o: OutboundPipeline, **body: object) -> dict[str, Any]:
     answer = o.tenant.api.post(f"/inboxes/{o.box.support}/drafts", body)
     assert answer.status == 201, answer.json()
     result: dict[str, Any] = answer.json()
     return result
 
 
-def _send_draft(o: Outbox, draft_id: str, **headers: str) -> Any:
+def _send_draft(o: OutboundPipeline, draft_id: str, **headers: str) -> Any:
     return o.tenant.api.post(f"/drafts/{draft_id}/send", headers=headers)
 
 
-def test_an_update_replaces_the_fields_given_and_keeps_the_rest(outbox: Outbox) -> None:
+def test_an_update_replaces_the_fields_given_and_keeps_the_rest(outbox: OutboundPipeline) -> None:
     draft = _draft(
         outbox,
         to=["jane@customer.example"],
@@ -59,7 +59,7 @@ def test_an_update_replaces_the_fields_given_and_keeps_the_rest(outbox: Outbox) 
     assert cleared["attachments"] == []
 
 
-def test_a_sent_draft_is_the_same_message_in_its_thread_sent_once(outbox: Outbox) -> None:
+def test_a_sent_draft_is_the_same_message_in_its_thread_sent_once(outbox: OutboundPipeline) -> None:
     draft = _draft(
         outbox,
         to=["jane@customer.example"],
@@ -87,7 +87,7 @@ def test_a_sent_draft_is_the_same_message_in_its_thread_sent_once(outbox: Outbox
     assert outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").json()["data"] == []
 
 
-def test_a_sent_draft_is_no_longer_a_draft(outbox: Outbox) -> None:
+def test_a_sent_draft_is_no_longer_a_draft(outbox: OutboundPipeline) -> None:
     draft = _draft(outbox, to=["jane@customer.example"], text="Once")
     assert _send_draft(outbox, draft["id"]).status == 202
 
@@ -102,8 +102,8 @@ def test_a_sent_draft_is_no_longer_a_draft(outbox: Outbox) -> None:
     assert len(sent_mail()) == 1
 
 
-def test_a_draft_answering_a_message_joins_its_thread_when_sent(outbox: Outbox) -> None:
-    deliver(outbox.box, make_mail(extra="Reply-To: Alice Desk <desk@elsewhere.example>\r\n"))
+def test_a_draft_answering_a_message_joins_its_thread_when_sent(outbox: OutboundPipeline) -> None:
+    receive_raw(outbox.box, make_mail(extra="Reply-To: Alice Desk <desk@elsewhere.example>\r\n"))
     [received] = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"]
 
     draft = _draft(outbox, in_reply_to=received["id"], text="Looking into it")
@@ -122,7 +122,7 @@ def test_a_draft_answering_a_message_joins_its_thread_when_sent(outbox: Outbox) 
     assert [m["id"] for m in thread["messages"]] == [received["id"], draft["id"]]
 
 
-def test_sending_a_draft_is_idempotent_with_a_key(outbox: Outbox) -> None:
+def test_sending_a_draft_is_idempotent_with_a_key(outbox: OutboundPipeline) -> None:
     first = _draft(outbox, to=["jane@customer.example"], text="One")
     second = _draft(outbox, to=["jane@customer.example"], text="Two")
     key = {"Idempotency-Key": "draft-send-1"}
@@ -139,7 +139,9 @@ def test_sending_a_draft_is_idempotent_with_a_key(outbox: Outbox) -> None:
     assert len(sent_mail()) == 1
 
 
-def test_drafts_of_another_organisation_are_not_found(outbox: Outbox, other_tenant: Tenant) -> None:
+def test_drafts_of_another_organisation_are_not_found(
+    outbox: OutboundPipeline, other_tenant: Tenant
+) -> None:
     draft = _draft(outbox, to=["jane@customer.example"], text="Mine")
 
     assert other_tenant.api.get(f"/drafts/{draft['id']}").status == 404
@@ -149,7 +151,7 @@ def test_drafts_of_another_organisation_are_not_found(outbox: Outbox, other_tena
     assert other_tenant.api.get(f"/inboxes/{outbox.box.support}/drafts").status == 404
 
 
-def _edited_meanwhile(o: Outbox, draft_id: str, step: Any) -> Any:
+def _edited_meanwhile(o: OutboundPipeline, draft_id: str, step: Any) -> Any:
     """`step`, after another writer changed the draft (as an edit racing this one would)."""
 
     def racing(*args: Any, **kwargs: Any) -> Any:
@@ -163,7 +165,7 @@ def _edited_meanwhile(o: Outbox, draft_id: str, step: Any) -> Any:
 
 
 def test_an_edit_racing_another_changes_nothing(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     draft = _draft(outbox, to=["jane@customer.example"], text="v1")
     monkeypatch.setattr(
@@ -177,7 +179,7 @@ def test_an_edit_racing_another_changes_nothing(
 
 
 def test_a_send_racing_an_edit_sends_nothing(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     draft = _draft(outbox, to=["jane@customer.example"], text="v1")
     monkeypatch.setattr(drafts, "submit", _edited_meanwhile(outbox, draft["id"], drafts.submit))
@@ -192,7 +194,7 @@ def test_a_send_racing_an_edit_sends_nothing(
     assert outbox.rows("SELECT count(*) FROM threads") == [(0,)]
 
 
-def test_a_draft_keeps_an_uploaded_file_and_sends_it(outbox: Outbox) -> None:
+def test_a_draft_keeps_an_uploaded_file_and_sends_it(outbox: OutboundPipeline) -> None:
     upload = outbox.upload("deck.pdf", b"%PDF-deck")
     draft = _draft(
         outbox,
@@ -210,7 +212,7 @@ def test_a_draft_keeps_an_uploaded_file_and_sends_it(outbox: Outbox) -> None:
 
 
 def test_a_sent_draft_the_queue_refused_is_queued_by_the_dispatcher(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     draft = _draft(outbox, to=["jane@customer.example"], text="Later, by the dispatcher")
 

@@ -20,11 +20,11 @@ from mailman.services.receiving import store
 from mailman.thread_resolution import ThreadDecision, ThreadingInput, decide, record
 
 from .conftest import Tenant
-from .mail_helpers import NOW, MailSink, deliver, make_mail, rows
+from .mail_helpers import NOW, MailSink, make_mail, receive_raw, rows
 
 
 def test_a_message_is_stored_threaded_and_announced(mailbox: MailSink) -> None:
-    received = deliver(mailbox, make_mail(), received_at=NOW)
+    received = receive_raw(mailbox, make_mail(), received_at=NOW)
 
     stored = received.stored[0]
     found = rows(
@@ -42,8 +42,8 @@ def test_a_message_is_stored_threaded_and_announced(mailbox: MailSink) -> None:
 
 
 def test_a_different_message_reusing_a_message_id_is_kept_too(mailbox: MailSink) -> None:
-    deliver(mailbox, make_mail())
-    other = deliver(mailbox, make_mail(body="Something else entirely"), source_id="ses-9")
+    receive_raw(mailbox, make_mail())
+    other = receive_raw(mailbox, make_mail(body="Something else entirely"), source_id="ses-9")
 
     assert other.stored[0].created
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(2,)]
@@ -67,7 +67,7 @@ def test_mail_for_a_name_claimed_twice_goes_to_the_claim_that_receives_for_it(
     _claim_too(mailbox, other_tenant)
     envelope = ["support@example.com", "nobody@example.com"]
 
-    received = deliver(mailbox, make_mail(to=", ".join(envelope)), envelope=envelope)
+    received = receive_raw(mailbox, make_mail(to=", ".join(envelope)), envelope=envelope)
 
     assert [m.inbox_id for m in received.stored] == [mailbox.support]
     assert received.unroutable == ("nobody@example.com",)
@@ -84,7 +84,9 @@ def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
     with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
         conn.execute("UPDATE domains SET mx_verified = false")
 
-    received = deliver(mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"])
+    received = receive_raw(
+        mailbox, make_mail(to="nobody@example.com"), envelope=["nobody@example.com"]
+    )
 
     assert (received.stored, received.unroutable) == ((), ())
     assert rows(mailbox, "SELECT count(*) FROM unroutable_messages") == [(0,)]
@@ -102,7 +104,7 @@ def test_a_name_claimed_twice_that_no_claim_receives_for_is_no_ones(
 def test_virus_and_rejected_dmarc_are_quarantined(
     mailbox: MailSink, verdicts: dict[str, str], policy: str | None, reason: str | None
 ) -> None:
-    received = deliver(mailbox, make_mail(), verdicts=verdicts, dmarc_policy=policy)
+    received = receive_raw(mailbox, make_mail(), verdicts=verdicts, dmarc_policy=policy)
 
     stored = received.stored[0]
     found = rows(
@@ -117,7 +119,7 @@ def test_virus_and_rejected_dmarc_are_quarantined(
 def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: MailSink) -> None:
     headers = "".join(f"X-Filler-{i}: x\r\n" for i in range(100_000))
 
-    received = deliver(mailbox, make_mail(extra=headers))
+    received = receive_raw(mailbox, make_mail(extra=headers))
 
     found = rows(mailbox, "SELECT quarantine_reason FROM messages")
     assert received.quarantine_reason == "too_many_headers"
@@ -125,19 +127,19 @@ def test_mail_over_a_limit_is_quarantined_not_raised(mailbox: MailSink) -> None:
 
 
 def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: MailSink) -> None:
-    a = deliver(
+    a = receive_raw(
         mailbox,
         make_mail(message_id="<a@x>", extra="In-Reply-To: <p@x>\r\n", subject="Re: Plan"),
         source_id="1",
     ).stored[0]
-    b = deliver(
+    b = receive_raw(
         mailbox,
         make_mail(message_id="<b@x>", extra="References: <p@x> <zz@x>\r\n", subject="Re: Plan"),
         source_id="2",
     ).stored[0]
-    parent = deliver(mailbox, make_mail(message_id="<p@x>", subject="Plan"), source_id="3").stored[
-        0
-    ]
+    parent = receive_raw(
+        mailbox, make_mail(message_id="<p@x>", subject="Plan"), source_id="3"
+    ).stored[0]
 
     threads = rows(mailbox, "SELECT DISTINCT thread_id FROM messages")
     assert a.thread_id == b.thread_id
@@ -146,7 +148,7 @@ def test_a_late_parent_merges_the_threads_of_its_replies(mailbox: MailSink) -> N
 
 def test_mail_through_one_mailing_list_threads_by_subject(mailbox: MailSink) -> None:
     list_id = 'List-Id: "Board" <board.lists.example>\r\n'
-    first = deliver(
+    first = receive_raw(
         mailbox,
         make_mail(message_id="<q1@x>", subject="Quarterly numbers for the board", extra=list_id),
         source_id="ses-q1",
@@ -155,7 +157,7 @@ def test_mail_through_one_mailing_list_threads_by_subject(mailbox: MailSink) -> 
         message_id="<q2@x>", subject="Re: Quarterly numbers for the board", extra=list_id
     ).replace(b"From: Alice <alice@elsewhere.example>", b"From: Bob <bob@other.example>")
 
-    reply = deliver(mailbox, raw, source_id="ses-q2").stored[0]
+    reply = receive_raw(mailbox, raw, source_id="ses-q2").stored[0]
 
     assert reply.thread_id == first.thread_id
     assert rows(mailbox, "SELECT match_reason FROM messages WHERE id = %s", reply.id) == [
@@ -187,7 +189,7 @@ def test_two_replies_at_once_make_one_thread(
             container, mailbox.blobs, database_url, mailbox.organization_id, mailbox.support
         )
         results.append(
-            deliver(
+            receive_raw(
                 box, make_mail(message_id=mid, extra="In-Reply-To: <unseen@x>\r\n"), source_id=mid
             )
         )
@@ -231,11 +233,11 @@ def test_a_failure_mid_way_leaves_the_database_unchanged(mailbox: MailSink) -> N
     )
 
     with pytest.raises(StorageError):
-        deliver(broken, raw)
+        receive_raw(broken, raw)
 
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
     assert rows(mailbox, "SELECT count(*) FROM threads") == [(0,)]
-    stored = deliver(mailbox, raw).stored[0]
+    stored = receive_raw(mailbox, raw).stored[0]
     attachments = rows(
         mailbox, "SELECT filename, size_bytes FROM attachments WHERE message_id = %s", stored.id
     )

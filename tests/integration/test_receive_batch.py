@@ -20,7 +20,7 @@ from mailman.services import inboxes
 from mailman.services.receiving import Incoming, Received, receive_batch
 
 from .conftest import BUCKET
-from .mail_helpers import MailSink, deliver, make_mail, rows
+from .mail_helpers import MailSink, make_mail, receive_raw, rows
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -125,7 +125,7 @@ def test_an_attachment_reaching_two_inboxes_is_kept_in_both(mailbox: MailSink) -
         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--B--\r\n"
     )
 
-    received = deliver(mailbox, raw, envelope=("support@example.com", "sales@example.com"))
+    received = receive_raw(mailbox, raw, envelope=("support@example.com", "sales@example.com"))
 
     assert {s.inbox_id for s in received.stored} == {mailbox.support, sales.id}
     attachments = rows(
@@ -144,8 +144,8 @@ def _thread_listing(mailbox: MailSink) -> list[tuple[object, ...]]:
 
 
 def test_an_older_message_arriving_late_is_counted_but_not_latest(mailbox: MailSink) -> None:
-    deliver(mailbox, make_mail(body="The newest word."), source_id="ses-new", received_at=AT)
-    deliver(
+    receive_raw(mailbox, make_mail(body="The newest word."), source_id="ses-new", received_at=AT)
+    receive_raw(
         mailbox,
         make_mail(
             message_id="<m0@elsewhere.example>",
@@ -162,7 +162,7 @@ def test_an_older_message_arriving_late_is_counted_but_not_latest(mailbox: MailS
 
 def test_a_merge_recounts_the_thread(mailbox: MailSink) -> None:
     for number, parent in ((1, "<a@x>"), (2, "<b@x>")):
-        deliver(
+        receive_raw(
             mailbox,
             make_mail(
                 message_id=f"<r{number}@x>",
@@ -174,7 +174,7 @@ def test_a_merge_recounts_the_thread(mailbox: MailSink) -> None:
             received_at=AT + timedelta(minutes=number),
         )
     assert len(_thread_listing(mailbox)) == 2
-    deliver(
+    receive_raw(
         mailbox,
         make_mail(message_id="<b@x>", extra="In-Reply-To: <a@x>\r\n", body="Linking."),
         source_id="ses-link",

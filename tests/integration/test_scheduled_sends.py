@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from .conftest import Tenant
-from .mail_helpers import deliver, make_mail
-from .sending_helpers import Outbox, outbox, sent_mail
+from .mail_helpers import make_mail, receive_raw
+from .sending_helpers import OutboundPipeline, outbox, sent_mail
 
 __all__ = ["outbox"]
 
 
-def _send(o: Outbox, **body: object) -> dict[str, Any]:
+def _send(o: OutboundPipeline, **body: object) -> dict[str, Any]:
     answer = o.tenant.api.post(
         f"/inboxes/{o.box.support}/messages", {"to": ["jane@customer.example"], "text": "x", **body}
     )
@@ -29,15 +29,15 @@ def _in(hours: float) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
 
 
-def _reschedule(o: Outbox, message_id: str, send_at: str | None) -> Any:
+def _reschedule(o: OutboundPipeline, message_id: str, send_at: str | None) -> Any:
     return o.tenant.api.post(f"/messages/{message_id}/reschedule", {"send_at": send_at})
 
 
-def _come_due(o: Outbox) -> None:
+def _come_due(o: OutboundPipeline) -> None:
     o.rows("UPDATE messages SET send_at = now() - interval '1 second' RETURNING id")
 
 
-def test_cancelled_pending_mail_already_queued_is_not_sent(outbox: Outbox) -> None:
+def test_cancelled_pending_mail_already_queued_is_not_sent(outbox: OutboundPipeline) -> None:
     pending = _send(outbox)
     assert len(outbox.jobs()) == 1
 
@@ -48,7 +48,7 @@ def test_cancelled_pending_mail_already_queued_is_not_sent(outbox: Outbox) -> No
     assert outbox.status(pending["id"]) == "cancelled"
 
 
-def test_rescheduled_later_the_old_time_sends_nothing(outbox: Outbox) -> None:
+def test_rescheduled_later_the_old_time_sends_nothing(outbox: OutboundPipeline) -> None:
     pending = _send(outbox)
 
     answer = _reschedule(outbox, pending["id"], _in(24))
@@ -64,7 +64,7 @@ def test_rescheduled_later_the_old_time_sends_nothing(outbox: Outbox) -> None:
     assert len(sent_mail()) == 1
 
 
-def test_rescheduled_to_now_it_is_queued_at_once(outbox: Outbox) -> None:
+def test_rescheduled_to_now_it_is_queued_at_once(outbox: OutboundPipeline) -> None:
     scheduled = _send(outbox, send_at=_in(5))
 
     answer = _reschedule(outbox, scheduled["id"], None)
@@ -77,7 +77,9 @@ def test_rescheduled_to_now_it_is_queued_at_once(outbox: Outbox) -> None:
 
 
 @pytest.mark.parametrize("state", ["sending", "sent"])
-def test_mail_handed_to_ses_cannot_be_cancelled_or_rescheduled(outbox: Outbox, state: str) -> None:
+def test_mail_handed_to_ses_cannot_be_cancelled_or_rescheduled(
+    outbox: OutboundPipeline, state: str
+) -> None:
     sent = _send(outbox)
     if state == "sent":
         outbox.run()
@@ -94,9 +96,9 @@ def test_mail_handed_to_ses_cannot_be_cancelled_or_rescheduled(outbox: Outbox, s
 
 @pytest.mark.parametrize("action", ["cancel", "reschedule"])
 def test_received_mail_drafts_and_strangers_cannot_be_cancelled(
-    outbox: Outbox, other_tenant: Tenant, action: str
+    outbox: OutboundPipeline, other_tenant: Tenant, action: str
 ) -> None:
-    deliver(outbox.box, make_mail())
+    receive_raw(outbox.box, make_mail())
     [received] = outbox.tenant.api.get(f"/inboxes/{outbox.box.support}/messages").json()["data"]
     draft = outbox.tenant.api.post(f"/inboxes/{outbox.box.support}/drafts", {"text": "x"}).json()
     scheduled = _send(outbox, send_at=_in(2))

@@ -19,22 +19,22 @@ from mailman.domain.errors import DeliveryError, DeliveryUncertain
 from mailman.services.sending import ALL_SUPPRESSED, TAG_MESSAGE, TAG_ORGANIZATION, UNCONFIRMED
 
 from .conftest import BUCKET, Tenant
-from .mail_helpers import deliver, make_mail
-from .sending_helpers import Outbox, outbox, parsed, sent_mail
+from .mail_helpers import make_mail, receive_raw
+from .sending_helpers import OutboundPipeline, outbox, parsed, sent_mail
 
 __all__ = ["outbox"]
 
 INBOX = "/inboxes/{}/messages"
 
 
-def _send(o: Outbox, **body: object) -> dict[str, object]:
+def _send(o: OutboundPipeline, **body: object) -> dict[str, object]:
     answer = o.tenant.api.post(INBOX.format(o.box.support), body)
     assert answer.status == 202, answer.json()
     result: dict[str, object] = answer.json()
     return result
 
 
-def test_a_message_is_stored_pending_then_sent_once(outbox: Outbox) -> None:
+def test_a_message_is_stored_pending_then_sent_once(outbox: OutboundPipeline) -> None:
     sent = _send(outbox, to=["jane@customer.example"], subject="Hello", text="Hi Jane")
 
     assert sent["status"] == "pending"
@@ -53,8 +53,8 @@ def test_a_message_is_stored_pending_then_sent_once(outbox: Outbox) -> None:
     assert [e["type"] for e in events] == ["message.sent"]
 
 
-def test_a_reply_threads_with_the_whole_reference_chain(outbox: Outbox) -> None:
-    deliver(
+def test_a_reply_threads_with_the_whole_reference_chain(outbox: OutboundPipeline) -> None:
+    receive_raw(
         outbox.box,
         make_mail(
             message_id="<m2@elsewhere.example>",
@@ -77,7 +77,7 @@ def test_a_reply_threads_with_the_whole_reference_chain(outbox: Outbox) -> None:
     assert message["References"].split() == ["<m1@elsewhere.example>", "<m2@elsewhere.example>"]
 
 
-def test_a_forward_quotes_the_original_with_its_attachments(outbox: Outbox) -> None:
+def test_a_forward_quotes_the_original_with_its_attachments(outbox: OutboundPipeline) -> None:
     raw = (
         b"From: alice@elsewhere.example\r\nTo: support@example.com\r\nSubject: Invoice\r\n"
         b"Message-ID: <inv@elsewhere.example>\r\nMIME-Version: 1.0\r\n"
@@ -86,7 +86,7 @@ def test_a_forward_quotes_the_original_with_its_attachments(outbox: Outbox) -> N
         b'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="i.pdf"\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
     )
-    deliver(outbox.box, raw)
+    receive_raw(outbox.box, raw)
     [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
 
     forward = outbox.tenant.api.post(
@@ -105,7 +105,7 @@ def test_a_forward_quotes_the_original_with_its_attachments(outbox: Outbox) -> N
     assert pdf.get_payload(decode=True) == b"%PDF-1.4\n"
 
 
-def test_the_same_idempotency_key_and_body_sends_once(outbox: Outbox) -> None:
+def test_the_same_idempotency_key_and_body_sends_once(outbox: OutboundPipeline) -> None:
     body = {"to": ["jane@customer.example"], "subject": "Once", "text": "Only once"}
     key = {"Idempotency-Key": "order-1234-confirmation"}
 
@@ -126,7 +126,9 @@ def test_the_same_idempotency_key_and_body_sends_once(outbox: Outbox) -> None:
     assert outbox.rows("SELECT count(*) FROM messages WHERE direction = 'outbound'") == [(1,)]
 
 
-def test_html_only_gets_a_derived_text_part_and_attachments_inline(outbox: Outbox) -> None:
+def test_html_only_gets_a_derived_text_part_and_attachments_inline(
+    outbox: OutboundPipeline,
+) -> None:
     sent = _send(
         outbox,
         to=["jane@customer.example"],
@@ -148,7 +150,7 @@ def test_html_only_gets_a_derived_text_part_and_attachments_inline(outbox: Outbo
     assert parts["text/csv"].get_payload(decode=True) == b"a,b\n1,2\n"
 
 
-def _outbound_count(o: Outbox) -> int:
+def _outbound_count(o: OutboundPipeline) -> int:
     return int(o.rows("SELECT count(*) FROM messages WHERE direction = 'outbound'")[0][0])
 
 
@@ -187,7 +189,7 @@ UNKNOWN = "6f0b3c56-2a4e-4d59-9a43-0a6b1d4c8e21"
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
-    outbox: Outbox, body: dict[str, object], field: str
+    outbox: OutboundPipeline, body: dict[str, object], field: str
 ) -> None:
     answer = outbox.tenant.api.post(INBOX.format(outbox.box.support), body)
 
@@ -213,7 +215,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
     ],
 )
 def test_a_header_a_customer_may_not_set_is_a_400_saying_why(
-    outbox: Outbox, header: str, why: str
+    outbox: OutboundPipeline, header: str, why: str
 ) -> None:
     answer = outbox.tenant.api.post(
         INBOX.format(outbox.box.support), {**PLAIN, "headers": {"X-Campaign": "q4", header: "x"}}
@@ -229,7 +231,7 @@ def test_a_header_a_customer_may_not_set_is_a_400_saying_why(
 
 
 def test_a_stored_message_email_cannot_compose_fails_once_and_is_never_retried(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     sent = _send(outbox, to=["a@b.example"], subject="Hello", text="x")
     [job] = outbox.jobs()
@@ -254,7 +256,7 @@ def test_a_stored_message_email_cannot_compose_fails_once_and_is_never_retried(
 
 
 def test_an_inbox_of_another_organisation_or_deleted_is_not_found(
-    outbox: Outbox, other_tenant: Tenant
+    outbox: OutboundPipeline, other_tenant: Tenant
 ) -> None:
     body = {"to": ["a@b.example"], "text": "x"}
     assert other_tenant.api.post(INBOX.format(outbox.box.support), body).status == 404
@@ -267,7 +269,7 @@ def test_an_inbox_of_another_organisation_or_deleted_is_not_found(
     assert _outbound_count(outbox) == 0
 
 
-def test_a_domain_not_verified_for_sending_is_refused_at_the_api(outbox: Outbox) -> None:
+def test_a_domain_not_verified_for_sending_is_refused_at_the_api(outbox: OutboundPipeline) -> None:
     outbox.rows("UPDATE domains SET ses_dkim_status = 'PENDING' RETURNING id")
 
     answer = outbox.tenant.api.post(
@@ -279,11 +281,13 @@ def test_a_domain_not_verified_for_sending_is_refused_at_the_api(outbox: Outbox)
     assert _outbound_count(outbox) == 0
 
 
-def _domain_id(o: Outbox) -> str:
+def _domain_id(o: OutboundPipeline) -> str:
     return str(o.rows("SELECT id FROM domains")[0][0])
 
 
-def test_a_request_too_large_for_lambda_is_413_attachment_too_large(outbox: Outbox) -> None:
+def test_a_request_too_large_for_lambda_is_413_attachment_too_large(
+    outbox: OutboundPipeline,
+) -> None:
     big = base64.b64encode(b"x" * (4 * 2**20 + 600_000)).decode()
 
     answer = outbox.tenant.api.post(
@@ -296,7 +300,7 @@ def test_a_request_too_large_for_lambda_is_413_attachment_too_large(outbox: Outb
     assert _outbound_count(outbox) == 0
 
 
-def test_an_uploaded_file_is_attached_by_id(outbox: Outbox) -> None:
+def test_an_uploaded_file_is_attached_by_id(outbox: OutboundPipeline) -> None:
     upload = outbox.upload("deck.pdf", b"%PDF-deck")
     assert upload["content_type"] == "application/pdf"
 
@@ -314,7 +318,7 @@ def test_an_uploaded_file_is_attached_by_id(outbox: Outbox) -> None:
     assert deck.get_payload(decode=True) == b"%PDF-deck"
 
 
-def test_suppressed_recipients_are_skipped_and_reported(outbox: Outbox) -> None:
+def test_suppressed_recipients_are_skipped_and_reported(outbox: OutboundPipeline) -> None:
     outbox.rows(
         "INSERT INTO suppressed_addresses (organization_id, address, reason) "
         "VALUES (%s, 'gone@b.example', 'bounce') RETURNING id",
@@ -339,7 +343,7 @@ def test_suppressed_recipients_are_skipped_and_reported(outbox: Outbox) -> None:
 
 
 def test_ses_throttling_is_retried_later_and_sends_once(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = SesMailer.send
     calls: list[int] = []
@@ -364,7 +368,7 @@ def test_ses_throttling_is_retried_later_and_sends_once(
 
 
 def test_a_refusal_by_ses_fails_the_message_with_its_reason(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refused(self: SesMailer, raw: bytes, **kwargs: Any) -> str:
         raise DeliveryError("SES refused the message: MessageRejected", transient=False)
@@ -384,7 +388,7 @@ def test_a_refusal_by_ses_fails_the_message_with_its_reason(
 
 
 def test_a_crash_after_ses_took_the_mail_never_sends_twice_and_the_send_event_records_it(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = PostgresOutbox.record_sent
 
@@ -421,7 +425,7 @@ def test_a_crash_after_ses_took_the_mail_never_sends_twice_and_the_send_event_re
 
 
 def test_a_hand_off_ses_never_confirms_is_reported_failed(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def timed_out(self: SesMailer, raw: bytes, **kwargs: Any) -> str:
         raise DeliveryUncertain("SES did not answer: ReadTimeoutError")
@@ -442,7 +446,7 @@ def test_a_hand_off_ses_never_confirms_is_reported_failed(
 
 
 def test_a_message_the_queue_refused_is_queued_by_the_dispatcher(
-    outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refused(self: SqsQueue, bodies: Any, *, delay_seconds: int = 0) -> None:
         raise DeliveryError("the queue could not take the jobs")
@@ -460,7 +464,7 @@ def test_a_message_the_queue_refused_is_queued_by_the_dispatcher(
     assert outbox.status(str(sent["id"])) == "sent"
 
 
-def test_a_scheduled_message_waits_for_its_time(outbox: Outbox) -> None:
+def test_a_scheduled_message_waits_for_its_time(outbox: OutboundPipeline) -> None:
     later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     sent = _send(outbox, to=["a@b.example"], text="x", send_at=later)
 
@@ -475,7 +479,7 @@ def test_a_scheduled_message_waits_for_its_time(outbox: Outbox) -> None:
 
 
 def test_a_message_due_within_the_minute_is_queued_with_the_rest_as_delay(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     soon = (datetime.now(UTC) + timedelta(seconds=40)).isoformat()
     _send(outbox, to=["a@b.example"], text="x", send_at=soon)
@@ -487,12 +491,12 @@ def test_a_message_due_within_the_minute_is_queued_with_the_rest_as_delay(
     assert delayed
 
 
-def test_the_id_ses_gives_the_mail_threads_replies_to_it(outbox: Outbox) -> None:
+def test_the_id_ses_gives_the_mail_threads_replies_to_it(outbox: OutboundPipeline) -> None:
     sent = _send(outbox, to=["jane@customer.example"], subject="Quote", text="Our quote")
     outbox.run()
     [mail] = sent_mail()
 
-    deliver(
+    receive_raw(
         outbox.box,
         make_mail(
             message_id="<answer@customer.example>",
@@ -509,14 +513,16 @@ def test_the_id_ses_gives_the_mail_threads_replies_to_it(outbox: Outbox) -> None
     assert (answer["thread_id"], answer["match_reason"]) == (sent["thread_id"], "in_reply_to")
 
 
-def test_the_sending_client_makes_one_attempt_per_call(outbox: Outbox) -> None:
+def test_the_sending_client_makes_one_attempt_per_call(outbox: OutboundPipeline) -> None:
     mailer = outbound.container().outbound.mailer
 
     assert isinstance(mailer, SesMailer)
     assert mailer._client.meta.config.retries["total_max_attempts"] == 1
 
 
-def test_a_message_whose_attachment_is_gone_fails_rather_than_retrying(outbox: Outbox) -> None:
+def test_a_message_whose_attachment_is_gone_fails_rather_than_retrying(
+    outbox: OutboundPipeline,
+) -> None:
     sent = _send(
         outbox,
         to=["a@b.example"],
@@ -536,7 +542,7 @@ def test_a_message_whose_attachment_is_gone_fails_rather_than_retrying(outbox: O
     assert sent_mail() == []
 
 
-def test_an_idempotency_key_older_than_a_day_is_free_again(outbox: Outbox) -> None:
+def test_an_idempotency_key_older_than_a_day_is_free_again(outbox: OutboundPipeline) -> None:
     key = {"Idempotency-Key": "k-1"}
     first = outbox.tenant.api.post(INBOX.format(outbox.box.support), PLAIN, headers=key)
     outbox.rows("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' RETURNING 1")
@@ -554,9 +560,9 @@ def test_an_idempotency_key_older_than_a_day_is_free_again(outbox: Outbox) -> No
 
 @pytest.mark.parametrize("action", ["reply", "reply-all", "forward"])
 def test_a_message_of_another_organisation_cannot_be_answered(
-    outbox: Outbox, other_tenant: Tenant, action: str
+    outbox: OutboundPipeline, other_tenant: Tenant, action: str
 ) -> None:
-    deliver(outbox.box, make_mail())
+    receive_raw(outbox.box, make_mail())
     [received] = outbox.tenant.api.get(INBOX.format(outbox.box.support)).json()["data"]
 
     answer = other_tenant.api.post(f"/messages/{received['id']}/{action}", PLAIN)
@@ -567,7 +573,7 @@ def test_a_message_of_another_organisation_cannot_be_answered(
 
 
 def test_list_unsubscribe_comes_from_the_domain_unless_the_message_has_its_own(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     patched = outbox.tenant.api.patch(
         f"/domains/{_domain_id(outbox)}", {"list_unsubscribe": "https://example.com/u?l=news"}
@@ -592,7 +598,7 @@ def test_list_unsubscribe_comes_from_the_domain_unless_the_message_has_its_own(
 @pytest.mark.parametrize(
     "value", ["http://example.com/u", "https://", "mailto:not-an-address", "<https://a.b/u>"]
 )
-def test_a_bad_list_unsubscribe_is_refused(outbox: Outbox, value: str) -> None:
+def test_a_bad_list_unsubscribe_is_refused(outbox: OutboundPipeline, value: str) -> None:
     on_domain = outbox.tenant.api.patch(
         f"/domains/{_domain_id(outbox)}", {"list_unsubscribe": value}
     )
@@ -616,7 +622,7 @@ def test_a_bad_list_unsubscribe_is_refused(outbox: Outbox, value: str) -> None:
     ],
 )
 def test_domain_settings_that_become_headers_are_checked_as_a_send_is(
-    outbox: Outbox, change: dict[str, str], field: str
+    outbox: OutboundPipeline, change: dict[str, str], field: str
 ) -> None:
     before = outbox.tenant.api.get(f"/domains/{_domain_id(outbox)}").json()
 

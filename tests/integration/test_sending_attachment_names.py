@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .conftest import BUCKET
-from .sending_helpers import Outbox, outbox, parsed, sent_mail
+from .sending_helpers import OutboundPipeline, outbox, parsed, sent_mail
 
 __all__ = ["outbox"]
 
@@ -31,7 +31,9 @@ SENT_AS = {
 }
 
 
-def test_sent_files_keep_their_names_as_data_and_go_out_under_safe_ones(outbox: Outbox) -> None:
+def test_sent_files_keep_their_names_as_data_and_go_out_under_safe_ones(
+    outbox: OutboundPipeline,
+) -> None:
     answer = outbox.tenant.api.post(
         f"/inboxes/{outbox.box.support}/messages",
         {
@@ -54,7 +56,7 @@ def test_sent_files_keep_their_names_as_data_and_go_out_under_safe_ones(outbox: 
 
 
 def test_an_upload_under_a_hostile_name_gets_a_safe_key_and_no_type_from_it(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     upload = outbox.upload("../../data:text/html,x.${}", b"<script>")
 

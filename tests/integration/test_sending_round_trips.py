@@ -6,14 +6,14 @@ from __future__ import annotations
 from bench.wire import traced
 from functions.api import dependencies
 
-from .sending_helpers import Outbox, outbox
+from .sending_helpers import OutboundPipeline, outbox
 
 __all__ = ["outbox"]
 
 MAX_ROUND_TRIPS = 6
 
 
-def _inbox(outbox: Outbox) -> str:
+def _inbox(outbox: OutboundPipeline) -> str:
     return f"/inboxes/{outbox.box.support}/messages"
 
 
@@ -21,7 +21,7 @@ def _body(number: int) -> dict[str, object]:
     return {"to": [f"jane{number}@customer.example"], "subject": "Hello", "text": "Hi Jane"}
 
 
-def test_a_send_takes_at_most_six_round_trips(outbox: Outbox) -> None:
+def test_a_send_takes_at_most_six_round_trips(outbox: OutboundPipeline) -> None:
     outbox.tenant.api.get("/inboxes")  # the container and its connection, made once
 
     with traced(dependencies.container().database.connection()) as wire:
@@ -31,7 +31,9 @@ def test_a_send_takes_at_most_six_round_trips(outbox: Outbox) -> None:
     assert wire.round_trips <= MAX_ROUND_TRIPS, wire.table()
 
 
-def test_a_send_with_an_idempotency_key_takes_at_most_six_round_trips(outbox: Outbox) -> None:
+def test_a_send_with_an_idempotency_key_takes_at_most_six_round_trips(
+    outbox: OutboundPipeline,
+) -> None:
     outbox.tenant.api.get("/inboxes")
     key = {"Idempotency-Key": "order-1234-confirmation"}
 
@@ -46,7 +48,7 @@ def test_a_send_with_an_idempotency_key_takes_at_most_six_round_trips(outbox: Ou
     assert again.round_trips <= MAX_ROUND_TRIPS, again.table()
 
 
-def test_the_answer_of_a_send_is_the_message_as_read_back(outbox: Outbox) -> None:
+def test_the_answer_of_a_send_is_the_message_as_read_back(outbox: OutboundPipeline) -> None:
     body = {
         **_body(1),
         "cc": ["Ann <ann@customer.example>", "jane1@customer.example"],
@@ -69,7 +71,7 @@ def test_the_answer_of_a_send_is_the_message_as_read_back(outbox: Outbox) -> Non
 
 
 def test_a_reply_takes_at_most_six_round_trips_and_answers_what_is_stored(
-    outbox: Outbox,
+    outbox: OutboundPipeline,
 ) -> None:
     sent = outbox.tenant.api.post(_inbox(outbox), _body(1)).json()
 

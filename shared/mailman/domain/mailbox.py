@@ -40,7 +40,7 @@ class ThreadSummary(View):
     created_at: datetime
 
 
-class AttachmentView(View):
+class Attachment(View):
     id: UUID
     filename: str | None
     content_type: str
@@ -95,7 +95,7 @@ class MessageView(View):
     is_read: bool
     size_bytes: int | None
     recipients: tuple[RecipientView, ...] = ()
-    attachments: tuple[AttachmentView, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     created_at: datetime
     updated_at: datetime
 

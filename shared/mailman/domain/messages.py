@@ -10,22 +10,10 @@ from uuid import UUID
 
 from mailman.domain.addresses import Mailbox
 from mailman.domain.inbound import InboundMail, sent_raw_key
-from mailman.domain.mailbox import AttachmentView, MessageView, RecipientView
+from mailman.domain.mailbox import Attachment, MessageView, RecipientView
 from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
 from mailman.domain.outbound import Outgoing
 from mailman.domain.routing import Destination
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    id: UUID
-    filename: str | None
-    content_type: str
-    size_bytes: int
-    sha256: str
-    content_id: str | None
-    inline: bool
-    storage_key: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +71,7 @@ class Stored:
     content_sha256: str
     raw_storage_key: str
     quarantine_reason: str | None
-    attachments: tuple[NewAttachment, ...]
+    attachments: tuple[Attachment, ...]
 
 
 @dataclass(frozen=True)
@@ -129,7 +117,7 @@ class NewMessage:
     plus_tags: tuple[str, ...] = ()
     reply_to: tuple[str, ...] = ()
     recipients: tuple[NewRecipient, ...] = ()
-    attachments: tuple[NewAttachment, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     status: DeliveryStatus | None = None
     """Outgoing mail's state; None for mail received."""
     send_at: datetime | None = None
@@ -206,7 +194,7 @@ class NewMessage:
         now: datetime,
         extracted_text: str | None,
         preview: str | None,
-        attachments: tuple[NewAttachment, ...],
+        attachments: tuple[Attachment, ...],
         thread: tuple[UUID, MatchReason] | None,
     ) -> NewMessage:
         """The row of mail the inbox sends: in `thread` (with why), Pending (queued now) or
@@ -413,16 +401,7 @@ def written_view(message: NewMessage) -> MessageView:
         attachments=tuple(
             sorted(
                 (
-                    AttachmentView(
-                        id=attachment_row_id(a.id, m.inbox_id),
-                        filename=a.filename,
-                        content_type=a.content_type,
-                        size_bytes=a.size_bytes,
-                        sha256=a.sha256,
-                        content_id=a.content_id,
-                        inline=a.inline,
-                        storage_key=a.storage_key,
-                    )
+                    a.model_copy(update={"id": attachment_row_id(a.id, m.inbox_id)})
                     for a in m.attachments
                 ),
                 key=lambda a: a.id,

@@ -20,7 +20,7 @@ from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
 from mailman.adapters.memory.domains import InMemoryDomainRepository
 from mailman.adapters.memory.drafts import InMemoryDraftRepository
 from mailman.adapters.memory.events import InMemoryEventLog
-from mailman.adapters.memory.idempotency import InMemoryIdempotencyKeys
+from mailman.adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from mailman.adapters.memory.inboxes import InMemoryInboxRepository
 from mailman.adapters.memory.mailbox import InMemoryMailboxReader
 from mailman.adapters.memory.messages import InMemoryMessageRepository

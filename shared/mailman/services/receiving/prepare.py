@@ -19,7 +19,8 @@ from mailman.domain.inbound import (
     quarantine_reason,
     raw_key,
 )
-from mailman.domain.messages import NewAttachment, Stored
+from mailman.domain.mailbox import Attachment
+from mailman.domain.messages import Stored
 from mailman.ports import BlobStore
 
 _ATTACHMENT_NAMESPACE = UUID("2b8f0f5e-8c0a-4a56-b7b1-3f1f3d7a4e10")
@@ -114,14 +115,14 @@ def write(blobs: BlobStore, prepared: Sequence[Prepared]) -> list[Exception | No
 
 def _attachments(
     parsed: mime.ParsedMail, received_at: datetime, identity: str
-) -> tuple[NewAttachment, ...]:
+) -> tuple[Attachment, ...]:
     stored = []
     for position, part in enumerate(parsed.attachments):
         attachment_id = uuid.uuid5(_ATTACHMENT_NAMESPACE, f"{identity}/{position}")
         ext = file_extension(part.filename, part.content_type)
         key = attachment_key(parsed.message_id, received_at, str(attachment_id), ext)
         stored.append(
-            NewAttachment(
+            Attachment(
                 id=attachment_id,
                 filename=part.filename,
                 content_type=part.content_type,

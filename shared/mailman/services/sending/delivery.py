@@ -88,7 +88,7 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
                 SendOutcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed)
             )
     try:
-        raw = build(env.blobs, mail, env.clock.now())
+        raw = build_mime(env.blobs, mail, env.clock.now())
         if mail.raw_storage_key:
             env.blobs.put(mail.raw_storage_key, raw, "message/rfc822")
         ses_message_id = env.mailer.send(
@@ -127,7 +127,7 @@ def _hand_back(env: Outbound, mail: OutgoingMail) -> None:
         work.outbox.hand_back(mail.id, env.clock.now())
 
 
-def build(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
+def build_mime(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
     """The message's MIME, its attachments read from where they wait."""
 
     kinds: dict[str, list[Address]] = {"to": [], "cc": [], "bcc": []}

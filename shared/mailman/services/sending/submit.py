@@ -19,8 +19,8 @@ from uuid import UUID
 
 from mailman.domain.blobs import Blob
 from mailman.domain.inbound import attachment_key, file_extension
-from mailman.domain.mailbox import MessageView
-from mailman.domain.messages import NewAttachment, NewMessage, ThreadEntry, written_view
+from mailman.domain.mailbox import Attachment, MessageView
+from mailman.domain.messages import NewMessage, ThreadEntry, written_view
 from mailman.domain.models import MatchReason
 from mailman.mime import html_to_text, preview
 from mailman.ports import BlobStore, UnitOfWork
@@ -112,7 +112,7 @@ def queue_if_due(env: Sending, planned: Plan, submitted: Submitted) -> Submitted
 
 def write_files(
     blobs: BlobStore, files: Sequence[PlannedFile], message_id: str, now: datetime
-) -> tuple[NewAttachment, ...]:
+) -> tuple[Attachment, ...]:
     """Write the inline attachments; answer every attachment's row."""
     rows = []
     writes = []
@@ -127,7 +127,7 @@ def write_files(
             sha = hashlib.sha256(f.spec.content).hexdigest()
         assert key is not None
         rows.append(
-            NewAttachment(
+            Attachment(
                 id=attachment_id,
                 filename=f.spec.filename,
                 content_type=f.content_type,
@@ -149,7 +149,7 @@ def outgoing_row(
     planned: Plan,
     message_id: str,
     now: datetime,
-    attachments: tuple[NewAttachment, ...],
+    attachments: tuple[Attachment, ...],
     *,
     thread: tuple[UUID, MatchReason] | None,
 ) -> NewMessage:
