@@ -375,10 +375,12 @@ class Stopwatch:
         """`inner`, timing each transaction from BEGIN to COMMIT by its scope."""
 
         @contextmanager
-        def scope(organization_id: UUID | None, *, pipelined: bool = False) -> Iterator[UnitOfWork]:
+        def scope(
+            organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
+        ) -> Iterator[UnitOfWork]:
             started = time.perf_counter()
             try:
-                with inner(organization_id, pipelined=pipelined) as work:
+                with inner(organization_id, pipelined=pipelined, autocommit=autocommit) as work:
                     yield work
             finally:
                 key = "route" if organization_id is None else "tenant transaction"

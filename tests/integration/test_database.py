@@ -155,3 +155,21 @@ def test_rds_secret_becomes_a_tls_conninfo_aimed_at_the_proxy() -> None:
     assert params["password"] == "p@ss word"
     assert params["sslmode"] == "require"
     assert params["dbname"] == "mailman"
+
+
+def test_without_a_transaction_each_statement_commits_by_itself(database_url: str) -> None:
+    database = Database(database_url)
+    name = f"org-{uuid4()}"
+
+    def insert_then_fail() -> None:
+        with database.transaction(autocommit=True) as conn:
+            conn.execute("INSERT INTO organizations (name) VALUES (%s)", [name])
+            conn.execute("SELECT 1/0")
+
+    with pytest.raises(StorageError):
+        insert_then_fail()
+
+    with database.transaction() as conn:
+        found = conn.execute("SELECT count(*) AS n FROM organizations WHERE name = %s", [name])
+        assert found.fetchone() == {"n": 1}
+    database.close()

@@ -433,8 +433,10 @@ class _VerifiedMeanwhile:
         self.opened = 0
 
     @contextmanager
-    def __call__(self, organization_id: Any, *, pipelined: bool = False) -> Iterator[Any]:
-        with self.uow(organization_id, pipelined=pipelined) as work:
+    def __call__(
+        self, organization_id: Any, *, pipelined: bool = False, autocommit: bool = False
+    ) -> Iterator[Any]:
+        with self.uow(organization_id, pipelined=pipelined, autocommit=autocommit) as work:
             yield work
         self.opened += 1
         if self.opened == 1:

@@ -69,11 +69,15 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(
-        self, organization_id: UUID | None, *, pipelined: bool = False
+        self, organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
     ) -> AbstractContextManager[UnitOfWork]:
         """Open a unit of work for an organisation (tenant-scoped) or None (system-wide).
 
         `pipelined`: its statements are sent without waiting for each answer, only reads
         wait; an error surfaces at the next read or at the end, failing the unit of work, and
-        a write cannot tell how many rows it changed."""
+        a write cannot tell how many rows it changed.
+
+        `autocommit` (system-wide only): each statement commits by itself, with no BEGIN or
+        COMMIT around them, so one statement costs one round trip; for work whose statements
+        are each whole alone (an error undoes only its own statement)."""
         ...

@@ -160,11 +160,11 @@ def authenticate(
         token = _bearer_token(authorization)
     except Unauthorized:
         if source is not None:
-            with uow(None, pipelined=True) as work:
+            with uow(None, autocommit=True) as work:
                 _count_failure(work.rate_limits, source, now, blocked)
         raise
     principal: Principal | None = None
-    with uow(None, pipelined=True) as work:
+    with uow(None, autocommit=True) as work:
         used = work.api_keys.use(key_format.hash_key(token), limits, now)
         if used is not None and used.buckets is not None:
             principal = Principal(

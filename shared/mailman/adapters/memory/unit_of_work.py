@@ -88,9 +88,10 @@ class InMemoryUnitOfWorkFactory:
 
     @contextmanager
     def __call__(
-        self, organization_id: UUID | None, *, pipelined: bool = False
+        self, organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
     ) -> Iterator[InMemoryUnitOfWork]:
-        """`pipelined` changes nothing: every statement here is answered at once."""
+        """`pipelined` changes nothing: every statement here is answered at once; nor does
+        `autocommit`: the unit of work is kept whole or undone whole."""
         snapshot = copy.deepcopy(self.tables)
         work = InMemoryUnitOfWork(Scope(self.tables, organization_id, self.clock))
         self.units.append(work)

@@ -90,7 +90,11 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, organization_id: UUID | None = None, *, pipelined: bool = False
+        self,
+        organization_id: UUID | None = None,
+        *,
+        pipelined: bool = False,
+        autocommit: bool = False,
     ) -> Iterator[Connection]:
         """Run the body in one transaction, scoped to `organization_id` by row-level security.
 
@@ -101,9 +105,18 @@ class Database:
         for their answers and only reads wait, so BEGIN and the tenant's settings travel with
         the first read, and the last writes with COMMIT. An error then surfaces at the next
         read or at the end, failing the transaction; `rowcount` is not known.
+
+        With `autocommit` there is no transaction around the body: each statement commits by
+        itself, and costs one round trip where BEGIN and COMMIT would add their own. For a
+        body of one statement, or of statements each whole alone; never a tenant's (its
+        settings last only as long as a transaction).
         """
+        assert not autocommit or (organization_id is None and not pipelined), "system, alone"
         conn = self.connection()
         try:
+            if autocommit:
+                yield conn
+                return
             with _pipelined(conn) if pipelined else conn.transaction():
                 if organization_id is not None:
                     # SET LOCAL ROLE and the tenant, in one statement.

@@ -56,7 +56,9 @@ class PostgresUnitOfWorkFactory:
 
     @contextmanager
     def __call__(
-        self, organization_id: UUID | None, *, pipelined: bool = False
+        self, organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
     ) -> Iterator[PostgresUnitOfWork]:
-        with self._database.transaction(organization_id, pipelined=pipelined) as conn:
+        with self._database.transaction(
+            organization_id, pipelined=pipelined, autocommit=autocommit
+        ) as conn:
             yield PostgresUnitOfWork(conn, organization_id)
