@@ -34,8 +34,8 @@ MAX_BLOCKED_ADDRESSES = 10_000
 
 @dataclass(frozen=True)
 class TokenRequest:
-    """One request's token, from its key's bucket and its organisation's
-    (`RateLimitRepository.take`); each bucket holds a minute's tokens."""
+    """One request's token, from its key's bucket and its organisation's (taken with the
+    key: `ApiKeyRepository.use`); each bucket holds a minute's tokens."""
 
     key_id: UUID
     organization_id: UUID
