@@ -2,10 +2,10 @@
 inline attachments are written to the blob store first, under keys of their own; then the
 idempotency key is taken, the message threaded in its inbox and stored, Pending (or
 Scheduled, with `send_at`) and marked queued, and answered as written (nothing is read
-back; a draft sent keeps its first row's time, and is). Only after the transaction commits is its id put on the outbound queue
-(`queue_if_due`), so no queue message exists without its row; when the queue cannot take
-it, the row's mark is cleared and the dispatcher queues it within the minute (`dispatch`),
-so no row stays unqueued.
+back; a draft sent keeps its first row's time, and is). Only after the transaction
+commits is its id put on the outbound queue (`queue_if_due`), so no queue message exists
+without its row; when the queue cannot take it, the row's mark is cleared and the
+dispatcher queues it within the minute (`dispatch`), so no row stays unqueued.
 """
 
 from __future__ import annotations
