@@ -3,10 +3,12 @@
     .venv/bin/python bench/coldstart.py [--runs 15] [--tracing on|off] [--against DIR]
 
 For every Lambda function (`functions/<name>/handler.py`), a fresh Python process imports
-the handler module and then the third-party libraries that function needs to serve its
-first request (`LIBRARIES` below: the Powertools pieces it uses, pydantic, psycopg, boto3,
-...; those the handler leaves to its first request are imported then anyway), and reports
-how long that took, interpreter start-up excluded. Another fresh process imports only the
+the handler module, builds what the function builds once, on its first request, before it
+reaches the outside (`FIRST_REQUEST` below: the API function's resolver and routes), and
+then imports the third-party libraries that function needs to serve its first request
+(`LIBRARIES` below: the Powertools pieces it uses, pydantic, psycopg, boto3, ...; those the
+handler leaves to its first request are imported then anyway), and reports how long that
+took, interpreter start-up excluded. Another fresh process imports only the
 libraries. The two alternate, function after function, `--runs` times (after one
 unmeasured warm-up round that writes the bytecode caches), so both see the same machine;
 the table gives the median of each and their ratio. The ratio is the handler's own cost:
@@ -63,6 +65,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
         *_COMMON,
         *_ADDRESSES,
         "aws_lambda_powertools.event_handler",
+        "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
         "aws_lambda_powertools.event_handler.openapi.params",
     ),
     "inbound": (*_COMMON, *_SQS, "fast_mail_parser"),
@@ -73,6 +76,10 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "migrate": _COMMON,
 }
 TRACING_LIBRARIES = ("aws_lambda_powertools.tracing", "aws_xray_sdk.core")
+# What a handler builds on its first request, before that request reaches the database or
+# AWS: the API function's pipeline (its resolver, every route and its models). The others
+# build only their container there, whose clients are the libraries' cost.
+FIRST_REQUEST = {"api": "functions.api.handler.pipeline()"}
 
 # Dummy values of the variables the stacks give the functions, and those Lambda sets.
 DEPLOYED_ENVIRONMENT = {
@@ -132,9 +139,11 @@ def libraries(function: str, tracing: bool) -> tuple[str, ...]:
     return LIBRARIES[function] + (TRACING_LIBRARIES if tracing else ())
 
 
-def timed_import(modules: tuple[str, ...], env: dict[str, str]) -> float:
-    """Seconds a fresh process takes to import `modules`, start-up excluded."""
-    code = _TIMED_IMPORT.format(imports="\n".join(f"import {m}" for m in modules))
+def timed_import(modules: tuple[str, ...], env: dict[str, str], then: str = "") -> float:
+    """Seconds a fresh process takes to import `modules` and run `then` (after the first),
+    start-up excluded."""
+    lines = [f"import {m}" for m in modules]
+    code = _TIMED_IMPORT.format(imports="\n".join([*lines[:1], then, *lines[1:]]))
     done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
@@ -154,7 +163,9 @@ def measure(runs: int, tracing: bool, against: Path | None) -> dict[str, dict[st
             needed = libraries(name, tracing)
             samples = {
                 kind: timed_import(
-                    (f"functions.{name}.handler", *needed), environment(name, path, tracing)
+                    (f"functions.{name}.handler", *needed),
+                    environment(name, path, tracing),
+                    FIRST_REQUEST.get(name, ""),
                 )
                 for kind, path in checkouts.items()
             }
