@@ -5,10 +5,9 @@ id -> auth -> rate limit -> request body -> route -> an answer Lambda can return
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.runtime import entrypoint
 from mailman.config import Settings
@@ -17,6 +16,9 @@ from mailman.domain.documents import parse_document
 from . import documents, errors
 from .pipeline import Pipeline, cors_for
 from .routes import api_keys, domains, drafts, events, health, inboxes, mailbox, sending
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:

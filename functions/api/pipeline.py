@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.runtime import count, logger
 
 from . import admission, budget, documents, errors
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 EXPOSED_HEADERS = [
     "X-Trace-Id",
