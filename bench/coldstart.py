@@ -156,8 +156,9 @@ def timed_import(
     code = _TIMED_IMPORT.format(
         clock=CLOCKS[clock], imports="\n".join([*lines[:1], then, *lines[1:]])
     )
+    # -P: the checkout on PYTHONPATH, not the working directory, is what gets imported.
     done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode:
         raise SystemExit(f"importing {', '.join(modules)} failed:\n{done.stderr}")
