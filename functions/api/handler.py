@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 
 from functions.runtime import entrypoint
-from mailman.config import Settings
 from mailman.domain.documents import parse_document
 
 from . import documents, errors
+from .dependencies import container
 from .pipeline import Pipeline, cors_for
 from .routes import api_keys, domains, drafts, events, health, inboxes, mailbox, sending
 
@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-def resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
+def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
+    """The routes in one resolver. A router belongs to the last resolver that included it
+    (its context, where admission leaves the principal, is that resolver's), so there is
+    one per process: `pipeline()`'s."""
     app = APIGatewayRestResolver(
         enable_validation=True, cors=cors, json_body_deserializer=parse_document
     )
@@ -33,10 +36,9 @@ def resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
 
 @functools.cache
 def pipeline() -> Pipeline:
-    """Built on the first request, with CORS for the origins the settings name (read here,
-    not from the container: the public routes answer where no database is configured)."""
-    cors = cors_for(Settings().cors_origins)
-    return Pipeline(resolver(cors), cors)
+    """Built on the first request, with CORS for the origins the container's settings name."""
+    cors = cors_for(container().settings.cors_origins)
+    return Pipeline(_resolver(cors), cors)
 
 
 @entrypoint
