@@ -1,16 +1,25 @@
 """Cold-start benchmark: what importing each function's handler costs beside its libraries.
 
-    .venv/bin/python bench/coldstart.py [--runs 15] [--tracing on|off] [--against DIR]
+    .venv/bin/python bench/coldstart.py [--runs 15] [--tracing on|off] [--clock cpu|wall]
+                                        [--against DIR]
 
 For every Lambda function (`functions/<name>/handler.py`), a fresh Python process imports
-the handler module and then the third-party libraries that function needs to serve its
-first request (`LIBRARIES` below: the Powertools pieces it uses, pydantic, psycopg, boto3,
-...; those the handler leaves to its first request are imported then anyway), and reports
-how long that took, interpreter start-up excluded. Another fresh process imports only the
+the handler module, builds what the function builds once, on its first request, before it
+reaches the outside (`FIRST_REQUEST` below: the API function's resolver and routes), and
+then imports the third-party libraries that function needs to serve its first request
+(`LIBRARIES` below: the Powertools pieces it uses, pydantic, psycopg, boto3, ...; those the
+handler leaves to its first request are imported then anyway), and reports how long that
+took, interpreter start-up excluded. Another fresh process imports only the
 libraries. The two alternate, function after function, `--runs` times (after one
-unmeasured warm-up round that writes the bytecode caches), so both see the same machine;
-the table gives the median of each and their ratio. The ratio is the handler's own cost:
-1.0 would be a handler that imports nothing its first request does not need.
+unmeasured warm-up round that writes the bytecode caches), so both see the same machine,
+and which of them goes first turns round by round: the process that follows another's
+imports of the same files runs faster. The table gives the median of each and their
+ratio. The ratio is the handler's own cost: 1.0 would be a handler that imports nothing
+its first request does not need.
+
+"How long" is the CPU time the process spent (`--clock cpu`, the default): importing is
+all computing, and on a machine that other work shares, the wall-clock time
+(`--clock wall`) counts that work's turns on the CPU as well.
 
 Each process gets the environment a deployed function has (`stacks/functions.py` and the
 constructs that add to it): `LAMBDA_TASK_ROOT`, the Powertools settings, the database
@@ -63,6 +72,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
         *_COMMON,
         *_ADDRESSES,
         "aws_lambda_powertools.event_handler",
+        "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
         "aws_lambda_powertools.event_handler.openapi.params",
     ),
     "inbound": (*_COMMON, *_SQS, "fast_mail_parser"),
@@ -73,6 +83,10 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "migrate": _COMMON,
 }
 TRACING_LIBRARIES = ("aws_lambda_powertools.tracing", "aws_xray_sdk.core")
+# What a handler builds on its first request, before that request reaches the database or
+# AWS: the API function's pipeline (its resolver, every route and its models). The others
+# build only their container there, whose clients are the libraries' cost.
+FIRST_REQUEST = {"api": "functions.api.handler.pipeline()"}
 
 # Dummy values of the variables the stacks give the functions, and those Lambda sets.
 DEPLOYED_ENVIRONMENT = {
@@ -107,10 +121,11 @@ DEPLOYED_ENVIRONMENT = {
 
 _TIMED_IMPORT = """
 import time
-started = time.perf_counter()
+started = time.{clock}()
 {imports}
-print(time.perf_counter() - started)
+print(time.{clock}() - started)
 """
+CLOCKS = {"cpu": "process_time", "wall": "perf_counter"}
 
 
 def environment(function: str, checkout: Path, tracing: bool) -> dict[str, str]:
@@ -132,44 +147,58 @@ def libraries(function: str, tracing: bool) -> tuple[str, ...]:
     return LIBRARIES[function] + (TRACING_LIBRARIES if tracing else ())
 
 
-def timed_import(modules: tuple[str, ...], env: dict[str, str]) -> float:
-    """Seconds a fresh process takes to import `modules`, start-up excluded."""
-    code = _TIMED_IMPORT.format(imports="\n".join(f"import {m}" for m in modules))
+def timed_import(
+    modules: tuple[str, ...], env: dict[str, str], clock: str, then: str = ""
+) -> float:
+    """Seconds a fresh process takes (on `clock`) to import `modules` and run `then` (after
+    the first), start-up excluded."""
+    lines = [f"import {m}" for m in modules]
+    code = _TIMED_IMPORT.format(
+        clock=CLOCKS[clock], imports="\n".join([*lines[:1], then, *lines[1:]])
+    )
+    # -P: the checkout on PYTHONPATH, not the working directory, is what gets imported.
     done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-P", "-c", code], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode:
         raise SystemExit(f"importing {', '.join(modules)} failed:\n{done.stderr}")
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def measure(runs: int, tracing: bool, against: Path | None) -> dict[str, dict[str, list[float]]]:
+def measure(
+    runs: int, tracing: bool, clock: str, against: Path | None
+) -> dict[str, dict[str, list[float]]]:
     """Per function: the handler's, the libraries' (and the other checkout's) import times."""
     checkouts = {"handler": ROOT} | ({"against": against} if against else {})
+    kinds = [*checkouts, "libraries"]
     times: dict[str, dict[str, list[float]]] = {
-        name: {kind: [] for kind in (*checkouts, "libraries")} for name in LIBRARIES
+        name: {kind: [] for kind in kinds} for name in LIBRARIES
     }
     for run in range(runs + 1):
+        turn = run % len(kinds)
         for name in LIBRARIES:
             needed = libraries(name, tracing)
-            samples = {
-                kind: timed_import(
-                    (f"functions.{name}.handler", *needed), environment(name, path, tracing)
-                )
-                for kind, path in checkouts.items()
-            }
-            samples["libraries"] = timed_import(needed, environment(name, ROOT, tracing))
-            if run:  # the first round only writes the bytecode caches
-                for kind, seconds in samples.items():
+            for kind in kinds[turn:] + kinds[:turn]:
+                if kind == "libraries":
+                    seconds = timed_import(needed, environment(name, ROOT, tracing), clock)
+                else:
+                    seconds = timed_import(
+                        (f"functions.{name}.handler", *needed),
+                        environment(name, checkouts[kind], tracing),
+                        clock,
+                        FIRST_REQUEST.get(name, ""),
+                    )
+                if run:  # the first round only writes the bytecode caches
                     times[name][kind].append(seconds)
         print(f"round {run}/{runs}", file=sys.stderr)
     return times
 
 
-def report(times: dict[str, dict[str, list[float]]], runs: int, tracing: bool) -> None:
+def report(times: dict[str, dict[str, list[float]]], runs: int, tracing: bool, clock: str) -> None:
     against = any("against" in kinds for kinds in times.values())
     print(
-        f"{date.today()}, {runs} fresh processes each, tracing {'on' if tracing else 'off'};"
+        f"{date.today()}, {runs} fresh processes each, tracing {'on' if tracing else 'off'},"
+        f" {clock} time;"
         f" {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}\n"
     )
     header = "| function | handler ms | libraries ms | ratio |"
@@ -193,13 +222,15 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     options.add_argument("--runs", type=int, default=15, help="measured processes per row")
     options.add_argument("--tracing", choices=("on", "off"), default="on")
+    options.add_argument("--clock", choices=tuple(CLOCKS), default="cpu")
     options.add_argument(
         "--against", type=Path, help="another checkout whose handlers are timed alongside"
     )
     args = options.parse_args()
     tracing = args.tracing == "on"
-    times = measure(args.runs, tracing, args.against.resolve() if args.against else None)
-    report(times, args.runs, tracing)
+    against = args.against.resolve() if args.against else None
+    times = measure(args.runs, tracing, args.clock, against)
+    report(times, args.runs, tracing, args.clock)
 
 
 if __name__ == "__main__":

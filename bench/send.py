@@ -298,6 +298,7 @@ def _in_process() -> Iterator[Callable[[int], float]]:
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
         sqs = boto3.client("sqs")
+        context: Any = LambdaContext("mailman-api")  # the parts of Lambda's that are read
 
         def send(number: int) -> float:
             event = proxy_event(
@@ -307,7 +308,7 @@ def _in_process() -> Iterator[Callable[[int], float]]:
                 body=json.dumps(_request(number)).encode(),
             )
             started = time.perf_counter()
-            answer = ProxyResult.of(handler.handler(event, LambdaContext("mailman-api")))
+            answer = ProxyResult.of(handler.handler(event, context))
             took = time.perf_counter() - started
             assert answer.status == 202, answer.body
             # Taken off the queue, untimed, as the outbound function would: moto's queue
@@ -325,10 +326,11 @@ def _in_process() -> Iterator[Callable[[int], float]]:
 def in_process(sends: int, profile: Path | None) -> None:
     """One send's statements and round trips, then `sends` more timed (and profiled)."""
     from bench.wire import traced
-    from functions.api import dependencies
 
     profiler = cProfile.Profile() if profile else None
     with _in_process() as send:
+        from functions.api import dependencies  # once the function's environment is set
+
         with traced(dependencies.container().database.connection()) as wire:
             send(1)
         times = _timed(send, sends, profiler)

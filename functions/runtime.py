@@ -1,5 +1,5 @@
-"""What the SQS-driven and scheduled functions share: Powertools' logger, metrics and tracer,
-the container built on first use, and the SQS batch with its partial failures.
+"""What the functions share: Powertools' logger, metrics and tracer, the container built on
+first use, and (for the SQS-driven ones) the SQS batch with its partial failures.
 
 A handler is `@entrypoint` over one call. Tracing costs only what tracing needs: where X-Ray
 records nothing (outside Lambda, or `POWERTOOLS_TRACE_DISABLED`) no tracer is made, so the

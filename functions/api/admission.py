@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
+from functions.runtime import count, logger
 from mailman.composition import Container
 from mailman.domain.documents import check_storable
 from mailman.domain.errors import (
@@ -31,15 +30,17 @@ from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
 from mailman.services import api_keys
 from mailman.services.api_keys import Principal
 
+from . import documents
 from .dependencies import container
-from .observability import logger, metrics
 
 SEND_ROUTES = re.compile(
     r"/inboxes/[^/]+/(?:messages|drafts)|/messages/[^/]+/(?:reply|reply-all|forward)"
     r"|/drafts/[^/]+"
 )
 """Requests that may carry attachments inline: they may be as large as Lambda allows."""
-PUBLIC_ROUTES = frozenset({("GET", "/health"), ("GET", "/openapi.json"), ("GET", "/docs")})
+PUBLIC_ROUTES = frozenset(
+    {("GET", "/health"), ("GET", "/openapi.json"), ("GET", documents.SWAGGER_UI)}
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def admit(event: dict[str, Any]) -> Admitted:
         bucket = principal.bucket
         headers = _rate_limit_headers(bucket)
         if not bucket.allowed:
-            metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+            count("RateLimited")
             raise RateLimited("rate limit exceeded", retry_after_seconds=bucket.retry_after_seconds)
         _check_body(event, c.settings.max_request_bytes)
     except RateLimited as refused:  # the key's, or too many failed authentications

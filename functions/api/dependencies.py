@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from mailman.composition import Container, build_container
+from functions.runtime import cached_container
 from mailman.services.api_keys import Principal
 
-
-@functools.cache
-def container() -> Container:
-    """Built on first use and kept for the life of the Lambda container."""
-    return build_container()
+container = cached_container()
+"""Built on first use and kept for the life of the Lambda container."""
 
 
 def principal(router: Router) -> Principal:

@@ -15,9 +15,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from functions.runtime import logger
 from mailman.domain import errors
 
-from .observability import logger
 from .validation import describe_validation_error
 
 STATUS: dict[type[errors.DomainError], HTTPStatus] = {

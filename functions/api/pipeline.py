@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from . import admission, budget, errors
-from .observability import logger, metrics
+from functions.runtime import count, logger
+
+from . import admission, budget, documents, errors
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 EXPOSED_HEADERS = [
     "X-Trace-Id",
@@ -62,14 +64,13 @@ class Pipeline:
             headers.update(admitted.headers)
             self.app.append_context(principal=admitted.principal)
         self.app.append_context(trace_id=trace_id)
+        documents.serve_swagger_ui_if_asked(self.app, event)
         return _counted(_within_lambdas_limit(self.app.resolve(event, context), trace_id), headers)
 
 
 def _counted(result: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
     """Add the pipeline's headers to a result and count it by status class (2xx, 4xx, 5xx)."""
-    metrics.add_metric(
-        name=f"Http{int(result['statusCode']) // 100}xx", unit=MetricUnit.Count, value=1
-    )
+    count(f"Http{int(result['statusCode']) // 100}xx")
     multi = result.setdefault("multiValueHeaders", {})
     for name, value in headers.items():
         multi[name] = [value]
@@ -91,5 +92,5 @@ def _within_lambdas_limit(result: dict[str, Any], trace_id: str) -> dict[str, An
     if size <= budget.MAX_LAMBDA_RESPONSE_BYTES:
         return result
     logger.error("answer too large for Lambda", extra={"bytes": size})
-    metrics.add_metric(name="ResponsesTooLarge", unit=MetricUnit.Count, value=1)
+    count("ResponsesTooLarge")
     return errors.too_large(trace_id)

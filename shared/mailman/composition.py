@@ -55,10 +55,18 @@ def database_for(settings: Settings, *, prepared_statements: bool = False) -> Da
 class Container:
     """A function's adapters; each AWS client is made on first use, then kept."""
 
-    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, *, prepared_statements: bool = False
+    ) -> None:
         self.settings = settings
-        self.database = database
         self.clock = clock
+        self._prepared_statements = prepared_statements
+
+    @functools.cached_property
+    def database(self) -> Database:
+        """The database, first reached by the first request that needs it (a public route,
+        such as the OpenAPI document, answers where none is configured)."""
+        return database_for(self.settings, prepared_statements=self._prepared_statements)
 
     @functools.cached_property
     def uow(self) -> UnitOfWorkFactory:
@@ -134,7 +142,4 @@ def build_container(
     settings: Settings | None = None, *, prepared_statements: bool = False
 ) -> Container:
     """A function's adapters; `prepared_statements` as `Database` explains."""
-    chosen = settings or Settings()
-    return Container(
-        chosen, database_for(chosen, prepared_statements=prepared_statements), SystemClock()
-    )
+    return Container(settings or Settings(), SystemClock(), prepared_statements=prepared_statements)

@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from functions.api.handler import OPENAPI, resolver
+from functions.api.documents import openapi
+from functions.api.handler import pipeline
 from mailman.domain import api_keys, documents, headers, names, outbound, pagination, ratelimit
 
 BOUNDS = {"maxLength", "minLength", "maxItems", "maxProperties", "maximum", "minimum"}
@@ -106,7 +107,7 @@ def _bounds(node: Any, where: str) -> Iterator[tuple[str, int]]:
 
 
 def _document_bounds() -> dict[str, dict[str, int]]:
-    document = json.loads(resolver(cors=None).get_openapi_json_schema(**OPENAPI))
+    document = json.loads(pipeline().app.get_openapi_json_schema(**openapi()))
     found: dict[str, dict[str, int]] = {}
     for name, schema in document["components"]["schemas"].items():
         if bounds := dict(_bounds(schema, "")):

@@ -39,10 +39,11 @@ def test_x_ray_traces_only_in_lambda_unless_disabled(
     assert tracing() is traced
 
 
-def _loaded_after_importing(handlers: list[str], modules: list[str]) -> list[str]:
-    """Which of `modules` a fresh process has loaded once it imported `handlers`."""
+def _loaded_after_importing(handlers: list[str], modules: list[str], then: str = "") -> list[str]:
+    """Which of `modules` a fresh process has loaded once it imported `handlers` (and ran
+    `then`)."""
     code = "\n".join(
-        [*(f"import functions.{name}.handler" for name in handlers), "import sys"]
+        [*(f"import functions.{name}.handler" for name in handlers), then, "import sys"]
         + [f"if {m!r} in sys.modules: print({m!r})" for m in modules]
     )
     env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}
@@ -54,6 +55,21 @@ def _loaded_after_importing(handlers: list[str], modules: list[str]) -> list[str
 
 def test_no_handler_loads_the_x_ray_sdk_where_tracing_is_off() -> None:
     assert _loaded_after_importing(HANDLERS, ["aws_xray_sdk"]) == []
+
+
+def test_the_apis_first_request_loads_neither_the_openapi_models_nor_the_x_ray_sdk() -> None:
+    first_request = (
+        "from local.apigw import LambdaContext, proxy_event\n"
+        "functions.api.handler.handler(proxy_event('GET', '/health'), LambdaContext('api'))"
+    )
+
+    loaded = _loaded_after_importing(
+        ["api"],
+        ["aws_lambda_powertools.event_handler.openapi.models", "aws_xray_sdk"],
+        first_request,
+    )
+
+    assert loaded == []
 
 
 def test_only_the_verifier_loads_the_dns_resolver() -> None:

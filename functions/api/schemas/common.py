@@ -19,20 +19,27 @@ K = TypeVar("K", bound=Keyed)
 M = TypeVar("M", bound=BaseModel)
 
 
-class Request(BaseModel):
+class Body(BaseModel):
+    """A request or response body. Each is built (its validator, its serialiser) when first
+    used rather than at import: a request builds the few it uses, not all of them."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Request(Body):
     """Request bodies refuse fields they do not know."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Out(BaseModel):
+class Out(Body):
     """A response body, read from the attributes of what it shows (`Model.model_validate`):
     fields named otherwise there give the name as their `validation_alias`."""
 
     model_config = ConfigDict(from_attributes=True)
 
 
-class ListOf(BaseModel, Generic[T]):
+class ListOf(Body, Generic[T]):
     data: list[T]
     next_page_token: str | None = Field(
         default=None,
@@ -59,5 +66,5 @@ Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT)]
 PageToken = Annotated[str | None, Query(max_length=MAX_PAGE_TOKEN_LENGTH)]
 
 
-class Health(BaseModel):
+class Health(Body):
     status: str

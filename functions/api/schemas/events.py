@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .common import Out
+from .common import Body, Out
 
 
 class EventOut(Out):
@@ -20,6 +20,6 @@ class EventOut(Out):
     cursor: str
 
 
-class EventsOut(BaseModel):
+class EventsOut(Body):
     data: list[EventOut]
     cursor: str = Field(description="Pass as `after` to read the events that follow.")

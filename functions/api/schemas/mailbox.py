@@ -35,13 +35,15 @@ class ThreadOut(Out):
 
 
 class AttachmentOut(Out):
-    id: UUID
-    filename: str | None
-    content_type: str
-    size_bytes: int
-    sha256: str
-    content_id: str | None
-    inline: bool
+    """A file of a message; GET /messages/{id}/attachments/{attachment_id} gives a link to it."""
+
+    id: UUID = Field(description="The attachment's id in this message")
+    filename: str | None = Field(description="Its file name, as the mail or the sender gave it")
+    content_type: str = Field(description="Its media type, e.g. application/pdf")
+    size_bytes: int = Field(description="Its size once decoded")
+    sha256: str = Field(description="The SHA-256 of its bytes, hex ('' where not computed)")
+    content_id: str | None = Field(description="Its Content-ID, which an HTML body may cite")
+    inline: bool = Field(description="Whether it is shown in the body rather than attached")
 
 
 class SenderOut(Out):

@@ -63,12 +63,6 @@ class InMemoryInboxRepository(ScopedRepository):
         live = domain if domain is not None and self._tables.live(domain.id) else None
         return Sender(inbox, live, self._scope.stamp())
 
-    def address_taken(self, domain_id: UUID, local_part: str) -> bool:
-        return any(i.domain_id == domain_id and i.local_part == local_part for i in self._live())
-
-    def catch_all_of(self, domain_id: UUID) -> Inbox | None:
-        return next((i for i in self._live() if i.domain_id == domain_id and i.catch_all), None)
-
     def list(self, page: PageRequest, *, domain_id: UUID | None = None) -> list[Inbox]:
         chosen = (i for i in self._live() if domain_id is None or i.domain_id == domain_id)
         return keyset_page(chosen, page)

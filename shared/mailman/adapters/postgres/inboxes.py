@@ -78,20 +78,6 @@ class PostgresInboxRepository:
             row["at"],
         )
 
-    def address_taken(self, domain_id: UUID, local_part: str) -> bool:
-        row = self._conn.execute(
-            "SELECT 1 FROM inboxes WHERE domain_id = %s AND local_part = %s AND deleted_at IS NULL",
-            [domain_id, local_part],
-        ).fetchone()
-        return row is not None
-
-    def catch_all_of(self, domain_id: UUID) -> Inbox | None:
-        row = self._conn.execute(
-            _INBOX_SELECT + "WHERE i.domain_id = %s AND i.catch_all AND i.deleted_at IS NULL",
-            [domain_id],
-        ).fetchone()
-        return Inbox.model_validate(row) if row else None
-
     def list(self, page: PageRequest, *, domain_id: UUID | None = None) -> list[Inbox]:
         where, params = keyset(page, "i.")
         rows = self._conn.execute(

@@ -1,0 +1,60 @@
+"""The API's OpenAPI document (GET /openapi.json) and its Swagger UI (GET /docs), public.
+
+Both are made when first asked for, not with the other routes: the OpenAPI models they are
+built from (the security scheme, Powertools' Swagger UI) take a fifth of a second to
+import, and no other request needs them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+
+INFO = {
+    "title": "Mailman API",
+    "version": "0.1.0",
+    "description": "Domains, inboxes and mail for applications and agents.",
+}
+SWAGGER_UI = "/docs"
+_SWAGGER_UI_REQUEST = re.compile(rf"{SWAGGER_UI}/*")
+"""What the REST resolver routes to the Swagger UI: its path, trailing slashes allowed."""
+
+
+def openapi() -> dict[str, Any]:
+    """What the document says of the API as a whole: its title, version, description and
+    security scheme (an API key as a bearer token)."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return {
+        **INFO,
+        "security_schemes": {"bearer": HTTPBearer(description="An API key: `mm_live_...`")},
+        "security": [{"bearer": []}],
+    }
+
+
+def serve_document(app: APIGatewayRestResolver) -> None:
+    """Adds GET /openapi.json, the document of `app`'s routes, to `app`."""
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document() -> Response[str]:
+        return Response(
+            status_code=HTTPStatus.OK,
+            content_type=content_types.APPLICATION_JSON,
+            body=app.get_openapi_json_schema(**openapi()),
+        )
+
+
+def serve_swagger_ui_if_asked(app: APIGatewayRestResolver, event: dict[str, Any]) -> None:
+    """Adds the Swagger UI to `app` before `app` answers the first request for it."""
+    method = str(event.get("httpMethod", "")).upper()
+    if method == "GET" and _SWAGGER_UI_REQUEST.fullmatch(str(event.get("path", ""))):
+        _serve_swagger_ui(app)
+
+
+@functools.cache
+def _serve_swagger_ui(app: APIGatewayRestResolver) -> None:
+    app.enable_swagger(path=SWAGGER_UI, **openapi())
