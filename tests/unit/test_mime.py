@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from mailman.domain.addresses import Mailbox
+from mailman.domain.charsets import decode_text
 from mailman.domain.message_ids import parse_ids
 from mailman.mime import Limits, ParsedMail, ReplyText, html_to_text, parse, preview
 from mailman.mime import model as parsed_model
-from mailman.mime.charsets import decode_text
 from mailman.mime.quotes import extract_reply_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

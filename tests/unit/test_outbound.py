@@ -402,12 +402,16 @@ def test_an_outgoing_file_is_named_by_its_last_segment_without_bidi_controls(
     assert [a.filename for a in mime.parse(raw).attachments] == [read_back] * 2
 
 
-def test_a_display_name_s_encoded_words_are_decoded_and_written_again_when_sent() -> None:
+def test_a_display_name_s_encoded_words_are_decoded_leniently_and_written_again_when_sent() -> None:
     recipient = parse_address("=?utf-8?q?J=C3=B6rg?= <j@customer.example>", "to[0]")
-    undecodable = parse_address("=?x-unknown?q?abc?= <k@customer.example>", "to[1]")
+    unknown_charset = parse_address("=?x-unknown?q?abc?= <k@customer.example>", "to[1]")
+    with_nul = parse_address("=?utf-8?q?A=00B?= <n@customer.example>", "to[2]")
+    split_character = parse_address("=?utf-8?b?w?= =?utf-8?b?tg==?= <s@customer.example>", "to[3]")
 
     raw = _build(_outgoing(to=(recipient,)))
 
     assert recipient.name == "Jörg"
-    assert undecodable.name == "=?x-unknown?q?abc?="
+    assert unknown_charset.name == "abc"
+    assert with_nul.name == "AB"
+    assert split_character.name == "\N{PILCROW SIGN}"
     assert mime.parse(raw).to == (("Jörg", "j@customer.example"),)

@@ -13,13 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 from mailman.domain.addresses import parse_address_list
+from mailman.domain.encoded_words import decode_display_name
 from mailman.domain.errors import ValidationError
 from mailman.domain.headers import check_header_text, check_headers
 from mailman.domain.names import check_address_length
@@ -102,23 +101,13 @@ def parse_address(value: str, field_name: str) -> Address:
     name, spec = found[0]
     check_address_length(spec, field=field_name)
     if name and "=?" in name:
-        name = _decoded(name)
+        name = decode_display_name(name)
     try:
         valid = validate_email(spec, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValidationError(f"is not a valid e-mail address: {exc}", field=field_name) from exc
     local, _, domain = (valid.ascii_email or valid.normalized).rpartition("@")
     return Address(check_address_length(f"{local}@{domain.lower()}", field=field_name), name)
-
-
-def _decoded(name: str) -> str:
-    """A display name with its RFC 2047 encoded-words decoded, as a mail reader shows it
-    (as written when a word cannot be decoded)."""
-    try:
-        text = str(make_header(decode_header(name)))
-    except (HeaderParseError, LookupError, UnicodeDecodeError):
-        return name
-    return " ".join(text.split())
 
 
 def parse_addresses(values: Sequence[str], field_name: str) -> tuple[Address, ...]:

@@ -8,7 +8,6 @@ get their headers the same way.
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -16,8 +15,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from mailman.domain.addresses import Mailbox, parse_address_list
+from mailman.domain.charsets import decode_text, strip_unsafe
+from mailman.domain.encoded_words import decode_display_name, decode_words
 from mailman.domain.message_ids import parse_ids
-from mailman.mime.charsets import decode_text, strip_unsafe
 from mailman.mime.prescan import Scan
 
 GENERATED_ID_DOMAIN = "mailman.generated"
@@ -34,61 +34,10 @@ def decode_header_bytes(value: bytes) -> str:
     return strip_unsafe(_STRAY_BREAK.sub(" ", text)).strip()
 
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]{1,40})(?:\*[^?\s]{0,40})?\?([bBqQ])\?([^?\s]*)\?=")
-_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
-
-
-def lenient_b64decode(data: bytes) -> bytes:
-    """Base64 with bad padding or stray characters, as mail clients accept it."""
-    data = _NOT_BASE64.sub(b"", data)
-    data = data[: len(data) - 1] if len(data) % 4 == 1 else data
-    return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-
-
-def _word_bytes(encoding: str, text: str) -> bytes:
-    data = text.encode("ascii", "replace")
-    if encoding in "qQ":
-        return binascii.a2b_qp(data, header=True)
-    return lenient_b64decode(data)
-
-
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded-words, joining adjacent ones (split multi-byte characters)."""
-    if "=?" not in value:
-        return value
-    out: list[str] = []
-    pending: list[bytes] = []
-    pending_charset = ""
-    pos = 0
-
-    def flush() -> None:
-        if pending:
-            out.append(decode_text(b"".join(pending), pending_charset)[0])
-            pending.clear()
-
-    for word in _ENCODED_WORD.finditer(value):
-        gap = value[pos : word.start()]
-        charset = word[1].lower()
-        if gap and (gap.strip() or not pending):
-            flush()
-            out.append(gap)
-        if pending and charset != pending_charset:
-            flush()
-        pending.append(_word_bytes(word[2], word[3]))
-        pending_charset = charset
-        pos = word.end()
-    flush()
-    out.append(value[pos:])
-    return strip_unsafe("".join(out))
-
-
-_SPACES = re.compile(r"\s+")
-
-
 def _mailboxes(value: str) -> list[Mailbox]:
     """The mailboxes of an address-list header, their display names' encoded-words decoded."""
     return [
-        Mailbox(_SPACES.sub(" ", decode_words(box.name)).strip() or None, box.address)
+        Mailbox(decode_display_name(box.name), box.address)
         if box.name and "=?" in box.name
         else box
         for box in parse_address_list(value)

@@ -1,7 +1,7 @@
 """HTML to text: the visible text of an HTML body, and its part above the quoted history.
 
 One linear pass, total like every text function of the package (see
-`mailman.mime.charsets`): each search resumes where the last one ended.
+`mailman.domain.charsets`): each search resumes where the last one ended.
 """
 
 from __future__ import annotations

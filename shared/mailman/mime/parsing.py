@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 
 import fast_mail_parser as fmp
 
+from mailman.domain.charsets import decode_text, strip_unsafe
+from mailman.domain.encoded_words import lenient_b64decode
 from mailman.mime import worker
-from mailman.mime.charsets import decode_text, strip_unsafe
 from mailman.mime.flowed import unflow
-from mailman.mime.headers import Envelope, lenient_b64decode, read_envelope
+from mailman.mime.headers import Envelope, read_envelope
 from mailman.mime.html_text import html_to_text
 from mailman.mime.model import (
     DEFAULT_LIMITS,

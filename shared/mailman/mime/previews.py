@@ -1,6 +1,6 @@
 """Previews: the first visible characters of a text, whitespace collapsed.
 
-Linear and total, as every text function of the package (see `mailman.mime.charsets`).
+Linear and total, as every text function of the package (see `mailman.domain.charsets`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Charsets: a body's or a header's bytes as text, whatever charset it declares.
+"""Charsets: a body's or a header's bytes as text, whatever charset it declares (inbound
+mail's parts and headers, and the encoded-words of an address a caller gives).
 
 Every function here is total (it answers something for any input and never
 raises) and linear in its input: regexes have no nested quantifiers, loops advance
 by at least one token, and `str.find` does the scanning. The callers bound the
 inputs (a header is at most `Limits.max_header_bytes`), so none of these can be
 turned into the quadratic or recursive blow-ups of `email.policy.default`. The
-same holds for the package's other text modules (headers, HTML, quotes, previews).
+same holds for the MIME package's text modules (headers, HTML, quotes, previews).
 """
 
 from __future__ import annotations
