@@ -3,12 +3,20 @@ thread, refused cleanly when they cannot be sent; a draft answering a message.""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 import pytest
 
+from functions.api import dependencies
+from mailman.adapters.postgres.database import Database
+from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from mailman.adapters.sqs import SqsQueue
 from mailman.domain.errors import DeliveryError
+from mailman.services import sending
 from mailman.services.sending import drafts
 
 from .conftest import Tenant
@@ -137,6 +145,44 @@ def test_sending_a_draft_is_idempotent_with_a_key(outbox: OutboundPipeline) -> N
     assert other.json()["error"]["field"] == "Idempotency-Key"
     outbox.run()
     assert len(sent_mail()) == 1
+
+
+class _Accepting:
+    def send(self, bodies: Sequence[Mapping[str, object]], *, delay_seconds: int = 0) -> None:
+        """Takes every job (the dispatcher would queue it otherwise)."""
+
+    def retry_later(self, receipt_handle: str, seconds: int) -> None:
+        """Never asked: nothing is received here."""
+
+
+def test_one_draft_sent_twice_at_once_with_one_key_is_sent_once_and_replayed_once(
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="Go")
+    both_read_it = threading.Barrier(2)
+    read = drafts.sender_of
+
+    def read_then_wait(*args: Any, **kwargs: Any) -> Any:
+        found = read(*args, **kwargs)
+        both_read_it.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(drafts, "sender_of", read_then_wait)
+    key = sending.Idempotency.of("retry-1", "send-draft", {"draft": draft["id"]})
+    container = dependencies.container()
+
+    def send(_: int) -> bool:
+        own = PostgresUnitOfWorkFactory(Database(outbox.box.database_url))
+        env = sending.Sending(own, container.blobs, _Accepting(), container.clock)
+        return sending.send_draft(
+            env, outbox.tenant.organization_id, UUID(draft["id"]), key
+        ).replayed
+
+    with ThreadPoolExecutor(2) as pool:
+        replayed = sorted(pool.map(send, range(2)))
+
+    assert replayed == [False, True]
+    assert outbox.rows("SELECT count(*) FROM messages WHERE id = %s", draft["id"]) == [(1,)]
 
 
 def test_drafts_of_another_organisation_are_not_found(

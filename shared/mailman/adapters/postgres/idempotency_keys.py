@@ -23,7 +23,10 @@ class PostgresIdempotencyKeys:
         self, key: str, request_sha256: str, message_pk: UUID, at: datetime
     ) -> tuple[str, UUID | None] | None:
         # One statement: a live key's row is "updated" to itself, so that RETURNING answers
-        # the use that holds it (a second read could miss a use committed meanwhile).
+        # the use that holds it (a second read could miss a use committed meanwhile). The
+        # row is this claim's when it carries this claim's time (inserted, or an expired use
+        # taken over): its message id cannot tell, since a draft is sent under its own id
+        # by every request that sends it.
         row = self._conn.execute(
             "INSERT INTO idempotency_keys (organization_id, key, request_sha256, message_id, "
             "created_at) VALUES (%(org)s, %(key)s, %(sha)s, %(pk)s, %(at)s) "
@@ -34,7 +37,7 @@ class PostgresIdempotencyKeys:
             "    ELSE idempotency_keys.message_id END, "
             f"  created_at = CASE WHEN {_EXPIRED} THEN EXCLUDED.created_at "
             "    ELSE idempotency_keys.created_at END "
-            "RETURNING request_sha256, message_id",
+            "RETURNING request_sha256, message_id, created_at = %(at)s AS taken",
             {
                 "org": self._organization_id,
                 "key": key,
@@ -45,7 +48,7 @@ class PostgresIdempotencyKeys:
             },
         ).fetchone()
         assert row is not None, "inserted or updated"
-        if row["message_id"] == message_pk:
+        if row["taken"]:
             return None
         return row["request_sha256"], row["message_id"]
 
