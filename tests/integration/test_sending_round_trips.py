@@ -3,6 +3,8 @@ row a read gives back."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from bench.wire import traced
 from functions.api import dependencies
 
@@ -67,6 +69,28 @@ def test_the_answer_of_a_send_is_the_message_as_read_back(outbox: OutboundPipeli
     read = outbox.tenant.api.get(f"/messages/{sent.json()['id']}")
 
     assert sent.status == 202, sent.json()
+    assert sent.json() == read.json()
+
+
+def test_the_answer_is_the_read_back_for_a_recipient_named_twice_and_a_time_in_a_zone(
+    outbox: OutboundPipeline,
+) -> None:
+    in_two_hours = datetime.now(UTC).astimezone(timezone(timedelta(hours=2))) + timedelta(hours=2)
+    body = {
+        **_body(1),
+        "to": [
+            "Jane <jane1@customer.example>",
+            "bob@customer.example",
+            "J <jane1@customer.example>",
+        ],
+        "send_at": in_two_hours.isoformat(),
+    }
+
+    sent = outbox.tenant.api.post(_inbox(outbox), body)
+    read = outbox.tenant.api.get(f"/messages/{sent.json()['id']}")
+
+    assert sent.status == 202, sent.json()
+    assert [r["name"] for r in sent.json()["recipients"]] == ["Jane", None]
     assert sent.json() == read.json()
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -353,6 +354,15 @@ def attachment_row_id(object_id: UUID, inbox_id: UUID) -> UUID:
     return uuid.uuid5(object_id, str(inbox_id))
 
 
+def first_of_each(recipients: Sequence[NewRecipient]) -> tuple[NewRecipient, ...]:
+    """Each recipient once (by kind and address), the first time it is named, in order: what
+    `message_recipients` keeps of a list that names one twice."""
+    kept: dict[tuple[str, str], NewRecipient] = {}
+    for r in recipients:
+        kept.setdefault((r.kind, r.address), r)
+    return tuple(kept.values())
+
+
 def written_view(message: NewMessage) -> MessageView:
     """The message as the API reads it back once stored, built from what was written (its
     `id` and `created_at` chosen): recipients named twice (same kind and address) kept once,
@@ -360,7 +370,7 @@ def written_view(message: NewMessage) -> MessageView:
     assert message.id is not None, "an id chosen"
     assert message.created_at is not None, "a time chosen"
     m = message
-    recipients = {(r.kind, r.address): r for r in reversed(m.recipients)}
+    recipients = first_of_each(m.recipients)
     return MessageView(
         id=m.id,
         inbox_id=m.inbox_id,
@@ -368,7 +378,7 @@ def written_view(message: NewMessage) -> MessageView:
         message_id=m.message_id,
         direction=m.direction.value,
         status=m.status.value if m.status else None,
-        send_at=m.send_at,
+        send_at=m.send_at.astimezone(UTC) if m.send_at else None,
         metadata=m.metadata,
         list_unsubscribe=m.list_unsubscribe,
         from_address=m.from_address,
@@ -395,8 +405,7 @@ def written_view(message: NewMessage) -> MessageView:
         is_read=False,
         size_bytes=m.size_bytes,
         recipients=tuple(
-            RecipientView(kind=r.kind, address=r.address, name=r.name)
-            for r in reversed(recipients.values())
+            RecipientView(kind=r.kind, address=r.address, name=r.name) for r in recipients
         ),
         attachments=tuple(
             sorted(

@@ -12,7 +12,7 @@ from uuid import UUID
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository, Unroutable
 from mailman.domain.errors import StorageError
 from mailman.domain.inbound import UnroutableMail
-from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
+from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry, first_of_each
 
 
 def stored(row: MessageRow, *, created: bool) -> StoredMessage:
@@ -54,10 +54,9 @@ class InMemoryMessageRepository(ScopedRepository):
         identity = (message.inbox_id, message.message_id, message.content_sha256)
         if pk in self._tables.messages or identity in self.find_many([identity]):
             raise StorageError("the database refused the operation: 23505")
-        recipients = {(r.kind, r.address): r for r in reversed(message.recipients)}
         now = message.created_at or self._scope.stamp()
         row = MessageRow(
-            replace(message, id=pk, recipients=tuple(reversed(recipients.values()))),
+            replace(message, id=pk, recipients=first_of_each(message.recipients)),
             pk,
             created_at=now,
             updated_at=now,
