@@ -7,7 +7,7 @@
 --
 -- The transaction that calls it commits without waiting for its WAL to reach the disk
 -- (synchronous_commit off, for that transaction only): what it writes is bookkeeping (a
--- bucket's tokens, when a key was last used, a failed authentication counted), and a crash
+-- bucket's tokens, when a key was last used), and a crash
 -- losing the last moment of it gives a caller back a few tokens. A flush costs a request
 -- more than the rest of its admission.
 CREATE FUNCTION use_api_key(
