@@ -16,8 +16,9 @@ from functions.api.budget import MAX_INLINE_PART_BYTES, MAX_LAMBDA_RESPONSE_BYTE
 from local.apigw import LambdaContext, ProxyResult, proxy_event
 from mailman.domain.documents import MAX_METADATA_BYTES, MAX_METADATA_KEYS
 
+from ..mail import make_mail
 from .conftest import BUCKET, Response
-from .mail_helpers import make_mail, receive_raw
+from .mail_helpers import receive_raw
 from .sending_helpers import OutboundPipeline, outbox, sent_mail
 
 __all__ = ["outbox"]

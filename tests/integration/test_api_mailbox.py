@@ -14,9 +14,10 @@ import boto3
 import httpx
 import pytest
 
+from ..mail import make_mail
 from .conftest import BUCKET, Tenant
 from .http_helpers import moto_server
-from .mail_helpers import MailSink, make_mail, receive_raw, rows
+from .mail_helpers import MailSink, receive_raw, rows
 
 __all__ = ["moto_server"]
 
@@ -299,7 +300,7 @@ def test_another_organisations_mail_is_404(
 
 def test_an_attachment_of_another_message_is_404(tenant: Tenant, mailbox: MailSink) -> None:
     first = receive_raw(mailbox, ATTACHED).stored[0]
-    other = receive_raw(mailbox, make_mail(source_id="ses-2"), source_id="ses-2").stored[0]
+    other = receive_raw(mailbox, make_mail(), source_id="ses-2").stored[0]
     attachment_id = tenant.api.get(f"/messages/{first.id}").json()["attachments"][0]["id"]
 
     response = tenant.api.get(f"/messages/{other.id}/attachments/{attachment_id}")

@@ -19,8 +19,9 @@ from mailman.domain.errors import DeliveryError
 from mailman.services import sending
 from mailman.services.sending import drafts
 
+from ..mail import make_mail
 from .conftest import Tenant
-from .mail_helpers import make_mail, receive_raw
+from .mail_helpers import receive_raw
 from .sending_helpers import OutboundPipeline, outbox, parsed, sent_mail
 
 __all__ = ["outbox"]

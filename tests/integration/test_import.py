@@ -12,7 +12,8 @@ from local import cli
 from local.importer import import_path
 from mailman.services import inboxes
 
-from .mail_helpers import MailSink, make_mail, rows
+from ..mail import make_mail
+from .mail_helpers import MailSink, rows
 
 CONVERSATION = [
     make_mail(message_id="<a@x>", subject="Plan", body="first"),

@@ -13,8 +13,9 @@ from local.apigw import LambdaContext
 from local.ses_inbound import received_notification, sns_envelope
 from mailman.composition import Container
 
+from ..mail import make_mail
 from .conftest import BUCKET, function_container
-from .mail_helpers import MailSink, make_mail, rows
+from .mail_helpers import MailSink, rows
 
 TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
 

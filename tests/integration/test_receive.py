@@ -19,8 +19,9 @@ from mailman.services import domains
 from mailman.services.receiving import store
 from mailman.thread_resolution import ThreadDecision, ThreadingInput, decide, record
 
+from ..mail import make_mail
 from .conftest import Tenant
-from .mail_helpers import NOW, MailSink, make_mail, receive_raw, rows
+from .mail_helpers import NOW, MailSink, receive_raw, rows
 
 
 def test_a_message_is_stored_threaded_and_announced(mailbox: MailSink) -> None:

@@ -19,8 +19,9 @@ from mailman.domain.threads import ContextQuery, ThreadContext
 from mailman.services import inboxes
 from mailman.services.receiving import Incoming, Received, receive_batch
 
+from ..mail import make_mail
 from .conftest import BUCKET
-from .mail_helpers import MailSink, make_mail, receive_raw, rows
+from .mail_helpers import MailSink, receive_raw, rows
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from ..mail import make_mail
 from .conftest import Tenant
-from .mail_helpers import make_mail, receive_raw
+from .mail_helpers import receive_raw
 from .sending_helpers import OutboundPipeline, outbox, sent_mail
 
 __all__ = ["outbox"]

@@ -18,8 +18,9 @@ from mailman.adapters.sqs import SqsQueue
 from mailman.domain.errors import DeliveryError, DeliveryUncertain
 from mailman.services.sending import ALL_SUPPRESSED, TAG_MESSAGE, TAG_ORGANIZATION, UNCONFIRMED
 
+from ..mail import make_mail
 from .conftest import BUCKET, Tenant
-from .mail_helpers import make_mail, receive_raw
+from .mail_helpers import receive_raw
 from .sending_helpers import OutboundPipeline, outbox, parsed, sent_mail
 
 __all__ = ["outbox"]

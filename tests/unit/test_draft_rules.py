@@ -17,7 +17,8 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import mailbox, sending
 from mailman.services.sending import AttachmentSpec, Compose, Idempotency, Submitted, drafts
 
-from .world import World, make_mail
+from ..mail import make_mail
+from .world import World
 
 
 def _draft(world: World, in_reply_to: UUID | None = None, **fields: Any) -> MessageView:

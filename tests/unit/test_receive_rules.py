@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from mailman.services.receiving import Received
 
-from .world import World, add_domain, make_mail
+from ..mail import make_mail
+from .world import World, add_domain
 
 
 def _event_types(world: World) -> list[str]:

@@ -14,7 +14,8 @@ from mailman.domain.messages import SentConfirmation
 from mailman.services import sending
 from mailman.services.sending import Compose
 
-from .world import World, make_mail
+from ..mail import make_mail
+from .world import World
 
 
 def _in(world: World, **delta: float) -> datetime:

@@ -29,7 +29,8 @@ from mailman.services.sending import (
     send,
 )
 
-from .world import World, make_mail
+from ..mail import make_mail
+from .world import World
 
 
 def _answer(
