@@ -23,6 +23,10 @@ from mailman.domain.models import DeliveryStatus as S
         (S.FAILED, S.SENT),
         (S.DELIVERED, S.COMPLAINED),
         (S.DELIVERED, S.BOUNCED),
+        (S.DELIVERED, S.PARTIALLY_DELIVERED),
+        (S.PARTIALLY_DELIVERED, S.COMPLAINED),
+        (S.BOUNCED, S.COMPLAINED),
+        (S.SENT, S.REJECTED),
     ],
 )
 def test_allowed_transitions(source: S, target: S) -> None:
@@ -51,7 +55,7 @@ def test_forbidden_transitions_raise_conflict(source: S, target: S) -> None:
 
 
 def test_final_states_go_nowhere() -> None:
-    for final in (S.BOUNCED, S.COMPLAINED, S.CANCELLED):
+    for final in (S.COMPLAINED, S.REJECTED, S.CANCELLED):
         assert not any(final.can_become(target) for target in S)
 
 

@@ -205,8 +205,11 @@ class DeliveryStatus(StrEnum):
     delivered twice finds it here and sends nothing more."""
     SENT = "sent"
     DELIVERED = "delivered"
+    PARTIALLY_DELIVERED = "partially_delivered"
+    """Some recipients delivered, others bounced, complained, were rejected or suppressed."""
     BOUNCED = "bounced"
     COMPLAINED = "complained"
+    REJECTED = "rejected"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
@@ -226,22 +229,29 @@ class DeliveryStatus(StrEnum):
 
 
 _S = DeliveryStatus
-# Draft -> Pending (or Scheduled) -> Sending -> Sent -> Delivered | Bounced | Complained.
+# Draft -> Pending (or Scheduled) -> Sending -> Sent -> Delivered | Partially delivered |
+# Bounced | Complained | Rejected (what SES reports of the recipients, summarised by
+# `mailman.domain.delivery.summarise`).
 # Until the hand-off to SES, waiting mail may be rescheduled (Pending <-> Scheduled) or
 # Cancelled.
 # Sending goes back to Pending when SES asks to be tried again later (throttling), and to
 # Failed when it refuses the mail. A hand-off SES never confirmed is reported Failed, and
 # becomes Sent if SES's Send event turns up after all. A recipient's server may bounce
 # asynchronously or the recipient complain after SES reported delivery, so Delivered may
-# still become Bounced or Complained. Bounced, Complained and Cancelled are final.
+# still become Bounced or Complained, and a message's summary moves as late reports come in
+# (a Complaint after every recipient was Delivered). Complained and Cancelled are final.
 _TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     _S.DRAFT: frozenset({_S.PENDING, _S.SCHEDULED}),
     _S.SCHEDULED: frozenset({_S.PENDING, _S.SENDING, _S.FAILED, _S.CANCELLED}),
     _S.PENDING: frozenset({_S.SCHEDULED, _S.SENDING, _S.FAILED, _S.CANCELLED}),
     _S.SENDING: frozenset({_S.SENT, _S.PENDING, _S.FAILED}),
-    _S.SENT: frozenset({_S.DELIVERED, _S.BOUNCED, _S.COMPLAINED, _S.FAILED}),
-    _S.DELIVERED: frozenset({_S.BOUNCED, _S.COMPLAINED}),
-    _S.BOUNCED: frozenset(),
+    _S.SENT: frozenset(
+        {_S.DELIVERED, _S.PARTIALLY_DELIVERED, _S.BOUNCED, _S.COMPLAINED, _S.REJECTED, _S.FAILED}
+    ),
+    _S.DELIVERED: frozenset({_S.PARTIALLY_DELIVERED, _S.BOUNCED, _S.COMPLAINED}),
+    _S.PARTIALLY_DELIVERED: frozenset({_S.BOUNCED, _S.COMPLAINED}),
+    _S.BOUNCED: frozenset({_S.COMPLAINED}),
+    _S.REJECTED: frozenset(),
     _S.COMPLAINED: frozenset(),
     _S.FAILED: frozenset({_S.SENT}),
     _S.CANCELLED: frozenset(),
