@@ -16,6 +16,7 @@ from mailman.domain.messages import (
     Upload,
 )
 from mailman.domain.models import DeliveryStatus
+from mailman.domain.suppressions import NewSuppression
 
 
 class Outbox(Protocol):
@@ -106,5 +107,10 @@ class SuppressionList(Protocol):
     """The organisation's addresses no mail is sent to."""
 
     def find(self, addresses: Sequence[str]) -> dict[str, str]:
-        """The suppressed addresses among `addresses`, each with why."""
+        """The suppressed addresses among `addresses` (canonical), each with why."""
+        ...
+
+    def add(self, entries: Sequence[NewSuppression]) -> list[bool]:
+        """Suppress each entry's address; True where it was not suppressed already (an
+        address on the list stays as it was, with its first reason)."""
         ...

@@ -20,6 +20,7 @@ from mailman.domain.events import Event
 from mailman.domain.messages import NewMessage, Upload
 from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
+from mailman.domain.suppressions import NewSuppression
 from mailman.ports import Clock
 
 K = TypeVar("K", bound=Keyed)
@@ -115,8 +116,8 @@ class Tables:
     idempotency_keys: dict[tuple[UUID, str], KeyUse] = field(default_factory=dict)
     uploads: dict[UUID, tuple[UUID, Upload]] = field(default_factory=dict)
     """upload id -> (organisation, upload)"""
-    suppressions: dict[tuple[UUID, str], str] = field(default_factory=dict)
-    """(organisation, lower-case address) -> why"""
+    suppressions: dict[tuple[UUID, str], NewSuppression] = field(default_factory=dict)
+    """(organisation, canonical address) -> the live entry"""
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
     last_stamp: datetime | None = None
 
