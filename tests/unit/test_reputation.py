@@ -10,7 +10,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from pydantic import ValidationError as PydanticValidationError
 
+from mailman.config import Settings
 from mailman.domain.errors import Conflict, NotFound, SendingPaused, ValidationError
 from mailman.domain.models import DeliveryStatus, Inbox
 from mailman.domain.reputation import (
@@ -436,3 +438,38 @@ def test_mail_queued_before_the_pause_waits_and_goes_after_the_resume(world: Wor
     assert sent.outcome == SendOutcome.SENT
     assert mailer.sent == [["jane@customer.example"]]
     assert world.row(message.id).message.status == DeliveryStatus.SENT
+
+
+# The settings
+
+
+def test_the_brake_reads_its_thresholds_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BRAKE_BOUNCE_RATE", "0.03")
+    monkeypatch.setenv("BRAKE_COMPLAINT_RATE", "0.0008")
+    monkeypatch.setenv("BRAKE_WINDOW_HOURS", "6")
+    monkeypatch.setenv("BRAKE_MIN_SENT", "500")
+
+    assert Settings().brake == BrakeSettings(
+        bounce_rate=0.03, complaint_rate=0.0008, window=timedelta(hours=6), min_sent=500
+    )
+
+
+def test_the_brake_defaults_to_ses_review_levels_over_a_day() -> None:
+    assert Settings().brake == BrakeSettings(
+        bounce_rate=0.05, complaint_rate=0.001, window=timedelta(hours=24), min_sent=100
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("BRAKE_BOUNCE_RATE", "0"), ("BRAKE_COMPLAINT_RATE", "1.5"), ("BRAKE_MIN_SENT", "0")],
+)
+def test_a_brake_setting_out_of_range_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(PydanticValidationError, match=name.lower()):
+        Settings()
