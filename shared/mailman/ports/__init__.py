@@ -1,7 +1,8 @@
 """The ports the services depend on, as `typing.Protocol`s named by role, one module per
-concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way) and `services` (the
-world around). `ThreadIndex` is defined in `mailman.domain.threads`, beside the values it
-takes and answers, so that thread resolution needs nothing but the domain."""
+concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way), `reputation` (the
+delivery counts and the sending brake) and `services` (the world around). `ThreadIndex`
+is defined in `mailman.domain.threads`, beside the values it takes and answers, so that
+thread resolution needs nothing but the domain."""
 
 from mailman.domain.threads import ThreadIndex
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
@@ -16,6 +17,7 @@ from mailman.ports.repositories import (
     OrganizationRepository,
     RateLimitRepository,
 )
+from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
 from mailman.ports.services import (
     BlobStore,
     Clock,
@@ -31,6 +33,7 @@ __all__ = [
     "ApiKeyRepository",
     "BlobStore",
     "Clock",
+    "DeliveryCountRepository",
     "DomainIdentities",
     "DomainRepository",
     "DraftRepository",
@@ -46,6 +49,7 @@ __all__ = [
     "RateLimitRepository",
     "ReceiptRecipients",
     "Resolver",
+    "SendingBrake",
     "SuppressionList",
     "ThreadIndex",
     "UnitOfWork",

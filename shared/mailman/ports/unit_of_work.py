@@ -19,6 +19,7 @@ from mailman.ports.repositories import (
     OrganizationRepository,
     RateLimitRepository,
 )
+from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
 
 
 class UnitOfWork(Protocol):
@@ -65,6 +66,12 @@ class UnitOfWork(Protocol):
 
     @property
     def drafts(self) -> DraftRepository: ...
+
+    @property
+    def delivery_counts(self) -> DeliveryCountRepository: ...
+
+    @property
+    def sending_brake(self) -> SendingBrake: ...
 
 
 class UnitOfWorkFactory(Protocol):

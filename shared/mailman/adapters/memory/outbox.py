@@ -79,7 +79,13 @@ class InMemoryOutbox(ScopedRepository):
             created_at=row.created_at,
             raw_storage_key=m.raw_storage_key,
             list_unsubscribe=m.list_unsubscribe,
+            sending_paused=self._paused(m.inbox_id),
         )
+
+    def _paused(self, inbox_id: UUID) -> bool:
+        """Whether the inbox's domain has its sending paused."""
+        domain = self._tables.domains[self._tables.inboxes[inbox_id].domain_id]
+        return domain.sending_paused
 
     def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:
         row = self._row(message_pk, set(_S))

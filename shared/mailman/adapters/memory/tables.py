@@ -20,6 +20,7 @@ from mailman.domain.events import Event
 from mailman.domain.messages import NewMessage, Upload
 from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
+from mailman.domain.reputation import HourlyCounts
 from mailman.domain.suppressions import NewSuppression
 from mailman.ports import Clock
 
@@ -119,6 +120,8 @@ class Tables:
     suppressions: dict[tuple[UUID, str], NewSuppression] = field(default_factory=dict)
     """(organisation, canonical address) -> the live entry"""
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
+    delivery_counts: dict[tuple[UUID, datetime], HourlyCounts] = field(default_factory=dict)
+    """(inbox, hour) -> what the inbox's mail came to in the hour"""
     last_stamp: datetime | None = None
 
     def live(self, entity_id: UUID) -> bool:

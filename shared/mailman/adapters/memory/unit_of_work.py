@@ -27,6 +27,10 @@ from mailman.adapters.memory.messages import InMemoryMessageRepository
 from mailman.adapters.memory.organizations import InMemoryOrganizationRepository
 from mailman.adapters.memory.outbox import InMemoryOutbox
 from mailman.adapters.memory.rate_limits import InMemoryRateLimitRepository
+from mailman.adapters.memory.reputation import (
+    InMemoryDeliveryCountRepository,
+    InMemorySendingBrake,
+)
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
@@ -34,6 +38,7 @@ from mailman.adapters.memory.uploads import InMemoryUploads
 from mailman.ports import (
     ApiKeyRepository,
     Clock,
+    DeliveryCountRepository,
     DomainRepository,
     DraftRepository,
     EventLog,
@@ -44,6 +49,7 @@ from mailman.ports import (
     OrganizationRepository,
     Outbox,
     RateLimitRepository,
+    SendingBrake,
     SuppressionList,
     ThreadIndex,
     UnitOfWorkFactory,
@@ -69,6 +75,8 @@ class InMemoryUnitOfWork:
         self.uploads: Uploads = InMemoryUploads(scope)
         self.suppressions: SuppressionList = InMemorySuppressionList(scope)
         self.drafts: DraftRepository = InMemoryDraftRepository(scope)
+        self.delivery_counts: DeliveryCountRepository = InMemoryDeliveryCountRepository(scope)
+        self.sending_brake: SendingBrake = InMemorySendingBrake(scope)
 
     @property
     def thread_index(self) -> ThreadIndex:

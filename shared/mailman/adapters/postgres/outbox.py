@@ -49,7 +49,10 @@ class PostgresOutbox:
             "AND (send_at IS NULL OR send_at <= %(at)s) AND deleted_at IS NULL "
             "RETURNING id, organization_id, inbox_id, thread_id, message_id, from_address, "
             '  from_name, reply_to, subject, text_body, html_body, in_reply_to, "references", '
-            "  headers, created_at, raw_storage_key, list_unsubscribe",
+            "  headers, created_at, raw_storage_key, list_unsubscribe, "
+            "  (SELECT d.sending_paused_at IS NOT NULL FROM inboxes i "
+            "    JOIN domains d ON d.id = i.domain_id WHERE i.id = messages.inbox_id) "
+            "    AS sending_paused",
             {"pk": message_pk, "at": at, "sources": _S.sources_of(_S.SENDING)},
         ).fetchone()
         if row is None:
@@ -84,6 +87,7 @@ class PostgresOutbox:
             created_at=row["created_at"],
             raw_storage_key=row["raw_storage_key"],
             list_unsubscribe=row["list_unsubscribe"],
+            sending_paused=bool(row["sending_paused"]),
         )
 
     def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:
