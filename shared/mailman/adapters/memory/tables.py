@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from mailman.adapters.memory.thread_index import InMemoryThreadIndex
 from mailman.domain.errors import StorageError
@@ -28,6 +28,46 @@ K = TypeVar("K", bound=Keyed)
 
 
 @dataclass
+class RecipientTrack:
+    """A recipient's delivery columns beside its status (`MessageRow.recipient_states`),
+    as `message_recipients` keeps them (migration 0014)."""
+
+    status_at: datetime | None = None
+    status_event_id: str | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+    rejected_at: datetime | None = None
+    failed_at: datetime | None = None
+    delayed_at: datetime | None = None
+    delay_type: str | None = None
+    delay_expires_at: datetime | None = None
+    bounce_type: str | None = None
+    bounce_sub_type: str | None = None
+    smtp_status: str | None = None
+    diagnostic_code: str | None = None
+    complaint_feedback_type: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryEventRow:
+    """One SES event's row for one recipient (`delivery_events`)."""
+
+    organization_id: UUID
+    message_pk: UUID
+    recipient: str
+    event_type: str
+    source_event_id: str
+    occurred_at: datetime
+    ses_message_id: str
+    details: dict[str, object]
+    created_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    """The row's id: of two events at one instant, the history lists the lesser first."""
+
+
+@dataclass
 class MessageRow:
     """A stored message: what was added, and what its life since changed."""
 
@@ -38,6 +78,8 @@ class MessageRow:
     updated_at: datetime
     recipient_states: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     """lower-case address -> (status, reason)"""
+    tracks: dict[str, RecipientTrack] = field(default_factory=dict)
+    """lower-case address -> its delivery columns (once anything set one)"""
     status_reason: str | None = None
     ses_message_id: str | None = None
     handed_off_at: datetime | None = None
@@ -122,6 +164,10 @@ class Tables:
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
     delivery_counts: dict[tuple[UUID, datetime], HourlyCounts] = field(default_factory=dict)
     """(inbox, hour) -> what the inbox's mail came to in the hour"""
+    delivery_events: dict[tuple[UUID, str, str, str], DeliveryEventRow] = field(
+        default_factory=dict
+    )
+    """(message, source event id, event type, recipient) -> the row"""
     last_stamp: datetime | None = None
 
     def live(self, entity_id: UUID) -> bool:
