@@ -170,10 +170,15 @@ def test_the_history_is_oldest_first_with_what_each_event_said(outbox: OutboundP
             BOB: {"status": "bounced", "status_at": AT, **BOUNCE},
         },
     )
-    bounce = _ses("event-bounce-permanent-general.json", "bounce")
-    bounce["bouncedRecipients"][0]["emailAddress"] = BOB
+    bounce = {
+        "bounce_type": "Permanent",
+        "bounce_sub_type": "General",
+        "smtp_status": "5.1.1",
+        "diagnostic_code": "smtp; 550 5.1.1 user unknown",
+        "ses": _ses("event-bounce-permanent-general.json", "bounce"),
+    }
     _event(outbox, message_id, "bounce", AT + timedelta(seconds=2), BOB, bounce)
-    delivery = _ses("event-delivery.json", "delivery")
+    delivery = {"ses": _ses("event-delivery.json", "delivery")}
     _event(outbox, message_id, "delivery", AT + timedelta(seconds=1), JANE, delivery)
     _event(outbox, message_id, "send", AT, JANE)
 
@@ -196,8 +201,13 @@ def test_the_history_is_oldest_first_with_what_each_event_said(outbox: OutboundP
     assert delivered["details"]["smtp_response"] == "250 2.6.0 Message received"
     assert delivered["details"]["reporting_mta"] == "mta.example.com"
     assert bounced["occurred_at"] == "2026-12-07T10:00:02Z"
-    assert bounced["details"]["bounce_type"] == "Permanent"
-    assert bounced["details"]["diagnostic_code"] == "smtp; 550 5.1.1 user unknown"
+    assert bounced["details"] == {
+        "bounce_type": "Permanent",
+        "bounce_sub_type": "General",
+        "smtp_status": "5.1.1",
+        "diagnostic_code": "smtp; 550 5.1.1 user unknown",
+        "reporting_mta": "dsn; mta.example.com",
+    }
     assert body["next_page_token"] is None
 
 

@@ -493,9 +493,10 @@ def _sent_message(services: Container, db: str, org_id: str) -> str:
     inbox = inboxes.create_inbox(services.uow, UUID(org_id), domain_id=domain.id, local_part="hi")
     at = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     bounce = {
-        "bounceType": "Permanent",
-        "bounceSubType": "General",
-        "bouncedRecipients": [{"emailAddress": "bob@b.example", "status": "5.1.1"}],
+        "bounce_type": "Permanent",
+        "bounce_sub_type": "General",
+        "smtp_status": "5.1.1",
+        "ses": {"bounceType": "Permanent", "bouncedRecipients": [{"status": "5.1.1"}]},
     }
     with psycopg.connect(db, autocommit=True) as conn:
         row = conn.execute(
@@ -521,7 +522,7 @@ def _sent_message(services: Container, db: str, org_id: str) -> str:
             "%(at)s + s * interval '1s', d::jsonb FROM (VALUES "
             "('jane@a.example', 'send', 0, '{}'), "
             "('bob@b.example', 'send', 0, '{}'), "
-            "('jane@a.example', 'delivery', 1, '{\"smtpResponse\": \"250 OK\"}'), "
+            "('jane@a.example', 'delivery', 1, '{\"ses\": {\"smtpResponse\": \"250 OK\"}}'), "
             "('bob@b.example', 'bounce', 2, %(bounce)s)) v(r, t, s, d) "
             "UNION ALL SELECT %(org)s::uuid, %(m)s::uuid, 'jane@a.example', 'open', "
             "gen_random_uuid()::text, %(at)s + interval '1h' + g * interval '1s', '{}' "

@@ -1,10 +1,12 @@
 """A sent message's delivery history as callers read it: every event SES reported of each
 recipient (`delivery_events`), oldest first, with what each kind of event says.
 
-The stored `details` is SES's own object for the event (its `bounce`, `complaint`,
-`delivery`, ...), which names every recipient the notification covered; an event row is one
-recipient's, so what is read back is that recipient's part, in our spelling, and only what
-the kind of event carries.
+A stored event's `details` holds what the telemetry function read of its recipient
+(`action`, `smtp_status`, `diagnostic_code`, `bounce_type`, `bounce_sub_type`,
+`complaint_feedback_type`, `delay_type`, `delay_expires_at`: those SES gave) and, under
+`ses`, SES's own object for the event (its `bounce`, `delivery`, `click`, ...), which says
+what concerns every recipient it names. What is read back is the part the kind of event
+carries, in our spelling.
 """
 
 from __future__ import annotations
@@ -28,14 +30,14 @@ class DeliveryEventView(View):
     recipient: str
     occurred_at: datetime
     details: dict[str, Any]
-    """SES's object for the event, as stored."""
+    """As stored: what the event said of the recipient, and SES's object under `ses`."""
     ses_message_id: str | None = None
     created_at: datetime
 
     @property
     def summary(self) -> dict[str, Any]:
         """What this kind of event says of its recipient (`event_details`)."""
-        return event_details(self.type, self.recipient, self.details)
+        return event_details(self.type, self.details)
 
 
 class DeliveryOverview(View):
@@ -47,86 +49,75 @@ class DeliveryOverview(View):
     recipients: tuple[RecipientView, ...] = ()
 
 
-def event_details(event_type: str, recipient: str, details: Details) -> dict[str, Any]:
-    """The fields of SES's object that an event of `event_type` carries, for `recipient`,
-    without the ones SES left out. A kind this code does not know says nothing."""
+def event_details(event_type: str, details: Details) -> dict[str, Any]:
+    """The fields an event of `event_type` carries, from its stored `details`, without the
+    ones SES left out. A kind this code does not know says nothing."""
     read = _READERS.get(event_type)
     if read is None:
         return {}
-    return {k: v for k, v in read(details, recipient).items() if v is not None}
+    ses = details.get("ses")
+    said = read(details, ses if isinstance(ses, Mapping) else {})
+    return {k: v for k, v in said.items() if v is not None}
 
 
-def _entry(entries: object, recipient: str) -> Details:
-    """`recipient`'s entry of one of SES's recipient lists (`bouncedRecipients`, ...): the
-    one naming it, else the only one there is, else nothing."""
-    listed = [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
-    wanted = recipient.lower()
-    for entry in listed:
-        if str(entry.get("emailAddress", "")).lower() == wanted:
-            return entry
-    return listed[0] if len(listed) == 1 else {}
-
-
-def _delivery(d: Details, _: str) -> dict[str, Any]:
+def _delivery(_: Details, ses: Details) -> dict[str, Any]:
     return {
-        "smtp_response": d.get("smtpResponse"),
-        "reporting_mta": d.get("reportingMTA"),
-        "processing_time_millis": d.get("processingTimeMillis"),
+        "smtp_response": ses.get("smtpResponse"),
+        "reporting_mta": ses.get("reportingMTA"),
+        "processing_time_millis": ses.get("processingTimeMillis"),
     }
 
 
-def _bounce(d: Details, recipient: str) -> dict[str, Any]:
-    entry = _entry(d.get("bouncedRecipients"), recipient)
+def _bounce(said: Details, ses: Details) -> dict[str, Any]:
     return {
-        "bounce_type": d.get("bounceType"),
-        "bounce_sub_type": d.get("bounceSubType"),
-        "action": entry.get("action"),
-        "smtp_status": entry.get("status"),
-        "diagnostic_code": entry.get("diagnosticCode"),
-        "reporting_mta": d.get("reportingMTA"),
+        "bounce_type": said.get("bounce_type"),
+        "bounce_sub_type": said.get("bounce_sub_type"),
+        "action": said.get("action"),
+        "smtp_status": said.get("smtp_status"),
+        "diagnostic_code": said.get("diagnostic_code"),
+        "reporting_mta": ses.get("reportingMTA"),
     }
 
 
-def _complaint(d: Details, _: str) -> dict[str, Any]:
+def _complaint(said: Details, ses: Details) -> dict[str, Any]:
     return {
-        "feedback_type": d.get("complaintFeedbackType"),
-        "user_agent": d.get("userAgent"),
-        "arrival_date": d.get("arrivalDate"),
+        "feedback_type": said.get("complaint_feedback_type"),
+        "user_agent": ses.get("userAgent"),
+        "arrival_date": ses.get("arrivalDate"),
     }
 
 
-def _delay(d: Details, recipient: str) -> dict[str, Any]:
-    entry = _entry(d.get("delayedRecipients"), recipient)
+def _delay(said: Details, ses: Details) -> dict[str, Any]:
     return {
-        "delay_type": d.get("delayType"),
-        "expires_at": d.get("expirationTime"),
-        "smtp_status": entry.get("status"),
-        "diagnostic_code": entry.get("diagnosticCode"),
-        "reporting_mta": d.get("reportingMTA"),
+        "delay_type": said.get("delay_type"),
+        "expires_at": said.get("delay_expires_at"),
+        "smtp_status": said.get("smtp_status"),
+        "diagnostic_code": said.get("diagnostic_code"),
+        "reporting_mta": ses.get("reportingMTA"),
     }
 
 
-def _reject(d: Details, _: str) -> dict[str, Any]:
-    return {"reason": d.get("reason")}
+def _reject(_: Details, ses: Details) -> dict[str, Any]:
+    return {"reason": ses.get("reason")}
 
 
-def _rendering_failure(d: Details, _: str) -> dict[str, Any]:
-    return {"error_message": d.get("errorMessage"), "template_name": d.get("templateName")}
+def _rendering_failure(_: Details, ses: Details) -> dict[str, Any]:
+    return {"error_message": ses.get("errorMessage"), "template_name": ses.get("templateName")}
 
 
-def _open(d: Details, _: str) -> dict[str, Any]:
-    return {"user_agent": d.get("userAgent")}
+def _open(_: Details, ses: Details) -> dict[str, Any]:
+    return {"user_agent": ses.get("userAgent")}
 
 
-def _click(d: Details, _: str) -> dict[str, Any]:
-    return {"link": d.get("link"), "user_agent": d.get("userAgent")}
+def _click(_: Details, ses: Details) -> dict[str, Any]:
+    return {"link": ses.get("link"), "user_agent": ses.get("userAgent")}
 
 
-def _nothing(_d: Details, _r: str) -> dict[str, Any]:
+def _nothing(_said: Details, _ses: Details) -> dict[str, Any]:
     return {}
 
 
-_READERS: Mapping[str, Callable[[Details, str], dict[str, Any]]] = {
+_READERS: Mapping[str, Callable[[Details, Details], dict[str, Any]]] = {
     SesEventType.SEND: _nothing,
     SesEventType.DELIVERY: _delivery,
     SesEventType.BOUNCE: _bounce,
@@ -139,6 +130,6 @@ _READERS: Mapping[str, Callable[[Details, str], dict[str, Any]]] = {
 }
 
 DETAIL_FIELDS: Mapping[str, Sequence[str]] = {
-    str(kind): tuple(read({}, "").keys()) for kind, read in _READERS.items()
+    str(kind): tuple(read({}, {}).keys()) for kind, read in _READERS.items()
 }
 """Each kind of event's detail fields, for the documentation."""
