@@ -30,6 +30,7 @@ STATUS: dict[type[errors.DomainError], HTTPStatus] = {
     errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.AttachmentTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     errors.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    errors.RecipientsSuppressed: HTTPStatus.UNPROCESSABLE_ENTITY,
     errors.RateLimited: HTTPStatus.TOO_MANY_REQUESTS,
     errors.StorageError: HTTPStatus.INTERNAL_SERVER_ERROR,
     errors.DeliveryError: HTTPStatus.INTERNAL_SERVER_ERROR,

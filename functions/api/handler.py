@@ -25,6 +25,7 @@ from .routes import (
     mailbox,
     reputation,
     sending,
+    suppressions,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         mailbox,
         sending,
         drafts,
+        suppressions,
         errors,
     ):
         app.include_router(module.router)

@@ -20,8 +20,7 @@ def describe_validation_error(error: RequestValidationError) -> tuple[str, str |
     if not details:
         return "the request is not valid", None
     first = details[0]
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "path", "query")]
-    field = ".".join(location) or None
+    field = _field_of(first.get("loc", ()))
     kind = str(first.get("type", ""))
     if kind == "json_invalid":
         return _MESSAGES[kind], "body"
@@ -29,3 +28,15 @@ def describe_validation_error(error: RequestValidationError) -> tuple[str, str |
     if field:
         message = f"{field}: {message}"
     return message, field
+
+
+def _field_of(location: tuple[str | int, ...]) -> str | None:
+    """`suppressions[3].address`: names joined by dots, positions in brackets (as the
+    services name fields); where the parameter came from (body, path, query) left out."""
+    field = ""
+    for part in location:
+        if isinstance(part, int):
+            field += f"[{part}]"
+        elif part not in ("body", "path", "query"):
+            field += f".{part}" if field else str(part)
+    return field or None

@@ -18,6 +18,7 @@ from mailman.domain import (
     pagination,
     ratelimit,
     reputation,
+    suppressions,
 )
 
 BOUNDS = {"maxLength", "minLength", "maxItems", "maxProperties", "maximum", "minimum"}
@@ -57,6 +58,11 @@ LISTING = {
     "limit.maximum": pagination.MAX_LIMIT,
     "page_token.maxLength": pagination.MAX_PAGE_TOKEN_LENGTH,
 }
+SUPPRESSION = {
+    "address.maxLength": names.MAX_ADDRESS_OCTETS,
+    "address.minLength": 1,
+    "note.maxLength": suppressions.MAX_NOTE_LENGTH,
+}
 EXPECTED: dict[str, dict[str, int]] = {
     "SendIn": SEND,
     "ReplyIn": SEND,
@@ -79,6 +85,13 @@ EXPECTED: dict[str, dict[str, int]] = {
         "content_id.maxLength": outbound.MAX_CONTENT_ID_LENGTH,
     },
     "UploadIn": FILE,
+    "SuppressionIn": SUPPRESSION,
+    "AddSuppressionsIn": {**SUPPRESSION, "suppressions.maxItems": suppressions.MAX_BATCH},
+    "RemoveSuppressionsIn": {
+        "addresses[].maxLength": names.MAX_ADDRESS_OCTETS,
+        "addresses[].minLength": 1,
+        "addresses.maxItems": suppressions.MAX_BATCH,
+    },
     "GET /api-keys": LISTING,
     "GET /domains": LISTING,
     "GET /inboxes": LISTING,
@@ -86,6 +99,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "GET /inboxes/{inbox_id}/messages": LISTING,
     "GET /inboxes/{inbox_id}/threads": LISTING,
     "GET /messages/{message_id}/delivery": LISTING,
+    "GET /suppressions": {**LISTING, "prefix.maxLength": suppressions.MAX_PREFIX_LENGTH},
     "GET /events": {
         "limit.minimum": 1,
         "limit.maximum": pagination.MAX_LIMIT,

@@ -20,6 +20,7 @@ from mailman.domain import errors
         (errors.RateLimited("x", retry_after_seconds=1), HTTPStatus.TOO_MANY_REQUESTS),
         (errors.PayloadTooLarge("x"), HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
         (errors.SendingPaused("x", details={}), HTTPStatus.CONFLICT),
+        (errors.RecipientsSuppressed({"a@b.example": "bounce"}), HTTPStatus.UNPROCESSABLE_ENTITY),
     ],
 )
 def test_domain_errors_map_to_the_designed_status(
@@ -56,3 +57,18 @@ def test_an_error_with_details_carries_them_in_the_envelope() -> None:
             "trace_id": "t-3",
         }
     }
+
+
+def test_a_refusal_for_suppressed_recipients_names_them_in_its_details() -> None:
+    error = errors.RecipientsSuppressed({"a@b.example": "bounce", "c@d.example": "complaint"})
+
+    body = domain_error_envelope(error, "t-3")
+
+    assert body["error"]["type"] == "recipients_suppressed"
+    assert body["error"]["details"] == {
+        "recipients": [
+            {"address": "a@b.example", "reason": "bounce"},
+            {"address": "c@d.example", "reason": "complaint"},
+        ]
+    }
+    assert "a@b.example (bounce), c@d.example (complaint)" in body["error"]["message"]

@@ -58,6 +58,21 @@ class DomainNotVerified(Forbidden):
     type = "domain_not_verified"
 
 
+class RecipientsSuppressed(DomainError):
+    """Every recipient of a message is on the organisation's suppression list, so nothing
+    would be sent: the message is refused whole, naming them (`details`)."""
+
+    type = "recipients_suppressed"
+
+    def __init__(self, suppressed: Mapping[str, str]) -> None:
+        named = ", ".join(f"{address} ({reason})" for address, reason in suppressed.items())
+        super().__init__(
+            f"every recipient is on the suppression list: {named}; remove an address with "
+            "DELETE /suppressions/{address} to send to it again"
+        )
+        self.details = {"recipients": [{"address": a, "reason": r} for a, r in suppressed.items()]}
+
+
 class RateLimited(DomainError):
     type = "rate_limited"
 

@@ -23,6 +23,8 @@ class NewRecipient:
     """to, cc, bcc or envelope"""
     address: str
     name: str | None = None
+    status: str | None = None
+    """As stored: `suppressed` for one a send left out (`claim` reads it); None when new."""
 
 
 class ReceivedContent(Protocol):

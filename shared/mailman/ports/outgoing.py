@@ -3,7 +3,7 @@ suppression list."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -16,7 +16,8 @@ from mailman.domain.messages import (
     Upload,
 )
 from mailman.domain.models import DeliveryStatus
-from mailman.domain.suppressions import NewSuppression
+from mailman.domain.pagination import PageRequest
+from mailman.domain.suppressions import NewSuppression, Suppression, SuppressionFilter
 
 
 class Outbox(Protocol):
@@ -104,13 +105,34 @@ class Uploads(Protocol):
 
 
 class SuppressionList(Protocol):
-    """The organisation's addresses no mail is sent to."""
+    """The organisation's addresses no mail is sent to. Every address given is canonical
+    (`mailman.domain.suppressions.canonical_address`)."""
 
     def find(self, addresses: Sequence[str]) -> dict[str, str]:
-        """The suppressed addresses among `addresses` (canonical), each with why."""
+        """The suppressed addresses among `addresses`, each with why."""
+        ...
+
+    def lookup(self, addresses: Sequence[str]) -> Callable[[], dict[str, str]]:
+        """Ask what `find` answers, and answer a call that gives it. In a pipelined unit of
+        work the question travels with the next statement that waits for its answer, so a
+        caller who makes the call after one pays no round trip for it."""
         ...
 
     def add(self, entries: Sequence[NewSuppression]) -> list[bool]:
         """Suppress each entry's address; True where it was not suppressed already (an
-        address on the list stays as it was, with its first reason)."""
+        address on the list stays as it was, with its first reason; an address named twice
+        is added by its first entry)."""
+        ...
+
+    def get(self, address: str) -> Suppression | None: ...
+
+    def remove(self, addresses: Sequence[str], at: datetime) -> list[bool]:
+        """Take each address off the list (its entry kept, deleted at `at`, so it may be
+        suppressed again later); True where it was on it (for an address named twice, the
+        first time)."""
+        ...
+
+    def list(self, which: SuppressionFilter, page: PageRequest) -> list[Suppression]:
+        """The entries `which` admits, oldest first (created_at, id) from after the page's
+        cursor, one more than the page holds."""
         ...

@@ -71,7 +71,10 @@ class InMemoryOutbox(ScopedRepository):
             in_reply_to=m.in_reply_to,
             references=m.references,
             headers=tuple(m.headers),
-            recipients=m.recipients,
+            recipients=tuple(
+                replace(r, status=row.recipient_states.get(r.address.lower(), (None, None))[0])
+                for r in m.recipients
+            ),
             attachments=tuple(
                 OutgoingFile(a.filename, a.content_type, a.content_id, a.storage_key)
                 for a in m.attachments

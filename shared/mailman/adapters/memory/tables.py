@@ -21,7 +21,7 @@ from mailman.domain.messages import NewMessage, Upload
 from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
 from mailman.domain.reputation import HourlyCounts
-from mailman.domain.suppressions import NewSuppression
+from mailman.domain.suppressions import Suppression
 from mailman.ports import Clock
 
 K = TypeVar("K", bound=Keyed)
@@ -159,7 +159,7 @@ class Tables:
     idempotency_keys: dict[tuple[UUID, str], KeyUse] = field(default_factory=dict)
     uploads: dict[UUID, tuple[UUID, Upload]] = field(default_factory=dict)
     """upload id -> (organisation, upload)"""
-    suppressions: dict[tuple[UUID, str], NewSuppression] = field(default_factory=dict)
+    suppressions: dict[tuple[UUID, str], Suppression] = field(default_factory=dict)
     """(organisation, canonical address) -> the live entry"""
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
     delivery_counts: dict[tuple[UUID, datetime], HourlyCounts] = field(default_factory=dict)

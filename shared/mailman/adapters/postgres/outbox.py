@@ -58,7 +58,7 @@ class PostgresOutbox:
         if row is None:
             return None
         recipients = self._conn.execute(
-            "SELECT kind, address, name FROM message_recipients WHERE message_id = %s "
+            "SELECT kind, address, name, status FROM message_recipients WHERE message_id = %s "
             "ORDER BY position",
             [message_pk],
         ).fetchall()
@@ -82,7 +82,7 @@ class PostgresOutbox:
             in_reply_to=row["in_reply_to"],
             references=tuple(row["references"]),
             headers=tuple((h["name"], h["value"]) for h in row["headers"]),
-            recipients=tuple(NewRecipient(r["kind"], r["address"], r["name"]) for r in recipients),
+            recipients=tuple(NewRecipient(**r) for r in recipients),
             attachments=tuple(OutgoingFile(**f) for f in files),
             created_at=row["created_at"],
             raw_storage_key=row["raw_storage_key"],

@@ -1,13 +1,51 @@
-"""`PostgresSuppressionList`: the organisation's addresses no mail is sent to."""
+"""`PostgresSuppressionList`: the organisation's addresses no mail is sent to.
+
+Row-level security scopes every statement to the unit of work's organisation (its
+`organization_id = current_organization_id()` leads both indexes of live entries). A removed
+entry keeps its row with `deleted_at`; the unique index covers live entries only, so the
+address may be suppressed again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, LiteralString
 
 from psycopg.types.json import Jsonb
 
 from mailman.adapters.postgres.database import Connection
-from mailman.domain.suppressions import NewSuppression
+from mailman.adapters.postgres.statements import keyset
+from mailman.domain.pagination import PageRequest
+from mailman.domain.suppressions import (
+    NewSuppression,
+    Suppression,
+    SuppressionFilter,
+    SuppressionReason,
+)
+
+_COLUMNS: LiteralString = (
+    "id, organization_id, address, reason, source_message_id, details, created_at"
+)
+
+
+def _entry(row: dict[str, Any]) -> Suppression:
+    return Suppression(**{**row, "reason": SuppressionReason(row["reason"])})
+
+
+def _first_of(addresses: Sequence[str], done: set[str]) -> list[bool]:
+    """For each address, whether the statement did it and this is its first mention."""
+    answered = []
+    for address in addresses:
+        answered.append(address in done)
+        done.discard(address)
+    return answered
+
+
+def _like(prefix: str) -> str:
+    """A LIKE pattern matching what starts with `prefix`, its own % and _ taken literally."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
 
 
 class PostgresSuppressionList:
@@ -15,12 +53,15 @@ class PostgresSuppressionList:
         self._conn = conn
 
     def find(self, addresses: Sequence[str]) -> dict[str, str]:
-        rows = self._conn.execute(
+        return self.lookup(addresses)()
+
+    def lookup(self, addresses: Sequence[str]) -> Callable[[], dict[str, str]]:
+        cursor = self._conn.execute(
             "SELECT address, reason FROM suppressed_addresses "
             "WHERE address = ANY(%s) AND deleted_at IS NULL",
-            [[a.lower() for a in addresses]],
-        ).fetchall()
-        return {r["address"]: r["reason"] for r in rows}
+            [list(addresses)],
+        )
+        return lambda: {r["address"]: r["reason"] for r in cursor.fetchall()}
 
     def add(self, entries: Sequence[NewSuppression]) -> list[bool]:
         if not entries:
@@ -44,5 +85,41 @@ class PostgresSuppressionList:
                 [e.at for e in entries],
             ],
         ).fetchall()
-        added = {r["address"] for r in rows}
-        return [e.address in added for e in entries]
+        return _first_of([e.address for e in entries], {r["address"] for r in rows})
+
+    def get(self, address: str) -> Suppression | None:
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM suppressed_addresses "
+            "WHERE address = %s AND deleted_at IS NULL",
+            [address],
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def remove(self, addresses: Sequence[str], at: datetime) -> list[bool]:
+        if not addresses:
+            return []
+        rows = self._conn.execute(
+            "UPDATE suppressed_addresses SET deleted_at = %s "
+            "WHERE address = ANY(%s) AND deleted_at IS NULL RETURNING address",
+            [at, list(addresses)],
+        ).fetchall()
+        return _first_of(addresses, {r["address"] for r in rows})
+
+    def list(self, which: SuppressionFilter, page: PageRequest) -> list[Suppression]:
+        where, params = keyset(page)
+        conditions: list[LiteralString] = [where, "deleted_at IS NULL"]
+        if which.reason is not None:
+            conditions.append("reason = %s")
+            params.append(which.reason.value)
+        if which.prefix:
+            conditions.append("address LIKE %s")
+            params.append(_like(which.prefix))
+        if which.since is not None:
+            conditions.append("created_at >= %s")
+            params.append(which.since)
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM suppressed_addresses WHERE {' AND '.join(conditions)} "
+            "ORDER BY created_at, id LIMIT %s",
+            [*params, page.limit + 1],
+        ).fetchall()
+        return [_entry(r) for r in rows]

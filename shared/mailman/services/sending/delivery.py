@@ -18,18 +18,20 @@ becomes Sent after all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from mailman.domain.delivery import RecipientStatus
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
 from mailman.domain.messages import OutgoingMail, SentConfirmation
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
+from mailman.domain.suppressions import canonical_address, screen, skipped_reason
 from mailman.mime import compose
-from mailman.ports import BlobStore
+from mailman.ports import BlobStore, UnitOfWork
 from mailman.services.sending._internal import announce, fail_message
 from mailman.services.sending.environment import Outbound
 
@@ -75,7 +77,7 @@ class _Claimed:
 
     mail: OutgoingMail
     destinations: list[str]
-    suppressed: Mapping[str, str]
+    suppressed: list[str]
 
 
 def _claim(env: Outbound, job: DeliveryJob) -> _Claimed | DeliveryReport:
@@ -90,13 +92,7 @@ def _claim(env: Outbound, job: DeliveryJob) -> _Claimed | DeliveryReport:
             # an hour, or within the minute once the domain is resumed.
             work.outbox.hand_back(mail.id, env.clock.now())
             return DeliveryReport(SendOutcome.HELD, reason=SENDING_PAUSED)
-        addresses = list(dict.fromkeys(r.address for r in mail.recipients))
-        suppressed = work.suppressions.find(addresses)
-        if suppressed:
-            work.outbox.mark_recipients(
-                mail.id, "suppressed", {a: f"suppressed ({why})" for a, why in suppressed.items()}
-            )
-        destinations = [a for a in addresses if a.lower() not in suppressed]
+        destinations, suppressed = _screened(work, mail)
         if not destinations:
             fail_message(work, mail.id, ALL_SUPPRESSED, [DeliveryStatus.SENDING])
             return DeliveryReport(
@@ -142,8 +138,24 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
     return DeliveryReport(SendOutcome.SENT, ses_message_id, suppressed=tuple(suppressed))
 
 
+def _screened(work: UnitOfWork, mail: OutgoingMail) -> tuple[list[str], list[str]]:
+    """The addresses to send the mail to, and those left out: the recipients stored
+    `suppressed` when the message was sent (what its answer said stays true) and those on
+    the suppression list now (marked so, with why), each compared in canonical form."""
+    addresses = list(dict.fromkeys(r.address for r in mail.recipients))
+    skipped = {r.address for r in mail.recipients if r.status == RecipientStatus.SUPPRESSED}
+    wanted = {canonical_address(a) for a in addresses if a not in skipped}
+    listed = work.suppressions.find(sorted(wanted)) if wanted else {}
+    found = {a: why for a, why in screen(addresses, listed).items() if a not in skipped}
+    if found:
+        reasons = {a: skipped_reason(why) for a, why in found.items()}
+        work.outbox.mark_recipients(mail.id, RecipientStatus.SUPPRESSED.value, reasons)
+    left_out = [a for a in addresses if a in skipped or a in found]
+    return [a for a in addresses if a not in left_out], left_out
+
+
 def _failed(
-    env: Outbound, mail: OutgoingMail, reason: str, suppressed: Mapping[str, str]
+    env: Outbound, mail: OutgoingMail, reason: str, suppressed: Sequence[str]
 ) -> DeliveryReport:
     with env.uow(mail.organization_id) as work:
         fail_message(work, mail.id, reason, [DeliveryStatus.SENDING])

@@ -6,22 +6,31 @@ back; a draft sent keeps its first row's time, and is). Only after the transacti
 commits is its id put on the outbound queue (`queue_if_due`), so no queue message exists
 without its row; when the queue cannot take it, the row's mark is cleared and the
 dispatcher queues it within the minute (`dispatch`), so no row stays unqueued.
-"""
+
+The suppression list is asked about the recipients as the transaction begins storing, and
+its answer read once threading has read the index: the question travels with that read,
+so it costs a send no round trip. A message whose every recipient is suppressed is refused
+(`RecipientsSuppressed`, nothing stored); otherwise the suppressed ones are stored
+`suppressed`, with why, and the rest are sent to."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from mailman.domain.blobs import Blob
+from mailman.domain.delivery import RecipientStatus
+from mailman.domain.errors import RecipientsSuppressed
 from mailman.domain.inbound import attachment_key, file_extension
 from mailman.domain.mailbox import Attachment, MessageView
 from mailman.domain.messages import NewMessage, ThreadEntry, written_view
 from mailman.domain.models import MatchReason
+from mailman.domain.outbound import Outgoing
+from mailman.domain.suppressions import canonical_address, screen, skipped_reason
 from mailman.mime import html_to_text, preview
 from mailman.ports import BlobStore, UnitOfWork
 from mailman.services.sending._internal import (
@@ -56,6 +65,7 @@ def submit(
         attachments = write_files(env.blobs, planned.files, message_id, now)
     else:
         pk, message_id, attachments = draft.id, draft.message_id, ()
+    suppressed = _ask_suppressions(work, outgoing)
     if idempotency is not None:
         earlier = work.idempotency_keys.claim(idempotency.key, idempotency.request_sha256, pk, now)
         if earlier is not None:
@@ -76,6 +86,7 @@ def submit(
         work.thread_index,
     )
     assert not isinstance(decision, AlreadyThreaded), "a new or draft Message-ID"
+    skipped = _skipped(outgoing, suppressed)
     message = outgoing_row(
         pk, planned, message_id, now, attachments, thread=(decision.thread_id, decision.reason)
     )
@@ -84,6 +95,8 @@ def submit(
         work.messages.add(message)
     elif not work.drafts.promote(message, version=draft.updated_at):
         raise draft_changed()
+    if skipped:
+        work.outbox.mark_recipients(pk, RecipientStatus.SUPPRESSED.value, skipped)
     if decision.merged_thread_ids or decision.adopted_thread_ids:
         work.messages.refresh_thread(decision.thread_id)
     else:
@@ -98,8 +111,41 @@ def submit(
             )
         )
     # A promoted draft keeps its first row's time: it is read back.
-    view = written_view(message) if draft is None else written(work, pk)
+    view = _marked(written_view(message), skipped) if draft is None else written(work, pk)
     return Submitted(view, replayed=False)
+
+
+def _ask_suppressions(work: UnitOfWork, outgoing: Outgoing) -> Callable[[], dict[str, str]]:
+    """Ask the suppression list about every recipient; the answer is read after the next
+    read of the transaction (`SuppressionList.lookup`)."""
+    addresses = {canonical_address(a.address) for a in outgoing.recipients}
+    return work.suppressions.lookup(sorted(addresses))
+
+
+def _skipped(outgoing: Outgoing, suppressed: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """The recipients (as the message names them) left out as suppressed, with the reason
+    each is stored with; refuse the message when that is every one of them."""
+    found = screen((a.address for a in outgoing.recipients), suppressed())
+    if found and len(found) == len(outgoing.recipients):
+        raise RecipientsSuppressed(found)
+    return {address: skipped_reason(reason) for address, reason in found.items()}
+
+
+def _marked(view: MessageView, skipped: Mapping[str, str]) -> MessageView:
+    """The view of a message written with `skipped` recipients marked suppressed, as the
+    recipients read back (every kind an address is named as)."""
+    if not skipped:
+        return view
+    reasons = {a.lower(): why for a, why in skipped.items()}
+    recipients = tuple(
+        r.model_copy(
+            update={"status": RecipientStatus.SUPPRESSED.value, "status_reason": reasons[key]}
+        )
+        if (key := r.address.lower()) in reasons
+        else r
+        for r in view.recipients
+    )
+    return view.model_copy(update={"recipients": recipients})
 
 
 def queue_if_due(env: Sending, planned: Plan, submitted: Submitted) -> Submitted:
