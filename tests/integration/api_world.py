@@ -109,8 +109,9 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
 
 
 def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Holdings:
-    """A received message with an attachment, a sent one, a scheduled one, a draft, an upload
-    and a spare API key (never the one the tests authenticate with: deleting it is allowed)."""
+    """A received message with an attachment, a sent one, a scheduled one, a draft, an upload,
+    a spare API key (never the one the tests authenticate with: deleting it is allowed) and a
+    suppressed address."""
     receive_raw(
         box,
         ATTACHED.format(domain=domain).encode(),
@@ -142,6 +143,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
         Bucket=BUCKET, Key=key, Body=b"%PDF-1.4", ContentType=upload["content_type"]
     )
     spare = _created(api.post("/api-keys", {"name": "spare"}))
+    suppressed = _created(api.post("/suppressions", {"address": f"former@{domain}"}))
     return Holdings(
         {
             "domain_id": (domain_id,),
@@ -151,6 +153,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
             "message_id": (str(received["id"]), str(sent["id"]), str(scheduled["id"])),
             "attachment_id": (*(str(a["id"]) for a in received["attachments"]), str(upload["id"])),
             "draft_id": (str(draft["id"]),),
+            "address": (suppressed["address"],),
         }
     )
 

@@ -319,23 +319,25 @@ def test_an_uploaded_file_is_attached_by_id(outbox: OutboundPipeline) -> None:
     assert deck.get_payload(decode=True) == b"%PDF-deck"
 
 
-def test_suppressed_recipients_are_skipped_and_reported(outbox: OutboundPipeline) -> None:
+def test_recipients_suppressed_after_the_send_are_skipped_by_the_outbound_function(
+    outbox: OutboundPipeline,
+) -> None:
+    sent = _send(outbox, to=["Gone@B.example", "here@b.example"], text="x")
+    only = _send(outbox, to=["gone@b.example"], text="y")
     outbox.rows(
         "INSERT INTO suppressed_addresses (organization_id, address, reason) "
         "VALUES (%s, 'gone@b.example', 'bounce') RETURNING id",
         outbox.tenant.organization_id,
     )
-    sent = _send(outbox, to=["gone@b.example", "here@b.example"], text="x")
-    only = _send(outbox, to=["gone@b.example"], text="y")
 
     outbox.run()
 
     [mail] = sent_mail()
     assert mail.destinations[0] == "here@b.example"
     recipients = outbox.tenant.api.get(f"/messages/{sent['id']}").json()["recipients"]
-    assert [(r["address"], r["status"]) for r in recipients] == [
-        ("gone@b.example", "suppressed"),
-        ("here@b.example", None),
+    assert [(r["address"], r["status"], r["status_reason"]) for r in recipients] == [
+        ("Gone@b.example", "suppressed", "suppressed (bounce)"),
+        ("here@b.example", None, None),
     ]
     failed = outbox.tenant.api.get(f"/messages/{only['id']}").json()
     assert (failed["status"], failed["status_reason"]) == ("failed", ALL_SUPPRESSED)

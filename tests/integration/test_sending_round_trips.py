@@ -107,3 +107,20 @@ def test_a_reply_takes_at_most_six_round_trips_and_answers_what_is_stored(
     assert reply.json()["thread_id"] == sent["thread_id"]
     assert reply.json() == read.json()
     assert wire.round_trips <= MAX_ROUND_TRIPS, wire.table()
+
+
+def test_a_send_asks_the_suppression_list_without_a_round_trip_of_its_own(
+    outbox: OutboundPipeline,
+) -> None:
+    outbox.tenant.api.post("/suppressions", {"address": "gone@customer.example"})
+
+    with traced(dependencies.container().database.connection()) as wire:
+        answer = outbox.tenant.api.post(
+            _inbox(outbox), {**_body(1), "cc": ["Gone@customer.example"]}
+        )
+
+    assert answer.status == 202, answer.json()
+    assert [r["status"] for r in answer.json()["recipients"]] == [None, "suppressed"]
+    [asked] = [turn for turn in wire.turns if any("suppressed_addresses" in s for s in turn)]
+    assert len(asked) > 1, f"the question travels alone:\n{wire.table()}"
+    assert wire.round_trips <= MAX_ROUND_TRIPS, wire.table()

@@ -25,7 +25,7 @@ from ..schemas.drafts import DraftIn
 from ..schemas.mailbox import MessageOut
 from ..schemas.sending import SendIn
 from .mailbox import whole_message
-from .sending import accepted, answer, compose_of, idempotency_of
+from .sending import SUPPRESSED_RESPONSE, accepted, answer, compose_of, idempotency_of
 
 router = Router()
 TAGS = ["Drafts"]
@@ -90,7 +90,7 @@ def delete_draft(draft_id: UUID) -> Response[None]:
     "/drafts/<draft_id>/send",
     summary="Send the draft: it joins its thread, Pending (or Scheduled with its send_at)",
     tags=TAGS,
-    responses={202: {"description": "The message, under the draft's id"}},
+    responses={202: {"description": "The message, under the draft's id"}, **SUPPRESSED_RESPONSE},
 )
 def send_draft(draft_id: UUID) -> Response[dict[str, Any]]:
     submitted = sending.send_draft(

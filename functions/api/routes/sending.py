@@ -17,6 +17,7 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from mailman.domain.errors import ValidationError
@@ -29,6 +30,13 @@ from ..schemas.sending import AttachmentIn, ReplyIn, RescheduleIn, SendIn, Uploa
 router = Router()
 TAGS = ["Sending"]
 MAX_KEY_LENGTH = 255
+SUPPRESSED_RESPONSE: dict[int, OpenAPIResponse] = {
+    422: {
+        "description": "Every recipient is on the suppression list (`recipients_suppressed`, "
+        "the addresses and reasons in `error.details.recipients`); when only some are, the "
+        "202 shows those recipients `suppressed` and the mail goes to the rest"
+    }
+}
 
 
 def _attachment(n: int, given: AttachmentIn) -> sending.AttachmentSpec:
@@ -101,7 +109,10 @@ def accepted(submitted: sending.Submitted) -> Response[dict[str, Any]]:
     "/inboxes/<inbox_id>/messages",
     summary="Send a message from the inbox (202: Pending, or Scheduled with send_at)",
     tags=TAGS,
-    responses={202: {"description": "The message, Pending or Scheduled, and its thread"}},
+    responses={
+        202: {"description": "The message, Pending or Scheduled, and its thread"},
+        **SUPPRESSED_RESPONSE,
+    },
 )
 def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
     submitted = sending.send(
@@ -132,7 +143,7 @@ def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str
     "/messages/<message_id>/reply",
     summary="Reply to the sender, in the message's thread",
     tags=TAGS,
-    responses={202: {"description": "The reply, Pending or Scheduled"}},
+    responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
 )
 def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     return _reply(message_id, body, everyone=False)
@@ -142,7 +153,7 @@ def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     "/messages/<message_id>/reply-all",
     summary="Reply to the sender and every other recipient, in the message's thread",
     tags=TAGS,
-    responses={202: {"description": "The reply, Pending or Scheduled"}},
+    responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
 )
 def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     return _reply(message_id, body, everyone=True)
@@ -152,7 +163,7 @@ def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     "/messages/<message_id>/forward",
     summary="Forward the message, quoted with its attachments, to new recipients",
     tags=TAGS,
-    responses={202: {"description": "The forward, Pending or Scheduled"}},
+    responses={202: {"description": "The forward, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
 )
 def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     submitted = sending.forward(

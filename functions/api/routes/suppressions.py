@@ -10,14 +10,15 @@ percent-encode it in the path as any path segment (`@` may stay as it is).
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
+from mailman.domain.documents import check_storable
 from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import (
     MAX_BATCH,
@@ -38,17 +39,16 @@ from ..schemas.suppressions import (
     RemoveSuppressionsIn,
     SuppressionOut,
 )
+from .sending import answer
 
 router = Router()
 TAGS = ["Suppressions"]
 
 
-def _json(status: HTTPStatus, body: SuppressionOut | ItemResultsOut) -> Response[dict[str, object]]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump(mode="json"),
-    )
+def _path_address(given: str) -> str:
+    """The address a path names, percent-decoded (API Gateway hands a REST API's path on as
+    the caller encoded it), refused if it cannot be stored."""
+    return check_storable(unquote(given), "address")
 
 
 @router.get(
@@ -78,7 +78,9 @@ def list_suppressions(
     tags=TAGS,
 )
 def get_suppression(address: str) -> SuppressionOut:
-    found = suppressions.get_suppression(container().uow, organization_id(router), unquote(address))
+    found = suppressions.get_suppression(
+        container().uow, organization_id(router), _path_address(address)
+    )
     return SuppressionOut.model_validate(found)
 
 
@@ -95,7 +97,7 @@ def get_suppression(address: str) -> SuppressionOut:
         201: {"description": "The entry added"},
     },
 )
-def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, object]]:
+def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, Any]]:
     c = container()
     requests = [
         SuppressionRequest(i.address, SuppressionReason(i.reason), i.note) for i in body.items()
@@ -103,9 +105,9 @@ def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, object]]:
     if body.suppressions is None:
         entry, added = suppressions.suppress(c.uow, organization_id(router), requests[0])
         status = HTTPStatus.CREATED if added else HTTPStatus.OK
-        return _json(status, SuppressionOut.model_validate(entry))
+        return answer(status, SuppressionOut.model_validate(entry))
     results = suppressions.suppress_many(c.uow, organization_id(router), requests)
-    return _json(HTTPStatus.OK, ItemResultsOut(results=[ItemResultOut.of(r) for r in results]))
+    return answer(HTTPStatus.OK, ItemResultsOut(results=[ItemResultOut.of(r) for r in results]))
 
 
 @router.delete(
@@ -115,7 +117,7 @@ def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, object]]:
 )
 def delete_suppression(address: str) -> Response[None]:
     c = container()
-    suppressions.unsuppress(c.uow, c.clock, organization_id(router), unquote(address))
+    suppressions.unsuppress(c.uow, c.clock, organization_id(router), _path_address(address))
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
