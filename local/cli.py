@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import default
 from pathlib import Path
@@ -22,7 +23,9 @@ from mailman.domain.errors import DomainError, NotFound, ValidationError
 from mailman.domain.mailbox import RecipientView
 from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
-from mailman.services import api_keys, domains, inboxes, mailbox, organizations
+from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
+from mailman.services import api_keys, domains, inboxes, mailbox, organizations, suppressions
+from mailman.services.suppressions import Outcome, SuppressionRequest
 
 
 def _database_url() -> str:
@@ -189,6 +192,83 @@ def cmd_messages_delivery(args: argparse.Namespace) -> None:
         page = PageRequest.parse(100, history.events.next_page_token)
 
 
+def _since(value: str | None) -> datetime | None:
+    """`--since`: an ISO 8601 date or time, UTC unless it names its zone."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"{value!r} is not an ISO 8601 date or time", field="--since"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def cmd_suppressions_list(args: argparse.Namespace) -> None:
+    """The organisation's suppressed addresses, oldest first: address, reason, since when,
+    and the message whose bounce or complaint suppressed it."""
+    container = _container()
+    org = _organization(container, args.org)
+    which = SuppressionFilter(
+        SuppressionReason(args.reason) if args.reason else None,
+        address_prefix(args.prefix) if args.prefix else None,
+        _since(args.since),
+    )
+    page = PageRequest(limit=100)
+    while True:
+        listed = suppressions.list_suppressions(container.uow, org, which, page)
+        for entry in listed.items:
+            source = entry.source_message_id or "-"
+            print(f"{entry.address}\t{entry.reason}\t{entry.created_at.isoformat()}\t{source}")
+        if listed.next_page_token is None:
+            return
+        page = PageRequest.parse(100, listed.next_page_token)
+
+
+_SAID = {
+    Outcome.ADDED: "added",
+    Outcome.ALREADY_SUPPRESSED: "already suppressed",
+    Outcome.REMOVED: "removed",
+    Outcome.NOT_SUPPRESSED: "not suppressed",
+}
+
+
+def cmd_suppressions_add(args: argparse.Namespace) -> None:
+    container = _container()
+    org = _organization(container, args.org)
+    reason = SuppressionReason(args.reason)
+    results = suppressions.suppress_many(
+        container.uow,
+        org,
+        [SuppressionRequest(a, reason, args.note) for a in args.addresses],
+    )
+    invalid = 0
+    for result in results:
+        if result.error is not None:
+            invalid += 1
+            print(f"invalid\t{result.address}\t{result.error.message}", file=sys.stderr)
+        else:
+            print(f"{_SAID[result.outcome]}\t{result.address}")
+    if invalid:
+        raise ValidationError(
+            f"{invalid} of {len(results)} addresses are not valid", field="ADDRESS"
+        )
+
+
+def cmd_suppressions_remove(args: argparse.Namespace) -> None:
+    container = _container()
+    org = _organization(container, args.org)
+    results = suppressions.unsuppress_many(container.uow, container.clock, org, args.addresses)
+    for result in results:
+        print(f"{_SAID[result.outcome]}\t{result.address}")
+    missing = sum(r.outcome == Outcome.NOT_SUPPRESSED for r in results)
+    if missing:
+        raise NotFound(
+            f"{missing} of {len(results)} addresses were not suppressed", field="ADDRESS"
+        )
+
+
 def _zone() -> LocalZone:
     local_dir = Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve()
     return LocalZone(local_dir / "dns" / "zone.json")
@@ -302,6 +382,7 @@ def parser() -> argparse.ArgumentParser:
     revoke_key.set_defaults(run=cmd_keys_revoke)
 
     _messages_commands(commands)
+    _suppression_commands(commands)
 
     importer = commands.add_parser(
         "import", help="import an mbox, a Maildir or a folder of .eml into an inbox"
@@ -327,6 +408,30 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--show", metavar="SES_ID", help="print one message whole")
     outbox.set_defaults(run=cmd_outbox)
     return root
+
+
+def _suppression_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listing = commands.add_parser(
+        "suppressions", help="an organisation's suppression list: addresses mail is not sent to"
+    ).add_subparsers(required=True)
+    list_cmd = listing.add_parser("list", help="list suppressed addresses, oldest first")
+    list_cmd.add_argument("--org", required=True, help="organisation id or exact name")
+    list_cmd.add_argument("--reason", choices=[r.value for r in SuppressionReason])
+    list_cmd.add_argument("--prefix", help="addresses starting with this (any case)")
+    list_cmd.add_argument("--since", help="suppressed at or after this ISO 8601 date or time")
+    list_cmd.set_defaults(run=cmd_suppressions_list)
+    add = listing.add_parser("add", help="suppress addresses")
+    add.add_argument("--org", required=True, help="organisation id or exact name")
+    add.add_argument(
+        "--reason", choices=["manual", "unsubscribe"], default="manual", help="default: manual"
+    )
+    add.add_argument("--note", help="why, kept with each entry")
+    add.add_argument("addresses", metavar="ADDRESS", nargs="+")
+    add.set_defaults(run=cmd_suppressions_add)
+    remove = listing.add_parser("remove", help="take addresses off the list")
+    remove.add_argument("--org", required=True, help="organisation id or exact name")
+    remove.add_argument("addresses", metavar="ADDRESS", nargs="+")
+    remove.set_defaults(run=cmd_suppressions_remove)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -444,6 +444,112 @@ def test_deleting_an_organisation_deletes_its_domains_and_frees_their_names(
     )
 
 
+# -- suppressions --------------------------------------------------------------------------
+
+
+def test_suppressions_added_are_listed_and_removed(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    added = mailman(
+        "suppressions",
+        "add",
+        "--org",
+        "Acme Inc",
+        "--reason",
+        "unsubscribe",
+        "--note",
+        "asked by phone",
+        "Jane@Customer.example",
+        "bob@customer.example",
+    )
+    again = mailman("suppressions", "add", "--org", org_id, "jane@customer.example")
+    listed = mailman("suppressions", "list", "--org", org_id)
+    removed = mailman("suppressions", "remove", "--org", org_id, "JANE@customer.example")
+    after = mailman("suppressions", "list", "--org", org_id)
+
+    assert added.code == 0, added.err
+    assert added.out.splitlines() == [
+        "added\tjane@customer.example",
+        "added\tbob@customer.example",
+    ]
+    assert again.out.strip() == "already suppressed\tjane@customer.example"
+    rows = [line.split("\t") for line in listed.out.splitlines()]
+    assert sorted((r[0], r[1], r[3]) for r in rows) == [
+        ("bob@customer.example", "unsubscribe", "-"),
+        ("jane@customer.example", "unsubscribe", "-"),
+    ]
+    assert (removed.code, removed.out.strip()) == (0, "removed\tjane@customer.example")
+    assert [line.split("\t")[0] for line in after.out.splitlines()] == ["bob@customer.example"]
+    with psycopg.connect(db) as conn:
+        notes = conn.execute(
+            "SELECT DISTINCT details->>'note' FROM suppressed_addresses"
+        ).fetchall()
+    assert notes == [("asked by phone",)]
+
+
+def test_suppressions_list_filters_by_reason_prefix_and_since(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    mailman("suppressions", "add", "--org", org_id, "ann@customer.example")
+    mailman("suppressions", "add", "--org", org_id, "--reason", "unsubscribe", "bob@x.example")
+
+    by_reason = mailman("suppressions", "list", "--org", org_id, "--reason", "unsubscribe")
+    by_prefix = mailman("suppressions", "list", "--org", org_id, "--prefix", "ANN")
+    later = mailman("suppressions", "list", "--org", org_id, "--since", "2999-01-01")
+    bad = mailman("suppressions", "list", "--org", org_id, "--since", "last week")
+
+    assert [line.split("\t")[0] for line in by_reason.out.splitlines()] == ["bob@x.example"]
+    assert [line.split("\t")[0] for line in by_prefix.out.splitlines()] == ["ann@customer.example"]
+    assert (later.code, later.out) == (0, "")
+    assert bad.code == 1
+    assert bad.err.startswith("mailman: 'last week' is not an ISO 8601 date or time (--since)")
+
+
+def test_suppressions_add_reports_invalid_addresses_and_adds_the_rest(
+    db: str, mailman: Mailman
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    result = mailman("suppressions", "add", "--org", org_id, "nonsense", "ann@customer.example")
+
+    assert result.code == 1
+    assert result.out.strip() == "added\tann@customer.example"
+    assert result.err.startswith("invalid\tnonsense\t")
+    assert "mailman: 1 of 2 addresses are not valid (ADDRESS)" in result.err
+    listed = mailman("suppressions", "list", "--org", org_id)
+    assert [line.split("\t")[0] for line in listed.out.splitlines()] == ["ann@customer.example"]
+
+
+def test_suppressions_remove_says_which_were_not_suppressed(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    mailman("suppressions", "add", "--org", org_id, "ann@customer.example")
+
+    result = mailman(
+        "suppressions", "remove", "--org", org_id, "ann@customer.example", "nobody@x.example"
+    )
+
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "removed\tann@customer.example",
+        "not suppressed\tnobody@x.example",
+    ]
+    assert "mailman: 1 of 2 addresses were not suppressed (ADDRESS)" in result.err
+
+
+def test_one_organisations_suppressions_are_not_listed_for_another(
+    db: str, mailman: Mailman
+) -> None:
+    acme = create_org(mailman, "Acme Inc")
+    globex = create_org(mailman, "Globex")
+    mailman("suppressions", "add", "--org", acme, "ann@customer.example")
+
+    listed = mailman("suppressions", "list", "--org", globex)
+    removed = mailman("suppressions", "remove", "--org", globex, "ann@customer.example")
+
+    assert (listed.code, listed.out) == (0, "")
+    assert removed.code == 1
+    assert mailman("suppressions", "list", "--org", acme).out.startswith("ann@customer.example")
+
+
 # -- the installed command -----------------------------------------------------------------
 
 
@@ -457,7 +563,7 @@ def test_installed_console_script_prints_its_help() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: mailman")
-    for command in ("migrate", "orgs", "keys", "messages"):
+    for command in ("migrate", "orgs", "keys", "messages", "suppressions"):
         assert command in result.stdout
     orgs = subprocess.run(
         [str(script), "orgs", "--help"], capture_output=True, text=True, timeout=60, check=False
