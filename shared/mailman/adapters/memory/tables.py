@@ -21,9 +21,57 @@ from mailman.domain.messages import NewMessage, Upload
 from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
 from mailman.domain.suppressions import NewSuppression
+from mailman.domain.tracking import HourlyCounts
 from mailman.ports import Clock
 
 K = TypeVar("K", bound=Keyed)
+
+
+@dataclass
+class RecipientTrack:
+    """A recipient's delivery columns beside its status (`MessageRow.recipient_states`),
+    as `message_recipients` keeps them (migration 0014)."""
+
+    status_at: datetime | None = None
+    status_event_id: str | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+    rejected_at: datetime | None = None
+    failed_at: datetime | None = None
+    delayed_at: datetime | None = None
+    delay_type: str | None = None
+    delay_expires_at: datetime | None = None
+    bounce_type: str | None = None
+    bounce_sub_type: str | None = None
+    smtp_status: str | None = None
+    diagnostic_code: str | None = None
+    complaint_feedback_type: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryEventRow:
+    """One SES event's row for one recipient (`delivery_events`)."""
+
+    organization_id: UUID
+    message_pk: UUID
+    recipient: str
+    event_type: str
+    source_event_id: str
+    occurred_at: datetime
+    ses_message_id: str
+    details: dict[str, object]
+    created_at: datetime
+
+
+@dataclass
+class DeliveryCountsRow:
+    """One inbox's hour of `delivery_counts`: column name -> count."""
+
+    organization_id: UUID
+    domain_id: UUID
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -37,6 +85,8 @@ class MessageRow:
     updated_at: datetime
     recipient_states: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     """lower-case address -> (status, reason)"""
+    tracks: dict[str, RecipientTrack] = field(default_factory=dict)
+    """lower-case address -> its delivery columns (once anything set one)"""
     status_reason: str | None = None
     ses_message_id: str | None = None
     handed_off_at: datetime | None = None
@@ -119,10 +169,25 @@ class Tables:
     suppressions: dict[tuple[UUID, str], NewSuppression] = field(default_factory=dict)
     """(organisation, canonical address) -> the live entry"""
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
+    delivery_events: dict[tuple[UUID, str, str, str], DeliveryEventRow] = field(
+        default_factory=dict
+    )
+    """(message, source event id, event type, recipient) -> the row"""
+    delivery_counts: dict[tuple[UUID, datetime], DeliveryCountsRow] = field(default_factory=dict)
+    """(inbox, hour) -> the counts"""
     last_stamp: datetime | None = None
 
     def live(self, entity_id: UUID) -> bool:
         return entity_id not in self.deleted
+
+    def count(self, counts: HourlyCounts) -> None:
+        """Add to an inbox's hour of `delivery_counts`."""
+        row = self.delivery_counts.setdefault(
+            (counts.inbox_id, counts.hour),
+            DeliveryCountsRow(counts.organization_id, counts.domain_id),
+        )
+        for kind, n in counts.counts.items():
+            row.counts[kind.value] = row.counts.get(kind.value, 0) + n
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
+from mailman.adapters.memory.delivery import InMemoryDeliveryTracking
 from mailman.adapters.memory.domains import InMemoryDomainRepository
 from mailman.adapters.memory.drafts import InMemoryDraftRepository
 from mailman.adapters.memory.events import InMemoryEventLog
@@ -34,6 +35,7 @@ from mailman.adapters.memory.uploads import InMemoryUploads
 from mailman.ports import (
     ApiKeyRepository,
     Clock,
+    DeliveryTracking,
     DomainRepository,
     DraftRepository,
     EventLog,
@@ -69,6 +71,7 @@ class InMemoryUnitOfWork:
         self.uploads: Uploads = InMemoryUploads(scope)
         self.suppressions: SuppressionList = InMemorySuppressionList(scope)
         self.drafts: DraftRepository = InMemoryDraftRepository(scope)
+        self.delivery: DeliveryTracking = InMemoryDeliveryTracking(scope)
 
     @property
     def thread_index(self) -> ThreadIndex:
