@@ -4,16 +4,26 @@ repeats, to play in any order."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from hypothesis import strategies as st
 
+from mailman.adapters.memory.tables import RecipientTrack
 from mailman.domain.delivery import BounceType, RecipientReport, SesEvent, SesEventType
+from mailman.services.telemetry import Telemetry, TrackedEvent, record_event
+
+from .unit.world import World, make_world
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+TRACK_COLUMNS = tuple(f.name for f in fields(RecipientTrack))
+"""The delivery columns of `message_recipients` beside its status, in one order."""
+
+State = tuple[str, tuple[tuple[object, ...], ...]]
+"""A message's status, and for each of its recipients its status, reason and
+`TRACK_COLUMNS`: what any order of the same events must end in."""
 
 
 def ses_event(
@@ -60,6 +70,7 @@ class Spec:
             organization_id=organization_id,
             at=T0 + timedelta(minutes=self.minute),
             source=self.source,
+            ses_id=f"ses-{message_pk}",
             **dict(self.report),
         )
 
@@ -99,3 +110,29 @@ def specs(draw: st.DrawFn, recipients: int) -> list[Spec]:
         found.append(Spec(kind, tuple(sorted(named)), minute, source, report))
     repeats = draw(st.lists(st.sampled_from(found), max_size=4))
     return found + repeats
+
+
+def handed_off(world: World, *to: str, **compose: Any) -> UUID:
+    """A message the outbound function claimed and handed to SES, and never recorded."""
+    sent = world.send(to=to, **compose)
+    with world.uow(world.organization_id) as work:
+        assert work.outbox.claim(sent.id, world.clock.now()) is not None
+    return sent.id
+
+
+def record(world: World, event: SesEvent) -> TrackedEvent:
+    return record_event(Telemetry(world.uow, world.clock, "us-east-1"), event)
+
+
+def memory_state(played: list[Spec], addresses: list[str]) -> State:
+    """Where the events leave a message to `addresses`, in memory (the clock at T0)."""
+    world = make_world()
+    pk = handed_off(world, *addresses)
+    for spec in played:
+        record(world, spec.event(addresses, pk, world.organization_id))
+    row = world.row(pk)
+    recipients = []
+    for address in addresses:
+        status, reason = row.recipient_states.get(address, (None, None))
+        recipients.append((status, reason, *astuple(row.tracks.get(address, RecipientTrack()))))
+    return str(row.message.status), tuple(recipients)

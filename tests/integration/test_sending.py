@@ -335,7 +335,7 @@ def test_suppressed_recipients_are_skipped_and_reported(outbox: OutboundPipeline
     recipients = outbox.tenant.api.get(f"/messages/{sent['id']}").json()["recipients"]
     assert [(r["address"], r["status"]) for r in recipients] == [
         ("gone@b.example", "suppressed"),
-        ("here@b.example", None),
+        ("here@b.example", "sent"),
     ]
     failed = outbox.tenant.api.get(f"/messages/{only['id']}").json()
     assert (failed["status"], failed["status_reason"]) == ("failed", ALL_SUPPRESSED)

@@ -14,37 +14,29 @@ from hypothesis import strategies as st
 
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import RecipientTrack
-from mailman.domain.delivery import BounceType, SesEvent, SesEventType
+from mailman.domain.delivery import BounceType, SesEventType
 from mailman.domain.errors import StorageError
 from mailman.domain.suppressions import NewSuppression, SuppressionReason
 from mailman.domain.tracking import CountKind, hour_of
 from mailman.services import inboxes
-from mailman.services.telemetry import Telemetry, TrackedEvent, TrackingOutcome, record_event
+from mailman.services.telemetry import TrackedEvent, TrackingOutcome
 
-from ..ses_events import T0, Spec, ses_event, specs
-from .world import World, make_world
+from ..ses_events import T0, Spec, handed_off, memory_state, record, ses_event, specs
+from .world import World
 
 E = SesEventType
 JANE, BOB, ANN = "jane@customer.example", "bob@customer.example", "ann@customer.example"
 
 
 def _handed_off(world: World, *to: str, **compose: Any) -> UUID:
-    """A message the outbound function claimed and handed to SES, and never recorded."""
-    sent = world.send(to=to or (JANE,), **compose)
-    with world.uow(world.organization_id) as work:
-        assert work.outbox.claim(sent.id, world.clock.now()) is not None
-    return sent.id
+    return handed_off(world, *(to or (JANE,)), **compose)
 
 
 def _record(world: World, kind: SesEventType, pk: UUID, *to: str, **fields: Any) -> TrackedEvent:
     event = ses_event(
         kind, to or (JANE,), message_pk=pk, organization_id=world.organization_id, **fields
     )
-    return world_record(world, event)
-
-
-def world_record(world: World, event: SesEvent) -> TrackedEvent:
-    return record_event(Telemetry(world.uow, world.clock, "us-east-1"), event)
+    return record(world, event)
 
 
 def _status(world: World, pk: UUID, address: str = JANE) -> str | None:
@@ -381,7 +373,7 @@ def test_an_event_for_a_message_we_do_not_know_is_answered_so(world: World) -> N
     _record(world, E.DELIVERY, pk)
 
     tagged = _record(world, E.DELIVERY, uuid4(), source="x")
-    untagged = world_record(
+    untagged = record(
         world, ses_event(E.DELIVERY, [JANE], message_pk=None, organization_id=None, ses_id="zz")
     )
 
@@ -403,7 +395,7 @@ def test_an_identity_notification_finds_its_message_by_ses_id(world: World) -> N
     pk = _handed_off(world)
     _record(world, E.SEND, pk, ses_id="ses-77")
 
-    result = world_record(
+    result = record(
         world,
         ses_event(
             E.BOUNCE,
@@ -448,20 +440,6 @@ def test_counts_go_to_the_hour_of_the_event(world: World) -> None:
     assert (row.counts, row.domain_id) == ({"delivered": 1}, world.domain.id)
 
 
-def _final_state(specs_in_order: list[Spec]) -> tuple[object, ...]:
-    world = make_world()
-    addresses = [JANE, BOB, ANN]
-    pk = _handed_off(world, *addresses)
-    for spec in specs_in_order:
-        world_record(world, spec.event(addresses, pk, world.organization_id))
-    row = world.row(pk)
-    return (
-        row.message.status,
-        {a: row.recipient_states.get(a) for a in addresses},
-        {a: row.tracks.get(a) for a in addresses},
-    )
-
-
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), played=specs(3))
 def test_any_order_of_the_same_events_ends_in_the_same_state(
@@ -469,4 +447,5 @@ def test_any_order_of_the_same_events_ends_in_the_same_state(
 ) -> None:
     shuffled = data.draw(st.permutations(played))
 
-    assert _final_state(shuffled) == _final_state(played)
+    addresses = [JANE, BOB, ANN]
+    assert memory_state(shuffled, addresses) == memory_state(played, addresses)
