@@ -4,10 +4,19 @@ After moto takes a message (it checks the sender's identity and keeps a copy), t
 office, on a thread of its own as SES works asynchronously:
 
 * publishes the configuration set's events to the telemetry queue, shaped as SES publishes
-  them through SNS: `Send` (with the mail's tags) for every message, then per recipient
-  `Delivery`, or `Bounce` / `Complaint` for the mailbox simulator's addresses
-  (`bounce@`, `complaint@`, `suppressionlist@simulator.amazonses.com`; `success@` and
-  `ooto@` are delivered);
+  them through SNS (event publishing: `eventType`, the mail's tags beside SES's own, the
+  subject SES gives the SNS message), as the SES mailbox simulator answers (AWS's "Using the
+  mailbox simulator manually" and the captures in `../shared/ses-events/`):
+  - every message: `Send`;
+  - `success@` and any address outside the simulator: `Delivery` (one per recipient domain);
+  - `bounce@`: a `Bounce`, Permanent/General, failed, 5.1.1 "user unknown";
+  - `suppressionlist@`: the same hard bounce, its diagnostic naming a blacklisted address
+    (SES's answer since 2022; it said Permanent/Suppressed before), in the one `Bounce` that
+    SES makes of all the simulator's bounces of one send;
+  - `complaint@`: delivered, then a `Complaint` (feedback type `abuse`, no sub-type);
+  - `ooto@`: delivered, then the auto-reply, which SES reports as a Transient/General
+    `Bounce` naming only the address;
+  - a label (`bounce+anything@`) does not change the answer;
 * delivers mail for a domain the local platform receives into the local inbound path (the
   receipt rule's S3 object and notification), with the Message-ID SES gives what it sends
   (`<ses-id@region.amazonses.com>`), so a reply from the other inbox threads on both sides;
@@ -21,8 +30,10 @@ import base64
 import json
 import queue
 import re
+import secrets
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +49,10 @@ from local.smtp_receiver import SesInbound
 from mailman.services.sending import ses_header_id
 
 SIMULATOR = "simulator.amazonses.com"
+EVENT_SUBJECT = "Amazon SES Email Event Notification"
+ACCOUNT = "000000000000"
+_UNKNOWN = "smtp; 550 5.1.1 user unknown"
+_HARD_BOUNCES = frozenset({"bounce", "suppressionlist"})
 _MESSAGE_ID = re.compile(rb"^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.M)
 
 
@@ -50,10 +65,12 @@ class Handed:
     destinations: tuple[str, ...]
     tags: dict[str, str]
     raw: bytes
+    configuration_set: str | None = None
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _stamp(at: datetime) -> str:
+    """A time as SES writes it: `2024-03-25T23:01:53.733Z`."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def with_ses_message_id(raw: bytes, ses_message_id: str, region: str) -> bytes:
@@ -110,70 +127,125 @@ class PostOffice:
         as_sent = with_ses_message_id(handed.raw, handed.ses_message_id, self._region)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         (self._outbox / f"{stamp}-{handed.ses_message_id}.eml").write_bytes(as_sent)
-        self._publish(handed, "Send", {"send": {}})
         local = {d.lower() for d in self._local_domains()}
         ours = [a for a in handed.destinations if a.rpartition("@")[2].lower() in local]
         if ours:
             self._inbound.deliver(as_sent, handed.sender, ours)
-        for address in handed.destinations:
-            self._publish(handed, *self._outcome(address))
+        for event in ses_events(handed, datetime.now(UTC), self._region):
+            body = sns_envelope(event, self._topic_arn, subject=EVENT_SUBJECT)
+            self._sqs.send_message(QueueUrl=self._telemetry_queue, MessageBody=body)
 
-    def _outcome(self, address: str) -> tuple[str, dict[str, Any]]:
-        local, _, domain = address.lower().rpartition("@")
-        now = _now()
-        if domain == SIMULATOR and local in ("bounce", "suppressionlist"):
-            sub_type = "General" if local == "bounce" else "OnAccountSuppressionList"
-            return "Bounce", {
-                "bounce": {
-                    "bounceType": "Permanent",
-                    "bounceSubType": sub_type,
-                    "bouncedRecipients": [
-                        {
-                            "emailAddress": address,
-                            "action": "failed",
-                            "status": "5.1.1",
-                            "diagnosticCode": "smtp; 550 5.1.1 user unknown",
-                        }
-                    ],
-                    "timestamp": now,
-                    "feedbackId": str(uuid.uuid4()),
-                }
-            }
-        if domain == SIMULATOR and local == "complaint":
-            return "Complaint", {
-                "complaint": {
-                    "complainedRecipients": [{"emailAddress": address}],
-                    "timestamp": now,
-                    "feedbackId": str(uuid.uuid4()),
-                    "complaintFeedbackType": "abuse",
-                }
-            }
-        return "Delivery", {
-            "delivery": {
-                "timestamp": now,
+
+def scenario(address: str) -> str | None:
+    """The mailbox simulator's scenario an address names (`bounce`, `ooto`, ..., its label
+    dropped), or None for an address outside the simulator."""
+    local, _, domain = address.lower().rpartition("@")
+    return local.partition("+")[0] if domain == SIMULATOR else None
+
+
+def ses_events(handed: Handed, accepted_at: datetime, region: str) -> list[dict[str, Any]]:
+    """The events SES publishes for `handed`, in the order they come: the Send, the
+    deliveries, the hard bounce, then what comes back later (complaints, auto-replies)."""
+    mail = _mail(handed, accepted_at, region)
+    bounced = [a for a in handed.destinations if scenario(a) in _HARD_BOUNCES]
+    delivered = [a for a in handed.destinations if scenario(a) not in _HARD_BOUNCES]
+    auto_replies = [a for a in delivered if scenario(a) == "ooto"]
+    events = [("Send", "send", {}), *_deliveries(delivered, region)]
+    if bounced:
+        events.append(("Bounce", "bounce", _hard_bounce(bounced, region)))
+    events += [
+        ("Complaint", "complaint", _complaint(a)) for a in delivered if scenario(a) == "complaint"
+    ]
+    if auto_replies:
+        events.append(("Bounce", "bounce", _auto_reply(auto_replies)))
+    return [{"eventType": kind, "mail": mail, key: own} for kind, key, own in events]
+
+
+def _mail(handed: Handed, accepted_at: datetime, region: str) -> dict[str, Any]:
+    domain = handed.sender.rpartition("@")[2]
+    tags = {"ses:operation": ["SendEmail"], "ses:from-domain": [domain]}
+    if handed.configuration_set:
+        tags["ses:configuration-set"] = [handed.configuration_set]
+    tags.update({name: [value] for name, value in handed.tags.items()})
+    return {
+        "timestamp": _stamp(accepted_at),
+        "source": handed.sender,
+        "sourceArn": f"arn:aws:ses:{region}:{ACCOUNT}:identity/{domain}",
+        "sendingAccountId": ACCOUNT,
+        "messageId": handed.ses_message_id,
+        "destination": list(handed.destinations),
+        "headersTruncated": False,
+        "tags": tags,
+    }
+
+
+def _deliveries(addresses: list[str], region: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """One Delivery per receiving domain, as SES hands a domain's recipients over at once."""
+    by_domain: dict[str, list[str]] = defaultdict(list)
+    for address in addresses:
+        by_domain[address.rpartition("@")[2].lower()].append(address)
+    return [
+        (
+            "Delivery",
+            "delivery",
+            {
+                "timestamp": _stamp(datetime.now(UTC)),
                 "processingTimeMillis": 120,
-                "recipients": [address],
-                "smtpResponse": "250 2.0.0 OK",
-                "reportingMTA": f"a8-1.smtp-out.{self._region}.amazonses.com",
-            }
-        }
-
-    def _publish(self, handed: Handed, event_type: str, detail: dict[str, Any]) -> None:
-        event = {
-            "eventType": event_type,
-            "mail": {
-                "timestamp": _now(),
-                "source": handed.sender,
-                "sendingAccountId": "000000000000",
-                "messageId": handed.ses_message_id,
-                "destination": list(handed.destinations),
-                "headersTruncated": False,
-                "tags": {name: [value] for name, value in handed.tags.items()},
+                "recipients": recipients,
+                "smtpResponse": "250 2.6.0 Message received",
+                "reportingMTA": f"a8-1.smtp-out.{region}.amazonses.com",
             },
-            **detail,
-        }
-        body = sns_envelope(event, self._topic_arn, subject=None)
-        self._sqs.send_message(QueueUrl=self._telemetry_queue, MessageBody=body)
+        )
+        for recipients in by_domain.values()
+    ]
+
+
+def _hard_bounce(addresses: list[str], region: str) -> dict[str, Any]:
+    return {
+        "bounceType": "Permanent",
+        "bounceSubType": "General",
+        "bouncedRecipients": [
+            {
+                "emailAddress": address,
+                "action": "failed",
+                "status": "5.1.1",
+                "diagnosticCode": _UNKNOWN
+                if scenario(address) == "bounce"
+                else f"{_UNKNOWN} ( blacklisted address: {address} )",
+            }
+            for address in addresses
+        ],
+        "timestamp": _stamp(datetime.now(UTC)),
+        "feedbackId": _feedback_id(),
+        "reportingMTA": f"dsn; a8-1.smtp-out.{region}.amazonses.com",
+    }
+
+
+def _complaint(address: str) -> dict[str, Any]:
+    now = _stamp(datetime.now(UTC))
+    return {
+        "complainedRecipients": [{"emailAddress": address}],
+        "timestamp": now,
+        "feedbackId": _feedback_id(),
+        "complaintSubType": None,
+        "userAgent": "Amazon SES Mailbox Simulator",
+        "complaintFeedbackType": "abuse",
+        "arrivalDate": now,
+    }
+
+
+def _auto_reply(addresses: list[str]) -> dict[str, Any]:
+    return {
+        "bounceType": "Transient",
+        "bounceSubType": "General",
+        "bouncedRecipients": [{"emailAddress": address} for address in addresses],
+        "timestamp": _stamp(datetime.now(UTC)),
+        "feedbackId": _feedback_id(),
+    }
+
+
+def _feedback_id() -> str:
+    return f"{secrets.token_hex(8)}-{uuid.uuid4()}-000000"
 
 
 _state: dict[str, PostOffice | None] = {"office": None}
@@ -199,6 +271,7 @@ def _send_email(self: SESV2Response) -> str:
                 ),
                 tags={t["Name"]: t["Value"] for t in params.get("EmailTags", [])},
                 raw=data,
+                configuration_set=params.get("ConfigurationSetName"),
             )
         )
     return answer

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 CONTEXT_KEY = "mailman"
@@ -142,6 +143,10 @@ class StageSettings(_Model):
     """SES reviews an account at a 5% bounce rate and may pause sending at 10%."""
     complaint_rate_alarm: float = Field(default=0.001, gt=0, lt=1)
     """SES reviews an account at a 0.1% complaint rate and may pause sending at 0.5%."""
+    bounce_rate_at_risk_alarm: float = Field(default=0.10, gt=0, lt=1)
+    """A second, louder alarm: the bounce rate at which SES may pause the account (10%)."""
+    complaint_rate_at_risk_alarm: float = Field(default=0.005, gt=0, lt=1)
+    """... and the complaint rate at which it may (0.5%)."""
     api: ApiSettings = ApiSettings()
     database: DatabaseSettings = DatabaseSettings()
     queues: QueueSettings = QueueSettings()
@@ -153,6 +158,14 @@ class StageSettings(_Model):
         if days not in RETENTION_DAYS:
             raise ValueError(f"CloudWatch Logs keeps logs for one of {sorted(RETENTION_DAYS)} days")
         return days
+
+    @model_validator(mode="after")
+    def _at_risk_above_warning(self) -> StageSettings:
+        if self.bounce_rate_at_risk_alarm <= self.bounce_rate_alarm:
+            raise ValueError("bounce_rate_at_risk_alarm must be above bounce_rate_alarm")
+        if self.complaint_rate_at_risk_alarm <= self.complaint_rate_alarm:
+            raise ValueError("complaint_rate_at_risk_alarm must be above complaint_rate_alarm")
+        return self
 
     @property
     def is_dev(self) -> bool:

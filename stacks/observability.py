@@ -1,8 +1,10 @@
 """Alarms and the dashboard.
 
 Alarms, all to one SNS topic (and the alarm e-mail, when configured): a message in any
-dead-letter queue, any function error or throttle, and SES bounce or complaint rates nearing
-the levels at which SES reviews the account.
+dead-letter queue, any function error or throttle, and the account's SES bounce and
+complaint rates, each twice: at the level at which SES reviews the account (warning) and at
+the one at which it may pause the account's sending (at risk). The reputation brake
+(`mailman.services.reputation`) pauses a single domain before either.
 """
 
 from __future__ import annotations
@@ -91,6 +93,18 @@ class Observability(Construct):
             ses_reputation("Reputation.ComplaintRate"),
             threshold=settings.complaint_rate_alarm,
             description="SES complaint rate: SES reviews the account at 0.1%",
+        )
+        self._alarm(
+            "SesBounceRateAtRisk",
+            ses_reputation("Reputation.BounceRate"),
+            threshold=settings.bounce_rate_at_risk_alarm,
+            description="SES bounce rate: SES may pause the account's sending at 10%",
+        )
+        self._alarm(
+            "SesComplaintRateAtRisk",
+            ses_reputation("Reputation.ComplaintRate"),
+            threshold=settings.complaint_rate_at_risk_alarm,
+            description="SES complaint rate: SES may pause the account's sending at 0.5%",
         )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self._prefix)

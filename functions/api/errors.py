@@ -1,12 +1,13 @@
 """The one place where errors become HTTP: the status mapping, the JSON error envelope, the
 router's exception handlers and the answers given without the router.
 
-`{"error": {"type", "message", "field"?, "trace_id"}}`
+`{"error": {"type", "message", "field"?, "details"?, "trace_id"}}`
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -46,21 +47,27 @@ def status_of(error: errors.DomainError) -> HTTPStatus:
 
 
 def envelope(
-    error_type: str, message: str, trace_id: str, field: str | None = None
+    error_type: str,
+    message: str,
+    trace_id: str,
+    field: str | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"type": error_type, "message": message}
     if field is not None:
         body["field"] = field
+    if details is not None:
+        body["details"] = dict(details)
     body["trace_id"] = trace_id
     return {"error": body}
 
 
 def domain_error_envelope(error: errors.DomainError, trace_id: str) -> dict[str, Any]:
-    message = error.message
     if status_of(error) >= HTTPStatus.INTERNAL_SERVER_ERROR:
         # Storage and delivery details are for the logs, not for the caller.
         message = "the service failed to complete the request; retry later"
-    return envelope(error.type, message, trace_id, error.field)
+        return envelope(error.type, message, trace_id, error.field)
+    return envelope(error.type, error.message, trace_id, error.field, error.details)
 
 
 def _failure(error: errors.DomainError, trace_id: str) -> tuple[HTTPStatus, dict[str, Any]]:

@@ -15,7 +15,17 @@ from mailman.domain.documents import parse_document
 from . import documents, errors
 from .dependencies import container
 from .pipeline import Pipeline, cors_for
-from .routes import api_keys, domains, drafts, events, health, inboxes, mailbox, sending
+from .routes import (
+    api_keys,
+    domains,
+    drafts,
+    events,
+    health,
+    inboxes,
+    mailbox,
+    reputation,
+    sending,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,7 +38,18 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True, cors=cors, json_body_deserializer=parse_document
     )
-    for module in (health, domains, inboxes, api_keys, events, mailbox, sending, drafts, errors):
+    for module in (
+        health,
+        domains,
+        inboxes,
+        reputation,
+        api_keys,
+        events,
+        mailbox,
+        sending,
+        drafts,
+        errors,
+    ):
         app.include_router(module.router)
     documents.serve_document(app)
     return app

@@ -64,6 +64,7 @@ def record_handler(record: SQSRecord) -> None:
         SendOutcome.FAILED: "MessagesFailed",
         SendOutcome.SKIPPED: "SendsSkipped",
         SendOutcome.UNCERTAIN: "SendsUncertain",
+        SendOutcome.HELD: "SendsHeld",
     }[delivery.outcome]
     count(metric)
     if delivery.suppressed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -11,6 +13,9 @@ from mailman.domain.ratelimit import (
     DEFAULT_PER_MINUTE,
     OrganizationLimits,
 )
+from mailman.domain.reputation import BrakeSettings
+
+_BRAKE = BrakeSettings()
 
 
 class Settings(BaseSettings):
@@ -49,10 +54,32 @@ class Settings(BaseSettings):
     reserved_domains: str = ""
     """Comma-separated domains of the platform's own (the receipt rule's configured ones):
     no organisation may add them, or any name under them."""
+    brake_bounce_rate: float = Field(default=_BRAKE.bounce_rate, gt=0, le=1)
+    """The reputation brake pauses a domain whose bounce rate (hard bounces out of sent)
+    reaches this over its window (`BRAKE_BOUNCE_RATE`; SES reviews an account at 0.05)."""
+    brake_complaint_rate: float = Field(default=_BRAKE.complaint_rate, gt=0, le=1)
+    """... or whose complaint rate reaches this (`BRAKE_COMPLAINT_RATE`; SES: 0.001)."""
+    brake_window_hours: int = Field(
+        default=int(_BRAKE.window / timedelta(hours=1)), ge=1, le=24 * 30
+    )
+    """The hours the brake reads, up to the present one (`BRAKE_WINDOW_HOURS`)."""
+    brake_min_sent: int = Field(default=_BRAKE.min_sent, ge=1)
+    """Recipients sent in the window below which the brake does not judge
+    (`BRAKE_MIN_SENT`)."""
 
     @property
     def reserved_domain_names(self) -> list[str]:
         return [d.strip() for d in self.reserved_domains.split(",") if d.strip()]
+
+    @property
+    def brake(self) -> BrakeSettings:
+        """When the reputation brake pauses a domain's sending."""
+        return BrakeSettings(
+            bounce_rate=self.brake_bounce_rate,
+            complaint_rate=self.brake_complaint_rate,
+            window=timedelta(hours=self.brake_window_hours),
+            min_sent=self.brake_min_sent,
+        )
 
     @property
     def organization_limits(self) -> OrganizationLimits:

@@ -56,20 +56,46 @@ def test_every_function_alarms_on(synthesised: Synthesised, metric: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("metric", "setting"),
+    ("metric", "warning", "at_risk"),
     [
-        ("Reputation.BounceRate", "bounce_rate_alarm"),
-        ("Reputation.ComplaintRate", "complaint_rate_alarm"),
+        ("Reputation.BounceRate", "bounce_rate_alarm", "bounce_rate_at_risk_alarm"),
+        ("Reputation.ComplaintRate", "complaint_rate_alarm", "complaint_rate_at_risk_alarm"),
     ],
 )
-def test_ses_reputation_alarms_before_ses_reviews_the_account(
-    synthesised: Synthesised, metric: str, setting: str
+def test_ses_reputation_alarms_at_review_and_again_before_ses_pauses_the_account(
+    synthesised: Synthesised, metric: str, warning: str, at_risk: str
 ) -> None:
-    (alarm,) = [a for a in alarms(synthesised) if a["MetricName"] == metric]
+    on_metric = [a for a in alarms(synthesised) if a["MetricName"] == metric]
 
-    assert alarm["Namespace"] == "AWS/SES"
-    assert alarm["Threshold"] == getattr(synthesised.settings, setting)
-    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert sorted(a["Threshold"] for a in on_metric) == [
+        getattr(synthesised.settings, warning),
+        getattr(synthesised.settings, at_risk),
+    ]
+    assert all(a["Namespace"] == "AWS/SES" for a in on_metric)
+    assert all(a["Statistic"] == "Maximum" and a["Period"] == 3600 for a in on_metric)
+    assert all(a["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" for a in on_metric)
+    assert all("Dimensions" not in a for a in on_metric)  # the account's rate, not a resource's
+
+
+def test_the_reputation_alarms_default_to_ses_levels(synthesised: Synthesised) -> None:
+    settings = synthesised.settings
+
+    assert (settings.bounce_rate_alarm, settings.bounce_rate_at_risk_alarm) == (0.05, 0.10)
+    assert (settings.complaint_rate_alarm, settings.complaint_rate_at_risk_alarm) == (0.001, 0.005)
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        {"bounce_rate_alarm": 0.1, "bounce_rate_at_risk_alarm": 0.1},
+        {"complaint_rate_alarm": 0.006},
+    ],
+)
+def test_an_at_risk_alarm_below_its_warning_is_refused(levels: dict[str, float]) -> None:
+    stage = {**cdk_context()["mailman"]["dev"], "stage": "dev", **levels}
+
+    with pytest.raises(ValueError, match="at_risk_alarm must be above"):
+        StageSettings.model_validate(stage)
 
 
 def test_every_alarm_notifies_the_alarm_topic(synthesised: Synthesised) -> None:
@@ -78,7 +104,7 @@ def test_every_alarm_notifies_the_alarm_topic(synthesised: Synthesised) -> None:
 
     every = alarms(synthesised)
 
-    assert len(every) == 4 + 2 * len(synthesised.service_functions) + 2
+    assert len(every) == 4 + 2 * len(synthesised.service_functions) + 4
     assert all(a["AlarmActions"] == [topic] for a in every)
     assert all(a["TreatMissingData"] == "notBreaching" for a in every)
 

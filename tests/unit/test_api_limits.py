@@ -9,7 +9,16 @@ from typing import Any
 
 from functions.api.documents import openapi
 from functions.api.handler import pipeline
-from mailman.domain import api_keys, documents, headers, names, outbound, pagination, ratelimit
+from mailman.domain import (
+    api_keys,
+    documents,
+    headers,
+    names,
+    outbound,
+    pagination,
+    ratelimit,
+    reputation,
+)
 
 BOUNDS = {"maxLength", "minLength", "maxItems", "maxProperties", "maximum", "minimum"}
 
@@ -59,6 +68,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH,
     },
     "UpdateInbox": {"display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH},
+    "ResumeSending": {"reason.minLength": 1, "reason.maxLength": reputation.MAX_REASON_LENGTH},
     "CreateApiKey": {
         "name.maxLength": api_keys.MAX_NAME_LENGTH,
         "rate_limit_per_minute.minimum": 1,

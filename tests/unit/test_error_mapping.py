@@ -19,6 +19,7 @@ from mailman.domain import errors
         (errors.Forbidden("x"), HTTPStatus.FORBIDDEN),
         (errors.RateLimited("x", retry_after_seconds=1), HTTPStatus.TOO_MANY_REQUESTS),
         (errors.PayloadTooLarge("x"), HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+        (errors.SendingPaused("x", details={}), HTTPStatus.CONFLICT),
     ],
 )
 def test_domain_errors_map_to_the_designed_status(
@@ -40,3 +41,18 @@ def test_server_side_failures_do_not_leak_their_details() -> None:
 
     assert "password" not in body["error"]["message"]
     assert "field" not in body["error"]
+
+
+def test_an_error_with_details_carries_them_in_the_envelope() -> None:
+    error = errors.SendingPaused("paused", details={"reason": "bounces", "figures": {"sent": 9}})
+
+    body = domain_error_envelope(error, "t-3")
+
+    assert body == {
+        "error": {
+            "type": "sending_paused",
+            "message": "paused",
+            "details": {"reason": "bounces", "figures": {"sent": 9}},
+            "trace_id": "t-3",
+        }
+    }

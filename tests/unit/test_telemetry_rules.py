@@ -17,7 +17,7 @@ from mailman.adapters.memory.tables import RecipientTrack
 from mailman.domain.delivery import BounceType, SesEventType
 from mailman.domain.errors import StorageError
 from mailman.domain.suppressions import NewSuppression, SuppressionReason
-from mailman.domain.tracking import CountKind, hour_of
+from mailman.domain.reputation import DeliveryCounts, hour_of
 from mailman.services import inboxes
 from mailman.services.telemetry import TrackedEvent, TrackingOutcome
 
@@ -51,9 +51,8 @@ def _log(world: World) -> list[tuple[str, str | None]]:
     return [(e.event.type, e.event.payload.get("recipient")) for e in world.tables.events]
 
 
-def _counts(world: World) -> dict[str, int]:
-    rows = list(world.tables.delivery_counts.values())
-    return {k: sum(r.counts.get(k, 0) for r in rows) for k in CountKind}
+def _counts(world: World) -> DeliveryCounts:
+    return sum((r.counts for r in world.tables.delivery_counts.values()), DeliveryCounts())
 
 
 def _suppressed(world: World) -> dict[str, SuppressionReason]:
@@ -69,15 +68,15 @@ def test_a_delivery_before_its_send_records_the_hand_off_then_the_delivery(world
     assert result.handed_off
     assert (result.organization_id, result.message_id) == (world.organization_id, pk)
     assert result.domain_id == world.domain.id
-    assert result.counts == {CountKind.DELIVERED: 1}
+    assert result.counts == DeliveryCounts(delivered=1)
     assert world.row(pk).message.status == "delivered"
     assert world.row(pk).ses_message_id == "ses-1"
     assert _status(world, pk) == "delivered"
     track = _track(world, pk)
     assert (track.sent_at, track.delivered_at) == (world.clock.now(), T0 + timedelta(seconds=5))
     assert _log(world) == [("message.sent", None), ("message.delivered", JANE)]
-    assert _counts(world)["sent"] == 1
-    assert _counts(world)["delivered"] == 1
+    assert _counts(world).sent == 1
+    assert _counts(world).delivered == 1
 
 
 def test_the_send_after_the_delivery_changes_no_state_but_keeps_its_time(world: World) -> None:
@@ -87,7 +86,7 @@ def test_the_send_after_the_delivery_changes_no_state_but_keeps_its_time(world: 
     result = _record(world, E.SEND, pk, at=T0 - timedelta(seconds=1))
 
     assert not result.handed_off
-    assert result.counts == {}
+    assert result.counts == DeliveryCounts()
     assert _status(world, pk) == "delivered"
     assert _track(world, pk).sent_at == T0 - timedelta(seconds=1)
     assert [t for t, _ in _log(world)] == ["message.sent", "message.delivered"]
@@ -102,7 +101,7 @@ def test_the_same_notification_twice_is_recorded_once(world: World) -> None:
 
     assert first.outcome is TrackingOutcome.RECORDED
     assert again.outcome is TrackingOutcome.DUPLICATE
-    assert again.counts == {}
+    assert again.counts == DeliveryCounts()
     assert len(world.tables.delivery_events) == 1
     assert world.tables.events == events
     assert _counts(world) == counts
@@ -121,7 +120,7 @@ def test_a_hard_bounce_bounces_the_recipient_and_suppresses_the_address(world: W
         diagnostic_code="smtp; 550 5.1.1 user unknown",
     )
 
-    assert result.counts == {CountKind.HARD_BOUNCED: 1}
+    assert result.counts == DeliveryCounts(hard_bounced=1)
     assert result.suppressed == 1
     assert world.row(pk).message.status == "bounced"
     track = _track(world, pk)
@@ -153,8 +152,71 @@ def test_a_delivery_after_a_bounce_keeps_the_bounce(world: World) -> None:
     assert _status(world, pk) == "bounced"
     assert world.row(pk).message.status == "bounced"
     assert _track(world, pk).delivered_at == T0 + timedelta(minutes=1)
-    assert result.counts == {CountKind.DELIVERED: 1}
+    assert result.counts == DeliveryCounts(delivered=1)
     assert "message.delivered" not in [t for t, _ in _log(world)]
+
+
+def test_a_soft_bounce_after_the_delivery_leaves_it_delivered(world: World) -> None:
+    pk = _handed_off(world)
+    _record(world, E.DELIVERY, pk, at=T0)
+
+    result = _record(
+        world,
+        E.BOUNCE,
+        pk,
+        at=T0 + timedelta(minutes=1),
+        bounce_type=BounceType.TRANSIENT,
+        bounce_sub_type="General",
+    )
+
+    assert _status(world, pk) == "delivered"
+    assert world.row(pk).message.status == "delivered"
+    track = _track(world, pk)
+    assert (track.bounced_at, track.bounce_type) == (T0 + timedelta(minutes=1), "Transient")
+    assert result.counts == DeliveryCounts(soft_bounced=1)
+    assert "message.bounced" not in [t for t, _ in _log(world)]
+
+
+def test_a_hard_bounce_outweighs_an_earlier_soft_one_and_gives_its_details(
+    world: World,
+) -> None:
+    pk = _handed_off(world)
+    soft = _record(
+        world,
+        E.BOUNCE,
+        pk,
+        at=T0,
+        source="s",
+        bounce_type=BounceType.TRANSIENT,
+        smtp_status="4.2.2",
+    )
+
+    hard = _record(
+        world,
+        E.BOUNCE,
+        pk,
+        at=T0 - timedelta(minutes=5),
+        source="h",
+        bounce_type=BounceType.PERMANENT,
+        smtp_status="5.1.1",
+    )
+    again = _record(
+        world, E.BOUNCE, pk, at=T0 + timedelta(minutes=5), source="t", bounce_type="Undetermined"
+    )
+
+    track = _track(world, pk)
+    assert (track.status_event_id, track.bounce_type, track.smtp_status) == (
+        "h",
+        "Permanent",
+        "5.1.1",
+    )
+    assert track.bounced_at == T0 - timedelta(minutes=5)
+    assert (soft.counts, hard.counts, again.counts) == (
+        DeliveryCounts(soft_bounced=1),
+        DeliveryCounts(hard_bounced=1),
+        DeliveryCounts(),
+    )
+    assert _suppressed(world) == {JANE: SuppressionReason.BOUNCE}
 
 
 def test_a_complaint_after_the_delivery_complains_and_suppresses(world: World) -> None:
@@ -165,7 +227,7 @@ def test_a_complaint_after_the_delivery_complains_and_suppresses(world: World) -
         world, E.COMPLAINT, pk, at=T0 + timedelta(days=2), complaint_feedback_type="abuse"
     )
 
-    assert result.counts == {CountKind.COMPLAINED: 1}
+    assert result.counts == DeliveryCounts(complained=1)
     assert world.row(pk).message.status == "complained"
     track = _track(world, pk)
     assert (track.complained_at, track.complaint_feedback_type) == (
@@ -191,7 +253,7 @@ def test_a_soft_bounce_bounces_the_recipient_and_suppresses_nothing_alone(world:
 
     result = _record(world, E.BOUNCE, pk, bounce_type=BounceType.TRANSIENT)
 
-    assert result.counts == {CountKind.SOFT_BOUNCED: 1}
+    assert result.counts == DeliveryCounts(soft_bounced=1)
     assert result.suppressed == 0
     assert _status(world, pk) == "bounced"
     assert _suppressed(world) == {}
@@ -286,7 +348,11 @@ def test_a_delay_is_a_note_beside_the_state_and_announced_while_not_final(world:
     _record(world, E.DELIVERY, pk, at=T0 + timedelta(hours=2))
     late = _record(world, E.DELIVERY_DELAY, pk, at=T0 + timedelta(minutes=30), source="d3")
 
-    assert (first.counts, second.counts, late.counts) == ({CountKind.DELAYED: 1}, {}, {})
+    assert (first.counts, second.counts, late.counts) == (
+        DeliveryCounts(delayed=1),
+        DeliveryCounts(),
+        DeliveryCounts(),
+    )
     assert _status(world, pk) == "delivered"
     track = _track(world, pk)
     assert (track.delayed_at, track.delay_type, track.delay_expires_at) == (
@@ -310,7 +376,7 @@ def test_opens_and_clicks_are_history_only(world: World) -> None:
     clicked = _record(world, E.CLICK, pk, source="c1")
 
     assert (opened.outcome, clicked.outcome) == (TrackingOutcome.RECORDED,) * 2
-    assert opened.counts == clicked.counts == {}
+    assert opened.counts == clicked.counts == DeliveryCounts()
     assert len(world.tables.delivery_events) == 3
     assert _status(world, pk) == "delivered"
     assert [t for t, _ in _log(world)] == ["message.sent", "message.delivered"]
@@ -324,7 +390,7 @@ def test_a_reject_and_a_rendering_failure_are_final_states(world: World) -> None
 
     assert world.row(rejected).message.status == "rejected"
     assert world.row(failed).message.status == "failed"
-    assert _counts(world)["rejected"] == 1
+    assert _counts(world).rejected == 1
     assert [t for t, _ in _log(world) if t != "message.sent"] == [
         "message.rejected",
         "message.failed",
@@ -355,9 +421,9 @@ def test_a_recipient_left_out_as_suppressed_keeps_its_state(world: World) -> Non
     result = _record(world, E.DELIVERY, pk, JANE, BOB)
 
     assert _status(world, pk, BOB) == "suppressed"
-    assert result.counts == {CountKind.DELIVERED: 1}
+    assert result.counts == DeliveryCounts(delivered=1)
     assert world.row(pk).message.status == "partially_delivered"
-    assert _counts(world)["sent"] == 1
+    assert _counts(world).sent == 1
 
 
 def test_addresses_are_matched_in_their_canonical_form(world: World) -> None:
@@ -437,7 +503,7 @@ def test_counts_go_to_the_hour_of_the_event(world: World) -> None:
     _record(world, E.DELIVERY, pk, at=T0 + timedelta(minutes=95))
 
     row = world.tables.delivery_counts[(world.inbox.id, hour_of(T0 + timedelta(hours=1)))]
-    assert (row.counts, row.domain_id) == ({"delivered": 1}, world.domain.id)
+    assert (row.counts, row.domain_id) == (DeliveryCounts(delivered=1), world.domain.id)
 
 
 @settings(max_examples=200, deadline=None)

@@ -52,6 +52,35 @@ class RecordOut(Out):
     checked_at: datetime | None
 
 
+class PauseFiguresOut(Out):
+    since: datetime = Field(description="The start of the first hour the brake read.")
+    until: datetime
+    sent: int
+    hard_bounced: int
+    complained: int
+    bounce_rate: float
+    complaint_rate: float
+    bounce_threshold: float
+    complaint_threshold: float
+    min_sent: int
+    tripped: list[str] = Field(description="The rates that reached their threshold.")
+
+
+class SendingOut(Out):
+    paused: bool = Field(
+        validation_alias="sending_paused",
+        description="The reputation brake paused the domain's sending: sends are refused "
+        "(409 sending_paused) and queued mail waits until POST /domains/{id}/resume-sending.",
+    )
+    paused_at: datetime | None = Field(validation_alias="sending_paused_at")
+    reason: str | None = Field(validation_alias="sending_paused_reason")
+    figures: PauseFiguresOut | None = Field(validation_alias="sending_paused_figures")
+    resumed_at: datetime | None = Field(
+        validation_alias="sending_resumed_at",
+        description="The last resume: the brake reads only mail counted after it.",
+    )
+
+
 class DomainOut(Out):
     id: UUID
     name: str
@@ -69,6 +98,7 @@ class DomainOut(Out):
     bounce_address: str | None
     list_unsubscribe: str | None
     verification: Verification
+    sending: SendingOut
     ses_dkim_status: str | None
     records: list[RecordOut]
     verified_at: datetime | None
@@ -84,5 +114,6 @@ class DomainOut(Out):
             "can_send": domain.can_send,
             "can_receive": domain.can_receive,
             "verification": domain,
+            "sending": domain,
         }
         return cls.model_validate({**dict(domain), **gathered})

@@ -10,4 +10,6 @@ class SnsEnvelope(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
+    type: str = Field(default="Notification", alias="Type")
+    """`Notification`, or SNS's own `SubscriptionConfirmation` / `UnsubscribeConfirmation`."""
     message: str = Field(alias="Message")

@@ -8,6 +8,10 @@ event that decides the state is the one of highest rank, then the later, then th
 the greater id. That choice is the same whatever order the events came in, and it only ever
 moves a recipient forward (Complained may follow Delivered; Delivered never follows a
 Bounce). History keeps every event; a delay is a note beside the state, never a state.
+
+A soft bounce (Transient or Undetermined) ranks below a delivery: SES reports an automatic
+reply (out of office) as a Transient bounce after the Delivery, and that mail did arrive. A
+Permanent bounce after a Delivery (the receiving server gave up on it later) overrides it.
 """
 
 from __future__ import annotations
@@ -61,13 +65,14 @@ _R = RecipientStatus
 _RANK: dict[RecipientStatus, int] = {
     _R.PENDING: 0,
     _R.SENT: 1,
-    _R.DELIVERED: 2,
-    _R.FAILED: 3,
-    _R.SUPPRESSED: 3,
-    _R.REJECTED: 4,
-    _R.BOUNCED: 5,
-    _R.COMPLAINED: 6,
+    _R.DELIVERED: 3,
+    _R.FAILED: 4,
+    _R.SUPPRESSED: 4,
+    _R.REJECTED: 5,
+    _R.BOUNCED: 6,
+    _R.COMPLAINED: 7,
 }
+_SOFT_BOUNCE_RANK = 2
 
 OUTCOME: Mapping[SesEventType, RecipientStatus] = {
     SesEventType.SEND: _R.SENT,
@@ -145,6 +150,15 @@ class SesEvent:
     @property
     def outcome(self) -> RecipientStatus | None:
         return OUTCOME.get(self.type)
+
+
+def decider(
+    status: RecipientStatus, at: datetime, event_id: str, *, bounce_type: str | None = None
+) -> Decider:
+    """What an event that puts a recipient in `status` weighs (a soft bounce less than a
+    hard one: see the module's docstring)."""
+    soft = status is _R.BOUNCED and bounce_type != BounceType.PERMANENT
+    return Decider(_SOFT_BOUNCE_RANK if soft else status.rank, at, event_id)
 
 
 def decides(new: Decider, current: Decider | None) -> bool:

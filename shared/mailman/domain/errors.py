@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     """Base of every error the services raise on purpose.
@@ -10,6 +12,8 @@ class DomainError(Exception):
     """
 
     type: str = "error"
+    details: Mapping[str, object] | None = None
+    """What the caller may act on beyond the message (JSON values), where an error has it."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -27,6 +31,17 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     type = "conflict"
+
+
+class SendingPaused(Conflict):
+    """The sender's domain has its sending paused (the reputation brake); `details` holds
+    the pause's time, reason and figures."""
+
+    type = "sending_paused"
+
+    def __init__(self, message: str, *, details: Mapping[str, object]) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class Unauthorized(DomainError):

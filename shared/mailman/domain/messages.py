@@ -292,6 +292,8 @@ class OutgoingMail:
     created_at: datetime
     raw_storage_key: str | None
     list_unsubscribe: str | None = None
+    sending_paused: bool = False
+    """The sender's domain has its sending paused (the reputation brake): the mail waits."""
 
 
 @dataclass(frozen=True)

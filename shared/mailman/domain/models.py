@@ -10,8 +10,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from mailman.domain.dns_records import DnsRecord, RecordPurpose, RecordStatus
-from mailman.domain.errors import Conflict, DomainNotVerified
+from mailman.domain.errors import Conflict, DomainNotVerified, SendingPaused
 from mailman.domain.ratelimit import BucketState, OrganizationLimits
+from mailman.domain.reputation import BrakeFigures
 
 
 class Entity(BaseModel):
@@ -91,8 +92,18 @@ class Domain(Entity):
     verification_token: str | None = None
     """This claim's own token, published in its ownership record."""
     records: tuple[DomainRecordState, ...] = ()
+    sending_paused_at: datetime | None = None
+    """When the reputation brake paused the domain's sending; None while it may send."""
+    sending_paused_reason: str | None = None
+    sending_paused_figures: BrakeFigures | None = None
+    sending_resumed_at: datetime | None = None
+    """The last resume: the brake reads no mail from before it."""
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def sending_paused(self) -> bool:
+        return self.sending_paused_at is not None
 
     @property
     def can_send(self) -> bool:
@@ -111,8 +122,10 @@ class Domain(Entity):
         ]
 
     def require_sending(self) -> None:
-        """Raise DomainNotVerified, naming what is missing, unless the domain can send."""
+        """Raise DomainNotVerified, naming what is missing, unless the domain can send;
+        SendingPaused, with the pause's reason and figures, while its sending is paused."""
         if self.can_send:
+            self._require_not_paused()
             return
         missing = self._not_yet({RecordPurpose.DKIM, RecordPurpose.OWNERSHIP})
         if not missing:
@@ -120,6 +133,22 @@ class Domain(Entity):
         raise DomainNotVerified(
             f"{self.name} is not verified for sending; missing: {'; '.join(missing)}",
             field="domain",
+        )
+
+    def _require_not_paused(self) -> None:
+        if self.sending_paused_at is None:
+            return
+        figures = self.sending_paused_figures
+        raise SendingPaused(
+            f"sending from {self.name} is paused: {self.sending_paused_reason}; "
+            f"resume it with POST /domains/{self.id}/resume-sending",
+            details={
+                "domain_id": str(self.id),
+                "domain": self.name,
+                "paused_at": self.sending_paused_at.isoformat(),
+                "reason": self.sending_paused_reason,
+                "figures": figures.model_dump(mode="json") if figures is not None else None,
+            },
         )
 
     def require_receiving(self) -> None:

@@ -1,5 +1,5 @@
 """What recording an SES event stores and answers (the `DeliveryTracking` port's values),
-the hourly counts reputation reads, and the soft-bounce rule of the suppression list.
+and the soft-bounce rule of the suppression list.
 
 The state rules themselves (ranks, the deciding event, the message's summary) are in
 `mailman.domain.delivery`; this module holds what the store tells the telemetry service
@@ -10,34 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from mailman.domain.delivery import BounceType, RecipientReport, RecipientStatus, SesEvent
+from mailman.domain.delivery import RecipientReport, RecipientStatus, SesEvent
 from mailman.domain.models import DeliveryStatus
-
-
-class CountKind(StrEnum):
-    """A column of `delivery_counts`: how many recipients reached an outcome in an hour."""
-
-    SENT = "sent"
-    DELIVERED = "delivered"
-    HARD_BOUNCED = "hard_bounced"
-    SOFT_BOUNCED = "soft_bounced"
-    COMPLAINED = "complained"
-    REJECTED = "rejected"
-    DELAYED = "delayed"
-
-
-def bounce_kind(bounce_type: BounceType | str | None) -> CountKind:
-    """A Permanent bounce is hard; Transient, Undetermined (and one SES left untyped) soft."""
-    return CountKind.HARD_BOUNCED if bounce_type == BounceType.PERMANENT else CountKind.SOFT_BOUNCED
-
-
-def hour_of(at: datetime) -> datetime:
-    """The UTC hour `at` falls in: the row of `delivery_counts` it is counted in."""
-    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def history_details(event: SesEvent, report: RecipientReport) -> dict[str, object]:
@@ -79,8 +56,9 @@ class RecipientChange:
     before: RecipientStatus | None = None
     after: RecipientStatus | None = None
     first: bool = False
-    """The first event of its outcome for this recipient (its outcome's time was unset), or
-    for a delay, its first delay: what `delivery_counts` counts."""
+    """The first event of its outcome for this recipient (its outcome's time was unset; for
+    a bounce, its first hard or its first soft bounce), or for a delay, its first delay:
+    what `delivery_counts` counts."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +68,7 @@ class MessageDelivery:
     status: DeliveryStatus
     inbox_id: UUID
     domain_id: UUID
+    domain_name: str
     thread_id: UUID | None
     recipients: Mapping[str, RecipientStatus | None]
     """Lower-case address -> state (None where nothing set one yet)."""
@@ -102,17 +81,6 @@ class Recorded:
 
     changes: tuple[RecipientChange, ...]
     message: MessageDelivery
-
-
-@dataclass(frozen=True)
-class HourlyCounts:
-    """Increments of one inbox's counts in one hour."""
-
-    organization_id: UUID
-    domain_id: UUID
-    inbox_id: UUID
-    hour: datetime
-    counts: Mapping[CountKind, int]
 
 
 SOFT_BOUNCE_LIMIT = 3

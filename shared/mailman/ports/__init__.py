@@ -1,8 +1,8 @@
 """The ports the services depend on, as `typing.Protocol`s named by role, one module per
 concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way), `delivery` (what SES
-reported of it) and `services` (the world around). `ThreadIndex` is defined in
-`mailman.domain.threads`, beside the values it takes and answers, so that thread resolution
-needs nothing but the domain."""
+reported of it), `reputation` (the delivery counts and the sending brake) and `services`
+(the world around). `ThreadIndex` is defined in `mailman.domain.threads`, beside the values
+it takes and answers, so that thread resolution needs nothing but the domain."""
 
 from mailman.domain.threads import ThreadIndex
 from mailman.ports.delivery import DeliveryTracking
@@ -18,6 +18,7 @@ from mailman.ports.repositories import (
     OrganizationRepository,
     RateLimitRepository,
 )
+from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
 from mailman.ports.services import (
     BlobStore,
     Clock,
@@ -33,6 +34,7 @@ __all__ = [
     "ApiKeyRepository",
     "BlobStore",
     "Clock",
+    "DeliveryCountRepository",
     "DeliveryTracking",
     "DomainIdentities",
     "DomainRepository",
@@ -49,6 +51,7 @@ __all__ = [
     "RateLimitRepository",
     "ReceiptRecipients",
     "Resolver",
+    "SendingBrake",
     "SuppressionList",
     "ThreadIndex",
     "UnitOfWork",

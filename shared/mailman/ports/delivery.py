@@ -1,5 +1,5 @@
 """Delivery tracking's store: each SES event's history rows, the recipients' states it
-decides, the hourly counts, and the message's summary."""
+decides, and the message's summary (the hourly counts are reputation's port)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 
 from mailman.domain.delivery import SesEvent
 from mailman.domain.models import DeliveryStatus
-from mailman.domain.tracking import HourlyCounts, Recorded, TrackedMessage
+from mailman.domain.tracking import Recorded, TrackedMessage
 
 
 class DeliveryTracking(Protocol):
@@ -30,11 +30,12 @@ class DeliveryTracking(Protocol):
     def record(self, organization_id: UUID, message_pk: UUID, event: SesEvent) -> Recorded:
         """Store the event once per address it names (its addresses canonical and each
         named once), and for each address not stored for this event before: decide the
-        recipient's state (`mailman.domain.delivery.decides`), keep the outcome's first
-        time, the first bounce's details (the earliest; of two at one instant, the lesser
-        details), the deciding complaint's feedback type and the latest delay (the latest;
-        of two at one instant, the greater details). A recipient left out as suppressed
-        keeps its state. Answers what changed and the message as it then stands."""
+        recipient's state (`mailman.domain.delivery.decider` and `decides`), keep the
+        outcome's first time, the details of the bounce that weighs most (as `decider`
+        weighs bounces: a hard one over a soft one, then the later, then the greater id),
+        the deciding complaint's feedback type and the latest delay (of two at one instant,
+        the greater details). A recipient left out as suppressed keeps its state. Answers
+        what changed and the message as it then stands."""
         ...
 
     def soft_bounces(
@@ -42,10 +43,6 @@ class DeliveryTracking(Protocol):
     ) -> dict[str, list[tuple[UUID, datetime]]]:
         """Each address's soft (not Permanent) bounces stored between `since` and `until`,
         on any of the organisation's messages: (message, time) pairs."""
-        ...
-
-    def count(self, counts: HourlyCounts) -> None:
-        """Add `counts` to the inbox's hour."""
         ...
 
     def settle(self, message_pk: UUID, status: DeliveryStatus) -> None:

@@ -20,6 +20,7 @@ from mailman.ports.repositories import (
     OrganizationRepository,
     RateLimitRepository,
 )
+from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
 
 
 class UnitOfWork(Protocol):
@@ -69,6 +70,12 @@ class UnitOfWork(Protocol):
 
     @property
     def delivery(self) -> DeliveryTracking: ...
+
+    @property
+    def delivery_counts(self) -> DeliveryCountRepository: ...
+
+    @property
+    def sending_brake(self) -> SendingBrake: ...
 
 
 class UnitOfWorkFactory(Protocol):

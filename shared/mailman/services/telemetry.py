@@ -51,29 +51,28 @@ from mailman.domain.delivery import (
 )
 from mailman.domain.events import NewEvent
 from mailman.domain.models import DeliveryStatus
+from mailman.domain.reputation import DeliveryCounts, HourlyCounts, hour_of
 from mailman.domain.suppressions import NewSuppression, SuppressionReason, canonical_address
 from mailman.domain.tracking import (
     SOFT_BOUNCE_LIMIT,
     SOFT_BOUNCE_WINDOW,
-    CountKind,
-    HourlyCounts,
     MessageDelivery,
     RecipientChange,
     Recorded,
     TrackedMessage,
-    bounce_kind,
-    hour_of,
     soft_bounce_streak,
 )
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from mailman.services.sending import confirm_sent
 
 _R = RecipientStatus
-_COUNTED: Mapping[RecipientStatus, CountKind] = {
-    _R.DELIVERED: CountKind.DELIVERED,
-    _R.COMPLAINED: CountKind.COMPLAINED,
-    _R.REJECTED: CountKind.REJECTED,
+_COUNTED: Mapping[RecipientStatus, str] = {
+    _R.DELIVERED: "delivered",
+    _R.COMPLAINED: "complained",
+    _R.REJECTED: "rejected",
 }
+"""The `DeliveryCounts` field each outcome is counted in (a bounce in `hard_bounced` or
+`soft_bounced`, a delay in `delayed`; Sent when the hand-off is confirmed)."""
 NOT_SPAM = "not-spam"
 """A complaint's feedback type that asks for nothing to be suppressed (RFC 5965)."""
 
@@ -104,7 +103,8 @@ class TrackedEvent:
     organization_id: UUID | None = None
     message_id: UUID | None = None
     domain_id: UUID | None = None
-    counts: Mapping[CountKind, int] = field(default_factory=dict)
+    domain_name: str | None = None
+    counts: DeliveryCounts = field(default_factory=DeliveryCounts)
     suppressed: int = 0
     handed_off: bool = False
     """This event confirmed the hand-off: it came before the outbound function's record (or
@@ -146,33 +146,33 @@ def _record(
         return TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE, organization_id, pk)
     recorded = work.delivery.record(organization_id, pk, event)
     message = recorded.message
-    if event.recipients and not recorded.changes:
-        return TrackedEvent(
-            TrackingOutcome.DUPLICATE, organization_id, pk, message.domain_id, {}, 0, sent.newly
-        )
-    suppressed = _suppress(work, env, target, event, recorded.changes)
-    counts = _counts(event, recorded.changes)
-    if counts:
-        work.delivery.count(
-            HourlyCounts(
-                organization_id,
-                message.domain_id,
-                message.inbox_id,
-                hour_of(event.occurred_at),
-                counts,
-            )
-        )
-    _settle(work, pk, message)
-    work.events.append_many(_announcements(target, event, recorded))
-    return TrackedEvent(
-        TrackingOutcome.RECORDED,
+    touched = TrackedEvent(
+        TrackingOutcome.DUPLICATE,
         organization_id,
         pk,
         message.domain_id,
-        counts,
-        suppressed,
-        sent.newly,
+        message.domain_name,
+        handed_off=sent.newly,
     )
+    if event.recipients and not recorded.changes:
+        return touched
+    suppressed = _suppress(work, env, target, event, recorded.changes)
+    counts = _counts(event, recorded.changes)
+    if counts != DeliveryCounts():
+        work.delivery_counts.add(
+            [
+                HourlyCounts(
+                    organization_id,
+                    message.domain_id,
+                    message.inbox_id,
+                    hour_of(event.occurred_at),
+                    counts,
+                )
+            ]
+        )
+    _settle(work, pk, message)
+    work.events.append_many(_announcements(target, event, recorded))
+    return replace(touched, outcome=TrackingOutcome.RECORDED, counts=counts, suppressed=suppressed)
 
 
 def _settle(work: UnitOfWork, message_pk: UUID, message: MessageDelivery) -> None:
@@ -185,25 +185,25 @@ def _settle(work: UnitOfWork, message_pk: UUID, message: MessageDelivery) -> Non
         work.delivery.settle(message_pk, status)
 
 
-def _counts(event: SesEvent, changes: Iterable[RecipientChange]) -> dict[CountKind, int]:
-    """What the event adds to the hour's counts: a recipient reaching an outcome (or its
-    first delay) for the first time."""
+def _counts(event: SesEvent, changes: Iterable[RecipientChange]) -> DeliveryCounts:
+    """What the event adds to the hour's counts: a recipient reaching an outcome (a hard or
+    a soft bounce, or its first delay) for the first time."""
     reports = {r.address: r for r in event.recipients}
-    counts: dict[CountKind, int] = {}
+    counts: dict[str, int] = {}
     for change in changes:
         if not (change.listed and change.first):
             continue
         kind = _kind(event, reports[change.address])
         if kind is not None:
             counts[kind] = counts.get(kind, 0) + 1
-    return counts
+    return DeliveryCounts(**counts)
 
 
-def _kind(event: SesEvent, report: RecipientReport) -> CountKind | None:
+def _kind(event: SesEvent, report: RecipientReport) -> str | None:
     if event.type is SesEventType.DELIVERY_DELAY:
-        return CountKind.DELAYED
+        return "delayed"
     if event.outcome is _R.BOUNCED:
-        return bounce_kind(report.bounce_type)
+        return "hard_bounced" if report.bounce_type == BounceType.PERMANENT else "soft_bounced"
     return _COUNTED.get(event.outcome) if event.outcome else None
 
 

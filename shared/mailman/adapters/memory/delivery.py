@@ -1,6 +1,6 @@
 """`InMemoryDeliveryTracking`: SES events' history, the recipients' states they decide (with
-`mailman.domain.delivery.decides` itself, where PostgreSQL's statement spells the same
-comparison out), the hourly counts and the message's summary."""
+`mailman.domain.delivery.decider` and `decides` themselves, where PostgreSQL's statement
+spells the same comparison out) and the message's summary."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from mailman.domain.delivery import (
     RecipientStatus,
     SesEvent,
     SesEventType,
+    decider,
     decides,
 )
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.tracking import (
-    HourlyCounts,
     MessageDelivery,
     RecipientChange,
     Recorded,
@@ -48,12 +48,6 @@ _NEVER = datetime.min.replace(tzinfo=UTC)
 """A delay without an expiry sorts first (PostgreSQL's `-infinity`)."""
 
 
-def _bounce_key(
-    at: datetime, kind: str | None, sub: str | None, smtp: str | None, diagnostic: str | None
-) -> tuple[datetime, str, str, str, str]:
-    return (at, kind or "", sub or "", smtp or "", diagnostic or "")
-
-
 class InMemoryDeliveryTracking(ScopedRepository):
     def locate(self, ses_message_id: str) -> TrackedMessage | None:
         return next(
@@ -71,11 +65,13 @@ class InMemoryDeliveryTracking(ScopedRepository):
     def record(self, organization_id: UUID, message_pk: UUID, event: SesEvent) -> Recorded:
         self._scope.check(organization_id)
         row = self._tables.messages[message_pk]
+        self._scope.check(row.organization_id)
         changes = []
         for report in event.recipients:
             key = (message_pk, event.source_event_id, event.type.value, report.address)
             if key in self._tables.delivery_events:
                 continue
+            changes.append(self._apply(row, event, report))
             self._tables.delivery_events[key] = DeliveryEventRow(
                 organization_id,
                 message_pk,
@@ -87,7 +83,6 @@ class InMemoryDeliveryTracking(ScopedRepository):
                 history_details(event, report),
                 self._scope.stamp(),
             )
-            changes.append(self._apply(row, event, report))
         return Recorded(tuple(changes), self._delivery(row))
 
     def _apply(self, row: MessageRow, event: SesEvent, report: RecipientReport) -> RecipientChange:
@@ -116,25 +111,48 @@ class InMemoryDeliveryTracking(ScopedRepository):
         event: SesEvent,
         report: RecipientReport,
     ) -> bool:
-        """Decide the recipient's state; keep the outcome's first time and the first bounce's
-        details. Answers whether the outcome is new to the recipient."""
+        """Decide the recipient's state; keep the outcome's first time and the heaviest
+        bounce's details. Answers whether the outcome is new to the recipient."""
         outcome, at = event.outcome, event.occurred_at
         assert outcome is not None
+        new = decider(outcome, at, event.source_event_id, bounce_type=report.bounce_type)
         current = None
         if track.status_at is not None and before is not None:
-            current = Decider(before.rank, track.status_at, track.status_event_id or "")
-        if decides(Decider(outcome.rank, at, event.source_event_id), current):
+            current = decider(
+                before, track.status_at, track.status_event_id or "", bounce_type=track.bounce_type
+            )
+        if decides(new, current):
             _, reason = row.recipient_states.get(report.address, (None, None))
             row.recipient_states[report.address] = (outcome.value, reason)
             track.status_at, track.status_event_id = at, event.source_event_id
             if outcome is _R.COMPLAINED:
                 track.complaint_feedback_type = report.complaint_feedback_type
-        if outcome is _R.BOUNCED:
-            _first_bounce(track, at, report)
         column = _OUTCOME_TIME[outcome]
         previous: datetime | None = getattr(track, column)
         setattr(track, column, at if previous is None else min(previous, at))
+        if outcome is _R.BOUNCED:
+            return self._bounce(row, track, new, report)
         return previous is None
+
+    def _bounce(
+        self, row: MessageRow, track: RecipientTrack, new: Decider, report: RecipientReport
+    ) -> bool:
+        """Keep the details of the bounce that weighs most; answers whether the bounce is the
+        recipient's first of its kind (hard, or soft)."""
+        others = [
+            (decider(_R.BOUNCED, e.occurred_at, e.source_event_id, bounce_type=kind), kind)
+            for e in self._tables.delivery_events.values()
+            if e.message_pk == row.id
+            and e.recipient == report.address
+            and e.event_type == SesEventType.BOUNCE.value
+            for kind in [_bounce_type(e.details)]
+        ]
+        if all(new > other for other, _ in others):
+            track.bounce_type = None if report.bounce_type is None else str(report.bounce_type)
+            track.bounce_sub_type = report.bounce_sub_type
+            track.smtp_status, track.diagnostic_code = report.smtp_status, report.diagnostic_code
+        hard = report.bounce_type == BounceType.PERMANENT
+        return not any((kind == BounceType.PERMANENT) == hard for _, kind in others)
 
     def _delivery(self, row: MessageRow) -> MessageDelivery:
         m = row.message
@@ -142,10 +160,12 @@ class InMemoryDeliveryTracking(ScopedRepository):
             r.address.lower(): row.recipient_states.get(r.address.lower()) for r in m.recipients
         }
         assert m.status is not None, "an outgoing message has a status"
+        domain = self._tables.domains[self._tables.inboxes[m.inbox_id].domain_id]
         return MessageDelivery(
             status=m.status,
             inbox_id=m.inbox_id,
-            domain_id=self._tables.inboxes[m.inbox_id].domain_id,
+            domain_id=domain.id,
+            domain_name=domain.name,
             thread_id=m.thread_id,
             recipients={a: _R(s[0]) if s and s[0] else None for a, s in statuses.items()},
         )
@@ -166,10 +186,6 @@ class InMemoryDeliveryTracking(ScopedRepository):
                 found.setdefault(e.recipient, []).append((e.message_pk, e.occurred_at))
         return found
 
-    def count(self, counts: HourlyCounts) -> None:
-        self._scope.check(counts.organization_id)
-        self._tables.count(counts)
-
     def settle(self, message_pk: UUID, status: DeliveryStatus) -> None:
         row = self._tables.messages[message_pk]
         self._scope.check(row.organization_id)
@@ -177,20 +193,9 @@ class InMemoryDeliveryTracking(ScopedRepository):
         row.updated_at = self._scope.stamp()
 
 
-def _first_bounce(track: RecipientTrack, at: datetime, report: RecipientReport) -> None:
-    """Keep the earliest bounce's details (of two at one instant, the lesser details, so
-    the order they came in does not matter)."""
-    kind = None if report.bounce_type is None else str(report.bounce_type)
-    new = _bounce_key(at, kind, report.bounce_sub_type, report.smtp_status, report.diagnostic_code)
-    if track.bounced_at is None or new < _bounce_key(
-        track.bounced_at,
-        track.bounce_type,
-        track.bounce_sub_type,
-        track.smtp_status,
-        track.diagnostic_code,
-    ):
-        track.bounce_type, track.bounce_sub_type = kind, report.bounce_sub_type
-        track.smtp_status, track.diagnostic_code = report.smtp_status, report.diagnostic_code
+def _bounce_type(details: dict[str, object]) -> str | None:
+    kind = details.get("bounce_type")
+    return kind if isinstance(kind, str) else None
 
 
 def _delay(track: RecipientTrack, at: datetime, report: RecipientReport) -> bool:

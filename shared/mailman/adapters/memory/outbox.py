@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from mailman.adapters.memory.reputation import InMemoryDeliveryCountRepository
 from mailman.adapters.memory.tables import MessageRow, RecipientTrack, ScopedRepository
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.messages import (
@@ -19,8 +20,8 @@ from mailman.domain.messages import (
     SentRecord,
 )
 from mailman.domain.models import DeliveryStatus, Direction
+from mailman.domain.reputation import DeliveryCounts, HourlyCounts, hour_of
 from mailman.domain.threads import ThreadIds
-from mailman.domain.tracking import CountKind, HourlyCounts, hour_of
 
 _S = DeliveryStatus
 _R = RecipientStatus
@@ -82,7 +83,13 @@ class InMemoryOutbox(ScopedRepository):
             created_at=row.created_at,
             raw_storage_key=m.raw_storage_key,
             list_unsubscribe=m.list_unsubscribe,
+            sending_paused=self._paused(m.inbox_id),
         )
+
+    def _paused(self, inbox_id: UUID) -> bool:
+        """Whether the inbox's domain has its sending paused."""
+        domain = self._tables.domains[self._tables.inboxes[inbox_id].domain_id]
+        return domain.sending_paused
 
     def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:
         row = self._row(message_pk, set(_S))
@@ -141,14 +148,16 @@ class InMemoryOutbox(ScopedRepository):
             track.sent_at = min(track.sent_at or at, at)
         if waiting:
             m = row.message
-            self._tables.count(
-                HourlyCounts(
-                    m.organization_id,
-                    self._tables.inboxes[m.inbox_id].domain_id,
-                    m.inbox_id,
-                    hour_of(at),
-                    {CountKind.SENT: len(waiting)},
-                )
+            InMemoryDeliveryCountRepository(self._scope).add(
+                [
+                    HourlyCounts(
+                        m.organization_id,
+                        self._tables.inboxes[m.inbox_id].domain_id,
+                        m.inbox_id,
+                        hour_of(at),
+                        DeliveryCounts(sent=len(waiting)),
+                    )
+                ]
             )
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:

@@ -20,8 +20,8 @@ from mailman.domain.events import Event
 from mailman.domain.messages import NewMessage, Upload
 from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
+from mailman.domain.reputation import HourlyCounts
 from mailman.domain.suppressions import NewSuppression
-from mailman.domain.tracking import HourlyCounts
 from mailman.ports import Clock
 
 K = TypeVar("K", bound=Keyed)
@@ -63,15 +63,6 @@ class DeliveryEventRow:
     ses_message_id: str
     details: dict[str, object]
     created_at: datetime
-
-
-@dataclass
-class DeliveryCountsRow:
-    """One inbox's hour of `delivery_counts`: column name -> count."""
-
-    organization_id: UUID
-    domain_id: UUID
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -173,21 +164,12 @@ class Tables:
         default_factory=dict
     )
     """(message, source event id, event type, recipient) -> the row"""
-    delivery_counts: dict[tuple[UUID, datetime], DeliveryCountsRow] = field(default_factory=dict)
-    """(inbox, hour) -> the counts"""
+    delivery_counts: dict[tuple[UUID, datetime], HourlyCounts] = field(default_factory=dict)
+    """(inbox, hour) -> what the inbox's mail came to in the hour"""
     last_stamp: datetime | None = None
 
     def live(self, entity_id: UUID) -> bool:
         return entity_id not in self.deleted
-
-    def count(self, counts: HourlyCounts) -> None:
-        """Add to an inbox's hour of `delivery_counts`."""
-        row = self.delivery_counts.setdefault(
-            (counts.inbox_id, counts.hour),
-            DeliveryCountsRow(counts.organization_id, counts.domain_id),
-        )
-        for kind, n in counts.counts.items():
-            row.counts[kind.value] = row.counts.get(kind.value, 0) + n
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,10 @@ from mailman.adapters.memory.messages import InMemoryMessageRepository
 from mailman.adapters.memory.organizations import InMemoryOrganizationRepository
 from mailman.adapters.memory.outbox import InMemoryOutbox
 from mailman.adapters.memory.rate_limits import InMemoryRateLimitRepository
+from mailman.adapters.memory.reputation import (
+    InMemoryDeliveryCountRepository,
+    InMemorySendingBrake,
+)
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
@@ -35,6 +39,7 @@ from mailman.adapters.memory.uploads import InMemoryUploads
 from mailman.ports import (
     ApiKeyRepository,
     Clock,
+    DeliveryCountRepository,
     DeliveryTracking,
     DomainRepository,
     DraftRepository,
@@ -46,6 +51,7 @@ from mailman.ports import (
     OrganizationRepository,
     Outbox,
     RateLimitRepository,
+    SendingBrake,
     SuppressionList,
     ThreadIndex,
     UnitOfWorkFactory,
@@ -72,6 +78,8 @@ class InMemoryUnitOfWork:
         self.suppressions: SuppressionList = InMemorySuppressionList(scope)
         self.drafts: DraftRepository = InMemoryDraftRepository(scope)
         self.delivery: DeliveryTracking = InMemoryDeliveryTracking(scope)
+        self.delivery_counts: DeliveryCountRepository = InMemoryDeliveryCountRepository(scope)
+        self.sending_brake: SendingBrake = InMemorySendingBrake(scope)
 
     @property
     def thread_index(self) -> ThreadIndex:

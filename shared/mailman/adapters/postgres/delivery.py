@@ -12,7 +12,7 @@ each summarises the other's changes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,11 +20,16 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from mailman.adapters.postgres.database import Connection
-from mailman.domain.delivery import OUTCOME, RecipientStatus, SesEvent, SesEventType
+from mailman.domain.delivery import (
+    OUTCOME,
+    BounceType,
+    RecipientStatus,
+    SesEvent,
+    SesEventType,
+    decider,
+)
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.tracking import (
-    CountKind,
-    HourlyCounts,
     MessageDelivery,
     RecipientChange,
     Recorded,
@@ -42,13 +47,21 @@ _OUTCOME_TIME = {
     RecipientStatus.FAILED: "failed_at",
 }
 """The column that keeps each outcome's first time."""
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _bounce_rank(bounce_type: BounceType) -> int:
+    return decider(RecipientStatus.BOUNCED, _NEVER, "", bounce_type=bounce_type).rank
+
+
+_HARD, _SOFT = _bounce_rank(BounceType.PERMANENT), _bounce_rank(BounceType.TRANSIENT)
 
 _RECORD = sql.SQL(
     "WITH input AS ("
-    "  SELECT * FROM unnest(%(addresses)s::text[], %(bounce_types)s::text[], "
+    "  SELECT * FROM unnest(%(addresses)s::text[], %(ranks)s::int[], %(bounce_types)s::text[], "
     "    %(bounce_sub_types)s::text[], %(smtp_statuses)s::text[], %(diagnostic_codes)s::text[], "
     "    %(feedback_types)s::text[], %(delay_types)s::text[], %(delay_expires)s::timestamptz[], "
-    "    %(details)s::jsonb[]) AS i(address, bounce_type, bounce_sub_type, smtp_status, "
+    "    %(details)s::jsonb[]) AS i(address, rank, bounce_type, bounce_sub_type, smtp_status, "
     "    diagnostic_code, feedback_type, delay_type, delay_expires_at, details)), "
     "inserted AS ("
     "  INSERT INTO delivery_events (organization_id, message_id, recipient, event_type, "
@@ -59,23 +72,17 @@ _RECORD = sql.SQL(
     "  RETURNING recipient), "
     "fresh AS (SELECT i.* FROM input i JOIN inserted n ON n.recipient = i.address), "
     # What each new row finds: whether its event decides the state (no event decided it
-    # yet, or the event outranks the one that did), whether its outcome (or delay) is new to
-    # the recipient, whether its bounce is the first, its delay the latest. Text compares
-    # byte-wise, as Python compares strings.
+    # yet, or the event outweighs the one that did: rank, then time, then id, a soft bounce
+    # weighing less than a hard one), whether its outcome (or delay) is new to the recipient,
+    # whether its bounce weighs most of the recipient's bounces, whether its delay is the
+    # latest. Text compares byte-wise, as Python compares strings.
     "before AS ("
-    "  SELECT r.id, f.*, r.status, {new} AS new, "
-    "    %(rank)s::int IS NOT NULL AND (r.status_at IS NULL OR "
-    '      (%(rank)s::int, %(at)s::timestamptz, %(source)s::text COLLATE "C") > '
-    "      ((%(ranks)s::jsonb ->> r.status)::int, r.status_at, "
-    '        r.status_event_id COLLATE "C")) AS decides, '
-    "    r.bounced_at IS NULL OR (%(at)s::timestamptz, "
-    "      COALESCE(f.bounce_type, '') COLLATE \"C\", "
-    "      COALESCE(f.bounce_sub_type, '') COLLATE \"C\", "
-    "      COALESCE(f.smtp_status, '') COLLATE \"C\", "
-    "      COALESCE(f.diagnostic_code, '') COLLATE \"C\") "
-    "      < (r.bounced_at, COALESCE(r.bounce_type, ''), COALESCE(r.bounce_sub_type, ''), "
-    "        COALESCE(r.smtp_status, ''), COALESCE(r.diagnostic_code, '')) "
-    "      AS first_bounce, "
+    "  SELECT r.id, f.*, r.status, {new} AS new, {heaviest} AS heaviest, "
+    "    f.rank IS NOT NULL AND (r.status_at IS NULL OR "
+    '      (f.rank, %(at)s::timestamptz, %(source)s::text COLLATE "C") > '
+    "      (CASE WHEN r.status = 'bounced' AND r.bounce_type IS DISTINCT FROM 'Permanent' "
+    "        THEN %(soft)s ELSE (%(status_ranks)s::jsonb ->> r.status)::int END, "
+    '        r.status_at, r.status_event_id COLLATE "C")) AS decides, '
     "    r.delayed_at IS NULL OR (%(at)s::timestamptz, COALESCE(f.delay_type, '') COLLATE \"C\", "
     "      COALESCE(f.delay_expires_at, '-infinity')) > (r.delayed_at, "
     "      COALESCE(r.delay_type, ''), COALESCE(r.delay_expires_at, '-infinity')) "
@@ -96,12 +103,25 @@ _RECORD = sql.SQL(
     "FROM fresh f LEFT JOIN before b ON b.address = f.address "
     "LEFT JOIN updated u ON u.id = b.id GROUP BY f.address"
 )
+_EARLIER_BOUNCES = (
+    "SELECT FROM delivery_events e WHERE e.message_id = %(pk)s AND e.recipient = f.address "
+    "AND e.event_type = 'bounce' "
+)
+_HEAVIEST = sql.SQL(
+    "NOT EXISTS (" + _EARLIER_BOUNCES + "AND (CASE WHEN e.details->>'bounce_type' = 'Permanent' "
+    '  THEN %(hard)s ELSE %(soft)s END, e.occurred_at, e.source_event_id COLLATE "C") '
+    "  > (f.rank, %(at)s::timestamptz, %(source)s::text))"
+)
+_FIRST_OF_ITS_KIND = sql.SQL(
+    "NOT EXISTS (" + _EARLIER_BOUNCES + "AND COALESCE(e.details->>'bounce_type' = 'Permanent', "
+    "  false) = COALESCE(f.bounce_type = 'Permanent', false))"
+)
 _BOUNCE = sql.SQL(
-    ", bounce_type = CASE WHEN b.first_bounce THEN b.bounce_type ELSE r.bounce_type END, "
-    "bounce_sub_type = CASE WHEN b.first_bounce THEN b.bounce_sub_type "
+    ", bounce_type = CASE WHEN b.heaviest THEN b.bounce_type ELSE r.bounce_type END, "
+    "bounce_sub_type = CASE WHEN b.heaviest THEN b.bounce_sub_type "
     "  ELSE r.bounce_sub_type END, "
-    "smtp_status = CASE WHEN b.first_bounce THEN b.smtp_status ELSE r.smtp_status END, "
-    "diagnostic_code = CASE WHEN b.first_bounce THEN b.diagnostic_code "
+    "smtp_status = CASE WHEN b.heaviest THEN b.smtp_status ELSE r.smtp_status END, "
+    "diagnostic_code = CASE WHEN b.heaviest THEN b.diagnostic_code "
     "  ELSE r.diagnostic_code END"
 )
 _COMPLAINT = sql.SQL(
@@ -118,33 +138,36 @@ _DELAY = sql.SQL(
 
 def _statement(kind: SesEventType) -> sql.Composed:
     """`_RECORD` for one kind of event: the columns it may set, and what makes it new to
-    the recipient (its outcome's first time unset; for a delay, no delay before)."""
+    the recipient (its outcome's first time unset; for a bounce, no earlier bounce of its
+    kind, hard or soft; for a delay, no delay before)."""
     outcome = OUTCOME.get(kind)
     new: sql.Composable = sql.SQL("false")
+    heaviest: sql.Composable = sql.SQL("false")
     sets: list[sql.Composable] = []
     if outcome is not None:
         time = sql.Identifier(_OUTCOME_TIME[outcome])
         new = sql.SQL("r.{} IS NULL").format(time)
         sets.append(sql.SQL(", {t} = LEAST(r.{t}, %(at)s)").format(t=time))
     if outcome is RecipientStatus.BOUNCED:
+        new, heaviest = _FIRST_OF_ITS_KIND, _HEAVIEST
         sets.append(_BOUNCE)
     if outcome is RecipientStatus.COMPLAINED:
         sets.append(_COMPLAINT)
     if kind is SesEventType.DELIVERY_DELAY:
         new = sql.SQL("r.delayed_at IS NULL")
         sets.append(_DELAY)
-    return _RECORD.format(new=new, sets=sql.Composed(sets))
+    return _RECORD.format(new=new, heaviest=heaviest, sets=sql.Composed(sets))
 
 
 _STATEMENTS = {kind: _statement(kind) for kind in SesEventType}
 
 _MESSAGE = (
-    "SELECT m.status, m.inbox_id, m.thread_id, i.domain_id, "
+    "SELECT m.status, m.inbox_id, m.thread_id, i.domain_id, d.name AS domain_name, "
     "  COALESCE(jsonb_object_agg(lower(r.address), r.status) FILTER (WHERE r.id IS NOT NULL), "
     "    '{}') AS recipients "
-    "FROM messages m JOIN inboxes i ON i.id = m.inbox_id "
+    "FROM messages m JOIN inboxes i ON i.id = m.inbox_id JOIN domains d ON d.id = i.domain_id "
     "LEFT JOIN message_recipients r ON r.message_id = m.id "
-    "WHERE m.id = %s GROUP BY m.id, i.domain_id"
+    "WHERE m.id = %s GROUP BY m.id, i.domain_id, d.name"
 )
 
 
@@ -153,19 +176,23 @@ def _status(value: str | None) -> RecipientStatus | None:
 
 
 def _parameters(organization_id: UUID, message_pk: UUID, event: SesEvent) -> dict[str, Any]:
-    reports = event.recipients
-    outcome = event.outcome
+    reports, outcome, at = event.recipients, event.outcome, event.occurred_at
     return {
         "org": organization_id,
         "pk": message_pk,
         "type": event.type.value,
         "source": event.source_event_id,
-        "at": event.occurred_at,
+        "at": at,
         "ses": event.ses_message_id,
         "outcome": outcome.value if outcome else None,
-        "rank": outcome.rank if outcome else None,
-        "ranks": _RANKS,
+        "status_ranks": _RANKS,
+        "hard": _HARD,
+        "soft": _SOFT,
         "addresses": [r.address for r in reports],
+        "ranks": [
+            decider(outcome, at, "", bounce_type=r.bounce_type).rank if outcome else None
+            for r in reports
+        ],
         "bounce_types": [None if r.bounce_type is None else str(r.bounce_type) for r in reports],
         "bounce_sub_types": [r.bounce_sub_type for r in reports],
         "smtp_statuses": [r.smtp_status for r in reports],
@@ -216,6 +243,7 @@ class PostgresDeliveryTracking:
                 status=DeliveryStatus(found["status"]),
                 inbox_id=found["inbox_id"],
                 domain_id=found["domain_id"],
+                domain_name=found["domain_name"],
                 thread_id=found["thread_id"],
                 recipients={a: _status(s) for a, s in found["recipients"].items()},
             ),
@@ -235,35 +263,6 @@ class PostgresDeliveryTracking:
         for r in rows:
             found.setdefault(r["recipient"], []).append((r["message_id"], r["occurred_at"]))
         return found
-
-    def count(self, counts: HourlyCounts) -> None:
-        n = {kind: counts.counts.get(kind, 0) for kind in CountKind}
-        self._conn.execute(
-            "INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent, "
-            "  delivered, hard_bounced, soft_bounced, complained, rejected, delayed) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (inbox_id, hour) DO UPDATE SET "
-            "  sent = delivery_counts.sent + EXCLUDED.sent, "
-            "  delivered = delivery_counts.delivered + EXCLUDED.delivered, "
-            "  hard_bounced = delivery_counts.hard_bounced + EXCLUDED.hard_bounced, "
-            "  soft_bounced = delivery_counts.soft_bounced + EXCLUDED.soft_bounced, "
-            "  complained = delivery_counts.complained + EXCLUDED.complained, "
-            "  rejected = delivery_counts.rejected + EXCLUDED.rejected, "
-            "  delayed = delivery_counts.delayed + EXCLUDED.delayed",
-            [
-                counts.organization_id,
-                counts.domain_id,
-                counts.inbox_id,
-                counts.hour,
-                n[CountKind.SENT],
-                n[CountKind.DELIVERED],
-                n[CountKind.HARD_BOUNCED],
-                n[CountKind.SOFT_BOUNCED],
-                n[CountKind.COMPLAINED],
-                n[CountKind.REJECTED],
-                n[CountKind.DELAYED],
-            ],
-        )
 
     def settle(self, message_pk: UUID, status: DeliveryStatus) -> None:
         self._conn.execute(

@@ -21,7 +21,8 @@ DOMAIN_COLUMNS: LiteralString = (
     "id, organization_id, name, unicode_name, status, dkim_tokens, from_name, reply_to, "
     "bounce_address, mx_verified, spf_verified, dkim_verified, dmarc_verified, verified_at, "
     "region, mail_from_domain, ses_dkim_status, ses_mail_from_status, last_checked_at, "
-    "next_check_at, pending_since, list_unsubscribe, verification_token, created_at, updated_at"
+    "next_check_at, pending_since, list_unsubscribe, verification_token, sending_paused_at, "
+    "sending_paused_reason, sending_paused_figures, sending_resumed_at, created_at, updated_at"
 )
 RECORD_COLUMNS: LiteralString = (
     "domain_id, purpose, type, name, value, priority, status, found, detail, checked_at"

@@ -22,7 +22,7 @@ from mailman.domain.messages import (
     SentRecord,
 )
 from mailman.domain.models import DeliveryStatus
-from mailman.domain.tracking import hour_of
+from mailman.domain.reputation import hour_of
 
 _S = DeliveryStatus
 _WAITING = _S.sources_of(_S.CANCELLED)
@@ -50,7 +50,10 @@ class PostgresOutbox:
             "AND (send_at IS NULL OR send_at <= %(at)s) AND deleted_at IS NULL "
             "RETURNING id, organization_id, inbox_id, thread_id, message_id, from_address, "
             '  from_name, reply_to, subject, text_body, html_body, in_reply_to, "references", '
-            "  headers, created_at, raw_storage_key, list_unsubscribe",
+            "  headers, created_at, raw_storage_key, list_unsubscribe, "
+            "  (SELECT d.sending_paused_at IS NOT NULL FROM inboxes i "
+            "    JOIN domains d ON d.id = i.domain_id WHERE i.id = messages.inbox_id) "
+            "    AS sending_paused",
             {"pk": message_pk, "at": at, "sources": _S.sources_of(_S.SENDING)},
         ).fetchone()
         if row is None:
@@ -85,6 +88,7 @@ class PostgresOutbox:
             created_at=row["created_at"],
             raw_storage_key=row["raw_storage_key"],
             list_unsubscribe=row["list_unsubscribe"],
+            sending_paused=bool(row["sending_paused"]),
         )
 
     def mark_recipients(self, message_pk: UUID, status: str, reasons: Mapping[str, str]) -> None:

@@ -19,6 +19,10 @@ from mailman.adapters.postgres.messages import PostgresMessageRepository
 from mailman.adapters.postgres.organizations import PostgresOrganizationRepository
 from mailman.adapters.postgres.outbox import PostgresOutbox
 from mailman.adapters.postgres.rate_limits import PostgresRateLimitRepository
+from mailman.adapters.postgres.reputation import (
+    PostgresDeliveryCountRepository,
+    PostgresSendingBrake,
+)
 from mailman.adapters.postgres.suppressions import PostgresSuppressionList
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.adapters.postgres.uploads import PostgresUploads
@@ -42,6 +46,8 @@ class PostgresUnitOfWork:
         self.suppressions = PostgresSuppressionList(conn)
         self.drafts = PostgresDraftRepository(conn)
         self.delivery = PostgresDeliveryTracking(conn)
+        self.delivery_counts = PostgresDeliveryCountRepository(conn)
+        self.sending_brake = PostgresSendingBrake(conn)
         self._conn = conn
         self._organization_id = organization_id
 

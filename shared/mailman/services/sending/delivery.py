@@ -38,6 +38,7 @@ TAG_ORGANIZATION = "mailman_organization_id"
 CONFIRMATION_WINDOW = timedelta(minutes=30)
 UNCONFIRMED = "SES never confirmed taking the message (no Send event): it was probably not sent"
 ALL_SUPPRESSED = "every recipient is on the suppression list"
+SENDING_PAUSED = "the sender's domain has its sending paused: the message waits for a resume"
 
 
 class SendOutcome(StrEnum):
@@ -47,6 +48,8 @@ class SendOutcome(StrEnum):
     FAILED = "failed"
     UNCERTAIN = "uncertain"
     """SES may have taken it: left for its Send event to confirm."""
+    HELD = "held"
+    """Its domain's sending is paused (the reputation brake): handed back to wait."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,27 @@ class DeliveryReport:
     suppressed: tuple[str, ...] = ()
 
 
-def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
-    """Send one message if it is waiting and due. A transient failure of SES (or of the blob
-    store) hands it back and raises, for the queue to try again later. A permanent one (SES
-    refused it, an attachment is gone, `compose` cannot write it) is recorded: the message
-    fails with its reason and `message.failed`, and the job is done."""
+@dataclass(frozen=True)
+class _Claimed:
+    """A message claimed for the hand-off: where it goes, and who it leaves out."""
+
+    mail: OutgoingMail
+    destinations: list[str]
+    suppressed: Mapping[str, str]
+
+
+def _claim(env: Outbound, job: DeliveryJob) -> _Claimed | DeliveryReport:
+    """Claim the message and check it against its domain's brake and the suppression list,
+    in one transaction; the report of why nothing is to be sent, where nothing is."""
     with env.uow(job.organization_id) as work:
         mail = work.outbox.claim(job.message_id, env.clock.now())
         if mail is None:
             return DeliveryReport(SendOutcome.SKIPPED)
+        if mail.sending_paused:
+            # Back to waiting, marked queued: the dispatcher queues it again in a quarter of
+            # an hour, or within the minute once the domain is resumed.
+            work.outbox.hand_back(mail.id, env.clock.now())
+            return DeliveryReport(SendOutcome.HELD, reason=SENDING_PAUSED)
         addresses = list(dict.fromkeys(r.address for r in mail.recipients))
         suppressed = work.suppressions.find(addresses)
         if suppressed:
@@ -87,6 +102,19 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
             return DeliveryReport(
                 SendOutcome.FAILED, reason=ALL_SUPPRESSED, suppressed=tuple(suppressed)
             )
+    return _Claimed(mail, destinations, suppressed)
+
+
+def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
+    """Send one message if it is waiting and due; while its domain's sending is paused, hand
+    it back to wait (`HELD`), unsent. A transient failure of SES (or of the blob
+    store) hands it back and raises, for the queue to try again later. A permanent one (SES
+    refused it, an attachment is gone, `compose` cannot write it) is recorded: the message
+    fails with its reason and `message.failed`, and the job is done."""
+    claimed = _claim(env, job)
+    if isinstance(claimed, DeliveryReport):
+        return claimed
+    mail, destinations, suppressed = claimed.mail, claimed.destinations, claimed.suppressed
     try:
         raw = build_mime(env.blobs, mail, env.clock.now())
         if mail.raw_storage_key:
