@@ -16,8 +16,8 @@ from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import RecipientTrack
 from mailman.domain.delivery import BounceType, SesEventType
 from mailman.domain.errors import StorageError
-from mailman.domain.suppressions import NewSuppression, SuppressionReason
 from mailman.domain.reputation import DeliveryCounts, hour_of
+from mailman.domain.suppressions import NewSuppression, SuppressionReason
 from mailman.services import inboxes
 from mailman.services.telemetry import TrackedEvent, TrackingOutcome
 
