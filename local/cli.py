@@ -17,10 +17,12 @@ from local.importer import import_path
 from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import Container, build_container
 from mailman.config import Settings
+from mailman.domain.delivery_history import DeliveryEventView
 from mailman.domain.errors import DomainError, NotFound, ValidationError
+from mailman.domain.mailbox import RecipientView
 from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
-from mailman.services import api_keys, domains, inboxes, organizations
+from mailman.services import api_keys, domains, inboxes, mailbox, organizations
 
 
 def _database_url() -> str:
@@ -151,6 +153,42 @@ def cmd_keys_revoke(args: argparse.Namespace) -> None:
     print(f"revoked {args.id}")
 
 
+def _recipient_line(r: RecipientView) -> str:
+    at = r.status_at.isoformat() if r.status_at else ""
+    fields = ["recipient", r.kind, r.address, r.status or "-", at]
+    if r.bounce is not None:
+        b = r.bounce
+        fields += [
+            str(part or "") for part in (b.type, b.sub_type, b.smtp_status, b.diagnostic_code)
+        ]
+    return "\t".join(fields).rstrip("\t")
+
+
+def _event_line(e: DeliveryEventView) -> str:
+    said = "; ".join(f"{k}={v}" for k, v in e.summary.items())
+    return "\t".join(["event", e.occurred_at.isoformat(), e.type, e.recipient, said]).rstrip("\t")
+
+
+def cmd_messages_delivery(args: argparse.Namespace) -> None:
+    """A message's delivery: its status, each recipient's, then every event oldest first;
+    one tab-separated line each, its first field saying which."""
+    container = _container()
+    org = _organization(container, args.org)
+    message_id = _uuid(args.id, "MESSAGE")
+    page = PageRequest(limit=100)
+    while True:
+        history = mailbox.delivery_history(container.uow, org, message_id, page)
+        if page.after is None:
+            print(f"message\t{history.message.id}\t{history.message.status or '-'}")
+            for recipient in history.message.recipients:
+                print(_recipient_line(recipient))
+        for event in history.events.items:
+            print(_event_line(event))
+        if history.events.next_page_token is None:
+            return
+        page = PageRequest.parse(100, history.events.next_page_token)
+
+
 def _zone() -> LocalZone:
     local_dir = Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve()
     return LocalZone(local_dir / "dns" / "zone.json")
@@ -204,6 +242,18 @@ def cmd_outbox(args: argparse.Namespace) -> None:
         print(f"    {headers['Subject']}")
 
 
+def _messages_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    messages = commands.add_parser("messages", help="messages").add_subparsers(required=True)
+    delivery = messages.add_parser(
+        "delivery",
+        help="a sent message's delivery: its status, each recipient's, and every event SES "
+        "reported, oldest first",
+    )
+    delivery.add_argument("--org", required=True, help="organisation id or exact name")
+    delivery.add_argument("id", metavar="MESSAGE", help="the message's id")
+    delivery.set_defaults(run=cmd_messages_delivery)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="mailman",
@@ -250,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
     revoke_key.add_argument("--org", required=True, help="organisation id or exact name")
     revoke_key.add_argument("id", help="the key's id")
     revoke_key.set_defaults(run=cmd_keys_revoke)
+
+    _messages_commands(commands)
 
     importer = commands.add_parser(
         "import", help="import an mbox, a Maildir or a folder of .eml into an inbox"

@@ -32,6 +32,24 @@ ATTACHED = (
     b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--B--\r\n"
 )
 
+NO_DELIVERY = dict.fromkeys(
+    (
+        "status",
+        "status_reason",
+        "status_at",
+        "sent_at",
+        "delivered_at",
+        "bounced_at",
+        "complained_at",
+        "rejected_at",
+        "failed_at",
+        "bounce",
+        "complaint",
+        "delay",
+    )
+)
+"""A received message's recipient: every delivery field null."""
+
 
 def _threads(tenant: Tenant, box: MailSink, query: str = "") -> Any:
     return tenant.api.get(f"/inboxes/{box.support}/threads", query=query).json()
@@ -104,8 +122,7 @@ def test_a_message_answers_what_was_parsed(tenant: Tenant, mailbox: MailSink) ->
         "kind": "to",
         "address": "support@example.com",
         "name": None,
-        "status": None,
-        "status_reason": None,
+        **NO_DELIVERY,
     } in message["recipients"]
     assert {"name": "Subject", "value": "Invoice"} in message["headers"]
     assert message["verdicts"]["virus"] == "PASS"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -455,7 +457,7 @@ def test_installed_console_script_prints_its_help() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: mailman")
-    for command in ("migrate", "orgs", "keys"):
+    for command in ("migrate", "orgs", "keys", "messages"):
         assert command in result.stdout
     orgs = subprocess.run(
         [str(script), "orgs", "--help"], capture_output=True, text=True, timeout=60, check=False
@@ -472,3 +474,121 @@ def test_revoking_an_id_that_is_not_a_uuid_fails_with_a_message(db: str, mailman
     assert result.code == 1
     assert result.err.startswith("mailman: 'not-a-uuid' is not an id (a UUID) (id)")
     assert "Traceback" not in result.err
+
+
+# -- messages ------------------------------------------------------------------------------
+
+
+def _sent_message(services: Container, db: str, org_id: str) -> str:
+    """An outbound message to Jane (delivered) and Bob (bounced), with its events: a send
+    for each, Jane's delivery, Bob's bounce, and 100 opens by Jane, as telemetry stores them."""
+    domain = domains.create_domain(
+        services.uow,
+        services.verifier.identities,
+        "us-east-1",
+        UUID(org_id),
+        "acme.example",
+        domains.DomainSettings(),
+    )
+    inbox = inboxes.create_inbox(services.uow, UUID(org_id), domain_id=domain.id, local_part="hi")
+    at = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    bounce = {
+        "bounce_type": "Permanent",
+        "bounce_sub_type": "General",
+        "smtp_status": "5.1.1",
+        "ses": {"bounceType": "Permanent", "bouncedRecipients": [{"status": "5.1.1"}]},
+    }
+    with psycopg.connect(db, autocommit=True) as conn:
+        row = conn.execute(
+            "INSERT INTO messages (organization_id, inbox_id, message_id, direction, status, "
+            "from_address) VALUES (%s, %s, '<m@acme.example>', 'outbound', "
+            "'partially_delivered', 'hi@acme.example') RETURNING id",
+            [org_id, inbox.id],
+        ).fetchone()
+        assert row is not None
+        message_id = str(row[0])
+        conn.execute(
+            "INSERT INTO message_recipients (organization_id, message_id, kind, address, "
+            "position, status, status_at, bounce_type, bounce_sub_type, smtp_status) VALUES "
+            "(%(org)s, %(m)s, 'to', 'jane@a.example', 0, 'delivered', %(at)s, NULL, NULL, NULL), "
+            "(%(org)s, %(m)s, 'cc', 'bob@b.example', 1, 'bounced', %(at)s, 'Permanent', "
+            "'General', '5.1.1')",
+            {"org": org_id, "m": message_id, "at": at},
+        )
+        conn.execute(
+            "INSERT INTO delivery_events (organization_id, message_id, recipient, event_type, "
+            "source_event_id, occurred_at, details) "
+            "SELECT %(org)s::uuid, %(m)s::uuid, r, t, gen_random_uuid()::text, "
+            "%(at)s + s * interval '1s', d::jsonb FROM (VALUES "
+            "('jane@a.example', 'send', 0, '{}'), "
+            "('bob@b.example', 'send', 0, '{}'), "
+            "('jane@a.example', 'delivery', 1, '{\"ses\": {\"smtpResponse\": \"250 OK\"}}'), "
+            "('bob@b.example', 'bounce', 2, %(bounce)s)) v(r, t, s, d) "
+            "UNION ALL SELECT %(org)s::uuid, %(m)s::uuid, 'jane@a.example', 'open', "
+            "gen_random_uuid()::text, %(at)s + interval '1h' + g * interval '1s', '{}' "
+            "FROM generate_series(1, 100) g",
+            {"org": org_id, "m": message_id, "at": at, "bounce": json.dumps(bounce)},
+        )
+    return message_id
+
+
+def test_messages_delivery_prints_the_recipients_then_every_event_oldest_first(
+    mailman: Mailman, aws: LocalAwsForTests, services: Container, db: str
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    message_id = _sent_message(services, db, org_id)
+
+    result = mailman("messages", "delivery", "--org", "Acme Inc", message_id)
+
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[:3] == [
+        f"message\t{message_id}\tpartially_delivered",
+        "recipient\tto\tjane@a.example\tdelivered\t2026-12-07T10:00:00+00:00",
+        "recipient\tcc\tbob@b.example\tbounced\t2026-12-07T10:00:00+00:00"
+        "\tPermanent\tGeneral\t5.1.1",
+    ]
+    events = [line.split("\t") for line in lines[3:]]
+    assert len(events) == 104
+    assert sorted(e[2:4] for e in events[:2]) == [
+        ["send", "bob@b.example"],
+        ["send", "jane@a.example"],
+    ]
+    assert events[2] == [
+        "event",
+        "2026-12-07T10:00:01+00:00",
+        "delivery",
+        "jane@a.example",
+        "smtp_response=250 OK",
+    ]
+    assert events[3][2:] == [
+        "bounce",
+        "bob@b.example",
+        "bounce_type=Permanent; bounce_sub_type=General; smtp_status=5.1.1",
+    ]
+    assert [e[1] for e in events] == sorted(e[1] for e in events)
+    assert {e[2] for e in events[4:]} == {"open"}
+
+
+def test_messages_delivery_of_another_organisations_message_fails_with_a_message(
+    mailman: Mailman, aws: LocalAwsForTests, services: Container, db: str
+) -> None:
+    message_id = _sent_message(services, db, create_org(mailman, "Acme Inc"))
+    create_org(mailman, "Globex")
+
+    result = mailman("messages", "delivery", "--org", "Globex", message_id)
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.strip() == "mailman: no such message (message_id)"
+
+
+def test_messages_delivery_of_something_not_a_uuid_fails_with_a_message(
+    db: str, mailman: Mailman
+) -> None:
+    org = create_org(mailman, "Acme Inc")
+
+    result = mailman("messages", "delivery", "--org", org, "last-week")
+
+    assert result.code == 1
+    assert "(MESSAGE)" in result.err

@@ -85,6 +85,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "GET /inboxes/{inbox_id}/drafts": LISTING,
     "GET /inboxes/{inbox_id}/messages": LISTING,
     "GET /inboxes/{inbox_id}/threads": LISTING,
+    "GET /messages/{message_id}/delivery": LISTING,
     "GET /events": {
         "limit.minimum": 1,
         "limit.maximum": pagination.MAX_LIMIT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated
 from uuid import UUID
@@ -10,17 +11,34 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from mailman.domain.mailbox import MessageView
+from mailman.domain.mailbox import DeliveryFilter, MessageView, TimeWindow
 from mailman.domain.pagination import PageRequest
 from mailman.services import mailbox
 
 from .. import budget
 from ..dependencies import container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, page_of
-from ..schemas.mailbox import LinkOut, MessageOut, ThreadOut, ThreadWithMessagesOut
+from ..schemas.mailbox import (
+    DeliveryEventOut,
+    DeliveryOut,
+    LinkOut,
+    MessageOut,
+    RecipientOut,
+    ThreadOut,
+    ThreadWithMessagesOut,
+)
 
 router = Router()
 TAGS = ["Mail"]
+
+DeliveryStatusQuery = Annotated[
+    DeliveryFilter | None,
+    Query(
+        description="Only what a delivery status names: a message whose own status is it, or "
+        "any of whose recipients' is (`delayed`: a recipient SES reported delayed, with no "
+        "outcome yet); a thread with such a message."
+    ),
+]
 
 
 @router.get(
@@ -28,11 +46,16 @@ TAGS = ["Mail"]
 )
 def list_threads(
     inbox_id: UUID,
+    delivery_status: DeliveryStatusQuery = None,
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[ThreadOut]:
     page = mailbox.list_threads(
-        container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
+        container().uow,
+        organization_id(router),
+        inbox_id,
+        PageRequest.parse(limit, page_token),
+        delivery_status=delivery_status,
     )
     return page_of(page, ThreadOut.model_validate)
 
@@ -45,6 +68,15 @@ def list_threads(
 def list_messages(
     inbox_id: UUID,
     quarantined: Annotated[bool, Query()] = False,
+    delivery_status: DeliveryStatusQuery = None,
+    since: Annotated[
+        datetime | None,
+        Query(description="Created at or after this time (ISO 8601; UTC without an offset)."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        Query(description="Created before this time (ISO 8601; UTC without an offset)."),
+    ] = None,
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[MessageOut]:
@@ -54,6 +86,8 @@ def list_messages(
         inbox_id,
         PageRequest.parse(limit, page_token),
         quarantined=quarantined,
+        delivery_status=delivery_status,
+        window=TimeWindow.of(since, until),
     )
     return page_of(page, MessageOut.of)
 
@@ -93,6 +127,29 @@ def whole_message(view: MessageView) -> MessageOut:
         if part in out.truncated
     }
     return out.model_copy(update=links)
+
+
+@router.get(
+    "/messages/<message_id>/delivery",
+    summary="A message's delivery: each recipient's state, and every event SES reported",
+    description="Events come oldest first (by when they happened), one per recipient; mail "
+    "received has none.",
+    tags=TAGS,
+)
+def message_delivery(
+    message_id: UUID, limit: Limit = None, page_token: PageToken = None
+) -> DeliveryOut:
+    history = mailbox.delivery_history(
+        container().uow, organization_id(router), message_id, PageRequest.parse(limit, page_token)
+    )
+    rendered, _ = budget.fit(history.events.items, DeliveryEventOut.model_validate)
+    return DeliveryOut(
+        message_id=history.message.id,
+        status=history.message.status,
+        recipients=[RecipientOut.model_validate(r) for r in history.message.recipients],
+        data=rendered,
+        next_page_token=history.events.head(len(rendered)).next_page_token,
+    )
 
 
 @router.get(

@@ -8,11 +8,12 @@ from uuid import UUID
 
 from pydantic import AliasPath, Field, field_validator
 
+from mailman.domain.delivery_history import DETAIL_FIELDS
 from mailman.domain.documents import within_metadata_limits
 from mailman.domain.mailbox import MessageView
 
 from .. import budget
-from .common import Out
+from .common import Body, Out
 
 
 class ThreadOut(Out):
@@ -52,11 +53,53 @@ class SenderOut(Out):
     name: str | None
 
 
+class BounceOut(Out):
+    """What SES's bounce said of the recipient."""
+
+    type: str | None = Field(description="Permanent, Transient or Undetermined.")
+    sub_type: str | None = Field(description="SES's bounce sub-type, e.g. General, NoEmail.")
+    smtp_status: str | None = Field(description="The enhanced status code, e.g. 5.1.1.")
+    diagnostic_code: str | None = Field(description="The receiving server's reply.")
+
+
+class ComplaintOut(Out):
+    feedback_type: str | None = Field(
+        description="The feedback type the complaint carried (abuse, fraud, ...), if any."
+    )
+
+
+class DelayOut(Out):
+    """The latest delay SES reported: a note beside the status, kept after the outcome."""
+
+    type: str | None = Field(description="SES's delay type, e.g. TransientCommunicationFailure.")
+    delayed_at: datetime
+    expires_at: datetime | None = Field(description="When SES stops trying.")
+
+
 class RecipientOut(SenderOut):
+    """A recipient; for outgoing mail, with where its delivery stands. Every delivery field is
+    null for mail received."""
+
     status: str | None = Field(
-        default=None, description="For outgoing mail: `suppressed` when it was not sent to."
+        default=None,
+        description="Outgoing mail: pending, sent (SES took it), delivered, bounced, "
+        "complained, rejected, failed, or suppressed (not sent to: see `status_reason`).",
     )
     status_reason: str | None = None
+    status_at: datetime | None = Field(
+        default=None, description="When the event that set `status` happened."
+    )
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+    rejected_at: datetime | None = None
+    failed_at: datetime | None = None
+    bounce: BounceOut | None = Field(default=None, description="Once the recipient bounced.")
+    complaint: ComplaintOut | None = Field(
+        default=None, description="Once the recipient complained."
+    )
+    delay: DelayOut | None = Field(default=None, description="Once SES reported a delay.")
 
 
 class MessageOut(Out):
@@ -67,7 +110,8 @@ class MessageOut(Out):
     direction: str
     status: str | None = Field(
         description="Outgoing mail: draft, scheduled, pending, sending, sent, delivered, "
-        "bounced, complained, failed or cancelled; null for mail received."
+        "partially_delivered, bounced, complained, rejected, failed or cancelled; null for "
+        "mail received. Once sent, it sums up the recipients' statuses."
     )
     status_reason: str | None
     send_at: datetime | None = Field(description="When a scheduled message is to be sent.")
@@ -159,3 +203,32 @@ class LinkOut(Out):
     filename: str | None = None
     content_type: str | None = None
     size_bytes: int | None = None
+
+
+class DeliveryEventOut(Out):
+    id: UUID
+    type: str = Field(
+        description="send, delivery, bounce, complaint, reject, delivery_delay, "
+        "rendering_failure, open or click."
+    )
+    recipient: str
+    occurred_at: datetime = Field(description="When SES says it happened.")
+    details: dict[str, Any] = Field(
+        validation_alias="summary",
+        description="What the event says of the recipient; the fields of each type (those "
+        "SES gave): "
+        + "; ".join(
+            f"{kind}: {', '.join(fields) or 'none'}" for kind, fields in DETAIL_FIELDS.items()
+        )
+        + ".",
+    )
+
+
+class DeliveryOut(Body):
+    message_id: UUID
+    status: str | None = Field(description="The message's status (see `GET /messages/{id}`).")
+    recipients: list[RecipientOut] = Field(description="Each recipient's current state.")
+    data: list[DeliveryEventOut] = Field(description="The events, oldest first.")
+    next_page_token: str | None = Field(
+        default=None, description="Pass as page_token for the next page; null on the last one."
+    )

@@ -2,26 +2,124 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from mailman.domain.delivery import RecipientStatus
+from mailman.domain.errors import ValidationError
+from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import Cursor
+
+
+class DeliveryFilter(StrEnum):
+    """What `?delivery_status=` asks of a listing. A message matches when its own status is
+    the value, or any of its recipients' is (a partially delivered message with a bounced
+    recipient is listed under `bounced` and under `delivered`); a thread matches when any of
+    its messages does. `delayed` is a note, not a status: a recipient SES reported delayed
+    that has no outcome yet. `partially_delivered` is a message's status only, `suppressed`
+    a recipient's only."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    PARTIALLY_DELIVERED = "partially_delivered"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    DELAYED = "delayed"
+    SUPPRESSED = "suppressed"
+
+    @property
+    def message_status(self) -> DeliveryStatus | None:
+        """The message status that matches, if a message's own status can."""
+        return _MESSAGE_MATCH.get(self)
+
+    @property
+    def recipient_status(self) -> RecipientStatus | None:
+        """The recipient status that matches, if a recipient's status can."""
+        return _RECIPIENT_MATCH.get(self)
+
+    def matches(self, status: str | None, recipients: Iterable[RecipientView]) -> bool:
+        """Whether a message of `status` with `recipients` is listed under this value."""
+        if status is not None and status == self.message_status:
+            return True
+        return any(self.matches_recipient(r.status, r.delayed_at) for r in recipients)
+
+    def matches_recipient(self, status: str | None, delayed_at: datetime | None) -> bool:
+        if self is DeliveryFilter.DELAYED:
+            return delayed_at is not None and status in WAITING
+        return status is not None and status == self.recipient_status
+
+
+WAITING = (None, RecipientStatus.PENDING.value, RecipientStatus.SENT.value)
+"""A recipient's status while SES has not said how it ended (None: not yet sent)."""
+
+_F = DeliveryFilter
+_MESSAGE_MATCH = {
+    _F.SENT: DeliveryStatus.SENT,
+    _F.DELIVERED: DeliveryStatus.DELIVERED,
+    _F.PARTIALLY_DELIVERED: DeliveryStatus.PARTIALLY_DELIVERED,
+    _F.BOUNCED: DeliveryStatus.BOUNCED,
+    _F.COMPLAINED: DeliveryStatus.COMPLAINED,
+    _F.REJECTED: DeliveryStatus.REJECTED,
+    _F.FAILED: DeliveryStatus.FAILED,
+}
+_RECIPIENT_MATCH = {
+    _F.SENT: RecipientStatus.SENT,
+    _F.DELIVERED: RecipientStatus.DELIVERED,
+    _F.BOUNCED: RecipientStatus.BOUNCED,
+    _F.COMPLAINED: RecipientStatus.COMPLAINED,
+    _F.REJECTED: RecipientStatus.REJECTED,
+    _F.FAILED: RecipientStatus.FAILED,
+    _F.SUPPRESSED: RecipientStatus.SUPPRESSED,
+}
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """Messages created from `since` (inclusive) to `until` (exclusive), either end open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def of(cls, since: datetime | None, until: datetime | None) -> TimeWindow:
+        """The window asked for; a time without an offset is UTC, and an empty window (`until`
+        not after `since`) is a mistake, refused."""
+        window = cls(_aware(since), _aware(until))
+        if window.since is not None and window.until is not None and window.until <= window.since:
+            raise ValidationError("until must be later than since", field="until")
+        return window
+
+    def holds(self, at: datetime) -> bool:
+        return (self.since is None or at >= self.since) and (self.until is None or at < self.until)
+
+
+ANY_TIME = TimeWindow()
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 @dataclass(frozen=True)
 class MessageListing:
     """A page of an inbox's messages, newest first (`MailboxReader.messages`): its drafts
-    only, or everything else."""
+    only, or everything else, narrowed by delivery status and creation time."""
 
     inbox_id: UUID
     quarantined: bool
     limit: int
     after: Cursor | None
     drafts: bool = False
+    delivery_status: DeliveryFilter | None = None
+    window: TimeWindow = ANY_TIME
 
 
 class View(BaseModel):
@@ -51,11 +149,77 @@ class Attachment(View):
     storage_key: str
 
 
-class RecipientView(View):
+@dataclass(frozen=True)
+class Bounce:
+    type: str | None
+    sub_type: str | None
+    smtp_status: str | None
+    diagnostic_code: str | None
+
+
+@dataclass(frozen=True)
+class Complaint:
+    feedback_type: str | None
+
+
+@dataclass(frozen=True)
+class Delay:
+    type: str | None
+    delayed_at: datetime
+    expires_at: datetime | None
+
+
+class RecipientDelivery(View):
+    """What SES reported of one recipient of a sent message (`message_recipients`' delivery
+    columns): when its status was decided, the first time of each outcome, what the bounce
+    or complaint said, and the latest delay."""
+
+    status_at: datetime | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+    rejected_at: datetime | None = None
+    failed_at: datetime | None = None
+    delayed_at: datetime | None = None
+    delay_type: str | None = None
+    delay_expires_at: datetime | None = None
+    bounce_type: str | None = None
+    bounce_sub_type: str | None = None
+    smtp_status: str | None = None
+    diagnostic_code: str | None = None
+    complaint_feedback_type: str | None = None
+
+    @property
+    def bounce(self) -> Bounce | None:
+        """What the bounce said, once the recipient bounced (it stays after a complaint)."""
+        if self.bounced_at is None and self.bounce_type is None:
+            return None
+        return Bounce(
+            self.bounce_type, self.bounce_sub_type, self.smtp_status, self.diagnostic_code
+        )
+
+    @property
+    def complaint(self) -> Complaint | None:
+        if self.complained_at is None and self.complaint_feedback_type is None:
+            return None
+        return Complaint(self.complaint_feedback_type)
+
+    @property
+    def delay(self) -> Delay | None:
+        """The latest delay SES reported, kept beside whatever outcome followed it."""
+        if self.delayed_at is None:
+            return None
+        return Delay(self.delay_type, self.delayed_at, self.delay_expires_at)
+
+
+class RecipientView(RecipientDelivery):
     kind: str
     address: str
     name: str | None
     status: str | None = None
+    """Outgoing mail's recipients: pending, sent, delivered, bounced, complained, rejected,
+    failed or suppressed (`RecipientStatus`); None for mail received."""
     status_reason: str | None = None
 
 

@@ -8,10 +8,11 @@ from typing import Protocol
 from uuid import UUID
 
 from mailman.domain.api_keys import ApiKeyRecord
+from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.events import Event, NewEvent
 from mailman.domain.inbound import UnroutableMail
-from mailman.domain.mailbox import MessageListing, MessageView, ThreadSummary
+from mailman.domain.mailbox import DeliveryFilter, MessageListing, MessageView, ThreadSummary
 from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
 from mailman.domain.models import (
     ApiKey,
@@ -188,8 +189,16 @@ class DraftRepository(Protocol):
 
 class MailboxReader(Protocol):
     def threads(
-        self, inbox_id: UUID, limit: int, after: Cursor | None
-    ) -> Sequence[ThreadSummary]: ...
+        self,
+        inbox_id: UUID,
+        limit: int,
+        after: Cursor | None,
+        *,
+        delivery_status: DeliveryFilter | None = None,
+    ) -> Sequence[ThreadSummary]:
+        """Live threads, newest activity first; with `delivery_status`, those with a live
+        message it matches (`DeliveryFilter.matches`)."""
+        ...
 
     def thread(self, thread_id: UUID) -> ThreadSummary | None: ...
 
@@ -198,6 +207,17 @@ class MailboxReader(Protocol):
     def message(self, message_id: UUID) -> MessageView | None: ...
 
     def messages(self, listing: MessageListing) -> Sequence[MessageView]: ...
+
+    def delivery(self, message_id: UUID) -> DeliveryOverview | None:
+        """A live message's status and its recipients' delivery state."""
+        ...
+
+    def delivery_events(
+        self, message_id: UUID, limit: int, after: Cursor | None
+    ) -> Sequence[DeliveryEventView]:
+        """The message's delivery events oldest first (by `occurred_at`, then id), after the
+        cursor (`occurred_at`, id) of the previous page's last."""
+        ...
 
     def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool: ...
 

@@ -6,9 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
 from mailman.domain.errors import NotFound
 from mailman.domain.inbound import attachment_key, sha256_hex
-from mailman.domain.mailbox import MessageListing, MessageView, ThreadSummary, ThreadView
+from mailman.domain.mailbox import (
+    ANY_TIME,
+    DeliveryFilter,
+    MessageListing,
+    MessageView,
+    ThreadSummary,
+    ThreadView,
+    TimeWindow,
+)
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -30,11 +39,20 @@ def _require_inbox(work: UnitOfWork, inbox_id: UUID) -> None:
 
 
 def list_threads(
-    uow: UnitOfWorkFactory, organization_id: UUID, inbox_id: UUID, page: PageRequest
+    uow: UnitOfWorkFactory,
+    organization_id: UUID,
+    inbox_id: UUID,
+    page: PageRequest,
+    *,
+    delivery_status: DeliveryFilter | None = None,
 ) -> Page[ThreadSummary]:
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
-        rows = list(work.mailbox.threads(inbox_id, page.limit + 1, page.after))
+        rows = list(
+            work.mailbox.threads(
+                inbox_id, page.limit + 1, page.after, delivery_status=delivery_status
+            )
+        )
     return Page.from_rows(rows, page, lambda thread: thread.last_message_at)
 
 
@@ -71,17 +89,44 @@ def list_messages(
     page: PageRequest,
     *,
     quarantined: bool,
+    delivery_status: DeliveryFilter | None = None,
+    window: TimeWindow = ANY_TIME,
 ) -> Page[MessageView]:
+    """The inbox's messages, newest first; narrowed to a delivery status (`DeliveryFilter`)
+    and to those created within `window` when asked."""
+    listing = MessageListing(
+        inbox_id,
+        quarantined=quarantined,
+        limit=page.limit + 1,
+        after=page.after,
+        delivery_status=delivery_status,
+        window=window,
+    )
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
-        rows = list(
-            work.mailbox.messages(
-                MessageListing(
-                    inbox_id, quarantined=quarantined, limit=page.limit + 1, after=page.after
-                )
-            )
-        )
+        rows = list(work.mailbox.messages(listing))
     return Page.from_rows(rows, page)
+
+
+@dataclass(frozen=True)
+class DeliveryHistory:
+    """A message's delivery as it stands, and a page of the events that brought it there."""
+
+    message: DeliveryOverview
+    events: Page[DeliveryEventView]
+
+
+def delivery_history(
+    uow: UnitOfWorkFactory, organization_id: UUID, message_id: UUID, page: PageRequest
+) -> DeliveryHistory:
+    """Every event SES reported of the message's recipients, oldest first (mail received
+    has none)."""
+    with uow(organization_id) as work:
+        message = work.mailbox.delivery(message_id)
+        if message is None:
+            raise NotFound("no such message", field="message_id")
+        rows = list(work.mailbox.delivery_events(message_id, page.limit + 1, page.after))
+    return DeliveryHistory(message, Page.from_rows(rows, page, lambda e: e.occurred_at))
 
 
 def raw_link(

@@ -7,10 +7,18 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from mailman.adapters.memory.tables import MessageRow, ScopedRepository, ThreadRow
+from mailman.adapters.memory.tables import (
+    DeliveryEventRow,
+    MessageRow,
+    ScopedRepository,
+    ThreadRow,
+)
+from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
 from mailman.domain.mailbox import (
+    DeliveryFilter,
     MessageListing,
     MessageView,
+    RecipientDelivery,
     RecipientView,
     ThreadSummary,
 )
@@ -22,7 +30,17 @@ _MERGES_FOLLOWED = 32
 
 
 class InMemoryMailboxReader(ScopedRepository):
-    def threads(self, inbox_id: UUID, limit: int, after: Cursor | None) -> Sequence[ThreadSummary]:
+    def threads(
+        self,
+        inbox_id: UUID,
+        limit: int,
+        after: Cursor | None,
+        *,
+        delivery_status: DeliveryFilter | None = None,
+    ) -> Sequence[ThreadSummary]:
+        matching = None
+        if delivery_status is not None:
+            matching = {r.message.thread_id for r in self._live() if _matches(r, delivery_status)}
         listed = [
             (t.last_message_at, t.id, t)
             for t in self._tables.threads.values()
@@ -31,6 +49,7 @@ class InMemoryMailboxReader(ScopedRepository):
             and t.deleted_at is None
             and t.merged_into is None
             and t.last_message_at is not None
+            and (matching is None or t.id in matching)
         ]
         listed.sort(key=lambda entry: entry[:2], reverse=True)
         if after is not None:
@@ -93,12 +112,37 @@ class InMemoryMailboxReader(ScopedRepository):
             if r.message.inbox_id == listing.inbox_id
             and (r.message.quarantine_reason is not None) == listing.quarantined
             and (r.message.status == DeliveryStatus.DRAFT) == listing.drafts
+            and listing.window.holds(r.created_at)
+            and (listing.delivery_status is None or _matches(r, listing.delivery_status))
         ]
         rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         after = listing.after
         if after is not None:
             rows = [r for r in rows if (r.created_at, r.id) < (after.created_at, after.id)]
         return [message_view(r) for r in rows[: listing.limit]]
+
+    def delivery(self, message_id: UUID) -> DeliveryOverview | None:
+        found = self.message(message_id)
+        if found is None:
+            return None
+        return DeliveryOverview(
+            id=found.id, direction=found.direction, status=found.status, recipients=found.recipients
+        )
+
+    def delivery_events(
+        self, message_id: UUID, limit: int, after: Cursor | None
+    ) -> Sequence[DeliveryEventView]:
+        rows = sorted(
+            (
+                r
+                for r in self._tables.delivery_events.values()
+                if r.message_pk == message_id and self._scope.sees(r.organization_id)
+            ),
+            key=lambda r: (r.occurred_at, r.id),
+        )
+        if after is not None:
+            rows = [r for r in rows if (r.occurred_at, r.id) > (after.created_at, after.id)]
+        return [_event_view(r) for r in rows[:limit]]
 
     def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
         found = self._tables.threads.get(thread_id)
@@ -128,5 +172,30 @@ def message_view(row: MessageRow) -> MessageView:
 
 
 def _recipient(row: MessageRow, recipient: RecipientView) -> RecipientView:
-    status, reason = row.recipient_states.get(recipient.address.lower(), (None, None))
-    return recipient.model_copy(update={"status": status, "status_reason": reason})
+    address = recipient.address.lower()
+    status, reason = row.recipient_states.get(address, (None, None))
+    delivery = row.tracks.get(address)
+    reported = (
+        dict(RecipientDelivery.model_validate(delivery, from_attributes=True))
+        if delivery is not None
+        else {}
+    )
+    return recipient.model_copy(update={**reported, "status": status, "status_reason": reason})
+
+
+def _event_view(row: DeliveryEventRow) -> DeliveryEventView:
+    return DeliveryEventView(
+        id=row.id,
+        message_id=row.message_pk,
+        type=row.event_type,
+        recipient=row.recipient,
+        occurred_at=row.occurred_at,
+        details=row.details,
+        ses_message_id=row.ses_message_id,
+        created_at=row.created_at,
+    )
+
+
+def _matches(row: MessageRow, wanted: DeliveryFilter) -> bool:
+    status = row.message.status.value if row.message.status else None
+    return wanted.matches(status, message_view(row).recipients)

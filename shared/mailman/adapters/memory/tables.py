@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from mailman.adapters.memory.thread_index import InMemoryThreadIndex
 from mailman.domain.errors import StorageError
@@ -63,6 +63,8 @@ class DeliveryEventRow:
     ses_message_id: str
     details: dict[str, object]
     created_at: datetime
+    id: UUID = field(default_factory=uuid4)
+    """The row's id: of two events at one instant, the history lists the lesser first."""
 
 
 @dataclass
@@ -160,12 +162,12 @@ class Tables:
     suppressions: dict[tuple[UUID, str], NewSuppression] = field(default_factory=dict)
     """(organisation, canonical address) -> the live entry"""
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
+    delivery_counts: dict[tuple[UUID, datetime], HourlyCounts] = field(default_factory=dict)
+    """(inbox, hour) -> what the inbox's mail came to in the hour"""
     delivery_events: dict[tuple[UUID, str, str, str], DeliveryEventRow] = field(
         default_factory=dict
     )
     """(message, source event id, event type, recipient) -> the row"""
-    delivery_counts: dict[tuple[UUID, datetime], HourlyCounts] = field(default_factory=dict)
-    """(inbox, hour) -> what the inbox's mail came to in the hour"""
     last_stamp: datetime | None = None
 
     def live(self, entity_id: UUID) -> bool:

@@ -8,7 +8,10 @@ from typing import LiteralString
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
+from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
 from mailman.domain.mailbox import (
+    WAITING,
+    DeliveryFilter,
     MessageListing,
     MessageView,
     ThreadSummary,
@@ -21,15 +24,21 @@ _THREAD_COLUMNS: LiteralString = (
     "ARRAY(SELECT p.address FROM thread_participants p WHERE p.thread_id = t.id "
     "      ORDER BY p.address) AS participants"
 )
+_RECIPIENTS: LiteralString = (
+    "(SELECT coalesce(json_agg(r ORDER BY r.position), '[]') FROM (SELECT kind, address, name, "
+    "  status, status_reason, position, status_at, sent_at, delivered_at, bounced_at, "
+    "  complained_at, rejected_at, failed_at, delayed_at, delay_type, delay_expires_at, "
+    "  bounce_type, bounce_sub_type, smtp_status, diagnostic_code, complaint_feedback_type "
+    "  FROM message_recipients WHERE message_id = messages.id) r) AS recipients"
+)
+"""A message's recipients with their delivery state, as JSON (`RecipientView`s)."""
 _MESSAGE_COLUMNS: LiteralString = (
     "id, inbox_id, thread_id, message_id, direction, status, from_address, from_name, "
     'reply_to, subject, sent_at, received_at, in_reply_to, "references", text_body, '
     "html_body, extracted_text, preview, headers, raw_storage_key, match_reason, verdicts, "
     "quarantined, quarantine_reason, defects, plus_tags, labels, is_read, size_bytes, created_at, "
     "status_reason, send_at, ses_message_id, metadata, list_unsubscribe, updated_at, "
-    "(SELECT coalesce(json_agg(r ORDER BY r.position), '[]') FROM (SELECT kind, address, name, "
-    "  status, status_reason, position FROM message_recipients "
-    "  WHERE message_id = messages.id) r) AS recipients, "
+    f"{_RECIPIENTS}, "
     "(SELECT coalesce(json_agg(a ORDER BY a.created_at, a.id), '[]') FROM (SELECT id, "
     "  filename, content_type, size_bytes, sha256, content_id, inline, storage_key, created_at "
     "  FROM attachments WHERE message_id = messages.id) a) AS attachments"
@@ -37,16 +46,51 @@ _MESSAGE_COLUMNS: LiteralString = (
 """A message's columns, its recipients and attachments with it (JSON): one statement."""
 
 
+def _delivery_match(wanted: DeliveryFilter | None) -> tuple[LiteralString, dict[str, object]]:
+    """The condition (`AND ...`) a row of `messages` meets when `wanted` lists it
+    (`DeliveryFilter.matches`), with its parameters; nothing when nothing is asked."""
+    if wanted is None:
+        return "", {}
+    recipient: LiteralString = (
+        "r.delayed_at IS NOT NULL AND (r.status IS NULL OR r.status = ANY(%(waiting)s))"
+        if wanted is DeliveryFilter.DELAYED
+        else "r.status = %(recipient_status)s"
+    )
+    condition: LiteralString = (
+        " AND (messages.status = %(message_status)s OR EXISTS (SELECT 1 FROM message_recipients r "
+        f"WHERE r.message_id = messages.id AND {recipient}))"
+    )
+    return condition, {
+        "message_status": wanted.message_status,
+        "recipient_status": wanted.recipient_status,
+        "waiting": [w for w in WAITING if w is not None],
+    }
+
+
 class PostgresMailboxReader:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def threads(self, inbox_id: UUID, limit: int, after: Cursor | None) -> Sequence[ThreadSummary]:
+    def threads(
+        self,
+        inbox_id: UUID,
+        limit: int,
+        after: Cursor | None,
+        *,
+        delivery_status: DeliveryFilter | None = None,
+    ) -> Sequence[ThreadSummary]:
         """Live threads, newest activity first; `after` is the last row of the previous page."""
+        match, params = _delivery_match(delivery_status)
+        having: LiteralString = (
+            " AND EXISTS (SELECT 1 FROM messages WHERE messages.thread_id = t.id "
+            f"AND messages.deleted_at IS NULL{match})"
+            if match
+            else ""
+        )
         rows = self._conn.execute(
             f"SELECT {_THREAD_COLUMNS} FROM threads t WHERE t.inbox_id = %(inbox)s "
             "AND t.deleted_at IS NULL AND t.merged_into_id IS NULL "
-            "AND t.last_message_at IS NOT NULL "
+            f"AND t.last_message_at IS NOT NULL{having} "
             "AND (%(at)s::timestamptz IS NULL OR (t.last_message_at, t.id) < (%(at)s, %(id)s)) "
             "ORDER BY t.last_message_at DESC, t.id DESC LIMIT %(limit)s",
             {
@@ -54,6 +98,7 @@ class PostgresMailboxReader:
                 "at": after.created_at if after else None,
                 "id": after.id if after else None,
                 "limit": limit,
+                **params,
             },
         ).fetchall()
         return [ThreadSummary.model_validate(r) for r in rows]
@@ -93,10 +138,15 @@ class PostgresMailboxReader:
         kind: LiteralString = (
             "status = 'draft'" if listing.drafts else "status IS DISTINCT FROM 'draft'"
         )
+        match, params = _delivery_match(listing.delivery_status)
+        window = listing.window
+        since: LiteralString = " AND created_at >= %(since)s" if window.since else ""
+        until: LiteralString = " AND created_at < %(until)s" if window.until else ""
         after = listing.after
         rows = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE inbox_id = %(inbox)s "
-            f"AND deleted_at IS NULL AND quarantined = %(quarantined)s AND {kind} "
+            f"AND deleted_at IS NULL AND quarantined = %(quarantined)s AND {kind}"
+            f"{match}{since}{until} "
             "AND (%(at)s::timestamptz IS NULL OR (created_at, id) < (%(at)s, %(id)s)) "
             "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
             {
@@ -105,9 +155,37 @@ class PostgresMailboxReader:
                 "at": after.created_at if after else None,
                 "id": after.id if after else None,
                 "limit": listing.limit,
+                "since": window.since,
+                "until": window.until,
+                **params,
             },
         ).fetchall()
         return [MessageView.model_validate(r) for r in rows]
+
+    def delivery(self, message_id: UUID) -> DeliveryOverview | None:
+        row = self._conn.execute(
+            f"SELECT id, direction, status, {_RECIPIENTS} FROM messages "
+            "WHERE id = %s AND deleted_at IS NULL",
+            [message_id],
+        ).fetchone()
+        return DeliveryOverview.model_validate(row) if row else None
+
+    def delivery_events(
+        self, message_id: UUID, limit: int, after: Cursor | None
+    ) -> Sequence[DeliveryEventView]:
+        rows = self._conn.execute(
+            "SELECT id, message_id, event_type AS type, recipient, occurred_at, details, "
+            "ses_message_id, created_at FROM delivery_events WHERE message_id = %(message)s "
+            "AND (%(at)s::timestamptz IS NULL OR (occurred_at, id) > (%(at)s, %(id)s)) "
+            "ORDER BY occurred_at, id LIMIT %(limit)s",
+            {
+                "message": message_id,
+                "at": after.created_at if after else None,
+                "id": after.id if after else None,
+                "limit": limit,
+            },
+        ).fetchall()
+        return [DeliveryEventView.model_validate(r) for r in rows]
 
     def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
         row = self._conn.execute(
