@@ -86,7 +86,9 @@ def test_a_hard_bounce_bounces_and_suppresses_the_address(outbox: OutboundPipeli
         )
     )
     outbox.telemetry(
-        ses_notification("event-delivery.json", ses_id, [BOB], tags=_tags(outbox, message_id))
+        ses_notification(
+            "event-delivery.json", ses_id, [BOB], tags=_tags(outbox, message_id), minutes=1
+        )
     )
 
     assert _statuses(outbox, message_id) == {JANE: "bounced", BOB: "delivered"}
@@ -100,6 +102,12 @@ def test_a_hard_bounce_bounces_and_suppresses_the_address(outbox: OutboundPipeli
     }
     [bounced] = [e for e in _events(outbox) if e["type"] == "message.bounced"]
     assert bounced["data"]["diagnostic_code"] == "smtp; 550 5.1.1 user unknown"
+    history = outbox.tenant.api.get(f"/messages/{message_id}/delivery").json()["data"]
+    assert [(e["type"], e["recipient"]) for e in history] == [
+        ("bounce", JANE),
+        ("delivery", BOB),
+    ]
+    assert history[0]["details"]["diagnostic_code"] == "smtp; 550 5.1.1 user unknown"
     assert _counts(outbox) == (2, 1, 1, 0, 0, 0)
     again, _ = _send(outbox, JANE, BOB)
     assert _statuses(outbox, again) == {JANE: "suppressed", BOB: "sent"}  # the last guard
