@@ -1,65 +1,108 @@
-"""Takes the configuration set's sending events off the telemetry queue.
+"""Takes SES's sending events off the telemetry queue and records each one.
 
-So far one kind is acted on: `Send`, SES's word that it took a message. It carries the tags
-the outbound function gave the mail, and records the message as Sent exactly as the
-outbound function does, so a hand-off whose recording was lost (the function died after
-SES took the mail) is confirmed here, once. The other kinds (Delivery, Bounce, Complaint,
-...) are acknowledged and counted; what they change is the delivery-tracking work.
+A record is one SNS notification of SES's, in either shape SES publishes (configuration-set
+event publishing, or an identity's notifications), read by `read_notification` and
+recorded by `mailman.services.telemetry.record_event` in one transaction: the hand-off
+confirmed (so a Delivery that overtakes its Send, or the outbound function's own record,
+still finds the message Sent), the recipients' states decided, the hourly counts, the
+message's summary, the event log and the suppression list.
+
+What a record can come to:
+- Recorded, or a repeat of a notification already recorded (SNS and SQS deliver at least
+  once): done, counted.
+- Not a sending event (SNS's subscription messages, SES's topic validation, a Received
+  notification): logged and counted (`SesNotificationIgnored`), done.
+- An event for a message we do not know (another system shares the configuration set, or
+  the message is gone): logged and counted (`SesEventForUnknownMessage`), done; no retry
+  would ever find it.
+- A notification that cannot be read: the reason is logged and the record raises, so it
+  comes back alone and, past the queue's receive count, lands in the dead-letter queue.
+- The database failing: the record raises and comes back; nothing of it was stored.
+
+Each batch's counts are written per sending domain as CloudWatch metrics (`metrics.py`).
+Logs carry ids and kinds, never addresses.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
-from uuid import UUID
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
 
 from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
-from mailman.adapters.sns import SnsEnvelope
-from mailman.services.sending import TAG_MESSAGE, TAG_ORGANIZATION, record_sent
+from mailman.domain.delivery import SesEvent
+from mailman.domain.reputation import KINDS
+from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event
 
-container = cached_container()
+from .metrics import emit_domain_counts
+from .notifications import MalformedNotification, read_notification
 
+# The event source caps this function's concurrency, so its sessions may be pinned to
+# prepared statements: the same handful of statements run for every event (bench/telemetry.py
+# measured them nearly twice as fast prepared).
+container = cached_container(prepared_statements=True)
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-class SesMail(_Model):
-    message_id: str = Field(alias="messageId")
-    tags: dict[str, list[str]] = {}
-
-    def tag(self, name: str) -> str | None:
-        values = self.tags.get(name) or []
-        return values[0] if values else None
+_by_domain: dict[str, Counter[str]] = {}
+"""The batch's counts per sending domain (by name), written as metrics once it is done."""
 
 
-class SendingEvent(_Model):
-    event_type: str = Field(alias="eventType")
-    mail: SesMail
+def _metric(event: SesEvent) -> str:
+    """`SesDelivery`, `SesDeliveryDelay`, `SesRenderingFailure`, ..."""
+    return "Ses" + "".join(part.capitalize() for part in event.type.value.split("_"))
 
 
 @traced
 def record_handler(record: SQSRecord) -> None:
-    event = SendingEvent.model_validate_json(SnsEnvelope.model_validate_json(record.body).message)
-    count(f"Ses{event.event_type}")
-    message, organization = event.mail.tag(TAG_MESSAGE), event.mail.tag(TAG_ORGANIZATION)
-    if event.event_type != "Send" or not message or not organization:
+    try:
+        event = read_notification(record.body)
+    except MalformedNotification as exc:
+        logger.error(
+            "malformed SES notification: it goes to the dead-letter queue",
+            extra={"reason": str(exc), "sqs_message_id": record.message_id},
+        )
+        raise
+    if event is None:
+        logger.info(
+            "not an SES sending event: ignored", extra={"sqs_message_id": record.message_id}
+        )
+        count("SesNotificationIgnored")
         return
-    recorded = record_sent(
-        container().outbound, UUID(organization), UUID(message), event.mail.message_id
-    )
-    if recorded:
+    count(_metric(event))
+    _recorded(event, record_event(container().telemetry, event))
+
+
+def _recorded(event: SesEvent, result: TrackedEvent) -> None:
+    facts = {"ses_message_id": event.ses_message_id, "event_type": event.type.value}
+    if result.outcome is TrackingOutcome.UNKNOWN_MESSAGE:
+        logger.warning(
+            "SES event for a message we do not know: dropped",
+            extra={**facts, "tagged": event.message_pk is not None},
+        )
+        count("SesEventForUnknownMessage")
+        return
+    facts["message_id"] = str(result.message_id)
+    if result.outcome is TrackingOutcome.DUPLICATE:
+        count("SesEventRepeated")
+    if result.handed_off:
         # The event came before the outbound function recorded the hand-off, or that
         # function died after SES took the mail: here it is recorded either way.
-        logger.info("hand-off recorded from SES's Send event", extra={"message_id": message})
+        logger.info("hand-off recorded from SES's event", extra=facts)
         count("HandOffsReconciled")
+    if result.suppressed:
+        logger.info("addresses suppressed", extra={**facts, "suppressed": result.suppressed})
+        count("AddressesSuppressed", result.suppressed)
+    if result.domain_name is not None:
+        tally = _by_domain.setdefault(result.domain_name, Counter())
+        tally.update({kind: getattr(result.counts, kind) for kind in KINDS})
 
 
 @entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Every record failing is answered like any other partial failure (they all come back).
-    return process_batch(event, context, record_handler)
+    _by_domain.clear()
+    response = process_batch(event, context, record_handler)
+    emit_domain_counts(_by_domain)
+    return response

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from mailman.domain.ratelimit import BlockedAddresses
     from mailman.ports import Clock, UnitOfWorkFactory
     from mailman.services.sending import Outbound, Sending
+    from mailman.services.telemetry import Telemetry
     from mailman.services.verify_domain import Verifier
 
 
@@ -113,6 +114,12 @@ class Container:
             _client("sesv2", region, retries=False), self.settings.ses_configuration_set
         )
         return Outbound(self.uow, self.blobs, mailer, self.clock, region)
+
+    @functools.cached_property
+    def telemetry(self) -> Telemetry:
+        from mailman.services.telemetry import Telemetry
+
+        return Telemetry(self.uow, self.clock, self.settings.aws_region)
 
     @functools.cached_property
     def verifier(self) -> Verifier:

@@ -1,15 +1,19 @@
 """Sending helpers shared by the integration tests: a domain verified for sending, the
 outbound queue, and the outbound, dispatcher and telemetry functions driven as AWS drives
-them (SQS batches, the scheduled event)."""
+them (SQS batches, the scheduled event), with SES's notifications built from its samples."""
 
 from __future__ import annotations
 
+import copy
 import email
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import Message
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,11 +28,58 @@ from functions.outbound import handler as outbound
 from functions.telemetry import handler as telemetry
 from local.apigw import LambdaContext
 from local.sqs_pump import sqs_event
+from mailman.services.sending import TAG_MESSAGE, TAG_ORGANIZATION
 
 from .conftest import BUCKET, Tenant, function_container
 from .mail_helpers import MailSink
 
 QUEUE = "mailman-outbound"
+
+SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "ses-events"
+"""AWS's own samples of SES's notifications, beside the repository (never copied into it)."""
+
+
+@cache
+def _sample(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SAMPLES / name).read_text())
+    return loaded
+
+
+def _at(minutes: float) -> str:
+    moment = datetime.now(UTC) + timedelta(minutes=minutes)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def ses_notification(
+    sample: str,
+    ses_id: str,
+    to: list[str],
+    *,
+    tags: tuple[str, str] | None = None,
+    minutes: float = 0,
+    **own: Any,
+) -> dict[str, Any]:
+    """`sample` about the mail SES knows as `ses_id`, naming `to` (its bounced, complained,
+    delivered or delayed recipients as the kind has them), at now plus `minutes`, with our
+    tags (message, organisation) unless it is an identity notification; `own` replaces
+    fields of the event's own object."""
+    found = copy.deepcopy(_sample(sample))
+    mail = found["mail"]
+    mail.update(messageId=ses_id, destination=to, timestamp=_at(minutes))
+    if tags is not None:
+        mail["tags"] = {**mail.get("tags", {}), TAG_MESSAGE: [tags[0]], TAG_ORGANIZATION: [tags[1]]}
+    key = next(k for k in found if k not in {"mail", "eventType", "notificationType"})
+    body = found[key]
+    if key != "send":  # a Send has no time of its own: the mail's is its
+        mail["timestamp"] = _at(minutes - 1)
+        body["timestamp"] = _at(minutes)
+    for named in ("bouncedRecipients", "complainedRecipients", "delayedRecipients"):
+        if named in body:
+            body[named] = [{**body[named][0], "emailAddress": address} for address in to]
+    if "recipients" in body:
+        body["recipients"] = to
+    body.update(own)
+    return found
 
 
 def verify_for_sending(database_url: str, domain: str = "example.com") -> None:
@@ -111,7 +162,13 @@ class OutboundPipeline:
         return result
 
     def telemetry(self, ses_event: dict[str, Any]) -> dict[str, Any]:
-        body = json.dumps({"Type": "Notification", "Message": json.dumps(ses_event)})
+        """Hand the telemetry function one SES notification, as SNS puts it on the queue."""
+        return self.telemetry_body(
+            json.dumps({"Type": "Notification", "Message": json.dumps(ses_event)})
+        )
+
+    def telemetry_body(self, body: str) -> dict[str, Any]:
+        """Hand the telemetry function one SQS record with this body (its id: `t-1`)."""
         message = {
             "MessageId": "t-1",
             "ReceiptHandle": "r-1",

@@ -1,10 +1,11 @@
 """The ports the services depend on, as `typing.Protocol`s named by role, one module per
-concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way), `reputation` (the
-delivery counts and the sending brake) and `services` (the world around). `ThreadIndex`
-is defined in `mailman.domain.threads`, beside the values it takes and answers, so that
-thread resolution needs nothing but the domain."""
+concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way), `delivery` (what SES
+reported of it), `reputation` (the delivery counts and the sending brake) and `services`
+(the world around). `ThreadIndex` is defined in `mailman.domain.threads`, beside the values
+it takes and answers, so that thread resolution needs nothing but the domain."""
 
 from mailman.domain.threads import ThreadIndex
+from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
     ApiKeyRepository,
@@ -34,6 +35,7 @@ __all__ = [
     "BlobStore",
     "Clock",
     "DeliveryCountRepository",
+    "DeliveryTracking",
     "DomainIdentities",
     "DomainRepository",
     "DraftRepository",

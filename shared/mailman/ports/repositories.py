@@ -227,6 +227,10 @@ class EventLog(Protocol):
         """Append an event once: a second append with the same dedup_key is a no-op."""
         ...
 
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        """Append each event once, in order, as `append` does, in one statement."""
+        ...
+
     def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
         """The organisation's events after the event numbered `after` (0: from the first),
         in the order no transaction can change any more: an event appears once no

@@ -7,6 +7,7 @@ from typing import Protocol
 from uuid import UUID
 
 from mailman.domain.threads import ThreadIndex
+from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
     ApiKeyRepository,
@@ -66,6 +67,9 @@ class UnitOfWork(Protocol):
 
     @property
     def drafts(self) -> DraftRepository: ...
+
+    @property
+    def delivery(self) -> DeliveryTracking: ...
 
     @property
     def delivery_counts(self) -> DeliveryCountRepository: ...

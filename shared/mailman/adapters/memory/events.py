@@ -31,6 +31,10 @@ class InMemoryEventLog(ScopedRepository):
         )
         self._tables.events.append(StoredEvent(event.organization_id, event.dedup_key, stored))
 
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        for event in events:
+            self.append(event)
+
     def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
         visible = [e.event for e in self._tables.events if self._scope.sees(e.organization_id)]
         if after and not any(e.seq == after for e in visible):

@@ -9,7 +9,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from mailman.adapters.memory.tables import MessageRow, ScopedRepository
+from mailman.adapters.memory.reputation import InMemoryDeliveryCountRepository
+from mailman.adapters.memory.tables import MessageRow, RecipientTrack, ScopedRepository
+from mailman.domain.delivery import RecipientStatus
 from mailman.domain.messages import (
     DueMessage,
     OutgoingFile,
@@ -18,9 +20,11 @@ from mailman.domain.messages import (
     SentRecord,
 )
 from mailman.domain.models import DeliveryStatus, Direction
+from mailman.domain.reputation import DeliveryCounts, HourlyCounts, hour_of
 from mailman.domain.threads import ThreadIds
 
 _S = DeliveryStatus
+_R = RecipientStatus
 _WAITING = {_S(s) for s in _S.sources_of(_S.CANCELLED)}
 """Mail not yet handed to SES: what may still be cancelled, or rescheduled."""
 _REQUEUE_AFTER = timedelta(minutes=15)
@@ -116,9 +120,10 @@ class InMemoryOutbox(ScopedRepository):
 
     def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
         """SES's id joins the thread index as the message's, unless the index knows it
-        already (PostgreSQL would mark it seen, in the thread it is in)."""
+        already (PostgreSQL would mark it seen, in the thread it is in). A message whose SES
+        id is recorded is not moved again (Failed, it is its recipients' summary)."""
         row = self._row(sent.message_pk, {_S(s) for s in _S.sources_of(_S.SENT)})
-        if row is None:
+        if row is None or row.ses_message_id is not None:
             repeat = self._row(sent.message_pk, set(_S))
             if repeat is not None and repeat.ses_message_id == sent.ses_message_id:
                 return _record(repeat, newly=False)
@@ -126,11 +131,37 @@ class InMemoryOutbox(ScopedRepository):
         row.message = replace(row.message, sent_at=sent.at)
         self._move(row, _S.SENT, self._scope.stamp())
         row.status_reason, row.ses_message_id = None, sent.ses_message_id
+        self._recipients_sent(row, sent.at)
         m = row.message
         index = self._tables.thread_index
         if m.thread_id is not None and not index.links(m.inbox_id, [sent.ses_header_id]):
             index.add_ids(ThreadIds(m.inbox_id, m.thread_id, [sent.ses_header_id], []))
         return _record(row, newly=True)
+
+    def _recipients_sent(self, row: MessageRow, at: datetime) -> None:
+        """Every recipient not left out (suppressed) is Sent, and counted in the hour."""
+        waiting = [
+            address
+            for address in dict.fromkeys(r.address.lower() for r in row.message.recipients)
+            if row.recipient_states.get(address, (None, None))[0] in (None, _R.PENDING)
+        ]
+        for address in waiting:
+            row.recipient_states[address] = (_R.SENT.value, None)
+            track = row.tracks.setdefault(address, RecipientTrack())
+            track.sent_at = min(track.sent_at or at, at)
+        if waiting:
+            m = row.message
+            InMemoryDeliveryCountRepository(self._scope).add(
+                [
+                    HourlyCounts(
+                        m.organization_id,
+                        self._tables.inboxes[m.inbox_id].domain_id,
+                        m.inbox_id,
+                        hour_of(at),
+                        DeliveryCounts(sent=len(waiting)),
+                    )
+                ]
+            )
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:
         for pk in message_pks:

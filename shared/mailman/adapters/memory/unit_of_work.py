@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
+from mailman.adapters.memory.delivery import InMemoryDeliveryTracking
 from mailman.adapters.memory.domains import InMemoryDomainRepository
 from mailman.adapters.memory.drafts import InMemoryDraftRepository
 from mailman.adapters.memory.events import InMemoryEventLog
@@ -39,6 +40,7 @@ from mailman.ports import (
     ApiKeyRepository,
     Clock,
     DeliveryCountRepository,
+    DeliveryTracking,
     DomainRepository,
     DraftRepository,
     EventLog,
@@ -75,6 +77,7 @@ class InMemoryUnitOfWork:
         self.uploads: Uploads = InMemoryUploads(scope)
         self.suppressions: SuppressionList = InMemorySuppressionList(scope)
         self.drafts: DraftRepository = InMemoryDraftRepository(scope)
+        self.delivery: DeliveryTracking = InMemoryDeliveryTracking(scope)
         self.delivery_counts: DeliveryCountRepository = InMemoryDeliveryCountRepository(scope)
         self.sending_brake: SendingBrake = InMemorySendingBrake(scope)
 

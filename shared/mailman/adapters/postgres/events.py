@@ -28,6 +28,24 @@ class PostgresEventLog:
             ],
         )
 
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        if not events:
+            return
+        self._conn.execute(
+            "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload) "
+            "SELECT organization_id, type, subject_id, dedup_key, payload "
+            "FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::text[], %s::jsonb[]) "
+            "  WITH ORDINALITY AS e(organization_id, type, subject_id, dedup_key, payload, n) "
+            "ORDER BY n ON CONFLICT (organization_id, dedup_key) DO NOTHING",
+            [
+                [e.organization_id for e in events],
+                [e.type for e in events],
+                [e.subject_id for e in events],
+                [e.dedup_key for e in events],
+                [Jsonb(e.payload) for e in events],
+            ],
+        )
+
     def read(self, after: int, limit: int, types: Sequence[str] = ()) -> Sequence[Event]:
         """In (xid, seq) order, and only the events of transactions older than any still
         running: those are final, and every event yet to appear will follow them (migration

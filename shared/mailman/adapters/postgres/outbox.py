@@ -22,6 +22,7 @@ from mailman.domain.messages import (
     SentRecord,
 )
 from mailman.domain.models import DeliveryStatus
+from mailman.domain.reputation import hour_of
 
 _S = DeliveryStatus
 _WAITING = _S.sources_of(_S.CANCELLED)
@@ -122,13 +123,16 @@ class PostgresOutbox:
         return _record(row, newly=True)
 
     def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
-        # The message row is updated only from a state that may become Sent; a repeat finds
-        # it Sent (or further on) with the same SES id, and answers `newly` False.
+        # The message row is updated only from a state that may become Sent, and only while
+        # SES's id is unknown (a message Failed with it is its recipients' summary, not a
+        # hand-off never confirmed); a repeat finds it with the same SES id, and answers
+        # `newly` False. Its recipients not left out as suppressed become Sent, and are
+        # counted in the hour.
         row = self._conn.execute(
             "WITH moved AS ("
             "  UPDATE messages SET status = 'sent', status_reason = NULL, "
             "    ses_message_id = %(ses)s, sent_at = %(at)s, updated_at = now() "
-            "  WHERE id = %(pk)s AND status = ANY(%(sources)s) "
+            "  WHERE id = %(pk)s AND status = ANY(%(sources)s) AND ses_message_id IS NULL "
             "  RETURNING id, organization_id, inbox_id, thread_id), "
             "refs AS ("
             "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
@@ -136,7 +140,20 @@ class PostgresOutbox:
             "  SELECT organization_id, inbox_id, %(header_id)s, thread_id, id, 'ses' FROM moved "
             "  WHERE thread_id IS NOT NULL "
             "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET message_pk = EXCLUDED.message_pk, "
-            "    kind = 'ses') "
+            "    kind = 'ses'), "
+            "recipients AS ("
+            "  UPDATE message_recipients r SET status = 'sent', sent_at = LEAST(r.sent_at, %(at)s) "
+            "  FROM moved WHERE r.message_id = moved.id "
+            "  AND (r.status IS NULL OR r.status = 'pending') "
+            "  RETURNING lower(r.address) AS address), "
+            "counted AS ("
+            "  INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent) "
+            "  SELECT moved.organization_id, i.domain_id, moved.inbox_id, %(hour)s, "
+            "    (SELECT count(DISTINCT address) FROM recipients) "
+            "  FROM moved JOIN inboxes i ON i.id = moved.inbox_id "
+            "  WHERE EXISTS (SELECT FROM recipients) "
+            "  ON CONFLICT (inbox_id, hour) DO UPDATE "
+            "    SET sent = delivery_counts.sent + EXCLUDED.sent) "
             "SELECT organization_id, inbox_id, thread_id, true AS newly FROM moved "
             "UNION ALL "
             "SELECT organization_id, inbox_id, thread_id, false FROM messages "
@@ -146,6 +163,7 @@ class PostgresOutbox:
                 "ses": sent.ses_message_id,
                 "header_id": sent.ses_header_id,
                 "at": sent.at,
+                "hour": hour_of(sent.at),
                 "sources": _S.sources_of(_S.SENT),
             },
         ).fetchone()

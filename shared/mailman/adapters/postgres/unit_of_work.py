@@ -8,6 +8,7 @@ from uuid import UUID
 
 from mailman.adapters.postgres.api_keys import PostgresApiKeyRepository
 from mailman.adapters.postgres.database import Connection, Database
+from mailman.adapters.postgres.delivery import PostgresDeliveryTracking
 from mailman.adapters.postgres.domains import PostgresDomainRepository
 from mailman.adapters.postgres.drafts import PostgresDraftRepository
 from mailman.adapters.postgres.events import PostgresEventLog
@@ -44,6 +45,7 @@ class PostgresUnitOfWork:
         self.uploads = PostgresUploads(conn, organization_id)
         self.suppressions = PostgresSuppressionList(conn)
         self.drafts = PostgresDraftRepository(conn)
+        self.delivery = PostgresDeliveryTracking(conn)
         self.delivery_counts = PostgresDeliveryCountRepository(conn)
         self.sending_brake = PostgresSendingBrake(conn)
         self._conn = conn

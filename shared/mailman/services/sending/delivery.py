@@ -26,7 +26,7 @@ from uuid import UUID
 
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
-from mailman.domain.messages import OutgoingMail, SentConfirmation
+from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.domain.suppressions import canonical_address, screen, skipped_reason
@@ -208,15 +208,23 @@ def record_sent(env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: 
     Sent, and SES's Message-ID threads replies to it. Answers whether this call recorded it
     (False for a repeat or an unknown message)."""
     with env.uow(organization_id) as work:
-        record = work.outbox.record_sent(
-            SentConfirmation(
-                message_pk,
-                ses_message_id=ses_id,
-                ses_header_id=ses_header_id(ses_id, env.region),
-                at=env.clock.now(),
-            )
+        record = confirm_sent(work, message_pk, ses_id, region=env.region, at=env.clock.now())
+        return record is not None and record.newly
+
+
+def confirm_sent(
+    work: UnitOfWork, message_pk: UUID, ses_id: str, *, region: str, at: datetime
+) -> SentRecord | None:
+    """`record_sent` in the caller's unit of work (the telemetry function records each SES
+    event with it): the message and its recipients not left out are Sent, and
+    `message.sent` is announced, the first time. Answers the message's record (`newly`
+    False for a repeat), or None for a message SES cannot have (unknown, never handed
+    off, or handed off under another id)."""
+    record = work.outbox.record_sent(
+        SentConfirmation(
+            message_pk, ses_message_id=ses_id, ses_header_id=ses_header_id(ses_id, region), at=at
         )
-        if record is None or not record.newly:
-            return False
+    )
+    if record is not None and record.newly:
         announce(work, "message.sent", message_pk, record, ses_message_id=ses_id)
-        return True
+    return record

@@ -1,0 +1,204 @@
+"""Delivery tracking on PostgreSQL: the statement that decides recipients' states ends where
+the in-memory store (which calls the domain's `decides`) ends, in any order of the same
+events; one event costs three round trips; two events of one message wait for each other."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.wire import traced
+from mailman.adapters.memory.blobs import InMemoryBlobStore
+from mailman.adapters.memory.clock import FixedClock
+from mailman.adapters.memory.queue import InMemoryQueue
+from mailman.adapters.postgres.database import Database
+from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from mailman.domain.delivery import BounceType, SesEventType
+from mailman.domain.models import NewDomain
+from mailman.services import inboxes, organizations
+from mailman.services.sending import Compose, Sending, send
+from mailman.services.telemetry import Telemetry, TrackedEvent, TrackingOutcome, record_event
+
+from ..ses_events import T0, TRACK_COLUMNS, Spec, State, memory_state, ses_event, specs
+
+E = SesEventType
+ADDRESSES = ["jane@customer.example", "bob@customer.example", "ann@customer.example"]
+
+
+@dataclass
+class Store:
+    database: Database
+    uow: PostgresUnitOfWorkFactory
+    clock: FixedClock
+    organization_id: UUID
+    inbox_id: UUID
+
+    @property
+    def telemetry(self) -> Telemetry:
+        return Telemetry(self.uow, self.clock, "us-east-1")
+
+    def handed_off(self, *to: str) -> UUID:
+        sending = Sending(self.uow, InMemoryBlobStore(), InMemoryQueue(), self.clock)
+        sent = send(sending, self.organization_id, self.inbox_id, Compose(to=to, text="Hi"))
+        with self.uow(self.organization_id) as work:
+            assert work.outbox.claim(sent.message.id, self.clock.now()) is not None
+        return sent.message.id
+
+    def record(self, kind: SesEventType, pk: UUID, *to: str, **fields: object) -> TrackedEvent:
+        event = ses_event(kind, to, message_pk=pk, organization_id=self.organization_id, **fields)
+        return record_event(self.telemetry, event)
+
+    def state(self, pk: UUID) -> State:
+        columns = ", ".join(TRACK_COLUMNS)
+        with self.database.connection().cursor() as cur:
+            status = cur.execute("SELECT status FROM messages WHERE id = %s", [pk]).fetchone()
+            rows = cur.execute(
+                f"SELECT lower(address) AS address, status, status_reason, {columns} "  # noqa: S608
+                "FROM message_recipients WHERE message_id = %s",
+                [pk],
+            ).fetchall()
+        assert status is not None
+        by_address = {r["address"]: r for r in rows}
+        return status["status"], tuple(
+            tuple(by_address[a][c] for c in ("status", "status_reason", *TRACK_COLUMNS))
+            for a in ADDRESSES
+        )
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    database = Database(database_url)
+    uow = PostgresUnitOfWorkFactory(database)
+    organization = organizations.create_organization(uow, "Acme")
+    with uow(organization.id) as work:
+        domain = work.domains.add(
+            NewDomain(
+                organization.id,
+                name="example.com",
+                unicode_name="example.com",
+                from_name="Example Support",
+                reply_to=None,
+                bounce_address=None,
+            )
+        )
+        work.domains.update(domain.id, {"dkim_verified": True, "ses_dkim_status": "SUCCESS"})
+    inbox = inboxes.create_inbox(uow, organization.id, domain_id=domain.id, local_part="support")
+    yield Store(database, uow, FixedClock(T0), organization.id, inbox.id)
+    database.close()
+
+
+def _play(store: Store, played: list[Spec]) -> State:
+    pk = store.handed_off(*ADDRESSES)
+    for spec in played:
+        record_event(store.telemetry, spec.event(ADDRESSES, pk, store.organization_id))
+    return store.state(pk)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), played=specs(3))
+def test_any_order_of_the_same_events_ends_where_the_in_memory_store_does(
+    store: Store, data: st.DataObject, played: list[Spec]
+) -> None:
+    shuffled = data.draw(st.permutations(played))
+
+    in_order = _play(store, played)
+
+    assert _play(store, shuffled) == in_order
+    assert in_order == memory_state(played, ADDRESSES)
+
+
+def test_an_event_takes_three_round_trips(store: Store) -> None:
+    pk = store.handed_off(*ADDRESSES)
+    store.record(E.SEND, pk, *ADDRESSES, source="s1")
+
+    with traced(store.database.connection()) as wire:
+        result = store.record(
+            E.BOUNCE,
+            pk,
+            ADDRESSES[0],
+            source="b1",
+            at=T0 + timedelta(minutes=1),
+            bounce_type=BounceType.TRANSIENT,
+        )
+
+    assert result.counts
+    # The lock and the hand-off; the rows and the message; the soft bounces; the counts,
+    # the summary, the log and COMMIT.
+    assert wire.round_trips <= 4, wire.table()
+    with traced(store.database.connection()) as wire:
+        store.record(E.DELIVERY, pk, *ADDRESSES[1:], source="d1", at=T0 + timedelta(minutes=1))
+    assert wire.round_trips <= 3, wire.table()
+
+
+def test_two_events_of_one_message_are_recorded_one_after_the_other(store: Store) -> None:
+    pk = store.handed_off(*ADDRESSES[:2])
+    other = Database(store.database.conninfo())
+    finished: list[TrackedEvent] = []
+    try:
+        with store.uow(store.organization_id) as work:
+            work.delivery.lock(pk)
+            waiting = threading.Thread(
+                target=lambda: finished.append(
+                    record_event(
+                        Telemetry(PostgresUnitOfWorkFactory(other), store.clock, "us-east-1"),
+                        ses_event(
+                            E.DELIVERY,
+                            ADDRESSES[:1],
+                            message_pk=pk,
+                            organization_id=store.organization_id,
+                        ),
+                    )
+                )
+            )
+            waiting.start()
+            waiting.join(timeout=1)
+            assert waiting.is_alive(), "the second event waits for the first's transaction"
+        waiting.join(timeout=10)
+    finally:
+        other.close()
+
+    assert [r.outcome for r in finished] == [TrackingOutcome.RECORDED]
+
+
+def test_suppressions_and_counts_are_stored_for_the_message_s_organisation(store: Store) -> None:
+    pk = store.handed_off(ADDRESSES[0])
+
+    store.record(
+        E.BOUNCE,
+        pk,
+        ADDRESSES[0],
+        bounce_type=BounceType.PERMANENT,
+        bounce_sub_type="General",
+        smtp_status="5.1.1",
+        diagnostic_code="smtp; 550 5.1.1 unknown",
+    )
+
+    with store.database.connection().cursor() as cur:
+        entry = cur.execute(
+            "SELECT organization_id, reason, source_message_id, details "
+            "FROM suppressed_addresses WHERE address = %s",
+            [ADDRESSES[0]],
+        ).fetchone()
+        counts = cur.execute(
+            "SELECT sent, hard_bounced, soft_bounced, hour FROM delivery_counts "
+            "WHERE inbox_id = %s",
+            [store.inbox_id],
+        ).fetchall()
+    assert entry is not None
+    assert (entry["organization_id"], entry["reason"], entry["source_message_id"]) == (
+        store.organization_id,
+        "bounce",
+        pk,
+    )
+    assert entry["details"]["diagnostic_code"] == "smtp; 550 5.1.1 unknown"
+    assert [(c["sent"], c["hard_bounced"], c["soft_bounced"]) for c in counts] == [(1, 1, 0)]
+    assert counts[0]["hour"] == T0
