@@ -95,6 +95,10 @@ def store(database_url: str) -> Iterator[Store]:
 
 
 def _play(store: Store, played: list[Spec]) -> State:
+    # Each play starts from a clean list: an earlier play's bounce or complaint would have
+    # the send leave its address out.
+    with store.uow(store.organization_id) as work:
+        work.suppressions.remove(ADDRESSES, store.clock.now())
     pk = store.handed_off(*ADDRESSES)
     for spec in played:
         record_event(store.telemetry, spec.event(ADDRESSES, pk, store.organization_id))
