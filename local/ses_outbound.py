@@ -36,7 +36,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from pathlib import Path
@@ -52,6 +52,7 @@ SIMULATOR = "simulator.amazonses.com"
 EVENT_SUBJECT = "Amazon SES Email Event Notification"
 ACCOUNT = "000000000000"
 _UNKNOWN = "smtp; 550 5.1.1 user unknown"
+_PROCESSING_MILLIS = 120
 _HARD_BOUNCES = frozenset({"bounce", "suppressionlist"})
 _MESSAGE_ID = re.compile(rb"^Message-ID:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.M)
 
@@ -150,14 +151,19 @@ def ses_events(handed: Handed, accepted_at: datetime, region: str) -> list[dict[
     bounced = [a for a in handed.destinations if scenario(a) in _HARD_BOUNCES]
     delivered = [a for a in handed.destinations if scenario(a) not in _HARD_BOUNCES]
     auto_replies = [a for a in delivered if scenario(a) == "ooto"]
-    events = [("Send", "send", {}), *_deliveries(delivered, region)]
+    # Each outcome is stamped a little after SES took the mail, as SES's own are (a
+    # delivery after its processing time, a complaint or an automatic reply later still),
+    # so a message's history reads in the order it happened.
+    events = [("Send", "send", {}), *_deliveries(delivered, region, accepted_at)]
     if bounced:
-        events.append(("Bounce", "bounce", _hard_bounce(bounced, region)))
+        events.append(("Bounce", "bounce", _hard_bounce(bounced, region, accepted_at)))
     events += [
-        ("Complaint", "complaint", _complaint(a)) for a in delivered if scenario(a) == "complaint"
+        ("Complaint", "complaint", _complaint(a, accepted_at))
+        for a in delivered
+        if scenario(a) == "complaint"
     ]
     if auto_replies:
-        events.append(("Bounce", "bounce", _auto_reply(auto_replies)))
+        events.append(("Bounce", "bounce", _auto_reply(auto_replies, accepted_at)))
     return [{"eventType": kind, "mail": mail, key: own} for kind, key, own in events]
 
 
@@ -179,7 +185,13 @@ def _mail(handed: Handed, accepted_at: datetime, region: str) -> dict[str, Any]:
     }
 
 
-def _deliveries(addresses: list[str], region: str) -> list[tuple[str, str, dict[str, Any]]]:
+def _after(accepted_at: datetime, milliseconds: int) -> str:
+    return _stamp(accepted_at + timedelta(milliseconds=milliseconds))
+
+
+def _deliveries(
+    addresses: list[str], region: str, accepted_at: datetime
+) -> list[tuple[str, str, dict[str, Any]]]:
     """One Delivery per receiving domain, as SES hands a domain's recipients over at once."""
     by_domain: dict[str, list[str]] = defaultdict(list)
     for address in addresses:
@@ -189,8 +201,8 @@ def _deliveries(addresses: list[str], region: str) -> list[tuple[str, str, dict[
             "Delivery",
             "delivery",
             {
-                "timestamp": _stamp(datetime.now(UTC)),
-                "processingTimeMillis": 120,
+                "timestamp": _after(accepted_at, _PROCESSING_MILLIS),
+                "processingTimeMillis": _PROCESSING_MILLIS,
                 "recipients": recipients,
                 "smtpResponse": "250 2.6.0 Message received",
                 "reportingMTA": f"a8-1.smtp-out.{region}.amazonses.com",
@@ -200,7 +212,7 @@ def _deliveries(addresses: list[str], region: str) -> list[tuple[str, str, dict[
     ]
 
 
-def _hard_bounce(addresses: list[str], region: str) -> dict[str, Any]:
+def _hard_bounce(addresses: list[str], region: str, accepted_at: datetime) -> dict[str, Any]:
     return {
         "bounceType": "Permanent",
         "bounceSubType": "General",
@@ -215,14 +227,14 @@ def _hard_bounce(addresses: list[str], region: str) -> dict[str, Any]:
             }
             for address in addresses
         ],
-        "timestamp": _stamp(datetime.now(UTC)),
+        "timestamp": _after(accepted_at, _PROCESSING_MILLIS),
         "feedbackId": _feedback_id(),
         "reportingMTA": f"dsn; a8-1.smtp-out.{region}.amazonses.com",
     }
 
 
-def _complaint(address: str) -> dict[str, Any]:
-    now = _stamp(datetime.now(UTC))
+def _complaint(address: str, accepted_at: datetime) -> dict[str, Any]:
+    now = _after(accepted_at, 1000)
     return {
         "complainedRecipients": [{"emailAddress": address}],
         "timestamp": now,
@@ -234,12 +246,12 @@ def _complaint(address: str) -> dict[str, Any]:
     }
 
 
-def _auto_reply(addresses: list[str]) -> dict[str, Any]:
+def _auto_reply(addresses: list[str], accepted_at: datetime) -> dict[str, Any]:
     return {
         "bounceType": "Transient",
         "bounceSubType": "General",
         "bouncedRecipients": [{"emailAddress": address} for address in addresses],
-        "timestamp": _stamp(datetime.now(UTC)),
+        "timestamp": _after(accepted_at, 1500),
         "feedbackId": _feedback_id(),
     }
 

@@ -58,7 +58,7 @@ def test_a_reply_between_two_local_inboxes_threads_on_both_sides(
     original = sent.json()
 
     assert poll(lambda: len(_messages(client, bob)) == 1, timeout=15, interval=0.3)
-    assert _status(client, original["id"]) == "sent"
+    assert poll(lambda: _status(client, original["id"]) == "delivered", timeout=15, interval=0.3)
     received = _messages(client, bob)[0]
     reply = client.post(f"/messages/{received['id']}/reply", json={"text": "Yes, noon works."})
     assert reply.status_code == 202, reply.text
@@ -84,7 +84,9 @@ def test_an_idempotent_retry_over_http_sends_once(client: httpx.Client, alice: s
     assert first.status_code == again.status_code == 202
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert poll(lambda: _status(client, first.json()["id"]) == "sent", timeout=15, interval=0.3)
+    assert poll(
+        lambda: _status(client, first.json()["id"]) == "delivered", timeout=15, interval=0.3
+    )
 
 
 def test_a_large_file_goes_up_by_presigned_put_and_out_attached(
@@ -109,7 +111,7 @@ def test_a_large_file_goes_up_by_presigned_put_and_out_attached(
 
     assert sent.status_code == 202, sent.text
     assert sent.json()["attachments"][0]["size_bytes"] == len(content)
-    assert poll(lambda: _status(client, sent.json()["id"]) == "sent", timeout=20, interval=0.3)
+    assert poll(lambda: _status(client, sent.json()["id"]) == "delivered", timeout=20, interval=0.3)
     listing = subprocess.run(
         [sys.executable, "-m", "local.cli", "outbox"],
         cwd=REPO_ROOT,
@@ -184,6 +186,6 @@ def test_scheduled_mail_goes_at_its_time_and_can_be_cancelled_or_moved(
     answer = client.post(f"/messages/{moved}/reschedule", json={"send_at": None})
     assert answer.status_code == 200, answer.text
 
-    assert poll(lambda: _status(client, soon) == "sent", timeout=20, interval=0.5)
-    assert poll(lambda: _status(client, moved) == "sent", timeout=20, interval=0.5)
+    assert poll(lambda: _status(client, soon) == "delivered", timeout=20, interval=0.5)
+    assert poll(lambda: _status(client, moved) == "delivered", timeout=20, interval=0.5)
     assert _status(client, cancelled) == "cancelled"
