@@ -39,6 +39,9 @@ SENDING_EVENTS = [
     ses.EmailSendingEvent.REJECT,
     ses.EmailSendingEvent.DELIVERY_DELAY,
     ses.EmailSendingEvent.RENDERING_FAILURE,
+    # Published only where open or click tracking is turned on; recorded as history then.
+    ses.EmailSendingEvent.OPEN,
+    ses.EmailSendingEvent.CLICK,
 ]
 SES = iam.ServicePrincipal("ses.amazonaws.com")
 

@@ -69,7 +69,7 @@ def test_configuration_set_sends_delivery_events_to_the_telemetry_queue(
     subscription = subscription_of(synthesised, synthesised.logical_id(stack.mail.events_topic))
 
     assert event_destination["Enabled"] is True
-    assert set(event_destination["MatchingEventTypes"]) >= {
+    assert set(event_destination["MatchingEventTypes"]) == {
         "send",
         "delivery",
         "bounce",
@@ -77,6 +77,8 @@ def test_configuration_set_sends_delivery_events_to_the_telemetry_queue(
         "reject",
         "deliveryDelay",
         "renderingFailure",
+        "open",
+        "click",
     }
     assert event_destination["SnsDestination"] == {
         "TopicARN": stack.resolve(stack.mail.events_topic.topic_arn)
