@@ -49,6 +49,12 @@ class Outbox(Protocol):
         it was recorded already."""
         ...
 
+    def record_sent_many(self, sent: Sequence[SentConfirmation]) -> list[SentRecord | None]:
+        """`record_sent` for each, in order (one confirmed earlier in the list is a repeat
+        for a later one of the same message), answered together: a pipelined unit of work
+        sends them all before it waits."""
+        ...
+
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None: ...
 
     def cancel(self, message_pk: UUID, at: datetime) -> SentRecord | None:

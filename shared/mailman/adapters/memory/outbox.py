@@ -138,6 +138,9 @@ class InMemoryOutbox(ScopedRepository):
             index.add_ids(ThreadIds(m.inbox_id, m.thread_id, [sent.ses_header_id], []))
         return _record(row, newly=True)
 
+    def record_sent_many(self, sent: Sequence[SentConfirmation]) -> list[SentRecord | None]:
+        return [self.record_sent(s) for s in sent]
+
     def _recipients_sent(self, row: MessageRow, at: datetime) -> None:
         """Every recipient not left out (suppressed) is Sent, and counted in the hour."""
         waiting = [

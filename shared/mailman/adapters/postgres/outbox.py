@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
@@ -36,6 +36,50 @@ def _record(row: dict[str, Any] | None, *, newly: bool) -> SentRecord | None:
     if row is None:
         return None
     return SentRecord(row["organization_id"], row["inbox_id"], row["thread_id"], newly)
+
+
+_RECORD_SENT: LiteralString = (
+    "WITH moved AS ("
+    "  UPDATE messages SET status = 'sent', status_reason = NULL, "
+    "    ses_message_id = %(ses)s, sent_at = %(at)s, updated_at = now() "
+    "  WHERE id = %(pk)s AND status = ANY(%(sources)s) AND ses_message_id IS NULL "
+    "  RETURNING id, organization_id, inbox_id, thread_id), "
+    "refs AS ("
+    "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
+    "    thread_id, message_pk, kind) "
+    "  SELECT organization_id, inbox_id, %(header_id)s, thread_id, id, 'ses' FROM moved "
+    "  WHERE thread_id IS NOT NULL "
+    "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET message_pk = EXCLUDED.message_pk, "
+    "    kind = 'ses'), "
+    "recipients AS ("
+    "  UPDATE message_recipients r SET status = 'sent', sent_at = LEAST(r.sent_at, %(at)s) "
+    "  FROM moved WHERE r.message_id = moved.id "
+    "  AND (r.status IS NULL OR r.status = 'pending') "
+    "  RETURNING lower(r.address) AS address), "
+    "counted AS ("
+    "  INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent) "
+    "  SELECT moved.organization_id, i.domain_id, moved.inbox_id, %(hour)s, "
+    "    (SELECT count(DISTINCT address) FROM recipients) "
+    "  FROM moved JOIN inboxes i ON i.id = moved.inbox_id "
+    "  WHERE EXISTS (SELECT FROM recipients) "
+    "  ON CONFLICT (inbox_id, hour) DO UPDATE "
+    "    SET sent = delivery_counts.sent + EXCLUDED.sent) "
+    "SELECT organization_id, inbox_id, thread_id, true AS newly FROM moved "
+    "UNION ALL "
+    "SELECT organization_id, inbox_id, thread_id, false FROM messages "
+    "WHERE id = %(pk)s AND ses_message_id = %(ses)s AND NOT EXISTS (SELECT FROM moved)"
+)
+
+
+def _confirmation(sent: SentConfirmation) -> dict[str, Any]:
+    return {
+        "pk": sent.message_pk,
+        "ses": sent.ses_message_id,
+        "header_id": sent.ses_header_id,
+        "at": sent.at,
+        "hour": hour_of(sent.at),
+        "sources": _S.sources_of(_S.SENT),
+    }
 
 
 class PostgresOutbox:
@@ -123,51 +167,19 @@ class PostgresOutbox:
         return _record(row, newly=True)
 
     def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
+        [record] = self.record_sent_many([sent])
+        return record
+
+    def record_sent_many(self, sent: Sequence[SentConfirmation]) -> list[SentRecord | None]:
         # The message row is updated only from a state that may become Sent, and only while
         # SES's id is unknown (a message Failed with it is its recipients' summary, not a
         # hand-off never confirmed); a repeat finds it with the same SES id, and answers
         # `newly` False. Its recipients not left out as suppressed become Sent, and are
-        # counted in the hour.
-        row = self._conn.execute(
-            "WITH moved AS ("
-            "  UPDATE messages SET status = 'sent', status_reason = NULL, "
-            "    ses_message_id = %(ses)s, sent_at = %(at)s, updated_at = now() "
-            "  WHERE id = %(pk)s AND status = ANY(%(sources)s) AND ses_message_id IS NULL "
-            "  RETURNING id, organization_id, inbox_id, thread_id), "
-            "refs AS ("
-            "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
-            "    thread_id, message_pk, kind) "
-            "  SELECT organization_id, inbox_id, %(header_id)s, thread_id, id, 'ses' FROM moved "
-            "  WHERE thread_id IS NOT NULL "
-            "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET message_pk = EXCLUDED.message_pk, "
-            "    kind = 'ses'), "
-            "recipients AS ("
-            "  UPDATE message_recipients r SET status = 'sent', sent_at = LEAST(r.sent_at, %(at)s) "
-            "  FROM moved WHERE r.message_id = moved.id "
-            "  AND (r.status IS NULL OR r.status = 'pending') "
-            "  RETURNING lower(r.address) AS address), "
-            "counted AS ("
-            "  INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent) "
-            "  SELECT moved.organization_id, i.domain_id, moved.inbox_id, %(hour)s, "
-            "    (SELECT count(DISTINCT address) FROM recipients) "
-            "  FROM moved JOIN inboxes i ON i.id = moved.inbox_id "
-            "  WHERE EXISTS (SELECT FROM recipients) "
-            "  ON CONFLICT (inbox_id, hour) DO UPDATE "
-            "    SET sent = delivery_counts.sent + EXCLUDED.sent) "
-            "SELECT organization_id, inbox_id, thread_id, true AS newly FROM moved "
-            "UNION ALL "
-            "SELECT organization_id, inbox_id, thread_id, false FROM messages "
-            "WHERE id = %(pk)s AND ses_message_id = %(ses)s AND NOT EXISTS (SELECT FROM moved)",
-            {
-                "pk": sent.message_pk,
-                "ses": sent.ses_message_id,
-                "header_id": sent.ses_header_id,
-                "at": sent.at,
-                "hour": hour_of(sent.at),
-                "sources": _S.sources_of(_S.SENT),
-            },
-        ).fetchone()
-        return _record(row, newly=bool(row and row["newly"]))
+        # counted in the hour. Every statement is sent before any answer is read: one round
+        # trip in a pipelined unit of work.
+        cursors = [self._conn.execute(_RECORD_SENT, _confirmation(s)) for s in sent]
+        rows = [c.fetchone() for c in cursors]
+        return [_record(row, newly=bool(row and row["newly"])) for row in rows]
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:
         self._conn.execute(
