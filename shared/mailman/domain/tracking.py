@@ -217,11 +217,11 @@ def _delay(track: RecipientTrack, at: datetime, report: RecipientReport) -> bool
     return first
 
 
-def earlier_bounce(
-    at: datetime, source_event_id: str, bounce_type: str | None
-) -> EarlierBounce:
+def earlier_bounce(at: datetime, source_event_id: str, bounce_type: str | None) -> EarlierBounce:
     """A stored bounce as `track_event` weighs it."""
-    return decider(RecipientStatus.BOUNCED, at, source_event_id, bounce_type=bounce_type), bounce_type
+    return decider(
+        RecipientStatus.BOUNCED, at, source_event_id, bounce_type=bounce_type
+    ), bounce_type
 
 
 SOFT_BOUNCE_LIMIT = 3

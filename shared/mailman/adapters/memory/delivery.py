@@ -12,7 +12,6 @@ from uuid import UUID
 from mailman.adapters.memory.tables import (
     DeliveryEventRow,
     MessageRow,
-    RecipientTrack,
     ScopedRepository,
 )
 from mailman.domain.delivery import (
@@ -28,6 +27,7 @@ from mailman.domain.tracking import (
     MessageDelivery,
     RecipientChange,
     RecipientStanding,
+    RecipientTrack,
     Recorded,
     TrackedMessage,
     earlier_bounce,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from mailman.adapters.memory.reputation import InMemoryDeliveryCountRepository
-from mailman.adapters.memory.tables import MessageRow, RecipientTrack, ScopedRepository
+from mailman.adapters.memory.tables import MessageRow, ScopedRepository
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.messages import (
     DueMessage,
@@ -22,6 +22,7 @@ from mailman.domain.messages import (
 from mailman.domain.models import DeliveryStatus, Direction
 from mailman.domain.reputation import DeliveryCounts, HourlyCounts, hour_of
 from mailman.domain.threads import ThreadIds
+from mailman.domain.tracking import RecipientTrack
 
 _S = DeliveryStatus
 _R = RecipientStatus

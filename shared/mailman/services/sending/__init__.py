@@ -112,8 +112,8 @@ __all__ = [
     "reschedule",
     "send",
     "send_draft",
-    "ses_header_id",
     "sent_event",
+    "ses_header_id",
     "update_draft",
 ]
 

@@ -25,8 +25,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from mailman.domain.delivery import RecipientStatus
-from mailman.domain.events import NewEvent
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
+from mailman.domain.events import NewEvent
 from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
