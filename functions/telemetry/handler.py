@@ -32,10 +32,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
+from functions.runtime import (
+    cached_container,
+    count,
+    entrypoint,
+    logger,
+    process_whole_batch,
+    traced,
+)
 from mailman.domain.delivery import SesEvent
 from mailman.domain.reputation import KINDS
-from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event
+from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event, record_events
 
 from .metrics import emit_domain_counts
 from .notifications import MalformedNotification, read_notification
@@ -55,7 +62,24 @@ def _metric(event: SesEvent) -> str:
 
 
 @traced
-def record_handler(record: SQSRecord) -> None:
+def record_batch(records: list[SQSRecord]) -> list[str]:
+    """Read every record, record the events in one go; answers the failed records' ids."""
+    failed: list[str] = []
+    parsed: list[tuple[SQSRecord, SesEvent]] = []
+    for record in records:
+        try:
+            event = _read(record)
+        except MalformedNotification:
+            failed.append(record.message_id)
+            continue
+        if event is not None:
+            parsed.append((record, event))
+    if parsed:
+        failed.extend(_record(parsed))
+    return failed
+
+
+def _read(record: SQSRecord) -> SesEvent | None:
     try:
         event = read_notification(record.body)
     except MalformedNotification as exc:
@@ -69,9 +93,40 @@ def record_handler(record: SQSRecord) -> None:
             "not an SES sending event: ignored", extra={"sqs_message_id": record.message_id}
         )
         count("SesNotificationIgnored")
-        return
+        return None
     count(_metric(event))
-    _recorded(event, record_event(container().telemetry, event))
+    return event
+
+
+def _record(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
+    """The batch's events in one go; should that fail, each alone, so that only the records
+    that fail alone come back."""
+    telemetry = container().telemetry
+    try:
+        results = record_events(telemetry, [event for _, event in parsed])
+    except Exception:
+        logger.warning("recording the batch failed: each event alone", exc_info=True)
+        count("TelemetryBatchesSplit")
+        return _one_by_one(parsed)
+    for (_, event), result in zip(parsed, results, strict=True):
+        _recorded(event, result)
+    return []
+
+
+def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
+    failed = []
+    for record, event in parsed:
+        try:
+            result = record_event(container().telemetry, event)
+        except Exception:
+            logger.exception(
+                "SES event not recorded: it comes back",
+                extra={"sqs_message_id": record.message_id, "event_type": event.type.value},
+            )
+            failed.append(record.message_id)
+            continue
+        _recorded(event, result)
+    return failed
 
 
 def _recorded(event: SesEvent, result: TrackedEvent) -> None:
@@ -94,6 +149,12 @@ def _recorded(event: SesEvent, result: TrackedEvent) -> None:
     if result.suppressed:
         logger.info("addresses suppressed", extra={**facts, "suppressed": result.suppressed})
         count("AddressesSuppressed", result.suppressed)
+    if result.paused:
+        logger.warning(
+            "the brake paused the domain's sending",
+            extra={**facts, "domain_id": str(result.domain_id)},
+        )
+        count("DomainsPaused")
     if result.domain_name is not None:
         tally = _by_domain.setdefault(result.domain_name, Counter())
         tally.update({kind: getattr(result.counts, kind) for kind in KINDS})
@@ -103,6 +164,6 @@ def _recorded(event: SesEvent, result: TrackedEvent) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Every record failing is answered like any other partial failure (they all come back).
     _by_domain.clear()
-    response = process_batch(event, context, record_handler)
+    response = process_whole_batch(event, record_batch)
     emit_domain_counts(_by_domain)
     return response
