@@ -14,8 +14,9 @@ one message are recorded one after the other and each summarises the other's cha
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, LiteralString
 from uuid import UUID
 
@@ -80,7 +81,7 @@ _UPDATE: LiteralString = (
     "  AS u(id, status, status_at, status_event_id, sent_at, delivered_at, bounced_at, "
     "  complained_at, rejected_at, failed_at, delayed_at, delay_type, delay_expires_at, "
     "  bounce_type, bounce_sub_type, smtp_status, diagnostic_code, complaint_feedback_type) "
-    "WHERE r.id = u.id"
+    "WHERE r.id = u.id AND r.id = ANY(%s)"
 )
 
 _Key = tuple[UUID, str, str, str]
@@ -98,14 +99,18 @@ class _Row:
 
     @property
     def now(self) -> tuple[object, ...]:
-        return (self.standing.status, *astuple(self.standing.track))
+        return (self.standing.status, *_columns(self.standing.track))
+
+
+_columns = attrgetter(*_TRACKED)
+"""A track's columns in `_TRACKED`'s order (not `astuple`, which copies each deeply)."""
 
 
 def _row(r: Mapping[str, Any]) -> _Row:
     status = RecipientStatus(r["status"]) if r["status"] else None
     track = RecipientTrack(**{name: r[name] for name in _TRACKED})
     standing = RecipientStanding(status, track)
-    return _Row(r["id"], standing, (status, *astuple(track)))
+    return _Row(r["id"], standing, (status, *_columns(track)))
 
 
 class _Batch:
@@ -243,7 +248,8 @@ class PostgresDeliveryTracking:
             return
         columns = list(zip(*(row.now for row in moved), strict=True))
         status = [None if s is None else str(s) for s in columns[0]]
-        self._conn.execute(_UPDATE, [[row.id for row in moved], status, *map(list, columns[1:])])
+        ids = [row.id for row in moved]
+        self._conn.execute(_UPDATE, [ids, status, *map(list, columns[1:]), ids])
 
     def soft_bounces(
         self, organization_id: UUID, addresses: Sequence[str], since: datetime, until: datetime
@@ -265,6 +271,7 @@ class PostgresDeliveryTracking:
             return
         self._conn.execute(
             "UPDATE messages m SET status = s.status, updated_at = now() "
-            "FROM unnest(%s::uuid[], %s::text[]) AS s(id, status) WHERE m.id = s.id",
-            [list(statuses), [s.value for s in statuses.values()]],
+            "FROM unnest(%s::uuid[], %s::text[]) AS s(id, status) "
+            "WHERE m.id = s.id AND m.id = ANY(%s)",
+            [list(statuses), [s.value for s in statuses.values()], list(statuses)],
         )
