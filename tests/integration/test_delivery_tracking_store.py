@@ -25,9 +25,24 @@ from mailman.domain.models import NewDomain
 from mailman.domain.reputation import BrakeSettings
 from mailman.services import inboxes, organizations
 from mailman.services.sending import Compose, Sending, send
-from mailman.services.telemetry import Telemetry, TrackedEvent, TrackingOutcome, record_event
+from mailman.services.telemetry import (
+    Telemetry,
+    TrackedEvent,
+    TrackingOutcome,
+    record_event,
+    record_events,
+)
 
-from ..ses_events import T0, TRACK_COLUMNS, Spec, State, memory_state, ses_event, specs
+from ..ses_events import (
+    T0,
+    TRACK_COLUMNS,
+    Spec,
+    State,
+    batches,
+    memory_state,
+    ses_event,
+    specs,
+)
 
 E = SesEventType
 NO_BRAKE = BrakeSettings(min_sent=10**9)
@@ -98,14 +113,16 @@ def store(database_url: str) -> Iterator[Store]:
     database.close()
 
 
-def _play(store: Store, played: list[Spec]) -> State:
+def _play(store: Store, played: list[Spec], cuts: list[int] | None = None) -> State:
+    """Each event recorded alone or, with `cuts`, in batches split there."""
     # Each play starts from a clean list: an earlier play's bounce or complaint would have
     # the send leave its address out.
     with store.uow(store.organization_id) as work:
         work.suppressions.remove(ADDRESSES, store.clock.now())
     pk = store.handed_off(*ADDRESSES)
-    for spec in played:
-        record_event(store.telemetry, spec.event(ADDRESSES, pk, store.organization_id))
+    events = [spec.event(ADDRESSES, pk, store.organization_id) for spec in played]
+    for batch in batches(events, cuts):
+        record_events(store.telemetry, batch)
     return store.state(pk)
 
 
@@ -122,6 +139,21 @@ def test_any_order_of_the_same_events_ends_where_the_in_memory_store_does(
 
     assert _play(store, shuffled) == in_order
     assert in_order == memory_state(played, ADDRESSES)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), played=specs(3))
+def test_the_same_events_in_any_batches_end_where_they_end_one_by_one(
+    store: Store, data: st.DataObject, played: list[Spec]
+) -> None:
+    cuts = data.draw(st.lists(st.integers(1, len(played)), max_size=4))
+
+    one_by_one = _play(store, played)
+
+    assert _play(store, played, cuts) == one_by_one
+    assert _play(store, played, []) == one_by_one
 
 
 def test_an_event_takes_three_round_trips(store: Store) -> None:
