@@ -31,7 +31,7 @@ class DeliveryTracking(Protocol):
 
     def record(
         self, organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]]
-    ) -> list[Recorded]:
+    ) -> list[Recorded | None]:
         """Store each event (of the message named beside it) once per address it names (its
         addresses canonical and each named once), and for each address not stored for this
         event before: move the recipient as `mailman.domain.tracking.track_event` does (the
@@ -39,7 +39,9 @@ class DeliveryTracking(Protocol):
         details, the deciding complaint's feedback type, the latest delay). A recipient left
         out as suppressed keeps its state. The events are applied in their order, each
         seeing the ones before it, so a batch ends where recording them one by one ends.
-        Answers, per event, what changed and the message as it then stands."""
+        Answers, per event, what changed and the message as it then stands; None for an
+        event whose message SES does not have under the event's id (unknown, not handed
+        off, or handed off under another id), which stores nothing."""
         ...
 
     def soft_bounces(

@@ -35,7 +35,7 @@ transaction, so an event is stored whole or not at all and a retry starts afresh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -139,8 +139,8 @@ def record_events(env: Telemetry, events: Sequence[SesEvent]) -> list[TrackedEve
     for organization_id, found in by_organization.items():
         items = [(target.message_pk, canonical[n]) for n, target in found]
         with env.uow(organization_id, pipelined=True) as work:
-            recorded = _Batch(work, env, organization_id).record(items)
-        for (n, _), result in zip(found, recorded, strict=True):
+            finish = _Batch(work, env, organization_id).record(items)
+        for (n, _), result in zip(found, finish(), strict=True):
             results[n] = result
     return results
 
@@ -179,18 +179,21 @@ class _Batch:
         self.work, self.env, self.organization_id = work, env, organization_id
         self.now = env.clock.now()
 
-    def record(self, items: Sequence[tuple[UUID, SesEvent]]) -> list[TrackedEvent]:
+    def record(self, items: Sequence[tuple[UUID, SesEvent]]) -> Callable[[], list[TrackedEvent]]:
+        """Record the events; answers a call that gives what each did, to be made once the
+        transaction is over (how many addresses each suppressed is read then)."""
         org = self.organization_id
         self.work.delivery.lock(sorted({pk for pk, _ in items}))
-        sent = self._confirm(items)
-        known = [n for n, record in enumerate(sent) if record is not None]
-        stored = self.work.delivery.record(org, [items[n] for n in known])
-        recorded = dict(zip(known, stored, strict=True))
+        confirming = self._confirm(items)
+        # One round trip: the lock, the hand-offs and what recording reads travel together.
+        stored = self.work.delivery.record(org, items)
+        sent = confirming()
+        recorded = {n: r for n, r in enumerate(stored) if r is not None}
         results = [TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE, org, pk) for pk, _ in items]
         for n, r in recorded.items():
             results[n] = _touched(org, items[n][0], r, sent[n])
         changed = {n: r for n, r in recorded.items() if r.changes or not items[n][1].recipients}
-        suppressed = self._suppress(items, changed)
+        suppressing = self._suppress(items, changed)
         counts: dict[tuple[UUID, datetime], HourlyCounts] = {}
         announced: list[NewEvent] = []
         for n, (pk, event) in enumerate(items):
@@ -205,32 +208,35 @@ class _Batch:
             hour = hour_of(event.occurred_at)
             _add(counts, HourlyCounts(org, message.domain_id, message.inbox_id, hour, counted))
             announced.extend(_announcements(TrackedMessage(org, pk), event, moved))
-            results[n] = replace(
-                results[n],
-                outcome=TrackingOutcome.RECORDED,
-                counts=counted,
-                suppressed=suppressed.get(n, 0),
-            )
+            results[n] = replace(results[n], outcome=TrackingOutcome.RECORDED, counts=counted)
         if counts:
             self.work.delivery_counts.add(list(counts.values()))
         self.work.delivery.settle(_settled(items, recorded))
         self.work.events.append_many(announced)
-        return self._review(results)
+        reviewed = self._review(results)
+        return lambda: _with_suppressed(reviewed, suppressing())
 
-    def _confirm(self, items: Sequence[tuple[UUID, SesEvent]]) -> list[SentRecord | None]:
+    def _confirm(
+        self, items: Sequence[tuple[UUID, SesEvent]]
+    ) -> Callable[[], list[SentRecord | None]]:
         """Each event's hand-off confirmed (`confirm_sent`), once per message and SES id:
-        the first event of a message confirms it, the others find it confirmed."""
+        the first event of a message confirms it, the others find it confirmed. Answers a
+        call that gives each event's record."""
         pairs = list(dict.fromkeys((pk, e.ses_message_id) for pk, e in items))
-        confirmed = confirm_sent_many(self.work, pairs, region=self.env.region, at=self.now)
-        records = dict(zip(pairs, confirmed, strict=True))
-        seen: set[tuple[UUID, str]] = set()
-        found: list[SentRecord | None] = []
-        for pk, event in items:
-            key = (pk, event.ses_message_id)
-            record = records[key]
-            found.append(replace(record, newly=False) if record and key in seen else record)
-            seen.add(key)
-        return found
+        confirming = confirm_sent_many(self.work, pairs, region=self.env.region, at=self.now)
+
+        def confirmed() -> list[SentRecord | None]:
+            records = dict(zip(pairs, confirming(), strict=True))
+            seen: set[tuple[UUID, str]] = set()
+            found: list[SentRecord | None] = []
+            for pk, event in items:
+                key = (pk, event.ses_message_id)
+                record = records[key]
+                found.append(replace(record, newly=False) if record and key in seen else record)
+                seen.add(key)
+            return found
+
+        return confirmed
 
     def _review(self, results: list[TrackedEvent]) -> list[TrackedEvent]:
         """The brake reviews each domain whose hard bounces or complaints the batch raised
@@ -246,9 +252,9 @@ class _Batch:
 
     def _suppress(
         self, items: Sequence[tuple[UUID, SesEvent]], changed: Mapping[int, Recorded]
-    ) -> dict[int, int]:
-        """Suppress what the events' new reports call for, in one statement; answers how
-        many each event added."""
+    ) -> Callable[[], dict[int, int]]:
+        """Suppress what the events' new reports call for, in one statement; answers a call
+        that gives how many each event added."""
         streaks = self._soft_bounces(items, changed)
         entries: list[tuple[int, NewSuppression]] = []
         for n, r in changed.items():
@@ -260,12 +266,16 @@ class _Batch:
                 for address, reason, details in _suppressions(event, reports, streaks.get(n, {}))
             )
         if not entries:
-            return {}
-        added = self.work.suppressions.add([entry for _, entry in entries])
-        found: dict[int, int] = {}
-        for (n, _), done in zip(entries, added, strict=True):
-            found[n] = found.get(n, 0) + int(done)
-        return found
+            return dict
+        adding = self.work.suppressions.submit([entry for _, entry in entries])
+
+        def added() -> dict[int, int]:
+            found: dict[int, int] = {}
+            for (n, _), done in zip(entries, adding(), strict=True):
+                found[n] = found.get(n, 0) + int(done)
+            return found
+
+        return added
 
     def _suppression(
         self, pk: UUID, address: str, reason: SuppressionReason, details: dict[str, object]
@@ -331,6 +341,10 @@ def _seen_at(
         left = Counter(bounces) - theirs
         seen[address] = [b for b in left.elements() if window[0] <= b[1] <= window[1]]
     return seen
+
+
+def _with_suppressed(results: list[TrackedEvent], added: Mapping[int, int]) -> list[TrackedEvent]:
+    return [replace(r, suppressed=added[n]) if n in added else r for n, r in enumerate(results)]
 
 
 def _touched(

@@ -52,13 +52,16 @@ class InMemoryDeliveryTracking(ScopedRepository):
 
     def record(
         self, organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]]
-    ) -> list[Recorded]:
+    ) -> list[Recorded | None]:
         return [self._record(organization_id, pk, event) for pk, event in events]
 
-    def _record(self, organization_id: UUID, message_pk: UUID, event: SesEvent) -> Recorded:
+    def _record(self, organization_id: UUID, message_pk: UUID, event: SesEvent) -> Recorded | None:
         self._scope.check(organization_id)
-        row = self._tables.messages[message_pk]
-        self._scope.check(row.organization_id)
+        row = self._tables.messages.get(message_pk)
+        if row is None or not self._scope.sees(row.organization_id):
+            return None
+        if row.ses_message_id is None or row.ses_message_id != event.ses_message_id:
+            return None
         changes = []
         for report in event.recipients:
             key = (message_pk, event.source_event_id, event.type.value, report.address)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -139,8 +139,11 @@ class InMemoryOutbox(ScopedRepository):
             index.add_ids(ThreadIds(m.inbox_id, m.thread_id, [sent.ses_header_id], []))
         return _record(row, newly=True)
 
-    def record_sent_many(self, sent: Sequence[SentConfirmation]) -> list[SentRecord | None]:
-        return [self.record_sent(s) for s in sent]
+    def record_sent_many(
+        self, sent: Sequence[SentConfirmation]
+    ) -> Callable[[], list[SentRecord | None]]:
+        records = [self.record_sent(s) for s in sent]
+        return lambda: records
 
     def _recipients_sent(self, row: MessageRow, at: datetime) -> None:
         """Every recipient not left out (suppressed) is Sent, and counted in the hour."""

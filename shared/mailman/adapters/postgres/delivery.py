@@ -55,13 +55,17 @@ _BOUNCES: LiteralString = (
 _INSERT: LiteralString = (
     "INSERT INTO delivery_events (organization_id, message_id, recipient, event_type, "
     "  source_event_id, occurred_at, details, ses_message_id) "
-    "SELECT %s, * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], "
+    "SELECT %s, e.* FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], "
     "  %s::timestamptz[], %s::jsonb[], %s::text[]) "
+    "  AS e(pk, recipient, kind, source, at, details, ses) "
+    # Only for a message SES has under the event's id.
+    "JOIN messages m ON m.id = e.pk AND m.ses_message_id = e.ses AND m.id = ANY(%s) "
     "ON CONFLICT (message_id, source_event_id, event_type, recipient) DO NOTHING "
     "RETURNING message_id, source_event_id, event_type, recipient"
 )
 _MESSAGES: LiteralString = (
-    "SELECT m.id, m.status, m.inbox_id, m.thread_id, i.domain_id, d.name AS domain_name "
+    "SELECT m.id, m.status, m.ses_message_id, m.inbox_id, m.thread_id, i.domain_id, "
+    "  d.name AS domain_name "
     "FROM messages m JOIN inboxes i ON i.id = m.inbox_id JOIN domains d ON d.id = i.domain_id "
     "WHERE m.id = ANY(%s)"
 )
@@ -131,7 +135,10 @@ class _Batch:
             self.bounces.setdefault((b["message_id"], b["recipient"]), []).append(found)
         self.messages = {m["id"]: m for m in messages}
 
-    def apply(self, pk: UUID, event: SesEvent, fresh: set[_Key]) -> Recorded:
+    def apply(self, pk: UUID, event: SesEvent, fresh: set[_Key]) -> Recorded | None:
+        message = self.messages.get(pk)
+        if message is None or message["ses_message_id"] != event.ses_message_id:
+            return None
         changes = []
         for report in event.recipients:
             key = (pk, event.source_event_id, event.type.value, report.address)
@@ -187,7 +194,9 @@ def _change(
     )
 
 
-def _history(organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]]) -> list[Any]:
+def _history(
+    organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]], pks: list[UUID]
+) -> list[Any]:
     rows = [(pk, e, r) for pk, e in events for r in e.recipients]
     return [
         organization_id,
@@ -198,6 +207,7 @@ def _history(organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]]) -> 
         [e.occurred_at for _, e, _ in rows],
         [Jsonb(history_details(e, r)) for _, e, r in rows],
         [e.ses_message_id for _, e, _ in rows],
+        pks,
     ]
 
 
@@ -221,7 +231,7 @@ class PostgresDeliveryTracking:
 
     def record(
         self, organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]]
-    ) -> list[Recorded]:
+    ) -> list[Recorded | None]:
         if not events:
             return []
         pks = sorted({pk for pk, _ in events})
@@ -230,7 +240,7 @@ class PostgresDeliveryTracking:
         recipients = self._conn.execute(_RECIPIENTS, [pks])
         bounced = any(e.type is SesEventType.BOUNCE for _, e in events)
         bounces = self._conn.execute(_BOUNCES, [pks]) if bounced else None
-        inserted = self._conn.execute(_INSERT, _history(organization_id, events))
+        inserted = self._conn.execute(_INSERT, _history(organization_id, events, pks))
         messages = self._conn.execute(_MESSAGES, [pks])
         fresh: set[_Key] = {
             (r["message_id"], r["source_event_id"], r["event_type"], r["recipient"])

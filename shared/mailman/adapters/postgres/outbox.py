@@ -7,7 +7,7 @@ Every state move is one UPDATE whose WHERE names the states it may start from (f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, LiteralString
 from uuid import UUID
@@ -81,6 +81,22 @@ _RECORD_SENT: LiteralString = (
     "FROM given g JOIN messages m ON m.id = g.pk AND m.ses_message_id = g.ses "
     "WHERE m.id = ANY(%(pks)s)"
 )
+
+
+def _confirmed(
+    sent: Sequence[SentConfirmation], rows: Sequence[dict[str, Any]]
+) -> list[SentRecord | None]:
+    """Each confirmation's record: a message named again after a confirmation of it is a
+    repeat."""
+    found = {(r["pk"], r["ses"]): r for r in rows}
+    records: list[SentRecord | None] = []
+    seen: set[tuple[UUID, str]] = set()
+    for s in sent:
+        key = (s.message_pk, s.ses_message_id)
+        row = found.get(key)
+        records.append(_record(row, newly=bool(row and row["newly"]) and key not in seen))
+        seen.add(key)
+    return records
 
 
 class PostgresOutbox:
@@ -168,18 +184,20 @@ class PostgresOutbox:
         return _record(row, newly=True)
 
     def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
-        [record] = self.record_sent_many([sent])
+        [record] = self.record_sent_many([sent])()
         return record
 
-    def record_sent_many(self, sent: Sequence[SentConfirmation]) -> list[SentRecord | None]:
+    def record_sent_many(
+        self, sent: Sequence[SentConfirmation]
+    ) -> Callable[[], list[SentRecord | None]]:
         # A message is updated only from a state that may become Sent, and only while SES's
         # id is unknown (a message Failed with it is its recipients' summary, not a hand-off
         # never confirmed); a repeat finds it with the same SES id, and answers `newly`
         # False. Its recipients not left out as suppressed become Sent, and are counted in
-        # the hour. One statement for them all.
+        # the hour. One statement for them all, its answer read when asked for.
         if not sent:
-            return []
-        rows = self._conn.execute(
+            return list
+        cursor = self._conn.execute(
             _RECORD_SENT,
             {
                 "pks": [s.message_pk for s in sent],
@@ -189,16 +207,8 @@ class PostgresOutbox:
                 "hours": [hour_of(s.at) for s in sent],
                 "sources": _S.sources_of(_S.SENT),
             },
-        ).fetchall()
-        found = {(r["pk"], r["ses"]): r for r in rows}
-        records: list[SentRecord | None] = []
-        seen: set[tuple[UUID, str]] = set()
-        for s in sent:
-            key = (s.message_pk, s.ses_message_id)
-            row = found.get(key)
-            records.append(_record(row, newly=bool(row and row["newly"]) and key not in seen))
-            seen.add(key)
-        return records
+        )
+        return lambda: _confirmed(sent, cursor.fetchall())
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:
         self._conn.execute(

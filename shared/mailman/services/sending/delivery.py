@@ -18,7 +18,7 @@ becomes Sent after all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -233,9 +233,10 @@ def confirm_sent(
 
 def confirm_sent_many(
     work: UnitOfWork, sent: Sequence[tuple[UUID, str]], *, region: str, at: datetime
-) -> list[SentRecord | None]:
-    """`confirm_sent` for each (message, SES id) pair, in order and answered together, each
-    `message.sent` left to the caller (`sent_event`) to append with what else it appends."""
+) -> Callable[[], list[SentRecord | None]]:
+    """`confirm_sent` for each (message, SES id) pair, in order, answering a call that gives
+    the records (`Outbox.record_sent_many`); each `message.sent` is left to the caller
+    (`sent_event`) to append with what else it appends."""
     return work.outbox.record_sent_many(
         [
             SentConfirmation(
