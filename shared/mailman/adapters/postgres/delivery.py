@@ -56,7 +56,7 @@ _INSERT: LiteralString = (
     "INSERT INTO delivery_events (organization_id, message_id, recipient, event_type, "
     "  source_event_id, occurred_at, details, ses_message_id) "
     "SELECT %s, e.* FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], "
-    "  %s::timestamptz[], %s::jsonb[], %s::text[]) "
+    "  %s::timestamptz[], %b::jsonb[], %s::text[]) "
     "  AS e(pk, recipient, kind, source, at, details, ses) "
     # Only for a message SES has under the event's id.
     "JOIN messages m ON m.id = e.pk AND m.ses_message_id = e.ses AND m.id = ANY(%s) "
