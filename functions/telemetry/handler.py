@@ -1,11 +1,13 @@
-"""Takes SES's sending events off the telemetry queue and records each one.
+"""Takes SES's sending events off the telemetry queue and records them a batch at a time.
 
 A record is one SNS notification of SES's, in either shape SES publishes (configuration-set
-event publishing, or an identity's notifications), read by `read_notification` and
-recorded by `mailman.services.telemetry.record_event` in one transaction: the hand-off
-confirmed (so a Delivery that overtakes its Send, or the outbound function's own record,
-still finds the message Sent), the recipients' states decided, the hourly counts, the
-message's summary, the event log and the suppression list.
+event publishing, or an identity's notifications), read by `read_notification`. The
+batch's events are recorded together by `mailman.services.telemetry.record_events`, one
+transaction per organisation: the hand-offs confirmed (so a Delivery that overtakes its
+Send, or the outbound function's own record, still finds the message Sent), the
+recipients' states decided, the hourly counts, the messages' summaries, the event log, the
+suppression list and the brake's review. Should that fail, each event is recorded alone,
+so only a record that fails alone comes back.
 
 What a record can come to:
 - Recorded, or a repeat of a notification already recorded (SNS and SQS deliver at least
@@ -15,9 +17,11 @@ What a record can come to:
 - An event for a message we do not know (another system shares the configuration set, or
   the message is gone): logged and counted (`SesEventForUnknownMessage`), done; no retry
   would ever find it.
-- A notification that cannot be read: the reason is logged and the record raises, so it
-  comes back alone and, past the queue's receive count, lands in the dead-letter queue.
-- The database failing: the record raises and comes back; nothing of it was stored.
+- A notification that cannot be read: the reason is logged and the record is reported
+  failed, so it comes back alone and, past the queue's receive count, lands in the
+  dead-letter queue; the rest of the batch is recorded.
+- The database failing: the batch is recorded again event by event; a record whose event
+  fails alone is reported (`batchItemFailures`) and comes back; nothing of it was stored.
 
 Each batch's counts are written per sending domain as CloudWatch metrics (`metrics.py`).
 Logs carry ids and kinds, never addresses.

@@ -1,5 +1,14 @@
-"""Recording what SES reports of the mail it took: one event (`SesEvent`) at a time, in one
-transaction, so an event is stored whole or not at all and a retry starts afresh.
+"""Recording what SES reports of the mail it took: a batch of events (`SesEvent`, an SQS
+batch's) in one transaction per organisation, so a batch is stored whole or not at all, a
+retry starts afresh, and the batch ends where recording its events one by one, in order,
+would end (`record_event` is the batch of one).
+
+Each statement covers the whole batch (`_Batch`): the messages found (one lookup for all
+identity notifications), locked in the order of their ids (two batches never wait for each
+other in a circle), their hand-offs confirmed, the history rows inserted, the recipients
+moved, then the counts, the summaries, the log and the suppression list written; in a
+pipelined unit of work that is two round trips and one COMMIT (more only for a soft
+bounce's streak and the brake's review).
 
 - The message is found by the tags the outbound function gave the mail (its id and
   organisation), or, for an identity notification (which has no tags), by the id SES gave
@@ -29,7 +38,11 @@ transaction, so an event is stored whole or not at all and a retry starts afresh
   (reason `soft_bounce`; `mailman.domain.tracking.soft_bounce_streak`). One message
   bouncing softly many times counts once: a full mailbox refuses every mail alike, and
   SES retried it already. The window is checked around each soft bounce as it is recorded,
-  so the third bounce of a streak suppresses whichever order the three arrive in.
+  so the third bounce of a streak suppresses whichever order the three arrive in; in a
+  batch, each bounce sees what was stored before and the batch's bounces up to its own.
+- Once the batch is counted, the brake reviews each domain whose hard bounces or
+  complaints it raised (`mailman.services.reputation.review`, `Telemetry.brake`), in the
+  same transaction: a domain past its thresholds is paused, `domain.sending_paused` once.
 """
 
 from __future__ import annotations
