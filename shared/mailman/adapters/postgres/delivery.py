@@ -45,21 +45,21 @@ _RECIPIENTS: LiteralString = (
     "  sent_at, delivered_at, bounced_at, complained_at, rejected_at, failed_at, delayed_at, "
     "  delay_type, delay_expires_at, bounce_type, bounce_sub_type, smtp_status, "
     "  diagnostic_code, complaint_feedback_type "
-    "FROM message_recipients WHERE message_id = ANY(%s) ORDER BY message_id, position, id"
+    "FROM message_recipients WHERE message_id = ANY(%b) ORDER BY message_id, position, id"
 )
 _BOUNCES: LiteralString = (
     "SELECT message_id, recipient, occurred_at, source_event_id, "
     "  details->>'bounce_type' AS bounce_type "
-    "FROM delivery_events WHERE message_id = ANY(%s) AND event_type = 'bounce'"
+    "FROM delivery_events WHERE message_id = ANY(%b) AND event_type = 'bounce'"
 )
 _INSERT: LiteralString = (
     "INSERT INTO delivery_events (organization_id, message_id, recipient, event_type, "
     "  source_event_id, occurred_at, details, ses_message_id) "
-    "SELECT %s, e.* FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], "
-    "  %s::timestamptz[], %b::jsonb[], %s::text[]) "
+    "SELECT %s, e.* FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], "
+    "  %b::timestamptz[], %b::jsonb[], %b::text[]) "
     "  AS e(pk, recipient, kind, source, at, details, ses) "
     # Only for a message SES has under the event's id.
-    "JOIN messages m ON m.id = e.pk AND m.ses_message_id = e.ses AND m.id = ANY(%s) "
+    "JOIN messages m ON m.id = e.pk AND m.ses_message_id = e.ses AND m.id = ANY(%b) "
     "ON CONFLICT (message_id, source_event_id, event_type, recipient) DO NOTHING "
     "RETURNING message_id, source_event_id, event_type, recipient"
 )
@@ -67,7 +67,7 @@ _MESSAGES: LiteralString = (
     "SELECT m.id, m.status, m.ses_message_id, m.inbox_id, m.thread_id, i.domain_id, "
     "  d.name AS domain_name "
     "FROM messages m JOIN inboxes i ON i.id = m.inbox_id JOIN domains d ON d.id = i.domain_id "
-    "WHERE m.id = ANY(%s)"
+    "WHERE m.id = ANY(%b)"
 )
 _UPDATE: LiteralString = (
     "UPDATE message_recipients r SET status = u.status, status_at = u.status_at, "
@@ -78,14 +78,14 @@ _UPDATE: LiteralString = (
     "  delay_expires_at = u.delay_expires_at, bounce_type = u.bounce_type, "
     "  bounce_sub_type = u.bounce_sub_type, smtp_status = u.smtp_status, "
     "  diagnostic_code = u.diagnostic_code, complaint_feedback_type = u.complaint_feedback_type "
-    "FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::text[], %s::timestamptz[], "
-    "  %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], "
-    "  %s::timestamptz[], %s::timestamptz[], %s::text[], %s::timestamptz[], %s::text[], "
-    "  %s::text[], %s::text[], %s::text[], %s::text[]) "
+    "FROM unnest(%b::uuid[], %b::text[], %b::timestamptz[], %b::text[], %b::timestamptz[], "
+    "  %b::timestamptz[], %b::timestamptz[], %b::timestamptz[], %b::timestamptz[], "
+    "  %b::timestamptz[], %b::timestamptz[], %b::text[], %b::timestamptz[], %b::text[], "
+    "  %b::text[], %b::text[], %b::text[], %b::text[]) "
     "  AS u(id, status, status_at, status_event_id, sent_at, delivered_at, bounced_at, "
     "  complained_at, rejected_at, failed_at, delayed_at, delay_type, delay_expires_at, "
     "  bounce_type, bounce_sub_type, smtp_status, diagnostic_code, complaint_feedback_type) "
-    "WHERE r.id = u.id AND r.id = ANY(%s)"
+    "WHERE r.id = u.id AND r.id = ANY(%b)"
 )
 
 _Key = tuple[UUID, str, str, str]
@@ -218,14 +218,14 @@ class PostgresDeliveryTracking:
     def locate(self, ses_message_ids: Sequence[str]) -> dict[str, TrackedMessage]:
         rows = self._conn.execute(
             "SELECT organization_id, id, ses_message_id FROM messages "
-            "WHERE ses_message_id = ANY(%s)",
+            "WHERE ses_message_id = ANY(%b)",
             [list(ses_message_ids)],
         ).fetchall()
         return {r["ses_message_id"]: TrackedMessage(r["organization_id"], r["id"]) for r in rows}
 
     def lock(self, message_pks: Sequence[UUID]) -> None:
         self._conn.execute(
-            "SELECT FROM messages WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            "SELECT FROM messages WHERE id = ANY(%b) ORDER BY id FOR UPDATE",
             [sorted(message_pks)],
         )
 
@@ -266,7 +266,7 @@ class PostgresDeliveryTracking:
     ) -> dict[str, list[tuple[UUID, datetime]]]:
         rows = self._conn.execute(
             "SELECT recipient, message_id, occurred_at FROM delivery_events "
-            "WHERE organization_id = %s AND recipient = ANY(%s) "
+            "WHERE organization_id = %s AND recipient = ANY(%b) "
             "AND occurred_at BETWEEN %s AND %s AND event_type = 'bounce' "
             "AND details->>'bounce_type' IS DISTINCT FROM 'Permanent'",
             [organization_id, list(addresses), since, until],
@@ -281,7 +281,7 @@ class PostgresDeliveryTracking:
             return
         self._conn.execute(
             "UPDATE messages m SET status = s.status, updated_at = now() "
-            "FROM unnest(%s::uuid[], %s::text[]) AS s(id, status) "
-            "WHERE m.id = s.id AND m.id = ANY(%s)",
+            "FROM unnest(%b::uuid[], %b::text[]) AS s(id, status) "
+            "WHERE m.id = s.id AND m.id = ANY(%b)",
             [list(statuses), [s.value for s in statuses.values()], list(statuses)],
         )

@@ -40,8 +40,8 @@ def _record(row: dict[str, Any] | None, *, newly: bool) -> SentRecord | None:
 
 _RECORD_SENT: LiteralString = (
     "WITH given AS ("
-    "  SELECT * FROM unnest(%(pks)s::uuid[], %(ses)s::text[], %(header_ids)s::text[], "
-    "    %(at)s::timestamptz[], %(hours)s::timestamptz[]) WITH ORDINALITY "
+    "  SELECT * FROM unnest(%(pks)b::uuid[], %(ses)b::text[], %(header_ids)b::text[], "
+    "    %(at)b::timestamptz[], %(hours)b::timestamptz[]) WITH ORDINALITY "
     "    AS g(pk, ses, header_id, at, hour, n)), "
     # Of two confirmations of one message, the first is the one that may move it.
     "first AS (SELECT DISTINCT ON (pk) * FROM given ORDER BY pk, n), "
@@ -49,8 +49,8 @@ _RECORD_SENT: LiteralString = (
     "  UPDATE messages m SET status = 'sent', status_reason = NULL, "
     "    ses_message_id = f.ses, sent_at = f.at, updated_at = now() "
     "  FROM first f "
-    "  WHERE m.id = f.pk AND m.id = ANY(%(pks)s) "
-    "  AND m.status = ANY(%(sources)s) AND m.ses_message_id IS NULL "
+    "  WHERE m.id = f.pk AND m.id = ANY(%(pks)b) "
+    "  AND m.status = ANY(%(sources)b) AND m.ses_message_id IS NULL "
     "  RETURNING m.id, m.organization_id, m.inbox_id, m.thread_id, f.ses, f.header_id, "
     "    f.at, f.hour), "
     "refs AS ("
@@ -79,7 +79,7 @@ _RECORD_SENT: LiteralString = (
     # A message recorded before (its SES id known as this one) is a repeat.
     "SELECT m.id, m.ses_message_id, m.organization_id, m.inbox_id, m.thread_id, false "
     "FROM given g JOIN messages m ON m.id = g.pk AND m.ses_message_id = g.ses "
-    "WHERE m.id = ANY(%(pks)s)"
+    "WHERE m.id = ANY(%(pks)b)"
 )
 
 

@@ -74,8 +74,8 @@ class PostgresSuppressionList:
             "  source_message_id, details, created_at) "
             "SELECT organization_id, address, reason, source_message_id, details, "
             "  COALESCE(at, now()) "
-            "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::uuid[], %b::jsonb[], "
-            "  %s::timestamptz[]) AS e(organization_id, address, reason, source_message_id, "
+            "FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::uuid[], %b::jsonb[], "
+            "  %b::timestamptz[]) AS e(organization_id, address, reason, source_message_id, "
             "  details, at) "
             "ON CONFLICT (organization_id, address) WHERE deleted_at IS NULL DO NOTHING "
             "RETURNING address",
