@@ -81,6 +81,10 @@ class MessageDelivery:
     thread_id: UUID | None
     recipients: Mapping[str, RecipientStatus | None]
     """Lower-case address -> state (None where nothing set one yet)."""
+    domain_paused: bool = False
+    """The domain's sending is paused (the brake has nothing more to review)."""
+    domain_resumed_at: datetime | None = None
+    """The domain's last resume: the brake reads no mail from before it."""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ bounce's streak and the brake's review).
   so the third bounce of a streak suppresses whichever order the three arrive in; in a
   batch, each bounce sees what was stored before and the batch's bounces up to its own.
 - Once the batch is counted, the brake reviews each domain whose hard bounces or
-  complaints it raised (`mailman.services.reputation.review`, `Telemetry.brake`), in the
+  complaints it raised (`mailman.services.reputation.review_subject`, `Telemetry.brake`), in the
   same transaction: a domain past its thresholds is paused, `domain.sending_paused` once.
 """
 
@@ -67,7 +67,13 @@ from mailman.domain.delivery import (
 from mailman.domain.events import NewEvent
 from mailman.domain.messages import SentRecord
 from mailman.domain.models import DeliveryStatus
-from mailman.domain.reputation import BrakeSettings, DeliveryCounts, HourlyCounts, hour_of
+from mailman.domain.reputation import (
+    BrakeSettings,
+    BrakeSubject,
+    DeliveryCounts,
+    HourlyCounts,
+    hour_of,
+)
 from mailman.domain.suppressions import NewSuppression, SuppressionReason, canonical_address
 from mailman.domain.tracking import (
     SOFT_BOUNCE_LIMIT,
@@ -79,7 +85,7 @@ from mailman.domain.tracking import (
     soft_bounce_streak,
 )
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from mailman.services.reputation import review
+from mailman.services.reputation import review_subject
 from mailman.services.sending import confirm_sent_many, sent_event
 
 _R = RecipientStatus
@@ -226,7 +232,7 @@ class _Batch:
             self.work.delivery_counts.add(list(counts.values()))
         self.work.delivery.settle(_settled(items, recorded))
         self.work.events.append_many(announced)
-        reviewed = self._review(results)
+        reviewed = self._review(results, recorded)
         return lambda: _with_suppressed(reviewed, suppressing())
 
     def _confirm(
@@ -251,15 +257,24 @@ class _Batch:
 
         return confirmed
 
-    def _review(self, results: list[TrackedEvent]) -> list[TrackedEvent]:
+    def _review(
+        self, results: list[TrackedEvent], recorded: Mapping[int, Recorded]
+    ) -> list[TrackedEvent]:
         """The brake reviews each domain whose hard bounces or complaints the batch raised
-        (`mailman.services.reputation.review`), once the batch is counted."""
+        (`mailman.services.reputation.review_subject`), once the batch is counted: a domain
+        read paused with the batch's messages needs no review."""
         raised: dict[UUID, int] = {}
         for n, r in enumerate(results):
             if r.domain_id is not None and (r.counts.hard_bounced or r.counts.complained):
                 raised.setdefault(r.domain_id, n)
         for domain_id, n in raised.items():
-            if review(self.work, domain_id, self.env.brake, self.now):
+            message = recorded[n].message
+            if message.domain_paused:
+                continue
+            subject = BrakeSubject(
+                domain_id, self.organization_id, message.domain_name, message.domain_resumed_at
+            )
+            if review_subject(self.work, subject, self.env.brake, self.now):
                 results[n] = replace(results[n], paused=True)
         return results
 

@@ -119,6 +119,8 @@ class InMemoryDeliveryTracking(ScopedRepository):
             domain_name=domain.name,
             thread_id=m.thread_id,
             recipients={a: _R(s[0]) if s and s[0] else None for a, s in statuses.items()},
+            domain_paused=domain.sending_paused,
+            domain_resumed_at=domain.sending_resumed_at,
         )
 
     def soft_bounces(

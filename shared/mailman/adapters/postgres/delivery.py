@@ -65,7 +65,8 @@ _INSERT: LiteralString = (
 )
 _MESSAGES: LiteralString = (
     "SELECT m.id, m.status, m.ses_message_id, m.inbox_id, m.thread_id, i.domain_id, "
-    "  d.name AS domain_name "
+    "  d.name AS domain_name, d.sending_paused_at IS NOT NULL AS domain_paused, "
+    "  d.sending_resumed_at AS domain_resumed_at "
     "FROM messages m JOIN inboxes i ON i.id = m.inbox_id JOIN domains d ON d.id = i.domain_id "
     "WHERE m.id = ANY(%b)"
 )
@@ -171,6 +172,8 @@ class _Batch:
             domain_id=m["domain_id"],
             domain_name=m["domain_name"],
             thread_id=m["thread_id"],
+            domain_paused=m["domain_paused"],
+            domain_resumed_at=m["domain_resumed_at"],
             recipients={
                 address: rows[0].standing.status
                 for (message, address), rows in self.rows.items()

@@ -82,8 +82,7 @@ class PostgresDomainRepository:
             [domain_id],
         )
         records = self._conn.execute(
-            f"SELECT {RECORD_COLUMNS} FROM domain_records WHERE domain_id = %s "
-            "ORDER BY position",
+            f"SELECT {RECORD_COLUMNS} FROM domain_records WHERE domain_id = %s ORDER BY position",
             [domain_id],
         )
         row = domain.fetchone()
