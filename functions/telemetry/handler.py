@@ -78,6 +78,9 @@ def record_batch(records: list[SQSRecord]) -> list[str]:
             continue
         if event is not None:
             parsed.append((record, event))
+    # One metric per kind of event the batch holds, its count the value.
+    for name, n in Counter(_metric(event) for _, event in parsed).items():
+        count(name, n)
     if parsed:
         failed.extend(_record(parsed))
     return failed
@@ -98,7 +101,6 @@ def _read(record: SQSRecord) -> SesEvent | None:
         )
         count("SesNotificationIgnored")
         return None
-    count(_metric(event))
     return event
 
 
