@@ -2,9 +2,10 @@
 decide, for a whole batch of events in a few statements.
 
 `record` sends, before it reads any answer (one round trip in a pipelined unit of work):
-the recipients' rows of every message of the batch, their bounces stored before, every
-event's history rows in one INSERT ... ON CONFLICT DO NOTHING RETURNING (a repeat inserts
-nothing), and each message's status and domain. It then applies the new rows in the
+every message of the batch with its status, its domain and its recipients' rows, their
+bounces stored before, and every event's history rows in one INSERT ... ON CONFLICT DO
+NOTHING RETURNING (a repeat inserts nothing; an event whose message SES does not have
+under its id inserts nothing either). It then applies the new rows in the
 batch's order with `mailman.domain.tracking.track_event` (the rule the in-memory store
 applies) and writes the recipients it moved back in one UPDATE, which it does not wait for.
 The messages are locked first (`lock`, in the order of their ids), so two batches naming
@@ -41,11 +42,20 @@ from mailman.domain.tracking import (
 _TRACKED = tuple(f.name for f in fields(RecipientTrack))
 """`message_recipients`' delivery columns beside its status, in `RecipientTrack`'s order."""
 _RECIPIENTS: LiteralString = (
-    "SELECT id, message_id, lower(address) AS address, status, status_at, status_event_id, "
-    "  sent_at, delivered_at, bounced_at, complained_at, rejected_at, failed_at, delayed_at, "
-    "  delay_type, delay_expires_at, bounce_type, bounce_sub_type, smtp_status, "
-    "  diagnostic_code, complaint_feedback_type "
-    "FROM message_recipients WHERE message_id = ANY(%b) ORDER BY message_id, position, id"
+    # Each message (its status, SES's id, where it lives, its domain's pause and last
+    # resume) with each of its recipients' rows.
+    "SELECT m.id AS pk, m.status AS message_status, m.ses_message_id, m.inbox_id, "
+    "  m.thread_id, i.domain_id, d.name AS domain_name, "
+    "  d.sending_paused_at IS NOT NULL AS domain_paused, "
+    "  d.sending_resumed_at AS domain_resumed_at, "
+    "  r.id, r.message_id, lower(r.address) AS address, r.status, r.status_at, "
+    "  r.status_event_id, r.sent_at, r.delivered_at, r.bounced_at, r.complained_at, "
+    "  r.rejected_at, r.failed_at, r.delayed_at, r.delay_type, r.delay_expires_at, "
+    "  r.bounce_type, r.bounce_sub_type, r.smtp_status, r.diagnostic_code, "
+    "  r.complaint_feedback_type "
+    "FROM messages m JOIN inboxes i ON i.id = m.inbox_id JOIN domains d ON d.id = i.domain_id "
+    "LEFT JOIN message_recipients r ON r.message_id = m.id "
+    "WHERE m.id = ANY(%b) ORDER BY m.id, r.position, r.id"
 )
 _BOUNCES: LiteralString = (
     "SELECT message_id, recipient, occurred_at, source_event_id, "
@@ -62,13 +72,6 @@ _INSERT: LiteralString = (
     "JOIN messages m ON m.id = e.pk AND m.ses_message_id = e.ses AND m.id = ANY(%b) "
     "ON CONFLICT (message_id, source_event_id, event_type, recipient) DO NOTHING "
     "RETURNING message_id, source_event_id, event_type, recipient"
-)
-_MESSAGES: LiteralString = (
-    "SELECT m.id, m.status, m.ses_message_id, m.inbox_id, m.thread_id, i.domain_id, "
-    "  d.name AS domain_name, d.sending_paused_at IS NOT NULL AS domain_paused, "
-    "  d.sending_resumed_at AS domain_resumed_at "
-    "FROM messages m JOIN inboxes i ON i.id = m.inbox_id JOIN domains d ON d.id = i.domain_id "
-    "WHERE m.id = ANY(%b)"
 )
 _UPDATE: LiteralString = (
     "UPDATE message_recipients r SET status = u.status, status_at = u.status_at, "
@@ -122,19 +125,18 @@ class _Batch:
     """What `record` read of the batch's messages, moved event by event."""
 
     def __init__(
-        self,
-        recipients: Iterable[Mapping[str, Any]],
-        bounces: Iterable[Mapping[str, Any]],
-        messages: Iterable[Mapping[str, Any]],
+        self, recipients: Iterable[Mapping[str, Any]], bounces: Iterable[Mapping[str, Any]]
     ) -> None:
         self.rows: dict[tuple[UUID, str], list[_Row]] = {}
+        self.messages: dict[UUID, Mapping[str, Any]] = {}
         for r in recipients:
-            self.rows.setdefault((r["message_id"], r["address"]), []).append(_row(r))
+            self.messages.setdefault(r["pk"], r)
+            if r["id"] is not None:
+                self.rows.setdefault((r["message_id"], r["address"]), []).append(_row(r))
         self.bounces: dict[tuple[UUID, str], list[EarlierBounce]] = {}
         for b in bounces:
             found = earlier_bounce(b["occurred_at"], b["source_event_id"], b["bounce_type"])
             self.bounces.setdefault((b["message_id"], b["recipient"]), []).append(found)
-        self.messages = {m["id"]: m for m in messages}
 
     def apply(self, pk: UUID, event: SesEvent, fresh: set[_Key]) -> Recorded | None:
         message = self.messages.get(pk)
@@ -167,7 +169,7 @@ class _Batch:
     def _delivery(self, pk: UUID) -> MessageDelivery:
         m = self.messages[pk]
         return MessageDelivery(
-            status=DeliveryStatus(m["status"]),
+            status=DeliveryStatus(m["message_status"]),
             inbox_id=m["inbox_id"],
             domain_id=m["domain_id"],
             domain_name=m["domain_name"],
@@ -238,20 +240,18 @@ class PostgresDeliveryTracking:
         if not events:
             return []
         pks = sorted({pk for pk, _ in events})
-        # Every statement is sent before any answer is read; the bounces are read before
-        # the batch's own rows are inserted.
+        # Every statement is sent before any answer is read (after the hand-offs: the
+        # messages are read as they confirmed them); the bounces are read before the
+        # batch's own rows are inserted.
         recipients = self._conn.execute(_RECIPIENTS, [pks])
         bounced = any(e.type is SesEventType.BOUNCE for _, e in events)
         bounces = self._conn.execute(_BOUNCES, [pks]) if bounced else None
         inserted = self._conn.execute(_INSERT, _history(organization_id, events, pks))
-        messages = self._conn.execute(_MESSAGES, [pks])
         fresh: set[_Key] = {
             (r["message_id"], r["source_event_id"], r["event_type"], r["recipient"])
             for r in inserted.fetchall()
         }
-        batch = _Batch(
-            recipients.fetchall(), bounces.fetchall() if bounces else [], messages.fetchall()
-        )
+        batch = _Batch(recipients.fetchall(), bounces.fetchall() if bounces else [])
         recorded = [batch.apply(pk, event, fresh) for pk, event in events]
         self._write(batch.moved())
         return recorded
