@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -109,3 +109,21 @@ def process_batch(
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+
+
+def process_whole_batch(
+    event: dict[str, Any],
+    handle: Callable[[list[SQSRecord]], Collection[str]],
+) -> PartialItemFailureResponse:
+    """Hands every SQS record of the batch to `handle` at once, for a consumer that does its
+    work over the whole batch; `handle` answers the message ids of the records that failed,
+    which come back alone (the partial batch response `process_batch` answers)."""
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent
+
+    records = list(SQSEvent(event).records)
+    failed = set(handle(records))
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": r.message_id} for r in records if r.message_id in failed
+        ]
+    }

@@ -4,8 +4,10 @@ repeats, to play in any order."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from mailman.adapters.memory.tables import RecipientTrack
 from mailman.domain.delivery import BounceType, RecipientReport, SesEvent, SesEventType
-from mailman.services.telemetry import Telemetry, TrackedEvent, record_event
+from mailman.services.telemetry import Telemetry, TrackedEvent, record_event, record_events
 
 from .unit.world import World, make_world
 
@@ -124,12 +126,24 @@ def record(world: World, event: SesEvent) -> TrackedEvent:
     return record_event(Telemetry(world.uow, world.clock, "us-east-1"), event)
 
 
-def memory_state(played: list[Spec], addresses: list[str]) -> State:
-    """Where the events leave a message to `addresses`, in memory (the clock at T0)."""
+def batches(items: Sequence[Any], cuts: Sequence[int] | None) -> list[list[Any]]:
+    """`items` split before each position in `cuts`; each alone when `cuts` is None."""
+    if cuts is None:
+        return [[item] for item in items]
+    edges = [0, *sorted({c for c in cuts if 0 < c < len(items)}), len(items)]
+    return [list(items[a:b]) for a, b in pairwise(edges)]
+
+
+def memory_state(
+    played: list[Spec], addresses: list[str], cuts: Sequence[int] | None = None
+) -> State:
+    """Where the events leave a message to `addresses`, in memory (the clock at T0), each
+    recorded alone or, with `cuts`, in batches split there."""
     world = make_world()
     pk = handed_off(world, *addresses)
-    for spec in played:
-        record(world, spec.event(addresses, pk, world.organization_id))
+    events = [spec.event(addresses, pk, world.organization_id) for spec in played]
+    for batch in batches(events, cuts):
+        record_events(Telemetry(world.uow, world.clock, "us-east-1"), batch)
     row = world.row(pk)
     recipients = []
     for address in addresses:

@@ -1,11 +1,13 @@
-"""Takes SES's sending events off the telemetry queue and records each one.
+"""Takes SES's sending events off the telemetry queue and records them a batch at a time.
 
 A record is one SNS notification of SES's, in either shape SES publishes (configuration-set
-event publishing, or an identity's notifications), read by `read_notification` and
-recorded by `mailman.services.telemetry.record_event` in one transaction: the hand-off
-confirmed (so a Delivery that overtakes its Send, or the outbound function's own record,
-still finds the message Sent), the recipients' states decided, the hourly counts, the
-message's summary, the event log and the suppression list.
+event publishing, or an identity's notifications), read by `read_notification`. The
+batch's events are recorded together by `mailman.services.telemetry.record_events`, one
+transaction per organisation: the hand-offs confirmed (so a Delivery that overtakes its
+Send, or the outbound function's own record, still finds the message Sent), the
+recipients' states decided, the hourly counts, the messages' summaries, the event log, the
+suppression list and the brake's review. Should that fail, each event is recorded alone,
+so only a record that fails alone comes back.
 
 What a record can come to:
 - Recorded, or a repeat of a notification already recorded (SNS and SQS deliver at least
@@ -15,9 +17,11 @@ What a record can come to:
 - An event for a message we do not know (another system shares the configuration set, or
   the message is gone): logged and counted (`SesEventForUnknownMessage`), done; no retry
   would ever find it.
-- A notification that cannot be read: the reason is logged and the record raises, so it
-  comes back alone and, past the queue's receive count, lands in the dead-letter queue.
-- The database failing: the record raises and comes back; nothing of it was stored.
+- A notification that cannot be read: the reason is logged and the record is reported
+  failed, so it comes back alone and, past the queue's receive count, lands in the
+  dead-letter queue; the rest of the batch is recorded.
+- The database failing: the batch is recorded again event by event; a record whose event
+  fails alone is reported (`batchItemFailures`) and comes back; nothing of it was stored.
 
 Each batch's counts are written per sending domain as CloudWatch metrics (`metrics.py`).
 Logs carry ids and kinds, never addresses.
@@ -32,10 +36,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
+from functions.runtime import (
+    cached_container,
+    count,
+    entrypoint,
+    logger,
+    process_whole_batch,
+    traced,
+)
 from mailman.domain.delivery import SesEvent
 from mailman.domain.reputation import KINDS
-from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event
+from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event, record_events
 
 from .metrics import emit_domain_counts
 from .notifications import MalformedNotification, read_notification
@@ -55,7 +66,27 @@ def _metric(event: SesEvent) -> str:
 
 
 @traced
-def record_handler(record: SQSRecord) -> None:
+def record_batch(records: list[SQSRecord]) -> list[str]:
+    """Read every record, record the events in one go; answers the failed records' ids."""
+    failed: list[str] = []
+    parsed: list[tuple[SQSRecord, SesEvent]] = []
+    for record in records:
+        try:
+            event = _read(record)
+        except MalformedNotification:
+            failed.append(record.message_id)
+            continue
+        if event is not None:
+            parsed.append((record, event))
+    # One metric per kind of event the batch holds, its count the value.
+    for name, n in Counter(_metric(event) for _, event in parsed).items():
+        count(name, n)
+    if parsed:
+        failed.extend(_record(parsed))
+    return failed
+
+
+def _read(record: SQSRecord) -> SesEvent | None:
     try:
         event = read_notification(record.body)
     except MalformedNotification as exc:
@@ -69,9 +100,39 @@ def record_handler(record: SQSRecord) -> None:
             "not an SES sending event: ignored", extra={"sqs_message_id": record.message_id}
         )
         count("SesNotificationIgnored")
-        return
-    count(_metric(event))
-    _recorded(event, record_event(container().telemetry, event))
+        return None
+    return event
+
+
+def _record(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
+    """The batch's events in one go; should that fail, each alone, so that only the records
+    that fail alone come back."""
+    telemetry = container().telemetry
+    try:
+        results = record_events(telemetry, [event for _, event in parsed])
+    except Exception:
+        logger.warning("recording the batch failed: each event alone", exc_info=True)
+        count("TelemetryBatchesSplit")
+        return _one_by_one(parsed)
+    for (_, event), result in zip(parsed, results, strict=True):
+        _recorded(event, result)
+    return []
+
+
+def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
+    failed = []
+    for record, event in parsed:
+        try:
+            result = record_event(container().telemetry, event)
+        except Exception:
+            logger.exception(
+                "SES event not recorded: it comes back",
+                extra={"sqs_message_id": record.message_id, "event_type": event.type.value},
+            )
+            failed.append(record.message_id)
+            continue
+        _recorded(event, result)
+    return failed
 
 
 def _recorded(event: SesEvent, result: TrackedEvent) -> None:
@@ -94,6 +155,12 @@ def _recorded(event: SesEvent, result: TrackedEvent) -> None:
     if result.suppressed:
         logger.info("addresses suppressed", extra={**facts, "suppressed": result.suppressed})
         count("AddressesSuppressed", result.suppressed)
+    if result.paused:
+        logger.warning(
+            "the brake paused the domain's sending",
+            extra={**facts, "domain_id": str(result.domain_id)},
+        )
+        count("DomainsPaused")
     if result.domain_name is not None:
         tally = _by_domain.setdefault(result.domain_name, Counter())
         tally.update({kind: getattr(result.counts, kind) for kind in KINDS})
@@ -103,6 +170,6 @@ def _recorded(event: SesEvent, result: TrackedEvent) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Every record failing is answered like any other partial failure (they all come back).
     _by_domain.clear()
-    response = process_batch(event, context, record_handler)
+    response = process_whole_batch(event, record_batch)
     emit_domain_counts(_by_domain)
     return response

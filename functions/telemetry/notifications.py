@@ -60,9 +60,16 @@ def _timestamp(value: object) -> datetime:
 _OFFSET = re.compile(r"\s*([+-])(\d\d):?(\d\d)$")
 
 
+_BARE = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9.-]+"
+)
+"""A bare address of plain atoms, as SES names almost every recipient: `parseaddr` would
+answer it unchanged, at a tenth of a millisecond each."""
+
+
 def _address(value: str) -> str:
     """A recipient as SES names it (`jane@x`, or `John <jane@x>`), in canonical form."""
-    address = parseaddr(value)[1] or value.strip()
+    address = value if _BARE.fullmatch(value) else parseaddr(value)[1] or value.strip()
     if "@" not in address:
         raise ValueError("not an email address")
     return canonical_address(address)

@@ -119,7 +119,7 @@ class Container:
     def telemetry(self) -> Telemetry:
         from mailman.services.telemetry import Telemetry
 
-        return Telemetry(self.uow, self.clock, self.settings.aws_region)
+        return Telemetry(self.uow, self.clock, self.settings.aws_region, brake=self.settings.brake)
 
     @functools.cached_property
     def verifier(self) -> Verifier:

@@ -169,16 +169,30 @@ class OutboundPipeline:
 
     def telemetry_body(self, body: str) -> dict[str, Any]:
         """Hand the telemetry function one SQS record with this body (its id: `t-1`)."""
-        message = {
-            "MessageId": "t-1",
-            "ReceiptHandle": "r-1",
-            "Body": body,
-            "MD5OfBody": "",
-            "Attributes": {"ApproximateReceiveCount": "1"},
-        }
+        return self.telemetry_bodies([body])
+
+    def telemetry_batch(self, ses_events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Hand the telemetry function SES notifications in one SQS batch (`t-1`, ...)."""
+        return self.telemetry_bodies(
+            [json.dumps({"Type": "Notification", "Message": json.dumps(e)}) for e in ses_events]
+        )
+
+    def telemetry_bodies(self, bodies: list[str]) -> dict[str, Any]:
+        """Hand the telemetry function one SQS batch of records with these bodies, their ids
+        `t-1`, `t-2`, ..."""
+        messages = [
+            {
+                "MessageId": f"t-{n}",
+                "ReceiptHandle": f"r-{n}",
+                "Body": body,
+                "MD5OfBody": "",
+                "Attributes": {"ApproximateReceiveCount": "1"},
+            }
+            for n, body in enumerate(bodies, 1)
+        ]
         arn = f"arn:aws:sqs:us-east-1:{DEFAULT_ACCOUNT_ID}:mailman-telemetry"
         result: dict[str, Any] = telemetry.handler(
-            sqs_event([message], arn, "us-east-1"), LambdaContext("mailman-telemetry")
+            sqs_event(messages, arn, "us-east-1"), LambdaContext("mailman-telemetry")
         )
         return result
 

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from functions.telemetry import handler as telemetry
 from mailman.adapters.postgres.outbox import PostgresOutbox
 
 from .sending_helpers import OutboundPipeline, outbox, sent_mail, ses_notification
@@ -254,3 +255,104 @@ def test_a_delivery_before_its_send_records_the_hand_off_then_the_delivery(
     assert len(sent_mail()) == 1
     [(sent_at,)] = outbox.rows("SELECT sent_at FROM message_recipients")
     assert sent_at == datetime.fromisoformat(send["mail"]["timestamp"])  # SES's time of it
+
+
+def _bounce(outbox: OutboundPipeline, message_id: str, ses_id: str, to: str) -> dict[str, Any]:
+    return ses_notification(
+        "event-bounce-permanent-general.json", ses_id, [to], tags=_tags(outbox, message_id)
+    )
+
+
+def test_a_batch_is_recorded_whole_and_a_malformed_record_fails_alone(
+    outbox: OutboundPipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, first_ses = _send(outbox, JANE)
+    second, second_ses = _send(outbox, BOB)
+    delivered = ses_notification(
+        "event-delivery.json", first_ses, [JANE], tags=_tags(outbox, first)
+    )
+    bounced = _bounce(outbox, second, second_ses, BOB)
+
+    result = outbox.telemetry_bodies(
+        [
+            json.dumps({"Type": "Notification", "Message": json.dumps(delivered)}),
+            "not json",
+            json.dumps({"Type": "Notification", "Message": json.dumps(bounced)}),
+        ]
+    )
+
+    assert result["batchItemFailures"] == [{"itemIdentifier": "t-2"}]
+    assert (_message(outbox, first)["status"], _message(outbox, second)["status"]) == (
+        "delivered",
+        "bounced",
+    )
+    assert _suppressed(outbox) == {BOB: "bounce"}
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR" and hasattr(r, "reason")]
+    assert "SQS body is not JSON" in logged.reason
+
+
+def test_a_failing_batch_is_recorded_event_by_event_and_only_the_failing_record_comes_back(
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, first_ses = _send(outbox, JANE)
+    second, second_ses = _send(outbox, BOB)
+    real = PostgresOutbox.record_sent_many
+
+    def refuses_bob(self: PostgresOutbox, sent: Any) -> Any:
+        if any(s.ses_message_id == second_ses for s in sent):
+            raise psycopg.errors.SerializationFailure("could not serialize access")
+        return real(self, sent)
+
+    monkeypatch.setattr(PostgresOutbox, "record_sent_many", refuses_bob)
+    result = outbox.telemetry_batch(
+        [
+            ses_notification("event-delivery.json", first_ses, [JANE], tags=_tags(outbox, first)),
+            ses_notification("event-delivery.json", second_ses, [BOB], tags=_tags(outbox, second)),
+        ]
+    )
+
+    assert result["batchItemFailures"] == [{"itemIdentifier": "t-2"}]
+    assert _message(outbox, first)["status"] == "delivered"
+    assert _message(outbox, second)["status"] == "sent"
+
+
+def test_hard_bounces_past_the_brake_pause_the_domain_once(
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRAKE_MIN_SENT", "3")
+    telemetry.container.cache_clear()  # its settings are read when it is built
+    sent = [_send(outbox, f"reader{n}@customer.example") for n in range(3)]
+    [domain] = outbox.tenant.api.get("/domains").json()["data"]
+
+    first = outbox.telemetry_batch(
+        [
+            _bounce(outbox, pk, ses, f"reader{n}@customer.example")
+            for n, (pk, ses) in enumerate(sent[:2])
+        ]
+    )
+    again = outbox.telemetry_batch([_bounce(outbox, *sent[2], "reader2@customer.example")])
+
+    assert first["batchItemFailures"] == again["batchItemFailures"] == []
+    paused = [e for e in _events(outbox) if e["type"] == "domain.sending_paused"]
+    assert [e["subject_id"] for e in paused] == [domain["id"]]
+    assert paused[0]["data"]["figures"]["hard_bounced"] == 2
+    assert outbox.tenant.api.get(f"/domains/{domain['id']}").json()["sending"]["paused"] is True
+
+
+def test_each_batch_writes_its_counts_per_domain_as_metrics(
+    outbox: OutboundPipeline, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message_id, ses_id = _send(outbox, JANE, BOB)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    capsys.readouterr()
+
+    outbox.telemetry_batch(
+        [
+            ses_notification("event-delivery.json", ses_id, [JANE], tags=_tags(outbox, message_id)),
+            _bounce(outbox, message_id, ses_id, BOB),
+        ]
+    )
+
+    blocks = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    [domain] = [b for b in blocks if b.get("Domain") == "example.com"]
+    assert (domain["RecipientsDelivered"], domain["RecipientsHardBounced"]) == ([1.0], [1.0])

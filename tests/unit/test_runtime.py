@@ -11,7 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from functions.runtime import process_batch, tracing
+from functions.runtime import process_batch, process_whole_batch, tracing
 from local.apigw import LambdaContext
 
 HANDLERS = ["dispatcher", "inbound", "migrate", "outbound", "telemetry", "verifier"]
@@ -121,3 +121,16 @@ def test_a_batch_that_failed_whole_may_fail_the_invocation() -> None:
             _fail_on_bad,
             raise_on_entire_batch_failure=True,
         )
+
+
+def test_a_whole_batch_handled_at_once_answers_the_records_it_names_failed() -> None:
+    seen: list[list[str]] = []
+
+    def handle(records: list[SQSRecord]) -> list[str]:
+        seen.append([r.body for r in records])
+        return [r.message_id for r in records if r.body == "bad"]
+
+    answer = process_whole_batch(_event("good", "bad", "good", "bad"), handle)
+
+    assert seen == [["good", "bad", "good", "bad"]]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m3"}]}

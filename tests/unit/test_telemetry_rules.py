@@ -19,7 +19,7 @@ from mailman.domain.errors import StorageError
 from mailman.domain.reputation import DeliveryCounts, hour_of
 from mailman.domain.suppressions import NewSuppression, SuppressionReason
 from mailman.services import inboxes
-from mailman.services.telemetry import TrackedEvent, TrackingOutcome
+from mailman.services.telemetry import Telemetry, TrackedEvent, TrackingOutcome, record_events
 
 from ..ses_events import T0, Spec, handed_off, memory_state, record, ses_event, specs
 from .world import World
@@ -293,6 +293,32 @@ def test_soft_bounces_arriving_out_of_order_suppress_at_the_last_to_arrive(world
     assert [r.suppressed for r in results] == [0, 0, 1]
 
 
+@pytest.mark.parametrize(
+    ("hours", "suppressed"),
+    [([0, 30, 71], [0, 0, 1]), ([60, 0, 30], [0, 0, 1]), ([0, 40, 80, 160], [0, 0, 0, 0])],
+)
+def test_soft_bounces_in_one_batch_suppress_as_they_would_one_by_one(
+    world: World, hours: list[int], suppressed: list[int]
+) -> None:
+    pks = [_handed_off(world) for _ in hours]
+    events = [
+        ses_event(
+            E.BOUNCE,
+            [JANE],
+            message_pk=pk,
+            organization_id=world.organization_id,
+            at=T0 + timedelta(hours=h),
+            source=f"b{n}",
+            bounce_type=BounceType.TRANSIENT,
+        )
+        for n, (pk, h) in enumerate(zip(pks, hours, strict=True))
+    ]
+
+    results = record_events(Telemetry(world.uow, world.clock, "us-east-1"), events)
+
+    assert [r.suppressed for r in results] == suppressed
+
+
 def test_soft_bounces_further_apart_than_72_hours_suppress_nothing(world: World) -> None:
     results = _soft_bounces(world, [0, 40, 80, 160])
 
@@ -515,3 +541,62 @@ def test_any_order_of_the_same_events_ends_in_the_same_state(
 
     addresses = [JANE, BOB, ANN]
     assert memory_state(shuffled, addresses) == memory_state(played, addresses)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), played=specs(3))
+def test_the_same_events_in_any_batches_end_where_they_end_one_by_one(
+    data: st.DataObject, played: list[Spec]
+) -> None:
+    cuts = data.draw(st.lists(st.integers(1, len(played)), max_size=4))
+
+    addresses = [JANE, BOB, ANN]
+    assert memory_state(played, addresses, cuts) == memory_state(played, addresses)
+
+
+def test_a_batch_counts_suppresses_and_announces_as_its_events_one_by_one_do(
+    world: World,
+) -> None:
+    pk, other = _handed_off(world, JANE, BOB), _handed_off(world, ANN)
+    events = [
+        ses_event(E.DELIVERY, [JANE], message_pk=pk, organization_id=world.organization_id),
+        ses_event(
+            E.BOUNCE,
+            [BOB, BOB.upper()],
+            message_pk=pk,
+            organization_id=world.organization_id,
+            bounce_type=BounceType.PERMANENT,
+        ),
+        ses_event(E.DELIVERY, [JANE], message_pk=pk, organization_id=world.organization_id),
+        ses_event(
+            E.COMPLAINT,
+            [ANN],
+            message_pk=other,
+            organization_id=world.organization_id,
+            at=T0 + timedelta(hours=2),
+        ),
+    ]
+
+    results = record_events(Telemetry(world.uow, world.clock, "us-east-1"), events)
+
+    assert [r.outcome for r in results] == [
+        TrackingOutcome.RECORDED,
+        TrackingOutcome.RECORDED,
+        TrackingOutcome.DUPLICATE,
+        TrackingOutcome.RECORDED,
+    ]
+    assert [r.suppressed for r in results] == [0, 1, 0, 1]
+    assert [r.handed_off for r in results] == [True, False, False, True]
+    assert _suppressed(world) == {BOB: SuppressionReason.BOUNCE, ANN: SuppressionReason.COMPLAINT}
+    assert _counts(world) == DeliveryCounts(sent=3, delivered=1, hard_bounced=1, complained=1)
+    assert (world.row(pk).message.status, world.row(other).message.status) == (
+        "partially_delivered",
+        "complained",
+    )
+    assert _log(world) == [
+        ("message.sent", None),
+        ("message.delivered", JANE),
+        ("message.bounced", BOB),
+        ("message.sent", None),
+        ("message.complained", ANN),
+    ]

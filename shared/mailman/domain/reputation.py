@@ -153,6 +153,16 @@ class WindowStats:
 
 
 @dataclass(frozen=True)
+class BrakeSubject:
+    """A domain as the brake reviews it: which, whose, its name, and its last resume."""
+
+    domain_id: UUID
+    organization_id: UUID
+    name: str
+    resumed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class BrakeSettings:
     """When the brake pauses a domain: its bounce or complaint rate over the last `window`
     (begun no earlier than its last resume) reaches the threshold, with at least `min_sent`

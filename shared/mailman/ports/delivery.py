@@ -3,7 +3,7 @@ decides, and the message's summary (the hourly counts are reputation's port)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -16,26 +16,32 @@ from mailman.domain.tracking import Recorded, TrackedMessage
 class DeliveryTracking(Protocol):
     """What SES reported of the organisation's outgoing messages, recipient by recipient."""
 
-    def locate(self, ses_message_id: str) -> TrackedMessage | None:
-        """(System scope.) The message SES gave this id, whichever organisation's it is."""
+    def locate(self, ses_message_ids: Sequence[str]) -> dict[str, TrackedMessage]:
+        """(System scope.) The messages SES gave these ids, whichever organisation's they
+        are, by SES's id (an id no message has is left out)."""
         ...
 
-    def lock(self, message_pk: UUID) -> None:
-        """Hold the message against other events' recording until the transaction ends, so
-        that two events of one message, recorded at once, summarise each other's changes.
-        Called before anything else reads or writes the message; answers nothing, so a
-        pipelined unit of work does not wait for it."""
+    def lock(self, message_pks: Sequence[UUID]) -> None:
+        """Hold the messages against other batches' recording until the transaction ends, so
+        that two events of one message, recorded at once, summarise each other's changes;
+        taken in the order of their ids, so two batches naming the same messages never wait
+        for each other in a circle. Called before anything else reads or writes them;
+        answers nothing, so a pipelined unit of work does not wait for it."""
         ...
 
-    def record(self, organization_id: UUID, message_pk: UUID, event: SesEvent) -> Recorded:
-        """Store the event once per address it names (its addresses canonical and each
-        named once), and for each address not stored for this event before: decide the
-        recipient's state (`mailman.domain.delivery.decider` and `decides`), keep the
-        outcome's first time, the details of the bounce that weighs most (as `decider`
-        weighs bounces: a hard one over a soft one, then the later, then the greater id),
-        the deciding complaint's feedback type and the latest delay (of two at one instant,
-        the greater details). A recipient left out as suppressed keeps its state. Answers
-        what changed and the message as it then stands."""
+    def record(
+        self, organization_id: UUID, events: Sequence[tuple[UUID, SesEvent]]
+    ) -> list[Recorded | None]:
+        """Store each event (of the message named beside it) once per address it names (its
+        addresses canonical and each named once), and for each address not stored for this
+        event before: move the recipient as `mailman.domain.tracking.track_event` does (the
+        state the heaviest event decides, each outcome's first time, the heaviest bounce's
+        details, the deciding complaint's feedback type, the latest delay). A recipient left
+        out as suppressed keeps its state. The events are applied in their order, each
+        seeing the ones before it, so a batch ends where recording them one by one ends.
+        Answers, per event, what changed and the message as it then stands; None for an
+        event whose message SES does not have under the event's id (unknown, not handed
+        off, or handed off under another id), which stores nothing."""
         ...
 
     def soft_bounces(
@@ -45,6 +51,6 @@ class DeliveryTracking(Protocol):
         on any of the organisation's messages: (message, time) pairs."""
         ...
 
-    def settle(self, message_pk: UUID, status: DeliveryStatus) -> None:
-        """Give the message `status` (its recipients' summary)."""
+    def settle(self, statuses: Mapping[UUID, DeliveryStatus]) -> None:
+        """Give each message its status (its recipients' summary)."""
         ...

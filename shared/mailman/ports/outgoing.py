@@ -49,6 +49,15 @@ class Outbox(Protocol):
         it was recorded already."""
         ...
 
+    def record_sent_many(
+        self, sent: Sequence[SentConfirmation]
+    ) -> Callable[[], list[SentRecord | None]]:
+        """`record_sent` for each, in order (one confirmed earlier in the list is a repeat
+        for a later one of the same message), and answer a call that gives the records (as
+        `SuppressionList.lookup` does: in a pipelined unit of work the statement travels
+        with the next one that waits for its answer)."""
+        ...
+
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None: ...
 
     def cancel(self, message_pk: UUID, at: datetime) -> SentRecord | None:
@@ -122,6 +131,12 @@ class SuppressionList(Protocol):
         """Suppress each entry's address; True where it was not suppressed already (an
         address on the list stays as it was, with its first reason; an address named twice
         is added by its first entry)."""
+        ...
+
+    def submit(self, entries: Sequence[NewSuppression]) -> Callable[[], list[bool]]:
+        """`add`, answering a call that gives what `add` answers (as `lookup` does): in a
+        pipelined unit of work the caller may make the call once the transaction is over,
+        and pay no round trip for it."""
         ...
 
     def get(self, address: str) -> Suppression | None: ...

@@ -21,6 +21,7 @@ from mailman.domain.reputation import (
     MAX_REASON_LENGTH,
     STATS_WINDOWS,
     BrakeSettings,
+    BrakeSubject,
     DeliveryCounts,
     WindowStats,
     assess,
@@ -76,29 +77,39 @@ def inbox_stats(
 def review(work: UnitOfWork, domain_id: UUID, settings: BrakeSettings, now: datetime) -> bool:
     """Pause the domain's sending if its rates over the brake's window (begun no earlier than
     its last resume) reach a threshold on enough mail, appending `domain.sending_paused`;
-    answer whether this review paused it (False too for a domain paused already, or gone).
-
-    For the telemetry function, after it counted a batch's events, in its transaction."""
+    answer whether this review paused it (False too for a domain paused already, or gone)."""
     domain = work.domains.get(domain_id)
     if domain is None or domain.sending_paused:
         return False
-    since = brake_since(now, settings, domain.sending_resumed_at)
-    [counts] = work.delivery_counts.for_domain(domain_id, [since], now)
+    subject = BrakeSubject(
+        domain.id, domain.organization_id, domain.name, domain.sending_resumed_at
+    )
+    return review_subject(work, subject, settings, now)
+
+
+def review_subject(
+    work: UnitOfWork, subject: BrakeSubject, settings: BrakeSettings, now: datetime
+) -> bool:
+    """`review` of a domain the caller read unpaused (the telemetry function, with the
+    messages of a batch it counted, in its transaction): its counts are read, and it is
+    paused only if still unpaused (of two reviews racing, one pauses)."""
+    since = brake_since(now, settings, subject.resumed_at)
+    [counts] = work.delivery_counts.for_domain(subject.domain_id, [since], now)
     figures = assess(WindowStats(since, now, counts), settings)
     if figures is None:
         return False
     reason = pause_reason(figures)
-    if not work.sending_brake.pause(domain_id, now, reason, figures):
+    if not work.sending_brake.pause(subject.domain_id, now, reason, figures):
         return False
     work.events.append(
         NewEvent(
-            domain.organization_id,
+            subject.organization_id,
             type=PAUSED,
-            subject_id=domain_id,
-            dedup_key=f"{PAUSED}:{domain_id}:{now.isoformat()}",
+            subject_id=subject.domain_id,
+            dedup_key=f"{PAUSED}:{subject.domain_id}:{now.isoformat()}",
             payload={
-                "domain_id": str(domain_id),
-                "domain": domain.name,
+                "domain_id": str(subject.domain_id),
+                "domain": subject.name,
                 "paused_at": now.isoformat(),
                 "reason": reason,
                 "figures": figures.model_dump(mode="json"),

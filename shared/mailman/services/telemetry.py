@@ -1,5 +1,14 @@
-"""Recording what SES reports of the mail it took: one event (`SesEvent`) at a time, in one
-transaction, so an event is stored whole or not at all and a retry starts afresh.
+"""Recording what SES reports of the mail it took: a batch of events (`SesEvent`, an SQS
+batch's) in one transaction per organisation, so a batch is stored whole or not at all, a
+retry starts afresh, and the batch ends where recording its events one by one, in order,
+would end (`record_event` is the batch of one).
+
+Each statement covers the whole batch (`_Batch`): the messages found (one lookup for all
+identity notifications), locked in the order of their ids (two batches never wait for each
+other in a circle), their hand-offs confirmed, the history rows inserted, the recipients
+moved, then the counts, the summaries, the log and the suppression list written; in a
+pipelined unit of work that is two round trips and one COMMIT (more only for a soft
+bounce's streak and the brake's review).
 
 - The message is found by the tags the outbound function gave the mail (its id and
   organisation), or, for an identity notification (which has no tags), by the id SES gave
@@ -29,13 +38,19 @@ transaction, so an event is stored whole or not at all and a retry starts afresh
   (reason `soft_bounce`; `mailman.domain.tracking.soft_bounce_streak`). One message
   bouncing softly many times counts once: a full mailbox refuses every mail alike, and
   SES retried it already. The window is checked around each soft bounce as it is recorded,
-  so the third bounce of a streak suppresses whichever order the three arrive in.
+  so the third bounce of a streak suppresses whichever order the three arrive in; in a
+  batch, each bounce sees what was stored before and the batch's bounces up to its own.
+- Once the batch is counted, the brake reviews each domain whose hard bounces or
+  complaints it raised (`mailman.services.reputation.review_subject`, `Telemetry.brake`), in the
+  same transaction: a domain past its thresholds is paused, `domain.sending_paused` once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -50,8 +65,15 @@ from mailman.domain.delivery import (
     summarise,
 )
 from mailman.domain.events import NewEvent
+from mailman.domain.messages import SentRecord
 from mailman.domain.models import DeliveryStatus
-from mailman.domain.reputation import DeliveryCounts, HourlyCounts, hour_of
+from mailman.domain.reputation import (
+    BrakeSettings,
+    BrakeSubject,
+    DeliveryCounts,
+    HourlyCounts,
+    hour_of,
+)
 from mailman.domain.suppressions import NewSuppression, SuppressionReason, canonical_address
 from mailman.domain.tracking import (
     SOFT_BOUNCE_LIMIT,
@@ -63,7 +85,8 @@ from mailman.domain.tracking import (
     soft_bounce_streak,
 )
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from mailman.services.sending import confirm_sent
+from mailman.services.reputation import review_subject
+from mailman.services.sending import confirm_sent_many, sent_event
 
 _R = RecipientStatus
 _COUNTED: Mapping[RecipientStatus, str] = {
@@ -79,12 +102,13 @@ NOT_SPAM = "not-spam"
 
 @dataclass(frozen=True)
 class Telemetry:
-    """What recording SES's events needs: the store, a clock, and the region whose SES
-    sends (it names the Message-ID SES gives the mail)."""
+    """What recording SES's events needs: the store, a clock, the region whose SES sends (it
+    names the Message-ID SES gives the mail), and when the brake pauses a domain."""
 
     uow: UnitOfWorkFactory
     clock: Clock
     region: str
+    brake: BrakeSettings = field(default_factory=BrakeSettings)
 
 
 class TrackingOutcome(StrEnum):
@@ -109,22 +133,52 @@ class TrackedEvent:
     handed_off: bool = False
     """This event confirmed the hand-off: it came before the outbound function's record (or
     that function died after SES took the mail)."""
+    paused: bool = False
+    """The brake paused the event's domain once the batch was counted (said by the first
+    event of the batch that raised the domain's hard bounces or complaints)."""
 
 
 def record_event(env: Telemetry, event: SesEvent) -> TrackedEvent:
-    """Record one SES event (see the module's rules)."""
-    target = _locate(env, event)
-    if target is None:
-        return TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE)
-    with env.uow(target.organization_id, pipelined=True) as work:
-        return _record(work, env, target, _canonical(event))
+    """Record one SES event: a batch of one."""
+    [result] = record_events(env, [event])
+    return result
 
 
-def _locate(env: Telemetry, event: SesEvent) -> TrackedMessage | None:
-    if event.message_pk is not None and event.organization_id is not None:
-        return TrackedMessage(event.organization_id, event.message_pk)
-    with env.uow(None, autocommit=True) as work:
-        return work.delivery.locate(event.ses_message_id)
+def record_events(env: Telemetry, events: Sequence[SesEvent]) -> list[TrackedEvent]:
+    """Record a batch of SES events (see the module's rules): one transaction per
+    organisation, ending where recording them one by one, in order, ends. Answers what each
+    event did, in order."""
+    canonical = [_canonical(e) for e in events]
+    targets = _locate(env, canonical)
+    results = [TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE) for _ in canonical]
+    by_organization: dict[UUID, list[tuple[int, TrackedMessage]]] = {}
+    for n, target in enumerate(targets):
+        if target is not None:
+            by_organization.setdefault(target.organization_id, []).append((n, target))
+    for organization_id, found in by_organization.items():
+        items = [(target.message_pk, canonical[n]) for n, target in found]
+        with env.uow(organization_id, pipelined=True) as work:
+            finish = _Batch(work, env, organization_id).record(items)
+        for (n, _), result in zip(found, finish(), strict=True):
+            results[n] = result
+    return results
+
+
+def _locate(env: Telemetry, events: Sequence[SesEvent]) -> list[TrackedMessage | None]:
+    """Each event's message: by its tags, else (an identity notification) by SES's id, all
+    such looked up in one autocommitted statement."""
+    untagged = [e.ses_message_id for e in events if _tagged(e) is None]
+    found: dict[str, TrackedMessage] = {}
+    if untagged:
+        with env.uow(None, autocommit=True) as work:
+            found = work.delivery.locate(untagged)
+    return [_tagged(e) or found.get(e.ses_message_id) for e in events]
+
+
+def _tagged(event: SesEvent) -> TrackedMessage | None:
+    if event.message_pk is None or event.organization_id is None:
+        return None
+    return TrackedMessage(event.organization_id, event.message_pk)
 
 
 def _canonical(event: SesEvent) -> SesEvent:
@@ -136,53 +190,229 @@ def _canonical(event: SesEvent) -> SesEvent:
     return replace(event, recipients=tuple(reports.values()))
 
 
-def _record(
-    work: UnitOfWork, env: Telemetry, target: TrackedMessage, event: SesEvent
+class _Batch:
+    """One organisation's events of a batch, in its one transaction: each statement over
+    the whole batch, the events taken in their order."""
+
+    def __init__(self, work: UnitOfWork, env: Telemetry, organization_id: UUID) -> None:
+        self.work, self.env, self.organization_id = work, env, organization_id
+        self.now = env.clock.now()
+
+    def record(self, items: Sequence[tuple[UUID, SesEvent]]) -> Callable[[], list[TrackedEvent]]:
+        """Record the events; answers a call that gives what each did, to be made once the
+        transaction is over (how many addresses each suppressed is read then)."""
+        org = self.organization_id
+        self.work.delivery.lock(sorted({pk for pk, _ in items}))
+        confirming = self._confirm(items)
+        # One round trip: the lock, the hand-offs and what recording reads travel together.
+        stored = self.work.delivery.record(org, items)
+        sent = confirming()
+        recorded = {n: r for n, r in enumerate(stored) if r is not None}
+        results = [TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE, org, pk) for pk, _ in items]
+        for n, r in recorded.items():
+            results[n] = _touched(org, items[n][0], r, sent[n])
+        changed = {n: r for n, r in recorded.items() if r.changes or not items[n][1].recipients}
+        suppressing = self._suppress(items, changed)
+        counts: dict[tuple[UUID, datetime], HourlyCounts] = {}
+        announced: list[NewEvent] = []
+        for n, (pk, event) in enumerate(items):
+            record = sent[n]
+            if record is not None and record.newly:
+                announced.append(sent_event(pk, record, event.ses_message_id))
+            moved = changed.get(n)
+            if moved is None:
+                continue
+            counted = _counts(event, moved.changes)
+            message = moved.message
+            hour = hour_of(event.occurred_at)
+            _add(counts, HourlyCounts(org, message.domain_id, message.inbox_id, hour, counted))
+            announced.extend(_announcements(TrackedMessage(org, pk), event, moved))
+            results[n] = replace(results[n], outcome=TrackingOutcome.RECORDED, counts=counted)
+        if counts:
+            self.work.delivery_counts.add(list(counts.values()))
+        self.work.delivery.settle(_settled(items, recorded))
+        self.work.events.append_many(announced)
+        reviewed = self._review(results, recorded)
+        return lambda: _with_suppressed(reviewed, suppressing())
+
+    def _confirm(
+        self, items: Sequence[tuple[UUID, SesEvent]]
+    ) -> Callable[[], list[SentRecord | None]]:
+        """Each event's hand-off confirmed (`confirm_sent`), once per message and SES id:
+        the first event of a message confirms it, the others find it confirmed. Answers a
+        call that gives each event's record."""
+        pairs = list(dict.fromkeys((pk, e.ses_message_id) for pk, e in items))
+        confirming = confirm_sent_many(self.work, pairs, region=self.env.region, at=self.now)
+
+        def confirmed() -> list[SentRecord | None]:
+            records = dict(zip(pairs, confirming(), strict=True))
+            seen: set[tuple[UUID, str]] = set()
+            found: list[SentRecord | None] = []
+            for pk, event in items:
+                key = (pk, event.ses_message_id)
+                record = records[key]
+                found.append(replace(record, newly=False) if record and key in seen else record)
+                seen.add(key)
+            return found
+
+        return confirmed
+
+    def _review(
+        self, results: list[TrackedEvent], recorded: Mapping[int, Recorded]
+    ) -> list[TrackedEvent]:
+        """The brake reviews each domain whose hard bounces or complaints the batch raised
+        (`mailman.services.reputation.review_subject`), once the batch is counted: a domain
+        read paused with the batch's messages needs no review."""
+        raised: dict[UUID, int] = {}
+        for n, r in enumerate(results):
+            if r.domain_id is not None and (r.counts.hard_bounced or r.counts.complained):
+                raised.setdefault(r.domain_id, n)
+        for domain_id, n in raised.items():
+            message = recorded[n].message
+            if message.domain_paused:
+                continue
+            subject = BrakeSubject(
+                domain_id, self.organization_id, message.domain_name, message.domain_resumed_at
+            )
+            if review_subject(self.work, subject, self.env.brake, self.now):
+                results[n] = replace(results[n], paused=True)
+        return results
+
+    def _suppress(
+        self, items: Sequence[tuple[UUID, SesEvent]], changed: Mapping[int, Recorded]
+    ) -> Callable[[], dict[int, int]]:
+        """Suppress what the events' new reports call for, in one statement; answers a call
+        that gives how many each event added."""
+        streaks = self._soft_bounces(items, changed)
+        entries: list[tuple[int, NewSuppression]] = []
+        for n, r in changed.items():
+            pk, event = items[n]
+            fresh = {c.address for c in r.changes}
+            reports = [report for report in event.recipients if report.address in fresh]
+            entries.extend(
+                (n, self._suppression(pk, address, reason, details))
+                for address, reason, details in _suppressions(event, reports, streaks.get(n, {}))
+            )
+        if not entries:
+            return dict
+        adding = self.work.suppressions.submit([entry for _, entry in entries])
+
+        def added() -> dict[int, int]:
+            found: dict[int, int] = {}
+            for (n, _), done in zip(entries, adding(), strict=True):
+                found[n] = found.get(n, 0) + int(done)
+            return found
+
+        return added
+
+    def _suppression(
+        self, pk: UUID, address: str, reason: SuppressionReason, details: dict[str, object]
+    ) -> NewSuppression:
+        return NewSuppression(
+            self.organization_id,
+            address,
+            reason,
+            source_message_id=pk,
+            details=details,
+            at=self.now,
+        )
+
+    def _soft_bounces(
+        self, items: Sequence[tuple[UUID, SesEvent]], changed: Mapping[int, Recorded]
+    ) -> dict[int, dict[str, list[tuple[UUID, datetime]]]]:
+        """For each event with new soft bounces, its addresses' soft bounces around it as
+        recording the events one by one would read them (what was stored before the batch,
+        and the batch's own up to this event), read in one statement."""
+        rows = {n: _soft_rows(items[n], r) for n, r in changed.items()}
+        asked = {n: found for n, found in rows.items() if found}
+        if not asked:
+            return {}
+        times = [items[n][1].occurred_at for n in asked]
+        stored = self.work.delivery.soft_bounces(
+            self.organization_id,
+            sorted({address for found in asked.values() for address, _ in found}),
+            min(times) - SOFT_BOUNCE_WINDOW,
+            max(times) + SOFT_BOUNCE_WINDOW,
+        )
+        return {n: _seen_at(stored, rows, n, items[n][1].occurred_at) for n in asked}
+
+
+_SoftRow = tuple[str, tuple[UUID, datetime]]
+"""A soft bounce the batch stored: its address, and (message, time)."""
+
+
+def _soft_rows(item: tuple[UUID, SesEvent], recorded: Recorded) -> list[_SoftRow]:
+    pk, event = item
+    if event.type is not SesEventType.BOUNCE:
+        return []
+    reports = {report.address: report for report in event.recipients}
+    return [
+        (c.address, (pk, event.occurred_at))
+        for c in recorded.changes
+        if reports[c.address].bounce_type != BounceType.PERMANENT
+    ]
+
+
+def _seen_at(
+    stored: Mapping[str, list[tuple[UUID, datetime]]],
+    rows: Mapping[int, list[_SoftRow]],
+    n: int,
+    at: datetime,
+) -> dict[str, list[tuple[UUID, datetime]]]:
+    """What event `n` would have read alone: `stored` without the rows of the events after
+    it, within the window either side of `at`."""
+    later = Counter(row for m, found in rows.items() if m > n for row in found)
+    window = (at - SOFT_BOUNCE_WINDOW, at + SOFT_BOUNCE_WINDOW)
+    seen: dict[str, list[tuple[UUID, datetime]]] = {}
+    for address, bounces in stored.items():
+        theirs = Counter({bounce: k for (a, bounce), k in later.items() if a == address})
+        left = Counter(bounces) - theirs
+        seen[address] = [b for b in left.elements() if window[0] <= b[1] <= window[1]]
+    return seen
+
+
+def _with_suppressed(results: list[TrackedEvent], added: Mapping[int, int]) -> list[TrackedEvent]:
+    return [replace(r, suppressed=added[n]) if n in added else r for n, r in enumerate(results)]
+
+
+def _touched(
+    organization_id: UUID, pk: UUID, recorded: Recorded, sent: SentRecord | None
 ) -> TrackedEvent:
-    organization_id, pk = target.organization_id, target.message_pk
-    work.delivery.lock(pk)
-    sent = confirm_sent(work, pk, event.ses_message_id, region=env.region, at=env.clock.now())
-    if sent is None:
-        return TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE, organization_id, pk)
-    recorded = work.delivery.record(organization_id, pk, event)
     message = recorded.message
-    touched = TrackedEvent(
+    return TrackedEvent(
         TrackingOutcome.DUPLICATE,
         organization_id,
         pk,
         message.domain_id,
         message.domain_name,
-        handed_off=sent.newly,
+        handed_off=bool(sent and sent.newly),
     )
-    if event.recipients and not recorded.changes:
-        return touched
-    suppressed = _suppress(work, env, target, event, recorded.changes)
-    counts = _counts(event, recorded.changes)
-    if counts != DeliveryCounts():
-        work.delivery_counts.add(
-            [
-                HourlyCounts(
-                    organization_id,
-                    message.domain_id,
-                    message.inbox_id,
-                    hour_of(event.occurred_at),
-                    counts,
-                )
-            ]
-        )
-    _settle(work, pk, message)
-    work.events.append_many(_announcements(target, event, recorded))
-    return replace(touched, outcome=TrackingOutcome.RECORDED, counts=counts, suppressed=suppressed)
 
 
-def _settle(work: UnitOfWork, message_pk: UUID, message: MessageDelivery) -> None:
-    """The message's status becomes its recipients' summary. SES has the message (its
-    hand-off is confirmed), so the summary is the recipients' alone: a message whose
-    recipients all failed is Failed, and moves on if a later event moves a recipient."""
-    statuses = (s or _R.PENDING for s in message.recipients.values())
-    status = summarise(statuses, DeliveryStatus.SENT)
-    if status != message.status:
-        work.delivery.settle(message_pk, status)
+def _add(counts: dict[tuple[UUID, datetime], HourlyCounts], found: HourlyCounts) -> None:
+    """Sum the batch's counts per inbox and hour (one row each, in one statement)."""
+    if found.counts == DeliveryCounts():
+        return
+    key = (found.inbox_id, found.hour)
+    before = counts.get(key)
+    counts[key] = found if before is None else replace(before, counts=before.counts + found.counts)
+
+
+def _settled(
+    items: Sequence[tuple[UUID, SesEvent]], recorded: Mapping[int, Recorded]
+) -> dict[UUID, DeliveryStatus]:
+    """Each message's status where the batch moves it: its recipients' summary once the
+    batch is recorded. SES has the message (its hand-off is confirmed), so the summary is
+    the recipients' alone: a message whose recipients all failed is Failed, and moves on if
+    a later event moves a recipient."""
+    last = {items[n][0]: r.message for n, r in sorted(recorded.items())}
+    found = {}
+    for pk, message in last.items():
+        statuses = (s or _R.PENDING for s in message.recipients.values())
+        status = summarise(statuses, DeliveryStatus.SENT)
+        if status != message.status:
+            found[pk] = status
+    return found
 
 
 def _counts(event: SesEvent, changes: Iterable[RecipientChange]) -> DeliveryCounts:
@@ -267,68 +497,45 @@ def _event(
     )
 
 
-def _suppress(
-    work: UnitOfWork,
-    env: Telemetry,
-    target: TrackedMessage,
+def _suppressions(
     event: SesEvent,
-    changes: Sequence[RecipientChange],
-) -> int:
-    """Suppress what the event's new reports call for; answers how many were added."""
-    fresh = {c.address for c in changes}
-    reports = [r for r in event.recipients if r.address in fresh]
+    reports: Sequence[RecipientReport],
+    soft_bounces: Mapping[str, list[tuple[UUID, datetime]]],
+) -> list[tuple[str, SuppressionReason, dict[str, object]]]:
+    """What the event's new reports call to suppress: (address, reason, details)."""
     if event.type is SesEventType.BOUNCE:
-        found = _bounced(work, target, event, reports)
-    elif event.type is SesEventType.COMPLAINT:
-        found = [
+        return _bounced(event, reports, soft_bounces)
+    if event.type is SesEventType.COMPLAINT:
+        return [
             (r.address, SuppressionReason.COMPLAINT, _said(r, "complaint_feedback_type"))
             for r in reports
             if (r.complaint_feedback_type or "").lower() != NOT_SPAM
         ]
-    else:
-        return 0
-    entries = [
-        NewSuppression(
-            target.organization_id,
-            address,
-            reason,
-            source_message_id=target.message_pk,
-            details=details,
-            at=env.clock.now(),
-        )
-        for address, reason, details in found
-    ]
-    return sum(work.suppressions.add(entries)) if entries else 0
+    return []
 
 
 def _bounced(
-    work: UnitOfWork, target: TrackedMessage, event: SesEvent, reports: Sequence[RecipientReport]
+    event: SesEvent,
+    reports: Sequence[RecipientReport],
+    soft_bounces: Mapping[str, list[tuple[UUID, datetime]]],
 ) -> list[tuple[str, SuppressionReason, dict[str, object]]]:
-    """A hard bounce suppresses its address; a soft one when it completes a streak."""
+    """A hard bounce suppresses its address; a soft one when it completes a streak among
+    the address's soft bounces around it (`soft_bounces`)."""
     details = ("bounce_sub_type", "smtp_status", "diagnostic_code")
     found = [
         (r.address, SuppressionReason.BOUNCE, _said(r, *details))
         for r in reports
         if r.bounce_type == BounceType.PERMANENT
     ]
-    soft = [r for r in reports if r.bounce_type != BounceType.PERMANENT]
-    if not soft:
-        return found
-    at = event.occurred_at
-    bounces = work.delivery.soft_bounces(
-        target.organization_id,
-        [r.address for r in soft],
-        at - SOFT_BOUNCE_WINDOW,
-        at + SOFT_BOUNCE_WINDOW,
-    )
     streak = {
         "bounces": SOFT_BOUNCE_LIMIT,
         "window_hours": int(SOFT_BOUNCE_WINDOW.total_seconds() // 3600),
     }
     found.extend(
         (r.address, SuppressionReason.SOFT_BOUNCE, {**_said(r, *details), **streak})
-        for r in soft
-        if soft_bounce_streak(bounces.get(r.address, []), at)
+        for r in reports
+        if r.bounce_type != BounceType.PERMANENT
+        and soft_bounce_streak(soft_bounces.get(r.address, []), event.occurred_at)
     )
     return found
 

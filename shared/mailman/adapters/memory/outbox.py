@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from mailman.adapters.memory.reputation import InMemoryDeliveryCountRepository
-from mailman.adapters.memory.tables import MessageRow, RecipientTrack, ScopedRepository
+from mailman.adapters.memory.tables import MessageRow, ScopedRepository
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.messages import (
     DueMessage,
@@ -22,6 +22,7 @@ from mailman.domain.messages import (
 from mailman.domain.models import DeliveryStatus, Direction
 from mailman.domain.reputation import DeliveryCounts, HourlyCounts, hour_of
 from mailman.domain.threads import ThreadIds
+from mailman.domain.tracking import RecipientTrack
 
 _S = DeliveryStatus
 _R = RecipientStatus
@@ -137,6 +138,12 @@ class InMemoryOutbox(ScopedRepository):
         if m.thread_id is not None and not index.links(m.inbox_id, [sent.ses_header_id]):
             index.add_ids(ThreadIds(m.inbox_id, m.thread_id, [sent.ses_header_id], []))
         return _record(row, newly=True)
+
+    def record_sent_many(
+        self, sent: Sequence[SentConfirmation]
+    ) -> Callable[[], list[SentRecord | None]]:
+        records = [self.record_sent(s) for s in sent]
+        return lambda: records
 
     def _recipients_sent(self, row: MessageRow, at: datetime) -> None:
         """Every recipient not left out (suppressed) is Sent, and counted in the hour."""

@@ -36,6 +36,10 @@ class InMemorySuppressionList(ScopedRepository):
         found = self.find(addresses)
         return lambda: found
 
+    def submit(self, entries: Sequence[NewSuppression]) -> Callable[[], list[bool]]:
+        added = self.add(entries)
+        return lambda: added
+
     def add(self, entries: Sequence[NewSuppression]) -> list[bool]:
         added = []
         for entry in entries:

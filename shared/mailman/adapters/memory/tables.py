@@ -22,32 +22,10 @@ from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
 from mailman.domain.reputation import HourlyCounts
 from mailman.domain.suppressions import Suppression
+from mailman.domain.tracking import RecipientTrack
 from mailman.ports import Clock
 
 K = TypeVar("K", bound=Keyed)
-
-
-@dataclass
-class RecipientTrack:
-    """A recipient's delivery columns beside its status (`MessageRow.recipient_states`),
-    as `message_recipients` keeps them (migration 0014)."""
-
-    status_at: datetime | None = None
-    status_event_id: str | None = None
-    sent_at: datetime | None = None
-    delivered_at: datetime | None = None
-    bounced_at: datetime | None = None
-    complained_at: datetime | None = None
-    rejected_at: datetime | None = None
-    failed_at: datetime | None = None
-    delayed_at: datetime | None = None
-    delay_type: str | None = None
-    delay_expires_at: datetime | None = None
-    bounce_type: str | None = None
-    bounce_sub_type: str | None = None
-    smtp_status: str | None = None
-    diagnostic_code: str | None = None
-    complaint_feedback_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -76,12 +76,20 @@ class PostgresDomainRepository:
         return Domain.model_validate(row)
 
     def get(self, domain_id: UUID) -> Domain | None:
-        rows = self._conn.execute(
+        # The domain and its records are asked for together: one round trip in a pipeline.
+        domain = self._conn.execute(
             f"SELECT {DOMAIN_COLUMNS} FROM domains WHERE id = %s AND deleted_at IS NULL",
             [domain_id],
-        ).fetchall()
-        found = self._with_records(rows)
-        return found[0] if found else None
+        )
+        records = self._conn.execute(
+            f"SELECT {RECORD_COLUMNS} FROM domain_records WHERE domain_id = %s ORDER BY position",
+            [domain_id],
+        )
+        row = domain.fetchone()
+        found = records.fetchall()
+        if row is None:
+            return None
+        return Domain.model_validate({**row, "records": found})
 
     def count_live(self) -> int:
         row = self._conn.execute("SELECT count(*) AS n FROM domains WHERE deleted_at IS NULL")

@@ -34,7 +34,7 @@ class PostgresEventLog:
         self._conn.execute(
             "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload) "
             "SELECT organization_id, type, subject_id, dedup_key, payload "
-            "FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::text[], %s::jsonb[]) "
+            "FROM unnest(%b::uuid[], %b::text[], %b::uuid[], %b::text[], %b::jsonb[]) "
             "  WITH ORDINALITY AS e(organization_id, type, subject_id, dedup_key, payload, n) "
             "ORDER BY n ON CONFLICT (organization_id, dedup_key) DO NOTHING",
             [

@@ -7,9 +7,9 @@ Every state move is one UPDATE whose WHERE names the states it may start from (f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
 from mailman.adapters.postgres.database import Connection
@@ -36,6 +36,67 @@ def _record(row: dict[str, Any] | None, *, newly: bool) -> SentRecord | None:
     if row is None:
         return None
     return SentRecord(row["organization_id"], row["inbox_id"], row["thread_id"], newly)
+
+
+_RECORD_SENT: LiteralString = (
+    "WITH given AS ("
+    "  SELECT * FROM unnest(%(pks)b::uuid[], %(ses)b::text[], %(header_ids)b::text[], "
+    "    %(at)b::timestamptz[], %(hours)b::timestamptz[]) WITH ORDINALITY "
+    "    AS g(pk, ses, header_id, at, hour, n)), "
+    # Of two confirmations of one message, the first is the one that may move it.
+    "first AS (SELECT DISTINCT ON (pk) * FROM given ORDER BY pk, n), "
+    "moved AS ("
+    "  UPDATE messages m SET status = 'sent', status_reason = NULL, "
+    "    ses_message_id = f.ses, sent_at = f.at, updated_at = now() "
+    "  FROM first f "
+    "  WHERE m.id = f.pk AND m.id = ANY(%(pks)b) "
+    "  AND m.status = ANY(%(sources)b) AND m.ses_message_id IS NULL "
+    "  RETURNING m.id, m.organization_id, m.inbox_id, m.thread_id, f.ses, f.header_id, "
+    "    f.at, f.hour), "
+    "refs AS ("
+    "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
+    "    thread_id, message_pk, kind) "
+    "  SELECT organization_id, inbox_id, header_id, thread_id, id, 'ses' FROM moved "
+    "  WHERE thread_id IS NOT NULL "
+    "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET message_pk = EXCLUDED.message_pk, "
+    "    kind = 'ses'), "
+    "recipients AS ("
+    "  UPDATE message_recipients r SET status = 'sent', sent_at = LEAST(r.sent_at, moved.at) "
+    "  FROM moved WHERE r.message_id = moved.id "
+    "  AND (r.status IS NULL OR r.status = 'pending') "
+    "  RETURNING r.message_id, lower(r.address) AS address), "
+    "counted AS ("
+    "  INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent) "
+    "  SELECT moved.organization_id, i.domain_id, moved.inbox_id, moved.hour, "
+    "    count(DISTINCT (r.message_id, r.address)) "
+    "  FROM recipients r JOIN moved ON moved.id = r.message_id "
+    "  JOIN inboxes i ON i.id = moved.inbox_id "
+    "  GROUP BY moved.organization_id, i.domain_id, moved.inbox_id, moved.hour "
+    "  ON CONFLICT (inbox_id, hour) DO UPDATE "
+    "    SET sent = delivery_counts.sent + EXCLUDED.sent) "
+    "SELECT id AS pk, ses, organization_id, inbox_id, thread_id, true AS newly FROM moved "
+    "UNION ALL "
+    # A message recorded before (its SES id known as this one) is a repeat.
+    "SELECT m.id, m.ses_message_id, m.organization_id, m.inbox_id, m.thread_id, false "
+    "FROM given g JOIN messages m ON m.id = g.pk AND m.ses_message_id = g.ses "
+    "WHERE m.id = ANY(%(pks)b)"
+)
+
+
+def _confirmed(
+    sent: Sequence[SentConfirmation], rows: Sequence[dict[str, Any]]
+) -> list[SentRecord | None]:
+    """Each confirmation's record: a message named again after a confirmation of it is a
+    repeat."""
+    found = {(r["pk"], r["ses"]): r for r in rows}
+    records: list[SentRecord | None] = []
+    seen: set[tuple[UUID, str]] = set()
+    for s in sent:
+        key = (s.message_pk, s.ses_message_id)
+        row = found.get(key)
+        records.append(_record(row, newly=bool(row and row["newly"]) and key not in seen))
+        seen.add(key)
+    return records
 
 
 class PostgresOutbox:
@@ -123,51 +184,31 @@ class PostgresOutbox:
         return _record(row, newly=True)
 
     def record_sent(self, sent: SentConfirmation) -> SentRecord | None:
-        # The message row is updated only from a state that may become Sent, and only while
-        # SES's id is unknown (a message Failed with it is its recipients' summary, not a
-        # hand-off never confirmed); a repeat finds it with the same SES id, and answers
-        # `newly` False. Its recipients not left out as suppressed become Sent, and are
-        # counted in the hour.
-        row = self._conn.execute(
-            "WITH moved AS ("
-            "  UPDATE messages SET status = 'sent', status_reason = NULL, "
-            "    ses_message_id = %(ses)s, sent_at = %(at)s, updated_at = now() "
-            "  WHERE id = %(pk)s AND status = ANY(%(sources)s) AND ses_message_id IS NULL "
-            "  RETURNING id, organization_id, inbox_id, thread_id), "
-            "refs AS ("
-            "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
-            "    thread_id, message_pk, kind) "
-            "  SELECT organization_id, inbox_id, %(header_id)s, thread_id, id, 'ses' FROM moved "
-            "  WHERE thread_id IS NOT NULL "
-            "  ON CONFLICT (inbox_id, message_id) DO UPDATE SET message_pk = EXCLUDED.message_pk, "
-            "    kind = 'ses'), "
-            "recipients AS ("
-            "  UPDATE message_recipients r SET status = 'sent', sent_at = LEAST(r.sent_at, %(at)s) "
-            "  FROM moved WHERE r.message_id = moved.id "
-            "  AND (r.status IS NULL OR r.status = 'pending') "
-            "  RETURNING lower(r.address) AS address), "
-            "counted AS ("
-            "  INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent) "
-            "  SELECT moved.organization_id, i.domain_id, moved.inbox_id, %(hour)s, "
-            "    (SELECT count(DISTINCT address) FROM recipients) "
-            "  FROM moved JOIN inboxes i ON i.id = moved.inbox_id "
-            "  WHERE EXISTS (SELECT FROM recipients) "
-            "  ON CONFLICT (inbox_id, hour) DO UPDATE "
-            "    SET sent = delivery_counts.sent + EXCLUDED.sent) "
-            "SELECT organization_id, inbox_id, thread_id, true AS newly FROM moved "
-            "UNION ALL "
-            "SELECT organization_id, inbox_id, thread_id, false FROM messages "
-            "WHERE id = %(pk)s AND ses_message_id = %(ses)s AND NOT EXISTS (SELECT FROM moved)",
+        [record] = self.record_sent_many([sent])()
+        return record
+
+    def record_sent_many(
+        self, sent: Sequence[SentConfirmation]
+    ) -> Callable[[], list[SentRecord | None]]:
+        # A message is updated only from a state that may become Sent, and only while SES's
+        # id is unknown (a message Failed with it is its recipients' summary, not a hand-off
+        # never confirmed); a repeat finds it with the same SES id, and answers `newly`
+        # False. Its recipients not left out as suppressed become Sent, and are counted in
+        # the hour. One statement for them all, its answer read when asked for.
+        if not sent:
+            return list
+        cursor = self._conn.execute(
+            _RECORD_SENT,
             {
-                "pk": sent.message_pk,
-                "ses": sent.ses_message_id,
-                "header_id": sent.ses_header_id,
-                "at": sent.at,
-                "hour": hour_of(sent.at),
+                "pks": [s.message_pk for s in sent],
+                "ses": [s.ses_message_id for s in sent],
+                "header_ids": [s.ses_header_id for s in sent],
+                "at": [s.at for s in sent],
+                "hours": [hour_of(s.at) for s in sent],
                 "sources": _S.sources_of(_S.SENT),
             },
-        ).fetchone()
-        return _record(row, newly=bool(row and row["newly"]))
+        )
+        return lambda: _confirmed(sent, cursor.fetchall())
 
     def set_queued(self, message_pks: Sequence[UUID], at: datetime | None) -> None:
         self._conn.execute(

@@ -42,30 +42,37 @@ class PostgresDeliveryCountRepository:
         self._conn = conn
 
     def add(self, entries: Sequence[HourlyCounts]) -> None:
-        with self._conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent, "
-                "  delivered, hard_bounced, soft_bounced, complained, rejected, delayed) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (inbox_id, hour) DO UPDATE SET "
-                "  sent = delivery_counts.sent + EXCLUDED.sent, "
-                "  delivered = delivery_counts.delivered + EXCLUDED.delivered, "
-                "  hard_bounced = delivery_counts.hard_bounced + EXCLUDED.hard_bounced, "
-                "  soft_bounced = delivery_counts.soft_bounced + EXCLUDED.soft_bounced, "
-                "  complained = delivery_counts.complained + EXCLUDED.complained, "
-                "  rejected = delivery_counts.rejected + EXCLUDED.rejected, "
-                "  delayed = delivery_counts.delayed + EXCLUDED.delayed",
-                [
-                    [
-                        e.organization_id,
-                        e.domain_id,
-                        e.inbox_id,
-                        e.hour,
-                        *(getattr(e.counts, kind) for kind in KINDS),
-                    ]
-                    for e in entries
-                ],
-            )
+        # One statement for them all, the entries of one inbox and hour summed first (an
+        # upsert may not touch a row twice).
+        if not entries:
+            return
+        self._conn.execute(
+            "INSERT INTO delivery_counts (organization_id, domain_id, inbox_id, hour, sent, "
+            "  delivered, hard_bounced, soft_bounced, complained, rejected, delayed) "
+            "SELECT organization_id, domain_id, inbox_id, hour, sum(sent), sum(delivered), "
+            "  sum(hard_bounced), sum(soft_bounced), sum(complained), sum(rejected), "
+            "  sum(delayed) "
+            "FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[], %b::timestamptz[], %b::int[], "
+            "  %b::int[], %b::int[], %b::int[], %b::int[], %b::int[], %b::int[]) "
+            "  AS e(organization_id, domain_id, inbox_id, hour, sent, delivered, hard_bounced, "
+            "  soft_bounced, complained, rejected, delayed) "
+            "GROUP BY organization_id, domain_id, inbox_id, hour "
+            "ON CONFLICT (inbox_id, hour) DO UPDATE SET "
+            "  sent = delivery_counts.sent + EXCLUDED.sent, "
+            "  delivered = delivery_counts.delivered + EXCLUDED.delivered, "
+            "  hard_bounced = delivery_counts.hard_bounced + EXCLUDED.hard_bounced, "
+            "  soft_bounced = delivery_counts.soft_bounced + EXCLUDED.soft_bounced, "
+            "  complained = delivery_counts.complained + EXCLUDED.complained, "
+            "  rejected = delivery_counts.rejected + EXCLUDED.rejected, "
+            "  delayed = delivery_counts.delayed + EXCLUDED.delayed",
+            [
+                [e.organization_id for e in entries],
+                [e.domain_id for e in entries],
+                [e.inbox_id for e in entries],
+                [e.hour for e in entries],
+                *([getattr(e.counts, kind) for e in entries] for kind in KINDS),
+            ],
+        )
 
     def for_domain(
         self, domain_id: UUID, since: Sequence[datetime], until: datetime

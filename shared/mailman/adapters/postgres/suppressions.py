@@ -64,15 +64,18 @@ class PostgresSuppressionList:
         return lambda: {r["address"]: r["reason"] for r in cursor.fetchall()}
 
     def add(self, entries: Sequence[NewSuppression]) -> list[bool]:
+        return self.submit(entries)()
+
+    def submit(self, entries: Sequence[NewSuppression]) -> Callable[[], list[bool]]:
         if not entries:
-            return []
-        rows = self._conn.execute(
+            return list
+        cursor = self._conn.execute(
             "INSERT INTO suppressed_addresses (organization_id, address, reason, "
             "  source_message_id, details, created_at) "
             "SELECT organization_id, address, reason, source_message_id, details, "
             "  COALESCE(at, now()) "
-            "FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::uuid[], %s::jsonb[], "
-            "  %s::timestamptz[]) AS e(organization_id, address, reason, source_message_id, "
+            "FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::uuid[], %b::jsonb[], "
+            "  %b::timestamptz[]) AS e(organization_id, address, reason, source_message_id, "
             "  details, at) "
             "ON CONFLICT (organization_id, address) WHERE deleted_at IS NULL DO NOTHING "
             "RETURNING address",
@@ -84,8 +87,9 @@ class PostgresSuppressionList:
                 [Jsonb(dict(e.details)) for e in entries],
                 [e.at for e in entries],
             ],
-        ).fetchall()
-        return _first_of([e.address for e in entries], {r["address"] for r in rows})
+        )
+        addresses = [e.address for e in entries]
+        return lambda: _first_of(addresses, {r["address"] for r in cursor.fetchall()})
 
     def get(self, address: str) -> Suppression | None:
         row = self._conn.execute(

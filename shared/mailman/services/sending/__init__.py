@@ -23,8 +23,10 @@ if TYPE_CHECKING:
         DeliveryReport,
         SendOutcome,
         confirm_sent,
+        confirm_sent_many,
         deliver,
         record_sent,
+        sent_event,
         ses_header_id,
     )
     from mailman.services.sending.dispatcher import Dispatched, dispatch
@@ -59,6 +61,7 @@ _MODULES = {
     "UNCONFIRMED": "delivery",
     "cancel": "schedule",
     "confirm_sent": "delivery",
+    "confirm_sent_many": "delivery",
     "create_draft": "drafts",
     "create_upload": "uploads",
     "delete_draft": "drafts",
@@ -73,6 +76,7 @@ _MODULES = {
     "send": "messages",
     "send_draft": "drafts",
     "ses_header_id": "delivery",
+    "sent_event": "delivery",
     "update_draft": "drafts",
 }
 
@@ -94,6 +98,7 @@ __all__ = [
     "Submitted",
     "cancel",
     "confirm_sent",
+    "confirm_sent_many",
     "create_draft",
     "create_upload",
     "delete_draft",
@@ -107,6 +112,7 @@ __all__ = [
     "reschedule",
     "send",
     "send_draft",
+    "sent_event",
     "ses_header_id",
     "update_draft",
 ]

@@ -73,19 +73,22 @@ def announce(
     work: UnitOfWork, event: str, message_pk: UUID, record: SentRecord, **details: str
 ) -> None:
     """Append the message's event once (its dedup key is the message's id)."""
-    work.events.append(
-        NewEvent(
-            record.organization_id,
-            type=event,
-            subject_id=message_pk,
-            dedup_key=f"{event}:{message_pk}",
-            payload={
-                "message_id": str(message_pk),
-                "inbox_id": str(record.inbox_id),
-                "thread_id": str(record.thread_id) if record.thread_id else None,
-                **details,
-            },
-        )
+    work.events.append(announcement(event, message_pk, record, **details))
+
+
+def announcement(event: str, message_pk: UUID, record: SentRecord, **details: str) -> NewEvent:
+    """The message's event, as `announce` appends it."""
+    return NewEvent(
+        record.organization_id,
+        type=event,
+        subject_id=message_pk,
+        dedup_key=f"{event}:{message_pk}",
+        payload={
+            "message_id": str(message_pk),
+            "inbox_id": str(record.inbox_id),
+            "thread_id": str(record.thread_id) if record.thread_id else None,
+            **details,
+        },
     )
 
 

@@ -18,7 +18,7 @@ becomes Sent after all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,13 +26,14 @@ from uuid import UUID
 
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
+from mailman.domain.events import NewEvent
 from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.domain.suppressions import canonical_address, screen, skipped_reason
 from mailman.mime import compose
 from mailman.ports import BlobStore, UnitOfWork
-from mailman.services.sending._internal import announce, fail_message
+from mailman.services.sending._internal import announce, announcement, fail_message
 from mailman.services.sending.environment import Outbound
 
 TAG_MESSAGE = "mailman_message_id"
@@ -228,3 +229,24 @@ def confirm_sent(
     if record is not None and record.newly:
         announce(work, "message.sent", message_pk, record, ses_message_id=ses_id)
     return record
+
+
+def confirm_sent_many(
+    work: UnitOfWork, sent: Sequence[tuple[UUID, str]], *, region: str, at: datetime
+) -> Callable[[], list[SentRecord | None]]:
+    """`confirm_sent` for each (message, SES id) pair, in order, answering a call that gives
+    the records (`Outbox.record_sent_many`); each `message.sent` is left to the caller
+    (`sent_event`) to append with what else it appends."""
+    return work.outbox.record_sent_many(
+        [
+            SentConfirmation(
+                pk, ses_message_id=ses_id, ses_header_id=ses_header_id(ses_id, region), at=at
+            )
+            for pk, ses_id in sent
+        ]
+    )
+
+
+def sent_event(message_pk: UUID, record: SentRecord, ses_id: str) -> NewEvent:
+    """The `message.sent` a newly confirmed hand-off appends (as `confirm_sent` does)."""
+    return announcement("message.sent", message_pk, record, ses_message_id=ses_id)
