@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     brake_min_sent: int = Field(default=_BRAKE.min_sent, ge=1)
     """Recipients sent in the window below which the brake does not judge
     (`BRAKE_MIN_SENT`)."""
+    brake_min_events: int = Field(default=_BRAKE.min_events, ge=1)
+    """Hard bounces (or complaints) in the window below which their rate does not trip the
+    brake (`BRAKE_MIN_EVENTS`)."""
 
     @property
     def reserved_domain_names(self) -> list[str]:
@@ -79,6 +82,7 @@ class Settings(BaseSettings):
             complaint_rate=self.brake_complaint_rate,
             window=timedelta(hours=self.brake_window_hours),
             min_sent=self.brake_min_sent,
+            min_events=self.brake_min_events,
         )
 
     @property

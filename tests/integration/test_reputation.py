@@ -273,7 +273,7 @@ def test_mail_queued_before_the_pause_waits_and_goes_after_the_resume(
 ) -> None:
     domain_id, _ = _ids(outbox)
     queued = _send(outbox).json()
-    _fill(outbox, hour_of(datetime.now(UTC)), sent=100, complained=1)
+    _fill(outbox, hour_of(datetime.now(UTC)), sent=100, complained=3)
     assert _review(container, domain_id) is True
 
     held = outbox.run()

@@ -320,6 +320,7 @@ def test_hard_bounces_past_the_brake_pause_the_domain_once(
     outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BRAKE_MIN_SENT", "3")
+    monkeypatch.setenv("BRAKE_MIN_EVENTS", "2")
     telemetry.container.cache_clear()  # its settings are read when it is built
     sent = [_send(outbox, f"reader{n}@customer.example") for n in range(3)]
     [domain] = outbox.tenant.api.get("/domains").json()["data"]

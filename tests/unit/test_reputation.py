@@ -207,7 +207,7 @@ def test_the_brake_does_not_judge_less_mail_than_its_minimum(world: World) -> No
 
 @pytest.mark.parametrize(
     ("hard_bounced", "complained", "paused"),
-    [(4, 0, False), (5, 0, True), (0, 0, False), (0, 1, True)],
+    [(4, 0, False), (5, 0, True), (0, 0, False), (0, 3, True)],
 )
 def test_the_brake_pauses_when_a_rate_reaches_its_threshold(
     world: World, hard_bounced: int, complained: int, paused: bool
@@ -217,6 +217,27 @@ def test_the_brake_pauses_when_a_rate_reaches_its_threshold(
 
     assert review(world, settings) is paused
     assert world.tables.domains[world.domain.id].sending_paused is paused
+
+
+@pytest.mark.parametrize(
+    ("hard_bounced", "complained", "paused"),
+    [(2, 0, False), (3, 0, True), (0, 2, False), (0, 3, True)],
+)
+def test_a_rate_trips_the_brake_only_on_its_minimum_of_events(
+    world: World, hard_bounced: int, complained: int, paused: bool
+) -> None:
+    # 2 of 20 is 10% bounced; 1 of 100 already 1% complained: both past their thresholds.
+    fill(world, NOW, sent=20, hard_bounced=hard_bounced, complained=complained)
+    settings = BrakeSettings(bounce_rate=0.05, complaint_rate=0.001, min_sent=20, min_events=3)
+
+    assert review(world, settings) is paused
+
+
+def test_a_single_complaint_of_a_few_hundred_recipients_does_not_pause(world: World) -> None:
+    fill(world, NOW, sent=500, complained=1)
+
+    assert review(world) is False
+    assert not world.tables.domains[world.domain.id].sending_paused
 
 
 def test_the_brake_reads_its_window_only(world: World) -> None:
@@ -229,7 +250,7 @@ def test_the_brake_reads_its_window_only(world: World) -> None:
 
 def test_a_pause_keeps_its_reason_and_figures_and_is_logged_once(world: World) -> None:
     fill(world, NOW - 2 * HOUR, sent=150, hard_bounced=3)
-    fill(world, NOW, sent=50, hard_bounced=7, complained=1)
+    fill(world, NOW, sent=50, hard_bounced=7, complained=3)
 
     first, again = review(world), review(world)
 
@@ -238,14 +259,14 @@ def test_a_pause_keeps_its_reason_and_figures_and_is_logged_once(world: World) -
     assert (first, again) == (True, False)
     assert domain.sending_paused_at == NOW
     assert figures is not None
-    assert (figures.sent, figures.hard_bounced, figures.complained) == (200, 10, 1)
+    assert (figures.sent, figures.hard_bounced, figures.complained) == (200, 10, 3)
     assert figures.bounce_rate == pytest.approx(0.05)
     assert figures.tripped == ("bounce", "complaint")
     assert (figures.since, figures.until) == (NOW - 23 * HOUR, NOW)
     assert domain.sending_paused_reason is not None
     assert domain.sending_paused_reason == (
         "bounce rate 5.00% (hard bounces: 10) reached the threshold 5.00% and complaint rate "
-        "0.50% (complaints: 1) reached the threshold 0.10%, of 200 recipients sent since "
+        "1.50% (complaints: 3) reached the threshold 0.10%, of 200 recipients sent since "
         "2026-11-20T13:00:00+00:00"
     )
     [logged] = events(world, "domain.sending_paused")
@@ -255,11 +276,11 @@ def test_a_pause_keeps_its_reason_and_figures_and_is_logged_once(world: World) -
 
 
 def test_each_pause_is_logged(world: World) -> None:
-    fill(world, NOW, sent=100, complained=1)
+    fill(world, NOW, sent=100, complained=3)
     review(world)
     resume(world)
     world.clock.advance(HOUR)
-    fill(world, world.clock.now(), sent=100, complained=1)
+    fill(world, world.clock.now(), sent=100, complained=3)
 
     assert review(world) is True
     assert len(events(world, "domain.sending_paused")) == 2
@@ -307,7 +328,7 @@ def test_a_deleted_domain_is_not_reviewed(world: World) -> None:
 
 
 def test_resume_lifts_the_pause_and_is_logged(world: World) -> None:
-    fill(world, NOW, sent=100, complained=1)
+    fill(world, NOW, sent=100, complained=3)
     review(world)
     world.clock.advance(timedelta(minutes=5))
 
@@ -320,7 +341,7 @@ def test_resume_lifts_the_pause_and_is_logged(world: World) -> None:
     [logged] = events(world, "domain.sending_resumed")
     assert logged["reason"] == "bad list removed"
     assert logged["paused_at"] == NOW.isoformat()
-    assert logged["figures"]["complained"] == 1
+    assert logged["figures"]["complained"] == 3
 
 
 def test_resuming_a_domain_not_paused_is_a_conflict(world: World) -> None:
@@ -332,7 +353,7 @@ def test_resuming_a_domain_not_paused_is_a_conflict(world: World) -> None:
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 1001])
 def test_a_resume_needs_a_reason(world: World, reason: str) -> None:
-    fill(world, NOW, sent=100, complained=1)
+    fill(world, NOW, sent=100, complained=3)
     review(world)
 
     with pytest.raises(ValidationError) as error:
@@ -343,7 +364,7 @@ def test_a_resume_needs_a_reason(world: World, reason: str) -> None:
 
 
 def test_another_organisation_cannot_resume_a_domain(world: World) -> None:
-    fill(world, NOW, sent=100, complained=1)
+    fill(world, NOW, sent=100, complained=3)
     review(world)
     other = world.add_organization()
 
@@ -450,21 +471,35 @@ def test_the_brake_reads_its_thresholds_from_the_environment(
     monkeypatch.setenv("BRAKE_COMPLAINT_RATE", "0.0008")
     monkeypatch.setenv("BRAKE_WINDOW_HOURS", "6")
     monkeypatch.setenv("BRAKE_MIN_SENT", "500")
+    monkeypatch.setenv("BRAKE_MIN_EVENTS", "5")
 
     assert Settings().brake == BrakeSettings(
-        bounce_rate=0.03, complaint_rate=0.0008, window=timedelta(hours=6), min_sent=500
+        bounce_rate=0.03,
+        complaint_rate=0.0008,
+        window=timedelta(hours=6),
+        min_sent=500,
+        min_events=5,
     )
 
 
 def test_the_brake_defaults_to_ses_review_levels_over_a_day() -> None:
     assert Settings().brake == BrakeSettings(
-        bounce_rate=0.05, complaint_rate=0.001, window=timedelta(hours=24), min_sent=100
+        bounce_rate=0.05,
+        complaint_rate=0.001,
+        window=timedelta(hours=24),
+        min_sent=100,
+        min_events=3,
     )
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("BRAKE_BOUNCE_RATE", "0"), ("BRAKE_COMPLAINT_RATE", "1.5"), ("BRAKE_MIN_SENT", "0")],
+    [
+        ("BRAKE_BOUNCE_RATE", "0"),
+        ("BRAKE_COMPLAINT_RATE", "1.5"),
+        ("BRAKE_MIN_SENT", "0"),
+        ("BRAKE_MIN_EVENTS", "0"),
+    ],
 )
 def test_a_brake_setting_out_of_range_is_refused(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str

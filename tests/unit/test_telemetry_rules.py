@@ -238,14 +238,21 @@ def test_a_complaint_after_the_delivery_complains_and_suppresses(world: World) -
     assert [t for t, _ in _log(world)][-1] == "message.complained"
 
 
-def test_a_not_spam_complaint_is_recorded_but_suppresses_nothing(world: World) -> None:
+@pytest.mark.parametrize("feedback", ["not-spam", "Not-Spam"])
+def test_a_not_spam_complaint_is_history_only(world: World, feedback: str) -> None:
     pk = _handed_off(world)
+    _record(world, E.DELIVERY, pk, at=T0)
 
-    result = _record(world, E.COMPLAINT, pk, complaint_feedback_type="not-spam")
+    result = _record(world, E.COMPLAINT, pk, complaint_feedback_type=feedback)
 
-    assert result.suppressed == 0
-    assert _status(world, pk) == "complained"
+    assert result.outcome is TrackingOutcome.RECORDED
+    assert (result.suppressed, result.counts) == (0, DeliveryCounts())
+    assert _status(world, pk) == "delivered"
+    assert world.row(pk).message.status == "delivered"
+    assert _track(world, pk).complained_at is None
+    assert "message.complained" not in [t for t, _ in _log(world)]
     assert _suppressed(world) == {}
+    assert [e.event_type for e in world.tables.delivery_events.values()][-1] == "complaint"
 
 
 def test_a_soft_bounce_bounces_the_recipient_and_suppresses_nothing_alone(world: World) -> None:

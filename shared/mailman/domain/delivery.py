@@ -96,6 +96,9 @@ EVENT_LOG_TYPE: Mapping[RecipientStatus, str] = {
 appended for a delay note on a recipient not yet at a final state)."""
 
 DELAYED_EVENT = "message.delayed"
+NOT_SPAM = "not-spam"
+"""A complaint's feedback type by which the recipient says the mail is NOT spam (RFC 5965):
+history only, it moves no state, counts nothing and suppresses nothing."""
 
 
 class BounceType(StrEnum):
@@ -150,6 +153,12 @@ class SesEvent:
     @property
     def outcome(self) -> RecipientStatus | None:
         return OUTCOME.get(self.type)
+
+
+def not_spam(event: SesEvent, report: RecipientReport) -> bool:
+    """Whether the report is a complaint that says the mail is not spam (`NOT_SPAM`)."""
+    feedback = (report.complaint_feedback_type or "").lower()
+    return event.type is SesEventType.COMPLAINT and feedback == NOT_SPAM
 
 
 def decider(

@@ -173,12 +173,15 @@ class BrakeSettings:
     other domain's mail in danger, and pausing there leaves a margin before the level at
     which SES may pause the account. The 24 hours and 100 recipients keep a handful of
     early bounces of a small sender from pausing it on noise, while a burst to a bad list
-    trips the brake the day it happens."""
+    trips the brake the day it happens. A rate trips only on at least `min_events` hard
+    bounces (or complaints) in the window: with 100 to 999 recipients sent, a single
+    complaint is already 0.1%, and one unhappy recipient is no pattern."""
 
     bounce_rate: float = SES_BOUNCE.warning
     complaint_rate: float = SES_COMPLAINT.warning
     window: timedelta = timedelta(hours=24)
     min_sent: int = 100
+    min_events: int = 3
 
 
 class BrakeFigures(BaseModel):
@@ -208,19 +211,20 @@ def brake_since(now: datetime, settings: BrakeSettings, resumed_at: datetime | N
 
 
 def assess(window: WindowStats, settings: BrakeSettings) -> BrakeFigures | None:
-    """The figures to pause on, when the window's rates reach a threshold on enough mail;
-    None when the domain may go on sending."""
+    """The figures to pause on, when the window's rates reach a threshold on enough mail
+    and enough events (`BrakeSettings.min_events`); None when the domain may go on
+    sending."""
     counts = window.counts
     if counts.sent < settings.min_sent:
         return None
     bounce, complaint = counts.bounce_rate or 0.0, counts.complaint_rate or 0.0
     tripped = tuple(
         name
-        for name, rate, threshold in (
-            ("bounce", bounce, settings.bounce_rate),
-            ("complaint", complaint, settings.complaint_rate),
+        for name, rate, threshold, events in (
+            ("bounce", bounce, settings.bounce_rate, counts.hard_bounced),
+            ("complaint", complaint, settings.complaint_rate, counts.complained),
         )
-        if rate >= threshold
+        if rate >= threshold and events >= settings.min_events
     )
     if not tripped:
         return None

@@ -22,6 +22,7 @@ from mailman.domain.delivery import (
     SesEventType,
     decider,
     decides,
+    not_spam,
 )
 from mailman.domain.models import DeliveryStatus
 
@@ -155,7 +156,10 @@ def track_event(
     feedback type, the latest delay); `bounces` are the recipient's bounces of the message
     stored before this one. Answers whether the report is the recipient's first of its
     outcome (for a bounce, its first hard or soft one; for a delay, its first delay): what
-    the hourly counts count. Both stores call it, so they decide alike."""
+    the hourly counts count. Both stores call it, so they decide alike. A `not-spam`
+    complaint is history only: it moves nothing."""
+    if not_spam(event, report):
+        return False
     if event.outcome is not None:
         return _outcome(standing, event, report, bounces)
     if event.type is SesEventType.DELIVERY_DELAY:

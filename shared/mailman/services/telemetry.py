@@ -62,6 +62,7 @@ from mailman.domain.delivery import (
     RecipientStatus,
     SesEvent,
     SesEventType,
+    not_spam,
     summarise,
 )
 from mailman.domain.events import NewEvent
@@ -96,8 +97,6 @@ _COUNTED: Mapping[RecipientStatus, str] = {
 }
 """The `DeliveryCounts` field each outcome is counted in (a bounce in `hard_bounced` or
 `soft_bounced`, a delay in `delayed`; Sent when the hand-off is confirmed)."""
-NOT_SPAM = "not-spam"
-"""A complaint's feedback type that asks for nothing to be suppressed (RFC 5965)."""
 
 
 @dataclass(frozen=True)
@@ -509,7 +508,7 @@ def _suppressions(
         return [
             (r.address, SuppressionReason.COMPLAINT, _said(r, "complaint_feedback_type"))
             for r in reports
-            if (r.complaint_feedback_type or "").lower() != NOT_SPAM
+            if not not_spam(event, r)
         ]
     return []
 
