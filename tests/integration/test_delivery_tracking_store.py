@@ -272,3 +272,35 @@ def test_suppressions_and_counts_are_stored_for_the_message_s_organisation(store
     assert entry["details"]["diagnostic_code"] == "smtp; 550 5.1.1 unknown"
     assert [(c["sent"], c["hard_bounced"], c["soft_bounced"]) for c in counts] == [(1, 1, 0)]
     assert counts[0]["hour"] == T0
+
+
+@pytest.mark.parametrize("delivered_first", [True, False])
+def test_an_out_of_office_reply_to_a_delivered_message_is_no_strike(
+    store: Store, delivered_first: bool
+) -> None:
+    jane = ADDRESSES[0]
+    pks = [store.handed_off(jane) for _ in range(3)]
+    soft = {"bounce_type": BounceType.TRANSIENT}
+    delivery = (E.DELIVERY, {"at": T0 + timedelta(hours=1), "source": "d"})
+    reply = (E.BOUNCE, {"at": T0 + timedelta(hours=2), "source": "ooo", **soft})
+    played = [
+        (pks[0], E.BOUNCE, {"at": T0, "source": "b0", **soft}),
+        *[
+            (pks[1], kind, fields)
+            for kind, fields in ([delivery, reply] if delivered_first else [reply, delivery])
+        ],
+        (pks[2], E.BOUNCE, {"at": T0 + timedelta(hours=3), "source": "b2", **soft}),
+    ]
+
+    results = [
+        store.record(kind, pk, jane, ses_id=f"ses-{pk}", **fields) for pk, kind, fields in played
+    ]
+
+    assert [r.suppressed for r in results] == [0, 0, 0, 0]
+    with store.database.connection().cursor() as cur:
+        listed = cur.execute(
+            "SELECT count(*) AS n FROM suppressed_addresses WHERE organization_id = %s",
+            [store.organization_id],
+        ).fetchone()
+    assert listed is not None
+    assert listed["n"] == 0

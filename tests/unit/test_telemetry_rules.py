@@ -173,7 +173,8 @@ def test_a_soft_bounce_after_the_delivery_leaves_it_delivered(world: World) -> N
     assert world.row(pk).message.status == "delivered"
     track = _track(world, pk)
     assert (track.bounced_at, track.bounce_type) == (T0 + timedelta(minutes=1), "Transient")
-    assert result.counts == DeliveryCounts(soft_bounced=1)
+    assert result.counts == DeliveryCounts()
+    assert _counts(world) == DeliveryCounts(sent=1, delivered=1)
     assert "message.bounced" not in [t for t, _ in _log(world)]
 
 
@@ -324,6 +325,31 @@ def test_soft_bounces_in_one_batch_suppress_as_they_would_one_by_one(
     results = record_events(Telemetry(world.uow, world.clock, "us-east-1"), events)
 
     assert [r.suppressed for r in results] == suppressed
+
+
+def _out_of_office(world: World, delivered_first: bool) -> list[TrackedEvent]:
+    """Two soft bounces of Jane's, and between them a third message delivered to her that
+    she answered automatically (SES: a Transient bounce), its Delivery before or after."""
+    [first] = _soft_bounces(world, [0])
+    pk = _handed_off(world)
+    delivery = (E.DELIVERY, {"at": T0 + timedelta(hours=1), "source": "d"})
+    reply = (
+        E.BOUNCE,
+        {"at": T0 + timedelta(hours=2), "source": "ooo", "bounce_type": BounceType.TRANSIENT},
+    )
+    played = [delivery, reply] if delivered_first else [reply, delivery]
+    middle = [_record(world, kind, pk, **fields) for kind, fields in played]
+    return [first, *middle, *_soft_bounces(world, [3])]
+
+
+@pytest.mark.parametrize("delivered_first", [True, False])
+def test_an_out_of_office_reply_to_a_delivered_message_is_no_strike(
+    world: World, delivered_first: bool
+) -> None:
+    results = _out_of_office(world, delivered_first)
+
+    assert [r.suppressed for r in results] == [0, 0, 0, 0]
+    assert _suppressed(world) == {}
 
 
 def test_soft_bounces_further_apart_than_72_hours_suppress_nothing(world: World) -> None:

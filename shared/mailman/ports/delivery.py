@@ -48,7 +48,8 @@ class DeliveryTracking(Protocol):
         self, organization_id: UUID, addresses: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, list[tuple[UUID, datetime]]]:
         """Each address's soft (not Permanent) bounces stored between `since` and `until`,
-        on any of the organisation's messages: (message, time) pairs."""
+        on any of the organisation's messages not delivered to the address (an automatic
+        reply is reported as a soft bounce): (message, time) pairs."""
         ...
 
     def settle(self, statuses: Mapping[UUID, DeliveryStatus]) -> None:

@@ -37,9 +37,12 @@ bounce's streak and the brake's review).
   `SOFT_BOUNCE_LIMIT` (3) different messages within `SOFT_BOUNCE_WINDOW` (72 hours)
   (reason `soft_bounce`; `mailman.domain.tracking.soft_bounce_streak`). One message
   bouncing softly many times counts once: a full mailbox refuses every mail alike, and
-  SES retried it already. The window is checked around each soft bounce as it is recorded,
-  so the third bounce of a streak suppresses whichever order the three arrive in; in a
-  batch, each bounce sees what was stored before and the batch's bounces up to its own.
+  SES retried it already. A message delivered to the address counts not at all, whether
+  its Delivery came before or after the soft bounce: SES reports an automatic reply (out
+  of office) as a Transient bounce, and that mail arrived. The window is checked around
+  each soft bounce as it is recorded, so the third bounce of a streak suppresses whichever
+  order the three arrive in; in a batch, each bounce sees what was stored before and the
+  batch's bounces up to its own.
 - Once the batch is counted, the brake reviews each domain whose hard bounces or
   complaints it raised (`mailman.services.reputation.review_subject`, `Telemetry.brake`), in the
   same transaction: a domain past its thresholds is paused, `domain.sending_paused` once.
@@ -348,7 +351,7 @@ def _soft_rows(item: tuple[UUID, SesEvent], recorded: Recorded) -> list[_SoftRow
     return [
         (c.address, (pk, event.occurred_at))
         for c in recorded.changes
-        if reports[c.address].bounce_type != BounceType.PERMANENT
+        if reports[c.address].bounce_type != BounceType.PERMANENT and c.after is not _R.DELIVERED
     ]
 
 
@@ -416,14 +419,16 @@ def _settled(
 
 def _counts(event: SesEvent, changes: Iterable[RecipientChange]) -> DeliveryCounts:
     """What the event adds to the hour's counts: a recipient reaching an outcome (a hard or
-    a soft bounce, or its first delay) for the first time."""
+    a soft bounce, or its first delay) for the first time; not a soft bounce of a recipient
+    already delivered (SES reports an automatic reply so, after the Delivery)."""
     reports = {r.address: r for r in event.recipients}
     counts: dict[str, int] = {}
     for change in changes:
         if not (change.listed and change.first):
             continue
         kind = _kind(event, reports[change.address])
-        if kind is not None:
+        # A soft bounce of a delivered recipient is an automatic reply (out of office).
+        if kind is not None and not (kind == "soft_bounced" and change.after is _R.DELIVERED):
             counts[kind] = counts.get(kind, 0) + 1
     return DeliveryCounts(**counts)
 

@@ -126,8 +126,14 @@ class InMemoryDeliveryTracking(ScopedRepository):
     def soft_bounces(
         self, organization_id: UUID, addresses: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, list[tuple[UUID, datetime]]]:
+        events = self._tables.delivery_events.values()
+        delivered = {
+            (e.message_pk, e.recipient)
+            for e in events
+            if e.event_type == SesEventType.DELIVERY.value
+        }
         found: dict[str, list[tuple[UUID, datetime]]] = {}
-        for e in self._tables.delivery_events.values():
+        for e in events:
             if (
                 e.organization_id == organization_id
                 and self._scope.sees(e.organization_id)
@@ -135,6 +141,7 @@ class InMemoryDeliveryTracking(ScopedRepository):
                 and e.event_type == SesEventType.BOUNCE.value
                 and since <= e.occurred_at <= until
                 and e.details.get("bounce_type") != BounceType.PERMANENT.value
+                and (e.message_pk, e.recipient) not in delivered
             ):
                 found.setdefault(e.recipient, []).append((e.message_pk, e.occurred_at))
         return found

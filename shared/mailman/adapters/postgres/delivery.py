@@ -268,10 +268,13 @@ class PostgresDeliveryTracking:
         self, organization_id: UUID, addresses: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, list[tuple[UUID, datetime]]]:
         rows = self._conn.execute(
-            "SELECT recipient, message_id, occurred_at FROM delivery_events "
+            "SELECT recipient, message_id, occurred_at FROM delivery_events e "
             "WHERE organization_id = %s AND recipient = ANY(%b) "
             "AND occurred_at BETWEEN %s AND %s AND event_type = 'bounce' "
-            "AND details->>'bounce_type' IS DISTINCT FROM 'Permanent'",
+            "AND details->>'bounce_type' IS DISTINCT FROM 'Permanent' "
+            # Not a message delivered to the address: an automatic reply (out of office).
+            "AND NOT EXISTS (SELECT FROM delivery_events d WHERE d.message_id = e.message_id "
+            "  AND d.recipient = e.recipient AND d.event_type = 'delivery')",
             [organization_id, list(addresses), since, until],
         ).fetchall()
         found: dict[str, list[tuple[UUID, datetime]]] = {}
