@@ -556,13 +556,21 @@ def test_a_failure_midway_leaves_nothing_stored(
     assert world.tables.events == []
 
 
-def test_counts_go_to_the_hour_of_the_event(world: World) -> None:
+def test_outcomes_are_counted_in_the_hour_the_message_was_sent(world: World) -> None:
     pk = _handed_off(world)
+    _record(world, E.SEND, pk, at=world.clock.now())  # SES took it: the hand-off's hour
+    sent = hour_of(world.clock.now())
+    world.clock.advance(timedelta(days=2))
 
-    _record(world, E.DELIVERY, pk, at=T0 + timedelta(minutes=95))
+    _record(world, E.DELIVERY, pk, at=world.clock.now() - timedelta(hours=30))
+    _record(world, E.COMPLAINT, pk, at=world.clock.now(), complaint_feedback_type="abuse")
 
-    row = world.tables.delivery_counts[(world.inbox.id, hour_of(T0 + timedelta(hours=1)))]
-    assert (row.counts, row.domain_id) == (DeliveryCounts(delivered=1), world.domain.id)
+    assert list(world.tables.delivery_counts) == [(world.inbox.id, sent)]
+    row = world.tables.delivery_counts[(world.inbox.id, sent)]
+    assert (row.counts, row.domain_id) == (
+        DeliveryCounts(sent=1, delivered=1, complained=1),
+        world.domain.id,
+    )
 
 
 @settings(max_examples=200, deadline=None)

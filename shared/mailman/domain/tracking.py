@@ -86,6 +86,8 @@ class MessageDelivery:
     """The domain's sending is paused (the brake has nothing more to review)."""
     domain_resumed_at: datetime | None = None
     """The domain's last resume: the brake reads no mail from before it."""
+    sent_at: datetime | None = None
+    """When SES took the message (the hand-off): every outcome is counted in its hour."""
 
 
 @dataclass(frozen=True)

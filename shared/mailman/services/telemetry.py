@@ -25,8 +25,10 @@ bounce's streak and the brake's review).
   bounce's details and the deciding complaint's feedback type; a delay is a note (the
   latest) that leaves the state as it is; opens and clicks are history only.
 - `delivery_counts` counts a recipient once per outcome (delivered, hard or soft bounced,
-  complained, rejected, delayed), in the hour of the event that first reports it; Sent is
-  counted when the hand-off is confirmed.
+  complained, rejected, delayed), in the hour the message was sent (its hand-off, where
+  Sent is counted), whenever SES reports it: a rate then compares the outcomes of the mail
+  sent in a window with that mail, and a late complaint about mail sent before a resume
+  stays out of the fresh window.
 - The message's status summarises its recipients' (`summarise`).
 - The event log gets one `message.<state>` per recipient reaching a state
   (`EVENT_LOG_TYPE`), and `message.delayed` per delay of a recipient not yet at a final
@@ -226,7 +228,7 @@ class _Batch:
                 continue
             counted = _counts(event, moved.changes)
             message = moved.message
-            hour = hour_of(event.occurred_at)
+            hour = hour_of(message.sent_at or event.occurred_at)
             _add(counts, HourlyCounts(org, message.domain_id, message.inbox_id, hour, counted))
             announced.extend(_announcements(TrackedMessage(org, pk), event, moved))
             results[n] = replace(results[n], outcome=TrackingOutcome.RECORDED, counts=counted)

@@ -121,6 +121,7 @@ class InMemoryDeliveryTracking(ScopedRepository):
             recipients={a: _R(s[0]) if s and s[0] else None for a, s in statuses.items()},
             domain_paused=domain.sending_paused,
             domain_resumed_at=domain.sending_resumed_at,
+            sent_at=m.sent_at,
         )
 
     def soft_bounces(

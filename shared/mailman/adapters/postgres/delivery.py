@@ -45,6 +45,7 @@ _RECIPIENTS: LiteralString = (
     # Each message (its status, SES's id, where it lives, its domain's pause and last
     # resume) with each of its recipients' rows.
     "SELECT m.id AS pk, m.status AS message_status, m.ses_message_id, m.inbox_id, "
+    "  m.sent_at AS message_sent_at, "
     "  m.thread_id, i.domain_id, d.name AS domain_name, "
     "  d.sending_paused_at IS NOT NULL AS domain_paused, "
     "  d.sending_resumed_at AS domain_resumed_at, "
@@ -176,6 +177,7 @@ class _Batch:
             thread_id=m["thread_id"],
             domain_paused=m["domain_paused"],
             domain_resumed_at=m["domain_resumed_at"],
+            sent_at=m["message_sent_at"],
             recipients={
                 address: rows[0].standing.status
                 for (message, address), rows in self.rows.items()
