@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailman.adapters.memory.reputation import InMemoryDeliveryCountRepository
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import RecipientTrack
 from mailman.domain.delivery import BounceType, SesEventType
@@ -641,3 +642,45 @@ def test_a_batch_counts_suppresses_and_announces_as_its_events_one_by_one_do(
         ("message.sent", None),
         ("message.complained", ANN),
     ]
+
+
+def test_a_batch_writes_its_counts_and_suppressions_in_the_order_of_their_keys(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = [f"{name}@customer.example" for name in ("zoe", "max", "amy", "bea")]
+    pks = [_handed_off(world, address) for address in addresses]
+    for pk, address in reversed(list(zip(pks, addresses, strict=True))):
+        _record(world, E.SEND, pk, address, ses_id=f"ses-{pk}")  # the first sent the latest
+        world.clock.advance(timedelta(hours=1))
+    written: list[list[Any]] = []
+    counting, listing = InMemoryDeliveryCountRepository.add, InMemorySuppressionList.submit
+    monkeypatch.setattr(
+        InMemoryDeliveryCountRepository,
+        "add",
+        lambda self, entries: written.append(entries) or counting(self, entries),
+    )
+    monkeypatch.setattr(
+        InMemorySuppressionList,
+        "submit",
+        lambda self, entries: written.append(entries) or listing(self, entries),
+    )
+    events = [
+        ses_event(
+            E.BOUNCE,
+            [address],
+            message_pk=pk,
+            organization_id=world.organization_id,
+            ses_id=f"ses-{pk}",
+            at=T0 + timedelta(hours=n),
+            bounce_type=BounceType.PERMANENT,
+        )
+        for n, (pk, address) in enumerate(zip(pks, addresses, strict=True))
+    ]
+
+    record_events(Telemetry(world.uow, world.clock, "us-east-1"), events)
+
+    [listed, counts] = written
+    keys = [(c.inbox_id, c.hour) for c in counts]
+    assert len(keys) == 4
+    assert keys == sorted(keys)
+    assert [e.address for e in listed] == sorted(addresses)

@@ -233,7 +233,8 @@ class _Batch:
             announced.extend(_announcements(TrackedMessage(org, pk), event, moved))
             results[n] = replace(results[n], outcome=TrackingOutcome.RECORDED, counts=counted)
         if counts:
-            self.work.delivery_counts.add(list(counts.values()))
+            # In the order of their keys, as every writer takes them: no circular waits.
+            self.work.delivery_counts.add([counts[key] for key in sorted(counts)])
         self.work.delivery.settle(_settled(items, recorded))
         self.work.events.append_many(announced)
         reviewed = self._review(results, recorded)
@@ -271,7 +272,7 @@ class _Batch:
         for n, r in enumerate(results):
             if r.domain_id is not None and (r.counts.hard_bounced or r.counts.complained):
                 raised.setdefault(r.domain_id, n)
-        for domain_id, n in raised.items():
+        for domain_id, n in sorted(raised.items()):  # in the order of their ids
             message = recorded[n].message
             if message.domain_paused:
                 continue
@@ -299,6 +300,8 @@ class _Batch:
             )
         if not entries:
             return dict
+        # In the order of the list's key, as every writer takes it: no circular waits.
+        entries.sort(key=lambda item: (str(item[1].organization_id), item[1].address))
         adding = self.work.suppressions.submit([entry for _, entry in entries])
 
         def added() -> dict[int, int]:
