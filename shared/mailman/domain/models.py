@@ -268,21 +268,26 @@ _S = DeliveryStatus
 # becomes Sent if SES's Send event turns up after all. A recipient's server may bounce
 # asynchronously or the recipient complain after SES reported delivery, so Delivered may
 # still become Bounced or Complained, and a message's summary moves as late reports come in
-# (a Complaint after every recipient was Delivered). Complained and Cancelled are final.
+# (a Complaint after every recipient was Delivered). A soft bounce weighs less than a
+# delivery, so a Delivery after it moves Bounced or Partially delivered on to Delivered.
+# The moves among the summaries are exactly those `summarise` makes as its recipients move
+# forward (tests/unit/test_delivery_status.py enumerates them). Complained, Rejected (SES
+# refused the whole message: nothing follows) and Cancelled are final.
+_OUTCOMES = frozenset(
+    {_S.DELIVERED, _S.PARTIALLY_DELIVERED, _S.BOUNCED, _S.COMPLAINED, _S.REJECTED, _S.FAILED}
+)
 _TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     _S.DRAFT: frozenset({_S.PENDING, _S.SCHEDULED}),
     _S.SCHEDULED: frozenset({_S.PENDING, _S.SENDING, _S.FAILED, _S.CANCELLED}),
     _S.PENDING: frozenset({_S.SCHEDULED, _S.SENDING, _S.FAILED, _S.CANCELLED}),
     _S.SENDING: frozenset({_S.SENT, _S.PENDING, _S.FAILED}),
-    _S.SENT: frozenset(
-        {_S.DELIVERED, _S.PARTIALLY_DELIVERED, _S.BOUNCED, _S.COMPLAINED, _S.REJECTED, _S.FAILED}
-    ),
-    _S.DELIVERED: frozenset({_S.PARTIALLY_DELIVERED, _S.BOUNCED, _S.COMPLAINED}),
-    _S.PARTIALLY_DELIVERED: frozenset({_S.BOUNCED, _S.COMPLAINED}),
-    _S.BOUNCED: frozenset({_S.COMPLAINED}),
+    _S.SENT: _OUTCOMES,
+    _S.DELIVERED: _OUTCOMES - {_S.DELIVERED},
+    _S.PARTIALLY_DELIVERED: _OUTCOMES - {_S.PARTIALLY_DELIVERED},
+    _S.BOUNCED: _OUTCOMES - {_S.BOUNCED},
     _S.REJECTED: frozenset(),
     _S.COMPLAINED: frozenset(),
-    _S.FAILED: frozenset({_S.SENT}),
+    _S.FAILED: frozenset({_S.SENT, _S.BOUNCED, _S.COMPLAINED, _S.REJECTED}),
     _S.CANCELLED: frozenset(),
 }
 
