@@ -6,8 +6,9 @@ batch's events are recorded together by `mailman.services.telemetry.record_event
 transaction per organisation: the hand-offs confirmed (so a Delivery that overtakes its
 Send, or the outbound function's own record, still finds the message Sent), the
 recipients' states decided, the hourly counts, the messages' summaries, the event log, the
-suppression list and the brake's review. Should that fail, each event is recorded alone,
-so only a record that fails alone comes back.
+suppression list and the brake's review. Should an organisation's transaction fail, each
+of its events is recorded alone (the organisations that committed keep their results), so
+only a record that fails alone comes back.
 
 What a record can come to:
 - Recorded, or a repeat of a notification already recorded (SNS and SQS deliver at least
@@ -20,8 +21,10 @@ What a record can come to:
 - A notification that cannot be read: the reason is logged and the record is reported
   failed, so it comes back alone and, past the queue's receive count, lands in the
   dead-letter queue; the rest of the batch is recorded.
-- The database failing: the batch is recorded again event by event; a record whose event
-  fails alone is reported (`batchItemFailures`) and comes back; nothing of it was stored.
+- The database failing: the events of each organisation whose transaction failed are
+  recorded again one by one (what the others committed stands, counted and logged once);
+  a record whose event fails alone is reported (`batchItemFailures`) and comes back;
+  nothing of it was stored.
 
 Each batch's counts are written per sending domain as CloudWatch metrics (`metrics.py`).
 Logs carry ids and kinds, never addresses.
@@ -46,7 +49,13 @@ from functions.runtime import (
 )
 from mailman.domain.delivery import SesEvent
 from mailman.domain.reputation import KINDS
-from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event, record_events
+from mailman.services.telemetry import (
+    PartlyRecorded,
+    TrackedEvent,
+    TrackingOutcome,
+    record_event,
+    record_events,
+)
 
 from .metrics import emit_domain_counts
 from .notifications import MalformedNotification, read_notification
@@ -108,15 +117,26 @@ def _record(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
     """The batch's events in one go; should that fail, each alone, so that only the records
     that fail alone come back."""
     telemetry = container().telemetry
+    results: list[TrackedEvent | None]
     try:
-        results = record_events(telemetry, [event for _, event in parsed])
+        results = list(record_events(telemetry, [event for _, event in parsed]))
+    except PartlyRecorded as exc:
+        # The organisations that committed keep their results: only the others' events
+        # are recorded again, each alone.
+        logger.warning("recording the batch failed for some organisations", exc_info=True)
+        count("TelemetryBatchesSplit")
+        results = exc.results
     except Exception:
         logger.warning("recording the batch failed: each event alone", exc_info=True)
         count("TelemetryBatchesSplit")
         return _one_by_one(parsed)
-    for (_, event), result in zip(parsed, results, strict=True):
-        _recorded(event, result)
-    return []
+    again = []
+    for item, result in zip(parsed, results, strict=True):
+        if result is None:
+            again.append(item)
+        else:
+            _recorded(item[1], result)
+    return _one_by_one(again)
 
 
 def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:

@@ -20,7 +20,13 @@ from mailman.domain.errors import StorageError
 from mailman.domain.reputation import DeliveryCounts, hour_of
 from mailman.domain.suppressions import NewSuppression, SuppressionReason
 from mailman.services import inboxes
-from mailman.services.telemetry import Telemetry, TrackedEvent, TrackingOutcome, record_events
+from mailman.services.telemetry import (
+    PartlyRecorded,
+    Telemetry,
+    TrackedEvent,
+    TrackingOutcome,
+    record_events,
+)
 
 from ..ses_events import T0, Spec, handed_off, memory_state, record, ses_event, specs
 from .world import World
@@ -684,3 +690,64 @@ def test_a_batch_writes_its_counts_and_suppressions_in_the_order_of_their_keys(
     assert len(keys) == 4
     assert keys == sorted(keys)
     assert [e.address for e in listed] == sorted(addresses)
+
+
+def test_an_organisation_that_fails_leaves_the_others_committed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = world.add_organization("Globex")
+    domain = world.add_domain(org, "globex.example")
+    inbox = inboxes.create_inbox(world.uow, org, domain_id=domain.id, local_part="sales")
+    other = World(world.clock, world.uow, world.blobs, world.queue, org, domain, inbox)
+    ours, theirs = _handed_off(world), _handed_off(other, BOB)
+    adding = InMemorySuppressionList.add
+
+    def refused(self: InMemorySuppressionList, entries: Any) -> list[bool]:
+        if entries and entries[0].organization_id == org:
+            raise StorageError("the database refused the operation: 40001", transient=True)
+        return adding(self, entries)
+
+    monkeypatch.setattr(InMemorySuppressionList, "add", refused)
+    hard = {"bounce_type": BounceType.PERMANENT}
+    events = [
+        ses_event(E.BOUNCE, [JANE], message_pk=ours, organization_id=world.organization_id, **hard),
+        ses_event(E.BOUNCE, [BOB], message_pk=theirs, organization_id=org, ses_id="b", **hard),
+        ses_event(E.DELIVERY, [JANE], message_pk=uuid4(), organization_id=world.organization_id),
+    ]
+
+    with pytest.raises(PartlyRecorded) as raised:
+        record_events(Telemetry(world.uow, world.clock, "us-east-1"), events)
+
+    first, failed, unknown = raised.value.results
+    assert first is not None
+    assert (first.outcome, first.suppressed) == (TrackingOutcome.RECORDED, 1)
+    assert failed is None
+    assert unknown is not None
+    assert unknown.outcome is TrackingOutcome.UNKNOWN_MESSAGE
+    assert isinstance(raised.value.__cause__, StorageError)
+    assert _status(world, ours) == "bounced"
+    assert world.row(theirs).message.status == "sending"
+    assert [e.organization_id for e in world.tables.delivery_events.values()] == [
+        world.organization_id
+    ]
+
+
+def test_a_batch_of_one_organisation_that_fails_raises_its_failure(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pk = _handed_off(world)
+
+    def refused(self: InMemorySuppressionList, entries: Any) -> list[bool]:
+        raise StorageError("the database refused the operation: 40001", transient=True)
+
+    monkeypatch.setattr(InMemorySuppressionList, "add", refused)
+    event = ses_event(
+        E.BOUNCE,
+        [JANE],
+        message_pk=pk,
+        organization_id=world.organization_id,
+        bounce_type=BounceType.PERMANENT,
+    )
+
+    with pytest.raises(StorageError):
+        record_events(Telemetry(world.uow, world.clock, "us-east-1"), [event])

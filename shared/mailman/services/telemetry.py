@@ -142,6 +142,17 @@ class TrackedEvent:
     event of the batch that raised the domain's hard bounces or complaints)."""
 
 
+class PartlyRecorded(Exception):
+    """Some organisations' transactions failed after others' committed. `results` holds
+    what each event did, None for each event of an organisation that failed (nothing of
+    it was stored): those alone are for the caller to record again."""
+
+    def __init__(self, results: list[TrackedEvent | None]) -> None:
+        failed = sum(r is None for r in results)
+        super().__init__(f"{failed} of {len(results)} events not recorded")
+        self.results = results
+
+
 def record_event(env: Telemetry, event: SesEvent) -> TrackedEvent:
     """Record one SES event: a batch of one."""
     [result] = record_events(env, [event])
@@ -151,21 +162,51 @@ def record_event(env: Telemetry, event: SesEvent) -> TrackedEvent:
 def record_events(env: Telemetry, events: Sequence[SesEvent]) -> list[TrackedEvent]:
     """Record a batch of SES events (see the module's rules): one transaction per
     organisation, ending where recording them one by one, in order, ends. Answers what each
-    event did, in order."""
+    event did, in order.
+
+    An organisation whose transaction fails does not stop the others: once every one was
+    tried, the first failure is raised as it is when nothing committed, else as
+    `PartlyRecorded` with what the committed organisations did."""
     canonical = [_canonical(e) for e in events]
     targets = _locate(env, canonical)
-    results = [TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE) for _ in canonical]
+    results: list[TrackedEvent | None] = [
+        TrackedEvent(TrackingOutcome.UNKNOWN_MESSAGE) for _ in canonical
+    ]
     by_organization: dict[UUID, list[tuple[int, TrackedMessage]]] = {}
     for n, target in enumerate(targets):
         if target is not None:
             by_organization.setdefault(target.organization_id, []).append((n, target))
+    failures: list[Exception] = []
     for organization_id, found in by_organization.items():
         items = [(target.message_pk, canonical[n]) for n, target in found]
-        with env.uow(organization_id, pipelined=True) as work:
-            finish = _Batch(work, env, organization_id).record(items)
-        for (n, _), result in zip(found, finish(), strict=True):
+        done: list[TrackedEvent | None]
+        try:
+            done = list(_record_organization(env, organization_id, items))
+        except Exception as exc:  # raised below, once the others are done
+            failures.append(exc)
+            done = [None] * len(found)
+        for (n, _), result in zip(found, done, strict=True):
             results[n] = result
-    return results
+    return _answered(results, failures, committed=len(by_organization) - len(failures))
+
+
+def _record_organization(
+    env: Telemetry, organization_id: UUID, items: Sequence[tuple[UUID, SesEvent]]
+) -> list[TrackedEvent]:
+    """One organisation's events of the batch, in its one transaction."""
+    with env.uow(organization_id, pipelined=True) as work:
+        finish = _Batch(work, env, organization_id).record(items)
+    return finish()
+
+
+def _answered(
+    results: list[TrackedEvent | None], failures: Sequence[Exception], *, committed: int
+) -> list[TrackedEvent]:
+    if not failures:
+        return [r for r in results if r is not None]
+    if not committed:
+        raise failures[0]
+    raise PartlyRecorded(results) from failures[0]
 
 
 def _locate(env: Telemetry, events: Sequence[SesEvent]) -> list[TrackedMessage | None]:
