@@ -304,3 +304,49 @@ def test_an_out_of_office_reply_to_a_delivered_message_is_no_strike(
         ).fetchone()
     assert listed is not None
     assert listed["n"] == 0
+
+
+def test_two_batches_soft_bouncing_one_address_read_its_streak_one_after_the_other(
+    store: Store,
+) -> None:
+    jane = ADDRESSES[0]
+    pks = [store.handed_off(jane) for _ in range(3)]
+    soft = {"bounce_type": BounceType.TRANSIENT, "organization_id": store.organization_id}
+    bounces = [
+        ses_event(
+            E.BOUNCE,
+            [jane],
+            message_pk=pk,
+            ses_id=f"ses-{pk}",
+            source=f"b{n}",
+            at=T0 + timedelta(minutes=n),
+            **soft,
+        )
+        for n, pk in enumerate(pks)
+    ]
+    store.record(E.SEND, pks[1], jane, ses_id=f"ses-{pks[1]}")
+    record_event(store.telemetry, bounces[0])
+    other = Database(store.database.conninfo())
+    finished: list[TrackedEvent] = []
+    try:
+        with store.uow(store.organization_id) as work:
+            # A batch with the second bounce, its row inserted, reading its streak.
+            work.delivery.record(store.organization_id, [(pks[1], bounces[1])])
+            work.delivery.soft_bounces(store.organization_id, [jane], T0, T0 + timedelta(hours=1))
+            waiting = threading.Thread(
+                target=lambda: finished.append(
+                    record_event(
+                        Telemetry(PostgresUnitOfWorkFactory(other), store.clock, "us-east-1"),
+                        bounces[2],
+                    )
+                )
+            )
+            waiting.start()
+            waiting.join(timeout=1)
+            assert waiting.is_alive(), "the third bounce waits for the address"
+        waiting.join(timeout=10)
+    finally:
+        other.close()
+
+    # The third bounce read the second once it was committed: the streak is complete.
+    assert [r.suppressed for r in finished] == [1]

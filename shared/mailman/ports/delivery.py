@@ -49,7 +49,9 @@ class DeliveryTracking(Protocol):
     ) -> dict[str, list[tuple[UUID, datetime]]]:
         """Each address's soft (not Permanent) bounces stored between `since` and `until`,
         on any of the organisation's messages not delivered to the address (an automatic
-        reply is reported as a soft bounce): (message, time) pairs."""
+        reply is reported as a soft bounce): (message, time) pairs. Each address is locked
+        first, to the end of the transaction, so two transactions soft-bouncing one address
+        read its streak one after the other."""
         ...
 
     def settle(self, statuses: Mapping[UUID, DeliveryStatus]) -> None:

@@ -93,6 +93,14 @@ _UPDATE: LiteralString = (
     "WHERE r.id = u.id AND r.id = ANY(%b)"
 )
 
+_LOCK_ADDRESSES: LiteralString = (
+    # The (volatile) lock is taken after the sort: in the keys' order.
+    "SELECT pg_advisory_xact_lock(k) FROM ("
+    "  SELECT DISTINCT hashtextextended(%s || ':' || a, 0) AS k FROM unnest(%b::text[]) AS a"
+    ") AS s ORDER BY k"
+)
+"""An organisation's address is locked while its soft-bounce streak is read and written."""
+
 _Key = tuple[UUID, str, str, str]
 """A history row's key: message, event id, kind, address."""
 
@@ -269,6 +277,9 @@ class PostgresDeliveryTracking:
     def soft_bounces(
         self, organization_id: UUID, addresses: Sequence[str], since: datetime, until: datetime
     ) -> dict[str, list[tuple[UUID, datetime]]]:
+        # Each address's lock, in one order, held to COMMIT: of two batches soft-bouncing
+        # one address, the second reads the streak once the first committed its bounce.
+        self._conn.execute(_LOCK_ADDRESSES, [str(organization_id), sorted(set(addresses))])
         rows = self._conn.execute(
             "SELECT recipient, message_id, occurred_at FROM delivery_events e "
             "WHERE organization_id = %s AND recipient = ANY(%b) "
