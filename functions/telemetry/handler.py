@@ -16,7 +16,11 @@ What a record can come to:
   notification): logged and counted (`SesNotificationIgnored`), done.
 - An event for a message we do not know (another system shares the configuration set, or
   the message is gone): logged and counted (`SesEventForUnknownMessage`), done; no retry
-  would ever find it.
+  would ever find it. But an identity notification (found by SES's id alone) of mail SES
+  took less than the dispatcher's confirmation window ago may have overtaken the record of
+  its hand-off (the outbound function's, or SES's tagged Send event's should the function
+  have died after SES took the mail): it is counted (`SesEventsAwaitingHandOff`) and
+  reported failed, so it comes back until the hand-off is recorded or the window has passed.
 - A notification that cannot be read: the reason is logged and the record is reported
   failed, so it comes back alone and, past the queue's receive count, lands in the
   dead-letter queue; the rest of the batch is recorded.
@@ -30,6 +34,7 @@ Logs carry ids and kinds, never addresses.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -46,7 +51,13 @@ from functions.runtime import (
 )
 from mailman.domain.delivery import SesEvent
 from mailman.domain.reputation import KINDS
-from mailman.services.telemetry import TrackedEvent, TrackingOutcome, record_event, record_events
+from mailman.services.telemetry import (
+    TrackedEvent,
+    TrackingOutcome,
+    may_yet_be_found,
+    record_event,
+    record_events,
+)
 
 from .metrics import emit_domain_counts
 from .notifications import MalformedNotification, read_notification
@@ -114,13 +125,17 @@ def _record(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
         logger.warning("recording the batch failed: each event alone", exc_info=True)
         count("TelemetryBatchesSplit")
         return _one_by_one(parsed)
-    for (_, event), result in zip(parsed, results, strict=True):
-        _recorded(event, result)
-    return []
+    now = telemetry.clock.now()
+    return [
+        record.message_id
+        for (record, event), result in zip(parsed, results, strict=True)
+        if _recorded(record, event, result, now)
+    ]
 
 
 def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
     failed = []
+    now = container().telemetry.clock.now()
     for record, event in parsed:
         try:
             result = record_event(container().telemetry, event)
@@ -131,19 +146,16 @@ def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
             )
             failed.append(record.message_id)
             continue
-        _recorded(event, result)
+        if _recorded(record, event, result, now):
+            failed.append(record.message_id)
     return failed
 
 
-def _recorded(event: SesEvent, result: TrackedEvent) -> None:
+def _recorded(record: SQSRecord, event: SesEvent, result: TrackedEvent, now: datetime) -> bool:
+    """Log and count what recording the event did; answers whether its record comes back."""
     facts = {"ses_message_id": event.ses_message_id, "event_type": event.type.value}
     if result.outcome is TrackingOutcome.UNKNOWN_MESSAGE:
-        logger.warning(
-            "SES event for a message we do not know: dropped",
-            extra={**facts, "tagged": event.message_pk is not None},
-        )
-        count("SesEventForUnknownMessage")
-        return
+        return _unknown(record, event, now)
     facts["message_id"] = str(result.message_id)
     if result.outcome is TrackingOutcome.DUPLICATE:
         count("SesEventRepeated")
@@ -164,6 +176,27 @@ def _recorded(event: SesEvent, result: TrackedEvent) -> None:
     if result.domain_name is not None:
         tally = _by_domain.setdefault(result.domain_name, Counter())
         tally.update({kind: getattr(result.counts, kind) for kind in KINDS})
+    return False
+
+
+def _unknown(record: SQSRecord, event: SesEvent, now: datetime) -> bool:
+    """An event for a message not found: back later while its hand-off may yet be recorded
+    (`may_yet_be_found`), else dropped. Answers whether its record comes back."""
+    facts = {
+        "ses_message_id": event.ses_message_id,
+        "event_type": event.type.value,
+        "sqs_message_id": record.message_id,
+    }
+    if may_yet_be_found(event, now):
+        logger.info("SES event for a message not found yet: it comes back", extra=facts)
+        count("SesEventsAwaitingHandOff")
+        return True
+    logger.warning(
+        "SES event for a message we do not know: dropped",
+        extra={**facts, "tagged": event.message_pk is not None},
+    )
+    count("SesEventForUnknownMessage")
+    return False
 
 
 @entrypoint
