@@ -27,7 +27,8 @@ What a record can come to:
 - The database failing: the batch is recorded again event by event; a record whose event
   fails alone is reported (`batchItemFailures`) and comes back; nothing of it was stored.
 
-Each batch's counts are written per sending domain as CloudWatch metrics (`metrics.py`).
+Each batch's counts are written per sending domain as CloudWatch metrics
+(`functions.runtime.emit_domain_counts`).
 Logs carry ids and kinds, never addresses.
 """
 
@@ -44,6 +45,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.runtime import (
     cached_container,
     count,
+    emit_domain_counts,
     entrypoint,
     logger,
     process_whole_batch,
@@ -59,7 +61,6 @@ from mailman.services.telemetry import (
     record_events,
 )
 
-from .metrics import emit_domain_counts
 from .notifications import MalformedNotification, read_notification
 
 # The event source caps this function's concurrency, so its sessions may be pinned to

@@ -260,3 +260,17 @@ def test_a_replayed_send_writes_its_attachments_no_second_time(world: World) -> 
     assert again.message.id == first.message.id
     assert len(written) == 1
     assert world.blobs.keys() == written
+
+
+def test_a_hand_off_reports_its_sending_domain_and_the_recipients_sent(world: World) -> None:
+    message = world.send(to=("jane@customer.example", "bob@customer.example"))
+    _suppress(world, "bob@customer.example")
+    env = Outbound(world.uow, world.blobs, CapturingMailer(), world.clock, "us-east-1")
+
+    report = deliver(env, DeliveryJob(world.organization_id, message.id))
+
+    assert (report.outcome, report.domain, report.recipients_sent) == (
+        SendOutcome.SENT,
+        "example.com",
+        1,
+    )
