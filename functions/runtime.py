@@ -1,5 +1,6 @@
 """What the functions share: Powertools' logger, metrics and tracer, the container built on
-first use, and (for the SQS-driven ones) the SQS batch with its partial failures.
+first use, the metrics per sending domain, and (for the SQS-driven ones) the SQS batch with
+its partial failures.
 
 A handler is `@entrypoint` over one call. Tracing costs only what tracing needs: where X-Ray
 records nothing (outside Lambda, or `POWERTOOLS_TRACE_DISABLED`) no tracer is made, so the
@@ -11,13 +12,17 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+    AmazonCloudWatchEMFProvider,
+)
 
 from mailman.composition import Container, build_container
+from mailman.domain.reputation import KINDS
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -57,6 +62,40 @@ tracer = _tracer()
 def count(name: str, value: int = 1) -> None:
     """Adds `value` to the invocation's metric `name`."""
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+DOMAIN_DIMENSION = "Domain"
+DOMAIN_METRICS: Mapping[str, str] = {
+    kind: "Recipients" + "".join(part.capitalize() for part in kind.split("_")) for kind in KINDS
+}
+"""Each kind counted per sending domain (`delivery_counts`' columns) and its metric: `sent`
+is `RecipientsSent`, `hard_bounced` `RecipientsHardBounced`."""
+
+
+def emit_domain_counts(counts: Mapping[str, Mapping[str, int]]) -> None:
+    """Write one EMF block per sending domain (by name) of its non-zero counts (by kind, as
+    `DOMAIN_METRICS` names them); a domain with nothing counted writes nothing. ValueError,
+    before anything is written, for a kind that is not counted.
+
+    The invocation's own metrics (`count`) are one block without a domain; these are apart,
+    so that each block carries its domain's dimension only (no `service` dimension either: a
+    domain's figures are found by the domain alone). CloudWatch sums the blocks of a minute,
+    so a domain's graph is its counts over time, whichever function wrote them: the
+    outbound function the recipients it handed to SES, the telemetry function what SES
+    reported of them."""
+    unknown = {kind for kinds in counts.values() for kind in kinds} - set(DOMAIN_METRICS)
+    if unknown:
+        raise ValueError(f"not a counted kind: {', '.join(sorted(unknown))}")
+    for domain, kinds in sorted(counts.items()):
+        figures = {kind: n for kind, n in kinds.items() if n}
+        if not figures:
+            continue
+        block = AmazonCloudWatchEMFProvider(
+            service="", default_dimensions={DOMAIN_DIMENSION: domain}
+        )
+        for kind, n in figures.items():
+            block.add_metric(name=DOMAIN_METRICS[kind], unit=MetricUnit.Count, value=n)
+        block.flush_metrics()
 
 
 def entrypoint(handler: F) -> F:

@@ -83,7 +83,9 @@ class ConsumerSettings(_Model):
 class QueueSettings(_Model):
     inbound: ConsumerSettings = ConsumerSettings(timeout_seconds=120, batch_size=10)
     outbound: ConsumerSettings = ConsumerSettings(timeout_seconds=60)
-    telemetry: ConsumerSettings = ConsumerSettings(timeout_seconds=60)
+    # An identity notification that overtakes its hand-off's record comes back until the
+    # confirmation window (30 minutes) has passed: eight receives, six minutes apart, outlast it.
+    telemetry: ConsumerSettings = ConsumerSettings(timeout_seconds=60, max_receive_count=8)
     webhooks: ConsumerSettings = ConsumerSettings(timeout_seconds=30, max_concurrency=10)
 
 

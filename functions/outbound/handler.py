@@ -5,6 +5,9 @@ good are done; a transient failure (SES throttling, an outage) raises, so only t
 comes back, later each time: its visibility timeout grows with its receive count (30 s,
 60 s, ... up to 15 minutes). Past the queue's receive count it lands in the dead-letter
 queue, and the dispatcher queues the message again a quarter of an hour later.
+
+A message SES took counts its recipients in its sending domain's `RecipientsSent`
+(`emit_domain_counts`), beside what the telemetry function counts of SES's events.
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
+from functions.runtime import (
+    cached_container,
+    count,
+    emit_domain_counts,
+    entrypoint,
+    logger,
+    process_batch,
+    traced,
+)
 from mailman.domain.errors import DeliveryError
 from mailman.services.sending import DeliveryJob, SendOutcome, deliver
 
@@ -67,6 +78,8 @@ def record_handler(record: SQSRecord) -> None:
         SendOutcome.HELD: "SendsHeld",
     }[delivery.outcome]
     count(metric)
+    if delivery.outcome is SendOutcome.SENT and delivery.domain is not None:
+        emit_domain_counts({delivery.domain: {"sent": delivery.recipients_sent}})
     if delivery.suppressed:
         count("RecipientsSuppressed", len(delivery.suppressed))
 

@@ -17,7 +17,11 @@ What a record can come to:
   notification): logged and counted (`SesNotificationIgnored`), done.
 - An event for a message we do not know (another system shares the configuration set, or
   the message is gone): logged and counted (`SesEventForUnknownMessage`), done; no retry
-  would ever find it.
+  would ever find it. But an identity notification (found by SES's id alone) of mail SES
+  took less than the dispatcher's confirmation window ago may have overtaken the record of
+  its hand-off (the outbound function's, or SES's tagged Send event's should the function
+  have died after SES took the mail): it is counted (`SesEventsAwaitingHandOff`) and
+  reported failed, so it comes back until the hand-off is recorded or the window has passed.
 - A notification that cannot be read: the reason is logged and the record is reported
   failed, so it comes back alone and, past the queue's receive count, lands in the
   dead-letter queue; the rest of the batch is recorded.
@@ -26,13 +30,15 @@ What a record can come to:
   a record whose event fails alone is reported (`batchItemFailures`) and comes back;
   nothing of it was stored.
 
-Each batch's counts are written per sending domain as CloudWatch metrics (`metrics.py`).
+Each batch's counts are written per sending domain as CloudWatch metrics
+(`functions.runtime.emit_domain_counts`).
 Logs carry ids and kinds, never addresses.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -42,6 +48,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.runtime import (
     cached_container,
     count,
+    emit_domain_counts,
     entrypoint,
     logger,
     process_whole_batch,
@@ -53,11 +60,11 @@ from mailman.services.telemetry import (
     PartlyRecorded,
     TrackedEvent,
     TrackingOutcome,
+    may_yet_be_found,
     record_event,
     record_events,
 )
 
-from .metrics import emit_domain_counts
 from .notifications import MalformedNotification, read_notification
 
 # The event source caps this function's concurrency, so its sessions may be pinned to
@@ -130,17 +137,19 @@ def _record(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
         logger.warning("recording the batch failed: each event alone", exc_info=True)
         count("TelemetryBatchesSplit")
         return _one_by_one(parsed)
-    again = []
-    for item, result in zip(parsed, results, strict=True):
+    now = telemetry.clock.now()
+    failed, again = [], []
+    for (record, event), result in zip(parsed, results, strict=True):
         if result is None:
-            again.append(item)
-        else:
-            _recorded(item[1], result)
-    return _one_by_one(again)
+            again.append((record, event))
+        elif _recorded(record, event, result, now):
+            failed.append(record.message_id)
+    return failed + _one_by_one(again)
 
 
 def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
     failed = []
+    now = container().telemetry.clock.now()
     for record, event in parsed:
         try:
             result = record_event(container().telemetry, event)
@@ -151,19 +160,16 @@ def _one_by_one(parsed: list[tuple[SQSRecord, SesEvent]]) -> list[str]:
             )
             failed.append(record.message_id)
             continue
-        _recorded(event, result)
+        if _recorded(record, event, result, now):
+            failed.append(record.message_id)
     return failed
 
 
-def _recorded(event: SesEvent, result: TrackedEvent) -> None:
+def _recorded(record: SQSRecord, event: SesEvent, result: TrackedEvent, now: datetime) -> bool:
+    """Log and count what recording the event did; answers whether its record comes back."""
     facts = {"ses_message_id": event.ses_message_id, "event_type": event.type.value}
     if result.outcome is TrackingOutcome.UNKNOWN_MESSAGE:
-        logger.warning(
-            "SES event for a message we do not know: dropped",
-            extra={**facts, "tagged": event.message_pk is not None},
-        )
-        count("SesEventForUnknownMessage")
-        return
+        return _unknown(record, event, now)
     facts["message_id"] = str(result.message_id)
     if result.outcome is TrackingOutcome.DUPLICATE:
         count("SesEventRepeated")
@@ -184,6 +190,27 @@ def _recorded(event: SesEvent, result: TrackedEvent) -> None:
     if result.domain_name is not None:
         tally = _by_domain.setdefault(result.domain_name, Counter())
         tally.update({kind: getattr(result.counts, kind) for kind in KINDS})
+    return False
+
+
+def _unknown(record: SQSRecord, event: SesEvent, now: datetime) -> bool:
+    """An event for a message not found: back later while its hand-off may yet be recorded
+    (`may_yet_be_found`), else dropped. Answers whether its record comes back."""
+    facts = {
+        "ses_message_id": event.ses_message_id,
+        "event_type": event.type.value,
+        "sqs_message_id": record.message_id,
+    }
+    if may_yet_be_found(event, now):
+        logger.info("SES event for a message not found yet: it comes back", extra=facts)
+        count("SesEventsAwaitingHandOff")
+        return True
+    logger.warning(
+        "SES event for a message we do not know: dropped",
+        extra={**facts, "tagged": event.message_pk is not None},
+    )
+    count("SesEventForUnknownMessage")
+    return False
 
 
 @entrypoint

@@ -286,6 +286,7 @@ def _event(notification: dict[str, Any], named: tuple[str, _Kind]) -> SesEvent:
         message_pk=mail.uuid_tag(TAG_MESSAGE),
         organization_id=mail.uuid_tag(TAG_ORGANIZATION),
         details=details,
+        sent_at=mail.timestamp,
     )
 
 

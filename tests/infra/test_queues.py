@@ -3,10 +3,12 @@ its consumer's timeout, encryption, TLS only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from mailman.services.sending import CONFIRMATION_WINDOW
 from stacks.queues import WorkQueue
 
 from .support import Synthesised
@@ -110,3 +112,13 @@ def test_other_queues_are_standard(synthesised: Synthesised, name: str) -> None:
 
     for queue in (work.queue, work.dead_letter_queue):
         assert "FifoQueue" not in synthesised.properties(queue)
+
+
+def test_telemetry_messages_outlast_the_confirmation_window_before_the_dead_letter_queue(
+    synthesised: Synthesised,
+) -> None:
+    telemetry = work_queue(synthesised, "telemetry")
+
+    patience = telemetry.consumer.max_receive_count * telemetry.consumer.visibility_timeout_seconds
+
+    assert timedelta(seconds=patience) > CONFIRMATION_WINDOW

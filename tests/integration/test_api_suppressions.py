@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import boto3
 import pytest
 
 from .api_world import ApiWorld, world
-from .conftest import Response, Tenant
+from .conftest import BUCKET, Response, Tenant
 from .sending_helpers import OutboundPipeline, outbox, sent_mail
 
 __all__ = ["outbox", "world"]
@@ -343,6 +344,17 @@ def test_a_send_to_suppressed_addresses_only_is_a_422_naming_them(
     assert "JANE@customer.example (manual)" in error["message"]
     assert _rows(outbox, "messages") == messages
     assert outbox.jobs() == []
+
+
+def test_a_refused_send_leaves_no_attachment_in_s3(outbox: OutboundPipeline) -> None:
+    _add(outbox.tenant, "jane@customer.example")
+    inline = {"filename": "r.csv", "content": "YSxiCjEsMgo="}
+
+    answer = _send(outbox, to=["jane@customer.example"], attachments=[inline])
+
+    assert answer.status == 422, answer.json()
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix="attachments/")["KeyCount"] == 0
 
 
 def test_a_send_to_some_suppressed_addresses_skips_them_and_sends_to_the_rest(

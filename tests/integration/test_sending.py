@@ -4,6 +4,7 @@ the outbound function, recorded Sent; replies, forwards, idempotency, bad input.
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -343,6 +344,31 @@ def test_recipients_suppressed_after_the_send_are_skipped_by_the_outbound_functi
     assert (failed["status"], failed["status_reason"]) == ("failed", ALL_SUPPRESSED)
     types = [e["type"] for e in outbox.tenant.api.get("/events").json()["data"]]
     assert sorted(types) == ["message.failed", "message.sent"]
+
+
+def test_the_outbound_function_counts_the_recipients_sent_per_sending_domain(
+    outbox: OutboundPipeline,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Mailman")
+    _send(outbox, to=["Gone@B.example", "here@b.example"], cc=["ann@b.example"], text="x")
+    _send(outbox, to=["gone@b.example"], text="y")  # every recipient suppressed: not sent
+    outbox.rows(
+        "INSERT INTO suppressed_addresses (organization_id, address, reason) "
+        "VALUES (%s, 'gone@b.example', 'bounce') RETURNING id",
+        outbox.tenant.organization_id,
+    )
+    capsys.readouterr()
+
+    outbox.run()
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    per_domain = [b for b in lines if "Domain" in b]
+    assert [(b["Domain"], b["RecipientsSent"]) for b in per_domain] == [("example.com", [2.0])]
+    [directive] = per_domain[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["Domain"]]
 
 
 def test_ses_throttling_is_retried_later_and_sends_once(

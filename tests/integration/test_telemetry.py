@@ -169,13 +169,55 @@ def test_an_event_for_a_message_we_do_not_know_is_dropped_not_retried(
     tagged = outbox.telemetry(
         ses_notification("event-delivery.json", "ses-x", [JANE], tags=stranger)
     )
-    untagged = outbox.telemetry(ses_notification("identity-delivery.json", "ses-y", [JANE]))
+    # An identity notification of mail SES took longer ago than the dispatcher waits for
+    # the hand-off's record: nothing will ever record it.
+    untagged = outbox.telemetry(
+        ses_notification("identity-delivery.json", "ses-y", [JANE], minutes=-31)
+    )
 
     assert tagged["batchItemFailures"] == untagged["batchItemFailures"] == []
     assert outbox.rows("SELECT count(*) FROM delivery_events") == [(0,)]
     logged = [r for r in caplog.records if "do not know" in r.getMessage()]
     assert [getattr(r, "ses_message_id", None) for r in logged] == ["ses-x", "ses-y"]
     assert all(JANE not in json.dumps(vars(r), default=str) for r in logged)
+
+
+def test_a_recent_identity_notification_for_a_message_not_found_comes_back(
+    outbox: OutboundPipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    notification = ses_notification("identity-delivery.json", "ses-y", [JANE], minutes=-28)
+
+    result = outbox.telemetry(notification)
+
+    assert result["batchItemFailures"] == [{"itemIdentifier": "t-1"}]
+    assert outbox.rows("SELECT count(*) FROM delivery_events") == [(0,)]
+    [logged] = [r for r in caplog.records if "not found yet" in r.getMessage()]
+    assert getattr(logged, "ses_message_id", None) == "ses-y"
+    assert JANE not in json.dumps(vars(logged), default=str)
+
+
+def test_an_identity_bounce_before_the_hand_off_is_recorded_suppresses_once_it_is(
+    outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_gone(self: PostgresOutbox, *args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    real = PostgresOutbox.record_sent
+    monkeypatch.setattr(PostgresOutbox, "record_sent", database_gone)
+    message_id, ses_id = _send(outbox, JANE)  # SES took it; the function died before its record
+    monkeypatch.setattr(PostgresOutbox, "record_sent", real)
+    bounce = ses_notification("identity-bounce-permanent-general-with-dsn.json", ses_id, [JANE])
+
+    early = outbox.telemetry(bounce)
+    assert early["batchItemFailures"] == [{"itemIdentifier": "t-1"}]
+    assert _suppressed(outbox) == {}
+    send = ses_notification("event-send.json", ses_id, [JANE], tags=_tags(outbox, message_id))
+    outbox.telemetry(send)  # SES's own Send event records the hand-off
+    later = outbox.telemetry(bounce)  # the record comes back
+
+    assert later["batchItemFailures"] == []
+    assert _statuses(outbox, message_id) == {JANE: "bounced"}
+    assert _suppressed(outbox) == {JANE: "bounce"}
 
 
 def test_an_identity_notification_finds_its_message_by_ses_s_id(outbox: OutboundPipeline) -> None:

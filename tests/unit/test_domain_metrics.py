@@ -1,4 +1,4 @@
-"""The telemetry function's metrics per domain: one EMF block per domain, its counts under
+"""The functions' metrics per sending domain: one EMF block per domain, its counts under
 their metric names, the `Domain` dimension alone."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from functions.telemetry.metrics import METRIC_NAMES, emit_domain_counts
+from functions.runtime import DOMAIN_METRICS, emit_domain_counts
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +47,7 @@ def test_each_domain_gets_a_block_of_its_own(capsys: pytest.CaptureFixture[str])
 
 
 def test_every_counted_kind_has_a_metric() -> None:
-    assert METRIC_NAMES == {
+    assert DOMAIN_METRICS == {
         "sent": "RecipientsSent",
         "delivered": "RecipientsDelivered",
         "hard_bounced": "RecipientsHardBounced",

@@ -235,3 +235,42 @@ def test_the_outbound_function_fails_a_message_all_of_whose_recipients_were_supp
 
     assert (outcome, mailer.destinations) == (SendOutcome.FAILED, [])
     assert world.row(sent.id).message.status == "failed"
+
+
+def test_a_refused_message_leaves_no_attachment_in_the_blob_store(world: World) -> None:
+    _suppress(world, "jane@customer.example")
+    inline = sending.AttachmentSpec("invoice.pdf", "application/pdf", content=b"%PDF-1.7 ...")
+
+    with pytest.raises(RecipientsSuppressed):
+        world.send(attachments=(inline,))
+
+    assert world.blobs.keys() == set()
+
+
+def test_a_replayed_send_writes_its_attachments_no_second_time(world: World) -> None:
+    inline = sending.AttachmentSpec("invoice.pdf", "application/pdf", content=b"%PDF-1.7 ...")
+    compose = Compose(to=("jane@customer.example",), text="Hello", attachments=(inline,))
+    key = Idempotency("order-1234", "sha")
+    first = sending.send(world.sending, world.organization_id, world.inbox.id, compose, key)
+    written = world.blobs.keys()
+
+    again = sending.send(world.sending, world.organization_id, world.inbox.id, compose, key)
+
+    assert again.replayed
+    assert again.message.id == first.message.id
+    assert len(written) == 1
+    assert world.blobs.keys() == written
+
+
+def test_a_hand_off_reports_its_sending_domain_and_the_recipients_sent(world: World) -> None:
+    message = world.send(to=("jane@customer.example", "bob@customer.example"))
+    _suppress(world, "bob@customer.example")
+    env = Outbound(world.uow, world.blobs, CapturingMailer(), world.clock, "us-east-1")
+
+    report = deliver(env, DeliveryJob(world.organization_id, message.id))
+
+    assert (report.outcome, report.domain, report.recipients_sent) == (
+        SendOutcome.SENT,
+        "example.com",
+        1,
+    )

@@ -727,3 +727,12 @@ def test_a_malformed_body_is_refused_naming_the_problem_never_an_address(case: s
     assert "@" not in str(refused.value)
     assert "Jane" not in str(refused.value)
     assert refused.value.__cause__ is None
+
+
+def test_an_event_keeps_when_ses_took_the_mail_beside_its_own_time() -> None:
+    event = read(
+        {"notificationType": "Bounce", "mail": _fragment("mail"), "bounce": _fragment("bounce")}
+    )
+
+    assert event.sent_at == datetime(2018, 10, 8, 14, 5, 45, tzinfo=UTC)
+    assert event.occurred_at == at("2012-05-25T14:59:38.605")

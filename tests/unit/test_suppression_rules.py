@@ -247,3 +247,12 @@ def test_what_ses_reports_is_kept_with_its_source_and_details(world: World) -> N
 
     assert (entry.source_message_id, entry.details) == (message_id, {"bounce_sub_type": "General"})
     assert listed == ["jane@customer.example"]
+
+
+def test_a_unit_of_work_without_an_organisation_has_no_suppression_list(world: World) -> None:
+    """As on PostgreSQL, whose statements name the unit of work's organisation: a system
+    unit of work sees no organisation's list rather than every one."""
+    _suppress(world, "jane@customer.example")
+
+    with world.uow(None) as work, pytest.raises(AssertionError, match="tenant's"):
+        work.suppressions.find(["jane@customer.example"])

@@ -4,6 +4,7 @@ only the failed ones are recorded alone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
@@ -12,6 +13,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from functions.telemetry import handler
+from mailman.adapters.memory.clock import FixedClock
 from mailman.domain.delivery import SesEvent, SesEventType
 from mailman.domain.reputation import DeliveryCounts
 from mailman.services.telemetry import PartlyRecorded, TrackedEvent, TrackingOutcome
@@ -57,7 +59,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(handler, "record_events", batch)
     monkeypatch.setattr(handler, "record_event", alone)
-    monkeypatch.setattr(handler, "container", lambda: SimpleNamespace(telemetry=None))
+    telemetry = SimpleNamespace(clock=FixedClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC)))
+    monkeypatch.setattr(handler, "container", lambda: SimpleNamespace(telemetry=telemetry))
     monkeypatch.setattr(handler, "count", lambda name, value=1: None)
     handler._by_domain.clear()
     return recorded

@@ -4,6 +4,7 @@ list; and that any order of the same events, repeats included, ends in the same 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,11 +21,13 @@ from mailman.domain.errors import StorageError
 from mailman.domain.reputation import DeliveryCounts, hour_of
 from mailman.domain.suppressions import NewSuppression, SuppressionReason
 from mailman.services import inboxes
+from mailman.services.sending import CONFIRMATION_WINDOW
 from mailman.services.telemetry import (
     PartlyRecorded,
     Telemetry,
     TrackedEvent,
     TrackingOutcome,
+    may_yet_be_found,
     record_events,
 )
 
@@ -751,3 +754,35 @@ def test_a_batch_of_one_organisation_that_fails_raises_its_failure(
 
     with pytest.raises(StorageError):
         record_events(Telemetry(world.uow, world.clock, "us-east-1"), [event])
+
+
+@pytest.mark.parametrize(
+    ("tagged", "taken_ago", "sent_at_known", "expected"),
+    [
+        (False, timedelta(minutes=1), True, True),
+        (False, CONFIRMATION_WINDOW - timedelta(seconds=1), True, True),
+        (False, CONFIRMATION_WINDOW, True, False),
+        (False, timedelta(hours=2), True, False),
+        (False, timedelta(minutes=1), False, True),
+        (False, timedelta(hours=2), False, False),
+        (True, timedelta(minutes=1), True, False),
+    ],
+)
+def test_only_a_recent_identity_notification_may_yet_find_its_message(
+    tagged: bool, taken_ago: timedelta, sent_at_known: bool, expected: bool
+) -> None:
+    """Within the window the dispatcher waits for a hand-off's record, an untagged event's
+    message may yet be recorded; a tagged event names its message itself. Without the
+    mail's time, the event's own stands in for it."""
+    now = T0 + timedelta(days=1)
+    event = ses_event(
+        SesEventType.DELIVERY,
+        ["jane@customer.example"],
+        message_pk=uuid4() if tagged else None,
+        organization_id=uuid4(),
+        at=now - taken_ago if not sent_at_known else now,
+    )
+    if sent_at_known:
+        event = replace(event, sent_at=now - taken_ago)
+
+    assert may_yet_be_found(event, now) is expected

@@ -149,6 +149,8 @@ class SesEvent:
     organization_id: UUID | None = None
     details: Mapping[str, object] = field(default_factory=dict)
     """The event's own object as SES sent it (bounce, complaint, delivery, ...), for history."""
+    sent_at: datetime | None = None
+    """When SES took the mail (the notification's `mail.timestamp`)."""
 
     @property
     def outcome(self) -> RecipientStatus | None:

@@ -14,7 +14,9 @@ bounce's streak and the brake's review).
   organisation), or, for an identity notification (which has no tags), by the id SES gave
   it, across organisations. An event for a message we do not know (another system shares
   the configuration set, the message was purged, or SES's id was never recorded) is
-  answered `UNKNOWN_MESSAGE`: the caller counts it, and nothing retries it.
+  answered `UNKNOWN_MESSAGE`: the caller counts it, and nothing retries it; but an
+  identity notification of mail SES took a moment ago may have overtaken the hand-off's
+  record, and comes back until that record is due (`may_yet_be_found`).
 - Every event is SES's word that it took the message: the hand-off is confirmed as the
   outbound function confirms it (`confirm_sent`), so a Delivery that overtakes its Send
   (or the function's own record) still finds the message Sent, its recipients Sent.
@@ -92,7 +94,7 @@ from mailman.domain.tracking import (
 )
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from mailman.services.reputation import review_subject
-from mailman.services.sending import confirm_sent_many, sent_event
+from mailman.services.sending import CONFIRMATION_WINDOW, confirm_sent_many, sent_event
 
 _R = RecipientStatus
 _COUNTED: Mapping[RecipientStatus, str] = {
@@ -224,6 +226,17 @@ def _tagged(event: SesEvent) -> TrackedMessage | None:
     if event.message_pk is None or event.organization_id is None:
         return None
     return TrackedMessage(event.organization_id, event.message_pk)
+
+
+def may_yet_be_found(event: SesEvent, now: datetime) -> bool:
+    """Whether an event answered `UNKNOWN_MESSAGE` may find its message when tried again: an
+    identity notification (no tags: found by SES's id alone) of mail SES took less than
+    `CONFIRMATION_WINDOW` ago. Its hand-off may not be recorded yet: the outbound function
+    is about to, or died after SES took the mail and SES's own (tagged) Send event will.
+    Past the window the hand-off is recorded or declared unconfirmed, and no retry finds
+    it; a tagged event finds its message by its tags or never."""
+    taken = event.sent_at or event.occurred_at
+    return _tagged(event) is None and now - taken < CONFIRMATION_WINDOW
 
 
 def _canonical(event: SesEvent) -> SesEvent:

@@ -26,6 +26,10 @@ class InMemoryBlobStore:
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self._objects[key] = StoredBlob(bytes(data), content_type)
 
+    def keys(self) -> set[str]:
+        """Every key an object is stored at: what a test reads to see nothing was left."""
+        return set(self._objects)
+
     def get(self, key: str) -> bytes:
         found = self._objects.get(key)
         if found is None:

@@ -22,10 +22,13 @@ def _admits(which: SuppressionFilter, entry: Suppression) -> bool:
 
 class InMemorySuppressionList(ScopedRepository):
     def _live(self) -> list[Suppression]:
+        """The unit of work's organisation's entries, as the PostgreSQL list's statements
+        name it: the list is a tenant's, whatever a unit of work without one would see."""
+        assert self._scope.organization_id is not None, "the suppression list is a tenant's"
         return [
             entry
             for (organization_id, _), entry in self._tables.suppressions.items()
-            if self._scope.sees(organization_id)
+            if organization_id == self._scope.organization_id
         ]
 
     def find(self, addresses: Sequence[str]) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """`PostgresSuppressionList`: the organisation's addresses no mail is sent to.
 
-Row-level security scopes every statement to the unit of work's organisation (its
-`organization_id = current_organization_id()` leads both indexes of live entries). A removed
+Every statement names the unit of work's organisation (`organization_id = %s`, which
+leads both indexes of live entries), and row-level security backs that up: a connection
+that bypasses it still reads and removes only its own organisation's entries. A removed
 entry keeps its row with `deleted_at`; the unique index covers live entries only, so the
 address may be suppressed again.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, LiteralString
+from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
@@ -49,8 +51,15 @@ def _like(prefix: str) -> str:
 
 
 class PostgresSuppressionList:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, organization_id: UUID | None) -> None:
         self._conn = conn
+        self._organization_id = organization_id
+
+    @property
+    def _org(self) -> UUID:
+        """The organisation every statement is scoped to: the list is a tenant's."""
+        assert self._organization_id is not None, "the suppression list is a tenant's"
+        return self._organization_id
 
     def find(self, addresses: Sequence[str]) -> dict[str, str]:
         return self.lookup(addresses)()
@@ -58,8 +67,8 @@ class PostgresSuppressionList:
     def lookup(self, addresses: Sequence[str]) -> Callable[[], dict[str, str]]:
         cursor = self._conn.execute(
             "SELECT address, reason FROM suppressed_addresses "
-            "WHERE address = ANY(%s) AND deleted_at IS NULL",
-            [list(addresses)],
+            "WHERE organization_id = %s AND address = ANY(%s) AND deleted_at IS NULL",
+            [self._org, list(addresses)],
         )
         return lambda: {r["address"]: r["reason"] for r in cursor.fetchall()}
 
@@ -94,8 +103,8 @@ class PostgresSuppressionList:
     def get(self, address: str) -> Suppression | None:
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM suppressed_addresses "
-            "WHERE address = %s AND deleted_at IS NULL",
-            [address],
+            "WHERE organization_id = %s AND address = %s AND deleted_at IS NULL",
+            [self._org, address],
         ).fetchone()
         return _entry(row) if row else None
 
@@ -104,14 +113,16 @@ class PostgresSuppressionList:
             return []
         rows = self._conn.execute(
             "UPDATE suppressed_addresses SET deleted_at = %s "
-            "WHERE address = ANY(%s) AND deleted_at IS NULL RETURNING address",
-            [at, list(addresses)],
+            "WHERE organization_id = %s AND address = ANY(%s) AND deleted_at IS NULL "
+            "RETURNING address",
+            [at, self._org, list(addresses)],
         ).fetchall()
         return _first_of(addresses, {r["address"] for r in rows})
 
     def list(self, which: SuppressionFilter, page: PageRequest) -> list[Suppression]:
         where, params = keyset(page)
-        conditions: list[LiteralString] = [where, "deleted_at IS NULL"]
+        conditions: list[LiteralString] = [where, "organization_id = %s", "deleted_at IS NULL"]
+        params.append(self._org)
         if which.reason is not None:
             conditions.append("reason = %s")
             params.append(which.reason.value)

@@ -43,7 +43,7 @@ class PostgresUnitOfWork:
         self.outbox = PostgresOutbox(conn)
         self.idempotency_keys = PostgresIdempotencyKeys(conn, organization_id)
         self.uploads = PostgresUploads(conn, organization_id)
-        self.suppressions = PostgresSuppressionList(conn)
+        self.suppressions = PostgresSuppressionList(conn, organization_id)
         self.drafts = PostgresDraftRepository(conn)
         self.delivery = PostgresDeliveryTracking(conn)
         self.delivery_counts = PostgresDeliveryCountRepository(conn)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mailman.services.sending.compose import AttachmentSpec, Compose, Idempotency, Submitted
     from mailman.services.sending.delivery import (
         ALL_SUPPRESSED,
+        CONFIRMATION_WINDOW,
         TAG_MESSAGE,
         TAG_ORGANIZATION,
         UNCONFIRMED,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 _MODULES = {
     "ALL_SUPPRESSED": "delivery",
     "AttachmentSpec": "compose",
+    "CONFIRMATION_WINDOW": "delivery",
     "Compose": "compose",
     "CreatedUpload": "uploads",
     "DeliveryJob": "delivery",
@@ -82,6 +84,7 @@ _MODULES = {
 
 __all__ = [
     "ALL_SUPPRESSED",
+    "CONFIRMATION_WINDOW",
     "TAG_MESSAGE",
     "TAG_ORGANIZATION",
     "UNCONFIRMED",

@@ -63,13 +63,17 @@ class DeliveryJob:
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """What became of one job: the outcome, SES's id for the mail, why it failed, and the
-    recipients left out as suppressed."""
+    """What became of one job: the outcome, SES's id for the mail, why it failed, the
+    recipients left out as suppressed, and (sent) the sending domain and how many recipients
+    SES took the mail for."""
 
     outcome: SendOutcome
     ses_message_id: str | None = None
     reason: str | None = None
     suppressed: tuple[str, ...] = ()
+    domain: str | None = None
+    """The sending domain's name (the sender's, an inbox's address on its domain)."""
+    recipients_sent: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,13 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
         _hand_back(env, mail)
         raise
     record_sent(env, job.organization_id, mail.id, ses_message_id)
-    return DeliveryReport(SendOutcome.SENT, ses_message_id, suppressed=tuple(suppressed))
+    return DeliveryReport(
+        SendOutcome.SENT,
+        ses_message_id,
+        suppressed=tuple(suppressed),
+        domain=mail.from_address.rpartition("@")[2],
+        recipients_sent=len(destinations),
+    )
 
 
 def _screened(work: UnitOfWork, mail: OutgoingMail) -> tuple[list[str], list[str]]:

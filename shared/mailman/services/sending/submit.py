@@ -1,6 +1,6 @@
-"""Storing a planned message, in the transaction that read its sender and planned it: its
-inline attachments are written to the blob store first, under keys of their own; then the
-idempotency key is taken, the message threaded in its inbox and stored, Pending (or
+"""Storing a planned message, in the transaction that read its sender and planned it: the
+idempotency key is taken and the message threaded in its inbox; then its inline attachments
+are written to the blob store, under keys of their own, and the message stored, Pending (or
 Scheduled, with `send_at`) and marked queued, and answered as written (nothing is read
 back; a draft sent keeps its first row's time, and is). Only after the transaction
 commits is its id put on the outbound queue (`queue_if_due`), so no queue message exists
@@ -10,8 +10,11 @@ dispatcher queues it within the minute (`dispatch`), so no row stays unqueued.
 The suppression list is asked about the recipients as the transaction begins storing, and
 its answer read once threading has read the index: the question travels with that read,
 so it costs a send no round trip. A message whose every recipient is suppressed is refused
-(`RecipientsSuppressed`, nothing stored); otherwise the suppressed ones are stored
-`suppressed`, with why, and the rest are sent to."""
+(`RecipientsSuppressed`) before anything is written, to the database or the blob store;
+otherwise the suppressed ones are stored `suppressed`, with why, and the rest are sent to.
+The files are written only then, so neither a refusal nor a replayed send (whose first
+request wrote them) leaves objects that no row names; the price is that the inbox's
+threading lock is held while they are written."""
 
 from __future__ import annotations
 
@@ -60,11 +63,9 @@ def submit(
     now = env.clock.now()
     inbox, outgoing = planned.inbox, planned.outgoing
     if draft is None:
-        pk = uuid.uuid4()
-        message_id = new_message_id(inbox)
-        attachments = write_files(env.blobs, planned.files, message_id, now)
+        pk, message_id = uuid.uuid4(), new_message_id(inbox)
     else:
-        pk, message_id, attachments = draft.id, draft.message_id, ()
+        pk, message_id = draft.id, draft.message_id
     suppressed = _ask_suppressions(work, outgoing)
     if idempotency is not None:
         earlier = work.idempotency_keys.claim(idempotency.key, idempotency.request_sha256, pk, now)
@@ -87,6 +88,7 @@ def submit(
     )
     assert not isinstance(decision, AlreadyThreaded), "a new or draft Message-ID"
     skipped = _skipped(outgoing, suppressed)
+    attachments = write_files(env.blobs, planned.files, message_id, now) if draft is None else ()
     message = outgoing_row(
         pk, planned, message_id, now, attachments, thread=(decision.thread_id, decision.reason)
     )
