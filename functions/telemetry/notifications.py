@@ -239,7 +239,7 @@ def read_notification(body: str) -> SesEvent | None:
     None for what SNS and SES deliver that is not a sending event: SNS's subscription
     messages, SES's topic validation text, a Subscription or Received notification, a kind
     SES adds later. Raises `MalformedNotification` for anything else that cannot be read."""
-    envelope = _validated(SnsEnvelope, _json(body, "SQS body"), "SQS body")
+    envelope = _envelope(body)
     if envelope.type != "Notification":
         return None
     if envelope.message.lstrip().startswith(VALIDATION_TEXT):
@@ -249,6 +249,16 @@ def read_notification(body: str) -> SesEvent | None:
         raise MalformedNotification("SNS message is not a JSON object")
     kind = _kind(notification)
     return _event(notification, kind) if kind is not None else None
+
+
+def _envelope(body: str) -> SnsEnvelope:
+    """The SNS envelope, read by pydantic's own JSON parser in one pass (a third of the time
+    `json.loads` and validating the dict take); a body it refuses is read again that way,
+    so the problem is named as before."""
+    try:
+        return SnsEnvelope.model_validate_json(body)
+    except ValidationError:
+        return _validated(SnsEnvelope, _json(body, "SQS body"), "SQS body")
 
 
 def _json(text: str, what: str) -> Any:

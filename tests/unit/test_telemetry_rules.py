@@ -503,6 +503,17 @@ def test_addresses_are_matched_in_their_canonical_form(world: World) -> None:
     assert _status(world, pk) == "delivered"
 
 
+def test_an_address_named_twice_in_two_spellings_is_recorded_once_canonical(
+    world: World,
+) -> None:
+    pk = _handed_off(world)
+
+    _record(world, E.DELIVERY, pk, "Jane@CUSTOMER.example", JANE)
+
+    assert [row.recipient for row in world.tables.delivery_events.values()] == [JANE]
+    assert _status(world, pk) == "delivered"
+
+
 def test_an_event_for_a_message_we_do_not_know_is_answered_so(world: World) -> None:
     pk = _handed_off(world)
     _record(world, E.DELIVERY, pk)
