@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     receipt_rule_set_name: str | None = None
     receipt_rule_name: str | None = None
     """The inbound receipt rule whose recipients the verifier keeps in step."""
+    webhook_queue_url: str | None = None
+    """`webhooks.fifo`: the dispatcher's work (FIFO, grouped by endpoint and thread)."""
+    webhook_reports_queue_url: str | None = None
+    """Where the dispatcher reports each attempt, for the database side to record."""
+    webhook_kms_key_id: str | None = None
+    """The KMS key whose data keys seal webhook signing secrets (deployed stages)."""
+    webhook_key_file: str | None = None
+    """A key file that seals webhook signing secrets instead of KMS (the local platform)."""
+    webhook_allow_private: bool = False
+    """Let webhooks go to `http` and to loopback and private addresses: the local platform's
+    receivers. Off in every deployed stage."""
+    api_base_url: str = ""
+    """The API's public address, for the links a webhook carries (relative when empty)."""
     dns_nameservers: str = ""
     """Comma-separated "host[:port]" name servers; the system's resolvers when empty."""
     dns_timeout_seconds: float = Field(default=2.0, gt=0, le=10)

@@ -29,6 +29,16 @@ from mailman.ports.services import (
     Resolver,
 )
 from mailman.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from mailman.ports.webhooks import (
+    HostResolver,
+    HttpSender,
+    ReportQueue,
+    SecretBox,
+    WebhookDeliveries,
+    WebhookDeliveryLog,
+    WebhookEndpoints,
+    WebhookQueue,
+)
 
 __all__ = [
     "ApiKeyRepository",
@@ -40,6 +50,8 @@ __all__ = [
     "DomainRepository",
     "DraftRepository",
     "EventLog",
+    "HostResolver",
+    "HttpSender",
     "IdempotencyKeys",
     "InboxRepository",
     "MailboxReader",
@@ -50,11 +62,17 @@ __all__ = [
     "Queue",
     "RateLimitRepository",
     "ReceiptRecipients",
+    "ReportQueue",
     "Resolver",
+    "SecretBox",
     "SendingBrake",
     "SuppressionList",
     "ThreadIndex",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "Uploads",
+    "WebhookDeliveries",
+    "WebhookDeliveryLog",
+    "WebhookEndpoints",
+    "WebhookQueue",
 ]

@@ -21,6 +21,7 @@ from mailman.ports.repositories import (
     RateLimitRepository,
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
+from mailman.ports.webhooks import WebhookDeliveries, WebhookDeliveryLog, WebhookEndpoints
 
 
 class UnitOfWork(Protocol):
@@ -76,6 +77,15 @@ class UnitOfWork(Protocol):
 
     @property
     def sending_brake(self) -> SendingBrake: ...
+
+    @property
+    def webhook_endpoints(self) -> WebhookEndpoints: ...
+
+    @property
+    def webhook_log(self) -> WebhookDeliveryLog: ...
+
+    @property
+    def webhook_deliveries(self) -> WebhookDeliveries: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -36,6 +36,9 @@ from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
 from mailman.adapters.memory.uploads import InMemoryUploads
+from mailman.adapters.memory.webhook_deliveries import InMemoryWebhookDeliveries
+from mailman.adapters.memory.webhook_endpoints import InMemoryWebhookEndpoints
+from mailman.adapters.memory.webhook_log import InMemoryWebhookDeliveryLog
 from mailman.ports import (
     ApiKeyRepository,
     Clock,
@@ -56,6 +59,9 @@ from mailman.ports import (
     ThreadIndex,
     UnitOfWorkFactory,
     Uploads,
+    WebhookDeliveries,
+    WebhookDeliveryLog,
+    WebhookEndpoints,
 )
 
 
@@ -80,6 +86,9 @@ class InMemoryUnitOfWork:
         self.delivery: DeliveryTracking = InMemoryDeliveryTracking(scope)
         self.delivery_counts: DeliveryCountRepository = InMemoryDeliveryCountRepository(scope)
         self.sending_brake: SendingBrake = InMemorySendingBrake(scope)
+        self.webhook_endpoints: WebhookEndpoints = InMemoryWebhookEndpoints(scope)
+        self.webhook_log: WebhookDeliveryLog = InMemoryWebhookDeliveryLog(scope)
+        self.webhook_deliveries: WebhookDeliveries = InMemoryWebhookDeliveries(scope)
 
     @property
     def thread_index(self) -> ThreadIndex:

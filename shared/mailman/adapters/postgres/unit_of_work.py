@@ -26,6 +26,9 @@ from mailman.adapters.postgres.reputation import (
 from mailman.adapters.postgres.suppressions import PostgresSuppressionList
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.adapters.postgres.uploads import PostgresUploads
+from mailman.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveries
+from mailman.adapters.postgres.webhook_endpoints import PostgresWebhookEndpoints
+from mailman.adapters.postgres.webhook_log import PostgresWebhookDeliveryLog
 
 
 class PostgresUnitOfWork:
@@ -48,6 +51,9 @@ class PostgresUnitOfWork:
         self.delivery = PostgresDeliveryTracking(conn)
         self.delivery_counts = PostgresDeliveryCountRepository(conn)
         self.sending_brake = PostgresSendingBrake(conn)
+        self.webhook_endpoints = PostgresWebhookEndpoints(conn)
+        self.webhook_log = PostgresWebhookDeliveryLog(conn)
+        self.webhook_deliveries = PostgresWebhookDeliveries(conn)
         self._conn = conn
         self._organization_id = organization_id
 
