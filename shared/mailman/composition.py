@@ -8,6 +8,7 @@ the SES adapters are no other function's cost).
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailman.adapters.clock import SystemClock
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from mailman.adapters.s3 import S3BlobStore
     from mailman.adapters.sqs import SqsQueue
     from mailman.domain.ratelimit import BlockedAddresses
-    from mailman.ports import Clock, UnitOfWorkFactory
+    from mailman.ports import Clock, HostResolver, SecretBox, UnitOfWorkFactory
     from mailman.services.sending import Outbound, Sending
     from mailman.services.telemetry import Telemetry
     from mailman.services.verify_domain import Verifier
@@ -97,6 +98,25 @@ class Container:
         if not self.settings.outbound_queue_url:
             raise RuntimeError("set OUTBOUND_QUEUE_URL to send mail")
         return SqsQueue(_client("sqs", self.settings.aws_region), self.settings.outbound_queue_url)
+
+    @functools.cached_property
+    def secret_box(self) -> SecretBox:
+        """Seals and opens webhook signing secrets: KMS data keys where a key is configured,
+        else the local key file."""
+        from mailman.adapters.secret_box import KeyFileSecretBox, KmsSecretBox
+
+        if self.settings.webhook_kms_key_id:
+            kms = _client("kms", self.settings.aws_region)
+            return KmsSecretBox(kms, self.settings.webhook_kms_key_id)
+        if self.settings.webhook_key_file:
+            return KeyFileSecretBox(Path(self.settings.webhook_key_file))
+        raise RuntimeError("set WEBHOOK_KMS_KEY_ID (or WEBHOOK_KEY_FILE) to seal webhook secrets")
+
+    @functools.cached_property
+    def host_resolver(self) -> HostResolver:
+        from mailman.adapters.host_resolver import SystemHostResolver
+
+        return SystemHostResolver()
 
     @functools.cached_property
     def sending(self) -> Sending:
