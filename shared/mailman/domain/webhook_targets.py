@@ -27,6 +27,8 @@ METADATA_ADDRESSES = frozenset(
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+"""Deprecated (RFC 3879), never global, and not `is_private` to the standard library."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,12 @@ def parse_target(url: str, *, allow_insecure: bool) -> Target:
     if not host:
         raise ValidationError("url has no host", field="url")
     address = _address_literal(host)
-    host = _hostname(host) if address is None else str(address)
+    if address is None:
+        # IDNA folds full-width and other look-alike digits to ASCII ones: a name that folds
+        # to an address is that address.
+        host = _hostname(host)
+        address = _address_literal(host)
+    host = host if address is None else str(address)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme, host, port or (443 if scheme == "https" else 80), target, address)
 
@@ -118,7 +125,7 @@ def _classify(address: IPAddress) -> str | None:  # noqa: PLR0911 - one answer p
         return "unique-local"
     if address.is_private:
         return "private"
-    if address.is_reserved or not address.is_global:
+    if address.is_reserved or not address.is_global or address in _SITE_LOCAL:
         return "reserved"
     return None
 
