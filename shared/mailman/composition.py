@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from mailman.adapters.s3 import S3BlobStore
     from mailman.adapters.sqs import SqsQueue
     from mailman.domain.ratelimit import BlockedAddresses
-    from mailman.ports import Clock, HostResolver, SecretBox, UnitOfWorkFactory
+    from mailman.ports import (
+        Clock,
+        HostResolver,
+        HttpSender,
+        ReportQueue,
+        SecretBox,
+        UnitOfWorkFactory,
+    )
     from mailman.services.sending import Outbound, Sending
     from mailman.services.telemetry import Telemetry
     from mailman.services.verify_domain import Verifier
@@ -117,6 +124,25 @@ class Container:
         from mailman.adapters.host_resolver import SystemHostResolver
 
         return SystemHostResolver()
+
+    @functools.cached_property
+    def http_sender(self) -> HttpSender:
+        """The webhook dispatcher's HTTP client: its connections kept for the container's
+        life, so a warm dispatcher reuses them."""
+        from mailman.adapters.http import HttpxSender
+
+        return HttpxSender()
+
+    @functools.cached_property
+    def report_queue(self) -> ReportQueue:
+        """Where the webhook dispatcher reports its attempts."""
+        from mailman.adapters.sqs import SqsReportQueue
+
+        if not self.settings.webhook_reports_queue_url:
+            raise RuntimeError("set WEBHOOK_REPORTS_QUEUE_URL to report webhook attempts")
+        return SqsReportQueue(
+            _client("sqs", self.settings.aws_region), self.settings.webhook_reports_queue_url
+        )
 
     @functools.cached_property
     def sending(self) -> Sending:

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mailman.domain.errors import DeliveryError
+from mailman.domain.webhooks import AttemptReport
 
 _BATCH = 10
 """SQS takes at most ten messages per SendMessageBatch."""
@@ -46,3 +47,37 @@ class SqsQueue:
             )
         except (ClientError, BotoCoreError):
             return
+
+
+class SqsReportQueue:
+    """`ReportQueue`: the webhook dispatcher's reports, one JSON message each
+    (`AttemptReport.model_dump(mode="json")`), for the database side to record. On a FIFO
+    queue each report is its delivery's group, deduplicated by its attempt's id."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+        self._fifo = queue_url.endswith(".fifo")
+
+    def send(self, reports: Sequence[AttemptReport]) -> None:
+        """Queue every report, or raise `DeliveryError` (some may have been queued)."""
+        for start in range(0, len(reports), _BATCH):
+            entries = [
+                self._entry(str(n), report)
+                for n, report in enumerate(reports[start : start + _BATCH])
+            ]
+            try:
+                answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            except (ClientError, BotoCoreError) as exc:
+                raise DeliveryError("the report queue could not take the reports") from exc
+            if answer.get("Failed"):
+                codes = sorted({str(f.get("Code")) for f in answer["Failed"]})
+                raise DeliveryError(f"the report queue refused reports: {', '.join(codes)}")
+
+    def _entry(self, entry_id: str, report: AttemptReport) -> dict[str, str]:
+        body = json.dumps(report.model_dump(mode="json"), separators=(",", ":"))
+        entry = {"Id": entry_id, "MessageBody": body}
+        if self._fifo:
+            entry["MessageGroupId"] = str(report.delivery_id)
+            entry["MessageDeduplicationId"] = str(report.attempt_id)
+        return entry

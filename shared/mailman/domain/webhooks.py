@@ -283,6 +283,9 @@ class HttpAnswer:
     """The `Retry-After` header as sent, if any."""
     body: bytes
     """At most the first `RESPONSE_BODY_KEPT` bytes."""
+    location: str | None = None
+    """The `Location` header as sent, if any: a redirect is not followed, but the delivery
+    log says where it pointed."""
 
 
 class HttpFailure(Exception):
