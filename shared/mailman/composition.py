@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailman.adapters.clock import SystemClock
-from mailman.adapters.postgres.database import Database, conninfo_from_secret
 from mailman.config import Settings
 
 if TYPE_CHECKING:
+    from mailman.adapters.postgres.database import Database
     from mailman.adapters.s3 import S3BlobStore
     from mailman.adapters.sqs import SqsQueue
     from mailman.domain.ratelimit import BlockedAddresses
@@ -43,6 +43,10 @@ def _client(service: str, region: str, *, retries: bool = True) -> Any:
 
 def database_for(settings: Settings, *, prepared_statements: bool = False) -> Database:
     """The database named by `DATABASE_URL`, or by the RDS secret and proxy host."""
+    # Imported here: a function that reaches no database (the webhook dispatcher) loads no
+    # database driver.
+    from mailman.adapters.postgres.database import Database, conninfo_from_secret
+
     if settings.database_url:
         return Database(settings.database_url, prepared_statements=prepared_statements)
     secret_arn = settings.db_secret_arn

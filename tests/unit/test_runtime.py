@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from functions.runtime import process_batch, process_whole_batch, tracing
 from local.apigw import LambdaContext
 
-HANDLERS = ["dispatcher", "inbound", "migrate", "outbound", "telemetry", "verifier"]
+HANDLERS = ["dispatcher", "inbound", "migrate", "outbound", "telemetry", "verifier", "webhooks"]
 
 
 @pytest.mark.parametrize(
@@ -76,6 +76,11 @@ def test_only_the_verifier_loads_the_dns_resolver() -> None:
     others = [name for name in HANDLERS if name != "verifier"]
 
     assert _loaded_after_importing(others, ["dns.resolver"]) == []
+
+
+def test_the_webhook_dispatcher_loads_no_database_driver() -> None:
+    # It runs outside the VPC: nothing of it should so much as import the driver.
+    assert _loaded_after_importing(["webhooks"], ["psycopg", "psycopg_binary"]) == []
 
 
 def _event(*bodies: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from mailman.domain.errors import ValidationError
@@ -40,7 +41,9 @@ from mailman.domain.webhooks import (
     WebhookWork,
     signature_header,
 )
-from mailman.ports import Clock, HostResolver, HttpSender, ReportQueue, SecretBox
+
+if TYPE_CHECKING:
+    from mailman.ports import Clock, HostResolver, HttpSender, ReportQueue, SecretBox
 
 USER_AGENT = "Mailman-Webhooks/1.0"
 DEFAULT_WORKERS = 10

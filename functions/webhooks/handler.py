@@ -1,0 +1,87 @@
+"""Takes webhook work off `webhooks.fifo`, makes one attempt at each item and reports every
+attempt to the reports queue, for the database side to record.
+
+This function runs outside the VPC and reaches no database: a record is a self-contained
+`WebhookWork` (the URL, the body, the sealed secrets), and its outcome leaves as an
+`AttemptReport`. What a record can come to:
+- Attempted, whatever the receiver did (delivered, failed, gone, refused as not public): its
+  report is queued; retries are the pipeline's, on its schedule. Counted by outcome
+  (`WebhooksDelivered`, `WebhookAttemptsFailed`, `WebhookEndpointsGone`).
+- Not a `WebhookWork` (no one could ever attempt it): logged, counted
+  (`WebhookWorkMalformed`) and dropped, never retried; the delivery it was for, if any,
+  is sent again by the pipeline's sweep once its lease runs out.
+- The reports queue refusing the reports: the invocation fails, so the whole batch comes
+  back and is attempted again (receivers see the same `webhook-id`).
+
+Items of one message group are attempted in order, different groups at once
+(`dispatch_batch`). Logs carry ids, outcomes and status codes, never bodies or URLs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent, SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from functions.runtime import cached_container, count, entrypoint, logger
+from mailman.domain.webhooks import AttemptReport, Outcome, WebhookWork
+from mailman.services.webhooks.dispatch import dispatch_batch
+
+container = cached_container()
+
+METRICS = {
+    Outcome.DELIVERED: "WebhooksDelivered",
+    Outcome.FAILED: "WebhookAttemptsFailed",
+    Outcome.GONE: "WebhookEndpointsGone",
+}
+
+
+def read_work(record: SQSRecord) -> WebhookWork | None:
+    """The record's work, or None (logged and counted) when it holds none."""
+    try:
+        return WebhookWork.model_validate_json(record.body)
+    except ValidationError as exc:
+        logger.error(
+            "malformed webhook work: dropped",
+            extra={"sqs_message_id": record.message_id, "errors": exc.error_count()},
+        )
+        count("WebhookWorkMalformed")
+        return None
+
+
+def _log(report: AttemptReport) -> None:
+    facts = {
+        "delivery_id": str(report.delivery_id),
+        "endpoint_id": str(report.endpoint_id),
+        "outcome": report.outcome.value,
+        "status_code": report.status_code,
+        "latency_ms": report.latency_ms,
+        "trigger": report.trigger,
+    }
+    if report.outcome is Outcome.DELIVERED:
+        logger.info("webhook delivered", extra=facts)
+    else:
+        logger.warning("webhook attempt failed", extra={**facts, "error": report.error})
+
+
+@entrypoint
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    works = [w for w in map(read_work, SQSEvent(event).records) if w is not None]
+    c = container()
+    reports = dispatch_batch(
+        works,
+        box=c.secret_box,
+        resolver=c.host_resolver,
+        http=c.http_sender,
+        clock=c.clock,
+        allow_private=c.settings.webhook_allow_private,
+        reports=c.report_queue,
+    )
+    for report in reports:
+        _log(report)
+    for outcome, n in Counter(r.outcome for r in reports).items():
+        count(METRICS[outcome], n)
+    return {"batchItemFailures": []}
