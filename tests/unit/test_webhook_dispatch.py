@@ -169,6 +169,7 @@ def test_a_name_resolving_to_an_address_that_is_not_public_is_refused_unconnecte
     assert named in report.error
     assert "refused" in report.error
     assert report.status_code is None
+    assert report.latency_ms == 0
     assert http.requests == []
 
 

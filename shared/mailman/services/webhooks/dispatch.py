@@ -72,17 +72,23 @@ def attempt(
     """Make one attempt at `work` and say how it went. Every failure the receiver, its name or
     its URL can cause is a report (outcome `failed`, the reason in `error`), never an
     exception. `allow_private` (the local platform) lets `http` and loopback and private
-    receivers through; the metadata service stays refused."""
+    receivers through; the metadata service stays refused.
+
+    The latency is the receiver's: from the request's start (connecting included) to its
+    answer or failure; an attempt refused before connecting took none."""
     attempted_at = clock.now()
-    started = time.monotonic()
     try:
         request = _request(
             work, attempted_at, box=box, resolver=resolver, allow_private=allow_private
         )
+    except _NotAttempted as exc:
+        return _report(work, attempted_at, 0, Outcome.FAILED, error=str(exc))
+    started = time.monotonic()
+    try:
         answer = http.post(request)
-    except (_NotAttempted, HttpFailure) as exc:
-        return _report(work, attempted_at, started, Outcome.FAILED, error=str(exc))
-    return _answered(work, attempted_at, started, answer)
+    except HttpFailure as exc:
+        return _report(work, attempted_at, _since(started), Outcome.FAILED, error=str(exc))
+    return _answered(work, attempted_at, _since(started), answer)
 
 
 def dispatch_batch(
@@ -122,7 +128,7 @@ def dispatch_batch(
                 extra={"delivery_id": str(work.delivery_id), "endpoint_id": str(work.endpoint_id)},
             )
             error = f"the dispatcher could not make the attempt ({type(exc).__name__})"
-            return _report(work, clock.now(), time.monotonic(), Outcome.FAILED, error=error)
+            return _report(work, clock.now(), 0, Outcome.FAILED, error=error)
 
     groups: dict[str, list[int]] = defaultdict(list)
     for index, work in enumerate(works):
@@ -207,7 +213,9 @@ def _opened(sealed: Sequence[str], box: SecretBox) -> list[str]:
         raise _NotAttempted(f"the signing secret could not be opened: {exc}") from None
 
 
-def _answered(work: WebhookWork, at: datetime, started: float, answer: HttpAnswer) -> AttemptReport:
+def _answered(
+    work: WebhookWork, at: datetime, latency_ms: int, answer: HttpAnswer
+) -> AttemptReport:
     """What an HTTP answer makes of the attempt: 2xx delivered, 410 gone, the rest failed
     (a 429 or a 503 with the wait it asked for)."""
     status = answer.status_code
@@ -227,7 +235,7 @@ def _answered(work: WebhookWork, at: datetime, started: float, answer: HttpAnswe
     return _report(
         work,
         at,
-        started,
+        latency_ms,
         outcome,
         status_code=status,
         error=error,
@@ -269,10 +277,14 @@ def _kept(body: bytes) -> str:
     return body[:RESPONSE_BODY_KEPT].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
+def _since(started: float) -> int:
+    return max(0, round((time.monotonic() - started) * 1000))
+
+
 def _report(
     work: WebhookWork,
     at: datetime,
-    started: float,
+    latency_ms: int,
     outcome: Outcome,
     *,
     status_code: int | None = None,
@@ -290,7 +302,7 @@ def _report(
         lease=work.lease,
         trigger=work.trigger,
         attempted_at=at,
-        latency_ms=max(0, round((time.monotonic() - started) * 1000)),
+        latency_ms=latency_ms,
         status_code=status_code,
         error=error,
         response_body=response_body,
