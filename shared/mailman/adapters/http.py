@@ -67,14 +67,15 @@ class HttpxSender:
     `ssl_context` is the trust (httpx's default, certifi's authorities, when None);
     `max_pools` bounds the receivers (scheme, host, address, port) kept connections to, the
     least recently used dropped first; `connections_per_pool` the connections to one
-    receiver; `keepalive_expiry` how long an idle connection is kept (under the 5 s many
+    receiver (so at most their product of sockets stay open: well inside Lambda's 1,024
+    descriptors); `keepalive_expiry` how long an idle connection is kept (under the 5 s many
     servers close theirs at, so a reused connection is rarely one the receiver just shut)."""
 
     def __init__(
         self,
         *,
         ssl_context: ssl.SSLContext | None = None,
-        max_pools: int = 256,
+        max_pools: int = 64,
         connections_per_pool: int = 10,
         keepalive_expiry: float = 4.0,
     ) -> None:
