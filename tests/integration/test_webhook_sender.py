@@ -424,3 +424,18 @@ def test_tls_connections_are_reused_per_name(tls_receiver: tuple[Server, Authori
     assert statuses == [200, 200, 200]
     assert receiver.seen.connections == 1
     assert receiver.seen.server_names == [NAME]
+
+
+def test_past_its_pool_limit_the_least_recently_used_receiver_is_not_kept(
+    receiver: Server,
+) -> None:
+    sender = HttpxSender(max_pools=1)
+
+    try:
+        for host in ("a.test", "b.test", "a.test", "a.test"):
+            sender.post(_request(receiver.port, host=host))
+    finally:
+        sender.close()
+
+    # a.test's pool went when b.test took the only place, and b.test's in turn.
+    assert receiver.seen.connections == 3
