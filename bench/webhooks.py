@@ -93,7 +93,10 @@ def _receive(secret: str, pipe: Connection) -> None:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    # A backlog of 128 rather than socketserver's 5, so that new connections (the
+    # no-keep-alive way) are not left waiting on SYN retransmits.
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})
+    server = server_class(("127.0.0.1", 0), Receiver)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     pipe.send(server.server_address[1])
