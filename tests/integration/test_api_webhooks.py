@@ -345,7 +345,7 @@ def test_a_bad_filter_is_a_400_naming_it(tenant: Tenant, fakes: WebhookFakes) ->
         _refused(answer, field)
 
 
-def test_a_retry_sends_a_settled_delivery_again_and_hands_it_to_the_dispatcher(
+def test_a_retry_sends_a_delivery_again_now_and_hands_it_to_the_dispatcher(
     mailbox: MailSink,
     tenant: Tenant,
     fakes: WebhookFakes,
@@ -353,13 +353,19 @@ def test_a_retry_sends_a_settled_delivery_again_and_hands_it_to_the_dispatcher(
     database_url: str,
 ) -> None:
     webhook = _created(tenant)["id"]
-    _append(container, tenant.organization_id, "message.received", mailbox.support, 2)
-    failed, leased = _delivery_ids(database_url, webhook)
+    _append(container, tenant.organization_id, "message.received", mailbox.support, 3)
+    failed, leased, waiting = _delivery_ids(database_url, webhook)
     settle(database_url, failed, "failed", attempts=((datetime.now(UTC), 500),))
     settle(database_url, leased, "pending", lease=uuid4())
+    sql(
+        database_url,
+        "UPDATE webhook_deliveries SET next_attempt_at = now() + interval '2 hours' WHERE id = %s",
+        waiting,
+    )
 
     retried = tenant.api.post(f"/webhooks/{webhook}/deliveries/{failed}/retry")
     busy = tenant.api.post(f"/webhooks/{webhook}/deliveries/{leased}/retry")
+    forward = tenant.api.post(f"/webhooks/{webhook}/deliveries/{waiting}/retry")
     unknown = tenant.api.post(f"/webhooks/{webhook}/deliveries/{uuid4()}/retry")
 
     assert retried.status == 202, retried.json()
@@ -372,8 +378,12 @@ def test_a_retry_sends_a_settled_delivery_again_and_hands_it_to_the_dispatcher(
         None,
     )
     assert abs(row["next_attempt_at"] - datetime.now(UTC)) < timedelta(minutes=1)
-    assert fakes.publish.handed == [[failed]]
+    assert fakes.publish.handed == [[failed], [waiting]]
     _refused(busy, "delivery_id", 409)
+    assert forward.status == 202, forward.json()
+    [brought] = sql(database_url, "SELECT * FROM webhook_deliveries WHERE id = %s", waiting)
+    assert brought["automatic"] is True
+    assert abs(brought["next_attempt_at"] - datetime.now(UTC)) < timedelta(minutes=1)
     [still] = sql(database_url, "SELECT lease FROM webhook_deliveries WHERE id = %s", leased)
     assert still["lease"] is not None
     _refused(unknown, "delivery_id", 404)
