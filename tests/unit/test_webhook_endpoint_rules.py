@@ -163,6 +163,10 @@ def test_unknown_event_types_are_refused_naming_them(world: World) -> None:
     assert "message.exploded, nope" in refused.message
 
 
+def test_at_most_a_hundred_event_types_may_be_named(world: World) -> None:
+    _refused(world, "event_types", event_types=["message.sent"] * 101)
+
+
 def test_event_types_named_twice_are_kept_once(world: World) -> None:
     endpoint = _create(world, event_types=["message.sent", "message.sent", "domain.verified"])
 

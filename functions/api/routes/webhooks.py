@@ -22,6 +22,7 @@ from pydantic import AwareDatetime
 
 from mailman.domain.event_catalogue import CATALOGUE
 from mailman.domain.pagination import PageRequest
+from mailman.domain.webhook_endpoints import MAX_EVENT_TYPE_LENGTH
 from mailman.domain.webhooks import DeliveryFilter, DeliveryState
 from mailman.services.webhooks import endpoints, log
 from mailman.services.webhooks.endpoints import Receivers
@@ -29,7 +30,6 @@ from mailman.services.webhooks.endpoints import Receivers
 from ..dependencies import container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, listing, page_of
 from ..schemas.webhooks import (
-    MAX_EVENT_TYPE_LENGTH,
     CreateWebhook,
     EventTypeOut,
     EventTypesOut,

@@ -10,6 +10,12 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr
 
 from mailman.domain.event_catalogue import CATALOGUE, EventType
+from mailman.domain.webhook_endpoints import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_EVENT_TYPE_LENGTH,
+    MAX_EVENT_TYPES,
+    MAX_INBOXES,
+)
 from mailman.domain.webhook_targets import MAX_URL_LENGTH
 from mailman.domain.webhooks import (
     MAX_ROTATION_GRACE,
@@ -19,19 +25,12 @@ from mailman.domain.webhooks import (
     EndpointChanges,
     Outcome,
 )
-from mailman.services.webhooks.endpoints import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_INBOXES,
-    EndpointRequest,
-    EndpointWithSecret,
-)
+from mailman.services.webhooks.endpoints import EndpointRequest, EndpointWithSecret
 from mailman.services.webhooks.log import SentTest
 
 from .common import Body, Out, Request
 
 TYPES = ", ".join(f"`{e.name}`" for e in CATALOGUE)
-MAX_EVENT_TYPE_LENGTH = 100
-MAX_EVENT_TYPES = 100
 
 URL_TEXT = (
     "Where to POST each event: a public https URL (its host is resolved now and at every "

@@ -20,8 +20,8 @@ from uuid import UUID
 
 from mailman.domain.documents import check_storable
 from mailman.domain.errors import NotFound, ValidationError
-from mailman.domain.event_catalogue import unknown_types
 from mailman.domain.pagination import Page, PageRequest
+from mailman.domain.webhook_endpoints import MAX_INBOXES, checked_description, checked_types
 from mailman.domain.webhook_targets import IPAddress, Target, parse_target, refusals
 from mailman.domain.webhooks import (
     DEFAULT_ROTATION_GRACE,
@@ -32,10 +32,6 @@ from mailman.domain.webhooks import (
     new_secret,
 )
 from mailman.ports import Clock, HostResolver, SecretBox, UnitOfWork, UnitOfWorkFactory
-
-MAX_DESCRIPTION_LENGTH = 500
-MAX_INBOXES = 100
-"""Inboxes one endpoint may be limited to."""
 
 
 @dataclass(frozen=True)
@@ -91,25 +87,6 @@ def _resolved(target: Target, receivers: Receivers) -> list[IPAddress]:
         return receivers.resolver.addresses(target.host, target.port)
     except OSError:
         raise ValidationError(f"url's host {target.host} does not resolve", field="url") from None
-
-
-def checked_types(names: Sequence[str]) -> tuple[str, ...]:
-    """The event types, each once, or ValidationError naming those not in the catalogue."""
-    unknown = unknown_types(names)
-    if unknown:
-        raise ValidationError(
-            f"unknown event types: {', '.join(unknown)} (see the event catalogue)",
-            field="event_types",
-        )
-    return tuple(dict.fromkeys(names))
-
-
-def checked_description(description: str | None) -> str | None:
-    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
-        raise ValidationError(
-            f"description is longer than {MAX_DESCRIPTION_LENGTH} characters", field="description"
-        )
-    return description
 
 
 def _checked_inboxes(work: UnitOfWork, inbox_ids: Sequence[UUID]) -> tuple[UUID, ...]:
