@@ -75,8 +75,8 @@ def checked_url(url: str, receivers: Receivers) -> str:
     if refused:
         _, reason = refused[0]
         raise ValidationError(
-            f"url must name a public receiver: {target.host} is (or resolves to) a {reason} "
-            "address",
+            f"url must name a public receiver: {target.host} is or resolves to an address "
+            f"webhooks may not go to ({reason})",
             field="url",
         )
     return target.url
