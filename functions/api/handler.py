@@ -26,6 +26,7 @@ from .routes import (
     reputation,
     sending,
     suppressions,
+    webhooks,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         sending,
         drafts,
         suppressions,
+        webhooks,
         errors,
     ):
         app.include_router(module.router)

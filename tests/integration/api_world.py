@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from mailman.services import domains
 from .conftest import BUCKET, ApiClient, Tenant
 from .mail_helpers import MailSink, receive_raw
 from .sending_helpers import OutboundPipeline, verify_for_sending
+from .webhook_helpers import use_webhook_fakes
 
 JSON = "application/json"
 ID_PARAMETERS = (
@@ -34,6 +36,8 @@ ID_PARAMETERS = (
     "message_id",
     "attachment_id",
     "draft_id",
+    "webhook_id",
+    "delivery_id",
 )
 
 # What the admission of every request writes (token buckets: a key's, its organisation's,
@@ -110,8 +114,9 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
 
 def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Holdings:
     """A received message with an attachment, a sent one, a scheduled one, a draft, an upload,
-    a spare API key (never the one the tests authenticate with: deleting it is allowed) and a
-    suppressed address."""
+    a spare API key (never the one the tests authenticate with: deleting it is allowed), a
+    suppressed address, and a webhook endpoint with the received message's delivery."""
+    webhook = _created(api.post("/webhooks", {"url": "https://hooks.customer.example/in"}))
     receive_raw(
         box,
         ATTACHED.format(domain=domain).encode(),
@@ -144,6 +149,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
     )
     spare = _created(api.post("/api-keys", {"name": "spare"}))
     suppressed = _created(api.post("/suppressions", {"address": f"former@{domain}"}))
+    [delivery] = api.get(f"/webhooks/{webhook['id']}/deliveries").json()["data"]
     return Holdings(
         {
             "domain_id": (domain_id,),
@@ -154,6 +160,8 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
             "attachment_id": (*(str(a["id"]) for a in received["attachments"]), str(upload["id"])),
             "draft_id": (str(draft["id"]),),
             "address": (suppressed["address"],),
+            "webhook_id": (str(webhook["id"]),),
+            "delivery_id": (str(delivery["id"]),),
         }
     )
 
@@ -273,8 +281,12 @@ def world(
     container: Container,
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> ApiWorld:
-    """The world, with the rate limits out of the way (a 429 would hide what a request does)."""
+    """The world, with the rate limits out of the way (a 429 would hide what a request does),
+    and webhooks sealed with a key file, resolved from a table, and published nowhere (a
+    test answers at once: 202)."""
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "100000")
     monkeypatch.setenv("ORGANIZATION_RATE_LIMIT_PER_MINUTE", "100000")
+    use_webhook_fakes(monkeypatch, tmp_path / "webhook.key")
     return build_world(outbox, other_tenant, container, database_url)

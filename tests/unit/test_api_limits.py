@@ -19,6 +19,9 @@ from mailman.domain import (
     ratelimit,
     reputation,
     suppressions,
+    webhook_endpoints,
+    webhook_targets,
+    webhooks,
 )
 
 BOUNDS = {"maxLength", "minLength", "maxItems", "maxProperties", "maximum", "minimum"}
@@ -63,6 +66,13 @@ SUPPRESSION = {
     "address.minLength": 1,
     "note.maxLength": suppressions.MAX_NOTE_LENGTH,
 }
+WEBHOOK = {
+    "url.maxLength": webhook_targets.MAX_URL_LENGTH,
+    "event_types.maxItems": webhook_endpoints.MAX_EVENT_TYPES,
+    "event_types[].maxLength": webhook_endpoints.MAX_EVENT_TYPE_LENGTH,
+    "inbox_ids.maxItems": webhook_endpoints.MAX_INBOXES,
+    "description.maxLength": webhook_endpoints.MAX_DESCRIPTION_LENGTH,
+}
 EXPECTED: dict[str, dict[str, int]] = {
     "SendIn": SEND,
     "ReplyIn": SEND,
@@ -100,6 +110,17 @@ EXPECTED: dict[str, dict[str, int]] = {
     "GET /inboxes/{inbox_id}/threads": LISTING,
     "GET /messages/{message_id}/delivery": LISTING,
     "GET /suppressions": {**LISTING, "prefix.maxLength": suppressions.MAX_PREFIX_LENGTH},
+    "CreateWebhook": WEBHOOK,
+    "UpdateWebhook": WEBHOOK,
+    "RotateSecretIn": {
+        "grace_period_seconds.minimum": 0,
+        "grace_period_seconds.maximum": int(webhooks.MAX_ROTATION_GRACE.total_seconds()),
+    },
+    "GET /webhooks": LISTING,
+    "GET /webhooks/{webhook_id}/deliveries": {
+        **LISTING,
+        "event_type.maxLength": webhook_endpoints.MAX_EVENT_TYPE_LENGTH,
+    },
     "GET /events": {
         "limit.minimum": 1,
         "limit.maximum": pagination.MAX_LIMIT,

@@ -5,19 +5,90 @@ secrets, the two queues between it and the database)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
+from mailman.domain.pagination import PageRequest
 from mailman.domain.webhook_targets import IPAddress
-from mailman.domain.webhooks import AttemptReport, HttpAnswer, PinnedRequest, WebhookWork
+from mailman.domain.webhooks import (
+    AttemptReport,
+    Delivery,
+    DeliveryFilter,
+    EndpointChanges,
+    EndpointSecrets,
+    HttpAnswer,
+    NewEndpoint,
+    PinnedRequest,
+    WebhookEndpoint,
+    WebhookWork,
+)
 
 
 class WebhookEndpoints(Protocol):
-    """An organisation's endpoints (`uow.webhook_endpoints`), as the API manages them."""
+    """An organisation's endpoints (`uow.webhook_endpoints`), as the API manages them. A
+    deleted endpoint is gone to every method."""
+
+    def add(self, endpoint: NewEndpoint) -> WebhookEndpoint:
+        """Store a new endpoint; one created disabled is disabled `manual`ly."""
+        ...
+
+    def get(self, endpoint_id: UUID) -> WebhookEndpoint | None: ...
+
+    def list(self, page: PageRequest) -> list[WebhookEndpoint]:
+        """Oldest first from after the page's cursor, one more than the page holds."""
+        ...
+
+    def update(
+        self, endpoint_id: UUID, changes: EndpointChanges, at: datetime
+    ) -> WebhookEndpoint | None:
+        """Apply a PATCH. Enabling a disabled endpoint clears why and since when it was
+        disabled and its failing streak; disabling an enabled one disables it `manual`ly at
+        `at` (one disabled already keeps its reason)."""
+        ...
+
+    def soft_delete(self, endpoint_id: UUID, at: datetime) -> bool: ...
+
+    def rotate(
+        self, endpoint_id: UUID, secret_sealed: bytes, previous_expires_at: datetime
+    ) -> WebhookEndpoint | None:
+        """Make `secret_sealed` the current secret; the current one becomes the previous,
+        signing beside it until `previous_expires_at` (an older previous one is dropped)."""
+        ...
+
+    def secrets(self, endpoint_id: UUID) -> EndpointSecrets | None: ...
 
 
 class WebhookDeliveryLog(Protocol):
     """An endpoint's deliveries and attempts as the API shows them (`uow.webhook_log`), and
-    the caller's retries and recoveries."""
+    the caller's retries and recoveries. Every method names the endpoint: a delivery of
+    another endpoint is not found."""
+
+    def get(self, endpoint_id: UUID, delivery_id: UUID) -> Delivery | None: ...
+
+    def retry(self, endpoint_id: UUID, delivery_id: UUID, at: datetime) -> Delivery | None:
+        """Send the delivery again at `at`: one delivered or failed becomes pending, one
+        attempt with no schedule (`automatic` false), its lease cleared; one pending and not
+        being sent is due at `at` at the latest, on its schedule still. None when there is no
+        such delivery or it is being sent now (leased)."""
+        ...
+
+    def recover(
+        self, endpoint_id: UUID, since: datetime, until: datetime, at: datetime
+    ) -> list[UUID]:
+        """`retry` every failed delivery created in [since, until); answer their ids, oldest
+        first."""
+        ...
+
+    def add_test(self, organization_id: UUID, endpoint_id: UUID, at: datetime) -> tuple[UUID, UUID]:
+        """Append a `webhook.test` event and its one delivery, to the endpoint, due at `at`
+        (one attempt, no schedule); answer (event id, delivery id)."""
+        ...
+
+    def list(self, endpoint_id: UUID, which: DeliveryFilter, page: PageRequest) -> list[Delivery]:
+        """Newest first (by creation) from after the page's cursor, one more than the page
+        holds, each with every attempt; `which.since` inclusive, `which.until` exclusive."""
+        ...
 
 
 class WebhookDeliveries(Protocol):

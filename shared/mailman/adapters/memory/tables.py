@@ -15,6 +15,11 @@ from typing import TypeVar
 from uuid import UUID, uuid4
 
 from mailman.adapters.memory.thread_index import InMemoryThreadIndex
+from mailman.adapters.memory.webhook_rows import (
+    WebhookAttemptRow,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
+)
 from mailman.domain.errors import StorageError
 from mailman.domain.events import Event
 from mailman.domain.messages import NewMessage, Upload
@@ -147,6 +152,11 @@ class Tables:
     )
     """(message, source event id, event type, recipient) -> the row"""
     last_stamp: datetime | None = None
+    # -- webhooks (rows in `webhook_rows`): endpoints, deliveries, attempts -----------------
+    webhook_endpoints: dict[UUID, WebhookEndpointRow] = field(default_factory=dict)
+    webhook_deliveries: dict[UUID, WebhookDeliveryRow] = field(default_factory=dict)
+    webhook_attempts: dict[UUID, WebhookAttemptRow] = field(default_factory=dict)
+    """attempt id -> the attempt"""
 
     def live(self, entity_id: UUID) -> bool:
         return entity_id not in self.deleted

@@ -1,0 +1,407 @@
+"""The catalogue of every event type the log holds: its name, when it is appended, the schema
+of its payload (a pydantic model: `EventType.schema()`) and an example payload.
+
+It is the one list: webhook endpoints' filters are checked against it, the docs show it, and
+the tests hold the producers to it (every type appended anywhere in the code is here, and
+what each producer appends validates against its schema).
+
+A payload is JSON in the log: ids are strings, times ISO 8601 strings. Receivers should
+ignore fields they do not know: a type may gain fields, never lose one or change one's
+meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mailman.domain.delivery import RecipientStatus
+from mailman.domain.dns_records import RecordStatus
+from mailman.domain.reputation import BrakeFigures
+
+WEBHOOK_TEST = "webhook.test"
+WEBHOOK_DELIVERY_EXHAUSTED = "webhook.delivery_exhausted"
+WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+
+
+class Payload(BaseModel):
+    """An event's `payload` (a webhook's `data`)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+class MessagePayload(Payload):
+    message_id: UUID
+    inbox_id: UUID
+    thread_id: UUID | None = Field(description="The message's thread (null when it has none).")
+
+
+class MessageArrived(MessagePayload):
+    from_: str = Field(alias="from", description="The sender's address; empty when none.")
+    subject: str | None
+    preview: str | None = Field(description="The start of the message's text.")
+    quarantine_reason: str | None = Field(
+        description="Why the message was quarantined (`virus`, `dmarc_reject`, or what made "
+        "it unreadable); null when it was not."
+    )
+
+
+class MessageUnroutable(Payload):
+    domain: str = Field(description="The organisation's domain the mail was addressed to.")
+    recipients: list[str] = Field(description="The addresses of the domain no inbox takes.")
+    reason: str
+
+
+class MessageSent(MessagePayload):
+    ses_message_id: str = Field(description="The id SES gave the mail it took.")
+
+
+class MessageCancelled(MessagePayload):
+    pass
+
+
+class RecipientNotes(Payload):
+    """What SES said of a recipient, where it said it."""
+
+    bounce_type: str | None = Field(default=None, description="Permanent, Transient, ...")
+    bounce_sub_type: str | None = None
+    smtp_status: str | None = None
+    diagnostic_code: str | None = None
+    complaint_feedback_type: str | None = None
+    delay_type: str | None = None
+    delay_expires_at: datetime | None = None
+
+
+class RecipientOutcome(MessagePayload, RecipientNotes):
+    """One recipient of a sent message reached a state, as SES reported it."""
+
+    recipient: str
+    status: RecipientStatus = Field(description="The recipient's state after the event.")
+    occurred_at: datetime = Field(description="When SES says it happened.")
+    ses_message_id: str
+
+
+class MessageFailed(MessagePayload, RecipientNotes):
+    """Either the whole message failed before SES took it (`reason`), or SES could not
+    render it for one recipient (the recipient's fields, as in `message.bounced`)."""
+
+    reason: str | None = Field(
+        default=None, description="Why the message failed before SES took it."
+    )
+    recipient: str | None = None
+    status: RecipientStatus | None = None
+    occurred_at: datetime | None = None
+    ses_message_id: str | None = None
+
+
+# -- domains ---------------------------------------------------------------------------------
+
+
+class DomainPayload(Payload):
+    domain_id: UUID
+    domain: str
+
+
+class DomainVerificationFailed(DomainPayload):
+    reason: str
+
+
+class RecordChange(Payload):
+    type: str
+    name: str
+    was: RecordStatus
+    now: RecordStatus
+
+
+class DomainDnsChanged(DomainPayload):
+    records: list[RecordChange] = Field(description="Each record whose lookup changed.")
+
+
+class DomainSendingPaused(DomainPayload):
+    paused_at: datetime
+    reason: str
+    figures: BrakeFigures = Field(description="What tripped the brake.")
+
+
+class DomainSendingResumed(DomainPayload):
+    resumed_at: datetime
+    reason: str = Field(description="Why the caller resumed it.")
+    paused_at: datetime | None
+    paused_reason: str | None
+    figures: BrakeFigures | None = Field(description="What had tripped the brake.")
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+
+class WebhookTest(Payload):
+    endpoint_id: UUID = Field(description="The endpoint the test was asked for.")
+
+
+class WebhookDeliveryExhausted(Payload):
+    endpoint_id: UUID
+    delivery_id: UUID
+    event_id: UUID = Field(description="The event that was not delivered (its `webhook-id`).")
+    event_type: str
+    attempts: int
+    last_status_code: int | None = Field(description="The last answer's status, if any came.")
+    last_error: str | None
+
+
+class WebhookEndpointDisabled(Payload):
+    endpoint_id: UUID
+    url: str
+    reason: Literal["gone", "failing"] = Field(
+        description="`gone`: the receiver answered 410; `failing`: every attempt failed for "
+        "five days."
+    )
+    failing_since: datetime | None
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    appended: str
+    """When it is appended, in one sentence."""
+    payload: type[Payload]
+    example: Mapping[str, object]
+
+    def schema(self) -> dict[str, Any]:
+        """The payload's JSON Schema."""
+        return self.payload.model_json_schema(by_alias=True)
+
+
+_MESSAGE = "5b0f3f1e-8a38-4c55-9d43-1f0b2f6a7c10"
+_INBOX = "0d3c2b8e-1e4f-4c3a-8f5e-6b7a9c1d2e3f"
+_THREAD = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+_DOMAIN = "3f2e1d0c-9b8a-4765-8432-10fedcba9876"
+_ENDPOINT = "7e6d5c4b-3a29-4817-a6f5-e4d3c2b1a098"
+_DELIVERY = "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"
+_AT = "2026-11-21T12:00:00+00:00"
+_MESSAGE_REF = {"message_id": _MESSAGE, "inbox_id": _INBOX, "thread_id": _THREAD}
+_DOMAIN_REF = {"domain_id": _DOMAIN, "domain": "example.com"}
+_SES = "010001792d5a6f3c-6b1f2a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b-000000"
+_ARRIVED = {
+    **_MESSAGE_REF,
+    "from": "jane@customer.example",
+    "subject": "Order 1234",
+    "preview": "Hello, where is my order?",
+}
+_RECIPIENT = {
+    **_MESSAGE_REF,
+    "recipient": "jane@customer.example",
+    "occurred_at": _AT,
+    "ses_message_id": _SES,
+}
+_PAUSE_REASON = (
+    "bounce rate 6.00% (hard bounces: 24) reached the threshold 5.00%, of 400 recipients "
+    "sent since 2026-11-20T13:00:00+00:00"
+)
+_FIGURES = {
+    "since": "2026-11-20T13:00:00+00:00",
+    "until": "2026-11-21T12:00:00+00:00",
+    "sent": 400,
+    "hard_bounced": 24,
+    "complained": 0,
+    "bounce_rate": 0.06,
+    "complaint_rate": 0.0,
+    "bounce_threshold": 0.05,
+    "complaint_threshold": 0.001,
+    "min_sent": 100,
+    "tripped": ["bounce"],
+}
+
+CATALOGUE: tuple[EventType, ...] = (
+    EventType(
+        "message.received",
+        "A message arrived in an inbox and was stored as ordinary mail.",
+        MessageArrived,
+        {**_ARRIVED, "quarantine_reason": None},
+    ),
+    EventType(
+        "message.quarantined",
+        "A message arrived in an inbox and was quarantined (a virus, a DMARC reject, or mail "
+        "that could not be read safely).",
+        MessageArrived,
+        {**_ARRIVED, "quarantine_reason": "virus"},
+    ),
+    EventType(
+        "message.unroutable",
+        "Mail arrived for addresses of one of the organisation's domains that no inbox takes.",
+        MessageUnroutable,
+        {
+            "domain": "example.com",
+            "recipients": ["nobody@example.com"],
+            "reason": "no inbox for the address",
+        },
+    ),
+    EventType(
+        "message.sent",
+        "SES took a message for delivery (once per message).",
+        MessageSent,
+        {**_MESSAGE_REF, "ses_message_id": _SES},
+    ),
+    EventType(
+        "message.delivered",
+        "SES delivered a sent message to one recipient's mail server.",
+        RecipientOutcome,
+        {**_RECIPIENT, "status": "delivered"},
+    ),
+    EventType(
+        "message.bounced",
+        "A recipient's mail server refused a sent message, for good or for now.",
+        RecipientOutcome,
+        {
+            **_RECIPIENT,
+            "status": "bounced",
+            "bounce_type": "Permanent",
+            "bounce_sub_type": "General",
+            "smtp_status": "5.1.1",
+            "diagnostic_code": "smtp; 550 5.1.1 user unknown",
+        },
+    ),
+    EventType(
+        "message.complained",
+        "A recipient marked a sent message as spam (their mailbox provider told SES).",
+        RecipientOutcome,
+        {**_RECIPIENT, "status": "complained", "complaint_feedback_type": "abuse"},
+    ),
+    EventType(
+        "message.delayed",
+        "SES could not deliver to a recipient yet and keeps trying (each delay SES reports "
+        "while the recipient has no final state).",
+        RecipientOutcome,
+        {
+            **_RECIPIENT,
+            "status": "sent",
+            "delay_type": "MailboxFull",
+            "delay_expires_at": "2026-11-22T12:00:00+00:00",
+        },
+    ),
+    EventType(
+        "message.rejected",
+        "SES refused to send a message to a recipient (it found a virus in it).",
+        RecipientOutcome,
+        {**_RECIPIENT, "status": "rejected"},
+    ),
+    EventType(
+        "message.failed",
+        "A message could not be sent (`reason`), or SES could not render it for a recipient "
+        "(the recipient's fields).",
+        MessageFailed,
+        {**_MESSAGE_REF, "reason": "every recipient is on the suppression list"},
+    ),
+    EventType(
+        "message.cancelled",
+        "The caller cancelled a message before it was handed to SES.",
+        MessageCancelled,
+        dict(_MESSAGE_REF),
+    ),
+    EventType(
+        "domain.verified",
+        "A domain's records and SES's DKIM check passed: it is verified.",
+        DomainPayload,
+        dict(_DOMAIN_REF),
+    ),
+    EventType(
+        "domain.verification_failed",
+        "A domain's verification failed (SES gave up, its identity is gone, or another "
+        "account verified the name first).",
+        DomainVerificationFailed,
+        {**_DOMAIN_REF, "reason": "SES could not find the DKIM records within 72 hours"},
+    ),
+    EventType(
+        "domain.dns_changed",
+        "A check of a verified domain found records changed since the last one.",
+        DomainDnsChanged,
+        {
+            **_DOMAIN_REF,
+            "records": [{"type": "MX", "name": "example.com", "was": "verified", "now": "wrong"}],
+        },
+    ),
+    EventType(
+        "domain.sending_paused",
+        "The reputation brake paused a domain's sending (its bounce or complaint rate reached "
+        "the threshold).",
+        DomainSendingPaused,
+        {
+            **_DOMAIN_REF,
+            "paused_at": _AT,
+            "reason": _PAUSE_REASON,
+            "figures": _FIGURES,
+        },
+    ),
+    EventType(
+        "domain.sending_resumed",
+        "The caller resumed a paused domain's sending.",
+        DomainSendingResumed,
+        {
+            **_DOMAIN_REF,
+            "resumed_at": "2026-11-22T09:00:00+00:00",
+            "reason": "list cleaned",
+            "paused_at": _AT,
+            "paused_reason": _PAUSE_REASON,
+            "figures": _FIGURES,
+        },
+    ),
+    EventType(
+        WEBHOOK_TEST,
+        "The caller asked for a test (POST /webhooks/{id}/test); it goes to that endpoint only.",
+        WebhookTest,
+        {"endpoint_id": _ENDPOINT},
+    ),
+    EventType(
+        WEBHOOK_DELIVERY_EXHAUSTED,
+        "A delivery's retries ran out (about 27 hours) and it failed; never sent to the "
+        "endpoint it is about.",
+        WebhookDeliveryExhausted,
+        {
+            "endpoint_id": _ENDPOINT,
+            "delivery_id": _DELIVERY,
+            "event_id": "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+            "event_type": "message.received",
+            "attempts": 8,
+            "last_status_code": 503,
+            "last_error": None,
+        },
+    ),
+    EventType(
+        WEBHOOK_ENDPOINT_DISABLED,
+        "An endpoint was disabled: its receiver answered 410 Gone, or it failed every attempt "
+        "for five days; never sent to the endpoint it is about.",
+        WebhookEndpointDisabled,
+        {
+            "endpoint_id": _ENDPOINT,
+            "url": "https://hooks.customer.example/mailman",
+            "reason": "failing",
+            "failing_since": "2026-11-16T12:00:00+00:00",
+        },
+    ),
+)
+
+_BY_NAME: dict[str, EventType] = {e.name: e for e in CATALOGUE}
+EVENT_TYPES: frozenset[str] = frozenset(_BY_NAME)
+
+
+def entry(name: str) -> EventType:
+    """The catalogue's entry for `name`; KeyError for a type it does not hold."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name} is not an event type") from None
+
+
+def unknown_types(names: Iterable[str]) -> list[str]:
+    """The names that are no event type, each once, in the order given."""
+    return list(dict.fromkeys(n for n in names if n not in _BY_NAME))
