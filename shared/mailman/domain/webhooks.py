@@ -22,6 +22,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mailman.domain.events import Event
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 32
 """Random bytes of a signing secret (Standard Webhooks asks for 24 to 64)."""
@@ -291,3 +293,88 @@ class HttpAnswer:
 class HttpFailure(Exception):
     """No HTTP answer: the connection, TLS or the time allowed failed (the message says
     which, for the delivery log)."""
+
+
+# The pipeline between the event log and the dispatcher: a delivery as it is claimed to be
+# sent, and as a report of its attempt finds it.
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A pending delivery just leased for one attempt, with what its `WebhookWork` is made
+    of: its endpoint's address and secrets, and the event it delivers."""
+
+    id: UUID
+    organization_id: UUID
+    endpoint_id: UUID
+    url: str
+    secrets: EndpointSecrets
+    event: Event
+    thread_id: UUID | None
+    body: str | None
+    """The body as first sent; None until then."""
+    automatic: bool
+    test: bool
+    lease: UUID
+
+    @property
+    def trigger(self) -> Trigger:
+        if self.test:
+            return "test"
+        return "automatic" if self.automatic else "manual"
+
+    @property
+    def group(self) -> str:
+        """The FIFO group: one endpoint's first attempts for one thread (or, outside a
+        thread, one subject) go out in order, other endpoints' beside them."""
+        ordered_by = self.thread_id or self.event.subject_id or self.event.id
+        return f"{self.endpoint_id}:{ordered_by}"
+
+    def work(self, body: str, now: datetime) -> WebhookWork:
+        """The dispatcher's work for this attempt, signed with the secrets that sign at
+        `now` (sealed, in base64)."""
+        return WebhookWork(
+            delivery_id=self.id,
+            organization_id=self.organization_id,
+            endpoint_id=self.endpoint_id,
+            lease=self.lease,
+            webhook_id=str(self.event.id),
+            url=self.url,
+            secrets=[base64.b64encode(s).decode() for s in self.secrets.signing(now)],
+            body=body,
+            trigger=self.trigger,
+            group=self.group,
+        )
+
+
+@dataclass(frozen=True)
+class LeasedDelivery:
+    """A pending delivery under the lease a report names, as recording the report needs it."""
+
+    id: UUID
+    organization_id: UUID
+    endpoint_id: UUID
+    endpoint_url: str
+    event_id: UUID
+    event_type: str
+    attempts: int
+    """Attempts made before the one reported."""
+    automatic: bool
+    test: bool
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What one reported attempt makes of its delivery: still pending (due again at
+    `next_attempt_at`), delivered or failed; in every case its attempt counted and its
+    lease given up."""
+
+    delivery_id: UUID
+    status: DeliveryState
+    attempts: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    next_attempt_at: datetime | None
+    settled_at: datetime
+    """When it was delivered or failed (unused while pending)."""

@@ -4,22 +4,27 @@ secrets, the two queues between it and the database)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from mailman.domain.pagination import PageRequest
+from mailman.domain.webhook_bodies import MessageSnapshot
 from mailman.domain.webhook_targets import IPAddress
 from mailman.domain.webhooks import (
     AttemptReport,
+    ClaimedDelivery,
     Delivery,
     DeliveryFilter,
+    DisabledReason,
     EndpointChanges,
     EndpointSecrets,
     HttpAnswer,
+    LeasedDelivery,
     NewEndpoint,
     PinnedRequest,
+    Settlement,
     WebhookEndpoint,
     WebhookWork,
 )
@@ -93,7 +98,63 @@ class WebhookDeliveryLog(Protocol):
 
 class WebhookDeliveries(Protocol):
     """The deliveries as the pipeline moves them (`uow.webhook_deliveries`): claimed when
-    due, reported on, retried on schedule, settled; and the endpoints' health."""
+    due, reported on, retried on schedule, settled; and the endpoints' health.
+
+    The event log creates the deliveries (the fan-out of migration 0015). Every method runs
+    in the system's unit of work (`uow(None)`)."""
+
+    def claim(
+        self, now: datetime, lease: UUID, *, only: Sequence[UUID] = (), limit: int
+    ) -> list[ClaimedDelivery]:
+        """Lease up to `limit` pending deliveries due at `now` (of `only`, when given) whose
+        endpoint is enabled and not deleted: each gets `lease` and is due again at
+        `now + LEASE`, when the lease runs out. Answered in the order of their events in
+        the log. Rows another transaction holds are skipped, never waited for: two claims
+        never take one delivery."""
+        ...
+
+    def snapshots(self, message_ids: Sequence[UUID]) -> dict[UUID, MessageSnapshot]:
+        """The messages (not deleted) as their webhooks carry them, by id."""
+        ...
+
+    def freeze(self, bodies: Mapping[UUID, str]) -> None:
+        """Keep each delivery's body, unless it has one: every later attempt sends it."""
+        ...
+
+    def add_attempt(self, report: AttemptReport) -> bool:
+        """Store the reported attempt once (its `attempt_id` is the key); False when it was
+        stored before, or names no delivery."""
+        ...
+
+    def leased(self, delivery_id: UUID, lease: UUID) -> LeasedDelivery | None:
+        """The delivery, held to the end of the transaction, if it is pending under `lease`;
+        None when it is not (settled, or claimed again since)."""
+        ...
+
+    def settle(self, settlement: Settlement) -> None:
+        """Count the attempt, keep its status code and error, give up the lease; and mark
+        the delivery delivered, failed, or due again at `settlement.next_attempt_at`."""
+        ...
+
+    def succeeded(self, endpoint_id: UUID, at: datetime) -> None:
+        """An attempt at `at` succeeded: the endpoint last succeeded then, and is no longer
+        failing (unless a failure after `at` was recorded first)."""
+        ...
+
+    def failed(self, endpoint_id: UUID, at: datetime) -> datetime | None:
+        """An attempt at `at` failed: unless the endpoint is failing already, or succeeded
+        after `at`, it is failing since `at`. Answers since when it is failing (None: it
+        is not, a later success was recorded)."""
+        ...
+
+    def disable(self, endpoint_id: UUID, reason: DisabledReason, at: datetime) -> bool:
+        """Disable the endpoint for `reason`; False when it was not enabled (or deleted)."""
+        ...
+
+    def drop_expired_secrets(self, now: datetime) -> int:
+        """Forget the previous secrets whose rotation grace ended by `now`; answers how many
+        endpoints had one."""
+        ...
 
 
 class SecretBox(Protocol):
