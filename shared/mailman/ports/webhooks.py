@@ -107,7 +107,9 @@ class WebhookDeliveries(Protocol):
         self, now: datetime, lease: UUID, *, only: Sequence[UUID] = (), limit: int
     ) -> list[ClaimedDelivery]:
         """Lease up to `limit` pending deliveries due at `now` (of `only`, when given) whose
-        endpoint is enabled and not deleted: each gets `lease` and is due again at
+        endpoint is enabled and not deleted (a test's, not deleted: a test is how a caller
+        learns whether a disabled endpoint's receiver works again): each gets `lease` and
+        is due again at
         `now + LEASE`, when the lease runs out. Answered in the order of their events in
         the log. Rows another transaction holds are skipped, never waited for: two claims
         never take one delivery."""

@@ -6,13 +6,15 @@ import uuid
 from collections.abc import Sequence
 
 from mailman.adapters.memory.tables import ScopedRepository, StoredEvent
+from mailman.adapters.memory.webhook_deliveries import fan_out
 from mailman.domain.errors import ValidationError
 from mailman.domain.events import Event, NewEvent
 
 
 class InMemoryEventLog(ScopedRepository):
     """One caller at a time: an event is final once appended, so the log reads in `seq`
-    order (PostgreSQL's has to wait out the transactions still running)."""
+    order (PostgreSQL's has to wait out the transactions still running). Each event appended
+    fans out to the webhook endpoints that want it, as migration 0015's trigger does."""
 
     def append(self, event: NewEvent) -> None:
         self._scope.check(event.organization_id)
@@ -29,7 +31,9 @@ class InMemoryEventLog(ScopedRepository):
             payload=event.payload,
             created_at=self._scope.stamp(),
         )
-        self._tables.events.append(StoredEvent(event.organization_id, event.dedup_key, stored))
+        appended = StoredEvent(event.organization_id, event.dedup_key, stored)
+        self._tables.events.append(appended)
+        fan_out(self._tables, appended, self._scope.clock.now())
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
         for event in events:
