@@ -17,7 +17,7 @@ from mailman.config import Settings
 if TYPE_CHECKING:
     from mailman.adapters.postgres.database import Database
     from mailman.adapters.s3 import S3BlobStore
-    from mailman.adapters.sqs import SqsQueue
+    from mailman.adapters.sqs import SqsQueue, SqsWebhookQueue
     from mailman.domain.ratelimit import BlockedAddresses
     from mailman.ports import (
         Clock,
@@ -109,6 +109,17 @@ class Container:
         if not self.settings.outbound_queue_url:
             raise RuntimeError("set OUTBOUND_QUEUE_URL to send mail")
         return SqsQueue(_client("sqs", self.settings.aws_region), self.settings.outbound_queue_url)
+
+    @functools.cached_property
+    def webhook_queue(self) -> SqsWebhookQueue:
+        """`webhooks.fifo`: the dispatcher's work."""
+        from mailman.adapters.sqs import SqsWebhookQueue
+
+        if not self.settings.webhook_queue_url:
+            raise RuntimeError("set WEBHOOK_QUEUE_URL to deliver webhooks")
+        return SqsWebhookQueue(
+            _client("sqs", self.settings.aws_region), self.settings.webhook_queue_url
+        )
 
     @functools.cached_property
     def secret_box(self) -> SecretBox:

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mailman.domain.errors import DeliveryError
-from mailman.domain.webhooks import AttemptReport
+from mailman.domain.webhooks import AttemptReport, WebhookWork
 
 _BATCH = 10
 """SQS takes at most ten messages per SendMessageBatch."""
@@ -81,3 +81,36 @@ class SqsReportQueue:
             entry["MessageGroupId"] = str(report.delivery_id)
             entry["MessageDeduplicationId"] = str(report.attempt_id)
         return entry
+
+
+class SqsWebhookQueue:
+    """`webhooks.fifo`: each work item in its group (`WebhookWork.group`), deduplicated by its
+    claim (`{delivery_id}:{lease}`), so a send the SDK repeats is queued once and a delivery
+    claimed again is queued again."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def send(self, work: Sequence[WebhookWork]) -> None:
+        for start in range(0, len(work), _BATCH):
+            entries = [
+                {
+                    "Id": str(n),
+                    "MessageBody": item.model_dump_json(),
+                    "MessageGroupId": item.group,
+                    "MessageDeduplicationId": f"{item.delivery_id}:{item.lease}",
+                }
+                for n, item in enumerate(work[start : start + _BATCH])
+            ]
+            try:
+                answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            except (ClientError, BotoCoreError) as exc:
+                raise DeliveryError(
+                    "the webhook queue could not take the work", transient=True
+                ) from exc
+            if answer.get("Failed"):
+                codes = sorted({str(f.get("Code")) for f in answer["Failed"]})
+                raise DeliveryError(
+                    f"the webhook queue refused work: {', '.join(codes)}", transient=True
+                )
