@@ -126,6 +126,34 @@ def cached_container(*, prepared_statements: bool = False) -> CachedContainer:
     )
 
 
+def publish_webhooks(container: Container) -> int:
+    """Queue the webhooks due now (those of the events the caller just committed, and any
+    others), so they need not wait for the sweep; answers how many were queued.
+
+    Never fails its caller, whose work is committed: on any error it logs and counts
+    (`WebhookPublishFailed`), and the sweep queues them within a minute. Does nothing
+    where no webhook queue is configured. With nothing due it costs one statement."""
+    settings = container.settings
+    if not settings.webhook_queue_url:
+        return 0
+    from mailman.services.webhooks import publish_due
+
+    try:
+        queued = publish_due(
+            container.uow,
+            container.webhook_queue,
+            container.clock,
+            api_base_url=settings.api_base_url,
+        )
+    except Exception:
+        logger.warning("webhooks not queued: the sweep queues them", exc_info=True)
+        count("WebhookPublishFailed")
+        return 0
+    if queued:
+        count("WebhooksQueued", queued)
+    return queued
+
+
 def process_batch(
     event: dict[str, Any],
     context: LambdaContext,

@@ -1,5 +1,6 @@
 """Once a minute: queues the outgoing mail that is due (scheduled sends, and any the API
-could not queue), settles hand-offs SES never confirmed, forgets expired idempotency keys."""
+could not queue), settles hand-offs SES never confirmed, forgets expired idempotency keys;
+then queues the webhooks due (`message.failed`, ...) at once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.runtime import cached_container, count, entrypoint, logger
+from functions.runtime import cached_container, count, entrypoint, logger, publish_webhooks
 from mailman.services.sending import dispatch
 
 container = cached_container()
@@ -21,6 +22,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("HandOffsUnconfirmed", done.unconfirmed)
     if done.unconfirmed:
         logger.warning("hand-offs SES never confirmed", extra={"count": done.unconfirmed})
+    publish_webhooks(c)
     return {
         "queued": done.queued,
         "unconfirmed": done.unconfirmed,

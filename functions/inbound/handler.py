@@ -4,6 +4,7 @@ Each SQS record is one message. The batch is received at once (one routing looku
 transaction per organisation); a record whose message could not be stored fails alone, so
 only it comes back (partial batch response) and, past the queue's receive count, lands in
 the dead-letter queue. Mail over a parsing limit does not fail: it is stored quarantined.
+Then the webhooks due (`message.received`, ...) are queued at once (`publish_webhooks`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from functions.runtime import cached_container, count, entrypoint, logger, process_batch, traced
+from functions.runtime import (
+    cached_container,
+    count,
+    entrypoint,
+    logger,
+    process_batch,
+    publish_webhooks,
+    traced,
+)
 from mailman.adapters.sns import SnsEnvelope
 from mailman.services.receiving import Incoming, Received, receive_batch
 
@@ -90,9 +99,11 @@ def record_handler(outcomes: dict[str, Outcome], record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     outcomes = receive_records([SQSRecord(r) for r in event.get("Records", [])])
     # A batch whose every record failed is an error of the invocation.
-    return process_batch(
+    response = process_batch(
         event,
         context,
         functools.partial(record_handler, outcomes),
         raise_on_entire_batch_failure=True,
     )
+    publish_webhooks(container())
+    return response

@@ -7,7 +7,8 @@ comes back, later each time: its visibility timeout grows with its receive count
 queue, and the dispatcher queues the message again a quarter of an hour later.
 
 A message SES took counts its recipients in its sending domain's `RecipientsSent`
-(`emit_domain_counts`), beside what the telemetry function counts of SES's events.
+(`emit_domain_counts`), beside what the telemetry function counts of SES's events. Then
+the webhooks due (`message.sent`, ...) are queued at once (`publish_webhooks`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from functions.runtime import (
     entrypoint,
     logger,
     process_batch,
+    publish_webhooks,
     traced,
 )
 from mailman.domain.errors import DeliveryError
@@ -87,4 +89,6 @@ def record_handler(record: SQSRecord) -> None:
 @entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Every record failing is answered like any other partial failure (they all come back).
-    return process_batch(event, context, record_handler)
+    response = process_batch(event, context, record_handler)
+    publish_webhooks(container())
+    return response

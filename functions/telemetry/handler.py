@@ -31,7 +31,8 @@ What a record can come to:
   nothing of it was stored.
 
 Each batch's counts are written per sending domain as CloudWatch metrics
-(`functions.runtime.emit_domain_counts`).
+(`functions.runtime.emit_domain_counts`), and the webhooks due (`message.delivered`, ...)
+queued at once (`functions.runtime.publish_webhooks`).
 Logs carry ids and kinds, never addresses.
 """
 
@@ -52,6 +53,7 @@ from functions.runtime import (
     entrypoint,
     logger,
     process_whole_batch,
+    publish_webhooks,
     traced,
 )
 from mailman.domain.delivery import SesEvent
@@ -219,4 +221,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     _by_domain.clear()
     response = process_whole_batch(event, record_batch)
     emit_domain_counts(_by_domain)
+    publish_webhooks(container())
     return response

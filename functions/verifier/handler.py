@@ -1,4 +1,5 @@
-"""Checks the domains whose turn has come: SES identity status and their DNS records."""
+"""Checks the domains whose turn has come: SES identity status and their DNS records;
+then queues the webhooks due (`domain.*` events) at once."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.runtime import cached_container, count, entrypoint, logger
+from functions.runtime import cached_container, count, entrypoint, logger, publish_webhooks
 from mailman.services.verify_domain import verify_due
 
 container = cached_container()
@@ -28,4 +29,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             )
             count(domain_event.type)
     count("DomainsChecked", len(checked))
+    publish_webhooks(c)
     return {"checked": len(checked)}

@@ -14,7 +14,17 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from functions.runtime import process_batch, process_whole_batch, tracing
 from local.apigw import LambdaContext
 
-HANDLERS = ["dispatcher", "inbound", "migrate", "outbound", "telemetry", "verifier", "webhooks"]
+HANDLERS = [
+    "dispatcher",
+    "inbound",
+    "migrate",
+    "outbound",
+    "telemetry",
+    "verifier",
+    "webhook_reports",
+    "webhook_sweep",
+    "webhooks",
+]
 
 
 @pytest.mark.parametrize(

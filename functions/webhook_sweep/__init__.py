@@ -1,0 +1,1 @@
+"""The webhook sweep, run by an EventBridge schedule."""
