@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from mailman.domain.webhooks import WebhookWork
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,6 +128,17 @@ def cached_container(*, prepared_statements: bool = False) -> CachedContainer:
     )
 
 
+class _QueueOnFirstSend:
+    """The container's webhook queue, made (and the AWS SDK loaded) only when there is work
+    to send: with nothing due, a function that uses no other AWS client loads none."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def send(self, work: Sequence[WebhookWork]) -> None:
+        self._container.webhook_queue.send(work)
+
+
 def publish_webhooks(container: Container) -> int:
     """Queue the webhooks due now (those of the events the caller just committed, and any
     others), so they need not wait for the sweep; answers how many were queued.
@@ -141,7 +154,7 @@ def publish_webhooks(container: Container) -> int:
     try:
         queued = publish_due(
             container.uow,
-            container.webhook_queue,
+            _QueueOnFirstSend(container),
             container.clock,
             api_base_url=settings.api_base_url,
         )

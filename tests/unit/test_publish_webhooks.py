@@ -57,13 +57,12 @@ def test_a_failure_is_logged_and_counted_never_raised(
     assert counted == ["WebhookPublishFailed"]
 
 
-def test_with_nothing_due_one_unit_of_work_is_opened_and_nothing_queued() -> None:
+def test_with_nothing_due_one_unit_of_work_is_opened_and_no_queue_made() -> None:
     clock = FixedClock(NOW)
     uow = InMemoryUnitOfWorkFactory(clock)
     container = Container(Settings(webhook_queue_url="https://sqs/q.fifo"), clock)
-    queue = InMemoryWebhookQueue()
-    vars(container).update(uow=uow, webhook_queue=queue)
+    vars(container).update(uow=uow)
 
     assert runtime.publish_webhooks(container) == 0
     assert len(uow.units) == 1
-    assert queue.sent == []
+    assert "webhook_queue" not in vars(container)
