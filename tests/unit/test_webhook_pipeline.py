@@ -20,7 +20,7 @@ from mailman.domain.webhooks import (
     MAX_RETRY_AFTER,
     RETRY_DELAYS,
 )
-from mailman.services.webhooks import ReportOutcome
+from mailman.services.webhooks import ReportOutcome, sweep
 from mailman.services.webhooks.record import DELIVERY_EXHAUSTED, ENDPOINT_DISABLED
 
 from ..mail import make_mail
@@ -214,8 +214,6 @@ def test_the_sweep_publishes_everything_due_in_batches(hooks: Pipeline, world: W
     hooks.endpoint()
     for _ in range(7):
         hooks.append()
-
-    from mailman.services.webhooks import sweep
 
     swept = sweep(world.uow, hooks.queue, world.clock, api_base_url="", batch=3)
 
