@@ -230,6 +230,18 @@ def test_a_disabled_endpoints_deliveries_are_parked_then_due_when_it_is_enabled(
     assert log.publish(queue) == 1
 
 
+def test_a_test_is_claimed_for_a_disabled_endpoint_not_a_deleted_one(log: Log) -> None:
+    disabled = log.endpoint(enabled=False)
+    deleted = log.endpoint(deleted_at=datetime.now(UTC))
+    with log.uow(log.organization_id) as work:
+        for endpoint in (disabled, deleted):
+            work.webhook_log.add_test(log.organization_id, endpoint, datetime.now(UTC))
+    queue = InMemoryWebhookQueue()
+
+    assert log.publish(queue) == 1
+    assert [(w.endpoint_id, w.trigger) for w in queue.sent] == [(disabled, "test")]
+
+
 # Publishing.
 
 
@@ -470,7 +482,7 @@ def test_five_days_of_failures_disable_the_endpoint_and_park_its_deliveries(log:
         endpoint,
     ) == [(0,)]
     [(payload,)] = log.sql("SELECT payload FROM events WHERE type = 'webhook.endpoint_disabled'")
-    assert payload["failing_since"] == start.isoformat()
+    assert datetime.fromisoformat(payload["failing_since"]) == start
     assert log.deliveries()[-1] == (watcher, "webhook.endpoint_disabled")
 
 

@@ -176,7 +176,7 @@ def test_a_body_too_large_cuts_the_text_first_and_says_which_fields() -> None:
     message = parsed["data"]["message"]
     assert body_size(body) <= MAX_BODY_BYTES
     assert parsed["data"]["truncated"] is True
-    assert parsed["data"]["truncated_fields"] == ["message.extracted_text"]
+    assert parsed["data"]["truncated_fields"] == ["/message/extracted_text"]
     assert message["extracted_text_truncated"] is True
     assert text.startswith(message["extracted_text"])
     assert len(message["to"]) == 700
@@ -190,7 +190,7 @@ def test_then_the_recipients_until_the_body_fits() -> None:
 
     data = parsed["data"]
     assert body_size(body) <= MAX_BODY_BYTES
-    assert data["truncated_fields"][:2] == ["message.extracted_text", "message.recipients"]
+    assert data["truncated_fields"][:2] == ["/message/extracted_text", "/message/recipients"]
     assert data["message"]["extracted_text"] == ""
     assert 0 < len(data["message"]["to"]) <= 2500
     assert MAX_BODY_BYTES - body_size(body) < 256
@@ -203,7 +203,7 @@ def test_a_huge_payload_string_is_cut_where_it_is_and_the_event_still_goes() -> 
 
     assert body_size(body) <= MAX_BODY_BYTES
     assert parsed["type"] == "domain.note"
-    assert parsed["data"]["truncated_fields"] == ["note"]
+    assert parsed["data"]["truncated_fields"] == ["/note"]
     assert parsed["data"]["message_id"] == str(MESSAGE)
     assert parsed["data"]["note"].startswith("nnn")
 

@@ -7,12 +7,17 @@ import base64
 import dataclasses
 import itertools
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
 from mailman.domain.errors import DeliveryError
+from mailman.domain.event_catalogue import (
+    WEBHOOK_DELIVERY_EXHAUSTED,
+    WEBHOOK_ENDPOINT_DISABLED,
+    entry,
+)
 from mailman.domain.webhooks import (
     FAILING_DISABLES_AFTER,
     JITTER,
@@ -21,7 +26,6 @@ from mailman.domain.webhooks import (
     RETRY_DELAYS,
 )
 from mailman.services.webhooks import ReportOutcome, sweep
-from mailman.services.webhooks.record import DELIVERY_EXHAUSTED, ENDPOINT_DISABLED
 
 from ..mail import make_mail
 from .webhook_world import DOWN, Answer, Pipeline, report_for
@@ -62,11 +66,11 @@ def test_an_event_fans_out_to_each_live_endpoint_that_wants_it(hooks: Pipeline) 
 def test_an_endpoint_hears_of_other_endpoints_webhook_events_not_its_own(hooks: Pipeline) -> None:
     first, second = hooks.endpoint(), hooks.endpoint()
 
-    hooks.append(ENDPOINT_DISABLED, {"endpoint_id": str(first.id)}, subject_id=first.id)
+    hooks.append(WEBHOOK_ENDPOINT_DISABLED, {"endpoint_id": str(first.id)}, subject_id=first.id)
     hooks.append("webhook.test", {}, subject_id=second.id)
 
     assert [(d.endpoint_id, d.event_type) for d in hooks.deliveries()] == [
-        (second.id, ENDPOINT_DISABLED)
+        (second.id, WEBHOOK_ENDPOINT_DISABLED)
     ]
 
 
@@ -160,6 +164,20 @@ def test_a_disabled_endpoints_deliveries_wait_unpublished(hooks: Pipeline) -> No
     assert hooks.publish() == 0
     endpoint.enabled = True
     assert hooks.publish() == 1
+
+
+def test_a_test_goes_to_a_disabled_endpoint_but_not_to_a_deleted_one(hooks: Pipeline) -> None:
+    world = hooks.world
+    disabled = hooks.endpoint(enabled=False)
+    deleted = hooks.endpoint(deleted_at=world.clock.now())
+    with world.uow(world.organization_id) as work:
+        for endpoint in (disabled, deleted):
+            work.webhook_log.add_test(world.organization_id, endpoint.id, world.clock.now())
+
+    assert hooks.publish() == 1
+
+    [work] = hooks.queue.sent
+    assert (work.endpoint_id, work.trigger) == (disabled.id, "test")
 
 
 def test_a_claim_takes_at_most_its_limit(hooks: Pipeline) -> None:
@@ -261,8 +279,8 @@ def test_a_delivered_attempt_settles_the_delivery(hooks: Pipeline) -> None:
         204,
     )
     assert endpoint.last_success_at == now
-    [attempt] = hooks.world.tables.webhook_attempts.values()
-    assert (attempt.delivery_id, attempt.status_code, attempt.outcome) == (
+    [row] = hooks.world.tables.webhook_attempts.values()
+    assert (row.delivery_id, row.attempt.status_code, row.attempt.outcome) == (
         delivery.id,
         204,
         "delivered",
@@ -329,7 +347,7 @@ def test_gone_fails_the_delivery_and_disables_the_endpoint_at_once(hooks: Pipeli
     [delivery] = hooks.deliveries(endpoint)
     assert delivery.status == "failed"
     assert (endpoint.enabled, endpoint.disabled_reason) == (False, "gone")
-    [disabled] = hooks.events(ENDPOINT_DISABLED)
+    [disabled] = hooks.events(WEBHOOK_ENDPOINT_DISABLED)
     assert disabled.subject_id == endpoint.id
     assert disabled.payload == {
         "endpoint_id": str(endpoint.id),
@@ -337,9 +355,8 @@ def test_gone_fails_the_delivery_and_disables_the_endpoint_at_once(hooks: Pipeli
         "reason": "gone",
         "failing_since": None,
     }
-    assert {d.endpoint_id for d in hooks.deliveries() if d.event_type == ENDPOINT_DISABLED} == {
-        watcher.id
-    }
+    told = {d.endpoint_id for d in hooks.deliveries() if d.event_type == WEBHOOK_ENDPOINT_DISABLED}
+    assert told == {watcher.id}
 
 
 def test_a_report_under_an_old_lease_is_stored_and_changes_nothing(hooks: Pipeline) -> None:
@@ -404,7 +421,7 @@ def test_a_failed_manual_retry_fails_without_an_exhaustion_event(hooks: Pipeline
     assert [w.trigger for _, w in hooks.attempts] == ["manual"]
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 1, None)
     assert delivery.failed_at == hooks.world.clock.now()
-    assert hooks.events(DELIVERY_EXHAUSTED) == []
+    assert hooks.events(WEBHOOK_DELIVERY_EXHAUSTED) == []
     assert endpoint.failing_since is not None
 
 
@@ -421,7 +438,7 @@ def test_a_failed_test_delivery_fails_and_leaves_the_endpoints_health_alone(
     assert [w.trigger for _, w in hooks.attempts] == ["test"]
     assert delivery.status == "failed"
     assert endpoint.failing_since is None
-    assert hooks.events(DELIVERY_EXHAUSTED) == []
+    assert hooks.events(WEBHOOK_DELIVERY_EXHAUSTED) == []
 
 
 def test_a_report_keeps_no_nul_and_no_more_than_is_kept_of_the_answer(hooks: Pipeline) -> None:
@@ -435,7 +452,7 @@ def test_a_report_keeps_no_nul_and_no_more_than_is_kept_of_the_answer(hooks: Pip
 
     hooks.record([report])
 
-    [attempt] = hooks.world.tables.webhook_attempts.values()
+    [attempt] = [row.attempt for row in hooks.world.tables.webhook_attempts.values()]
     assert attempt.response_body.startswith("a\ufffdb")
     assert len(attempt.response_body) == 4096
     assert attempt.error is not None
@@ -476,7 +493,7 @@ def test_a_failing_delivery_is_retried_on_schedule_then_fails_with_an_event(
     assert timedelta(hours=21) < times[-1] - times[0] < timedelta(hours=33)
     [delivery] = hooks.deliveries(endpoint)
     assert (delivery.status, delivery.attempts) == ("failed", 8)
-    [exhausted] = hooks.events(DELIVERY_EXHAUSTED)
+    [exhausted] = hooks.events(WEBHOOK_DELIVERY_EXHAUSTED)
     assert exhausted.subject_id == endpoint.id
     assert exhausted.payload == {
         "endpoint_id": str(endpoint.id),
@@ -487,6 +504,7 @@ def test_a_failing_delivery_is_retried_on_schedule_then_fails_with_an_event(
         "last_status_code": 500,
         "last_error": "HTTP 500",
     }
+    entry(WEBHOOK_DELIVERY_EXHAUSTED).payload.model_validate(exhausted.payload)
     assert endpoint.enabled
     hooks.world.clock.advance(timedelta(days=1))
     assert hooks.sweep().published == 0
@@ -494,7 +512,7 @@ def test_a_failing_delivery_is_retried_on_schedule_then_fails_with_an_event(
 
 def test_an_endpoint_failing_for_five_days_is_disabled(hooks: Pipeline) -> None:
     endpoint = hooks.endpoint(url="https://hooks.example.test/down")
-    watcher = hooks.endpoint(event_types=(ENDPOINT_DISABLED,))
+    watcher = hooks.endpoint(event_types=(WEBHOOK_ENDPOINT_DISABLED,))
     hooks.receiver = lambda work: DOWN if work.endpoint_id == endpoint.id else Answer(200)
     clock = hooks.world.clock
     start = next_event = clock.now()
@@ -511,9 +529,10 @@ def test_an_endpoint_failing_for_five_days_is_disabled(hooks: Pipeline) -> None:
     assert endpoint.disabled_at is not None
     assert start + FAILING_DISABLES_AFTER <= endpoint.disabled_at
     assert endpoint.disabled_at < start + FAILING_DISABLES_AFTER + timedelta(hours=12)
-    [disabled] = hooks.events(ENDPOINT_DISABLED)
+    [disabled] = hooks.events(WEBHOOK_ENDPOINT_DISABLED)
     assert disabled.payload["reason"] == "failing"
-    assert disabled.payload["failing_since"] == start.isoformat()
+    assert datetime.fromisoformat(disabled.payload["failing_since"]) == start
+    entry(WEBHOOK_ENDPOINT_DISABLED).payload.model_validate(disabled.payload)
     assert [w.webhook_id for _, w in hooks.attempts if w.endpoint_id == watcher.id] == [
         str(disabled.id)
     ]

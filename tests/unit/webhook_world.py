@@ -11,9 +11,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from mailman.adapters.memory.tables import WebhookDeliveryRow
-from mailman.adapters.memory.webhook_deliveries import EndpointRow
 from mailman.adapters.memory.webhook_queue import InMemoryWebhookQueue
+from mailman.adapters.memory.webhook_rows import WebhookDeliveryRow, WebhookEndpointRow
 from mailman.domain.events import Event, NewEvent
 from mailman.domain.webhooks import AttemptReport, Outcome, WebhookWork
 from mailman.services.webhooks import Recorded, Swept, publish_due, record_reports, sweep
@@ -51,22 +50,29 @@ class Pipeline:
     rng: random.Random = field(default_factory=lambda: random.Random(20))
     attempts: list[tuple[datetime, WebhookWork]] = field(default_factory=list)
 
-    def endpoint(self, organization_id: UUID | None = None, **columns: Any) -> EndpointRow:
+    def endpoint(self, organization_id: UUID | None = None, **columns: Any) -> WebhookEndpointRow:
         now = self.world.clock.now()
-        row = EndpointRow(
+        values: dict[str, Any] = {
+            "url": f"https://hooks.example.test/{len(self.tables)}",
+            "event_types": (),
+            "inbox_ids": (),
+            "description": None,
+            "enabled": True,
+            "secret_sealed": b"sealed-current",
+            **columns,
+        }
+        row = WebhookEndpointRow(
             id=uuid4(),
             organization_id=organization_id or self.world.organization_id,
-            url=columns.pop("url", f"https://hooks.example.test/{len(self.tables)}"),
-            secret_sealed=columns.pop("secret_sealed", b"sealed-current"),
             created_at=now,
             updated_at=now,
-            **columns,
+            **values,
         )
         self.world.tables.webhook_endpoints[row.id] = row
         return row
 
     @property
-    def tables(self) -> dict[UUID, EndpointRow]:
+    def tables(self) -> dict[UUID, WebhookEndpointRow]:
         return self.world.tables.webhook_endpoints
 
     def append(
@@ -90,7 +96,7 @@ class Pipeline:
             )
         return self.world.tables.events[-1].event
 
-    def deliveries(self, endpoint: EndpointRow | None = None) -> list[WebhookDeliveryRow]:
+    def deliveries(self, endpoint: WebhookEndpointRow | None = None) -> list[WebhookDeliveryRow]:
         rows = self.world.tables.webhook_deliveries.values()
         return [d for d in rows if endpoint is None or d.endpoint_id == endpoint.id]
 
@@ -127,7 +133,8 @@ class Pipeline:
             for d in self.deliveries()
             if d.status == "pending"
             and d.next_attempt_at is not None
-            and self.tables[d.endpoint_id].live
+            and self.tables[d.endpoint_id].enabled
+            and self.tables[d.endpoint_id].deleted_at is None
         ]
         return min(due, default=None)
 

@@ -6,7 +6,8 @@ same `webhook-id`.
 `message_id`) adds the message as it stands when rendered (`MessageSnapshot`), so that a
 receiver (an agent waiting for a reply) need not call back for it. A body never exceeds
 `MAX_BODY_BYTES`: what does not fit is cut, largest parts first, and named in
-`data.truncated_fields`; the event itself is never dropped.
+`data.truncated_fields` (JSON Pointers into `data`, `/message/extracted_text`); the event
+itself is never dropped.
 """
 
 from __future__ import annotations
@@ -159,11 +160,11 @@ def _cuts(data: dict[str, Any]) -> Iterator[Cut]:
     message = data.get("message")
     if isinstance(message, dict):
         while message.get("extracted_text"):
-            yield "message.extracted_text", functools.partial(_shorten_text, message)
+            yield "/message/extracted_text", functools.partial(_shorten_text, message)
         for key in ("recipients", "cc", "to"):
             while message.get(key):
-                yield f"message.{key}", functools.partial(_drop_tail, message[key])
-    while (longest := _longest_string(data, "")) is not None:
+                yield f"/message/{key}", functools.partial(_drop_tail, message[key])
+    while (longest := _longest_string(data, "/")) is not None:
         path, holder, key = longest
         yield path, functools.partial(_shorten, holder, key)
 
@@ -188,19 +189,19 @@ def _drop_tail(items: list[Any], over: int) -> None:
 
 
 Found = tuple[str, dict[str, Any], str]
-"""A string's path (for `truncated_fields`), the dict holding it and its key."""
+"""A string's JSON Pointer (for `truncated_fields`), the dict holding it and its key."""
 
 
 def _longest_string(value: dict[str, Any], prefix: str) -> Found | None:
     best: Found | None = None
     best_length = SHORTEST_CUT
     for key, item in value.items():
-        path = f"{prefix}{key}"
+        path = prefix + key.replace("~", "~0").replace("/", "~1")
         found: Found | None = None
         if isinstance(item, str) and len(item) > best_length:
             found = (path, value, key)
         elif isinstance(item, dict):
-            found = _longest_string(item, f"{path}.")
+            found = _longest_string(item, f"{path}/")
         if found is not None and len(found[1][found[2]]) > best_length:
             best, best_length = found, len(found[1][found[2]])
     return best

@@ -24,6 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from mailman.domain.event_catalogue import (
+    WEBHOOK_DELIVERY_EXHAUSTED,
+    WEBHOOK_ENDPOINT_DISABLED,
+    WebhookDeliveryExhausted,
+    WebhookEndpointDisabled,
+)
 from mailman.domain.events import NewEvent
 from mailman.domain.webhooks import (
     FAILING_DISABLES_AFTER,
@@ -38,8 +44,6 @@ from mailman.domain.webhooks import (
 )
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
-DELIVERY_EXHAUSTED = "webhook.delivery_exhausted"
-ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 ERROR_KEPT = 1000
 """Characters of an attempt's error kept."""
 
@@ -163,21 +167,21 @@ def _failed(
     work.events.append(
         NewEvent(
             d.organization_id,
-            type=DELIVERY_EXHAUSTED,
+            type=WEBHOOK_DELIVERY_EXHAUSTED,
             subject_id=d.endpoint_id,
-            dedup_key=f"{DELIVERY_EXHAUSTED}:{d.id}",
-            payload={
-                "endpoint_id": str(d.endpoint_id),
-                "delivery_id": str(d.id),
-                "event_id": str(d.event_id),
-                "event_type": d.event_type,
-                "attempts": d.attempts + 1,
-                "last_status_code": report.status_code,
-                "last_error": report.error,
-            },
+            dedup_key=f"{WEBHOOK_DELIVERY_EXHAUSTED}:{d.id}",
+            payload=WebhookDeliveryExhausted(
+                endpoint_id=d.endpoint_id,
+                delivery_id=d.id,
+                event_id=d.event_id,
+                event_type=d.event_type,
+                attempts=d.attempts + 1,
+                last_status_code=report.status_code,
+                last_error=report.error,
+            ).model_dump(mode="json"),
         )
     )
-    return DeliveryState.FAILED, (DELIVERY_EXHAUSTED,)
+    return DeliveryState.FAILED, (WEBHOOK_DELIVERY_EXHAUSTED,)
 
 
 def _health(
@@ -205,15 +209,15 @@ def _disable(
     work.events.append(
         NewEvent(
             d.organization_id,
-            type=ENDPOINT_DISABLED,
+            type=WEBHOOK_ENDPOINT_DISABLED,
             subject_id=d.endpoint_id,
-            dedup_key=f"{ENDPOINT_DISABLED}:{d.endpoint_id}:{now.isoformat()}",
-            payload={
-                "endpoint_id": str(d.endpoint_id),
-                "url": d.endpoint_url,
-                "reason": reason.value,
-                "failing_since": failing_since.isoformat() if failing_since else None,
-            },
+            dedup_key=f"{WEBHOOK_ENDPOINT_DISABLED}:{d.endpoint_id}:{now.isoformat()}",
+            payload=WebhookEndpointDisabled(
+                endpoint_id=d.endpoint_id,
+                url=d.endpoint_url,
+                reason=reason.value,
+                failing_since=failing_since,
+            ).model_dump(mode="json"),
         )
     )
-    return (ENDPOINT_DISABLED,)
+    return (WEBHOOK_ENDPOINT_DISABLED,)
