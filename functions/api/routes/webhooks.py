@@ -52,10 +52,16 @@ TEST_WAIT = log.TEST_WAIT
 
 
 def publish(delivery_ids: Sequence[UUID]) -> None:
-    """Hand the deliveries to the dispatcher now rather than at the sweep's next pass: the
-    pipeline's `mailman.services.webhooks.relay.publish_due(uow, queue, clock,
-    api_base_url=..., only=delivery_ids)` is joined here where the pipeline lands. Until
-    then each is due, and the sweep sends it."""
+    """Hand the deliveries to the dispatcher now rather than at the sweep's next pass (where
+    no webhook queue is configured, the sweep sends them)."""
+    c = container()
+    if not c.settings.webhook_queue_url:
+        return
+    from mailman.services.webhooks.relay import publish_due
+
+    publish_due(
+        c.uow, c.webhook_queue, c.clock, api_base_url=c.settings.api_base_url, only=delivery_ids
+    )
 
 
 def _receivers() -> Receivers:
