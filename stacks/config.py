@@ -87,6 +87,9 @@ class QueueSettings(_Model):
     # confirmation window (30 minutes) has passed: eight receives, six minutes apart, outlast it.
     telemetry: ConsumerSettings = ConsumerSettings(timeout_seconds=60, max_receive_count=8)
     webhooks: ConsumerSettings = ConsumerSettings(timeout_seconds=30, max_concurrency=10)
+    """The webhook dispatcher, outside the VPC: one attempt is bounded by 15 s."""
+    webhook_reports: ConsumerSettings = ConsumerSettings(timeout_seconds=30)
+    """The recorder of the dispatcher's reports, in the VPC (a database connection each)."""
 
 
 class ApiSettings(_Model):
