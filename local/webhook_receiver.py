@@ -106,10 +106,19 @@ class Received:
         return text if len(text) <= SUMMARY_WIDTH else text[: SUMMARY_WIDTH - 3] + "..."
 
 
+def _address(party: Any) -> str:
+    address = party.get("address") if isinstance(party, dict) else party
+    return str(address or "?")
+
+
 def _message_summary(message: dict[str, Any]) -> str:
-    sender = message.get("from")
-    address = sender.get("address") if isinstance(sender, dict) else sender
-    parts = [str(address or "?"), json.dumps(message.get("subject") or "", ensure_ascii=False)]
+    """`from -> first recipient (+ how many more) "subject" status=...`."""
+    parts = [_address(message.get("from"))]
+    to = message.get("to")
+    if isinstance(to, list) and to:
+        more = f" +{len(to) - 1}" if len(to) > 1 else ""
+        parts.append(f"-> {_address(to[0])}{more}")
+    parts.append(json.dumps(message.get("subject") or "", ensure_ascii=False))
     if message.get("status"):
         parts.append(f"status={message['status']}")
     return " ".join(parts)

@@ -352,6 +352,20 @@ def test_a_message_delivery_is_summed_up_by_sender_and_subject(receiver: Webhook
     assert receiver.received[0].summary() == 'ann@example.org "Hello there"'
 
 
+def test_a_sent_message_is_summed_up_with_its_recipients_and_status() -> None:
+    message = {
+        "from": {"address": "hello@mailman.test"},
+        "to": [{"address": "ann@example.org"}, {"address": "bob@example.org"}],
+        "subject": "Re: plans",
+        "status": "delivered",
+    }
+    body = json.dumps({"type": "message.delivered", "data": {"message": message}}).encode()
+
+    summary = Received(0.0, "POST", "/", {}, body, None, None, 204).summary()
+
+    assert summary == 'hello@mailman.test -> ann@example.org +1 "Re: plans" status=delivered'
+
+
 def test_another_event_is_summed_up_by_its_plain_fields() -> None:
     body = json.dumps(
         {"type": "domain.verified", "data": {"domain": "acme.example", "records": [1], "n": 2}}
