@@ -36,7 +36,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.api import Api
-from stacks.config import StageSettings
+from stacks.config import ConsumerSettings, StageSettings
 from stacks.functions import FunctionDefaults, ServiceFunction
 from stacks.network import Network
 from stacks.queues import Queues
@@ -47,6 +47,26 @@ ENCRYPTION_CONTEXT = {"purpose": "mailman-webhook-secret"}
 the CDK app may not import; a test holds the two together)."""
 SWEEP_TIMEOUT = Duration.seconds(50)
 """Under the one-minute schedule, so runs do not pile up."""
+ATTEMPT_SECONDS = 15
+"""The longest one attempt takes (`mailman.domain.webhooks.ATTEMPT_TIMEOUT_SECONDS`)."""
+LEASE_SECONDS = 300
+"""How long a claimed delivery waits for its report before the sweep sends it again
+(`mailman.domain.webhooks.LEASE`)."""
+BATCH_MARGIN_SECONDS = 20
+"""Besides the attempts: a cold start, opening the secrets, sending the reports."""
+
+
+def check_dispatcher_timeout(consumer: ConsumerSettings) -> None:
+    """The dispatcher must outlast a batch that is one slow receiver's thread (its items are
+    attempted in order, each up to `ATTEMPT_SECONDS`), and report before the lease runs out;
+    ValueError otherwise."""
+    needed = consumer.batch_size * ATTEMPT_SECONDS + BATCH_MARGIN_SECONDS
+    if not needed <= consumer.timeout_seconds < LEASE_SECONDS:
+        raise ValueError(
+            f"queues.webhooks.timeout_seconds must be at least {needed} (batch_size"
+            f" {consumer.batch_size} x {ATTEMPT_SECONDS}s + {BATCH_MARGIN_SECONDS}s) and under"
+            f" the {LEASE_SECONDS}s lease"
+        )
 
 
 def _context_condition() -> dict[str, dict[str, str]]:
@@ -87,6 +107,7 @@ class Webhooks(Construct):
 
         dispatch = queues.webhooks
         reports = queues.webhook_reports
+        check_dispatcher_timeout(dispatch.consumer)
         self.dispatcher = ServiceFunction(
             self,
             "Dispatcher",

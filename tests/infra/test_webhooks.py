@@ -11,9 +11,15 @@ from pydantic import ValidationError
 
 from mailman.adapters.secret_box import ENCRYPTION_CONTEXT as SECRET_BOX_CONTEXT
 from mailman.config import Settings
-from stacks.config import StageSettings
+from mailman.domain.webhooks import ATTEMPT_TIMEOUT_SECONDS, LEASE
+from stacks.config import ConsumerSettings, StageSettings
 from stacks.functions import ServiceFunction
-from stacks.webhooks import ENCRYPTION_CONTEXT
+from stacks.webhooks import (
+    ATTEMPT_SECONDS,
+    ENCRYPTION_CONTEXT,
+    LEASE_SECONDS,
+    check_dispatcher_timeout,
+)
 
 from .support import Synthesised, actions_of, cdk_context, queue_arns, resources_of
 from .test_network import service
@@ -203,6 +209,37 @@ def test_the_secrets_key_rotates(synthesised: Synthesised) -> None:
 
 def test_the_stack_binds_data_keys_to_the_secret_boxs_encryption_context() -> None:
     assert ENCRYPTION_CONTEXT == SECRET_BOX_CONTEXT
+
+
+def test_the_stack_knows_the_attempt_bound_and_the_lease_the_dispatcher_runs_by() -> None:
+    assert ATTEMPT_SECONDS == ATTEMPT_TIMEOUT_SECONDS
+    assert LEASE.total_seconds() == LEASE_SECONDS
+
+
+def test_the_dispatcher_outlasts_a_batch_of_one_slow_receiver_and_reports_within_the_lease(
+    synthesised: Synthesised,
+) -> None:
+    consumer = synthesised.settings.queues.webhooks
+
+    timeout = synthesised.properties(synthesised.stack.webhooks.dispatcher.function)["Timeout"]
+
+    assert timeout == consumer.timeout_seconds
+    assert consumer.batch_size * ATTEMPT_TIMEOUT_SECONDS < timeout < LEASE.total_seconds()
+
+
+@pytest.mark.parametrize(("timeout", "batch_size"), [(30, 10), (169, 10), (300, 10), (40, 2)])
+def test_a_dispatcher_timeout_too_short_for_its_batch_or_past_the_lease_is_refused(
+    timeout: int, batch_size: int
+) -> None:
+    consumer = ConsumerSettings(timeout_seconds=timeout, batch_size=batch_size)
+
+    with pytest.raises(ValueError, match=r"queues\.webhooks\.timeout_seconds must be at least"):
+        check_dispatcher_timeout(consumer)
+
+
+@pytest.mark.parametrize(("timeout", "batch_size"), [(170, 10), (299, 10), (50, 2)])
+def test_a_dispatcher_timeout_that_fits_is_accepted(timeout: int, batch_size: int) -> None:
+    check_dispatcher_timeout(ConsumerSettings(timeout_seconds=timeout, batch_size=batch_size))
 
 
 @pytest.mark.parametrize(
