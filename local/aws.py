@@ -1,4 +1,5 @@
-"""The AWS stand-ins: a moto server, SES's identity behaviour and the inbound receipt rule."""
+"""The AWS stand-ins: a moto server, SES's identity behaviour, the inbound receipt rule and the
+work queues (as the stack makes them, each with its dead-letter queue)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ INBOUND_QUEUE = "mailman-inbound"
 INBOUND_TOPIC = "mailman-inbound"
 OUTBOUND_QUEUE = "mailman-outbound"
 TELEMETRY_QUEUE = "mailman-telemetry"
+WEBHOOK_QUEUE = "mailman-webhooks.fifo"
+"""The dispatcher's work: FIFO, in order within a message group, as `webhooks.fifo` is."""
+WEBHOOK_REPORTS_QUEUE = "mailman-webhook-reports"
 EVENTS_TOPIC = "mailman-events"
 MAX_RECEIVE_COUNT = 5
 
@@ -108,18 +112,7 @@ class LocalAws:
 
     def work_queue(self, name: str, visibility_timeout: int) -> str:
         """A queue with its dead-letter queue, as the stack makes them; answers its URL."""
-        sqs = self.client("sqs")
-        dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
-        return str(
-            sqs.create_queue(
-                QueueName=name,
-                Attributes={"VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive},
-            )["QueueUrl"]
-        )
+        return create_work_queue(self.client("sqs"), name, visibility_timeout)
 
     def save_bucket(self, directory: Path) -> int:
         """Copy every object of the bucket under `directory` (moto keeps nothing on exit)."""
@@ -149,3 +142,40 @@ class LocalAws:
     def accepted_domains(self) -> list[str]:
         rule = self.client("ses").describe_receipt_rule(RuleSetName=RULE_SET, RuleName=RULE)
         return [r for r in rule["Rule"].get("Recipients", []) if r != NO_RECIPIENTS]
+
+
+FIFO_SUFFIX = ".fifo"
+FIFO_ATTRIBUTES = {
+    "FifoQueue": "true",
+    "ContentBasedDeduplication": "false",
+    "DeduplicationScope": "messageGroup",
+    "FifoThroughputLimit": "perMessageGroupId",
+}
+"""As `stacks/queues.py` makes `webhooks.fifo`: the producer gives each message its
+deduplication id, and order (and throughput) is per message group."""
+
+
+def create_work_queue(sqs: Any, name: str, visibility_timeout: int) -> str:
+    """A queue with its dead-letter queue, as the stack makes them; answers its URL. A name
+    ending in `.fifo` makes both FIFO queues (SQS wants a FIFO queue's dead letters in one)."""
+    fifo = name.endswith(FIFO_SUFFIX)
+    base = name.removesuffix(FIFO_SUFFIX)
+    kind = FIFO_ATTRIBUTES if fifo else {}
+    dlq = sqs.create_queue(
+        QueueName=f"{base}-dlq{FIFO_SUFFIX if fifo else ''}",
+        Attributes={"FifoQueue": "true"} if fifo else {},
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    return str(
+        sqs.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": str(visibility_timeout),
+                "RedrivePolicy": redrive,
+                **kind,
+            },
+        )["QueueUrl"]
+    )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import default
@@ -15,6 +18,8 @@ from uuid import UUID
 from local.aws import BUCKET
 from local.dns_zone import LocalZone
 from local.importer import import_path
+from local.state import LocalState
+from local.webhook_receiver import Received, WebhookReceiver
 from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import Container, build_container
 from mailman.config import Settings
@@ -24,8 +29,12 @@ from mailman.domain.mailbox import RecipientView
 from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
+from mailman.domain.webhooks import Delivery, DeliveryFilter, DeliveryState, WebhookEndpoint
 from mailman.services import api_keys, domains, inboxes, mailbox, organizations, suppressions
 from mailman.services.suppressions import Outcome, SuppressionRequest
+from mailman.services.webhooks import endpoints as webhook_endpoints
+from mailman.services.webhooks import log as webhook_log
+from mailman.services.webhooks.endpoints import EndpointRequest, Receivers
 
 
 def _database_url() -> str:
@@ -35,18 +44,25 @@ def _database_url() -> str:
         return given
     from local.postgres import local_database
 
-    return local_database(Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve())
+    return local_database(_local_dir())
+
+
+def _local_dir() -> Path:
+    return Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve()
 
 
 def _container() -> Container:
     if not os.environ.get("DATABASE_URL"):
-        # The local platform's stand-ins: its moto server holds the bucket (make dev must run).
+        # The local platform's stand-ins: its moto server holds the bucket (make dev must run),
+        # its key file seals webhook secrets, and its receivers may be on 127.0.0.1.
         port = os.environ.get("MAILMAN_AWS_PORT", "4566")
         for name, value in {
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "BUCKET_NAME": BUCKET,
+            "WEBHOOK_KEY_FILE": str(_local_dir() / "webhook.key"),
+            "WEBHOOK_ALLOW_PRIVATE": "true",
         }.items():
             os.environ.setdefault(name, value)
     return build_container(Settings(database_url=_database_url()))
@@ -270,8 +286,7 @@ def cmd_suppressions_remove(args: argparse.Namespace) -> None:
 
 
 def _zone() -> LocalZone:
-    local_dir = Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve()
-    return LocalZone(local_dir / "dns" / "zone.json")
+    return LocalZone(_local_dir() / "dns" / "zone.json")
 
 
 def cmd_dns_publish(args: argparse.Namespace) -> None:
@@ -303,7 +318,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def _outbox_dir() -> Path:
-    return Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve() / "outbox"
+    return _local_dir() / "outbox"
 
 
 def cmd_outbox(args: argparse.Namespace) -> None:
@@ -320,6 +335,199 @@ def cmd_outbox(args: argparse.Namespace) -> None:
         ses_id = path.stem.partition("-")[2]
         print(f"{ses_id}  {headers['Date']}  {headers['From']} -> {headers['To']}")
         print(f"    {headers['Subject']}")
+
+
+LISTEN_DESCRIPTION = "mailman webhooks listen"
+
+
+def _webhook_organization(container: Container, ref: str | None) -> UUID:
+    """`--org`, or else the local platform's ready-made organisation."""
+    if ref is not None:
+        return _organization(container, ref)
+    state = _local_dir() / "state.json"
+    if not state.exists():
+        raise ValidationError("name the organisation with --org", field="--org")
+    return _organization(container, LocalState(**json.loads(state.read_text())).organization_id)
+
+
+@dataclass(frozen=True)
+class ListenOptions:
+    port: int
+    """0: any free port."""
+    event_types: tuple[str, ...]
+    """Empty: every type."""
+    inbox_ids: tuple[UUID, ...]
+    """Empty: every inbox."""
+
+
+def delivery_line(received: Received) -> str:
+    """One line per delivery: when, the answer, the type, the `webhook-id`, whether it
+    verified, and what it says."""
+    at = datetime.fromtimestamp(received.at, UTC).strftime("%H:%M:%S")
+    verdict = {True: "verified", None: "unverified (no secret)"}.get(
+        received.verified, f"NOT VERIFIED ({received.error})"
+    )
+    fields = [at, str(received.status), received.type or "-", received.webhook_id or "-", verdict]
+    return "  ".join([*fields, received.summary()]).rstrip()
+
+
+def listen(
+    container: Container, organization_id: UUID, options: ListenOptions, until: threading.Event
+) -> None:
+    """Receive on 127.0.0.1 through an endpoint made for the purpose, printing every delivery,
+    until `until` is set (or Ctrl-C); then delete the endpoint."""
+    receiver = WebhookReceiver(
+        port=options.port, on_receive=lambda r: print(delivery_line(r), flush=True)
+    ).start()
+    try:
+        created = webhook_endpoints.create_endpoint(
+            container.uow,
+            container.secret_box,
+            Receivers(container.host_resolver, container.settings.webhook_allow_private),
+            organization_id,
+            EndpointRequest(
+                url=receiver.url,
+                event_types=options.event_types,
+                inbox_ids=options.inbox_ids,
+                description=LISTEN_DESCRIPTION,
+            ),
+        )
+        receiver.secrets = (created.secret,)
+        endpoint = created.endpoint
+        events = ", ".join(endpoint.event_types) or "all"
+        print(f"listening on {receiver.url} as webhook {endpoint.id} (events: {events})")
+        print("Ctrl-C stops and deletes the webhook.", flush=True)
+        try:
+            until.wait()
+        finally:
+            webhook_endpoints.delete_endpoint(
+                container.uow, container.clock, organization_id, endpoint.id
+            )
+            print(f"deleted webhook {endpoint.id}", flush=True)
+    finally:
+        receiver.stop()
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def cmd_webhooks_listen(args: argparse.Namespace) -> None:
+    container = _container()
+    options = ListenOptions(
+        port=args.port,
+        event_types=_split(args.events),
+        inbox_ids=tuple(_uuid(i, "--inbox") for i in args.inbox or ()),
+    )
+    organization_id = _webhook_organization(container, args.org)
+    try:
+        listen(container, organization_id, options, threading.Event())
+    except KeyboardInterrupt:
+        return
+
+
+def _endpoint_line(endpoint: WebhookEndpoint) -> str:
+    state = "enabled" if endpoint.enabled else f"disabled ({endpoint.disabled_reason or '-'})"
+    events = ",".join(endpoint.event_types) or "all"
+    fields = [str(endpoint.id), endpoint.url, state, events, endpoint.description or ""]
+    return "\t".join(fields).rstrip("\t")
+
+
+def cmd_webhooks_list(args: argparse.Namespace) -> None:
+    """The organisation's webhook endpoints, oldest first."""
+    container = _container()
+    org = _webhook_organization(container, args.org)
+    page = PageRequest(limit=100)
+    while True:
+        listed = webhook_endpoints.list_endpoints(container.uow, org, page)
+        for endpoint in listed.items:
+            print(_endpoint_line(endpoint))
+        if listed.next_page_token is None:
+            return
+        page = PageRequest.parse(100, listed.next_page_token)
+
+
+def _delivery_lines(delivery: Delivery) -> list[str]:
+    """The delivery, then each of its attempts, indented."""
+    next_at = delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else "-"
+    lines = [
+        "\t".join(
+            [
+                str(delivery.id),
+                delivery.event_type,
+                delivery.status,
+                f"{delivery.attempts} attempts",
+                f"next {next_at}",
+            ]
+        )
+    ]
+    for attempt in delivery.attempt_log:
+        answer = str(attempt.status_code) if attempt.status_code is not None else "-"
+        said = attempt.error or ""
+        lines.append(
+            "\t".join(
+                [
+                    "  attempt",
+                    attempt.attempted_at.isoformat(),
+                    attempt.outcome,
+                    answer,
+                    f"{attempt.latency_ms} ms",
+                    said,
+                ]
+            ).rstrip("\t")
+        )
+    return lines
+
+
+def cmd_webhooks_deliveries(args: argparse.Namespace) -> None:
+    """An endpoint's deliveries, newest first, each followed by its attempts."""
+    container = _container()
+    org = _webhook_organization(container, args.org)
+    endpoint_id = _uuid(args.id, "WEBHOOK")
+    which = DeliveryFilter(
+        status=DeliveryState(args.status) if args.status else None,
+        event_type=args.type,
+        since=_since(args.since),
+    )
+    page = PageRequest(limit=100)
+    while True:
+        listed = webhook_log.list_deliveries(container.uow, org, endpoint_id, which, page)
+        for delivery in listed.items:
+            print("\n".join(_delivery_lines(delivery)))
+        if listed.next_page_token is None:
+            return
+        page = PageRequest.parse(100, listed.next_page_token)
+
+
+def _webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    webhooks = commands.add_parser(
+        "webhooks", help="webhook endpoints, their deliveries, and a local receiver"
+    ).add_subparsers(required=True)
+    org_help = "organisation id or exact name (default: the local platform's)"
+    listen_cmd = webhooks.add_parser(
+        "listen",
+        help="receive webhooks on 127.0.0.1 (local platform): verify and print each delivery;"
+        " the endpoint made for it is deleted on Ctrl-C",
+    )
+    listen_cmd.add_argument("--port", type=int, default=0, help="default: any free port")
+    listen_cmd.add_argument("--events", help="event types, comma-separated (default: all)")
+    listen_cmd.add_argument(
+        "--inbox", action="append", metavar="ID", help="only this inbox's events (repeatable)"
+    )
+    listen_cmd.add_argument("--org", help=org_help)
+    listen_cmd.set_defaults(run=cmd_webhooks_listen)
+    list_cmd = webhooks.add_parser("list", help="an organisation's webhook endpoints")
+    list_cmd.add_argument("--org", help=org_help)
+    list_cmd.set_defaults(run=cmd_webhooks_list)
+    deliveries = webhooks.add_parser(
+        "deliveries", help="a webhook's deliveries, newest first, with every attempt"
+    )
+    deliveries.add_argument("--org", help=org_help)
+    deliveries.add_argument("--status", choices=[s.value for s in DeliveryState])
+    deliveries.add_argument("--type", help="one event type")
+    deliveries.add_argument("--since", help="created at or after this ISO 8601 date or time")
+    deliveries.add_argument("id", metavar="WEBHOOK", help="the webhook endpoint's id")
+    deliveries.set_defaults(run=cmd_webhooks_deliveries)
 
 
 def _messages_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -383,6 +591,7 @@ def parser() -> argparse.ArgumentParser:
 
     _messages_commands(commands)
     _suppression_commands(commands)
+    _webhook_commands(commands)
 
     importer = commands.add_parser(
         "import", help="import an mbox, a Maildir or a folder of .eml into an inbox"

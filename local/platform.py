@@ -3,10 +3,18 @@
 Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs (with
 SES's domain-identity behaviour played against a local DNS zone), a DNS server for that zone,
 an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, the
-EventBridge schedules calling the verifier and the dispatcher, SQS event sources feeding the
-inbound, outbound and telemetry functions, an SMTP port playing SES receiving, and SES
-sending played behind moto (`local.ses_outbound`: local inboxes get their mail, the mailbox
-simulator's addresses their events, everything lands in `.local/outbox/`).
+EventBridge schedules calling the verifier, the dispatcher and the webhook sweep (every
+second here, `MAILMAN_WEBHOOK_SWEEP_SECONDS`, so retries fall due on time), SQS event sources
+feeding the inbound, outbound and telemetry functions, the webhook dispatcher (from the FIFO
+`webhooks.fifo`, message groups and all) and the recorder of its reports, an SMTP port playing
+SES receiving, and SES sending played behind moto (`local.ses_outbound`: local inboxes get
+their mail, the mailbox simulator's addresses their events, everything lands in
+`.local/outbox/`).
+
+Webhooks: signing secrets are sealed with a key file (`.local/webhook.key`, made on first use)
+instead of KMS, and receivers may be `http` and on loopback or private addresses
+(`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
+127.0.0.1 receives with no configuration.
 """
 
 from __future__ import annotations
@@ -22,7 +30,16 @@ from typing import Any
 
 import psycopg
 
-from local.aws import BUCKET, OUTBOUND_QUEUE, RULE, RULE_SET, TELEMETRY_QUEUE, LocalAws
+from local.aws import (
+    BUCKET,
+    OUTBOUND_QUEUE,
+    RULE,
+    RULE_SET,
+    TELEMETRY_QUEUE,
+    WEBHOOK_QUEUE,
+    WEBHOOK_REPORTS_QUEUE,
+    LocalAws,
+)
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
@@ -32,6 +49,7 @@ HOST = "127.0.0.1"
 QUICKSTART_DOMAIN = "mailman.test"
 INBOUND_VISIBILITY_SECONDS = 60
 OUTBOUND_VISIBILITY_SECONDS = 60
+WEBHOOK_VISIBILITY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class LocalConfig:
     smtp_port: int
     verifier_seconds: float
     dispatcher_seconds: float
+    webhook_sweep_seconds: float
     quickstart: bool
     region: str
 
@@ -57,6 +76,7 @@ class LocalConfig:
             smtp_port=int(env.get("MAILMAN_SMTP_PORT", "2525")),
             verifier_seconds=float(env.get("MAILMAN_VERIFIER_SECONDS", "60")),
             dispatcher_seconds=float(env.get("MAILMAN_DISPATCHER_SECONDS", "5")),
+            webhook_sweep_seconds=float(env.get("MAILMAN_WEBHOOK_SWEEP_SECONDS", "1")),
             quickstart=env.get("MAILMAN_QUICKSTART", "") not in ("", "0", "false"),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
         )
@@ -75,32 +95,65 @@ class LocalConfig:
         """Where the bucket's objects (raw mail, attachments) wait between runs."""
         return self.local_dir / "s3"
 
+    @property
+    def webhook_key_file(self) -> Path:
+        """The key that seals webhook signing secrets here (KMS's part in AWS)."""
+        return webhook_key_file(self.local_dir)
 
-def _function_environment(
-    config: LocalConfig, database_url: str, aws: str, dns: str, outbound_queue: str
-) -> None:
+
+def webhook_key_file(local_dir: Path) -> Path:
+    return local_dir / "webhook.key"
+
+
+@dataclass(frozen=True)
+class LocalQueues:
+    """The URLs of the work queues, as the stack's functions find them."""
+
+    inbound: str
+    outbound: str
+    telemetry: str
+    webhooks: str
+    webhook_reports: str
+
+    @classmethod
+    def create(cls, aws: LocalAws) -> LocalQueues:
+        return cls(
+            inbound=aws.create_mail_resources(visibility_timeout=INBOUND_VISIBILITY_SECONDS),
+            outbound=aws.work_queue(OUTBOUND_QUEUE, OUTBOUND_VISIBILITY_SECONDS),
+            telemetry=aws.work_queue(TELEMETRY_QUEUE, OUTBOUND_VISIBILITY_SECONDS),
+            webhooks=aws.work_queue(WEBHOOK_QUEUE, WEBHOOK_VISIBILITY_SECONDS),
+            webhook_reports=aws.work_queue(WEBHOOK_REPORTS_QUEUE, WEBHOOK_VISIBILITY_SECONDS),
+        )
+
+
+def function_environment(
+    config: LocalConfig, database_url: str, aws: str, dns: str, queues: LocalQueues
+) -> dict[str, str]:
     """What the deployed functions find in their environment, pointed at the local stand-ins."""
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "AWS_ENDPOINT_URL": aws,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_REGION": config.region,
-            "AWS_DEFAULT_REGION": config.region,
-            "STAGE": "local",
-            "RECEIPT_RULE_SET_NAME": RULE_SET,
-            "RECEIPT_RULE_NAME": RULE,
-            "BUCKET_NAME": BUCKET,
-            "OUTBOUND_QUEUE_URL": outbound_queue,
-            "DNS_NAMESERVERS": dns,
-            "POWERTOOLS_SERVICE_NAME": "mailman",
-            "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-        }
-    )
+    return {
+        "DATABASE_URL": database_url,
+        "AWS_ENDPOINT_URL": aws,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region,
+        "STAGE": "local",
+        "RECEIPT_RULE_SET_NAME": RULE_SET,
+        "RECEIPT_RULE_NAME": RULE,
+        "BUCKET_NAME": BUCKET,
+        "OUTBOUND_QUEUE_URL": queues.outbound,
+        "WEBHOOK_QUEUE_URL": queues.webhooks,
+        "WEBHOOK_REPORTS_QUEUE_URL": queues.webhook_reports,
+        "WEBHOOK_KEY_FILE": str(config.webhook_key_file),
+        "WEBHOOK_ALLOW_PRIVATE": "true",
+        "API_BASE_URL": f"http://{HOST}:{config.api_port}",
+        "DNS_NAMESERVERS": dns,
+        "POWERTOOLS_SERVICE_NAME": "mailman",
+        "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    }
 
 
 def _allow_test_domains() -> None:
@@ -127,6 +180,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "SMTP": "(plays SES receiving for verified domains)",
         "Outbox": "(every message sent: mailman outbox)",
         "DNS": "(the local zone: mailman dns publish DOMAIN)",
+        "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
     }
     for label, address in addresses.items():
         print(f"  {label:<13} {address}   {notes.get(label, '')}".rstrip())
@@ -152,20 +206,16 @@ class _Background:
     functions: list[Any]
 
     @classmethod
-    def start(
-        cls,
-        config: LocalConfig,
-        aws: LocalAws,
-        inbound_queue: str,
-        outbound_queue: str,
-        telemetry_queue: str,
-    ) -> _Background:
+    def start(cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues) -> _Background:
         # Imported only now: the handlers read their environment when first used.
         from functions.dispatcher import handler as dispatcher
         from functions.inbound import handler as inbound
         from functions.outbound import handler as outbound
         from functions.telemetry import handler as telemetry
         from functions.verifier import handler as verifier
+        from functions.webhook_reports import handler as webhook_reports
+        from functions.webhook_sweep import handler as webhook_sweep
+        from functions.webhooks import handler as webhooks
         from local.scheduler import Schedule
         from local.ses_outbound import PostOffice
         from local.smtp_receiver import SesInbound
@@ -176,30 +226,42 @@ class _Background:
             for name, function, seconds in (
                 ("mailman-verifier", verifier, config.verifier_seconds),
                 ("mailman-dispatcher", dispatcher, config.dispatcher_seconds),
+                ("mailman-webhook-sweep", webhook_sweep, config.webhook_sweep_seconds),
             )
         ]
         sqs = aws.client("sqs")
         pumps = [
             SqsPump(sqs, url, function.handler, name, region=config.region).start()
             for url, function, name in (
-                (inbound_queue, inbound, "mailman-inbound"),
-                (outbound_queue, outbound, "mailman-outbound"),
-                (telemetry_queue, telemetry, "mailman-telemetry"),
+                (queues.inbound, inbound, "mailman-inbound"),
+                (queues.outbound, outbound, "mailman-outbound"),
+                (queues.telemetry, telemetry, "mailman-telemetry"),
+                (queues.webhooks, webhooks, "mailman-webhooks"),
+                (queues.webhook_reports, webhook_reports, "mailman-webhook-reports"),
             )
         ]
         ses_inbound = SesInbound(
-            aws.client("s3"), sqs, BUCKET, inbound_queue, aws.inbound_topic_arn
+            aws.client("s3"), sqs, BUCKET, queues.inbound, aws.inbound_topic_arn
         )
         post_office = PostOffice(
             sqs=sqs,
-            telemetry_queue=telemetry_queue,
+            telemetry_queue=queues.telemetry,
             topic_arn=aws.events_topic_arn,
             inbound=ses_inbound,
             local_domains=aws.accepted_domains,
             outbox=config.outbox_dir,
             region=config.region,
         ).start()
-        functions = [verifier, inbound, outbound, telemetry, dispatcher]
+        # The ones with a database to close (the webhook dispatcher has none).
+        functions = [
+            verifier,
+            inbound,
+            outbound,
+            telemetry,
+            dispatcher,
+            webhook_reports,
+            webhook_sweep,
+        ]
         return cls(schedules, pumps, post_office, ses_inbound, functions)
 
     def stop(self) -> None:
@@ -219,11 +281,9 @@ def main() -> int:
     dns = LocalDnsServer(zone, port=config.dns_port).start()
     aws = LocalAws(HOST, config.aws_port, zone, config.region).start()
     aws.restore(_live_domains(database_url))
-    inbound_queue = aws.create_mail_resources(visibility_timeout=INBOUND_VISIBILITY_SECONDS)
-    outbound_queue = aws.work_queue(OUTBOUND_QUEUE, OUTBOUND_VISIBILITY_SECONDS)
-    telemetry_queue = aws.work_queue(TELEMETRY_QUEUE, OUTBOUND_VISIBILITY_SECONDS)
+    queues = LocalQueues.create(aws)
     aws.load_bucket(config.bucket_dir)
-    _function_environment(config, database_url, aws.endpoint, dns.address, outbound_queue)
+    os.environ.update(function_environment(config, database_url, aws.endpoint, dns.address, queues))
     _allow_test_domains()
 
     # Imported only now: the handlers read their environment when first used.
@@ -237,7 +297,7 @@ def main() -> int:
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
-    background = _Background.start(config, aws, inbound_queue, outbound_queue, telemetry_queue)
+    background = _Background.start(config, aws, queues)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
     _banner(
@@ -246,6 +306,7 @@ def main() -> int:
             "AWS (moto)": aws.endpoint,
             "SMTP": f"{HOST}:{smtp.port}",
             "DNS": dns.address,
+            "Webhooks": "mailman webhooks listen",
             "Outbox": str(config.outbox_dir),
             "Data": str(config.local_dir),
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -152,7 +152,19 @@ class Api(Construct):
             if settings.api.web_acl
             else None
         )
+        self._stage_name = settings.stage
         self._acknowledge()
+
+    @property
+    def base_url(self) -> str:
+        """The stage's address, without a trailing slash: where the links a webhook carries
+        point. Built from the API's id and the stage's name, not `rest_api.url`, so that the
+        API function may carry it too (`url` names the deployment, which needs the function)."""
+        stack = Stack.of(self)
+        return (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}"
+            f".{stack.url_suffix}/{self._stage_name}"
+        )
 
     def _acknowledge(self) -> None:
         for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):

@@ -86,7 +86,13 @@ class QueueSettings(_Model):
     # An identity notification that overtakes its hand-off's record comes back until the
     # confirmation window (30 minutes) has passed: eight receives, six minutes apart, outlast it.
     telemetry: ConsumerSettings = ConsumerSettings(timeout_seconds=60, max_receive_count=8)
-    webhooks: ConsumerSettings = ConsumerSettings(timeout_seconds=30, max_concurrency=10)
+    webhooks: ConsumerSettings = ConsumerSettings(timeout_seconds=180, max_concurrency=10)
+    """The webhook dispatcher, outside the VPC. One attempt takes up to 15 s and the items of
+    one message group are attempted one after the other, so a batch of one slow receiver's
+    thread takes up to `batch_size` times that: the timeout covers it (`stacks/webhooks.py`
+    holds it there), so that batch is not cut short and sent again to every receiver in it."""
+    webhook_reports: ConsumerSettings = ConsumerSettings(timeout_seconds=30)
+    """The recorder of the dispatcher's reports, in the VPC (a database connection each)."""
 
 
 class ApiSettings(_Model):

@@ -63,7 +63,14 @@ class FunctionDefaults:
 
 class ServiceFunction(Construct):
     """One Lambda of `functions/<name>/`: Python on arm64, traced, JSON logs kept for the
-    configured retention, in the VPC, allowed to read the database secret."""
+    configured retention, in the VPC, allowed to read the database secret.
+
+    `in_vpc=False` is for a function that calls the internet on a customer's behalf (the
+    webhook dispatcher): it runs outside the VPC, where Lambda has internet egress of its
+    own, with no network interface in the private subnets, no database address in its
+    environment and no access to the database secret, so nothing it is tricked into
+    reaching can be private.
+    """
 
     def __init__(
         self,
@@ -76,12 +83,14 @@ class ServiceFunction(Construct):
         timeout: Duration,
         memory_size: int = 512,
         environment: Mapping[str, str] | None = None,
+        in_vpc: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         if not (FUNCTIONS_DIR / name / "handler.py").is_file():
             raise FileNotFoundError(f"functions/{name}/handler.py does not exist")
         settings = defaults.settings
         self.name = name
+        self.in_vpc = in_vpc
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -104,30 +113,31 @@ class ServiceFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel(settings.log_level),
             system_log_level_v2=SYSTEM_LOG_LEVEL,
             log_group=self.log_group,
-            vpc=defaults.vpc,
-            vpc_subnets=SUBNETS,
-            security_groups=[defaults.security_group],
+            vpc=defaults.vpc if in_vpc else None,
+            vpc_subnets=SUBNETS if in_vpc else None,
+            security_groups=[defaults.security_group] if in_vpc else None,
             environment={
                 "STAGE": settings.stage,
                 "POWERTOOLS_SERVICE_NAME": f"mailman-{name}",
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": settings.log_level,
-                **defaults.database.environment,
+                **(defaults.database.environment if in_vpc else {}),
                 **(environment or {}),
             },
         )
-        defaults.database.secret.grant_read(self.function)
+        if in_vpc:
+            defaults.database.secret.grant_read(self.function)
+            acknowledge(
+                self,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaVPCAccessExecutionRole]",
+                "Lambda's own policy for the network interfaces a function in a VPC needs",
+            )
         acknowledge(
             self,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AWSLambdaBasicExecutionRole]",
             "Lambda's own policy for writing the function's logs; the log group is the function's",
-        )
-        acknowledge(
-            self,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AWSLambdaVPCAccessExecutionRole]",
-            "Lambda's own policy for the network interfaces a function in a VPC needs",
         )
         acknowledge(
             self,

@@ -24,6 +24,7 @@ from stacks.receiving import Receiving
 from stacks.sending import OutboundMail
 from stacks.storage import Storage
 from stacks.verification import DomainVerification
+from stacks.webhooks import Webhooks
 from stacks.workers import Workers
 
 
@@ -96,6 +97,25 @@ class MailmanStack(Stack):
             defaults=self.function_defaults,
             mail=self.mail,
             workers=self.workers,
+        )
+        self.webhooks = Webhooks(
+            self,
+            "Webhooks",
+            settings=settings,
+            defaults=self.function_defaults,
+            network=self.network,
+            queues=self.queues,
+            workers=self.workers,
+            api=self.api,
+            # Everything that appends to the event log; the migrations append nothing.
+            producers=[
+                self.api.function,
+                self.receiving.function,
+                self.sending.outbound,
+                self.sending.dispatcher,
+                self.sending.telemetry,
+                self.verification.function,
+            ],
         )
         # Last: it watches every function the capabilities above have added.
         self.observability = Observability(

@@ -1,8 +1,9 @@
 """The VPC the functions and the database live in: private subnets only, no NAT gateway.
 
 The functions reach the AWS APIs they call through VPC endpoints instead: S3 through a
-(free) gateway endpoint, the others through interface endpoints, which cost per hour and AZ.
-Nothing in these subnets can reach the internet.
+(free) gateway endpoint, the others through interface endpoints, which cost per hour and AZ
+(the webhooks capability adds KMS's, `stacks/webhooks.py`). Nothing in these subnets can
+reach the internet; the one function that must (the webhook dispatcher) runs outside the VPC.
 """
 
 from __future__ import annotations
@@ -74,11 +75,18 @@ class Network(Construct):
             self.functions_security_group, ec2.Port.HTTPS, "HTTPS from the functions"
         )
         for name, service in INTERFACE_ENDPOINTS.items():
-            self.vpc.add_interface_endpoint(
-                name,
-                service=service,
-                subnets=SUBNETS,
-                security_groups=[self.endpoints_security_group],
-                open=False,
-                private_dns_enabled=True,
-            )
+            self.add_interface_endpoint(name, service)
+
+    def add_interface_endpoint(
+        self, name: str, service: ec2.InterfaceVpcEndpointAwsService
+    ) -> ec2.InterfaceVpcEndpoint:
+        """An endpoint for one more AWS API, in every private subnet, open to the functions'
+        HTTPS only (a capability that alone needs an API adds its own, with its policy)."""
+        return self.vpc.add_interface_endpoint(
+            name,
+            service=service,
+            subnets=SUBNETS,
+            security_groups=[self.endpoints_security_group],
+            open=False,
+            private_dns_enabled=True,
+        )

@@ -69,7 +69,7 @@ class Observability(Construct):
                 description=f"Messages the {work.name} consumer gave up on wait in its DLQ",
             )
         for service in functions:
-            label = service.name.capitalize()
+            label = "".join(part.capitalize() for part in service.name.split("_"))
             self._alarm(
                 f"{label}Errors",
                 service.function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),

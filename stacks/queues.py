@@ -3,7 +3,9 @@
 A queue's visibility timeout is six times its consumer's timeout (from the settings), so a
 message is not handed to a second consumer while the first may still be working on it.
 `webhooks.fifo` keeps the deliveries of one thread in order (message group = thread); the
-producer gives each message its deduplication id.
+producer gives each message its deduplication id. `WebhookReports` carries the dispatcher's
+report of each attempt back to the database side (a standard queue: each report names the
+claim it answers, and a report under an older claim changes nothing, so order does not matter).
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ class Queues(Construct):
         self.outbound = self._work_queue("Outbound", consumers.outbound, fifo=False)
         self.telemetry = self._work_queue("Telemetry", consumers.telemetry, fifo=False)
         self.webhooks = self._work_queue("Webhooks", consumers.webhooks, fifo=True)
+        self.webhook_reports = self._work_queue(
+            "WebhookReports", consumers.webhook_reports, fifo=False
+        )
 
     @property
     def all(self) -> tuple[WorkQueue, ...]:
-        return (self.inbound, self.outbound, self.telemetry, self.webhooks)
+        return (self.inbound, self.outbound, self.telemetry, self.webhooks, self.webhook_reports)
 
     def _work_queue(self, name: str, consumer: ConsumerSettings, *, fifo: bool) -> WorkQueue:
         dead_letter_queue = sqs.Queue(

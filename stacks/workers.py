@@ -6,6 +6,7 @@ timeout and attaches it here:
     workers.consume(queues.inbound, inbound.function)
     workers.schedule_verifier(verifier.function)
     workers.schedule_dispatcher(dispatcher.function)
+    workers.schedule_webhook_sweep(sweep.function)
 """
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ class Workers(Construct):
             self,
             "DispatcherSchedule",
             description="Mailman: queues outgoing mail as it falls due",
+            schedule=events.Schedule.rate(Duration.minutes(1)),
+            targets=[targets.LambdaFunction(function, retry_attempts=0)],
+        )
+
+    def schedule_webhook_sweep(self, function: lambda_.Function) -> events.Rule:
+        """Run `function` every minute (43,200 runs a month): webhook deliveries whose retry
+        is due, or whose claim lapsed, go back on `webhooks.fifo` within the minute."""
+        return events.Rule(
+            self,
+            "WebhookSweepSchedule",
+            description="Mailman: re-queues the webhook deliveries that are due",
             schedule=events.Schedule.rate(Duration.minutes(1)),
             targets=[targets.LambdaFunction(function, retry_attempts=0)],
         )

@@ -27,6 +27,12 @@ def synthesised(layers_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> S
 
 
 @pytest.fixture(scope="session")
+def prod(layers_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesised:
+    """The `prod` stage, for what differs from `dev` (or must hold in every deployed stage)."""
+    return synthesise(layers_dir, tmp_path_factory.mktemp("cdk.out.prod"), stage="prod")
+
+
+@pytest.fixture(scope="session")
 def template(synthesised: Synthesised) -> Template:
     return synthesised.template
 

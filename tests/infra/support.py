@@ -16,6 +16,7 @@ from constructs import IConstruct
 from stacks.config import StageSettings, load_settings
 from stacks.functions import ServiceFunction
 from stacks.mailman_stack import MailmanStack, build_stack
+from stacks.queues import WorkQueue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,3 +86,19 @@ def synthesise(layers_dir: Path, outdir: Path, **context: str) -> Synthesised:
 def actions_of(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return [action] if isinstance(action, str) else list(action)
+
+
+def resources_of(statements: list[dict[str, Any]]) -> list[str]:
+    """Every resource the statements name, each as JSON, sorted (IAM may merge statements)."""
+    found: list[Any] = []
+    for statement in statements:
+        resource = statement["Resource"]
+        found += resource if isinstance(resource, list) else [resource]
+    return sorted(json.dumps(r, sort_keys=True) for r in found)
+
+
+def queue_arns(synthesised: Synthesised, *queues: WorkQueue) -> list[str]:
+    """The queues' ARNs as `resources_of` answers them."""
+    return sorted(
+        json.dumps(synthesised.stack.resolve(w.queue.queue_arn), sort_keys=True) for w in queues
+    )

@@ -13,12 +13,7 @@ import pytest
 from aws_cdk import Validations
 from aws_cdk.assertions import Match
 
-from .support import ROOT, Synthesised, cdk_context, synthesise
-
-
-@pytest.fixture(scope="module")
-def prod(layers_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Synthesised:
-    return synthesise(layers_dir, tmp_path_factory.mktemp("cdk.out.prod"), stage="prod")
+from .support import ROOT, Synthesised, cdk_context
 
 
 def stage_logical_id(synthesised: Synthesised) -> str:

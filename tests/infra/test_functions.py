@@ -10,7 +10,23 @@ from stacks.functions import ServiceFunction
 
 from .support import Synthesised
 
-FUNCTIONS = sorted({"api", "migrate", "inbound", "verifier", "outbound", "dispatcher", "telemetry"})
+FUNCTIONS = sorted(
+    {
+        "api",
+        "migrate",
+        "inbound",
+        "verifier",
+        "outbound",
+        "dispatcher",
+        "telemetry",
+        "webhooks",
+        "webhook_reports",
+        "webhook_sweep",
+    }
+)
+OUTSIDE_VPC = ["webhooks"]
+"""The webhook dispatcher, which calls customers' endpoints (`tests/infra/test_webhooks.py`)."""
+IN_VPC = [name for name in FUNCTIONS if name not in OUTSIDE_VPC]
 
 
 def function_named(synthesised: Synthesised, name: str) -> ServiceFunction:
@@ -69,7 +85,17 @@ def test_function_logs_json_to_its_log_group_with_the_retention(
     assert log_group["RetentionInDays"] == synthesised.settings.log_retention_days
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
+def test_only_the_webhook_dispatcher_runs_outside_the_vpc(synthesised: Synthesised) -> None:
+    outside = sorted(
+        f.name
+        for f in synthesised.service_functions
+        if "VpcConfig" not in synthesised.properties(f.function)
+    )
+
+    assert outside == OUTSIDE_VPC
+
+
+@pytest.mark.parametrize("name", IN_VPC)
 def test_function_runs_in_the_private_subnets(synthesised: Synthesised, name: str) -> None:
     defaults = synthesised.stack.function_defaults
     private = [synthesised.stack.resolve(s.subnet_id) for s in defaults.vpc.isolated_subnets]
@@ -82,10 +108,8 @@ def test_function_runs_in_the_private_subnets(synthesised: Synthesised, name: st
     ]
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
-def test_function_environment_names_the_database_and_powertools(
-    synthesised: Synthesised, name: str
-) -> None:
+@pytest.mark.parametrize("name", IN_VPC)
+def test_function_environment_names_the_database(synthesised: Synthesised, name: str) -> None:
     database = synthesised.stack.function_defaults.database
     resolve = synthesised.stack.resolve
 
@@ -96,13 +120,23 @@ def test_function_environment_names_the_database_and_powertools(
     assert env["DB_SECRET_ARN"] == resolve(database.secret.secret_arn)
     assert env["DB_HOST"] == resolve(database.proxy.endpoint)
     assert env["DB_NAME"] == "mailman"
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_environment_names_the_stage_and_powertools(
+    synthesised: Synthesised, name: str
+) -> None:
+    env = synthesised.properties(function_named(synthesised, name).function)["Environment"][
+        "Variables"
+    ]
+
     assert env["STAGE"] == synthesised.settings.stage
     assert env["POWERTOOLS_SERVICE_NAME"] == f"mailman-{name}"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Mailman"
     assert env["POWERTOOLS_LOG_LEVEL"] == synthesised.settings.log_level
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("name", IN_VPC)
 def test_function_may_read_the_database_secret(synthesised: Synthesised, name: str) -> None:
     service = function_named(synthesised, name)
     secret_arn = synthesised.stack.resolve(

@@ -31,7 +31,7 @@ def test_the_functions_reach_their_aws_apis_through_endpoints(synthesised: Synth
     interface = {service(e) for e in endpoints(synthesised, "Interface")}
     gateway = {service(e) for e in endpoints(synthesised, "Gateway")}
 
-    assert interface == {"sqs", "secretsmanager", "email", "xray"}
+    assert interface == {"sqs", "secretsmanager", "email", "xray", "kms"}
     assert gateway == {"s3"}
 
 

@@ -104,7 +104,7 @@ def test_every_alarm_notifies_the_alarm_topic(synthesised: Synthesised) -> None:
 
     every = alarms(synthesised)
 
-    assert len(every) == 4 + 2 * len(synthesised.service_functions) + 4
+    assert len(every) == len(stack.queues.all) + 2 * len(synthesised.service_functions) + 4
     assert all(a["AlarmActions"] == [topic] for a in every)
     assert all(a["TreatMissingData"] == "notBreaching" for a in every)
 

@@ -13,7 +13,7 @@ from stacks.queues import WorkQueue
 
 from .support import Synthesised
 
-QUEUES = ["inbound", "outbound", "telemetry", "webhooks"]
+QUEUES = ["inbound", "outbound", "telemetry", "webhooks", "webhook_reports"]
 
 
 def work_queue(synthesised: Synthesised, name: str) -> WorkQueue:
@@ -30,10 +30,10 @@ def policy_statements(synthesised: Synthesised, queue_logical_id: str) -> list[d
     ]
 
 
-def test_there_are_four_work_queues(synthesised: Synthesised) -> None:
-    names = [w.name.lower() for w in synthesised.stack.queues.all]
+def test_there_are_five_work_queues(synthesised: Synthesised) -> None:
+    names = [w.name for w in synthesised.stack.queues.all]
 
-    assert names == QUEUES
+    assert names == ["Inbound", "Outbound", "Telemetry", "Webhooks", "WebhookReports"]
 
 
 @pytest.mark.parametrize("name", QUEUES)
@@ -90,7 +90,7 @@ def test_dead_letter_queues_keep_messages_fourteen_days(synthesised: Synthesised
         for w in synthesised.stack.queues.all
     ]
 
-    assert retention == [14 * 24 * 3600] * 4
+    assert retention == [14 * 24 * 3600] * len(QUEUES)
 
 
 def test_webhooks_queue_and_its_dead_letter_queue_are_fifo(synthesised: Synthesised) -> None:
@@ -106,7 +106,7 @@ def test_webhooks_queue_and_its_dead_letter_queue_are_fifo(synthesised: Synthesi
     assert dead_letters["FifoQueue"] is True
 
 
-@pytest.mark.parametrize("name", ["inbound", "outbound", "telemetry"])
+@pytest.mark.parametrize("name", ["inbound", "outbound", "telemetry", "webhook_reports"])
 def test_other_queues_are_standard(synthesised: Synthesised, name: str) -> None:
     work = work_queue(synthesised, name)
 

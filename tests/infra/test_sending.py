@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .support import Synthesised, actions_of
+from .support import Synthesised, actions_of, queue_arns, resources_of
 
 
 def _mapping_of(synthesised: Synthesised, function: Any) -> dict[str, Any]:
@@ -62,7 +62,9 @@ def test_dispatcher_runs_every_minute_and_may_queue_outbound_mail(
     sends = [s for s in synthesised.statements(function) if "sqs:SendMessage" in actions_of(s)]
 
     assert rule["ScheduleExpression"] == "rate(1 minute)"
-    assert [s["Resource"] for s in sends] == [stack.resolve(stack.queues.outbound.queue.queue_arn)]
+    assert resources_of(sends) == queue_arns(
+        synthesised, stack.queues.outbound, stack.queues.webhooks
+    )
 
 
 def test_api_function_queues_outbound_mail(synthesised: Synthesised) -> None:
@@ -73,7 +75,9 @@ def test_api_function_queues_outbound_mail(synthesised: Synthesised) -> None:
     sends = [s for s in synthesised.statements(function) if "sqs:SendMessage" in actions_of(s)]
 
     assert env["OUTBOUND_QUEUE_URL"] == stack.resolve(stack.queues.outbound.queue.queue_url)
-    assert [s["Resource"] for s in sends] == [stack.resolve(stack.queues.outbound.queue.queue_arn)]
+    assert resources_of(sends) == queue_arns(
+        synthesised, stack.queues.outbound, stack.queues.webhooks
+    )
 
 
 def test_telemetry_function_takes_the_events_queue(synthesised: Synthesised) -> None:

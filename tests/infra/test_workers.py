@@ -17,7 +17,7 @@ from stacks.workers import Workers
 
 from .support import Synthesised, cdk_context
 
-QUEUES = ["inbound", "outbound", "telemetry", "webhooks"]
+QUEUES = ["inbound", "outbound", "telemetry", "webhooks", "webhook_reports"]
 
 
 def throwaway_function(stack: Stack, construct_id: str, timeout_seconds: int) -> lambda_.Function:
@@ -39,10 +39,11 @@ class WorkersStack(Stack):
         self.queues = Queues(self, "Queues", settings=settings)
         self.workers = Workers(self, "Workers", settings=settings)
         self.consumers: dict[str, lambda_.Function] = {}
-        for work in self.queues.all:
+        for name in QUEUES:
+            work: WorkQueue = getattr(self.queues, name)
             consumer = throwaway_function(self, work.name, work.consumer.timeout_seconds)
             self.workers.consume(work, consumer)
-            self.consumers[work.name.lower()] = consumer
+            self.consumers[name] = consumer
         self.verifier = throwaway_function(self, "Verifier", 60)
         self.workers.schedule_verifier(self.verifier)
 
