@@ -157,7 +157,7 @@ def rotate_secret(webhook_id: UUID, body: RotateSecretIn | None = None) -> Webho
 @router.post(
     "/webhooks/<webhook_id>/test",
     summary="Send the endpoint a webhook.test event now, and answer its attempt",
-    description="Waits up to 20 seconds for the attempt: 200 with it, or 202 with the "
+    description="Waits up to 10 seconds for the attempt: 200 with it, or 202 with the "
     "delivery still pending (its attempt shows in the delivery log when it comes). A "
     "disabled endpoint may be tested.",
     tags=TAGS,
