@@ -81,6 +81,18 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "dispatcher": (*_COMMON, *_ADDRESSES),
     "verifier": (*_COMMON, *_ADDRESSES, "dns.resolver"),
     "migrate": _COMMON,
+    # Outside the VPC: no database; KMS opens the secrets, httpx's core makes the request.
+    "webhooks": (
+        "aws_lambda_powertools.logging",
+        "aws_lambda_powertools.metrics",
+        "pydantic_settings",
+        "boto3",
+        *_SQS,
+        "httpx",
+        "cryptography.hazmat.primitives.ciphers.aead",
+    ),
+    "webhook_reports": (*_COMMON, *_SQS),
+    "webhook_sweep": _COMMON,
 }
 TRACING_LIBRARIES = ("aws_lambda_powertools.tracing", "aws_xray_sdk.core")
 # What a handler builds on its first request, before that request reaches the database or
@@ -117,6 +129,10 @@ DEPLOYED_ENVIRONMENT = {
     "MAX_API_KEYS_PER_ORGANIZATION": "100",
     "CORS_ORIGINS": "https://app.example.com",
     "RESERVED_DOMAINS": "mail.example.com",
+    "WEBHOOK_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/mailman-webhooks.fifo",
+    "WEBHOOK_REPORTS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/mailman-reports",
+    "WEBHOOK_KMS_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "API_BASE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/dev",
 }
 
 _TIMED_IMPORT = """

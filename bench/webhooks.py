@@ -41,6 +41,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -151,6 +152,7 @@ def _works(count: int, groups: int, url: str, sealed: str, seed: int) -> list[We
             organization_id=uuid.uuid4(),
             endpoint_id=uuid.uuid4(),
             lease=uuid.uuid4(),
+            lease_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
             webhook_id=f"evt_{uuid.uuid4().hex}",
             url=url,
             secrets=[sealed],

@@ -4,6 +4,7 @@ ten, and the queue's refusals as `DeliveryError`."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 from uuid import uuid4
@@ -24,6 +25,7 @@ def _work(group: str, n: int) -> WebhookWork:
         organization_id=uuid4(),
         endpoint_id=uuid4(),
         lease=uuid4(),
+        lease_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
         webhook_id=str(uuid4()),
         url="https://hooks.example.test/in",
         secrets=["c2VhbGVk"],

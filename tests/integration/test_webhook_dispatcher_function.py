@@ -105,6 +105,7 @@ def _work(aws: Aws, secret: str, url: str, group: str, n: int) -> WebhookWork:
         organization_id=uuid.uuid4(),
         endpoint_id=uuid.uuid4(),
         lease=uuid.uuid4(),
+        lease_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
         webhook_id=f"evt_{n}",
         url=url,
         secrets=[sealed],

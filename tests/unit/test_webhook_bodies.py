@@ -4,7 +4,7 @@ within `MAX_BODY_BYTES` (cut and flagged, never dropped)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -226,6 +226,7 @@ def test_a_body_of_quotes_still_fits_the_queue_inside_its_work() -> None:
         organization_id=uuid4(),
         endpoint_id=uuid4(),
         lease=uuid4(),
+        lease_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
         webhook_id=str(uuid4()),
         url="https://hooks.example.test/in",
         secrets=["c2VhbGVk" * 20, "c2VhbGVk" * 20],

@@ -111,6 +111,7 @@ def _work(
         "organization_id": uuid.uuid4(),
         "endpoint_id": uuid.uuid4(),
         "lease": uuid.uuid4(),
+        "lease_expires_at": datetime(2100, 1, 1, tzinfo=UTC),
         "webhook_id": f"evt_{uuid.uuid4().hex}",
         "url": url,
         "secrets": _sealed(box, new_secret()),

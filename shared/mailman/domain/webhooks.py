@@ -231,6 +231,9 @@ class WebhookWork(BaseModel):
     endpoint_id: UUID
     lease: UUID
     """The claim this attempt belongs to; a report under an older claim changes nothing."""
+    lease_expires_at: datetime
+    """When the claim runs out and the sweep sends the delivery again: work that reaches the
+    dispatcher too late to finish its attempt before then is dropped unsent."""
     webhook_id: str
     """The `webhook-id` header: the event's id, the same on every retry and replay."""
     url: str
@@ -338,6 +341,7 @@ class ClaimedDelivery:
             organization_id=self.organization_id,
             endpoint_id=self.endpoint_id,
             lease=self.lease,
+            lease_expires_at=now + LEASE,
             webhook_id=str(self.event.id),
             url=self.url,
             secrets=[base64.b64encode(s).decode() for s in self.secrets.signing(now)],
