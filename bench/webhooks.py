@@ -218,7 +218,7 @@ def main() -> None:
                 clock=SystemClock(),
                 allow_private=True,
                 reports=reports,
-            )
+            ).reports
 
         def in_batches(http: HttpxSender) -> Callable[[list[WebhookWork]], list[AttemptReport]]:
             def run(works: list[WebhookWork]) -> list[AttemptReport]:

@@ -9,7 +9,7 @@ import ipaddress
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,8 +32,12 @@ from mailman.domain.webhooks import (
     WebhookWork,
     new_secret,
 )
+from mailman.services.webhooks import dispatch
 from mailman.services.webhooks.dispatch import (
+    LOOKUP_TIMEOUT_SECONDS,
+    REPORTING_SECONDS,
     USER_AGENT,
+    Dispatched,
     attempt,
     dispatch_batch,
     retry_after_seconds,
@@ -86,6 +90,65 @@ class Reports:
         self.sent.append(list(reports))
 
 
+class SlowResolver(Resolver):
+    """A resolver whose every lookup first takes `takes()`'s time."""
+
+    def __init__(self, takes: Callable[[], object]) -> None:
+        super().__init__()
+        self.takes = takes
+
+    def addresses(self, host: str, port: int) -> list[IPAddress]:
+        self.takes()
+        return super().addresses(host, port)
+
+
+class SlowBox:
+    """A secret box whose every opening first takes `takes()`'s time (a KMS call on a data
+    key the container has not opened yet)."""
+
+    def __init__(self, box: KeyFileSecretBox, takes: Callable[[], object]) -> None:
+        self.box = box
+        self.takes = takes
+
+    def seal(self, secret: str) -> bytes:
+        return self.box.seal(secret)
+
+    def open(self, sealed: bytes) -> str:
+        self.takes()
+        return self.box.open(sealed)
+
+
+class Ticks:
+    """The dispatcher's `time.monotonic`, moved on by the test's fakes alone."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> Callable[[], None]:
+        def move() -> None:
+            self.now += seconds
+
+        return move
+
+
+@pytest.fixture
+def ticks(monkeypatch: pytest.MonkeyPatch) -> Ticks:
+    ticks = Ticks()
+    monkeypatch.setattr(dispatch, "time", ticks)
+    return ticks
+
+
+@pytest.fixture
+def stuck() -> Iterator[threading.Event]:
+    """Something that never answers while the test runs (then lets its thread go)."""
+    released = threading.Event()
+    yield released
+    released.set()
+
+
 def _answering(status: int, **headers: str) -> Sender:
     return Sender(
         lambda _: HttpAnswer(
@@ -125,12 +188,13 @@ def _work(
 
 def _attempt(
     work: WebhookWork,
-    box: KeyFileSecretBox,
+    box: KeyFileSecretBox | SlowBox,
     *,
     resolver: Resolver | None = None,
     http: Sender | None = None,
     clock: FixedClock | SystemClock | None = None,
     allow_private: bool = False,
+    timeout_seconds: float = ATTEMPT_TIMEOUT_SECONDS,
 ) -> AttemptReport:
     return attempt(
         work,
@@ -139,6 +203,7 @@ def _attempt(
         http=http or Sender(),
         clock=clock or SystemClock(),
         allow_private=allow_private,
+        timeout_seconds=timeout_seconds,
     )
 
 
@@ -367,7 +432,7 @@ def test_the_request_is_standard_webhooks_v1_and_verifies(box: KeyFileSecretBox)
     assert headers["user-agent"] == USER_AGENT
     assert (request.scheme, request.host, request.port) == ("https", "hooks.example.com", 443)
     assert request.target == "/in?x=1"
-    assert request.timeout_seconds == ATTEMPT_TIMEOUT_SECONDS
+    assert ATTEMPT_TIMEOUT_SECONDS - 1 < request.timeout_seconds <= ATTEMPT_TIMEOUT_SECONDS
     assert Webhook(secret).verify(request.body, headers) == {
         "type": "message.received",
         "timestamp": "2026-12-01T09:00:00Z",
@@ -604,20 +669,24 @@ def test_the_sender_connects_to_an_address_only(box: KeyFileSecretBox) -> None:
 
 def _dispatch(
     works: Iterable[WebhookWork],
-    box: KeyFileSecretBox,
+    box: KeyFileSecretBox | SlowBox,
     http: Sender,
     reports: Reports,
     *,
     max_workers: int = 10,
-) -> list[AttemptReport]:
+    clock: FixedClock | SystemClock | None = None,
+    resolver: Resolver | None = None,
+    time_left: Callable[[], float] | None = None,
+) -> Dispatched:
     return dispatch_batch(
         list(works),
         box=box,
-        resolver=Resolver(),
+        resolver=resolver or Resolver(),
         http=http,
-        clock=SystemClock(),
+        clock=clock or SystemClock(),
         allow_private=False,
         reports=reports,
+        time_left=time_left,
         max_workers=max_workers,
     )
 
@@ -626,7 +695,7 @@ def test_a_batch_reports_every_attempt_once_in_the_order_given(box: KeyFileSecre
     works = [_work(box, group=f"g{n % 3}") for n in range(9)]
     reports = Reports()
 
-    done = _dispatch(works, box, Sender(), reports)
+    done = _dispatch(works, box, Sender(), reports).reports
 
     assert [r.delivery_id for r in done] == [w.delivery_id for w in works]
     assert reports.sent == [done]
@@ -689,7 +758,7 @@ def test_a_slow_receiver_does_not_hold_up_other_groups(box: KeyFileSecretBox) ->
         clock=SystemClock(),
         allow_private=False,
         reports=reports,
-    )
+    ).reports
 
     assert [r.outcome for r in done] == [Outcome.DELIVERED] * 4
 
@@ -715,7 +784,7 @@ def test_an_unforeseen_failure_fails_only_its_own_attempt(box: KeyFileSecretBox)
         clock=SystemClock(),
         allow_private=False,
         reports=reports,
-    )
+    ).reports
 
     assert [r.outcome for r in done] == [Outcome.DELIVERED, Outcome.FAILED, Outcome.DELIVERED]
     assert done[1].error == "the dispatcher could not make the attempt (RuntimeError)"
@@ -727,7 +796,7 @@ def test_one_worker_still_attempts_every_group(box: KeyFileSecretBox) -> None:
 
     done = _dispatch(works, box, Sender(), Reports(), max_workers=1)
 
-    assert len(done) == 5
+    assert len(done.reports) == 5
 
 
 def test_a_report_queue_failure_fails_the_batch(box: KeyFileSecretBox) -> None:
@@ -738,7 +807,7 @@ def test_a_report_queue_failure_fails_the_batch(box: KeyFileSecretBox) -> None:
 def test_an_empty_batch_reports_nothing(box: KeyFileSecretBox) -> None:
     reports = Reports()
 
-    assert _dispatch([], box, Sender(), reports) == []
+    assert _dispatch([], box, Sender(), reports) == Dispatched([], [], [])
     assert reports.sent == []
 
 
@@ -748,3 +817,212 @@ def test_reports_stay_in_the_past_of_the_attempt(box: KeyFileSecretBox) -> None:
     report = _attempt(_work(box), box)
 
     assert before <= report.attempted_at <= datetime.now(UTC)
+
+
+# --- one attempt's time, in all ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lookup", "opening", "left"), [(0.0, 4.0, 11.0), (3.0, 0.0, 12.0), (3.0, 4.0, 8.0)]
+)
+def test_the_lookup_and_opening_the_secrets_take_their_time_from_the_exchange(
+    box: KeyFileSecretBox, ticks: Ticks, lookup: float, opening: float, left: float
+) -> None:
+    http = Sender()
+
+    report = _attempt(
+        _work(box),
+        SlowBox(box, ticks.advance(opening)),
+        resolver=SlowResolver(ticks.advance(lookup)),
+        http=http,
+    )
+
+    assert report.outcome is Outcome.DELIVERED
+    assert [r.timeout_seconds for r in http.requests] == [left]
+
+
+@pytest.mark.parametrize(
+    ("lookup", "opening", "error"),
+    [
+        (16.0, 0.0, "the attempt's time ran out before opening the signing secrets"),
+        (6.0, 10.0, "the attempt's time ran out before connecting"),
+        (0.0, 15.0, "the attempt's time ran out before connecting"),
+    ],
+)
+def test_an_attempt_whose_time_is_gone_before_connecting_fails_unsent(
+    box: KeyFileSecretBox, ticks: Ticks, lookup: float, opening: float, error: str
+) -> None:
+    http = Sender()
+
+    report = _attempt(
+        _work(box),
+        SlowBox(box, ticks.advance(opening)),
+        resolver=SlowResolver(ticks.advance(lookup)),
+        http=http,
+    )
+
+    assert report.outcome is Outcome.FAILED
+    assert report.error == error
+    assert (report.status_code, report.latency_ms) == (None, 0)
+    assert http.requests == []
+
+
+def test_a_lookup_that_outlasts_its_share_of_the_attempt_fails_it_at_once(
+    box: KeyFileSecretBox, stuck: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "LOOKUP_TIMEOUT_SECONDS", 0.2)
+    http = Sender()
+    started = time.monotonic()
+
+    report = _attempt(_work(box), box, resolver=SlowResolver(lambda: stuck.wait(10)), http=http)
+
+    assert time.monotonic() - started < 2
+    assert report.outcome is Outcome.FAILED
+    assert report.error == "hooks.example.com: DNS lookup timed out after 0.2 s"
+    assert report.latency_ms == 0
+    assert http.requests == []
+
+
+def test_a_lookup_gets_no_more_than_the_attempt_has_left(
+    box: KeyFileSecretBox, stuck: threading.Event
+) -> None:
+    http = Sender()
+    started = time.monotonic()
+
+    report = _attempt(
+        _work(box),
+        box,
+        resolver=SlowResolver(lambda: stuck.wait(10)),
+        http=http,
+        timeout_seconds=0.3,
+    )
+
+    assert time.monotonic() - started < 2
+    assert report.error == "hooks.example.com: DNS lookup timed out after 0.3 s"
+    assert http.requests == []
+
+
+def test_the_lookup_has_a_third_of_the_attempt_at_most() -> None:
+    assert 0 < LOOKUP_TIMEOUT_SECONDS <= ATTEMPT_TIMEOUT_SECONDS / 3
+
+
+def test_secrets_that_do_not_open_in_the_time_left_fail_the_attempt_unsent(
+    box: KeyFileSecretBox, stuck: threading.Event
+) -> None:
+    http = Sender()
+    started = time.monotonic()
+
+    report = _attempt(
+        _work(box), SlowBox(box, lambda: stuck.wait(10)), http=http, timeout_seconds=0.3
+    )
+
+    assert time.monotonic() - started < 2
+    assert report.outcome is Outcome.FAILED
+    assert report.error is not None
+    assert report.error.startswith("the attempt's time ran out opening the signing secrets")
+    assert http.requests == []
+
+
+def test_the_key_service_failing_to_open_a_secret_fails_only_that_attempt(
+    box: KeyFileSecretBox,
+) -> None:
+    def refused() -> None:
+        raise RuntimeError("KMS: AccessDeniedException")
+
+    reports = Reports()
+
+    done = _dispatch([_work(box)], SlowBox(box, refused), Sender(), reports)
+
+    [report] = done.reports
+    assert report.outcome is Outcome.FAILED
+    assert report.error == "the dispatcher could not make the attempt (RuntimeError)"
+    assert reports.sent == [done.reports]
+
+
+# --- work that comes too late ------------------------------------------------------------
+
+
+def test_work_whose_attempt_cannot_finish_before_its_lease_runs_out_is_dropped_unattempted(
+    box: KeyFileSecretBox,
+) -> None:
+    clock = FixedClock(NOW)
+    fits = _work(box, group="a", lease_expires_at=NOW + timedelta(seconds=15))
+    late = _work(box, group="b", lease_expires_at=NOW + timedelta(seconds=14.9))
+    gone = _work(box, group="c", lease_expires_at=NOW - timedelta(minutes=1))
+    resolver, http, reports = Resolver(), Sender(), Reports()
+
+    done = _dispatch([late, fits, gone], box, http, reports, clock=clock, resolver=resolver)
+
+    assert done.expired == [late, gone]
+    assert [r.delivery_id for r in done.reports] == [fits.delivery_id]
+    assert reports.sent == [done.reports]
+    assert len(resolver.lookups) == 1
+    assert len(http.requests) == 1
+    assert done.not_started == []
+
+
+def test_an_item_is_judged_stale_when_its_turn_comes(box: KeyFileSecretBox) -> None:
+    clock = FixedClock(NOW)
+
+    def slow(_: PinnedRequest) -> HttpAnswer:
+        clock.advance(timedelta(seconds=10))
+        return HttpAnswer(200, None, b"")
+
+    first = _work(box, lease_expires_at=NOW + timedelta(seconds=20))
+    second = _work(box, lease_expires_at=NOW + timedelta(seconds=20))
+    third = _work(box, lease_expires_at=NOW + timedelta(seconds=30))
+    http = Sender(slow)
+
+    done = _dispatch([first, second, third], box, http, Reports(), clock=clock)
+
+    assert done.expired == [second]
+    assert [r.delivery_id for r in done.reports] == [first.delivery_id, third.delivery_id]
+    assert len(http.requests) == 2
+
+
+def test_a_batch_of_stale_work_reports_nothing(box: KeyFileSecretBox) -> None:
+    works = [_work(box, group=f"g{n}", lease_expires_at=NOW) for n in range(3)]
+    http, reports = Sender(), Reports()
+
+    done = _dispatch(works, box, http, reports, clock=FixedClock(NOW))
+
+    assert done == Dispatched([], works, [])
+    assert reports.sent == []
+    assert http.requests == []
+
+
+# --- the invocation's time -----------------------------------------------------------------
+
+ENOUGH = ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS
+"""The least of the invocation a group needs left to start an item."""
+
+
+def test_a_group_takes_no_more_items_once_the_invocation_runs_short(
+    box: KeyFileSecretBox,
+) -> None:
+    works = [_work(box) for _ in range(3)]
+    left = iter([60.0, ENOUGH - 0.1])
+    http, reports = Sender(), Reports()
+
+    done = _dispatch(works, box, http, reports, time_left=lambda: next(left))
+
+    assert [r.delivery_id for r in done.reports] == [works[0].delivery_id]
+    assert reports.sent == [done.reports]
+    assert done.not_started == works[1:]
+    assert done.expired == []
+    assert len(http.requests) == 1
+
+
+@pytest.mark.parametrize(("left", "started"), [(ENOUGH, True), (ENOUGH - 0.001, False)])
+def test_an_item_starts_with_one_attempt_and_the_reporting_left(
+    box: KeyFileSecretBox, left: float, started: bool
+) -> None:
+    work = _work(box)
+    http, reports = Sender(), Reports()
+
+    done = _dispatch([work], box, http, reports, time_left=lambda: left)
+
+    assert len(http.requests) == int(started)
+    assert len(done.reports) == int(started)
+    assert done.not_started == ([] if started else [work])
+    assert reports.sent == ([done.reports] if started else [])

@@ -1,5 +1,9 @@
 """`SystemHostResolver`: a host's addresses as the system resolves them (`getaddrinfo`), the
-lookup a connection would make, so the addresses checked are the ones connected to."""
+lookup a connection would make, so the addresses checked are the ones connected to.
+
+`getaddrinfo` takes no timeout (the system resolver's own retries can hold it for tens of
+seconds): the dispatcher calls this on a thread of its own and stops waiting when the
+attempt's share for the lookup is spent."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ cannot hold a dispatcher past it).
   address, the backend refuses to connect to anything but an address (no lookup here), the
   `Host` header carries the name, and so does TLS (SNI, and the certificate is checked
   against the name).
+- `timeout_seconds` is what the dispatcher has left of the attempt once the secrets are
+  opened and the name looked up, so it is rarely a round figure.
 - Redirects are not followed (httpcore never does).
 - Connections are kept alive and reused, each pool keyed by (scheme, host, address, port):
   two names on one address never share a connection (nor a TLS session made for the other).
@@ -168,7 +170,7 @@ def _describe(exc: Exception, request: PinnedRequest) -> str:
     """A short reason for the delivery log."""
     if isinstance(exc, httpcore.TimeoutException):
         phase = next((p for kind, p in _PHASES.items() if isinstance(exc, kind)), "the attempt")
-        return f"timed out after {request.timeout_seconds:g} s ({phase})"
+        return f"timed out after {round(request.timeout_seconds, 1):g} s ({phase})"
     # httpcore's pool raises "from None": what failed underneath is the context.
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, ssl.SSLError):

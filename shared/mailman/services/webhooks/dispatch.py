@@ -8,29 +8,41 @@ rebinding attempt), and the connection goes to the address that was checked, nev
 second lookup's. Redirects are not followed. The secrets travel sealed and are opened here,
 only to sign.
 
+One attempt takes at most `ATTEMPT_TIMEOUT_SECONDS` in all, opening the secrets (a KMS call
+when a data key is cold), looking the name up and the HTTP exchange together: each step gets
+what the ones before it left, and the sender only what is left when it connects. Neither
+`getaddrinfo` nor a KMS call can be given a deadline, so each runs on a thread of its own that
+the attempt stops waiting for once its time is up. The function's timeout counts on it.
+
 A batch (`dispatch_batch`) keeps the order the FIFO queue promises within a group, and only
-there: groups run side by side, so a slow receiver delays nothing but its own group.
+there: groups run side by side, so a slow receiver delays nothing but its own group. Work
+that could not finish its attempt before its lease runs out is dropped unattempted: the
+sweep has, or will have, sent it again, and a report under that lease would be stale.
 """
 
 from __future__ import annotations
 
 import base64
+import enum
 import logging
 import math
 import re
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from uuid import uuid4
 
 from mailman.domain.errors import ValidationError
 from mailman.domain.webhook_targets import IPAddress, Target, parse_target, refusals
 from mailman.domain.webhooks import (
+    ATTEMPT_TIMEOUT_SECONDS,
     MAX_RETRY_AFTER,
     RESPONSE_BODY_KEPT,
     AttemptReport,
@@ -49,15 +61,43 @@ USER_AGENT = "Mailman-Webhooks/1.0"
 DEFAULT_WORKERS = 10
 """Groups attempted at once: a batch of a FIFO queue's event source holds at most ten
 messages, so ten workers never leave a group waiting for another."""
+LOOKUP_TIMEOUT_SECONDS = 5.0
+"""The most of an attempt's time the lookup of the receiver's name may take: a name that has
+no answer by then fails the attempt, and the rest of the time is the receiver's."""
+REPORTING_SECONDS = 5.0
+"""What an invocation keeps for sending its reports: a group starts no item once less than
+one attempt and this is left of the invocation (`dispatch_batch`)."""
 MAX_ERROR_CHARS = 500
 """An error in the delivery log is cut to this: it quotes what a receiver sent."""
 _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 
 _log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class _NotAttempted(Exception):
     """The attempt stopped before any connection was made; the message says why."""
+
+
+class _Unattempted(enum.Enum):
+    """Why an item of a batch was dropped without an attempt."""
+
+    EXPIRED = "expired"
+    NOT_STARTED = "not started"
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    """What a batch came to: a report per item attempted, and the items dropped unattempted
+    and unreported (each is sent again by the sweep once its lease runs out)."""
+
+    reports: list[AttemptReport]
+    """One per item attempted, in the batch's order; sent to the report queue."""
+    expired: list[WebhookWork]
+    """Too late: their attempt could not have finished before their lease runs out."""
+    not_started: list[WebhookWork]
+    """Left when the invocation's time ran short, before their turn came."""
 
 
 def attempt(
@@ -68,18 +108,23 @@ def attempt(
     http: HttpSender,
     clock: Clock,
     allow_private: bool,
+    timeout_seconds: float = ATTEMPT_TIMEOUT_SECONDS,
 ) -> AttemptReport:
     """Make one attempt at `work` and say how it went. Every failure the receiver, its name or
     its URL can cause is a report (outcome `failed`, the reason in `error`), never an
     exception. `allow_private` (the local platform) lets `http` and loopback and private
     receivers through; the metadata service stays refused.
 
+    `timeout_seconds` is the whole attempt's: opening the secrets, the lookup (at most
+    `LOOKUP_TIMEOUT_SECONDS` of it) and the exchange, which gets what the others left.
+
     The latency is the receiver's: from the request's start (connecting included) to its
     answer or failure; an attempt refused before connecting took none."""
+    deadline = time.monotonic() + timeout_seconds
     attempted_at = clock.now()
     try:
         request = _request(
-            work, attempted_at, box=box, resolver=resolver, allow_private=allow_private
+            work, attempted_at, deadline, box=box, resolver=resolver, allow_private=allow_private
         )
     except _NotAttempted as exc:
         return _report(work, attempted_at, 0, Outcome.FAILED, error=str(exc))
@@ -100,77 +145,130 @@ def dispatch_batch(
     clock: Clock,
     allow_private: bool,
     reports: ReportQueue,
+    time_left: Callable[[], float] | None = None,
     max_workers: int = DEFAULT_WORKERS,
-) -> list[AttemptReport]:
-    """Attempt every item of `works` and send one report per item to `reports`; answers the
-    reports, in the order of `works`.
+) -> Dispatched:
+    """Attempt the items of `works` and send one report per attempt to `reports`.
 
     Items of one `group` are attempted one after the other, in order; different groups at
     the same time (up to `max_workers`), so no receiver waits behind another's timeout.
+    Before each item, two things can drop it, unattempted and unreported (its lease runs
+    out and the sweep sends it again):
+    - `time_left` (the invocation's, in seconds; None: no limit) is under one attempt and
+      `REPORTING_SECONDS`: the group stops there, so the reports of what was attempted are
+      sent before the invocation is cut short (which would lose them, and send their
+      receivers the same deliveries again);
+    - the item's attempt could not finish before its lease runs out (by `clock`): the sweep
+      has sent it again, or will before the attempt is over, and a report under this lease
+      would be stale. No lookup, no request.
+
     Should an attempt fail in a way `attempt` does not foresee (the key service refusing to
     open a secret, say), its report says so and the pipeline retries it on schedule: the
     rest of the batch is not sent again. What `reports.send` raises is left to the caller,
     which fails the whole batch so that the queue delivers it again."""
 
-    def attempt_guarded(work: WebhookWork) -> AttemptReport:
-        try:
-            return attempt(
-                work,
-                box=box,
-                resolver=resolver,
-                http=http,
-                clock=clock,
-                allow_private=allow_private,
-            )
-        except Exception as exc:
-            _log.exception(
-                "webhook attempt failed before any answer",
-                extra={"delivery_id": str(work.delivery_id), "endpoint_id": str(work.endpoint_id)},
-            )
-            error = f"the dispatcher could not make the attempt ({type(exc).__name__})"
-            return _report(work, clock.now(), 0, Outcome.FAILED, error=error)
+    def attempt_one(work: WebhookWork) -> AttemptReport:
+        return attempt(
+            work,
+            box=box,
+            resolver=resolver,
+            http=http,
+            clock=clock,
+            allow_private=allow_private,
+        )
+
+    def run_group(indexes: list[int]) -> list[tuple[int, AttemptReport | _Unattempted]]:
+        fates: list[tuple[int, AttemptReport | _Unattempted]] = []
+        for position, index in enumerate(indexes):
+            if _running_out(time_left):
+                fates += [(later, _Unattempted.NOT_STARTED) for later in indexes[position:]]
+                break
+            work = works[index]
+            if _too_late(work, clock.now()):
+                fates.append((index, _Unattempted.EXPIRED))
+            else:
+                fates.append((index, _guarded(attempt_one, work, clock)))
+        return fates
 
     groups: dict[str, list[int]] = defaultdict(list)
     for index, work in enumerate(works):
         groups[work.group].append(index)
-    done: dict[int, AttemptReport] = {}
-
-    def run_group(indexes: list[int]) -> None:
-        for index in indexes:
-            done[index] = attempt_guarded(works[index])
-
+    fates: dict[int, AttemptReport | _Unattempted] = {}
     if groups:
         workers = max(1, min(max_workers, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
-            for future in [pool.submit(run_group, indexes) for indexes in groups.values()]:
-                future.result()
-    finished = [done[index] for index in range(len(works))]
-    if finished:
-        reports.send(finished)
-    return finished
+            for group in pool.map(run_group, groups.values()):
+                fates.update(group)
+    dispatched = _dispatched(works, fates)
+    if dispatched.reports:
+        reports.send(dispatched.reports)
+    return dispatched
+
+
+def _dispatched(
+    works: Sequence[WebhookWork], fates: dict[int, AttemptReport | _Unattempted]
+) -> Dispatched:
+    """What became of each item of `works` (by its index), in their order."""
+
+    def dropped(why: _Unattempted) -> list[WebhookWork]:
+        return [work for index, work in enumerate(works) if fates[index] is why]
+
+    ordered = [fates[index] for index in range(len(works))]
+    return Dispatched(
+        reports=[fate for fate in ordered if isinstance(fate, AttemptReport)],
+        expired=dropped(_Unattempted.EXPIRED),
+        not_started=dropped(_Unattempted.NOT_STARTED),
+    )
+
+
+def _running_out(time_left: Callable[[], float] | None) -> bool:
+    """Whether too little of the invocation is left to start an attempt and still report."""
+    return time_left is not None and time_left() < ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS
+
+
+def _too_late(work: WebhookWork, now: datetime) -> bool:
+    """Whether an attempt started `now` might end after `work`'s lease runs out."""
+    return now + timedelta(seconds=ATTEMPT_TIMEOUT_SECONDS) > work.lease_expires_at
+
+
+def _guarded(
+    attempt_one: Callable[[WebhookWork], AttemptReport], work: WebhookWork, clock: Clock
+) -> AttemptReport:
+    """`attempt_one(work)`, an exception it raises made a failed attempt's report."""
+    try:
+        return attempt_one(work)
+    except Exception as exc:
+        _log.exception(
+            "webhook attempt failed before any answer",
+            extra={"delivery_id": str(work.delivery_id), "endpoint_id": str(work.endpoint_id)},
+        )
+        error = f"the dispatcher could not make the attempt ({type(exc).__name__})"
+        return _report(work, clock.now(), 0, Outcome.FAILED, error=error)
 
 
 def _request(
     work: WebhookWork,
     at: datetime,
+    deadline: float,
     *,
     box: SecretBox,
     resolver: HostResolver,
     allow_private: bool,
 ) -> PinnedRequest:
-    """The signed request, pinned to a checked address."""
+    """The signed request, pinned to a checked address, given what is left before `deadline`
+    (`time.monotonic()`)."""
     try:
         target = parse_target(work.url, allow_insecure=allow_private)
     except ValidationError as exc:
         raise _NotAttempted(f"refused: {exc.message}") from None
-    address = _checked_address(target, resolver, allow_private=allow_private)
+    address = _checked_address(target, resolver, deadline, allow_private=allow_private)
+    opened = _opened(work.secrets, box, deadline)
     body = work.body.encode()
     timestamp = int(at.timestamp())
-    signed = signature_header(_opened(work.secrets, box), work.webhook_id, timestamp, body)
     headers = (
         ("webhook-id", work.webhook_id),
         ("webhook-timestamp", str(timestamp)),
-        ("webhook-signature", signed),
+        ("webhook-signature", signature_header(opened, work.webhook_id, timestamp, body)),
         ("content-type", "application/json"),
         ("user-agent", USER_AGENT),
     )
@@ -182,21 +280,18 @@ def _request(
         address=str(address),
         headers=headers,
         body=body,
+        timeout_seconds=_left(deadline, "connecting"),
     )
 
 
-def _checked_address(target: Target, resolver: HostResolver, *, allow_private: bool) -> IPAddress:
+def _checked_address(
+    target: Target, resolver: HostResolver, deadline: float, *, allow_private: bool
+) -> IPAddress:
     """The address to connect to: the literal, or the first the host resolves to now, once
     every address it resolves to has been checked."""
-    if target.address is not None:
-        addresses = [target.address]
-    else:
-        try:
-            addresses = list(resolver.addresses(target.host, target.port))
-        except OSError as exc:
-            raise _NotAttempted(f"{target.host} could not be resolved: {exc}") from None
-        if not addresses:
-            raise _NotAttempted(f"{target.host} resolves to no address")
+    addresses = (
+        [target.address] if target.address is not None else _looked_up(target, resolver, deadline)
+    )
     refused = refusals(addresses, allow_private=allow_private)
     if refused:
         listed = ", ".join(f"{address} ({reason})" for address, reason in refused)
@@ -204,13 +299,74 @@ def _checked_address(target: Target, resolver: HostResolver, *, allow_private: b
     return addresses[0]
 
 
-def _opened(sealed: Sequence[str], box: SecretBox) -> list[str]:
+def _looked_up(target: Target, resolver: HostResolver, deadline: float) -> list[IPAddress]:
+    """Every address the host resolves to now, waited for `LOOKUP_TIMEOUT_SECONDS` at most
+    (and no longer than the attempt has left)."""
+    bound = min(LOOKUP_TIMEOUT_SECONDS, _left(deadline, f"looking {target.host} up"))
+    late = f"{target.host}: DNS lookup timed out after {_seconds(bound)} s"
+    try:
+        addresses = _within(bound, lambda: list(resolver.addresses(target.host, target.port)), late)
+    except OSError as exc:
+        raise _NotAttempted(f"{target.host} could not be resolved: {exc}") from None
+    if not addresses:
+        raise _NotAttempted(f"{target.host} resolves to no address")
+    return addresses
+
+
+def _opened(sealed: Sequence[str], box: SecretBox, deadline: float) -> list[str]:
+    """The secrets, opened within what is left of the attempt (a KMS call, for a data key
+    this container has not opened yet)."""
     if not sealed:
         raise _NotAttempted("the endpoint has no signing secret")
+    bound = _left(deadline, "opening the signing secrets")
+    late = f"the attempt's time ran out opening the signing secrets ({_seconds(bound)} s were left)"
     try:
-        return [box.open(base64.b64decode(secret, validate=True)) for secret in sealed]
+        return _within(
+            bound, lambda: [box.open(base64.b64decode(s, validate=True)) for s in sealed], late
+        )
     except ValueError as exc:
         raise _NotAttempted(f"the signing secret could not be opened: {exc}") from None
+
+
+def _left(deadline: float, before: str) -> float:
+    """The seconds left of the attempt; `_NotAttempted` when none are, `before` saying what
+    there was no time left for."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _NotAttempted(f"the attempt's time ran out before {before}")
+    return left
+
+
+def _within(seconds: float, call: Callable[[], T], late: str) -> T:
+    """What `call()` answers (or raises), waited for `seconds` at most: `_NotAttempted(late)`
+    after that.
+
+    `call` runs on a thread of its own because what it waits for takes no deadline
+    (`getaddrinfo`, a KMS call). One given up on finishes alone, holding nothing up: a
+    daemon thread, whose late answer is dropped (a data key it opened is kept for the next
+    attempt)."""
+    finished = threading.Event()
+    answer: list[T] = []
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answer.append(call())
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            raised.append(exc)
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="webhook-attempt-step", daemon=True).start()
+    if not finished.wait(seconds):
+        raise _NotAttempted(late)
+    if raised:
+        raise raised[0]
+    return answer[0]
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g}"
 
 
 def _answered(
