@@ -50,6 +50,9 @@ QUICKSTART_DOMAIN = "mailman.test"
 INBOUND_VISIBILITY_SECONDS = 60
 OUTBOUND_VISIBILITY_SECONDS = 60
 WEBHOOK_VISIBILITY_SECONDS = 60
+WEBHOOK_DISPATCHER_SECONDS = WEBHOOK_VISIBILITY_SECONDS
+"""The local webhook dispatcher's timeout, as its context tells it: it stops taking work in
+time to report before its batch shows on the queue again."""
 
 
 @dataclass(frozen=True)
@@ -231,13 +234,15 @@ class _Background:
         ]
         sqs = aws.client("sqs")
         pumps = [
-            SqsPump(sqs, url, function.handler, name, region=config.region).start()
-            for url, function, name in (
-                (queues.inbound, inbound, "mailman-inbound"),
-                (queues.outbound, outbound, "mailman-outbound"),
-                (queues.telemetry, telemetry, "mailman-telemetry"),
-                (queues.webhooks, webhooks, "mailman-webhooks"),
-                (queues.webhook_reports, webhook_reports, "mailman-webhook-reports"),
+            SqsPump(
+                sqs, url, function.handler, name, region=config.region, timeout_seconds=timeout
+            ).start()
+            for url, function, name, timeout in (
+                (queues.inbound, inbound, "mailman-inbound", None),
+                (queues.outbound, outbound, "mailman-outbound", None),
+                (queues.telemetry, telemetry, "mailman-telemetry", None),
+                (queues.webhooks, webhooks, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
+                (queues.webhook_reports, webhook_reports, "mailman-webhook-reports", None),
             )
         ]
         ses_inbound = SesInbound(

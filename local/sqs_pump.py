@@ -56,13 +56,17 @@ class SqsPump:
         *,
         batch_size: int = 10,
         region: str = "us-east-1",
+        timeout_seconds: int | None = None,
     ) -> None:
+        """`timeout_seconds` is the function's, as its context tells it (`LambdaContext`'s
+        default when None)."""
         self._sqs = sqs
         self._queue_url = queue_url
         self._handler = handler
         self._function_name = function_name
         self._batch_size = batch_size
         self._region = region
+        self._timeout_seconds = timeout_seconds
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
@@ -82,7 +86,7 @@ class SqsPump:
             return 0
         event = sqs_event(received, self._arn, self._region)
         try:
-            result = self._handler(event, LambdaContext(self._function_name))
+            result = self._handler(event, self._context())
         except Exception as exc:
             print(f"  [{self._function_name}] batch failed: {exc!r}", flush=True)
             return len(received)
@@ -96,6 +100,11 @@ class SqsPump:
                 ],
             )
         return len(received)
+
+    def _context(self) -> LambdaContext:
+        if self._timeout_seconds is None:
+            return LambdaContext(self._function_name)
+        return LambdaContext(self._function_name, timeout_seconds=self._timeout_seconds)
 
     def _run(self) -> None:
         while not self._stop.is_set():

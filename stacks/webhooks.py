@@ -48,12 +48,15 @@ the CDK app may not import; a test holds the two together)."""
 SWEEP_TIMEOUT = Duration.seconds(50)
 """Under the one-minute schedule, so runs do not pile up."""
 ATTEMPT_SECONDS = 15
-"""The longest one attempt takes (`mailman.domain.webhooks.ATTEMPT_TIMEOUT_SECONDS`)."""
+"""The longest one attempt takes, opening the secrets, the lookup and the exchange together
+(`mailman.domain.webhooks.ATTEMPT_TIMEOUT_SECONDS`)."""
 LEASE_SECONDS = 300
 """How long a claimed delivery waits for its report before the sweep sends it again
 (`mailman.domain.webhooks.LEASE`)."""
 BATCH_MARGIN_SECONDS = 20
-"""Besides the attempts: a cold start, opening the secrets, sending the reports."""
+"""Besides the attempts: sending the reports. It holds what the dispatcher keeps for them
+(`mailman.services.webhooks.dispatch.REPORTING_SECONDS`: a group starts no item with less
+than an attempt and that left), so a batch this timeout covers is never cut short."""
 
 
 def check_dispatcher_timeout(consumer: ConsumerSettings) -> None:

@@ -12,10 +12,12 @@ from pydantic import ValidationError
 from mailman.adapters.secret_box import ENCRYPTION_CONTEXT as SECRET_BOX_CONTEXT
 from mailman.config import Settings
 from mailman.domain.webhooks import ATTEMPT_TIMEOUT_SECONDS, LEASE
+from mailman.services.webhooks.dispatch import REPORTING_SECONDS
 from stacks.config import ConsumerSettings, StageSettings
 from stacks.functions import ServiceFunction
 from stacks.webhooks import (
     ATTEMPT_SECONDS,
+    BATCH_MARGIN_SECONDS,
     ENCRYPTION_CONTEXT,
     LEASE_SECONDS,
     check_dispatcher_timeout,
@@ -225,6 +227,18 @@ def test_the_dispatcher_outlasts_a_batch_of_one_slow_receiver_and_reports_within
 
     assert timeout == consumer.timeout_seconds
     assert consumer.batch_size * ATTEMPT_TIMEOUT_SECONDS < timeout < LEASE.total_seconds()
+
+
+def test_the_dispatcher_keeps_its_reporting_time_within_the_margin_of_its_timeout(
+    synthesised: Synthesised,
+) -> None:
+    consumer = synthesised.settings.queues.webhooks
+    # Before a whole batch of one group's last item, all the others may have taken their
+    # full time: what is left must still let the dispatcher start it.
+    before_last = consumer.timeout_seconds - (consumer.batch_size - 1) * ATTEMPT_TIMEOUT_SECONDS
+
+    assert before_last >= ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS
+    assert BATCH_MARGIN_SECONDS >= REPORTING_SECONDS
 
 
 @pytest.mark.parametrize(("timeout", "batch_size"), [(30, 10), (169, 10), (300, 10), (40, 2)])

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from local.aws import WEBHOOK_QUEUE, WEBHOOK_REPORTS_QUEUE, create_work_queue
-from local.platform import LocalConfig, LocalQueues, function_environment
+from local.platform import (
+    WEBHOOK_DISPATCHER_SECONDS,
+    WEBHOOK_VISIBILITY_SECONDS,
+    LocalConfig,
+    LocalQueues,
+    function_environment,
+)
 from local.sqs_pump import SqsPump
 from mailman.config import Settings
 
@@ -136,3 +142,29 @@ def test_the_sweep_runs_every_second_unless_told(monkeypatch: Any) -> None:
 
     monkeypatch.setenv("MAILMAN_WEBHOOK_SWEEP_SECONDS", "0.25")
     assert LocalConfig.from_env().webhook_sweep_seconds == 0.25
+
+
+def test_the_pump_tells_the_dispatcher_its_time_as_long_as_its_batch_stays_hidden(
+    bare_aws: BareAws,
+) -> None:
+    url = create_work_queue(bare_aws.sqs, WEBHOOK_QUEUE, WEBHOOK_VISIBILITY_SECONDS)
+    send(bare_aws.sqs, url, "a1", "a")
+    left: list[int] = []
+
+    def dispatcher(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        left.append(context.get_remaining_time_in_millis())
+        return {"batchItemFailures": []}
+
+    pump = SqsPump(
+        bare_aws.sqs,
+        url,
+        dispatcher,
+        "mailman-webhooks",
+        timeout_seconds=WEBHOOK_DISPATCHER_SECONDS,
+    )
+    pump.poll_once()
+
+    [remaining] = left
+    assert WEBHOOK_DISPATCHER_SECONDS <= WEBHOOK_VISIBILITY_SECONDS
+    assert (WEBHOOK_DISPATCHER_SECONDS - 5) * 1000 < remaining <= WEBHOOK_DISPATCHER_SECONDS * 1000
+    assert remaining > 30_000  # more than the context's default

@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from functions import runtime
 from functions.webhooks import handler as dispatcher
 from local.apigw import LambdaContext
 from local.sqs_pump import sqs_event
@@ -98,14 +99,21 @@ def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         dispatcher.container.cache_clear()
 
 
-def _work(aws: Aws, secret: str, url: str, group: str, n: int) -> WebhookWork:
+def _work(
+    aws: Aws,
+    secret: str,
+    url: str,
+    group: str,
+    n: int,
+    lease_expires_at: datetime = datetime(2100, 1, 1, tzinfo=UTC),
+) -> WebhookWork:
     sealed = base64.b64encode(aws.box.seal(secret)).decode()
     return WebhookWork(
         delivery_id=uuid.uuid4(),
         organization_id=uuid.uuid4(),
         endpoint_id=uuid.uuid4(),
         lease=uuid.uuid4(),
-        lease_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
+        lease_expires_at=lease_expires_at,
         webhook_id=f"evt_{n}",
         url=url,
         secrets=[sealed],
@@ -233,6 +241,94 @@ def test_the_batch_fails_whole_when_its_reports_cannot_be_queued(
         dispatcher.handler(
             _event([(work.model_dump_json(), "g")]), LambdaContext("mailman-webhooks")
         )
+
+
+@pytest.fixture
+def metrics(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Metrics:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Mailman")
+    runtime.metrics.clear_metrics()  # what earlier tests counted, with metrics off, is kept
+    return Metrics(capsys)
+
+
+@dataclass
+class Metrics:
+    """The counts the function's EMF block carries, read from what it printed."""
+
+    capsys: pytest.CaptureFixture[str]
+
+    def counted(self) -> dict[str, float]:
+        lines = [line for line in self.capsys.readouterr().out.splitlines() if '"_aws"' in line]
+        [block] = [json.loads(line) for line in lines]
+        names = [m["Name"] for m in block["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+        return {
+            name: sum(block[name]) if isinstance(block[name], list) else block[name]
+            for name in names
+        }
+
+
+def test_work_too_late_for_its_lease_is_dropped_unsent_and_unreported(
+    aws: Aws,
+    receiver: tuple[int, Verified],
+    metrics: Metrics,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port, verified = receiver
+    url = f"http://127.0.0.1:{port}/hook"
+    fresh = _work(aws, verified.secret, url, "g1", 1)
+    stale = _work(
+        aws,
+        verified.secret,
+        url,
+        "g2",
+        2,
+        lease_expires_at=datetime.now(UTC) + timedelta(seconds=5),
+    )
+    records = [(w.model_dump_json(), w.group) for w in [stale, fresh]]
+
+    answer = dispatcher.handler(_event(records), LambdaContext("mailman-webhooks"))
+
+    assert answer == {"batchItemFailures": []}
+    assert [i for i, _ in verified.payloads] == ["evt_1"]
+    assert [r.delivery_id for r in _reports(aws)] == [fresh.delivery_id]
+    [logged] = [r for r in caplog.records if "expired" in r.getMessage()]
+    assert logged.levelname == "INFO"
+    assert logged.delivery_id == str(stale.delivery_id)
+    counted = metrics.counted()
+    assert counted["WebhookWorkExpired"] == 1
+    assert counted["WebhooksDelivered"] == 1
+
+
+class RunningOut(LambdaContext):
+    """A context whose invocation has plenty of time until the receiver has taken a
+    delivery, and ten seconds after."""
+
+    verified: Verified
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 170_000 if not self.verified.payloads else 10_000
+
+
+def test_the_function_takes_no_more_work_once_its_time_runs_short_and_reports_what_it_did(
+    aws: Aws,
+    receiver: tuple[int, Verified],
+    metrics: Metrics,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port, verified = receiver
+    url = f"http://127.0.0.1:{port}/hook"
+    works = [_work(aws, verified.secret, url, "g", n) for n in range(3)]
+    context = RunningOut("mailman-webhooks", timeout_seconds=180)
+    context.verified = verified
+
+    answer = dispatcher.handler(_event([(w.model_dump_json(), w.group) for w in works]), context)
+
+    assert answer == {"batchItemFailures": []}
+    assert [i for i, _ in verified.payloads] == ["evt_0"]
+    assert [r.delivery_id for r in _reports(aws)] == [works[0].delivery_id]
+    logged = [r for r in caplog.records if "not started" in r.getMessage()]
+    assert [r.delivery_id for r in logged] == [str(w.delivery_id) for w in works[1:]]
+    assert metrics.counted()["WebhookWorkNotStarted"] == 2
 
 
 def _report(n: int) -> AttemptReport:
