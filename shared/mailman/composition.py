@@ -32,6 +32,14 @@ if TYPE_CHECKING:
     from mailman.services.verify_domain import Verifier
 
 
+KMS_CONNECT_SECONDS = 2
+KMS_READ_SECONDS = 3
+KMS_ATTEMPTS = 2
+"""A KMS call (a webhook secret sealed or opened) gives up after this many tries of at most
+connecting and reading each (about 11 s in all, backoff included), where botocore's defaults
+would wait minutes: the dispatcher opens secrets within an attempt's 15 s."""
+
+
 def _client(service: str, region: str, *, retries: bool = True) -> Any:
     import boto3
     from botocore.config import Config
@@ -39,6 +47,18 @@ def _client(service: str, region: str, *, retries: bool = True) -> Any:
     # One attempt, no retries, where a repeated call could do twice what it did once.
     config = None if retries else Config(retries={"total_max_attempts": 1})
     return boto3.client(service, region_name=region, config=config)
+
+
+def _kms_client(region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=KMS_CONNECT_SECONDS,
+        read_timeout=KMS_READ_SECONDS,
+        retries={"total_max_attempts": KMS_ATTEMPTS},
+    )
+    return boto3.client("kms", region_name=region, config=config)
 
 
 def database_for(settings: Settings, *, prepared_statements: bool = False) -> Database:
@@ -128,8 +148,9 @@ class Container:
         from mailman.adapters.secret_box import KeyFileSecretBox, KmsSecretBox
 
         if self.settings.webhook_kms_key_id:
-            kms = _client("kms", self.settings.aws_region)
-            return KmsSecretBox(kms, self.settings.webhook_kms_key_id)
+            return KmsSecretBox(
+                _kms_client(self.settings.aws_region), self.settings.webhook_kms_key_id
+            )
         if self.settings.webhook_key_file:
             return KeyFileSecretBox(Path(self.settings.webhook_key_file))
         raise RuntimeError("set WEBHOOK_KMS_KEY_ID (or WEBHOOK_KEY_FILE) to seal webhook secrets")

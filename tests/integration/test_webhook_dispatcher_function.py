@@ -24,10 +24,17 @@ from functions import runtime
 from functions.webhooks import handler as dispatcher
 from local.apigw import LambdaContext
 from local.sqs_pump import sqs_event
-from mailman.adapters.secret_box import KeyFileSecretBox
+from mailman.adapters.secret_box import KeyFileSecretBox, KmsSecretBox
 from mailman.adapters.sqs import SqsReportQueue
+from mailman.composition import KMS_ATTEMPTS
 from mailman.domain.errors import DeliveryError
-from mailman.domain.webhooks import AttemptReport, Outcome, WebhookWork, new_secret
+from mailman.domain.webhooks import (
+    ATTEMPT_TIMEOUT_SECONDS,
+    AttemptReport,
+    Outcome,
+    WebhookWork,
+    new_secret,
+)
 
 WORK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:mailman-webhooks.fifo"
 
@@ -329,6 +336,23 @@ def test_the_function_takes_no_more_work_once_its_time_runs_short_and_reports_wh
     logged = [r for r in caplog.records if "not started" in r.getMessage()]
     assert [r.delivery_id for r in logged] == [str(w.delivery_id) for w in works[1:]]
     assert metrics.counted()["WebhookWorkNotStarted"] == 2
+
+
+def test_the_dispatchers_key_service_calls_give_up_within_an_attempt(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBHOOK_KMS_KEY_ID", "alias/mailman-webhooks")
+    dispatcher.container.cache_clear()
+
+    box = dispatcher.container().secret_box
+
+    assert isinstance(box, KmsSecretBox)
+    config = box._kms.meta.config
+    tries = config.retries["total_max_attempts"]
+    assert tries == KMS_ATTEMPTS
+    # Every try connecting and reading as long as it may, a second's backoff between them.
+    longest = tries * (config.connect_timeout + config.read_timeout) + (tries - 1)
+    assert longest < ATTEMPT_TIMEOUT_SECONDS
 
 
 def _report(n: int) -> AttemptReport:

@@ -9,10 +9,11 @@ second lookup's. Redirects are not followed. The secrets travel sealed and are o
 only to sign.
 
 One attempt takes at most `ATTEMPT_TIMEOUT_SECONDS` in all, opening the secrets (a KMS call
-when a data key is cold), looking the name up and the HTTP exchange together: each step gets
-what the ones before it left, and the sender only what is left when it connects. Neither
-`getaddrinfo` nor a KMS call can be given a deadline, so each runs on a thread of its own that
-the attempt stops waiting for once its time is up. The function's timeout counts on it.
+when a data key is cold: its client gives up well within that time), looking the name up and
+the HTTP exchange together: each step gets what the ones before it left, and the sender only
+what is left when it connects. `getaddrinfo` takes no deadline, so the lookup runs on a
+thread of its own that the attempt stops waiting for once the lookup's share is spent. The
+function's timeout counts on it.
 
 A batch (`dispatch_batch`) keeps the order the FIFO queue promises within a group, and only
 there: groups run side by side, so a slow receiver delays nothing but its own group. Work
@@ -261,8 +262,8 @@ def _request(
         target = parse_target(work.url, allow_insecure=allow_private)
     except ValidationError as exc:
         raise _NotAttempted(f"refused: {exc.message}") from None
+    opened = _opened(work.secrets, box)
     address = _checked_address(target, resolver, deadline, allow_private=allow_private)
-    opened = _opened(work.secrets, box, deadline)
     body = work.body.encode()
     timestamp = int(at.timestamp())
     headers = (
@@ -313,17 +314,14 @@ def _looked_up(target: Target, resolver: HostResolver, deadline: float) -> list[
     return addresses
 
 
-def _opened(sealed: Sequence[str], box: SecretBox, deadline: float) -> list[str]:
-    """The secrets, opened within what is left of the attempt (a KMS call, for a data key
-    this container has not opened yet)."""
+def _opened(sealed: Sequence[str], box: SecretBox) -> list[str]:
+    """The secrets, opened: a KMS call for a data key this container has not opened yet,
+    which its client bounds (`mailman.composition.KMS_ATTEMPTS`) and the attempt's deadline
+    counts."""
     if not sealed:
         raise _NotAttempted("the endpoint has no signing secret")
-    bound = _left(deadline, "opening the signing secrets")
-    late = f"the attempt's time ran out opening the signing secrets ({_seconds(bound)} s were left)"
     try:
-        return _within(
-            bound, lambda: [box.open(base64.b64decode(s, validate=True)) for s in sealed], late
-        )
+        return [box.open(base64.b64decode(secret, validate=True)) for secret in sealed]
     except ValueError as exc:
         raise _NotAttempted(f"the signing secret could not be opened: {exc}") from None
 
@@ -342,9 +340,8 @@ def _within(seconds: float, call: Callable[[], T], late: str) -> T:
     after that.
 
     `call` runs on a thread of its own because what it waits for takes no deadline
-    (`getaddrinfo`, a KMS call). One given up on finishes alone, holding nothing up: a
-    daemon thread, whose late answer is dropped (a data key it opened is kept for the next
-    attempt)."""
+    (`getaddrinfo`). One given up on finishes alone, holding nothing up: a daemon thread,
+    whose late answer is dropped."""
     finished = threading.Event()
     answer: list[T] = []
     raised: list[BaseException] = []
