@@ -72,6 +72,13 @@ class WebhookDeliveryLog(Protocol):
 
     def get(self, endpoint_id: UUID, delivery_id: UUID) -> Delivery | None: ...
 
+    def enabled(self, endpoint_id: UUID) -> bool | None:
+        """Whether the endpoint is enabled; None when there is no such endpoint (or it is
+        deleted). The endpoint is held as it is to the end of the transaction: a change to
+        it (disabling it parks its deliveries) waits, so what this answered still holds when
+        a retry or a recovery makes deliveries due."""
+        ...
+
     def retry(self, endpoint_id: UUID, delivery_id: UUID, at: datetime) -> Delivery | None:
         """Send the delivery again at `at`: one delivered or failed becomes pending, one
         attempt with no schedule (`automatic` false), its lease cleared; one pending and not
