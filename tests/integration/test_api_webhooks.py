@@ -435,6 +435,58 @@ def test_a_recovery_sends_again_the_failed_deliveries_of_its_window(
     _refused(no_since, "since")
 
 
+def test_a_disabled_endpoint_is_a_409_to_a_retry_and_a_recovery_and_may_still_be_tested(
+    mailbox: MailSink,
+    tenant: Tenant,
+    fakes: WebhookFakes,
+    container: Container,
+    database_url: str,
+) -> None:
+    webhook = _created(tenant)["id"]
+    _append(container, tenant.organization_id, "message.received", mailbox.support)
+    [delivery] = _delivery_ids(database_url, webhook)
+    settle(database_url, delivery, "failed", created_at=datetime.now(UTC) - HOUR)
+    assert tenant.api.patch(f"/webhooks/{webhook}", {"enabled": False}).status == 200
+    before = sql(database_url, "SELECT * FROM webhook_deliveries")
+
+    retried = tenant.api.post(f"/webhooks/{webhook}/deliveries/{delivery}/retry")
+    recovered = tenant.api.post(
+        f"/webhooks/{webhook}/recover", {"since": (datetime.now(UTC) - 2 * HOUR).isoformat()}
+    )
+    tested = tenant.api.post(f"/webhooks/{webhook}/test")
+
+    for answer in (retried, recovered):
+        error = _refused(answer, "webhook_id", 409)
+        assert error["type"] == "webhook_disabled"
+        assert "enable the webhook first" in error["message"]
+    assert sql(database_url, "SELECT * FROM webhook_deliveries WHERE NOT test") == before
+    assert tested.status == 202, tested.json()
+    assert fakes.publish.handed == [[UUID(tested.json()["delivery"]["id"])]]
+    assert tenant.api.patch(f"/webhooks/{webhook}", {"enabled": True}).status == 200
+    assert tenant.api.post(f"/webhooks/{webhook}/deliveries/{delivery}/retry").status == 202
+
+
+def test_a_deleted_endpoint_is_a_404_to_a_retry_and_its_deliveries_stay_as_they_are(
+    mailbox: MailSink,
+    tenant: Tenant,
+    fakes: WebhookFakes,
+    container: Container,
+    database_url: str,
+) -> None:
+    webhook = _created(tenant)["id"]
+    _append(container, tenant.organization_id, "message.received", mailbox.support)
+    [delivery] = _delivery_ids(database_url, webhook)
+    settle(database_url, delivery, "failed")
+    assert tenant.api.delete(f"/webhooks/{webhook}").status == 204
+
+    answer = tenant.api.post(f"/webhooks/{webhook}/deliveries/{delivery}/retry")
+
+    _refused(answer, "webhook_id", 404)
+    [row] = sql(database_url, "SELECT status, next_attempt_at FROM webhook_deliveries")
+    assert row["status"] == "failed"
+    assert fakes.publish.handed == []
+
+
 def _deliver_on_publish(database_url: str) -> Any:
     """A publish that does what the pipeline would: the receiver answers 204 at once."""
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,9 +30,9 @@ from mailman.adapters.memory.webhook_queue import InMemoryWebhookQueue
 from mailman.adapters.postgres.database import Database
 from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from mailman.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveries
-from mailman.domain.errors import DeliveryError
+from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.events import NewEvent
-from mailman.domain.webhooks import LEASE, AttemptReport, Outcome, WebhookWork
+from mailman.domain.webhooks import LEASE, MAX_IN_FLIGHT, AttemptReport, Outcome, WebhookWork
 from mailman.services.webhooks import ReportOutcome, publish_due, record_reports, sweep
 
 from ..mail import make_mail
@@ -181,27 +183,32 @@ def test_a_claim_passes_over_what_another_holds_without_waiting(log: Log) -> Non
 
 
 def test_claims_at_once_never_take_one_delivery_twice(log: Log) -> None:
-    log.endpoint()
-    log.endpoint()
+    for _ in range(15):
+        log.endpoint()
     with log.uow(log.organization_id) as work:
         work.events.append_many(
             [
                 NewEvent(log.organization_id, "domain.verified", None, f"e{n}", {})
-                for n in range(150)
+                for n in range(MAX_IN_FLIGHT)
             ]
         )
     claimed: list[list[UUID]] = [[], []]
     start = threading.Barrier(2)
 
+    def due() -> bool:
+        return log.sql(
+            "SELECT count(*) FROM webhook_deliveries WHERE next_attempt_at <= now()"
+        ) != [(0,)]
+
     def claim(slot: int) -> None:
+        # Two claims at once may pick the same rows: the one that locks them second passes
+        # them by and comes back short (or empty), so each claims on while any is due.
         database = _claimer(log.url)
         uow = PostgresUnitOfWorkFactory(database)
         start.wait()
-        while True:
+        while due():
             with uow(None, autocommit=True) as work:
                 taken = work.webhook_deliveries.claim(datetime.now(UTC), uuid4(), limit=7)
-            if not taken:
-                break
             claimed[slot].extend(d.id for d in taken)
         database.close()
 
@@ -240,6 +247,208 @@ def test_a_test_is_claimed_for_a_disabled_endpoint_not_a_deleted_one(log: Log) -
 
     assert log.publish(queue) == 1
     assert [(w.endpoint_id, w.trigger) for w in queue.sent] == [(disabled, "test")]
+
+
+def _claim(log: Log, at: datetime, *, limit: int = 500) -> list[Any]:
+    with log.uow(None, autocommit=True) as work:
+        return work.webhook_deliveries.claim(at, uuid4(), limit=limit)
+
+
+def _threads(log: Log, n: int) -> list[UUID]:
+    """One `message.sent` in each of `n` threads, appended together; their ids in log order."""
+    with log.uow(log.organization_id) as work:
+        work.events.append_many(
+            [
+                NewEvent(
+                    log.organization_id, "message.sent", None, f"t{k}", {"thread_id": str(uuid4())}
+                )
+                for k in range(n)
+            ]
+        )
+    rows = log.sql("SELECT id FROM events WHERE dedup_key LIKE 't%%' ORDER BY xid, seq")
+    return [row[0] for row in rows]
+
+
+def test_a_claim_keeps_each_endpoint_within_its_share_of_leases(log: Log) -> None:
+    busy = log.endpoint(event_types=["message.sent"])
+    other = log.endpoint(event_types=["domain.verified"])
+    events = _threads(log, 50)
+    for _ in range(5):
+        log.append()
+    now = datetime.now(UTC)
+
+    taken = _claim(log, now)
+
+    assert Counter(d.endpoint_id for d in taken) == {busy: MAX_IN_FLIGHT, other: 5}
+    assert [d.event.id for d in taken if d.endpoint_id == busy] == events[:MAX_IN_FLIGHT]
+    assert _claim(log, now) == []
+    later = now + LEASE
+    again = _claim(log, later)
+    assert [d.event.id for d in again if d.endpoint_id == busy] == events[:MAX_IN_FLIGHT]
+    log.sql(
+        "UPDATE webhook_deliveries SET status = 'delivered', lease = NULL WHERE lease = ANY (%s)",
+        list({d.lease for d in again}),
+    )
+    following = _claim(log, later)
+    assert [d.event.id for d in following] == events[MAX_IN_FLIGHT : 2 * MAX_IN_FLIGHT]
+
+
+def test_a_test_is_claimed_for_an_endpoint_at_its_share_of_leases(log: Log) -> None:
+    endpoint = log.endpoint()
+    _threads(log, MAX_IN_FLIGHT + 1)
+    now = datetime.now(UTC)
+    _claim(log, now)
+    with log.uow(log.organization_id) as work:
+        _, test = work.webhook_log.add_test(log.organization_id, endpoint, now)
+
+    assert [(d.id, d.test) for d in _claim(log, now)] == [(test, True)]
+
+
+def test_claims_follow_the_log_not_the_time_each_became_due(log: Log) -> None:
+    log.endpoint()
+    began_first = psycopg.connect(log.url)
+    wrote_first = psycopg.connect(log.url)
+    insert = (
+        "INSERT INTO events (organization_id, type, dedup_key, payload) "
+        "VALUES (%s, 'domain.verified', %s, '{}') RETURNING id"
+    )
+    began_first.execute("SELECT now()")  # its transaction, and its now(), start here
+    wrote_first.execute("SELECT pg_current_xact_id()")  # the older transaction id
+    [(later,)] = began_first.execute(insert, [log.organization_id, "later"]).fetchall()
+    [(earlier,)] = wrote_first.execute(insert, [log.organization_id, "earlier"]).fetchall()
+    began_first.commit()
+    wrote_first.commit()
+    began_first.close()
+    wrote_first.close()
+    [(due_first,)] = log.sql(
+        "SELECT e.id FROM webhook_deliveries d JOIN events e ON e.id = d.event_id "
+        "ORDER BY d.next_attempt_at LIMIT 1"
+    )
+
+    first = _claim(log, datetime.now(UTC), limit=1)
+    then = _claim(log, datetime.now(UTC), limit=1)
+
+    assert due_first == later
+    assert [d.event.id for d in first + then] == [earlier, later]
+
+
+class GatedQueue(InMemoryWebhookQueue):
+    """Holds its first send until `release` is set (`entered` says it is there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def send(self, work: Sequence[WebhookWork]) -> None:
+        if not self.entered.is_set():
+            self.entered.set()
+            assert self.release.wait(20), "never released"
+        super().send(work)
+
+
+def test_one_publisher_at_a_time_the_holder_sends_what_others_committed_in_order(
+    log: Log,
+) -> None:
+    endpoint = log.endpoint()
+    thread = str(uuid4())
+    events = [log.append("message.sent", {"thread_id": thread, "n": n}) for n in range(3)]
+    gate = GatedQueue()
+    held: list[int] = []
+
+    def publish() -> None:
+        database = Database(log.url)
+        held.append(
+            publish_due(PostgresUnitOfWorkFactory(database), gate, log.clock, api_base_url=API)
+        )
+        database.close()
+
+    log.clock.at = datetime.now(UTC)
+    holder = threading.Thread(target=publish)
+    holder.start()
+    assert gate.entered.wait(20)
+    events += [log.append("message.sent", {"thread_id": thread, "n": n}) for n in range(3, 6)]
+    test_id = _add_test(log, endpoint)
+    other = InMemoryWebhookQueue()
+    started = time.monotonic()
+
+    returned = log.publish(other)
+    named = log.publish(other, only=[test_id])
+
+    assert time.monotonic() - started < 2
+    assert (returned, named) == (0, 1)
+    gate.release.set()
+    holder.join(20)
+    assert held == [6]
+    assert [w.webhook_id for w in gate.sent] == [str(e) for e in events]
+    assert {w.group for w in gate.sent} == {f"{endpoint}:{thread}"}
+    assert log.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
+    assert log.publish(other) == 0
+
+
+def _add_test(log: Log, endpoint: UUID) -> UUID:
+    with log.uow(log.organization_id) as work:
+        return work.webhook_log.add_test(log.organization_id, endpoint, datetime.now(UTC))[1]
+
+
+def test_a_publisher_that_dies_holding_the_right_lets_go_of_it(log: Log) -> None:
+    log.endpoint()
+    log.append()
+    dying = Database(log.url)
+    with PostgresUnitOfWorkFactory(dying)(None, autocommit=True) as work:
+        holding = work.webhook_deliveries.publishing()
+        assert holding.__enter__()
+        assert log.publish(InMemoryWebhookQueue()) == 0
+        dying.connection().close()
+
+    assert log.publish(InMemoryWebhookQueue()) == 1
+
+
+# Parking.
+
+
+def test_a_delivery_in_flight_is_neither_parked_nor_sent_again_when_its_endpoint_returns(
+    log: Log,
+) -> None:
+    endpoint = log.endpoint()
+    log.append()
+    log.append()
+    (in_flight,), (waiting,) = log.sql(
+        "SELECT d.id FROM webhook_deliveries d JOIN events e ON e.id = d.event_id ORDER BY e.seq"
+    )
+    queue = InMemoryWebhookQueue()
+    assert log.publish(queue, only=[in_flight]) == 1
+    [(lease_ends,)] = log.sql(
+        "SELECT next_attempt_at FROM webhook_deliveries WHERE id = %s", in_flight
+    )
+
+    log.sql("UPDATE webhook_endpoints SET enabled = false WHERE id = %s", endpoint)
+    parked = dict(log.sql("SELECT id, next_attempt_at FROM webhook_deliveries"))
+    log.sql("UPDATE webhook_endpoints SET enabled = true WHERE id = %s", endpoint)
+    unparked = dict(log.sql("SELECT id, next_attempt_at FROM webhook_deliveries"))
+
+    assert parked == {in_flight: lease_ends, waiting: None}
+    assert unparked[in_flight] == lease_ends
+    assert unparked[waiting] is not None
+    assert log.publish(queue) == 1
+    assert [w.delivery_id for w in queue.sent] == [in_flight, waiting]
+
+
+def test_a_delivery_whose_lease_ran_out_is_parked_and_due_again_with_its_endpoint(
+    log: Log,
+) -> None:
+    endpoint = log.endpoint()
+    log.append()
+    log.sql(
+        "UPDATE webhook_deliveries SET lease = %s, next_attempt_at = now() - interval '1 second'",
+        uuid4(),
+    )
+
+    log.sql("UPDATE webhook_endpoints SET enabled = false WHERE id = %s", endpoint)
+    assert log.sql("SELECT next_attempt_at FROM webhook_deliveries") == [(None,)]
+    log.sql("UPDATE webhook_endpoints SET enabled = true WHERE id = %s", endpoint)
+
+    assert log.publish(InMemoryWebhookQueue()) == 1
 
 
 # Publishing.
@@ -536,6 +745,30 @@ def test_the_sweep_function_queues_what_is_due_on_webhooks_fifo(
     work = WebhookWork.model_validate_json(message["Body"])
     assert (work.webhook_id, work.endpoint_id) == (str(event), endpoint)
     assert message["Attributes"]["MessageGroupId"] == work.group
+
+
+def test_the_sweep_function_fails_counting_what_the_queue_did_not_take(
+    log: Log, bare_aws: BareAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log.endpoint()
+    log.append()
+    url = bare_aws.sqs.create_queue(QueueName="webhooks.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", url + "-gone")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+    with (
+        function_container(sweep_handler.container, log.url, monkeypatch),
+        pytest.raises(NotQueued) as refused,
+    ):
+        sweep_handler.handler(
+            {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+            LambdaContext("webhook-sweep"),
+        )
+
+    assert (refused.value.queued, refused.value.failed) == (0, 1)
+    assert log.sql("SELECT lease IS NOT NULL FROM webhook_deliveries") == [(True,)]
 
 
 def test_mail_received_is_queued_to_the_dispatcher_by_the_inbound_function_at_once(

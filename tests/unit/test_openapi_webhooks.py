@@ -102,3 +102,16 @@ def test_the_event_types_field_names_every_type_of_the_catalogue(
 
     for name in EVENT_TYPES:
         assert f"`{name}`" in created["description"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", "/webhooks/{webhook_id}/recover"],
+)
+def test_a_retry_or_a_recovery_documents_the_409_of_a_disabled_endpoint(
+    document: dict[str, Any], path: str
+) -> None:
+    operation = document["paths"][path]["post"]
+
+    assert "webhook_disabled" in operation["responses"]["409"]["description"]
+    assert "webhook_disabled" in operation["description"]

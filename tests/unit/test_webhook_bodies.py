@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
+
 from mailman.domain.events import Event
 from mailman.domain.webhook_bodies import (
     MessageSnapshot,
@@ -16,6 +18,7 @@ from mailman.domain.webhook_bodies import (
     render_body,
     snapshot_of,
 )
+from mailman.domain.webhook_targets import MAX_URL_LENGTH
 from mailman.domain.webhooks import (
     EXTRACTED_TEXT_CAP,
     MAX_BODY_BYTES,
@@ -216,24 +219,59 @@ def test_a_body_is_the_same_bytes_each_time_it_is_rendered() -> None:
     )
 
 
-def test_a_body_of_quotes_still_fits_the_queue_inside_its_work() -> None:
-    text = '"\\' * (EXTRACTED_TEXT_CAP // 2)
-    body = render_body(
-        _event(), _snapshot(extracted_text=text, recipients=_recipients(900)), api_base_url=API
-    )
-    work = WebhookWork(
+def _work(body: str) -> WebhookWork:
+    """The body in its work, with a URL as long as one may be and two secrets."""
+    return WebhookWork(
         delivery_id=uuid4(),
         organization_id=uuid4(),
         endpoint_id=uuid4(),
         lease=uuid4(),
         lease_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
         webhook_id=str(uuid4()),
-        url="https://hooks.example.test/in",
+        url="https://hooks.example.test/" + "p" * (MAX_URL_LENGTH - 27),
         secrets=["c2VhbGVk" * 20, "c2VhbGVk" * 20],
         body=body,
         trigger="automatic",
         group=f"{uuid4()}:{uuid4()}",
     )
 
+
+def _queued(work: WebhookWork) -> bytes:
+    """The work as `SqsWebhookQueue` queues it: JSON in ASCII."""
+    return json.dumps(work.model_dump(mode="json"), separators=(",", ":")).encode("ascii")
+
+
+def test_a_body_of_quotes_still_fits_the_queue_inside_its_work() -> None:
+    text = '"\\' * (EXTRACTED_TEXT_CAP // 2)
+    body = render_body(
+        _event(), _snapshot(extracted_text=text, recipients=_recipients(900)), api_base_url=API
+    )
+
     assert len(body.encode()) <= body_size(body) <= MAX_BODY_BYTES
-    assert len(work.model_dump_json().encode()) < 256 * 1024
+    assert len(_queued(_work(body))) < 256 * 1024
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u4e2d\u6587" * 15_000,
+        "\u4e2d" * 43_500,
+        "\u4e2d" * 60_000,
+        "\U0001f600" * 40_000,
+        "\uffff\ufffe" * 30_000,
+    ],
+    ids=["30000-cjk", "cjk-near-the-cap-in-utf8", "60000-cjk", "emoji", "nonchars"],
+)
+def test_a_body_of_any_script_fits_the_queue_inside_its_work_escaped_to_ascii(text: str) -> None:
+    body, parsed = _render(_event("domain.note", note=text), None)
+
+    assert len(body.encode()) <= body_size(body) <= MAX_BODY_BYTES
+    assert MAX_BODY_BYTES - body_size(body) < 256 or parsed["data"]["note"] == text
+    assert text.startswith(parsed["data"]["note"])
+    assert len(_queued(_work(body))) < 256 * 1024
+
+
+def test_a_body_is_measured_as_it_travels_escaped() -> None:
+    assert body_size("\u4e2d") == len('"\\u4e2d"') == 8
+    assert body_size("\U0001f600") == len('"\\ud83d\\ude00"') == 14
+    assert body_size('a"') == len('"a\\""') == 5

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from mailman.adapters.memory.webhook_rows import WebhookAttemptRow, WebhookDeliveryRow
-from mailman.domain.errors import Conflict, NotFound, ValidationError
+from mailman.domain.errors import Conflict, NotFound, ValidationError, WebhookDisabled
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhooks import Attempt, DeliveryFilter, DeliveryState, Outcome
 from mailman.services.webhooks import endpoints, log
@@ -391,6 +391,41 @@ def test_a_large_recovery_hands_the_dispatcher_a_bounded_first_part(world: World
 
     assert recovered == log.PUBLISHED_AT_ONCE + 3
     assert [len(h) for h in publish.handed] == [log.PUBLISHED_AT_ONCE]
+
+
+def test_a_disabled_endpoints_delivery_is_neither_retried_nor_recovered(world: World) -> None:
+    endpoint = _endpoint(world)
+    row = _delivery(world, endpoint, minutes_ago=30, status=DeliveryState.FAILED)
+    world.tables.webhook_endpoints[endpoint].enabled = False
+    publish = RecordingPublish()
+
+    for act in (
+        lambda: _retry(world, endpoint, row.id, publish),
+        lambda: _recover(world, endpoint, world.clock.now() - timedelta(hours=1), None, publish),
+    ):
+        with pytest.raises(WebhookDisabled) as refused:
+            act()
+        assert refused.value.field == "webhook_id"
+        assert "enable the webhook first" in refused.value.message
+
+    assert (row.status, row.next_attempt_at, row.automatic) == (
+        DeliveryState.FAILED,
+        world.clock.now() - 30 * MINUTE,
+        True,
+    )
+    assert publish.handed == []
+
+
+def test_a_deleted_endpoints_delivery_is_not_found_to_a_retry(world: World) -> None:
+    endpoint = _endpoint(world)
+    row = _delivery(world, endpoint, status=DeliveryState.FAILED)
+    world.tables.webhook_endpoints[endpoint].deleted_at = world.clock.now()
+
+    with pytest.raises(NotFound) as missing:
+        _retry(world, endpoint, row.id)
+
+    assert missing.value.field == "webhook_id"
+    assert row.status is DeliveryState.FAILED
 
 
 # -- testing ---------------------------------------------------------------------------------

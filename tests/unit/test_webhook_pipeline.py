@@ -7,12 +7,14 @@ import base64
 import dataclasses
 import itertools
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
-from mailman.domain.errors import DeliveryError
+from mailman.adapters.memory.webhook_queue import InMemoryWebhookQueue
+from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.event_catalogue import (
     WEBHOOK_DELIVERY_EXHAUSTED,
     WEBHOOK_ENDPOINT_DISABLED,
@@ -22,13 +24,15 @@ from mailman.domain.webhooks import (
     FAILING_DISABLES_AFTER,
     JITTER,
     LEASE,
+    MAX_IN_FLIGHT,
     MAX_RETRY_AFTER,
     RETRY_DELAYS,
+    WebhookWork,
 )
-from mailman.services.webhooks import ReportOutcome, sweep
+from mailman.services.webhooks import ReportOutcome, Swept, sweep
 
 from ..mail import make_mail
-from .webhook_world import DOWN, Answer, Pipeline, report_for
+from .webhook_world import DOWN, OK, Answer, Pipeline, report_for
 from .world import World
 
 
@@ -185,8 +189,112 @@ def test_a_claim_takes_at_most_its_limit(hooks: Pipeline) -> None:
     for _ in range(3):
         hooks.append()
 
-    assert hooks.publish(limit=2) == 2
+    assert hooks.publish(limit=2, rounds=1) == 2
+    assert hooks.publish(limit=2, rounds=1) == 1
+
+
+def test_a_publish_claims_again_until_nothing_is_due_within_its_rounds(hooks: Pipeline) -> None:
+    hooks.endpoint()
+    for _ in range(7):
+        hooks.append()
+
+    assert hooks.publish(limit=2, rounds=3) == 6
     assert hooks.publish(limit=2) == 1
+
+
+# The in-flight cap: one endpoint never fills the dispatcher.
+
+
+def _threads(hooks: Pipeline, n: int) -> list[str]:
+    """One event in each of `n` threads, appended in order; answers their ids."""
+    return [str(hooks.append("message.sent", {"thread_id": str(uuid4())}).id) for _ in range(n)]
+
+
+def _settled(hooks: Pipeline, answer: Answer = OK) -> None:
+    hooks.receiver = lambda work: answer
+    hooks.record(hooks.dispatch())
+
+
+def test_an_endpoint_has_at_most_its_share_of_deliveries_leased_at_once(hooks: Pipeline) -> None:
+    busy = hooks.endpoint(event_types=("message.sent",))
+    other = hooks.endpoint(event_types=("domain.verified",))
+    events = _threads(hooks, 50)
+    for _ in range(5):
+        hooks.append("domain.verified")
+
+    assert hooks.publish() == MAX_IN_FLIGHT + 5
+
+    sent = hooks.queue.take()
+    assert [w.webhook_id for w in sent if w.endpoint_id == busy.id] == events[:MAX_IN_FLIGHT]
+    assert len([w for w in sent if w.endpoint_id == other.id]) == 5
+    assert hooks.publish() == 0
+    hooks.world.clock.advance(LEASE)
+    assert hooks.publish() == MAX_IN_FLIGHT + 5
+    again = [w for w in hooks.queue.sent if w.endpoint_id == busy.id]
+    assert [w.webhook_id for w in again] == events[:MAX_IN_FLIGHT]
+    _settled(hooks)
+    assert hooks.publish() == MAX_IN_FLIGHT
+    assert [w.webhook_id for w in hooks.queue.take()] == events[MAX_IN_FLIGHT : 2 * MAX_IN_FLIGHT]
+
+
+def test_a_test_goes_to_an_endpoint_at_its_share_of_leases(hooks: Pipeline) -> None:
+    endpoint = hooks.endpoint()
+    _threads(hooks, MAX_IN_FLIGHT + 1)
+    hooks.publish()
+    world = hooks.world
+    with world.uow(world.organization_id) as work:
+        _, test_id = work.webhook_log.add_test(
+            world.organization_id, endpoint.id, world.clock.now()
+        )
+
+    assert hooks.publish(only=[test_id]) == 1
+    assert hooks.queue.sent[-1].trigger == "test"
+    assert hooks.publish() == 0
+
+
+def test_a_named_delivery_waits_while_its_endpoint_has_its_share_of_leases(
+    hooks: Pipeline,
+) -> None:
+    hooks.endpoint()
+    _threads(hooks, MAX_IN_FLIGHT + 1)
+    hooks.publish()
+    [waiting] = [d for d in hooks.deliveries() if d.lease is None]
+
+    assert hooks.publish(only=[waiting.id]) == 0
+    assert waiting.next_attempt_at == hooks.world.clock.now()
+
+
+# One publisher at a time.
+
+
+def test_a_publish_returns_at_once_while_another_holds_the_right_and_named_ones_still_go(
+    hooks: Pipeline,
+) -> None:
+    hooks.endpoint()
+    hooks.append()
+    hooks.append()
+    first, second = hooks.deliveries()
+    world = hooks.world
+
+    with world.uow(None) as work, work.webhook_deliveries.publishing() as held:
+        assert held
+        assert hooks.publish() == 0
+        assert hooks.publish(only=[second.id]) == 1
+    assert first.lease is None
+    assert hooks.publish() == 1
+    assert [w.delivery_id for w in hooks.queue.sent] == [second.id, first.id]
+
+
+def test_the_right_to_publish_is_let_go_when_the_queue_fails(hooks: Pipeline) -> None:
+    hooks.endpoint()
+    hooks.append()
+    hooks.queue.refusing = True
+    with pytest.raises(DeliveryError):
+        hooks.publish()
+    hooks.queue.refusing = False
+    hooks.append()
+
+    assert hooks.publish() == 1
 
 
 def test_a_rotations_previous_secret_signs_until_its_grace_ends_then_is_dropped(
@@ -237,6 +345,50 @@ def test_the_sweep_publishes_everything_due_in_batches(hooks: Pipeline, world: W
 
     assert swept.published == 7
     assert len({w.delivery_id for w in hooks.queue.sent}) == 7
+
+
+class RefusingFirst(InMemoryWebhookQueue):
+    """Refuses its first send whole, and the second's first item; takes the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def send(self, work: Sequence[WebhookWork]) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise DeliveryError("the webhook queue could not take the work")
+        if self.calls == 2:
+            super().send(work[1:])
+            raise NotQueued("one refused", queued=len(work) - 1, failed=1)
+        super().send(work)
+
+
+def test_the_sweep_goes_on_past_a_batch_the_queue_refused_and_counts_it(world: World) -> None:
+    hooks = Pipeline(world, queue=RefusingFirst())
+    hooks.endpoint()
+    for _ in range(8):
+        hooks.append()
+
+    swept = sweep(world.uow, hooks.queue, world.clock, api_base_url="", batch=3)
+
+    assert (swept.published, swept.not_queued) == (4, 4)
+    queued = {w.delivery_id for w in hooks.queue.sent}
+    assert len(queued) == 4
+    hooks.record(hooks.dispatch())
+    world.clock.advance(LEASE)
+    assert hooks.sweep() == Swept(published=4, secrets_dropped=0, not_queued=0)
+    assert {w.delivery_id for w in hooks.queue.sent} == {d.id for d in hooks.deliveries()} - queued
+
+
+def test_the_sweep_makes_no_more_than_its_batches(hooks: Pipeline, world: World) -> None:
+    hooks.endpoint()
+    for _ in range(7):
+        hooks.append()
+
+    swept = sweep(world.uow, hooks.queue, world.clock, api_base_url="", batch=2, max_batches=2)
+
+    assert swept.published == 4
 
 
 def test_a_body_is_frozen_when_first_sent(hooks: Pipeline, world: World) -> None:
@@ -508,6 +660,51 @@ def test_a_failing_delivery_is_retried_on_schedule_then_fails_with_an_event(
     assert endpoint.enabled
     hooks.world.clock.advance(timedelta(days=1))
     assert hooks.sweep().published == 0
+
+
+def test_a_webhook_event_delivery_exhausts_silently_and_leaves_health_alone(
+    hooks: Pipeline,
+) -> None:
+    watcher = hooks.endpoint()
+    other = hooks.endpoint(enabled=False)
+    hooks.append(WEBHOOK_DELIVERY_EXHAUSTED, {"endpoint_id": str(other.id)}, subject_id=other.id)
+    hooks.receiver = lambda work: DOWN
+
+    _run_until_settled(hooks, timedelta(days=3))
+
+    [delivery] = hooks.deliveries(watcher)
+    assert (delivery.status, delivery.attempts) == ("failed", len(RETRY_DELAYS) + 1)
+    assert len(hooks.events(WEBHOOK_DELIVERY_EXHAUSTED)) == 1
+    assert watcher.failing_since is None
+
+
+def test_a_webhook_event_delivered_leaves_a_failing_endpoint_failing(hooks: Pipeline) -> None:
+    since = hooks.world.clock.now() - timedelta(days=1)
+    watcher = hooks.endpoint(failing_since=since)
+    other = hooks.endpoint(enabled=False)
+    hooks.append(WEBHOOK_ENDPOINT_DISABLED, {"endpoint_id": str(other.id)}, subject_id=other.id)
+
+    _deliver_once(hooks, OK)
+
+    assert hooks.deliveries(watcher)[0].status == "delivered"
+    assert (watcher.failing_since, watcher.last_success_at) == (since, None)
+
+
+def test_endpoints_failing_together_tell_each_other_of_an_exhaustion_once(
+    hooks: Pipeline,
+) -> None:
+    first, second = hooks.endpoint(), hooks.endpoint()
+    hooks.append("message.sent", {"thread_id": THREAD})
+    hooks.receiver = lambda work: DOWN
+
+    _run_until_settled(hooks, timedelta(days=4))
+
+    exhausted = hooks.events(WEBHOOK_DELIVERY_EXHAUSTED)
+    assert sorted(e.subject_id for e in exhausted) == sorted([first.id, second.id])
+    told = [d for d in hooks.deliveries() if d.event_type == WEBHOOK_DELIVERY_EXHAUSTED]
+    assert len(told) == 2
+    assert {d.status for d in told} == {"failed"}
+    assert hooks.next_due() is None
 
 
 def test_an_endpoint_failing_for_five_days_is_disabled(hooks: Pipeline) -> None:

@@ -221,13 +221,18 @@ def get_delivery(webhook_id: UUID, delivery_id: UUID) -> WebhookDeliveryOut:
     "/webhooks/<webhook_id>/deliveries/<delivery_id>/retry",
     summary="Send a delivery again now, under the same webhook-id (a delivered one too)",
     description="A settled delivery gets one more attempt, without a retry schedule; a "
-    "pending one is brought forward. 409 while an attempt of it is under way.",
+    "pending one is brought forward. 409 while an attempt of it is under way, and 409 "
+    "`webhook_disabled` while the endpoint is disabled (enable it first).",
     tags=TAGS,
     responses={
         202: {
             "description": "The delivery, pending",
             "content": {"application/json": {"model": WebhookDeliveryOut}},
-        }
+        },
+        409: {
+            "description": "An attempt of the delivery is under way (`conflict`), or the "
+            "endpoint is disabled (`webhook_disabled`: enable the webhook first)"
+        },
     },
 )
 def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[dict[str, Any]]:
@@ -242,13 +247,17 @@ def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[dict[str, An
     "/webhooks/<webhook_id>/recover",
     summary="Send again every failed delivery of a window (after the receiver's outage)",
     description="Each is sent once more under its own webhook-id, without a retry "
-    "schedule. The window is [since, until), until now by default, at most 14 days.",
+    "schedule. The window is [since, until), until now by default, at most 14 days. 409 "
+    "`webhook_disabled` while the endpoint is disabled (enable it first).",
     tags=TAGS,
     responses={
         202: {
             "description": "How many failed deliveries are sent again",
             "content": {"application/json": {"model": RecoverOut}},
-        }
+        },
+        409: {
+            "description": "The endpoint is disabled (`webhook_disabled`): enable the webhook first"
+        },
     },
 )
 def recover(webhook_id: UUID, body: RecoverIn) -> Response[dict[str, Any]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mailman.domain.errors import DeliveryError
+from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.webhooks import AttemptReport, WebhookWork
 
 _BATCH = 10
@@ -86,31 +86,75 @@ class SqsReportQueue:
 class SqsWebhookQueue:
     """`webhooks.fifo`: each work item in its group (`WebhookWork.group`), deduplicated by its
     claim (`{delivery_id}:{lease}`), so a send the SDK repeats is queued once and a delivery
-    claimed again is queued again."""
+    claimed again is queued again.
+
+    A body is JSON in ASCII (every other character escaped), so no character a receiver's
+    answer or a message may hold (U+FFFF, a lone surrogate) is one SQS refuses. Batches are
+    packed to SQS's limits (ten messages, `MAX_BATCH_BYTES` in all); one that fails, in
+    whole or in part, does not stop the batches after it."""
 
     def __init__(self, client: Any, queue_url: str) -> None:
         self._client = client
         self._queue_url = queue_url
 
     def send(self, work: Sequence[WebhookWork]) -> None:
-        for start in range(0, len(work), _BATCH):
-            entries = [
-                {
-                    "Id": str(n),
-                    "MessageBody": item.model_dump_json(),
-                    "MessageGroupId": item.group,
-                    "MessageDeduplicationId": f"{item.delivery_id}:{item.lease}",
-                }
-                for n, item in enumerate(work[start : start + _BATCH])
-            ]
-            try:
-                answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
-            except (ClientError, BotoCoreError) as exc:
-                raise DeliveryError(
-                    "the webhook queue could not take the work", transient=True
-                ) from exc
-            if answer.get("Failed"):
-                codes = sorted({str(f.get("Code")) for f in answer["Failed"]})
-                raise DeliveryError(
-                    f"the webhook queue refused work: {', '.join(codes)}", transient=True
-                )
+        """Queue every item in order, or raise `NotQueued` naming how many were not (the
+        others were queued)."""
+        failed = 0
+        codes: set[str] = set()
+        for batch in _packed([_work_entry(item) for item in work]):
+            refused = self._send_batch(batch)
+            failed += len(refused)
+            codes.update(refused)
+        if failed:
+            raise NotQueued(
+                f"the webhook queue did not take {failed} of {len(work)} pieces of work: "
+                + ", ".join(sorted(codes)),
+                queued=len(work) - failed,
+                failed=failed,
+            )
+
+    def _send_batch(self, entries: list[dict[str, str]]) -> list[str]:
+        """Send one batch; answers the error code of each entry not queued."""
+        numbered = [{**entry, "Id": str(n)} for n, entry in enumerate(entries)]
+        try:
+            answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=numbered)
+        except ClientError as exc:
+            return [str(exc.response.get("Error", {}).get("Code"))] * len(entries)
+        except BotoCoreError as exc:
+            return [type(exc).__name__] * len(entries)
+        return [str(f.get("Code")) for f in answer.get("Failed", [])]
+
+
+MAX_BATCH_BYTES = 256 * 1024
+"""What one SendMessageBatch carries at most, its messages together (and one message alone)."""
+
+
+def _work_entry(item: WebhookWork) -> dict[str, str]:
+    return {
+        "MessageBody": json.dumps(item.model_dump(mode="json"), separators=(",", ":")),
+        "MessageGroupId": item.group,
+        "MessageDeduplicationId": f"{item.delivery_id}:{item.lease}",
+    }
+
+
+def _entry_bytes(entry: Mapping[str, str]) -> int:
+    """What an entry counts toward its batch's size: its body, and (to err on the safe side)
+    its group and deduplication ids. All ASCII: one byte a character."""
+    return sum(len(value) for value in entry.values())
+
+
+def _packed(entries: list[dict[str, str]]) -> Iterator[list[dict[str, str]]]:
+    """The entries in order, in batches of at most ten and `MAX_BATCH_BYTES` (an entry larger
+    than that alone in its own, for SQS to refuse)."""
+    batch: list[dict[str, str]] = []
+    size = 0
+    for entry in entries:
+        grown = size + _entry_bytes(entry)
+        if batch and (len(batch) == _BATCH or grown > MAX_BATCH_BYTES):
+            yield batch
+            batch, grown = [], _entry_bytes(entry)
+        batch.append(entry)
+        size = grown
+    if batch:
+        yield batch

@@ -33,6 +33,13 @@ class Conflict(DomainError):
     type = "conflict"
 
 
+class WebhookDisabled(Conflict):
+    """The webhook endpoint is disabled: nothing is sent to it (a test aside) until it is
+    enabled again."""
+
+    type = "webhook_disabled"
+
+
 class SendingPaused(Conflict):
     """The sender's domain has its sending paused (the reputation brake); `details` holds
     the pause's time, reason and figures."""
@@ -111,6 +118,16 @@ class DeliveryError(DomainError):
     def __init__(self, message: str, *, transient: bool = True) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+class NotQueued(DeliveryError):
+    """A queue took only part of what it was handed (or none of it): `failed` items were not
+    queued, `queued` were."""
+
+    def __init__(self, message: str, *, queued: int, failed: int) -> None:
+        super().__init__(message, transient=True)
+        self.queued = queued
+        self.failed = failed
 
 
 class DeliveryUncertain(DeliveryError):

@@ -86,9 +86,11 @@ def render_body(event: Event, message: MessageSnapshot | None, *, api_base_url: 
 
 
 def body_size(body: str) -> int:
-    """The bytes `body` takes as a JSON string inside the dispatcher's work (escaped, in
-    UTF-8): never less than its own size, so a body that fits this also fits the queue."""
-    return len(_dump(body).encode())
+    """The bytes `body` takes as a JSON string inside the dispatcher's work, which travels
+    in ASCII (`SqsWebhookQueue`): every character outside it escaped, six bytes each, twelve
+    for one beyond the BMP. Never less than the body's own size in UTF-8, so a body that fits
+    this also fits the queue, whatever its script."""
+    return len(json.dumps(body))
 
 
 def _utc(at: datetime) -> str:
@@ -175,9 +177,18 @@ def _shorten_text(message: dict[str, Any], over: int) -> None:
 
 
 def _shorten(holder: dict[str, Any], key: str, over: int) -> None:
-    """Each character dropped takes at least one byte off the body."""
+    """Keep the longest start of the string that is at least `over` bytes (as `body_size`
+    counts them: one to twelve a character) shorter."""
     value: str = holder[key]
-    holder[key] = value[: max(0, len(value) - over)]
+    wanted = body_size(value) - over
+    keep, longer = 0, len(value)
+    while keep < longer:
+        middle = (keep + longer + 1) // 2
+        if body_size(value[:middle]) <= wanted:
+            keep = middle
+        else:
+            longer = middle - 1
+    holder[key] = value[:keep]
 
 
 def _drop_tail(items: list[Any], over: int) -> None:

@@ -55,11 +55,17 @@ ATTEMPT_TIMEOUT_SECONDS = 15.0
 RESPONSE_BODY_KEPT = 4096
 """Bytes of the receiver's answer kept with the attempt."""
 MAX_BODY_BYTES = 128 * 1024
-"""A webhook body is cut to fit this (SQS carries 256 KB with the rest of the work)."""
+"""A webhook body is cut to fit this, as it is carried inside its work escaped to ASCII
+(`webhook_bodies.body_size`): the work, a URL of 2048 characters and two secrets with it,
+stays under the 256 KiB SQS takes in one message."""
 EXTRACTED_TEXT_CAP = 16 * 1024
 """Characters of a message's extracted text that a webhook carries."""
 LEASE = timedelta(minutes=5)
 """How long a claimed delivery is left to its dispatch before the sweep sends it again."""
+MAX_IN_FLIGHT = 20
+"""Deliveries of one endpoint leased at once, at most (tests aside): a dead or slow endpoint
+with many threads holds that many of the dispatcher's attempts, never all of them; the rest
+of its deliveries stay due until some of these are reported."""
 
 
 class DeliveryState(StrEnum):

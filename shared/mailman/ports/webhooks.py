@@ -5,6 +5,7 @@ secrets, the two queues between it and the database)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -71,6 +72,13 @@ class WebhookDeliveryLog(Protocol):
 
     def get(self, endpoint_id: UUID, delivery_id: UUID) -> Delivery | None: ...
 
+    def enabled(self, endpoint_id: UUID) -> bool | None:
+        """Whether the endpoint is enabled; None when there is no such endpoint (or it is
+        deleted). The endpoint is held as it is to the end of the transaction: a change to
+        it (disabling it parks its deliveries) waits, so what this answered still holds when
+        a retry or a recovery makes deliveries due."""
+        ...
+
     def retry(self, endpoint_id: UUID, delivery_id: UUID, at: datetime) -> Delivery | None:
         """Send the delivery again at `at`: one delivered or failed becomes pending, one
         attempt with no schedule (`automatic` false), its lease cleared; one pending and not
@@ -109,10 +117,21 @@ class WebhookDeliveries(Protocol):
         """Lease up to `limit` pending deliveries due at `now` (of `only`, when given) whose
         endpoint is enabled and not deleted (a test's, not deleted: a test is how a caller
         learns whether a disabled endpoint's receiver works again): each gets `lease` and
-        is due again at
-        `now + LEASE`, when the lease runs out. Answered in the order of their events in
-        the log. Rows another transaction holds are skipped, never waited for: two claims
-        never take one delivery."""
+        is due again at `now + LEASE`, when the lease runs out.
+
+        Taken in the order of their events in the log, the first `limit`, but of each
+        endpoint no more than keeps it within `MAX_IN_FLIGHT` deliveries leased at once
+        (tests aside): the rest stay due for a later claim. Answered in that order. Rows
+        another transaction holds are skipped, never waited for: two claims never take one
+        delivery."""
+        ...
+
+    def publishing(self) -> AbstractContextManager[bool]:
+        """Hold the one right to publish what is due (a claim of no `only`), if no one holds
+        it: enters with True while this holds it, False at once when another does. Held by
+        the session, across the claims, commits and sends of an autocommit unit of work, so
+        first attempts go to the queue in the order of the log; a publisher that dies
+        holding it lets go with its connection."""
         ...
 
     def snapshots(self, message_ids: Sequence[UUID]) -> dict[UUID, MessageSnapshot]:
@@ -187,7 +206,9 @@ class WebhookQueue(Protocol):
     """`webhooks.fifo`: work for the dispatcher, in order within each `WebhookWork.group`."""
 
     def send(self, work: Sequence[WebhookWork]) -> None:
-        """Queue every item in order, or raise `DeliveryError` (some may have been queued)."""
+        """Queue every item in order, or raise `DeliveryError` (`NotQueued` when it knows
+        how many were not; the others were queued). An item not queued does not keep the
+        ones after it from the queue."""
         ...
 
 

@@ -157,6 +157,9 @@ class Tables:
     webhook_deliveries: dict[UUID, WebhookDeliveryRow] = field(default_factory=dict)
     webhook_attempts: dict[UUID, WebhookAttemptRow] = field(default_factory=dict)
     """attempt id -> the attempt"""
+    publishing: bool = False
+    """Whether a publisher holds the right to publish what is due (PostgreSQL's advisory
+    lock)."""
 
     def live(self, entity_id: UUID) -> bool:
         return entity_id not in self.deleted

@@ -4,7 +4,9 @@ can be tested in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -20,6 +22,7 @@ from mailman.domain.webhook_bodies import MessageSnapshot, SnapshotRecipient
 from mailman.domain.webhooks import (
     EXTRACTED_TEXT_CAP,
     LEASE,
+    MAX_IN_FLIGHT,
     Attempt,
     AttemptReport,
     ClaimedDelivery,
@@ -92,12 +95,43 @@ class InMemoryWebhookDeliveries(ScopedRepository):
             and (not wanted or d.id in wanted)
             and _claimable(self._endpoint(d.endpoint_id), d)
         ]
-        due.sort(key=lambda d: (d.next_attempt_at, events[d.event_id].seq))
-        taken = sorted(due[:limit], key=lambda d: events[d.event_id].seq)
+        due.sort(key=lambda d: events[d.event_id].seq)
+        in_flight = self._in_flight(now)
+        taken: list[WebhookDeliveryRow] = []
+        for d in due:
+            if len(taken) == limit:
+                break
+            if not d.test:
+                if in_flight[d.endpoint_id] >= MAX_IN_FLIGHT:
+                    continue
+                in_flight[d.endpoint_id] += 1
+            taken.append(d)
         stamp = self._scope.stamp()
         for d in taken:
             d.lease, d.next_attempt_at, d.updated_at = lease, now + LEASE, stamp
         return [self._claimed(d, events[d.event_id]) for d in taken]
+
+    def _in_flight(self, now: datetime) -> Counter[UUID]:
+        """Each endpoint's deliveries leased at `now` (tests too)."""
+        return Counter(
+            d.endpoint_id
+            for d in self._tables.webhook_deliveries.values()
+            if d.status == DeliveryState.PENDING
+            and d.lease is not None
+            and d.next_attempt_at is not None
+            and d.next_attempt_at > now
+        )
+
+    @contextmanager
+    def publishing(self) -> Iterator[bool]:
+        if self._tables.publishing:
+            yield False
+            return
+        self._tables.publishing = True
+        try:
+            yield True
+        finally:
+            self._tables.publishing = False
 
     def _endpoint(self, endpoint_id: UUID) -> WebhookEndpointRow:
         return self._tables.webhook_endpoints[endpoint_id]

@@ -49,6 +49,16 @@ class InMemoryWebhookDeliveryLog(ScopedRepository):
         row = self._row(endpoint_id, delivery_id)
         return self._shown(row) if row else None
 
+    def enabled(self, endpoint_id: UUID) -> bool | None:
+        endpoint = self._tables.webhook_endpoints.get(endpoint_id)
+        if (
+            endpoint is None
+            or endpoint.deleted_at is not None
+            or not self._scope.sees(endpoint.organization_id)
+        ):
+            return None
+        return endpoint.enabled
+
     def retry(self, endpoint_id: UUID, delivery_id: UUID, at: datetime) -> Delivery | None:
         row = self._row(endpoint_id, delivery_id)
         if row is None or (row.status is DeliveryState.PENDING and row.lease is not None):

@@ -2,14 +2,19 @@
 
 A claim is one statement: it locks the due rows it can (`FOR UPDATE ... SKIP LOCKED`, so
 two claims never take one delivery nor wait for each other), leases them and answers them
-with their endpoints and events. It walks the due index oldest first and stops at its
-limit, so its cost follows what it takes, not the backlog; with nothing due it is one
-index probe.
+with their endpoints and events. It reads the due rows off the due index (those whose time
+has come, not the retries still waiting nor what is leased), puts them in the log's order
+and takes the first of them that keep each endpoint within `MAX_IN_FLIGHT` leases; so its
+cost follows what is due now, and with nothing due it is one index probe. It chooses before
+it locks: of two claims at once, the second may find what it chose held by the first and
+come back short; what is due is claimed by one publisher at a time (`publishing`), so only
+claims of deliveries a caller named run beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +25,7 @@ from mailman.domain.webhook_bodies import MessageSnapshot
 from mailman.domain.webhooks import (
     EXTRACTED_TEXT_CAP,
     LEASE,
+    MAX_IN_FLIGHT,
     AttemptReport,
     ClaimedDelivery,
     DeliveryState,
@@ -29,17 +35,38 @@ from mailman.domain.webhooks import (
     Settlement,
 )
 
+# The due deliveries in the log's order; of each endpoint, those that keep it within its
+# share of leases (the ones leased now counted by `webhook_deliveries_leased`, migration
+# 0016); the first `limit` of those, locked if no one holds them and still due once they
+# are (a claim that committed meanwhile took them).
 _CLAIM = """
-WITH due AS (
-    SELECT d.id FROM webhook_deliveries d
+WITH candidate AS (
+    SELECT d.id, d.endpoint_id, d.test, e.xid, e.seq FROM webhook_deliveries d
     JOIN webhook_endpoints w ON w.id = d.endpoint_id
     JOIN events e ON e.id = d.event_id
     WHERE d.status = 'pending' AND d.next_attempt_at <= %(now)s
       AND w.deleted_at IS NULL AND (w.enabled OR d.test)
       AND (cardinality(%(only)s::uuid[]) = 0 OR d.id = ANY (%(only)s::uuid[]))
-    ORDER BY d.next_attempt_at, e.xid, e.seq
+), in_flight AS (
+    SELECT f.endpoint_id, count(*) AS n FROM webhook_deliveries f
+    WHERE f.status = 'pending' AND f.lease IS NOT NULL AND f.next_attempt_at > %(now)s
+      AND f.endpoint_id IN (SELECT endpoint_id FROM candidate)
+    GROUP BY f.endpoint_id
+), ranked AS (
+    SELECT c.id, c.test, c.xid, c.seq,
+           coalesce(i.n, 0)
+           + row_number() OVER (PARTITION BY c.endpoint_id, c.test ORDER BY c.xid, c.seq) AS place
+    FROM candidate c LEFT JOIN in_flight i ON i.endpoint_id = c.endpoint_id
+), chosen AS (
+    SELECT id FROM ranked WHERE test OR place <= %(cap)s
+    ORDER BY xid, seq
     LIMIT %(limit)s
-    FOR UPDATE OF d SKIP LOCKED
+), due AS (
+    SELECT d.id FROM chosen, LATERAL (
+        SELECT d.id FROM webhook_deliveries d
+        WHERE d.id = chosen.id AND d.status = 'pending' AND d.next_attempt_at <= %(now)s
+        FOR UPDATE SKIP LOCKED
+    ) d
 ), leased AS (
     UPDATE webhook_deliveries d
     SET lease = %(lease)s, next_attempt_at = %(until)s, updated_at = now()
@@ -55,6 +82,10 @@ JOIN webhook_endpoints w ON w.id = l.endpoint_id
 JOIN events e ON e.id = l.event_id
 ORDER BY e.xid, e.seq, l.id
 """
+
+PUBLISH_LOCK = 7_246_813_020
+"""The advisory lock key of the right to publish what is due (beside the migrations',
+7_246_813_001)."""
 
 _SNAPSHOTS = """
 SELECT m.id, m.thread_id, m.inbox_id, m.direction, m.from_address, m.from_name, m.subject,
@@ -141,9 +172,25 @@ class PostgresWebhookDeliveries:
                 "lease": lease,
                 "only": list(only),
                 "limit": limit,
+                "cap": MAX_IN_FLIGHT,
             },
         ).fetchall()
         return [_claimed(row, lease) for row in rows]
+
+    @contextmanager
+    def publishing(self) -> Iterator[bool]:
+        # Session-level: it outlives each statement's commit, and ends with the connection.
+        row = self._conn.execute(
+            "SELECT pg_try_advisory_lock(%s) AS held", [PUBLISH_LOCK]
+        ).fetchone()
+        if row is None or not row["held"]:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            if not self._conn.closed:  # a connection lost took the lock with it
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", [PUBLISH_LOCK])
 
     def snapshots(self, message_ids: Sequence[UUID]) -> dict[UUID, MessageSnapshot]:
         if not message_ids:

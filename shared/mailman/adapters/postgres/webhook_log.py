@@ -80,6 +80,15 @@ class PostgresWebhookDeliveryLog:
         ).fetchone()
         return self._with_attempts([row])[0] if row else None
 
+    def enabled(self, endpoint_id: UUID) -> bool | None:
+        # FOR SHARE: disabling or deleting it waits for this transaction, which sees it as
+        # it is once a change to it that came first has committed.
+        row = self._conn.execute(
+            "SELECT enabled FROM webhook_endpoints WHERE id = %s AND deleted_at IS NULL FOR SHARE",
+            [endpoint_id],
+        ).fetchone()
+        return bool(row["enabled"]) if row else None
+
     def retry(self, endpoint_id: UUID, delivery_id: UUID, at: datetime) -> Delivery | None:
         # One pending is brought forward (its schedule kept); one settled is sent again.
         row = self._conn.execute(

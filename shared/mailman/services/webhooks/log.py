@@ -4,7 +4,9 @@ failed one of a window: after the receiver's outage).
 
 A delivery sent again keeps its event, so the receiver sees the same `webhook-id` (and the
 same body) as the first time, and can tell a replay from a new event. It gets one attempt
-and no schedule: if that fails, the delivery is failed again.
+and no schedule: if that fails, the delivery is failed again. Nothing is sent again to a
+disabled endpoint (it would wait, due, until the endpoint is enabled): the caller enables it
+first. A test reaches it still: that is how a caller learns whether its receiver is back.
 
 What these change is handed to the dispatcher at once (`Publish`, the pipeline's relay);
 should that fail, the delivery is due already and the sweep sends it.
@@ -19,7 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from mailman.domain.errors import Conflict, DeliveryError, NotFound, ValidationError
+from mailman.domain.errors import (
+    Conflict,
+    DeliveryError,
+    NotFound,
+    ValidationError,
+    WebhookDisabled,
+)
 from mailman.domain.event_catalogue import EVENT_TYPES
 from mailman.domain.pagination import Page, PageRequest
 from mailman.domain.webhooks import Attempt, Delivery, DeliveryFilter
@@ -55,6 +63,18 @@ class SentTest:
 def _endpoint_exists(work: UnitOfWork, endpoint_id: UUID) -> None:
     if work.webhook_endpoints.get(endpoint_id) is None:
         raise NotFound("no such webhook", field="webhook_id")
+
+
+def _endpoint_enabled(work: UnitOfWork, endpoint_id: UUID) -> None:
+    """The endpoint exists and is enabled, and stays so to the end of the unit of work:
+    deliveries made due for a disabled one would wait unsent, due, until it is enabled."""
+    enabled = work.webhook_log.enabled(endpoint_id)
+    if enabled is None:
+        raise NotFound("no such webhook", field="webhook_id")
+    if not enabled:
+        raise WebhookDisabled(
+            "the webhook is disabled: enable the webhook first", field="webhook_id"
+        )
 
 
 def _no_delivery() -> NotFound:
@@ -143,9 +163,10 @@ def retry_delivery(
     publish: Publish,
 ) -> Delivery:
     """Send the delivery again now: a delivered one too (a replay). One still pending is
-    brought forward on its schedule; Conflict while an attempt of it is under way."""
+    brought forward on its schedule; Conflict while an attempt of it is under way, and
+    `WebhookDisabled` while the endpoint is disabled."""
     with uow(organization_id) as work:
-        _endpoint_exists(work, endpoint_id)
+        _endpoint_enabled(work, endpoint_id)
         retried = work.webhook_log.retry(endpoint_id, delivery_id, clock.now())
         if retried is None:
             if work.webhook_log.get(endpoint_id, delivery_id) is None:
@@ -168,7 +189,8 @@ def recover_deliveries(
     publish: Publish,
 ) -> int:
     """Send again every failed delivery created in [since, until) (`until` now by default; a
-    window of at most 14 days); answer how many."""
+    window of at most 14 days); answer how many. `WebhookDisabled` while the endpoint is
+    disabled."""
     now = clock.now()
     end = now if until is None else until
     if end <= since:
@@ -178,7 +200,7 @@ def recover_deliveries(
             f"the window may be at most {MAX_RECOVERY_WINDOW.days} days", field="since"
         )
     with uow(organization_id) as work:
-        _endpoint_exists(work, endpoint_id)
+        _endpoint_enabled(work, endpoint_id)
         recovered = work.webhook_log.recover(endpoint_id, since, end, now)
     _publish(publish, recovered[:PUBLISHED_AT_ONCE])
     return len(recovered)

@@ -14,6 +14,11 @@ the log and changes nothing. What a report moves:
 And the endpoint's health (test deliveries aside): the first failure since its last
 success marks it failing; one failing for `FAILING_DISABLES_AFTER` is disabled with
 `webhook.endpoint_disabled`.
+
+A delivery of a `webhook.*` event (another endpoint's exhaustion or disabling) follows its
+schedule but says nothing more: its exhaustion appends no event and none of its attempts
+moves the endpoint's health. Otherwise endpoints that fail together would tell each other
+of their exhaustions for ever, each one's event another's next failing delivery.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 ERROR_KEPT = 1000
 """Characters of an attempt's error kept."""
+WEBHOOK_EVENTS = "webhook."
+"""The prefix of the pipeline's own event types."""
 
 
 class ReportOutcome(StrEnum):
@@ -110,7 +117,7 @@ def _record(
         return Recorded(ReportOutcome.STALE)
     if report.outcome is Outcome.DELIVERED:
         _settle(work, leased, report, DeliveryState.DELIVERED, now)
-        if not leased.test:
+        if _moves_health(leased):
             deliveries.succeeded(leased.endpoint_id, report.attempted_at)
         return Recorded(ReportOutcome.RECORDED, DeliveryState.DELIVERED)
     if report.outcome is Outcome.GONE:
@@ -118,9 +125,18 @@ def _record(
         events = _disable(work, leased, DisabledReason.GONE, now, failing_since=None)
         return Recorded(ReportOutcome.RECORDED, DeliveryState.FAILED, events)
     state, events = _failed(work, leased, report, now, rng)
-    if not leased.test:
+    if _moves_health(leased):
         events += _health(work, leased, report, now)
     return Recorded(ReportOutcome.RECORDED, state, events)
+
+
+def _of_webhooks(d: LeasedDelivery) -> bool:
+    """A delivery of a `webhook.*` event: the pipeline telling of itself."""
+    return d.event_type.startswith(WEBHOOK_EVENTS)
+
+
+def _moves_health(d: LeasedDelivery) -> bool:
+    return not d.test and not _of_webhooks(d)
 
 
 def _settle(
@@ -162,7 +178,7 @@ def _failed(
             _settle(work, d, report, DeliveryState.PENDING, now, report.attempted_at + wait)
             return DeliveryState.PENDING, ()
     _settle(work, d, report, DeliveryState.FAILED, now)
-    if not scheduled:
+    if not scheduled or _of_webhooks(d):
         return DeliveryState.FAILED, ()
     work.events.append(
         NewEvent(

@@ -7,18 +7,50 @@ them by; the lease is committed before anything is queued, so a relay that dies 
 commit loses nothing: the lease runs out and the sweep queues them again. A delivery's
 body is rendered the first time it is claimed and kept, so every later attempt, retry or
 replay sends the same bytes.
+
+What is due is published by one publisher at a time (the producers after each commit, the
+sweep), holding the right to (`WebhookDeliveries.publishing`) from its first claim to its
+last send: so one thread's first attempts reach the queue in the order of the log, which
+each claim follows, even when two functions commit events of it at once. A publisher that
+finds the right held returns at once: the holder claims until nothing is left, what was
+committed meanwhile too. Deliveries a caller names (a test, a retry, a recovery) are
+published at once without it: they promise no order.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.webhook_bodies import MessageSnapshot, render_body, snapshot_of
 from mailman.domain.webhooks import ClaimedDelivery
 from mailman.ports import Clock, UnitOfWorkFactory, WebhookDeliveries, WebhookQueue
 
+log = logging.getLogger(__name__)
+
 CLAIM_LIMIT = 500
+ROUNDS = 5
+"""Claims one publish makes at most, holding the right to publish; what is left waits for
+the next publish or the sweep."""
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """What a publish did: the work queued, and the work claimed that the queue did not
+    take (it goes out again once its lease runs out)."""
+
+    queued: int = 0
+    failed: int = 0
+
+    def __add__(self, other: Relayed) -> Relayed:
+        return Relayed(self.queued + other.queued, self.failed + other.failed)
+
+    @property
+    def claimed(self) -> int:
+        return self.queued + self.failed
 
 
 def publish_due(
@@ -29,23 +61,99 @@ def publish_due(
     api_base_url: str,
     only: Sequence[UUID] = (),
     limit: int = CLAIM_LIMIT,
+    rounds: int = ROUNDS,
 ) -> int:
-    """Queue the work of up to `limit` deliveries due now (of `only`, when given: the ones a
-    caller just made due) whose endpoints are enabled; answers how many were queued.
+    """Queue the work of the deliveries due now whose endpoints are enabled (of `only`, when
+    given: the ones a caller just made due); answers how many were queued.
 
-    Each statement commits alone (the claim is whole by itself, and a body frozen without
-    its claim is the body it would have got), so with nothing due this is one statement.
-    `DeliveryError` when the queue failed: what was claimed goes out when its lease ends."""
-    now = clock.now()
+    `NotQueued` when the queue did not take some (the rest were queued): what was claimed
+    goes out when its lease ends. See `relay`."""
+    relayed = relay(
+        uow, queue, clock, api_base_url=api_base_url, only=only, limit=limit, rounds=rounds
+    )
+    if relayed.failed:
+        raise NotQueued(
+            f"the webhook queue did not take {relayed.failed} of {relayed.claimed}",
+            queued=relayed.queued,
+            failed=relayed.failed,
+        )
+    return relayed.queued
+
+
+def relay(
+    uow: UnitOfWorkFactory,
+    queue: WebhookQueue,
+    clock: Clock,
+    *,
+    api_base_url: str,
+    only: Sequence[UUID] = (),
+    limit: int = CLAIM_LIMIT,
+    rounds: int = ROUNDS,
+) -> Relayed:
+    """Claim up to `limit` due deliveries and queue their work, again until a claim finds
+    none or `rounds` were made, holding the right to publish (nothing, when another holds
+    it); `only` the ones named, once, without it. A round the queue refused (in whole or in
+    part) is logged and the next one made.
+
+    Each statement commits alone (a claim is whole by itself, and a body frozen without its
+    claim is the body it would have got)."""
     with uow(None, autocommit=True) as work:
         deliveries = work.webhook_deliveries
-        claimed = deliveries.claim(now, uuid4(), only=only, limit=limit)
-        if not claimed:
-            return 0
-        bodies = _bodies(deliveries, claimed, api_base_url)
-        deliveries.freeze({d.id: bodies[d.id] for d in claimed if d.body is None})
-    queue.send([d.work(bodies[d.id], now) for d in claimed])
-    return len(claimed)
+        if only:
+            return _round(deliveries, queue, clock, api_base_url, only=only, limit=limit)
+        with deliveries.publishing() as held:
+            if not held:
+                return Relayed()
+            return _drain(deliveries, queue, clock, api_base_url, limit=limit, rounds=rounds)
+
+
+def _drain(
+    deliveries: WebhookDeliveries,
+    queue: WebhookQueue,
+    clock: Clock,
+    api_base_url: str,
+    *,
+    limit: int,
+    rounds: int,
+) -> Relayed:
+    relayed = Relayed()
+    for _ in range(rounds):
+        done = _round(deliveries, queue, clock, api_base_url, only=(), limit=limit)
+        if not done.claimed:
+            break
+        relayed += done
+    return relayed
+
+
+def _round(
+    deliveries: WebhookDeliveries,
+    queue: WebhookQueue,
+    clock: Clock,
+    api_base_url: str,
+    *,
+    only: Sequence[UUID],
+    limit: int,
+) -> Relayed:
+    """One claim, its bodies frozen, its work queued."""
+    now = clock.now()
+    claimed = deliveries.claim(now, uuid4(), only=only, limit=limit)
+    if not claimed:
+        return Relayed()
+    bodies = _bodies(deliveries, claimed, api_base_url)
+    deliveries.freeze({d.id: bodies[d.id] for d in claimed if d.body is None})
+    try:
+        queue.send([d.work(bodies[d.id], now) for d in claimed])
+    except NotQueued as exc:
+        failed = exc.failed
+    except DeliveryError:
+        failed = len(claimed)
+    else:
+        return Relayed(queued=len(claimed))
+    log.warning(
+        "webhook work not queued: it goes out when its lease ends",
+        extra={"claimed": len(claimed), "not_queued": failed},
+    )
+    return Relayed(queued=len(claimed) - failed, failed=failed)
 
 
 def _bodies(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailman.ports import Clock, UnitOfWorkFactory, WebhookQueue
-from mailman.services.webhooks.relay import CLAIM_LIMIT, publish_due
+from mailman.services.webhooks.relay import CLAIM_LIMIT, relay
 
 MAX_BATCHES = 20
 """Claims one sweep makes at most; what is left waits for the next minute's sweep."""
@@ -18,6 +18,8 @@ MAX_BATCHES = 20
 class Swept:
     published: int
     secrets_dropped: int
+    not_queued: int = 0
+    """Work claimed that the queue did not take: it goes out again when its lease ends."""
 
 
 def sweep(
@@ -30,14 +32,10 @@ def sweep(
     max_batches: int = MAX_BATCHES,
 ) -> Swept:
     """Drop the previous secrets whose grace has passed, then queue what is due, `batch`
-    deliveries at a time, until less than a batch was due or `max_batches` were queued.
-    `DeliveryError` when the queue failed (what was claimed goes out a lease later)."""
+    deliveries at a time, until a claim finds nothing or `max_batches` were made (none when
+    another publisher is at it: it drains what is due). A batch the queue refused is logged
+    and counted, and the next one made."""
     with uow(None) as work:
         dropped = work.webhook_deliveries.drop_expired_secrets(clock.now())
-    published = 0
-    for _ in range(max_batches):
-        sent = publish_due(uow, queue, clock, api_base_url=api_base_url, limit=batch)
-        published += sent
-        if sent < batch:
-            break
-    return Swept(published, dropped)
+    relayed = relay(uow, queue, clock, api_base_url=api_base_url, limit=batch, rounds=max_batches)
+    return Swept(relayed.queued, dropped, relayed.failed)
