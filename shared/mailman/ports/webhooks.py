@@ -7,28 +7,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from mailman.domain.pagination import PageRequest
-from mailman.domain.webhook_bodies import MessageSnapshot
-from mailman.domain.webhook_targets import IPAddress
-from mailman.domain.webhooks import (
-    AttemptReport,
-    ClaimedDelivery,
-    Delivery,
-    DeliveryFilter,
-    DisabledReason,
-    EndpointChanges,
-    EndpointSecrets,
-    HttpAnswer,
-    LeasedDelivery,
-    NewEndpoint,
-    PinnedRequest,
-    Settlement,
-    WebhookEndpoint,
-    WebhookWork,
-)
+if TYPE_CHECKING:
+    # Names in signatures only: the functions that never touch webhooks (and whose units of
+    # work name these ports) do not load the webhook models on a cold start.
+    from mailman.domain.pagination import PageRequest
+    from mailman.domain.webhook_bodies import MessageSnapshot
+    from mailman.domain.webhook_targets import IPAddress
+    from mailman.domain.webhooks import (
+        AttemptReport,
+        ClaimedDelivery,
+        Delivery,
+        DeliveryFilter,
+        DisabledReason,
+        EndpointChanges,
+        EndpointSecrets,
+        HttpAnswer,
+        LeasedDelivery,
+        NewEndpoint,
+        PinnedRequest,
+        Settlement,
+        WebhookEndpoint,
+        WebhookWork,
+    )
 
 
 class WebhookEndpoints(Protocol):
