@@ -202,7 +202,7 @@ def main() -> None:
     receiver.start()
     port = ours.recv()
     with tempfile.TemporaryDirectory(prefix="mailman-webhooks-") as folder:
-        box = KeyFileSecretBox(Path(folder) / "webhook.key")
+        box = KeyFileSecretBox(Path(folder) / "webhook-secrets.key")
         sealed = base64.b64encode(box.seal(secret)).decode()
         url = f"http://{HOST}:{port}/hooks/mailman"
         sender = HttpxSender()

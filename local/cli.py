@@ -61,7 +61,7 @@ def _container() -> Container:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "BUCKET_NAME": BUCKET,
-            "WEBHOOK_KEY_FILE": str(_local_dir() / "webhook.key"),
+            "WEBHOOK_KEY_FILE": str(_local_dir() / "webhook-secrets.key"),
             "WEBHOOK_ALLOW_PRIVATE": "true",
         }.items():
             os.environ.setdefault(name, value)

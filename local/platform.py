@@ -11,7 +11,7 @@ SES receiving, and SES sending played behind moto (`local.ses_outbound`: local i
 their mail, the mailbox simulator's addresses their events, everything lands in
 `.local/outbox/`).
 
-Webhooks: signing secrets are sealed with a key file (`.local/webhook.key`, made on first use)
+Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on first use)
 instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
 127.0.0.1 receives with no configuration.
@@ -105,7 +105,7 @@ class LocalConfig:
 
 
 def webhook_key_file(local_dir: Path) -> Path:
-    return local_dir / "webhook.key"
+    return local_dir / "webhook-secrets.key"
 
 
 @dataclass(frozen=True)

@@ -288,5 +288,5 @@ def world(
     test answers at once: 202)."""
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "100000")
     monkeypatch.setenv("ORGANIZATION_RATE_LIMIT_PER_MINUTE", "100000")
-    use_webhook_fakes(monkeypatch, tmp_path / "webhook.key")
+    use_webhook_fakes(monkeypatch, tmp_path / "webhook-secrets.key")
     return build_world(outbox, other_tenant, container, database_url)

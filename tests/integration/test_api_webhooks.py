@@ -30,7 +30,7 @@ HOUR = timedelta(hours=1)
 
 @pytest.fixture
 def fakes(tenant: Tenant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WebhookFakes:
-    return use_webhook_fakes(monkeypatch, tmp_path / "webhook.key")
+    return use_webhook_fakes(monkeypatch, tmp_path / "webhook-secrets.key")
 
 
 def _create(tenant: Tenant, url: str = URL, **fields: Any) -> Response:

@@ -53,7 +53,7 @@ def services(
 ) -> Iterator[Container]:
     """The local platform's settings over a fresh database: a key file, private receivers."""
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("WEBHOOK_KEY_FILE", str(tmp_path / "webhook.key"))
+    monkeypatch.setenv("WEBHOOK_KEY_FILE", str(tmp_path / "webhook-secrets.key"))
     monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "true")
     monkeypatch.setenv("MAILMAN_LOCAL_DIR", str(tmp_path))
     container = build_container(Settings())

@@ -130,7 +130,7 @@ def test_the_functions_find_the_webhook_queues_key_file_and_api_address(tmp_path
 
     assert settings.webhook_queue_url == "hooks.fifo"
     assert settings.webhook_reports_queue_url == "reports"
-    assert settings.webhook_key_file == str(tmp_path / "webhook.key")
+    assert settings.webhook_key_file == str(tmp_path / "webhook-secrets.key")
     assert settings.webhook_kms_key_id is None
     assert settings.webhook_allow_private is True
     assert settings.api_base_url == "http://127.0.0.1:8181"

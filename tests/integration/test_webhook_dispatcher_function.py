@@ -93,7 +93,7 @@ class Aws:
 
 @pytest.fixture
 def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    key_file = tmp_path / "webhook.key"
+    key_file = tmp_path / "webhook-secrets.key"
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         url = sqs.create_queue(QueueName="mailman-webhook-reports")["QueueUrl"]

@@ -159,7 +159,7 @@ def _answering(status: int, **headers: str) -> Sender:
 
 @pytest.fixture
 def box(tmp_path: Path) -> KeyFileSecretBox:
-    return KeyFileSecretBox(tmp_path / "webhook.key")
+    return KeyFileSecretBox(tmp_path / "webhook-secrets.key")
 
 
 def _sealed(box: KeyFileSecretBox, *secrets: str) -> list[str]:
