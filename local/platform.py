@@ -11,8 +11,8 @@ SES receiving, and SES sending played behind moto (`local.ses_outbound`: local i
 their mail, the mailbox simulator's addresses their events, everything lands in
 `.local/outbox/`).
 
-Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on first use)
-instead of KMS, and receivers may be `http` and on loopback or private addresses
+Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
+first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
 127.0.0.1 receives with no configuration.
 """
