@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -420,8 +421,11 @@ def cmd_webhooks_listen(args: argparse.Namespace) -> None:
         inbox_ids=tuple(_uuid(i, "--inbox") for i in args.inbox or ()),
     )
     organization_id = _webhook_organization(container, args.org)
+    until = threading.Event()
+    # `kill` (a terminal closing, a supervisor stopping it) deletes the webhook as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: until.set())
     try:
-        listen(container, organization_id, options, threading.Event())
+        listen(container, organization_id, options, until)
     except KeyboardInterrupt:
         return
 

@@ -8,6 +8,10 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -323,3 +327,32 @@ def test_webhooks_deliveries_of_an_unknown_webhook_fails_with_a_message(
 
     assert run.code == 1
     assert "no such webhook" in run.err
+
+
+def test_listen_stopped_by_sigterm_deletes_its_endpoint(
+    services: Container, org: UUID, tmp_path: Path
+) -> None:
+    """`kill` (a supervisor, a closed terminal) stops it as cleanly as Ctrl-C."""
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.cli", "webhooks", "listen", "--org", str(org)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": f"{root / 'shared'}{os.pathsep}{root}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until(lambda: endpoints_of(services, org) or process.poll() is not None, 30)
+        assert endpoints_of(services, org), process.communicate(timeout=5)[0]
+
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+    assert process.returncode == 0, out
+    assert "deleted webhook" in out
+    assert endpoints_of(services, org) == []
