@@ -956,12 +956,13 @@ def test_the_key_service_failing_to_open_a_secret_fails_only_that_attempt(
 # --- work that comes too late ------------------------------------------------------------
 
 
-def test_work_whose_attempt_cannot_finish_before_its_lease_runs_out_is_dropped_unattempted(
+def test_work_whose_report_cannot_arrive_before_its_lease_runs_out_is_dropped_unattempted(
     box: KeyFileSecretBox,
 ) -> None:
     clock = FixedClock(NOW)
-    fits = _work(box, group="a", lease_expires_at=NOW + timedelta(seconds=15))
-    late = _work(box, group="b", lease_expires_at=NOW + timedelta(seconds=14.9))
+    in_time = NOW + timedelta(seconds=ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS)
+    fits = _work(box, group="a", lease_expires_at=in_time)
+    late = _work(box, group="b", lease_expires_at=in_time - timedelta(seconds=0.1))
     gone = _work(box, group="c", lease_expires_at=NOW - timedelta(minutes=1))
     resolver, http, reports = Resolver(), Sender(), Reports()
 
@@ -975,23 +976,23 @@ def test_work_whose_attempt_cannot_finish_before_its_lease_runs_out_is_dropped_u
     assert done.not_started == []
 
 
-def test_an_item_is_judged_stale_when_its_turn_comes(box: KeyFileSecretBox) -> None:
+def test_the_reports_wait_for_the_longest_group_so_its_length_bounds_every_lease(
+    box: KeyFileSecretBox,
+) -> None:
+    """Three items in one group: the reports may go out three attempts' time from now, so a
+    lease ending before that is too short for any item of the batch, in any group."""
     clock = FixedClock(NOW)
+    bound = NOW + timedelta(seconds=3 * ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS)
+    long_group = [_work(box, group="long", lease_expires_at=bound) for _ in range(3)]
+    short_fits = _work(box, group="short", lease_expires_at=bound)
+    short_late = _work(box, group="other", lease_expires_at=bound - timedelta(seconds=1))
+    http = Sender()
 
-    def slow(_: PinnedRequest) -> HttpAnswer:
-        clock.advance(timedelta(seconds=10))
-        return HttpAnswer(200, None, b"")
+    done = _dispatch([*long_group, short_fits, short_late], box, http, Reports(), clock=clock)
 
-    first = _work(box, lease_expires_at=NOW + timedelta(seconds=20))
-    second = _work(box, lease_expires_at=NOW + timedelta(seconds=20))
-    third = _work(box, lease_expires_at=NOW + timedelta(seconds=30))
-    http = Sender(slow)
-
-    done = _dispatch([first, second, third], box, http, Reports(), clock=clock)
-
-    assert done.expired == [second]
-    assert [r.delivery_id for r in done.reports] == [first.delivery_id, third.delivery_id]
-    assert len(http.requests) == 2
+    assert done.expired == [short_late]
+    assert len(done.reports) == 4
+    assert len(http.requests) == 4
 
 
 def test_a_batch_of_stale_work_reports_nothing(box: KeyFileSecretBox) -> None:

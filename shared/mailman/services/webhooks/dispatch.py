@@ -31,7 +31,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -159,9 +159,11 @@ def dispatch_batch(
       `REPORTING_SECONDS`: the group stops there, so the reports of what was attempted are
       sent before the invocation is cut short (which would lose them, and send their
       receivers the same deliveries again);
-    - the item's attempt could not finish before its lease runs out (by `clock`): the sweep
-      has sent it again, or will before the attempt is over, and a report under this lease
-      would be stale. No lookup, no request.
+    - the item's report could not reach the pipeline before its lease runs out: the reports
+      go out once the batch is done, at the latest when its longest group's attempts have
+      all taken their whole time (by `clock`, from the batch's start), and by then the
+      sweep has sent it again or will have, so a report under this lease would be stale
+      and the receiver would get it twice. No lookup, no request.
 
     Should an attempt fail in a way `attempt` does not foresee (the key service refusing to
     open a secret, say), its report says so and the pipeline retries it on schedule: the
@@ -185,7 +187,7 @@ def dispatch_batch(
                 fates += [(later, _Unattempted.NOT_STARTED) for later in indexes[position:]]
                 break
             work = works[index]
-            if _too_late(work, clock.now()):
+            if reports_by > work.lease_expires_at:
                 fates.append((index, _Unattempted.EXPIRED))
             else:
                 fates.append((index, _guarded(attempt_one, work, clock)))
@@ -194,6 +196,7 @@ def dispatch_batch(
     groups: dict[str, list[int]] = defaultdict(list)
     for index, work in enumerate(works):
         groups[work.group].append(index)
+    reports_by = _reports_by(clock.now(), groups.values())
     fates: dict[int, AttemptReport | _Unattempted] = {}
     if groups:
         workers = max(1, min(max_workers, len(groups)))
@@ -227,9 +230,11 @@ def _running_out(time_left: Callable[[], float] | None) -> bool:
     return time_left is not None and time_left() < ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS
 
 
-def _too_late(work: WebhookWork, now: datetime) -> bool:
-    """Whether an attempt started `now` might end after `work`'s lease runs out."""
-    return now + timedelta(seconds=ATTEMPT_TIMEOUT_SECONDS) > work.lease_expires_at
+def _reports_by(start: datetime, groups: Iterable[list[int]]) -> datetime:
+    """When a batch started at `start` has sent its reports at the latest: its longest group
+    attempted item after item, each taking its whole time, then the reports sent."""
+    longest = max((len(group) for group in groups), default=0)
+    return start + timedelta(seconds=longest * ATTEMPT_TIMEOUT_SECONDS + REPORTING_SECONDS)
 
 
 def _guarded(
