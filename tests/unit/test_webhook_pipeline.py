@@ -29,7 +29,7 @@ from mailman.domain.webhooks import (
     RETRY_DELAYS,
     WebhookWork,
 )
-from mailman.services.webhooks import ReportOutcome, Swept, sweep
+from mailman.services.webhooks import ReportOutcome, Swept, relay, sweep
 
 from ..mail import make_mail
 from .webhook_world import DOWN, OK, Answer, Pipeline, report_for
@@ -267,7 +267,7 @@ def test_a_named_delivery_waits_while_its_endpoint_has_its_share_of_leases(
 # One publisher at a time.
 
 
-def test_a_publish_returns_at_once_while_another_holds_the_right_and_named_ones_still_go(
+def test_a_publish_returns_while_another_holds_the_right_throughout_and_named_ones_still_go(
     hooks: Pipeline,
 ) -> None:
     hooks.endpoint()
@@ -283,6 +283,28 @@ def test_a_publish_returns_at_once_while_another_holds_the_right_and_named_ones_
     assert first.lease is None
     assert hooks.publish() == 1
     assert [w.delivery_id for w in hooks.queue.sent] == [second.id, first.id]
+
+
+def test_a_publish_turned_away_tries_again_and_publishes_once_the_holder_lets_go(
+    hooks: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The holder made its last claim before this publisher committed, and lets go while
+    it waits: what it committed does not wait for the sweep."""
+    hooks.endpoint()
+    hooks.append()
+    tables = hooks.world.tables
+    tables.publishing = True  # another function holds the right
+    waits: list[float] = []
+
+    def holder_lets_go(seconds: float) -> None:
+        waits.append(seconds)
+        tables.publishing = False
+
+    monkeypatch.setattr(relay.time, "sleep", holder_lets_go)
+
+    assert hooks.publish() == 1
+    assert waits == [relay.LOCK_RETRY_SECONDS]
+    assert not tables.publishing
 
 
 def test_the_right_to_publish_is_let_go_when_the_queue_fails(hooks: Pipeline) -> None:

@@ -2,13 +2,12 @@
 
 A claim is one statement: it locks the due rows it can (`FOR UPDATE ... SKIP LOCKED`, so
 two claims never take one delivery nor wait for each other), leases them and answers them
-with their endpoints and events. It reads the due rows off the due index (those whose time
-has come, not the retries still waiting nor what is leased), puts them in the log's order
-and takes the first of them that keep each endpoint within `MAX_IN_FLIGHT` leases; so its
-cost follows what is due now, and with nothing due it is one index probe. It chooses before
-it locks: of two claims at once, the second may find what it chose held by the first and
-come back short; what is due is claimed by one publisher at a time (`publishing`), so only
-claims of deliveries a caller named run beside it.
+with their endpoints and events. It reads, of each live endpoint, at most what keeps the
+endpoint within `MAX_IN_FLIGHT` leases, oldest due first: so its cost is a probe or two per
+live endpoint and the rows it takes, however long one endpoint's backlog has grown. It
+chooses before it locks: of two claims at once, the second may find what it chose held by
+the first and come back short; what is due is claimed by one publisher at a time
+(`publishing`), so only claims of deliveries a caller named run beside it.
 """
 
 from __future__ import annotations
@@ -35,33 +34,11 @@ from mailman.domain.webhooks import (
     Settlement,
 )
 
-# The due deliveries in the log's order; of each endpoint, those that keep it within its
-# share of leases (the ones leased now counted by `webhook_deliveries_leased`, migration
-# 0016); the first `limit` of those, locked if no one holds them and still due once they
-# are (a claim that committed meanwhile took them).
-_CLAIM = """
-WITH candidate AS (
-    SELECT d.id, d.endpoint_id, d.test, e.xid, e.seq FROM webhook_deliveries d
-    JOIN webhook_endpoints w ON w.id = d.endpoint_id
-    JOIN events e ON e.id = d.event_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= %(now)s
-      AND w.deleted_at IS NULL AND (w.enabled OR d.test)
-      AND (cardinality(%(only)s::uuid[]) = 0 OR d.id = ANY (%(only)s::uuid[]))
-), in_flight AS (
-    SELECT f.endpoint_id, count(*) AS n FROM webhook_deliveries f
-    WHERE f.status = 'pending' AND f.lease IS NOT NULL AND f.next_attempt_at > %(now)s
-      AND f.endpoint_id IN (SELECT endpoint_id FROM candidate)
-    GROUP BY f.endpoint_id
-), ranked AS (
-    SELECT c.id, c.test, c.xid, c.seq,
-           coalesce(i.n, 0)
-           + row_number() OVER (PARTITION BY c.endpoint_id, c.test ORDER BY c.xid, c.seq) AS place
-    FROM candidate c LEFT JOIN in_flight i ON i.endpoint_id = c.endpoint_id
-), chosen AS (
-    SELECT id FROM ranked WHERE test OR place <= %(cap)s
-    ORDER BY xid, seq
-    LIMIT %(limit)s
-), due AS (
+# What a claim does with the deliveries it chose: locks those no one holds and still due
+# (a claim that committed meanwhile took them), leases them, answers them with their
+# endpoints and events in the log's order.
+_LEASE_CHOSEN = """
+, due AS (
     SELECT d.id FROM chosen, LATERAL (
         SELECT d.id FROM webhook_deliveries d
         WHERE d.id = chosen.id AND d.status = 'pending' AND d.next_attempt_at <= %(now)s
@@ -82,6 +59,66 @@ JOIN webhook_endpoints w ON w.id = l.endpoint_id
 JOIN events e ON e.id = l.event_id
 ORDER BY e.xid, e.seq, l.id
 """
+
+# What is due: of each live endpoint, only as many of its due deliveries, oldest first (then
+# in the log's order), as keep it within `MAX_IN_FLIGHT` leases; a test, which the API
+# publishes by name, is one of them here, even to a disabled endpoint. Its leases are
+# counted on `webhook_deliveries_leased` and its due rows read in order off
+# `webhook_deliveries_endpoint_due` (migrations 0016, 0017): so a claim reads at most the
+# cap of each endpoint, however long one dead endpoint's backlog has grown (200,000 due:
+# about 1 ms). Of those, only the events of transactions older than any still running (the
+# event log's own rule, migration 0010): an event committed early cannot overtake one of
+# the same thread appended before it by a transaction still committing, whose publisher
+# takes both in order. Then the first `limit` in the log's order.
+_CLAIM_DUE = (
+    """
+WITH room AS (
+    SELECT w.id AS endpoint_id, w.enabled, %(cap)s - (
+        SELECT count(*) FROM webhook_deliveries f
+        WHERE f.endpoint_id = w.id AND f.status = 'pending' AND f.lease IS NOT NULL
+          AND f.next_attempt_at > %(now)s
+    ) AS room
+    FROM webhook_endpoints w
+    WHERE w.deleted_at IS NULL
+), candidate AS (
+    SELECT d.id, d.event_id FROM room r, LATERAL (
+        SELECT d.id, d.event_id FROM webhook_deliveries d
+        WHERE d.endpoint_id = r.endpoint_id AND d.status = 'pending'
+          AND d.next_attempt_at <= %(now)s AND (r.enabled OR d.test)
+        ORDER BY d.next_attempt_at, d.event_seq
+        LIMIT greatest(r.room, 0)
+    ) d
+), chosen AS (
+    SELECT c.id FROM candidate c JOIN events e ON e.id = c.event_id
+    WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY e.xid, e.seq
+    LIMIT %(limit)s
+)"""
+    + _LEASE_CHOSEN
+)
+
+# The deliveries a caller named and just made due (a test, a retry, a recovery): sent at
+# once, in no promised order, a test even to a disabled endpoint and beyond the endpoint's
+# share of leases (the others within it).
+_CLAIM_NAMED = (
+    """
+WITH named AS (
+    SELECT d.id, d.endpoint_id, d.test, row_number() OVER (
+        PARTITION BY d.endpoint_id, d.test ORDER BY d.next_attempt_at, d.id) AS place
+    FROM webhook_deliveries d
+    JOIN webhook_endpoints w ON w.id = d.endpoint_id
+    WHERE d.id = ANY (%(only)s::uuid[]) AND d.status = 'pending'
+      AND d.next_attempt_at <= %(now)s AND w.deleted_at IS NULL AND (w.enabled OR d.test)
+), chosen AS (
+    SELECT n.id FROM named n
+    WHERE n.test OR n.place <= %(cap)s - (
+        SELECT count(*) FROM webhook_deliveries f
+        WHERE f.endpoint_id = n.endpoint_id AND f.status = 'pending' AND f.lease IS NOT NULL
+          AND f.next_attempt_at > %(now)s)
+    LIMIT %(limit)s
+)"""
+    + _LEASE_CHOSEN
+)
 
 PUBLISH_LOCK = 7_246_813_020
 """The advisory lock key of the right to publish what is due (beside the migrations',
@@ -165,7 +202,7 @@ class PostgresWebhookDeliveries:
         self, now: datetime, lease: UUID, *, only: Sequence[UUID] = (), limit: int
     ) -> list[ClaimedDelivery]:
         rows = self._conn.execute(
-            _CLAIM,
+            _CLAIM_NAMED if only else _CLAIM_DUE,
             {
                 "now": now,
                 "until": now + LEASE,

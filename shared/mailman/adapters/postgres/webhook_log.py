@@ -120,9 +120,9 @@ class PostgresWebhookDeliveryLog:
     def add_test(self, organization_id: UUID, endpoint_id: UUID, at: datetime) -> tuple[UUID, UUID]:
         # The fan-out trigger skips `webhook.test`: this delivery is the event's only one.
         event_id = uuid.uuid4()
-        self._conn.execute(
+        appended = self._conn.execute(
             "INSERT INTO events (id, organization_id, type, subject_id, dedup_key, payload) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
+            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING seq",
             [
                 event_id,
                 organization_id,
@@ -131,12 +131,13 @@ class PostgresWebhookDeliveryLog:
                 f"{WEBHOOK_TEST}:{event_id}",
                 Jsonb(WebhookTest(endpoint_id=endpoint_id).model_dump(mode="json")),
             ],
-        )
+        ).fetchone()
+        assert appended is not None
         row = self._conn.execute(
-            "INSERT INTO webhook_deliveries (organization_id, endpoint_id, event_id, event_type, "
-            "next_attempt_at, automatic, test) VALUES (%s, %s, %s, %s, %s, false, true) "
-            "RETURNING id",
-            [organization_id, endpoint_id, event_id, WEBHOOK_TEST, at],
+            "INSERT INTO webhook_deliveries (organization_id, endpoint_id, event_id, event_seq, "
+            "event_type, next_attempt_at, automatic, test) "
+            "VALUES (%s, %s, %s, %s, %s, %s, false, true) RETURNING id",
+            [organization_id, endpoint_id, event_id, appended["seq"], WEBHOOK_TEST, at],
         ).fetchone()
         assert row is not None
         return event_id, row["id"]

@@ -12,14 +12,18 @@ What is due is published by one publisher at a time (the producers after each co
 sweep), holding the right to (`WebhookDeliveries.publishing`) from its first claim to its
 last send: so one thread's first attempts reach the queue in the order of the log, which
 each claim follows, even when two functions commit events of it at once. A publisher that
-finds the right held returns at once: the holder claims until nothing is left, what was
-committed meanwhile too. Deliveries a caller names (a test, a retry, a recovery) are
-published at once without it: they promise no order.
+finds the right held tries again for a moment (the holder may be letting go after its last
+claim), then returns: the holder claims until nothing is left, what was committed meanwhile
+too. A claim takes only events of transactions older than any still running, so an event
+cannot leave before one of its thread that a transaction still committing appended first.
+Deliveries a caller names (a test, a retry, a recovery) are published at once without the
+right: they promise no order.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -32,6 +36,11 @@ from mailman.ports import Clock, UnitOfWorkFactory, WebhookDeliveries, WebhookQu
 log = logging.getLogger(__name__)
 
 CLAIM_LIMIT = 500
+LOCK_TRIES = 3
+LOCK_RETRY_SECONDS = 0.02
+"""A publisher turned away tries again twice, 20 ms apart: the holder may have made its last
+claim before this publisher's commit and be about to let go; if it is still draining after
+that, its next claim takes what this publisher committed."""
 ROUNDS = 5
 """Claims one publish makes at most, holding the right to publish; what is left waits for
 the next publish or the sweep."""
@@ -101,10 +110,14 @@ def relay(
         deliveries = work.webhook_deliveries
         if only:
             return _round(deliveries, queue, clock, api_base_url, only=only, limit=limit)
-        with deliveries.publishing() as held:
-            if not held:
-                return Relayed()
-            return _drain(deliveries, queue, clock, api_base_url, limit=limit, rounds=rounds)
+        for _ in range(LOCK_TRIES):
+            with deliveries.publishing() as held:
+                if held:
+                    return _drain(
+                        deliveries, queue, clock, api_base_url, limit=limit, rounds=rounds
+                    )
+            time.sleep(LOCK_RETRY_SECONDS)
+        return Relayed()
 
 
 def _drain(
