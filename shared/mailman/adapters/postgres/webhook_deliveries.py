@@ -64,7 +64,7 @@ ORDER BY e.xid, e.seq, l.id
 # in the log's order), as keep it within `MAX_IN_FLIGHT` leases; a test, which the API
 # publishes by name, is one of them here, even to a disabled endpoint. Its leases are
 # counted on `webhook_deliveries_leased` and its due rows read in order off
-# `webhook_deliveries_endpoint_due` (migrations 0016, 0017): so a claim reads at most the
+# `webhook_deliveries_endpoint_due` (migrations 0015, 0016): so a claim reads at most the
 # cap of each endpoint, however long one dead endpoint's backlog has grown (200,000 due:
 # about 1 ms). Of those, only the events of transactions older than any still running (the
 # event log's own rule, migration 0010): an event committed early cannot overtake one of

@@ -25,6 +25,9 @@ ALTER TABLE webhook_endpoints
 -- fixed when first sent, so every retry and replay sends the same bytes under the same id.
 ALTER TABLE webhook_deliveries
     ADD COLUMN event_type      text NOT NULL,
+    -- The event's place in the log, so a claim reads an endpoint's due deliveries in the
+    -- log's order among those due at one instant (one transaction's events) off one index.
+    ADD COLUMN event_seq       bigint NOT NULL,
     ADD COLUMN thread_id       uuid,
     ADD COLUMN body            text,
     ADD COLUMN lease           uuid,
@@ -35,6 +38,11 @@ ALTER TABLE webhook_deliveries
     ADD COLUMN failed_at       timestamptz;
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at DESC, id DESC);
 CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
+-- A claim takes, of each live endpoint, its oldest due deliveries up to the endpoint's share
+-- of leases, read in order off this index: so it reads a few rows per endpoint however many
+-- one endpoint has waiting (a receiver that hangs, behind which the due set grows for days).
+CREATE INDEX webhook_deliveries_endpoint_due
+    ON webhook_deliveries (endpoint_id, next_attempt_at, event_seq) WHERE status = 'pending';
 
 -- Every attempt, as the dispatcher reported it (`id` is the dispatcher's, so a report that
 -- arrives twice is stored once).
@@ -70,8 +78,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_attempts TO mailman_tenant;
 CREATE FUNCTION webhook_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO webhook_deliveries
-        (organization_id, endpoint_id, event_id, event_type, thread_id, next_attempt_at)
-    SELECT e.organization_id, w.id, e.id, e.type, (e.payload->>'thread_id')::uuid, now()
+        (organization_id, endpoint_id, event_id, event_seq, event_type, thread_id,
+         next_attempt_at)
+    SELECT e.organization_id, w.id, e.id, e.seq, e.type, (e.payload->>'thread_id')::uuid, now()
     FROM appended e
     JOIN webhook_endpoints w ON w.organization_id = e.organization_id
     WHERE w.deleted_at IS NULL AND w.enabled
