@@ -77,6 +77,7 @@ from mailman.adapters.postgres.migrations import migrate
 from mailman.adapters.postgres.thread_index import PostgresThreadIndex
 from mailman.composition import Container, build_container
 from mailman.config import Settings
+from mailman.domain.access import Caller
 from mailman.domain.inbound import InboundMail
 from mailman.domain.verification import SesIdentity
 from mailman.ports import ThreadIndex, UnitOfWork, UnitOfWorkFactory
@@ -376,11 +377,17 @@ class Stopwatch:
 
         @contextmanager
         def scope(
-            organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
+            organization_id: UUID | None,
+            *,
+            pipelined: bool = False,
+            autocommit: bool = False,
+            caller: Caller | None = None,
         ) -> Iterator[UnitOfWork]:
             started = time.perf_counter()
             try:
-                with inner(organization_id, pipelined=pipelined, autocommit=autocommit) as work:
+                with inner(
+                    organization_id, pipelined=pipelined, autocommit=autocommit, caller=caller
+                ) as work:
                     yield work
             finally:
                 key = "route" if organization_id is None else "tenant transaction"

@@ -67,7 +67,8 @@ from local.apigw import LambdaContext, ProxyResult, proxy_event
 from local.dns_zone import LocalZone
 from local.postgres import local_database
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment, check_outgoing
-from mailman.services import api_keys, domains, inboxes, organizations
+from mailman.services import domains, inboxes, organizations
+from mailman.services.auth import api_keys
 
 # Run as a script, bench/ and tests/ are importable from the repository root (after the
 # checkout PYTHONPATH names: `--against` runs this script over another checkout's modules).

@@ -31,7 +31,8 @@ from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
 from mailman.domain.webhooks import Delivery, DeliveryFilter, DeliveryState, WebhookEndpoint
-from mailman.services import api_keys, domains, inboxes, mailbox, organizations, suppressions
+from mailman.services import domains, inboxes, mailbox, organizations, suppressions
+from mailman.services.auth import api_keys
 from mailman.services.suppressions import Outcome, SuppressionRequest
 from mailman.services.webhooks import endpoints as webhook_endpoints
 from mailman.services.webhooks import log as webhook_log

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from mailman.composition import Container
 from mailman.domain.errors import NotFound
-from mailman.services import api_keys, organizations
+from mailman.services import organizations
+from mailman.services.auth import api_keys
 
 ORGANIZATION_NAME = "Local development"
 

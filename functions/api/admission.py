@@ -27,8 +27,7 @@ from mailman.domain.errors import (
 )
 from mailman.domain.ratelimit import BucketState, RequestLimits
 from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
-from mailman.services import api_keys
-from mailman.services.api_keys import Principal
+from mailman.services.auth import Principal, api_keys
 
 from . import documents
 from .dependencies import container

@@ -7,7 +7,7 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from functions.runtime import cached_container
-from mailman.services.api_keys import Principal
+from mailman.services.auth import Principal
 
 container = cached_container()
 """Built on first use and kept for the life of the Lambda container."""

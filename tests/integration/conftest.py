@@ -25,7 +25,8 @@ from local.dns_zone import LocalZone
 from mailman.adapters.ses import NO_RECIPIENTS
 from mailman.composition import Container, build_container
 from mailman.config import Settings
-from mailman.services import api_keys, domains, inboxes, organizations
+from mailman.services import domains, inboxes, organizations
+from mailman.services.auth import api_keys
 
 from .mail_helpers import MailSink
 

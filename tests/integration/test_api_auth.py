@@ -11,7 +11,7 @@ from mailman.adapters.postgres.database import Database
 from mailman.composition import Container
 from mailman.domain import api_keys as key_format
 from mailman.domain.ratelimit import FAILED_AUTHENTICATIONS_PER_MINUTE, BlockedAddresses
-from mailman.services import api_keys
+from mailman.services.auth import api_keys
 
 from .conftest import ApiClient, Response, Tenant
 

@@ -7,7 +7,8 @@ from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.api_keys import hash_key
 from mailman.domain.ratelimit import DEFAULT_ORGANIZATION_PER_MINUTE, RequestLimits
-from mailman.services import api_keys, organizations
+from mailman.services import organizations
+from mailman.services.auth import api_keys
 
 from .conftest import ApiClient, Tenant
 

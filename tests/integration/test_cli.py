@@ -24,7 +24,8 @@ from mailman.composition import Container, build_container
 from mailman.config import Settings
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
 from mailman.domain.errors import Unauthorized
-from mailman.services import api_keys, domains, inboxes, organizations
+from mailman.services import domains, inboxes, organizations
+from mailman.services.auth import api_keys
 
 from .conftest import LocalAwsForTests
 

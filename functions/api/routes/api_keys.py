@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import DEFAULT_MAX_API_KEYS
-from mailman.services import api_keys
+from mailman.services.auth import api_keys
 
 from ..dependencies import container, organization_id
 from ..schemas.api_keys import ApiKeyOut, CreateApiKey, CreatedApiKeyOut

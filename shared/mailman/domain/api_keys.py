@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from mailman.domain.access import Scope
+
 PREFIX = "mm_live_"
 _ALPHABET = string.digits + string.ascii_letters
 _RANDOM_LENGTH = 32
@@ -44,6 +46,8 @@ class ApiKeyRecord:
     key_hash: str
     rate_limit_per_minute: int | None
     expires_at: datetime | None
+    scopes: frozenset[Scope] | None = None
+    inbox_ids: frozenset[UUID] | None = None
 
 
 def _base62(number: int, width: int) -> str:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from mailman.domain.access import Caller, Scope
 from mailman.domain.dns_records import DnsRecord, RecordPurpose, RecordStatus
 from mailman.domain.errors import Conflict, DomainNotVerified, SendingPaused
 from mailman.domain.ratelimit import BucketState, OrganizationLimits
@@ -299,6 +300,10 @@ class ApiKey(Entity):
     prefix: str
     """The part of the key that may be shown again (`mm_live_` and eight characters)."""
     rate_limit_per_minute: int | None = None
+    scopes: frozenset[Scope] | None = None
+    """None: every scope (keys made before scopes, and keys made without them)."""
+    inbox_ids: frozenset[UUID] | None = None
+    """None: every inbox of the organisation."""
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
@@ -308,6 +313,16 @@ class ApiKey(Entity):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+    def caller(self) -> Caller:
+        """The caller a request with this key acts as."""
+        return Caller(
+            self.organization_id,
+            "api_key",
+            self.id,
+            scopes=self.scopes,
+            inbox_ids=self.inbox_ids,
+        )
 
 
 class KeyHolder(Entity):

@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 from uuid import UUID
 
+from mailman.domain.access import Caller
 from mailman.domain.threads import ThreadIndex
 from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
@@ -90,9 +91,18 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(
-        self, organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
+        self,
+        organization_id: UUID | None,
+        *,
+        pipelined: bool = False,
+        autocommit: bool = False,
+        caller: Caller | None = None,
     ) -> AbstractContextManager[UnitOfWork]:
         """Open a unit of work for an organisation (tenant-scoped) or None (system-wide).
+
+        `caller` (tenant-scoped only): the credential an API request acts as. A caller bound
+        to inboxes sees no other inbox, nor its threads, messages, events or webhook
+        endpoints; each event appended records the caller (`Caller.actor`).
 
         `pipelined`: its statements are sent without waiting for each answer, only reads
         wait; an error surfaces at the next read or at the end, failing the unit of work, and

@@ -23,6 +23,8 @@ class InMemoryApiKeyRepository(ScopedRepository):
             name=record.name,
             prefix=record.prefix,
             rate_limit_per_minute=record.rate_limit_per_minute,
+            scopes=record.scopes,
+            inbox_ids=record.inbox_ids,
             created_at=self._scope.stamp(),
             expires_at=record.expires_at,
         )

@@ -20,6 +20,7 @@ from mailman.adapters.memory.webhook_rows import (
     WebhookDeliveryRow,
     WebhookEndpointRow,
 )
+from mailman.domain.access import Caller
 from mailman.domain.errors import StorageError
 from mailman.domain.events import Event
 from mailman.domain.messages import NewMessage, Upload
@@ -172,6 +173,8 @@ class Scope:
     tables: Tables
     organization_id: UUID | None
     clock: Clock
+    caller: Caller | None = None
+    """An API request's credential: bound to inboxes, it sees no other inbox's rows."""
 
     def sees(self, organization_id: UUID) -> bool:
         return self.organization_id is None or organization_id == self.organization_id

@@ -39,6 +39,7 @@ from mailman.adapters.memory.uploads import InMemoryUploads
 from mailman.adapters.memory.webhook_deliveries import InMemoryWebhookDeliveries
 from mailman.adapters.memory.webhook_endpoints import InMemoryWebhookEndpoints
 from mailman.adapters.memory.webhook_log import InMemoryWebhookDeliveryLog
+from mailman.domain.access import Caller
 from mailman.ports import (
     ApiKeyRepository,
     Clock,
@@ -108,12 +109,18 @@ class InMemoryUnitOfWorkFactory:
 
     @contextmanager
     def __call__(
-        self, organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
+        self,
+        organization_id: UUID | None,
+        *,
+        pipelined: bool = False,
+        autocommit: bool = False,
+        caller: Caller | None = None,
     ) -> Iterator[InMemoryUnitOfWork]:
         """`pipelined` changes nothing: every statement here is answered at once; nor does
         `autocommit`: the unit of work is kept whole or undone whole."""
+        assert caller is None or organization_id == caller.organization_id, "its own tenant"
         snapshot = copy.deepcopy(self.tables)
-        work = InMemoryUnitOfWork(Scope(self.tables, organization_id, self.clock))
+        work = InMemoryUnitOfWork(Scope(self.tables, organization_id, self.clock, caller))
         self.units.append(work)
         try:
             yield work

@@ -14,8 +14,8 @@ from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import BucketState, RequestLimits
 
 _API_KEY_COLUMNS: LiteralString = (
-    "id, organization_id, name, prefix, rate_limit_per_minute, created_at, last_used_at, "
-    "revoked_at, expires_at"
+    "id, organization_id, name, prefix, rate_limit_per_minute, scopes, inbox_ids, created_at, "
+    "last_used_at, revoked_at, expires_at"
 )
 
 
@@ -26,8 +26,8 @@ class PostgresApiKeyRepository:
     def add(self, key: ApiKeyRecord) -> ApiKey:
         row = self._conn.execute(
             "INSERT INTO api_keys (organization_id, name, prefix, key_hash, "
-            "rate_limit_per_minute, expires_at) VALUES (%s, %s, %s, %s, %s, %s) "
-            f"RETURNING {_API_KEY_COLUMNS}",
+            "rate_limit_per_minute, expires_at, scopes, inbox_ids) "
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_API_KEY_COLUMNS}",
             [
                 key.organization_id,
                 key.name,
@@ -35,6 +35,8 @@ class PostgresApiKeyRepository:
                 key.key_hash,
                 key.rate_limit_per_minute,
                 key.expires_at,
+                None if key.scopes is None else sorted(key.scopes),
+                None if key.inbox_ids is None else sorted(key.inbox_ids),
             ],
         ).fetchone()
         assert row is not None

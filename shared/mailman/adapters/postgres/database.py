@@ -23,6 +23,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, dict_row
 
+from mailman.domain.access import Caller
 from mailman.domain.errors import StorageError
 
 Connection = psycopg.Connection[DictRow]
@@ -95,8 +96,13 @@ class Database:
         *,
         pipelined: bool = False,
         autocommit: bool = False,
+        caller: Caller | None = None,
     ) -> Iterator[Connection]:
         """Run the body in one transaction, scoped to `organization_id` by row-level security.
+
+        With a `caller` the transaction also knows its inboxes, when it is bound to some
+        (row-level security then hides every other inbox's rows), and its identity, which
+        each event appended records (migration 0017); in the same statement as the tenant.
 
         With no organisation the transaction runs as the owner role, for the few queries that
         precede knowing the tenant (looking up an API key) and for operator tasks.
@@ -112,6 +118,7 @@ class Database:
         settings last only as long as a transaction).
         """
         assert not autocommit or (organization_id is None and not pipelined), "system, alone"
+        assert caller is None or organization_id == caller.organization_id, "its own tenant"
         conn = self.connection()
         try:
             if autocommit:
@@ -119,11 +126,13 @@ class Database:
                 return
             with _pipelined(conn) if pipelined else conn.transaction():
                 if organization_id is not None:
-                    # SET LOCAL ROLE and the tenant, in one statement.
+                    # SET LOCAL ROLE, the tenant and its caller, in one statement.
                     conn.execute(
                         "SELECT set_config('role', 'mailman_tenant', true), "
-                        "set_config('mailman.organization_id', %s, true)",
-                        [str(organization_id)],
+                        "set_config('mailman.organization_id', %s, true), "
+                        "set_config('mailman.inbox_ids', %s, true), "
+                        "set_config('mailman.actor', %s, true)",
+                        [str(organization_id), *_caller_settings(caller)],
                     )
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
@@ -134,6 +143,16 @@ class Database:
 
     def close(self) -> None:
         self.discard()
+
+
+def _caller_settings(caller: Caller | None) -> tuple[str, str]:
+    """`mailman.inbox_ids` (an array literal, empty when unbound) and `mailman.actor`."""
+    if caller is None:
+        return "", ""
+    inboxes = ""
+    if caller.inbox_ids is not None:
+        inboxes = "{" + ",".join(sorted(str(i) for i in caller.inbox_ids)) + "}"
+    return inboxes, json.dumps(caller.actor())
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from mailman.adapters.postgres.uploads import PostgresUploads
 from mailman.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveries
 from mailman.adapters.postgres.webhook_endpoints import PostgresWebhookEndpoints
 from mailman.adapters.postgres.webhook_log import PostgresWebhookDeliveryLog
+from mailman.domain.access import Caller
 
 
 class PostgresUnitOfWork:
@@ -70,9 +71,14 @@ class PostgresUnitOfWorkFactory:
 
     @contextmanager
     def __call__(
-        self, organization_id: UUID | None, *, pipelined: bool = False, autocommit: bool = False
+        self,
+        organization_id: UUID | None,
+        *,
+        pipelined: bool = False,
+        autocommit: bool = False,
+        caller: Caller | None = None,
     ) -> Iterator[PostgresUnitOfWork]:
         with self._database.transaction(
-            organization_id, pipelined=pipelined, autocommit=autocommit
+            organization_id, pipelined=pipelined, autocommit=autocommit, caller=caller
         ) as conn:
             yield PostgresUnitOfWork(conn, organization_id)

@@ -17,27 +17,16 @@ from mailman.domain.ratelimit import (
     FAILED_AUTHENTICATIONS_PER_MINUTE,
     MAX_PER_MINUTE,
     BlockedAddresses,
-    BucketState,
     OrganizationLimits,
     RequestLimits,
     binding_bucket,
     source_network,
 )
 from mailman.ports import Clock, RateLimitRepository, UnitOfWorkFactory
+from mailman.services.auth.principal import Principal
 
 UNKNOWN_KEY = "unknown, revoked or expired API key"
 DEFAULT_REQUEST_LIMITS = RequestLimits()
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a request acts for, and the rate limit the request was held to."""
-
-    organization_id: UUID
-    key_id: UUID
-    bucket: BucketState
-    """Of the key's bucket and its organisation's, the one the answer describes
-    (`binding_bucket`); `allowed` says whether the request may go on."""
 
 
 @dataclass(frozen=True)
@@ -167,11 +156,7 @@ def authenticate(
     with uow(None, autocommit=True) as work:
         used = work.api_keys.use(key_format.hash_key(token), limits, now)
         if used is not None and used.buckets is not None:
-            principal = Principal(
-                organization_id=used.holder.key.organization_id,
-                key_id=used.holder.key.id,
-                bucket=binding_bucket(*used.buckets),
-            )
+            principal = Principal(used.holder.key.caller(), binding_bucket(*used.buckets))
         elif source is not None:
             _count_failure(work.rate_limits, source, now, blocked)
     if principal is None:

@@ -1,0 +1,21 @@
+"""Authentication and access: API keys (`api_keys`), the registered keys that sign a
+customer's tokens (`auth_keys`), and the request's `Principal` either one proves.
+
+Each module is imported when first used: a request with an API key never loads the token
+verifier and its cryptography.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mailman.lazy import exports
+
+if TYPE_CHECKING:
+    from mailman.services.auth.principal import Principal
+
+_MODULES = {"Principal": "principal"}
+
+__getattr__ = exports(__name__, _MODULES)
+
+__all__ = ["Principal"]
