@@ -9,6 +9,7 @@ from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
     ApiKeyRepository,
+    AuthKeyRepository,
     DomainRepository,
     DraftRepository,
     EventLog,
@@ -27,6 +28,7 @@ from mailman.ports.services import (
     Queue,
     ReceiptRecipients,
     Resolver,
+    TokenVerifier,
 )
 from mailman.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from mailman.ports.webhooks import (
@@ -42,6 +44,7 @@ from mailman.ports.webhooks import (
 
 __all__ = [
     "ApiKeyRepository",
+    "AuthKeyRepository",
     "BlobStore",
     "Clock",
     "DeliveryCountRepository",
@@ -68,6 +71,7 @@ __all__ = [
     "SendingBrake",
     "SuppressionList",
     "ThreadIndex",
+    "TokenVerifier",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "Uploads",

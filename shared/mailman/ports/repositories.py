@@ -8,6 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from mailman.domain.api_keys import ApiKeyRecord
+from mailman.domain.auth_keys import AuthKey, AuthKeyUse, NewAuthKey
 from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
 from mailman.domain.dns_records import DnsRecord
 from mailman.domain.events import Event, NewEvent
@@ -69,6 +70,45 @@ class ApiKeyRepository(Protocol):
 
     def revoke_all(self, organization_id: UUID, at: datetime) -> int:
         """Revoke every key of the organisation not revoked yet; answer how many."""
+        ...
+
+
+class AuthKeyRepository(Protocol):
+    """The public keys that sign an organisation's tokens (`auth_keys`)."""
+
+    def add(self, key: NewAuthKey) -> AuthKey:
+        """Register the key; Conflict when the organisation has a live key of its kid."""
+        ...
+
+    def get(self, key_id: UUID) -> AuthKey | None: ...
+
+    def list(self, page: PageRequest) -> list[AuthKey]:
+        """Every key, revoked ones too, oldest first (a keyset page and one more)."""
+        ...
+
+    def revoke(self, key_id: UUID, at: datetime) -> AuthKey | None:
+        """Revoke the key (a revoked key keeps its first revocation's time)."""
+        ...
+
+    def find_live(self, organization_id: UUID, kid: str) -> AuthKey | None:
+        """The organisation's live key of this kid, unless the organisation is deleted: read
+        in the system's unit of work, before a token's organisation is trusted."""
+        ...
+
+    def use(
+        self,
+        key_id: UUID,
+        subject: str,
+        addresses: Sequence[str],
+        limits: RequestLimits,
+        at: datetime,
+    ) -> AuthKeyUse:
+        """A verified token's request, in one statement: whether its key is still live; if
+        so, the ids of the organisation's live inboxes of the (lower-case) `addresses`, the
+        key's touch (`last_used_at`, written at most once a minute) and one request's token
+        from the bucket of (organisation, `subject`) and one from the organisation's, or from
+        neither when either is empty (`limits.key_per_minute` for the subject's,
+        `limits.organization_per_minute` for an organisation without a rate of its own)."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""Ports to the services around the system: storage, queues, mail, DNS, the clock."""
+"""Ports to the services around the system: storage, queues, mail, DNS, the clock, the
+verification of customer-signed tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from mailman.domain.auth_keys import Algorithm, AuthKey
 from mailman.domain.blobs import Blob
+from mailman.domain.tokens import TokenExpectations
 from mailman.domain.verification import SesIdentity
 
 
@@ -99,4 +102,27 @@ class ReceiptRecipients(Protocol):
 class Resolver(Protocol):
     def lookup(self, name: str, rtype: str) -> list[str] | None:
         """Answers for `name`/`rtype` as text ([] for none); None when the lookup failed."""
+        ...
+
+
+class TokenVerifier(Protocol):
+    """Public-key cryptography for customer-signed tokens (a JOSE library).
+
+    Its implementation loads that library when it is first built: a request with an API
+    key never builds one."""
+
+    def public_key(self, algorithm: Algorithm, key: str | Mapping[str, object]) -> str:
+        """`key` (a PEM string or a JWK object) as a SubjectPublicKeyInfo PEM, once it is
+        a public key fit for `algorithm` (ES256: EC on P-256; RS256: RSA of at least 2048
+        bits); ValidationError (field `public_key`) saying why not: a private or symmetric
+        key, a certificate, another kind of key, another curve, too short, malformed."""
+        ...
+
+    def verify(self, token: str, key: AuthKey, expected: TokenExpectations) -> Mapping[str, object]:
+        """The claims of a token signed with `key`, by `key.algorithm` alone (never the one
+        its header names), whose `aud` names `expected.audience`, whose `iss` is
+        `expected.issuer`, which carries `exp` and is neither expired nor not yet valid
+        (`nbf`, `iat`) by the system clock, `expected.leeway_seconds` allowed; TokenRejected
+        otherwise. Nothing the header points at (`jku`, `x5u`, `jwk`) is fetched or used, and
+        a `crit` extension is refused."""
         ...

@@ -12,6 +12,7 @@ from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
     ApiKeyRepository,
+    AuthKeyRepository,
     DomainRepository,
     DraftRepository,
     EventLog,
@@ -33,6 +34,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def auth_keys(self) -> AuthKeyRepository: ...
 
     @property
     def domains(self) -> DomainRepository: ...

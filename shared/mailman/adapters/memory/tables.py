@@ -21,6 +21,7 @@ from mailman.adapters.memory.webhook_rows import (
     WebhookEndpointRow,
 )
 from mailman.domain.access import Caller
+from mailman.domain.auth_keys import AuthKey
 from mailman.domain.errors import StorageError
 from mailman.domain.events import Event
 from mailman.domain.messages import NewMessage, Upload
@@ -130,6 +131,7 @@ class Tables:
     organizations: dict[UUID, Organization] = field(default_factory=dict)
     api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
     key_hashes: dict[str, UUID] = field(default_factory=dict)
+    auth_keys: dict[UUID, AuthKey] = field(default_factory=dict)
     domains: dict[UUID, Domain] = field(default_factory=dict)
     inboxes: dict[UUID, Inbox] = field(default_factory=dict)
     deleted: dict[UUID, datetime] = field(default_factory=dict)

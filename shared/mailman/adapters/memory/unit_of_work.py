@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
+from mailman.adapters.memory.auth_keys import InMemoryAuthKeyRepository
 from mailman.adapters.memory.delivery import InMemoryDeliveryTracking
 from mailman.adapters.memory.domains import InMemoryDomainRepository
 from mailman.adapters.memory.drafts import InMemoryDraftRepository
@@ -42,6 +43,7 @@ from mailman.adapters.memory.webhook_log import InMemoryWebhookDeliveryLog
 from mailman.domain.access import Caller
 from mailman.ports import (
     ApiKeyRepository,
+    AuthKeyRepository,
     Clock,
     DeliveryCountRepository,
     DeliveryTracking,
@@ -73,6 +75,7 @@ class InMemoryUnitOfWork:
         self.committed = False
         self.organizations: OrganizationRepository = InMemoryOrganizationRepository(scope)
         self.api_keys: ApiKeyRepository = InMemoryApiKeyRepository(scope)
+        self.auth_keys: AuthKeyRepository = InMemoryAuthKeyRepository(scope)
         self.domains: DomainRepository = InMemoryDomainRepository(scope)
         self.inboxes: InboxRepository = InMemoryInboxRepository(scope)
         self.rate_limits: RateLimitRepository = InMemoryRateLimitRepository(scope)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from uuid import UUID
 
 from mailman.adapters.postgres.api_keys import PostgresApiKeyRepository
+from mailman.adapters.postgres.auth_keys import PostgresAuthKeyRepository
 from mailman.adapters.postgres.database import Connection, Database
 from mailman.adapters.postgres.delivery import PostgresDeliveryTracking
 from mailman.adapters.postgres.domains import PostgresDomainRepository
@@ -38,6 +39,7 @@ class PostgresUnitOfWork:
     def __init__(self, conn: Connection, organization_id: UUID | None) -> None:
         self.organizations = PostgresOrganizationRepository(conn)
         self.api_keys = PostgresApiKeyRepository(conn)
+        self.auth_keys = PostgresAuthKeyRepository(conn)
         self.domains = PostgresDomainRepository(conn)
         self.inboxes = PostgresInboxRepository(conn)
         self.rate_limits = PostgresRateLimitRepository(conn)
