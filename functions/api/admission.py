@@ -1,5 +1,5 @@
-"""What a private request passes before the router, in order: its key (and the failed
-authentications of its source address), its rate limit, its body (size in bytes, base64,
+"""What a private request passes before the router, in order: its API key or token (and
+the failed authentications of its source address), its rate limit, its body (size in bytes, base64,
 UTF-8, media type) and a path and query that can be stored.
 
 These run before the router: its request validation would otherwise answer a bad body
@@ -27,7 +27,7 @@ from mailman.domain.errors import (
 )
 from mailman.domain.ratelimit import BucketState, RequestLimits
 from mailman.domain.sending import MAX_SEND_REQUEST_BYTES
-from mailman.services.auth import Principal, api_keys
+from mailman.services.auth import Principal, authenticate
 
 from . import documents
 from .dependencies import container
@@ -94,8 +94,10 @@ def admit(event: dict[str, Any]) -> Admitted:
 
 
 def _authenticate(c: Container, event: dict[str, Any]) -> Principal:
+    """An API key, or a token (`limits`' key rate then binds each subject); the token
+    verifier is asked for, and so loaded, only when a token arrives."""
     identity = (event.get("requestContext") or {}).get("identity") or {}
-    return api_keys.authenticate(
+    return authenticate(
         c.uow,
         c.clock,
         header(event, "Authorization"),
@@ -104,6 +106,7 @@ def _authenticate(c: Container, event: dict[str, Any]) -> Principal:
         limits=RequestLimits(
             c.settings.rate_limit_per_minute, c.settings.organization_rate_limit_per_minute
         ),
+        tokens=lambda: c.token_verification,
     )
 
 

@@ -8,6 +8,7 @@ the SES adapters are no other function's cost).
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
         HttpSender,
         ReportQueue,
         SecretBox,
+        TokenVerifier,
         UnitOfWorkFactory,
     )
+    from mailman.services.auth.tokens import TokenVerification
     from mailman.services.sending import Outbound, Sending
     from mailman.services.telemetry import Telemetry
     from mailman.services.verify_domain import Verifier
@@ -113,6 +116,26 @@ class Container:
         from mailman.domain.ratelimit import BlockedAddresses
 
         return BlockedAddresses()
+
+    @functools.cached_property
+    def token_verifier(self) -> TokenVerifier:
+        """Customer-signed tokens' cryptography: PyJWT and `cryptography` are loaded here,
+        by the first token or key registration, never by a request with an API key."""
+        from mailman.adapters.tokens import PyJwtTokenVerifier
+
+        return PyJwtTokenVerifier()
+
+    @functools.cached_property
+    def token_verification(self) -> TokenVerification:
+        """What verifying tokens takes, with the keys this container read lately."""
+        from mailman.domain.tokens import TokenPolicy
+        from mailman.services.auth.tokens import TokenVerification
+
+        policy = TokenPolicy(
+            audience=self.settings.token_audience,
+            max_lifetime=timedelta(seconds=self.settings.token_max_lifetime_seconds),
+        )
+        return TokenVerification(self.token_verifier, policy)
 
     @functools.cached_property
     def blobs(self) -> S3BlobStore:

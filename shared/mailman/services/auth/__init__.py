@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from mailman.lazy import exports
 
 if TYPE_CHECKING:
+    from mailman.services.auth.bearer import authenticate
     from mailman.services.auth.principal import Principal
 
-_MODULES = {"Principal": "principal"}
+_MODULES = {"Principal": "principal", "authenticate": "bearer"}
 
 __getattr__ = exports(__name__, _MODULES)
 
-__all__ = ["Principal"]
+__all__ = ["Principal", "authenticate"]

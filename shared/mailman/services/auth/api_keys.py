@@ -3,26 +3,24 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from mailman.domain import api_keys as key_format
-from mailman.domain.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationError
+from mailman.domain.errors import Conflict, NotFound, Unauthorized, ValidationError
 from mailman.domain.models import ApiKey
 from mailman.domain.pagination import Page, PageRequest
 from mailman.domain.ratelimit import (
     DEFAULT_ORGANIZATION_LIMITS,
-    FAILED_AUTHENTICATIONS_PER_MINUTE,
     MAX_PER_MINUTE,
     BlockedAddresses,
     OrganizationLimits,
     RequestLimits,
     binding_bucket,
-    source_network,
 )
-from mailman.ports import Clock, RateLimitRepository, UnitOfWorkFactory
+from mailman.ports import Clock, UnitOfWorkFactory
+from mailman.services.auth.guard import FailureGuard, bearer_value
 from mailman.services.auth.principal import Principal
 
 UNKNOWN_KEY = "unknown, revoked or expired API key"
@@ -132,71 +130,31 @@ def authenticate(
     organisation's (`limits` where they have no rate of their own), in one statement: the
     principal's bucket says whether the request may go on. A key that fails its checksum is
     refused before any key lookup, and a key of a deleted organisation is not found. With a
-    `source` address, every failure (a missing, malformed, unknown, revoked or expired key)
-    takes a token from the bucket of the address (of its /64 network, for IPv6:
-    `source_network`); once that is empty the address is refused with RateLimited, and
-    `blocked` (this process's memory) refuses it without a query until it has a token again.
-    A good key costs nothing more.
+    `source` address every failure counts against it (`FailureGuard`), and `blocked` refuses
+    an address known to be blocked without a query.
     """
-    now = clock.now()
-    if source is not None:
-        source = source_network(source)
-    if source is not None and blocked is not None:
-        until = blocked.blocked_until(source, now)
-        if until is not None:
-            raise _too_many_failures(math.ceil((until - now).total_seconds()))
+    guard = FailureGuard.of(source, blocked, clock.now())
+    guard.check_blocked()
     try:
-        token = _bearer_token(authorization)
+        key = _well_formed(bearer_value(authorization))
     except Unauthorized:
-        if source is not None:
-            with uow(None, autocommit=True) as work:
-                _count_failure(work.rate_limits, source, now, blocked)
+        guard.count_alone(uow)
         raise
     principal: Principal | None = None
     with uow(None, autocommit=True) as work:
-        used = work.api_keys.use(key_format.hash_key(token), limits, now)
+        used = work.api_keys.use(key_format.hash_key(key), limits, guard.now)
         if used is not None and used.buckets is not None:
             principal = Principal(used.holder.key.caller(), binding_bucket(*used.buckets))
-        elif source is not None:
-            _count_failure(work.rate_limits, source, now, blocked)
+        else:
+            guard.count(work.rate_limits)
     if principal is None:
         # Raised once the transaction has committed the failure it counted.
         raise Unauthorized(UNKNOWN_KEY, field="Authorization")
     return principal
 
 
-def _bearer_token(authorization: str | None) -> str:
-    """The key of an `Authorization: Bearer <key>` header with a correct checksum."""
-    if not authorization:
-        raise Unauthorized("missing Authorization header", field="Authorization")
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Authorization must be 'Bearer <api key>'", field="Authorization")
-    if not key_format.is_well_formed(token):
+def _well_formed(key: str) -> str:
+    """The key, if it has a correct checksum."""
+    if not key_format.is_well_formed(key):
         raise Unauthorized("malformed API key", field="Authorization")
-    return token
-
-
-def _count_failure(
-    rate_limits: RateLimitRepository,
-    source: str,
-    now: datetime,
-    blocked: BlockedAddresses | None,
-) -> None:
-    """Take a failed authentication's token from the source's bucket: RateLimited (having
-    written nothing) when there was none. Once the bucket is empty the address is remembered
-    in `blocked` until it has a token again, so its next request costs no query."""
-    bucket = rate_limits.take_failure(source, per_minute=FAILED_AUTHENTICATIONS_PER_MINUTE, at=now)
-    if blocked is not None and bucket.tokens < 1:
-        blocked.block_for(source, bucket, now)
-    if not bucket.allowed:
-        raise _too_many_failures(bucket.retry_after_seconds)
-
-
-def _too_many_failures(retry_after_seconds: int) -> RateLimited:
-    return RateLimited(
-        "too many requests without a valid API key from this address; "
-        f"retry in {retry_after_seconds} s",
-        retry_after_seconds=max(1, retry_after_seconds),
-    )
+    return key
