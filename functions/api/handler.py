@@ -17,6 +17,7 @@ from .dependencies import container
 from .pipeline import Pipeline, cors_for
 from .routes import (
     api_keys,
+    auth_keys,
     domains,
     drafts,
     events,
@@ -46,6 +47,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         inboxes,
         reputation,
         api_keys,
+        auth_keys,
         events,
         mailbox,
         sending,

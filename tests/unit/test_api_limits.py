@@ -11,6 +11,7 @@ from functions.api.documents import openapi
 from functions.api.handler import pipeline
 from mailman.domain import (
     api_keys,
+    auth_keys,
     documents,
     headers,
     names,
@@ -103,6 +104,12 @@ EXPECTED: dict[str, dict[str, int]] = {
         "addresses.maxItems": suppressions.MAX_BATCH,
     },
     "GET /api-keys": LISTING,
+    "RegisterAuthKey": {
+        "kid.minLength": 1,
+        "kid.maxLength": auth_keys.MAX_KID_LENGTH,
+        "public_key.maxLength": auth_keys.MAX_PUBLIC_KEY_LENGTH,
+    },
+    "GET /auth-keys": LISTING,
     "GET /domains": LISTING,
     "GET /inboxes": LISTING,
     "GET /inboxes/{inbox_id}/drafts": LISTING,
