@@ -32,7 +32,7 @@ from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
 from mailman.domain.webhooks import Delivery, DeliveryFilter, DeliveryState, WebhookEndpoint
 from mailman.services import domains, inboxes, mailbox, organizations, suppressions
-from mailman.services.auth import api_keys
+from mailman.services.auth import api_keys, auth_keys
 from mailman.services.suppressions import Outcome, SuppressionRequest
 from mailman.services.webhooks import endpoints as webhook_endpoints
 from mailman.services.webhooks import log as webhook_log
@@ -172,6 +172,138 @@ def cmd_keys_revoke(args: argparse.Namespace) -> None:
     org = _organization(container, args.org)
     api_keys.revoke_api_key(container.uow, container.clock, org, _uuid(args.id, "id"))
     print(f"revoked {args.id}")
+
+
+def cmd_token_mint(args: argparse.Namespace) -> None:
+    from local.tokens import TokenRequest, mint, parse_ttl
+
+    try:
+        organization_id = UUID(args.org)
+    except ValueError:  # a name: the database knows which organisation it is
+        organization_id = _organization(_container(), args.org)
+    scopes = [name for given in args.scope or () for name in given.split()]
+    if not scopes:
+        print("mailman: the token carries no scope: every route will refuse it", file=sys.stderr)
+    request = TokenRequest(
+        organization_id=organization_id,
+        kid=args.kid,
+        subject=args.sub,
+        audience=args.audience or Settings().token_audience,
+        ttl=parse_ttl(args.ttl),
+        scopes=scopes,
+        inboxes=args.inbox or (),
+    )
+    print(mint(Path(args.key).read_bytes(), request))
+
+
+def _public_key(path: str) -> str | dict[str, object]:
+    """A public key file's content: a JWK object (JSON) or PEM text."""
+    text = Path(path).read_text()
+    if not text.lstrip().startswith("{"):
+        return text
+    neither = ValidationError(f"{path} is neither PEM nor a JWK object", field="--public-key")
+    try:
+        found = json.loads(text)
+    except ValueError as exc:
+        raise neither from exc
+    if not isinstance(found, dict):
+        raise neither
+    return found
+
+
+def _algorithm_of(public_key: str | dict[str, object]) -> str:
+    """The algorithm a key signs with, told by its kind (ES256 where it cannot be told: the
+    registration then says what is wrong with the key)."""
+    if isinstance(public_key, dict):
+        return "RS256" if public_key.get("kty") == "RSA" else "ES256"
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    try:
+        loaded = serialization.load_pem_public_key(public_key.encode())
+    except (ValueError, TypeError):
+        return "ES256"
+    return "RS256" if isinstance(loaded, rsa.RSAPublicKey) else "ES256"
+
+
+def cmd_auth_keys_register(args: argparse.Namespace) -> None:
+    container = _container()
+    public_key = _public_key(args.public_key)
+    key = auth_keys.register_auth_key(
+        container.uow,
+        container.token_verifier,
+        _organization(container, args.org),
+        kid=args.kid,
+        algorithm=args.algorithm or _algorithm_of(public_key),
+        public_key=public_key,
+    )
+    print(f"id        {key.id}")
+    print(f"kid       {key.kid}")
+    print(f"algorithm {key.algorithm.value}")
+    print(f"issuer    {key.issuer}")
+    print(f"audience  {container.settings.token_audience}")
+
+
+def cmd_auth_keys_list(args: argparse.Namespace) -> None:
+    container = _container()
+    org = _organization(container, args.org)
+    page = PageRequest(limit=100)
+    while True:
+        listed = auth_keys.list_auth_keys(container.uow, org, page)
+        for key in listed.items:
+            state = "revoked" if key.revoked_at else "live"
+            print(f"{key.id}\t{key.kid}\t{key.algorithm.value}\t{state}")
+        if listed.next_page_token is None:
+            return
+        page = PageRequest.parse(100, listed.next_page_token)
+
+
+def cmd_auth_keys_revoke(args: argparse.Namespace) -> None:
+    container = _container()
+    org = _organization(container, args.org)
+    auth_keys.revoke_auth_key(container.uow, container.clock, org, _uuid(args.id, "id"))
+    print(f"revoked {args.id}")
+
+
+def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = commands.add_parser(
+        "token", help="customer-signed tokens (JWT) for local use and tests"
+    ).add_subparsers(required=True)
+    mint_cmd = token.add_parser(
+        "mint", help="sign a token with a private key whose public key is registered; print it"
+    )
+    mint_cmd.add_argument("--key", required=True, help="the private key (PEM): EC P-256 or RSA")
+    mint_cmd.add_argument("--kid", required=True, help="the kid its public key is registered as")
+    mint_cmd.add_argument("--org", required=True, help="organisation id (the issuer) or name")
+    mint_cmd.add_argument("--sub", default="mailman-cli", help="who acts (default: mailman-cli)")
+    mint_cmd.add_argument(
+        "--inbox", action="append", metavar="ID_OR_ADDRESS", help="bind to this inbox (repeatable)"
+    )
+    mint_cmd.add_argument(
+        "--scope", action="append", metavar="SCOPE", help="grant this scope (repeatable)"
+    )
+    mint_cmd.add_argument("--ttl", default="1h", help="lifetime: 90s, 15m, 1h, 1d (default: 1h)")
+    mint_cmd.add_argument("--audience", help="default: the deployment's (TOKEN_AUDIENCE)")
+    mint_cmd.set_defaults(run=cmd_token_mint)
+
+    keys = commands.add_parser(
+        "auth-keys", help="the public keys that sign an organisation's tokens"
+    ).add_subparsers(required=True)
+    register = keys.add_parser("register", help="register a public key (PEM or JWK file)")
+    register.add_argument("--org", required=True, help="organisation id or exact name")
+    register.add_argument("--kid", required=True, help="the kid tokens will name it by")
+    register.add_argument("--public-key", required=True, metavar="FILE", help="PEM or JWK")
+    register.add_argument(
+        "--algorithm", choices=["ES256", "RS256"], help="default: told by the key's kind"
+    )
+    register.set_defaults(run=cmd_auth_keys_register)
+    list_cmd = keys.add_parser("list", help="an organisation's keys, revoked ones too")
+    list_cmd.add_argument("--org", required=True, help="organisation id or exact name")
+    list_cmd.set_defaults(run=cmd_auth_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key: its tokens are refused at once")
+    revoke.add_argument("--org", required=True, help="organisation id or exact name")
+    revoke.add_argument("id", help="the key's id")
+    revoke.set_defaults(run=cmd_auth_keys_revoke)
 
 
 def _recipient_line(r: RecipientView) -> str:
@@ -594,6 +726,7 @@ def parser() -> argparse.ArgumentParser:
     revoke_key.add_argument("id", help="the key's id")
     revoke_key.set_defaults(run=cmd_keys_revoke)
 
+    _token_commands(commands)
     _messages_commands(commands)
     _suppression_commands(commands)
     _webhook_commands(commands)
