@@ -242,7 +242,7 @@ def test_key_created_for_an_org_id_authenticates_as_that_org(
     assert "shown this once" in result.err
     principal = api_keys.authenticate(services.uow, services.clock, f"Bearer {key}")
     assert principal.organization_id == UUID(org_id)
-    assert principal.key_id == UUID(result.printed("id"))
+    assert principal.caller.key_id == UUID(result.printed("id"))
 
 
 def test_key_created_for_an_exact_org_name_authenticates_as_that_org(
