@@ -22,6 +22,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from mailman.domain.ratelimit import FAILED_AUTHENTICATIONS_PER_MINUTE
 from tests.jose import (
     PrivateKey,
     algorithm_of,
@@ -261,9 +262,9 @@ def test_a_token_counts_its_failures_against_the_address_as_a_bad_key_does(
     bad = signer.token(audience="elsewhere")
     attacker = ApiClient(bad, source_ip="203.0.113.9")
 
-    statuses = [attacker.get("/inboxes").status for _ in range(20)]
+    statuses = [attacker.get("/inboxes").status for _ in range(FAILED_AUTHENTICATIONS_PER_MINUTE)]
 
-    assert statuses == [401] * 20
+    assert statuses == [401] * FAILED_AUTHENTICATIONS_PER_MINUTE
     assert attacker.get("/inboxes").status == 429
     assert ApiClient(signer.token(), source_ip="203.0.113.9").get("/inboxes").status == 429
     assert ApiClient(signer.token(), source_ip="203.0.113.10").get("/inboxes").status == 200

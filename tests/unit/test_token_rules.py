@@ -240,6 +240,13 @@ def test_inboxes_are_named_by_id_or_lower_cased_address() -> None:
     assert grant.inboxes(frozenset({other})) == {inbox, other}
 
 
+def test_an_internationalised_domain_is_written_as_the_database_spells_it() -> None:
+    grant = _check(inboxes=["Support@Bücher.example", "support@xn--bcher-kva.example"])
+
+    assert grant.addresses == ("support@xn--bcher-kva.example",)
+    assert "domain" in _rejected(inboxes=["support@bü cher.example"])
+
+
 def test_a_token_naming_only_unknown_addresses_reaches_no_inbox() -> None:
     grant = _check(inboxes=["nobody@example.com"])
 

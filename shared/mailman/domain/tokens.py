@@ -33,6 +33,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import idna
+
 from mailman.domain.access import Scope
 from mailman.domain.auth_keys import MAX_KID_LENGTH, Algorithm, issuer_of
 
@@ -273,7 +275,14 @@ def _inbox_id(entry: object) -> UUID:
 
 
 def _address(entry: str) -> str:
+    """An address as the database spells inboxes' addresses: lower case, its domain in ASCII
+    (an internationalised domain name written in Unicode is turned to its punycode)."""
     local, _, domain = entry.rpartition("@")
     if not (local and domain and len(entry) <= MAX_ADDRESS_LENGTH and entry.isprintable()):
         raise TokenRejected("inboxes holds something neither an inbox id nor an address")
-    return entry.lower()
+    if not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            raise TokenRejected("inboxes holds an address whose domain is not valid") from None
+    return f"{local}@{domain}".lower()
