@@ -21,6 +21,7 @@ from functions.api import handler as api_handler
 from local.apigw import LambdaContext, ProxyResult, proxy_event
 from mailman.composition import Container
 from mailman.services import domains
+from tests.jose import ec_key, public_pem
 
 from .conftest import BUCKET, ApiClient, Tenant
 from .mail_helpers import MailSink, receive_raw
@@ -32,6 +33,7 @@ ID_PARAMETERS = (
     "domain_id",
     "inbox_id",
     "key_id",
+    "auth_key_id",
     "thread_id",
     "message_id",
     "attachment_id",
@@ -115,7 +117,8 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
 def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Holdings:
     """A received message with an attachment, a sent one, a scheduled one, a draft, an upload,
     a spare API key (never the one the tests authenticate with: deleting it is allowed), a
-    suppressed address, and a webhook endpoint with the received message's delivery."""
+    token signing key, a suppressed address, and a webhook endpoint with the received
+    message's delivery."""
     webhook = _created(api.post("/webhooks", {"url": "https://hooks.customer.example/in"}))
     receive_raw(
         box,
@@ -148,6 +151,8 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
         Bucket=BUCKET, Key=key, Body=b"%PDF-1.4", ContentType=upload["content_type"]
     )
     spare = _created(api.post("/api-keys", {"name": "spare"}))
+    signing_key = {"kid": "agents", "algorithm": "ES256", "public_key": public_pem(ec_key())}
+    signing = _created(api.post("/auth-keys", signing_key))
     suppressed = _created(api.post("/suppressions", {"address": f"former@{domain}"}))
     [delivery] = api.get(f"/webhooks/{webhook['id']}/deliveries").json()["data"]
     return Holdings(
@@ -155,6 +160,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
             "domain_id": (domain_id,),
             "inbox_id": (inbox,),
             "key_id": (str(spare["id"]),),
+            "auth_key_id": (str(signing["id"]),),
             "thread_id": (str(received["thread_id"]), str(sent["thread_id"])),
             "message_id": (str(received["id"]), str(sent["id"]), str(scheduled["id"])),
             "attachment_id": (*(str(a["id"]) for a in received["attachments"]), str(upload["id"])),
