@@ -1,5 +1,6 @@
 """Authentication and access: API keys (`api_keys`), the registered keys that sign a
-customer's tokens (`auth_keys`), and the request's `Principal` either one proves.
+customer's tokens (`auth_keys`) and the tokens themselves (`tokens`), the request's
+`Principal` either one proves, and `authenticate`, the one way in for both.
 
 Each module is imported when first used: a request with an API key never loads the token
 verifier and its cryptography.
