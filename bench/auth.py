@@ -177,7 +177,7 @@ def _function() -> Iterator[dict[str, Call]]:
         def unauthenticated() -> float:
             event = proxy_event("GET", f"/inboxes/{inbox}", headers=[], body=b"")
             started = time.perf_counter()
-            pipeline.app.append_context(principal=known, trace_id="bench")
+            pipeline.app.context.update(principal=known, trace_id="bench")
             answer = ProxyResult.of(pipeline.app.resolve(event, context))
             took = time.perf_counter() - started
             assert answer.status == 200, answer.body
