@@ -37,6 +37,9 @@ class Event(BaseModel):
     subject_id: UUID | None
     payload: dict[str, Any]
     created_at: datetime
+    actor: dict[str, str] | None = None
+    """Who appended it (`Caller.actor`: credential, key_id, subject): None for what the
+    platform did of itself (mail received, SES's reports, the verifier, the sweep)."""
 
     @property
     def cursor(self) -> str:

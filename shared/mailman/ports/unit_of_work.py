@@ -30,6 +30,12 @@ class UnitOfWork(Protocol):
     """One transaction; repositories scoped to one organisation, or unscoped for the system."""
 
     @property
+    def caller(self) -> Caller | None:
+        """The credential the transaction acts for (`UnitOfWorkFactory`'s `caller`): a
+        use case asks it only for what row-level security cannot say for it."""
+        ...
+
+    @property
     def organizations(self) -> OrganizationRepository: ...
 
     @property

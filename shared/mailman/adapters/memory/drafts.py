@@ -18,6 +18,8 @@ class InMemoryDraftRepository(ScopedRepository):
         row = self._tables.messages.get(draft_id)
         if row is None or not self._scope.sees(row.organization_id):
             return None
+        if not self._scope.reaches(row.message.inbox_id):
+            return None
         if row.message.status != DeliveryStatus.DRAFT:
             return None
         return row if version is None or row.updated_at == version else None

@@ -20,7 +20,9 @@ class InMemoryInboxRepository(ScopedRepository):
         return [
             i
             for i in self._tables.inboxes.values()
-            if self._tables.live(i.id) and self._scope.sees(i.organization_id)
+            if self._tables.live(i.id)
+            and self._scope.sees(i.organization_id)
+            and self._scope.reaches(i.id)
         ]
 
     def _refuse_clash(self, inbox: Inbox) -> None:
@@ -45,6 +47,7 @@ class InMemoryInboxRepository(ScopedRepository):
             created_at=now,
             updated_at=now,
         )
+        self._scope.check_inbox(added.id)
         self._refuse_clash(added)
         self._tables.inboxes[added.id] = added
         return added
@@ -53,7 +56,8 @@ class InMemoryInboxRepository(ScopedRepository):
         found = self._tables.inboxes.get(inbox_id)
         if found is None or not self._tables.live(inbox_id):
             return None
-        return found if self._scope.sees(found.organization_id) else None
+        visible = self._scope.sees(found.organization_id) and self._scope.reaches(inbox_id)
+        return found if visible else None
 
     def sender(self, inbox_id: UUID) -> Sender | None:
         inbox = self.get(inbox_id)

@@ -45,7 +45,7 @@ class InMemoryMailboxReader(ScopedRepository):
             (t.last_message_at, t.id, t)
             for t in self._tables.threads.values()
             if t.inbox_id == inbox_id
-            and self._scope.sees(t.organization_id)
+            and self._visible(t)
             and t.deleted_at is None
             and t.merged_into is None
             and t.last_message_at is not None
@@ -65,7 +65,12 @@ class InMemoryMailboxReader(ScopedRepository):
             found = self._tables.threads.get(found.merged_into)
         if found is None or found.deleted_at is not None:
             return None
-        return self._summary(found) if self._scope.sees(found.organization_id) else None
+        return self._summary(found) if self._visible(found) else None
+
+    def _visible(self, row: ThreadRow | MessageRow) -> bool:
+        """Of the organisation and, for a bound caller, of its inboxes."""
+        inbox_id = row.inbox_id if isinstance(row, ThreadRow) else row.message.inbox_id
+        return self._scope.sees(row.organization_id) and self._scope.reaches(inbox_id)
 
     def _summary(self, thread: ThreadRow) -> ThreadSummary:
         participants = self._tables.thread_index.participants(thread.inbox_id, thread.id)
@@ -83,9 +88,7 @@ class InMemoryMailboxReader(ScopedRepository):
 
     def _live(self) -> list[MessageRow]:
         return [
-            r
-            for r in self._tables.messages.values()
-            if r.deleted_at is None and self._scope.sees(r.organization_id)
+            r for r in self._tables.messages.values() if r.deleted_at is None and self._visible(r)
         ]
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
@@ -103,7 +106,7 @@ class InMemoryMailboxReader(ScopedRepository):
         found = self._tables.messages.get(message_id)
         if found is None or found.deleted_at is not None:
             return None
-        return message_view(found) if self._scope.sees(found.organization_id) else None
+        return message_view(found) if self._visible(found) else None
 
     def messages(self, listing: MessageListing) -> Sequence[MessageView]:
         rows = [
@@ -150,7 +153,7 @@ class InMemoryMailboxReader(ScopedRepository):
             found is None
             or found.deleted_at is not None
             or found.merged_into is not None
-            or not self._scope.sees(found.organization_id)
+            or not self._visible(found)
         ):
             return False
         found.deleted_at = at

@@ -22,7 +22,11 @@ def stored(row: MessageRow, *, created: bool) -> StoredMessage:
 
 class InMemoryMessageRepository(ScopedRepository):
     def _visible(self) -> list[MessageRow]:
-        return [r for r in self._tables.messages.values() if self._scope.sees(r.organization_id)]
+        return [
+            r
+            for r in self._tables.messages.values()
+            if self._scope.sees(r.organization_id) and self._scope.reaches(r.message.inbox_id)
+        ]
 
     def find_many(
         self, identities: Sequence[tuple[UUID, str, str]]
@@ -50,6 +54,7 @@ class InMemoryMessageRepository(ScopedRepository):
         """Recipients named twice (same kind and address) are kept once, as the unique key of
         `message_recipients` keeps them."""
         self._scope.check(message.organization_id)
+        self._scope.check_inbox(message.inbox_id)
         pk = message.id or uuid.uuid4()
         identity = (message.inbox_id, message.message_id, message.content_sha256)
         if pk in self._tables.messages or identity in self.find_many([identity]):

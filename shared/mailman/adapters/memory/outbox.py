@@ -45,6 +45,8 @@ class InMemoryOutbox(ScopedRepository):
         row = self._tables.messages.get(message_pk)
         if row is None or row.deleted_at is not None or not self._scope.sees(row.organization_id):
             return None
+        if not self._scope.reaches(row.message.inbox_id):
+            return None
         if outbound and row.message.direction != Direction.OUTBOUND:
             return None
         return row if row.message.status in sources else None

@@ -4,11 +4,14 @@ unit of work sees them in.
 Everything a unit of work may change lives in `Tables`, so that a copy taken when it opens
 can be put back when it fails. Row-level security becomes `Scope`: a tenant's unit of work
 sees its organisation's rows only, and may write no other's; the system's sees every row.
+A tenant's unit of work for a caller bound to inboxes (`Scope.caller`) sees, of inboxes,
+threads, messages, events, webhook endpoints and uploads, only what migrations 0017 and
+0018 let it see, and may write no other inbox's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -143,8 +146,8 @@ class Tables:
     """(organisation, source id, domain) -> the mail"""
     events: list[StoredEvent] = field(default_factory=list)
     idempotency_keys: dict[tuple[UUID, str], KeyUse] = field(default_factory=dict)
-    uploads: dict[UUID, tuple[UUID, Upload]] = field(default_factory=dict)
-    """upload id -> (organisation, upload)"""
+    uploads: dict[UUID, tuple[UUID, Upload, frozenset[UUID] | None]] = field(default_factory=dict)
+    """upload id -> (organisation, upload, the inboxes its uploader was bound to)"""
     suppressions: dict[tuple[UUID, str], Suppression] = field(default_factory=dict)
     """(organisation, canonical address) -> the live entry"""
     buckets: dict[tuple[str, object], Bucket] = field(default_factory=dict)
@@ -184,6 +187,31 @@ class Scope:
     def check(self, organization_id: UUID) -> None:
         """Refuse to write another organisation's row, as row-level security does."""
         if not self.sees(organization_id):
+            raise StorageError("the database refused the operation: 42501")
+
+    def reaches(self, inbox_id: UUID) -> bool:
+        """Whether the caller sees the inbox and its threads and messages (`inbox_binding`)."""
+        return self.caller is None or self.caller.reaches(inbox_id)
+
+    def reaches_all(self, inbox_ids: Collection[UUID] | None) -> bool:
+        """Whether a row scoped to `inbox_ids` is within the caller's inboxes: a webhook
+        endpoint's (empty: every inbox), an upload's (None: made by an unbound caller). A
+        bound caller sees neither kind of row that reaches beyond its inboxes."""
+        bound = None if self.caller is None else self.caller.inbox_ids
+        return bound is None or (bool(inbox_ids) and set(inbox_ids or ()) <= bound)
+
+    def actor(self) -> dict[str, str] | None:
+        """What an event appended now records of its caller (`events.actor`)."""
+        return None if self.caller is None else self.caller.actor()
+
+    def check_inbox(self, inbox_id: UUID) -> None:
+        """Refuse to write a row of an inbox beyond the caller's, as row-level security does."""
+        if not self.reaches(inbox_id):
+            raise StorageError("the database refused the operation: 42501")
+
+    def check_within(self, inbox_ids: Collection[UUID]) -> None:
+        """Refuse to write a row scoped beyond the caller's inboxes (`reaches_all`)."""
+        if not self.reaches_all(inbox_ids):
             raise StorageError("the database refused the operation: 42501")
 
     def stamp(self) -> datetime:

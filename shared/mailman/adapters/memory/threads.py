@@ -38,6 +38,7 @@ class InMemoryThreads:
         return self._index.contexts(queries)
 
     def create_thread(self, inbox_id: UUID, thread_id: UUID) -> None:
+        self._scope.check_inbox(inbox_id)
         self._index.create_thread(inbox_id, thread_id)
         self._tables.threads[thread_id] = ThreadRow(
             thread_id, self._organization_id, inbox_id, self._scope.stamp()

@@ -72,6 +72,7 @@ class InMemoryUnitOfWork:
     def __init__(self, scope: Scope) -> None:
         self._scope = scope
         self.organization_id = scope.organization_id
+        self.caller = scope.caller
         self.committed = False
         self.organizations: OrganizationRepository = InMemoryOrganizationRepository(scope)
         self.api_keys: ApiKeyRepository = InMemoryApiKeyRepository(scope)

@@ -23,10 +23,11 @@ class InMemoryWebhookEndpoints(ScopedRepository):
         row = self._tables.webhook_endpoints.get(endpoint_id)
         if row is None or row.deleted_at is not None or not self._scope.sees(row.organization_id):
             return None
-        return row
+        return row if self._scope.reaches_all(row.inbox_ids) else None
 
     def add(self, endpoint: NewEndpoint) -> WebhookEndpoint:
         self._scope.check(endpoint.organization_id)
+        self._scope.check_within(endpoint.inbox_ids)
         now = self._scope.stamp()
         row = WebhookEndpointRow(
             id=uuid.uuid4(),
@@ -68,6 +69,7 @@ class InMemoryWebhookEndpoints(ScopedRepository):
         if changes.event_types is not None:
             row.event_types = changes.event_types
         if changes.inbox_ids is not None:
+            self._scope.check_within(changes.inbox_ids)
             row.inbox_ids = changes.inbox_ids
         if changes.clear_description or changes.description is not None:
             row.description = None if changes.clear_description else changes.description

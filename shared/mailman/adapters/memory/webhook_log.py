@@ -55,6 +55,7 @@ class InMemoryWebhookDeliveryLog(ScopedRepository):
             endpoint is None
             or endpoint.deleted_at is not None
             or not self._scope.sees(endpoint.organization_id)
+            or not self._scope.reaches_all(endpoint.inbox_ids)
         ):
             return None
         return endpoint.enabled
@@ -97,6 +98,7 @@ class InMemoryWebhookDeliveryLog(ScopedRepository):
             subject_id=endpoint_id,
             payload=WebhookTest(endpoint_id=endpoint_id).model_dump(mode="json"),
             created_at=now,
+            actor=self._scope.actor(),
         )
         self._tables.events.append(
             StoredEvent(organization_id, f"{WEBHOOK_TEST}:{event.id}", event)

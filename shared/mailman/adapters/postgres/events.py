@@ -60,7 +60,7 @@ class PostgresEventLog:
                 raise ValidationError("after is not a cursor this API issued", field="after")
             xid = position["xid"]
         rows = self._conn.execute(
-            "SELECT seq, id, type, subject_id, payload, created_at FROM events "
+            "SELECT seq, id, type, subject_id, payload, created_at, actor FROM events "
             "WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
             "AND (xid, seq) > (%s::xid8, %s) "
             "AND (cardinality(%s::text[]) = 0 OR type = ANY(%s)) "

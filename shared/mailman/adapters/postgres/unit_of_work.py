@@ -36,7 +36,10 @@ from mailman.domain.access import Caller
 class PostgresUnitOfWork:
     """The repositories of one transaction."""
 
-    def __init__(self, conn: Connection, organization_id: UUID | None) -> None:
+    def __init__(
+        self, conn: Connection, organization_id: UUID | None, caller: Caller | None = None
+    ) -> None:
+        self.caller = caller
         self.organizations = PostgresOrganizationRepository(conn)
         self.api_keys = PostgresApiKeyRepository(conn)
         self.auth_keys = PostgresAuthKeyRepository(conn)
@@ -83,4 +86,4 @@ class PostgresUnitOfWorkFactory:
         with self._database.transaction(
             organization_id, pipelined=pipelined, autocommit=autocommit, caller=caller
         ) as conn:
-            yield PostgresUnitOfWork(conn, organization_id)
+            yield PostgresUnitOfWork(conn, organization_id, caller)
