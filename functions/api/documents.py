@@ -19,6 +19,14 @@ INFO = {
     "version": "0.1.0",
     "description": "Domains, inboxes and mail for applications and agents.",
 }
+BEARER = (
+    "An API key (`mm_live_...`), or a JWT signed with a key registered at `/auth-keys`. "
+    "Either may hold fewer scopes than every scope (an operation needing one the "
+    "credential lacks answers 403 `forbidden`, naming it in `details.required_scope`) and "
+    "be bound to inboxes: it then reaches only those inboxes, their mail, drafts, events "
+    "and webhooks (another inbox's are not found, 404), and the operations marked "
+    "`x-mailman-organization-wide` answer it 403."
+)
 SWAGGER_UI = "/docs"
 _SWAGGER_UI_REQUEST = re.compile(rf"{SWAGGER_UI}/*")
 """What the REST resolver routes to the Swagger UI: its path, trailing slashes allowed."""
@@ -26,14 +34,11 @@ _SWAGGER_UI_REQUEST = re.compile(rf"{SWAGGER_UI}/*")
 
 def openapi() -> dict[str, Any]:
     """What the document says of the API as a whole: its title, version, description and
-    security scheme (an API key as a bearer token)."""
+    security scheme (a bearer token). Each private operation names the one scope it needs
+    (`access.requires`); an operation that names none is public."""
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    return {
-        **INFO,
-        "security_schemes": {"bearer": HTTPBearer(description="An API key: `mm_live_...`")},
-        "security": [{"bearer": []}],
-    }
+    return {**INFO, "security_schemes": {"bearer": HTTPBearer(description=BEARER)}}
 
 
 def serve_document(app: APIGatewayRestResolver) -> None:

@@ -1,6 +1,7 @@
 """The REST API function: the resolver (the routes, their error handlers, the OpenAPI
-document: `documents`) and the handler, which passes each request along `pipeline`: trace
-id -> auth -> rate limit -> request body -> route -> an answer Lambda can return."""
+document: `documents`, the check of each route's scope: `access`) and the handler, which
+passes each request along `pipeline`: trace id -> auth -> rate limit -> request body ->
+scope -> route -> an answer Lambda can return."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from functions.runtime import entrypoint
 from mailman.domain.documents import parse_document
 
-from . import documents, errors
+from . import access, documents, errors
 from .dependencies import container
 from .pipeline import Pipeline, cors_for
 from .routes import (
@@ -57,6 +58,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         errors,
     ):
         app.include_router(module.router)
+    access.guard(app)
     documents.serve_document(app)
     return app
 

@@ -8,11 +8,13 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from mailman.domain.access import Scope
 from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import DEFAULT_MAX_API_KEYS
 from mailman.services.auth import api_keys
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.api_keys import ApiKeyOut, CreateApiKey, CreatedApiKeyOut
 from ..schemas.common import Limit, ListOf, PageToken, listing
 
@@ -30,11 +32,12 @@ TAGS = ["API keys"]
         " 409 `conflict` until a key is revoked."
     ),
     tags=TAGS,
+    **requires(Scope.KEYS_ADMIN, organization_wide=True),
 )
 def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
     c = container()
     created = api_keys.create_api_key(
-        c.uow,
+        caller_uow(router),
         c.clock,
         organization_id(router),
         name=body.name,
@@ -48,25 +51,40 @@ def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
     )
 
 
-@router.get("/api-keys", summary="List API keys", tags=TAGS)
+@router.get(
+    "/api-keys",
+    summary="List API keys",
+    tags=TAGS,
+    **requires(Scope.KEYS_ADMIN, organization_wide=True),
+)
 def list_api_keys(
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[ApiKeyOut]:
     page = api_keys.list_api_keys(
-        container().uow, organization_id(router), PageRequest.parse(limit, page_token)
+        caller_uow(router), organization_id(router), PageRequest.parse(limit, page_token)
     )
     return listing(page, ApiKeyOut.model_validate)
 
 
-@router.get("/api-keys/<key_id>", summary="Get an API key", tags=TAGS)
+@router.get(
+    "/api-keys/<key_id>",
+    summary="Get an API key",
+    tags=TAGS,
+    **requires(Scope.KEYS_ADMIN, organization_wide=True),
+)
 def get_api_key(key_id: UUID) -> ApiKeyOut:
-    key = api_keys.get_api_key(container().uow, organization_id(router), key_id)
+    key = api_keys.get_api_key(caller_uow(router), organization_id(router), key_id)
     return ApiKeyOut.model_validate(key)
 
 
-@router.delete("/api-keys/<key_id>", summary="Revoke an API key", tags=TAGS)
+@router.delete(
+    "/api-keys/<key_id>",
+    summary="Revoke an API key",
+    tags=TAGS,
+    **requires(Scope.KEYS_ADMIN, organization_wide=True),
+)
 def revoke_api_key(key_id: UUID) -> Response[None]:
     c = container()
-    api_keys.revoke_api_key(c.uow, c.clock, organization_id(router), key_id)
+    api_keys.revoke_api_key(caller_uow(router), c.clock, organization_id(router), key_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)

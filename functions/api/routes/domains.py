@@ -8,10 +8,12 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from mailman.domain.access import Scope
 from mailman.domain.pagination import PageRequest
 from mailman.services import domains, verify_domain
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, listing
 from ..schemas.domains import CreateDomain, DomainOut, UpdateDomain
 
@@ -28,11 +30,16 @@ def _settings(body: UpdateDomain) -> domains.DomainSettings:
     )
 
 
-@router.post("/domains", summary="Add a domain", tags=TAGS)
+@router.post(
+    "/domains",
+    summary="Add a domain",
+    tags=TAGS,
+    **requires(Scope.DOMAINS_WRITE, organization_wide=True),
+)
 def create_domain(body: CreateDomain) -> Response[DomainOut]:
     c = container()
     created = domains.create_domain(
-        c.uow,
+        caller_uow(router),
         c.verifier.identities,
         c.settings.aws_region,
         organization_id(router),
@@ -47,26 +54,41 @@ def create_domain(body: CreateDomain) -> Response[DomainOut]:
     )
 
 
-@router.get("/domains", summary="List domains", tags=TAGS)
+@router.get(
+    "/domains",
+    summary="List domains",
+    tags=TAGS,
+    **requires(Scope.DOMAINS_READ, organization_wide=True),
+)
 def list_domains(
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[DomainOut]:
     page = domains.list_domains(
-        container().uow, organization_id(router), PageRequest.parse(limit, page_token)
+        caller_uow(router), organization_id(router), PageRequest.parse(limit, page_token)
     )
     return listing(page, DomainOut.of)
 
 
-@router.get("/domains/<domain_id>", summary="Get a domain", tags=TAGS)
+@router.get(
+    "/domains/<domain_id>",
+    summary="Get a domain",
+    tags=TAGS,
+    **requires(Scope.DOMAINS_READ, organization_wide=True),
+)
 def get_domain(domain_id: UUID) -> DomainOut:
-    return DomainOut.of(domains.get_domain(container().uow, organization_id(router), domain_id))
+    return DomainOut.of(domains.get_domain(caller_uow(router), organization_id(router), domain_id))
 
 
-@router.patch("/domains/<domain_id>", summary="Change a domain's sender defaults", tags=TAGS)
+@router.patch(
+    "/domains/<domain_id>",
+    summary="Change a domain's sender defaults",
+    tags=TAGS,
+    **requires(Scope.DOMAINS_WRITE, organization_wide=True),
+)
 def update_domain(domain_id: UUID, body: UpdateDomain) -> DomainOut:
     updated = domains.update_domain(
-        container().uow,
+        caller_uow(router),
         organization_id(router),
         domain_id,
         _settings(body),
@@ -75,11 +97,16 @@ def update_domain(domain_id: UUID, body: UpdateDomain) -> DomainOut:
     return DomainOut.of(updated)
 
 
-@router.delete("/domains/<domain_id>", summary="Delete a domain and its inboxes", tags=TAGS)
+@router.delete(
+    "/domains/<domain_id>",
+    summary="Delete a domain and its inboxes",
+    tags=TAGS,
+    **requires(Scope.DOMAINS_WRITE, organization_wide=True),
+)
 def delete_domain(domain_id: UUID) -> Response[None]:
     c = container()
     domains.delete_domain(
-        c.uow,
+        caller_uow(router),
         c.clock,
         c.verifier.identities,
         c.verifier.receipt,
@@ -93,9 +120,10 @@ def delete_domain(domain_id: UUID) -> Response[None]:
     "/domains/<domain_id>/zone-file",
     summary="The records to publish, as a BIND zone file snippet",
     tags=TAGS,
+    **requires(Scope.DOMAINS_READ, organization_wide=True),
 )
 def domain_zone_file(domain_id: UUID) -> Response[str]:
-    snippet = domains.zone_file(container().uow, organization_id(router), domain_id)
+    snippet = domains.zone_file(caller_uow(router), organization_id(router), domain_id)
     return Response(status_code=HTTPStatus.OK, content_type="text/plain", body=snippet)
 
 
@@ -103,10 +131,11 @@ def domain_zone_file(domain_id: UUID) -> Response[str]:
     "/domains/<domain_id>/verify",
     summary="Check the domain's DNS records and SES status now",
     tags=TAGS,
+    **requires(Scope.DOMAINS_WRITE, organization_wide=True),
 )
 def verify_domain_now(domain_id: UUID) -> DomainOut:
     c = container()
     verified = verify_domain.verify_domain(
-        c.uow, c.verifier, c.clock, organization_id(router), domain_id
+        caller_uow(router), c.verifier, c.clock, organization_id(router), domain_id
     )
     return DomainOut.of(verified.domain)

@@ -16,10 +16,12 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from mailman.domain.access import Scope
 from mailman.domain.pagination import PageRequest
 from mailman.services import sending
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_sending, caller_uow, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, page_of
 from ..schemas.drafts import DraftIn
 from ..schemas.mailbox import MessageOut
@@ -36,10 +38,11 @@ TAGS = ["Drafts"]
     summary="Write a draft (a reply with in_reply_to); it is sent by POST /drafts/{id}/send",
     tags=TAGS,
     responses={201: {"description": "The draft"}},
+    **requires(Scope.DRAFTS_WRITE),
 )
 def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
     draft = sending.create_draft(
-        container().sending,
+        caller_sending(router),
         organization_id(router),
         inbox_id,
         compose_of(body),
@@ -48,30 +51,38 @@ def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
     return answer(HTTPStatus.CREATED, MessageOut.of(draft))
 
 
-@router.get("/inboxes/<inbox_id>/drafts", summary="An inbox's drafts, newest first", tags=TAGS)
+@router.get(
+    "/inboxes/<inbox_id>/drafts",
+    summary="An inbox's drafts, newest first",
+    tags=TAGS,
+    **requires(Scope.DRAFTS_READ),
+)
 def list_drafts(
     inbox_id: UUID,
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[MessageOut]:
     page = sending.list_drafts(
-        container().uow, organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
+        caller_uow(router), organization_id(router), inbox_id, PageRequest.parse(limit, page_token)
     )
     return page_of(page, MessageOut.of)
 
 
-@router.get("/drafts/<draft_id>", summary="A draft", tags=TAGS)
+@router.get("/drafts/<draft_id>", summary="A draft", tags=TAGS, **requires(Scope.DRAFTS_READ))
 def get_draft(draft_id: UUID) -> MessageOut:
-    return whole_message(sending.get_draft(container().uow, organization_id(router), draft_id))
+    return whole_message(sending.get_draft(caller_uow(router), organization_id(router), draft_id))
 
 
 @router.patch(
-    "/drafts/<draft_id>", summary="Change a draft: the fields given replace its own", tags=TAGS
+    "/drafts/<draft_id>",
+    summary="Change a draft: the fields given replace its own",
+    tags=TAGS,
+    **requires(Scope.DRAFTS_WRITE),
 )
 def update_draft(draft_id: UUID, body: SendIn) -> MessageOut:
     compose = compose_of(body)
     changes = {name: getattr(compose, name) for name in body.model_fields_set}
-    view = sending.update_draft(container().sending, organization_id(router), draft_id, changes)
+    view = sending.update_draft(caller_sending(router), organization_id(router), draft_id, changes)
     return MessageOut.of(view)
 
 
@@ -80,9 +91,10 @@ def update_draft(draft_id: UUID, body: SendIn) -> MessageOut:
     summary="Delete a draft",
     tags=TAGS,
     responses={204: {"description": "Deleted"}},
+    **requires(Scope.DRAFTS_WRITE),
 )
 def delete_draft(draft_id: UUID) -> Response[None]:
-    sending.delete_draft(container().uow, organization_id(router), draft_id)
+    sending.delete_draft(caller_uow(router), organization_id(router), draft_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
@@ -91,10 +103,11 @@ def delete_draft(draft_id: UUID) -> Response[None]:
     summary="Send the draft: it joins its thread, Pending (or Scheduled with its send_at)",
     tags=TAGS,
     responses={202: {"description": "The message, under the draft's id"}, **SUPPRESSED_RESPONSE},
+    **requires(Scope.MESSAGES_SEND),
 )
 def send_draft(draft_id: UUID) -> Response[dict[str, Any]]:
     submitted = sending.send_draft(
-        container().sending,
+        caller_sending(router),
         organization_id(router),
         draft_id,
         idempotency_of(f"send-draft:{draft_id}", None),

@@ -7,11 +7,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from mailman.domain.access import Scope
 from mailman.domain.pagination import MAX_EVENT_CURSOR_LENGTH
 from mailman.services import events
 
 from .. import budget
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, organization_id
 from ..schemas.common import Limit
 from ..schemas.events import EventOut, EventsOut
 
@@ -28,6 +30,7 @@ router = Router()
         "answer: read on from its cursor."
     ),
     tags=["Events"],
+    **requires(Scope.EVENTS_READ),
 )
 def read_events(
     after: Annotated[str | None, Query(max_length=MAX_EVENT_CURSOR_LENGTH)] = None,
@@ -35,7 +38,7 @@ def read_events(
     type: Annotated[list[str] | None, Query()] = None,
 ) -> EventsOut:
     page = events.read_events(
-        container().uow, organization_id(router), after=after, limit=limit, types=type or ()
+        caller_uow(router), organization_id(router), after=after, limit=limit, types=type or ()
     )
     rendered, _ = budget.fit(page.events, EventOut.model_validate)
     cut = len(rendered) < len(page.events)

@@ -10,10 +10,12 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from mailman.domain.access import Scope
 from mailman.domain.pagination import PageRequest
 from mailman.services import inboxes
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, listing
 from ..schemas.inboxes import CreateInbox, InboxOut, UpdateInbox
 
@@ -21,10 +23,15 @@ router = Router()
 TAGS = ["Inboxes"]
 
 
-@router.post("/inboxes", summary="Create an inbox on a domain", tags=TAGS)
+@router.post(
+    "/inboxes",
+    summary="Create an inbox on a domain",
+    tags=TAGS,
+    **requires(Scope.INBOXES_WRITE, organization_wide=True),
+)
 def create_inbox(body: CreateInbox) -> Response[InboxOut]:
     created = inboxes.create_inbox(
-        container().uow,
+        caller_uow(router),
         organization_id(router),
         domain_id=body.domain_id,
         local_part=body.local_part,
@@ -38,14 +45,14 @@ def create_inbox(body: CreateInbox) -> Response[InboxOut]:
     )
 
 
-@router.get("/inboxes", summary="List inboxes", tags=TAGS)
+@router.get("/inboxes", summary="List inboxes", tags=TAGS, **requires(Scope.INBOXES_READ))
 def list_inboxes(
     domain_id: Annotated[UUID | None, Query()] = None,
     limit: Limit = None,
     page_token: PageToken = None,
 ) -> ListOf[InboxOut]:
     page = inboxes.list_inboxes(
-        container().uow,
+        caller_uow(router),
         organization_id(router),
         PageRequest.parse(limit, page_token),
         domain_id=domain_id,
@@ -53,23 +60,29 @@ def list_inboxes(
     return listing(page, InboxOut.model_validate)
 
 
-@router.get("/inboxes/<inbox_id>", summary="Get an inbox", tags=TAGS)
+@router.get(
+    "/inboxes/<inbox_id>", summary="Get an inbox", tags=TAGS, **requires(Scope.INBOXES_READ)
+)
 def get_inbox(inbox_id: UUID) -> InboxOut:
-    inbox = inboxes.get_inbox(container().uow, organization_id(router), inbox_id)
+    inbox = inboxes.get_inbox(caller_uow(router), organization_id(router), inbox_id)
     return InboxOut.model_validate(inbox)
 
 
-@router.patch("/inboxes/<inbox_id>", summary="Change an inbox", tags=TAGS)
+@router.patch(
+    "/inboxes/<inbox_id>", summary="Change an inbox", tags=TAGS, **requires(Scope.INBOXES_WRITE)
+)
 def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
     changes = body.model_dump(include=body.model_fields_set)
     if "catch_all" in changes and changes["catch_all"] is None:
         changes.pop("catch_all")
-    updated = inboxes.update_inbox(container().uow, organization_id(router), inbox_id, changes)
+    updated = inboxes.update_inbox(caller_uow(router), organization_id(router), inbox_id, changes)
     return InboxOut.model_validate(updated)
 
 
-@router.delete("/inboxes/<inbox_id>", summary="Delete an inbox", tags=TAGS)
+@router.delete(
+    "/inboxes/<inbox_id>", summary="Delete an inbox", tags=TAGS, **requires(Scope.INBOXES_WRITE)
+)
 def delete_inbox(inbox_id: UUID) -> Response[None]:
     c = container()
-    inboxes.delete_inbox(c.uow, c.clock, organization_id(router), inbox_id)
+    inboxes.delete_inbox(caller_uow(router), c.clock, organization_id(router), inbox_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)

@@ -11,12 +11,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from mailman.domain.access import Scope
 from mailman.domain.mailbox import DeliveryFilter, MessageView, TimeWindow
 from mailman.domain.pagination import PageRequest
 from mailman.services import mailbox
 
 from .. import budget
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, page_of
 from ..schemas.mailbox import (
     DeliveryEventOut,
@@ -42,7 +44,10 @@ DeliveryStatusQuery = Annotated[
 
 
 @router.get(
-    "/inboxes/<inbox_id>/threads", summary="An inbox's threads, newest activity first", tags=TAGS
+    "/inboxes/<inbox_id>/threads",
+    summary="An inbox's threads, newest activity first",
+    tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
 )
 def list_threads(
     inbox_id: UUID,
@@ -51,7 +56,7 @@ def list_threads(
     page_token: PageToken = None,
 ) -> ListOf[ThreadOut]:
     page = mailbox.list_threads(
-        container().uow,
+        caller_uow(router),
         organization_id(router),
         inbox_id,
         PageRequest.parse(limit, page_token),
@@ -64,6 +69,7 @@ def list_threads(
     "/inboxes/<inbox_id>/messages",
     summary="An inbox's messages, newest first (quarantined ones only when asked)",
     tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
 )
 def list_messages(
     inbox_id: UUID,
@@ -81,7 +87,7 @@ def list_messages(
     page_token: PageToken = None,
 ) -> ListOf[MessageOut]:
     page = mailbox.list_messages(
-        container().uow,
+        caller_uow(router),
         organization_id(router),
         inbox_id,
         PageRequest.parse(limit, page_token),
@@ -92,9 +98,14 @@ def list_messages(
     return page_of(page, MessageOut.of)
 
 
-@router.get("/threads/<thread_id>", summary="A thread with its messages in order", tags=TAGS)
+@router.get(
+    "/threads/<thread_id>",
+    summary="A thread with its messages in order",
+    tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
+)
 def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
-    view = mailbox.get_thread(container().uow, organization_id(router), thread_id)
+    view = mailbox.get_thread(caller_uow(router), organization_id(router), thread_id)
     whole, spent = budget.fit(view.messages, MessageOut.of)
     light, _ = budget.fit(
         view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent
@@ -106,16 +117,24 @@ def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
     "/threads/<thread_id>",
     summary="Delete a thread (its messages stay reachable by id)",
     tags=TAGS,
+    **requires(Scope.MESSAGES_WRITE),
 )
 def delete_thread(thread_id: UUID) -> Response[None]:
     c = container()
-    mailbox.delete_thread(c.uow, c.clock, organization_id(router), thread_id)
+    mailbox.delete_thread(caller_uow(router), c.clock, organization_id(router), thread_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@router.get("/messages/<message_id>", summary="A message, parsed", tags=TAGS)
+@router.get(
+    "/messages/<message_id>",
+    summary="A message, parsed",
+    tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
+)
 def get_message(message_id: UUID) -> MessageOut:
-    return whole_message(mailbox.get_message(container().uow, organization_id(router), message_id))
+    return whole_message(
+        mailbox.get_message(caller_uow(router), organization_id(router), message_id)
+    )
 
 
 def whole_message(view: MessageView) -> MessageOut:
@@ -135,12 +154,16 @@ def whole_message(view: MessageView) -> MessageOut:
     description="Events come oldest first (by when they happened), one per recipient; mail "
     "received has none.",
     tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
 )
 def message_delivery(
     message_id: UUID, limit: Limit = None, page_token: PageToken = None
 ) -> DeliveryOut:
     history = mailbox.delivery_history(
-        container().uow, organization_id(router), message_id, PageRequest.parse(limit, page_token)
+        caller_uow(router),
+        organization_id(router),
+        message_id,
+        PageRequest.parse(limit, page_token),
     )
     rendered, _ = budget.fit(history.events.items, DeliveryEventOut.model_validate)
     return DeliveryOut(
@@ -156,10 +179,13 @@ def message_delivery(
     "/messages/<message_id>/raw",
     summary="A short-lived link to the message as it arrived (RFC 5322)",
     tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
 )
 def raw_message(message_id: UUID) -> LinkOut:
     c = container()
-    link = mailbox.raw_link(c.uow, c.blobs, c.clock, organization_id(router), message_id)
+    link = mailbox.raw_link(
+        caller_uow(router), c.blobs, c.clock, organization_id(router), message_id
+    )
     return LinkOut.model_validate(link)
 
 
@@ -167,10 +193,11 @@ def raw_message(message_id: UUID) -> LinkOut:
     "/messages/<message_id>/attachments/<attachment_id>",
     summary="A short-lived link to an attachment",
     tags=TAGS,
+    **requires(Scope.MESSAGES_READ),
 )
 def attachment(message_id: UUID, attachment_id: UUID) -> LinkOut:
     c = container()
     link = mailbox.attachment_link(
-        c.uow, c.blobs, c.clock, organization_id(router), message_id, attachment_id
+        caller_uow(router), c.blobs, c.clock, organization_id(router), message_id, attachment_id
     )
     return LinkOut.model_validate(link)

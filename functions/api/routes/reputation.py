@@ -7,9 +7,11 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from mailman.domain.access import Scope
 from mailman.services import reputation
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.domains import DomainOut
 from ..schemas.reputation import DomainStatsOut, InboxStatsOut, ResumeSending
 
@@ -21,10 +23,11 @@ TAGS = ["Reputation"]
     "/domains/<domain_id>/stats",
     summary="A domain's delivery figures and rates over the last 24 hours, 7 and 30 days",
     tags=TAGS,
+    **requires(Scope.DOMAINS_READ, organization_wide=True),
 )
 def domain_stats(domain_id: UUID) -> DomainStatsOut:
     c = container()
-    stats = reputation.domain_stats(c.uow, c.clock, organization_id(router), domain_id)
+    stats = reputation.domain_stats(caller_uow(router), c.clock, organization_id(router), domain_id)
     return DomainStatsOut.model_validate({"domain_id": domain_id, **stats})
 
 
@@ -32,10 +35,11 @@ def domain_stats(domain_id: UUID) -> DomainStatsOut:
     "/inboxes/<inbox_id>/stats",
     summary="An inbox's delivery figures and rates over the last 24 hours, 7 and 30 days",
     tags=TAGS,
+    **requires(Scope.INBOXES_READ),
 )
 def inbox_stats(inbox_id: UUID) -> InboxStatsOut:
     c = container()
-    stats = reputation.inbox_stats(c.uow, c.clock, organization_id(router), inbox_id)
+    stats = reputation.inbox_stats(caller_uow(router), c.clock, organization_id(router), inbox_id)
     return InboxStatsOut.model_validate({"inbox_id": inbox_id, **stats})
 
 
@@ -43,10 +47,11 @@ def inbox_stats(inbox_id: UUID) -> InboxStatsOut:
     "/domains/<domain_id>/resume-sending",
     summary="Lift the pause the reputation brake put on a domain's sending",
     tags=TAGS,
+    **requires(Scope.DOMAINS_WRITE, organization_wide=True),
 )
 def resume_sending(domain_id: UUID, body: ResumeSending) -> DomainOut:
     c = container()
     resumed = reputation.resume_sending(
-        c.uow, c.clock, organization_id(router), domain_id, body.reason
+        caller_uow(router), c.clock, organization_id(router), domain_id, body.reason
     )
     return DomainOut.of(resumed)

@@ -20,10 +20,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
+from mailman.domain.access import Scope
 from mailman.domain.errors import ValidationError
 from mailman.services import sending
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_sending, caller_uow, container, organization_id
 from ..schemas.mailbox import MessageOut
 from ..schemas.sending import AttachmentIn, ReplyIn, RescheduleIn, SendIn, UploadIn, UploadOut
 
@@ -113,10 +115,11 @@ def accepted(submitted: sending.Submitted) -> Response[dict[str, Any]]:
         202: {"description": "The message, Pending or Scheduled, and its thread"},
         **SUPPRESSED_RESPONSE,
     },
+    **requires(Scope.MESSAGES_SEND),
 )
 def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
     submitted = sending.send(
-        container().sending,
+        caller_sending(router),
         organization_id(router),
         inbox_id,
         compose_of(body),
@@ -128,7 +131,7 @@ def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
 def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str, Any]]:
     operation = "reply-all" if everyone else "reply"
     submitted = sending.reply(
-        container().sending,
+        caller_sending(router),
         organization_id(router),
         message_id,
         compose_of(body),
@@ -144,6 +147,7 @@ def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str
     summary="Reply to the sender, in the message's thread",
     tags=TAGS,
     responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
+    **requires(Scope.MESSAGES_SEND),
 )
 def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     return _reply(message_id, body, everyone=False)
@@ -154,6 +158,7 @@ def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     summary="Reply to the sender and every other recipient, in the message's thread",
     tags=TAGS,
     responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
+    **requires(Scope.MESSAGES_SEND),
 )
 def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     return _reply(message_id, body, everyone=True)
@@ -164,10 +169,11 @@ def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     summary="Forward the message, quoted with its attachments, to new recipients",
     tags=TAGS,
     responses={202: {"description": "The forward, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
+    **requires(Scope.MESSAGES_SEND),
 )
 def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     submitted = sending.forward(
-        container().sending,
+        caller_sending(router),
         organization_id(router),
         message_id,
         compose_of(body),
@@ -181,19 +187,23 @@ def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     "/messages/<message_id>/cancel",
     summary="Cancel mail not yet handed to SES (Pending or Scheduled)",
     tags=TAGS,
+    **requires(Scope.MESSAGES_SEND),
 )
 def cancel(message_id: UUID) -> MessageOut:
-    return MessageOut.of(sending.cancel(container().sending, organization_id(router), message_id))
+    return MessageOut.of(
+        sending.cancel(caller_sending(router), organization_id(router), message_id)
+    )
 
 
 @router.post(
     "/messages/<message_id>/reschedule",
     summary="Move the send time of mail not yet handed to SES (null: send now)",
     tags=TAGS,
+    **requires(Scope.MESSAGES_SEND),
 )
 def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
     view = sending.reschedule(
-        container().sending, organization_id(router), message_id, body.send_at
+        caller_sending(router), organization_id(router), message_id, body.send_at
     )
     return MessageOut.of(view)
 
@@ -203,11 +213,12 @@ def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
     summary="Upload a large file: answers a presigned PUT URL and the id to send it by",
     tags=TAGS,
     responses={201: {"description": "Where to PUT the file"}},
+    **requires(Scope.MESSAGES_SEND),
 )
 def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
     c = container()
     created = sending.create_upload(
-        c.uow,
+        caller_uow(router),
         c.blobs,
         c.clock,
         organization_id(router),

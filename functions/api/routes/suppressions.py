@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
+from mailman.domain.access import Scope
 from mailman.domain.documents import check_storable
 from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import (
@@ -30,7 +31,8 @@ from mailman.domain.suppressions import (
 from mailman.services import suppressions
 from mailman.services.suppressions import SuppressionRequest
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, listing
 from ..schemas.suppressions import (
     AddSuppressionsIn,
@@ -57,6 +59,7 @@ def _path_address(given: str) -> str:
     description="Filter by `reason`, by the start of the address (`prefix`, any case) and by "
     "when it was suppressed (`since`, inclusive).",
     tags=TAGS,
+    **requires(Scope.SUPPRESSIONS_READ, organization_wide=True),
 )
 def list_suppressions(
     reason: Annotated[SuppressionReason | None, Query()] = None,
@@ -67,7 +70,7 @@ def list_suppressions(
 ) -> ListOf[SuppressionOut]:
     which = SuppressionFilter(reason, address_prefix(prefix) if prefix else None, since)
     page = suppressions.list_suppressions(
-        container().uow, organization_id(router), which, PageRequest.parse(limit, page_token)
+        caller_uow(router), organization_id(router), which, PageRequest.parse(limit, page_token)
     )
     return listing(page, SuppressionOut.model_validate)
 
@@ -76,10 +79,11 @@ def list_suppressions(
     "/suppressions/<address>",
     summary="Whether an address is suppressed, and why (404 when it is not)",
     tags=TAGS,
+    **requires(Scope.SUPPRESSIONS_READ, organization_wide=True),
 )
 def get_suppression(address: str) -> SuppressionOut:
     found = suppressions.get_suppression(
-        container().uow, organization_id(router), _path_address(address)
+        caller_uow(router), organization_id(router), _path_address(address)
     )
     return SuppressionOut.model_validate(found)
 
@@ -96,17 +100,18 @@ def get_suppression(address: str) -> SuppressionOut:
         200: {"description": "Suppressed already; or a batch's results"},
         201: {"description": "The entry added"},
     },
+    **requires(Scope.SUPPRESSIONS_WRITE, organization_wide=True),
 )
 def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, Any]]:
-    c = container()
+    uow = caller_uow(router)
     requests = [
         SuppressionRequest(i.address, SuppressionReason(i.reason), i.note) for i in body.items()
     ]
     if body.suppressions is None:
-        entry, added = suppressions.suppress(c.uow, organization_id(router), requests[0])
+        entry, added = suppressions.suppress(uow, organization_id(router), requests[0])
         status = HTTPStatus.CREATED if added else HTTPStatus.OK
         return answer(status, SuppressionOut.model_validate(entry))
-    results = suppressions.suppress_many(c.uow, organization_id(router), requests)
+    results = suppressions.suppress_many(uow, organization_id(router), requests)
     return answer(HTTPStatus.OK, ItemResultsOut(results=[ItemResultOut.of(r) for r in results]))
 
 
@@ -114,10 +119,13 @@ def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, Any]]:
     "/suppressions/<address>",
     summary="Take an address off the list (404 when it is not on it)",
     tags=TAGS,
+    **requires(Scope.SUPPRESSIONS_WRITE, organization_wide=True),
 )
 def delete_suppression(address: str) -> Response[None]:
     c = container()
-    suppressions.unsuppress(c.uow, c.clock, organization_id(router), _path_address(address))
+    suppressions.unsuppress(
+        caller_uow(router), c.clock, organization_id(router), _path_address(address)
+    )
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
@@ -126,8 +134,11 @@ def delete_suppression(address: str) -> Response[None]:
     summary=f"Take up to {MAX_BATCH:,} addresses off the list",
     description="One result per address, in order: `removed` or `not_suppressed`.",
     tags=TAGS,
+    **requires(Scope.SUPPRESSIONS_WRITE, organization_wide=True),
 )
 def delete_suppressions(body: RemoveSuppressionsIn) -> ItemResultsOut:
     c = container()
-    results = suppressions.unsuppress_many(c.uow, c.clock, organization_id(router), body.addresses)
+    results = suppressions.unsuppress_many(
+        caller_uow(router), c.clock, organization_id(router), body.addresses
+    )
     return ItemResultsOut(results=[ItemResultOut.of(r) for r in results])

@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
+from mailman.domain.access import Scope
 from mailman.domain.event_catalogue import CATALOGUE
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhook_endpoints import MAX_EVENT_TYPE_LENGTH
@@ -27,7 +28,8 @@ from mailman.domain.webhooks import DeliveryFilter, DeliveryState
 from mailman.services.webhooks import endpoints, log
 from mailman.services.webhooks.endpoints import Receivers
 
-from ..dependencies import container, organization_id
+from ..access import requires
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, listing, page_of
 from ..schemas.webhooks import (
     CreateWebhook,
@@ -73,6 +75,7 @@ def _receivers() -> Receivers:
     "/event-types",
     summary="The catalogue of event types: when each is appended, its payload schema, an example",
     tags=TAGS,
+    **requires(Scope.WEBHOOKS_READ),
 )
 def list_event_types() -> EventTypesOut:
     return EventTypesOut(data=[EventTypeOut.of(e) for e in CATALOGUE])
@@ -88,26 +91,37 @@ def list_event_types() -> EventTypesOut:
             "content": {"application/json": {"model": WebhookWithSecretOut}},
         }
     },
+    **requires(Scope.WEBHOOKS_WRITE),
 )
 def create_webhook(body: CreateWebhook) -> Response[dict[str, Any]]:
     c = container()
     created = endpoints.create_endpoint(
-        c.uow, c.secret_box, _receivers(), organization_id(router), body.request()
+        caller_uow(router), c.secret_box, _receivers(), organization_id(router), body.request()
     )
     return answer(HTTPStatus.CREATED, WebhookWithSecretOut.of(created))
 
 
-@router.get("/webhooks", summary="List webhook endpoints, oldest first", tags=TAGS)
+@router.get(
+    "/webhooks",
+    summary="List webhook endpoints, oldest first",
+    tags=TAGS,
+    **requires(Scope.WEBHOOKS_READ),
+)
 def list_webhooks(limit: Limit = None, page_token: PageToken = None) -> ListOf[WebhookOut]:
     page = endpoints.list_endpoints(
-        container().uow, organization_id(router), PageRequest.parse(limit, page_token)
+        caller_uow(router), organization_id(router), PageRequest.parse(limit, page_token)
     )
     return listing(page, WebhookOut.model_validate)
 
 
-@router.get("/webhooks/<webhook_id>", summary="Get a webhook endpoint", tags=TAGS)
+@router.get(
+    "/webhooks/<webhook_id>",
+    summary="Get a webhook endpoint",
+    tags=TAGS,
+    **requires(Scope.WEBHOOKS_READ),
+)
 def get_webhook(webhook_id: UUID) -> WebhookOut:
-    found = endpoints.get_endpoint(container().uow, organization_id(router), webhook_id)
+    found = endpoints.get_endpoint(caller_uow(router), organization_id(router), webhook_id)
     return WebhookOut.model_validate(found)
 
 
@@ -115,19 +129,30 @@ def get_webhook(webhook_id: UUID) -> WebhookOut:
     "/webhooks/<webhook_id>",
     summary="Change a webhook endpoint (only the fields given; enable or disable it)",
     tags=TAGS,
+    **requires(Scope.WEBHOOKS_WRITE),
 )
 def update_webhook(webhook_id: UUID, body: UpdateWebhook) -> WebhookOut:
     c = container()
     updated = endpoints.update_endpoint(
-        c.uow, c.clock, _receivers(), organization_id(router), webhook_id, body.changes()
+        caller_uow(router),
+        c.clock,
+        _receivers(),
+        organization_id(router),
+        webhook_id,
+        body.changes(),
     )
     return WebhookOut.model_validate(updated)
 
 
-@router.delete("/webhooks/<webhook_id>", summary="Delete a webhook endpoint", tags=TAGS)
+@router.delete(
+    "/webhooks/<webhook_id>",
+    summary="Delete a webhook endpoint",
+    tags=TAGS,
+    **requires(Scope.WEBHOOKS_WRITE),
+)
 def delete_webhook(webhook_id: UUID) -> Response[None]:
     c = container()
-    endpoints.delete_endpoint(c.uow, c.clock, organization_id(router), webhook_id)
+    endpoints.delete_endpoint(caller_uow(router), c.clock, organization_id(router), webhook_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
@@ -139,12 +164,13 @@ def delete_webhook(webhook_id: UUID) -> Response[None]:
     "`webhook-signature`), one by each secret: switch the receiver over within the grace "
     "period (default 24 hours, at most 7 days).",
     tags=TAGS,
+    **requires(Scope.WEBHOOKS_WRITE),
 )
 def rotate_secret(webhook_id: UUID, body: RotateSecretIn | None = None) -> WebhookWithSecretOut:
     c = container()
     grace = body.grace_period_seconds if body is not None else None
     rotated = endpoints.rotate_secret(
-        c.uow,
+        caller_uow(router),
         c.clock,
         c.secret_box,
         organization_id(router),
@@ -171,11 +197,12 @@ def rotate_secret(webhook_id: UUID, body: RotateSecretIn | None = None) -> Webho
             "content": {"application/json": {"model": WebhookTestOut}},
         },
     },
+    **requires(Scope.WEBHOOKS_WRITE),
 )
 def test_webhook(webhook_id: UUID) -> Response[dict[str, Any]]:
     c = container()
     sent = log.send_test(
-        c.uow, c.clock, organization_id(router), webhook_id, publish, wait=TEST_WAIT
+        caller_uow(router), c.clock, organization_id(router), webhook_id, publish, wait=TEST_WAIT
     )
     status = HTTPStatus.OK if sent.attempt is not None else HTTPStatus.ACCEPTED
     return answer(status, WebhookTestOut.of(sent))
@@ -187,6 +214,7 @@ def test_webhook(webhook_id: UUID) -> Response[dict[str, Any]]:
     description="Filter by `status`, `event_type` and when the delivery was made (`since` "
     "inclusive, `until` exclusive).",
     tags=TAGS,
+    **requires(Scope.WEBHOOKS_READ),
 )
 def list_deliveries(
     webhook_id: UUID,
@@ -198,7 +226,7 @@ def list_deliveries(
     page_token: PageToken = None,
 ) -> ListOf[WebhookDeliveryOut]:
     page = log.list_deliveries(
-        container().uow,
+        caller_uow(router),
         organization_id(router),
         webhook_id,
         DeliveryFilter(status, event_type, since, until),
@@ -211,9 +239,10 @@ def list_deliveries(
     "/webhooks/<webhook_id>/deliveries/<delivery_id>",
     summary="One delivery with every attempt",
     tags=TAGS,
+    **requires(Scope.WEBHOOKS_READ),
 )
 def get_delivery(webhook_id: UUID, delivery_id: UUID) -> WebhookDeliveryOut:
-    found = log.get_delivery(container().uow, organization_id(router), webhook_id, delivery_id)
+    found = log.get_delivery(caller_uow(router), organization_id(router), webhook_id, delivery_id)
     return WebhookDeliveryOut.model_validate(found)
 
 
@@ -234,11 +263,12 @@ def get_delivery(webhook_id: UUID, delivery_id: UUID) -> WebhookDeliveryOut:
             "endpoint is disabled (`webhook_disabled`: enable the webhook first)"
         },
     },
+    **requires(Scope.WEBHOOKS_WRITE),
 )
 def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[dict[str, Any]]:
     c = container()
     retried = log.retry_delivery(
-        c.uow, c.clock, organization_id(router), webhook_id, delivery_id, publish
+        caller_uow(router), c.clock, organization_id(router), webhook_id, delivery_id, publish
     )
     return answer(HTTPStatus.ACCEPTED, WebhookDeliveryOut.model_validate(retried))
 
@@ -259,10 +289,17 @@ def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[dict[str, An
             "description": "The endpoint is disabled (`webhook_disabled`): enable the webhook first"
         },
     },
+    **requires(Scope.WEBHOOKS_WRITE),
 )
 def recover(webhook_id: UUID, body: RecoverIn) -> Response[dict[str, Any]]:
     c = container()
     recovered = log.recover_deliveries(
-        c.uow, c.clock, organization_id(router), webhook_id, body.since, body.until, publish
+        caller_uow(router),
+        c.clock,
+        organization_id(router),
+        webhook_id,
+        body.since,
+        body.until,
+        publish,
     )
     return answer(HTTPStatus.ACCEPTED, RecoverOut(recovered=recovered))

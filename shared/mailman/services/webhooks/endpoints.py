@@ -19,7 +19,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from mailman.domain.documents import check_storable
-from mailman.domain.errors import NotFound, ValidationError
+from mailman.domain.errors import Forbidden, NotFound, ValidationError
 from mailman.domain.pagination import Page, PageRequest
 from mailman.domain.webhook_endpoints import MAX_INBOXES, checked_description, checked_types
 from mailman.domain.webhook_targets import IPAddress, Target, parse_target, refusals
@@ -90,8 +90,16 @@ def _resolved(target: Target, receivers: Receivers) -> list[IPAddress]:
 
 
 def _checked_inboxes(work: UnitOfWork, inbox_ids: Sequence[UUID]) -> tuple[UUID, ...]:
-    """The organisation's inboxes named, each once; ValidationError naming any other."""
+    """The organisation's inboxes named, each once; ValidationError naming any other (an
+    inbox a bound caller does not reach is none of its own). A caller bound to inboxes
+    names some (Forbidden otherwise): an endpoint for every inbox would receive the events
+    of inboxes beyond its own."""
     unique = tuple(dict.fromkeys(inbox_ids))
+    if not unique and work.caller is not None and work.caller.bound:
+        raise Forbidden(
+            "a credential bound to inboxes scopes its webhooks to them: name them in inbox_ids",
+            field="inbox_ids",
+        )
     if len(unique) > MAX_INBOXES:
         raise ValidationError(f"name at most {MAX_INBOXES} inboxes", field="inbox_ids")
     missing = [str(i) for i in unique if work.inboxes.get(i) is None]
