@@ -10,10 +10,13 @@ refuse it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
+
+from mailman.domain.errors import ValidationError
 
 
 class Scope(StrEnum):
@@ -42,6 +45,8 @@ class Scope(StrEnum):
 
 
 ALL_SCOPES = frozenset(Scope)
+MAX_BOUND_INBOXES = 100
+"""The most inboxes one credential may be bound to."""
 
 CredentialKind = Literal["api_key", "token"]
 
@@ -79,3 +84,37 @@ class Caller:
         if self.subject is not None:
             found["subject"] = self.subject
         return found
+
+
+def checked_scopes(given: Collection[str] | None) -> frozenset[Scope] | None:
+    """The scopes a credential is asked for: None (not given) is every scope; otherwise at
+    least one, each of the catalogue (ValidationError naming `scopes`)."""
+    if given is None:
+        return None
+    if not given:
+        raise ValidationError(
+            "name at least one scope, or leave scopes out for every scope", field="scopes"
+        )
+    known = {s.value: s for s in Scope}
+    unknown = sorted({g for g in given if g not in known})
+    if unknown:
+        raise ValidationError(
+            f"unknown scope {', '.join(unknown)}: the scopes are {', '.join(sorted(known))}",
+            field="scopes",
+        )
+    return frozenset(known[g] for g in given)
+
+
+def checked_binding(given: Collection[UUID] | None) -> frozenset[UUID] | None:
+    """The inboxes a credential is asked to be bound to: None (not given) is every inbox;
+    otherwise 1 to `MAX_BOUND_INBOXES` (ValidationError naming `inbox_ids`). Whether they
+    are the organisation's live inboxes is for the caller to check."""
+    if given is None:
+        return None
+    chosen = frozenset(given)
+    if not 1 <= len(chosen) <= MAX_BOUND_INBOXES:
+        raise ValidationError(
+            f"name 1 to {MAX_BOUND_INBOXES} inboxes, or leave inbox_ids out for every inbox",
+            field="inbox_ids",
+        )
+    return chosen

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from mailman.domain import api_keys as key_format
+from mailman.domain.access import checked_binding, checked_scopes
 from mailman.domain.errors import Conflict, NotFound, Unauthorized, ValidationError
 from mailman.domain.models import ApiKey
 from mailman.domain.pagination import Page, PageRequest
@@ -42,9 +44,15 @@ def create_api_key(
     rate_limit_per_minute: int | None = None,
     expires_at: datetime | None = None,
     defaults: OrganizationLimits = DEFAULT_ORGANIZATION_LIMITS,
+    scopes: Collection[str] | None = None,
+    inbox_ids: Collection[UUID] | None = None,
 ) -> CreatedApiKey:
     """Mint a key for the organisation, within its limits (`defaults` where it has none of
-    its own): a key's rate may not exceed its organisation's, nor its live keys their cap."""
+    its own): a key's rate may not exceed its organisation's, nor its live keys their cap.
+    `scopes` (of the catalogue) narrow what it may do and `inbox_ids` (live inboxes of the
+    organisation) bind it to those inboxes; None: every scope, every inbox."""
+    granted = checked_scopes(scopes)
+    binding = checked_binding(inbox_ids)
     cleaned = name.strip()
     if not 1 <= len(cleaned) <= key_format.MAX_NAME_LENGTH:
         raise ValidationError(
@@ -74,6 +82,9 @@ def create_api_key(
                 "organisation's limit over all its keys",
                 field="rate_limit_per_minute",
             )
+        missing = sorted(str(i) for i in binding or () if work.inboxes.get(i) is None)
+        if missing:
+            raise ValidationError(f"no such inbox: {', '.join(missing)}", field="inbox_ids")
         if work.api_keys.count_live(organization_id, now) >= limits.max_api_keys:
             raise Conflict(
                 "the organisation has reached its cap of live API keys "
@@ -87,6 +98,8 @@ def create_api_key(
                 key_hash=minted.hash,
                 rate_limit_per_minute=rate_limit_per_minute,
                 expires_at=expires_at,
+                scopes=granted,
+                inbox_ids=binding,
             )
         )
     return CreatedApiKey(key=key, secret=minted.secret)
