@@ -24,9 +24,11 @@ from local.webhook_receiver import Received, WebhookReceiver
 from mailman.adapters.postgres.migrations import migrate
 from mailman.composition import Container, build_container
 from mailman.config import Settings
+from mailman.domain.access import Scope
 from mailman.domain.delivery_history import DeliveryEventView
 from mailman.domain.errors import DomainError, NotFound, ValidationError
 from mailman.domain.mailbox import RecipientView
+from mailman.domain.models import ApiKey
 from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
@@ -147,6 +149,8 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
         name=args.name,
         rate_limit_per_minute=args.rate_limit,
         defaults=container.settings.organization_limits,
+        scopes=args.scope,
+        inbox_ids=None if args.inbox is None else [_uuid(i, "--inbox") for i in args.inbox],
     )
     print(f"id      {created.key.id}")
     print(f"key     {created.secret}")
@@ -161,10 +165,18 @@ def cmd_keys_list(args: argparse.Namespace) -> None:
         listed = api_keys.list_api_keys(container.uow, org, page)
         for key in listed.items:
             state = "revoked" if key.revoked_at else "active"
-            print(f"{key.id}\t{key.prefix}...\t{state}\t{key.name}")
+            print(f"{key.id}\t{key.prefix}...\t{state}\t{key.name}\t{_reach(key)}")
         if listed.next_page_token is None:
             return
         page = PageRequest.parse(100, listed.next_page_token)
+
+
+def _reach(key: ApiKey) -> str:
+    """What a key may do, and where: `every scope` or its scopes; its inboxes if bound."""
+    scopes = "every scope" if key.scopes is None else " ".join(sorted(key.scopes))
+    if key.inbox_ids is None:
+        return scopes
+    return f"{scopes} (inboxes {' '.join(sorted(str(i) for i in key.inbox_ids))})"
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> None:
@@ -710,22 +722,7 @@ def parser() -> argparse.ArgumentParser:
     delete_org.add_argument("org", metavar="ORG", help="organisation id or exact name")
     delete_org.set_defaults(run=cmd_orgs_delete)
 
-    keys = commands.add_parser("keys", help="API keys").add_subparsers(required=True)
-    create_key = keys.add_parser("create", help="mint an API key (printed once)")
-    create_key.add_argument("--org", required=True, help="organisation id or exact name")
-    create_key.add_argument("--name", default="cli", help="what the key is for")
-    create_key.add_argument(
-        "--rate-limit", type=int, help="requests a minute for this key (at most the org's)"
-    )
-    create_key.set_defaults(run=cmd_keys_create)
-    list_keys = keys.add_parser("list", help="list an organisation's keys")
-    list_keys.add_argument("--org", required=True, help="organisation id or exact name")
-    list_keys.set_defaults(run=cmd_keys_list)
-    revoke_key = keys.add_parser("revoke", help="revoke a key")
-    revoke_key.add_argument("--org", required=True, help="organisation id or exact name")
-    revoke_key.add_argument("id", help="the key's id")
-    revoke_key.set_defaults(run=cmd_keys_revoke)
-
+    _key_commands(commands)
     _token_commands(commands)
     _messages_commands(commands)
     _suppression_commands(commands)
@@ -755,6 +752,36 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--show", metavar="SES_ID", help="print one message whole")
     outbox.set_defaults(run=cmd_outbox)
     return root
+
+
+def _key_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(required=True)
+    create_key = keys.add_parser("create", help="mint an API key (printed once)")
+    create_key.add_argument("--org", required=True, help="organisation id or exact name")
+    create_key.add_argument("--name", default="cli", help="what the key is for")
+    create_key.add_argument(
+        "--rate-limit", type=int, help="requests a minute for this key (at most the org's)"
+    )
+    create_key.add_argument(
+        "--scope",
+        action="append",
+        choices=sorted(Scope),
+        help="what the key may do (repeatable); every scope when none is given",
+    )
+    create_key.add_argument(
+        "--inbox",
+        action="append",
+        metavar="ID",
+        help="bind the key to this inbox (repeatable); every inbox when none is given",
+    )
+    create_key.set_defaults(run=cmd_keys_create)
+    list_keys = keys.add_parser("list", help="list an organisation's keys")
+    list_keys.add_argument("--org", required=True, help="organisation id or exact name")
+    list_keys.set_defaults(run=cmd_keys_list)
+    revoke_key = keys.add_parser("revoke", help="revoke a key")
+    revoke_key.add_argument("--org", required=True, help="organisation id or exact name")
+    revoke_key.add_argument("id", help="the key's id")
+    revoke_key.set_defaults(run=cmd_keys_revoke)
 
 
 def _suppression_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -29,7 +29,9 @@ TAGS = ["API keys"]
         "A key's `rate_limit_per_minute` may not exceed its organisation's limit over all its"
         " keys (400 naming the field). An organisation holds at most"
         f" {DEFAULT_MAX_API_KEYS} live keys unless the operator set another cap: beyond it,"
-        " 409 `conflict` until a key is revoked."
+        " 409 `conflict` until a key is revoked. `scopes` narrow what the key may do and"
+        " `inbox_ids` bind it to some inboxes; without them it may do anything, anywhere in"
+        " the organisation. A key is made whole at once: its scopes and inboxes never change."
     ),
     tags=TAGS,
     **requires(Scope.KEYS_ADMIN, organization_wide=True),
@@ -44,6 +46,8 @@ def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
         rate_limit_per_minute=body.rate_limit_per_minute,
         expires_at=body.expires_at,
         defaults=c.settings.organization_limits,
+        scopes=body.scopes,
+        inbox_ids=body.inbox_ids,
     )
     out = CreatedApiKeyOut.model_validate({**dict(created.key), "key": created.secret})
     return Response(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StrictInt, StrictStr
+from pydantic import AwareDatetime, Field, StrictInt, StrictStr, field_validator
 
+from mailman.domain.access import MAX_BOUND_INBOXES, Scope
 from mailman.domain.api_keys import MAX_NAME_LENGTH
 from mailman.domain.ratelimit import (
     DEFAULT_ORGANIZATION_PER_MINUTE,
@@ -30,6 +32,20 @@ class CreateApiKey(Request):
         ),
     )
     expires_at: AwareDatetime | None = None
+    scopes: list[StrictStr] | None = Field(
+        default=None,
+        max_length=len(Scope),
+        description="What the key may do, from the scope catalogue (at least one; an unknown "
+        "one is refused, 400). Unset: every scope.",
+        examples=[["messages:read", "messages:send"]],
+    )
+    inbox_ids: list[UUID] | None = Field(
+        default=None,
+        max_length=MAX_BOUND_INBOXES,
+        description="Bind the key to these live inboxes of the organisation (at least one; "
+        "an unknown one is refused, 400): it reaches nothing of any other inbox, and the "
+        "operations that act on the whole organisation refuse it (403). Unset: every inbox.",
+    )
 
 
 class ApiKeyOut(Out):
@@ -37,10 +53,18 @@ class ApiKeyOut(Out):
     name: str
     prefix: str
     rate_limit_per_minute: int | None
+    scopes: list[Scope] | None = Field(description="null: every scope")
+    inbox_ids: list[UUID] | None = Field(description="null: every inbox")
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+
+    @field_validator("scopes", "inbox_ids", mode="before")
+    @classmethod
+    def _in_order(cls, given: Iterable[object] | None) -> list[object] | None:
+        """A key's scopes and inboxes are sets: shown sorted, the same every time."""
+        return None if given is None else sorted(given, key=str)
 
 
 class CreatedApiKeyOut(ApiKeyOut):
