@@ -76,21 +76,23 @@ def declared(
 
 def check(needed: Requirement, caller: Caller) -> None:
     """Refuse (Forbidden, naming the scope in `details.required_scope`) a caller without the
-    scope, or bound to inboxes where the route acts on the whole organisation."""
+    scope, or bound to inboxes where the route acts on the whole organisation (and then
+    `details.organization_wide`)."""
     if not caller.allows(needed.scope):
-        raise _refused(f"this credential lacks the scope {needed.scope}", needed)
+        raise _refused(f"this credential lacks the scope {needed.scope}", needed.scope)
     if needed.organization_wide and caller.bound:
         raise _refused(
             "this route acts on the whole organisation: a credential bound to inboxes "
             "cannot use it",
-            needed,
+            needed.scope,
+            organization_wide=True,
         )
 
 
-def _refused(message: str, needed: Requirement) -> Forbidden:
+def _refused(message: str, scope: Scope, *, organization_wide: bool = False) -> Forbidden:
     error = Forbidden(message)
-    error.details = {"required_scope": needed.scope.value}
-    if needed.organization_wide:
+    error.details = {"required_scope": scope.value}
+    if organization_wide:
         error.details = {**error.details, "organization_wide": True}
     return error
 

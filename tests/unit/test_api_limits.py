@@ -10,6 +10,7 @@ from typing import Any
 from functions.api.documents import openapi
 from functions.api.handler import pipeline
 from mailman.domain import (
+    access,
     api_keys,
     auth_keys,
     documents,
@@ -90,6 +91,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "name.maxLength": api_keys.MAX_NAME_LENGTH,
         "rate_limit_per_minute.minimum": 1,
         "rate_limit_per_minute.maximum": ratelimit.MAX_PER_MINUTE,
+        "inbox_ids.maxItems": access.MAX_BOUND_INBOXES,
     },
     "AttachmentIn": {
         **FILE,

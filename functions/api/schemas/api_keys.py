@@ -34,7 +34,6 @@ class CreateApiKey(Request):
     expires_at: AwareDatetime | None = None
     scopes: list[StrictStr] | None = Field(
         default=None,
-        max_length=len(Scope),
         description="What the key may do, from the scope catalogue (at least one; an unknown "
         "one is refused, 400). Unset: every scope.",
         examples=[["messages:read", "messages:send"]],
