@@ -78,7 +78,8 @@ class Operation:
 
     @property
     def public(self) -> bool:
-        return self.spec.get("security") == []
+        """An operation that names no scope needs no credential (`access.requires`)."""
+        return not self.spec.get("security")
 
 
 def operations(document: dict[str, Any]) -> list[Operation]:

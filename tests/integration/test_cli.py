@@ -22,6 +22,7 @@ from local.postgres import drop_database, ensure_database
 from mailman.adapters.postgres.migrations import available
 from mailman.composition import Container, build_container
 from mailman.config import Settings
+from mailman.domain.access import Scope
 from mailman.domain.dns_records import DnsRecord, RecordPurpose
 from mailman.domain.errors import Unauthorized
 from mailman.services import domains, inboxes, organizations
@@ -284,10 +285,55 @@ def test_keys_list_shows_prefix_and_state_but_never_the_key(db: str, mailman: Ma
     assert listed.code == 0, listed.err
     assert key not in listed.out
     [row] = listed.out.splitlines()
-    printed_id, prefix, state, name = row.split("\t")
-    assert (printed_id, state, name) == (key_id, "active", "ops")
+    printed_id, prefix, state, name, reach = row.split("\t")
+    assert (printed_id, state, name, reach) == (key_id, "active", "ops", "every scope")
     assert prefix.endswith("...")
     assert key.startswith(prefix.removesuffix("..."))
+
+
+def test_a_key_created_with_scopes_and_inboxes_acts_with_no_more(
+    mailman: Mailman, aws: LocalAwsForTests, services: Container
+) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+    domain = domains.create_domain(
+        services.uow,
+        services.verifier.identities,
+        "us-east-1",
+        UUID(org_id),
+        "acme.example",
+        domains.DomainSettings(),
+    )
+    sales = inboxes.create_inbox(services.uow, UUID(org_id), domain_id=domain.id, local_part="s")
+    scopes = ("--scope", "messages:send", "--scope", "messages:read")
+
+    created = mailman("keys", "create", "--org", org_id, *scopes, "--inbox", str(sales.id))
+    listed = mailman("keys", "list", "--org", org_id)
+
+    assert created.code == 0, created.err
+    key = created.printed("key")
+    caller = api_keys.authenticate(services.uow, services.clock, f"Bearer {key}").caller
+    assert caller.scopes == {Scope.MESSAGES_READ, Scope.MESSAGES_SEND}
+    assert caller.inbox_ids == {sales.id}
+    assert listed.out.split("\t")[-1].strip() == (
+        f"messages:read messages:send (inboxes {sales.id})"
+    )
+
+
+def test_a_key_for_an_unknown_scope_or_inbox_is_refused(db: str, mailman: Mailman) -> None:
+    org_id = create_org(mailman, "Acme Inc")
+
+    unknown_inbox = mailman("keys", "create", "--org", org_id, "--inbox", str(uuid.uuid4()))
+    not_an_id = mailman("keys", "create", "--org", org_id, "--inbox", "support")
+    with pytest.raises(SystemExit) as unknown_scope:
+        mailman("keys", "create", "--org", org_id, "--scope", "mail:everything")
+
+    assert unknown_inbox.code == 1
+    assert "no such inbox" in unknown_inbox.err
+    assert "(inbox_ids)" in unknown_inbox.err
+    assert not_an_id.code == 1
+    assert "(--inbox)" in not_an_id.err
+    assert unknown_scope.value.code == 2
+    assert api_key_count(db) == 0
 
 
 def test_revoked_key_no_longer_authenticates(
