@@ -1,8 +1,9 @@
 """The world the authorisation matrix runs in, built once for its module: two organisations,
 each with a domain verified to send and receive and two inboxes (`A`, `B`), and in each
 inbox a received message with an attachment, a sent one, a scheduled one, a draft and a
-webhook endpoint scoped to it with a delivery; in each organisation an upload, a suppressed
-address and a spare API key. Also what a credential of each kind is made with
+webhook endpoint scoped to it with a delivery; in each organisation uploads (by an unbound
+caller and by one bound to each inbox), a suppressed address, a spare API key and the
+registered key that signs its tokens. Also what a credential of each kind is made with
 (`Credentials`), and every id a credential must never be shown (`forbidden`)."""
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from local.dns_zone import LocalZone
 from local.postgres import drop_database, ensure_database
 from mailman.composition import Container, build_container
 from mailman.config import Settings
-from mailman.domain.access import Scope
+from mailman.domain.access import ALL_SCOPES, Scope
 from mailman.services import domains, organizations
 from mailman.services.auth import api_keys
+from tests.jose import PrivateKey, ec_key, public_pem, token
 
 from .conftest import BUCKET, ApiClient, Response, function_container
 from .mail_helpers import MailSink, receive_raw
@@ -51,9 +53,7 @@ HOOK = "https://hooks.customer.example/in"
 class Credentials(Protocol):
     """How the matrix makes a credential of one kind: the bearer token for an organisation,
     holding `scopes` (None: every scope) and bound to `inbox_ids` (None: every inbox).
-
-    API keys are one kind; a JWT signed with a key registered at `/auth-keys` is another,
-    added to `test_authorization_matrix.CREDENTIALS` beside `ApiKeyCredentials`."""
+    `test_authorization_matrix.CREDENTIALS` lists the kinds every operation is held to."""
 
     name: str
 
@@ -90,6 +90,34 @@ class ApiKeyCredentials:
         return created.secret
 
 
+@dataclass(frozen=True)
+class TokenCredentials:
+    """JWTs signed with the organisation's registered key (`Organization.signing`), as a
+    customer's backend mints them for its agents: a subject of their own each, the scopes
+    in `scope` (every one, spelt out, for every scope) and the inboxes in `inboxes`."""
+
+    name: str = "token"
+
+    def bearer(
+        self,
+        world: World,
+        organization: Organization,
+        *,
+        scopes: frozenset[Scope] | None,
+        inbox_ids: frozenset[UUID] | None,
+    ) -> str:
+        key, kid = organization.signing
+        return token(
+            key,
+            kid,
+            organization.id,
+            sub=f"agent-{len(world.minted)}",
+            scope=" ".join(sorted(ALL_SCOPES if scopes is None else scopes)),
+            inboxes=None if inbox_ids is None else sorted(str(i) for i in inbox_ids),
+            lifetime=3600,
+        )
+
+
 @dataclass
 class Organization:
     """An organisation's key of every scope and everything it holds: the ids of each
@@ -98,6 +126,8 @@ class Organization:
     id: UUID
     domain: str
     api: ApiClient
+    signing: tuple[PrivateKey, str]
+    """The key registered at /auth-keys that signs the organisation's tokens, and its kid."""
     own: dict[str, str] = field(default_factory=dict)
     inboxes: dict[str, dict[str, str]] = field(default_factory=dict)
     uploads: dict[str, str] = field(default_factory=dict)
@@ -161,7 +191,15 @@ def _organization(
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("UPDATE domains SET mx_verified = true WHERE id = %s", [created.id])
     verify_for_sending(database_url, domain)
-    return Organization(org.id, domain, ApiClient(key.secret), own={"domain_id": str(created.id)})
+    api = ApiClient(key.secret)
+    signing = ec_key()
+    registered = _created(
+        api.post(
+            "/auth-keys", {"kid": "agents", "algorithm": "ES256", "public_key": public_pem(signing)}
+        )
+    )
+    own = {"domain_id": str(created.id), "auth_key_id": registered["id"]}
+    return Organization(org.id, domain, api, (signing, "agents"), own=own)
 
 
 def _furnish_inbox(world: World, org: Organization, name: str, n: int) -> None:
@@ -268,6 +306,7 @@ _TENANT_ROWS = " UNION ALL ".join(
         "events",
         "uploads",
         "api_keys",
+        "auth_keys",
     )
 )
 """The id of every row of an organisation that the API may show."""

@@ -291,11 +291,6 @@ def test_each_subject_of_an_issuer_has_its_own_rate_limit(
     dependencies.container().database.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the per-request unit of work bound to the caller (functions/api/"
-    "dependencies.py, issue 21's scopes part): until then events.actor stays NULL",
-)
 def test_the_event_log_records_the_tokens_subject(outbox: OutboundPipeline) -> None:
     signer = register(outbox.tenant, ec_key(), "sender")
     agent = ApiClient(signer.token(sub="agent-42", scope="messages:send"))

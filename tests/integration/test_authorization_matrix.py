@@ -30,12 +30,14 @@ from functions.api.access import ORGANIZATION_WIDE
 from functions.api.documents import openapi
 from functions.api.handler import pipeline
 from mailman.domain.access import ALL_SCOPES, Scope
+from tests.jose import ec_key, public_pem
 
 from .access_world import (
     HOOK,
     ApiKeyCredentials,
     Credentials,
     Organization,
+    TokenCredentials,
     World,
     access_world,
     dump,
@@ -46,7 +48,7 @@ from .conftest import ApiClient, Response
 
 __all__ = ["access_world"]
 
-CREDENTIALS: tuple[Credentials, ...] = (ApiKeyCredentials(),)
+CREDENTIALS: tuple[Credentials, ...] = (ApiKeyCredentials(), TokenCredentials())
 """Each kind of credential the matrix holds every operation to."""
 
 DOCUMENT = json.loads(pipeline().app.get_openapi_json_schema(**openapi()))
@@ -55,6 +57,7 @@ PUBLIC = {op.name for op in operations(DOCUMENT) if op.public}
 
 Ids = dict[str, str]
 SEND = {"to": ["jane@customer.example"], "subject": "Matrix", "text": "Hi"}
+PROBE_KEY = public_pem(ec_key())
 
 
 def _an_hour_ago() -> str:
@@ -68,6 +71,7 @@ BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "POST /inboxes": lambda ids: {"domain_id": ids["domain_id"], "local_part": "matrix"},
     "PATCH /inboxes/{inbox_id}": lambda ids: {"display_name": "Matrix"},
     "POST /api-keys": lambda ids: {"name": "matrix"},
+    "POST /auth-keys": lambda ids: {"kid": "matrix", "algorithm": "ES256", "public_key": PROBE_KEY},
     "POST /inboxes/{inbox_id}/messages": lambda ids: SEND,
     "POST /messages/{message_id}/reply": lambda ids: {"text": "Hi"},
     "POST /messages/{message_id}/reply-all": lambda ids: {"text": "Hi"},
@@ -98,6 +102,7 @@ PATH_PARAMETERS = frozenset(
         "webhook_id",
         "delivery_id",
         "key_id",
+        "auth_key_id",
         "address",
     }
 )
@@ -105,7 +110,13 @@ PATH_PARAMETERS = frozenset(
 inbox (or organisation)."""
 
 NO_IDS = frozenset(
-    {"POST /domains", "POST /attachments", "POST /suppressions", "POST /suppressions/delete"}
+    {
+        "POST /domains",
+        "POST /attachments",
+        "POST /suppressions",
+        "POST /suppressions/delete",
+        "POST /auth-keys",
+    }
 )
 """Operations that name no object at all: nothing in them can reach beyond the caller."""
 
