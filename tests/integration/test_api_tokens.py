@@ -312,6 +312,29 @@ def test_the_event_log_records_the_tokens_subject(outbox: OutboundPipeline) -> N
     assert actors == [{"credential": "token", "key_id": signer.key_id, "subject": "agent-42"}]
 
 
+def test_the_outbound_functions_sent_event_names_the_token_that_sent(
+    outbox: OutboundPipeline,
+) -> None:
+    signer = register(outbox.tenant, ec_key(), "sender")
+    agent = ApiClient(signer.token(sub="agent-43", scope="messages:send"))
+    sent = agent.post(
+        f"/inboxes/{outbox.box.support}/messages",
+        {"to": ["jane@customer.example"], "subject": "Hi", "text": "Hello"},
+    )
+    assert sent.status == 202, sent.json()
+
+    outbox.run()
+
+    with psycopg.connect(outbox.box.database_url) as conn:
+        rows = conn.execute(
+            "SELECT type, actor FROM events WHERE payload->>'message_id' = %s",
+            [sent.json()["id"]],
+        ).fetchall()
+    assert rows == [
+        ("message.sent", {"credential": "token", "key_id": signer.key_id, "subject": "agent-43"})
+    ]
+
+
 # -- cold start ---------------------------------------------------------------------------------
 
 _PROBE = """

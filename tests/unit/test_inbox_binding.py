@@ -5,7 +5,7 @@ are scoped to its inboxes; what it appends records it as the actor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,7 +23,14 @@ from mailman.domain.models import Inbox
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhooks import EndpointChanges
 from mailman.services import events, inboxes, mailbox, reputation, sending
-from mailman.services.sending import AttachmentSpec, Compose, Sending
+from mailman.services.sending import (
+    AttachmentSpec,
+    Compose,
+    DeliveryJob,
+    Outbound,
+    Sending,
+    deliver,
+)
 from mailman.services.webhooks import endpoints, log
 from mailman.services.webhooks.endpoints import EndpointRequest, Receivers
 
@@ -218,6 +225,35 @@ def test_a_bound_callers_events_are_its_inboxes_and_record_it(bound: Binding) ->
     assert len(everything) > len(seen)
     assert seen[-1].actor == bound.caller.actor()
     assert everything[0].actor is None
+
+
+class _Mailer:
+    """Takes every mail, answering an SES-like id."""
+
+    def send(self, raw: bytes, *, destinations: Sequence[str], tags: Mapping[str, str]) -> str:
+        return f"ses-{uuid4()}"
+
+
+def test_the_platforms_later_events_about_a_callers_message_name_the_caller(
+    bound: Binding,
+) -> None:
+    world = bound.world
+    sent = sending.send(bound.sending, bound.org, bound.mine.inbox.id, Compose(to=TO, text="Hi"))
+    for message in (sent.message, world.send()):
+        outbound = Outbound(world.uow, world.blobs, _Mailer(), world.clock, "us-east-1")
+        deliver(outbound, DeliveryJob(bound.org, message.id))
+
+    everything = events.read_events(bound.world.uow, bound.org, after=None, limit=100).events
+    about = [e for e in everything if e.payload.get("message_id") == str(sent.message.id)]
+    others = [
+        e
+        for e in everything
+        if e.type == "message.sent" and e.payload.get("message_id") != str(sent.message.id)
+    ]
+
+    assert [(e.type, e.actor) for e in about] == [("message.sent", bound.caller.actor())]
+    assert others
+    assert all(e.actor is None for e in others)
 
 
 def test_a_bound_caller_cannot_read_on_from_another_inboxs_event(bound: Binding) -> None:

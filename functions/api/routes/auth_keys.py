@@ -16,7 +16,7 @@ from mailman.services.auth import auth_keys
 from mailman.services.auth.tokens import KEY_CACHE_TTL
 
 from ..access import requires
-from ..dependencies import container, organization_id
+from ..dependencies import caller_uow, container, organization_id
 from ..schemas.auth_keys import AuthKeyOut, RegisterAuthKey
 from ..schemas.common import Limit, ListOf, PageToken, listing
 
@@ -55,10 +55,9 @@ def _out(key: AuthKey) -> AuthKeyOut:
     **ACCESS,
 )
 def register_auth_key(body: RegisterAuthKey) -> Response[AuthKeyOut]:
-    c = container()
     registered = auth_keys.register_auth_key(
-        c.uow,
-        c.token_verifier,
+        caller_uow(router),
+        container().token_verifier,
         organization_id(router),
         kid=body.kid,
         algorithm=body.algorithm,
@@ -74,14 +73,14 @@ def register_auth_key(body: RegisterAuthKey) -> Response[AuthKeyOut]:
 @router.get("/auth-keys", summary="List the keys that sign tokens", tags=TAGS, **ACCESS)
 def list_auth_keys(limit: Limit = None, page_token: PageToken = None) -> ListOf[AuthKeyOut]:
     page = auth_keys.list_auth_keys(
-        container().uow, organization_id(router), PageRequest.parse(limit, page_token)
+        caller_uow(router), organization_id(router), PageRequest.parse(limit, page_token)
     )
     return listing(page, _out)
 
 
 @router.get("/auth-keys/<auth_key_id>", summary="Get a key that signs tokens", tags=TAGS, **ACCESS)
 def get_auth_key(auth_key_id: UUID) -> AuthKeyOut:
-    return _out(auth_keys.get_auth_key(container().uow, organization_id(router), auth_key_id))
+    return _out(auth_keys.get_auth_key(caller_uow(router), organization_id(router), auth_key_id))
 
 
 @router.delete(
@@ -97,6 +96,7 @@ def get_auth_key(auth_key_id: UUID) -> AuthKeyOut:
     **ACCESS,
 )
 def revoke_auth_key(auth_key_id: UUID) -> Response[None]:
-    c = container()
-    auth_keys.revoke_auth_key(c.uow, c.clock, organization_id(router), auth_key_id)
+    auth_keys.revoke_auth_key(
+        caller_uow(router), container().clock, organization_id(router), auth_key_id
+    )
     return Response(status_code=HTTPStatus.NO_CONTENT)

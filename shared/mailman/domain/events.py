@@ -26,6 +26,10 @@ class NewEvent:
     subject_id: UUID | None
     dedup_key: str
     payload: dict[str, object]
+    actor: dict[str, str] | None = None
+    """Whom the event is on behalf of when the unit of work appending it has no caller (the
+    message's sender, for what the platform appends about it later); a caller's unit of
+    work records its caller instead."""
 
 
 class Event(BaseModel):

@@ -308,6 +308,8 @@ class SentRecord:
     newly: bool
     """False when the hand-off was recorded already (the other of the function and SES's
     Send event got there first)."""
+    actor: dict[str, str] | None = None
+    """The caller whose request stored the message (`Caller.actor`), if any."""
 
 
 @dataclass(frozen=True)

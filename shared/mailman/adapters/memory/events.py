@@ -34,7 +34,7 @@ class InMemoryEventLog(ScopedRepository):
             subject_id=event.subject_id,
             payload=event.payload,
             created_at=self._scope.stamp(),
-            actor=self._scope.actor(),
+            actor=self._scope.actor() or event.actor,
         )
         appended = StoredEvent(event.organization_id, event.dedup_key, stored)
         self._tables.events.append(appended)

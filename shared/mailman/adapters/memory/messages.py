@@ -65,6 +65,7 @@ class InMemoryMessageRepository(ScopedRepository):
             pk,
             created_at=now,
             updated_at=now,
+            actor=self._scope.actor(),
         )
         self._tables.messages[pk] = row
         return stored(row, created=True)

@@ -34,7 +34,7 @@ _REQUEUE_AFTER = timedelta(minutes=15)
 
 def _record(row: MessageRow, *, newly: bool) -> SentRecord:
     m = row.message
-    return SentRecord(m.organization_id, m.inbox_id, m.thread_id, newly)
+    return SentRecord(m.organization_id, m.inbox_id, m.thread_id, newly, row.actor)
 
 
 class InMemoryOutbox(ScopedRepository):

@@ -73,6 +73,8 @@ class MessageRow:
     handed_off_at: datetime | None = None
     is_read: bool = False
     deleted_at: datetime | None = None
+    actor: dict[str, str] | None = None
+    """The caller whose unit of work added it (`messages.actor`)."""
 
     @property
     def organization_id(self) -> UUID:

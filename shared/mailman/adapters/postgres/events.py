@@ -17,14 +17,16 @@ class PostgresEventLog:
 
     def append(self, event: NewEvent) -> None:
         self._conn.execute(
-            "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (organization_id, dedup_key) DO NOTHING",
+            "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload, actor) "
+            "VALUES (%s, %s, %s, %s, %s, COALESCE(current_actor(), %s)) "
+            "ON CONFLICT (organization_id, dedup_key) DO NOTHING",
             [
                 event.organization_id,
                 event.type,
                 event.subject_id,
                 event.dedup_key,
                 Jsonb(event.payload),
+                None if event.actor is None else Jsonb(event.actor),
             ],
         )
 
@@ -32,10 +34,13 @@ class PostgresEventLog:
         if not events:
             return
         self._conn.execute(
-            "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload) "
-            "SELECT organization_id, type, subject_id, dedup_key, payload "
-            "FROM unnest(%b::uuid[], %b::text[], %b::uuid[], %b::text[], %b::jsonb[]) "
-            "  WITH ORDINALITY AS e(organization_id, type, subject_id, dedup_key, payload, n) "
+            "INSERT INTO events (organization_id, type, subject_id, dedup_key, payload, actor) "
+            "SELECT organization_id, type, subject_id, dedup_key, payload, "
+            "  COALESCE(current_actor(), actor) "
+            "FROM unnest(%b::uuid[], %b::text[], %b::uuid[], %b::text[], %b::jsonb[], "
+            "  %b::jsonb[]) "
+            "  WITH ORDINALITY AS e(organization_id, type, subject_id, dedup_key, payload, "
+            "    actor, n) "
             "ORDER BY n ON CONFLICT (organization_id, dedup_key) DO NOTHING",
             [
                 [e.organization_id for e in events],
@@ -43,6 +48,7 @@ class PostgresEventLog:
                 [e.subject_id for e in events],
                 [e.dedup_key for e in events],
                 [Jsonb(e.payload) for e in events],
+                [None if e.actor is None else Jsonb(e.actor) for e in events],
             ],
         )
 

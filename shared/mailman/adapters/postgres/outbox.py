@@ -35,7 +35,9 @@ queue message was lost, or went to the dead-letter queue."""
 def _record(row: dict[str, Any] | None, *, newly: bool) -> SentRecord | None:
     if row is None:
         return None
-    return SentRecord(row["organization_id"], row["inbox_id"], row["thread_id"], newly)
+    return SentRecord(
+        row["organization_id"], row["inbox_id"], row["thread_id"], newly, row.get("actor")
+    )
 
 
 _RECORD_SENT: LiteralString = (
@@ -51,7 +53,7 @@ _RECORD_SENT: LiteralString = (
     "  FROM first f "
     "  WHERE m.id = f.pk AND m.id = ANY(%(pks)b) "
     "  AND m.status = ANY(%(sources)b) AND m.ses_message_id IS NULL "
-    "  RETURNING m.id, m.organization_id, m.inbox_id, m.thread_id, f.ses, f.header_id, "
+    "  RETURNING m.id, m.organization_id, m.inbox_id, m.thread_id, m.actor, f.ses, f.header_id, "
     "    f.at, f.hour), "
     "refs AS ("
     "  INSERT INTO message_references (organization_id, inbox_id, message_id, "
@@ -74,10 +76,12 @@ _RECORD_SENT: LiteralString = (
     "  GROUP BY moved.organization_id, i.domain_id, moved.inbox_id, moved.hour "
     "  ON CONFLICT (inbox_id, hour) DO UPDATE "
     "    SET sent = delivery_counts.sent + EXCLUDED.sent) "
-    "SELECT id AS pk, ses, organization_id, inbox_id, thread_id, true AS newly FROM moved "
+    "SELECT id AS pk, ses, organization_id, inbox_id, thread_id, actor, true AS newly "
+    "FROM moved "
     "UNION ALL "
     # A message recorded before (its SES id known as this one) is a repeat.
-    "SELECT m.id, m.ses_message_id, m.organization_id, m.inbox_id, m.thread_id, false "
+    "SELECT m.id, m.ses_message_id, m.organization_id, m.inbox_id, m.thread_id, m.actor, "
+    "  false "
     "FROM given g JOIN messages m ON m.id = g.pk AND m.ses_message_id = g.ses "
     "WHERE m.id = ANY(%(pks)b)"
 )
@@ -178,7 +182,7 @@ class PostgresOutbox:
         row = self._conn.execute(
             "UPDATE messages SET status = 'failed', status_reason = %(reason)s, "
             "  updated_at = now() WHERE id = %(pk)s AND status = ANY(%(sources)s) "
-            "RETURNING organization_id, inbox_id, thread_id",
+            "RETURNING organization_id, inbox_id, thread_id, actor",
             {"pk": message_pk, "reason": reason, "sources": [s.value for s in sources]},
         ).fetchone()
         return _record(row, newly=True)
@@ -219,7 +223,7 @@ class PostgresOutbox:
         row = self._conn.execute(
             "UPDATE messages SET status = 'cancelled', queued_at = NULL, updated_at = %(at)s "
             "WHERE id = %(pk)s AND direction = 'outbound' AND status = ANY(%(sources)s) "
-            "RETURNING organization_id, inbox_id, thread_id",
+            "RETURNING organization_id, inbox_id, thread_id, actor",
             {"pk": message_pk, "at": at, "sources": _WAITING},
         ).fetchone()
         return _record(row, newly=True)

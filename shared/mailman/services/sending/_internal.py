@@ -89,6 +89,7 @@ def announcement(event: str, message_pk: UUID, record: SentRecord, **details: st
             "thread_id": str(record.thread_id) if record.thread_id else None,
             **details,
         },
+        actor=record.actor,
     )
 
 
