@@ -197,17 +197,37 @@ def test_a_revoked_key_is_refused_at_the_next_request_though_cached(tokens: Toke
     assert tokens.refusal(tokens.mint()) == REFUSAL
 
 
-def test_a_key_registered_again_under_a_revoked_kid_is_trusted_once_the_old_is_refused(
-    tokens: Tokens,
+def test_a_key_registered_again_under_a_revoked_kid_is_trusted_at_once(
+    tokens: Tokens, key_reads: list[tuple[UUID, str]]
 ) -> None:
     world = tokens.world
     tokens.authenticate(tokens.mint())
     auth_keys.revoke_auth_key(world.uow, world.clock, tokens.organization_id, tokens.registered.id)
     successor = ec_key()
     tokens.register(successor, "k1")
+    before = len(key_reads)
 
+    accepted = tokens.authenticate(tokens.mint(successor))
+
+    assert accepted.caller.key_id != tokens.registered.id
+    assert len(key_reads) == before + 1
     assert tokens.refusal(tokens.mint()) == REFUSAL
-    assert tokens.authenticate(tokens.mint(successor)).caller.key_id != tokens.registered.id
+    assert len(key_reads) == before + 2
+    tokens.authenticate(tokens.mint(successor))
+    assert len(key_reads) == before + 2
+
+
+def test_a_forged_token_against_a_held_key_reads_it_once_more_and_is_refused(
+    tokens: Tokens, key_reads: list[tuple[UUID, str]]
+) -> None:
+    tokens.authenticate(tokens.mint())
+
+    refused = tokens.refusal(tokens.mint(ec_key()))
+
+    assert refused == REFUSAL
+    assert len(key_reads) == 2
+    tokens.authenticate(tokens.mint())
+    assert len(key_reads) == 2
 
 
 def test_the_cache_is_bounded() -> None:

@@ -89,8 +89,9 @@ def get_auth_key(auth_key_id: UUID) -> AuthKeyOut:
     description=(
         "Tokens signed with the key are refused from their next request on, in every function"
         " instance: each request checks that its key is live. A key registered again under"
-        " the revoked key's `kid` is trusted by a warm instance within"
-        f" {int(KEY_CACHE_TTL.total_seconds())} s."
+        " the revoked key's `kid` is trusted at once: a token that fails against the key an"
+        " instance holds in memory (for at most"
+        f" {int(KEY_CACHE_TTL.total_seconds())} s) is tried against the key read anew."
     ),
     tags=TAGS,
     **ACCESS,

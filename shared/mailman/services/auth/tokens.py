@@ -18,6 +18,7 @@ Each failure counts against the source address as a bad API key does (`FailureGu
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -120,10 +121,8 @@ def _admit(
     now: datetime,
 ) -> Principal:
     address = read_unverified(token)
-    key = _signing_key(uow, verification.keys, address, now)
-    policy = verification.policy
-    claims = verification.verifier.verify(token, key, policy.expectations(key.organization_id))
-    grant = check_claims(claims, now, policy)
+    key, claims = _verified(uow, verification, token, address, now)
+    grant = check_claims(claims, now, verification.policy)
     with uow(None, autocommit=True) as work:
         used = work.auth_keys.use(key.id, grant.subject, grant.addresses, limits, now)
     if not used.live or used.buckets is None:
@@ -140,13 +139,41 @@ def _admit(
     return Principal(caller, binding_bucket(*used.buckets))
 
 
-def _signing_key(
+def _verified(
+    uow: UnitOfWorkFactory,
+    verification: TokenVerification,
+    token: str,
+    address: TokenAddress,
+    now: datetime,
+) -> tuple[AuthKey, Mapping[str, object]]:
+    """The key that signed the token, and the token's claims. A token that fails against a
+    key held in memory is tried once more against the key read anew, if another key has
+    taken its `kid` since (revoked, and registered again): the new key is trusted at once,
+    and a forged token costs a read, which its source address's failure bucket bounds."""
+    keys = verification.keys
+    held = keys.get(address, now)
+    key = held or _read_key(uow, keys, address, now)
+    try:
+        return key, _verify(verification, token, key)
+    except TokenRejected:
+        if held is None:
+            raise
+        keys.forget(address)
+        fresh = _read_key(uow, keys, address, now)
+        if fresh.id == held.id:
+            raise
+        return fresh, _verify(verification, token, fresh)
+
+
+def _verify(verification: TokenVerification, token: str, key: AuthKey) -> Mapping[str, object]:
+    expectations = verification.policy.expectations(key.organization_id)
+    return verification.verifier.verify(token, key, expectations)
+
+
+def _read_key(
     uow: UnitOfWorkFactory, keys: SigningKeyCache, address: TokenAddress, now: datetime
 ) -> AuthKey:
-    """The live key the token names: held in `keys`, else read (and then held)."""
-    cached = keys.get(address, now)
-    if cached is not None:
-        return cached
+    """The live key the token names, read (and then held in `keys`)."""
     with uow(None, autocommit=True) as work:
         found = work.auth_keys.find_live(address.organization_id, address.kid)
     if found is None:
