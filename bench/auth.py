@@ -52,7 +52,7 @@ from mailman.services import domains, inboxes, organizations
 from mailman.services.auth import Principal, api_keys
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))
-from bench.parse import quantile
+from bench.parse import cpu_model, quantile
 
 Call = Callable[[], float]
 PRIVATE_PEM = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8
@@ -194,7 +194,10 @@ def main() -> None:
     options.add_argument("--requests", type=int, default=2000, help="per kind and round")
     options.add_argument("--rounds", type=int, default=5)
     args = options.parse_args()
-    print(f"Machine: {len(os.sched_getaffinity(0))} CPUs, Python {platform.python_version()}.")
+    print(
+        f"Machine: {len(os.sched_getaffinity(0))} CPUs ({cpu_model()}), "
+        f"Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}."
+    )
     print(f"{args.rounds} rounds of {args.requests} GET /inboxes/{{id}} per kind, taking turns.\n")
     with _function() as calls:
         times: dict[str, list[float]] = {kind: [] for kind in calls}
