@@ -87,6 +87,8 @@ class Api(Construct):
                     settings.api.organization_rate_limit_per_minute
                 ),
                 "MAX_API_KEYS_PER_ORGANIZATION": str(settings.api.max_api_keys_per_organization),
+                "TOKEN_AUDIENCE": settings.api.token_audience,
+                "TOKEN_MAX_LIFETIME_SECONDS": str(settings.api.token_max_lifetime_seconds),
                 "BUCKET_NAME": storage.bucket.bucket_name,
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
                 "RESERVED_DOMAINS": ",".join(settings.mail_domains),

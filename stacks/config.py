@@ -110,6 +110,11 @@ class ApiSettings(_Model):
     key's); a key's own limit may not exceed its organisation's."""
     max_api_keys_per_organization: int = Field(default=100, ge=1, le=10_000)
     """Live API keys an organisation without a cap of its own may hold."""
+    token_audience: str = Field(default="mailman", min_length=1, max_length=200)
+    """What customer-signed tokens must name in `aud`: give each deployment its own, so a
+    token minted for one is refused by another."""
+    token_max_lifetime_seconds: int = Field(default=86_400, ge=60, le=7 * 86_400)
+    """The longest a token may live (`exp` less `iat`)."""
     web_acl: bool = False
     """A WAF web ACL on the stage that blocks any source address sending more than
     `web_acl_requests_per_minute`. It costs a monthly fee (about $6 and $0.60 per million

@@ -120,7 +120,9 @@ def test_each_stage_is_throttled_as_its_cdk_json_says(
     )
 
 
-def test_api_function_gets_the_organisation_limits(synthesised: Synthesised) -> None:
+def test_api_function_gets_the_organisation_limits_and_the_token_rules(
+    synthesised: Synthesised,
+) -> None:
     api = synthesised.settings.api
 
     env = synthesised.properties(synthesised.stack.api.function.function)["Environment"][
@@ -129,6 +131,8 @@ def test_api_function_gets_the_organisation_limits(synthesised: Synthesised) -> 
 
     assert env["ORGANIZATION_RATE_LIMIT_PER_MINUTE"] == str(api.organization_rate_limit_per_minute)
     assert env["MAX_API_KEYS_PER_ORGANIZATION"] == str(api.max_api_keys_per_organization)
+    assert env["TOKEN_AUDIENCE"] == api.token_audience
+    assert env["TOKEN_MAX_LIFETIME_SECONDS"] == str(api.token_max_lifetime_seconds)
 
 
 def _validation_report(synthesised: Synthesised) -> dict[str, Any]:
