@@ -16,6 +16,7 @@ from typing import Any
 
 from functions.runtime import count, logger
 from mailman.composition import Container
+from mailman.domain.access import Caller
 from mailman.domain.documents import check_storable
 from mailman.domain.errors import (
     AttachmentTooLarge,
@@ -76,9 +77,10 @@ def admit(event: dict[str, Any]) -> Admitted:
     """Authenticate, rate-limit and check the body of a private request, or raise `Refused`."""
     c = container()
     headers: dict[str, str] = {}
+    log_as(None)  # the last request's caller is not this one's
     try:
         principal = _authenticate(c, event)
-        logger.append_keys(organization_id=str(principal.organization_id))
+        log_as(principal.caller)
         bucket = principal.bucket
         headers = _rate_limit_headers(bucket)
         if not bucket.allowed:
@@ -91,6 +93,17 @@ def admit(event: dict[str, Any]) -> Admitted:
     except DomainError as error:
         raise Refused(error, headers) from error
     return Admitted(principal, headers)
+
+
+def log_as(caller: Caller | None) -> None:
+    """Who the request acts as, on every line it logs (a token's `sub` names the agent);
+    with None, nobody (Powertools leaves out keys whose value is None)."""
+    logger.append_keys(
+        organization_id=caller and str(caller.organization_id),
+        credential=caller and caller.credential,
+        key_id=caller and str(caller.key_id),
+        subject=caller and caller.subject,
+    )
 
 
 def _authenticate(c: Container, event: dict[str, Any]) -> Principal:

@@ -243,6 +243,27 @@ def test_a_token_pointing_at_a_key_server_still_works_when_signed_by_its_key(
 # -- tokens that work ------------------------------------------------------------------------
 
 
+def test_the_logs_name_a_tokens_subject_and_no_subject_for_an_api_key(
+    tenant: Tenant, signer: Signer
+) -> None:
+    from functions.runtime import logger
+
+    assert ApiClient(signer.token(sub="agent-44")).get("/inboxes").status == 200
+    after_token = dict(logger.get_current_keys())
+    assert ApiClient(tenant.key).get("/inboxes").status == 200
+    after_key = dict(logger.get_current_keys())
+    assert ApiClient("mm_live_not-a-key").get("/inboxes").status == 401
+    after_refusal = dict(logger.get_current_keys())
+
+    assert (after_token["credential"], after_token["key_id"], after_token["subject"]) == (
+        "token",
+        signer.key_id,
+        "agent-44",
+    )
+    assert (after_key["credential"], after_key.get("subject")) == ("api_key", None)
+    assert [after_refusal.get(k) for k in ("organization_id", "credential", "key_id")] == [None] * 3
+
+
 @pytest.mark.parametrize("make_key", [ec_key, rsa_key], ids=["ES256", "RS256"])
 def test_a_token_reads_its_inbox(
     tenant: Tenant, mailbox: MailSink, make_key: Callable[[], PrivateKey]
