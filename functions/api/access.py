@@ -16,7 +16,7 @@ every route of the resolver to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
 )
 
-from mailman.domain.access import Caller, Scope
+from mailman.domain.access import ALL_SCOPES, Caller, Scope
 from mailman.domain.errors import Forbidden
 
 from .dependencies import principal
@@ -86,6 +86,26 @@ def check(needed: Requirement, caller: Caller) -> None:
             "cannot use it",
             needed.scope,
             organization_wide=True,
+        )
+
+
+def check_minting(caller: Caller, scopes: Iterable[str] | None) -> None:
+    """Whether `caller` may make a credential (an API key of `scopes`, None: every scope;
+    or, with no `scopes` given, a token signing key): only an API key may, and only one no
+    wider than itself. A token lives a day at most and must not leave behind what outlives
+    it; a key must not mint a stronger key."""
+    if caller.credential == "token":
+        raise Forbidden(
+            "a token may not make credentials (they would outlive it): use an API key",
+            field="Authorization",
+        )
+    # Names outside the catalogue are the key's own rules' to refuse (400 naming them).
+    wanted = ALL_SCOPES if scopes is None else ALL_SCOPES.intersection(scopes)
+    held = ALL_SCOPES if caller.scopes is None else caller.scopes
+    beyond = sorted(wanted - held)
+    if beyond:
+        raise Forbidden(
+            f"a key may not grant what it does not hold: {', '.join(beyond)}", field="scopes"
         )
 
 

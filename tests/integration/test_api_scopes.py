@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.jose import ec_key, public_pem
+
+from ..mail import make_mail
 from .conftest import ApiClient, Response, Tenant
+from .mail_helpers import receive_raw
 from .sending_helpers import OutboundPipeline, outbox
 from .webhook_helpers import use_webhook_fakes
 
@@ -118,15 +122,75 @@ def test_the_event_log_shows_who_did_what(outbox: OutboundPipeline) -> None:
     assert cancelled["actor"] == {"credential": "api_key", "key_id": made["id"], "subject": None}
 
 
-def test_what_the_platform_did_of_itself_has_no_actor(outbox: OutboundPipeline) -> None:
-    outbox.tenant.api.post(
+def test_the_sent_event_names_who_sent_and_received_mail_has_no_actor(
+    outbox: OutboundPipeline,
+) -> None:
+    made = _key(outbox.tenant, scopes=["messages:send"])
+    ApiClient(made["key"]).post(
         f"/inboxes/{outbox.box.support}/messages", {"to": ["jane@customer.example"], "text": "Hi"}
     )
     outbox.run()
+    receive_raw(outbox.box, make_mail(to="support@example.com"))
 
     [sent] = outbox.tenant.api.get("/events", query="type=message.sent").json()["data"]
+    [received] = outbox.tenant.api.get("/events", query="type=message.received").json()["data"]
 
-    assert sent["actor"] is None
+    assert sent["actor"] == {"credential": "api_key", "key_id": made["id"], "subject": None}
+    assert received["actor"] is None
+
+
+def test_a_bound_key_may_not_make_its_inbox_the_domains_catch_all(
+    outbox: OutboundPipeline,
+) -> None:
+    inbox = str(outbox.box.support)
+    agent = ApiClient(_key(outbox.tenant, inbox_ids=[inbox])["key"])
+
+    refused = agent.patch(f"/inboxes/{inbox}", {"catch_all": True})
+    renamed = agent.patch(f"/inboxes/{inbox}", {"display_name": "Agent"})
+
+    assert _error(refused, 403)["field"] == "catch_all"
+    assert renamed.status == 200
+    assert outbox.tenant.api.get(f"/inboxes/{inbox}").json()["catch_all"] is False
+
+
+def test_a_key_may_not_mint_a_key_stronger_than_itself(outbox: OutboundPipeline) -> None:
+    admin = ApiClient(_key(outbox.tenant, scopes=["keys:admin", "messages:read"])["key"])
+
+    wider = admin.post("/api-keys", {"name": "wider", "scopes": ["messages:send"]})
+    everything = admin.post("/api-keys", {"name": "everything"})
+    signing = admin.post(
+        "/auth-keys", {"kid": "k", "algorithm": "ES256", "public_key": public_pem(ec_key())}
+    )
+    narrower = admin.post("/api-keys", {"name": "narrower", "scopes": ["messages:read"]})
+
+    assert _error(wider, 403)["field"] == "scopes"
+    assert "messages:send" in _error(wider, 403)["message"]
+    assert _error(everything, 403)["field"] == "scopes"
+    assert _error(signing, 403)["field"] == "scopes"
+    assert narrower.status == 201
+
+
+def test_two_bound_agents_keep_their_idempotency_keys_apart(outbox: OutboundPipeline) -> None:
+    inbox = str(outbox.box.support)
+    first, second = (
+        ApiClient(_key(outbox.tenant, scopes=["messages:send"], inbox_ids=[inbox])["key"])
+        for _ in range(2)
+    )
+    headers = {"Idempotency-Key": "order-1"}
+
+    a = first.post(
+        f"/inboxes/{inbox}/messages", {"to": ["a@b.example"], "text": "A"}, headers=headers
+    )
+    b = second.post(
+        f"/inboxes/{inbox}/messages", {"to": ["c@d.example"], "text": "B"}, headers=headers
+    )
+    again = first.post(
+        f"/inboxes/{inbox}/messages", {"to": ["a@b.example"], "text": "A"}, headers=headers
+    )
+
+    assert (a.status, b.status, again.status) == (202, 202, 202)
+    assert a.json()["id"] != b.json()["id"]
+    assert again.json()["id"] == a.json()["id"]
 
 
 def test_a_bound_key_tests_its_own_webhook_and_reads_the_test(

@@ -159,6 +159,12 @@ MATRIX: dict[str, Callable[[Signer, Tenant], str]] = {
     "non-JSON header": lambda s, _: _non_json_header(s),
     "non-JSON payload": lambda s, _: _non_json_payload(s),
     "a key of another organisation with the same kid": _another_organisations_key_of_the_same_kid,
+    "a kid with a NUL": lambda s, _: sign({"alg": "ES256", "kid": "a\x00b"}, s.claims(), s.key),
+    "a kid of a lone surrogate": lambda s, _: sign(
+        {"alg": "ES256", "kid": "\ud800"}, s.claims(), s.key
+    ),
+    "exp beyond any float": lambda s, _: s.token(exp=10**400),
+    "inboxes null": lambda s, _: s.signed({}, {**s.claims(), "inboxes": None}),
 }
 
 
@@ -241,6 +247,30 @@ def test_a_token_pointing_at_a_key_server_still_works_when_signed_by_its_key(
 
 
 # -- tokens that work ------------------------------------------------------------------------
+
+
+def test_a_token_reaching_no_inbox_uploads_nothing(signer: Signer) -> None:
+    nowhere = signer.token(scope="messages:send", inboxes=["nobody@nowhere.example"])
+
+    answer = ApiClient(nowhere).post(
+        "/attachments", {"filename": "plan.pdf", "content_type": "application/pdf"}
+    )
+
+    assert answer.status == 403
+    assert "reaches no inbox" in answer.json()["error"]["message"]
+
+
+def test_a_token_may_not_make_credentials(signer: Signer) -> None:
+    admin = ApiClient(signer.token(scope="keys:admin"))
+
+    key = admin.post("/api-keys", {"name": "forever"})
+    signing = admin.post(
+        "/auth-keys", {"kid": "mine", "algorithm": "ES256", "public_key": public_pem(ec_key())}
+    )
+
+    assert (key.status, signing.status) == (403, 403)
+    assert "outlive" in key.json()["error"]["message"]
+    assert admin.get("/api-keys").status == 200
 
 
 def test_the_logs_name_a_tokens_subject_and_no_subject_for_an_api_key(

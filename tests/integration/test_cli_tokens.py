@@ -95,7 +95,18 @@ def test_a_revoked_key_stops_its_tokens(
     key_id = _printed(
         mailman("auth-keys", "register", "--org", org, "--kid", "k", "--public-key", str(public))
     )["id"]
-    token = mailman("token", "mint", "--key", str(private), "--kid", "k", "--org", org).out.strip()
+    token = mailman(
+        "token",
+        "mint",
+        "--key",
+        str(private),
+        "--kid",
+        "k",
+        "--org",
+        org,
+        "--scope",
+        "inboxes:read",
+    ).out.strip()
     assert ApiClient(token).get("/inboxes").status == 200
 
     revoked = mailman("auth-keys", "revoke", "--org", org, key_id)

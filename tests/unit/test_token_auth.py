@@ -459,3 +459,19 @@ def test_keys_are_listed_oldest_first_in_pages(tokens: Tokens) -> None:
     assert [k.kid for k in first.items] == ["k1", "k2", "k3"]
     assert [k.kid for k in rest.items] == ["k4"]
     assert rest.next_page_token is None
+
+
+class _Baffled:
+    """A verifier a token makes raise what no rule foresaw."""
+
+    def public_key(self, public_key: Any, algorithm: Any) -> str:
+        raise AssertionError("not asked")
+
+    def verify(self, token: str, key: AuthKey, expected: Any) -> Any:
+        raise OverflowError("a number no float holds")
+
+
+def test_a_token_no_rule_foresaw_is_refused_like_any_other(tokens: Tokens) -> None:
+    tokens.verification = TokenVerification(_Baffled(), TokenPolicy(audience="mailman"))
+
+    assert tokens.refusal(tokens.mint(), source=ATTACKER) == REFUSAL

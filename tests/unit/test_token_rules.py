@@ -107,7 +107,9 @@ def test_a_critical_extension_is_refused(extension: dict[str, Any]) -> None:
     assert "crit" in _refused(_compact(_header(**extension), _claims(iss=str(ORG))))
 
 
-@pytest.mark.parametrize("kid", [None, "", 7, ["k1"], "k" * 129])
+@pytest.mark.parametrize(
+    "kid", [None, "", 7, ["k1"], "k" * 129, "a\x00b", "\ud800", " k1", "k\u00e91"]
+)
 def test_a_missing_or_malformed_kid_is_refused(kid: object) -> None:
     header = {"alg": "ES256"} if kid is None else _header(kid=kid)
 
@@ -181,6 +183,20 @@ def test_exp_is_required_and_a_number() -> None:
 @pytest.mark.parametrize("claim", ["iat", "nbf"])
 def test_iat_and_nbf_must_be_numbers_when_present(claim: str) -> None:
     assert "NumericDate" in _rejected(**{claim: "now"})
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+def test_a_time_beyond_any_float_is_refused(claim: str) -> None:
+    assert "out of range" in _rejected(**{claim: 10**400})
+
+
+def test_an_inboxes_claim_of_null_is_refused_not_read_as_every_inbox() -> None:
+    claims = {**_claims(), "inboxes": None}
+
+    with pytest.raises(TokenRejected) as refused:
+        check_claims(claims, NOW, POLICY)
+
+    assert "inboxes" in refused.value.reason
 
 
 def test_expiry_is_forgiven_the_leeway_and_no_more() -> None:
@@ -263,6 +279,7 @@ def test_a_token_naming_only_unknown_addresses_reaches_no_inbox() -> None:
         ["@example.com"],
         ["support@"],
         ["sup\x00port@example.com"],
+        ["\u212aate@example.com"],
         [str(UUID(int=n)) for n in range(MAX_INBOXES + 1)],
         {"id": str(uuid4())},
     ],

@@ -13,8 +13,8 @@ from mailman.domain.pagination import PageRequest
 from mailman.domain.ratelimit import DEFAULT_MAX_API_KEYS
 from mailman.services.auth import api_keys
 
-from ..access import requires
-from ..dependencies import caller_uow, container, organization_id
+from ..access import check_minting, requires
+from ..dependencies import caller_uow, container, organization_id, principal
 from ..schemas.api_keys import ApiKeyOut, CreateApiKey, CreatedApiKeyOut
 from ..schemas.common import Limit, ListOf, PageToken, listing
 
@@ -37,6 +37,7 @@ TAGS = ["API keys"]
     **requires(Scope.KEYS_ADMIN, organization_wide=True),
 )
 def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
+    check_minting(principal(router).caller, body.scopes)
     c = container()
     created = api_keys.create_api_key(
         caller_uow(router),

@@ -15,8 +15,8 @@ from mailman.domain.tokens import LEEWAY, MAX_TOKEN_BYTES
 from mailman.services.auth import auth_keys
 from mailman.services.auth.tokens import KEY_CACHE_TTL
 
-from ..access import requires
-from ..dependencies import caller_uow, container, organization_id
+from ..access import check_minting, requires
+from ..dependencies import caller_uow, container, organization_id, principal
 from ..schemas.auth_keys import AuthKeyOut, RegisterAuthKey
 from ..schemas.common import Limit, ListOf, PageToken, listing
 
@@ -55,6 +55,7 @@ def _out(key: AuthKey) -> AuthKeyOut:
     **ACCESS,
 )
 def register_auth_key(body: RegisterAuthKey) -> Response[AuthKeyOut]:
+    check_minting(principal(router).caller, None)
     registered = auth_keys.register_auth_key(
         caller_uow(router),
         container().token_verifier,

@@ -11,11 +11,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.access import Scope
+from mailman.domain.errors import Forbidden
 from mailman.domain.pagination import PageRequest
 from mailman.services import inboxes
 
 from ..access import requires
-from ..dependencies import caller_uow, container, organization_id
+from ..dependencies import caller_uow, container, organization_id, principal
 from ..schemas.common import Limit, ListOf, PageToken, listing
 from ..schemas.inboxes import CreateInbox, InboxOut, UpdateInbox
 
@@ -75,6 +76,12 @@ def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
     changes = body.model_dump(include=body.model_fields_set)
     if "catch_all" in changes and changes["catch_all"] is None:
         changes.pop("catch_all")
+    if "catch_all" in changes and principal(router).caller.bound:
+        # The catch-all takes the mail of every address of the domain that has no inbox.
+        raise Forbidden(
+            "catch_all is the whole domain's: only a credential not bound to inboxes may change it",
+            field="catch_all",
+        )
     updated = inboxes.update_inbox(caller_uow(router), organization_id(router), inbox_id, changes)
     return InboxOut.model_validate(updated)
 

@@ -10,6 +10,8 @@ another body answers 409.
 from __future__ import annotations
 
 import binascii
+import hashlib
+import json
 from base64 import b64decode
 from http import HTTPStatus
 from typing import Any
@@ -20,12 +22,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from mailman.domain.access import Scope
-from mailman.domain.errors import ValidationError
+from mailman.domain.access import Caller, Scope
+from mailman.domain.errors import Forbidden, ValidationError
 from mailman.services import sending
 
 from ..access import requires
-from ..dependencies import caller_sending, caller_uow, container, organization_id
+from ..dependencies import caller_sending, caller_uow, container, organization_id, principal
 from ..schemas.mailbox import MessageOut
 from ..schemas.sending import AttachmentIn, ReplyIn, RescheduleIn, SendIn, UploadIn, UploadOut
 
@@ -87,7 +89,18 @@ def idempotency_of(operation: str, body: SendIn | None) -> sending.Idempotency |
         raise ValidationError(
             f"must be 1 to {MAX_KEY_LENGTH} printable characters", field="Idempotency-Key"
         )
-    return sending.Idempotency.of(key, operation, body.model_dump(mode="json") if body else {})
+    scoped = idempotency_scope(principal(router).caller) + key
+    return sending.Idempotency.of(scoped, operation, body.model_dump(mode="json") if body else {})
+
+
+def idempotency_scope(caller: Caller) -> str:
+    """What a caller's Idempotency-Keys are stored under. An unbound caller's are the
+    organisation's; a caller bound to inboxes has its own (its credential and subject), so
+    that one agent can neither hold nor probe another's keys."""
+    if not caller.bound:
+        return ""
+    who = json.dumps([caller.credential, str(caller.key_id), caller.subject])
+    return f"bound:{hashlib.sha256(who.encode()).hexdigest()[:32]}:"
 
 
 def answer(
@@ -216,6 +229,8 @@ def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
     **requires(Scope.MESSAGES_SEND),
 )
 def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
+    if principal(router).caller.inbox_ids == frozenset():
+        raise Forbidden("this credential reaches no inbox: it has nothing to attach a file to")
     c = container()
     created = sending.create_upload(
         caller_uow(router),

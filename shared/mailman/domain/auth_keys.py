@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeGuard
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -43,9 +44,14 @@ def issuer_of(organization_id: UUID) -> str:
     return str(organization_id)
 
 
+def is_kid(kid: object) -> TypeGuard[str]:
+    """Whether `kid` is a name a key may have (and so a token may give)."""
+    return isinstance(kid, str) and 1 <= len(kid) <= MAX_KID_LENGTH and bool(_KID.fullmatch(kid))
+
+
 def check_kid(kid: str) -> str:
     """Answer `kid` if a key may be registered under it, or raise ValidationError."""
-    if not 1 <= len(kid) <= MAX_KID_LENGTH or not _KID.fullmatch(kid):
+    if not is_kid(kid):
         raise ValidationError(
             f"kid must be 1 to {MAX_KID_LENGTH} printable ASCII characters, with no space at "
             "either end",

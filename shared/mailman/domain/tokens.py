@@ -36,7 +36,7 @@ from uuid import UUID
 import idna
 
 from mailman.domain.access import Scope
-from mailman.domain.auth_keys import MAX_KID_LENGTH, Algorithm, issuer_of
+from mailman.domain.auth_keys import Algorithm, is_kid, issuer_of
 
 MAX_TOKEN_BYTES = 8192
 """A longer bearer value is refused before it is decoded."""
@@ -143,7 +143,7 @@ def check_claims(claims: Mapping[str, Any], now: datetime, policy: TokenPolicy) 
     """What a token whose signature and registered claims were verified grants, once its
     times, subject, scopes and inboxes keep to the rules; TokenRejected otherwise."""
     _check_times(claims, now, policy)
-    inbox_ids, addresses = _inboxes(claims.get("inboxes"))
+    inbox_ids, addresses = _inboxes(claims)
     return TokenGrant(
         subject=_subject(claims.get("sub")),
         scopes=_scopes(claims.get("scope")),
@@ -184,8 +184,8 @@ def _checked_header(header: Mapping[str, Any]) -> str:
     if refused:
         raise TokenRejected(f"the header carries {', '.join(refused)}")
     kid = header.get("kid")
-    if not isinstance(kid, str) or not 1 <= len(kid) <= MAX_KID_LENGTH:
-        raise TokenRejected("the header names no kid")
+    if not is_kid(kid):
+        raise TokenRejected("the header names no kid a key may have")
     return kid
 
 
@@ -206,9 +206,15 @@ def _numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     if name not in claims:
         return None
     value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise TokenRejected(f"{name} is not a NumericDate")
-    return float(value)
+    try:
+        moment = float(value)
+    except OverflowError:
+        raise TokenRejected(f"{name} is out of range") from None
+    if not math.isfinite(moment):
+        raise TokenRejected(f"{name} is not a NumericDate")
+    return moment
 
 
 def _check_times(claims: Mapping[str, Any], now: datetime, policy: TokenPolicy) -> None:
@@ -248,11 +254,12 @@ def _scopes(scope: object) -> frozenset[Scope]:
         raise TokenRejected("scope names an unknown scope") from None
 
 
-def _inboxes(inboxes: object) -> tuple[frozenset[UUID] | None, tuple[str, ...]]:
+def _inboxes(claims: Mapping[str, Any]) -> tuple[frozenset[UUID] | None, tuple[str, ...]]:
     """The ids and the (lower-cased) addresses of the `inboxes` claim; (None, ()) without
-    one."""
-    if inboxes is None:
+    one. A claim that is there must name inboxes: `null` would otherwise reach every one."""
+    if "inboxes" not in claims:
         return None, ()
+    inboxes = claims["inboxes"]
     if not isinstance(inboxes, list) or not 1 <= len(inboxes) <= MAX_INBOXES:
         raise TokenRejected(f"inboxes is not a list of 1 to {MAX_INBOXES} inboxes")
     ids: set[UUID] = set()
@@ -280,6 +287,10 @@ def _address(entry: str) -> str:
     local, _, domain = entry.rpartition("@")
     if not (local and domain and len(entry) <= MAX_ADDRESS_LENGTH and entry.isprintable()):
         raise TokenRejected("inboxes holds something neither an inbox id nor an address")
+    if not local.isascii():
+        # Python's lower case and PostgreSQL's differ beyond ASCII: such an inbox is named
+        # by its id.
+        raise TokenRejected("inboxes holds an address whose local part is not ASCII")
     if not domain.isascii():
         try:
             domain = idna.encode(domain, uts46=True).decode("ascii")

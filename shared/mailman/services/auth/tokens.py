@@ -109,6 +109,9 @@ def authenticate_token(
         return _admit(uow, verification, token, limits, guard.now)
     except TokenRejected as rejected:
         log.info("bearer token refused", extra={"reason": rejected.reason[:200]})
+    except (ValueError, TypeError, OverflowError) as unforeseen:
+        # A token no rule foresaw is still only a caller's input: refused like any other.
+        log.warning("bearer token refused: %s", type(unforeseen).__name__, exc_info=True)
     guard.count_alone(uow)
     raise Unauthorized(REFUSAL, field="Authorization")
 

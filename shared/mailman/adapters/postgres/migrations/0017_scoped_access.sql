@@ -49,7 +49,7 @@ CREATE POLICY inbox_binding ON webhook_endpoints AS RESTRICTIVE
 
 -- The fan-out reads every endpoint of the event's organisation, whoever appended the event:
 -- it runs as its owner, beyond a bound caller's view.
-ALTER FUNCTION webhook_fan_out() SECURITY DEFINER SET search_path = public;
+ALTER FUNCTION webhook_fan_out() SECURITY DEFINER SET search_path = public, pg_temp;
 
 -- A token's requests are limited per (organisation, subject): their bucket sits beside the
 -- keys' in `rate_limit_buckets`, under an id made from the two.
