@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Route
 
 from functions.api import access
 from functions.api.access import Requirement, check, declared, requires
+from functions.api.admission import PUBLIC_ROUTES
 from functions.api.dependencies import CallerUnitOfWorkFactory
 from functions.api.documents import openapi
 from functions.api.handler import pipeline
@@ -26,7 +27,8 @@ from mailman.services.auth import Principal
 
 ORG = UUID("00000000-0000-4000-8000-000000000001")
 INBOX = UUID("00000000-0000-4000-8000-00000000000a")
-PUBLIC = {("GET", "/health"), ("GET", "/openapi.json")}
+PUBLIC = PUBLIC_ROUTES
+"""Served without a credential (the Swagger UI once a request has asked for it)."""
 
 
 def _caller(
