@@ -5,17 +5,17 @@
 
 For every Lambda function (`functions/<name>/handler.py`), a fresh Python process imports
 the handler module, builds what the function builds once, on its first request, before it
-reaches the outside (`FIRST_REQUEST` below: the API function's resolver and routes), and
-then imports the third-party libraries that function needs to serve its first request
-(`LIBRARIES` below: the Powertools pieces it uses, pydantic, psycopg, boto3, ...; those the
-handler leaves to its first request are imported then anyway), and reports how long that
-took, interpreter start-up excluded. Another fresh process imports only the
-libraries. The two alternate, function after function, `--runs` times (after one
-unmeasured warm-up round that writes the bytecode caches), so both see the same machine,
-and which of them goes first turns round by round: the process that follows another's
-imports of the same files runs faster. The table gives the median of each and their
-ratio. The ratio is the handler's own cost: 1.0 would be a handler that imports nothing
-its first request does not need.
+reaches the outside (`FIRST_REQUEST` below: the API function's resolver and routes, the unit
+of work of each function that reaches the database), and then imports the third-party
+libraries that function needs to serve its first request (`LIBRARIES` below: the Powertools
+pieces it uses, pydantic, psycopg, boto3, ...; those the handler leaves to its first request
+are imported then anyway), and reports how long that took, interpreter start-up excluded.
+Another fresh process imports only the libraries. The two alternate, function after
+function, `--runs` times (after one unmeasured warm-up round that writes the bytecode
+caches), so both see the same machine, and which of them goes first turns round by round:
+the process that follows another's imports of the same files runs faster. The table gives
+the median of each and their ratio. The ratio is the handler's own cost: 1.0 would be a
+handler that imports nothing its first request does not need.
 
 "How long" is the CPU time the process spent (`--clock cpu`, the default): importing is
 all computing, and on a machine that other work shares, the wall-clock time
@@ -96,9 +96,26 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
 }
 TRACING_LIBRARIES = ("aws_lambda_powertools.tracing", "aws_xray_sdk.core")
 # What a handler builds on its first request, before that request reaches the database or
-# AWS: the API function's pipeline (its resolver, every route and its models). The others
-# build only their container there, whose clients are the libraries' cost.
-FIRST_REQUEST = {"api": "functions.api.handler.pipeline()"}
+# AWS: the API function's pipeline (its resolver, every route and its models), and in every
+# function that reaches the database its unit of work (the PostgreSQL adapters it loads
+# before it connects). Otherwise a function builds only its container there, whose clients
+# are the libraries' cost.
+_UNIT_OF_WORK = "functions.{}.handler.container().uow"
+FIRST_REQUEST = {
+    "api": f"functions.api.handler.pipeline(); {_UNIT_OF_WORK.format('api')}",
+    **{
+        name: _UNIT_OF_WORK.format(name)
+        for name in (
+            "inbound",
+            "outbound",
+            "telemetry",
+            "dispatcher",
+            "verifier",
+            "webhook_reports",
+            "webhook_sweep",
+        )
+    },
+}
 
 # Dummy values of the variables the stacks give the functions, and those Lambda sets.
 DEPLOYED_ENVIRONMENT = {
