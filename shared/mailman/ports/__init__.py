@@ -2,9 +2,16 @@
 concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way), `delivery` (what SES
 reported of it), `reputation` (the delivery counts and the sending brake) and `services`
 (the world around). `ThreadIndex` is defined in `mailman.domain.threads`, beside the values
-it takes and answers, so that thread resolution needs nothing but the domain."""
+it takes and answers, so that thread resolution needs nothing but the domain.
 
-from mailman.domain.threads import ThreadIndex
+The ports name the domain's types for type checking only: importing a port loads no domain
+module (a function's cold start pays for the domain its first request uses, not for every
+type some port mentions). `ThreadIndex` is loaded from the domain when first asked for."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
@@ -41,6 +48,19 @@ from mailman.ports.webhooks import (
     WebhookEndpoints,
     WebhookQueue,
 )
+
+if TYPE_CHECKING:
+    from mailman.domain.threads import ThreadIndex
+
+
+def __getattr__(name: str) -> object:
+    if name != "ThreadIndex":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from mailman.domain.threads import ThreadIndex
+
+    globals()[name] = ThreadIndex
+    return ThreadIndex
+
 
 __all__ = [
     "ApiKeyRepository",

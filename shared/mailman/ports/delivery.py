@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from mailman.domain.delivery import SesEvent
-from mailman.domain.models import DeliveryStatus
-from mailman.domain.tracking import Recorded, TrackedMessage
+if TYPE_CHECKING:
+    from mailman.domain.delivery import SesEvent
+    from mailman.domain.models import DeliveryStatus
+    from mailman.domain.tracking import Recorded, TrackedMessage
 
 
 class DeliveryTracking(Protocol):

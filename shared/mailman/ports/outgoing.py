@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from mailman.domain.messages import (
-    DueMessage,
-    OutgoingMail,
-    SentConfirmation,
-    SentRecord,
-    Upload,
-)
-from mailman.domain.models import DeliveryStatus
-from mailman.domain.pagination import PageRequest
-from mailman.domain.suppressions import NewSuppression, Suppression, SuppressionFilter
+if TYPE_CHECKING:
+    from mailman.domain.messages import (
+        DueMessage,
+        OutgoingMail,
+        SentConfirmation,
+        SentRecord,
+        Upload,
+    )
+    from mailman.domain.models import DeliveryStatus
+    from mailman.domain.pagination import PageRequest
+    from mailman.domain.suppressions import NewSuppression, Suppression, SuppressionFilter
 
 
 class Outbox(Protocol):

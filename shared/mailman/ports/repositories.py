@@ -4,31 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from mailman.domain.api_keys import ApiKeyRecord
-from mailman.domain.auth_keys import AuthKey, AuthKeyUse, NewAuthKey
-from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
-from mailman.domain.dns_records import DnsRecord
-from mailman.domain.events import Event, NewEvent
-from mailman.domain.inbound import UnroutableMail
-from mailman.domain.mailbox import DeliveryFilter, MessageListing, MessageView, ThreadSummary
-from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
-from mailman.domain.models import (
-    ApiKey,
-    Domain,
-    Inbox,
-    KeyUse,
-    NewDomain,
-    NewInbox,
-    Organization,
-    Sender,
-)
-from mailman.domain.pagination import Cursor, PageRequest
-from mailman.domain.ratelimit import BucketState, RequestLimits
-from mailman.domain.routing import RoutingEntry
-from mailman.domain.verification import Assessment
+if TYPE_CHECKING:
+    from mailman.domain.api_keys import ApiKeyRecord
+    from mailman.domain.auth_keys import AuthKey, AuthKeyUse, NewAuthKey
+    from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
+    from mailman.domain.dns_records import DnsRecord
+    from mailman.domain.events import Event, NewEvent
+    from mailman.domain.inbound import UnroutableMail
+    from mailman.domain.mailbox import DeliveryFilter, MessageListing, MessageView, ThreadSummary
+    from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
+    from mailman.domain.models import (
+        ApiKey,
+        Domain,
+        Inbox,
+        KeyUse,
+        NewDomain,
+        NewInbox,
+        Organization,
+        Sender,
+    )
+    from mailman.domain.pagination import Cursor, PageRequest
+    from mailman.domain.ratelimit import BucketState, RequestLimits
+    from mailman.domain.routing import RoutingEntry
+    from mailman.domain.verification import Assessment
 
 
 class OrganizationRepository(Protocol):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from mailman.domain.reputation import BrakeFigures, DeliveryCounts, HourlyCounts
+if TYPE_CHECKING:
+    from mailman.domain.reputation import BrakeFigures, DeliveryCounts, HourlyCounts
 
 
 class DeliveryCountRepository(Protocol):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from mailman.domain.auth_keys import Algorithm, AuthKey
-from mailman.domain.blobs import Blob
-from mailman.domain.tokens import TokenExpectations
-from mailman.domain.verification import SesIdentity
+if TYPE_CHECKING:
+    from mailman.domain.auth_keys import Algorithm, AuthKey
+    from mailman.domain.blobs import Blob
+    from mailman.domain.tokens import TokenExpectations
+    from mailman.domain.verification import SesIdentity
 
 
 class Clock(Protocol):

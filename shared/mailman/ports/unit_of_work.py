@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from mailman.domain.access import Caller
-from mailman.domain.threads import ThreadIndex
 from mailman.ports.delivery import DeliveryTracking
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
@@ -24,6 +22,10 @@ from mailman.ports.repositories import (
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
 from mailman.ports.webhooks import WebhookDeliveries, WebhookDeliveryLog, WebhookEndpoints
+
+if TYPE_CHECKING:
+    from mailman.domain.access import Caller
+    from mailman.domain.threads import ThreadIndex
 
 
 class UnitOfWork(Protocol):
