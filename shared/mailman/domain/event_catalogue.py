@@ -1,9 +1,12 @@
 """The catalogue of every event type the log holds: its name, when it is appended, the schema
-of its payload (a pydantic model: `EventType.schema()`) and an example payload.
+of its payload (a pydantic model in `event_payloads`: `EventType.schema()`) and an example
+payload.
 
 It is the one list: webhook endpoints' filters are checked against it, the docs show it, and
 the tests hold the producers to it (every type appended anywhere in the code is here, and
-what each producer appends validates against its schema).
+what each producer appends validates against its schema). The names are checked on every
+request that sets a filter; the payload models are built only when a payload's model or
+schema is asked for (`GET /event-types`, the docs, the tests).
 
 A payload is JSON in the log: ids are strings, times ISO 8601 strings. Receivers should
 ignore fields they do not know: a type may gain fields, never lose one or change one's
@@ -14,156 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from mailman.domain.delivery import RecipientStatus
-from mailman.domain.dns_records import RecordStatus
-from mailman.domain.reputation import BrakeFigures
+if TYPE_CHECKING:
+    from mailman.domain.event_payloads import Payload
 
 WEBHOOK_TEST = "webhook.test"
 WEBHOOK_DELIVERY_EXHAUSTED = "webhook.delivery_exhausted"
 WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
-
-
-class Payload(BaseModel):
-    """An event's `payload` (a webhook's `data`)."""
-
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
-
-# -- messages --------------------------------------------------------------------------------
-
-
-class MessagePayload(Payload):
-    message_id: UUID
-    inbox_id: UUID
-    thread_id: UUID | None = Field(description="The message's thread (null when it has none).")
-
-
-class MessageArrived(MessagePayload):
-    from_: str = Field(alias="from", description="The sender's address; empty when none.")
-    subject: str | None
-    preview: str | None = Field(description="The start of the message's text.")
-    quarantine_reason: str | None = Field(
-        description="Why the message was quarantined (`virus`, `dmarc_reject`, or what made "
-        "it unreadable); null when it was not."
-    )
-
-
-class MessageUnroutable(Payload):
-    domain: str = Field(description="The organisation's domain the mail was addressed to.")
-    recipients: list[str] = Field(description="The addresses of the domain no inbox takes.")
-    reason: str
-
-
-class MessageSent(MessagePayload):
-    ses_message_id: str = Field(description="The id SES gave the mail it took.")
-
-
-class MessageCancelled(MessagePayload):
-    pass
-
-
-class RecipientNotes(Payload):
-    """What SES said of a recipient, where it said it."""
-
-    bounce_type: str | None = Field(default=None, description="Permanent, Transient, ...")
-    bounce_sub_type: str | None = None
-    smtp_status: str | None = None
-    diagnostic_code: str | None = None
-    complaint_feedback_type: str | None = None
-    delay_type: str | None = None
-    delay_expires_at: datetime | None = None
-
-
-class RecipientOutcome(MessagePayload, RecipientNotes):
-    """One recipient of a sent message reached a state, as SES reported it."""
-
-    recipient: str
-    status: RecipientStatus = Field(description="The recipient's state after the event.")
-    occurred_at: datetime = Field(description="When SES says it happened.")
-    ses_message_id: str
-
-
-class MessageFailed(MessagePayload, RecipientNotes):
-    """Either the whole message failed before SES took it (`reason`), or SES could not
-    render it for one recipient (the recipient's fields, as in `message.bounced`)."""
-
-    reason: str | None = Field(
-        default=None, description="Why the message failed before SES took it."
-    )
-    recipient: str | None = None
-    status: RecipientStatus | None = None
-    occurred_at: datetime | None = None
-    ses_message_id: str | None = None
-
-
-# -- domains ---------------------------------------------------------------------------------
-
-
-class DomainPayload(Payload):
-    domain_id: UUID
-    domain: str
-
-
-class DomainVerificationFailed(DomainPayload):
-    reason: str
-
-
-class RecordChange(Payload):
-    type: str
-    name: str
-    was: RecordStatus
-    now: RecordStatus
-
-
-class DomainDnsChanged(DomainPayload):
-    records: list[RecordChange] = Field(description="Each record whose lookup changed.")
-
-
-class DomainSendingPaused(DomainPayload):
-    paused_at: datetime
-    reason: str
-    figures: BrakeFigures = Field(description="What tripped the brake.")
-
-
-class DomainSendingResumed(DomainPayload):
-    resumed_at: datetime
-    reason: str = Field(description="Why the caller resumed it.")
-    paused_at: datetime | None
-    paused_reason: str | None
-    figures: BrakeFigures | None = Field(description="What had tripped the brake.")
-
-
-# -- webhooks --------------------------------------------------------------------------------
-
-
-class WebhookTest(Payload):
-    endpoint_id: UUID = Field(description="The endpoint the test was asked for.")
-
-
-class WebhookDeliveryExhausted(Payload):
-    endpoint_id: UUID
-    delivery_id: UUID
-    event_id: UUID = Field(description="The event that was not delivered (its `webhook-id`).")
-    event_type: str
-    attempts: int
-    last_status_code: int | None = Field(description="The last answer's status, if any came.")
-    last_error: str | None
-
-
-class WebhookEndpointDisabled(Payload):
-    endpoint_id: UUID
-    url: str
-    reason: Literal["gone", "failing"] = Field(
-        description="`gone`: the receiver answered 410; `failing`: every attempt failed for "
-        "five days."
-    )
-    failing_since: datetime | None
 
 
 # -- the catalogue ---------------------------------------------------------------------------
@@ -174,8 +35,17 @@ class EventType:
     name: str
     appended: str
     """When it is appended, in one sentence."""
-    payload: type[Payload]
+    payload_model: str
+    """The name of its payload's model in `event_payloads`."""
     example: Mapping[str, object]
+
+    @property
+    def payload(self) -> type[Payload]:
+        """The payload's model (`event_payloads` is imported on first use)."""
+        from mailman.domain import event_payloads
+
+        model: type[Payload] = getattr(event_payloads, self.payload_model)
+        return model
 
     def schema(self) -> dict[str, Any]:
         """The payload's JSON Schema."""
@@ -226,20 +96,20 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "message.received",
         "A message arrived in an inbox and was stored as ordinary mail.",
-        MessageArrived,
+        "MessageArrived",
         {**_ARRIVED, "quarantine_reason": None},
     ),
     EventType(
         "message.quarantined",
         "A message arrived in an inbox and was quarantined (a virus, a DMARC reject, or mail "
         "that could not be read safely).",
-        MessageArrived,
+        "MessageArrived",
         {**_ARRIVED, "quarantine_reason": "virus"},
     ),
     EventType(
         "message.unroutable",
         "Mail arrived for addresses of one of the organisation's domains that no inbox takes.",
-        MessageUnroutable,
+        "MessageUnroutable",
         {
             "domain": "example.com",
             "recipients": ["nobody@example.com"],
@@ -249,19 +119,19 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "message.sent",
         "SES took a message for delivery (once per message).",
-        MessageSent,
+        "MessageSent",
         {**_MESSAGE_REF, "ses_message_id": _SES},
     ),
     EventType(
         "message.delivered",
         "SES delivered a sent message to one recipient's mail server.",
-        RecipientOutcome,
+        "RecipientOutcome",
         {**_RECIPIENT, "status": "delivered"},
     ),
     EventType(
         "message.bounced",
         "A recipient's mail server refused a sent message, for good or for now.",
-        RecipientOutcome,
+        "RecipientOutcome",
         {
             **_RECIPIENT,
             "status": "bounced",
@@ -274,14 +144,14 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "message.complained",
         "A recipient marked a sent message as spam (their mailbox provider told SES).",
-        RecipientOutcome,
+        "RecipientOutcome",
         {**_RECIPIENT, "status": "complained", "complaint_feedback_type": "abuse"},
     ),
     EventType(
         "message.delayed",
         "SES could not deliver to a recipient yet and keeps trying (each delay SES reports "
         "while the recipient has no final state).",
-        RecipientOutcome,
+        "RecipientOutcome",
         {
             **_RECIPIENT,
             "status": "sent",
@@ -292,39 +162,39 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "message.rejected",
         "SES refused to send a message to a recipient (it found a virus in it).",
-        RecipientOutcome,
+        "RecipientOutcome",
         {**_RECIPIENT, "status": "rejected"},
     ),
     EventType(
         "message.failed",
         "A message could not be sent (`reason`), or SES could not render it for a recipient "
         "(the recipient's fields).",
-        MessageFailed,
+        "MessageFailed",
         {**_MESSAGE_REF, "reason": "every recipient is on the suppression list"},
     ),
     EventType(
         "message.cancelled",
         "The caller cancelled a message before it was handed to SES.",
-        MessageCancelled,
+        "MessageCancelled",
         dict(_MESSAGE_REF),
     ),
     EventType(
         "domain.verified",
         "A domain's records and SES's DKIM check passed: it is verified.",
-        DomainPayload,
+        "DomainPayload",
         dict(_DOMAIN_REF),
     ),
     EventType(
         "domain.verification_failed",
         "A domain's verification failed (SES gave up, its identity is gone, or another "
         "account verified the name first).",
-        DomainVerificationFailed,
+        "DomainVerificationFailed",
         {**_DOMAIN_REF, "reason": "SES could not find the DKIM records within 72 hours"},
     ),
     EventType(
         "domain.dns_changed",
         "A check of a verified domain found records changed since the last one.",
-        DomainDnsChanged,
+        "DomainDnsChanged",
         {
             **_DOMAIN_REF,
             "records": [{"type": "MX", "name": "example.com", "was": "verified", "now": "wrong"}],
@@ -334,7 +204,7 @@ CATALOGUE: tuple[EventType, ...] = (
         "domain.sending_paused",
         "The reputation brake paused a domain's sending (its bounce or complaint rate reached "
         "the threshold).",
-        DomainSendingPaused,
+        "DomainSendingPaused",
         {
             **_DOMAIN_REF,
             "paused_at": _AT,
@@ -345,7 +215,7 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "domain.sending_resumed",
         "The caller resumed a paused domain's sending.",
-        DomainSendingResumed,
+        "DomainSendingResumed",
         {
             **_DOMAIN_REF,
             "resumed_at": "2026-11-22T09:00:00+00:00",
@@ -358,14 +228,14 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         WEBHOOK_TEST,
         "The caller asked for a test (POST /webhooks/{id}/test); it goes to that endpoint only.",
-        WebhookTest,
+        "WebhookTest",
         {"endpoint_id": _ENDPOINT},
     ),
     EventType(
         WEBHOOK_DELIVERY_EXHAUSTED,
         "A delivery's retries ran out (about 27 hours) and it failed; never sent to the "
         "endpoint it is about.",
-        WebhookDeliveryExhausted,
+        "WebhookDeliveryExhausted",
         {
             "endpoint_id": _ENDPOINT,
             "delivery_id": _DELIVERY,
@@ -380,7 +250,7 @@ CATALOGUE: tuple[EventType, ...] = (
         WEBHOOK_ENDPOINT_DISABLED,
         "An endpoint was disabled: its receiver answered 410 Gone, or it failed every attempt "
         "for five days; never sent to the endpoint it is about.",
-        WebhookEndpointDisabled,
+        "WebhookEndpointDisabled",
         {
             "endpoint_id": _ENDPOINT,
             "url": "https://hooks.customer.example/mailman",

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from mailman.adapters.memory.tables import ScopedRepository, StoredEvent
 from mailman.adapters.memory.webhook_rows import WebhookDeliveryRow
-from mailman.domain.event_catalogue import WEBHOOK_TEST, WebhookTest
+from mailman.domain.event_catalogue import WEBHOOK_TEST
+from mailman.domain.event_payloads import WebhookTest
 from mailman.domain.events import Event
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhooks import Attempt, Delivery, DeliveryFilter, DeliveryState

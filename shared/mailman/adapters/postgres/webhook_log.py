@@ -15,7 +15,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from mailman.adapters.postgres.database import Connection
-from mailman.domain.event_catalogue import WEBHOOK_TEST, WebhookTest
+from mailman.domain.event_catalogue import WEBHOOK_TEST
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhooks import Attempt, Delivery, DeliveryFilter
 
@@ -118,6 +118,9 @@ class PostgresWebhookDeliveryLog:
         return [r["id"] for r in sorted(rows, key=lambda r: (r["created_at"], r["id"]))]
 
     def add_test(self, organization_id: UUID, endpoint_id: UUID, at: datetime) -> tuple[UUID, UUID]:
+        # The catalogue's payload models are built by the rare transaction that needs one.
+        from mailman.domain.event_payloads import WebhookTest
+
         # The fan-out trigger skips `webhook.test`: this delivery is the event's only one.
         event_id = uuid.uuid4()
         appended = self._conn.execute(

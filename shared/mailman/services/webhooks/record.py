@@ -29,12 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from mailman.domain.event_catalogue import (
-    WEBHOOK_DELIVERY_EXHAUSTED,
-    WEBHOOK_ENDPOINT_DISABLED,
-    WebhookDeliveryExhausted,
-    WebhookEndpointDisabled,
-)
+from mailman.domain.event_catalogue import WEBHOOK_DELIVERY_EXHAUSTED, WEBHOOK_ENDPOINT_DISABLED
 from mailman.domain.events import NewEvent
 from mailman.domain.webhooks import (
     FAILING_DISABLES_AFTER,
@@ -180,6 +175,9 @@ def _failed(
     _settle(work, d, report, DeliveryState.FAILED, now)
     if not scheduled or _of_webhooks(d):
         return DeliveryState.FAILED, ()
+    # The catalogue's payload models are built by the rare report that needs one.
+    from mailman.domain.event_payloads import WebhookDeliveryExhausted
+
     work.events.append(
         NewEvent(
             d.organization_id,
@@ -222,6 +220,8 @@ def _disable(
     """Disable the endpoint and say so in the log, unless it was disabled already."""
     if not work.webhook_deliveries.disable(d.endpoint_id, reason, now):
         return ()
+    from mailman.domain.event_payloads import WebhookEndpointDisabled
+
     work.events.append(
         NewEvent(
             d.organization_id,
