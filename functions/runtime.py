@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -33,8 +34,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-TRACED_LIBRARIES = ("botocore", "httplib", "psycopg")
-"""What the functions call out through: AWS, HTTP and PostgreSQL calls are subsegments."""
+TRACED_LIBRARIES = ("botocore", "httplib")
+"""What the functions call out through: AWS and HTTP calls are subsegments, and so are
+PostgreSQL's (`TRACED_ON_IMPORT`)."""
+TRACED_ON_IMPORT = ("psycopg",)
+"""Patched when a function first imports them: the webhook dispatcher, which reaches no
+database, never loads the driver (patching it would import it, about 40 ms)."""
 
 
 def tracing() -> bool:
@@ -48,11 +53,18 @@ def tracing() -> bool:
 def _tracer() -> Tracer | None:
     if not tracing():
         return None
+    import wrapt
     from aws_xray_sdk.core import patch
 
     # As lenient as Powertools' default patch_all(): X-Ray's psycopg patch wraps
     # `psycopg.connect`, then fails on psycopg_pool, which the functions do not use.
     patch(TRACED_LIBRARIES, raise_errors=False)
+
+    def patch_imported(module: ModuleType) -> None:
+        patch((module.__name__,), raise_errors=False)
+
+    for library in TRACED_ON_IMPORT:
+        wrapt.register_post_import_hook(patch_imported, library)
     return Tracer(auto_patch=False)
 
 

@@ -49,18 +49,28 @@ def test_x_ray_traces_only_in_lambda_unless_disabled(
     assert tracing() is traced
 
 
-def _loaded_after_importing(handlers: list[str], modules: list[str], then: str = "") -> list[str]:
+def _run(code: str, *, traced: bool) -> str:
+    """What a fresh process running `code` prints: untraced, or traced as in Lambda."""
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}
+    if traced:
+        env = {**os.environ, "LAMBDA_TASK_ROOT": "/var/task"}
+        env.pop("POWERTOOLS_TRACE_DISABLED", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def _loaded_after_importing(
+    handlers: list[str], modules: list[str], then: str = "", *, traced: bool = False
+) -> list[str]:
     """Which of `modules` a fresh process has loaded once it imported `handlers` (and ran
     `then`)."""
     code = "\n".join(
         [*(f"import functions.{name}.handler" for name in handlers), then, "import sys"]
         + [f"if {m!r} in sys.modules: print({m!r})" for m in modules]
     )
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.split()
+    return _run(code, traced=traced).split()
 
 
 def test_no_handler_loads_the_x_ray_sdk_where_tracing_is_off() -> None:
@@ -88,9 +98,19 @@ def test_only_the_verifier_loads_the_dns_resolver() -> None:
     assert _loaded_after_importing(others, ["dns.resolver"]) == []
 
 
-def test_the_webhook_dispatcher_loads_no_database_driver() -> None:
-    # It runs outside the VPC: nothing of it should so much as import the driver.
-    assert _loaded_after_importing(["webhooks"], ["psycopg", "psycopg_binary"]) == []
+@pytest.mark.parametrize("traced", [False, True], ids=["untraced", "traced"])
+def test_the_webhook_dispatcher_loads_no_database_driver(traced: bool) -> None:
+    # It runs outside the VPC: nothing of it should so much as import the driver, X-Ray's
+    # patches included.
+    loaded = _loaded_after_importing(["webhooks"], ["psycopg", "psycopg_binary"], traced=traced)
+
+    assert loaded == []
+
+
+def test_a_traced_function_traces_postgresql_once_it_imports_the_driver() -> None:
+    code = "import functions.runtime, psycopg\nprint(type(psycopg.connect).__name__)"
+
+    assert _run(code, traced=True).split() == ["FunctionWrapper"]
 
 
 def _event(*bodies: str) -> dict[str, Any]:
