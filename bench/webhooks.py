@@ -52,7 +52,8 @@ from mailman.adapters.clock import SystemClock
 from mailman.adapters.http import HttpxSender
 from mailman.adapters.secret_box import KeyFileSecretBox
 from mailman.domain.webhook_targets import IPAddress
-from mailman.domain.webhooks import AttemptReport, Outcome, WebhookWork, new_secret
+from mailman.domain.webhook_work import AttemptReport, WebhookWork
+from mailman.domain.webhooks import Outcome, new_secret
 from mailman.services.webhooks.dispatch import dispatch_batch
 
 sys.path.append(str(Path(__file__).resolve().parents[1]))

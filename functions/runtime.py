@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from mailman.domain.webhooks import WebhookWork
+    from mailman.domain.webhook_work import WebhookWork
 
 F = TypeVar("F", bound=Callable[..., Any])
 

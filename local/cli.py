@@ -32,7 +32,8 @@ from mailman.domain.models import ApiKey
 from mailman.domain.names import normalize_domain_name
 from mailman.domain.pagination import PageRequest
 from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
-from mailman.domain.webhooks import Delivery, DeliveryFilter, DeliveryState, WebhookEndpoint
+from mailman.domain.webhook_views import Delivery, WebhookEndpoint
+from mailman.domain.webhooks import DeliveryFilter, DeliveryState
 from mailman.services import domains, inboxes, mailbox, organizations, suppressions
 from mailman.services.auth import api_keys, auth_keys
 from mailman.services.suppressions import Outcome, SuppressionRequest

@@ -27,7 +27,7 @@ from functions.runtime import (
     publish_webhooks,
     traced,
 )
-from mailman.domain.webhooks import AttemptReport
+from mailman.domain.webhook_work import AttemptReport
 from mailman.services.webhooks import Recorded, record_reports
 
 # The event source caps this function's concurrency, so its sessions may be pinned to

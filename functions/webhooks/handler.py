@@ -35,7 +35,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from functions.runtime import cached_container, count, entrypoint, logger
-from mailman.domain.webhooks import AttemptReport, Outcome, WebhookWork
+from mailman.domain.webhook_work import AttemptReport, WebhookWork
+from mailman.domain.webhooks import Outcome
 from mailman.services.webhooks.dispatch import Dispatched, dispatch_batch
 
 container = cached_container()

@@ -29,7 +29,7 @@ from mailman.config import Settings
 from mailman.domain.errors import NotFound
 from mailman.domain.events import NewEvent
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import WebhookEndpoint
+from mailman.domain.webhook_views import WebhookEndpoint
 from mailman.services import domains, inboxes, organizations
 from mailman.services.webhooks import endpoints as webhook_endpoints
 

@@ -19,7 +19,7 @@ from mailman.adapters.sqs import SqsWebhookQueue
 from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.events import Event
 from mailman.domain.webhook_bodies import MessageSnapshot, render_body
-from mailman.domain.webhooks import WebhookWork
+from mailman.domain.webhook_work import WebhookWork
 
 from .conftest import BareAws
 

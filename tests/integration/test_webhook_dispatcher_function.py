@@ -28,13 +28,8 @@ from mailman.adapters.secret_box import KeyFileSecretBox, KmsSecretBox
 from mailman.adapters.sqs import SqsReportQueue
 from mailman.composition import KMS_ATTEMPTS
 from mailman.domain.errors import DeliveryError
-from mailman.domain.webhooks import (
-    ATTEMPT_TIMEOUT_SECONDS,
-    AttemptReport,
-    Outcome,
-    WebhookWork,
-    new_secret,
-)
+from mailman.domain.webhook_work import AttemptReport, WebhookWork
+from mailman.domain.webhooks import ATTEMPT_TIMEOUT_SECONDS, Outcome, new_secret
 
 WORK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:mailman-webhooks.fifo"
 

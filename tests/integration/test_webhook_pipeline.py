@@ -32,7 +32,8 @@ from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from mailman.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveries
 from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.events import NewEvent
-from mailman.domain.webhooks import LEASE, MAX_IN_FLIGHT, AttemptReport, Outcome, WebhookWork
+from mailman.domain.webhook_work import AttemptReport, WebhookWork
+from mailman.domain.webhooks import LEASE, MAX_IN_FLIGHT, Outcome
 from mailman.services.webhooks import ReportOutcome, publish_due, record_reports, sweep
 
 from ..mail import make_mail

@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mailman.adapters.http import HttpxSender
-from mailman.domain.webhooks import RESPONSE_BODY_KEPT, HttpFailure, PinnedRequest
+from mailman.domain.webhook_work import HttpFailure, PinnedRequest
+from mailman.domain.webhooks import RESPONSE_BODY_KEPT
 
 NAME = "receiver.test"
 """A name no resolver knows: a request that reaches the receiver was not looked up."""

@@ -19,11 +19,8 @@ from mailman.domain.webhook_bodies import (
     snapshot_of,
 )
 from mailman.domain.webhook_targets import MAX_URL_LENGTH
-from mailman.domain.webhooks import (
-    EXTRACTED_TEXT_CAP,
-    MAX_BODY_BYTES,
-    WebhookWork,
-)
+from mailman.domain.webhook_work import WebhookWork
+from mailman.domain.webhooks import EXTRACTED_TEXT_CAP, MAX_BODY_BYTES
 
 API = "https://api.example.test/v1"
 MESSAGE = UUID("6f1c0b1e-5a55-4c39-9d43-6a9f1d7f0e01")

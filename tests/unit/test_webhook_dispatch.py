@@ -22,16 +22,14 @@ from mailman.adapters.memory.clock import FixedClock
 from mailman.adapters.secret_box import KeyFileSecretBox
 from mailman.domain.errors import DeliveryError
 from mailman.domain.webhook_targets import IPAddress
-from mailman.domain.webhooks import (
-    ATTEMPT_TIMEOUT_SECONDS,
+from mailman.domain.webhook_work import (
     AttemptReport,
     HttpAnswer,
     HttpFailure,
-    Outcome,
     PinnedRequest,
     WebhookWork,
-    new_secret,
 )
+from mailman.domain.webhooks import ATTEMPT_TIMEOUT_SECONDS, Outcome, new_secret
 from mailman.services.webhooks import dispatch
 from mailman.services.webhooks.dispatch import (
     LOOKUP_TIMEOUT_SECONDS,

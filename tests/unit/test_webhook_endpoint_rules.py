@@ -11,7 +11,8 @@ import pytest
 
 from mailman.domain.errors import NotFound, ValidationError
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import DisabledReason, EndpointChanges, WebhookEndpoint
+from mailman.domain.webhook_views import WebhookEndpoint
+from mailman.domain.webhooks import DisabledReason, EndpointChanges
 from mailman.services import inboxes
 from mailman.services.webhooks import endpoints
 from mailman.services.webhooks.endpoints import EndpointRequest, EndpointWithSecret, Receivers

@@ -12,7 +12,8 @@ import pytest
 from mailman.adapters.memory.webhook_rows import WebhookAttemptRow, WebhookDeliveryRow
 from mailman.domain.errors import Conflict, NotFound, ValidationError, WebhookDisabled
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import Attempt, DeliveryFilter, DeliveryState, Outcome
+from mailman.domain.webhook_views import Attempt
+from mailman.domain.webhooks import DeliveryFilter, DeliveryState, Outcome
 from mailman.services.webhooks import endpoints, log
 from mailman.services.webhooks.endpoints import EndpointRequest, Receivers
 

@@ -20,6 +20,7 @@ from mailman.domain.event_catalogue import (
     WEBHOOK_ENDPOINT_DISABLED,
     entry,
 )
+from mailman.domain.webhook_work import WebhookWork
 from mailman.domain.webhooks import (
     FAILING_DISABLES_AFTER,
     JITTER,
@@ -27,7 +28,6 @@ from mailman.domain.webhooks import (
     MAX_IN_FLIGHT,
     MAX_RETRY_AFTER,
     RETRY_DELAYS,
-    WebhookWork,
 )
 from mailman.services.webhooks import ReportOutcome, Swept, relay, sweep
 

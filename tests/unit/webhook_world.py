@@ -14,7 +14,8 @@ from uuid import UUID, uuid4
 from mailman.adapters.memory.webhook_queue import InMemoryWebhookQueue
 from mailman.adapters.memory.webhook_rows import WebhookDeliveryRow, WebhookEndpointRow
 from mailman.domain.events import Event, NewEvent
-from mailman.domain.webhooks import AttemptReport, Outcome, WebhookWork
+from mailman.domain.webhook_work import AttemptReport, WebhookWork
+from mailman.domain.webhooks import Outcome
 from mailman.services.webhooks import Recorded, Swept, publish_due, record_reports, sweep
 
 from .world import World

@@ -4,7 +4,7 @@ make one), deliveries with their attempts, a test's answer, a recovery, the even
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr
@@ -19,7 +19,6 @@ from mailman.domain.webhook_endpoints import (
 from mailman.domain.webhook_targets import MAX_URL_LENGTH
 from mailman.domain.webhooks import (
     MAX_ROTATION_GRACE,
-    Attempt,
     DeliveryState,
     DisabledReason,
     EndpointChanges,
@@ -29,6 +28,9 @@ from mailman.services.webhooks.endpoints import EndpointRequest, EndpointWithSec
 from mailman.services.webhooks.log import SentTest
 
 from .common import Body, Out, Request
+
+if TYPE_CHECKING:
+    from mailman.domain.webhook_views import Attempt
 
 TYPES = ", ".join(f"`{e.name}`" for e in CATALOGUE)
 

@@ -38,7 +38,8 @@ from urllib.parse import quote
 import httpcore
 import httpx
 
-from mailman.domain.webhooks import RESPONSE_BODY_KEPT, HttpAnswer, HttpFailure, PinnedRequest
+from mailman.domain.webhook_work import HttpAnswer, HttpFailure, PinnedRequest
+from mailman.domain.webhooks import RESPONSE_BODY_KEPT
 
 _deadline: ContextVar[float | None] = ContextVar("webhook_attempt_deadline", default=None)
 """When (`time.monotonic()`) the attempt running in this thread must be over."""

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mailman.domain.errors import DeliveryError, NotQueued
-from mailman.domain.webhooks import AttemptReport, WebhookWork
+from mailman.domain.webhook_work import AttemptReport, WebhookWork
 
 _BATCH = 10
 """SQS takes at most ten messages per SendMessageBatch."""

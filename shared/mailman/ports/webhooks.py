@@ -16,21 +16,22 @@ if TYPE_CHECKING:
     from mailman.domain.pagination import PageRequest
     from mailman.domain.webhook_bodies import MessageSnapshot
     from mailman.domain.webhook_targets import IPAddress
-    from mailman.domain.webhooks import (
+    from mailman.domain.webhook_views import Delivery, WebhookEndpoint
+    from mailman.domain.webhook_work import (
         AttemptReport,
         ClaimedDelivery,
-        Delivery,
+        HttpAnswer,
+        LeasedDelivery,
+        PinnedRequest,
+        Settlement,
+        WebhookWork,
+    )
+    from mailman.domain.webhooks import (
         DeliveryFilter,
         DisabledReason,
         EndpointChanges,
         EndpointSecrets,
-        HttpAnswer,
-        LeasedDelivery,
         NewEndpoint,
-        PinnedRequest,
-        Settlement,
-        WebhookEndpoint,
-        WebhookWork,
     )
 
 

@@ -19,17 +19,14 @@ from mailman.adapters.memory.webhook_rows import (
 )
 from mailman.domain.events import Event
 from mailman.domain.webhook_bodies import MessageSnapshot, SnapshotRecipient
+from mailman.domain.webhook_views import Attempt
+from mailman.domain.webhook_work import AttemptReport, ClaimedDelivery, LeasedDelivery, Settlement
 from mailman.domain.webhooks import (
     EXTRACTED_TEXT_CAP,
     LEASE,
     MAX_IN_FLIGHT,
-    Attempt,
-    AttemptReport,
-    ClaimedDelivery,
     DeliveryState,
     DisabledReason,
-    LeasedDelivery,
-    Settlement,
 )
 
 

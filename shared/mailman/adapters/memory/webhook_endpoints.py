@@ -9,13 +9,8 @@ from uuid import UUID
 from mailman.adapters.memory.tables import ScopedRepository, keyset_page
 from mailman.adapters.memory.webhook_rows import WebhookEndpointRow
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import (
-    DisabledReason,
-    EndpointChanges,
-    EndpointSecrets,
-    NewEndpoint,
-    WebhookEndpoint,
-)
+from mailman.domain.webhook_views import WebhookEndpoint
+from mailman.domain.webhooks import DisabledReason, EndpointChanges, EndpointSecrets, NewEndpoint
 
 
 class InMemoryWebhookEndpoints(ScopedRepository):

@@ -12,7 +12,8 @@ from mailman.domain.event_catalogue import WEBHOOK_TEST
 from mailman.domain.event_payloads import WebhookTest
 from mailman.domain.events import Event
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import Attempt, Delivery, DeliveryFilter, DeliveryState
+from mailman.domain.webhook_views import Attempt, Delivery
+from mailman.domain.webhooks import DeliveryFilter, DeliveryState
 
 
 def _admits(which: DeliveryFilter, row: WebhookDeliveryRow) -> bool:

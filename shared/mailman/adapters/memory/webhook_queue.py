@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mailman.domain.errors import DeliveryError
-from mailman.domain.webhooks import WebhookWork
+from mailman.domain.webhook_work import WebhookWork
 
 
 class InMemoryWebhookQueue:

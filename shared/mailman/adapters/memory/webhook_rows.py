@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from mailman.domain.webhooks import (
-    Attempt,
-    Delivery,
-    DeliveryState,
-    DisabledReason,
-    EndpointSecrets,
-    WebhookEndpoint,
-)
+from mailman.domain.webhook_views import Attempt, Delivery, WebhookEndpoint
+from mailman.domain.webhooks import DeliveryState, DisabledReason, EndpointSecrets
 
 
 @dataclass

@@ -21,17 +21,14 @@ from uuid import UUID
 from mailman.adapters.postgres.database import Connection
 from mailman.domain.events import Event
 from mailman.domain.webhook_bodies import MessageSnapshot
+from mailman.domain.webhook_work import AttemptReport, ClaimedDelivery, LeasedDelivery, Settlement
 from mailman.domain.webhooks import (
     EXTRACTED_TEXT_CAP,
     LEASE,
     MAX_IN_FLIGHT,
-    AttemptReport,
-    ClaimedDelivery,
     DeliveryState,
     DisabledReason,
     EndpointSecrets,
-    LeasedDelivery,
-    Settlement,
 )
 
 # What a claim does with the deliveries it chose: locks those no one holds and still due

@@ -14,7 +14,8 @@ from psycopg import sql
 from mailman.adapters.postgres.database import Connection
 from mailman.adapters.postgres.statements import keyset
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import EndpointChanges, EndpointSecrets, NewEndpoint, WebhookEndpoint
+from mailman.domain.webhook_views import WebhookEndpoint
+from mailman.domain.webhooks import EndpointChanges, EndpointSecrets, NewEndpoint
 
 COLUMNS: LiteralString = (
     "id, organization_id, url, event_types, inbox_ids, description, enabled, disabled_reason, "

@@ -17,7 +17,8 @@ from psycopg.types.json import Jsonb
 from mailman.adapters.postgres.database import Connection
 from mailman.domain.event_catalogue import WEBHOOK_TEST
 from mailman.domain.pagination import PageRequest
-from mailman.domain.webhooks import Attempt, Delivery, DeliveryFilter
+from mailman.domain.webhook_views import Attempt, Delivery
+from mailman.domain.webhooks import DeliveryFilter
 
 _COLUMNS: LiteralString = (
     "id, endpoint_id, event_id, event_type, status, attempts, "

@@ -42,16 +42,18 @@ from uuid import uuid4
 
 from mailman.domain.errors import ValidationError
 from mailman.domain.webhook_targets import IPAddress, Target, parse_target, refusals
+from mailman.domain.webhook_work import (
+    AttemptReport,
+    HttpAnswer,
+    HttpFailure,
+    PinnedRequest,
+    WebhookWork,
+)
 from mailman.domain.webhooks import (
     ATTEMPT_TIMEOUT_SECONDS,
     MAX_RETRY_AFTER,
     RESPONSE_BODY_KEPT,
-    AttemptReport,
-    HttpAnswer,
-    HttpFailure,
     Outcome,
-    PinnedRequest,
-    WebhookWork,
     signature_header,
 )
 

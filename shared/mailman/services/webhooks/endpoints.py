@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.domain.documents import check_storable
@@ -28,10 +29,12 @@ from mailman.domain.webhooks import (
     MAX_ROTATION_GRACE,
     EndpointChanges,
     NewEndpoint,
-    WebhookEndpoint,
     new_secret,
 )
 from mailman.ports import Clock, HostResolver, SecretBox, UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from mailman.domain.webhook_views import WebhookEndpoint
 
 
 @dataclass(frozen=True)

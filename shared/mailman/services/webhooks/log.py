@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mailman.domain.errors import (
@@ -30,8 +31,11 @@ from mailman.domain.errors import (
 )
 from mailman.domain.event_catalogue import EVENT_TYPES
 from mailman.domain.pagination import Page, PageRequest
-from mailman.domain.webhooks import Attempt, Delivery, DeliveryFilter
+from mailman.domain.webhooks import DeliveryFilter
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from mailman.domain.webhook_views import Attempt, Delivery
 
 log = logging.getLogger(__name__)
 

@@ -31,15 +31,13 @@ from enum import StrEnum
 
 from mailman.domain.event_catalogue import WEBHOOK_DELIVERY_EXHAUSTED, WEBHOOK_ENDPOINT_DISABLED
 from mailman.domain.events import NewEvent
+from mailman.domain.webhook_work import AttemptReport, LeasedDelivery, Settlement
 from mailman.domain.webhooks import (
     FAILING_DISABLES_AFTER,
     RESPONSE_BODY_KEPT,
-    AttemptReport,
     DeliveryState,
     DisabledReason,
-    LeasedDelivery,
     Outcome,
-    Settlement,
     retry_delay,
 )
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory

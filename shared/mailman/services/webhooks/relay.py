@@ -30,7 +30,7 @@ from uuid import UUID, uuid4
 
 from mailman.domain.errors import DeliveryError, NotQueued
 from mailman.domain.webhook_bodies import MessageSnapshot, render_body, snapshot_of
-from mailman.domain.webhooks import ClaimedDelivery
+from mailman.domain.webhook_work import ClaimedDelivery
 from mailman.ports import Clock, UnitOfWorkFactory, WebhookDeliveries, WebhookQueue
 
 log = logging.getLogger(__name__)
