@@ -113,6 +113,82 @@ def test_a_traced_function_traces_postgresql_once_it_imports_the_driver() -> Non
     assert _run(code, traced=True).split() == ["FunctionWrapper"]
 
 
+def test_importing_the_ports_loads_no_domain_module() -> None:
+    # The ports name the domain's types for type checking only; a function loads the domain
+    # its requests use.
+    code = "import mailman.ports, sys\nprint(*sorted(m for m in sys.modules if '.domain' in m))"
+
+    assert _run(code, traced=False).split() == []
+
+
+def test_a_unit_of_work_imports_only_the_repositories_it_uses() -> None:
+    code = (
+        "import sys\n"
+        "from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWork\n"
+        "work = PostgresUnitOfWork(object(), None)\n"
+        "work.events.append, work.events.append\n"
+        "print(*sorted(m for m in sys.modules if m.startswith('mailman.adapters.postgres.')))"
+    )
+
+    assert _run(code, traced=False).split() == [
+        "mailman.adapters.postgres.database",
+        "mailman.adapters.postgres.events",
+        "mailman.adapters.postgres.unit_of_work",
+    ]
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["untraced", "traced"])
+def test_the_webhook_sweep_and_recorder_load_no_mail_or_api_models(traced: bool) -> None:
+    # Up to where they connect: a database named, never reached.
+    first_requests = (
+        "import os\nos.environ['DATABASE_URL'] = 'postgresql://nowhere.invalid/mailman'\n"
+        "functions.webhook_sweep.handler.container().uow\n"
+        "functions.webhook_reports.handler.container().uow"
+    )
+    loaded = _loaded_after_importing(
+        ["webhook_sweep", "webhook_reports"],
+        [
+            "email_validator",
+            "mailman.domain.messages",
+            "mailman.domain.mailbox",
+            "mailman.domain.event_payloads",
+            "mailman.domain.webhook_views",
+        ],
+        first_requests,
+        traced=traced,
+    )
+
+    assert loaded == []
+
+
+def test_the_webhook_dispatcher_loads_no_model_of_the_database_side() -> None:
+    loaded = _loaded_after_importing(
+        ["webhooks"],
+        ["mailman.domain.events", "mailman.domain.event_payloads", "mailman.domain.webhook_views"],
+    )
+
+    assert loaded == []
+
+
+def test_the_apis_first_request_builds_no_event_payload_or_webhook_model() -> None:
+    first_request = (
+        "from local.apigw import LambdaContext, proxy_event\n"
+        "functions.api.handler.handler(proxy_event('GET', '/health'), LambdaContext('api'))"
+    )
+
+    loaded = _loaded_after_importing(
+        ["api"],
+        [
+            "mailman.domain.event_payloads",
+            "mailman.domain.webhook_views",
+            "mailman.domain.webhook_work",
+        ],
+        first_request,
+    )
+
+    assert loaded == []
+
+
 def _event(*bodies: str) -> dict[str, Any]:
     return {
         "Records": [
