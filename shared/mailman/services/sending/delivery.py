@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from mailman import mime
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.errors import DeliveryError, DeliveryUncertain, NotFound
 from mailman.domain.events import NewEvent
@@ -31,7 +32,6 @@ from mailman.domain.messages import OutgoingMail, SentConfirmation, SentRecord
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.outbound import Address, Outgoing, OutgoingAttachment
 from mailman.domain.suppressions import canonical_address, screen, skipped_reason
-from mailman.mime import compose
 from mailman.ports import BlobStore, UnitOfWork
 from mailman.services.sending._internal import announce, announcement, fail_message
 from mailman.services.sending.environment import Outbound
@@ -204,7 +204,9 @@ def build_mime(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
             for f in mail.attachments
         ),
     )
-    return compose(
+    # `mime.compose` is loaded here, by the first hand-off: the dispatcher and the telemetry
+    # function, which use this module's other rules, never write MIME.
+    return mime.compose(
         outgoing, message_id=mail.message_id, date=date, list_unsubscribe=mail.list_unsubscribe
     )
 
