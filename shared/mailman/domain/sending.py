@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from html import escape
 
 from mailman.domain.errors import ValidationError
-from mailman.domain.subjects import has_reply_prefix
 
 MAX_SEND_REQUEST_BYTES = 6_000_000
 """The largest body a send endpoint accepts: Lambda's 6 MB less the rest of the event."""
@@ -47,6 +46,10 @@ def _prefixed(subject: str, prefix: str, already: bool) -> str:
 
 def reply_subject(subject: str | None) -> str:
     """`Re: subject`, unless the subject carries a reply prefix already (in any language)."""
+    # The subject rules compile their prefixes in every language when imported: only a
+    # reply pays for them, not every request that checks a sending limit.
+    from mailman.domain.subjects import has_reply_prefix
+
     text = subject or ""
     return _prefixed(text, "Re:", has_reply_prefix(text) and not _is_forward(text))
 
