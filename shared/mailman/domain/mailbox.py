@@ -123,7 +123,10 @@ class MessageListing:
 
 
 class View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    """Each view's validator is built when first used: a function builds those its requests
+    read, not all of them at import."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ThreadSummary(View):

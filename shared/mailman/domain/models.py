@@ -17,7 +17,10 @@ from mailman.domain.reputation import BrakeFigures
 
 
 class Entity(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    """Each entity's validator is built when first used: a function builds those its requests
+    handle, not all of them at import."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Organization(Entity):
