@@ -170,7 +170,7 @@ def test_the_webhook_dispatcher_loads_no_model_of_the_database_side() -> None:
     assert loaded == []
 
 
-def test_the_apis_first_request_builds_no_event_payload_or_webhook_model() -> None:
+def test_the_apis_first_request_loads_no_other_routes_use_case_or_models() -> None:
     first_request = (
         "from local.apigw import LambdaContext, proxy_event\n"
         "functions.api.handler.handler(proxy_event('GET', '/health'), LambdaContext('api'))"
@@ -182,6 +182,8 @@ def test_the_apis_first_request_builds_no_event_payload_or_webhook_model() -> No
             "mailman.domain.event_payloads",
             "mailman.domain.webhook_views",
             "mailman.domain.webhook_work",
+            "mailman.services.verify_domain",
+            "mailman.services.mailbox",
         ],
         first_request,
     )

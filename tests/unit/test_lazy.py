@@ -1,0 +1,57 @@
+"""`mailman.lazy`: names and submodules of a package imported when first used."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Iterator[ModuleType]:
+    """A package `lazy_fixture` whose submodule `use_case` counts its imports."""
+    root = tmp_path / "lazy_fixture"
+    root.mkdir()
+    (root / "__init__.py").write_text(
+        "from mailman.lazy import submodules\n"
+        "__getattr__ = submodules(__name__, {'use_case'})\n"
+        "imported = 0\n"
+    )
+    (root / "use_case.py").write_text(
+        "import lazy_fixture\nlazy_fixture.imported += 1\n\ndef run():\n    return 'ran'\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    import lazy_fixture
+
+    yield lazy_fixture
+    sys.path.remove(str(tmp_path))
+    for name in ("lazy_fixture", "lazy_fixture.use_case"):
+        sys.modules.pop(name, None)
+
+
+def test_a_submodule_named_is_imported_when_first_used(package: ModuleType) -> None:
+    from lazy_fixture import use_case
+
+    assert package.imported == 0
+    assert "lazy_fixture.use_case" not in sys.modules
+
+    assert use_case.run() == "ran"
+    assert package.imported == 1
+    assert use_case.run() == "ran"
+    assert package.imported == 1
+
+
+def test_once_imported_the_submodule_takes_the_stand_ins_place(package: ModuleType) -> None:
+    from lazy_fixture import use_case
+
+    use_case.run()
+
+    assert package.use_case is sys.modules["lazy_fixture.use_case"]
+
+
+def test_a_name_not_given_is_no_attribute(package: ModuleType) -> None:
+    with pytest.raises(AttributeError, match="nothing"):
+        package.nothing  # noqa: B018
