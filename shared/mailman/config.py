@@ -14,7 +14,6 @@ from mailman.domain.ratelimit import (
     OrganizationLimits,
 )
 from mailman.domain.reputation import BrakeSettings
-from mailman.domain.tokens import DEFAULT_MAX_LIFETIME
 
 _BRAKE = BrakeSettings()
 
@@ -37,9 +36,7 @@ class Settings(BaseSettings):
     token_audience: str = Field(default="mailman", min_length=1)
     """What a customer-signed token's `aud` must name (`TOKEN_AUDIENCE`): one per
     deployment, so that a token minted for one is refused by another."""
-    token_max_lifetime_seconds: int = Field(
-        default=int(DEFAULT_MAX_LIFETIME.total_seconds()), ge=60, le=7 * 86_400
-    )
+    token_max_lifetime_seconds: int = Field(default=86_400, ge=60, le=7 * 86_400)
     """The longest a token may live, `exp` less `iat` (`TOKEN_MAX_LIFETIME_SECONDS`)."""
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     """Largest request body the JSON API accepts (larger uploads go straight to S3)."""

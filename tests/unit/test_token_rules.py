@@ -10,13 +10,13 @@ import pytest
 
 from mailman.domain import api_keys
 from mailman.domain.access import Scope
+from mailman.domain.credentials import looks_like_jwt
 from mailman.domain.tokens import (
     MAX_INBOXES,
     MAX_TOKEN_BYTES,
     TokenPolicy,
     TokenRejected,
     check_claims,
-    looks_like_jwt,
     read_unverified,
 )
 from tests.jose import b64url
@@ -292,3 +292,12 @@ def test_a_hundred_inboxes_are_allowed() -> None:
     named = [str(UUID(int=n)) for n in range(MAX_INBOXES)]
 
     assert len(_check(inboxes=named).inbox_ids or ()) == MAX_INBOXES
+
+
+def test_the_deployments_default_cap_is_the_rules_default() -> None:
+    from mailman.config import Settings
+    from mailman.domain.tokens import DEFAULT_MAX_LIFETIME
+
+    default = Settings.model_fields["token_max_lifetime_seconds"].default
+
+    assert default == DEFAULT_MAX_LIFETIME.total_seconds()

@@ -10,10 +10,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mailman.domain.access import Scope
 from mailman.domain.auth_keys import AuthKey
+from mailman.domain.credentials import KEY_CACHE_TTL, LEEWAY, MAX_TOKEN_BYTES
 from mailman.domain.pagination import PageRequest
-from mailman.domain.tokens import LEEWAY, MAX_TOKEN_BYTES
 from mailman.services.auth import auth_keys
-from mailman.services.auth.tokens import KEY_CACHE_TTL
 
 from ..access import check_minting, requires
 from ..dependencies import caller_uow, container, organization_id, principal

@@ -26,7 +26,6 @@ import base64
 import binascii
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,11 +36,8 @@ import idna
 
 from mailman.domain.access import Scope
 from mailman.domain.auth_keys import Algorithm, is_kid, issuer_of
+from mailman.domain.credentials import LEEWAY, MAX_TOKEN_BYTES, looks_like_jwt
 
-MAX_TOKEN_BYTES = 8192
-"""A longer bearer value is refused before it is decoded."""
-LEEWAY = timedelta(seconds=30)
-"""Clock skew forgiven between the customer's signer and this API (`exp`, `nbf`, `iat`)."""
 DEFAULT_MAX_LIFETIME = timedelta(hours=24)
 """The longest a token may live (`exp` less `iat`), unless the deployment sets another."""
 MAX_SUBJECT_LENGTH = 255
@@ -49,9 +45,6 @@ MAX_INBOXES = 100
 """Inboxes one token's `inboxes` claim may name."""
 MAX_ADDRESS_LENGTH = 254
 
-_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-"""Header and payload, then the signature (empty in an unsigned token, which is refused as
-a token: it is no API key either)."""
 _IGNORED_HEADERS = ("jku", "x5u", "jwk", "x5c")
 """Where a token could point at its own key: never read."""
 _REFUSED_HEADERS = ("crit", "b64")
@@ -65,11 +58,6 @@ class TokenRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def looks_like_jwt(value: str) -> bool:
-    """Whether a bearer value has a compact JWS's shape (an API key has no dot)."""
-    return _COMPACT.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

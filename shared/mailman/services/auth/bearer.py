@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mailman.domain.credentials import looks_like_jwt
 from mailman.domain.errors import Unauthorized
 from mailman.domain.ratelimit import BlockedAddresses, RequestLimits
-from mailman.domain.tokens import looks_like_jwt
 from mailman.ports import Clock, UnitOfWorkFactory
 from mailman.services.auth import api_keys
 from mailman.services.auth.guard import bearer_value

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from mailman.domain.access import Caller
 from mailman.domain.auth_keys import AuthKey
+from mailman.domain.credentials import KEY_CACHE_TTL
 from mailman.domain.errors import Unauthorized
 from mailman.domain.ratelimit import BlockedAddresses, RequestLimits, binding_bucket
 from mailman.domain.tokens import (
@@ -40,8 +41,6 @@ from mailman.services.auth.principal import Principal
 
 REFUSAL = "invalid or expired token"
 """All a refused token's caller learns, whatever the reason."""
-KEY_CACHE_TTL = timedelta(seconds=60)
-"""How long this process trusts a key it read without reading it again."""
 KEY_CACHE_CAPACITY = 1024
 
 log = logging.getLogger(__name__)
