@@ -9,8 +9,8 @@ from typing import Annotated, Generic, TypeVar
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from mailman.domain.outbound import MAX_UNSUBSCRIBE_LENGTH
 from mailman.domain.pagination import MAX_LIMIT, MAX_PAGE_TOKEN_LENGTH, Keyed, Page
+from mailman.domain.sending import MAX_UNSUBSCRIBE_LENGTH
 
 from .. import budget
 

@@ -10,7 +10,7 @@ from pydantic import AliasPath, AwareDatetime, Field, StrictStr
 
 from mailman.domain.documents import MAX_METADATA_KEYS, METADATA_RULES
 from mailman.domain.headers import MAX_HEADER_VALUE_LENGTH, MAX_HEADERS_LENGTH
-from mailman.domain.outbound import (
+from mailman.domain.sending import (
     MAX_ADDRESS_LENGTH,
     MAX_ATTACHMENTS,
     MAX_CONTENT_ID_LENGTH,

@@ -22,24 +22,7 @@ from mailman.domain.encoded_words import decode_display_name
 from mailman.domain.errors import ValidationError
 from mailman.domain.headers import check_header_text, check_headers
 from mailman.domain.names import check_address_length
-
-MAX_RECIPIENTS = 50
-"""To, Cc and Bcc together, as SES allows per message."""
-
-MAX_UNSUBSCRIBE_LENGTH = 2000
-MAX_SUBJECT_LENGTH = 998
-"""RFC 5322's limit on a line, which a subject is written on (folded, it could be longer)."""
-MAX_REPLY_TO = 10
-MAX_ATTACHMENTS = 100
-MAX_LABELS = 20
-MAX_LABEL_LENGTH = 100
-MAX_CUSTOM_HEADERS = 50
-MAX_CONTENT_TYPE_LENGTH = 255
-MAX_CONTENT_ID_LENGTH = 255
-MAX_FILENAME_LENGTH = 255
-"""A file's name as given, in characters (it is data: the download name is cut to bytes)."""
-MAX_ADDRESS_LENGTH = 512
-"""An address with its display name; the addr-spec itself may have at most 254."""
+from mailman.domain.sending import MAX_ADDRESS_LENGTH, MAX_RECIPIENTS, MAX_UNSUBSCRIBE_LENGTH
 
 _MEDIA_NAME = r"[A-Za-z0-9!#$&^_.+-]{1,127}"
 _CONTENT_TYPE = re.compile(f"{_MEDIA_NAME}/{_MEDIA_NAME}")

@@ -32,6 +32,26 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 UPLOAD_LIFETIME = timedelta(hours=24)
 """How long an upload may wait to be sent before its id stops being accepted."""
 
+# What one message may carry: the request bodies state these, the outgoing message's checks
+# (`outbound`) hold them.
+MAX_RECIPIENTS = 50
+"""To, Cc and Bcc together, as SES allows per message."""
+
+MAX_UNSUBSCRIBE_LENGTH = 2000
+MAX_SUBJECT_LENGTH = 998
+"""RFC 5322's limit on a line, which a subject is written on (folded, it could be longer)."""
+MAX_REPLY_TO = 10
+MAX_ATTACHMENTS = 100
+MAX_LABELS = 20
+MAX_LABEL_LENGTH = 100
+MAX_CUSTOM_HEADERS = 50
+MAX_CONTENT_TYPE_LENGTH = 255
+MAX_CONTENT_ID_LENGTH = 255
+MAX_FILENAME_LENGTH = 255
+"""A file's name as given, in characters (it is data: the download name is cut to bytes)."""
+MAX_ADDRESS_LENGTH = 512
+"""An address with its display name; the addr-spec itself may have at most 254."""
+
 
 def encoded_size(raw_bytes: int) -> int:
     """What `raw_bytes` of attachment weigh in the message: base64 in 76-character lines."""
