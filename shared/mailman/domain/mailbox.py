@@ -259,6 +259,9 @@ class MessageView(View):
     defects: tuple[str, ...]
     plus_tags: tuple[str, ...]
     labels: tuple[str, ...]
+    folder: str = "inbox"
+    """A system folder's name, or a custom folder's id."""
+    starred: bool = False
     is_read: bool
     size_bytes: int | None
     recipients: tuple[RecipientView, ...] = ()

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from mailman.domain.addresses import Mailbox
+from mailman.domain.folders import SystemFolder, initial_folder
 from mailman.domain.inbound import InboundMail, sent_raw_key
 from mailman.domain.mailbox import Attachment, MessageView, RecipientView
 from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
@@ -129,6 +130,8 @@ class NewMessage:
     labels: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     list_unsubscribe: str | None = None
+    folder: str = SystemFolder.INBOX
+    """Where it lands (`initial_folder`): a system folder's name."""
     id: UUID | None = None
     """The row's id when the caller chose it; else one is made."""
     created_at: datetime | None = None
@@ -183,7 +186,20 @@ class NewMessage:
                 *(NewRecipient("envelope", a.lower()) for a in mail.envelope_recipients),
             ),
             attachments=stored.attachments,
+            folder=initial_folder(
+                outgoing=False, draft=False, verdicts=mail.verdicts, dmarc_policy=mail.dmarc_policy
+            ),
         )
+
+    @property
+    def is_read(self) -> bool:
+        """Mail the inbox sends (or drafts) is read; mail received is not, until marked."""
+        return self.direction is Direction.OUTBOUND
+
+    @property
+    def attachment_count(self) -> int:
+        """Its attachments a reader sees as files (not those shown inline)."""
+        return sum(not a.inline for a in self.attachments)
 
     @classmethod
     def outgoing(
@@ -248,6 +264,9 @@ class NewMessage:
             labels=options.labels,
             metadata=options.metadata,
             list_unsubscribe=options.list_unsubscribe,
+            folder=initial_folder(
+                outgoing=True, draft=thread is None, verdicts={}, dmarc_policy=None
+            ),
         )
 
 
@@ -339,7 +358,6 @@ class ThreadEntry:
     at: datetime
     preview: str | None
     subject: str | None
-    unread: bool
 
 
 @dataclass(frozen=True)
@@ -408,7 +426,8 @@ def written_view(message: NewMessage) -> MessageView:
         defects=m.defects,
         plus_tags=m.plus_tags,
         labels=m.labels,
-        is_read=False,
+        folder=m.folder,
+        is_read=m.is_read,
         size_bytes=m.size_bytes,
         recipients=tuple(
             RecipientView(kind=r.kind, address=r.address, name=r.name) for r in recipients

@@ -200,7 +200,8 @@ class MessageRepository(Protocol):
         ...
 
     def refresh_thread(self, thread_id: UUID) -> None:
-        """Recompute the thread's count, unread count, latest activity and preview."""
+        """Recompute the thread's count, latest activity and preview (its unread count is kept
+        as its messages change: migration 0020)."""
         ...
 
     def note_in_thread(self, entry: ThreadEntry) -> None:

@@ -49,6 +49,7 @@ class InMemoryDraftRepository(ScopedRepository):
             send_at=message.send_at,
             queued_at=message.queued_at,
             from_name=message.from_name,
+            folder=message.folder,
         )
         row.updated_at = self._scope.stamp()
         return True

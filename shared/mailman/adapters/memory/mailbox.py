@@ -14,6 +14,7 @@ from mailman.adapters.memory.tables import (
     ThreadRow,
 )
 from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
+from mailman.domain.folders import FacetSource, facets_of
 from mailman.domain.mailbox import (
     DeliveryFilter,
     MessageListing,
@@ -80,7 +81,9 @@ class InMemoryMailboxReader(ScopedRepository):
             subject=thread.subject,
             participants=tuple(sorted(participants)),
             message_count=thread.message_count,
-            unread_count=thread.unread_count,
+            unread_count=sum(
+                "is:unread" in facets(r) for r in self._live() if r.message.thread_id == thread.id
+            ),
             preview=thread.preview,
             last_message_at=thread.last_message_at,
             created_at=thread.created_at,
@@ -160,6 +163,23 @@ class InMemoryMailboxReader(ScopedRepository):
         return True
 
 
+def facets(row: MessageRow) -> frozenset[str]:
+    """The facets the row is listed and counted under (`facets_of`)."""
+    m = row.message
+    return facets_of(
+        FacetSource(
+            folder=m.folder,
+            quarantined=m.quarantine_reason is not None,
+            is_read=row.is_read,
+            starred=row.starred,
+            labels=m.labels,
+            attachment_count=m.attachment_count,
+            direction=m.direction.value,
+            from_address=m.from_address,
+        )
+    )
+
+
 def message_view(row: MessageRow) -> MessageView:
     """The row as the API reads it, with its recipients and attachments."""
     view = written_view(replace(row.message, id=row.id, created_at=row.created_at))
@@ -168,6 +188,7 @@ def message_view(row: MessageRow) -> MessageView:
             "status_reason": row.status_reason,
             "ses_message_id": row.ses_message_id,
             "is_read": row.is_read,
+            "starred": row.starred,
             "recipients": tuple(_recipient(row, r) for r in view.recipients),
             "updated_at": row.updated_at,
         }

@@ -65,6 +65,7 @@ class InMemoryMessageRepository(ScopedRepository):
             pk,
             created_at=now,
             updated_at=now,
+            is_read=message.is_read,
             actor=self._scope.actor(),
         )
         self._tables.messages[pk] = row
@@ -84,7 +85,6 @@ class InMemoryMessageRepository(ScopedRepository):
             default=None,
         )
         thread.message_count = len(rows)
-        thread.unread_count = sum(not r.is_read for r in rows)
         thread.last_message_at = _activity(newest) if newest else None
         thread.last_message_id = newest.id if newest else None
         thread.preview = newest.message.preview if newest else None
@@ -93,7 +93,6 @@ class InMemoryMessageRepository(ScopedRepository):
     def note_in_thread(self, entry: ThreadEntry) -> None:
         thread = self._tables.threads[entry.thread_id]
         thread.message_count += 1
-        thread.unread_count += int(entry.unread)
         if thread.last_message_at is None or thread.last_message_at <= entry.at:
             thread.last_message_id, thread.preview = entry.message_pk, entry.preview
             thread.last_message_at = entry.at

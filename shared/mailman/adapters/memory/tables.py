@@ -72,6 +72,7 @@ class MessageRow:
     ses_message_id: str | None = None
     handed_off_at: datetime | None = None
     is_read: bool = False
+    starred: bool = False
     deleted_at: datetime | None = None
     actor: dict[str, str] | None = None
     """The caller whose unit of work added it (`messages.actor`)."""
@@ -91,7 +92,6 @@ class ThreadRow:
     created_at: datetime
     subject: str | None = None
     message_count: int = 0
-    unread_count: int = 0
     preview: str | None = None
     last_message_at: datetime | None = None
     last_message_id: UUID | None = None

@@ -43,7 +43,7 @@ class PostgresDraftRepository:
             "WITH moved AS ("
             "  UPDATE messages SET status = %(status)s, thread_id = %(thread)s, "
             "    match_reason = %(reason)s, send_at = %(send_at)s, queued_at = %(queued_at)s, "
-            "    from_name = %(from_name)s, updated_at = now() "
+            "    from_name = %(from_name)s, folder = %(folder)s, updated_at = now() "
             "  WHERE id = %(pk)s AND status = 'draft' AND updated_at = %(version)s "
             "  RETURNING id, inbox_id, message_id), "
             "indexed AS ("
@@ -60,6 +60,7 @@ class PostgresDraftRepository:
                 "send_at": message.send_at,
                 "queued_at": message.queued_at,
                 "from_name": message.from_name,
+                "folder": message.folder,
             },
         ).fetchone()
         return bool(row and row["n"])

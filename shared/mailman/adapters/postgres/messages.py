@@ -75,7 +75,8 @@ class PostgresMessageRepository:
             '  "references", text_body, html_body, extracted_text, preview, headers, '
             "  raw_storage_key, size_bytes, match_reason, verdicts, quarantined, "
             "  quarantine_reason, defects, plus_tags, status, send_at, queued_at, labels, "
-            "  metadata, list_unsubscribe, created_at, updated_at) "
+            "  metadata, list_unsubscribe, folder, is_read, attachment_count, recipients_text, "
+            "  attachment_names, created_at, updated_at) "
             "  VALUES (%(pk)s, %(org)s, %(inbox)s, "
             "  %(thread)s, %(message_id)s, %(generated)s, %(sha)s, %(direction)s, %(source)s, "
             "  %(source_id)s, %(from_address)s, %(from_name)s, %(reply_to)s, %(subject)s, "
@@ -83,7 +84,14 @@ class PostgresMessageRepository:
             "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
             "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
             "  %(defects)s, %(plus_tags)s, %(status)s, %(send_at)s, %(queued_at)s, %(labels)s, "
-            "  %(metadata)s, %(list_unsubscribe)s, COALESCE(%(created)s, now()), "
+            "  %(metadata)s, %(list_unsubscribe)s, %(folder)s, %(is_read)s, %(attachment_count)s, "
+            # What search finds of the people it was sent to (migration 0020).
+            "  (SELECT string_agg(coalesce(r.name, '') || ' ' || mailman_address_words(r.address), "
+            "     ' ') FROM json_to_recordset(%(recipients)s) AS r(kind text, address text, "
+            "     name text) WHERE r.kind IN ('to', 'cc')), "
+            "  (SELECT string_agg(a.filename, ' ') FROM json_to_recordset(%(attachments)s) "
+            "     AS a(filename text)), "
+            "  COALESCE(%(created)s, now()), "
             "  COALESCE(%(created)s, now())) RETURNING id, thread_id), "
             "recipients AS ("
             "  INSERT INTO message_recipients (organization_id, message_id, kind, address, "
@@ -144,6 +152,9 @@ class PostgresMessageRepository:
                 "labels": list(m.labels),
                 "metadata": Jsonb(m.metadata),
                 "list_unsubscribe": m.list_unsubscribe,
+                "folder": m.folder,
+                "is_read": m.is_read,
+                "attachment_count": m.attachment_count,
                 "created": m.created_at,
                 "recipients": Json(
                     [{"kind": r.kind, "address": r.address, "name": r.name} for r in m.recipients]
@@ -169,10 +180,10 @@ class PostgresMessageRepository:
 
     def refresh_thread(self, thread_id: UUID) -> None:
         self._conn.execute(
-            "UPDATE threads t SET message_count = s.n, unread_count = s.unread, "
+            "UPDATE threads t SET message_count = s.n, "
             "  last_message_at = s.last_at, last_message_id = s.last_id, preview = s.preview, "
             "  subject = COALESCE(t.subject, s.first_subject), updated_at = now() "
-            "FROM (SELECT count(*) AS n, count(*) FILTER (WHERE NOT is_read) AS unread, "
+            "FROM (SELECT count(*) AS n, "
             "        max(COALESCE(received_at, sent_at, created_at)) AS last_at, "
             "        (array_agg(id ORDER BY COALESCE(received_at, sent_at, created_at) DESC))[1] "
             "          AS last_id, "
@@ -188,7 +199,6 @@ class PostgresMessageRepository:
     def note_in_thread(self, entry: ThreadEntry) -> None:
         self._conn.execute(
             "UPDATE threads SET message_count = message_count + 1, "
-            "  unread_count = unread_count + %(unread)s::int, "
             "  last_message_id = CASE WHEN last_message_at IS NULL OR last_message_at <= %(at)s "
             "    THEN %(pk)s ELSE last_message_id END, "
             "  preview = CASE WHEN last_message_at IS NULL OR last_message_at <= %(at)s "
@@ -202,7 +212,6 @@ class PostgresMessageRepository:
                 "at": entry.at,
                 "preview": entry.preview,
                 "subject": entry.subject,
-                "unread": entry.unread,
             },
         )
 

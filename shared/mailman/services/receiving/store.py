@@ -171,7 +171,6 @@ def _write_new(
                     at=target.mail.received_at,
                     preview=message.preview,
                     subject=message.subject,
-                    unread=True,
                 )
             )
         written.append((target, message, saved))

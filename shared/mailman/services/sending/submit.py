@@ -109,7 +109,6 @@ def submit(
                 at=now,
                 preview=message.preview,
                 subject=message.subject,
-                unread=False,
             )
         )
     # A promoted draft keeps its first row's time: it is read back.

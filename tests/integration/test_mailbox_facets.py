@@ -1,0 +1,154 @@
+"""The listing and counting tables migration 0020 keeps (thread_facets, mailbox_counts): exact
+after every kind of write to messages, whoever writes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from ..mail import make_mail
+from .mail_helpers import MailSink, receive_raw, rows
+
+pytestmark = pytest.mark.usefixtures("mailbox")
+
+
+def _counts(box: MailSink) -> dict[str, tuple[int, int]]:
+    found = rows(
+        box,
+        "SELECT facet, total, unread FROM mailbox_counts WHERE inbox_id = %s "
+        "AND (total <> 0 OR unread <> 0)",
+        box.support,
+    )
+    return {facet: (total, unread) for facet, total, unread in found}
+
+
+def _recounted(box: MailSink) -> dict[str, tuple[int, int]]:
+    """The same figures counted from the messages themselves."""
+    found = rows(
+        box,
+        "SELECT f, count(*), count(*) FILTER (WHERE NOT is_read) FROM messages m, "
+        "unnest(mailbox_facets(m.folder, m.quarantined, m.is_read, m.starred, m.labels, "
+        "m.attachment_count, m.direction, m.from_address)) f WHERE inbox_id = %s GROUP BY f",
+        box.support,
+    )
+    return {facet: (total, unread) for facet, total, unread in found}
+
+
+def _facets(box: MailSink) -> set[tuple[Any, ...]]:
+    return set(
+        rows(
+            box,
+            "SELECT thread_id, facet, messages, unread FROM thread_facets WHERE inbox_id = %s",
+            box.support,
+        )
+    )
+
+
+def _execute(box: MailSink, sql: str, *params: Any) -> None:
+    with psycopg.connect(box.database_url, autocommit=True) as conn:
+        conn.execute(sql, params)
+
+
+def _two_threads(box: MailSink) -> None:
+    receive_raw(box, make_mail(), source_id="1")
+    receive_raw(
+        box,
+        make_mail(
+            message_id="<m2@elsewhere.example>",
+            extra="In-Reply-To: <m1@elsewhere.example>\r\n",
+            subject="Re: Order 1234",
+        ),
+        source_id="2",
+    )
+    receive_raw(
+        box,
+        make_mail(message_id="<other@elsewhere.example>", subject="Something else"),
+        source_id="3",
+    )
+
+
+def test_received_mail_is_counted_in_the_inbox_unread(mailbox: MailSink) -> None:
+    _two_threads(mailbox)
+
+    counts = _counts(mailbox)
+
+    assert counts["in:inbox"] == (3, 3)
+    assert counts["all"] == (3, 3)
+    assert counts["is:unread"] == (3, 3)
+    assert counts["dir:inbound"] == (3, 3)
+    assert counts == _recounted(mailbox)
+    threads = rows(
+        mailbox,
+        "SELECT thread_id, messages, unread FROM thread_facets WHERE facet = 'in:inbox' "
+        "ORDER BY messages",
+    )
+    assert [(n, u) for _, n, u in threads] == [(1, 1), (2, 2)]
+
+
+def test_marking_read_starring_and_labelling_move_the_counts(mailbox: MailSink) -> None:
+    _two_threads(mailbox)
+
+    _execute(
+        mailbox,
+        "UPDATE messages SET is_read = true, starred = true, labels = '{vip,vip,billing}' "
+        "WHERE message_id = '<m1@elsewhere.example>'",
+    )
+
+    counts = _counts(mailbox)
+    assert counts["in:inbox"] == (3, 2)
+    assert counts["is:starred"] == (1, 0)
+    assert counts["label:vip"] == (1, 0)
+    assert counts["label:billing"] == (1, 0)
+    assert counts == _recounted(mailbox)
+    unread = rows(mailbox, "SELECT unread_count FROM threads WHERE subject = 'Order 1234'")
+    assert unread == [(1,)]
+
+
+def test_trash_and_spam_carry_only_their_folder(mailbox: MailSink) -> None:
+    _two_threads(mailbox)
+
+    _execute(mailbox, "UPDATE messages SET folder = 'trash' WHERE subject = 'Something else'")
+
+    counts = _counts(mailbox)
+    assert counts["in:trash"] == (1, 1)
+    assert counts["all"] == (2, 2)
+    assert counts["is:unread"] == (2, 2)
+    assert counts == _recounted(mailbox)
+    trashed = {f for _, f, _, _ in _facets(mailbox) if f.startswith("in:")}
+    assert trashed == {"in:inbox", "in:trash"}
+
+
+def test_deleting_rows_and_moving_between_threads_keep_facets_exact(mailbox: MailSink) -> None:
+    _two_threads(mailbox)
+    first, second = (
+        r[0]
+        for r in rows(
+            mailbox,
+            "SELECT DISTINCT thread_id FROM messages ORDER BY thread_id",
+        )
+    )
+
+    _execute(mailbox, "UPDATE messages SET thread_id = %s WHERE thread_id = %s", first, second)
+    moved = _facets(mailbox)
+    _execute(
+        mailbox,
+        "WITH gone AS (SELECT id FROM messages WHERE subject = 'Something else'), "
+        "refs AS (UPDATE message_references SET message_pk = NULL "
+        "  WHERE message_pk IN (SELECT id FROM gone)), "
+        "recipients AS (DELETE FROM message_recipients WHERE message_id IN (SELECT id FROM gone)) "
+        "DELETE FROM messages WHERE id IN (SELECT id FROM gone)",
+    )
+
+    assert {t for t, *_ in moved} == {first}
+    assert ("in:inbox", 3) in {(f, n) for _, f, n, _ in moved}
+    assert _counts(mailbox) == _recounted(mailbox)
+    assert {(f, n) for _, f, n, _ in _facets(mailbox) if f == "all"} == {("all", 2)}
+
+
+def test_quarantined_mail_is_counted_nowhere(mailbox: MailSink) -> None:
+    receive_raw(mailbox, make_mail(), source_id="1", verdicts={"spam": "PASS", "virus": "FAIL"})
+
+    assert _counts(mailbox) == {}
+    assert _facets(mailbox) == set()
