@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mailman.domain.delivery import RecipientStatus
 from mailman.domain.errors import ValidationError
+from mailman.domain.mailbox_state import NO_FILTER, MailboxFilter
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import Cursor
 
@@ -120,6 +121,7 @@ class MessageListing:
     drafts: bool = False
     delivery_status: DeliveryFilter | None = None
     window: TimeWindow = ANY_TIME
+    filters: MailboxFilter = NO_FILTER
 
 
 class View(BaseModel):
@@ -139,6 +141,29 @@ class ThreadSummary(View):
     preview: str | None
     last_message_at: datetime | None
     created_at: datetime
+    facets: tuple[str, ...] = ()
+    """The facets of its messages (`thread_facets`): its labels, stars and folders."""
+    listed_at: datetime | None = None
+    """The newest time of the facet a listing walked (`last_message_at` outside one)."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The labels of any of its messages outside trash and spam."""
+        return tuple(sorted(f[6:] for f in self.facets if f.startswith("label:")))
+
+    @property
+    def starred(self) -> bool:
+        return "is:starred" in self.facets
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """The folders its messages are in (system folders' names, custom folders' ids)."""
+        return tuple(sorted(f.removeprefix("in:") for f in self.facets if f.startswith("in:")))
+
+    @property
+    def position(self) -> datetime | None:
+        """The time a listing of it is ordered by."""
+        return self.listed_at or self.last_message_at
 
 
 class Attachment(View):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailman.ports.delivery import DeliveryTracking
+from mailman.ports.mailbox import FolderRepository, MailboxMarks
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
     ApiKeyRepository,
@@ -73,10 +74,12 @@ __all__ = [
     "DomainRepository",
     "DraftRepository",
     "EventLog",
+    "FolderRepository",
     "HostResolver",
     "HttpSender",
     "IdempotencyKeys",
     "InboxRepository",
+    "MailboxMarks",
     "MailboxReader",
     "Mailer",
     "MessageRepository",

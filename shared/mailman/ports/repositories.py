@@ -14,7 +14,14 @@ if TYPE_CHECKING:
     from mailman.domain.dns_records import DnsRecord
     from mailman.domain.events import Event, NewEvent
     from mailman.domain.inbound import UnroutableMail
-    from mailman.domain.mailbox import DeliveryFilter, MessageListing, MessageView, ThreadSummary
+    from mailman.domain.mailbox import (
+        DeliveryFilter,
+        MessageListing,
+        MessageView,
+        ThreadSummary,
+        TimeWindow,
+    )
+    from mailman.domain.mailbox_state import MailboxFilter
     from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
     from mailman.domain.models import (
         ApiKey,
@@ -237,12 +244,20 @@ class MailboxReader(Protocol):
         after: Cursor | None,
         *,
         delivery_status: DeliveryFilter | None = None,
+        filters: MailboxFilter | None = None,
+        window: TimeWindow | None = None,
     ) -> Sequence[ThreadSummary]:
-        """Live threads, newest activity first; with `delivery_status`, those with a live
+        """Live threads with a message of `filters.driving_facet()` (None: no filter), newest
+        activity of that facet first (`ThreadSummary.listed_at`, within `window`), carrying
+        the facets
+        `filters` requires and none it excludes; with `delivery_status`, those with a live
         message it matches (`DeliveryFilter.matches`)."""
         ...
 
-    def thread(self, thread_id: UUID) -> ThreadSummary | None: ...
+    def thread(self, thread_id: UUID, *, with_deleted: bool = False) -> ThreadSummary | None:
+        """A thread by id (one merged into another answers the thread it became); a deleted
+        one only `with_deleted`."""
+        ...
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]: ...
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from mailman.ports.delivery import DeliveryTracking
+from mailman.ports.mailbox import FolderRepository, MailboxMarks
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
     ApiKeyRepository,
@@ -66,6 +67,12 @@ class UnitOfWork(Protocol):
 
     @property
     def mailbox(self) -> MailboxReader: ...
+
+    @property
+    def folders(self) -> FolderRepository: ...
+
+    @property
+    def marks(self) -> MailboxMarks: ...
 
     @property
     def outbox(self) -> Outbox: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -18,8 +18,10 @@ from mailman.domain.mailbox import (
     ThreadView,
     TimeWindow,
 )
+from mailman.domain.mailbox_state import NO_FILTER, MailboxFilter
 from mailman.domain.pagination import Page, PageRequest
 from mailman.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
+from mailman.services.mailbox_state import listing_folder
 
 LINK_SECONDS = 300
 
@@ -45,15 +47,26 @@ def list_threads(
     page: PageRequest,
     *,
     delivery_status: DeliveryFilter | None = None,
+    filters: MailboxFilter = NO_FILTER,
+    window: TimeWindow = ANY_TIME,
 ) -> Page[ThreadSummary]:
+    """The inbox's threads with mail in `filters`' folder (else its label, else outside trash
+    and spam), newest activity there first, its other filters held; `window` bounds that
+    activity's time."""
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
+        wanted = replace(filters, folder=listing_folder(work, inbox_id, filters.folder))
         rows = list(
             work.mailbox.threads(
-                inbox_id, page.limit + 1, page.after, delivery_status=delivery_status
+                inbox_id,
+                page.limit + 1,
+                page.after,
+                delivery_status=delivery_status,
+                filters=wanted,
+                window=window,
             )
         )
-    return Page.from_rows(rows, page, lambda thread: thread.last_message_at)
+    return Page.from_rows(rows, page, lambda thread: thread.position)
 
 
 def get_thread(uow: UnitOfWorkFactory, organization_id: UUID, thread_id: UUID) -> ThreadView:
@@ -91,19 +104,22 @@ def list_messages(
     quarantined: bool,
     delivery_status: DeliveryFilter | None = None,
     window: TimeWindow = ANY_TIME,
+    filters: MailboxFilter = NO_FILTER,
 ) -> Page[MessageView]:
-    """The inbox's messages, newest first; narrowed to a delivery status (`DeliveryFilter`)
-    and to those created within `window` when asked."""
-    listing = MessageListing(
-        inbox_id,
-        quarantined=quarantined,
-        limit=page.limit + 1,
-        after=page.after,
-        delivery_status=delivery_status,
-        window=window,
-    )
+    """The inbox's messages, newest first: those of `filters`' folder, else the live ones
+    outside spam; narrowed to a delivery status (`DeliveryFilter`), to those created within
+    `window` and to `filters`' others when asked."""
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
+        listing = MessageListing(
+            inbox_id,
+            quarantined=quarantined,
+            limit=page.limit + 1,
+            after=page.after,
+            delivery_status=delivery_status,
+            window=window,
+            filters=replace(filters, folder=listing_folder(work, inbox_id, filters.folder)),
+        )
         rows = list(work.mailbox.messages(listing))
     return Page.from_rows(rows, page)
 

@@ -14,15 +14,24 @@ from mailman.adapters.memory.tables import (
     ThreadRow,
 )
 from mailman.domain.delivery_history import DeliveryEventView, DeliveryOverview
-from mailman.domain.folders import FacetSource, facets_of
+from mailman.domain.folders import (
+    HIDDEN_FOLDERS,
+    FacetSource,
+    SystemFolder,
+    SystemLabel,
+    facets_of,
+)
 from mailman.domain.mailbox import (
+    ANY_TIME,
     DeliveryFilter,
     MessageListing,
     MessageView,
     RecipientDelivery,
     RecipientView,
     ThreadSummary,
+    TimeWindow,
 )
+from mailman.domain.mailbox_state import NO_FILTER, MailboxFilter
 from mailman.domain.messages import written_view
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import Cursor
@@ -38,33 +47,55 @@ class InMemoryMailboxReader(ScopedRepository):
         after: Cursor | None,
         *,
         delivery_status: DeliveryFilter | None = None,
+        filters: MailboxFilter | None = None,
+        window: TimeWindow | None = None,
     ) -> Sequence[ThreadSummary]:
+        wanted = filters or NO_FILTER
         matching = None
         if delivery_status is not None:
             matching = {r.message.thread_id for r in self._live() if _matches(r, delivery_status)}
-        listed = [
-            (t.last_message_at, t.id, t)
-            for t in self._tables.threads.values()
-            if t.inbox_id == inbox_id
-            and self._visible(t)
-            and t.deleted_at is None
-            and t.merged_into is None
-            and t.last_message_at is not None
-            and (matching is None or t.id in matching)
-        ]
+        listed = []
+        for thread_id, kept in self._thread_facets(inbox_id).items():
+            thread = self._tables.threads[thread_id]
+            at = kept.get(wanted.driving_facet())
+            if (
+                at is None
+                or thread.deleted_at is not None
+                or thread.merged_into is not None
+                or not (window or ANY_TIME).holds(at)
+                or not set(wanted.required()) <= kept.keys()
+                or set(wanted.excluded()) & kept.keys()
+                or (matching is not None and thread_id not in matching)
+            ):
+                continue
+            listed.append((at, thread_id, thread))
         listed.sort(key=lambda entry: entry[:2], reverse=True)
         if after is not None:
             listed = [e for e in listed if e[:2] < (after.created_at, after.id)]
-        return [self._summary(t) for _, _, t in listed[:limit]]
+        return [self._summary(t, at) for at, _, t in listed[:limit]]
 
-    def thread(self, thread_id: UUID) -> ThreadSummary | None:
+    def _thread_facets(self, inbox_id: UUID) -> dict[UUID, dict[str, datetime]]:
+        """Each thread's facets with the newest time of each (`thread_facets`): of every
+        message, trashed ones too, as the trigger keeps them."""
+        found: dict[UUID, dict[str, datetime]] = {}
+        for row in self._tables.messages.values():
+            m = row.message
+            if m.inbox_id != inbox_id or m.thread_id is None or not self._visible(row):
+                continue
+            at = m.received_at or m.sent_at or row.created_at
+            kept = found.setdefault(m.thread_id, {})
+            for facet in facets(row):
+                kept[facet] = max(at, kept.get(facet, at))
+        return found
+
+    def thread(self, thread_id: UUID, *, with_deleted: bool = False) -> ThreadSummary | None:
         """A thread by id; an id merged into another answers the thread it became."""
         found = self._tables.threads.get(thread_id)
         for _ in range(_MERGES_FOLLOWED):
             if found is None or found.merged_into is None:
                 break
             found = self._tables.threads.get(found.merged_into)
-        if found is None or found.deleted_at is not None:
+        if found is None or (found.deleted_at is not None and not with_deleted):
             return None
         return self._summary(found) if self._visible(found) else None
 
@@ -73,8 +104,9 @@ class InMemoryMailboxReader(ScopedRepository):
         inbox_id = row.inbox_id if isinstance(row, ThreadRow) else row.message.inbox_id
         return self._scope.sees(row.organization_id) and self._scope.reaches(inbox_id)
 
-    def _summary(self, thread: ThreadRow) -> ThreadSummary:
+    def _summary(self, thread: ThreadRow, listed_at: datetime | None = None) -> ThreadSummary:
         participants = self._tables.thread_index.participants(thread.inbox_id, thread.id)
+        kept = self._thread_facets(thread.inbox_id).get(thread.id, {})
         return ThreadSummary(
             id=thread.id,
             inbox_id=thread.inbox_id,
@@ -87,6 +119,8 @@ class InMemoryMailboxReader(ScopedRepository):
             preview=thread.preview,
             last_message_at=thread.last_message_at,
             created_at=thread.created_at,
+            facets=tuple(sorted(f for f in kept if _shown(f))),
+            listed_at=listed_at,
         )
 
     def _live(self) -> list[MessageRow]:
@@ -106,19 +140,22 @@ class InMemoryMailboxReader(ScopedRepository):
         return [message_view(r) for r in rows]
 
     def message(self, message_id: UUID) -> MessageView | None:
+        """A live message, or one in trash."""
         found = self._tables.messages.get(message_id)
-        if found is None or found.deleted_at is not None:
+        if found is None or not _readable(found):
             return None
         return message_view(found) if self._visible(found) else None
 
     def messages(self, listing: MessageListing) -> Sequence[MessageView]:
         rows = [
             r
-            for r in self._live()
+            for r in self._tables.messages.values()
             if r.message.inbox_id == listing.inbox_id
+            and self._visible(r)
+            and _walked(r, listing)
             and (r.message.quarantine_reason is not None) == listing.quarantined
-            and (r.message.status == DeliveryStatus.DRAFT) == listing.drafts
             and listing.window.holds(r.created_at)
+            and _flags_hold(r, listing.filters)
             and (listing.delivery_status is None or _matches(r, listing.delivery_status))
         ]
         rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
@@ -223,3 +260,51 @@ def _event_view(row: DeliveryEventRow) -> DeliveryEventView:
 def _matches(row: MessageRow, wanted: DeliveryFilter) -> bool:
     status = row.message.status.value if row.message.status else None
     return wanted.matches(status, message_view(row).recipients)
+
+
+def _readable(row: MessageRow) -> bool:
+    return row.deleted_at is None or row.message.folder == SystemFolder.TRASH
+
+
+def _shown(facet: str) -> bool:
+    """The facets a thread summary shows: labels, folders and the star."""
+    return facet.startswith(("label:", "in:")) or facet == "is:starred"
+
+
+def _walked(row: MessageRow, listing: MessageListing) -> bool:
+    """Whether the row is among those a message listing walks (`PostgresMailboxReader`'s
+    `_where`)."""
+    folder = listing.filters.folder
+    m = row.message
+    if folder == SystemFolder.TRASH:
+        return m.folder == folder
+    if row.deleted_at is not None:
+        return False
+    if folder == SystemFolder.STARRED:
+        return row.starred and m.folder not in HIDDEN_FOLDERS
+    if folder is not None:
+        return m.folder == folder
+    return (m.status == DeliveryStatus.DRAFT) == listing.drafts and m.folder != SystemFolder.SPAM
+
+
+def _label_holds(row: MessageRow, label: str) -> bool:
+    if label == SystemLabel.UNREAD:
+        return not row.is_read
+    if label == SystemLabel.STARRED:
+        return row.starred
+    if label in set(SystemFolder):
+        return row.message.folder == label
+    return label in row.message.labels
+
+
+def _flags_hold(row: MessageRow, wanted: MailboxFilter) -> bool:
+    m = row.message
+    sender = m.from_address.lower()
+    return (
+        (wanted.label is None or _label_holds(row, wanted.label))
+        and (wanted.unread is None or row.is_read != wanted.unread)
+        and (wanted.starred is None or row.starred == wanted.starred)
+        and (wanted.has_attachment is None or (m.attachment_count > 0) == wanted.has_attachment)
+        and (wanted.direction is None or m.direction.value == wanted.direction)
+        and (wanted.from_address is None or sender == wanted.from_address.lower())
+    )

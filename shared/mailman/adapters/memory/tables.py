@@ -27,6 +27,7 @@ from mailman.domain.access import Caller
 from mailman.domain.auth_keys import AuthKey
 from mailman.domain.errors import StorageError
 from mailman.domain.events import Event
+from mailman.domain.mailbox_state import CustomFolder
 from mailman.domain.messages import NewMessage, Upload
 from mailman.domain.models import ApiKey, Domain, Inbox, Organization
 from mailman.domain.pagination import Keyed, PageRequest
@@ -74,6 +75,8 @@ class MessageRow:
     is_read: bool = False
     starred: bool = False
     deleted_at: datetime | None = None
+    restore_folder: str | None = None
+    """The folder it was in before it was moved into trash."""
     actor: dict[str, str] | None = None
     """The caller whose unit of work added it (`messages.actor`)."""
 
@@ -165,6 +168,8 @@ class Tables:
     webhook_deliveries: dict[UUID, WebhookDeliveryRow] = field(default_factory=dict)
     webhook_attempts: dict[UUID, WebhookAttemptRow] = field(default_factory=dict)
     """attempt id -> the attempt"""
+    folders: dict[UUID, tuple[UUID, CustomFolder]] = field(default_factory=dict)
+    """folder id -> (organisation, the folder)"""
     publishing: bool = False
     """Whether a publisher holds the right to publish what is due (PostgreSQL's advisory
     lock)."""

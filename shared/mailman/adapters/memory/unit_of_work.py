@@ -22,6 +22,7 @@ from mailman.adapters.memory.delivery import InMemoryDeliveryTracking
 from mailman.adapters.memory.domains import InMemoryDomainRepository
 from mailman.adapters.memory.drafts import InMemoryDraftRepository
 from mailman.adapters.memory.events import InMemoryEventLog
+from mailman.adapters.memory.folders import InMemoryFolderRepository, InMemoryMailboxMarks
 from mailman.adapters.memory.idempotency_keys import InMemoryIdempotencyKeys
 from mailman.adapters.memory.inboxes import InMemoryInboxRepository
 from mailman.adapters.memory.mailbox import InMemoryMailboxReader
@@ -50,8 +51,10 @@ from mailman.ports import (
     DomainRepository,
     DraftRepository,
     EventLog,
+    FolderRepository,
     IdempotencyKeys,
     InboxRepository,
+    MailboxMarks,
     MailboxReader,
     MessageRepository,
     OrganizationRepository,
@@ -83,6 +86,8 @@ class InMemoryUnitOfWork:
         self.events: EventLog = InMemoryEventLog(scope)
         self.messages: MessageRepository = InMemoryMessageRepository(scope)
         self.mailbox: MailboxReader = InMemoryMailboxReader(scope)
+        self.folders: FolderRepository = InMemoryFolderRepository(scope)
+        self.marks: MailboxMarks = InMemoryMailboxMarks(scope)
         self.outbox: Outbox = InMemoryOutbox(scope)
         self.idempotency_keys: IdempotencyKeys = InMemoryIdempotencyKeys(scope)
         self.uploads: Uploads = InMemoryUploads(scope)

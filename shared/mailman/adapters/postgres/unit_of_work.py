@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from mailman.adapters.postgres.domains import PostgresDomainRepository
     from mailman.adapters.postgres.drafts import PostgresDraftRepository
     from mailman.adapters.postgres.events import PostgresEventLog
+    from mailman.adapters.postgres.folders import PostgresFolderRepository
     from mailman.adapters.postgres.idempotency_keys import PostgresIdempotencyKeys
     from mailman.adapters.postgres.inboxes import PostgresInboxRepository
     from mailman.adapters.postgres.mailbox import PostgresMailboxReader
+    from mailman.adapters.postgres.marks import PostgresMailboxMarks
     from mailman.adapters.postgres.messages import PostgresMessageRepository
     from mailman.adapters.postgres.organizations import PostgresOrganizationRepository
     from mailman.adapters.postgres.outbox import PostgresOutbox
@@ -102,6 +104,18 @@ class PostgresUnitOfWork:
         from mailman.adapters.postgres.mailbox import PostgresMailboxReader
 
         return PostgresMailboxReader(self._conn)
+
+    @functools.cached_property
+    def folders(self) -> PostgresFolderRepository:
+        from mailman.adapters.postgres.folders import PostgresFolderRepository
+
+        return PostgresFolderRepository(self._conn)
+
+    @functools.cached_property
+    def marks(self) -> PostgresMailboxMarks:
+        from mailman.adapters.postgres.marks import PostgresMailboxMarks
+
+        return PostgresMailboxMarks(self._conn)
 
     @functools.cached_property
     def outbox(self) -> PostgresOutbox:
