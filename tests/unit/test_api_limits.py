@@ -14,7 +14,9 @@ from mailman.domain import (
     api_keys,
     auth_keys,
     documents,
+    folders,
     headers,
+    mailbox_state,
     names,
     pagination,
     ratelimit,
@@ -75,6 +77,19 @@ WEBHOOK = {
     "inbox_ids.maxItems": webhook_endpoints.MAX_INBOXES,
     "description.maxLength": webhook_endpoints.MAX_DESCRIPTION_LENGTH,
 }
+MAILBOX_FILTERS = {
+    "folder.maxLength": mailbox_state.MAX_FOLDER_LENGTH,
+    "label.maxLength": sending.MAX_LABEL_LENGTH,
+    "from.maxLength": names.MAX_ADDRESS_OCTETS,
+}
+LABELS = {
+    "add.maxItems": sending.MAX_LABELS,
+    "add[].minLength": 1,
+    "add[].maxLength": sending.MAX_LABEL_LENGTH,
+    "remove.maxItems": sending.MAX_LABELS,
+    "remove[].minLength": 1,
+    "remove[].maxLength": sending.MAX_LABEL_LENGTH,
+}
 EXPECTED: dict[str, dict[str, int]] = {
     "SendIn": SEND,
     "ReplyIn": SEND,
@@ -115,8 +130,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "GET /domains": LISTING,
     "GET /inboxes": LISTING,
     "GET /inboxes/{inbox_id}/drafts": LISTING,
-    "GET /inboxes/{inbox_id}/messages": LISTING,
-    "GET /inboxes/{inbox_id}/threads": LISTING,
+    "GET /inboxes/{inbox_id}/messages": {**LISTING, **MAILBOX_FILTERS},
+    "GET /inboxes/{inbox_id}/threads": {**LISTING, **MAILBOX_FILTERS},
+    "LabelsIn": LABELS,
+    "ChangeIn": {"folder.maxLength": mailbox_state.MAX_FOLDER_LENGTH},
+    "BatchIn": {"ids.maxItems": folders.MAX_BATCH},
+    "FolderIn": {"name.minLength": 1, "name.maxLength": folders.MAX_FOLDER_NAME},
     "GET /messages/{message_id}/delivery": LISTING,
     "GET /suppressions": {**LISTING, "prefix.maxLength": suppressions.MAX_PREFIX_LENGTH},
     "CreateWebhook": WEBHOOK,

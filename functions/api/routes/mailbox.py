@@ -12,8 +12,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.access import Scope
+from mailman.domain.folders import label_name
 from mailman.domain.mailbox import DeliveryFilter, MessageView, TimeWindow
+from mailman.domain.mailbox_state import MAX_FOLDER_LENGTH, Direction, MailboxFilter
+from mailman.domain.names import MAX_ADDRESS_OCTETS
 from mailman.domain.pagination import PageRequest
+from mailman.domain.sending import MAX_LABEL_LENGTH
 from mailman.services import mailbox
 
 from .. import budget
@@ -42,6 +46,49 @@ DeliveryStatusQuery = Annotated[
     ),
 ]
 
+FolderQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_FOLDER_LENGTH,
+        description="A folder: a system folder's name (`starred`: starred mail outside trash "
+        "and spam) or the id of one of the inbox's own. Without it: mail outside trash and spam.",
+    ),
+]
+LabelQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_LABEL_LENGTH,
+        description="A label; `unread`, `starred` and a system folder's name work as labels too.",
+    ),
+]
+UnreadQuery = Annotated[bool | None, Query(description="true: with unread mail; false: without.")]
+StarredQuery = Annotated[bool | None, Query(description="true: starred; false: not starred.")]
+AttachmentQuery = Annotated[bool | None, Query(description="Whether it has attachments.")]
+DirectionQuery = Annotated[Direction | None, Query(description="Mail received or sent.")]
+FromQuery = Annotated[
+    str | None,
+    Query(alias="from", max_length=MAX_ADDRESS_OCTETS, description="The sender's address."),
+]
+
+
+def _filters(
+    folder: str | None,
+    label: str | None,
+    flags: tuple[bool | None, bool | None, bool | None],
+    direction: Direction | None,
+    sender: str | None,
+) -> MailboxFilter:
+    unread, starred, has_attachment = flags
+    return MailboxFilter(
+        folder=folder,
+        label=label_name(label, "label") if label is not None else None,
+        unread=unread,
+        starred=starred,
+        has_attachment=has_attachment,
+        direction=direction,
+        from_address=sender,
+    )
+
 
 @router.get(
     "/inboxes/<inbox_id>/threads",
@@ -51,6 +98,20 @@ DeliveryStatusQuery = Annotated[
 )
 def list_threads(
     inbox_id: UUID,
+    folder: FolderQuery = None,
+    label: LabelQuery = None,
+    unread: UnreadQuery = None,
+    starred: StarredQuery = None,
+    has_attachment: AttachmentQuery = None,
+    direction: DirectionQuery = None,
+    from_: FromQuery = None,
+    since: Annotated[
+        datetime | None,
+        Query(description="Latest activity (in the folder listed) at or after this time."),
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="Latest activity before this time.")
+    ] = None,
     delivery_status: DeliveryStatusQuery = None,
     limit: Limit = None,
     page_token: PageToken = None,
@@ -61,6 +122,8 @@ def list_threads(
         inbox_id,
         PageRequest.parse(limit, page_token),
         delivery_status=delivery_status,
+        filters=_filters(folder, label, (unread, starred, has_attachment), direction, from_),
+        window=TimeWindow.of(since, until),
     )
     return page_of(page, ThreadOut.model_validate)
 
@@ -74,6 +137,13 @@ def list_threads(
 def list_messages(
     inbox_id: UUID,
     quarantined: Annotated[bool, Query()] = False,
+    folder: FolderQuery = None,
+    label: LabelQuery = None,
+    unread: UnreadQuery = None,
+    starred: StarredQuery = None,
+    has_attachment: AttachmentQuery = None,
+    direction: DirectionQuery = None,
+    from_: FromQuery = None,
     delivery_status: DeliveryStatusQuery = None,
     since: Annotated[
         datetime | None,
@@ -94,6 +164,7 @@ def list_messages(
         quarantined=quarantined,
         delivery_status=delivery_status,
         window=TimeWindow.of(since, until),
+        filters=_filters(folder, label, (unread, starred, has_attachment), direction, from_),
     )
     return page_of(page, MessageOut.of)
 
@@ -110,7 +181,11 @@ def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
     light, _ = budget.fit(
         view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent
     )
-    return ThreadWithMessagesOut.model_validate({**dict(view.thread), "messages": whole + light})
+    thread = view.thread
+    shown = {"labels": thread.labels, "starred": thread.starred, "folders": thread.folders}
+    return ThreadWithMessagesOut.model_validate(
+        {**dict(thread), **shown, "messages": whole + light}
+    )
 
 
 @router.delete(

@@ -28,6 +28,15 @@ class ThreadOut(Out):
     preview: str | None = Field(description="The latest message's preview.")
     last_message_at: datetime | None
     created_at: datetime
+    labels: list[str] = Field(
+        description="The labels of any of its messages (outside trash and spam)."
+    )
+    starred: bool = Field(
+        description="Whether any of its messages (outside trash and spam) is starred."
+    )
+    folders: list[str] = Field(
+        description="The folders its messages are in (system folders' names, custom folders' ids)."
+    )
 
     @field_validator("unread", mode="before")
     @classmethod
@@ -140,8 +149,17 @@ class MessageOut(Out):
     quarantine_reason: str | None
     defects: list[str]
     plus_tags: list[str]
-    labels: list[str]
-    is_read: bool
+    labels: list[str] = Field(description="Its own labels (`important` among them), as stored.")
+    system_labels: list[str] = Field(
+        default=[],
+        description="What it is as the system labels say: its folder (a system folder's name or "
+        "a custom folder's id), then `unread` and `starred` when they hold, then `important` if "
+        "among its labels.",
+    )
+    folder: str = Field(description="A system folder's name, or a custom folder's id.")
+    read: bool = Field(validation_alias=AliasPath("is_read"))
+    is_read: bool = Field(description="The same as `read`.")
+    starred: bool
     size_bytes: int | None
     created_at: datetime
     updated_at: datetime
@@ -186,7 +204,14 @@ class MessageOut(Out):
             within["metadata"] = {}
             cut.append("metadata")
         sender = SenderOut(kind="from", address=m.from_address, name=m.from_name)
-        return cls.model_validate({**dict(m), **within, "from_": sender, "truncated": cut})
+        shown = {"from_": sender, "truncated": cut, "system_labels": system_labels(m)}
+        return cls.model_validate({**dict(m), **within, **shown})
+
+
+def system_labels(m: MessageView) -> list[str]:
+    """The system labels that hold of `m` (`MessageOut.system_labels`)."""
+    flags = {"unread": not m.is_read, "starred": m.starred, "important": "important" in m.labels}
+    return [m.folder, *(label for label, holds in flags.items() if holds)]
 
 
 class ThreadWithMessagesOut(ThreadOut):

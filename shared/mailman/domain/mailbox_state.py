@@ -11,6 +11,10 @@ from uuid import UUID
 
 from mailman.domain.folders import SystemFolder, SystemLabel, folder_facet
 
+MAX_FOLDER_LENGTH = 64
+"""A folder as a change or a listing names it (and `messages.folder` holds it): a system
+folder's name or a custom folder's id."""
+
 
 @dataclass(frozen=True)
 class CustomFolder:

@@ -204,11 +204,13 @@ def _inbox_folder(work: UnitOfWork, inbox_id: UUID, folder_id: UUID) -> CustomFo
 
 def create_folder(
     uow: UnitOfWorkFactory, organization_id: UUID, inbox_id: UUID, name: str
-) -> CustomFolder:
+) -> FolderCount:
+    """A new folder of the inbox (empty); Conflict when the inbox has one of that name."""
     checked = folder_name(name)
     with uow(organization_id) as work:
         _require_inbox(work, inbox_id)
-        return work.folders.add(inbox_id, checked)
+        made = work.folders.add(inbox_id, checked)
+    return _custom_count(made, NO_COUNT)
 
 
 def get_folder(
