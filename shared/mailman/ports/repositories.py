@@ -247,11 +247,11 @@ class MailboxReader(Protocol):
         filters: MailboxFilter | None = None,
         window: TimeWindow | None = None,
     ) -> Sequence[ThreadSummary]:
-        """Live threads with a message of `filters.driving_facet()` (None: no filter), newest
-        activity of that facet first (`ThreadSummary.listed_at`, within `window`), carrying
-        the facets
-        `filters` requires and none it excludes; with `delivery_status`, those with a live
-        message it matches (`DeliveryFilter.matches`)."""
+        """Live threads (and, in trash, deleted ones) with a message of the facet
+        `filters.driving_facet()` (None: no filter), newest activity of that facet first
+        (`ThreadSummary.listed_at`, within `window`), carrying the facets `filters` requires
+        and none it excludes; with `delivery_status`, those with a live message it matches
+        (`DeliveryFilter.matches`)."""
         ...
 
     def thread(self, thread_id: UUID, *, with_deleted: bool = False) -> ThreadSummary | None:

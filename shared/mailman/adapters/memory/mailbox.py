@@ -60,7 +60,7 @@ class InMemoryMailboxReader(ScopedRepository):
             at = kept.get(wanted.driving_facet())
             if (
                 at is None
-                or thread.deleted_at is not None
+                or (thread.deleted_at is not None and wanted.folder != SystemFolder.TRASH)
                 or thread.merged_into is not None
                 or not (window or ANY_TIME).holds(at)
                 or not set(wanted.required()) <= kept.keys()

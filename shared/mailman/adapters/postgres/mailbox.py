@@ -155,7 +155,8 @@ class PostgresMailboxReader:
         window: TimeWindow | None = None,
     ) -> Sequence[ThreadSummary]:
         """One facet's rows of `thread_facets` in index order (`thread_facets_listing`), the
-        other filters checked on each thread's own rows."""
+        other filters checked on each thread's own rows. A deleted thread (trashed whole) is
+        listed in trash only."""
         wanted = filters or NO_FILTER
         match, params = _delivery_match(delivery_status)
         conditions = _thread_conditions(wanted, window or ANY_TIME)
@@ -167,7 +168,8 @@ class PostgresMailboxReader:
         rows = self._conn.execute(
             f"SELECT {_THREAD_COLUMNS}, f.last_at AS listed_at FROM thread_facets f "
             "JOIN threads t ON t.id = f.thread_id "
-            "WHERE f.inbox_id = %(inbox)s AND f.facet = %(facet)s AND t.deleted_at IS NULL "
+            "WHERE f.inbox_id = %(inbox)s AND f.facet = %(facet)s "
+            "AND (t.deleted_at IS NULL OR f.facet = 'in:trash') "
             f"AND t.merged_into_id IS NULL{conditions} "
             "AND (%(at)s::timestamptz IS NULL OR (f.last_at, f.thread_id) < (%(at)s, %(id)s)) "
             "ORDER BY f.last_at DESC, f.thread_id DESC LIMIT %(limit)s",
