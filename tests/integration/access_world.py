@@ -1,10 +1,11 @@
 """The world the authorisation matrix runs in, built once for its module: two organisations,
 each with a domain verified to send and receive and two inboxes (`A`, `B`), and in each
-inbox a received message with an attachment, a sent one, a scheduled one, a draft and a
-webhook endpoint scoped to it with a delivery; in each organisation uploads (by an unbound
-caller and by one bound to each inbox), a suppressed address, a spare API key and the
-registered key that signs its tokens. Also what a credential of each kind is made with
-(`Credentials`), and every id a credential must never be shown (`forbidden`)."""
+inbox a received message with an attachment, a sent one, a scheduled one, a draft, a
+custom folder and a webhook endpoint scoped to it with a delivery; in each organisation
+uploads (by an unbound caller and by one bound to each inbox), a suppressed address, a
+spare API key and the registered key that signs its tokens. Also what a credential of each
+kind is made with (`Credentials`), and every id a credential must never be shown
+(`forbidden`)."""
 
 from __future__ import annotations
 
@@ -224,6 +225,7 @@ def _furnish_inbox(world: World, org: Organization, name: str, n: int) -> None:
         202,
     )
     draft = _created(api.post(f"/inboxes/{inbox['id']}/drafts", {"subject": "Plan"}))
+    folder = _created(api.post(f"/inboxes/{inbox['id']}/folders", {"name": "Matrix"}))
     [delivery] = api.get(f"/webhooks/{hook['id']}/deliveries").json()["data"]
     org.inboxes[name] = {
         "inbox_id": inbox["id"],
@@ -231,6 +233,7 @@ def _furnish_inbox(world: World, org: Organization, name: str, n: int) -> None:
         "message_id": received["id"],
         "attachment_id": received["attachments"][0]["id"],
         "draft_id": draft["id"],
+        "folder_id": folder["id"],
         "webhook_id": hook["id"],
         "delivery_id": delivery["id"],
     }
@@ -300,6 +303,7 @@ _TENANT_ROWS = " UNION ALL ".join(
         "inboxes",
         "threads",
         "messages",
+        "folders",
         "attachments",
         "webhook_endpoints",
         "webhook_deliveries",
@@ -324,6 +328,7 @@ def _inbox_ids(world: World, inbox_id: UUID) -> set[str]:
     statements = (
         "SELECT id FROM threads WHERE inbox_id = %(i)s",
         "SELECT id FROM messages WHERE inbox_id = %(i)s",
+        "SELECT id FROM folders WHERE inbox_id = %(i)s",
         "SELECT a.id FROM attachments a JOIN messages m ON m.id = a.message_id "
         "WHERE m.inbox_id = %(i)s",
         "SELECT id FROM webhook_endpoints WHERE %(i)s = ANY (inbox_ids)",

@@ -86,6 +86,12 @@ BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "PATCH /webhooks/{webhook_id}": lambda ids: {"description": "Matrix"},
     "POST /webhooks/{webhook_id}/rotate-secret": lambda ids: {},
     "POST /webhooks/{webhook_id}/recover": lambda ids: {"since": _an_hour_ago()},
+    "PATCH /messages/{message_id}": lambda ids: {"read": True},
+    "PATCH /threads/{thread_id}": lambda ids: {"read": True},
+    "POST /messages/batch": lambda ids: {"ids": [ids["message_id"]], "change": {"read": True}},
+    "POST /threads/batch": lambda ids: {"ids": [ids["thread_id"]], "change": {"read": True}},
+    "POST /inboxes/{inbox_id}/folders": lambda ids: {"name": "Matrix probe"},
+    "PATCH /inboxes/{inbox_id}/folders/{folder_id}": lambda ids: {"name": "Matrix"},
 }
 """A body each operation would take, given the ids of the objects it names (so that an id
 beyond the caller's reach, not the body, is what it answers)."""
@@ -99,6 +105,7 @@ PATH_PARAMETERS = frozenset(
         "message_id",
         "attachment_id",
         "draft_id",
+        "folder_id",
         "webhook_id",
         "delivery_id",
         "key_id",
@@ -163,11 +170,41 @@ HOOK_MOVED = Probe(
     400,
     "inbox_ids",
 )
+FILE_INTO = Probe(
+    "PATCH /messages/{message_id}",
+    lambda own, other: {"folder": other["folder_id"]},
+    400,
+    "folder",
+)
+FILE_THREAD_INTO = Probe(
+    "PATCH /threads/{thread_id}",
+    lambda own, other: {"folder": other["folder_id"]},
+    400,
+    "folder",
+)
+BATCH_INTO = Probe(
+    "POST /messages/batch",
+    lambda own, other: {"ids": [own["message_id"]], "change": {"folder": other["folder_id"]}},
+    400,
+    "change.folder",
+)
+THREADS_INTO = Probe(
+    "POST /threads/batch",
+    lambda own, other: {"ids": [own["thread_id"]], "change": {"folder": other["folder_id"]}},
+    400,
+    "change.folder",
+)
+FOLDER_PROBES = (FILE_INTO, FILE_THREAD_INTO, BATCH_INTO, THREADS_INTO)
+"""A change naming a folder beyond the caller's reach: no such folder (400, naming it)."""
+BATCHES = ("POST /messages/batch", "POST /threads/batch")
+"""Operations whose body names objects by id and that answer, for each, whether it was found
+(`test_a_batch_finds_nothing_beyond_the_credentials_reach`)."""
 FOREIGN_PROBES = (
     REPLY_TO,
     ATTACH,
     HOOK_FOR,
     HOOK_MOVED,
+    *FOLDER_PROBES,
     Probe(
         "POST /inboxes",
         lambda own, other: {"domain_id": other["domain_id"], "local_part": "matrix"},
@@ -188,6 +225,7 @@ BOUND_PROBES = (
     ATTACH,
     HOOK_FOR,
     HOOK_MOVED,
+    *FOLDER_PROBES,
     Probe("POST /webhooks", lambda own, other: {"url": HOOK}, 403, "inbox_ids"),
     Probe("PATCH /webhooks/{webhook_id}", lambda own, other: {"inbox_ids": []}, 403, "inbox_ids"),
 )
@@ -421,3 +459,24 @@ def test_a_credential_bound_to_an_inbox_reaches_no_other(
         assert error["details"]["organization_wide"] is True
     else:
         assert _error(_call(api, op, access_world.mine.ids("B")), 404)["type"] == "not_found"
+
+
+@KINDS
+@pytest.mark.parametrize("name", BATCHES)
+@pytest.mark.parametrize("reach", ["A", None])
+def test_a_batch_finds_nothing_beyond_the_credentials_reach(
+    access_world: World, kind: Credentials, name: str, reach: str | None
+) -> None:
+    """Bound to A, inbox B's ids are not found; unbound, the other organisation's are not;
+    and nothing of theirs changes."""
+    world = access_world
+    api = _bound(world, kind) if reach else _full(world, kind, world.mine)
+    other = world.mine.inboxes["B"] if reach else world.theirs.inboxes["A"]
+    key = "message_id" if name.startswith("POST /messages") else "thread_id"
+    wanted = {"ids": [other[key]], "change": {"labels": {"add": ["matrix-probe"]}}}
+
+    answer = _call(api, _operation(name), {}, wanted)
+
+    assert answer.status == 200, answer.result.body[:300]
+    assert answer.json()["data"] == [{"id": other[key], "result": "not_found"}]
+    assert world.rows("SELECT 1 FROM messages WHERE 'matrix-probe' = ANY (labels)") == []
