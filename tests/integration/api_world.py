@@ -38,6 +38,7 @@ ID_PARAMETERS = (
     "message_id",
     "attachment_id",
     "draft_id",
+    "folder_id",
     "webhook_id",
     "delivery_id",
 )
@@ -116,10 +117,10 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
 
 
 def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Holdings:
-    """A received message with an attachment, a sent one, a scheduled one, a draft, an upload,
-    a spare API key (never the one the tests authenticate with: deleting it is allowed), a
-    token signing key, a suppressed address, and a webhook endpoint with the received
-    message's delivery."""
+    """A received message with an attachment, a sent one, a scheduled one, a draft, a custom
+    folder, an upload, a spare API key (never the one the tests authenticate with: deleting
+    it is allowed), a token signing key, a suppressed address, and a webhook endpoint with
+    the received message's delivery."""
     webhook = _created(api.post("/webhooks", {"url": "https://hooks.customer.example/in"}))
     receive_raw(
         box,
@@ -146,6 +147,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
         202,
     )
     draft = _created(api.post(f"/inboxes/{inbox}/drafts", {"subject": "Plan", "text": "Draft"}))
+    folder = _created(api.post(f"/inboxes/{inbox}/folders", {"name": "Clients"}))
     upload = _created(api.post("/attachments", {"filename": "report.pdf"}))
     key = urlsplit(upload["upload_url"]).path.lstrip("/").removeprefix(f"{BUCKET}/")
     boto3.client("s3", region_name="us-east-1").put_object(
@@ -166,6 +168,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
             "message_id": (str(received["id"]), str(sent["id"]), str(scheduled["id"])),
             "attachment_id": (*(str(a["id"]) for a in received["attachments"]), str(upload["id"])),
             "draft_id": (str(draft["id"]),),
+            "folder_id": (str(folder["id"]),),
             "address": (suppressed["address"],),
             "webhook_id": (str(webhook["id"]),),
             "delivery_id": (str(delivery["id"]),),
