@@ -160,6 +160,10 @@ class PostgresMailboxReader:
         wanted = filters or NO_FILTER
         match, params = _delivery_match(delivery_status)
         conditions = _thread_conditions(wanted, window or ANY_TIME)
+        # Only when there is a cursor: an index condition then, where a bound NULL would not be.
+        keyset: LiteralString = (
+            " AND (f.last_at, f.thread_id) < (%(at)s, %(id)s)" if after is not None else ""
+        )
         if match:
             conditions += (
                 " AND EXISTS (SELECT 1 FROM messages WHERE messages.thread_id = t.id "
@@ -170,8 +174,7 @@ class PostgresMailboxReader:
             "JOIN threads t ON t.id = f.thread_id "
             "WHERE f.inbox_id = %(inbox)s AND f.facet = %(facet)s "
             "AND (t.deleted_at IS NULL OR f.facet = 'in:trash') "
-            f"AND t.merged_into_id IS NULL{conditions} "
-            "AND (%(at)s::timestamptz IS NULL OR (f.last_at, f.thread_id) < (%(at)s, %(id)s)) "
+            f"AND t.merged_into_id IS NULL{conditions}{keyset} "
             "ORDER BY f.last_at DESC, f.thread_id DESC LIMIT %(limit)s",
             {
                 "inbox": inbox_id,
