@@ -334,6 +334,8 @@ def test_thread_lists_filter_and_page(tenant: Tenant, mailbox: MailSink) -> None
     assert _subjects(tenant, mailbox, "folder=starred") == ["Subject 2"]
     assert _subjects(tenant, mailbox, "folder=spam") == ["Subject 3"]
     assert _subjects(tenant, mailbox, "label=vip") == ["Subject 1"]
+    assert _subjects(tenant, mailbox, "label=Archive") == ["Subject 2"]
+    assert _subjects(tenant, mailbox, "label=starred&unread=true") == ["Subject 2"]
     assert _subjects(tenant, mailbox, "folder=inbox&unread=false") == ["Subject 1"]
     assert _subjects(tenant, mailbox, "folder=archive&starred=true") == ["Subject 2"]
     assert _subjects(tenant, mailbox, "from=ALICE@elsewhere.example&direction=inbound&limit=2") == [

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.access import Scope
-from mailman.domain.folders import label_name
+from mailman.domain.folders import SystemFolder, label_name
 from mailman.domain.mailbox import DeliveryFilter, MessageView, TimeWindow
 from mailman.domain.mailbox_state import MAX_FOLDER_LENGTH, Direction, MailboxFilter
 from mailman.domain.names import MAX_ADDRESS_OCTETS
@@ -71,6 +71,16 @@ FromQuery = Annotated[
 ]
 
 
+def _label(label: str | None) -> str | None:
+    """A listing's label: a system folder's name (a message's folder is among its labels),
+    else a label as stored."""
+    if label is None:
+        return None
+    if label.lower() in set(SystemFolder):
+        return label.lower()
+    return label_name(label, "label")
+
+
 def _filters(
     folder: str | None,
     label: str | None,
@@ -81,7 +91,7 @@ def _filters(
     unread, starred, has_attachment = flags
     return MailboxFilter(
         folder=folder,
-        label=label_name(label, "label") if label is not None else None,
+        label=_label(label),
         unread=unread,
         starred=starred,
         has_attachment=has_attachment,
