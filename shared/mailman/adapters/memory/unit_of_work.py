@@ -33,6 +33,7 @@ from mailman.adapters.memory.reputation import (
     InMemoryDeliveryCountRepository,
     InMemorySendingBrake,
 )
+from mailman.adapters.memory.search import InMemorySearchIndex
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
@@ -57,6 +58,7 @@ from mailman.ports import (
     OrganizationRepository,
     Outbox,
     RateLimitRepository,
+    SearchIndex,
     SendingBrake,
     SuppressionList,
     ThreadIndex,
@@ -83,6 +85,7 @@ class InMemoryUnitOfWork:
         self.events: EventLog = InMemoryEventLog(scope)
         self.messages: MessageRepository = InMemoryMessageRepository(scope)
         self.mailbox: MailboxReader = InMemoryMailboxReader(scope)
+        self.search: SearchIndex = InMemorySearchIndex(scope)
         self.outbox: Outbox = InMemoryOutbox(scope)
         self.idempotency_keys: IdempotencyKeys = InMemoryIdempotencyKeys(scope)
         self.uploads: Uploads = InMemoryUploads(scope)
