@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 
 from mailman.adapters.postgres import search as postgres_search
@@ -300,7 +301,7 @@ def test_pages_cross_bands_with_no_repeats_and_nothing_missing(
     seen: list[str] = []
     token = None
     while True:
-        extra = {"page_token": token} if token else {}
+        extra: dict[str, str] = {"page_token": token} if token else {}
         page = _search(tenant.api, "common", mailbox.support, limit=3, **extra).json()
         assert len(page["data"]) <= 3
         seen += [hit["id"] for hit in page["data"]]
@@ -315,3 +316,36 @@ def test_pages_cross_bands_with_no_repeats_and_nothing_missing(
 def _domain_id(box: MailSink) -> str:
     [(domain,)] = rows(box, "SELECT domain_id FROM inboxes WHERE id = %s", box.support)
     return str(domain)
+
+
+def _band_as_tenant(box: MailSink, organization: str, inboxes: str) -> set[str]:
+    """What `mailman_search_band` (a SECURITY DEFINER function) gives a tenant's transaction
+    whose settings name `organization` and `inboxes`, as the API's transactions set them."""
+    with psycopg.connect(box.database_url) as conn:
+        conn.execute(
+            "SELECT set_config('role', 'mailman_tenant', true), "
+            "set_config('mailman.organization_id', %s, true), "
+            "set_config('mailman.inbox_ids', %s, true)",
+            [organization, inboxes],
+        )
+        ids = conn.execute(
+            "SELECT id FROM mailman_search_band(to_tsquery('public.mailman_search', 'quote'), "
+            "NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 100)"
+        ).fetchall()
+    # The subjects read as the owner: row-level security must not hide a leak.
+    found = rows(box, "SELECT subject FROM messages WHERE id = ANY(%s)", [i for (i,) in ids])
+    return {subject for (subject,) in found}
+
+
+def test_the_band_function_keeps_to_the_callers_rows(tenant: Tenant, mailbox: MailSink) -> None:
+    sales = tenant.api.post(
+        "/inboxes", {"domain_id": _domain_id(mailbox), "local_part": "sales"}
+    ).json()["id"]
+    _put(mailbox, "for support", "quote")
+    _put(mailbox, "for sales", "quote", to="sales@example.com", envelope="sales@example.com")
+    org = str(mailbox.organization_id)
+
+    assert _band_as_tenant(mailbox, org, "") == {"for support", "for sales"}
+    assert _band_as_tenant(mailbox, org, "{" + sales + "}") == {"for sales"}
+    assert _band_as_tenant(mailbox, str(uuid4()), "") == set()
+    assert _band_as_tenant(mailbox, "", "") == set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -129,6 +130,7 @@ def test_excluded_terms_are_not_ranked() -> None:
         ("a - b", 2, "no letter or digit"),
         ("-", 0, "no letter or digit"),
         ("x" * 1001, 1000, "at most 1000 characters"),
+        ("ab\x00c", 2, "no control characters"),
         ("(" * 9 + "a" + ")" * 9, 8, "nest at most 8"),
     ],
 )
@@ -148,17 +150,25 @@ def test_too_many_terms() -> None:
 
 
 def test_cursor_round_trips() -> None:
-    cursor = SearchCursor(
-        datetime(2026, 1, 1, tzinfo=UTC),
-        UUID(FOLDER),
-        0.1 + 0.2,
-        datetime(2025, 1, 1, tzinfo=UTC),
-        UUID(int=5),
-    )
-    assert SearchCursor.decode(cursor.encode()) == cursor
+    band = (datetime(2026, 1, 1, tzinfo=UTC), UUID(FOLDER))
+    at = (0.1 + 0.2, datetime(2025, 1, 1, tzinfo=UTC), UUID(int=5))
+    for cursor in (SearchCursor(band, at), SearchCursor(None, at), SearchCursor(band, None)):
+        assert SearchCursor.decode(cursor.encode()) == cursor
 
 
-@pytest.mark.parametrize("token", ["x", "bnVsbA", "WzEsMl0"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "x",
+        base64.urlsafe_b64encode(b"null").decode(),
+        base64.urlsafe_b64encode(b"[null, null]").decode(),
+        base64.urlsafe_b64encode(b'[null, ["NaN", "2026-01-01", "x"]]').decode(),
+        base64.urlsafe_b64encode(
+            b'[null, [1e999, "2026-01-01T00:00:00+00:00", "' + str(UUID(int=1)).encode() + b'"]]'
+        ).decode(),
+        base64.urlsafe_b64encode(b"[[1], null]").decode(),
+    ],
+)
 def test_foreign_token_is_refused(token: str) -> None:
     with pytest.raises(ValidationError) as raised:
         SearchCursor.decode(token)

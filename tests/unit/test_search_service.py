@@ -224,3 +224,28 @@ def test_bad_input_is_refused_before_reading(world: World) -> None:
     with pytest.raises(ValidationError) as raised:
         search(world.uow, world.organization_id, "x", page_token="nope")
     assert raised.value.field == "page_token"
+
+
+def test_a_page_reads_a_few_bands_at_most_and_leaves_a_token_to_go_on(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_rules, "BAND", 2)
+    monkeypatch.setattr(memory_search, "BAND", 2)
+    monkeypatch.setattr(search_rules, "MAX_BANDS_PER_PAGE", 2)
+    for i in range(9):
+        _put(world, f"m{i}", "common")
+
+    first = search(world.uow, world.organization_id, "common", limit=10)
+    rest = search(
+        world.uow, world.organization_id, "common", limit=10, page_token=first.next_page_token
+    )
+    last = search(
+        world.uow, world.organization_id, "common", limit=10, page_token=rest.next_page_token
+    )
+
+    assert len(first.hits) == 4
+    assert first.next is not None
+    assert first.next.position is None
+    assert [len(rest.hits), len(last.hits)] == [4, 1]
+    assert last.next is None
+    assert len({h.id for h in (*first.hits, *rest.hits, *last.hits)}) == 9

@@ -23,6 +23,7 @@ import binascii
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -39,6 +40,8 @@ MAX_DEPTH = 8
 """Parentheses nest at most this deep."""
 BAND = 1000
 """Matches ranked together: the newest `BAND` of them, then the next `BAND`, and so on."""
+MAX_BANDS_PER_PAGE = 4
+"""Bands one page reads at most (see `gather`)."""
 ANYWHERE = "anywhere"
 """`in:anywhere`: every folder, trash and spam included."""
 
@@ -158,48 +161,52 @@ class Query:
         return tuple(dict.fromkeys(found))
 
 
+Edge = tuple[datetime, UUID]
+"""A band's bound: every row of the band after it is older (created_at, id)."""
+Position = tuple[float, datetime, UUID]
+"""A row's place in its band's order: (rank, created_at, id), greatest first."""
+
+
 @dataclass(frozen=True)
 class SearchCursor:
-    """Where the next page starts: the band it is in (the (created_at, id) every row of the
-    band is older than; None for the newest band) and the last row given, by its place in
-    the band's order (rank, created_at, id)."""
+    """Where the next page starts: the band it is in (`band`: every row of the band is older
+    than it; None for the newest band) and the last row given, by its place in the band's
+    order (`position`; None: from the band's start)."""
 
-    band_at: datetime | None
-    band_id: UUID | None
-    rank: float
-    created_at: datetime
-    id: UUID
+    band: Edge | None
+    position: Position | None
 
     def encode(self) -> str:
-        raw = json.dumps(
-            [
-                self.band_at.isoformat() if self.band_at else None,
-                str(self.band_id) if self.band_id else None,
-                self.rank,
-                self.created_at.isoformat(),
-                str(self.id),
-            ]
-        ).encode()
+        band = [self.band[0].isoformat(), str(self.band[1])] if self.band else None
+        position = (
+            [self.position[0], self.position[1].isoformat(), str(self.position[2])]
+            if self.position
+            else None
+        )
+        raw = json.dumps([band, position]).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
     def decode(cls, token: str) -> SearchCursor:
         try:
             padded = token + "=" * (-len(token) % 4)
-            band_at, band_id, rank, at, item = json.loads(base64.urlsafe_b64decode(padded))
-            if (band_at is None) != (band_id is None) or not math.isfinite(rank):
-                raise ValueError("inconsistent token")
+            band, position = json.loads(base64.urlsafe_b64decode(padded))
+            if band is None and position is None:
+                raise ValueError("a cursor names a place")
             return cls(
-                band_at=datetime.fromisoformat(band_at) if band_at else None,
-                band_id=UUID(band_id) if band_id else None,
-                rank=float(rank),
-                created_at=datetime.fromisoformat(at),
-                id=UUID(item),
+                band=(datetime.fromisoformat(band[0]), UUID(band[1])) if band else None,
+                position=_position(*position) if position else None,
             )
-        except (ValueError, TypeError, binascii.Error) as exc:
+        except (ValueError, TypeError, IndexError, binascii.Error) as exc:
             raise ValidationError(
                 "page_token is not a token this API issued", field="page_token"
             ) from exc
+
+
+def _position(rank: float, at: str, item: str) -> Position:
+    if not isinstance(rank, int | float) or not math.isfinite(rank):
+        raise ValueError("a rank is a number")
+    return (float(rank), datetime.fromisoformat(at), UUID(item))
 
 
 @dataclass(frozen=True)
@@ -250,12 +257,6 @@ class SearchPage:
         return self.next.encode() if self.next else None
 
 
-Edge = tuple[datetime, UUID]
-"""A band's bound: every row of the band after it is older (created_at, id)."""
-Position = tuple[float, datetime, UUID]
-"""A row's place in its band's order: (rank, created_at, id), greatest first."""
-
-
 @dataclass(frozen=True)
 class BandRow:
     id: UUID
@@ -278,30 +279,25 @@ def gather(
 ) -> tuple[list[BandRow], SearchCursor | None]:
     """A page's rows, read band after band (`read(edge, position, limit)`: the band of the
     `BAND` newest matches older than `edge`, None the newest, from after `position`), and
-    the cursor after its last row when more follow."""
+    the cursor after its last row when more follow. After `MAX_BANDS_PER_PAGE` bands the page
+    ends, short or even empty, with a cursor at the next band's start: a page's cost stays
+    bounded where a filter leaves few matches in each band."""
     after = request.after
-    edge = (after.band_at, after.band_id) if after and after.band_at and after.band_id else None
-    position = (after.rank, after.created_at, after.id) if after else None
+    edge = after.band if after else None
+    position = after.position if after else None
     wanted = request.limit + 1
     found: list[tuple[BandRow, Edge | None]] = []
-    while True:
+    for _ in range(MAX_BANDS_PER_PAGE):
         band = read(edge, position, wanted - len(found))
         found.extend((row, edge) for row in band.rows)
-        if len(found) >= wanted or band.size < BAND or band.oldest is None:
-            break
+        if len(found) >= wanted:
+            last, last_edge = found[request.limit - 1]
+            at = (last.rank, last.created_at, last.id)
+            return [row for row, _ in found[: request.limit]], SearchCursor(last_edge, at)
+        if band.size < BAND or band.oldest is None:
+            return [row for row, _ in found], None
         edge, position = band.oldest, None
-    page = found[: request.limit]
-    if len(found) <= request.limit:
-        return [row for row, _ in page], None
-    last, last_edge = page[-1]
-    cursor = SearchCursor(
-        band_at=last_edge[0] if last_edge else None,
-        band_id=last_edge[1] if last_edge else None,
-        rank=last.rank,
-        created_at=last.created_at,
-        id=last.id,
-    )
-    return [row for row, _ in page], cursor
+    return [row for row, _ in found], SearchCursor(edge, None)
 
 
 HIGHLIGHT_START = "\ue000"
@@ -557,6 +553,9 @@ def parse_query(text: str) -> Query:
         raise QuerySyntaxError(
             f"a query is at most {MAX_QUERY_LENGTH} characters", MAX_QUERY_LENGTH
         )
+    for at, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and not char.isspace():
+            raise QuerySyntaxError("a query holds no control characters", at)
     tokens = _Lexer(text).run()
     if not tokens:
         raise QuerySyntaxError("nothing to search for", 0)

@@ -9,11 +9,15 @@ configuration, so the words are normalised (lower case, accents removed) exactly
 messages were, and a phrase's words (or a word the parser splits, as `foo-bar`) must
 follow one another (`<->`).
 
-A band is `ORDER BY created_at DESC, id DESC LIMIT BAND` over the matches: for a common word
-the planner walks a btree in that order and stops after `BAND` rows; for a rare one it reads
-the GIN index's bitmap and sorts the few rows. Only that band is ranked (`ts_rank`), and
-only the page's rows get a snippet (`ts_headline` over the first `SNIPPET_SOURCE` characters
-of the text)."""
+A band is the `BAND` newest messages (created_at, id) that the query's top-level text terms
+and simple filters match, read by `mailman_search_band` (migration 0021): under row-level
+security PostgreSQL would not use the GIN index for `@@` (not a leakproof operator) and
+misjudges the policies' selectivity, so that function applies the tenant's predicates
+itself, planned with their values: for a common word the planner walks a btree newest
+first and stops after `BAND` rows; for a rare one it reads the GIN index's bitmap and sorts
+the few rows. The rest of the query (`Pushdown.residual`) is applied to the band's rows
+under row-level security, and only they are ranked (`ts_rank`); only the page's rows get a
+snippet (`ts_headline` over the first `SNIPPET_SOURCE` characters of the text)."""
 
 from __future__ import annotations
 
@@ -143,22 +147,62 @@ class Condition:
         return "m.folder = %s"
 
 
-def _scope(request: SearchRequest, params: list[object]) -> LiteralString:
-    """Which messages a search reads: the inbox's or the organisation's, not quarantined,
-    and outside trash and spam unless the query names them. Written out so that the partial
-    index `messages_inbox_listing` (`deleted_at IS NULL`) serves the usual search."""
-    if request.inbox_id is not None:
-        params.append(request.inbox_id)
-        where: LiteralString = "m.inbox_id = %s"
-    else:
-        params.append(request.organization_id)
-        where = "m.organization_id = %s"
-    if request.query.searches_hidden:
-        return f"{where} AND NOT m.quarantined AND (m.deleted_at IS NULL OR m.folder = 'trash')"
-    return (
-        f"{where} AND NOT m.quarantined AND m.deleted_at IS NULL "
-        "AND m.folder <> 'trash' AND m.folder <> 'spam'"
-    )
+_FLAG_SLOTS: dict[Flag, tuple[str, bool]] = {
+    Flag.UNREAD: ("read", False),
+    Flag.READ: ("read", True),
+    Flag.STARRED: ("flagged", True),
+    Flag.HAS_ATTACHMENT: ("attached", True),
+}
+
+
+@dataclass
+class Pushdown:
+    """A query split for `mailman_search_band` (migration 0021): its top-level text terms
+    as one tsquery's text, its top-level simple filters as the function's arguments, and
+    whatever else (`residual`: filters under OR or `-`, a second filter of one kind) for the
+    outer statement to apply to the band's rows."""
+
+    texts: list[Node] = field(default_factory=list)
+    slots: dict[str, object] = field(default_factory=dict)
+    residual: list[Node] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, root: Node) -> Pushdown:
+        split = cls()
+        for node in root.operands if isinstance(root, AllOf) else (root,):
+            split._place(node)
+        return split
+
+    def _place(self, node: Node) -> None:
+        slot = self._slot(node)
+        if tsquery(node) is not None:
+            self.texts.append(node)
+        elif slot is not None and slot[0] not in self.slots:
+            self.slots[slot[0]] = slot[1]
+        elif not (isinstance(node, InFolder) and node.folder == ANYWHERE):
+            self.residual.append(node)
+
+    @staticmethod
+    def _slot(node: Node) -> tuple[str, object] | None:
+        if isinstance(node, Is):
+            return _FLAG_SLOTS[node.flag]
+        if isinstance(node, InFolder) and node.folder not in (ANYWHERE, SystemFolder.STARRED):
+            return ("in_folder", node.folder)
+        if isinstance(node, Label):
+            return ("label", node.name)
+        if isinstance(node, Dated):
+            return ("before_at" if node.before else "after_at", node.at)
+        return None
+
+    @property
+    def text(self) -> str | None:
+        if not self.texts:
+            return None
+        return tsquery(AllOf(tuple(self.texts)) if len(self.texts) > 1 else self.texts[0])
+
+    def arguments(self) -> list[object]:
+        names = ("read", "flagged", "attached", "in_folder", "label", "after_at", "before_at")
+        return [self.slots.get(name) for name in names]
 
 
 def _ranked_terms(request: SearchRequest) -> str | None:
@@ -185,30 +229,37 @@ class PostgresSearchIndex:
         limit: int,
     ) -> Band:
         """The rows of the band older than `band` (the newest band when None), in rank
-        order, after `position` within it."""
-        params: list[object] = []
-        scope = _scope(request, params)
-        condition = Condition(params)
-        matches = condition.of(request.query.root)
-        older: LiteralString = " AND (m.created_at, m.id) < (%s, %s)" if band else ""
-        params.extend(band or ())
-        params.append(BAND)
-        params.append(_ranked_terms(request))
+        order, after `position` within it. The band is the `BAND` newest messages the
+        query's top-level terms and filters match (`mailman_search_band`); the rest of the
+        query (`Pushdown.residual`) is applied to them here, under row-level security."""
+        split = Pushdown.of(request.query.root)
+        params: list[object] = [
+            split.text,
+            request.inbox_id,
+            request.query.searches_hidden,
+            *split.arguments(),
+            *(band or (None, None)),
+            BAND,
+            _ranked_terms(request),
+        ]
+        residual: LiteralString = (
+            " WHERE " + Condition(params).of(AllOf(tuple(split.residual))) if split.residual else ""
+        )
         later: LiteralString = (
             " WHERE (r.rank, r.created_at, r.id) < (%s, %s, %s)" if position else ""
         )
-        params.extend(position or ())
-        params.append(limit)
+        params.extend([*(position or ()), limit])
         rows = self._conn.execute(
-            "WITH band AS MATERIALIZED ("
-            f"  SELECT m.id, m.created_at, m.search FROM messages m WHERE {scope} AND {matches}"
-            f"{older} ORDER BY m.created_at DESC, m.id DESC LIMIT %s), "
+            "WITH band AS MATERIALIZED (SELECT b.id, b.created_at FROM mailman_search_band("
+            f"  to_tsquery({CONFIG}, %s::text), %s::uuid, %s, %s::boolean, %s::boolean, "
+            "  %s::boolean, %s::text, %s::text, %s::timestamptz, %s::timestamptz, "
+            "  %s::timestamptz, %s::uuid, %s) b), "
             "edge AS (SELECT count(*) AS size, "
             "  (array_agg(created_at ORDER BY created_at, id))[1] AS at, "
             "  (array_agg(id ORDER BY created_at, id))[1] AS id FROM band), "
-            "ranked AS (SELECT b.id, b.created_at, "
-            f"  coalesce(ts_rank(b.search, to_tsquery({CONFIG}, %s::text)), 0)::float8 AS rank "
-            "  FROM band b), "
+            "ranked AS (SELECT m.id, m.created_at, "
+            f"  coalesce(ts_rank(m.search, to_tsquery({CONFIG}, %s::text)), 0)::float8 AS rank "
+            f"  FROM band b JOIN messages m ON m.id = b.id{residual}), "
             f"page AS (SELECT * FROM ranked r{later} "
             "  ORDER BY r.rank DESC, r.created_at DESC, r.id DESC LIMIT %s) "
             "SELECT e.size, e.at AS edge_at, e.id AS edge_id, p.id, p.created_at, p.rank "
