@@ -23,7 +23,7 @@ DESCRIPTION = (
     "parentheses, `from:`, `to:`/`cc:`, `subject:`, `has:attachment`, `is:unread`, "
     "`is:read`, `is:starred`, `in:<folder>` (trash and spam are searched only when named), "
     "`label:<name>`, `after:`/`before:` YYYY-MM-DD. Accents and case do not matter. Hits "
-    "are ranked within bands of the 1,000 newest matches, band after band, newest first on "
+    "are ranked within bands of the 500 newest matches, band after band, newest first on "
     "ties; each has a snippet with the offsets of what matched. A query that cannot be read "
     "is a 400 naming `q`, with `details.position`."
 )

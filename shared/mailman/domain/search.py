@@ -13,7 +13,7 @@ the day, `before` excludes it). Trash and spam are searched only when the query 
 
 Order: matches are taken in bands of `BAND` newest (by `created_at`, then id); within a band
 by rank, best first, newest first on ties; band after band, newest band first. Ranking all
-matches of a common word of a million messages cannot be fast; ranking the newest thousand
+matches of a common word of a million messages cannot be fast; ranking the newest few hundred
 can, and every match stays reachable page after page (`SearchCursor`)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ MAX_TERMS = 50
 """Terms and operators one query holds at most: each costs the database work."""
 MAX_DEPTH = 8
 """Parentheses nest at most this deep."""
-BAND = 1000
+BAND = 500
 """Matches ranked together: the newest `BAND` of them, then the next `BAND`, and so on."""
 MAX_BANDS_PER_PAGE = 4
 """Bands one page reads at most (see `gather`)."""
