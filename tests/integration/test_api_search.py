@@ -132,6 +132,11 @@ def test_state_operators(mailbox: MailSink, found: Callable[[str], set[str]]) ->
     assert found("in:archive") == {"labelled one"}
     assert found(f"in:{custom}") == {"filed one"}
     assert found("report -in:inbox") == {"labelled one", "filed one"}
+    assert found("report -is:unread") == {"read one"}
+    assert found("is:read is:unread") == set()
+    assert found("label:nothing OR is:starred") == {"starred one"}
+    assert found("quarterly-figures.pdf OR is:starred") == {"attached one", "starred one"}
+    assert found("report (is:starred OR has:attachment)") == {"starred one", "attached one"}
 
 
 def test_trash_and_spam_are_searched_only_when_named(
