@@ -96,6 +96,12 @@ BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
 """A body each operation would take, given the ids of the objects it names (so that an id
 beyond the caller's reach, not the body, is what it answers)."""
 
+QUERIES = {
+    "GET /search": "q=invoice",
+    "GET /inboxes/{inbox_id}/search": "q=invoice",
+}
+"""The query string an operation needs (search: words every inbox's mail holds)."""
+
 
 PATH_PARAMETERS = frozenset(
     {
@@ -278,7 +284,8 @@ def _call(api: ApiClient, op: Operation, ids: Ids, body: Any = None) -> Response
         if op.name not in BODIES:
             pytest.fail(f"{op.name}: the matrix has no body for it")
         body = BODIES[op.name](ids)
-    return api.request(op.method, _path(op, ids), json_body=body)
+    query = QUERIES.get(op.name, "")
+    return api.request(op.method, _path(op, ids), json_body=body, query=query)
 
 
 def _operation(name: str) -> Operation:

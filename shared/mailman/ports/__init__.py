@@ -28,6 +28,7 @@ from mailman.ports.repositories import (
     RateLimitRepository,
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
+from mailman.ports.search import SearchIndex
 from mailman.ports.services import (
     BlobStore,
     Clock,
@@ -90,6 +91,7 @@ __all__ = [
     "ReceiptRecipients",
     "ReportQueue",
     "Resolver",
+    "SearchIndex",
     "SecretBox",
     "SendingBrake",
     "SuppressionList",

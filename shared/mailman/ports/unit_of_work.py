@@ -22,6 +22,7 @@ from mailman.ports.repositories import (
     RateLimitRepository,
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
+from mailman.ports.search import SearchIndex
 from mailman.ports.webhooks import WebhookDeliveries, WebhookDeliveryLog, WebhookEndpoints
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class UnitOfWork(Protocol):
 
     @property
     def marks(self) -> MailboxMarks: ...
+
+    @property
+    def search(self) -> SearchIndex: ...
 
     @property
     def outbox(self) -> Outbox: ...

@@ -34,6 +34,7 @@ from mailman.adapters.memory.reputation import (
     InMemoryDeliveryCountRepository,
     InMemorySendingBrake,
 )
+from mailman.adapters.memory.search import InMemorySearchIndex
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
@@ -60,6 +61,7 @@ from mailman.ports import (
     OrganizationRepository,
     Outbox,
     RateLimitRepository,
+    SearchIndex,
     SendingBrake,
     SuppressionList,
     ThreadIndex,
@@ -88,6 +90,7 @@ class InMemoryUnitOfWork:
         self.mailbox: MailboxReader = InMemoryMailboxReader(scope)
         self.folders: FolderRepository = InMemoryFolderRepository(scope)
         self.marks: MailboxMarks = InMemoryMailboxMarks(scope)
+        self.search: SearchIndex = InMemorySearchIndex(scope)
         self.outbox: Outbox = InMemoryOutbox(scope)
         self.idempotency_keys: IdempotencyKeys = InMemoryIdempotencyKeys(scope)
         self.uploads: Uploads = InMemoryUploads(scope)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         PostgresDeliveryCountRepository,
         PostgresSendingBrake,
     )
+    from mailman.adapters.postgres.search import PostgresSearchIndex
     from mailman.adapters.postgres.suppressions import PostgresSuppressionList
     from mailman.adapters.postgres.thread_index import PostgresThreadIndex
     from mailman.adapters.postgres.uploads import PostgresUploads
@@ -116,6 +117,12 @@ class PostgresUnitOfWork:
         from mailman.adapters.postgres.marks import PostgresMailboxMarks
 
         return PostgresMailboxMarks(self._conn)
+
+    @functools.cached_property
+    def search(self) -> PostgresSearchIndex:
+        from mailman.adapters.postgres.search import PostgresSearchIndex
+
+        return PostgresSearchIndex(self._conn)
 
     @functools.cached_property
     def outbox(self) -> PostgresOutbox:
