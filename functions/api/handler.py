@@ -28,6 +28,7 @@ from .routes import (
     reputation,
     sending,
     suppressions,
+    trash,
     webhooks,
 )
 
@@ -51,6 +52,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         auth_keys,
         events,
         mailbox,
+        trash,
         sending,
         drafts,
         suppressions,

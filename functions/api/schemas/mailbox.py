@@ -141,6 +141,10 @@ class MessageOut(Out):
     defects: list[str]
     plus_tags: list[str]
     labels: list[str]
+    folder: str = Field(
+        description="The folder it is in: a system folder's name (`trash` once deleted) or a "
+        "custom folder's id."
+    )
     is_read: bool
     size_bytes: int | None
     created_at: datetime

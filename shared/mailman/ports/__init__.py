@@ -37,6 +37,7 @@ from mailman.ports.services import (
     Resolver,
     TokenVerifier,
 )
+from mailman.ports.trash import TrashRepository
 from mailman.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from mailman.ports.webhooks import (
     HostResolver,
@@ -92,6 +93,7 @@ __all__ = [
     "SuppressionList",
     "ThreadIndex",
     "TokenVerifier",
+    "TrashRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "Uploads",

@@ -21,6 +21,7 @@ from mailman.ports.repositories import (
     RateLimitRepository,
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
+from mailman.ports.trash import TrashRepository
 from mailman.ports.webhooks import WebhookDeliveries, WebhookDeliveryLog, WebhookEndpoints
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class UnitOfWork(Protocol):
 
     @property
     def mailbox(self) -> MailboxReader: ...
+
+    @property
+    def trash(self) -> TrashRepository: ...
 
     @property
     def outbox(self) -> Outbox: ...

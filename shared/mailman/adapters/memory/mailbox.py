@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 from uuid import UUID
 
 from mailman.adapters.memory.tables import (
@@ -64,7 +63,7 @@ class InMemoryMailboxReader(ScopedRepository):
             if found is None or found.merged_into is None:
                 break
             found = self._tables.threads.get(found.merged_into)
-        if found is None or found.deleted_at is not None:
+        if found is None or (found.deleted_at is not None and found.message_count == 0):
             return None
         return self._summary(found) if self._visible(found) else None
 
@@ -95,7 +94,13 @@ class InMemoryMailboxReader(ScopedRepository):
         ]
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
-        rows = [r for r in self._live() if r.message.thread_id == thread_id]
+        """Its messages outside trash; all of them when every one is in trash."""
+        every = [
+            r
+            for r in self._tables.messages.values()
+            if r.message.thread_id == thread_id and self._visible(r)
+        ]
+        rows = [r for r in every if r.deleted_at is None] or every
         rows.sort(
             key=lambda r: (
                 r.message.received_at or r.message.sent_at or r.created_at,
@@ -107,7 +112,7 @@ class InMemoryMailboxReader(ScopedRepository):
 
     def message(self, message_id: UUID) -> MessageView | None:
         found = self._tables.messages.get(message_id)
-        if found is None or found.deleted_at is not None:
+        if found is None:
             return None
         return message_view(found) if self._visible(found) else None
 
@@ -149,18 +154,6 @@ class InMemoryMailboxReader(ScopedRepository):
         if after is not None:
             rows = [r for r in rows if (r.occurred_at, r.id) > (after.created_at, after.id)]
         return [_event_view(r) for r in rows[:limit]]
-
-    def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
-        found = self._tables.threads.get(thread_id)
-        if (
-            found is None
-            or found.deleted_at is not None
-            or found.merged_into is not None
-            or not self._visible(found)
-        ):
-            return False
-        found.deleted_at = at
-        return True
 
 
 def facets(row: MessageRow) -> frozenset[str]:

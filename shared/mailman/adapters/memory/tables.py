@@ -74,6 +74,9 @@ class MessageRow:
     is_read: bool = False
     starred: bool = False
     deleted_at: datetime | None = None
+    restore_folder: str | None = None
+    """The folder it was in when moved to trash."""
+    erase_requested_at: datetime | None = None
     actor: dict[str, str] | None = None
     """The caller whose unit of work added it (`messages.actor`)."""
 
@@ -144,6 +147,8 @@ class Tables:
     threads: dict[UUID, ThreadRow] = field(default_factory=dict)
     thread_index: InMemoryThreadIndex = field(default_factory=InMemoryThreadIndex)
     messages: dict[UUID, MessageRow] = field(default_factory=dict)
+    folders: dict[UUID, UUID] = field(default_factory=dict)
+    """custom folder id -> its inbox"""
     unroutable: dict[tuple[UUID, str, UUID], Unroutable] = field(default_factory=dict)
     """(organisation, source id, domain) -> the mail"""
     events: list[StoredEvent] = field(default_factory=list)

@@ -36,6 +36,7 @@ from mailman.adapters.memory.reputation import (
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
+from mailman.adapters.memory.trash import InMemoryTrashRepository
 from mailman.adapters.memory.uploads import InMemoryUploads
 from mailman.adapters.memory.webhook_deliveries import InMemoryWebhookDeliveries
 from mailman.adapters.memory.webhook_endpoints import InMemoryWebhookEndpoints
@@ -60,6 +61,7 @@ from mailman.ports import (
     SendingBrake,
     SuppressionList,
     ThreadIndex,
+    TrashRepository,
     UnitOfWorkFactory,
     Uploads,
     WebhookDeliveries,
@@ -83,6 +85,7 @@ class InMemoryUnitOfWork:
         self.events: EventLog = InMemoryEventLog(scope)
         self.messages: MessageRepository = InMemoryMessageRepository(scope)
         self.mailbox: MailboxReader = InMemoryMailboxReader(scope)
+        self.trash: TrashRepository = InMemoryTrashRepository(scope)
         self.outbox: Outbox = InMemoryOutbox(scope)
         self.idempotency_keys: IdempotencyKeys = InMemoryIdempotencyKeys(scope)
         self.uploads: Uploads = InMemoryUploads(scope)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import LiteralString
 from uuid import UUID
 
@@ -113,22 +112,25 @@ class PostgresMailboxReader:
             "  WHERE t.merged_into_id IS NOT NULL AND c.depth < 32) "
             f"SELECT {_THREAD_COLUMNS} FROM threads t "
             "WHERE t.id = (SELECT id FROM chain ORDER BY depth DESC LIMIT 1) "
-            "AND t.deleted_at IS NULL",
+            "AND (t.deleted_at IS NULL OR t.message_count > 0)",
             [thread_id],
         ).fetchone()
         return ThreadSummary.model_validate(row) if row else None
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
+        """Its messages outside trash; all of them when every one is in trash."""
         rows = self._conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE thread_id = %s AND deleted_at IS NULL "
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE thread_id = %(thread)s "
+            "AND (deleted_at IS NULL OR NOT EXISTS (SELECT 1 FROM messages l "
+            "  WHERE l.thread_id = %(thread)s AND l.deleted_at IS NULL)) "
             "ORDER BY COALESCE(received_at, sent_at, created_at), created_at, id",
-            [thread_id],
+            {"thread": thread_id},
         ).fetchall()
         return [MessageView.model_validate(r) for r in rows]
 
     def message(self, message_id: UUID) -> MessageView | None:
         rows = self._conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = %s AND deleted_at IS NULL",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = %s",
             [message_id],
         ).fetchall()
         return MessageView.model_validate(rows[0]) if rows else None
@@ -165,8 +167,7 @@ class PostgresMailboxReader:
 
     def delivery(self, message_id: UUID) -> DeliveryOverview | None:
         row = self._conn.execute(
-            f"SELECT id, direction, status, {_RECIPIENTS} FROM messages "
-            "WHERE id = %s AND deleted_at IS NULL",
+            f"SELECT id, direction, status, {_RECIPIENTS} FROM messages WHERE id = %s",
             [message_id],
         ).fetchone()
         return DeliveryOverview.model_validate(row) if row else None
@@ -187,11 +188,3 @@ class PostgresMailboxReader:
             },
         ).fetchall()
         return [DeliveryEventView.model_validate(r) for r in rows]
-
-    def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
-        row = self._conn.execute(
-            "UPDATE threads SET deleted_at = %s, updated_at = %s "
-            "WHERE id = %s AND deleted_at IS NULL AND merged_into_id IS NULL RETURNING id",
-            [at, at, thread_id],
-        ).fetchone()
-        return row is not None

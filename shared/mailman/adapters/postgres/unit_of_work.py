@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from mailman.adapters.postgres.suppressions import PostgresSuppressionList
     from mailman.adapters.postgres.thread_index import PostgresThreadIndex
+    from mailman.adapters.postgres.trash import PostgresTrashRepository
     from mailman.adapters.postgres.uploads import PostgresUploads
     from mailman.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveries
     from mailman.adapters.postgres.webhook_endpoints import PostgresWebhookEndpoints
@@ -102,6 +103,12 @@ class PostgresUnitOfWork:
         from mailman.adapters.postgres.mailbox import PostgresMailboxReader
 
         return PostgresMailboxReader(self._conn)
+
+    @functools.cached_property
+    def trash(self) -> PostgresTrashRepository:
+        from mailman.adapters.postgres.trash import PostgresTrashRepository
+
+        return PostgresTrashRepository(self._conn)
 
     @functools.cached_property
     def outbox(self) -> PostgresOutbox:
