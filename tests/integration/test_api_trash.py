@@ -18,6 +18,9 @@ from mailman.services import mailbox_trash
 from ..mail import make_mail
 from .conftest import BUCKET, ApiClient, Response, Tenant
 from .mail_helpers import MailSink, receive_raw, rows
+from .sending_helpers import OutboundPipeline, outbox
+
+__all__ = ["outbox"]
 
 pytestmark = pytest.mark.usefixtures("mailbox")
 
@@ -294,3 +297,18 @@ def test_a_credential_bound_to_another_inbox_finds_nothing_to_delete(
     assert bound.delete(f"/threads/{stored.thread_id}").status == 404
     assert bound.post(f"/inboxes/{mailbox.support}/trash/empty").status == 404
     assert _ok(tenant.api.get(f"/messages/{stored.id}"))["folder"] == "inbox"
+
+
+def test_the_dispatcher_function_erases_the_trash_past_its_retention(
+    tenant: Tenant, mailbox: MailSink, outbox: OutboundPipeline
+) -> None:
+    stored = receive_raw(mailbox, make_mail()).stored[0]
+    _ok(tenant.api.delete(f"/messages/{stored.id}"), 204)
+    month_ago = datetime.now(UTC) - timedelta(days=31)
+    rows(mailbox, "UPDATE messages SET deleted_at = %s RETURNING id", month_ago)
+
+    done = outbox.dispatch()
+
+    assert (done["trash_expired"], done["erased"], done["objects_deleted"]) == (1, 1, 1)
+    assert tenant.api.get(f"/messages/{stored.id}").status == 404
+    assert _bucket() == set()
