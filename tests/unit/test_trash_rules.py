@@ -3,6 +3,7 @@ thread in trash looks like, what erasure leaves in storage, and retention."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
@@ -10,7 +11,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from mailman.domain.errors import Conflict, NotFound
+from mailman.adapters.memory.blobs import InMemoryBlobStore
+from mailman.domain.errors import Conflict, NotFound, StorageError
 from mailman.domain.folders import SystemFolder
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import PageRequest
@@ -325,3 +327,32 @@ def test_a_shorter_retention_erases_sooner(world: World) -> None:
 
     assert mailbox_trash.erase_due(world.uow, world.blobs, world.clock).erased == 1
     assert message_id not in world.tables.messages
+
+
+class _FailingDeletes(InMemoryBlobStore):
+    """Objects that cannot be deleted, as when S3 refuses."""
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        raise StorageError("could not delete objects", transient=True)
+
+
+def test_an_erasure_that_fails_midway_loses_nothing_and_the_dispatcher_finishes_it(
+    world: World,
+) -> None:
+    message_id = _receive(world, _with_file("<f@x.example>"), "ses-f")
+    failing, stored = _FailingDeletes(), world.blobs.keys()
+    for key in stored:
+        failing.put(key, world.blobs.get(key))
+    _trash(world, message_id)
+
+    with pytest.raises(StorageError):
+        mailbox_trash.erase_message(
+            world.uow, failing, world.clock, world.organization_id, message_id
+        )
+
+    assert world.row(message_id).erase_requested_at == world.clock.now()
+    assert failing.keys() == world.blobs.keys()
+    assert not [e for e in world.tables.events if e.event.type == "message.erased"]
+    assert mailbox_trash.erase_due(world.uow, world.blobs, world.clock).erased == 1
+    assert message_id not in world.tables.messages
+    assert world.blobs.keys() == set()
