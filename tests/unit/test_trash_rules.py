@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID, uuid4
 
@@ -356,3 +356,26 @@ def test_an_erasure_that_fails_midway_loses_nothing_and_the_dispatcher_finishes_
     assert mailbox_trash.erase_due(world.uow, world.blobs, world.clock).erased == 1
     assert message_id not in world.tables.messages
     assert world.blobs.keys() == set()
+
+
+class _SlowClock:
+    """A clock that moves on a minute each time it is read."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def now(self) -> datetime:
+        return self.world.clock.advance(timedelta(minutes=1))
+
+
+def test_a_dispatcher_run_stops_erasing_when_its_time_is_up(world: World) -> None:
+    for n in range(3):
+        message_id = _receive(world, make_mail(message_id=f"<m{n}@x.example>"), f"ses-{n}")
+        _trash(world, message_id)
+    with world.uow(world.organization_id) as work:
+        work.trash.mark_trash(world.inbox.id, world.clock.now())
+
+    run = mailbox_trash.erase_due(world.uow, world.blobs, _SlowClock(world))
+
+    assert run.erased == 0
+    assert mailbox_trash.erase_due(world.uow, world.blobs, world.clock).erased == 3

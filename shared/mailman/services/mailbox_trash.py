@@ -21,6 +21,7 @@ trash older than its inbox's retention.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from itertools import groupby
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from mailman.domain.trash import (
     ERASE_AT_ONCE,
     ERASE_CHUNK,
     ERASE_CHUNKS_PER_RUN,
+    ERASE_SECONDS_PER_RUN,
     Emptied,
     ErasureRun,
     ErasureTarget,
@@ -192,11 +194,15 @@ def empty_trash(
 
 def erase_due(uow: UnitOfWorkFactory, blobs: BlobStore, clock: Clock) -> ErasureRun:
     """The dispatcher's part: mark the trash past its inbox's retention, then erase what is
-    marked, `ERASE_CHUNK` at a time, at most `ERASE_CHUNKS_PER_RUN` chunks a run."""
+    marked, `ERASE_CHUNK` at a time, at most `ERASE_CHUNKS_PER_RUN` chunks and for
+    `ERASE_SECONDS_PER_RUN` a run."""
+    started = clock.now()
     with uow(None) as work:
-        expired = work.trash.mark_expired(clock.now())
+        expired = work.trash.mark_expired(started)
     erased = objects = 0
     for _ in range(ERASE_CHUNKS_PER_RUN):
+        if clock.now() - started > timedelta(seconds=ERASE_SECONDS_PER_RUN):
+            break
         with uow(None) as work:
             targets = work.trash.marked(ERASE_CHUNK)
         objects += erase(uow, blobs, targets)
