@@ -102,7 +102,14 @@ class Api(Construct):
             "The function hands out presigned links to stored messages and attachments and"
             " writes the attachments of mail it sends (keys are per message)",
         )
-        # It checks whether an upload arrived, or a long body is stored whole yet (HEAD).
+        storage.grant_objects(
+            self.function.function,
+            ["s3:DeleteObject"],
+            "The function erases mail in trash: its raw copy and attachments, under keys made"
+            " per message",
+        )
+        # It checks whether an upload arrived, or a long body is stored whole yet (HEAD), and
+        # lists what an erased message stored beside its attachments.
         storage.grant_existence_checks(self.function.function)
         mail.enable_domain_management(self.function.function)
         access_logs = logs.LogGroup(

@@ -72,9 +72,17 @@ class OutboundMail(Construct):
             description="Mailman: queues scheduled and unqueued outgoing mail, settles hand-offs",
             timeout=DISPATCHER_TIMEOUT,
             memory_size=512,
-            environment=queue_env,
+            environment={**queue_env, "BUCKET_NAME": storage.bucket.bucket_name},
         )
         outbound_queue.grant_send_messages(self.dispatcher.function)
+        # It erases mail marked for erasure and trash past its retention.
+        storage.grant_objects(
+            self.dispatcher.function,
+            ["s3:DeleteObject"],
+            "The dispatcher erases mail in trash: its raw copy and attachments, under keys made"
+            " per message",
+        )
+        storage.grant_existence_checks(self.dispatcher.function)
         self.schedule = workers.schedule_dispatcher(self.dispatcher.function)
 
         self.telemetry = ServiceFunction(

@@ -30,6 +30,7 @@ from .routes import (
     search,
     sending,
     suppressions,
+    trash,
     webhooks,
 )
 
@@ -55,6 +56,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         mailbox,
         mailbox_state,
         search,
+        trash,
         sending,
         drafts,
         suppressions,

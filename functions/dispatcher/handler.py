@@ -1,6 +1,7 @@
 """Once a minute: queues the outgoing mail that is due (scheduled sends, and any the API
-could not queue), settles hand-offs SES never confirmed, forgets expired idempotency keys;
-then queues the webhooks due (`message.failed`, ...) at once."""
+could not queue), settles hand-offs SES never confirmed, forgets expired idempotency keys,
+erases the mail marked for erasure and the trash past its retention; then queues the
+webhooks due (`message.failed`, `message.erased`, ...) at once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.runtime import cached_container, count, entrypoint, logger, publish_webhooks
+from mailman.services.mailbox_trash import erase_due
 from mailman.services.sending import dispatch
 
 container = cached_container()
@@ -22,9 +24,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("HandOffsUnconfirmed", done.unconfirmed)
     if done.unconfirmed:
         logger.warning("hand-offs SES never confirmed", extra={"count": done.unconfirmed})
+    erased = erase_due(c.uow, c.blobs, c.clock)
+    count("MessagesErased", erased.erased)
     publish_webhooks(c)
     return {
         "queued": done.queued,
         "unconfirmed": done.unconfirmed,
         "keys_forgotten": done.keys_forgotten,
+        "trash_expired": erased.expired,
+        "erased": erased.erased,
+        "objects_deleted": erased.objects,
     }

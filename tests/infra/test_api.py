@@ -160,14 +160,14 @@ def test_api_function_finds_the_bucket_and_the_ses_resources(synthesised: Synthe
     assert env["RECEIPT_RULE_NAME"] == "store-and-notify"
 
 
-def test_api_function_may_only_read_and_write_raw_mail_and_attachments(
+def test_api_function_may_only_read_write_and_erase_raw_mail_and_attachments(
     synthesised: Synthesised,
 ) -> None:
     (statement,) = [s for s in api_statements(synthesised) if "s3:GetObject" in actions_of(s)]
 
     suffixes = sorted(r["Fn::Join"][1][-1] for r in statement["Resource"])
 
-    assert actions_of(statement) == ["s3:GetObject", "s3:PutObject"]
+    assert actions_of(statement) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     assert suffixes == ["/attachments/*", "/raw/*"]
 
 

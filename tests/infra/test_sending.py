@@ -67,6 +67,24 @@ def test_dispatcher_runs_every_minute_and_may_queue_outbound_mail(
     )
 
 
+def test_dispatcher_may_list_and_delete_raw_mail_and_attachments_to_erase_them(
+    synthesised: Synthesised,
+) -> None:
+    stack = synthesised.stack
+    function = stack.sending.dispatcher.function
+
+    env = synthesised.properties(function)["Environment"]["Variables"]
+    statements = synthesised.statements(function)
+    (delete,) = [s for s in statements if "s3:DeleteObject" in actions_of(s)]
+    (listing,) = [s for s in statements if "s3:ListBucket" in actions_of(s)]
+
+    assert env["BUCKET_NAME"] == stack.resolve(stack.storage.bucket.bucket_name)
+    assert actions_of(delete) == ["s3:DeleteObject"]
+    assert sorted(r["Fn::Join"][1][-1] for r in delete["Resource"]) == ["/attachments/*", "/raw/*"]
+    assert actions_of(listing) == ["s3:ListBucket"]
+    assert not [s for s in statements if "s3:GetObject" in actions_of(s)]
+
+
 def test_api_function_queues_outbound_mail(synthesised: Synthesised) -> None:
     stack = synthesised.stack
     function = stack.api.function.function

@@ -295,8 +295,9 @@ def test_deleting_a_thread_hides_it_but_keeps_its_messages(
 
     assert deleted.status == 204
     assert _threads(tenant, mailbox)["data"] == []
-    assert tenant.api.get(f"/threads/{stored.thread_id}").status == 404
-    assert tenant.api.get(f"/messages/{stored.id}").status == 200
+    in_trash = tenant.api.get(f"/threads/{stored.thread_id}").json()
+    assert [m["folder"] for m in in_trash["messages"]] == ["trash"]
+    assert tenant.api.get(f"/messages/{stored.id}").json()["folder"] == "trash"
 
 
 def test_another_organisations_mail_is_404(

@@ -88,3 +88,26 @@ def test_a_non_latin_1_name_downloads_over_http_with_the_encoded_header(
         'attachment; filename="2026.pdf"; '
         "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%202026.pdf"
     )
+
+
+def test_keys_are_listed_under_a_prefix_past_one_page_and_deleted_in_batches(
+    store: S3BlobStore,
+) -> None:
+    keys = [f"attachments/2026/11/21/abc/{n:04}.bin" for n in range(1005)]
+    store.put_many([Blob(k, b"x") for k in keys])
+    store.put("attachments/2026/11/21/abd/other.bin", b"y")
+
+    listed = store.list_keys("attachments/2026/11/21/abc/")
+    store.delete_many([*listed, "attachments/none.bin"])  # a missing key is no error
+
+    assert listed == keys
+    assert store.list_keys("attachments/") == ["attachments/2026/11/21/abd/other.bin"]
+
+
+def test_a_delete_that_fails_is_a_storage_error(bare_aws: BareAws) -> None:
+    missing = S3BlobStore(boto3.client("s3", region_name="us-east-1"), "no-such-bucket")
+
+    with pytest.raises(StorageError):
+        missing.delete_many(["raw/a.eml"])
+    with pytest.raises(StorageError):
+        missing.list_keys("raw/")

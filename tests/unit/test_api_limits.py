@@ -23,6 +23,7 @@ from mailman.domain import (
     reputation,
     sending,
     suppressions,
+    trash,
     webhook_endpoints,
     webhook_targets,
     webhooks,
@@ -100,7 +101,11 @@ EXPECTED: dict[str, dict[str, int]] = {
         "local_part.maxLength": names.MAX_LOCAL_PART_OCTETS,
         "display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH,
     },
-    "UpdateInbox": {"display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH},
+    "UpdateInbox": {
+        "display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH,
+        "trash_retention_days.minimum": trash.MIN_RETENTION_DAYS,
+        "trash_retention_days.maximum": trash.MAX_RETENTION_DAYS,
+    },
     "ResumeSending": {"reason.minLength": 1, "reason.maxLength": reputation.MAX_REASON_LENGTH},
     "CreateApiKey": {
         "name.maxLength": api_keys.MAX_NAME_LENGTH,

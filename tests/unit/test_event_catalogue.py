@@ -27,7 +27,7 @@ from mailman.domain.inbound import InboundMail
 from mailman.domain.models import Domain, DomainRecordState, DomainStatus
 from mailman.domain.reputation import BrakeSettings, DeliveryCounts, HourlyCounts, hour_of
 from mailman.domain.verification import SesIdentity, assess, defeated
-from mailman.services import reputation, sending
+from mailman.services import mailbox_trash, reputation, sending
 from mailman.services.receiving import receive
 from mailman.services.sending import DeliveryJob, Outbound, deliver
 from mailman.services.suppressions import SuppressionRequest, suppress
@@ -260,11 +260,22 @@ def _pause_and_resume(world: World) -> None:
     )
 
 
+def _erase(world: World) -> None:
+    [stored] = world.receive(
+        make_mail(message_id="<m4@elsewhere.example>"), source_id="ses-4"
+    ).stored
+    mailbox_trash.trash_message(world.uow, world.clock, world.organization_id, stored.id)
+    mailbox_trash.erase_message(
+        world.uow, world.blobs, world.clock, world.organization_id, stored.id
+    )
+
+
 def test_every_event_the_services_append_holds_to_the_catalogue(world: World) -> None:
     _receive_all_kinds(world)
     _track_all_kinds(world)
     _send_and_fail_and_cancel(world)
     _pause_and_resume(world)
+    _erase(world)
 
     appended = [stored.event for stored in world.tables.events]
     for event in appended:

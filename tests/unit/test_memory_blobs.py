@@ -72,3 +72,15 @@ def test_presigned_url_of_a_hostile_name_carries_the_encoded_header() -> None:
     assert parse_qs(urlsplit(url).query)["response-content-disposition"] == [
         "attachment; filename=\"evile.exe\"; filename*=UTF-8''evil%C3%A9.exe"
     ]
+
+
+def test_keys_are_listed_under_a_prefix_and_deleted_missing_ones_calmly() -> None:
+    blobs = InMemoryBlobStore()
+    for key in ("a/2", "a/1", "b/1"):
+        blobs.put(key, b"x")
+
+    listed = blobs.list_keys("a/")
+    blobs.delete_many([*listed, "a/none"])
+
+    assert listed == ["a/1", "a/2"]
+    assert blobs.keys() == {"b/1"}

@@ -74,8 +74,9 @@ def get_inbox(inbox_id: UUID) -> InboxOut:
 )
 def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
     changes = body.model_dump(include=body.model_fields_set)
-    if "catch_all" in changes and changes["catch_all"] is None:
-        changes.pop("catch_all")
+    for flag in ("catch_all", "trash_retention_days"):
+        if flag in changes and changes[flag] is None:
+            changes.pop(flag)
     if "catch_all" in changes and principal(router).caller.bound:
         # The catch-all takes the mail of every address of the domain that has no inbox.
         raise Forbidden(

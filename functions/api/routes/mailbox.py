@@ -18,7 +18,7 @@ from mailman.domain.mailbox_state import MAX_FOLDER_LENGTH, Direction, MailboxFi
 from mailman.domain.names import MAX_ADDRESS_OCTETS
 from mailman.domain.pagination import PageRequest
 from mailman.domain.sending import MAX_LABEL_LENGTH
-from mailman.services import mailbox
+from mailman.services import mailbox, mailbox_trash
 
 from .. import budget
 from ..access import requires
@@ -200,13 +200,17 @@ def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
 
 @router.delete(
     "/threads/<thread_id>",
-    summary="Delete a thread (its messages stay reachable by id)",
+    summary="Delete a thread: its messages move to trash",
+    description="The thread leaves every list; it and its messages stay readable by id, and "
+    "`POST /threads/{id}/restore` brings them back. Deleting a thread in trash changes "
+    "nothing. 409 when a message of it is still to be sent (cancel it first).",
     tags=TAGS,
+    responses={204: {"description": "In trash"}},
     **requires(Scope.MESSAGES_WRITE),
 )
 def delete_thread(thread_id: UUID) -> Response[None]:
     c = container()
-    mailbox.delete_thread(caller_uow(router), c.clock, organization_id(router), thread_id)
+    mailbox_trash.trash_thread(caller_uow(router), c.clock, organization_id(router), thread_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 

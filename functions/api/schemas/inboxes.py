@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from mailman.domain.names import MAX_DISPLAY_NAME_LENGTH, MAX_LOCAL_PART_OCTETS
+from mailman.domain.trash import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 from .common import Out, Request
 
@@ -28,6 +29,12 @@ class CreateInbox(Request):
 class UpdateInbox(Request):
     display_name: StrictStr | None = Field(default=None, max_length=MAX_DISPLAY_NAME_LENGTH)
     catch_all: StrictBool | None = None
+    trash_retention_days: StrictInt | None = Field(
+        default=None,
+        ge=MIN_RETENTION_DAYS,
+        le=MAX_RETENTION_DAYS,
+        description="Days mail stays in trash before it is erased for good.",
+    )
 
 
 class InboxOut(Out):
@@ -38,5 +45,8 @@ class InboxOut(Out):
     domain: str = Field(validation_alias="domain_name")
     display_name: str | None
     catch_all: bool
+    trash_retention_days: int = Field(
+        description="Days mail stays in trash before it is erased for good (default 30)."
+    )
     created_at: datetime
     updated_at: datetime

@@ -156,7 +156,10 @@ class MessageOut(Out):
         "a custom folder's id), then `unread` and `starred` when they hold, then `important` if "
         "among its labels.",
     )
-    folder: str = Field(description="A system folder's name, or a custom folder's id.")
+    folder: str = Field(
+        description="The folder it is in: a system folder's name (`trash` once deleted) or a "
+        "custom folder's id."
+    )
     read: bool = Field(validation_alias=AliasPath("is_read"))
     is_read: bool = Field(description="The same as `read`.")
     starred: bool

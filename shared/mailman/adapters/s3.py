@@ -16,6 +16,8 @@ from mailman.domain.filenames import content_disposition
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _THREADS = 10
+_DELETE_BATCH = 1000
+"""Keys one `DeleteObjects` request takes at most."""
 T = TypeVar("T")
 
 
@@ -105,3 +107,30 @@ class S3BlobStore:
             raise StorageError(f"could not look at {key}", transient=True) from exc
         except BotoCoreError as exc:
             raise StorageError(f"could not look at {key}", transient=True) from exc
+
+    def list_keys(self, prefix: str) -> list[str]:
+        try:
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self._bucket, Prefix=prefix
+            )
+            return sorted(o["Key"] for page in pages for o in page.get("Contents", ()))
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"could not list {prefix}", transient=True) from exc
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """`DeleteObjects` in batches of 1,000 (quiet: S3 answers only the failures); S3
+        deletes a missing key without complaint."""
+        for start in range(0, len(keys), _DELETE_BATCH):
+            batch = keys[start : start + _DELETE_BATCH]
+            try:
+                answer = self._client.delete_objects(
+                    Bucket=self._bucket,
+                    Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
+                )
+            except (ClientError, BotoCoreError) as exc:
+                raise StorageError("could not delete objects", transient=True) from exc
+            if answer.get("Errors"):
+                failed = answer["Errors"][0]
+                raise StorageError(
+                    f"could not delete {failed.get('Key')}: {failed.get('Code')}", transient=True
+                )

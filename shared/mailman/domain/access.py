@@ -28,7 +28,10 @@ class Scope(StrEnum):
     MESSAGES_SEND = "messages:send"
     """Send, reply, forward; cancel and reschedule what was sent; upload attachments."""
     MESSAGES_WRITE = "messages:write"
-    """Change the mailbox: delete threads."""
+    """Change the mailbox: move mail to trash and restore it."""
+    MESSAGES_ERASE = "messages:erase"
+    """Erase mail in trash for good (`DELETE /messages/{id}?permanent=true`, emptying the
+    trash): kept apart from `messages:write` because nothing brings erased mail back."""
     DRAFTS_READ = "drafts:read"
     DRAFTS_WRITE = "drafts:write"
     INBOXES_READ = "inboxes:read"

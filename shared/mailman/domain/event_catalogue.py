@@ -179,6 +179,13 @@ CATALOGUE: tuple[EventType, ...] = (
         dict(_MESSAGE_REF),
     ),
     EventType(
+        "message.erased",
+        "A message in trash was erased for good, with its stored objects (deleted permanently, "
+        "the trash emptied, or kept in trash past its inbox's retention).",
+        "MessageErased",
+        dict(_MESSAGE_REF),
+    ),
+    EventType(
         "domain.verified",
         "A domain's records and SES's DKIM check passed: it is verified.",
         "DomainPayload",

@@ -59,6 +59,10 @@ class MessageCancelled(MessagePayload):
     pass
 
 
+class MessageErased(MessagePayload):
+    """The ids of what is gone: reading the message answers 404 from now on."""
+
+
 class RecipientNotes(Payload):
     """What SES said of a recipient, where it said it."""
 

@@ -67,6 +67,8 @@ class Marked:
     id: UUID
     inbox_id: UUID
     label_count: int
+    thread_id: UUID | None
+    """The thread it is in (a thread's own id when a thread was changed)."""
 
 
 class BatchResult(StrEnum):

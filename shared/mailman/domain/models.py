@@ -204,6 +204,8 @@ class Inbox(Entity):
     domain_name: str
     display_name: str | None = None
     catch_all: bool = False
+    trash_retention_days: int = 30
+    """Days mail stays in trash before the dispatcher erases it."""
     created_at: datetime
     updated_at: datetime
 

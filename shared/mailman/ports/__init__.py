@@ -39,6 +39,7 @@ from mailman.ports.services import (
     Resolver,
     TokenVerifier,
 )
+from mailman.ports.trash import TrashRepository
 from mailman.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from mailman.ports.webhooks import (
     HostResolver,
@@ -97,6 +98,7 @@ __all__ = [
     "SuppressionList",
     "ThreadIndex",
     "TokenVerifier",
+    "TrashRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "Uploads",

@@ -208,11 +208,16 @@ class MessageRepository(Protocol):
 
     def refresh_thread(self, thread_id: UUID) -> None:
         """Recompute the thread's count, latest activity and preview (its unread count is kept
-        as its messages change: migration 0020)."""
+        as its messages change: migration 0020) of its messages outside trash, or of all of
+        them when every one is in trash; and its `deleted_at`: cleared when a message is
+        outside trash, set (now, unless set already) when all are in it. A thread left with
+        no message counts none and lists nowhere."""
         ...
 
     def note_in_thread(self, entry: ThreadEntry) -> None:
-        """Count one more message in the thread's listing columns, without recounting."""
+        """Count one more message (outside trash) in the thread's listing columns, without
+        recounting. A thread wholly in trash comes back with it: its `deleted_at` is cleared
+        and its columns start again from this message."""
         ...
 
     def add_unroutable(self, mail: UnroutableMail) -> bool:
@@ -254,19 +259,22 @@ class MailboxReader(Protocol):
         (`DeliveryFilter.matches`)."""
         ...
 
-    def thread(self, thread_id: UUID, *, with_deleted: bool = False) -> ThreadSummary | None:
-        """A thread by id (one merged into another answers the thread it became); a deleted
-        one only `with_deleted`."""
+    def thread(self, thread_id: UUID) -> ThreadSummary | None:
+        """A thread by id, a thread wholly in trash too (one left with no message is gone)."""
         ...
 
-    def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]: ...
+    def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
+        """Its messages outside trash, oldest first; all of them when every one is in trash."""
+        ...
 
-    def message(self, message_id: UUID) -> MessageView | None: ...
+    def message(self, message_id: UUID) -> MessageView | None:
+        """A message by id, in trash too."""
+        ...
 
     def messages(self, listing: MessageListing) -> Sequence[MessageView]: ...
 
     def delivery(self, message_id: UUID) -> DeliveryOverview | None:
-        """A live message's status and its recipients' delivery state."""
+        """A message's status and its recipients' delivery state (in trash too)."""
         ...
 
     def delivery_events(
@@ -275,8 +283,6 @@ class MailboxReader(Protocol):
         """The message's delivery events oldest first (by `occurred_at`, then id), after the
         cursor (`occurred_at`, id) of the previous page's last."""
         ...
-
-    def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool: ...
 
 
 class EventLog(Protocol):

@@ -47,6 +47,15 @@ class BlobStore(Protocol):
         """The object's size in bytes; None when there is no such object."""
         ...
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix`, sorted."""
+        ...
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """Delete the objects; a key with no object is no error (a retry deletes again).
+        `StorageError` when any could not be deleted."""
+        ...
+
 
 class Queue(Protocol):
     """A work queue (SQS in AWS): each body is one job, JSON-encodable."""

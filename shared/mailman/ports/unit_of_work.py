@@ -23,6 +23,7 @@ from mailman.ports.repositories import (
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
 from mailman.ports.search import SearchIndex
+from mailman.ports.trash import TrashRepository
 from mailman.ports.webhooks import WebhookDeliveries, WebhookDeliveryLog, WebhookEndpoints
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ class UnitOfWork(Protocol):
 
     @property
     def search(self) -> SearchIndex: ...
+
+    @property
+    def trash(self) -> TrashRepository: ...
 
     @property
     def outbox(self) -> Outbox: ...

@@ -8,6 +8,7 @@ from mailman.domain.errors import NotFound, ValidationError
 from mailman.domain.models import Inbox, NewInbox
 from mailman.domain.names import check_address_length, check_display_name, normalize_local_part
 from mailman.domain.pagination import Page, PageRequest
+from mailman.domain.trash import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from mailman.ports import Clock, UnitOfWorkFactory
 
 
@@ -72,7 +73,8 @@ def update_inbox(
     inbox_id: UUID,
     changes: dict[str, object],
 ) -> Inbox:
-    """Apply `changes` (any of display_name, catch_all); a display_name of None clears it."""
+    """Apply `changes` (any of display_name, catch_all, trash_retention_days); a
+    display_name of None clears it."""
     checked: dict[str, object] = {}
     if "display_name" in changes:
         value = changes["display_name"]
@@ -83,6 +85,8 @@ def update_inbox(
         if not isinstance(changes["catch_all"], bool):
             raise ValidationError("catch_all must be true or false", field="catch_all")
         checked["catch_all"] = changes["catch_all"]
+    if "trash_retention_days" in changes:
+        checked["trash_retention_days"] = _retention(changes["trash_retention_days"])
     with uow(organization_id) as work:
         updated = work.inboxes.update(inbox_id, checked)
     if updated is None:
@@ -96,3 +100,18 @@ def delete_inbox(
     with uow(organization_id) as work:
         if not work.inboxes.soft_delete(inbox_id, clock.now()):
             raise NotFound("no such inbox", field="inbox_id")
+
+
+def _retention(value: object) -> int:
+    """Days trash is kept: a whole number from 1 to 3650."""
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not MIN_RETENTION_DAYS <= value <= MAX_RETENTION_DAYS
+    ):
+        raise ValidationError(
+            f"trash_retention_days must be a whole number from {MIN_RETENTION_DAYS} to "
+            f"{MAX_RETENTION_DAYS}",
+            field="trash_retention_days",
+        )
+    return value

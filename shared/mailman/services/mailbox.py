@@ -78,15 +78,6 @@ def get_thread(uow: UnitOfWorkFactory, organization_id: UUID, thread_id: UUID) -
     return ThreadView(thread=thread, messages=tuple(messages))
 
 
-def delete_thread(
-    uow: UnitOfWorkFactory, clock: Clock, organization_id: UUID, thread_id: UUID
-) -> None:
-    """Soft-delete a thread: it leaves the listings; its messages stay reachable by id."""
-    with uow(organization_id) as work:
-        if not work.mailbox.soft_delete_thread(thread_id, clock.now()):
-            raise NotFound("no such thread", field="thread_id")
-
-
 def get_message(uow: UnitOfWorkFactory, organization_id: UUID, message_id: UUID) -> MessageView:
     with uow(organization_id) as work:
         found = work.mailbox.message(message_id)

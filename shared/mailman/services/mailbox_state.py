@@ -83,13 +83,18 @@ def _resolve(work: UnitOfWork, change: MailboxChange, field: str) -> Resolved:
     return Resolved(replace(change, folder=folder), owner)
 
 
-def _check(marked: Sequence[Marked], resolved: Resolved, field: str) -> None:
+def _check(work: UnitOfWork, marked: Sequence[Marked], resolved: Resolved, field: str) -> None:
     """Refuse (undoing the change) a custom folder of another inbox, or labels past the
-    limit; the unit of work rolls back what the statement wrote."""
+    limit; the unit of work rolls back what the statement wrote. A move (into trash or out
+    of it, perhaps) recounts the listing columns of the threads it touched, as trashing
+    does (`refresh_thread`: a thread all in trash is deleted)."""
     if resolved.inbox_id is not None and any(m.inbox_id != resolved.inbox_id for m in marked):
         raise ValidationError("the folder belongs to another inbox", field=field)
     if any(m.label_count > MAX_LABELS for m in marked):
         raise ValidationError(f"a message holds at most {MAX_LABELS} labels", field="labels")
+    if resolved.change.folder is not None:
+        for thread_id in dict.fromkeys(m.thread_id for m in marked if m.thread_id):
+            work.messages.refresh_thread(thread_id)
 
 
 def change_message(
@@ -105,7 +110,7 @@ def change_message(
         marked = work.marks.mark([message_id], resolved.change, clock.now())
         if not marked:
             raise NotFound("no such message", field="message_id")
-        _check(marked, resolved, "folder")
+        _check(work, marked, resolved, "folder")
         view = work.mailbox.message(message_id)
     assert view is not None, "a message just changed is readable"
     return view
@@ -121,13 +126,13 @@ def change_thread(
     """Apply `change` to every message of a thread (an id merged into another names the
     thread it became); answer the thread as it is now."""
     with uow(organization_id) as work:
-        thread = work.mailbox.thread(thread_id, with_deleted=True)
+        thread = work.mailbox.thread(thread_id)
         if thread is None:
             raise NotFound("no such thread", field="thread_id")
         resolved = _resolve(work, change, "folder")
         marked = work.marks.mark_threads([thread.id], resolved.change, clock.now())
-        _check(marked, resolved, "folder")
-        after = work.mailbox.thread(thread.id, with_deleted=True)
+        _check(work, marked, resolved, "folder")
+        after = work.mailbox.thread(thread.id)
     assert after is not None, "a thread just changed is readable"
     return after
 
@@ -166,7 +171,7 @@ def change_messages(
     with uow(organization_id) as work:
         resolved = _resolve(work, change, "change.folder")
         marked = work.marks.mark(ids, resolved.change, clock.now())
-        _check(marked, resolved, "change.folder")
+        _check(work, marked, resolved, "change.folder")
     return _outcomes(ids, marked)
 
 
@@ -182,7 +187,7 @@ def change_threads(
     with uow(organization_id) as work:
         resolved = _resolve(work, change, "change.folder")
         marked = work.marks.mark_threads(ids, resolved.change, clock.now())
-        _check(marked, resolved, "change.folder")
+        _check(work, marked, resolved, "change.folder")
     return _outcomes(ids, marked)
 
 

@@ -73,6 +73,13 @@ class InMemoryBlobStore:
         found = self._objects.get(key)
         return len(found.data) if found else None
 
+    def list_keys(self, prefix: str) -> list[str]:
+        return sorted(k for k in self._objects if k.startswith(prefix))
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._objects.pop(key, None)
+
     def content_type(self, key: str) -> str:
         """The content type `key` was stored with."""
         found = self._objects.get(key)

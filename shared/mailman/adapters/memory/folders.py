@@ -114,7 +114,10 @@ class InMemoryMailboxMarks(ScopedRepository):
         rows = self._found(r for i in wanted if (r := self._tables.messages.get(i)) is not None)
         for row in rows:
             _apply(row, change, at)
-        return [Marked(r.id, r.message.inbox_id, len(r.message.labels)) for r in rows]
+        return [
+            Marked(r.id, r.message.inbox_id, len(r.message.labels), r.message.thread_id)
+            for r in rows
+        ]
 
     def mark_threads(
         self, thread_ids: Sequence[UUID], change: MailboxChange, at: datetime
@@ -129,7 +132,7 @@ class InMemoryMailboxMarks(ScopedRepository):
                 _apply(row, change, at)
             _delete_or_revive(thread, change, at)
             most = max((len(r.message.labels) for r in rows), default=0)
-            marked.append(Marked(thread.id, thread.inbox_id, most))
+            marked.append(Marked(thread.id, thread.inbox_id, most, thread.id))
         return marked
 
     def _thread(self, thread_id: UUID) -> ThreadRow | None:

@@ -88,14 +88,15 @@ class InMemoryMailboxReader(ScopedRepository):
                 kept[facet] = max(at, kept.get(facet, at))
         return found
 
-    def thread(self, thread_id: UUID, *, with_deleted: bool = False) -> ThreadSummary | None:
-        """A thread by id; an id merged into another answers the thread it became."""
+    def thread(self, thread_id: UUID) -> ThreadSummary | None:
+        """A thread by id, one wholly in trash too (one left with no message is gone); an id
+        merged into another answers the thread it became."""
         found = self._tables.threads.get(thread_id)
         for _ in range(_MERGES_FOLLOWED):
             if found is None or found.merged_into is None:
                 break
             found = self._tables.threads.get(found.merged_into)
-        if found is None or (found.deleted_at is not None and not with_deleted):
+        if found is None or (found.deleted_at is not None and found.message_count == 0):
             return None
         return self._summary(found) if self._visible(found) else None
 
@@ -129,7 +130,13 @@ class InMemoryMailboxReader(ScopedRepository):
         ]
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
-        rows = [r for r in self._live() if r.message.thread_id == thread_id]
+        """Its messages outside trash; all of them when every one is in trash."""
+        every = [
+            r
+            for r in self._tables.messages.values()
+            if r.message.thread_id == thread_id and self._visible(r)
+        ]
+        rows = [r for r in every if r.deleted_at is None] or every
         rows.sort(
             key=lambda r: (
                 r.message.received_at or r.message.sent_at or r.created_at,
@@ -186,18 +193,6 @@ class InMemoryMailboxReader(ScopedRepository):
         if after is not None:
             rows = [r for r in rows if (r.occurred_at, r.id) > (after.created_at, after.id)]
         return [_event_view(r) for r in rows[:limit]]
-
-    def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
-        found = self._tables.threads.get(thread_id)
-        if (
-            found is None
-            or found.deleted_at is not None
-            or found.merged_into is not None
-            or not self._visible(found)
-        ):
-            return False
-        found.deleted_at = at
-        return True
 
 
 def facets(row: MessageRow) -> frozenset[str]:
@@ -263,7 +258,10 @@ def _matches(row: MessageRow, wanted: DeliveryFilter) -> bool:
 
 
 def _readable(row: MessageRow) -> bool:
-    return row.deleted_at is None or row.message.folder == SystemFolder.TRASH
+    """Live, or in trash until it is erased."""
+    return row.erase_requested_at is None and (
+        row.deleted_at is None or row.message.folder == SystemFolder.TRASH
+    )
 
 
 def _shown(facet: str) -> bool:

@@ -73,11 +73,9 @@ class InMemoryMessageRepository(ScopedRepository):
 
     def refresh_thread(self, thread_id: UUID) -> None:
         thread = self._tables.threads[thread_id]
-        rows = [
-            r
-            for r in self._tables.messages.values()
-            if r.message.thread_id == thread_id and r.deleted_at is None
-        ]
+        every = [r for r in self._tables.messages.values() if r.message.thread_id == thread_id]
+        live = [r for r in every if r.deleted_at is None]
+        rows = live or every
         newest = max(rows, key=_activity, default=None)
         first = min(
             rows,
@@ -89,9 +87,17 @@ class InMemoryMessageRepository(ScopedRepository):
         thread.last_message_id = newest.id if newest else None
         thread.preview = newest.message.preview if newest else None
         thread.subject = thread.subject or (first.message.subject if first else None)
+        if live:
+            thread.deleted_at = None
+        elif every:
+            thread.deleted_at = thread.deleted_at or self._scope.stamp()
 
     def note_in_thread(self, entry: ThreadEntry) -> None:
         thread = self._tables.threads[entry.thread_id]
+        if thread.deleted_at is not None:
+            # Wholly in trash, it counted its trashed mail: it starts again from this one.
+            thread.message_count, thread.last_message_at = 0, None
+            thread.deleted_at = None
         thread.message_count += 1
         if thread.last_message_at is None or thread.last_message_at <= entry.at:
             thread.last_message_id, thread.preview = entry.message_pk, entry.preview

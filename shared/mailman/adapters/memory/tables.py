@@ -77,6 +77,7 @@ class MessageRow:
     deleted_at: datetime | None = None
     restore_folder: str | None = None
     """The folder it was in before it was moved into trash."""
+    erase_requested_at: datetime | None = None
     actor: dict[str, str] | None = None
     """The caller whose unit of work added it (`messages.actor`)."""
 

@@ -38,6 +38,7 @@ from mailman.adapters.memory.search import InMemorySearchIndex
 from mailman.adapters.memory.suppressions import InMemorySuppressionList
 from mailman.adapters.memory.tables import Scope, Tables
 from mailman.adapters.memory.threads import InMemoryThreads
+from mailman.adapters.memory.trash import InMemoryTrashRepository
 from mailman.adapters.memory.uploads import InMemoryUploads
 from mailman.adapters.memory.webhook_deliveries import InMemoryWebhookDeliveries
 from mailman.adapters.memory.webhook_endpoints import InMemoryWebhookEndpoints
@@ -65,6 +66,7 @@ from mailman.ports import (
     SendingBrake,
     SuppressionList,
     ThreadIndex,
+    TrashRepository,
     UnitOfWorkFactory,
     Uploads,
     WebhookDeliveries,
@@ -91,6 +93,7 @@ class InMemoryUnitOfWork:
         self.folders: FolderRepository = InMemoryFolderRepository(scope)
         self.marks: MailboxMarks = InMemoryMailboxMarks(scope)
         self.search: SearchIndex = InMemorySearchIndex(scope)
+        self.trash: TrashRepository = InMemoryTrashRepository(scope)
         self.outbox: Outbox = InMemoryOutbox(scope)
         self.idempotency_keys: IdempotencyKeys = InMemoryIdempotencyKeys(scope)
         self.uploads: Uploads = InMemoryUploads(scope)

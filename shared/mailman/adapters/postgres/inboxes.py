@@ -19,7 +19,7 @@ from mailman.domain.routing import RoutingEntry
 
 _INBOX_COLUMNS: LiteralString = (
     "i.id, i.organization_id, i.domain_id, i.local_part, d.name AS domain_name, "
-    "i.display_name, i.catch_all, i.created_at, i.updated_at"
+    "i.display_name, i.catch_all, i.trash_retention_days, i.created_at, i.updated_at"
 )
 _INBOX_FROM: LiteralString = "FROM inboxes i JOIN domains d ON d.id = i.domain_id "
 _INBOX_SELECT: LiteralString = f"SELECT {_INBOX_COLUMNS} {_INBOX_FROM}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import LiteralString
 from uuid import UUID
 
@@ -191,25 +190,29 @@ class PostgresMailboxReader:
         ).fetchall()
         return [ThreadSummary.model_validate(r) for r in rows]
 
-    def thread(self, thread_id: UUID, *, with_deleted: bool = False) -> ThreadSummary | None:
-        """A thread by id; an id merged into another answers the thread it became."""
-        live: LiteralString = "" if with_deleted else " AND t.deleted_at IS NULL"
+    def thread(self, thread_id: UUID) -> ThreadSummary | None:
+        """A thread by id, one wholly in trash too (one left with no message is gone); an id
+        merged into another answers the thread it became."""
         row = self._conn.execute(
             f"WITH RECURSIVE chain(id, depth) AS ("
             "  SELECT %s::uuid, 0 UNION ALL "
             "  SELECT t.merged_into_id, c.depth + 1 FROM threads t JOIN chain c ON t.id = c.id "
             "  WHERE t.merged_into_id IS NOT NULL AND c.depth < 32) "
             f"SELECT {_THREAD_COLUMNS} FROM threads t "
-            f"WHERE t.id = (SELECT id FROM chain ORDER BY depth DESC LIMIT 1){live}",
+            "WHERE t.id = (SELECT id FROM chain ORDER BY depth DESC LIMIT 1) "
+            "AND (t.deleted_at IS NULL OR t.message_count > 0)",
             [thread_id],
         ).fetchone()
         return ThreadSummary.model_validate(row) if row else None
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
+        """Its messages outside trash; all of them when every one is in trash."""
         rows = self._conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE thread_id = %s AND deleted_at IS NULL "
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE thread_id = %(thread)s "
+            "AND (deleted_at IS NULL OR NOT EXISTS (SELECT 1 FROM messages l "
+            "  WHERE l.thread_id = %(thread)s AND l.deleted_at IS NULL)) "
             "ORDER BY COALESCE(received_at, sent_at, created_at), created_at, id",
-            [thread_id],
+            {"thread": thread_id},
         ).fetchall()
         return [MessageView.model_validate(r) for r in rows]
 
@@ -255,8 +258,7 @@ class PostgresMailboxReader:
 
     def delivery(self, message_id: UUID) -> DeliveryOverview | None:
         row = self._conn.execute(
-            f"SELECT id, direction, status, {_RECIPIENTS} FROM messages "
-            "WHERE id = %s AND deleted_at IS NULL",
+            f"SELECT id, direction, status, {_RECIPIENTS} FROM messages WHERE id = %s",
             [message_id],
         ).fetchone()
         return DeliveryOverview.model_validate(row) if row else None
@@ -277,11 +279,3 @@ class PostgresMailboxReader:
             },
         ).fetchall()
         return [DeliveryEventView.model_validate(r) for r in rows]
-
-    def soft_delete_thread(self, thread_id: UUID, at: datetime) -> bool:
-        row = self._conn.execute(
-            "UPDATE threads SET deleted_at = %s, updated_at = %s "
-            "WHERE id = %s AND deleted_at IS NULL AND merged_into_id IS NULL RETURNING id",
-            [at, at, thread_id],
-        ).fetchone()
-        return row is not None

@@ -81,10 +81,10 @@ class PostgresMailboxMarks:
         rows = self._conn.execute(
             f"UPDATE messages SET {_assignments(change)} "
             f"WHERE id = ANY (%(ids)s::uuid[]) AND {_FOUND} "
-            "RETURNING id, inbox_id, cardinality(labels) AS label_count",
+            "RETURNING id, inbox_id, cardinality(labels) AS label_count, thread_id",
             _params(message_ids, change, at),
         ).fetchall()
-        return [Marked(r["id"], r["inbox_id"], r["label_count"]) for r in rows]
+        return [Marked(r["id"], r["inbox_id"], r["label_count"], r["thread_id"]) for r in rows]
 
     def mark_threads(
         self, thread_ids: Sequence[UUID], change: MailboxChange, at: datetime
@@ -102,7 +102,7 @@ class PostgresMailboxMarks:
             "WHERE t.id IN (SELECT id FROM d) GROUP BY t.id, t.inbox_id",
             _params(thread_ids, change, at),
         ).fetchall()
-        return [Marked(r["id"], r["inbox_id"], r["label_count"]) for r in rows]
+        return [Marked(r["id"], r["inbox_id"], r["label_count"], r["id"]) for r in rows]
 
     def refile(self, inbox_id: UUID, folder: str, to: str) -> int:
         cursor = self._conn.execute(

@@ -182,8 +182,10 @@ class PostgresMessageRepository:
         self._conn.execute(
             "UPDATE threads t SET message_count = s.n, "
             "  last_message_at = s.last_at, last_message_id = s.last_id, preview = s.preview, "
-            "  subject = COALESCE(t.subject, s.first_subject), updated_at = now() "
-            "FROM (SELECT count(*) AS n, "
+            "  subject = COALESCE(t.subject, s.first_subject), "
+            "  deleted_at = CASE WHEN s.live THEN NULL WHEN s.n > 0 "
+            "    THEN COALESCE(t.deleted_at, now()) ELSE t.deleted_at END, updated_at = now() "
+            "FROM (SELECT count(*) AS n, bool_or(deleted_at IS NULL) AS live, "
             "        max(COALESCE(received_at, sent_at, created_at)) AS last_at, "
             "        (array_agg(id ORDER BY COALESCE(received_at, sent_at, created_at) DESC))[1] "
             "          AS last_id, "
@@ -191,20 +193,25 @@ class PostgresMessageRepository:
             "          [1] AS preview, "
             "        (array_agg(subject ORDER BY COALESCE(sent_at, received_at, created_at)))[1] "
             "          AS first_subject "
-            "      FROM messages WHERE thread_id = %(thread)s AND deleted_at IS NULL) s "
+            "      FROM messages WHERE thread_id = %(thread)s AND (deleted_at IS NULL "
+            "        OR NOT EXISTS (SELECT 1 FROM messages l WHERE l.thread_id = %(thread)s "
+            "          AND l.deleted_at IS NULL))) s "
             "WHERE t.id = %(thread)s",
             {"thread": thread_id},
         )
 
     def note_in_thread(self, entry: ThreadEntry) -> None:
+        # A thread wholly in trash (`deleted_at`) counted its trashed mail: it starts again.
         self._conn.execute(
-            "UPDATE threads SET message_count = message_count + 1, "
-            "  last_message_id = CASE WHEN last_message_at IS NULL OR last_message_at <= %(at)s "
-            "    THEN %(pk)s ELSE last_message_id END, "
-            "  preview = CASE WHEN last_message_at IS NULL OR last_message_at <= %(at)s "
-            "    THEN %(preview)s ELSE preview END, "
-            "  last_message_at = GREATEST(last_message_at, %(at)s), "
-            "  subject = COALESCE(subject, %(subject)s), updated_at = now() "
+            "UPDATE threads SET "
+            "  message_count = CASE WHEN deleted_at IS NULL THEN message_count + 1 ELSE 1 END, "
+            "  last_message_id = CASE WHEN deleted_at IS NOT NULL OR last_message_at IS NULL "
+            "    OR last_message_at <= %(at)s THEN %(pk)s ELSE last_message_id END, "
+            "  preview = CASE WHEN deleted_at IS NOT NULL OR last_message_at IS NULL "
+            "    OR last_message_at <= %(at)s THEN %(preview)s ELSE preview END, "
+            "  last_message_at = CASE WHEN deleted_at IS NOT NULL THEN %(at)s "
+            "    ELSE GREATEST(last_message_at, %(at)s) END, "
+            "  subject = COALESCE(subject, %(subject)s), deleted_at = NULL, updated_at = now() "
             "WHERE id = %(thread)s",
             {
                 "thread": entry.thread_id,

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mailman.adapters.postgres.search import PostgresSearchIndex
     from mailman.adapters.postgres.suppressions import PostgresSuppressionList
     from mailman.adapters.postgres.thread_index import PostgresThreadIndex
+    from mailman.adapters.postgres.trash import PostgresTrashRepository
     from mailman.adapters.postgres.uploads import PostgresUploads
     from mailman.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveries
     from mailman.adapters.postgres.webhook_endpoints import PostgresWebhookEndpoints
@@ -123,6 +124,12 @@ class PostgresUnitOfWork:
         from mailman.adapters.postgres.search import PostgresSearchIndex
 
         return PostgresSearchIndex(self._conn)
+
+    @functools.cached_property
+    def trash(self) -> PostgresTrashRepository:
+        from mailman.adapters.postgres.trash import PostgresTrashRepository
+
+        return PostgresTrashRepository(self._conn)
 
     @functools.cached_property
     def outbox(self) -> PostgresOutbox:
