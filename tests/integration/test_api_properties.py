@@ -486,7 +486,7 @@ def check_request(world: ApiWorld, request: HttpRequest) -> None:
             error = answer.json()["error"]
         except (ValueError, KeyError, TypeError):
             pytest.fail(f"not the JSON error envelope: {seen}")
-        assert ENVELOPE_KEYS <= set(error) <= ENVELOPE_KEYS | {"field"}, seen
+        assert ENVELOPE_KEYS <= set(error) <= ENVELOPE_KEYS | {"field", "details"}, seen
         assert error["trace_id"] == answer.header("X-Trace-Id"), seen
         assert world.snapshot().changes_since(before) == [], seen
 
