@@ -4,6 +4,7 @@ its folders and labels."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mailman.domain.access import Scope
+from mailman.domain.folders import MailboxChange
+from mailman.ports import Clock, UnitOfWorkFactory
 from mailman.services import mailbox_state
 
 from ..access import requires
@@ -23,6 +26,11 @@ from .mailbox import whole_message
 
 router = Router()
 TAGS = ["Mailbox"]
+
+BatchChange = Callable[
+    [UnitOfWorkFactory, Clock, UUID, Sequence[UUID], MailboxChange], list[mailbox_state.Outcome]
+]
+"""`change_messages` or `change_threads`."""
 
 
 @router.patch(
@@ -60,14 +68,7 @@ def change_thread(thread_id: UUID, body: ChangeIn) -> ThreadOut:
     **requires(Scope.MESSAGES_WRITE),
 )
 def change_messages(body: BatchIn) -> BatchOut:
-    outcomes = mailbox_state.change_messages(
-        caller_uow(router),
-        container().clock,
-        organization_id(router),
-        body.ids,
-        body.change.change(),
-    )
-    return BatchOut.model_validate({"data": outcomes}, from_attributes=True)
+    return _batch(mailbox_state.change_messages, body)
 
 
 @router.post(
@@ -77,13 +78,12 @@ def change_messages(body: BatchIn) -> BatchOut:
     **requires(Scope.MESSAGES_WRITE),
 )
 def change_threads(body: BatchIn) -> BatchOut:
-    outcomes = mailbox_state.change_threads(
-        caller_uow(router),
-        container().clock,
-        organization_id(router),
-        body.ids,
-        body.change.change(),
-    )
+    return _batch(mailbox_state.change_threads, body)
+
+
+def _batch(apply: BatchChange, body: BatchIn) -> BatchOut:
+    uow, org = caller_uow(router), organization_id(router)
+    outcomes = apply(uow, container().clock, org, body.ids, body.change.change())
     return BatchOut.model_validate({"data": outcomes}, from_attributes=True)
 
 
