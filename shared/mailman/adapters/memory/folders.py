@@ -14,8 +14,11 @@ from mailman.adapters.memory.tables import MessageRow, ScopedRepository, ThreadR
 from mailman.domain.errors import Conflict
 from mailman.domain.folders import MailboxChange, SystemFolder
 from mailman.domain.mailbox_state import Count, CustomFolder, Marked
+from mailman.domain.models import DeliveryStatus
 
 _TRASH = SystemFolder.TRASH.value
+WAITING = frozenset({DeliveryStatus.SCHEDULED, DeliveryStatus.PENDING, DeliveryStatus.SENDING})
+"""Outgoing mail still to be sent: cancelled, never trashed."""
 
 
 class InMemoryFolderRepository(ScopedRepository):
@@ -115,7 +118,9 @@ class InMemoryMailboxMarks(ScopedRepository):
         for row in rows:
             _apply(row, change, at)
         return [
-            Marked(r.id, r.message.inbox_id, len(r.message.labels), r.message.thread_id)
+            Marked(
+                r.id, r.message.inbox_id, len(r.message.labels), r.message.thread_id, _waiting(r)
+            )
             for r in rows
         ]
 
@@ -132,7 +137,8 @@ class InMemoryMailboxMarks(ScopedRepository):
                 _apply(row, change, at)
             _delete_or_revive(thread, change, at)
             most = max((len(r.message.labels) for r in rows), default=0)
-            marked.append(Marked(thread.id, thread.inbox_id, most, thread.id))
+            waiting = any(_waiting(r) for r in rows)
+            marked.append(Marked(thread.id, thread.inbox_id, most, thread.id, waiting))
         return marked
 
     def _thread(self, thread_id: UUID) -> ThreadRow | None:
@@ -156,6 +162,10 @@ class InMemoryMailboxMarks(ScopedRepository):
             row.updated_at = self._scope.stamp()
             moved += 1
         return moved
+
+
+def _waiting(row: MessageRow) -> bool:
+    return row.message.status in WAITING
 
 
 def _apply(row: MessageRow, change: MailboxChange, at: datetime) -> None:

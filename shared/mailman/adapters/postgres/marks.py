@@ -21,6 +21,11 @@ _LABELS: LiteralString = (
 )
 """The labels kept in their order, those added after them, each once."""
 
+_WAITING: LiteralString = (
+    "(status IS NOT NULL AND status IN ('scheduled', 'pending', 'sending')) AS waiting"
+)
+"""Mail still to be sent (as `PostgresTrashRepository` reads it)."""
+
 _INTO_TRASH: tuple[LiteralString, ...] = (
     "folder = 'trash'",
     "restore_folder = CASE WHEN folder = 'trash' THEN restore_folder ELSE folder END",
@@ -81,10 +86,13 @@ class PostgresMailboxMarks:
         rows = self._conn.execute(
             f"UPDATE messages SET {_assignments(change)} "
             f"WHERE id = ANY (%(ids)s::uuid[]) AND {_FOUND} "
-            "RETURNING id, inbox_id, cardinality(labels) AS label_count, thread_id",
+            f"RETURNING id, inbox_id, cardinality(labels) AS label_count, thread_id, {_WAITING}",
             _params(message_ids, change, at),
         ).fetchall()
-        return [Marked(r["id"], r["inbox_id"], r["label_count"], r["thread_id"]) for r in rows]
+        return [
+            Marked(r["id"], r["inbox_id"], r["label_count"], r["thread_id"], r["waiting"])
+            for r in rows
+        ]
 
     def mark_threads(
         self, thread_ids: Sequence[UUID], change: MailboxChange, at: datetime
@@ -94,15 +102,18 @@ class PostgresMailboxMarks:
             "  AND merged_into_id IS NULL), "
             f"m AS (UPDATE messages SET {_assignments(change)} "
             f"  WHERE thread_id IN (SELECT id FROM t) AND {_FOUND} "
-            "  RETURNING thread_id, cardinality(labels) AS n), "
+            f"  RETURNING thread_id, cardinality(labels) AS n, {_WAITING}), "
             f"d AS (UPDATE threads SET deleted_at = {_thread_deletion(change)}, "
             "  updated_at = %(at)s WHERE id IN (SELECT id FROM t) RETURNING id) "
-            "SELECT t.id, t.inbox_id, coalesce(max(m.n), 0) AS label_count "
+            "SELECT t.id, t.inbox_id, coalesce(max(m.n), 0) AS label_count, "
+            "coalesce(bool_or(m.waiting), false) AS waiting "
             "FROM t LEFT JOIN m ON m.thread_id = t.id "
             "WHERE t.id IN (SELECT id FROM d) GROUP BY t.id, t.inbox_id",
             _params(thread_ids, change, at),
         ).fetchall()
-        return [Marked(r["id"], r["inbox_id"], r["label_count"], r["id"]) for r in rows]
+        return [
+            Marked(r["id"], r["inbox_id"], r["label_count"], r["id"], r["waiting"]) for r in rows
+        ]
 
     def refile(self, inbox_id: UUID, folder: str, to: str) -> int:
         cursor = self._conn.execute(
