@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailman.domain.access import Scope
 from mailman.domain.folders import SystemFolder, label_name
-from mailman.domain.mailbox import DeliveryFilter, MessageView, TimeWindow
+from mailman.domain.mailbox import DeliveryFilter, MessageView, ThreadView, TimeWindow
 from mailman.domain.mailbox_state import MAX_FOLDER_LENGTH, Direction, MailboxFilter
 from mailman.domain.names import MAX_ADDRESS_OCTETS
 from mailman.domain.pagination import PageRequest
@@ -186,7 +186,11 @@ def list_messages(
     **requires(Scope.MESSAGES_READ),
 )
 def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
-    view = mailbox.get_thread(caller_uow(router), organization_id(router), thread_id)
+    return whole_thread(mailbox.get_thread(caller_uow(router), organization_id(router), thread_id))
+
+
+def whole_thread(view: ThreadView) -> ThreadWithMessagesOut:
+    """The thread with as many of its messages whole as one answer holds, the rest light."""
     whole, spent = budget.fit(view.messages, MessageOut.of)
     light, _ = budget.fit(
         view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent

@@ -14,11 +14,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from mailman.domain.access import Scope
 from mailman.services import mailbox_trash
 
-from .. import budget
 from ..access import Requirement, check, requires
 from ..dependencies import caller_uow, container, organization_id, principal
 from ..schemas.mailbox import MessageOut, ThreadWithMessagesOut
 from ..schemas.trash import EmptiedOut
+from .mailbox import whole_thread
 
 router = Router()
 TAGS = ["Mail"]
@@ -76,11 +76,7 @@ def restore_message(message_id: UUID) -> MessageOut:
 )
 def restore_thread(thread_id: UUID) -> ThreadWithMessagesOut:
     view = mailbox_trash.restore_thread(caller_uow(router), organization_id(router), thread_id)
-    whole, spent = budget.fit(view.messages, MessageOut.of)
-    light, _ = budget.fit(
-        view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent
-    )
-    return ThreadWithMessagesOut.model_validate({**dict(view.thread), "messages": whole + light})
+    return whole_thread(view)
 
 
 @router.post(
