@@ -152,3 +152,31 @@ def test_quarantined_mail_is_counted_nowhere(mailbox: MailSink) -> None:
 
     assert _counts(mailbox) == {}
     assert _facets(mailbox) == set()
+
+
+FORGED = (
+    "SELECT mailbox_count_changes('{}', ARRAY[ROW(%(org)s, %(inbox)s, NULL, 'inbox', false, "
+    "false, false, '{}', 0, 'inbound', 'x@forged.example', now())::mailbox_row])",
+    "SELECT mailbox_apply('{}', ARRAY[ROW(%(org)s, %(inbox)s, NULL, 'inbox', false, "
+    "false, false, '{}', 0, 'inbound', 'x@forged.example', now())::mailbox_row])",
+    "SELECT mailbox_rebuild_threads(ARRAY(SELECT gen_random_uuid()))",
+)
+
+
+@pytest.mark.parametrize("statement", FORGED, ids=["count_changes", "apply", "rebuild_threads"])
+def test_a_tenant_cannot_call_the_functions_that_write_the_counts(
+    mailbox: MailSink, statement: str
+) -> None:
+    """They run as their owner (SECURITY DEFINER), past row-level security, on whatever rows
+    they are given: only the trigger may call them, else a tenant's transaction could write
+    any organisation's counts (the tenant may only read them)."""
+    before = _counts(mailbox)
+    with psycopg.connect(mailbox.database_url) as conn:
+        conn.execute(
+            "SELECT set_config('role', 'mailman_tenant', true), "
+            "set_config('mailman.organization_id', %s, true)",
+            [str(mailbox.organization_id)],
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement, {"org": mailbox.organization_id, "inbox": mailbox.support})
+    assert _counts(mailbox) == before
