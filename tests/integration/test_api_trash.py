@@ -11,6 +11,8 @@ from uuid import UUID
 import boto3
 import pytest
 
+from functions.dispatcher import handler as dispatcher_function
+from mailman.domain.errors import StorageError
 from mailman.domain.trash import object_prefix
 from mailman.services import mailbox as mailbox_service
 from mailman.services import mailbox_trash
@@ -311,4 +313,32 @@ def test_the_dispatcher_function_erases_the_trash_past_its_retention(
 
     assert (done["trash_expired"], done["erased"], done["objects_deleted"]) == (1, 1, 1)
     assert tenant.api.get(f"/messages/{stored.id}").status == 404
+    assert _bucket() == set()
+
+
+def test_an_erasure_failing_in_the_dispatcher_leaves_its_other_work_done(
+    tenant: Tenant, mailbox: MailSink, outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Erasure runs beside sending's sweep and before the webhooks are queued: S3 failing (or
+    any one message that cannot be erased) must not stop the webhooks every minute; the
+    next run finishes the erasure."""
+    stored = receive_raw(mailbox, make_mail()).stored[0]
+    _ok(tenant.api.delete(f"/messages/{stored.id}"), 204)
+    rows(mailbox, "UPDATE messages SET deleted_at = now() - interval '31 days' RETURNING id")
+    published: list[object] = []
+    monkeypatch.setattr(dispatcher_function, "publish_webhooks", published.append)
+    blobs = dispatcher_function.container().blobs
+
+    def unavailable(keys: object) -> None:
+        raise StorageError("S3 is unavailable")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(blobs, "delete_many", unavailable)
+        failed = outbox.dispatch()
+
+    assert len(published) == 1
+    assert (failed["trash_expired"], failed["erased"]) == (0, 0)
+    assert _bucket() != set()
+    done = outbox.dispatch()
+    assert (done["erased"], done["objects_deleted"]) == (1, 1)
     assert _bucket() == set()
