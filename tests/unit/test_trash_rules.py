@@ -14,6 +14,7 @@ import pytest
 from mailman.adapters.memory.blobs import InMemoryBlobStore
 from mailman.domain.errors import Conflict, NotFound, StorageError
 from mailman.domain.folders import SystemFolder
+from mailman.domain.mailbox_state import MailboxFilter
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import PageRequest
 from mailman.domain.trash import ERASE_AT_ONCE, object_prefix, removable, restore_target
@@ -297,6 +298,16 @@ def test_emptying_a_large_trash_erases_some_now_and_the_dispatcher_the_rest(
     assert len(waiting) == 5
     with pytest.raises(Conflict, match="being erased"):
         mailbox_trash.restore_message(world.uow, world.organization_id, waiting.pop())
+    folders = mailbox_state.list_folders(world.uow, world.organization_id, world.inbox.id)
+    assert [f.total for f in folders if f.id == SystemFolder.TRASH] == [0]
+    listed = mailbox.list_threads(
+        world.uow,
+        world.organization_id,
+        world.inbox.id,
+        PageRequest(),
+        filters=MailboxFilter(folder=SystemFolder.TRASH),
+    )
+    assert listed.items == []
     run = mailbox_trash.erase_due(world.uow, world.blobs, world.clock)
     assert run.erased == 5
     assert set(world.tables.messages) == {kept}

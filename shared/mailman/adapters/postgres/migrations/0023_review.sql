@@ -1,5 +1,5 @@
--- Review of issue 22's mailbox: who may call its SECURITY DEFINER functions, and what
--- search finds.
+-- Review of issue 22's mailbox: who may call its SECURITY DEFINER functions, and mail
+-- marked for erasure, which search, the counts and the thread lists no longer show.
 --
 -- The functions that write the mailbox's counts and thread facets (0020_mailbox.sql) run as
 -- their owner, past row-level security, on whatever rows they are given. Only the trigger on
@@ -60,3 +60,81 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Mail marked for erasure is gone for reading: the counts and the thread facets leave it
+-- out too, as they leave quarantined mail out (the row the trigger reads is "quarantined"
+-- once marked). Otherwise, between a large trash's emptying and the dispatcher's erasure,
+-- the trash's count and its thread list showed mail that answers 404. The trigger's
+-- functions and the thread rebuild as 0020 made them, but for that.
+CREATE OR REPLACE FUNCTION mailbox_rebuild_threads(threads uuid[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+    DELETE FROM thread_facets WHERE thread_id = ANY (threads);
+    INSERT INTO thread_facets (organization_id, inbox_id, thread_id, facet, messages, unread, last_at)
+    SELECT m.organization_id, m.inbox_id, m.thread_id, f.facet, count(*),
+           count(*) FILTER (WHERE NOT m.is_read),
+           max(COALESCE(m.received_at, m.sent_at, m.created_at))
+    FROM messages m
+    CROSS JOIN LATERAL unnest(mailbox_facets(m.folder, m.quarantined OR m.erase_requested_at IS NOT NULL, m.is_read, m.starred,
+        m.labels, m.attachment_count, m.direction, m.from_address)) AS f(facet)
+    WHERE m.thread_id = ANY (threads)
+    GROUP BY m.organization_id, m.inbox_id, m.thread_id, f.facet;
+    UPDATE threads t SET unread_count = coalesce(
+        (SELECT f.unread FROM thread_facets f WHERE f.thread_id = t.id AND f.facet = 'all'), 0)
+    WHERE t.id = ANY (threads);
+    $$;
+
+CREATE OR REPLACE FUNCTION mailbox_track_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    PERFORM mailbox_apply('{}', ARRAY(SELECT ROW(n.organization_id, n.inbox_id, n.thread_id, n.folder, n.quarantined OR n.erase_requested_at IS NOT NULL,
+        n.is_read, n.starred, n.labels, n.attachment_count, n.direction, n.from_address,
+        COALESCE(n.received_at, n.sent_at, n.created_at))::mailbox_row
+        FROM new_rows n));
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION mailbox_track_delete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    PERFORM mailbox_apply(ARRAY(SELECT ROW(o.organization_id, o.inbox_id, o.thread_id, o.folder, o.quarantined OR o.erase_requested_at IS NOT NULL,
+        o.is_read, o.starred, o.labels, o.attachment_count, o.direction, o.from_address,
+        COALESCE(o.received_at, o.sent_at, o.created_at))::mailbox_row
+        FROM old_rows o), '{}');
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION mailbox_track_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+    AS $$
+DECLARE
+    gone mailbox_row[];
+    came mailbox_row[];
+BEGIN
+    SELECT coalesce(array_agg(c.o), '{}'), coalesce(array_agg(c.n), '{}') INTO gone, came
+    FROM (SELECT ROW(o.organization_id, o.inbox_id, o.thread_id, o.folder, o.quarantined OR o.erase_requested_at IS NOT NULL,
+        o.is_read, o.starred, o.labels, o.attachment_count, o.direction, o.from_address,
+        COALESCE(o.received_at, o.sent_at, o.created_at))::mailbox_row AS o,
+        ROW(n.organization_id, n.inbox_id, n.thread_id, n.folder, n.quarantined OR n.erase_requested_at IS NOT NULL,
+        n.is_read, n.starred, n.labels, n.attachment_count, n.direction, n.from_address,
+        COALESCE(n.received_at, n.sent_at, n.created_at))::mailbox_row AS n
+          FROM old_rows o JOIN new_rows n ON n.id = o.id) c
+    WHERE c.o IS DISTINCT FROM c.n;
+    PERFORM mailbox_apply(gone, came);
+    RETURN NULL;
+END
+$$;
+
+-- The mail marked already: out of the counts and its threads' facets.
+SELECT mailbox_count_changes(
+    ARRAY(SELECT ROW(m.organization_id, m.inbox_id, m.thread_id, m.folder, m.quarantined,
+        m.is_read, m.starred, m.labels, m.attachment_count, m.direction, m.from_address,
+        COALESCE(m.received_at, m.sent_at, m.created_at))::mailbox_row
+        FROM messages m WHERE m.erase_requested_at IS NOT NULL AND NOT m.quarantined),
+    '{}');
+SELECT mailbox_rebuild_threads(ARRAY(SELECT DISTINCT thread_id FROM messages
+    WHERE erase_requested_at IS NOT NULL AND thread_id IS NOT NULL));
