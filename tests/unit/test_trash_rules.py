@@ -13,7 +13,7 @@ import pytest
 
 from mailman.adapters.memory.blobs import InMemoryBlobStore
 from mailman.domain.errors import Conflict, NotFound, StorageError
-from mailman.domain.folders import SystemFolder
+from mailman.domain.folders import MailboxChange, SystemFolder
 from mailman.domain.mailbox_state import MailboxFilter
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import PageRequest
@@ -298,6 +298,14 @@ def test_emptying_a_large_trash_erases_some_now_and_the_dispatcher_the_rest(
     assert len(waiting) == 5
     with pytest.raises(Conflict, match="being erased"):
         mailbox_trash.restore_message(world.uow, world.organization_id, waiting.pop())
+    with pytest.raises(NotFound):  # nor moved out of trash by a change
+        mailbox_state.change_message(
+            world.uow,
+            world.clock,
+            world.organization_id,
+            waiting.pop(),
+            MailboxChange.of(folder="inbox"),
+        )
     folders = mailbox_state.list_folders(world.uow, world.organization_id, world.inbox.id)
     assert [f.total for f in folders if f.id == SystemFolder.TRASH] == [0]
     listed = mailbox.list_threads(

@@ -108,6 +108,7 @@ class InMemoryMailboxMarks(ScopedRepository):
             if self._scope.sees(r.organization_id)
             and self._scope.reaches(r.message.inbox_id)
             and (r.deleted_at is None or r.message.folder == _TRASH)
+            and r.erase_requested_at is None
         ]
 
     def mark(
