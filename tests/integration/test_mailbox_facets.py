@@ -3,6 +3,7 @@ after every kind of write to messages, whoever writes it."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import psycopg
@@ -44,6 +45,11 @@ def _facets(box: MailSink) -> set[tuple[Any, ...]]:
             box.support,
         )
     )
+
+
+def _other_thread(box: MailSink) -> Any:
+    [(thread,)] = rows(box, "SELECT thread_id FROM messages WHERE subject = 'Something else'")
+    return thread
 
 
 def _execute(box: MailSink, sql: str, *params: Any) -> None:
@@ -180,3 +186,36 @@ def test_a_tenant_cannot_call_the_functions_that_write_the_counts(
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement, {"org": mailbox.organization_id, "inbox": mailbox.support})
     assert _counts(mailbox) == before
+
+
+def test_two_transactions_changing_one_thread_at_once_both_commit(mailbox: MailSink) -> None:
+    """Each rebuilds the thread's facets (delete, then insert): the second must wait for the
+    first and rebuild after it, not insert beside the rows the first just wrote (a unique
+    violation) nor leave them stale."""
+    _two_threads(mailbox)
+    [(first, second)] = rows(
+        mailbox,
+        "SELECT min(id::text)::uuid, max(id::text)::uuid FROM messages "
+        "GROUP BY thread_id HAVING count(*) = 2",
+    )
+    failures: list[BaseException] = []
+    with psycopg.connect(mailbox.database_url) as one:
+        one.execute("UPDATE messages SET starred = true WHERE id = %s", [first])
+
+        def other() -> None:
+            try:
+                with psycopg.connect(mailbox.database_url) as two:
+                    two.execute("UPDATE messages SET is_read = true WHERE id = %s", [second])
+            except BaseException as exc:  # reported below, in the test's thread
+                failures.append(exc)
+
+        waiting = threading.Thread(target=other)
+        waiting.start()
+        waiting.join(1)  # it waits on the first's rows
+        one.commit()
+    waiting.join(10)
+
+    assert failures == []
+    assert _counts(mailbox) == _recounted(mailbox)
+    facets = {(f, n, u) for t, f, n, u in _facets(mailbox) if t != _other_thread(mailbox)}
+    assert {("is:starred", 1, 1), ("is:unread", 1, 1), ("all", 2, 1)} <= facets

@@ -65,10 +65,16 @@ $$;
 -- out too, as they leave quarantined mail out (the row the trigger reads is "quarantined"
 -- once marked). Otherwise, between a large trash's emptying and the dispatcher's erasure,
 -- the trash's count and its thread list showed mail that answers 404. The trigger's
--- functions and the thread rebuild as 0020 made them, but for that.
+-- functions and the thread rebuild as 0020 made them, but for that; and the rebuild first
+-- locks its threads (in id order): two transactions changing one thread's mail at once
+-- each deleted the facets they saw and inserted anew, so the second inserted beside the
+-- rows the first had just committed (a unique violation). Now the second waits for the
+-- first, and its delete (a statement of its own, a fresh snapshot) sees the first's rows.
 CREATE OR REPLACE FUNCTION mailbox_rebuild_threads(threads uuid[]) RETURNS void
     LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
+    SELECT t.id FROM threads t WHERE t.id = ANY (mailbox_rebuild_threads.threads)
+    ORDER BY t.id FOR UPDATE;
     DELETE FROM thread_facets WHERE thread_id = ANY (threads);
     INSERT INTO thread_facets (organization_id, inbox_id, thread_id, facet, messages, unread, last_at)
     SELECT m.organization_id, m.inbox_id, m.thread_id, f.facet, count(*),
