@@ -131,8 +131,11 @@ class InMemoryMailboxMarks(ScopedRepository):
         threads = [t for i in dict.fromkeys(thread_ids) if (t := self._thread(i)) is not None]
         marked = []
         for thread in threads:
-            rows = self._found(
-                r for r in self._tables.messages.values() if r.message.thread_id == thread.id
+            rows = _reach(
+                self._found(
+                    r for r in self._tables.messages.values() if r.message.thread_id == thread.id
+                ),
+                change,
             )
             for row in rows:
                 _apply(row, change, at)
@@ -163,6 +166,14 @@ class InMemoryMailboxMarks(ScopedRepository):
             row.updated_at = self._scope.stamp()
             moved += 1
         return moved
+
+
+def _reach(rows: list[MessageRow], change: MailboxChange) -> list[MessageRow]:
+    """A thread's messages a change reaches: a move out of the trash's way leaves those in
+    trash there while any of the thread is live (`PostgresMailboxMarks._thread_reach`)."""
+    if change.folder in (None, _TRASH) or all(r.deleted_at is not None for r in rows):
+        return rows
+    return [r for r in rows if r.message.folder != _TRASH]
 
 
 def _waiting(row: MessageRow) -> bool:

@@ -66,6 +66,18 @@ def _params(ids: Sequence[UUID], change: MailboxChange, at: datetime) -> dict[st
     }
 
 
+def _thread_reach(change: MailboxChange) -> LiteralString:
+    """Which of a thread's messages a change reaches beyond `_FOUND`: a move out of the
+    trash's way leaves the thread's mail in trash there while any of it is live (as the
+    thread shows it: `PostgresMailboxReader.thread_messages`)."""
+    if change.folder is None or change.folder == SystemFolder.TRASH:
+        return ""
+    return (
+        " AND (folder <> 'trash' OR NOT EXISTS (SELECT 1 FROM messages l "
+        "WHERE l.thread_id = messages.thread_id AND l.deleted_at IS NULL))"
+    )
+
+
 def _thread_deletion(change: MailboxChange) -> LiteralString:
     """What a thread's `deleted_at` becomes: deleted with its messages moved into trash, live
     again when they leave it, else as it was."""
@@ -101,7 +113,7 @@ class PostgresMailboxMarks:
             "WITH t AS (SELECT id, inbox_id FROM threads WHERE id = ANY (%(ids)s::uuid[]) "
             "  AND merged_into_id IS NULL), "
             f"m AS (UPDATE messages SET {_assignments(change)} "
-            f"  WHERE thread_id IN (SELECT id FROM t) AND {_FOUND} "
+            f"  WHERE thread_id IN (SELECT id FROM t) AND {_FOUND}{_thread_reach(change)} "
             f"  RETURNING thread_id, cardinality(labels) AS n, {_WAITING}), "
             f"d AS (UPDATE threads SET deleted_at = {_thread_deletion(change)}, "
             "  updated_at = %(at)s WHERE id IN (SELECT id FROM t) RETURNING id) "
