@@ -4,6 +4,7 @@ after every kind of write to messages, whoever writes it."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -50,6 +51,19 @@ def _facets(box: MailSink) -> set[tuple[Any, ...]]:
 def _other_thread(box: MailSink) -> Any:
     [(thread,)] = rows(box, "SELECT thread_id FROM messages WHERE subject = 'Something else'")
     return thread
+
+
+def _until_one_waits_on_a_lock(box: MailSink) -> None:
+    for _ in range(100):
+        [(waiting,)] = rows(
+            box,
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()",
+        )
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the second transaction never waited on the first")
 
 
 def _execute(box: MailSink, sql: str, *params: Any) -> None:
@@ -211,7 +225,7 @@ def test_two_transactions_changing_one_thread_at_once_both_commit(mailbox: MailS
 
         waiting = threading.Thread(target=other)
         waiting.start()
-        waiting.join(1)  # it waits on the first's rows
+        _until_one_waits_on_a_lock(mailbox)
         one.commit()
     waiting.join(10)
 
