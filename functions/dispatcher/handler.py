@@ -10,6 +10,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.runtime import cached_container, count, entrypoint, logger, publish_webhooks
+from mailman.composition import Container
+from mailman.domain.trash import ErasureRun
 from mailman.services.mailbox_trash import erase_due
 from mailman.services.sending import dispatch
 
@@ -24,7 +26,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("HandOffsUnconfirmed", done.unconfirmed)
     if done.unconfirmed:
         logger.warning("hand-offs SES never confirmed", extra={"count": done.unconfirmed})
-    erased = erase_due(c.uow, c.blobs, c.clock)
+    erased = _erase(c)
     count("MessagesErased", erased.erased)
     publish_webhooks(c)
     return {
@@ -35,3 +37,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "erased": erased.erased,
         "objects_deleted": erased.objects,
     }
+
+
+def _erase(c: Container) -> ErasureRun:
+    """Erase what is due; a failure (S3, or a message that cannot be erased) is logged and
+    left to the next run, which starts again from what is marked: the webhooks are queued
+    all the same."""
+    try:
+        return erase_due(c.uow, c.blobs, c.clock)
+    except Exception:
+        logger.warning("erasure failed: the next run takes it up again", exc_info=True)
+        count("ErasureFailed")
+        return ErasureRun()

@@ -181,6 +181,20 @@ def test_a_thread_change_reaches_every_message(tenant: Tenant, mailbox: MailSink
     assert _subjects(tenant, mailbox) == ["Subject 1"]
 
 
+def test_filing_a_thread_leaves_its_trashed_mail_in_trash(
+    tenant: Tenant, mailbox: MailSink
+) -> None:
+    first = _mail(mailbox, 1)
+    reply = _mail(mailbox, 2, extra="In-Reply-To: <m1@x.example>\r\n")
+    assert tenant.api.delete(f"/messages/{reply.id}").status == 204
+
+    filed = _ok(tenant.api.patch(f"/threads/{first.thread_id}", {"folder": "archive"}))
+
+    assert filed["folders"] == ["archive", "trash"]
+    assert _ok(tenant.api.get(f"/messages/{reply.id}"))["folder"] == "trash"
+    assert _ok(tenant.api.post(f"/messages/{reply.id}/restore"))["folder"] == "inbox"
+
+
 def test_a_batch_reports_missing_ids_and_counts_each_once(
     tenant: Tenant, mailbox: MailSink
 ) -> None:

@@ -154,6 +154,22 @@ def test_trash_and_spam_are_searched_only_when_named(
     assert found("receipt in:anywhere") == {"kept", "trashed", "spammy"}
 
 
+def test_mail_being_erased_is_found_no_more(
+    mailbox: MailSink, found: Callable[[str], set[str]]
+) -> None:
+    """Marked for erasure, mail is gone for reading (404 by id, out of the trash listing):
+    search does not find it either, in trash or anywhere."""
+    trashed = _put(mailbox, "trashed", "receipt")
+    erasing = _put(mailbox, "erasing", "receipt")
+    for message in (trashed, erasing):
+        _set(mailbox, message, "folder = 'trash', restore_folder = 'inbox', deleted_at = now()")
+    _set(mailbox, erasing, "erase_requested_at = now()")
+
+    assert found("receipt in:trash") == {"trashed"}
+    assert found("in:trash") == {"trashed"}
+    assert found("receipt in:anywhere") == {"trashed"}
+
+
 def test_quarantined_mail_is_never_found(
     mailbox: MailSink, found: Callable[[str], set[str]]
 ) -> None:

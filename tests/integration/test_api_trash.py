@@ -11,6 +11,8 @@ from uuid import UUID
 import boto3
 import pytest
 
+from functions.dispatcher import handler as dispatcher_function
+from mailman.domain.errors import StorageError
 from mailman.domain.trash import object_prefix
 from mailman.services import mailbox as mailbox_service
 from mailman.services import mailbox_trash
@@ -312,3 +314,61 @@ def test_the_dispatcher_function_erases_the_trash_past_its_retention(
     assert (done["trash_expired"], done["erased"], done["objects_deleted"]) == (1, 1, 1)
     assert tenant.api.get(f"/messages/{stored.id}").status == 404
     assert _bucket() == set()
+
+
+def test_an_erasure_failing_in_the_dispatcher_leaves_its_other_work_done(
+    tenant: Tenant, mailbox: MailSink, outbox: OutboundPipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Erasure runs beside sending's sweep and before the webhooks are queued: S3 failing (or
+    any one message that cannot be erased) must not stop the webhooks every minute; the
+    next run finishes the erasure."""
+    stored = receive_raw(mailbox, make_mail()).stored[0]
+    _ok(tenant.api.delete(f"/messages/{stored.id}"), 204)
+    rows(mailbox, "UPDATE messages SET deleted_at = now() - interval '31 days' RETURNING id")
+    published: list[object] = []
+    monkeypatch.setattr(dispatcher_function, "publish_webhooks", published.append)
+    blobs = dispatcher_function.container().blobs
+
+    def unavailable(keys: object) -> None:
+        raise StorageError("S3 is unavailable")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(blobs, "delete_many", unavailable)
+        failed = outbox.dispatch()
+
+    assert len(published) == 1
+    assert (failed["trash_expired"], failed["erased"]) == (0, 0)
+    assert _bucket() != set()
+    done = outbox.dispatch()
+    assert (done["erased"], done["objects_deleted"]) == (1, 1)
+    assert _bucket() == set()
+
+
+def test_mail_waiting_for_erasure_is_counted_and_listed_nowhere(
+    tenant: Tenant, mailbox: MailSink
+) -> None:
+    """Between a large trash's emptying (202) and the dispatcher's erasure, the marked mail
+    is gone for reading (404 by id): the trash's count, its thread list and the thread
+    leave it out too."""
+    kept = receive_raw(mailbox, make_mail(message_id="<kept@x>", subject="Kept")).stored[0]
+    going = receive_raw(
+        mailbox,
+        make_mail(message_id="<going@x>", subject="Going", extra="In-Reply-To: <kept@x>\r\n"),
+    ).stored[0]
+    alone = receive_raw(mailbox, make_mail(message_id="<alone@x>", subject="Alone")).stored[0]
+    for stored in (kept, going, alone):
+        _ok(tenant.api.delete(f"/messages/{stored.id}"), 204)
+
+    rows(
+        mailbox,
+        "UPDATE messages SET erase_requested_at = now() WHERE id = ANY(%s) RETURNING id",
+        [going.id, alone.id],
+    )
+
+    folders = _ok(tenant.api.get(f"/inboxes/{mailbox.support}/folders"))["data"]
+    assert [(f["total"], f["unread"]) for f in folders if f["id"] == "trash"] == [(1, 1)]
+    listed = _ok(tenant.api.get(f"/inboxes/{mailbox.support}/threads", query="folder=trash"))
+    assert [t["id"] for t in listed["data"]] == [str(kept.thread_id)]
+    thread = _ok(tenant.api.get(f"/threads/{kept.thread_id}"))
+    assert [m["id"] for m in thread["messages"]] == [str(kept.id)]
+    assert tenant.api.get(f"/messages/{going.id}").status == 404

@@ -274,3 +274,18 @@ def test_a_sent_draft_the_queue_refused_is_queued_by_the_dispatcher(
     assert outbox.dispatch()["queued"] == 1
     outbox.run()
     assert outbox.status(draft["id"]) == "sent"
+
+
+def test_a_draft_in_trash_is_restored_before_it_is_sent(outbox: OutboundPipeline) -> None:
+    draft = _draft(outbox, to=["jane@customer.example"], subject="Plan", text="x")
+    api = outbox.tenant.api
+    assert api.delete(f"/messages/{draft['id']}").status == 204
+
+    refused = _send_draft(outbox, draft["id"])
+
+    assert refused.status == 409, refused.json()
+    assert refused.json()["error"]["field"] == "draft_id"
+    assert api.post(f"/messages/{draft['id']}/restore").json()["folder"] == "drafts"
+    assert _send_draft(outbox, draft["id"]).status == 202
+    outbox.run()
+    assert len(sent_mail()) == 1

@@ -3,6 +3,8 @@ after every kind of write to messages, whoever writes it."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import psycopg
@@ -44,6 +46,24 @@ def _facets(box: MailSink) -> set[tuple[Any, ...]]:
             box.support,
         )
     )
+
+
+def _other_thread(box: MailSink) -> Any:
+    [(thread,)] = rows(box, "SELECT thread_id FROM messages WHERE subject = 'Something else'")
+    return thread
+
+
+def _until_one_waits_on_a_lock(box: MailSink) -> None:
+    for _ in range(100):
+        [(waiting,)] = rows(
+            box,
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()",
+        )
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the second transaction never waited on the first")
 
 
 def _execute(box: MailSink, sql: str, *params: Any) -> None:
@@ -152,3 +172,64 @@ def test_quarantined_mail_is_counted_nowhere(mailbox: MailSink) -> None:
 
     assert _counts(mailbox) == {}
     assert _facets(mailbox) == set()
+
+
+FORGED = (
+    "SELECT mailbox_count_changes('{}', ARRAY[ROW(%(org)s, %(inbox)s, NULL, 'inbox', false, "
+    "false, false, '{}', 0, 'inbound', 'x@forged.example', now())::mailbox_row])",
+    "SELECT mailbox_apply('{}', ARRAY[ROW(%(org)s, %(inbox)s, NULL, 'inbox', false, "
+    "false, false, '{}', 0, 'inbound', 'x@forged.example', now())::mailbox_row])",
+    "SELECT mailbox_rebuild_threads(ARRAY(SELECT gen_random_uuid()))",
+)
+
+
+@pytest.mark.parametrize("statement", FORGED, ids=["count_changes", "apply", "rebuild_threads"])
+def test_a_tenant_cannot_call_the_functions_that_write_the_counts(
+    mailbox: MailSink, statement: str
+) -> None:
+    """They run as their owner (SECURITY DEFINER), past row-level security, on whatever rows
+    they are given: only the trigger may call them, else a tenant's transaction could write
+    any organisation's counts (the tenant may only read them)."""
+    before = _counts(mailbox)
+    with psycopg.connect(mailbox.database_url) as conn:
+        conn.execute(
+            "SELECT set_config('role', 'mailman_tenant', true), "
+            "set_config('mailman.organization_id', %s, true)",
+            [str(mailbox.organization_id)],
+        )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement, {"org": mailbox.organization_id, "inbox": mailbox.support})
+    assert _counts(mailbox) == before
+
+
+def test_two_transactions_changing_one_thread_at_once_both_commit(mailbox: MailSink) -> None:
+    """Each rebuilds the thread's facets (delete, then insert): the second must wait for the
+    first and rebuild after it, not insert beside the rows the first just wrote (a unique
+    violation) nor leave them stale."""
+    _two_threads(mailbox)
+    [(first, second)] = rows(
+        mailbox,
+        "SELECT min(id::text)::uuid, max(id::text)::uuid FROM messages "
+        "GROUP BY thread_id HAVING count(*) = 2",
+    )
+    failures: list[BaseException] = []
+    with psycopg.connect(mailbox.database_url) as one:
+        one.execute("UPDATE messages SET starred = true WHERE id = %s", [first])
+
+        def other() -> None:
+            try:
+                with psycopg.connect(mailbox.database_url) as two:
+                    two.execute("UPDATE messages SET is_read = true WHERE id = %s", [second])
+            except BaseException as exc:  # reported below, in the test's thread
+                failures.append(exc)
+
+        waiting = threading.Thread(target=other)
+        waiting.start()
+        _until_one_waits_on_a_lock(mailbox)
+        one.commit()
+    waiting.join(10)
+
+    assert failures == []
+    assert _counts(mailbox) == _recounted(mailbox)
+    facets = {(f, n, u) for t, f, n, u in _facets(mailbox) if t != _other_thread(mailbox)}
+    assert {("is:starred", 1, 1), ("is:unread", 1, 1), ("all", 2, 1)} <= facets

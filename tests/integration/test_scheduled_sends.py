@@ -113,3 +113,26 @@ def test_received_mail_drafts_and_strangers_cannot_be_cancelled(
 
     assert [a.status for a in answers] == [409, 409, 404]
     assert outbox.status(scheduled["id"]) == "scheduled"
+
+
+def test_mail_still_to_be_sent_is_not_trashed_by_delete_nor_by_a_folder_change(
+    outbox: OutboundPipeline,
+) -> None:
+    """The dispatcher never sends mail in trash: DELETE, `folder: trash` on the message, its
+    thread or a batch are all refused (409, the field named); the mail stays scheduled."""
+    scheduled = _send(outbox, send_at=_in(5))
+    api = outbox.tenant.api
+    trash = {"folder": "trash"}
+
+    answers = {
+        "delete": api.delete(f"/messages/{scheduled['id']}"),
+        "message": api.patch(f"/messages/{scheduled['id']}", trash),
+        "thread": api.patch(f"/threads/{scheduled['thread_id']}", trash),
+        "batch": api.post("/messages/batch", {"ids": [scheduled["id"]], "change": trash}),
+    }
+
+    assert {k: a.status for k, a in answers.items()} == dict.fromkeys(answers, 409)
+    assert answers["batch"].json()["error"]["field"] == "change.folder"
+    assert outbox.status(scheduled["id"]) == "scheduled"
+    _come_due(outbox)
+    assert outbox.dispatch()["queued"] == 1

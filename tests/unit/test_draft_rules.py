@@ -14,7 +14,7 @@ from mailman.domain.errors import Conflict, DomainError, DomainNotVerified, NotF
 from mailman.domain.errors import ValidationError as Invalid
 from mailman.domain.mailbox import MessageView
 from mailman.domain.pagination import PageRequest
-from mailman.services import mailbox, sending
+from mailman.services import mailbox, mailbox_trash, sending
 from mailman.services.sending import AttachmentSpec, Compose, Idempotency, Submitted, drafts
 
 from ..mail import make_mail
@@ -350,3 +350,19 @@ def test_a_sent_draft_the_queue_refused_is_queued_by_the_dispatcher(world: World
     assert world.queue.bodies == [
         {"organization_id": str(world.organization_id), "message_id": str(draft.id)}
     ]
+
+
+def test_a_draft_in_trash_is_restored_before_it_is_sent(world: World) -> None:
+    """Mail in trash is never sent (the dispatcher skips it): a trashed draft sent as it is
+    would stay pending for ever, in trash."""
+    draft = _draft(world, to=("jane@customer.example",), subject="Plan", text="x")
+    mailbox_trash.trash_message(world.uow, world.clock, world.organization_id, draft.id)
+
+    with pytest.raises(Conflict, match="in trash") as refused:
+        _send(world, draft.id)
+
+    assert refused.value.field == "draft_id"
+    assert world.row(draft.id).message.status == "draft"
+    assert world.queue.jobs == []
+    mailbox_trash.restore_message(world.uow, world.organization_id, draft.id)
+    assert _send(world, draft.id).message.status == "pending"

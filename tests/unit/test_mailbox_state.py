@@ -367,3 +367,56 @@ def test_message_lists_filter_on_the_same_rules(world: World) -> None:
     assert listed(label="vip") == ["Subject 1"]
     assert listed(label="unread") == ["Subject 2"]
     assert listed(unread=False, starred=False) == ["Subject 1"]
+
+
+def test_mail_still_to_be_sent_is_not_filed_into_trash_by_a_change(world: World) -> None:
+    """DELETE refuses mail waiting to be sent (it is cancelled, not trashed: the dispatcher
+    never sends mail in trash); `folder: trash` by PATCH, on a thread or in a batch, too."""
+    later = world.send(send_at=world.clock.now() + timedelta(hours=1))
+    assert later.thread_id is not None
+    trash = MailboxChange.of(folder="trash")
+
+    with pytest.raises(Conflict, match="cancel it"):
+        _change(world, later.id, folder="trash")
+    with pytest.raises(Conflict, match="cancel it"):
+        mailbox_state.change_thread(
+            world.uow, world.clock, world.organization_id, later.thread_id, trash
+        )
+    with pytest.raises(Conflict, match="cancel it"):
+        mailbox_state.change_messages(
+            world.uow, world.clock, world.organization_id, [later.id], trash
+        )
+    row = world.row(later.id)
+    assert (row.message.folder, row.deleted_at) == ("sent", None)
+    assert _change(world, later.id, folder="archive").folder == "archive"
+
+
+def test_filing_a_thread_leaves_its_trashed_mail_in_trash(world: World) -> None:
+    """A thread's move reaches the mail it shows (GET /threads/{id}: outside trash; all of
+    it when all is in trash): archiving a thread does not bring back a message deleted from
+    it, and filing a thread wholly in trash moves all of it."""
+    first = _mail(world, 1)
+    reply = _mail(world, 2, extra="In-Reply-To: <m1@x.example>\r\n")
+    assert first.thread_id is not None
+    _change(world, reply.id, folder="trash")
+
+    def file(folder: str) -> None:
+        assert first.thread_id is not None
+        mailbox_state.change_thread(
+            world.uow,
+            world.clock,
+            world.organization_id,
+            first.thread_id,
+            MailboxChange.of(folder=folder),
+        )
+
+    file("archive")
+
+    assert world.row(first.id).message.folder == "archive"
+    assert (world.row(reply.id).message.folder, world.row(reply.id).restore_folder) == (
+        "trash",
+        "inbox",
+    )
+    file("trash")
+    file("inbox")
+    assert {world.row(m).message.folder for m in (first.id, reply.id)} == {"inbox"}

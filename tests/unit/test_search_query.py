@@ -86,6 +86,13 @@ def test_state_operators() -> None:
     )
 
 
+def test_a_folder_is_a_system_label_as_in_the_listings() -> None:
+    """`label=inbox` lists the inbox (docs/mailbox.md), and no label is a folder's name:
+    `label:inbox` searches the folder, as Gmail's does."""
+    root = parse_query("label:Inbox label:trash label:starred").root
+    assert root == AllOf((InFolder("inbox"), InFolder("trash"), Is(Flag.STARRED)))
+
+
 def test_dates_in_either_form() -> None:
     root = parse_query("after:2026-01-02 before:2026/2/3").root
     assert root == AllOf((Dated(date(2026, 1, 2), before=False), Dated(date(2026, 2, 3), True)))

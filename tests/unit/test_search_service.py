@@ -135,6 +135,18 @@ def test_trash_and_spam_only_when_asked(world: World) -> None:
     assert set(_found(world, "receipt in:anywhere")) == {"kept", "trashed", "spammy"}
 
 
+def test_mail_being_erased_is_found_no_more(world: World) -> None:
+    trashed = _put(world, "trashed", "receipt")
+    world.row(trashed).message = dataclasses.replace(world.row(trashed).message, folder="trash")
+    world.row(trashed).deleted_at = datetime(2026, 11, 21, tzinfo=UTC)
+    assert _found(world, "receipt in:trash") == ["trashed"]
+
+    world.row(trashed).erase_requested_at = datetime(2026, 11, 22, tzinfo=UTC)
+
+    assert _found(world, "receipt in:trash") == []
+    assert _found(world, "receipt in:anywhere") == []
+
+
 def test_dates_compare_when_stored(world: World) -> None:
     _put(world, "stored", "note")
     stored_on = world.clock.now().date()

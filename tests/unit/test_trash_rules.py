@@ -13,7 +13,8 @@ import pytest
 
 from mailman.adapters.memory.blobs import InMemoryBlobStore
 from mailman.domain.errors import Conflict, NotFound, StorageError
-from mailman.domain.folders import SystemFolder
+from mailman.domain.folders import MailboxChange, SystemFolder
+from mailman.domain.mailbox_state import MailboxFilter
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import PageRequest
 from mailman.domain.trash import ERASE_AT_ONCE, object_prefix, removable, restore_target
@@ -297,6 +298,24 @@ def test_emptying_a_large_trash_erases_some_now_and_the_dispatcher_the_rest(
     assert len(waiting) == 5
     with pytest.raises(Conflict, match="being erased"):
         mailbox_trash.restore_message(world.uow, world.organization_id, waiting.pop())
+    with pytest.raises(NotFound):  # nor moved out of trash by a change
+        mailbox_state.change_message(
+            world.uow,
+            world.clock,
+            world.organization_id,
+            waiting.pop(),
+            MailboxChange.of(folder="inbox"),
+        )
+    folders = mailbox_state.list_folders(world.uow, world.organization_id, world.inbox.id)
+    assert [f.total for f in folders if f.id == SystemFolder.TRASH] == [0]
+    listed = mailbox.list_threads(
+        world.uow,
+        world.organization_id,
+        world.inbox.id,
+        PageRequest(),
+        filters=MailboxFilter(folder=SystemFolder.TRASH),
+    )
+    assert listed.items == []
     run = mailbox_trash.erase_due(world.uow, world.blobs, world.clock)
     assert run.erased == 5
     assert set(world.tables.messages) == {kept}
@@ -381,3 +400,27 @@ def test_a_dispatcher_run_stops_erasing_when_its_time_is_up(world: World) -> Non
 
     assert run.erased == 0
     assert mailbox_trash.erase_due(world.uow, world.blobs, world.clock).erased == 3
+
+
+def test_a_thread_merged_into_another_is_deleted_and_restored_by_its_old_id(
+    world: World,
+) -> None:
+    """Its old id answers the thread it became (GET and PATCH /threads/{id}): DELETE and
+    restore reach that thread too, rather than 404."""
+    first = world.received(make_mail(message_id="<a@x.example>", subject="A"), source_id="ses-a")
+    second = world.received(make_mail(message_id="<b@x.example>", subject="B"), source_id="ses-b")
+    assert first.thread_id is not None
+    assert second.thread_id is not None
+    assert first.thread_id != second.thread_id
+    world.tables.threads[first.thread_id].merged_into = second.thread_id
+    world.row(first.id).message = replace(world.row(first.id).message, thread_id=second.thread_id)
+    assert mailbox.get_thread(world.uow, world.organization_id, first.thread_id).thread.id == (
+        second.thread_id
+    )
+
+    mailbox_trash.trash_thread(world.uow, world.clock, world.organization_id, first.thread_id)
+
+    assert {world.row(m).message.folder for m in (first.id, second.id)} == {SystemFolder.TRASH}
+    back = mailbox_trash.restore_thread(world.uow, world.organization_id, first.thread_id)
+    assert back.thread.id == second.thread_id
+    assert {world.row(m).message.folder for m in (first.id, second.id)} == {SystemFolder.INBOX}

@@ -186,12 +186,11 @@ def list_messages(
     **requires(Scope.MESSAGES_READ),
 )
 def get_thread(thread_id: UUID) -> ThreadWithMessagesOut:
-    return thread_answer(mailbox.get_thread(caller_uow(router), organization_id(router), thread_id))
+    return whole_thread(mailbox.get_thread(caller_uow(router), organization_id(router), thread_id))
 
 
-def thread_answer(view: ThreadView) -> ThreadWithMessagesOut:
-    """The thread with its labels, star and folders, and as many of its messages whole as
-    the answer's budget holds (the rest without their bodies)."""
+def whole_thread(view: ThreadView) -> ThreadWithMessagesOut:
+    """The thread with as many of its messages whole as one answer holds, the rest light."""
     whole, spent = budget.fit(view.messages, MessageOut.of)
     light, _ = budget.fit(
         view.messages[len(whole) :], lambda m: MessageOut.of(m, light=True), spent=spent

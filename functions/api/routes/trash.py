@@ -18,7 +18,7 @@ from ..access import Requirement, check, requires
 from ..dependencies import caller_uow, container, organization_id, principal
 from ..schemas.mailbox import MessageOut, ThreadWithMessagesOut
 from ..schemas.trash import EmptiedOut
-from .mailbox import thread_answer
+from .mailbox import whole_thread
 
 router = Router()
 TAGS = ["Mail"]
@@ -75,9 +75,8 @@ def restore_message(message_id: UUID) -> MessageOut:
     **requires(Scope.MESSAGES_WRITE),
 )
 def restore_thread(thread_id: UUID) -> ThreadWithMessagesOut:
-    return thread_answer(
-        mailbox_trash.restore_thread(caller_uow(router), organization_id(router), thread_id)
-    )
+    view = mailbox_trash.restore_thread(caller_uow(router), organization_id(router), thread_id)
+    return whole_thread(view)
 
 
 @router.post(

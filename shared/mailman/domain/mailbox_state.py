@@ -69,6 +69,8 @@ class Marked:
     label_count: int
     thread_id: UUID | None
     """The thread it is in (a thread's own id when a thread was changed)."""
+    waiting: bool = False
+    """Mail of it is still to be sent (scheduled, pending, sending): it may not go to trash."""
 
 
 class BatchResult(StrEnum):

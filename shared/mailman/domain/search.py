@@ -347,6 +347,7 @@ _FLAGS: Mapping[str, Flag] = {
 _OPERATOR = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _FOLDERS = frozenset(str(f) for f in SystemFolder) | {ANYWHERE}
+_FOLDER_LABELS = frozenset(str(f) for f in SystemFolder) - {SystemFolder.STARRED.value}
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,9 @@ def _operator(name: str, value: str, quoted: bool, at: int, value_at: int) -> No
     if flag is not None:
         return Is(flag)
     if name == "label":
-        return Label(value)
+        # A folder's name is no label (`label_name`): it names the folder, as a listing's does.
+        folder = value.lower()
+        return InFolder(folder) if folder in _FOLDER_LABELS else Label(value)
     if name == "in":
         return InFolder(_folder(value, value_at))
     if name in ("before", "after"):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from mailman.domain.errors import NotFound, ValidationError
+from mailman.domain.errors import Conflict, NotFound, ValidationError
 from mailman.domain.folders import (
     MAX_BATCH,
     MailboxChange,
@@ -84,12 +84,17 @@ def _resolve(work: UnitOfWork, change: MailboxChange, field: str) -> Resolved:
 
 
 def _check(work: UnitOfWork, marked: Sequence[Marked], resolved: Resolved, field: str) -> None:
-    """Refuse (undoing the change) a custom folder of another inbox, or labels past the
-    limit; the unit of work rolls back what the statement wrote. A move (into trash or out
-    of it, perhaps) recounts the listing columns of the threads it touched, as trashing
-    does (`refresh_thread`: a thread all in trash is deleted)."""
+    """Refuse (undoing the change) a custom folder of another inbox, mail still to be sent
+    moved to trash (as `mailbox_trash` refuses it), or labels past the limit; the unit of
+    work rolls back what the statement wrote. A move (into trash or out of it, perhaps)
+    recounts the listing columns of the threads it touched, as trashing does
+    (`refresh_thread`: a thread all in trash is deleted)."""
     if resolved.inbox_id is not None and any(m.inbox_id != resolved.inbox_id for m in marked):
         raise ValidationError("the folder belongs to another inbox", field=field)
+    if resolved.change.folder == SystemFolder.TRASH and any(m.waiting for m in marked):
+        raise Conflict(
+            "mail of it is still to be sent: cancel it before moving it to trash", field=field
+        )
     if any(m.label_count > MAX_LABELS for m in marked):
         raise ValidationError(f"a message holds at most {MAX_LABELS} labels", field="labels")
     if resolved.change.folder is not None:

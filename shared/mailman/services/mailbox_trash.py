@@ -37,6 +37,7 @@ from mailman.domain.trash import (
     ErasureRun,
     ErasureTarget,
     MessagePlace,
+    ThreadPlace,
     removable,
     restore_target,
 )
@@ -81,15 +82,23 @@ def trash_message(
         _refresh(work, [place.thread_id])
 
 
+def _thread_place(work: UnitOfWork, thread_id: UUID) -> ThreadPlace:
+    """The thread and its messages' places; an id merged into another names the thread it
+    became, as `GET /threads/{id}` answers it."""
+    summary = work.mailbox.thread(thread_id)
+    found = work.trash.thread_place(summary.id) if summary is not None else None
+    if found is None:
+        raise NotFound("no such thread", field="thread_id")
+    return found
+
+
 def trash_thread(
     uow: UnitOfWorkFactory, clock: Clock, organization_id: UUID, thread_id: UUID
 ) -> None:
     """Move every message of the thread not in trash yet to trash: the thread leaves every
     list; it and its messages stay readable by id."""
     with uow(organization_id) as work:
-        thread = work.trash.thread_place(thread_id)
-        if thread is None:
-            raise NotFound("no such thread", field="thread_id")
+        thread = _thread_place(work, thread_id)
         moving = [m for m in thread.messages if not m.in_trash]
         _refuse_waiting(moving)
         work.trash.move_to_trash([m.id for m in moving], clock.now())
@@ -140,8 +149,8 @@ def restore_thread(uow: UnitOfWorkFactory, organization_id: UUID, thread_id: UUI
     """Bring every message of the thread in trash back to where it was; the thread is listed
     again. Conflict when none of its messages is in trash."""
     with uow(organization_id) as work:
-        thread = work.trash.thread_place(thread_id)
-        if thread is None or not thread.messages:
+        thread = _thread_place(work, thread_id)
+        if not thread.messages:
             raise NotFound("no such thread", field="thread_id")
         _restore(work, _restorable(thread.messages, "thread", "thread_id"))
         summary = work.mailbox.thread(thread_id)

@@ -14,8 +14,11 @@ from mailman.adapters.memory.tables import MessageRow, ScopedRepository, ThreadR
 from mailman.domain.errors import Conflict
 from mailman.domain.folders import MailboxChange, SystemFolder
 from mailman.domain.mailbox_state import Count, CustomFolder, Marked
+from mailman.domain.models import DeliveryStatus
 
 _TRASH = SystemFolder.TRASH.value
+WAITING = frozenset({DeliveryStatus.SCHEDULED, DeliveryStatus.PENDING, DeliveryStatus.SENDING})
+"""Outgoing mail still to be sent: cancelled, never trashed."""
 
 
 class InMemoryFolderRepository(ScopedRepository):
@@ -105,6 +108,7 @@ class InMemoryMailboxMarks(ScopedRepository):
             if self._scope.sees(r.organization_id)
             and self._scope.reaches(r.message.inbox_id)
             and (r.deleted_at is None or r.message.folder == _TRASH)
+            and r.erase_requested_at is None
         ]
 
     def mark(
@@ -115,7 +119,9 @@ class InMemoryMailboxMarks(ScopedRepository):
         for row in rows:
             _apply(row, change, at)
         return [
-            Marked(r.id, r.message.inbox_id, len(r.message.labels), r.message.thread_id)
+            Marked(
+                r.id, r.message.inbox_id, len(r.message.labels), r.message.thread_id, _waiting(r)
+            )
             for r in rows
         ]
 
@@ -125,14 +131,18 @@ class InMemoryMailboxMarks(ScopedRepository):
         threads = [t for i in dict.fromkeys(thread_ids) if (t := self._thread(i)) is not None]
         marked = []
         for thread in threads:
-            rows = self._found(
-                r for r in self._tables.messages.values() if r.message.thread_id == thread.id
+            rows = _reach(
+                self._found(
+                    r for r in self._tables.messages.values() if r.message.thread_id == thread.id
+                ),
+                change,
             )
             for row in rows:
                 _apply(row, change, at)
             _delete_or_revive(thread, change, at)
             most = max((len(r.message.labels) for r in rows), default=0)
-            marked.append(Marked(thread.id, thread.inbox_id, most, thread.id))
+            waiting = any(_waiting(r) for r in rows)
+            marked.append(Marked(thread.id, thread.inbox_id, most, thread.id, waiting))
         return marked
 
     def _thread(self, thread_id: UUID) -> ThreadRow | None:
@@ -156,6 +166,18 @@ class InMemoryMailboxMarks(ScopedRepository):
             row.updated_at = self._scope.stamp()
             moved += 1
         return moved
+
+
+def _reach(rows: list[MessageRow], change: MailboxChange) -> list[MessageRow]:
+    """A thread's messages a change reaches: a move out of the trash's way leaves those in
+    trash there while any of the thread is live (`PostgresMailboxMarks._thread_reach`)."""
+    if change.folder in (None, _TRASH) or all(r.deleted_at is not None for r in rows):
+        return rows
+    return [r for r in rows if r.message.folder != _TRASH]
+
+
+def _waiting(row: MessageRow) -> bool:
+    return row.message.status in WAITING
 
 
 def _apply(row: MessageRow, change: MailboxChange, at: datetime) -> None:

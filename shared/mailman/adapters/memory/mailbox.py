@@ -130,11 +130,14 @@ class InMemoryMailboxReader(ScopedRepository):
         ]
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
-        """Its messages outside trash; all of them when every one is in trash."""
+        """Its messages outside trash; all of them when every one is in trash (but those
+        being erased)."""
         every = [
             r
             for r in self._tables.messages.values()
-            if r.message.thread_id == thread_id and self._visible(r)
+            if r.message.thread_id == thread_id
+            and self._visible(r)
+            and r.erase_requested_at is None
         ]
         rows = [r for r in every if r.deleted_at is None] or every
         rows.sort(
@@ -196,12 +199,13 @@ class InMemoryMailboxReader(ScopedRepository):
 
 
 def facets(row: MessageRow) -> frozenset[str]:
-    """The facets the row is listed and counted under (`facets_of`)."""
+    """The facets the row is listed and counted under (`facets_of`): none, as for
+    quarantined mail, once it is marked for erasure (migration 0023)."""
     m = row.message
     return facets_of(
         FacetSource(
             folder=m.folder,
-            quarantined=m.quarantine_reason is not None,
+            quarantined=m.quarantine_reason is not None or row.erase_requested_at is not None,
             is_read=row.is_read,
             starred=row.starred,
             labels=m.labels,

@@ -163,9 +163,11 @@ class InMemorySearchIndex(ScopedRepository):
 
 
 def _visible(row: MessageRow, hidden: bool) -> bool:
-    """Outside trash and spam (and not deleted), unless the query names them."""
+    """Outside trash and spam (and not deleted), unless the query names them; never being
+    erased."""
     if hidden:
-        return row.deleted_at is None or row.message.folder == SystemFolder.TRASH
+        in_trash = row.message.folder == SystemFolder.TRASH and row.erase_requested_at is None
+        return row.deleted_at is None or in_trash
     return row.deleted_at is None and row.message.folder not in HIDDEN_FOLDERS
 
 

@@ -7,12 +7,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from mailman.adapters.memory.folders import WAITING
 from mailman.adapters.memory.tables import MessageRow, ScopedRepository
 from mailman.domain.folders import SystemFolder
-from mailman.domain.models import DeliveryStatus, Direction
+from mailman.domain.models import Direction
 from mailman.domain.trash import ErasureTarget, MessagePlace, ThreadPlace
-
-_WAITING = {DeliveryStatus.SCHEDULED, DeliveryStatus.PENDING, DeliveryStatus.SENDING}
 
 
 class InMemoryTrashRepository(ScopedRepository):
@@ -144,7 +143,7 @@ def _place(row: MessageRow) -> MessagePlace:
         folder=m.folder,
         restore_folder=row.restore_folder,
         outgoing=m.direction == Direction.OUTBOUND,
-        waiting=m.status in _WAITING,
+        waiting=m.status in WAITING,
         erasing=row.erase_requested_at is not None,
     )
 

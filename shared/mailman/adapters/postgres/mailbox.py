@@ -206,11 +206,13 @@ class PostgresMailboxReader:
         return ThreadSummary.model_validate(row) if row else None
 
     def thread_messages(self, thread_id: UUID) -> Sequence[MessageView]:
-        """Its messages outside trash; all of them when every one is in trash."""
+        """Its messages outside trash; all of them when every one is in trash (but those
+        being erased)."""
         rows = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE thread_id = %(thread)s "
-            "AND (deleted_at IS NULL OR NOT EXISTS (SELECT 1 FROM messages l "
-            "  WHERE l.thread_id = %(thread)s AND l.deleted_at IS NULL)) "
+            "AND erase_requested_at IS NULL AND (deleted_at IS NULL "
+            "  OR NOT EXISTS (SELECT 1 FROM messages l WHERE l.thread_id = %(thread)s "
+            "    AND l.deleted_at IS NULL)) "
             "ORDER BY COALESCE(received_at, sent_at, created_at), created_at, id",
             {"thread": thread_id},
         ).fetchall()

@@ -21,6 +21,11 @@ _LABELS: LiteralString = (
 )
 """The labels kept in their order, those added after them, each once."""
 
+_WAITING: LiteralString = (
+    "(status IS NOT NULL AND status IN ('scheduled', 'pending', 'sending')) AS waiting"
+)
+"""Mail still to be sent (as `PostgresTrashRepository` reads it)."""
+
 _INTO_TRASH: tuple[LiteralString, ...] = (
     "folder = 'trash'",
     "restore_folder = CASE WHEN folder = 'trash' THEN restore_folder ELSE folder END",
@@ -61,6 +66,18 @@ def _params(ids: Sequence[UUID], change: MailboxChange, at: datetime) -> dict[st
     }
 
 
+def _thread_reach(change: MailboxChange) -> LiteralString:
+    """Which of a thread's messages a change reaches beyond `_FOUND`: a move out of the
+    trash's way leaves the thread's mail in trash there while any of it is live (as the
+    thread shows it: `PostgresMailboxReader.thread_messages`)."""
+    if change.folder is None or change.folder == SystemFolder.TRASH:
+        return ""
+    return (
+        " AND (folder <> 'trash' OR NOT EXISTS (SELECT 1 FROM messages l "
+        "WHERE l.thread_id = messages.thread_id AND l.deleted_at IS NULL))"
+    )
+
+
 def _thread_deletion(change: MailboxChange) -> LiteralString:
     """What a thread's `deleted_at` becomes: deleted with its messages moved into trash, live
     again when they leave it, else as it was."""
@@ -81,10 +98,13 @@ class PostgresMailboxMarks:
         rows = self._conn.execute(
             f"UPDATE messages SET {_assignments(change)} "
             f"WHERE id = ANY (%(ids)s::uuid[]) AND {_FOUND} "
-            "RETURNING id, inbox_id, cardinality(labels) AS label_count, thread_id",
+            f"RETURNING id, inbox_id, cardinality(labels) AS label_count, thread_id, {_WAITING}",
             _params(message_ids, change, at),
         ).fetchall()
-        return [Marked(r["id"], r["inbox_id"], r["label_count"], r["thread_id"]) for r in rows]
+        return [
+            Marked(r["id"], r["inbox_id"], r["label_count"], r["thread_id"], r["waiting"])
+            for r in rows
+        ]
 
     def mark_threads(
         self, thread_ids: Sequence[UUID], change: MailboxChange, at: datetime
@@ -93,16 +113,19 @@ class PostgresMailboxMarks:
             "WITH t AS (SELECT id, inbox_id FROM threads WHERE id = ANY (%(ids)s::uuid[]) "
             "  AND merged_into_id IS NULL), "
             f"m AS (UPDATE messages SET {_assignments(change)} "
-            f"  WHERE thread_id IN (SELECT id FROM t) AND {_FOUND} "
-            "  RETURNING thread_id, cardinality(labels) AS n), "
+            f"  WHERE thread_id IN (SELECT id FROM t) AND {_FOUND}{_thread_reach(change)} "
+            f"  RETURNING thread_id, cardinality(labels) AS n, {_WAITING}), "
             f"d AS (UPDATE threads SET deleted_at = {_thread_deletion(change)}, "
             "  updated_at = %(at)s WHERE id IN (SELECT id FROM t) RETURNING id) "
-            "SELECT t.id, t.inbox_id, coalesce(max(m.n), 0) AS label_count "
+            "SELECT t.id, t.inbox_id, coalesce(max(m.n), 0) AS label_count, "
+            "coalesce(bool_or(m.waiting), false) AS waiting "
             "FROM t LEFT JOIN m ON m.thread_id = t.id "
             "WHERE t.id IN (SELECT id FROM d) GROUP BY t.id, t.inbox_id",
             _params(thread_ids, change, at),
         ).fetchall()
-        return [Marked(r["id"], r["inbox_id"], r["label_count"], r["id"]) for r in rows]
+        return [
+            Marked(r["id"], r["inbox_id"], r["label_count"], r["id"], r["waiting"]) for r in rows
+        ]
 
     def refile(self, inbox_id: UUID, folder: str, to: str) -> int:
         cursor = self._conn.execute(

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from mailman.domain.errors import Conflict, NotFound
+from mailman.domain.folders import SystemFolder
 from mailman.domain.mailbox import MessageListing, MessageView
 from mailman.domain.models import DeliveryStatus, Direction
 from mailman.domain.pagination import Page, PageRequest
@@ -145,6 +146,9 @@ def send_draft(
             if earlier is not None:
                 return replay(work, idempotency, *earlier)
         draft = _draft(work, draft_id, sent=Conflict)
+        if draft.folder == SystemFolder.TRASH:
+            # Mail in trash is never sent (the dispatcher skips it), nor readable once sent.
+            raise Conflict("the draft is in trash: restore it before sending it", field="draft_id")
         inbox, domain, at = sender_of(work, draft.inbox_id)
         compose, stored = _compose_of(draft)
         planned: Plan = plan(
