@@ -372,3 +372,18 @@ def test_mail_waiting_for_erasure_is_counted_and_listed_nowhere(
     thread = _ok(tenant.api.get(f"/threads/{kept.thread_id}"))
     assert [m["id"] for m in thread["messages"]] == [str(kept.id)]
     assert tenant.api.get(f"/messages/{going.id}").status == 404
+
+
+def test_erasure_keeps_the_raw_mail_unroutable_mail_of_the_same_delivery_names(
+    tenant: Tenant, mailbox: MailSink
+) -> None:
+    stored = receive_raw(
+        mailbox, make_mail(), envelope=("support@example.com", "nobody@example.com")
+    ).stored[0]
+    [(raw,)] = rows(mailbox, "SELECT raw_storage_key FROM unroutable_messages")
+    _ok(tenant.api.delete(f"/messages/{stored.id}"), 204)
+
+    _ok(tenant.api.delete(f"/messages/{stored.id}", query="permanent=true"), 204)
+
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
+    assert raw in _bucket()

@@ -315,3 +315,44 @@ def test_domains_claimed_before_ownership_records_keep_or_must_prove_their_names
     assert ownership[7:] == (False, False)
     assert verified_mx[:3] == ("verified", 0, "receiving_mx")
     assert verified_mx[7:] == (True, True)
+
+
+def test_mail_of_threads_deleted_before_the_trash_starts_its_time_in_trash_now(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0022 moves the messages of threads deleted the old way into trash, dated by
+    the migration: dated by the old delete, retention would erase them at once."""
+    shipped = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in shipped if m.version < 22])
+    migrations.migrate(empty_database)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        org = conn.execute("INSERT INTO organizations (name) VALUES ('Acme') RETURNING id")
+        org_id = org.fetchone()[0]
+        domain = conn.execute(
+            "INSERT INTO domains (organization_id, name, unicode_name) "
+            "VALUES (%s, 'example.com', 'example.com') RETURNING id",
+            [org_id],
+        ).fetchone()[0]
+        inbox = conn.execute(
+            "INSERT INTO inboxes (organization_id, domain_id, local_part) "
+            "VALUES (%s, %s, 'support') RETURNING id",
+            [org_id, domain],
+        ).fetchone()[0]
+        thread = conn.execute(
+            "INSERT INTO threads (organization_id, inbox_id, deleted_at) "
+            "VALUES (%s, %s, now() - interval '400 days') RETURNING id",
+            [org_id, inbox],
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO messages (organization_id, inbox_id, thread_id, message_id, direction, "
+            "from_address) VALUES (%s, %s, %s, '<old@x>', 'inbound', 'a@x.example')",
+            [org_id, inbox, thread],
+        )
+    monkeypatch.setattr(migrations, "available", lambda: shipped)
+    migrations.migrate(empty_database)
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT folder, restore_folder, now() - deleted_at < interval '1 hour' FROM messages"
+        ).fetchall()
+
+    assert found == [("trash", "inbox", True)]

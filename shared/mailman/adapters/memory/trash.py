@@ -120,6 +120,7 @@ class InMemoryTrashRepository(ScopedRepository):
         for row in self._tables.messages.values():
             if row.erase_requested_at is None and row.id not in erasing:
                 used.update(_target(row).keys)
+        used.update(u.raw_storage_key for u in self._tables.unroutable.values())
         return used & set(keys)
 
     def erase(self, targets: Sequence[ErasureTarget]) -> None:

@@ -123,7 +123,10 @@ class PostgresTrashRepository:
             "AND erase_requested_at IS NULL AND id <> ALL(%(erasing)s) "
             "UNION SELECT a.storage_key FROM attachments a JOIN messages m ON m.id = a.message_id "
             "WHERE a.storage_key = ANY(%(keys)s) AND m.erase_requested_at IS NULL "
-            "AND m.id <> ALL(%(erasing)s)",
+            "AND m.id <> ALL(%(erasing)s) "
+            # Mail of the same delivery no inbox took keeps its raw form (it has no erasure).
+            "UNION SELECT raw_storage_key FROM unroutable_messages "
+            "WHERE raw_storage_key = ANY(%(keys)s)",
             {"keys": list(keys), "erasing": list(erasing)},
         ).fetchall()
         return {r["key"] for r in rows}
