@@ -80,6 +80,8 @@ def _resolve(work: UnitOfWork, change: MailboxChange, field: str) -> Resolved:
     folder, owner = resolve_folder(work, change.folder, field=field)
     if folder == SystemFolder.STARRED:
         raise ValidationError("starred is a virtual folder: star mail with `starred`", field=field)
+    if folder == SystemFolder.DRAFTS:
+        raise ValidationError("drafts holds drafts only (POST .../drafts)", field=field)
     return Resolved(replace(change, folder=folder), owner)
 
 
