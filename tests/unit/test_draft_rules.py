@@ -366,3 +366,16 @@ def test_a_draft_in_trash_is_restored_before_it_is_sent(world: World) -> None:
     assert world.queue.jobs == []
     mailbox_trash.restore_message(world.uow, world.organization_id, draft.id)
     assert _send(world, draft.id).message.status == "pending"
+
+
+def test_a_draft_in_trash_is_restored_before_it_is_edited(world: World) -> None:
+    """An edit writes the draft back into drafts: it would leave the trash unseen."""
+    draft = _draft(world, to=("jane@customer.example",), subject="Plan", text="x")
+    mailbox_trash.trash_message(world.uow, world.clock, world.organization_id, draft.id)
+
+    with pytest.raises(Conflict, match="before editing") as refused:
+        sending.update_draft(world.sending, world.organization_id, draft.id, {"subject": "New"})
+
+    assert refused.value.field == "draft_id"
+    assert world.row(draft.id).message.folder == "trash"
+    assert world.row(draft.id).message.subject == "Plan"

@@ -103,7 +103,7 @@ def update_draft(
     """Replace the fields of the draft named in `changes` (Compose's fields); the rest stay.
     Attachments given replace the draft's attachments, all of them."""
     with env.uow(organization_id) as work:
-        draft = _draft(work, draft_id, sent=Conflict)
+        draft = _out_of_trash(_draft(work, draft_id, sent=Conflict), "editing")
         inbox, domain, _ = sender_of(work, draft.inbox_id, sending=False)
         current, stored = _compose_of(draft)
         planned = plan(
@@ -145,10 +145,7 @@ def send_draft(
             earlier = work.idempotency_keys.find(idempotency.key, env.clock.now())
             if earlier is not None:
                 return replay(work, idempotency, *earlier)
-        draft = _draft(work, draft_id, sent=Conflict)
-        if draft.folder == SystemFolder.TRASH:
-            # Mail in trash is never sent (the dispatcher skips it), nor readable once sent.
-            raise Conflict("the draft is in trash: restore it before sending it", field="draft_id")
+        draft = _out_of_trash(_draft(work, draft_id, sent=Conflict), "sending")
         inbox, domain, at = sender_of(work, draft.inbox_id)
         compose, stored = _compose_of(draft)
         planned: Plan = plan(
@@ -163,6 +160,14 @@ def send_draft(
         )
         submitted = submit(env, work, planned, idempotency, at=at, draft=draft)
     return queue_if_due(env, planned, submitted)
+
+
+def _out_of_trash(draft: MessageView, doing: str) -> MessageView:
+    """A draft in trash is neither sent (the dispatcher skips mail in trash) nor edited (an
+    edit would write it back into drafts, out of the trash unseen): restore it first."""
+    if draft.folder == SystemFolder.TRASH:
+        raise Conflict(f"the draft is in trash: restore it before {doing} it", field="draft_id")
+    return draft
 
 
 def _draft(
