@@ -46,8 +46,9 @@ class TrashRepository(Protocol):
         """Mark every message of the inbox's trash not marked yet; answer how many."""
         ...
 
-    def mark_expired(self, at: datetime) -> int:
-        """Mark the trash older than its inbox's `trash_retention_days` at `at`."""
+    def mark_expired(self, at: datetime, limit: int) -> int:
+        """Mark the trash older than its inbox's `trash_retention_days` at `at`: the oldest,
+        at most `limit` of it (a run marks no more than it can erase)."""
         ...
 
     def marked(

@@ -207,7 +207,7 @@ def erase_due(uow: UnitOfWorkFactory, blobs: BlobStore, clock: Clock) -> Erasure
     `ERASE_SECONDS_PER_RUN` a run."""
     started = clock.now()
     with uow(None) as work:
-        expired = work.trash.mark_expired(started)
+        expired = work.trash.mark_expired(started, ERASE_CHUNK * ERASE_CHUNKS_PER_RUN)
     erased = objects = 0
     for _ in range(ERASE_CHUNKS_PER_RUN):
         if clock.now() - started > timedelta(seconds=ERASE_SECONDS_PER_RUN):

@@ -81,7 +81,7 @@ class InMemoryTrashRepository(ScopedRepository):
             row.erase_requested_at = at
         return len(rows)
 
-    def mark_expired(self, at: datetime) -> int:
+    def mark_expired(self, at: datetime, limit: int) -> int:
         inboxes = self._tables.inboxes
         rows = [
             r
@@ -90,9 +90,10 @@ class InMemoryTrashRepository(ScopedRepository):
             and r.message.inbox_id in inboxes
             and r.deleted_at < at - timedelta(days=inboxes[r.message.inbox_id].trash_retention_days)
         ]
-        for row in rows:
+        rows.sort(key=lambda r: (r.deleted_at, r.id))
+        for row in rows[:limit]:
             row.erase_requested_at = at
-        return len(rows)
+        return len(rows[:limit])
 
     def _marked(self) -> list[MessageRow]:
         rows = [

@@ -84,13 +84,15 @@ class PostgresTrashRepository:
         )
         return cursor.rowcount
 
-    def mark_expired(self, at: datetime) -> int:
+    def mark_expired(self, at: datetime, limit: int) -> int:
         # Walks messages_trash (deleted_at, folder = 'trash') from the oldest.
         cursor = self._conn.execute(
-            "UPDATE messages m SET erase_requested_at = %(at)s FROM inboxes i "
-            "WHERE m.inbox_id = i.id AND m.folder = 'trash' AND m.erase_requested_at IS NULL "
-            "AND m.deleted_at < %(at)s - make_interval(days => i.trash_retention_days)",
-            {"at": at},
+            "UPDATE messages SET erase_requested_at = %(at)s WHERE id IN ("
+            "  SELECT m.id FROM messages m JOIN inboxes i ON i.id = m.inbox_id "
+            "  WHERE m.folder = 'trash' AND m.erase_requested_at IS NULL "
+            "  AND m.deleted_at < %(at)s - make_interval(days => i.trash_retention_days) "
+            "  ORDER BY m.deleted_at LIMIT %(limit)s)",
+            {"at": at, "limit": limit},
         )
         return cursor.rowcount
 
