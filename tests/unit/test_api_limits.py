@@ -23,7 +23,6 @@ from mailman.domain import (
     reputation,
     sending,
     suppressions,
-    trash,
     webhook_endpoints,
     webhook_targets,
     webhooks,
@@ -103,8 +102,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     },
     "UpdateInbox": {
         "display_name.maxLength": names.MAX_DISPLAY_NAME_LENGTH,
-        "trash_retention_days.minimum": trash.MIN_RETENTION_DAYS,
-        "trash_retention_days.maximum": trash.MAX_RETENTION_DAYS,
+        "trash_retention_days.minimum": folders.MIN_RETENTION_DAYS,
+        "trash_retention_days.maximum": folders.MAX_RETENTION_DAYS,
     },
     "ResumeSending": {"reason.minLength": 1, "reason.maxLength": reputation.MAX_REASON_LENGTH},
     "CreateApiKey": {

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
+from mailman.domain.folders import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from mailman.domain.names import MAX_DISPLAY_NAME_LENGTH, MAX_LOCAL_PART_OCTETS
-from mailman.domain.trash import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 from .common import Out, Request
 

@@ -42,6 +42,10 @@ class SystemLabel(StrEnum):
     IMPORTANT = "important"
 
 
+MIN_RETENTION_DAYS = 1
+MAX_RETENTION_DAYS = 3650
+"""How long an inbox may keep mail in trash before it is erased (`trash_retention_days`,
+30 by default: migration 0020)."""
 MAX_FOLDER_NAME = 100
 MAX_BATCH = 500
 """Ids one batch change names at most."""

@@ -25,9 +25,6 @@ ERASE_CHUNKS_PER_RUN = 20
 ERASE_SECONDS_PER_RUN = 20
 """A dispatcher run starts no chunk after this long (its timeout is 50 seconds, and each
 message costs an S3 listing): what is left waits for the next minute."""
-MIN_RETENTION_DAYS = 1
-MAX_RETENTION_DAYS = 3650
-DEFAULT_RETENTION_DAYS = 30
 
 _SYSTEM = frozenset(SystemFolder) - {SystemFolder.STARRED, SystemFolder.TRASH}
 

@@ -8,5 +8,16 @@ use case and the domain rules behind it, not every route's.
 from mailman.lazy import submodules
 
 __getattr__ = submodules(
-    __name__, {"domains", "events", "inboxes", "mailbox", "reputation", "verify_domain"}
+    __name__,
+    {
+        "domains",
+        "events",
+        "inboxes",
+        "mailbox",
+        "mailbox_state",
+        "mailbox_trash",
+        "reputation",
+        "search",
+        "verify_domain",
+    },
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from mailman.domain.errors import NotFound, ValidationError
+from mailman.domain.folders import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from mailman.domain.models import Inbox, NewInbox
 from mailman.domain.names import check_address_length, check_display_name, normalize_local_part
 from mailman.domain.pagination import Page, PageRequest
-from mailman.domain.trash import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from mailman.ports import Clock, UnitOfWorkFactory
 
 
