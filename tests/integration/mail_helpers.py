@@ -48,3 +48,26 @@ def receive_raw(box: MailSink, raw: bytes, source_id: str = "ses-1", **kwargs: A
 def rows(box: MailSink, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(box.database_url) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def mailbox_counts(box: MailSink) -> dict[str, tuple[int, int]]:
+    """The support inbox's `mailbox_counts` (facet: total, unread), the zeros left out."""
+    found = rows(
+        box,
+        "SELECT facet, total, unread FROM mailbox_counts WHERE inbox_id = %s "
+        "AND (total <> 0 OR unread <> 0)",
+        box.support,
+    )
+    return {facet: (total, unread) for facet, total, unread in found}
+
+
+def recounted(box: MailSink) -> dict[str, tuple[int, int]]:
+    """The same figures counted from the messages themselves."""
+    found = rows(
+        box,
+        "SELECT f, count(*), count(*) FILTER (WHERE NOT is_read) FROM messages m, "
+        "unnest(mailbox_facets(m.folder, m.quarantined, m.is_read, m.starred, m.labels, "
+        "m.attachment_count, m.direction, m.from_address)) f WHERE inbox_id = %s GROUP BY f",
+        box.support,
+    )
+    return {facet: (total, unread) for facet, total, unread in found}

@@ -15,7 +15,7 @@ from mailman.domain.sending import MAX_LABELS
 
 from ..mail import make_mail
 from .conftest import Tenant
-from .mail_helpers import MailSink, receive_raw, rows
+from .mail_helpers import MailSink, mailbox_counts, receive_raw, recounted, rows
 from .sending_helpers import OutboundPipeline, outbox
 
 __all__ = ["outbox"]
@@ -49,27 +49,6 @@ def _error(answer: Any, status: int) -> dict[str, Any]:
 def _subjects(tenant: Tenant, box: MailSink, query: str = "", what: str = "threads") -> list[str]:
     found = _ok(tenant.api.get(f"/inboxes/{box.support}/{what}", query=query))
     return [t["subject"] for t in found["data"]]
-
-
-def _counts(box: MailSink) -> dict[str, tuple[int, int]]:
-    found = rows(
-        box,
-        "SELECT facet, total, unread FROM mailbox_counts WHERE inbox_id = %s "
-        "AND (total <> 0 OR unread <> 0)",
-        box.support,
-    )
-    return {facet: (total, unread) for facet, total, unread in found}
-
-
-def _recounted(box: MailSink) -> dict[str, tuple[int, int]]:
-    found = rows(
-        box,
-        "SELECT f, count(*), count(*) FILTER (WHERE NOT is_read) FROM messages m, "
-        "unnest(mailbox_facets(m.folder, m.quarantined, m.is_read, m.starred, m.labels, "
-        "m.attachment_count, m.direction, m.from_address)) f WHERE inbox_id = %s GROUP BY f",
-        box.support,
-    )
-    return {facet: (total, unread) for facet, total, unread in found}
 
 
 def _folders(tenant: Tenant, box: MailSink) -> dict[str, tuple[int, int]]:
@@ -213,7 +192,7 @@ def test_a_batch_reports_missing_ids_and_counts_each_once(
         {"id": missing, "result": "not_found"},
         {"id": str(b.id), "result": "updated"},
     ]
-    assert _counts(mailbox)["is:starred"] == (2, 2)
+    assert mailbox_counts(mailbox)["is:starred"] == (2, 2)
     threads = _ok(
         tenant.api.post(
             "/threads/batch",
@@ -228,7 +207,7 @@ def test_a_batch_is_all_or_nothing(tenant: Tenant, mailbox: MailSink) -> None:
     a, b = _mail(mailbox, 1), _mail(mailbox, 2)
     full = [f"l{i}" for i in range(MAX_LABELS)]
     _ok(tenant.api.patch(f"/messages/{b.id}", {"labels": {"add": full}}))
-    before = _counts(mailbox)
+    before = mailbox_counts(mailbox)
 
     error = _error(
         tenant.api.post(
@@ -242,7 +221,7 @@ def test_a_batch_is_all_or_nothing(tenant: Tenant, mailbox: MailSink) -> None:
     assert rows(mailbox, "SELECT is_read, labels FROM messages WHERE id = %s", a.id) == [
         (False, [])
     ]
-    assert _counts(mailbox) == before
+    assert mailbox_counts(mailbox) == before
 
 
 def test_a_batch_names_at_most_the_limit(tenant: Tenant, mailbox: MailSink) -> None:
@@ -290,7 +269,7 @@ def test_custom_folders_are_made_listed_renamed_and_deleted(
         )["field"]
         == "folder"
     )
-    assert _counts(mailbox) == _recounted(mailbox)
+    assert mailbox_counts(mailbox) == recounted(mailbox)
 
 
 def test_labels_list_the_system_ones_then_those_in_use(tenant: Tenant, mailbox: MailSink) -> None:
@@ -325,7 +304,7 @@ def test_counts_stay_exact_through_every_kind_of_change(tenant: Tenant, mailbox:
     )
     assert tenant.api.delete(f"/inboxes/{mailbox.support}/folders/{made['id']}").status == 204
 
-    assert _counts(mailbox) == _recounted(mailbox)
+    assert mailbox_counts(mailbox) == recounted(mailbox)
     assert _folders(tenant, mailbox)["inbox"] == (3, 2)
     assert _folders(tenant, mailbox)["trash"] == (1, 0)
     assert _folders(tenant, mailbox)["starred"] == (1, 1)

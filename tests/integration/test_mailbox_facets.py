@@ -11,31 +11,9 @@ import psycopg
 import pytest
 
 from ..mail import make_mail
-from .mail_helpers import MailSink, receive_raw, rows
+from .mail_helpers import MailSink, mailbox_counts, receive_raw, recounted, rows
 
 pytestmark = pytest.mark.usefixtures("mailbox")
-
-
-def _counts(box: MailSink) -> dict[str, tuple[int, int]]:
-    found = rows(
-        box,
-        "SELECT facet, total, unread FROM mailbox_counts WHERE inbox_id = %s "
-        "AND (total <> 0 OR unread <> 0)",
-        box.support,
-    )
-    return {facet: (total, unread) for facet, total, unread in found}
-
-
-def _recounted(box: MailSink) -> dict[str, tuple[int, int]]:
-    """The same figures counted from the messages themselves."""
-    found = rows(
-        box,
-        "SELECT f, count(*), count(*) FILTER (WHERE NOT is_read) FROM messages m, "
-        "unnest(mailbox_facets(m.folder, m.quarantined, m.is_read, m.starred, m.labels, "
-        "m.attachment_count, m.direction, m.from_address)) f WHERE inbox_id = %s GROUP BY f",
-        box.support,
-    )
-    return {facet: (total, unread) for facet, total, unread in found}
 
 
 def _facets(box: MailSink) -> set[tuple[Any, ...]]:
@@ -92,13 +70,13 @@ def _two_threads(box: MailSink) -> None:
 def test_received_mail_is_counted_in_the_inbox_unread(mailbox: MailSink) -> None:
     _two_threads(mailbox)
 
-    counts = _counts(mailbox)
+    counts = mailbox_counts(mailbox)
 
     assert counts["in:inbox"] == (3, 3)
     assert counts["all"] == (3, 3)
     assert counts["is:unread"] == (3, 3)
     assert counts["dir:inbound"] == (3, 3)
-    assert counts == _recounted(mailbox)
+    assert counts == recounted(mailbox)
     threads = rows(
         mailbox,
         "SELECT thread_id, messages, unread FROM thread_facets WHERE facet = 'in:inbox' "
@@ -116,12 +94,12 @@ def test_marking_read_starring_and_labelling_move_the_counts(mailbox: MailSink) 
         "WHERE message_id = '<m1@elsewhere.example>'",
     )
 
-    counts = _counts(mailbox)
+    counts = mailbox_counts(mailbox)
     assert counts["in:inbox"] == (3, 2)
     assert counts["is:starred"] == (1, 0)
     assert counts["label:vip"] == (1, 0)
     assert counts["label:billing"] == (1, 0)
-    assert counts == _recounted(mailbox)
+    assert counts == recounted(mailbox)
     unread = rows(mailbox, "SELECT unread_count FROM threads WHERE subject = 'Order 1234'")
     assert unread == [(1,)]
 
@@ -131,11 +109,11 @@ def test_trash_and_spam_carry_only_their_folder(mailbox: MailSink) -> None:
 
     _execute(mailbox, "UPDATE messages SET folder = 'trash' WHERE subject = 'Something else'")
 
-    counts = _counts(mailbox)
+    counts = mailbox_counts(mailbox)
     assert counts["in:trash"] == (1, 1)
     assert counts["all"] == (2, 2)
     assert counts["is:unread"] == (2, 2)
-    assert counts == _recounted(mailbox)
+    assert counts == recounted(mailbox)
     trashed = {f for _, f, _, _ in _facets(mailbox) if f.startswith("in:")}
     assert trashed == {"in:inbox", "in:trash"}
 
@@ -163,14 +141,14 @@ def test_deleting_rows_and_moving_between_threads_keep_facets_exact(mailbox: Mai
 
     assert {t for t, *_ in moved} == {first}
     assert ("in:inbox", 3) in {(f, n) for _, f, n, _ in moved}
-    assert _counts(mailbox) == _recounted(mailbox)
+    assert mailbox_counts(mailbox) == recounted(mailbox)
     assert {(f, n) for _, f, n, _ in _facets(mailbox) if f == "all"} == {("all", 2)}
 
 
 def test_quarantined_mail_is_counted_nowhere(mailbox: MailSink) -> None:
     receive_raw(mailbox, make_mail(), source_id="1", verdicts={"spam": "PASS", "virus": "FAIL"})
 
-    assert _counts(mailbox) == {}
+    assert mailbox_counts(mailbox) == {}
     assert _facets(mailbox) == set()
 
 
@@ -190,7 +168,7 @@ def test_a_tenant_cannot_call_the_functions_that_write_the_counts(
     """They run as their owner (SECURITY DEFINER), past row-level security, on whatever rows
     they are given: only the trigger may call them, else a tenant's transaction could write
     any organisation's counts (the tenant may only read them)."""
-    before = _counts(mailbox)
+    before = mailbox_counts(mailbox)
     with psycopg.connect(mailbox.database_url) as conn:
         conn.execute(
             "SELECT set_config('role', 'mailman_tenant', true), "
@@ -199,7 +177,7 @@ def test_a_tenant_cannot_call_the_functions_that_write_the_counts(
         )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(statement, {"org": mailbox.organization_id, "inbox": mailbox.support})
-    assert _counts(mailbox) == before
+    assert mailbox_counts(mailbox) == before
 
 
 def test_two_transactions_changing_one_thread_at_once_both_commit(mailbox: MailSink) -> None:
@@ -230,6 +208,6 @@ def test_two_transactions_changing_one_thread_at_once_both_commit(mailbox: MailS
     waiting.join(10)
 
     assert failures == []
-    assert _counts(mailbox) == _recounted(mailbox)
+    assert mailbox_counts(mailbox) == recounted(mailbox)
     facets = {(f, n, u) for t, f, n, u in _facets(mailbox) if t != _other_thread(mailbox)}
     assert {("is:starred", 1, 1), ("is:unread", 1, 1), ("all", 2, 1)} <= facets
