@@ -146,6 +146,7 @@ def rename_folder(inbox_id: UUID, folder_id: UUID, body: FolderIn) -> FolderOut:
     "/inboxes/<inbox_id>/folders/<folder_id>",
     summary="Delete a folder; its messages go back to the inbox",
     tags=TAGS,
+    responses={204: {"description": "Deleted"}},
     **requires(Scope.MESSAGES_WRITE),
 )
 def delete_folder(inbox_id: UUID, folder_id: UUID) -> Response[None]:
