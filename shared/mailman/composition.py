@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         HostResolver,
         HttpSender,
         ReportQueue,
+        Scanner,
         SecretBox,
         TokenVerifier,
         UnitOfWorkFactory,
@@ -109,6 +110,19 @@ class Container:
         from mailman.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 
         return PostgresUnitOfWorkFactory(self.database)
+
+    @functools.cached_property
+    def scanner(self) -> Scanner:
+        """clamd at `clamd_address`; without one, scanning is off and every message says so."""
+        from mailman.adapters.clamav import ClamdScanner, ScanningOff
+
+        if not self.settings.clamd_address:
+            return ScanningOff()
+        return ClamdScanner(
+            self.settings.clamd_address,
+            timeout_seconds=self.settings.scan_timeout_seconds,
+            max_stream_bytes=self.settings.scan_max_bytes,
+        )
 
     @functools.cached_property
     def blocked_addresses(self) -> BlockedAddresses:

@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     reserved_domains: str = ""
     """Comma-separated domains of the platform's own (the receipt rule's configured ones):
     no organisation may add them, or any name under them."""
+    clamd_address: str | None = None
+    """Where ClamAV's daemon listens: `tcp://host:port` or `unix:///path`. Unset, scanning is
+    off, and every received message says so (`scan.verdict` "off"), never "pass"."""
+    scan_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    """The longest one wait on clamd may take (connecting, sending a part, its answer)."""
+    scan_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    """clamd's `StreamMaxLength`: a part longer than this is not sent, and is unscanned."""
+    scan_attempts: int = Field(default=4, ge=1, le=100)
+    """The receives of one mail the scanner may fail (down, timing out) before the mail is
+    quarantined as `scan_failed`; below the inbound queue's receives before its dead-letter
+    queue, so the mail is stored and visible rather than parked."""
     brake_bounce_rate: float = Field(default=_BRAKE.bounce_rate, gt=0, le=1)
     """The reputation brake pauses a domain whose bounce rate (hard bounces out of sent)
     reaches this over its window (`BRAKE_BOUNCE_RATE`; SES reviews an account at 0.05)."""

@@ -28,6 +28,7 @@ from mailman.ports.repositories import (
     RateLimitRepository,
 )
 from mailman.ports.reputation import DeliveryCountRepository, SendingBrake
+from mailman.ports.scanning import Scanner
 from mailman.ports.search import SearchIndex
 from mailman.ports.services import (
     BlobStore,
@@ -92,6 +93,7 @@ __all__ = [
     "ReceiptRecipients",
     "ReportQueue",
     "Resolver",
+    "Scanner",
     "SearchIndex",
     "SecretBox",
     "SendingBrake",
