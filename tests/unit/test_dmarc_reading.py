@@ -3,6 +3,7 @@ the files that are refused with the reason why."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -259,7 +260,9 @@ def test_dmarc_passes_when_either_aligned_result_passes() -> None:
         ("application/octet-stream", "r.xml", xml_file),
     ],
 )
-def test_report_candidates_by_type_or_by_name(content_type, filename, wrap) -> None:  # type: ignore[no-untyped-def]
+def test_report_candidates_by_type_or_by_name(
+    content_type: str, filename: str | None, wrap: Callable[[bytes], ReportFile]
+) -> None:
     content = wrap(fixture("yahoo-style.xml")).content
 
     report = _read_one(ReportFile(filename, content_type, content))
@@ -385,6 +388,28 @@ def test_a_zip_listing_many_entries_is_refused_before_its_directory_is_read() ->
 
     assert failed.reason is FailureReason.BAD_ARCHIVE
     assert "21 entries" in failed.detail
+
+
+def test_a_zip_with_a_directory_over_the_cap_is_refused_before_it_is_read() -> None:
+    file = zip_file(fixture("yahoo-style.xml"))
+
+    failed = _failure(file, Limits(max_zip_directory_bytes=40))
+
+    assert failed.reason is FailureReason.BAD_ARCHIVE
+    assert "directory is over 40 bytes" in failed.detail
+
+
+def test_a_zip64_archive_is_refused() -> None:
+    content = zip_file(fixture("yahoo-style.xml")).content
+    end = content.rindex(b"PK\x05\x06")
+    locator = b"PK\x06\x07" + bytes(16)
+
+    failed = _failure(
+        ReportFile("r.zip", "application/zip", content[:end] + locator + content[end:])
+    )
+
+    assert failed.reason is FailureReason.BAD_ARCHIVE
+    assert "zip64" in failed.detail
 
 
 def test_folders_in_a_zip_are_not_counted_as_files() -> None:
@@ -551,6 +576,22 @@ def test_a_section_of_too_many_elements_is_refused() -> None:
 
     assert failed.reason is FailureReason.NOT_A_REPORT
     assert "more than 500 elements" in failed.detail
+
+
+def test_a_report_of_more_elements_than_the_cap_is_too_large() -> None:
+    failed = _failure(xml_file(fixture("google-style.xml")), Limits(max_elements=50))
+
+    assert failed.reason is FailureReason.TOO_LARGE
+    assert "more than 50 elements" in failed.detail
+
+
+def test_a_run_of_text_longer_than_the_cap_is_refused() -> None:
+    content = _edit("yahoo-style.xml", b"<row>", b"<row>" + b" " * 70_000)
+
+    failed = _failure(xml_file(content))
+
+    assert failed.reason is FailureReason.NOT_A_REPORT
+    assert "a text of more than 65536 characters" in failed.detail
 
 
 def test_elements_nested_too_deep_are_refused() -> None:

@@ -30,6 +30,8 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _END_OF_DIRECTORY_SIZE = 22
 _MAX_ZIP_COMMENT = 0xFFFF
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_LOCATOR_SIZE = 20
 _READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 """bzip2 and LZMA members are refused: `zipfile` inflates them without an output bound."""
 
@@ -174,23 +176,30 @@ def _inflate_member(data: bytes, meter: _Meter) -> Generator[bytes, None, bytes]
     return inflater.unused_data
 
 
-def _declared_entries(content: bytes) -> int:
-    """The entry count of the zip's end-of-central-directory record (0xFFFF for zip64)."""
+def _check_directory(content: bytes, limits: Limits) -> None:
+    """Refuse a zip on its end-of-central-directory record, before `zipfile` parses the
+    directory (which it walks by the directory's size, whatever the entry count says)."""
     window = max(0, len(content) - _END_OF_DIRECTORY_SIZE - _MAX_ZIP_COMMENT)
     at = content.rfind(_END_OF_DIRECTORY, window)
     if at < 0 or len(content) < at + _END_OF_DIRECTORY_SIZE:
         raise Refused(FailureReason.BAD_ARCHIVE, "not a readable zip file: no central directory")
-    (entries,) = struct.unpack_from("<H", content, at + 10)
-    return int(entries)
-
-
-def _unzip(content: bytes, limits: Limits) -> Callable[[], Iterator[bytes]]:
-    _check_compressed(content, limits)
-    entries = _declared_entries(content)
+    if at >= _ZIP64_LOCATOR_SIZE and content.startswith(_ZIP64_LOCATOR, at - _ZIP64_LOCATOR_SIZE):
+        raise Refused(FailureReason.BAD_ARCHIVE, "a zip64 archive; reports are small zips")
+    entries, directory_bytes = struct.unpack_from("<HI", content, at + 10)
     if entries > limits.max_zip_entries:
         raise Refused(
             FailureReason.BAD_ARCHIVE, f"the zip lists {entries} entries; one report expected"
         )
+    if directory_bytes > limits.max_zip_directory_bytes:
+        raise Refused(
+            FailureReason.BAD_ARCHIVE,
+            f"the zip's directory is over {limits.max_zip_directory_bytes} bytes",
+        )
+
+
+def _unzip(content: bytes, limits: Limits) -> Callable[[], Iterator[bytes]]:
+    _check_compressed(content, limits)
+    _check_directory(content, limits)
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         member = _the_report(archive)

@@ -29,6 +29,9 @@ repetitive report is not mistaken for a bomb."""
 MAX_ZIP_ENTRIES = 8
 """Entries (files and folders) a zip's central directory may list; read from its end
 record before the directory itself is parsed."""
+MAX_ZIP_DIRECTORY_BYTES = 64 * 1024
+"""The zip's central directory, by its end record: one entry takes 46 bytes and its name;
+a crafted directory of thousands of entries is refused before `zipfile` builds them."""
 MAX_RECORDS = 20_000
 """`record` elements in one report. A record is one source and one set of results for a
 day: the largest senders' reports hold a few thousand. Reading costs about 0.1 ms a
@@ -38,6 +41,11 @@ MAX_SECTION_ELEMENTS = 500
 `record`): a real record has about 25."""
 MAX_DEPTH = 12
 """Element nesting (the report's deepest element, a reason's `type`, is at depth 5)."""
+MAX_ELEMENTS = 30 * MAX_RECORDS
+"""Elements in the whole report (a record has about 25): the parser's time is spent per
+element, so this bounds it whatever the elements are."""
+MAX_TEXT_RUN = 64 * 1024
+"""Characters of one run of text between two tags: whitespace between elements is short."""
 MAX_TEXT_CHARS = 1024
 """One value kept from the report (a report id, a domain, an address)."""
 CHUNK_BYTES = 64 * 1024
@@ -53,9 +61,12 @@ class Limits:
     max_expansion_ratio: int = MAX_EXPANSION_RATIO
     ratio_floor_bytes: int = RATIO_FLOOR_BYTES
     max_zip_entries: int = MAX_ZIP_ENTRIES
+    max_zip_directory_bytes: int = MAX_ZIP_DIRECTORY_BYTES
     max_records: int = MAX_RECORDS
     max_section_elements: int = MAX_SECTION_ELEMENTS
     max_depth: int = MAX_DEPTH
+    max_elements: int = MAX_ELEMENTS
+    max_text_run: int = MAX_TEXT_RUN
     max_text_chars: int = MAX_TEXT_CHARS
     chunk_bytes: int = CHUNK_BYTES
 

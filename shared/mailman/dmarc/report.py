@@ -2,7 +2,7 @@
 
 The XML goes through defusedxml's parser with DTDs forbidden: a DOCTYPE, an entity
 declaration or an external reference refuses the file (`forbidden_xml`) before anything is
-expanded. The document is read as a stream of events: each top-level section
+expanded. The parser feeds a target of ours chunk by chunk: each top-level section
 (`report_metadata`, `policy_published`, one `record`) is turned into values when it ends
 and then dropped, so memory holds one section at a time, and the record cap stops the
 reading at the first record past it.
@@ -231,12 +231,18 @@ class _Reader:
         self.root: Element | None = None
         self.depth = 0
         self.section_elements = 0
+        self.elements = 0
+        self.text_run = 0
         self.metadata: _Metadata | None = None
         self.policy: PolicyPublished | None = None
         self.rows: list[ReportRow] = []
 
     def start(self, tag: str, attributes: dict[str, str]) -> Element:
         self.depth += 1
+        self.elements += 1
+        self.text_run = 0
+        if self.elements > self.limits.max_elements:
+            raise Refused(FailureReason.TOO_LARGE, f"more than {self.limits.max_elements} elements")
         if self.depth > self.limits.max_depth:
             raise _not_a_report(f"elements nested deeper than {self.limits.max_depth}")
         if self.root is None:
@@ -252,9 +258,13 @@ class _Reader:
         return self.builder.start(tag, {})
 
     def data(self, text: str) -> None:
+        self.text_run += len(text)
+        if self.text_run > self.limits.max_text_run:
+            raise _not_a_report(f"a text of more than {self.limits.max_text_run} characters")
         self.builder.data(text)
 
     def end(self, tag: str) -> Element:
+        self.text_run = 0
         element = self.builder.end(tag)
         self.depth -= 1
         if self.depth == 1 and self.root is not None:
