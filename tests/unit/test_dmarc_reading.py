@@ -322,6 +322,14 @@ def test_a_gzip_of_several_members_is_read_whole() -> None:
     assert report == YAHOO
 
 
+def test_zero_padding_after_the_gzip_data_is_ignored() -> None:
+    content = gzip_file(fixture("yahoo-style.xml")).content + bytes(512)
+
+    report = _report(ReportFile("report.xml", "application/gzip", content))
+
+    assert report == YAHOO
+
+
 # --- archives refused ---------------------------------------------------------------
 
 
@@ -333,6 +341,18 @@ def test_a_truncated_gzip_is_a_bad_archive() -> None:
     assert failed.reason is FailureReason.BAD_ARCHIVE
     assert "truncated" in failed.detail
     assert failed.filename == "r.gz"
+
+
+def test_a_gzip_of_more_members_than_the_cap_is_a_bad_archive() -> None:
+    content = fixture("yahoo-style.xml")
+    pieces = [content[at : at + 40] for at in range(0, len(content), 40)]
+    assert len(pieces) > 16
+    members = b"".join(gzip_file(piece).content for piece in pieces)
+
+    failed = _failure(ReportFile("r.gz", "application/gzip", members))
+
+    assert failed.reason is FailureReason.BAD_ARCHIVE
+    assert "more than 16 gzip members" in failed.detail
 
 
 def test_a_corrupt_gzip_is_a_bad_archive() -> None:

@@ -71,7 +71,8 @@ def unpack(content: bytes, labelled: Kind, limits: Limits) -> Iterator[bytes]:
     """The report's XML as chunks. The content's first bytes decide how to read it (senders
     mislabel gzip and zip); a file labelled an archive that is neither is refused.
 
-    Checks that need no decompression run here, before the first chunk is asked for.
+    Every check runs here, an archive's first pass included: what comes back is the XML,
+    within the caps, still to be read.
     """
     if content.startswith(GZIP_MAGIC):
         return _twice(_gunzip(content, limits))
@@ -112,26 +113,24 @@ class _Meter:
 
     def __init__(self, limits: Limits, compressed: int) -> None:
         self.limits = limits
-        self.compressed = max(compressed, 1)
+        self.compressed = compressed
         self.produced = 0
 
     def add(self, chunk: bytes) -> bytes:
         self.produced += len(chunk)
-        check_size(self.produced, self.compressed, self.limits)
+        _check_size(self.produced, self.compressed, self.limits)
         return chunk
 
 
-def check_size(unpacked: int, compressed: int, limits: Limits) -> None:
+def _check_size(unpacked: int, compressed: int, limits: Limits) -> None:
     """Refuse `unpacked` bytes from `compressed` ones: over the XML cap, or past the ratio
     floor at a ratio above the cap."""
     if unpacked > limits.max_xml_bytes:
         raise Refused(FailureReason.TOO_LARGE, f"unpacks to more than {limits.max_xml_bytes} bytes")
-    if unpacked > limits.ratio_floor_bytes and unpacked > limits.max_expansion_ratio * max(
-        compressed, 1
-    ):
+    ratio_cap = limits.max_expansion_ratio * max(compressed, 1)
+    if unpacked > limits.ratio_floor_bytes and unpacked > ratio_cap:
         raise Refused(
-            FailureReason.TOO_LARGE,
-            f"expands more than {limits.max_expansion_ratio} times",
+            FailureReason.TOO_LARGE, f"expands more than {limits.max_expansion_ratio} times"
         )
 
 
@@ -149,31 +148,41 @@ def _gunzip(content: bytes, limits: Limits) -> Callable[[], Iterator[bytes]]:
 
 
 def _inflate_members(content: bytes, meter: _Meter) -> Iterator[bytes]:
-    """Every member of a gzip file (RFC 1952 allows several, concatenated)."""
-    rest = content
+    """Every member of a gzip file (RFC 1952 allows several, concatenated), up to the cap."""
+    start = 0
     try:
-        while rest:
-            rest = yield from _inflate_member(rest, meter)
-            if rest and not rest.startswith(GZIP_MAGIC):
-                if rest.strip(b"\0"):
-                    raise Refused(FailureReason.BAD_ARCHIVE, "bytes after the gzip data")
-                rest = b""
+        for _member in range(meter.limits.max_gzip_members):
+            start = yield from _inflate_member(content, start, meter)
+            if not content.startswith(GZIP_MAGIC, start):
+                break
+        else:
+            raise Refused(
+                FailureReason.BAD_ARCHIVE,
+                f"more than {meter.limits.max_gzip_members} gzip members",
+            )
     except zlib.error as exc:
         raise Refused(FailureReason.BAD_ARCHIVE, f"not a readable gzip file: {exc}") from exc
+    if content[start:].strip(b"\0"):
+        raise Refused(FailureReason.BAD_ARCHIVE, "bytes after the gzip data")
 
 
-def _inflate_member(data: bytes, meter: _Meter) -> Generator[bytes, None, bytes]:
-    """Yield one member's bytes, a bounded chunk at a time; answer what follows it."""
+def _inflate_member(content: bytes, start: int, meter: _Meter) -> Generator[bytes, None, int]:
+    """Yield the bytes of the member at `start`, a bounded chunk at a time; answer where the
+    member ends. The input goes in a slice at a time, so no step copies more than a slice."""
+    step = meter.limits.chunk_bytes
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    pending = data
+    at, pending = start, b""
     while not inflater.eof:
-        chunk = inflater.decompress(pending, meter.limits.chunk_bytes)
+        if not pending and at < len(content):
+            pending = content[at : at + step]
+            at += len(pending)
+        chunk = inflater.decompress(pending, step)
         pending = inflater.unconsumed_tail
-        if not chunk and not pending:
-            raise Refused(FailureReason.BAD_ARCHIVE, "truncated gzip data")
         if chunk:
             yield meter.add(chunk)
-    return inflater.unused_data
+        elif not pending and at >= len(content):
+            raise Refused(FailureReason.BAD_ARCHIVE, "truncated gzip data")
+    return at - len(inflater.unused_data)
 
 
 def _check_directory(content: bytes, limits: Limits) -> None:
@@ -233,7 +242,7 @@ def _check_member(member: zipfile.ZipInfo, limits: Limits) -> None:
             FailureReason.BAD_ARCHIVE,
             f"the zip member's compression method {member.compress_type} is not read",
         )
-    check_size(member.file_size, member.compress_size, limits)
+    _check_size(member.file_size, member.compress_size, limits)
 
 
 def _read_member(

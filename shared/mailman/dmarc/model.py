@@ -29,6 +29,8 @@ repetitive report is not mistaken for a bomb."""
 MAX_ZIP_ENTRIES = 8
 """Entries (files and folders) a zip's central directory may list; read from its end
 record before the directory itself is parsed."""
+MAX_GZIP_MEMBERS = 16
+"""Members of one gzip file (RFC 1952 lets several follow each other; reporters send one)."""
 MAX_ZIP_DIRECTORY_BYTES = 64 * 1024
 """The zip's central directory, by its end record: one entry takes 46 bytes and its name;
 a crafted directory of thousands of entries is refused before `zipfile` builds them."""
@@ -61,6 +63,7 @@ class Limits:
     max_expansion_ratio: int = MAX_EXPANSION_RATIO
     ratio_floor_bytes: int = RATIO_FLOOR_BYTES
     max_zip_entries: int = MAX_ZIP_ENTRIES
+    max_gzip_members: int = MAX_GZIP_MEMBERS
     max_zip_directory_bytes: int = MAX_ZIP_DIRECTORY_BYTES
     max_records: int = MAX_RECORDS
     max_section_elements: int = MAX_SECTION_ELEMENTS
