@@ -509,6 +509,32 @@ def test_what_is_not_well_formed_is_not_xml(content: bytes) -> None:
     assert failed.reason is FailureReason.NOT_XML
 
 
+def _declared(encoding: str) -> bytes:
+    return _edit(
+        "yahoo-style.xml",
+        b'<?xml version="1.0"?>',
+        f'<?xml version="1.0" encoding="{encoding}"?>'.encode(),
+    )
+
+
+@pytest.mark.parametrize("encoding", ["shift_jis", "utf-32", "x-nonsense", "zlib", "idna"])
+def test_an_encoding_the_parser_cannot_read_is_not_xml(encoding: str) -> None:
+    failed = _failure(xml_file(_declared(encoding)))
+
+    assert failed.reason is FailureReason.NOT_XML
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "windows-1252", "us-ascii"])
+def test_single_byte_encodings_are_read(encoding: str) -> None:
+    assert _report(xml_file(_declared(encoding))) == YAHOO
+
+
+def test_utf16_with_its_byte_order_mark_is_read() -> None:
+    content = fixture("yahoo-style.xml").decode().encode("utf-16")
+
+    assert _report(xml_file(content)) == YAHOO
+
+
 def _edit(name: str, old: bytes, new: bytes) -> bytes:
     content = fixture(name)
     assert old in content
@@ -586,6 +612,16 @@ def test_a_value_longer_than_the_cap_is_refused() -> None:
 
     assert failed.reason is FailureReason.NOT_A_REPORT
     assert "org_name" in failed.detail
+
+
+def test_a_failed_reports_detail_is_kept_short() -> None:
+    content = b'<!DOCTYPE feedback SYSTEM "http://127.0.0.1:9/' + b"x" * 5000 + b'"><feedback/>'
+
+    failed = _failure(xml_file(content))
+
+    assert failed.reason is FailureReason.FORBIDDEN_XML
+    assert len(failed.detail) == 300
+    assert failed.detail.endswith("…")
 
 
 def test_a_section_of_too_many_elements_is_refused() -> None:

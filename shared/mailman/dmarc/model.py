@@ -50,6 +50,8 @@ MAX_TEXT_RUN = 64 * 1024
 """Characters of one run of text between two tags: whitespace between elements is short."""
 MAX_TEXT_CHARS = 1024
 """One value kept from the report (a report id, a domain, an address)."""
+MAX_DETAIL_CHARS = 300
+"""A failed report's detail: it may quote the file (a value, an entity's system id)."""
 CHUNK_BYTES = 64 * 1024
 """What one decompression step may produce."""
 

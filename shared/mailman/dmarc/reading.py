@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailman.dmarc.archives import Kind, candidate_kind, unpack
-from mailman.dmarc.model import DEFAULT_LIMITS, Limits, Refused
+from mailman.dmarc.model import DEFAULT_LIMITS, MAX_DETAIL_CHARS, Limits, Refused
 from mailman.dmarc.report import read_xml
 from mailman.domain.dmarc import FailedReport, ReadReport, ReportFile
 
@@ -29,4 +29,10 @@ def read_report(file: ReportFile, kind: Kind, limits: Limits = DEFAULT_LIMITS) -
     try:
         return read_xml(unpack(file.content, kind, limits), limits, file.filename)
     except Refused as refusal:
-        return FailedReport(refusal.reason, refusal.detail, file.filename)
+        return FailedReport(refusal.reason, _shortened(refusal.detail), file.filename)
+
+
+def _shortened(detail: str) -> str:
+    if len(detail) <= MAX_DETAIL_CHARS:
+        return detail
+    return detail[: MAX_DETAIL_CHARS - 1] + "…"

@@ -80,7 +80,9 @@ class _Section:
     def value(self) -> str:
         text = (self.element.text or "").strip()
         if len(text) > self.limits.max_text_chars:
-            raise _not_a_report(f"{self.path} is longer than {self.limits.max_text_chars}")
+            raise _not_a_report(
+                f"{self.path} is longer than {self.limits.max_text_chars} characters"
+            )
         return text
 
     def text(self, name: str) -> str:
@@ -328,4 +330,7 @@ def read_xml(chunks: Iterator[bytes], limits: Limits, filename: str | None) -> A
         raise Refused(FailureReason.FORBIDDEN_XML, str(exc)) from exc
     except ParseError as exc:
         raise Refused(FailureReason.NOT_XML, f"not well-formed XML: {exc}") from exc
+    except (ValueError, LookupError) as exc:
+        # pyexpat's own refusals of a declared encoding it cannot read (multi-byte, unknown)
+        raise Refused(FailureReason.NOT_XML, f"unreadable XML: {exc}") from exc
     return reader.report(filename)
