@@ -6,8 +6,10 @@ it unpacked), never wall-clock time."""
 from __future__ import annotations
 
 import gzip
+import re
 import tracemalloc
 from collections.abc import Callable, Iterator
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given, settings
@@ -242,5 +244,27 @@ def test_damaged_reports_answer_a_report_never_an_exception(kind: str, data: st.
     file = ReportFile("r", f"application/{kind}", bytes(content[:cut]))
 
     (report,) = read_reports([file])
+
+    assert isinstance(report, FailedReport | AggregateReport)
+
+
+_VALUES = re.findall(rb">([^<>]+)</", fixture("google-style.xml"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.sampled_from(_VALUES),
+    replacement=st.text(
+        st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=40
+    ),
+)
+def test_any_value_in_any_element_answers_a_report_never_an_exception(
+    value: bytes, replacement: str
+) -> None:
+    content = fixture("google-style.xml").replace(
+        b">" + value + b"</", b">" + escape(replacement).encode() + b"</", 1
+    )
+
+    (report,) = read_reports([xml_file(content)])
 
     assert isinstance(report, FailedReport | AggregateReport)
