@@ -11,6 +11,7 @@ from pydantic import AliasPath, Field, field_validator
 from mailman.domain.delivery_history import DETAIL_FIELDS
 from mailman.domain.documents import within_metadata_limits
 from mailman.domain.mailbox import MessageView
+from mailman.domain.scanning import ScanVerdict
 
 from .. import budget
 from .common import Body, Out
@@ -59,7 +60,7 @@ class AttachmentOut(Out):
 class ScanOut(Out):
     """What our virus scanner (ClamAV) said of a received message (docs/scanning.md)."""
 
-    verdict: str = Field(
+    verdict: ScanVerdict = Field(
         description="`pass` (every part scanned, nothing found), `fail` (a signature found: "
         "quarantined, reason `virus`), `unscanned` (nothing found, but the parts in "
         "`unscanned` were over the scanner's limits), `failed` (the scanner stayed down: "
