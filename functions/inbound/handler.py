@@ -70,26 +70,40 @@ def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
     received = receive_batch(c.uow, c.blobs, list(incoming.values()), scanning)
     for (record_id, item), outcome in zip(incoming.items(), received, strict=True):
         outcomes[record_id] = outcome
-        if isinstance(outcome, Exception):
-            logger.error(
-                "mail not stored: the record will be retried",
-                exc_info=outcome,
-                extra={"ses_message_id": item.mail.source_id},
-            )
-        elif isinstance(outcome, Received):
-            logger.info(
-                "mail received",
-                extra={
-                    "ses_message_id": item.mail.source_id,
-                    "stored": len(outcome.stored),
-                    "new": sum(1 for s in outcome.stored if s.created),
-                    "unroutable": len(outcome.unroutable),
-                    "quarantine_reason": outcome.quarantine_reason,
-                    "scan": outcome.scan.verdict.value,
-                    "signature": outcome.scan.signature,
-                },
-            )
+        _log(item, outcome)
     return outcomes
+
+
+def _log(item: Incoming, outcome: Received | Exception) -> None:
+    """One line per mail: stored (with its verdicts), waiting for the scanner, or failed."""
+    if isinstance(outcome, ScannerUnavailable):
+        logger.warning(
+            "mail waits for the scanner: the record will be retried",
+            extra={
+                "ses_message_id": item.mail.source_id,
+                "attempt": item.attempt,
+                "reason": str(outcome),
+            },
+        )
+    elif isinstance(outcome, Exception):
+        logger.error(
+            "mail not stored: the record will be retried",
+            exc_info=outcome,
+            extra={"ses_message_id": item.mail.source_id},
+        )
+    else:
+        logger.info(
+            "mail received",
+            extra={
+                "ses_message_id": item.mail.source_id,
+                "stored": len(outcome.stored),
+                "new": sum(1 for s in outcome.stored if s.created),
+                "unroutable": len(outcome.unroutable),
+                "quarantine_reason": outcome.quarantine_reason,
+                "scan": outcome.scan.verdict.value,
+                "signature": outcome.scan.signature,
+            },
+        )
 
 
 def _attempt(record: SQSRecord) -> int:
