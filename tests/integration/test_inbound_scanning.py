@@ -195,14 +195,28 @@ def test_clean_mail_shows_its_verdict_in_the_api(
 ) -> None:
     _invoke(_record("ses-clean", make_mail()))
 
-    [(message_id,)] = rows(mailbox, "SELECT id FROM messages")
+    [(message_id, thread_id)] = rows(mailbox, "SELECT id, thread_id FROM messages")
     shown = tenant.api.get(f"/messages/{message_id}").json()
+    in_thread = tenant.api.get(f"/threads/{thread_id}").json()["messages"][0]
     assert shown["scan"] == {
         "verdict": "pass",
         "engine": "FakeScanner 1/1",
         "signature": None,
         "unscanned": [],
     }
+    assert in_thread["scan"] == shown["scan"]
+
+
+def test_without_clamd_configured_scanning_is_off_and_says_so(
+    mailbox: MailSink, tenant: Tenant, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLAMD_ADDRESS", raising=False)
+    with function_container(inbound.container, database_url, monkeypatch):
+        _invoke(_record("ses-off", make_mail(body=EICAR.decode())))
+
+    [(message_id,)] = rows(mailbox, "SELECT id FROM messages")
+    shown = tenant.api.get(f"/messages/{message_id}").json()
+    assert (shown["scan"]["verdict"], shown["quarantined"]) == ("off", False)
 
 
 def test_the_definitions_age_is_published(
