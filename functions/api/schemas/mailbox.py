@@ -11,6 +11,7 @@ from pydantic import AliasPath, Field, field_validator
 from mailman.domain.delivery_history import DETAIL_FIELDS
 from mailman.domain.documents import within_metadata_limits
 from mailman.domain.mailbox import MessageView
+from mailman.domain.scanning import ScanVerdict
 
 from .. import budget
 from .common import Body, Out
@@ -54,6 +55,22 @@ class AttachmentOut(Out):
     sha256: str = Field(description="The SHA-256 of its bytes, hex ('' where not computed)")
     content_id: str | None = Field(description="Its Content-ID, which an HTML body may cite")
     inline: bool = Field(description="Whether it is shown in the body rather than attached")
+
+
+class ScanOut(Out):
+    """What our virus scanner (ClamAV) said of a received message (docs/scanning.md)."""
+
+    verdict: ScanVerdict = Field(
+        description="`pass` (every part scanned, nothing found), `fail` (a signature found: "
+        "quarantined, reason `virus`), `unscanned` (nothing found, but the parts in "
+        "`unscanned` were over the scanner's limits), `failed` (the scanner stayed down: "
+        "quarantined, reason `scan_failed`) or `off` (no scanner configured)."
+    )
+    engine: str | None = Field(description="The scanner and its definitions' version.")
+    signature: str | None = Field(description="The signature found, for `fail`.")
+    unscanned: list[str] = Field(
+        description="The parts left unscanned: `message` or `attachment N (name)`."
+    )
 
 
 class SenderOut(Out):
@@ -147,6 +164,10 @@ class MessageOut(Out):
     verdicts: dict[str, Any]
     quarantined: bool
     quarantine_reason: str | None
+    scan: ScanOut | None = Field(
+        description="What our virus scanner said of mail received; null for mail sent and "
+        "mail received before scanning."
+    )
     defects: list[str]
     plus_tags: list[str]
     labels: list[str] = Field(description="Its own labels (`important` among them), as stored.")
