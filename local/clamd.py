@@ -28,7 +28,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -159,6 +159,7 @@ class LocalClamd:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl call, no locks taken
+                start_new_session=True,  # Ctrl-C reaches the platform, which stops it in turn
             )
         try:
             self._wait_ready()
@@ -236,3 +237,46 @@ class LocalClamd:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@dataclass(frozen=True)
+class LocalScanning:
+    """What the local platform scans with: the address its functions get (None: scanning is
+    off), the clamd it started (if it did), and a line saying which."""
+
+    address: str | None
+    clamd: LocalClamd | None
+    note: str
+
+    def stop(self) -> None:
+        if self.clamd is not None:
+            self.clamd.stop()
+
+
+_OFF_VALUES = ("off", "0", "false", "no")
+
+
+def start_scanning(env: Mapping[str, str], stream_max_bytes: int) -> LocalScanning:
+    """clamd for `make dev`: `CLAMD_ADDRESS` if the developer runs one of their own; none if
+    `MAILMAN_CLAMD=off`; else one started here with the project's signatures and the real
+    definitions in `MAILMAN_CLAMAV_DEFINITIONS` (default /var/lib/clamav; empty: none). When
+    clamd cannot be had, scanning is off and the note says why: never a silent "clean"."""
+    if env.get("CLAMD_ADDRESS"):
+        return LocalScanning(env["CLAMD_ADDRESS"], None, "your clamd (CLAMD_ADDRESS)")
+    if env.get("MAILMAN_CLAMD", "").lower() in _OFF_VALUES:
+        return LocalScanning(None, None, "virus scanning is OFF (MAILMAN_CLAMD=off)")
+    folder = env.get("MAILMAN_CLAMAV_DEFINITIONS", str(INSTALLED_DEFINITIONS))
+    installed = installed_definitions(Path(folder)) if folder else []
+    clamd = LocalClamd(
+        ClamdLimits(stream_max_bytes=stream_max_bytes),
+        signatures=[PROJECT_SIGNATURES, *installed],
+    )
+    try:
+        clamd.start()
+    except ClamdUnavailable as exc:
+        return LocalScanning(None, None, f"virus scanning is OFF: {exc}")
+    loaded = "the project's test signatures" + (
+        f" and {len(installed)} definition files of {folder}" if installed else " only"
+    )
+    note = f"clamd with {loaded}, ready in {clamd.started_in:.1f} s"
+    return LocalScanning(clamd.address, clamd, note)

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from local import clamd as local_clamd
-from local.clamd import ClamdLimits, ClamdUnavailable, LocalClamd, clamd_conf, installed_definitions
+from local.clamd import (
+    ClamdLimits,
+    ClamdUnavailable,
+    LocalClamd,
+    clamd_conf,
+    installed_definitions,
+    start_scanning,
+)
 
 from ..e2e.conftest import listening_addresses
 
@@ -64,3 +71,43 @@ def test_installed_definitions_are_the_database_files_of_the_folder(tmp_path: Pa
 
     assert found == ["bytecode.cvd", "daily.cld", "main.cvd"]
     assert installed_definitions(tmp_path / "missing") == []
+
+
+def test_make_dev_scans_with_a_clamd_of_its_own_with_the_project_signatures() -> None:
+    scanning = start_scanning({"MAILMAN_CLAMAV_DEFINITIONS": ""}, 1024 * 1024)
+    try:
+        assert scanning.clamd is not None
+        assert scanning.address == scanning.clamd.address
+        assert scanning.clamd.ping()
+        assert "project's test signatures only" in scanning.note
+    finally:
+        scanning.stop()
+
+    assert not scanning.clamd.ping()
+
+
+def test_make_dev_without_clamd_says_scanning_is_off_and_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(local_clamd, "find_clamd", lambda: None)
+
+    scanning = start_scanning({}, 1024 * 1024)
+
+    assert scanning.address is None
+    assert "OFF" in scanning.note
+    assert "not installed" in scanning.note
+
+
+@pytest.mark.parametrize(
+    ("env", "address"),
+    [
+        ({"MAILMAN_CLAMD": "off"}, None),
+        ({"CLAMD_ADDRESS": "tcp://127.0.0.1:3310"}, "tcp://127.0.0.1:3310"),
+    ],
+    ids=["switched-off", "the-developer's-own"],
+)
+def test_make_dev_starts_no_clamd_when_told(env: dict[str, str], address: str | None) -> None:
+    scanning = start_scanning(env, 1024 * 1024)
+
+    assert scanning.clamd is None
+    assert scanning.address == address
