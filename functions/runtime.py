@@ -78,6 +78,12 @@ def count(name: str, value: int = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+def gauge(name: str, value: float) -> None:
+    """Records `value` as the invocation's metric `name`: a level (an age, a size), not a
+    count; its alarms read the maximum."""
+    metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
+
+
 DOMAIN_DIMENSION = "Domain"
 DOMAIN_METRICS: Mapping[str, str] = {
     kind: "Recipients" + "".join(part.capitalize() for part in kind.split("_")) for kind in KINDS

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from mailman.composition import Container
 from mailman.domain.models import Inbox
 from mailman.mime import parse_date
-from mailman.services.receiving import import_message
+from mailman.services.receiving import Scanning, import_message
 
 _HEADER_SCAN_BYTES = 64 * 1024
 
@@ -53,6 +53,7 @@ def import_path(container: Container, inbox: Inbox, path: Path, *, progress: boo
     """Import every message under `path`; a re-run skips what is already there."""
     kind, total, messages = _sources(path)
     stored = skipped = quarantined = seen = 0
+    scanning = Scanning(container.scanner, container.settings.scan_attempts)
     bar = tqdm(total=total, unit="msg", desc=f"{kind} -> {inbox.address}", disable=not progress)
     with bar:
         for raw in messages:
@@ -60,6 +61,7 @@ def import_path(container: Container, inbox: Inbox, path: Path, *, progress: boo
             result = import_message(
                 container.uow,
                 container.blobs,
+                scanning,
                 inbox,
                 raw,
                 _date(raw) or container.clock.now(),

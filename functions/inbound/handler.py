@@ -5,6 +5,12 @@ transaction per organisation); a record whose message could not be stored fails 
 only it comes back (partial batch response) and, past the queue's receive count, lands in
 the dead-letter queue. Mail over a parsing limit does not fail: it is stored quarantined.
 Then the webhooks due (`message.received`, ...) are queued at once (`publish_webhooks`).
+
+Every message is scanned (ClamAV) before anything of it is stored. A scanner that is down
+fails the record alone, to be received again, until its receive count
+(`ApproximateReceiveCount`) reaches `Settings.scan_attempts`: then it is stored quarantined
+as `scan_failed`. Counted: `ScanFailures`, `MessagesInfected`, and the definitions' age
+(`ScanDefinitionsAgeHours`), which the alarms watch.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ from functions.runtime import (
     cached_container,
     count,
     entrypoint,
+    gauge,
     logger,
     process_batch,
     publish_webhooks,
     traced,
 )
 from mailman.adapters.sns import SnsEnvelope
-from mailman.services.receiving import Incoming, Received, receive_batch
+from mailman.domain.scanning import ScannerUnavailable, ScanVerdict, definitions_age_hours
+from mailman.services.receiving import Incoming, Received, Scanning, receive_batch
 
 from .notification import ReceivedNotification
 
@@ -56,9 +64,10 @@ def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
             logger.warning("ignored notification", extra={"type": notification.notification_type})
             outcomes[record.message_id] = None
             continue
-        incoming[record.message_id] = Incoming(notification.inbound())
+        incoming[record.message_id] = Incoming(notification.inbound(), attempt=_attempt(record))
     c = container()
-    received = receive_batch(c.uow, c.blobs, list(incoming.values()))
+    scanning = Scanning(c.scanner, c.settings.scan_attempts)
+    received = receive_batch(c.uow, c.blobs, list(incoming.values()), scanning)
     for (record_id, item), outcome in zip(incoming.items(), received, strict=True):
         outcomes[record_id] = outcome
         if isinstance(outcome, Exception):
@@ -76,9 +85,38 @@ def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
                     "new": sum(1 for s in outcome.stored if s.created),
                     "unroutable": len(outcome.unroutable),
                     "quarantine_reason": outcome.quarantine_reason,
+                    "scan": outcome.scan.verdict.value,
+                    "signature": outcome.scan.signature,
                 },
             )
     return outcomes
+
+
+def _attempt(record: SQSRecord) -> int:
+    """Which receive of the record this is (1 when SQS does not say)."""
+    try:
+        return max(1, int(record.attributes.approximate_receive_count))
+    except (TypeError, ValueError):
+        return 1
+
+
+def count_scans(outcomes: dict[str, Outcome]) -> None:
+    """The scans of the invocation: those that failed (waiting or at their bound), the
+    infected, and how old the scanner's definitions are (once per invocation, from the first
+    engine that names them)."""
+    reports = [o.scan for o in outcomes.values() if isinstance(o, Received)]
+    failures = sum(isinstance(o, ScannerUnavailable) for o in outcomes.values())
+    failures += sum(r.verdict is ScanVerdict.FAILED for r in reports)
+    if failures:
+        count("ScanFailures", failures)
+    infected = sum(r.verdict is ScanVerdict.FAIL for r in reports)
+    if infected:
+        count("MessagesInfected", infected)
+    now = container().clock.now()
+    ages = (definitions_age_hours(r.engine, now) for r in reports)
+    age = next((a for a in ages if a is not None), None)
+    if age is not None:
+        gauge("ScanDefinitionsAgeHours", age)
 
 
 def record_handler(outcomes: dict[str, Outcome], record: SQSRecord) -> None:
@@ -98,12 +136,15 @@ def record_handler(outcomes: dict[str, Outcome], record: SQSRecord) -> None:
 @entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     outcomes = receive_records([SQSRecord(r) for r in event.get("Records", [])])
-    # A batch whose every record failed is an error of the invocation.
+    count_scans(outcomes)
+    # A batch whose every record failed is an error of the invocation, unless the records
+    # wait for the scanner: its outage is counted (`ScanFailures`) and alarmed on apart.
+    waiting = any(isinstance(o, ScannerUnavailable) for o in outcomes.values())
     response = process_batch(
         event,
         context,
         functools.partial(record_handler, outcomes),
-        raise_on_entire_batch_failure=True,
+        raise_on_entire_batch_failure=not waiting,
     )
     publish_webhooks(container())
     return response

@@ -13,7 +13,7 @@ import psycopg
 from mailman.adapters.s3 import S3BlobStore
 from mailman.composition import Container
 from mailman.domain.inbound import InboundMail
-from mailman.services.receiving import receive
+from mailman.services.receiving import Scanning, receive
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -42,7 +42,13 @@ def receive_raw(box: MailSink, raw: bytes, source_id: str = "ses-1", **kwargs: A
             dmarc_policy=kwargs.pop("dmarc_policy", None),
         ),
         raw,
+        scanning=scanning(box.container),
     )
+
+
+def scanning(container: Container) -> Scanning:
+    """The container's scanner (off, where no clamd is configured) and its bound."""
+    return Scanning(container.scanner, container.settings.scan_attempts)
 
 
 def rows(box: MailSink, sql: str, *params: Any) -> list[tuple[Any, ...]]:

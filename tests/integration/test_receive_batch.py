@@ -21,7 +21,7 @@ from mailman.services.receiving import Incoming, Received, receive_batch
 
 from ..mail import make_mail
 from .conftest import BUCKET
-from .mail_helpers import MailSink, receive_raw, rows
+from .mail_helpers import MailSink, receive_raw, rows, scanning
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -38,7 +38,9 @@ def _incoming(raw: bytes, source_id: str, *, to: str = "support@example.com") ->
 
 
 def _batch(mailbox: MailSink, *items: Incoming) -> list[Received | Exception]:
-    return receive_batch(mailbox.container.uow, mailbox.blobs, list(items))
+    return receive_batch(
+        mailbox.container.uow, mailbox.blobs, list(items), scanning(mailbox.container)
+    )
 
 
 def test_a_batch_is_stored_in_one_transaction(mailbox: MailSink) -> None:
@@ -367,7 +369,7 @@ def test_a_batch_reads_and_writes_its_objects_at_once(mailbox: MailSink) -> None
         )
         batch.append(Incoming(mail))
 
-    outcomes = receive_batch(mailbox.container.uow, _Meeting(3), batch)
+    outcomes = receive_batch(mailbox.container.uow, _Meeting(3), batch, scanning(mailbox.container))
 
     assert all(isinstance(o, Received) and o.stored[0].created for o in outcomes)
 
@@ -388,6 +390,7 @@ def test_a_message_whose_objects_cannot_be_written_fails_alone(mailbox: MailSink
             _incoming(make_mail(), "ses-1"),
             _incoming(make_mail(message_id="<refused@x>"), "ses-2"),
         ],
+        scanning(mailbox.container),
     )
 
     assert isinstance(good, Received)

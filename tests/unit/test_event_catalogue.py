@@ -191,7 +191,13 @@ def _receive_all_kinds(world: World) -> None:
         envelope_recipients=("support@example.com",),
         verdicts={"spam": "PASS", "virus": "FAIL"},
     )
-    receive(world.uow, world.blobs, quarantined, make_mail(message_id="<m2@elsewhere.example>"))
+    receive(
+        world.uow,
+        world.blobs,
+        quarantined,
+        make_mail(message_id="<m2@elsewhere.example>"),
+        scanning=world.scanning,
+    )
     world.receive(
         make_mail(message_id="<m3@elsewhere.example>"),
         source_id="ses-nobody",

@@ -3,7 +3,7 @@ receiving, its `support@example.com` inbox, a blob store, an outbound queue and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -11,13 +11,14 @@ from uuid import UUID
 from mailman.adapters.memory.blobs import InMemoryBlobStore
 from mailman.adapters.memory.clock import FixedClock
 from mailman.adapters.memory.queue import InMemoryQueue
+from mailman.adapters.memory.scanner import FakeScanner
 from mailman.adapters.memory.tables import MessageRow, Tables
 from mailman.adapters.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from mailman.domain.inbound import InboundMail
 from mailman.domain.mailbox import MessageView
 from mailman.domain.models import Domain, Inbox, NewDomain
 from mailman.services import inboxes
-from mailman.services.receiving import Received, receive
+from mailman.services.receiving import Received, Scanning, receive
 from mailman.services.sending import Compose, Dispatched, Outbound, Sending, dispatch, send
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -39,6 +40,12 @@ class World:
     organization_id: UUID
     domain: Domain
     inbox: Inbox
+    scanner: FakeScanner = field(default_factory=FakeScanner)
+
+    @property
+    def scanning(self) -> Scanning:
+        """The fake scanner, failing up to the settings' default four receives of a mail."""
+        return Scanning(self.scanner, attempts=4)
 
     @property
     def sending(self) -> Sending:
@@ -70,7 +77,7 @@ class World:
             envelope_recipients=envelope or ("support@example.com",),
             verdicts={"spam": "PASS", "virus": "PASS"},
         )
-        return receive(self.uow, self.blobs, mail, raw)
+        return receive(self.uow, self.blobs, mail, raw, scanning=self.scanning)
 
     def received(self, raw: bytes, **kwargs: Any) -> MessageView:
         """The message `raw` became in the inbox."""

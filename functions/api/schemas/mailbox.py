@@ -56,6 +56,22 @@ class AttachmentOut(Out):
     inline: bool = Field(description="Whether it is shown in the body rather than attached")
 
 
+class ScanOut(Out):
+    """What our virus scanner (ClamAV) said of a received message (docs/scanning.md)."""
+
+    verdict: str = Field(
+        description="`pass` (every part scanned, nothing found), `fail` (a signature found: "
+        "quarantined, reason `virus`), `unscanned` (nothing found, but the parts in "
+        "`unscanned` were over the scanner's limits), `failed` (the scanner stayed down: "
+        "quarantined, reason `scan_failed`) or `off` (no scanner configured)."
+    )
+    engine: str | None = Field(description="The scanner and its definitions' version.")
+    signature: str | None = Field(description="The signature found, for `fail`.")
+    unscanned: list[str] = Field(
+        description="The parts left unscanned: `message` or `attachment N (name)`."
+    )
+
+
 class SenderOut(Out):
     kind: str
     address: str
@@ -147,6 +163,10 @@ class MessageOut(Out):
     verdicts: dict[str, Any]
     quarantined: bool
     quarantine_reason: str | None
+    scan: ScanOut | None = Field(
+        description="What our virus scanner said of mail received; null for mail sent and "
+        "mail received before scanning."
+    )
     defects: list[str]
     plus_tags: list[str]
     labels: list[str] = Field(description="Its own labels (`important` among them), as stored.")

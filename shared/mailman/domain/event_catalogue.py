@@ -68,6 +68,14 @@ _ARRIVED = {
     "subject": "Order 1234",
     "preview": "Hello, where is my order?",
 }
+_ENGINE = "ClamAV 1.4.3/27480/Mon Dec  7 09:24:01 2026"
+_SCAN_PASS: dict[str, Any] = {
+    "verdict": "pass",
+    "engine": _ENGINE,
+    "signature": None,
+    "unscanned": [],
+}
+_SCAN_FAIL = {**_SCAN_PASS, "verdict": "fail", "signature": "Win.Test.EICAR_HDB-1"}
 _RECIPIENT = {
     **_MESSAGE_REF,
     "recipient": "jane@customer.example",
@@ -97,14 +105,15 @@ CATALOGUE: tuple[EventType, ...] = (
         "message.received",
         "A message arrived in an inbox and was stored as ordinary mail.",
         "MessageArrived",
-        {**_ARRIVED, "quarantine_reason": None},
+        {**_ARRIVED, "quarantine_reason": None, "scan": _SCAN_PASS},
     ),
     EventType(
         "message.quarantined",
-        "A message arrived in an inbox and was quarantined (a virus, a DMARC reject, or mail "
-        "that could not be read safely).",
+        "A message arrived in an inbox and was quarantined (a virus our scanner or SES found, "
+        "a scan that failed past its retries, a DMARC reject, or mail that could not be read "
+        "safely).",
         "MessageArrived",
-        {**_ARRIVED, "quarantine_reason": "virus"},
+        {**_ARRIVED, "quarantine_reason": "virus", "scan": _SCAN_FAIL},
     ),
     EventType(
         "message.unroutable",

@@ -35,13 +35,28 @@ class MessagePayload(Payload):
     thread_id: UUID | None = Field(description="The message's thread (null when it has none).")
 
 
+class ScanPayload(Payload):
+    verdict: str = Field(
+        description="What our virus scanner said: `pass`, `fail` (a signature found), "
+        "`unscanned` (a part over its limits), `failed` (the scanner stayed down) or `off`."
+    )
+    engine: str | None = Field(description="The scanner and its definitions' version.")
+    signature: str | None = Field(description="The signature found (for `fail`).")
+    unscanned: list[str] = Field(description="The parts left unscanned, by name.")
+
+
 class MessageArrived(MessagePayload):
     from_: str = Field(alias="from", description="The sender's address; empty when none.")
     subject: str | None
     preview: str | None = Field(description="The start of the message's text.")
     quarantine_reason: str | None = Field(
-        description="Why the message was quarantined (`virus`, `dmarc_reject`, or what made "
-        "it unreadable); null when it was not."
+        description="Why the message was quarantined (`virus`, `scan_failed`, "
+        "`dmarc_reject`, or what made it unreadable); null when it was not."
+    )
+    scan: ScanPayload | None = Field(
+        default=None,
+        description="What our virus scanner said of it (`virus` with `scan.signature` when it "
+        "found one; null for SES's own virus verdict alone).",
     )
 
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from mailman.domain.filenames import name_extension, safe_extension
+from mailman.domain.scanning import OFF, VIRUS, ScanReport, ScanVerdict
 
 
 class Verdict(StrEnum):
@@ -52,15 +53,21 @@ class UnroutableMail:
     reason: str
 
 
-def quarantine_reason(mail: InboundMail, parse_reason: str | None) -> str | None:
-    """Why the message must not be handed out as ordinary mail, or None."""
+def quarantine_reason(
+    mail: InboundMail, parse_reason: str | None, scan: ScanReport = OFF
+) -> str | None:
+    """Why the message must not be handed out as ordinary mail, or None. A signature our
+    scanner found comes first (it names the virus); a scan that failed past its bound last,
+    as any other reason says more of the mail."""
+    if scan.verdict is ScanVerdict.FAIL:
+        return VIRUS
     if parse_reason is not None:
         return parse_reason
     if mail.verdicts.get("virus") == Verdict.FAIL:
-        return "virus"
+        return VIRUS
     if mail.verdicts.get("dmarc") == Verdict.FAIL and (mail.dmarc_policy or "").lower() == "reject":
         return "dmarc_reject"
-    return None
+    return scan.quarantine_reason
 
 
 def sha256_hex(data: bytes | str) -> str:

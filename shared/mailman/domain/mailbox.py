@@ -16,6 +16,7 @@ from mailman.domain.errors import ValidationError
 from mailman.domain.mailbox_state import NO_FILTER, MailboxFilter
 from mailman.domain.models import DeliveryStatus
 from mailman.domain.pagination import Cursor
+from mailman.domain.scanning import ScanReport
 
 
 class DeliveryFilter(StrEnum):
@@ -251,6 +252,19 @@ class RecipientView(RecipientDelivery):
     status_reason: str | None = None
 
 
+class ScanView(View):
+    """What our virus scanner said of a received message (`mailman.domain.scanning`)."""
+
+    verdict: str
+    engine: str | None = None
+    signature: str | None = None
+    unscanned: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, report: ScanReport | None) -> ScanView | None:
+        return None if report is None else cls.model_validate(report.as_json())
+
+
 class MessageView(View):
     id: UUID
     inbox_id: UUID
@@ -281,6 +295,9 @@ class MessageView(View):
     verdicts: dict[str, Any]
     quarantined: bool
     quarantine_reason: str | None
+    scan: ScanView | None = None
+    """What our scanner said of mail received; None for mail sent and mail received before
+    scanning."""
     defects: tuple[str, ...]
     plus_tags: tuple[str, ...]
     labels: tuple[str, ...]

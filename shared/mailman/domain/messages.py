@@ -12,10 +12,11 @@ from uuid import UUID
 from mailman.domain.addresses import Mailbox
 from mailman.domain.folders import SystemFolder, initial_folder
 from mailman.domain.inbound import InboundMail, sent_raw_key
-from mailman.domain.mailbox import Attachment, MessageView, RecipientView
+from mailman.domain.mailbox import Attachment, MessageView, RecipientView, ScanView
 from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
 from mailman.domain.outbound import Outgoing
 from mailman.domain.routing import Destination
+from mailman.domain.scanning import ScanReport
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Stored:
     raw_storage_key: str
     quarantine_reason: str | None
     attachments: tuple[Attachment, ...]
+    scan: ScanReport | None = None
+    """What our scanner said of it (`mailman.domain.scanning`)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ class NewMessage:
     match_reason: MatchReason
     verdicts: dict[str, Any] = field(default_factory=dict)
     quarantine_reason: str | None = None
+    scan: ScanReport | None = None
+    """What our scanner said of mail received; None for mail sent."""
     defects: tuple[str, ...] = ()
     plus_tags: tuple[str, ...] = ()
     reply_to: tuple[str, ...] = ()
@@ -177,6 +182,7 @@ class NewMessage:
             match_reason=reason,
             verdicts=dict(mail.verdicts),
             quarantine_reason=stored.quarantine_reason,
+            scan=stored.scan,
             defects=content.defects,
             plus_tags=destination.tags,
             reply_to=tuple(m.address for m in content.reply_to),
@@ -423,6 +429,7 @@ def written_view(message: NewMessage) -> MessageView:
         verdicts=m.verdicts,
         quarantined=m.quarantine_reason is not None,
         quarantine_reason=m.quarantine_reason,
+        scan=ScanView.of(m.scan),
         defects=m.defects,
         plus_tags=m.plus_tags,
         labels=m.labels,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -118,3 +119,41 @@ def judge(results: Sequence[PartResult], engine: str | None) -> ScanReport:
     if unscanned:
         return ScanReport(ScanVerdict.UNSCANNED, engine, None, unscanned)
     return ScanReport(ScanVerdict.PASS, engine)
+
+
+def scan_parts(raw: bytes, attachments: Sequence[tuple[str | None, bytes]]) -> list[ScanPart]:
+    """What of a message is scanned: its raw form, then each decoded attachment (name,
+    content), named as `part_names` names them."""
+    names = part_names([name for name, _ in attachments])
+    contents = [raw, *(content for _, content in attachments)]
+    return [ScanPart(name, content) for name, content in zip(names, contents, strict=True)]
+
+
+_ENGINE_DATE_FORMAT = "%a %b %d %H:%M:%S %Y"
+
+
+def definitions_date(engine: str | None) -> datetime | None:
+    """When the scanner's definitions were built, from its engine string as clamd's VERSION
+    answers it (`ClamAV 1.4.3/27480/Mon Dec  7 09:24:01 2026`: the engine, the definitions'
+    version, their date in C's `ctime` form). clamd prints the date without a zone, in its
+    host's time: the scanner's hosts run on UTC. None when the string has no such date (an
+    engine that names no definitions, a fake, no scanner)."""
+    if not engine:
+        return None
+    fields = engine.split("/")
+    if len(fields) < 3:
+        return None
+    try:
+        found = datetime.strptime(" ".join(fields[-1].split()), _ENGINE_DATE_FORMAT)
+    except ValueError:
+        return None
+    return found.replace(tzinfo=UTC)
+
+
+def definitions_age_hours(engine: str | None, now: datetime) -> float | None:
+    """How old the scanner's definitions are at `now`, in hours (`definitions_date`); None
+    when the engine string does not say."""
+    built = definitions_date(engine)
+    if built is None:
+        return None
+    return max(0.0, (now - built).total_seconds() / 3600)

@@ -44,7 +44,7 @@ _MESSAGE_COLUMNS: LiteralString = (
     "id, inbox_id, thread_id, message_id, direction, status, from_address, from_name, "
     'reply_to, subject, sent_at, received_at, in_reply_to, "references", text_body, '
     "html_body, extracted_text, preview, headers, raw_storage_key, match_reason, verdicts, "
-    "quarantined, quarantine_reason, defects, plus_tags, labels, folder, starred, is_read, "
+    "quarantined, quarantine_reason, scan, defects, plus_tags, labels, folder, starred, is_read, "
     "size_bytes, created_at, "
     "status_reason, send_at, ses_message_id, metadata, list_unsubscribe, updated_at, "
     f"{_RECIPIENTS}, "

@@ -74,7 +74,7 @@ class PostgresMessageRepository:
             "  from_address, from_name, reply_to, subject, sent_at, received_at, in_reply_to, "
             '  "references", text_body, html_body, extracted_text, preview, headers, '
             "  raw_storage_key, size_bytes, match_reason, verdicts, quarantined, "
-            "  quarantine_reason, defects, plus_tags, status, send_at, queued_at, labels, "
+            "  quarantine_reason, scan, defects, plus_tags, status, send_at, queued_at, labels, "
             "  metadata, list_unsubscribe, folder, is_read, attachment_count, recipients_text, "
             "  attachment_names, created_at, updated_at) "
             "  VALUES (%(pk)s, %(org)s, %(inbox)s, "
@@ -83,8 +83,9 @@ class PostgresMessageRepository:
             "  %(sent_at)s, %(received_at)s, %(in_reply_to)s, %(references)s, %(text)s, "
             "  %(html)s, %(extracted)s, %(preview)s, %(headers)s, %(raw_key)s, %(size)s, "
             "  %(reason)s, %(verdicts)s, %(quarantined)s, %(quarantine_reason)s, "
-            "  %(defects)s, %(plus_tags)s, %(status)s, %(send_at)s, %(queued_at)s, %(labels)s, "
-            "  %(metadata)s, %(list_unsubscribe)s, %(folder)s, %(is_read)s, %(attachment_count)s, "
+            "  %(scan)s, %(defects)s, %(plus_tags)s, %(status)s, %(send_at)s, %(queued_at)s, "
+            "  %(labels)s, %(metadata)s, %(list_unsubscribe)s, %(folder)s, %(is_read)s, "
+            "  %(attachment_count)s, "
             # What search finds of the people it was sent to (migration 0020).
             "  (SELECT string_agg(coalesce(r.name, '') || ' ' || mailman_address_words(r.address), "
             "     ' ') FROM json_to_recordset(%(recipients)s) AS r(kind text, address text, "
@@ -144,6 +145,7 @@ class PostgresMessageRepository:
                 "verdicts": Jsonb(m.verdicts),
                 "quarantined": m.quarantine_reason is not None,
                 "quarantine_reason": m.quarantine_reason,
+                "scan": Jsonb(m.scan.as_json()) if m.scan else None,
                 "defects": list(m.defects),
                 "plus_tags": list(m.plus_tags),
                 "status": m.status.value if m.status else None,

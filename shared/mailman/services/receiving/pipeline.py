@@ -1,5 +1,5 @@
-"""Receiving mail, a message or a batch at a time: prepared (read, parsed, its objects
-written), routed to its inboxes, then stored. Objects are written before the database is
+"""Receiving mail, a message or a batch at a time: prepared (read, parsed, scanned, its
+objects written), routed to its inboxes, then stored. Objects are written before the database is
 touched, so a failure at any step leaves the queue message to be retried and the database
 unchanged."""
 
@@ -14,9 +14,11 @@ from mailman.domain.inbound import InboundMail, sha256_hex
 from mailman.domain.messages import StoredMessage
 from mailman.domain.models import Inbox
 from mailman.domain.routing import Destination, InboxAddress
+from mailman.domain.scanning import ScanReport
 from mailman.ports import BlobStore, UnitOfWorkFactory
 from mailman.services.receiving.prepare import Incoming, prepare, prepare_all, write
 from mailman.services.receiving.route import Routed, route_all
+from mailman.services.receiving.scan import Scanning
 from mailman.services.receiving.store import Target, store_organization, store_targets
 
 
@@ -25,6 +27,8 @@ class Received:
     stored: tuple[StoredMessage, ...]
     unroutable: tuple[str, ...]
     quarantine_reason: str | None
+    scan: ScanReport
+    """What the scanner said of the mail (`failed` when it was down past the bound)."""
 
 
 def receive(
@@ -32,25 +36,29 @@ def receive(
     blobs: BlobStore,
     mail: InboundMail,
     raw: bytes | None = None,
+    *,
+    scanning: Scanning,
 ) -> Received:
     """Store `mail` (its raw bytes given, or read from where the mail service put them)."""
-    outcome = receive_batch(uow, blobs, [Incoming(mail, raw)])[0]
+    outcome = receive_batch(uow, blobs, [Incoming(mail, raw)], scanning)[0]
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
 
 
 def receive_batch(
-    uow: UnitOfWorkFactory, blobs: BlobStore, batch: Sequence[Incoming]
+    uow: UnitOfWorkFactory, blobs: BlobStore, batch: Sequence[Incoming], scanning: Scanning
 ) -> list[Received | Exception]:
     """Store a batch of mail (an SQS batch), answering for each what was stored or why not.
+    Each mail is scanned before anything of it is stored; one the scanner could not scan is
+    answered `ScannerUnavailable` (before its last attempt) and nothing of it is written.
 
     One routing lookup serves the batch, and each organisation it reaches gets one
     transaction with its statements pipelined. When that transaction fails, its mail is
     stored again one message per transaction, so a message that cannot be stored fails alone.
     """
     failed: dict[int, Exception] = {}
-    routed = route_all(uow, prepare_all(blobs, batch, failed))
+    routed = route_all(uow, prepare_all(blobs, scanning, batch, failed))
     by_org: dict[UUID, list[Routed]] = {}
     for item in routed:
         for organization_id in item.organizations():
@@ -73,21 +81,28 @@ def _received(item: Routed, stored: Sequence[StoredMessage]) -> Received:
         tuple(stored),
         tuple(a for _, group in item.unroutable for a in group),
         item.prepared.reason,
+        item.prepared.scan,
     )
 
 
 def import_message(
-    uow: UnitOfWorkFactory, blobs: BlobStore, inbox: Inbox, raw: bytes, received_at: datetime
+    uow: UnitOfWorkFactory,
+    blobs: BlobStore,
+    scanning: Scanning,
+    inbox: Inbox,
+    raw: bytes,
+    received_at: datetime,
 ) -> StoredMessage:
-    """Bring one existing message into `inbox` (no routing), through the same parsing and
-    threading; importing the same bytes again stores nothing more."""
+    """Bring one existing message into `inbox` (no routing), through the same parsing,
+    scanning and threading; importing the same bytes again stores nothing more. A scanner
+    that is down raises `ScannerUnavailable` (an import is tried once: run it again)."""
     content_sha = sha256_hex(raw)
     with uow(inbox.organization_id) as work:
         existing = work.messages.find_content(inbox.id, content_sha)
     if existing is not None:
         return existing
     mail = InboundMail(source="import", source_id=content_sha, received_at=received_at)
-    prepared = prepare(mail, raw)
+    prepared = prepare(mail, raw, scanning)
     [failure] = write(blobs, [prepared])
     if failure is not None:
         raise failure

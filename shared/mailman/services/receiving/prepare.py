@@ -1,6 +1,7 @@
 """Preparing received mail: each message read (from where the mail service put it), parsed,
-judged (quarantined or not), and its objects named and written: its raw form and its
-attachments, under keys derived from the content, so a retry rewrites the same."""
+scanned, judged (quarantined or not), and its objects named and written: its raw form and
+its attachments, under keys derived from the content, so a retry rewrites the same. The scan
+comes before any object is written: a scanner that is down leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from mailman.domain.inbound import (
 )
 from mailman.domain.mailbox import Attachment
 from mailman.domain.messages import Stored
+from mailman.domain.scanning import OFF, ScanReport
 from mailman.ports import BlobStore
+from mailman.services.receiving.scan import Scanning
 
 _ATTACHMENT_NAMESPACE = UUID("2b8f0f5e-8c0a-4a56-b7b1-3f1f3d7a4e10")
 
@@ -32,6 +35,9 @@ class Incoming:
 
     mail: InboundMail
     raw: bytes | None = None
+    attempt: int = 1
+    """Which receive of the mail this is (SQS's `ApproximateReceiveCount`): past
+    `Scanning.attempts`, a scanner that is down no longer holds it back."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ class Prepared:
         """Why the message is quarantined; None when it is not."""
         return self.stored.quarantine_reason
 
+    @property
+    def scan(self) -> ScanReport:
+        """What the scanner said of it."""
+        return self.stored.scan or OFF
+
     def blobs(self) -> list[Blob]:
         """Its raw form and its attachments (quarantined mail keeps none of its own)."""
         raw = Blob(self.stored.raw_storage_key, self.raw, "message/rfc822")
@@ -61,21 +72,29 @@ class Prepared:
         ]
 
 
-def prepare(mail: InboundMail, content: bytes) -> Prepared:
-    """Parse and judge the mail, and name its objects."""
+def prepare(mail: InboundMail, content: bytes, scanning: Scanning, attempt: int = 1) -> Prepared:
+    """Parse, scan and judge the mail, and name its objects. Raises `ScannerUnavailable`
+    when the scanner is down before the mail's last attempt (`Scanning.report`)."""
     parsed = mime.parse(content)
+    scan = scanning.report(
+        content, [(part.filename, part.content) for part in parsed.attachments], attempt
+    )
     content_sha = parsed.raw_sha256
-    reason = quarantine_reason(mail, parsed.quarantine_reason)
+    reason = quarantine_reason(mail, parsed.quarantine_reason, scan)
     stored_key = raw_key(parsed.message_id, content_sha, mail.received_at)
     attachments = _attachments(parsed, mail.received_at, content_sha) if reason is None else ()
-    return Prepared(parsed, content, Stored(content_sha, stored_key, reason, attachments))
+    return Prepared(parsed, content, Stored(content_sha, stored_key, reason, attachments, scan))
 
 
 def prepare_all(
-    blobs: BlobStore, batch: Sequence[Incoming], failed: dict[int, Exception]
+    blobs: BlobStore,
+    scanning: Scanning,
+    batch: Sequence[Incoming],
+    failed: dict[int, Exception],
 ) -> list[tuple[int, Incoming, Prepared]]:
-    """Each mail of the batch read (where the mail service put it), parsed and its objects
-    written, by position; a mail that fails is answered in `failed` and left out."""
+    """Each mail of the batch read (where the mail service put it), parsed, scanned and its
+    objects written, by position; a mail that fails (its scan among the rest) is answered in
+    `failed` and left out, nothing of it written."""
     missing = [n for n, incoming in enumerate(batch) if incoming.raw is None]
     fetched = dict(
         zip(missing, blobs.get_many([batch[n].mail.raw_key or "" for n in missing]), strict=True)
@@ -87,7 +106,8 @@ def prepare_all(
             failed[position] = raw
             continue
         try:
-            parsed.append((position, incoming, prepare(incoming.mail, raw)))
+            prepared = prepare(incoming.mail, raw, scanning, incoming.attempt)
+            parsed.append((position, incoming, prepared))
         except Exception as exc:  # answered for this mail alone
             failed[position] = exc
     ready: list[tuple[int, Incoming, Prepared]] = []

@@ -228,6 +228,7 @@ def _announce(work: UnitOfWork, message: NewMessage, saved: StoredMessage) -> No
                 "subject": message.subject,
                 "preview": message.preview,
                 "quarantine_reason": message.quarantine_reason,
+                "scan": message.scan.as_json() if message.scan else None,
             },
         )
     )
