@@ -15,7 +15,8 @@ signature not signed by ClamAV). `make dev` adds whatever real definitions the m
 
 The limits follow the deployed clamd: `StreamMaxLength` is `Settings.scan_max_bytes`, and
 `AlertExceedsMax yes` has clamd report what it skipped for its limits
-(`Heuristics.Limits.Exceeded.*`) rather than pass it silently.
+(`Heuristics.Limits.Exceeded.*`) rather than pass it silently; except one case ClamAV 1.4 does
+not alert on: a zip member unpacking past `MaxFileSize` is scanned up to that size only.
 """
 
 from __future__ import annotations
