@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev test check lint format typecheck clean
+.PHONY: help venv clamd dev test check lint format typecheck clean
 
 help:
 	@echo "make dev        run the local platform (API on http://127.0.0.1:8080)"
@@ -25,10 +25,24 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 venv: $(STAMP)
 
+# ClamAV's daemon: Debian's clamav-daemon, installed where clamd is missing (as root, with
+# apt-get; nothing is started: local/clamd.py runs its own). `make test` needs it and fails
+# when it cannot be had; `make dev` says so and runs with scanning off.
+CLAMD_STAMP := .build/clamd-stamp
+
+$(CLAMD_STAMP): local/install_clamd.sh
+	local/install_clamd.sh
+	mkdir -p $(dir $@)
+	touch $@
+
+clamd: $(CLAMD_STAMP)
+
 dev: $(STAMP)
+	@$(MAKE) --no-print-directory $(CLAMD_STAMP) || \
+		echo "clamd could not be installed (see above): the local platform runs with virus scanning OFF."
 	$(BIN)/python -m local.platform
 
-test: $(STAMP)
+test: $(STAMP) $(CLAMD_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -9,7 +9,9 @@ feeding the inbound, outbound and telemetry functions, the webhook dispatcher (f
 `webhooks.fifo`, message groups and all) and the recorder of its reports, an SMTP port playing
 SES receiving, and SES sending played behind moto (`local.ses_outbound`: local inboxes get
 their mail, the mailbox simulator's addresses their events, everything lands in
-`.local/outbox/`).
+`.local/outbox/`), and a real clamd scanning what arrives (`local.clamd`: the project's
+EICAR test signature and the machine's installed definitions; without clamd, scanning is OFF,
+said at start, and received mail shows scan verdict `off`).
 
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
@@ -40,6 +42,7 @@ from local.aws import (
     WEBHOOK_REPORTS_QUEUE,
     LocalAws,
 )
+from local.clamd import LocalScanning, start_scanning
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
@@ -130,10 +133,17 @@ class LocalQueues:
 
 
 def function_environment(
-    config: LocalConfig, database_url: str, aws: str, dns: str, queues: LocalQueues
+    config: LocalConfig,
+    database_url: str,
+    aws: str,
+    dns: str,
+    queues: LocalQueues,
+    clamd_address: str | None = None,
 ) -> dict[str, str]:
     """What the deployed functions find in their environment, pointed at the local stand-ins."""
+    scanning = {"CLAMD_ADDRESS": clamd_address} if clamd_address else {}
     return {
+        **scanning,
         "DATABASE_URL": database_url,
         "AWS_ENDPOINT_URL": aws,
         "AWS_ACCESS_KEY_ID": "local",
@@ -177,6 +187,10 @@ def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
     return [(name, mail_from, receiving) for name, mail_from, receiving in rows]
 
 
+_SCANNING_ON = "(clamd: received mail is scanned before it is stored)"
+_SCANNING_OFF = "(no clamd: received mail is NOT scanned, verdict off)"
+
+
 def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
     notes = {
         "API": f"(docs: {addresses['API']}/docs)",
@@ -184,6 +198,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "Outbox": "(every message sent: mailman outbox)",
         "DNS": "(the local zone: mailman dns publish DOMAIN)",
         "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
+        "Scanning": _SCANNING_OFF if addresses.get("Scanning") == "OFF" else _SCANNING_ON,
     }
     for label, address in addresses.items():
         print(f"  {label:<13} {address}   {notes.get(label, '')}".rstrip())
@@ -277,6 +292,21 @@ class _Background:
             function.container().database.close()
 
 
+def _start_scanning() -> LocalScanning:
+    """clamd for the inbound function, said plainly either way (`local.clamd`)."""
+    from mailman.config import Settings
+
+    scanning = start_scanning(os.environ, Settings().scan_max_bytes)
+    print(f"Scanning: {scanning.note}", flush=True)
+    if scanning.address is None:
+        print(
+            "  Received mail is NOT scanned for viruses and shows scan verdict `off`. "
+            "`make dev` installs clamd (Debian's clamav-daemon) when run as root with apt-get.",
+            flush=True,
+        )
+    return scanning
+
+
 def main() -> int:
     config = LocalConfig.from_env()
     config.local_dir.mkdir(parents=True, exist_ok=True)
@@ -288,7 +318,12 @@ def main() -> int:
     aws.restore(_live_domains(database_url))
     queues = LocalQueues.create(aws)
     aws.load_bucket(config.bucket_dir)
-    os.environ.update(function_environment(config, database_url, aws.endpoint, dns.address, queues))
+    scanning = _start_scanning()
+    os.environ.update(
+        function_environment(
+            config, database_url, aws.endpoint, dns.address, queues, scanning.address
+        )
+    )
     _allow_test_domains()
 
     # Imported only now: the handlers read their environment when first used.
@@ -312,6 +347,7 @@ def main() -> int:
             "SMTP": f"{HOST}:{smtp.port}",
             "DNS": dns.address,
             "Webhooks": "mailman webhooks listen",
+            "Scanning": scanning.address or "OFF",
             "Outbox": str(config.outbox_dir),
             "Data": str(config.local_dir),
         },
@@ -329,6 +365,7 @@ def main() -> int:
         gateway.server_close()
         smtp.stop()
         background.stop()
+        scanning.stop()
         container().database.close()
         aws.save_bucket(config.bucket_dir)
         aws.stop()

@@ -1,5 +1,12 @@
 """What SES does with inbound mail, played locally: a receipt rule's S3 action and its
-notification, published through SNS to the inbound queue."""
+notification, published through SNS to the inbound queue.
+
+SES judges every message (spam, virus, SPF, DKIM, DMARC); locally every message passes, unless
+it carries `X-Mailman-Local-Verdicts` (`take_local_verdicts`), which sets SES's verdicts for
+that one message and is removed before the message is stored. It exists on the local platform
+only, to see the spam folder and the quarantine end to end: nothing in `shared/` or
+`functions/` knows it, and the deployed path (SES's own receipt rule) never honours it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,85 @@ import secrets
 import string
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 RAW_PREFIX = "raw/"
+LOCAL_VERDICTS_HEADER = "X-Mailman-Local-Verdicts"
+VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
+VERDICT_STATUSES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED")
+DMARC_POLICIES = ("none", "quarantine", "reject")
+
+
+class BadLocalVerdicts(ValueError):
+    """`X-Mailman-Local-Verdicts` names a verdict, a status or a policy SES has not."""
+
+
+@dataclass(frozen=True)
+class LocalVerdicts:
+    """SES's verdicts chosen for one message by its `X-Mailman-Local-Verdicts` header."""
+
+    verdicts: dict[str, str] = field(default_factory=dict)
+    dmarc_policy: str | None = None
+
+
+def take_local_verdicts(raw: bytes) -> tuple[bytes, LocalVerdicts]:
+    """The message without its `X-Mailman-Local-Verdicts` fields, and the verdicts they set.
+
+    The header reads `spam=FAIL; virus=FAIL; dmarc=FAIL; dmarc-policy=reject`: any of SES's
+    verdicts (spam, virus, spf, dkim, dmarc) with any of its statuses, and the sender's DMARC
+    policy SES reports when DMARC fails. Local platform only (see the module's docstring).
+    Raises `BadLocalVerdicts` for a name, status or policy SES does not have."""
+    head, separator, body = _split_head(raw)
+    kept: list[bytes] = []
+    values: list[str] = []
+    for field_lines in _fields(head):
+        name = field_lines[0].split(b":", 1)[0].strip().decode("ascii", "replace")
+        if name.lower() == LOCAL_VERDICTS_HEADER.lower():
+            unfolded = b" ".join(line.strip() for line in field_lines)
+            values.append(unfolded.split(b":", 1)[1].decode("utf-8", "replace"))
+        else:
+            kept.extend(field_lines)
+    if not values:
+        return raw, LocalVerdicts()
+    return b"".join(kept) + separator + body, _parse_verdicts(";".join(values))
+
+
+def _split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
+    """The header block (each line with its ending), the blank line, and the body."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    if not ends:
+        return raw, b"", b""
+    end = min(ends)
+    newline = b"\r\n" if raw.startswith(b"\r\n", end) else b"\n"
+    return raw[: end + len(newline)], newline, raw[end + 2 * len(newline) :]
+
+
+def _fields(head: bytes) -> list[list[bytes]]:
+    """The header block's fields, each its lines as they were (folded lines kept with it)."""
+    fields: list[list[bytes]] = []
+    for line in head.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1].append(line)
+        else:
+            fields.append([line])
+    return fields
+
+
+def _parse_verdicts(value: str) -> LocalVerdicts:
+    verdicts: dict[str, str] = {}
+    policy: str | None = None
+    for item in filter(None, (part.strip() for part in value.split(";"))):
+        name, equals, setting = (x.strip() for x in item.partition("="))
+        name = name.lower()
+        if name == "dmarc-policy" and setting.lower() in DMARC_POLICIES:
+            policy = setting.lower()
+        elif equals and name in VERDICT_NAMES and setting.upper() in VERDICT_STATUSES:
+            verdicts[name] = setting.upper()
+        else:
+            raise BadLocalVerdicts(f"{LOCAL_VERDICTS_HEADER}: cannot set {item!r}")
+    return LocalVerdicts(verdicts, policy)
 
 
 def ses_message_id() -> str:

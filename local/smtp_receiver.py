@@ -4,6 +4,10 @@ It accepts a recipient only if the active receipt rule does (550 otherwise), sto
 message in the bucket under `raw/` as the rule's S3 action does, and puts the notification
 SES would publish, wrapped by SNS, on the inbound queue. When that fails (S3 or SQS down) it
 answers 451, a temporary failure the sender retries, rather than aiosmtpd's permanent 500.
+
+Local only: a message's `X-Mailman-Local-Verdicts` header sets SES's verdicts for it and is
+removed before it is stored (`local.ses_inbound.take_local_verdicts`); one the header cannot
+set is refused with 550.
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from local.ses_inbound import RAW_PREFIX, received_notification, ses_message_id, sns_envelope
+from local.ses_inbound import (
+    RAW_PREFIX,
+    BadLocalVerdicts,
+    received_notification,
+    ses_message_id,
+    sns_envelope,
+    take_local_verdicts,
+)
 
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
 DELIVERY_FAILED = "451 4.3.0 Requested action aborted: local error in processing, try again later"
@@ -47,6 +58,7 @@ class SesInbound:
         self._topic_arn = topic_arn
 
     def deliver(self, raw: bytes, source: str, recipients: Sequence[str]) -> str:
+        raw, chosen = take_local_verdicts(raw)
         message_id = ses_message_id()
         key = f"{RAW_PREFIX}{message_id}"
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=raw)
@@ -59,6 +71,8 @@ class SesInbound:
             bucket=self._bucket,
             object_key=key,
             topic_arn=self._topic_arn,
+            verdicts=chosen.verdicts,
+            dmarc_policy=chosen.dmarc_policy,
         )
         self._sqs.send_message(
             QueueUrl=self._queue_url, MessageBody=sns_envelope(notification, self._topic_arn)
@@ -100,6 +114,8 @@ class _Handler:
             message_id = await asyncio.get_running_loop().run_in_executor(
                 None, self._inbound.deliver, raw, envelope.mail_from or "", list(envelope.rcpt_tos)
             )
+        except BadLocalVerdicts as exc:
+            return f"550 5.6.0 {exc}"
         except Exception:
             # Unhandled, aiosmtpd answers "500 Error: (...)": permanent (the sender drops the
             # mail) and it shows the exception. Nothing was announced: have the sender retry.

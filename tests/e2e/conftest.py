@@ -92,10 +92,12 @@ class LocalPlatform:
             "MAILMAN_SMTP_PORT": str(self.ports.smtp),
             "MAILMAN_DNS_PORT": "0",  # UDP; the platform binds any free one and prints it
             "PYTHONUNBUFFERED": "1",
+            "MAILMAN_CLAMAV_DEFINITIONS": "",  # the project's signatures only: fast to load
             "PYTHONPATH": f"{self.root / 'shared'}{os.pathsep}{self.root}",
             **self.extra_env,
         }
         env.pop("DATABASE_URL", None)  # the platform runs its own embedded PostgreSQL
+        env.pop("CLAMD_ADDRESS", None)  # and its own clamd
         self._process = subprocess.Popen(
             [sys.executable, "-m", "local.platform"],
             cwd=self.root,

@@ -20,6 +20,7 @@ from functions.runtime import CachedContainer
 from local import ses_simulator
 from local.apigw import LambdaContext, ProxyResult, proxy_event
 from local.aws import RULE, RULE_SET
+from local.clamd import ClamdLimits, ClamdUnavailable, LocalClamd
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from mailman.adapters.ses import NO_RECIPIENTS
@@ -256,3 +257,22 @@ def poison(mailbox: MailSink) -> Iterator[None]:
     with psycopg.connect(mailbox.database_url, autocommit=True) as conn:
         conn.execute("DROP TRIGGER refuse_poison ON messages")
         conn.execute("DROP FUNCTION refuse_poison()")
+
+
+CLAMD_LIMITS = ClamdLimits(
+    stream_max_bytes=4 * 1024 * 1024, max_file_bytes=1024 * 1024, max_scan_bytes=2 * 1024 * 1024
+)
+"""The test clamd's limits: small, so that a test reaches each of them in a few MiB."""
+
+
+@pytest.fixture(scope="session")
+def clamd() -> Iterator[LocalClamd]:
+    """A real clamd (Debian's clamav-daemon, which `make test` installs) with the project's
+    signatures only, on 127.0.0.1 and a Unix socket, for the whole run. Missing, it fails
+    the tests that need it: scanning is never skipped."""
+    try:
+        server = LocalClamd(CLAMD_LIMITS, unix_socket=True).start()
+    except ClamdUnavailable as exc:
+        pytest.fail(f"no clamd for the scanning tests ({exc}): run `make test`, which installs it")
+    yield server
+    server.stop()

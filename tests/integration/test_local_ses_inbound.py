@@ -129,6 +129,74 @@ def test_a_failed_delivery_is_a_temporary_451_without_the_error_text(
     assert "NoSuchBucket" in str(logged.exc_info[1])
 
 
+def _received(moto_env: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """The notification on the queue, and the raw message it points at."""
+    body = moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])["Messages"][0]["Body"]
+    notification = json.loads(json.loads(body)["Message"])
+    action = notification["receipt"]["action"]
+    stored = moto_env["s3"].get_object(Bucket=action["bucketName"], Key=action["objectKey"])
+    return notification, stored["Body"].read()
+
+
+def test_the_local_verdicts_header_sets_this_messages_verdicts_and_is_not_stored(
+    smtp: LocalSmtp, moto_env: dict[str, Any]
+) -> None:
+    judged = (
+        b"X-Mailman-Local-Verdicts: spam=FAIL; virus=FAIL; dmarc=FAIL; dmarc-policy=reject\r\n"
+        + MESSAGE
+    )
+
+    with smtplib.SMTP("127.0.0.1", smtp.port) as client:
+        client.sendmail("alice@elsewhere.example", ["support@example.com"], judged)
+    notification, stored = _received(moto_env)
+
+    receipt = notification["receipt"]
+    assert receipt["spamVerdict"] == {"status": "FAIL"}
+    assert receipt["virusVerdict"] == {"status": "FAIL"}
+    assert receipt["dmarcVerdict"] == {"status": "FAIL"}
+    assert receipt["dmarcPolicy"] == "reject"
+    assert receipt["spfVerdict"] == {"status": "GRAY"}
+    assert stored == MESSAGE
+    header_names = {h["name"].lower() for h in notification["mail"]["headers"]}
+    assert "x-mailman-local-verdicts" not in header_names
+
+
+def test_the_next_message_without_the_header_passes_again(
+    smtp: LocalSmtp, moto_env: dict[str, Any]
+) -> None:
+    with smtplib.SMTP("127.0.0.1", smtp.port) as client:
+        client.sendmail(
+            "alice@elsewhere.example",
+            ["support@example.com"],
+            b"X-Mailman-Local-Verdicts: spam=FAIL\r\n" + MESSAGE,
+        )
+        client.sendmail("alice@elsewhere.example", ["support@example.com"], MESSAGE)
+
+    received = moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"], MaxNumberOfMessages=10)[
+        "Messages"
+    ]
+    receipts = [json.loads(json.loads(m["Body"])["Message"])["receipt"] for m in received]
+
+    assert sorted(r["spamVerdict"]["status"] for r in receipts) == ["FAIL", "PASS"]
+
+
+def test_a_local_verdicts_header_setting_nothing_ses_has_is_refused_with_550(
+    smtp: LocalSmtp, moto_env: dict[str, Any]
+) -> None:
+    with (
+        smtplib.SMTP("127.0.0.1", smtp.port) as client,
+        pytest.raises(smtplib.SMTPDataError) as refused,
+    ):
+        client.sendmail(
+            "alice@elsewhere.example",
+            ["support@example.com"],
+            b"X-Mailman-Local-Verdicts: spam=MAYBE\r\n" + MESSAGE,
+        )
+
+    assert refused.value.smtp_code == 550
+    assert "Messages" not in moto_env["sqs"].receive_message(QueueUrl=moto_env["queue"])
+
+
 @pytest.mark.parametrize(
     ("recipient", "rule", "matches"),
     [
