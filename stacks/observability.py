@@ -194,6 +194,33 @@ class Observability(Construct):
                 right=[database.cluster.metric_database_connections()],
             ),
         )
+        if scanning is not None:
+            self._scanning_widgets(scanning)
+
+    def _scanning_widgets(self, scanning: Scanning) -> None:
+        inbound = scanning.inbound
+        metrics = scanning.target_group.metrics
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Scanning: failures and infected messages",
+                left=[
+                    inbound_metric(inbound, "ScanFailures", cloudwatch.Stats.SUM, PERIOD),
+                    inbound_metric(inbound, "MessagesInfected", cloudwatch.Stats.SUM, PERIOD),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Scanning: definitions age (h) and healthy clamd tasks",
+                left=[
+                    inbound_metric(
+                        inbound,
+                        "ScanDefinitionsAgeHours",
+                        cloudwatch.Stats.MAXIMUM,
+                        DEFINITIONS_AGE_PERIOD,
+                    )
+                ],
+                right=[metrics.healthy_host_count(), metrics.un_healthy_host_count()],
+            ),
+        )
 
     def _scanning_alarms(self, scanning: Scanning) -> None:
         inbound = scanning.inbound

@@ -191,9 +191,10 @@ class Scanning(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
-            # Public virus definitions, fetched again by the next run: nothing to keep.
-            removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=False,
+            # CloudFormation deletes no bucket with objects in it, and emptying it on destroy
+            # takes a custom resource with a function of its own: `cdk destroy` leaves it
+            # (a few hundred MB of public definitions; the README says how to remove it).
+            removal_policy=RemovalPolicy.RETAIN,
         )
         acknowledge(
             bucket,

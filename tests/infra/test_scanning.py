@@ -185,6 +185,22 @@ def test_the_inbound_function_is_given_the_scanner_and_its_limits(
     assert float(environment["SCAN_TIMEOUT_SECONDS"]) == settings.timeout_seconds
 
 
+def test_the_function_reads_the_scanner_variables_it_is_given(
+    synthesised: Synthesised, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = inbound_environment(synthesised)
+    for name in ("SCAN_ATTEMPTS", "SCAN_TIMEOUT_SECONDS", "SCAN_MAX_BYTES"):
+        monkeypatch.setenv(name, environment[name])
+    monkeypatch.setenv("CLAMD_ADDRESS", f"tcp://scanner.internal:{CLAMD_PORT}")
+
+    read = Settings()
+
+    assert read.clamd_address == f"tcp://scanner.internal:{CLAMD_PORT}"
+    assert read.scan_attempts == synthesised.settings.scanning.attempts
+    assert read.scan_timeout_seconds == synthesised.settings.scanning.timeout_seconds
+    assert read.scan_max_bytes == SCAN_MAX_BYTES
+
+
 def test_the_largest_part_is_the_one_the_function_and_clamd_agree_on(
     synthesised: Synthesised,
 ) -> None:
