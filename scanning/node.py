@@ -33,6 +33,7 @@ DEFINITION_SUFFIXES = (".cvd", ".cld", ".cud", ".cdb", ".ndb", ".hdb", ".ign2", 
 """What freshclam leaves in its directory that clamd loads (freshclam.dat is its own)."""
 FRESHCLAM_OK = (0, 1)
 """freshclam's exit codes for "updated" and "already up to date"."""
+FRESHCLAM = "/usr/bin/freshclam"
 JOB_DIR = Path("/tmp/clamav")  # noqa: S108 - Lambda's only writable place
 DEFINITIONS_DIR = Path("/var/lib/clamav")
 CLAMD_CONF = Path("/etc/clamav/clamd.conf")
@@ -159,7 +160,7 @@ def publish(bucket: Bucket, old: Manifest | None, directory: Path) -> list[str]:
 def run_freshclam(directory: Path) -> None:
     result = subprocess.run(  # noqa: S603 - a fixed command
         [
-            "/usr/bin/freshclam",
+            FRESHCLAM,
             "--config-file=/etc/clamav/freshclam.conf",
             f"--datadir={directory}",
             "--stdout",

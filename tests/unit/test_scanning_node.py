@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from scanning import node
 from scanning.node import (
     Bucket,
     Entry,
@@ -209,3 +210,48 @@ def test_the_shipped_clamd_conf_alerts_on_what_it_does_not_scan() -> None:
     assert settings["TCPSocket"] == "3310"
     assert settings["AlertExceedsMax"] == "yes"
     assert "StreamMaxLength" not in settings  # the stack's, appended at start
+
+
+def test_refresh_seeds_freshclam_from_the_bucket_and_publishes_its_changes(
+    s3: FakeS3, bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(bucket, None, write(tmp_path / "before", {"main.cvd": b"main", "daily.cld": b"d1"}))
+    s3.objects["freshclam/freshclam.dat"] = b"cool-down until 12:00"
+    seen: dict[str, bytes] = {}
+
+    def freshclam(directory: Path) -> None:
+        seen.update({p.name: p.read_bytes() for p in directory.iterdir()})
+        write(directory, {"daily.cld": b"d2", "freshclam.dat": b"cool-down over"})
+
+    job_dir = tmp_path / "job"
+    monkeypatch.setattr(node, "JOB_DIR", job_dir)
+    monkeypatch.setattr(node, "run_freshclam", freshclam)
+    monkeypatch.setattr(node, "_buckets", lambda _: (bucket, Bucket(s3, "b", "freshclam/")))
+
+    answer = node.refresh({}, None)
+
+    assert seen == {
+        "main.cvd": b"main",
+        "daily.cld": b"d1",
+        "freshclam.dat": b"cool-down until 12:00",
+    }
+    assert answer == {"published": ["daily.cld"]}
+    assert s3.objects["definitions/daily.cld"] == b"d2"
+    assert s3.objects["freshclam/freshclam.dat"] == b"cool-down over"
+    assert "definitions/freshclam.dat" not in s3.objects
+
+
+def test_a_failing_freshclam_publishes_nothing(
+    s3: FakeS3, bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = tmp_path / "freshclam"
+    failing.write_text("#!/bin/sh\nexit 52\n")
+    failing.chmod(0o755)
+    monkeypatch.setattr(node, "FRESHCLAM", str(failing))
+    monkeypatch.setattr(node, "JOB_DIR", tmp_path / "job")
+    monkeypatch.setattr(node, "_buckets", lambda _: (bucket, Bucket(s3, "b", "freshclam/")))
+
+    with pytest.raises(RuntimeError, match="exit code 52"):
+        node.refresh({}, None)
+
+    assert s3.writes == []
