@@ -214,18 +214,29 @@ def reload_clamd() -> None:
         conn.recv(64)
 
 
-def sync(bucket: Bucket) -> list[str]:
+def sync(bucket: Bucket, directory: Path) -> list[str]:
     """Fetch the current manifest's files (none if there is no manifest yet)."""
     manifest = bucket.manifest()
-    return [] if manifest is None else fetch(bucket, manifest, DEFINITIONS_DIR)
+    return [] if manifest is None else fetch(bucket, manifest, directory)
+
+
+def first_definitions(bucket: Bucket, directory: Path) -> None:
+    """Return once `directory` holds a manifest's definitions, waiting out a bucket that has
+    none yet or is mid-update (clamd without definitions would not start)."""
+    while True:
+        try:
+            if sync(bucket, directory) or local_manifest(directory):
+                return
+            print("no definitions published yet; waiting", flush=True)
+        except Exception as exc:  # S3 or a digest: the next round may succeed
+            print(f"definitions not fetched yet: {exc!r}", flush=True)
+        time.sleep(WAIT_SECONDS)
 
 
 def serve(environ: Mapping[str, str]) -> int:
     """The clamd task: definitions first, then clamd, kept fresh until clamd exits."""
     definitions, _ = _buckets(environ)
-    while not sync(definitions) and not local_manifest(DEFINITIONS_DIR):
-        print("no definitions published yet; waiting", flush=True)
-        time.sleep(WAIT_SECONDS)
+    first_definitions(definitions, DEFINITIONS_DIR)
     RUNTIME_CONF.write_text(clamd_config(CLAMD_CONF.read_text(), environ))
     clamd = subprocess.Popen(  # noqa: S603 - a fixed command
         ["/usr/sbin/clamd", f"--config-file={RUNTIME_CONF}", "--foreground"]
@@ -241,7 +252,7 @@ def serve(environ: Mapping[str, str]) -> int:
 
 def _refresh_running(definitions: Bucket) -> None:
     try:
-        if sync(definitions):
+        if sync(definitions, DEFINITIONS_DIR):
             reload_clamd()
             print("definitions updated; clamd reloading", flush=True)
     except Exception as exc:  # any failure: clamd goes on with what it has, and tries again

@@ -255,3 +255,26 @@ def test_a_failing_freshclam_publishes_nothing(
         node.refresh({}, None)
 
     assert s3.writes == []
+
+
+def test_a_task_waits_for_the_first_definitions_through_errors(
+    s3: FakeS3, bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rounds: list[str] = []
+    job = write(tmp_path / "job", {"main.cvd": b"main"})
+
+    def sleep(_: float) -> None:
+        rounds.append("slept")
+        if len(rounds) == 1:  # a manifest whose file is still on its way
+            publish(bucket, None, job)
+            s3.objects["definitions/main.cvd"] = b"partial"
+        else:
+            s3.objects["definitions/main.cvd"] = b"main"
+
+    monkeypatch.setattr(node.time, "sleep", sleep)
+    task = tmp_path / "task"
+
+    node.first_definitions(bucket, task)
+
+    assert rounds == ["slept", "slept"]
+    assert (task / "main.cvd").read_bytes() == b"main"
