@@ -5,6 +5,7 @@ the inbound function's settings, the alarms, and a stage without any of it."""
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from stacks.scanning import (
     BATCH_MARGIN_SECONDS,
     CLAMD_PORT,
     DEFINITIONS_PREFIX,
+    IMAGE_DIR,
     SCAN_MAX_BYTES,
     STATE_PREFIX,
     Scanning,
@@ -123,6 +125,26 @@ def test_the_service_and_the_job_share_one_arm64_image_asset_built_on_deploy(
     staged = Path(synthesised.assembly.directory) / image["source"]["directory"]
     assert (staged / "Dockerfile").is_file()
     assert not list(staged.rglob("__pycache__"))
+
+
+def test_the_job_runs_the_handler_the_image_holds(synthesised: Synthesised) -> None:
+    dockerfile = (IMAGE_DIR / "Dockerfile").read_text()
+    image = synthesised.properties(scanning_of(synthesised).job)["ImageConfig"]
+    (handler,) = image["Command"]
+    module, function = handler.split(".")
+
+    assert image["EntryPoint"] == ["/opt/venv/bin/python", "-m", "awslambdaric"]
+    assert "ENV LAMBDA_TASK_ROOT=/opt/clamav" in dockerfile
+    assert f"COPY {module}.py /opt/clamav/{module}.py" in dockerfile
+    assert callable(getattr(import_module(f"scanning.{module}"), function))
+
+
+def test_the_images_python_packages_are_pinned() -> None:
+    lines = (IMAGE_DIR / "requirements.txt").read_text().splitlines()
+    packages = [line for line in lines if line and not line.startswith("#")]
+
+    assert packages
+    assert all("==" in line for line in packages)
 
 
 def test_the_load_balancer_is_internal_in_the_isolated_subnets(synthesised: Synthesised) -> None:
