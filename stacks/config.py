@@ -151,8 +151,8 @@ class ScanningSettings(_Model):
 
     enabled: bool = True
     """Off: no scanner, no definitions job, no ECR and Logs endpoints, and the inbound
-    function records every message's scan as `off` (never `pass`). Its fixed cost is about
-    $60 a month with one task (see `docs/cost.md`)."""
+    function records every message's scan as `off` (never `pass`). It costs about $94 a
+    month with one task and $125 with two (`docs/cost.md`)."""
     desired_count: int = Field(default=1, ge=1, le=10)
     """clamd tasks; two (one per AZ) survive a task's or an AZ's loss and a reload."""
     cpu: Literal[512, 1024, 2048, 4096] = 1024
