@@ -123,7 +123,12 @@ class Scanning(Construct):
             "TasksGroup",
             vpc=network.vpc,
             description="Mailman clamd tasks (the subnets route only to the VPC and S3)",
-            allow_all_outbound=True,
+            allow_all_outbound=False,
+        )
+        # ECR, CloudWatch Logs (their endpoints) and S3 (its gateway's public addresses); the
+        # task's credentials and the VPC's DNS are link-local, which security groups ignore.
+        self.tasks_security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.HTTPS, "HTTPS to the endpoints and S3 only"
         )
         self.load_balancer_security_group = ec2.SecurityGroup(
             self,

@@ -179,6 +179,14 @@ def test_only_the_functions_reach_the_load_balancer_and_only_it_the_tasks(
         assert all("CidrIp" not in r for r in rules)
 
 
+def test_the_tasks_send_nothing_but_https(synthesised: Synthesised) -> None:
+    tasks = synthesised.properties(scanning_of(synthesised).tasks_security_group)
+
+    assert [
+        (r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in tasks["SecurityGroupEgress"]
+    ] == [("tcp", 443, 443)]
+
+
 def test_the_tasks_endpoints_let_in_the_tasks_only(synthesised: Synthesised) -> None:
     stack = synthesised.stack
     scanning = scanning_of(synthesised)
