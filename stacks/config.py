@@ -136,6 +136,51 @@ class StorageSettings(_Model):
     attachments_retention_days: int = Field(default=730, ge=1)
 
 
+FARGATE_MEMORY_MB: dict[int, tuple[int, int]] = {
+    512: (1024, 4096),
+    1024: (2048, 8192),
+    2048: (4096, 16384),
+    4096: (8192, 30720),
+}
+"""The memory Fargate accepts with each CPU size."""
+
+
+class ScanningSettings(_Model):
+    """The ClamAV scanner (`stacks/scanning.py`): clamd on Fargate behind an internal NLB,
+    its definitions refreshed by a scheduled freshclam into S3."""
+
+    enabled: bool = True
+    """Off: no scanner, no definitions job, no ECR and Logs endpoints, and the inbound
+    function records every message's scan as `off` (never `pass`). It costs about $94 a
+    month with one task and $125 with two (`docs/cost.md`)."""
+    desired_count: int = Field(default=1, ge=1, le=10)
+    """clamd tasks; two (one per AZ) survive a task's or an AZ's loss and a reload."""
+    cpu: Literal[512, 1024, 2048, 4096] = 1024
+    """Fargate CPU units of a task (1024 is one vCPU)."""
+    memory_mb: int = Field(default=3072, ge=2048, le=30720)
+    """clamd holds the loaded definitions (about 1.2 GB) and, during a reload, a second
+    copy beside them until the swap (`ConcurrentDatabaseReload`)."""
+    attempts: int = Field(default=4, ge=1, le=100)
+    """Receives of one mail the scanner may fail before the mail is quarantined as
+    `scan_failed` (`SCAN_ATTEMPTS`); below the inbound queue's `max_receive_count`, so the
+    mail is stored and visible before the queue would park it in its dead-letter queue."""
+    timeout_seconds: float = Field(default=10, gt=0, le=60)
+    """The inbound function's longest wait on clamd (`SCAN_TIMEOUT_SECONDS`); the clamd image
+    gives up a part itself before it (`MaxScanTime`) and answers it unscanned."""
+    refresh_hours: int = Field(default=3, ge=1, le=24)
+    """How often freshclam looks for new definitions (ClamAV publishes a few a day and asks
+    mirrors to check no more than once an hour)."""
+    stale_after_hours: int = Field(default=48, ge=2, le=24 * 14)
+    """Definitions older than this raise the stale-definitions alarm."""
+
+    @model_validator(mode="after")
+    def _memory_fits_the_cpu(self) -> ScanningSettings:
+        low, high = FARGATE_MEMORY_MB[self.cpu]
+        if not low <= self.memory_mb <= high:
+            raise ValueError(f"a task of {self.cpu} CPU units takes {low} to {high} MB of memory")
+        return self
+
+
 class StageSettings(_Model):
     """One stage of Mailman."""
 
@@ -164,6 +209,7 @@ class StageSettings(_Model):
     database: DatabaseSettings = DatabaseSettings()
     queues: QueueSettings = QueueSettings()
     storage: StorageSettings = StorageSettings()
+    scanning: ScanningSettings = ScanningSettings()
 
     @field_validator("log_retention_days")
     @classmethod
@@ -178,6 +224,17 @@ class StageSettings(_Model):
             raise ValueError("bounce_rate_at_risk_alarm must be above bounce_rate_alarm")
         if self.complaint_rate_at_risk_alarm <= self.complaint_rate_alarm:
             raise ValueError("complaint_rate_at_risk_alarm must be above complaint_rate_alarm")
+        return self
+
+    @model_validator(mode="after")
+    def _scan_failed_before_dead_letters(self) -> StageSettings:
+        receives = self.queues.inbound.max_receive_count
+        if self.scanning.attempts >= receives:
+            raise ValueError(
+                f"scanning.attempts must be below queues.inbound.max_receive_count ({receives}):"
+                " a mail the scanner keeps failing is quarantined as scan_failed on its last"
+                " attempt, before the queue moves it to the dead-letter queue"
+            )
         return self
 
     @property

@@ -21,6 +21,7 @@ from stacks.network import Network
 from stacks.observability import Observability
 from stacks.queues import Queues
 from stacks.receiving import Receiving
+from stacks.scanning import Scanning
 from stacks.sending import OutboundMail
 from stacks.storage import Storage
 from stacks.verification import DomainVerification
@@ -81,6 +82,17 @@ class MailmanStack(Stack):
             queue=self.queues.inbound,
             workers=self.workers,
         )
+        self.scanning = (
+            Scanning(
+                self,
+                "Scanning",
+                settings=settings,
+                network=self.network,
+                inbound=self.receiving.function,
+            )
+            if settings.scanning.enabled
+            else None
+        )
         self.sending = OutboundMail(
             self,
             "Sending",
@@ -126,6 +138,7 @@ class MailmanStack(Stack):
             queues=self.queues,
             rest_api=self.api.rest_api,
             database=self.database,
+            scanning=self.scanning,
         )
 
         CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)

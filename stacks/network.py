@@ -78,15 +78,20 @@ class Network(Construct):
             self.add_interface_endpoint(name, service)
 
     def add_interface_endpoint(
-        self, name: str, service: ec2.InterfaceVpcEndpointAwsService
+        self,
+        name: str,
+        service: ec2.InterfaceVpcEndpointAwsService,
+        *,
+        security_group: ec2.ISecurityGroup | None = None,
     ) -> ec2.InterfaceVpcEndpoint:
         """An endpoint for one more AWS API, in every private subnet, open to the functions'
-        HTTPS only (a capability that alone needs an API adds its own, with its policy)."""
+        HTTPS only (a capability that alone needs an API adds its own, with its policy), or
+        to whom `security_group` lets in (an endpoint the functions have no use for)."""
         return self.vpc.add_interface_endpoint(
             name,
             service=service,
             subnets=SUBNETS,
-            security_groups=[self.endpoints_security_group],
+            security_groups=[security_group or self.endpoints_security_group],
             open=False,
             private_dns_enabled=True,
         )

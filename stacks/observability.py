@@ -5,6 +5,11 @@ dead-letter queue, any function error or throttle, and the account's SES bounce 
 complaint rates, each twice: at the level at which SES reviews the account (warning) and at
 the one at which it may pause the account's sending (at risk). The reputation brake
 (`mailman.services.reputation`) pauses a single domain before either.
+
+With the scanner deployed, four more: definitions older than `stale_after_hours` (the age
+the inbound function reads from clamd's answer as it scans), scans that failed (the scanner
+down or timing out: the mail waits and is retried, then quarantined as `scan_failed`), two
+definitions runs in a row failing, and a clamd task the load balancer finds unhealthy.
 """
 
 from __future__ import annotations
@@ -21,11 +26,29 @@ from constructs import Construct
 
 from stacks.config import StageSettings
 from stacks.database import AuroraDatabase
-from stacks.functions import ServiceFunction
+from stacks.functions import METRICS_NAMESPACE, ServiceFunction
 from stacks.queues import Queues
+from stacks.scanning import Scanning
 
 PERIOD = Duration.minutes(5)
 REPUTATION_PERIOD = Duration.hours(1)
+DEFINITIONS_AGE_PERIOD = Duration.hours(1)
+SCAN_FAILURES_PERIOD = Duration.minutes(15)
+"""Long enough that one mail retried is one datapoint, short enough to page within the
+first retries of an outage (the inbound queue retries every `visibility_timeout`)."""
+
+
+def inbound_metric(
+    inbound: ServiceFunction, metric_name: str, statistic: str, period: Duration
+) -> cloudwatch.Metric:
+    """A metric the inbound function publishes (Powertools, dimension `service`)."""
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=metric_name,
+        dimensions_map={"service": f"mailman-{inbound.name}"},
+        statistic=statistic,
+        period=period,
+    )
 
 
 def ses_reputation(metric_name: str) -> cloudwatch.Metric:
@@ -49,6 +72,7 @@ class Observability(Construct):
         queues: Queues,
         rest_api: apigw.RestApi,
         database: AuroraDatabase,
+        scanning: Scanning | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._prefix = settings.stack_name
@@ -106,6 +130,9 @@ class Observability(Construct):
             threshold=settings.complaint_rate_at_risk_alarm,
             description="SES complaint rate: SES may pause the account's sending at 0.5%",
         )
+
+        if scanning is not None:
+            self._scanning_alarms(scanning)
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self._prefix)
         self.dashboard.add_widgets(
@@ -167,9 +194,83 @@ class Observability(Construct):
                 right=[database.cluster.metric_database_connections()],
             ),
         )
+        if scanning is not None:
+            self._scanning_widgets(scanning)
+
+    def _scanning_widgets(self, scanning: Scanning) -> None:
+        inbound = scanning.inbound
+        metrics = scanning.target_group.metrics
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Scanning: failures and infected messages",
+                left=[
+                    inbound_metric(inbound, "ScanFailures", cloudwatch.Stats.SUM, PERIOD),
+                    inbound_metric(inbound, "MessagesInfected", cloudwatch.Stats.SUM, PERIOD),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Scanning: definitions age (h) and healthy clamd tasks",
+                left=[
+                    inbound_metric(
+                        inbound,
+                        "ScanDefinitionsAgeHours",
+                        cloudwatch.Stats.MAXIMUM,
+                        DEFINITIONS_AGE_PERIOD,
+                    )
+                ],
+                right=[metrics.healthy_host_count(), metrics.un_healthy_host_count()],
+            ),
+        )
+
+    def _scanning_alarms(self, scanning: Scanning) -> None:
+        inbound = scanning.inbound
+        stale_after = scanning.settings.stale_after_hours
+        # No mail, no scan, no datapoint: nothing was scanned with old definitions then, and
+        # a definitions job failing meanwhile has its own alarm (missing: not breaching).
+        self._alarm(
+            "ScanDefinitionsStale",
+            inbound_metric(
+                inbound, "ScanDefinitionsAgeHours", cloudwatch.Stats.MAXIMUM, DEFINITIONS_AGE_PERIOD
+            ),
+            threshold=stale_after,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            description=f"Mail was scanned with ClamAV definitions older than {stale_after} h",
+        )
+        self._alarm(
+            "ScanFailures",
+            inbound_metric(inbound, "ScanFailures", cloudwatch.Stats.SUM, SCAN_FAILURES_PERIOD),
+            threshold=1,
+            description="The scanner was down or timed out: mail waits for a retry, then is"
+            " quarantined as scan_failed",
+        )
+        job_period = Duration.hours(scanning.settings.refresh_hours)
+        self._alarm(
+            "ScanDefinitionsRefreshErrors",
+            scanning.job.metric_errors(period=job_period, statistic=cloudwatch.Stats.SUM),
+            threshold=1,
+            periods=2,
+            description="Two freshclam runs in a row failed: the ClamAV definitions age",
+        )
+        self._alarm(
+            "ScannerUnhealthyHosts",
+            scanning.target_group.metrics.un_healthy_host_count(
+                period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=1,
+            description="A clamd task fails the load balancer's health checks",
+        )
 
     def _alarm(
-        self, construct_id: str, metric: cloudwatch.IMetric, *, threshold: float, description: str
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        periods: int = 1,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        ),
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
@@ -178,8 +279,8 @@ class Observability(Construct):
             alarm_description=description,
             metric=metric,
             threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=periods,
+            comparison_operator=comparison,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(self._action)

@@ -142,7 +142,11 @@ def test_the_password_rotates_every_30_days(synthesised: Synthesised) -> None:
 def test_migrations_run_on_deploy_after_the_database_and_proxy(synthesised: Synthesised) -> None:
     stack = synthesised.stack
     migrate = stack.migrations.function.function
-    (trigger_id, trigger) = next(iter(synthesised.resources("Custom::Trigger").items()))
+    ((_, trigger),) = [
+        (logical_id, trigger)
+        for logical_id, trigger in synthesised.resources("Custom::Trigger").items()
+        if logical_id.startswith("MigrationsOnDeploy")
+    ]
 
     depends_on = trigger.get("DependsOn", [])
 
@@ -151,7 +155,6 @@ def test_migrations_run_on_deploy_after_the_database_and_proxy(synthesised: Synt
     )
     assert synthesised.logical_id(stack.database.cluster) in depends_on
     assert synthesised.logical_id(stack.database.proxy) in depends_on
-    assert trigger_id.startswith("MigrationsOnDeploy")
 
 
 def test_migrations_rerun_when_the_code_layer_changes(layers_dir: Path, tmp_path: Path) -> None:

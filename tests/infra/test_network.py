@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_cdk import aws_ec2 as ec2
+
 from .support import Synthesised
 
 
@@ -27,12 +29,39 @@ def test_vpc_has_no_internet_or_nat_gateway(synthesised: Synthesised) -> None:
     assert len(synthesised.stack.network.vpc.isolated_subnets) == 2
 
 
+def in_group(synthesised: Synthesised, group: ec2.ISecurityGroup) -> list[dict[str, Any]]:
+    """The interface endpoints `group` guards."""
+    group_id = synthesised.stack.resolve(group.security_group_id)
+    return [e for e in endpoints(synthesised, "Interface") if e["SecurityGroupIds"] == [group_id]]
+
+
 def test_the_functions_reach_their_aws_apis_through_endpoints(synthesised: Synthesised) -> None:
-    interface = {service(e) for e in endpoints(synthesised, "Interface")}
+    network = synthesised.stack.network
+    interface = {service(e) for e in in_group(synthesised, network.endpoints_security_group)}
     gateway = {service(e) for e in endpoints(synthesised, "Gateway")}
 
     assert interface == {"sqs", "secretsmanager", "email", "xray", "kms"}
     assert gateway == {"s3"}
+
+
+def test_the_other_endpoints_are_the_clamd_tasks(
+    synthesised: Synthesised,
+) -> None:
+    network = synthesised.stack.network
+    scanning = synthesised.stack.scanning
+    assert scanning is not None
+
+    functions = in_group(synthesised, network.endpoints_security_group)
+    scanner = in_group(synthesised, scanning.endpoints_security_group)
+
+    region = synthesised.settings.region
+
+    assert len(functions) + len(scanner) == len(endpoints(synthesised, "Interface"))
+    assert sorted(e["ServiceName"].removeprefix(f"com.amazonaws.{region}.") for e in scanner) == [
+        "ecr.api",
+        "ecr.dkr",
+        "logs",
+    ]
 
 
 def test_interface_endpoints_use_private_dns(synthesised: Synthesised) -> None:
@@ -50,7 +79,8 @@ def test_interface_endpoints_accept_https_from_the_functions_and_the_rotation_on
         stack.resolve(g.security_group_id)
         for g in (stack.network.functions_security_group, stack.database.rotation_security_group)
     ]
-    (group_ids,) = {json.dumps(e["SecurityGroupIds"]) for e in endpoints(synthesised, "Interface")}
+    functions_endpoints = in_group(synthesised, stack.network.endpoints_security_group)
+    (group_ids,) = {json.dumps(e["SecurityGroupIds"]) for e in functions_endpoints}
     (group_id,) = json.loads(group_ids)
     (group_logical_id, _) = group_id["Fn::GetAtt"]
 

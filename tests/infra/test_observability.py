@@ -47,10 +47,14 @@ def test_every_function_alarms_on(synthesised: Synthesised, metric: str) -> None
     stack = synthesised.stack
     on_metric = [a for a in alarms(synthesised) if a["MetricName"] == metric]
 
+    functions = [f.function for f in synthesised.service_functions]
+    if metric == "Errors" and stack.scanning is not None:
+        functions.append(stack.scanning.job)  # the definitions job (`test_scanning.py`)
+
     watched = [v for a in on_metric for v in dimension_values(a)]
 
     assert sorted(map(str, watched)) == sorted(
-        str(stack.resolve(f.function.function_name)) for f in synthesised.service_functions
+        str(stack.resolve(f.function_name)) for f in functions
     )
     assert all(a["Namespace"] == "AWS/Lambda" and a["Threshold"] == 1 for a in on_metric)
 
@@ -104,7 +108,10 @@ def test_every_alarm_notifies_the_alarm_topic(synthesised: Synthesised) -> None:
 
     every = alarms(synthesised)
 
-    assert len(every) == len(stack.queues.all) + 2 * len(synthesised.service_functions) + 4
+    scanner = 0 if stack.scanning is None else 4  # stale, failures, job errors, unhealthy
+    assert (
+        len(every) == len(stack.queues.all) + 2 * len(synthesised.service_functions) + 4 + scanner
+    )
     assert all(a["AlarmActions"] == [topic] for a in every)
     assert all(a["TreatMissingData"] == "notBreaching" for a in every)
 
