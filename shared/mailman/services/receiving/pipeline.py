@@ -25,6 +25,8 @@ class Received:
     stored: tuple[StoredMessage, ...]
     unroutable: tuple[str, ...]
     quarantine_reason: str | None
+    dmarc_reports: int = 0
+    """How many DMARC reports (or failures) the mail gave, for each domain it reported on."""
 
 
 def receive(
@@ -73,6 +75,7 @@ def _received(item: Routed, stored: Sequence[StoredMessage]) -> Received:
         tuple(stored),
         tuple(a for _, group in item.unroutable for a in group),
         item.prepared.reason,
+        len(item.reports),
     )
 
 
