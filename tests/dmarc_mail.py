@@ -15,7 +15,11 @@ from email.utils import make_msgid
 from mailman.domain.dmarc import (
     AggregateReport,
     AuthResult,
+    FailedReport,
+    FailureReason,
     PolicyPublished,
+    ReadReport,
+    ReportFile,
     ReportFormat,
     ReportRow,
 )
@@ -133,3 +137,19 @@ def report_mail(
         maintype, _, subtype = content_type.partition("/")
         mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return mail.as_bytes()
+
+
+class FakeReader:
+    """Reads a file by its content: the report registered under it, or a failure."""
+
+    def __init__(self) -> None:
+        self.reports: dict[bytes, ReadReport] = {}
+        self.calls: list[list[ReportFile]] = []
+
+    def __call__(self, files: Sequence[ReportFile]) -> list[ReadReport]:
+        self.calls.append(list(files))
+        return [
+            self.reports.get(f.content)
+            or FailedReport(FailureReason.BAD_ARCHIVE, "not a gzip file", f.filename)
+            for f in files
+        ]

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import pytest
 
-from mailman.domain.dmarc import FailedReport, FailureReason, ReadReport, ReportFile
+from mailman.domain.dmarc import ReadReport, ReportFile
 from mailman.domain.dmarc_reports import (
     NO_REPORT_FILE,
     QUARANTINED,
@@ -33,26 +33,10 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import dmarc
 from mailman.services.receiving import Received, receive
 
-from ..dmarc_mail import START, report, report_mail, row
+from ..dmarc_mail import START, FakeReader, report, report_mail, row
 from .world import World, add_domain
 
 GZ = ("google.com!example.com!1.xml.gz", "application/gzip")
-
-
-class FakeReader:
-    """Reads a file by its content: the report registered under it, or a failure."""
-
-    def __init__(self) -> None:
-        self.reports: dict[bytes, ReadReport] = {}
-        self.calls: list[list[ReportFile]] = []
-
-    def __call__(self, files: Sequence[ReportFile]) -> list[ReadReport]:
-        self.calls.append(list(files))
-        return [
-            self.reports.get(f.content)
-            or FailedReport(FailureReason.BAD_ARCHIVE, "not a gzip file", f.filename)
-            for f in files
-        ]
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ CREATE TABLE dmarc_reports (
     received_at       timestamptz NOT NULL,
     duplicates        integer NOT NULL DEFAULT 0,
     last_duplicate_key text,
-    created_at        timestamptz NOT NULL DEFAULT now(),
+    -- The statement's time, not the transaction's: a mail's reports list in file order.
+    created_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
     UNIQUE (organization_id, id),
     FOREIGN KEY (organization_id, domain_id) REFERENCES domains (organization_id, id),
     CHECK ((status = 'ok') = (reporter IS NOT NULL AND report_id IS NOT NULL
