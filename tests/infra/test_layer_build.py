@@ -44,6 +44,7 @@ def test_project_requirements_keep_everything_but_the_runtimes_packages() -> Non
     assert "boto3" not in wanted
     assert "aws-lambda-powertools==" in wanted
     assert "psycopg-binary==" in wanted
+    assert "defusedxml==" in wanted
 
 
 def test_code_layer_copies_the_package_without_bytecode(tmp_path: Path, package: Path) -> None:

@@ -64,6 +64,8 @@ class PolicyPublished:
     testing: str | None = None
     """DMARCbis: y or n."""
     fo: str | None = None
+    discovery_method: str | None = None
+    """DMARCbis: how the receiver found the policy's domain, psl or treewalk."""
 
 
 @dataclass(frozen=True)

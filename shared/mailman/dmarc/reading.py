@@ -1,0 +1,32 @@
+"""`read_reports`: every report candidate of a report mail answers one report, read or
+failed; nothing in a file escapes as an exception."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailman.dmarc.archives import Kind, candidate_kind, unpack
+from mailman.dmarc.model import DEFAULT_LIMITS, Limits, Refused
+from mailman.dmarc.report import read_xml
+from mailman.domain.dmarc import FailedReport, ReadReport, ReportFile
+
+
+def read_reports(files: Sequence[ReportFile], limits: Limits = DEFAULT_LIMITS) -> list[ReadReport]:
+    """One `AggregateReport` or `FailedReport` per report candidate of `files`, in order.
+
+    Files that are no candidate (a text body, an image: see `archives.candidate_kind`) are
+    skipped: they answer nothing.
+    """
+    return [
+        read_report(file, kind, limits)
+        for file in files
+        if (kind := candidate_kind(file)) is not None
+    ]
+
+
+def read_report(file: ReportFile, kind: Kind, limits: Limits = DEFAULT_LIMITS) -> ReadReport:
+    """The report `file` holds, read as `kind` says (its first bytes may overrule)."""
+    try:
+        return read_xml(unpack(file.content, kind, limits), limits, file.filename)
+    except Refused as refusal:
+        return FailedReport(refusal.reason, refusal.detail, file.filename)
