@@ -19,7 +19,7 @@ from mailman.domain.dmarc_reports import ReportFilter, summary_window
 from mailman.domain.pagination import PageRequest
 from mailman.services import dmarc
 
-from ..dmarc_mail import START, FakeReader, report, report_mail, row
+from ..dmarc_mail import START, FakeReader, report, report_mail, report_xml, row, zipped
 from .conftest import BUCKET, Tenant, function_container
 from .mail_helpers import MailSink, receive_raw, rows
 
@@ -335,11 +335,11 @@ def _record(ses_id: str, raw: bytes, recipients: list[str]) -> dict[str, Any]:
 
 
 @pytest.mark.usefixtures("inbound_env")
-def test_the_inbound_function_stores_a_report_mail_and_fails_no_record(
-    tenant: Tenant, mailbox: MailSink, reader: FakeReader
+def test_the_inbound_function_stores_report_mail_and_fails_no_record(
+    tenant: Tenant, mailbox: MailSink
 ) -> None:
-    reader.reports[b"good"] = report("r1", [row("192.0.2.1", 5)])
-    good = _record("ses-good", report_mail([(*GZ, b"good")]), [REPORTS])
+    xml = report_xml("r1", [("192.0.2.1", 5, "pass", "fail"), ("192.0.2.2", 1, "fail", "fail")])
+    good = _record("ses-good", report_mail([("r.zip", "application/zip", zipped(xml))]), [REPORTS])
     junk = _record("ses-junk", report_mail([("x.zip", "application/zip", b"PK junk")]), [REPORTS])
     empty = _record("ses-empty", report_mail([]), [REPORTS])
 
@@ -348,6 +348,7 @@ def test_the_inbound_function_stores_a_report_mail_and_fails_no_record(
     assert result == {"batchItemFailures": []}
     assert rows(
         mailbox,
-        "SELECT status, coalesce(report_id, failure_reason) FROM dmarc_reports ORDER BY created_at",
-    ) == [("ok", "r1"), ("failed", "bad_archive"), ("failed", "no_report_file")]
+        "SELECT status, coalesce(report_id, failure_reason), messages, dmarc_pass "
+        "FROM dmarc_reports ORDER BY created_at",
+    ) == [("ok", "r1", 6, 5), ("failed", "bad_archive", 0, 0), ("failed", "no_report_file", 0, 0)]
     assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]

@@ -33,7 +33,16 @@ from mailman.domain.pagination import PageRequest
 from mailman.services import dmarc
 from mailman.services.receiving import Received, receive
 
-from ..dmarc_mail import START, FakeReader, report, report_mail, row
+from ..dmarc_mail import (
+    START,
+    FakeReader,
+    gzipped,
+    report,
+    report_mail,
+    report_xml,
+    row,
+    zipped,
+)
 from .world import World, add_domain
 
 GZ = ("google.com!example.com!1.xml.gz", "application/gzip")
@@ -104,16 +113,44 @@ def test_a_report_mail_is_stored_for_its_domain_and_reaches_no_inbox(
     assert event["messages"] == 13
 
 
-def test_the_reader_is_given_the_report_files_only(world: World, reader: FakeReader) -> None:
-    deliver(
-        world,
-        report_mail([("logo.png", "image/png", b"png"), (*GZ, b"r1"), ("a.zip", "x/y", b"z")]),
-    )
+def test_gzip_zip_and_plain_xml_reports_are_read_by_the_real_reader(world: World) -> None:
+    xml = report_xml("g1", [("192.0.2.1", 5, "pass", "fail"), ("2001:db8::1", 2, "fail", "fail")])
+    files = [
+        ("logo.png", "image/png", b"\x89PNG"),
+        ("google.com!example.com!1.xml.gz", "application/gzip", gzipped(xml)),
+        (
+            "report.zip",
+            "application/zip",
+            zipped(report_xml("z1", [("192.0.2.7", 3, "pass", "pass")])),
+        ),
+        ("report.xml", "text/xml", report_xml("x1", [("192.0.2.8", 1, "fail", "pass")])),
+    ]
 
-    [files] = reader.calls
-    assert [f.filename for f in files] == [GZ[0], "a.zip"]
-    assert files[0].content == b"r1"
-    assert files[0].content_type == "application/gzip"
+    received = deliver(world, report_mail(files))
+
+    assert received.dmarc_reports == 3
+    kept = stored(world)
+    assert [(r.report_id, r.messages, r.dmarc_pass) for r in kept] == [
+        ("g1", 7, 5),
+        ("z1", 3, 3),
+        ("x1", 1, 1),
+    ]
+    assert [r.source_ip for r in kept[0].rows] == ["192.0.2.1", "2001:db8::1"]
+
+
+def test_a_mail_whose_files_hold_no_report_is_a_failed_report(world: World) -> None:
+    deliver(world, report_mail([("logo.png", "image/png", b"\x89PNG")]))
+
+    [kept] = stored(world)
+    assert (kept.status, kept.failure_reason) == (ReportStatus.FAILED, NO_REPORT_FILE)
+
+
+def test_a_broken_archive_is_kept_failed_by_the_real_reader(world: World) -> None:
+    deliver(world, report_mail([("r.xml.gz", "application/gzip", b"not gzip at all")]))
+
+    [kept] = stored(world)
+    assert kept.status == ReportStatus.FAILED
+    assert kept.failure_reason == "bad_archive"
 
 
 def test_an_inbox_or_catch_all_of_the_reports_address_gets_nothing(

@@ -26,6 +26,7 @@ class PolicyOut(Out):
     pct: int | None
     testing: str | None = Field(description="DMARCbis: y or n")
     fo: str | None
+    discovery_method: str | None = Field(description="DMARCbis: psl or treewalk")
 
 
 class AuthResultOut(Out):

@@ -231,6 +231,7 @@ def _cleaned(report: AggregateReport) -> AggregateReport:
             pct=policy.pct,
             testing=clean_text(policy.testing),
             fo=clean_text(policy.fo),
+            discovery_method=clean_text(policy.discovery_method),
         ),
         rows=tuple(_cleaned_row(row) for row in report.rows),
     )

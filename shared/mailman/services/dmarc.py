@@ -10,12 +10,12 @@ raises: what a report holds cannot fail receiving.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from mailman import dmarc
 from mailman.domain.dmarc import AggregateReport, ReadReport, ReportFile
 from mailman.domain.dmarc_reports import (
     NO_REPORT_FILE,
@@ -45,48 +45,27 @@ FAILED = "domain.dmarc_report_failed"
 
 Reader = Callable[[Sequence[ReportFile]], list[ReadReport]]
 
-_REPORT_TYPES = frozenset(
-    {
-        "application/gzip",
-        "application/x-gzip",
-        "application/zip",
-        "application/x-zip",
-        "application/x-zip-compressed",
-        "application/xml",
-        "text/xml",
-        "application/octet-stream",
-    }
-)
-_REPORT_SUFFIXES = (".xml", ".gz", ".zip", ".xml.gz")
-
-
-def is_report_file(filename: str | None, content_type: str) -> bool:
-    """Whether an attached file may hold a report (gzip, zip or XML by type or name): the
-    logo or signature image of a reporter's mail is not one."""
-    named = (filename or "").lower().endswith(_REPORT_SUFFIXES)
-    return named or content_type.lower() in _REPORT_TYPES
-
 
 def _reader() -> Reader:
-    """`mailman.dmarc.read_reports`, imported when the first report mail arrives."""
-    reader: Reader = importlib.import_module("mailman.dmarc").read_reports
-    return reader
+    """The reader of report files (`mailman.dmarc` loads it when first asked for)."""
+    return dmarc.read_reports
 
 
 def read_mail(
     files: Sequence[ReportFile], quarantine_reason: str | None, reader: Reader | None = None
 ) -> tuple[AggregateReport | Failure, ...]:
-    """What a report mail gives: one report or failure per report file; one failure for a
-    quarantined mail or one with no report file. Never raises."""
+    """What a report mail gives, of its attached `files`: one report or failure per report
+    file (the reader skips the others: a logo, the text); one failure for a quarantined
+    mail or one with no report file. Never raises."""
     if quarantine_reason is not None:
         return (Failure(QUARANTINED, f"the mail was quarantined: {quarantine_reason}"),)
-    if not files:
-        return (Failure(NO_REPORT_FILE, "the mail carries no gzip, zip or XML file"),)
     try:
-        read = (reader or _reader())(files)
+        read = (reader or _reader())(files) if files else []
     except Exception as exc:  # a report must never fail receiving: kept as failed
         detail = f"the report could not be read ({type(exc).__name__})"
         return tuple(Failure(UNREADABLE, detail, f.filename) for f in files)
+    if not read:
+        return (Failure(NO_REPORT_FILE, "the mail carries no gzip, zip or XML file"),)
     return tuple(storable(r) for r in read)
 
 

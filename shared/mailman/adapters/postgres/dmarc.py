@@ -33,11 +33,12 @@ from mailman.domain.dmarc_reports import (
 )
 from mailman.domain.pagination import PageRequest
 
-_POLICY = ("domain", "p", "sp", "np", "adkim", "aspf", "pct", "testing", "fo")
+_POLICY = ("domain", "p", "sp", "np", "adkim", "aspf", "pct", "testing", "fo", "discovery_method")
 _COLUMNS: LiteralString = (
     "id, organization_id, domain_id, status, format, reporter, reporter_email, report_id, "
     "begin_at, end_at, errors, policy_domain, policy_p, policy_sp, policy_np, policy_adkim, "
-    "policy_aspf, policy_pct, policy_testing, policy_fo, messages, dmarc_pass, row_count, "
+    "policy_aspf, policy_pct, policy_testing, policy_fo, policy_discovery_method, messages, "
+    "dmarc_pass, row_count, "
     "failure_reason, failure_detail, filename, raw_storage_key, message_id, received_at, "
     "duplicates, created_at"
 )
@@ -45,12 +46,14 @@ _INSERT: LiteralString = (
     "INSERT INTO dmarc_reports (organization_id, domain_id, status, format, reporter, "
     "  reporter_email, report_id, begin_at, end_at, errors, policy_domain, policy_p, "
     "  policy_sp, policy_np, policy_adkim, policy_aspf, policy_pct, policy_testing, policy_fo, "
+    "  policy_discovery_method, "
     "  messages, dmarc_pass, row_count, failure_reason, failure_detail, filename, "
     "  file_position, raw_storage_key, message_id, received_at) "
     "VALUES (%(organization_id)s, %(domain_id)s, %(status)s, %(format)s, %(reporter)s, "
     "  %(reporter_email)s, %(report_id)s, %(begin)s, %(end)s, %(errors)s, %(policy_domain)s, "
     "  %(policy_p)s, %(policy_sp)s, %(policy_np)s, %(policy_adkim)s, %(policy_aspf)s, "
-    "  %(policy_pct)s, %(policy_testing)s, %(policy_fo)s, %(messages)s, %(dmarc_pass)s, "
+    "  %(policy_pct)s, %(policy_testing)s, %(policy_fo)s, %(policy_discovery_method)s, "
+    "  %(messages)s, %(dmarc_pass)s, "
     "  %(row_count)s, %(failure_reason)s, %(failure_detail)s, %(filename)s, %(position)s, "
     "  %(raw_storage_key)s, %(message_id)s, %(received_at)s) "
 )

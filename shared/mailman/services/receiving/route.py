@@ -107,7 +107,6 @@ def _read_reports(prepared: Prepared) -> tuple[AggregateReport | Failure, ...]:
     files = [
         ReportFile(part.filename, part.content_type, part.content)
         for part in prepared.parsed.attachments
-        if dmarc.is_report_file(part.filename, part.content_type)
     ]
     return dmarc.read_mail(files, prepared.reason)
 

@@ -25,6 +25,7 @@ CREATE TABLE dmarc_reports (
     policy_pct        integer,
     policy_testing    text,
     policy_fo         text,
+    policy_discovery_method text,
     messages          bigint NOT NULL DEFAULT 0,
     dmarc_pass        bigint NOT NULL DEFAULT 0,
     row_count         integer NOT NULL DEFAULT 0,
