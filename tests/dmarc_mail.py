@@ -136,7 +136,7 @@ def report_mail(
     for filename, content_type, content in files:
         maintype, _, subtype = content_type.partition("/")
         mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
-    return mail.as_bytes()
+    return mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
 
 
 class FakeReader:
