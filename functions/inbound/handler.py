@@ -76,6 +76,7 @@ def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
                     "new": sum(1 for s in outcome.stored if s.created),
                     "unroutable": len(outcome.unroutable),
                     "quarantine_reason": outcome.quarantine_reason,
+                    "dmarc_reports": outcome.dmarc_reports,
                 },
             )
     return outcomes

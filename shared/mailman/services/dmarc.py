@@ -52,7 +52,7 @@ def _reader() -> Reader:
 
 
 def read_mail(
-    files: Sequence[ReportFile], quarantine_reason: str | None, reader: Reader | None = None
+    files: Sequence[ReportFile], quarantine_reason: str | None
 ) -> tuple[AggregateReport | Failure, ...]:
     """What a report mail gives, of its attached `files`: one report or failure per report
     file (the reader skips the others: a logo, the text); one failure for a quarantined
@@ -60,7 +60,7 @@ def read_mail(
     if quarantine_reason is not None:
         return (Failure(QUARANTINED, f"the mail was quarantined: {quarantine_reason}"),)
     try:
-        read = (reader or _reader())(files) if files else []
+        read = _reader()(files) if files else []
     except Exception as exc:  # a report must never fail receiving: kept as failed
         detail = f"the report could not be read ({type(exc).__name__})"
         return tuple(Failure(UNREADABLE, detail, f.filename) for f in files)
