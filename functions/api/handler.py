@@ -19,6 +19,7 @@ from .pipeline import Pipeline, cors_for
 from .routes import (
     api_keys,
     auth_keys,
+    dmarc,
     domains,
     drafts,
     events,
@@ -50,6 +51,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         domains,
         inboxes,
         reputation,
+        dmarc,
         api_keys,
         auth_keys,
         events,

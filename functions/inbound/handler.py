@@ -102,6 +102,7 @@ def _log(item: Incoming, outcome: Received | Exception) -> None:
                 "quarantine_reason": outcome.quarantine_reason,
                 "scan": outcome.scan.verdict.value,
                 "signature": outcome.scan.signature,
+                "dmarc_reports": outcome.dmarc_reports,
             },
         )
 

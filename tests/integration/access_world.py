@@ -32,6 +32,7 @@ from mailman.config import Settings
 from mailman.domain.access import ALL_SCOPES, Scope
 from mailman.services import domains, organizations
 from mailman.services.auth import api_keys
+from tests.dmarc_mail import report_mail
 from tests.jose import PrivateKey, ec_key, public_pem, token
 
 from .conftest import BUCKET, ApiClient, Response, function_container
@@ -258,7 +259,25 @@ def _furnish_organization(world: World, org: Organization, kind: Credentials) ->
         org.uploads[name] = _uploaded(bound)
     suppressed = _created(api.post("/suppressions", {"address": f"former@{org.domain}"}))
     spare = _created(api.post("/api-keys", {"name": "spare"}))
-    org.own.update({"address": suppressed["address"], "key_id": spare["id"]})
+    org.own.update(
+        {
+            "address": suppressed["address"],
+            "key_id": spare["id"],
+            "dmarc_report_id": _dmarc_report(world, org),
+        }
+    )
+
+
+def _dmarc_report(world: World, org: Organization) -> str:
+    """A DMARC report of the organisation's domain: a failed one (a report mail with no
+    file), which needs no reader."""
+    box = MailSink(
+        world.container, world.container.blobs, world.database_url, org.id, org.inbox_id("A")
+    )
+    address = f"dmarc-reports@{org.domain}"
+    receive_raw(box, report_mail([], to=address), source_id=f"ses-{address}", envelope=(address,))
+    [(found,)] = world.rows("SELECT id FROM dmarc_reports WHERE organization_id = %s", org.id)
+    return str(found)
 
 
 def build(container: Container, database_url: str, kind: Credentials) -> World:
@@ -311,6 +330,7 @@ _TENANT_ROWS = " UNION ALL ".join(
         "uploads",
         "api_keys",
         "auth_keys",
+        "dmarc_reports",
     )
 )
 """The id of every row of an organisation that the API may show."""

@@ -21,6 +21,7 @@ from functions.api import handler as api_handler
 from local.apigw import LambdaContext, ProxyResult, proxy_event
 from mailman.composition import Container
 from mailman.services import domains
+from tests.dmarc_mail import gzipped, report_mail, report_xml
 from tests.jose import ec_key, public_pem
 
 from .conftest import BUCKET, ApiClient, Tenant
@@ -41,6 +42,7 @@ ID_PARAMETERS = (
     "folder_id",
     "webhook_id",
     "delivery_id",
+    "dmarc_report_id",
 )
 
 # What the admission of every request writes (token buckets: a key's, its organisation's,
@@ -119,8 +121,8 @@ def _created(answer: Any, status: int = 201) -> dict[str, Any]:
 def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Holdings:
     """A received message with an attachment, a sent one, a scheduled one, a draft, a custom
     folder, an upload, a spare API key (never the one the tests authenticate with: deleting
-    it is allowed), a token signing key, a suppressed address, and a webhook endpoint with
-    the received message's delivery."""
+    it is allowed), a token signing key, a suppressed address, a webhook endpoint with the
+    received message's delivery, and a DMARC report of the domain."""
     webhook = _created(api.post("/webhooks", {"url": "https://hooks.customer.example/in"}))
     receive_raw(
         box,
@@ -158,6 +160,15 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
     signing = _created(api.post("/auth-keys", signing_key))
     suppressed = _created(api.post("/suppressions", {"address": f"former@{domain}"}))
     [delivery] = api.get(f"/webhooks/{webhook['id']}/deliveries").json()["data"]
+    reports = f"dmarc-reports@{domain}"
+    xml = report_xml("r1", [("192.0.2.1", 3, "pass", "fail")], domain=domain)
+    receive_raw(
+        box,
+        report_mail([("r.xml.gz", "application/gzip", gzipped(xml))], to=reports),
+        source_id=f"ses-{reports}",
+        envelope=(reports,),
+    )
+    [report] = api.get(f"/domains/{domain_id}/dmarc/reports").json()["data"]
     return Holdings(
         {
             "domain_id": (domain_id,),
@@ -172,6 +183,7 @@ def _furnish(api: ApiClient, box: MailSink, domain_id: str, domain: str) -> Hold
             "address": (suppressed["address"],),
             "webhook_id": (str(webhook["id"]),),
             "delivery_id": (str(delivery["id"]),),
+            "dmarc_report_id": (str(report["id"]),),
         }
     )
 

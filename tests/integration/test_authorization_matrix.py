@@ -117,6 +117,7 @@ PATH_PARAMETERS = frozenset(
         "key_id",
         "auth_key_id",
         "address",
+        "dmarc_report_id",
     }
 )
 """The path parameters the matrix can fill: the world holds an object of each kind in each

@@ -44,6 +44,8 @@ def test_migrating_an_empty_database_creates_every_table(empty_database: str) ->
         "api_keys",
         "rate_limit_buckets",
         "events",
+        "dmarc_reports",
+        "dmarc_report_rows",
         "schema_migrations",
     } <= tables
 

@@ -13,6 +13,7 @@ from mailman.domain import (
     access,
     api_keys,
     auth_keys,
+    dmarc_reports,
     documents,
     folders,
     headers,
@@ -145,6 +146,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "SnippetOut": {"highlights[].maxItems": 2},
     "GET /messages/{message_id}/delivery": LISTING,
     "GET /suppressions": {**LISTING, "prefix.maxLength": suppressions.MAX_PREFIX_LENGTH},
+    "GET /domains/{domain_id}/dmarc/reports": {
+        **LISTING,
+        "reporter.maxLength": dmarc_reports.MAX_REPORTER_LENGTH,
+    },
     "CreateWebhook": WEBHOOK,
     "UpdateWebhook": WEBHOOK,
     "RotateSecretIn": {

@@ -32,6 +32,7 @@ from mailman.services.receiving import receive
 from mailman.services.sending import DeliveryJob, Outbound, deliver
 from mailman.services.suppressions import SuppressionRequest, suppress
 
+from ..dmarc_mail import gzipped, report_mail, report_xml
 from ..mail import make_mail
 from ..ses_events import handed_off, record, ses_event
 from .world import World
@@ -266,6 +267,15 @@ def _pause_and_resume(world: World) -> None:
     )
 
 
+def _receive_reports(world: World) -> None:
+    """A DMARC report and a file that is none, to the domain's reports address."""
+    good = gzipped(report_xml("r1", [("192.0.2.1", 3, "pass", "fail")]))
+    files = [("r.xml.gz", "application/gzip", good), ("bad.zip", "application/zip", b"PK")]
+    world.receive(
+        report_mail(files), source_id="ses-dmarc", envelope=("dmarc-reports@example.com",)
+    )
+
+
 def _erase(world: World) -> None:
     [stored] = world.receive(
         make_mail(message_id="<m4@elsewhere.example>"), source_id="ses-4"
@@ -282,6 +292,7 @@ def test_every_event_the_services_append_holds_to_the_catalogue(world: World) ->
     _send_and_fail_and_cancel(world)
     _pause_and_resume(world)
     _erase(world)
+    _receive_reports(world)
 
     appended = [stored.event for stored in world.tables.events]
     for event in appended:
@@ -290,6 +301,8 @@ def test_every_event_the_services_append_holds_to_the_catalogue(world: World) ->
     assert kinds == {t for t in EVENT_TYPES if t.startswith("message.")} | {
         "domain.sending_paused",
         "domain.sending_resumed",
+        "domain.dmarc_report_received",
+        "domain.dmarc_report_failed",
     }
     failures = [e.payload for e in appended if e.type == "message.failed"]
     assert {"reason" in p for p in failures} == {True, False}

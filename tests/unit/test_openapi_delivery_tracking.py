@@ -1,5 +1,6 @@
 """The OpenAPI document describes delivery tracking's operations: the suppression list, the
-reputation stats and brake, a message's delivery history and the lists' filter."""
+reputation stats and brake, a message's delivery history and the lists' filter, and the
+DMARC reports a domain receives."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def document() -> dict[str, Any]:
         ("get", "/inboxes/{inbox_id}/stats"),
         ("post", "/domains/{domain_id}/resume-sending"),
         ("get", "/messages/{message_id}/delivery"),
+        ("get", "/domains/{domain_id}/dmarc/reports"),
+        ("get", "/domains/{domain_id}/dmarc/reports/{dmarc_report_id}"),
+        ("get", "/domains/{domain_id}/dmarc/summary"),
     ],
 )
 def test_the_document_lists_each_delivery_tracking_operation(

@@ -58,6 +58,7 @@ _THREAD = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 _DOMAIN = "3f2e1d0c-9b8a-4765-8432-10fedcba9876"
 _ENDPOINT = "7e6d5c4b-3a29-4817-a6f5-e4d3c2b1a098"
 _DELIVERY = "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"
+_DMARC_REPORT = "4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d"
 _AT = "2026-11-21T12:00:00+00:00"
 _MESSAGE_REF = {"message_id": _MESSAGE, "inbox_id": _INBOX, "thread_id": _THREAD}
 _DOMAIN_REF = {"domain_id": _DOMAIN, "domain": "example.com"}
@@ -239,6 +240,36 @@ CATALOGUE: tuple[EventType, ...] = (
             "paused_at": _AT,
             "paused_reason": _PAUSE_REASON,
             "figures": _FIGURES,
+        },
+    ),
+    EventType(
+        "domain.dmarc_report_received",
+        "A DMARC aggregate report for a domain arrived and was stored (a copy of one stored "
+        "already appends nothing).",
+        "DomainDmarcReportReceived",
+        {
+            **_DOMAIN_REF,
+            "dmarc_report_id": _DMARC_REPORT,
+            "filename": "google.com!example.com!1763683200!1763769599.zip",
+            "reporter": "google.com",
+            "report_id": "1234567890123456789",
+            "begin": "2026-11-21T00:00:00+00:00",
+            "end": "2026-11-21T23:59:59+00:00",
+            "messages": 120,
+            "dmarc_pass": 118,
+        },
+    ),
+    EventType(
+        "domain.dmarc_report_failed",
+        "Mail to a domain's DMARC reports address held a file that is no readable report, or "
+        "no report file at all: kept as a failed report with the reason.",
+        "DomainDmarcReportFailed",
+        {
+            **_DOMAIN_REF,
+            "dmarc_report_id": _DMARC_REPORT,
+            "filename": "report.xml.gz",
+            "reason": "bad_archive",
+            "detail": "not a gzip file",
         },
     ),
     EventType(

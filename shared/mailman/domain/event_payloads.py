@@ -149,6 +149,31 @@ class DomainSendingResumed(DomainPayload):
     figures: BrakeFigures | None = Field(description="What had tripped the brake.")
 
 
+class DomainDmarcReport(DomainPayload):
+    dmarc_report_id: UUID = Field(
+        description="The stored report: GET /domains/{domain_id}/dmarc/reports/{id}."
+    )
+    filename: str | None = Field(description="The file the report came in, as named.")
+
+
+class DomainDmarcReportReceived(DomainDmarcReport):
+    reporter: str = Field(description="Who sent the report (its `org_name`).")
+    report_id: str = Field(description="The reporter's id of the report.")
+    begin: datetime
+    end: datetime
+    messages: int = Field(description="Messages the report counts.")
+    dmarc_pass: int = Field(description="Of them, those that passed DMARC.")
+
+
+class DomainDmarcReportFailed(DomainDmarcReport):
+    reason: str = Field(
+        description="Why it could not be read: a reading failure (`too_large`, `bad_archive`, "
+        "`forbidden_xml`, `not_xml`, `not_a_report`, `too_many_records`), or `no_report_file`, "
+        "`quarantined`, `unstorable`, `unreadable`."
+    )
+    detail: str
+
+
 # -- webhooks --------------------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """The ports the services depend on, as `typing.Protocol`s named by role, one module per
 concern: `repositories`, `unit_of_work`, `outgoing` (mail on its way), `delivery` (what SES
-reported of it), `reputation` (the delivery counts and the sending brake) and `services`
-(the world around). `ThreadIndex` is defined in `mailman.domain.threads`, beside the values
-it takes and answers, so that thread resolution needs nothing but the domain.
+reported of it), `dmarc` (the DMARC reports a domain receives), `reputation` (the delivery
+counts and the sending brake) and `services` (the world around). `ThreadIndex` is defined
+in `mailman.domain.threads`, beside the values it takes and answers, so that thread
+resolution needs nothing but the domain.
 
 The ports name the domain's types for type checking only: importing a port loads no domain
 module (a function's cold start pays for the domain its first request uses, not for every
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailman.ports.delivery import DeliveryTracking
+from mailman.ports.dmarc import DmarcReportRepository
 from mailman.ports.mailbox import FolderRepository, MailboxMarks
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
@@ -73,6 +75,7 @@ __all__ = [
     "Clock",
     "DeliveryCountRepository",
     "DeliveryTracking",
+    "DmarcReportRepository",
     "DomainIdentities",
     "DomainRepository",
     "DraftRepository",

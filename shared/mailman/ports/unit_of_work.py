@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from mailman.ports.delivery import DeliveryTracking
+from mailman.ports.dmarc import DmarcReportRepository
 from mailman.ports.mailbox import FolderRepository, MailboxMarks
 from mailman.ports.outgoing import IdempotencyKeys, Outbox, SuppressionList, Uploads
 from mailman.ports.repositories import (
@@ -105,6 +106,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sending_brake(self) -> SendingBrake: ...
+
+    @property
+    def dmarc(self) -> DmarcReportRepository: ...
 
     @property
     def webhook_endpoints(self) -> WebhookEndpoints: ...

@@ -25,6 +25,7 @@ from mailman.adapters.memory.webhook_rows import (
 )
 from mailman.domain.access import Caller
 from mailman.domain.auth_keys import AuthKey
+from mailman.domain.dmarc_reports import DmarcReport
 from mailman.domain.errors import StorageError
 from mailman.domain.events import Event
 from mailman.domain.mailbox_state import CustomFolder
@@ -171,6 +172,12 @@ class Tables:
     """attempt id -> the attempt"""
     folders: dict[UUID, tuple[UUID, CustomFolder]] = field(default_factory=dict)
     """folder id -> (organisation, the folder)"""
+    dmarc_reports: dict[UUID, DmarcReport] = field(default_factory=dict)
+    """report id -> the report with its rows"""
+    dmarc_positions: dict[UUID, int] = field(default_factory=dict)
+    """report id -> its file's place in the mail (`file_position`)"""
+    dmarc_last_copy: dict[UUID, str] = field(default_factory=dict)
+    """report id -> the raw key of the mail its last counted copy came in"""
     publishing: bool = False
     """Whether a publisher holds the right to publish what is due (PostgreSQL's advisory
     lock)."""

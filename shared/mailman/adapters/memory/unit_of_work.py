@@ -19,6 +19,7 @@ from uuid import UUID
 from mailman.adapters.memory.api_keys import InMemoryApiKeyRepository
 from mailman.adapters.memory.auth_keys import InMemoryAuthKeyRepository
 from mailman.adapters.memory.delivery import InMemoryDeliveryTracking
+from mailman.adapters.memory.dmarc import InMemoryDmarcReportRepository
 from mailman.adapters.memory.domains import InMemoryDomainRepository
 from mailman.adapters.memory.drafts import InMemoryDraftRepository
 from mailman.adapters.memory.events import InMemoryEventLog
@@ -50,6 +51,7 @@ from mailman.ports import (
     Clock,
     DeliveryCountRepository,
     DeliveryTracking,
+    DmarcReportRepository,
     DomainRepository,
     DraftRepository,
     EventLog,
@@ -102,6 +104,7 @@ class InMemoryUnitOfWork:
         self.delivery: DeliveryTracking = InMemoryDeliveryTracking(scope)
         self.delivery_counts: DeliveryCountRepository = InMemoryDeliveryCountRepository(scope)
         self.sending_brake: SendingBrake = InMemorySendingBrake(scope)
+        self.dmarc: DmarcReportRepository = InMemoryDmarcReportRepository(scope)
         self.webhook_endpoints: WebhookEndpoints = InMemoryWebhookEndpoints(scope)
         self.webhook_log: WebhookDeliveryLog = InMemoryWebhookDeliveryLog(scope)
         self.webhook_deliveries: WebhookDeliveries = InMemoryWebhookDeliveries(scope)

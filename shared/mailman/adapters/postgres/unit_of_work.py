@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mailman.adapters.postgres.api_keys import PostgresApiKeyRepository
     from mailman.adapters.postgres.auth_keys import PostgresAuthKeyRepository
     from mailman.adapters.postgres.delivery import PostgresDeliveryTracking
+    from mailman.adapters.postgres.dmarc import PostgresDmarcReportRepository
     from mailman.adapters.postgres.domains import PostgresDomainRepository
     from mailman.adapters.postgres.drafts import PostgresDraftRepository
     from mailman.adapters.postgres.events import PostgresEventLog
@@ -178,6 +179,12 @@ class PostgresUnitOfWork:
         from mailman.adapters.postgres.reputation import PostgresSendingBrake
 
         return PostgresSendingBrake(self._conn)
+
+    @functools.cached_property
+    def dmarc(self) -> PostgresDmarcReportRepository:
+        from mailman.adapters.postgres.dmarc import PostgresDmarcReportRepository
+
+        return PostgresDmarcReportRepository(self._conn)
 
     @functools.cached_property
     def webhook_endpoints(self) -> PostgresWebhookEndpoints:

@@ -29,6 +29,8 @@ class Received:
     quarantine_reason: str | None
     scan: ScanReport
     """What the scanner said of the mail (`failed` when it was down past the bound)."""
+    dmarc_reports: int = 0
+    """How many DMARC reports (or failures) the mail gave, for each domain it reported on."""
 
 
 def receive(
@@ -82,6 +84,7 @@ def _received(item: Routed, stored: Sequence[StoredMessage]) -> Received:
         tuple(a for _, group in item.unroutable for a in group),
         item.prepared.reason,
         item.prepared.scan,
+        len(item.reports),
     )
 
 

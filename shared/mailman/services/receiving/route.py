@@ -1,15 +1,26 @@
-"""Routing received mail: which inboxes each message reaches, and which of its recipients on
-our domains no inbox takes; one lookup serves a batch."""
+"""Routing received mail: which inboxes each message reaches, which of its recipients on
+our domains no inbox takes, and which of our domains it brings DMARC reports for; one
+lookup serves a batch.
+
+Mail whose envelope names `dmarc-reports@<domain>` for one of our domains is read as DMARC
+aggregate reports and kept for that domain (`services.dmarc`). The address is the
+platform's, as the DMARC record it publishes names it: it reaches no inbox, not even an
+inbox of that address or the domain's catch-all, and is never unroutable. The mail's other
+recipients are routed as usual."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
+from mailman.domain.dmarc import AggregateReport, ReportFile
+from mailman.domain.dmarc_reports import Failure
+from mailman.domain.dns_records import DMARC_REPORT_LOCAL_PART
 from mailman.domain.inbound import InboundMail
-from mailman.domain.routing import Destination, InboxAddress, RoutingEntry, route
+from mailman.domain.routing import Destination, InboxAddress, RoutingEntry, route, split
 from mailman.ports import UnitOfWorkFactory
+from mailman.services import dmarc
 from mailman.services.receiving.prepare import Incoming, Prepared
 
 
@@ -23,10 +34,15 @@ class Routed:
     destinations: list[Destination]
     unroutable: list[tuple[RoutingEntry, list[str]]]
     """Recipients on our domains that no inbox takes, with their domain."""
+    report_domains: list[RoutingEntry] = field(default_factory=list)
+    """Our domains whose DMARC reports address the envelope names."""
+    reports: tuple[AggregateReport | Failure, ...] = ()
+    """The mail read as DMARC reports (when `report_domains`)."""
 
     def organizations(self) -> list[UUID]:
         found = [d.inbox.organization_id for d in self.destinations]
         found.extend(entry.organization_id for entry, _ in self.unroutable)
+        found.extend(entry.organization_id for entry in self.report_domains)
         return list(dict.fromkeys(found))
 
 
@@ -54,7 +70,9 @@ def route_all(
     by_name = {e.name: e for e in entries}
     routed = []
     for position, item, prepared in ready:
-        destinations, unroutable = _route(addresses[position], entries)
+        reported = _report_domains(item.mail.envelope_recipients, by_name)
+        kept = [a for a in addresses[position] if not _reports_address(a, by_name)]
+        destinations, unroutable = _route(kept, entries)
         routed.append(
             Routed(
                 position,
@@ -62,9 +80,35 @@ def route_all(
                 prepared,
                 destinations,
                 [(by_name[domain], recipients) for domain, recipients in unroutable.items()],
+                reported,
+                _read_reports(prepared) if reported else (),
             )
         )
     return routed
+
+
+def _reports_address(address: str, by_name: dict[str, RoutingEntry]) -> str | None:
+    """The domain whose DMARC reports address `address` is, if it is one of ours."""
+    parts = split(address)
+    if parts is None or parts[0] != DMARC_REPORT_LOCAL_PART or parts[1] not in by_name:
+        return None
+    return parts[1]
+
+
+def _report_domains(
+    envelope: Sequence[str], by_name: dict[str, RoutingEntry]
+) -> list[RoutingEntry]:
+    names = dict.fromkeys(n for n in (_reports_address(a, by_name) for a in envelope) if n)
+    return [by_name[name] for name in names]
+
+
+def _read_reports(prepared: Prepared) -> tuple[AggregateReport | Failure, ...]:
+    """The mail's attached files read as reports (`dmarc.read_mail`)."""
+    files = [
+        ReportFile(part.filename, part.content_type, part.content)
+        for part in prepared.parsed.attachments
+    ]
+    return dmarc.read_mail(files, prepared.reason)
 
 
 def _route(

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
+from mailman.domain.dmarc_reports import ReportSource
 from mailman.domain.events import NewEvent
 from mailman.domain.inbound import InboundMail, UnroutableMail
 from mailman.domain.messages import NewMessage, StoredMessage, ThreadEntry
 from mailman.domain.models import MatchReason
 from mailman.domain.routing import Destination
 from mailman.ports import ThreadIndex, UnitOfWork, UnitOfWorkFactory
+from mailman.services import dmarc
 from mailman.services.receiving.prepare import Prepared
 from mailman.services.receiving.route import Routed
 from mailman.thread_resolution import AlreadyThreaded, ThreadingInput, assign_thread, prefetch
@@ -80,7 +82,20 @@ def _store_items(
         answers[position].append(saved)
     for item in items:
         _record_unroutable(work, organization_id, item)
+        _store_reports(work, organization_id, item)
     return {position: tuple(saved) for position, saved in answers.items()}
+
+
+def _store_reports(work: UnitOfWork, organization_id: UUID, item: Routed) -> None:
+    """The mail's DMARC reports kept for each of the organisation's domains it came for."""
+    source = ReportSource(
+        item.prepared.stored.raw_storage_key, item.prepared.parsed.message_id, item.mail.received_at
+    )
+    for entry in item.report_domains:
+        if entry.organization_id == organization_id:
+            dmarc.store_reports(
+                work, organization_id, (entry.domain_id, entry.name), source, item.reports
+            )
 
 
 def _record_unroutable(work: UnitOfWork, organization_id: UUID, item: Routed) -> None:
