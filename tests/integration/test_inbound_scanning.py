@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from functions import runtime
 from functions.inbound import handler as inbound
 from local.apigw import LambdaContext
 from local.ses_inbound import received_notification, sns_envelope
@@ -34,6 +35,7 @@ def metrics_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """The invocation's metrics printed (EMF), for the tests to read."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Mailman")
+    runtime.metrics.clear_metrics()  # what earlier tests counted, with metrics off, is kept
 
 
 @pytest.fixture

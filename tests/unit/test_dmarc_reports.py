@@ -70,7 +70,7 @@ def deliver(
         envelope_recipients=to,
         verdicts={"spam": "PASS", "virus": virus},
     )
-    return receive(world.uow, world.blobs, mail, raw)
+    return receive(world.uow, world.blobs, mail, raw, scanning=world.scanning)
 
 
 def stored(world: World) -> list[Any]:
