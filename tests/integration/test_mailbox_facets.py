@@ -324,22 +324,30 @@ def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None
     """Migration 0027 leaves room on each page of messages (fillfactor 75), and none of the
     flags is indexed nor read by the generated search vector: the new version of a row stays
     on its page and no index (the GIN index over the search vector least of all) takes an
-    entry for it."""
+    entry for it. The facets' unread figures the trigger moves (thread_facets, fillfactor 80)
+    are updated in place alike."""
     _two_threads(mailbox)
     with psycopg.connect(mailbox.database_url) as conn:
-        [(options,)] = conn.execute(
-            "SELECT reloptions FROM pg_class WHERE oid = 'messages'::regclass"
-        ).fetchall()
+        options = dict(
+            conn.execute(
+                "SELECT relname, reloptions FROM pg_class "
+                "WHERE oid IN ('messages'::regclass, 'thread_facets'::regclass)"
+            ).fetchall()
+        )
         search = conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall()
         conn.execute(
             "UPDATE messages SET is_read = true, starred = true, labels = '{vip}', "
             "updated_at = now()"
         )
-        [(updated, hot)] = conn.execute(
+        [(updated, hot, facets_updated, facets_hot)] = conn.execute(
             "SELECT pg_stat_get_xact_tuples_updated('messages'::regclass), "
-            "pg_stat_get_xact_tuples_hot_updated('messages'::regclass)"
+            "pg_stat_get_xact_tuples_hot_updated('messages'::regclass), "
+            "pg_stat_get_xact_tuples_updated('thread_facets'::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated('thread_facets'::regclass)"
         ).fetchall()
         assert conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall() == search
 
-    assert options == ["fillfactor=75"]
+    assert options == {"messages": ["fillfactor=75"], "thread_facets": ["fillfactor=80"]}
     assert (updated, hot) == (3, 3)
+    assert facets_updated > 0
+    assert facets_hot == facets_updated
