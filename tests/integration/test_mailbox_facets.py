@@ -331,7 +331,7 @@ def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None
         options = dict(
             conn.execute(
                 "SELECT relname, reloptions FROM pg_class "
-                "WHERE oid IN ('messages'::regclass, 'thread_facets'::regclass)"
+                "WHERE relname IN ('messages', 'thread_facets', 'threads') AND relkind = 'r'"
             ).fetchall()
         )
         search = conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall()
@@ -347,7 +347,11 @@ def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None
         ).fetchall()
         assert conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall() == search
 
-    assert options == {"messages": ["fillfactor=75"], "thread_facets": ["fillfactor=80"]}
+    assert options == {
+        "messages": ["fillfactor=75"],
+        "thread_facets": ["fillfactor=80"],
+        "threads": ["fillfactor=90"],
+    }
     assert (updated, hot) == (3, 3)
     assert facets_updated > 0
     assert facets_hot == facets_updated
