@@ -487,9 +487,11 @@ FILL_FACETS = (
     "FROM messages m CROSS JOIN LATERAL unnest(mailbox_facets(m.folder, m.quarantined, "
     "m.is_read, m.starred, m.labels, m.attachment_count, m.direction, m.from_address)) "
     "AS f(facet) WHERE m.thread_id IS NOT NULL "
-    "GROUP BY m.organization_id, m.inbox_id, m.thread_id, f.facet"
+    "GROUP BY m.organization_id, m.inbox_id, m.thread_id, f.facet ORDER BY m.thread_id, f.facet"
 )
-"""`mailbox_rebuild_threads` over every thread at once."""
+"""`mailbox_rebuild_threads` over every thread at once, each thread's facets together, as the
+trigger writes them (a thread's first message brings most of them at once): grouped by a hash,
+they fell on as many pages as they are, and marking a message read read each."""
 FILL_COUNTS = (
     "INSERT INTO mailbox_counts (organization_id, inbox_id, facet, total, unread) "
     "SELECT m.organization_id, m.inbox_id, f.facet, count(*), "
