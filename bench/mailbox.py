@@ -1066,7 +1066,7 @@ _TRIGGER_READ = (
     "m.folder, m.quarantined OR m.erase_requested_at IS NOT NULL, m.is_read, m.starred, "
     "m.labels, m.attachment_count, m.direction, m.from_address)) GROUP BY m.thread_id"
 )
-"""What the trigger (`mailbox_thread_changes`, migration 0027) reads of the messages of the
+"""What the trigger (`mailbox_apply`, migration 0027) reads of the messages of the
 threads a change touched: a facet's time again, where the message that dated it left it (as
 marking the newest unread message read does)."""
 
@@ -1121,7 +1121,7 @@ def report(results: Sequence[Result], trigger_plan: list[str], show_plans: bool)
             for query, lines in result.plans:
                 print(f"\n{result.operation.name}: {' '.join(query.split())[:200]}")
                 print("\n".join(f"    {line[:200]}" for line in lines[:PLAN_LINES]))
-        print("\nThe trigger's read of a batch's threads (mailbox_thread_changes' facet times):")
+        print("\nThe trigger's read of a batch's threads (mailbox_apply's facet times):")
         print("\n".join(f"    {line[:200]}" for line in trigger_plan[:PLAN_LINES]))
 
 

@@ -47,8 +47,9 @@ ALTER TABLE threads SET (fillfactor = 90);
 -- missing when the change is applied cannot appear meanwhile, so it is inserted and the
 -- others updated (INSERT ... ON CONFLICT checked each row first, and cost twice as much).
 -- mailbox_rebuild_threads stays, as what the incremental figures must always equal (the tests
--- and bench/mailbox.py compare them).
-CREATE FUNCTION mailbox_thread_changes(gone mailbox_row[], came mailbox_row[]) RETURNS void
+-- and bench/mailbox.py compare them). The counts of mailbox_counts are moved in the same
+-- statement, from the same facets (mailbox_count_changes computed them once more).
+CREATE OR REPLACE FUNCTION mailbox_apply(gone mailbox_row[], came mailbox_row[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
 DECLARE
@@ -58,23 +59,34 @@ DECLARE
     stale_threads uuid[];
     stale_facets text[];
 BEGIN
-    touched := ARRAY(SELECT DISTINCT r.thread_id FROM unnest(gone || came) AS r
-                     WHERE r.thread_id IS NOT NULL);
-    IF cardinality(touched) = 0 THEN
+    IF cardinality(gone) + cardinality(came) = 0 THEN
         RETURN;
     END IF;
-    PERFORM 1 FROM threads t WHERE t.id = ANY (touched) ORDER BY t.id FOR UPDATE;
-    WITH per_time AS (
-        SELECT r.organization_id, r.inbox_id, r.thread_id, f.facet, r.at,
-               sum(s.sign) AS n, sum(s.sign * CASE WHEN r.is_read THEN 0 ELSE 1 END) AS u
+    touched := ARRAY(SELECT DISTINCT r.thread_id FROM unnest(gone || came) AS r
+                     WHERE r.thread_id IS NOT NULL);
+    IF cardinality(touched) > 0 THEN
+        PERFORM 1 FROM threads t WHERE t.id = ANY (touched) ORDER BY t.id FOR UPDATE;
+    END IF;
+    WITH facets AS MATERIALIZED (
+        SELECT r.organization_id, r.inbox_id, r.thread_id, f.facet, r.at, s.sign,
+               s.sign * CASE WHEN r.is_read THEN 0 ELSE 1 END AS unread
         FROM (SELECT -1, g FROM unnest(gone) AS g UNION ALL SELECT 1, c FROM unnest(came) AS c)
             AS s(sign, changed)
         CROSS JOIN LATERAL (SELECT (s.changed).*) AS r
         CROSS JOIN LATERAL unnest(mailbox_facets(r.folder, r.quarantined, r.is_read, r.starred,
             r.labels, r.attachment_count, r.direction, r.from_address)) AS f(facet)
-        WHERE r.thread_id IS NOT NULL
-        GROUP BY r.organization_id, r.inbox_id, r.thread_id, f.facet, r.at
-        HAVING sum(s.sign) <> 0 OR sum(s.sign * CASE WHEN r.is_read THEN 0 ELSE 1 END) <> 0
+    ), counted AS (
+        INSERT INTO mailbox_counts AS c (organization_id, inbox_id, facet, total, unread)
+        SELECT organization_id, inbox_id, facet, sum(sign), sum(unread) FROM facets
+        GROUP BY organization_id, inbox_id, facet
+        HAVING sum(sign) <> 0 OR sum(unread) <> 0
+        ON CONFLICT (inbox_id, facet) DO UPDATE
+            SET total = c.total + excluded.total, unread = c.unread + excluded.unread
+    ), per_time AS (
+        SELECT organization_id, inbox_id, thread_id, facet, at, sum(sign) AS n, sum(unread) AS u
+        FROM facets WHERE thread_id IS NOT NULL
+        GROUP BY organization_id, inbox_id, thread_id, facet, at
+        HAVING sum(sign) <> 0 OR sum(unread) <> 0
     ), change AS (
         SELECT organization_id, inbox_id, thread_id, facet, sum(n)::integer AS n,
                sum(u)::integer AS u, max(at) FILTER (WHERE n > 0) AS came_at,
@@ -124,18 +136,5 @@ BEGIN
         FROM unnest(stale_threads, stale_facets) AS s(thread_id, facet)
         WHERE f.thread_id = s.thread_id AND f.facet = s.facet;
     END IF;
-END
-$$;
-REVOKE EXECUTE ON FUNCTION mailbox_thread_changes(mailbox_row[], mailbox_row[]) FROM PUBLIC;
-
-CREATE OR REPLACE FUNCTION mailbox_apply(gone mailbox_row[], came mailbox_row[]) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
-    AS $$
-BEGIN
-    IF cardinality(gone) + cardinality(came) = 0 THEN
-        RETURN;
-    END IF;
-    PERFORM mailbox_count_changes(gone, came);
-    PERFORM mailbox_thread_changes(gone, came);
 END
 $$;
