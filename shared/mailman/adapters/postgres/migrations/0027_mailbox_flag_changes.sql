@@ -9,9 +9,9 @@
 --
 -- 75: TOAST keeps a row's part on the page under 2,032 bytes (the text beyond goes to the
 -- TOAST table), and a quarter of an 8 KB page is 2,048, so the space left holds the new
--- version of any row on it. The heap grows by a third (at a million messages 1.2 GB of a
--- 9.8 GB table with its TOAST and indexes); once the old version is no longer seen by anyone,
--- reading the page prunes it and frees its space for the next change.
+-- version of any row on it. The heap grows by about a quarter (at a million messages 1.23 GB
+-- to 1.55 GB, of 10 GB with its TOAST and indexes); once the old version is no longer seen by
+-- anyone, reading the page prunes it and frees its space for the next change.
 --
 -- This applies to pages written from now on: the pages already written stay full until the
 -- table is rewritten (VACUUM FULL messages, which locks it out while it runs, or pg_repack;
@@ -45,10 +45,11 @@ ALTER TABLE threads SET (fillfactor = 90);
 -- mailbox_rebuild_threads locks them (0023): that read must not miss a message another
 -- transaction is adding to the thread; and, as nothing else writes thread_facets, a facet
 -- missing when the change is applied cannot appear meanwhile, so it is inserted and the
--- others updated (INSERT ... ON CONFLICT checked each row first, and cost twice as much).
+-- others updated (INSERT ... ON CONFLICT checked each row first, and cost a third more).
 -- mailbox_rebuild_threads stays, as what the incremental figures must always equal (the tests
 -- and bench/mailbox.py compare them). The counts of mailbox_counts are moved in the same
--- statement, from the same facets (mailbox_count_changes computed them once more).
+-- statement, from the same facets (mailbox_count_changes computed them once more; it stays,
+-- unused by the trigger). Replaced, mailbox_apply keeps 0023's revoked EXECUTE.
 CREATE OR REPLACE FUNCTION mailbox_apply(gone mailbox_row[], came mailbox_row[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
