@@ -324,7 +324,7 @@ def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None
     are updated in place alike."""
     _two_threads(mailbox)
     with psycopg.connect(mailbox.database_url) as conn:
-        options = dict(
+        options: dict[str, list[str]] = dict(
             conn.execute(
                 "SELECT relname, reloptions FROM pg_class "
                 "WHERE relname IN ('messages', 'thread_facets', 'threads') AND relkind = 'r'"
