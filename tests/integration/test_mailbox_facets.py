@@ -211,3 +211,143 @@ def test_two_transactions_changing_one_thread_at_once_both_commit(mailbox: MailS
     assert mailbox_counts(mailbox) == recounted(mailbox)
     facets = {(f, n, u) for t, f, n, u in _facets(mailbox) if t != _other_thread(mailbox)}
     assert {("is:starred", 1, 1), ("is:unread", 1, 1), ("all", 2, 1)} <= facets
+
+
+def _rebuilt(box: MailSink) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every thread's facets and unread count as the trigger left them, and as
+    mailbox_rebuild_threads makes them from the messages (rolled back)."""
+    select = (
+        "SELECT f.thread_id, f.facet, f.messages, f.unread, f.last_at, t.unread_count "
+        "FROM threads t LEFT JOIN thread_facets f ON f.thread_id = t.id ORDER BY 1, 2"
+    )
+    with psycopg.connect(box.database_url) as conn:
+        kept = conn.execute(select).fetchall()
+        conn.execute("SELECT mailbox_rebuild_threads(ARRAY(SELECT id FROM threads))")
+        rebuilt = conn.execute(select).fetchall()
+        conn.rollback()
+    return kept, rebuilt
+
+
+def _at(box: MailSink, message_id: str) -> Any:
+    [(at,)] = rows(
+        box,
+        "SELECT COALESCE(received_at, sent_at, created_at) FROM messages WHERE message_id = %s",
+        message_id,
+    )
+    return at
+
+
+CHANGES = (
+    "UPDATE messages SET is_read = true WHERE message_id = '<m2@elsewhere.example>'",
+    "UPDATE messages SET is_read = NOT is_read, starred = NOT starred",
+    "UPDATE messages SET labels = '{vip,billing}' WHERE subject LIKE '%%Order%%'",
+    "UPDATE messages SET received_at = received_at - interval '1 day' "
+    "WHERE message_id = '<m1@elsewhere.example>'",
+    "UPDATE messages SET folder = 'trash' WHERE message_id = '<m2@elsewhere.example>'",
+    "UPDATE messages SET folder = 'archive', labels = '{}' WHERE folder = 'trash'",
+    "UPDATE messages SET erase_requested_at = now() WHERE subject = 'Something else'",
+    "UPDATE messages SET is_read = false",
+)
+
+
+def test_each_change_leaves_the_facets_a_rebuild_would_make(mailbox: MailSink) -> None:
+    """The trigger applies a change to the facets it touches rather than rebuilding the
+    thread (migration 0027): after each kind of change, the figures, the facets' times and
+    the threads' unread counts are those mailbox_rebuild_threads makes from the messages."""
+    _two_threads(mailbox)
+    receive_raw(
+        mailbox,
+        make_mail(
+            message_id="<m3@elsewhere.example>",
+            extra="In-Reply-To: <m2@elsewhere.example>\r\n",
+            subject="Re: Order 1234",
+        ),
+        source_id="4",
+    )
+
+    for change in CHANGES:
+        _execute(mailbox, change)
+        kept, rebuilt = _rebuilt(mailbox)
+        assert kept == rebuilt, change
+        assert mailbox_counts(mailbox) == recounted(mailbox), change
+
+
+def test_marking_the_newest_unread_message_read_dates_the_unread_facet_by_the_next(
+    mailbox: MailSink,
+) -> None:
+    """A facet's time is its newest message's: when that message leaves the facet (here
+    `is:unread`, by being read), the time is read again from the thread's messages, not
+    kept, nor taken from the message that left."""
+    _two_threads(mailbox)
+    _execute(
+        mailbox,
+        "UPDATE messages SET received_at = received_at + interval '1 hour' "
+        "WHERE message_id = '<m2@elsewhere.example>'",
+    )
+
+    _execute(
+        mailbox, "UPDATE messages SET is_read = true WHERE message_id = '<m2@elsewhere.example>'"
+    )
+
+    [(thread,)] = rows(
+        mailbox, "SELECT thread_id FROM messages WHERE message_id = '<m2@elsewhere.example>'"
+    )
+    facets = {f: (n, u, at) for t, f, n, u, at in _facets_dated(mailbox) if t == thread}
+    assert facets["is:unread"] == (1, 1, _at(mailbox, "<m1@elsewhere.example>"))
+    assert facets["all"] == (2, 1, _at(mailbox, "<m2@elsewhere.example>"))
+    assert rows(mailbox, "SELECT unread_count FROM threads WHERE id = %s", thread) == [(1,)]
+
+
+def test_a_facet_left_by_its_last_message_is_deleted(mailbox: MailSink) -> None:
+    _two_threads(mailbox)
+
+    _execute(mailbox, "UPDATE messages SET starred = true WHERE subject = 'Something else'")
+    _execute(mailbox, "UPDATE messages SET starred = false WHERE subject = 'Something else'")
+
+    assert "is:starred" not in {f for _, f, _, _ in _facets(mailbox)}
+    assert mailbox_counts(mailbox) == recounted(mailbox)
+
+
+def _facets_dated(box: MailSink) -> list[tuple[Any, ...]]:
+    return rows(
+        box,
+        "SELECT thread_id, facet, messages, unread, last_at FROM thread_facets WHERE inbox_id = %s",
+        box.support,
+    )
+
+
+def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None:
+    """Migration 0027 leaves room on each page of messages (fillfactor 75), and none of the
+    flags is indexed nor read by the generated search vector: the new version of a row stays
+    on its page and no index (the GIN index over the search vector least of all) takes an
+    entry for it. The facets' unread figures the trigger moves (thread_facets, fillfactor 80)
+    are updated in place alike."""
+    _two_threads(mailbox)
+    with psycopg.connect(mailbox.database_url) as conn:
+        options: dict[str, list[str]] = dict(
+            conn.execute(
+                "SELECT relname, reloptions FROM pg_class "
+                "WHERE relname IN ('messages', 'thread_facets', 'threads') AND relkind = 'r'"
+            ).fetchall()
+        )
+        search = conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall()
+        conn.execute(
+            "UPDATE messages SET is_read = true, starred = true, labels = '{vip}', "
+            "updated_at = now()"
+        )
+        [(updated, hot, facets_updated, facets_hot)] = conn.execute(
+            "SELECT pg_stat_get_xact_tuples_updated('messages'::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated('messages'::regclass), "
+            "pg_stat_get_xact_tuples_updated('thread_facets'::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated('thread_facets'::regclass)"
+        ).fetchall()
+        assert conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall() == search
+
+    assert options == {
+        "messages": ["fillfactor=75"],
+        "thread_facets": ["fillfactor=80"],
+        "threads": ["fillfactor=90"],
+    }
+    assert (updated, hot) == (3, 3)
+    assert facets_updated > 0
+    assert facets_hot == facets_updated
