@@ -198,6 +198,16 @@ def timed_import(
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def _order(kinds: list[str], run: int) -> list[str]:
+    """The order of round `run`: turned by one each round, and every other cycle of turns
+    backwards, so that each kind follows each other as often as it precedes it (with three
+    kinds, turning alone put the other checkout straight after this one in two rounds of
+    three, where it ran on warmer caches)."""
+    turn = run % len(kinds)
+    order = kinds[turn:] + kinds[:turn]
+    return order[::-1] if (run // len(kinds)) % 2 else order
+
+
 def measure(
     runs: int, tracing: bool, clock: str, against: Path | None
 ) -> dict[str, dict[str, list[float]]]:
@@ -208,10 +218,9 @@ def measure(
         name: {kind: [] for kind in kinds} for name in LIBRARIES
     }
     for run in range(runs + 1):
-        turn = run % len(kinds)
         for name in LIBRARIES:
             needed = libraries(name, tracing)
-            for kind in kinds[turn:] + kinds[:turn]:
+            for kind in _order(kinds, run):
                 if kind == "libraries":
                     seconds = timed_import(needed, environment(name, ROOT, tracing), clock)
                 else:

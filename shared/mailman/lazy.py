@@ -10,14 +10,18 @@ from types import ModuleType
 from typing import Any
 
 
-def exports(package: str, modules: Mapping[str, str]) -> Callable[[str], Any]:
+def exports(
+    package: str, modules: Mapping[str, str], *, stand_ins: Collection[str] = ()
+) -> Callable[[str], Any]:
     """The `__getattr__` of `package`: each name of `modules` is imported from its module
-    (named relative to the package) when first asked for, then kept in the package."""
+    (named relative to the package) when first asked for, then kept in the package; each
+    submodule of `stand_ins` is answered as `submodules` answers it."""
+    submodule = submodules(package, stand_ins)
 
     def __getattr__(name: str) -> Any:
         module = modules.get(name)
         if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            return submodule(name)
         value = getattr(importlib.import_module(f"{package}.{module}"), name)
         setattr(sys.modules[package], name, value)  # found directly from now on
         return value

@@ -55,3 +55,41 @@ def test_once_imported_the_submodule_takes_the_stand_ins_place(package: ModuleTy
 def test_a_name_not_given_is_no_attribute(package: ModuleType) -> None:
     with pytest.raises(AttributeError, match="nothing"):
         package.nothing  # noqa: B018
+
+
+@pytest.fixture
+def exporting(tmp_path: Path) -> Iterator[ModuleType]:
+    """A package `lazy_exports` exporting `run` from `use_case`, and `use_case` itself as a
+    stand-in; `use_case` counts its imports."""
+    root = tmp_path / "lazy_exports"
+    root.mkdir()
+    (root / "__init__.py").write_text(
+        "from mailman.lazy import exports\n"
+        "__getattr__ = exports(__name__, {'run': 'use_case'}, stand_ins={'use_case'})\n"
+        "imported = 0\n"
+    )
+    (root / "use_case.py").write_text(
+        "import lazy_exports\nlazy_exports.imported += 1\n\ndef run():\n    return 'ran'\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    import lazy_exports
+
+    yield lazy_exports
+    sys.path.remove(str(tmp_path))
+    for name in ("lazy_exports", "lazy_exports.use_case"):
+        sys.modules.pop(name, None)
+
+
+def test_an_exporting_package_answers_its_stand_ins_too(exporting: ModuleType) -> None:
+    from lazy_exports import use_case
+
+    assert exporting.imported == 0
+    assert use_case.run() == "ran"
+    assert exporting.imported == 1
+    assert exporting.run() == "ran"
+    assert exporting.imported == 1
+
+
+def test_an_exporting_package_has_no_name_it_does_not_export(exporting: ModuleType) -> None:
+    with pytest.raises(AttributeError, match="nothing"):
+        exporting.nothing  # noqa: B018

@@ -184,7 +184,31 @@ def test_the_apis_first_request_loads_no_other_routes_use_case_or_models() -> No
             "mailman.domain.webhook_work",
             "mailman.services.verify_domain",
             "mailman.services.mailbox",
+            "mailman.services.mailbox_state",
+            "mailman.services.mailbox_trash",
+            "mailman.services.webhooks.endpoints",
+            "mailman.services.webhooks.log",
+            "mailman.services.auth.auth_keys",
         ],
+        first_request,
+    )
+
+    assert loaded == []
+
+
+def test_the_inbound_function_loads_no_address_validator() -> None:
+    # It routes by inbox and domain names: email-validator (about 20 ms of a cold start)
+    # serves the functions that check whole addresses. Up to where it connects, with the
+    # repository routing reads (which loads the domain name rules).
+    first_request = (
+        "import os\nos.environ['DATABASE_URL'] = 'postgresql://nowhere.invalid/mailman'\n"
+        "functions.inbound.handler.container().uow\n"
+        "import mailman.adapters.postgres.inboxes, mailman.mime.parsing"
+    )
+
+    loaded = _loaded_after_importing(
+        ["inbound"],
+        ["email_validator", "mailman.domain.outbound", "mailman.mime.composing"],
         first_request,
     )
 

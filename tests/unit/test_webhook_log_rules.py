@@ -13,7 +13,7 @@ from mailman.adapters.memory.webhook_rows import WebhookAttemptRow, WebhookDeliv
 from mailman.domain.errors import Conflict, NotFound, ValidationError, WebhookDisabled
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhook_views import Attempt
-from mailman.domain.webhooks import DeliveryFilter, DeliveryState, Outcome
+from mailman.domain.webhooks import TEST_WAIT, DeliveryFilter, DeliveryState, Outcome
 from mailman.services.webhooks import endpoints, log
 from mailman.services.webhooks.endpoints import EndpointRequest, Receivers
 
@@ -498,7 +498,7 @@ def test_a_test_whose_attempt_does_not_come_answers_the_pending_delivery_after_t
 
     assert result.attempt is None
     assert result.delivery.status is DeliveryState.PENDING
-    assert world.clock.now() - started == log.TEST_WAIT
+    assert world.clock.now() - started == TEST_WAIT
     assert dispatcher.waits[0] == log.FIRST_POLL_SECONDS
     assert max(dispatcher.waits) <= log.MAX_POLL_SECONDS
 

@@ -4,17 +4,14 @@ its folders and labels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mailman.domain.access import Scope
-from mailman.domain.folders import MailboxChange
-from mailman.ports import Clock, UnitOfWorkFactory
 from mailman.services import mailbox_state
 
 from ..access import requires
@@ -24,13 +21,22 @@ from ..schemas.mailbox import MessageOut, ThreadOut
 from ..schemas.mailbox_state import BatchIn, BatchOut, ChangeIn, FolderIn, FolderOut, LabelOut
 from .mailbox import whole_message
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from mailman.domain.folders import MailboxChange
+    from mailman.ports import Clock, UnitOfWorkFactory
+
+    # Named for type checking only: spelled out at import, it would load the use case
+    # (`mailbox_state.Outcome`) that the routes leave to their first call.
+    BatchChange = Callable[
+        [UnitOfWorkFactory, Clock, UUID, Sequence[UUID], MailboxChange],
+        list[mailbox_state.Outcome],
+    ]
+    """`change_messages` or `change_threads`."""
+
 router = Router()
 TAGS = ["Mailbox"]
-
-BatchChange = Callable[
-    [UnitOfWorkFactory, Clock, UUID, Sequence[UUID], MailboxChange], list[mailbox_state.Outcome]
-]
-"""`change_messages` or `change_threads`."""
 
 
 @router.patch(

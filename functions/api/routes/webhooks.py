@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
@@ -24,9 +24,8 @@ from mailman.domain.access import Scope
 from mailman.domain.event_catalogue import CATALOGUE
 from mailman.domain.pagination import PageRequest
 from mailman.domain.webhook_endpoints import MAX_EVENT_TYPE_LENGTH
-from mailman.domain.webhooks import DeliveryFilter, DeliveryState
+from mailman.domain.webhooks import TEST_WAIT, DeliveryFilter, DeliveryState
 from mailman.services.webhooks import endpoints, log
-from mailman.services.webhooks.endpoints import Receivers
 
 from ..access import requires
 from ..dependencies import caller_uow, container, organization_id
@@ -46,11 +45,11 @@ from ..schemas.webhooks import (
 )
 from .sending import answer
 
+if TYPE_CHECKING:
+    from mailman.services.webhooks.endpoints import Receivers
+
 router = Router()
 TAGS = ["Webhooks"]
-
-TEST_WAIT = log.TEST_WAIT
-"""How long `POST /webhooks/{id}/test` waits for the attempt."""
 
 
 def publish(delivery_ids: Sequence[UUID]) -> None:
@@ -68,7 +67,7 @@ def publish(delivery_ids: Sequence[UUID]) -> None:
 
 def _receivers() -> Receivers:
     c = container()
-    return Receivers(c.host_resolver, allow_private=c.settings.webhook_allow_private)
+    return endpoints.Receivers(c.host_resolver, allow_private=c.settings.webhook_allow_private)
 
 
 @router.get(

@@ -24,13 +24,14 @@ from mailman.domain.webhooks import (
     EndpointChanges,
     Outcome,
 )
-from mailman.services.webhooks.endpoints import EndpointRequest, EndpointWithSecret
-from mailman.services.webhooks.log import SentTest
+from mailman.services.webhooks import endpoints
 
 from .common import Body, Out, Request
 
 if TYPE_CHECKING:
     from mailman.domain.webhook_views import Attempt
+    from mailman.services.webhooks.endpoints import EndpointRequest, EndpointWithSecret
+    from mailman.services.webhooks.log import SentTest
 
 TYPES = ", ".join(f"`{e.name}`" for e in CATALOGUE)
 
@@ -65,7 +66,7 @@ class CreateWebhook(Request):
     enabled: StrictBool = True
 
     def request(self) -> EndpointRequest:
-        return EndpointRequest(
+        return endpoints.EndpointRequest(
             self.url, self.event_types, self.inbox_ids, self.description, self.enabled
         )
 

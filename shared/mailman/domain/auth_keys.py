@@ -69,9 +69,11 @@ def check_algorithm(algorithm: str) -> Algorithm:
 
 
 class AuthKey(BaseModel):
-    """A registered public key, as stored: `public_key_pem` is its SubjectPublicKeyInfo PEM."""
+    """A registered public key, as stored: `public_key_pem` is its SubjectPublicKeyInfo PEM.
+    Its validator is built when first used (only requests with a token or to `/auth-keys`
+    read one)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: UUID
     organization_id: UUID

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from mailman.domain.addresses import Mailbox
@@ -14,9 +14,11 @@ from mailman.domain.folders import SystemFolder, initial_folder
 from mailman.domain.inbound import InboundMail, sent_raw_key
 from mailman.domain.mailbox import Attachment, MessageView, RecipientView, ScanView
 from mailman.domain.models import DeliveryStatus, Direction, Inbox, MatchReason
-from mailman.domain.outbound import Outgoing
 from mailman.domain.routing import Destination
 from mailman.domain.scanning import ScanReport
+
+if TYPE_CHECKING:
+    from mailman.domain.outbound import Outgoing
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import functools
 import re
 
 import idna
-from email_validator import EmailNotValidError, validate_email
 from publicsuffixlist import PublicSuffixList
 
 from mailman.domain.errors import ValidationError
@@ -116,6 +115,11 @@ def check_address_length(address: str, *, field: str) -> str:
 
 def normalize_address(value: str, *, field: str) -> str:
     """Answer a syntactically valid e-mail address (domain part normalised), or raise."""
+    # Imported here: most modules that use these rules never check a whole address (the
+    # inbound function routes by inbox and domain names alone), and the library's import
+    # costs a cold start about 20 ms.
+    from email_validator import EmailNotValidError, validate_email
+
     candidate = check_address_length(check_header_text(value.strip(), field), field=field)
     try:
         checked = validate_email(candidate, check_deliverability=False)

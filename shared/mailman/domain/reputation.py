@@ -186,9 +186,10 @@ class BrakeSettings:
 
 class BrakeFigures(BaseModel):
     """What tripped the brake: the window read, its counts and rates, the thresholds, and
-    which rates (`bounce`, `complaint`) reached theirs."""
+    which rates (`bounce`, `complaint`) reached theirs. Its validator is built when the
+    brake first trips, not by every function that imports the settings."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     since: datetime
     until: datetime

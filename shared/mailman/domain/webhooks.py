@@ -49,6 +49,9 @@ FAILING_DISABLES_AFTER = timedelta(days=5)
 
 ATTEMPT_TIMEOUT_SECONDS = 15.0
 """Connect and read, together, of one attempt."""
+TEST_WAIT = timedelta(seconds=10)
+"""How long a test waits for its attempt: within the API function's 15 s (a slower receiver
+gets its answer as a 202 with the pending delivery, the attempt later in its log)."""
 RESPONSE_BODY_KEPT = 4096
 """Bytes of the receiver's answer kept with the attempt."""
 MAX_BODY_BYTES = 128 * 1024

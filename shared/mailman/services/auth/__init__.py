@@ -3,7 +3,8 @@ customer's tokens (`auth_keys`) and the tokens themselves (`tokens`), the reques
 `Principal` either one proves, and `authenticate`, the one way in for both.
 
 Each module is imported when first used: a request with an API key never loads the token
-verifier and its cryptography.
+verifier and its cryptography, nor the registry of keys (`auth_keys`, which the API's routes
+name by module).
 """
 
 from __future__ import annotations
@@ -18,6 +19,6 @@ if TYPE_CHECKING:
 
 _MODULES = {"Principal": "principal", "authenticate": "bearer"}
 
-__getattr__ = exports(__name__, _MODULES)
+__getattr__ = exports(__name__, _MODULES, stand_ins={"auth_keys"})
 
 __all__ = ["Principal", "authenticate"]

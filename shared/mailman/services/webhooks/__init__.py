@@ -4,7 +4,8 @@ dispatcher's attempts (`attempt`, `dispatch_batch`) and the recording of what th
 (`record_reports`).
 
 Each name is imported from its module when first used, so the dispatcher, which runs
-outside the VPC, loads the attempt alone and the recorder nothing of the API's.
+outside the VPC, loads the attempt alone and the recorder nothing of the API's. The API's
+routes name `endpoints` and `log` by module: each is loaded when a route first calls it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _MODULES = {
     "sweep": "sweeping",
 }
 
-__getattr__ = exports(__name__, _MODULES)
+__getattr__ = exports(__name__, _MODULES, stand_ins={"endpoints", "log"})
 
 __all__ = [
     "Recorded",

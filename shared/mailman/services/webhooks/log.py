@@ -31,7 +31,7 @@ from mailman.domain.errors import (
 )
 from mailman.domain.event_catalogue import EVENT_TYPES
 from mailman.domain.pagination import Page, PageRequest
-from mailman.domain.webhooks import DeliveryFilter
+from mailman.domain.webhooks import TEST_WAIT, DeliveryFilter
 from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -42,9 +42,6 @@ log = logging.getLogger(__name__)
 Publish = Callable[[Sequence[UUID]], None]
 """Hands the deliveries named to the dispatcher now; raises `DeliveryError` if it cannot."""
 
-TEST_WAIT = timedelta(seconds=10)
-"""How long a test waits for its attempt: within the API function's 15 s (a slower receiver
-gets its answer as a 202 with the pending delivery, the attempt later in its log)."""
 FIRST_POLL_SECONDS = 0.2
 MAX_POLL_SECONDS = 1.0
 MAX_RECOVERY_WINDOW = timedelta(days=14)
