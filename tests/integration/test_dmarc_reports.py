@@ -266,6 +266,8 @@ def _memory_store(reports: list[Any], repository: Any) -> Any:
         ("reports?since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z", 400, "until"),
         ("summary?until=2026-11-01T00:00:00Z&since=2026-11-01T00:00:00Z", 400, "until"),
         ("summary?since=soon", 400, "since"),
+        ("reports?reporter=google%00.com", 400, "reporter"),
+        ("summary?since=9999-12-31T00:00:00Z", 400, "since"),
     ],
 )
 def test_bad_query_parameters_are_refused_naming_the_field(
@@ -275,6 +277,14 @@ def test_bad_query_parameters_are_refused_naming_the_field(
 
     assert answer.status == status
     assert answer.json()["error"]["field"] == field
+
+
+def test_a_summary_until_the_first_days_of_year_one_answers_an_empty_summary(
+    tenant: Tenant, mailbox: MailSink
+) -> None:
+    found = _get(tenant, f"/domains/{_domain_id(mailbox)}/dmarc/summary?until=0001-01-05T00:00:00Z")
+
+    assert (found["reports"], found["messages"]) == (0, 0)
 
 
 # -- row-level security -------------------------------------------------------------------------

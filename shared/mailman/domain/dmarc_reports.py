@@ -167,8 +167,18 @@ def summary_window(since: datetime | None, until: datetime | None, now: datetime
     not given."""
     asked = ReportWindow.of(since, until)
     end = asked.until or now
-    start = asked.since or end - timedelta(days=DEFAULT_SUMMARY_DAYS)
-    return ReportWindow.of(start, end)
+    if asked.since is not None and asked.since >= end:  # `until` not given: it is now
+        raise ValidationError("since must be in the past when until is not given", field="since")
+    return ReportWindow.of(asked.since or _days_before(end, DEFAULT_SUMMARY_DAYS), end)
+
+
+def _days_before(end: datetime, days: int) -> datetime:
+    """`days` before `end`, or the earliest time there is when that is before it (an `until`
+    in the first days of year 1 is a valid query, not a server error)."""
+    try:
+        return end - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _aware(at: datetime | None) -> datetime | None:
