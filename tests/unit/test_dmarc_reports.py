@@ -575,3 +575,13 @@ def test_a_summary_since_a_future_time_without_until_names_since() -> None:
         summary_window(now + timedelta(days=1), None, now)
 
     assert refused.value.field == "since"
+
+
+def test_a_source_failing_a_little_at_each_of_several_reporters_blocks_the_move() -> None:
+    # 40 failing of 10,000 at each of two reporters: 0.4% each, 0.8% of all mail together.
+    seen_by = [replace(_source("203.0.113.5", 40, 0), reporter=r) for r in ("google", "yahoo")]
+
+    advice = recommend(_figures(failing_sources=tuple(seen_by)))
+
+    assert not advice.safe
+    assert advice.reasons == ("sources with real volume fail DMARC: 203.0.113.5 (80 failing)",)

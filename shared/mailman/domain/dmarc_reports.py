@@ -409,11 +409,21 @@ def _blockers(figures: DmarcSummaryFigures, rule: MoveUpRule) -> list[str]:
             f"DMARC passes for {passing:.1%} of messages, below {rule.min_dmarc_pass_rate:.0%}"
         )
     heavy = [
-        s
-        for s in figures.failing_sources
-        if figures.messages and s.dmarc_fail / figures.messages > rule.max_failing_source_share
+        (ip, failing)
+        for ip, failing in _failing_by_ip(figures.failing_sources)
+        if figures.messages and failing / figures.messages > rule.max_failing_source_share
     ]
     if heavy:
-        named = ", ".join(f"{s.source_ip} ({s.dmarc_fail} failing)" for s in heavy[:5])
+        named = ", ".join(f"{ip} ({failing} failing)" for ip, failing in heavy[:5])
         reasons.append(f"sources with real volume fail DMARC: {named}")
     return reasons
+
+
+def _failing_by_ip(sources: tuple[SourceFigures, ...]) -> list[tuple[str, int]]:
+    """Each source IP's failing messages over all its reporters, the most first: a source is
+    the sending host, which several reporters each see a part of (the figures list it once
+    per reporter), so its share is judged over them all."""
+    failing: dict[str, int] = {}
+    for source in sources:
+        failing[source.source_ip] = failing.get(source.source_ip, 0) + source.dmarc_fail
+    return sorted(failing.items(), key=lambda item: (-item[1], item[0]))
