@@ -38,7 +38,7 @@ MAX_RECORDS = 20_000
 """`record` elements in one report. A record is one source and one set of results for a
 day: the largest senders' reports hold a few thousand. Reading costs about 0.1 ms a
 record (defusedxml's parser runs in Python), so the cap also bounds the time: seconds."""
-MAX_REPORT_FILES = 10
+MAX_REPORT_FILES = 5
 """Report files read of one mail (reporters send one). Each may take seconds at the other
 caps, and a mail may carry a thousand parts: past this, the rest answer one failed report
 (`too_many_files`) unread, so one mail cannot outlast the inbound function's timeout and
