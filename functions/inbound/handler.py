@@ -16,6 +16,7 @@ as `scan_failed`. Counted: `ScanFailures`, `MessagesInfected`, and the definitio
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -48,9 +49,21 @@ Outcome = Received | Exception | None
 """What became of one record: stored, failed, or ignored (not a receipt notification)."""
 
 
+STORE_RESERVE_SECONDS = 20
+"""What a batch needs after its scans (routing, storing, queueing webhooks): scanning stops
+this long before the invocation's end (`stacks/scanning.py`'s `BATCH_MARGIN_SECONDS`)."""
+
+
+def scan_deadline(context: LambdaContext) -> float:
+    """The `time.monotonic()` instant past which no scan starts or waits in this invocation."""
+    remaining = context.get_remaining_time_in_millis() / 1000
+    return time.monotonic() + remaining - STORE_RESERVE_SECONDS
+
+
 @traced
-def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
-    """Receive the mail of every record at once: one batch through the service."""
+def receive_records(records: list[SQSRecord], deadline: float | None = None) -> dict[str, Outcome]:
+    """Receive the mail of every record at once: one batch through the service, its scans
+    done by `deadline` (the mail not scanned by then waits for the queue)."""
     outcomes: dict[str, Outcome] = {}
     incoming: dict[str, Incoming] = {}
     for record in records:
@@ -66,7 +79,7 @@ def receive_records(records: list[SQSRecord]) -> dict[str, Outcome]:
             continue
         incoming[record.message_id] = Incoming(notification.inbound(), attempt=_attempt(record))
     c = container()
-    scanning = Scanning(c.scanner, c.settings.scan_attempts)
+    scanning = Scanning(c.scanner, c.settings.scan_attempts, deadline)
     received = receive_batch(c.uow, c.blobs, list(incoming.values()), scanning)
     for (record_id, item), outcome in zip(incoming.items(), received, strict=True):
         outcomes[record_id] = outcome
@@ -150,7 +163,8 @@ def record_handler(outcomes: dict[str, Outcome], record: SQSRecord) -> None:
 
 @entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    outcomes = receive_records([SQSRecord(r) for r in event.get("Records", [])])
+    records = [SQSRecord(r) for r in event.get("Records", [])]
+    outcomes = receive_records(records, scan_deadline(context))
     count_scans(outcomes)
     # A batch whose every record failed is an error of the invocation, unless the records
     # wait for the scanner: its outage is counted (`ScanFailures`) and alarmed on apart.

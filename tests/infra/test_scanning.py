@@ -462,3 +462,9 @@ def test_a_stage_without_scanning_pays_for_no_scanner(unscanned: Synthesised) ->
     assert endpoints.isdisjoint({"ecr.api", "ecr.dkr", "logs"})
     assert "secretsmanager" in endpoints
     assert "CLAMD_ADDRESS" not in inbound_environment(unscanned)
+
+
+def test_the_function_stops_scanning_when_the_stack_budgets_storing_to_start() -> None:
+    handler = import_module("functions.inbound.handler")
+
+    assert handler.STORE_RESERVE_SECONDS == BATCH_MARGIN_SECONDS

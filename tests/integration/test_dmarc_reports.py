@@ -4,6 +4,7 @@ another organisation seeing nothing, and bad query parameters refused naming the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from uuid import uuid4
 import boto3
 import pytest
 
+from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from functions.inbound import handler as inbound
 from local.apigw import LambdaContext
 from local.ses_inbound import received_notification, sns_envelope
@@ -127,7 +129,7 @@ def test_a_report_is_listed_and_read_with_its_rows(
 
     assert (listed["reporter"], listed["report_id"], listed["messages"]) == ("google.com", "r1", 9)
     assert "rows" not in listed
-    assert found["policy"]["p"] == "none"
+    assert (found["policy"]["p"], found["rows_truncated"]) == ("none", False)
     assert [
         (r["source_ip"], r["count"], r["spf_aligned"], r["dmarc_pass"]) for r in found["rows"]
     ] == [
@@ -141,6 +143,27 @@ def test_a_report_is_listed_and_read_with_its_rows(
         "selector": "s1",
         "scope": None,
     }
+
+
+def test_a_report_too_large_for_one_answer_answers_the_rows_that_fit(
+    tenant: Tenant, mailbox: MailSink, reader: FakeReader
+) -> None:
+    sender = "s" * 990 + ".example"  # at the cap of a value: 7,000 records, some 7 MB of JSON
+    _send(mailbox, reader, report("big", [row("192.0.2.1", 1, header_from=sender)] * 7_000))
+    [listed] = _get(tenant, f"/domains/{_domain_id(mailbox)}/dmarc/reports")["data"]
+
+    answer = _ask(tenant, f"/domains/{_domain_id(mailbox)}/dmarc/reports/{listed['id']}")
+
+    assert answer.status == 200
+    assert _payload(answer) <= MAX_LAMBDA_RESPONSE_BYTES
+    found = answer.json()
+    assert (found["row_count"], found["rows_truncated"]) == (7_000, True)
+    assert 0 < len(found["rows"]) < 7_000
+
+
+def _payload(answer: Any) -> int:
+    """The bytes of the proxy result Lambda would hand API Gateway for this answer."""
+    return len(json.dumps({"statusCode": answer.status, "body": answer.result.body.decode()}))
 
 
 def test_the_list_filters_and_pages(tenant: Tenant, mailbox: MailSink, reader: FakeReader) -> None:
@@ -266,6 +289,8 @@ def _memory_store(reports: list[Any], repository: Any) -> Any:
         ("reports?since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z", 400, "until"),
         ("summary?until=2026-11-01T00:00:00Z&since=2026-11-01T00:00:00Z", 400, "until"),
         ("summary?since=soon", 400, "since"),
+        ("reports?reporter=google%00.com", 400, "reporter"),
+        ("summary?since=9999-12-31T00:00:00Z", 400, "since"),
     ],
 )
 def test_bad_query_parameters_are_refused_naming_the_field(
@@ -275,6 +300,14 @@ def test_bad_query_parameters_are_refused_naming_the_field(
 
     assert answer.status == status
     assert answer.json()["error"]["field"] == field
+
+
+def test_a_summary_until_the_first_days_of_year_one_answers_an_empty_summary(
+    tenant: Tenant, mailbox: MailSink
+) -> None:
+    found = _get(tenant, f"/domains/{_domain_id(mailbox)}/dmarc/summary?until=0001-01-05T00:00:00Z")
+
+    assert (found["reports"], found["messages"]) == (0, 0)
 
 
 # -- row-level security -------------------------------------------------------------------------

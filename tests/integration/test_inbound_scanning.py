@@ -151,6 +151,19 @@ def test_a_redelivery_with_the_scanner_back_stores_the_mail_once(
     assert rows(mailbox, "SELECT count(*) FROM events WHERE type = 'message.received'") == [(1,)]
 
 
+def test_no_scan_starts_in_the_time_storing_the_batch_needs(
+    scanner: FakeScanner, mailbox: MailSink
+) -> None:
+    short = LambdaContext("mailman-inbound", timeout_seconds=inbound.STORE_RESERVE_SECONDS)
+    event = {"Records": [_record("ses-late", _with_file(b"zip"))]}
+
+    result = inbound.handler(event, short)
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "sqs-ses-late"}]}
+    assert scanner.scanned == []
+    assert rows(mailbox, "SELECT count(*) FROM messages") == [(0,)]
+
+
 def test_at_the_bound_the_mail_is_stored_quarantined_as_scan_failed(
     scanner: FakeScanner, mailbox: MailSink, tenant: Tenant, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -266,8 +279,8 @@ class _Clamd(FakeScanner):
         super().__init__()
         self.engine = f"ClamAV 1.4.3/27480/{dated:%a %b %e %H:%M:%S %Y}"
 
-    def scan(self, parts: Sequence[ScanPart]) -> ScanReport:
-        return replace(super().scan(parts), engine=self.engine)
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
+        return replace(super().scan(parts, deadline), engine=self.engine)
 
 
 class _DownFor(FakeScanner):
@@ -277,7 +290,7 @@ class _DownFor(FakeScanner):
         super().__init__()
         self.marker = marker
 
-    def scan(self, parts: Sequence[ScanPart]) -> ScanReport:
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
         if self.marker in parts[0].content:
             raise ScannerUnavailable("timed out")
-        return super().scan(parts)
+        return super().scan(parts, deadline)

@@ -9,14 +9,15 @@ import gzip
 import re
 import tracemalloc
 from collections.abc import Callable, Iterator
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailman.dmarc import MAX_RECORDS, MAX_XML_BYTES, Limits, archives, read_reports
-from mailman.dmarc.model import CHUNK_BYTES
+from mailman.dmarc import MAX_RECORDS, MAX_XML_BYTES, Limits, archives, read_reports, reading
+from mailman.dmarc.model import CHUNK_BYTES, DEFAULT_LIMITS, MAX_REPORT_FILES
 from mailman.domain.dmarc import AggregateReport, FailedReport, FailureReason, ReportFile
 
 from .dmarc_files import (
@@ -268,3 +269,31 @@ def test_any_value_in_any_element_answers_a_report_never_an_exception(
     (report,) = read_reports([xml_file(content)])
 
     assert isinstance(report, FailedReport | AggregateReport)
+
+
+def test_a_mail_of_many_report_files_reads_only_the_first_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str | None] = []
+    original = reading.read_report
+
+    def counted(file: ReportFile, kind: archives.Kind, limits: Limits = DEFAULT_LIMITS) -> Any:
+        read.append(file.filename)
+        return original(file, kind, limits)
+
+    monkeypatch.setattr(reading, "read_report", counted)
+    files = [
+        ReportFile(f"r{n}.xml", "text/xml", b"<feedback/>") for n in range(MAX_REPORT_FILES + 40)
+    ]
+
+    reports = read_reports(files)
+
+    assert read == [f"r{n}.xml" for n in range(MAX_REPORT_FILES)]
+    assert len(reports) == MAX_REPORT_FILES + 1
+    last = reports[-1]
+    assert isinstance(last, FailedReport)
+    assert (last.reason, last.filename) == (
+        FailureReason.TOO_MANY_FILES,
+        f"r{MAX_REPORT_FILES}.xml",
+    )
+    assert f"{MAX_REPORT_FILES + 40} report files" in last.detail

@@ -25,6 +25,7 @@ from mailman.domain.dmarc_reports import (
     ReportWindow,
     SourceFigures,
     recommend,
+    summary_window,
 )
 from mailman.domain.errors import NotFound, ValidationError
 from mailman.domain.event_catalogue import entry
@@ -557,3 +558,30 @@ def test_naive_times_are_utc() -> None:
     window = ReportWindow.of(datetime(2026, 11, 1), None)
 
     assert window.since == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_a_summary_until_the_first_days_of_year_one_starts_at_the_earliest_time() -> None:
+    until = datetime(1, 1, 5, tzinfo=UTC)
+
+    window = summary_window(None, until, datetime(2026, 12, 1, tzinfo=UTC))
+
+    assert (window.since, window.until) == (datetime.min.replace(tzinfo=UTC), until)
+
+
+def test_a_summary_since_a_future_time_without_until_names_since() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+
+    with pytest.raises(ValidationError) as refused:
+        summary_window(now + timedelta(days=1), None, now)
+
+    assert refused.value.field == "since"
+
+
+def test_a_source_failing_a_little_at_each_of_several_reporters_blocks_the_move() -> None:
+    # 40 failing of 10,000 at each of two reporters: 0.4% each, 0.8% of all mail together.
+    seen_by = [replace(_source("203.0.113.5", 40, 0), reporter=r) for r in ("google", "yahoo")]
+
+    advice = recommend(_figures(failing_sources=tuple(seen_by)))
+
+    assert not advice.safe
+    assert advice.reasons == ("sources with real volume fail DMARC: 203.0.113.5 (80 failing)",)

@@ -39,10 +39,10 @@ class DownFor(FakeScanner):
         super().__init__()
         self.marker = marker
 
-    def scan(self, parts: Sequence[ScanPart]) -> ScanReport:
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
         if self.marker in parts[0].content:
             raise ScannerUnavailable("timed out")
-        return super().scan(parts)
+        return super().scan(parts, deadline)
 
 
 @pytest.fixture
@@ -309,3 +309,51 @@ def test_sent_mail_has_no_scan(world: World) -> None:
     sent = world.send()
 
     assert sent.scan is None
+
+
+class Slow(FakeScanner):
+    """Takes `seconds` (on a clock the test moves) over each mail."""
+
+    def __init__(self, now: list[float], seconds: float) -> None:
+        super().__init__()
+        self.now, self.seconds = now, seconds
+
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
+        self.now[0] += self.seconds
+        return super().scan(parts, deadline)
+
+
+def test_past_the_deadline_the_rest_of_the_batch_waits_unscanned(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("mailman.services.receiving.scan.time.monotonic", lambda: now[0])
+    slow = Slow(now, seconds=8)
+    scanning = Scanning(slow, attempts=4, deadline=now[0] + 10)
+    batch = [
+        _incoming(world, make_mail(message_id=f"<m{n}@x>"), source_id=f"ses-{n}") for n in range(3)
+    ]
+
+    answers = receive_batch(world.uow, world.blobs, batch, scanning)
+
+    assert [type(a) for a in answers] == [Received, Received, ScannerUnavailable]
+    assert len(slow.scanned) == 2  # the third mail was not started
+    assert sorted(r.message.source_id for r in world.tables.messages.values()) == [
+        "ses-0",
+        "ses-1",
+    ]
+
+
+def test_past_the_deadline_at_its_bound_a_mail_is_stored_as_scan_failed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mailman.services.receiving.scan.time.monotonic", lambda: 50.0)
+    scanning = Scanning(world.scanner, attempts=4, deadline=10.0)
+
+    [answer] = receive_batch(
+        world.uow, world.blobs, [_incoming(world, make_mail(), attempt=4)], scanning
+    )
+
+    assert isinstance(answer, Received)
+    assert (answer.scan.verdict, answer.quarantine_reason) == ("failed", "scan_failed")
+    assert world.scanner.scanned == []

@@ -4,6 +4,7 @@ that says whether moving the domain's policy up is safe. See docs/dmarc.md."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -21,10 +22,16 @@ from mailman.domain.dmarc_reports import (
 from mailman.domain.pagination import PageRequest
 from mailman.services import dmarc
 
+from .. import budget
 from ..access import requires
 from ..dependencies import caller_uow, container, organization_id
 from ..schemas.common import Limit, ListOf, PageToken, page_of
-from ..schemas.dmarc import DmarcReportOut, DmarcReportWithRowsOut, DmarcSummaryOut
+from ..schemas.dmarc import (
+    DmarcReportOut,
+    DmarcReportWithRowsOut,
+    DmarcSummaryOut,
+    ReportRowOut,
+)
 
 router = Router()
 TAGS = ["DMARC"]
@@ -80,7 +87,11 @@ def get_report(domain_id: UUID, dmarc_report_id: UUID) -> DmarcReportWithRowsOut
     found = dmarc.get_report(
         caller_uow(router), organization_id(router), domain_id, dmarc_report_id
     )
-    return DmarcReportWithRowsOut.model_validate(found)
+    # A report's records may be many times what one Lambda answer carries (6 MB): those that
+    # fit the page budget are answered, and the answer says when some were left out.
+    rows, _ = budget.fit(found.rows, ReportRowOut.model_validate, budget.MAX_PAGE_BYTES)
+    answer = DmarcReportWithRowsOut.model_validate(replace(found, rows=()))
+    return answer.model_copy(update={"rows": rows, "rows_truncated": len(rows) < len(found.rows)})
 
 
 @router.get(

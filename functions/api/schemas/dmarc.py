@@ -82,7 +82,15 @@ class DmarcReportOut(Out):
 
 
 class DmarcReportWithRowsOut(DmarcReportOut):
-    rows: list[ReportRowOut]
+    rows: list[ReportRowOut] = Field(
+        description="The report's records, in its order: as many as fit one answer (a report "
+        "may hold 20,000); `rows_truncated` says whether some were left out."
+    )
+    rows_truncated: bool = Field(
+        default=False,
+        description="Whether records past those in `rows` were left out for the answer's size "
+        "(`row_count` says how many the report holds).",
+    )
 
 
 class SourceOut(Out):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
+import time
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -64,24 +65,34 @@ class ClamdScanner:
         self._timeout = timeout_seconds
         self._max_stream = max_stream_bytes
 
-    def scan(self, parts: Sequence[ScanPart]) -> ScanReport:
-        results = [self._scan_part(part) for part in parts]
-        return judge(results, self.version())
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
+        results = [self._scan_part(part, deadline) for part in parts]
+        return judge(results, self.version(deadline))
 
-    def version(self) -> str:
+    def version(self, deadline: float | None = None) -> str:
         """clamd's version and its definitions' (`ClamAV 1.4.3/27480/<date>`)."""
-        return self._ask(b"zVERSION\0", b"")
+        return self._ask(b"zVERSION\0", b"", deadline)
 
-    def _scan_part(self, part: ScanPart) -> PartResult:
+    def _scan_part(self, part: ScanPart, deadline: float | None) -> PartResult:
         if len(part.content) > self._max_stream:
             return PartResult(part.name, PartOutcome.UNSCANNED)
-        reply = self._ask(b"zINSTREAM\0", part.content)
+        reply = self._ask(b"zINSTREAM\0", part.content, deadline)
         return _result(part.name, reply)
 
-    def _ask(self, command: bytes, content: bytes) -> str:
+    def _wait(self, deadline: float | None) -> float:
+        """The longest one wait may take: the timeout, or less when the deadline is nearer."""
+        if deadline is None:
+            return self._timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ScannerUnavailable("no time left to scan before the deadline")
+        return min(self._timeout, left)
+
+    def _ask(self, command: bytes, content: bytes, deadline: float | None = None) -> str:
+        wait = self._wait(deadline)
         try:
             with socket.socket(self._family, socket.SOCK_STREAM) as conn:
-                conn.settimeout(self._timeout)
+                conn.settimeout(wait)
                 conn.connect(self._target)
                 conn.sendall(command)
                 if command == b"zINSTREAM\0":
@@ -130,5 +141,5 @@ def _result(part: str, reply: str) -> PartResult:
 class ScanningOff:
     """No scanner configured: every message says scanning was off (never `pass`)."""
 
-    def scan(self, parts: Sequence[ScanPart]) -> ScanReport:
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
         return OFF

@@ -38,6 +38,11 @@ MAX_RECORDS = 20_000
 """`record` elements in one report. A record is one source and one set of results for a
 day: the largest senders' reports hold a few thousand. Reading costs about 0.1 ms a
 record (defusedxml's parser runs in Python), so the cap also bounds the time: seconds."""
+MAX_REPORT_FILES = 5
+"""Report files read of one mail (reporters send one). Each may take seconds at the other
+caps, and a mail may carry a thousand parts: past this, the rest answer one failed report
+(`too_many_files`) unread, so one mail cannot outlast the inbound function's timeout and
+fail its whole batch again and again."""
 MAX_SECTION_ELEMENTS = 500
 """Elements inside one top-level section (`report_metadata`, `policy_published`, one
 `record`): a real record has about 25."""
@@ -68,6 +73,7 @@ class Limits:
     max_gzip_members: int = MAX_GZIP_MEMBERS
     max_zip_directory_bytes: int = MAX_ZIP_DIRECTORY_BYTES
     max_records: int = MAX_RECORDS
+    max_report_files: int = MAX_REPORT_FILES
     max_section_elements: int = MAX_SECTION_ELEMENTS
     max_depth: int = MAX_DEPTH
     max_elements: int = MAX_ELEMENTS

@@ -8,20 +8,25 @@ from collections.abc import Sequence
 from mailman.dmarc.archives import Kind, candidate_kind, unpack
 from mailman.dmarc.model import DEFAULT_LIMITS, MAX_DETAIL_CHARS, Limits, Refused
 from mailman.dmarc.report import read_xml
-from mailman.domain.dmarc import FailedReport, ReadReport, ReportFile
+from mailman.domain.dmarc import FailedReport, FailureReason, ReadReport, ReportFile
 
 
 def read_reports(files: Sequence[ReportFile], limits: Limits = DEFAULT_LIMITS) -> list[ReadReport]:
     """One `AggregateReport` or `FailedReport` per report candidate of `files`, in order.
 
     Files that are no candidate (a text body, an image: see `archives.candidate_kind`) are
-    skipped: they answer nothing.
+    skipped: they answer nothing. Candidates past `limits.max_report_files` are not read:
+    together they answer one `too_many_files` failure, named by the first of them.
     """
-    return [
-        read_report(file, kind, limits)
-        for file in files
-        if (kind := candidate_kind(file)) is not None
-    ]
+    candidates = [(file, kind) for file in files if (kind := candidate_kind(file)) is not None]
+    kept = limits.max_report_files
+    read = [read_report(file, kind, limits) for file, kind in candidates[:kept]]
+    if len(candidates) > kept:
+        detail = f"the mail carries {len(candidates)} report files; {kept} are read"
+        read.append(
+            FailedReport(FailureReason.TOO_MANY_FILES, detail, candidates[kept][0].filename)
+        )
+    return read
 
 
 def read_report(file: ReportFile, kind: Kind, limits: Limits = DEFAULT_LIMITS) -> ReadReport:

@@ -35,6 +35,8 @@ class FailureReason(StrEnum):
     NOT_A_REPORT = "not_a_report"
     """Well-formed, but not an aggregate report (a required element missing or invalid)."""
     TOO_MANY_RECORDS = "too_many_records"
+    TOO_MANY_FILES = "too_many_files"
+    """A mail's report files past the cap: none of them is read."""
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,18 @@ def summary_window(since: datetime | None, until: datetime | None, now: datetime
     not given."""
     asked = ReportWindow.of(since, until)
     end = asked.until or now
-    start = asked.since or end - timedelta(days=DEFAULT_SUMMARY_DAYS)
-    return ReportWindow.of(start, end)
+    if asked.since is not None and asked.since >= end:  # `until` not given: it is now
+        raise ValidationError("since must be in the past when until is not given", field="since")
+    return ReportWindow.of(asked.since or _days_before(end, DEFAULT_SUMMARY_DAYS), end)
+
+
+def _days_before(end: datetime, days: int) -> datetime:
+    """`days` before `end`, or the earliest time there is when that is before it (an `until`
+    in the first days of year 1 is a valid query, not a server error)."""
+    try:
+        return end - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _aware(at: datetime | None) -> datetime | None:
@@ -399,11 +409,21 @@ def _blockers(figures: DmarcSummaryFigures, rule: MoveUpRule) -> list[str]:
             f"DMARC passes for {passing:.1%} of messages, below {rule.min_dmarc_pass_rate:.0%}"
         )
     heavy = [
-        s
-        for s in figures.failing_sources
-        if figures.messages and s.dmarc_fail / figures.messages > rule.max_failing_source_share
+        (ip, failing)
+        for ip, failing in _failing_by_ip(figures.failing_sources)
+        if figures.messages and failing / figures.messages > rule.max_failing_source_share
     ]
     if heavy:
-        named = ", ".join(f"{s.source_ip} ({s.dmarc_fail} failing)" for s in heavy[:5])
+        named = ", ".join(f"{ip} ({failing} failing)" for ip, failing in heavy[:5])
         reasons.append(f"sources with real volume fail DMARC: {named}")
     return reasons
+
+
+def _failing_by_ip(sources: tuple[SourceFigures, ...]) -> list[tuple[str, int]]:
+    """Each source IP's failing messages over all its reporters, the most first: a source is
+    the sending host, which several reporters each see a part of (the figures list it once
+    per reporter), so its share is judged over them all."""
+    failing: dict[str, int] = {}
+    for source in sources:
+        failing[source.source_ip] = failing.get(source.source_ip, 0) + source.dmarc_fail
+    return sorted(failing.items(), key=lambda item: (-item[1], item[0]))

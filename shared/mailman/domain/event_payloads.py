@@ -168,8 +168,8 @@ class DomainDmarcReportReceived(DomainDmarcReport):
 class DomainDmarcReportFailed(DomainDmarcReport):
     reason: str = Field(
         description="Why it could not be read: a reading failure (`too_large`, `bad_archive`, "
-        "`forbidden_xml`, `not_xml`, `not_a_report`, `too_many_records`), or `no_report_file`, "
-        "`quarantined`, `unstorable`, `unreadable`."
+        "`forbidden_xml`, `not_xml`, `not_a_report`, `too_many_records`, `too_many_files`), "
+        "or `no_report_file`, `quarantined`, `unstorable`, `unreadable`."
     )
     detail: str
 

@@ -26,7 +26,7 @@ class FakeScanner:
         self.down = False
         self.scanned: list[list[ScanPart]] = []
 
-    def scan(self, parts: Sequence[ScanPart]) -> ScanReport:
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
         if self.down:
             raise ScannerUnavailable("the fake scanner is down")
         self.scanned.append(list(parts))
