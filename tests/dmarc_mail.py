@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -146,8 +146,13 @@ class FakeReader:
         self.reports: dict[bytes, ReadReport] = {}
         self.calls: list[list[ReportFile]] = []
 
-    def __call__(self, files: Sequence[ReportFile]) -> list[ReadReport]:
+    def __call__(
+        self, files: Sequence[ReportFile], *, before_each: Callable[[], None] | None = None
+    ) -> list[ReadReport]:
         self.calls.append(list(files))
+        for _ in files:
+            if before_each is not None:
+                before_each()
         return [
             self.reports.get(f.content)
             or FailedReport(FailureReason.BAD_ARCHIVE, "not a gzip file", f.filename)

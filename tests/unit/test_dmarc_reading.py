@@ -304,6 +304,28 @@ def test_each_candidate_answers_one_report_in_order() -> None:
     ]
 
 
+class TimeUp(Exception):
+    pass
+
+
+def test_the_caller_is_asked_before_each_candidate_and_may_stop_the_reading() -> None:
+    files = [
+        ReportFile(None, "text/plain", b"This is a DMARC aggregate report."),
+        gzip_file(fixture("google-style.xml")),
+        zip_file(fixture("dmarcbis.xml")),
+    ]
+    asked: list[int] = []
+
+    def before_each() -> None:
+        asked.append(len(asked))
+        if len(asked) == 2:
+            raise TimeUp
+
+    with pytest.raises(TimeUp):
+        read_reports(files, before_each=before_each)
+    assert asked == [0, 1]
+
+
 def test_a_mislabelled_archive_is_read_by_its_first_bytes() -> None:
     zipped = zip_file(fixture("google-style.xml")).content
 

@@ -4,6 +4,7 @@ summary's figures and the recommendation's rule."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from uuid import uuid4
 
 import pytest
 
+from mailman.adapters.memory.scanner import FakeScanner
 from mailman.domain.dmarc import ReadReport, ReportFile
 from mailman.domain.dmarc_reports import (
     NO_REPORT_FILE,
@@ -31,8 +33,9 @@ from mailman.domain.errors import NotFound, ValidationError
 from mailman.domain.event_catalogue import entry
 from mailman.domain.inbound import InboundMail
 from mailman.domain.pagination import PageRequest
+from mailman.domain.scanning import ScanPart, ScanReport
 from mailman.services import dmarc
-from mailman.services.receiving import Received, receive
+from mailman.services.receiving import Incoming, Received, Scanning, receive, receive_batch
 
 from ..dmarc_mail import (
     START,
@@ -112,6 +115,47 @@ def test_a_report_mail_is_stored_for_its_domain_and_reaches_no_inbox(
     holds(dmarc.RECEIVED, event)
     assert event["dmarc_report_id"] == str(kept.id)
     assert event["messages"] == 13
+
+
+class SlowScanner(FakeScanner):
+    """Scans, and by then the invocation's clock stands past the deadline."""
+
+    def __init__(self, clock: list[float]) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
+        report = super().scan(parts, deadline)
+        self.clock[0] = 100.0
+        return report
+
+
+def test_a_report_mail_left_no_time_to_be_read_waits_for_the_queue(
+    world: World, reader: FakeReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader.reports[b"r1"] = report("r1", [row("192.0.2.1", 10)])
+    clock = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    mail = InboundMail(
+        source="ses",
+        source_id="ses-late",
+        received_at=world.clock.now(),
+        envelope_recipients=("dmarc-reports@example.com",),
+        verdicts={"spam": "PASS", "virus": "PASS"},
+    )
+    incoming = Incoming(mail, report_mail([(*GZ, b"r1")]))
+
+    [late] = receive_batch(
+        world.uow, world.blobs, [incoming], Scanning(SlowScanner(clock), 4, deadline=50.0)
+    )
+
+    assert isinstance(late, dmarc.ReadingDeferred)
+    assert stored(world) == []
+    assert events(world, dmarc.RECEIVED) == []
+    clock[0] = 0.0
+    [again] = receive_batch(world.uow, world.blobs, [incoming], Scanning(FakeScanner(), 4, 50.0))
+    assert isinstance(again, Received)
+    assert [r.report_id for r in stored(world)] == ["r1"]
 
 
 def test_gzip_zip_and_plain_xml_reports_are_read_by_the_real_reader(world: World) -> None:

@@ -3,7 +3,7 @@ failed; nothing in a file escapes as an exception."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from mailman.dmarc.archives import Kind, candidate_kind, unpack
 from mailman.dmarc.model import DEFAULT_LIMITS, MAX_DETAIL_CHARS, Limits, Refused
@@ -11,16 +11,27 @@ from mailman.dmarc.report import read_xml
 from mailman.domain.dmarc import FailedReport, FailureReason, ReadReport, ReportFile
 
 
-def read_reports(files: Sequence[ReportFile], limits: Limits = DEFAULT_LIMITS) -> list[ReadReport]:
+def read_reports(
+    files: Sequence[ReportFile],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    before_each: Callable[[], None] | None = None,
+) -> list[ReadReport]:
     """One `AggregateReport` or `FailedReport` per report candidate of `files`, in order.
 
     Files that are no candidate (a text body, an image: see `archives.candidate_kind`) are
     skipped: they answer nothing. Candidates past `limits.max_report_files` are not read:
     together they answer one `too_many_files` failure, named by the first of them.
+    `before_each` is called before each candidate is read: what it raises (the caller's time
+    running out) stops the reading and reaches the caller.
     """
     candidates = [(file, kind) for file in files if (kind := candidate_kind(file)) is not None]
     kept = limits.max_report_files
-    read = [read_report(file, kind, limits) for file, kind in candidates[:kept]]
+    read = []
+    for file, kind in candidates[:kept]:
+        if before_each is not None:
+            before_each()
+        read.append(read_report(file, kind, limits))
     if len(candidates) > kept:
         detail = f"the mail carries {len(candidates)} report files; {kept} are read"
         read.append(

@@ -5,14 +5,17 @@ the list, one report with its records, and the summary with its recommendation.
 Every file of a report mail gives a stored report, whatever it holds: an aggregate report
 (once per reporter's report id: a copy is counted on the first), or a failed report with its
 reason; a mail with no report file, or quarantined, gives one failed report. Reading never
-raises: what a report holds cannot fail receiving.
+raises for what a report holds, which cannot fail receiving; only for the invocation's time
+running out (`ReadingDeferred`: the mail waits for the queue, as for a scanner that is down).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 from mailman import dmarc
@@ -43,7 +46,18 @@ from mailman.ports import Clock, UnitOfWork, UnitOfWorkFactory
 RECEIVED = "domain.dmarc_report_received"
 FAILED = "domain.dmarc_report_failed"
 
-Reader = Callable[[Sequence[ReportFile]], list[ReadReport]]
+
+class Reader(Protocol):
+    def __call__(
+        self, files: Sequence[ReportFile], *, before_each: Callable[[], None] | None = None
+    ) -> list[ReadReport]: ...
+
+
+class ReadingDeferred(Exception):
+    """No time is left in this invocation to read the mail's reports: nothing of the mail is
+    stored, and the queue brings it again (to an invocation where it comes first). Reading
+    the files of one mail (`MAX_REPORT_FILES` at their caps) takes seconds; ten of them after
+    a batch's scans could outlast the function's timeout, which would fail the whole batch."""
 
 
 def _reader() -> Reader:
@@ -52,15 +66,23 @@ def _reader() -> Reader:
 
 
 def read_mail(
-    files: Sequence[ReportFile], quarantine_reason: str | None
+    files: Sequence[ReportFile], quarantine_reason: str | None, deadline: float | None = None
 ) -> tuple[AggregateReport | Failure, ...]:
     """What a report mail gives, of its attached `files`: one report or failure per report
     file (the reader skips the others: a logo, the text); one failure for a quarantined
-    mail or one with no report file. Never raises."""
+    mail or one with no report file. Raises `ReadingDeferred` only, when a file would start
+    being read past `deadline` (a `time.monotonic()` instant)."""
     if quarantine_reason is not None:
         return (Failure(QUARANTINED, f"the mail was quarantined: {quarantine_reason}"),)
+
+    def in_time() -> None:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise ReadingDeferred("no time left in this invocation to read its reports")
+
     try:
-        read = _reader()(files) if files else []
+        read = _reader()(files, before_each=in_time) if files else []
+    except ReadingDeferred:
+        raise
     except Exception as exc:  # a report must never fail receiving: kept as failed
         detail = f"the report could not be read ({type(exc).__name__})"
         return tuple(Failure(UNREADABLE, detail, f.filename) for f in files)

@@ -60,7 +60,8 @@ def receive_batch(
     stored again one message per transaction, so a message that cannot be stored fails alone.
     """
     failed: dict[int, Exception] = {}
-    routed = route_all(uow, prepare_all(blobs, scanning, batch, failed))
+    ready = prepare_all(blobs, scanning, batch, failed)
+    routed = route_all(uow, ready, failed, scanning.deadline)
     by_org: dict[UUID, list[Routed]] = {}
     for item in routed:
         for organization_id in item.organizations():

@@ -47,9 +47,13 @@ class Routed:
 
 
 def route_all(
-    uow: UnitOfWorkFactory, ready: Sequence[tuple[int, Incoming, Prepared]]
+    uow: UnitOfWorkFactory,
+    ready: Sequence[tuple[int, Incoming, Prepared]],
+    failed: dict[int, Exception],
+    deadline: float | None = None,
 ) -> list[Routed]:
-    """Route every mail of the batch with one lookup."""
+    """Route every mail of the batch with one lookup. A report mail whose files cannot be
+    read by `deadline` is answered `ReadingDeferred` in `failed` and left out."""
     addresses = {
         position: [
             *item.mail.envelope_recipients,
@@ -71,6 +75,11 @@ def route_all(
     routed = []
     for position, item, prepared in ready:
         reported = _report_domains(item.mail.envelope_recipients, by_name)
+        try:
+            reports = _read_reports(prepared, deadline) if reported else ()
+        except dmarc.ReadingDeferred as exc:
+            failed[position] = exc
+            continue
         kept = [a for a in addresses[position] if not _reports_address(a, by_name)]
         destinations, unroutable = _route(kept, entries)
         routed.append(
@@ -81,7 +90,7 @@ def route_all(
                 destinations,
                 [(by_name[domain], recipients) for domain, recipients in unroutable.items()],
                 reported,
-                _read_reports(prepared) if reported else (),
+                reports,
             )
         )
     return routed
@@ -102,13 +111,15 @@ def _report_domains(
     return [by_name[name] for name in names]
 
 
-def _read_reports(prepared: Prepared) -> tuple[AggregateReport | Failure, ...]:
+def _read_reports(
+    prepared: Prepared, deadline: float | None
+) -> tuple[AggregateReport | Failure, ...]:
     """The mail's attached files read as reports (`dmarc.read_mail`)."""
     files = [
         ReportFile(part.filename, part.content_type, part.content)
         for part in prepared.parsed.attachments
     ]
-    return dmarc.read_mail(files, prepared.reason)
+    return dmarc.read_mail(files, prepared.reason, deadline)
 
 
 def _route(
