@@ -257,7 +257,9 @@ class LocalScanning:
 _OFF_VALUES = ("off", "0", "false", "no")
 
 
-def start_scanning(env: Mapping[str, str], stream_max_bytes: int) -> LocalScanning:
+def start_scanning(
+    env: Mapping[str, str], stream_max_bytes: int, max_file_bytes: int
+) -> LocalScanning:
     """clamd for `make dev`: `CLAMD_ADDRESS` if the developer runs one of their own; none if
     `MAILMAN_CLAMD=off`; else one started here with the project's signatures and the real
     definitions in `MAILMAN_CLAMAV_DEFINITIONS` (default /var/lib/clamav; empty: none). When
@@ -269,7 +271,7 @@ def start_scanning(env: Mapping[str, str], stream_max_bytes: int) -> LocalScanni
     folder = env.get("MAILMAN_CLAMAV_DEFINITIONS", str(INSTALLED_DEFINITIONS))
     installed = installed_definitions(Path(folder)) if folder else []
     clamd = LocalClamd(
-        ClamdLimits(stream_max_bytes=stream_max_bytes),
+        ClamdLimits(stream_max_bytes=stream_max_bytes, max_file_bytes=max_file_bytes),
         signatures=[PROJECT_SIGNATURES, *installed],
     )
     try:

@@ -296,7 +296,8 @@ def _start_scanning() -> LocalScanning:
     """clamd for the inbound function, said plainly either way (`local.clamd`)."""
     from mailman.config import Settings
 
-    scanning = start_scanning(os.environ, Settings().scan_max_bytes)
+    settings = Settings()
+    scanning = start_scanning(os.environ, settings.scan_max_bytes, settings.scan_max_file_bytes)
     print(f"Scanning: {scanning.note}", flush=True)
     if scanning.address is None:
         print(

@@ -50,6 +50,10 @@ SCAN_MAX_BYTES = 64 * 1024 * 1024
 """clamd's `StreamMaxLength` and the inbound function's `SCAN_MAX_BYTES` (a part longer is not
 sent and is recorded unscanned): `mailman.config.Settings.scan_max_bytes`, held together by a
 test, since the CDK app may not import the runtime code."""
+SCAN_MAX_FILE_BYTES = 64 * 1024 * 1024
+"""clamd's `MaxFileSize` (`scanning/clamd.conf`) and the inbound function's
+`SCAN_MAX_FILE_BYTES`: a zip member larger is scanned by ClamAV only in part, without an
+alert, so the function records such a part unscanned (`Settings.scan_max_file_bytes`)."""
 DEFINITIONS_PREFIX = "definitions/"
 """The files clamd loads and `manifest.json`: the job writes them, the tasks only read them."""
 STATE_PREFIX = "freshclam/"
@@ -178,6 +182,7 @@ class Scanning(Construct):
             "SCAN_ATTEMPTS": str(scanning.attempts),
             "SCAN_TIMEOUT_SECONDS": f"{scanning.timeout_seconds:g}",
             "SCAN_MAX_BYTES": str(SCAN_MAX_BYTES),
+            "SCAN_MAX_FILE_BYTES": str(SCAN_MAX_FILE_BYTES),
         }.items():
             inbound.function.add_environment(name, value)
 

@@ -122,6 +122,7 @@ class Container:
             self.settings.clamd_address,
             timeout_seconds=self.settings.scan_timeout_seconds,
             max_stream_bytes=self.settings.scan_max_bytes,
+            max_file_bytes=self.settings.scan_max_file_bytes,
         )
 
     @functools.cached_property

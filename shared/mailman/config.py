@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     """The longest one wait on clamd may take (connecting, sending a part, its answer)."""
     scan_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     """clamd's `StreamMaxLength`: a part longer than this is not sent, and is unscanned."""
+    scan_max_file_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    """clamd's `MaxFileSize`: a zip member larger than this is scanned by ClamAV only in part,
+    without an alert, so a part holding one is recorded unscanned."""
     scan_attempts: int = Field(default=4, ge=1, le=100)
     """The receives of one mail the scanner may fail (down, timing out) before the mail is
     quarantined as `scan_failed`; below the inbound queue's receives before its dead-letter

@@ -20,6 +20,7 @@ from stacks.scanning import (
     DEFINITIONS_PREFIX,
     IMAGE_DIR,
     SCAN_MAX_BYTES,
+    SCAN_MAX_FILE_BYTES,
     STATE_PREFIX,
     Scanning,
     check_scanning_fits_inbound,
@@ -219,7 +220,7 @@ def test_the_function_reads_the_scanner_variables_it_is_given(
     synthesised: Synthesised, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     environment = inbound_environment(synthesised)
-    for name in ("SCAN_ATTEMPTS", "SCAN_TIMEOUT_SECONDS", "SCAN_MAX_BYTES"):
+    for name in ("SCAN_ATTEMPTS", "SCAN_TIMEOUT_SECONDS", "SCAN_MAX_BYTES", "SCAN_MAX_FILE_BYTES"):
         monkeypatch.setenv(name, environment[name])
     monkeypatch.setenv("CLAMD_ADDRESS", f"tcp://scanner.internal:{CLAMD_PORT}")
 
@@ -229,6 +230,7 @@ def test_the_function_reads_the_scanner_variables_it_is_given(
     assert read.scan_attempts == synthesised.settings.scanning.attempts
     assert read.scan_timeout_seconds == synthesised.settings.scanning.timeout_seconds
     assert read.scan_max_bytes == SCAN_MAX_BYTES
+    assert read.scan_max_file_bytes == SCAN_MAX_FILE_BYTES
 
 
 def test_the_largest_part_is_the_one_the_function_and_clamd_agree_on(
@@ -238,6 +240,16 @@ def test_the_largest_part_is_the_one_the_function_and_clamd_agree_on(
 
     assert int(environment["SCAN_MAX_BYTES"]) == SCAN_MAX_BYTES
     assert Settings.model_fields["scan_max_bytes"].default == SCAN_MAX_BYTES
+
+
+def test_the_largest_zip_member_clamd_scans_whole_is_the_one_the_function_knows(
+    synthesised: Synthesised,
+) -> None:
+    conf = (IMAGE_DIR / "clamd.conf").read_text()
+
+    assert f"MaxFileSize {SCAN_MAX_FILE_BYTES // (1024 * 1024)}M" in conf.splitlines()
+    assert int(inbound_environment(synthesised)["SCAN_MAX_FILE_BYTES"]) == SCAN_MAX_FILE_BYTES
+    assert Settings.model_fields["scan_max_file_bytes"].default == SCAN_MAX_FILE_BYTES
 
 
 def test_a_failing_scanner_quarantines_mail_before_the_dead_letter_queue(

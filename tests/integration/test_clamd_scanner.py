@@ -81,6 +81,36 @@ def test_what_clamd_skips_for_its_limits_is_unscanned_not_infected(
     assert report.signature is None
 
 
+def test_a_zip_member_clamav_would_scan_only_in_part_is_unscanned(clamd: LocalClamd) -> None:
+    """ClamAV 1.4 scans a zip member past its MaxFileSize up to that size and says nothing;
+    the adapter, told clamd's MaxFileSize, records the part unscanned instead of clean."""
+    max_file = CLAMD_LIMITS.max_file_bytes or 0
+    archive = zipped({"notes.txt": b"hello", "big.txt": b"a" * (max_file + 1)})
+    silent = ClamdScanner(clamd.address, timeout_seconds=10)
+    told = ClamdScanner(clamd.address, timeout_seconds=10, max_file_bytes=max_file)
+    part = ScanPart("attachment 1 (big.zip)", archive)
+
+    assert silent.scan([part]).verdict is ScanVerdict.PASS
+    report = told.scan([part])
+    assert report.verdict is ScanVerdict.UNSCANNED
+    assert report.unscanned == ("attachment 1 (big.zip)",)
+
+
+def test_a_zip_of_members_within_the_limit_still_passes_or_fails_on_its_content(
+    clamd: LocalClamd,
+) -> None:
+    max_file = CLAMD_LIMITS.max_file_bytes or 0
+    told = ClamdScanner(clamd.address, timeout_seconds=10, max_file_bytes=max_file)
+
+    clean = told.scan([ScanPart("attachment 1", zipped({"a.txt": b"a" * max_file}))])
+    infected = told.scan(
+        [ScanPart("attachment 1", zipped({"tool.com": eicar(), "big.txt": b"a" * (max_file + 1)}))]
+    )
+
+    assert clean.verdict is ScanVerdict.PASS
+    assert infected.verdict is ScanVerdict.FAIL
+
+
 def test_clamd_refusing_a_stream_longer_than_its_own_limit_is_unscanned(
     clamd: LocalClamd,
 ) -> None:

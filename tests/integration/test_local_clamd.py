@@ -74,7 +74,7 @@ def test_installed_definitions_are_the_database_files_of_the_folder(tmp_path: Pa
 
 
 def test_make_dev_scans_with_a_clamd_of_its_own_with_the_project_signatures() -> None:
-    scanning = start_scanning({"MAILMAN_CLAMAV_DEFINITIONS": ""}, 1024 * 1024)
+    scanning = start_scanning({"MAILMAN_CLAMAV_DEFINITIONS": ""}, 1024 * 1024, 512 * 1024)
     try:
         assert scanning.clamd is not None
         assert scanning.address == scanning.clamd.address
@@ -91,7 +91,7 @@ def test_make_dev_without_clamd_says_scanning_is_off_and_why(
 ) -> None:
     monkeypatch.setattr(local_clamd, "find_clamd", lambda: None)
 
-    scanning = start_scanning({}, 1024 * 1024)
+    scanning = start_scanning({}, 1024 * 1024, 512 * 1024)
 
     assert scanning.address is None
     assert "OFF" in scanning.note
@@ -107,7 +107,7 @@ def test_make_dev_without_clamd_says_scanning_is_off_and_why(
     ids=["switched-off", "the-developer's-own"],
 )
 def test_make_dev_starts_no_clamd_when_told(env: dict[str, str], address: str | None) -> None:
-    scanning = start_scanning(env, 1024 * 1024)
+    scanning = start_scanning(env, 1024 * 1024, 512 * 1024)
 
     assert scanning.clamd is None
     assert scanning.address == address

@@ -19,7 +19,9 @@ from mailman.domain.scanning import (
     definitions_date,
     judge,
     scan_parts,
+    zip_member_over,
 )
+from tests.eicar import zipped
 
 ENGINE = "ClamAV 1.4.3/27480/Mon Dec  7 09:24:01 2026"
 
@@ -94,3 +96,17 @@ def test_a_failed_scan_says_less_than_any_other_reason() -> None:
 )
 def test_unscanned_or_off_mail_is_not_quarantined_for_it(report: ScanReport) -> None:
     assert quarantine_reason(_mail(), None, report) is None
+
+
+def test_a_zip_member_over_the_limit_is_found_by_its_declared_size() -> None:
+    archive = zipped({"small.txt": b"a" * 100, "big.txt": b"a" * 5000})
+
+    assert zip_member_over(archive, 4999)
+    assert not zip_member_over(archive, 5000)
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"plain text", b"PK\x03\x04 not really a zip", zipped({})[:-5]]
+)
+def test_what_is_no_readable_zip_has_no_member_over_any_limit(content: bytes) -> None:
+    assert not zip_member_over(content, 0)

@@ -34,6 +34,7 @@ from mailman.domain.scanning import (
     ScanPart,
     ScanReport,
     judge,
+    zip_member_over,
 )
 
 CHUNK_BYTES = 1 << 16
@@ -52,6 +53,7 @@ class ClamdScanner:
         *,
         timeout_seconds: float = 30.0,
         max_stream_bytes: int = DEFAULT_MAX_STREAM_BYTES,
+        max_file_bytes: int | None = None,
     ) -> None:
         target = urlsplit(address)
         if target.scheme == "tcp" and target.hostname and target.port:
@@ -64,6 +66,7 @@ class ClamdScanner:
             raise ValueError(f"not a clamd address (tcp://host:port or unix:///path): {address!r}")
         self._timeout = timeout_seconds
         self._max_stream = max_stream_bytes
+        self._max_file = max_file_bytes
 
     def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
         results = [self._scan_part(part, deadline) for part in parts]
@@ -77,7 +80,14 @@ class ClamdScanner:
         if len(part.content) > self._max_stream:
             return PartResult(part.name, PartOutcome.UNSCANNED)
         reply = self._ask(b"zINSTREAM\0", part.content, deadline)
-        return _result(part.name, reply)
+        result = _result(part.name, reply)
+        if (
+            result.outcome is PartOutcome.CLEAN
+            and self._max_file is not None
+            and zip_member_over(part.content, self._max_file)
+        ):
+            return PartResult(part.name, PartOutcome.UNSCANNED)
+        return result
 
     def _wait(self, deadline: float | None) -> float:
         """The longest one wait may take: the timeout, or less when the deadline is nearer."""

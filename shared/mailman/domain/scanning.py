@@ -19,6 +19,8 @@ bring it again; nothing is lost and nothing is stored half-scanned.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -157,3 +159,16 @@ def definitions_age_hours(engine: str | None, now: datetime) -> float | None:
     if built is None:
         return None
     return max(0.0, (now - built).total_seconds() / 3600)
+
+
+def zip_member_over(content: bytes, limit: int) -> bool:
+    """Whether `content` is a zip archive with a member that unpacks, by its own account, to
+    more than `limit` bytes. ClamAV 1.4 scans such a member only up to its `MaxFileSize`
+    and says nothing (`AlertExceedsMax` does not cover it), so a part holding one cannot be
+    called clean: it is unscanned. Anything that is no readable zip answers False (clamd
+    judges it)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return any(info.file_size > limit for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        return False
