@@ -10,22 +10,20 @@ from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
-import boto3
 import pytest
 
 from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from functions.inbound import handler as inbound
 from local.apigw import LambdaContext
-from local.ses_inbound import received_notification, sns_envelope
 from mailman.domain.dmarc_reports import ReportFilter, summary_window
 from mailman.domain.pagination import PageRequest
 from mailman.services import dmarc
 
 from ..dmarc_mail import START, FakeReader, report, report_mail, report_xml, row, zipped
-from .conftest import BUCKET, Tenant, function_container
+from .conftest import Tenant, function_container
+from .inbound_records import inbound_record
 from .mail_helpers import MailSink, receive_raw, rows
 
-TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
 GZ = ("google.com!example.com!1.xml.gz", "application/gzip")
 REPORTS = "dmarc-reports@example.com"
 
@@ -343,28 +341,7 @@ def inbound_env(
 
 
 def _record(ses_id: str, raw: bytes, recipients: list[str]) -> dict[str, Any]:
-    key = f"raw/{ses_id}"
-    boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key=key, Body=raw)
-    notification = received_notification(
-        message_id=ses_id,
-        source="noreply-dmarc-support@google.com",
-        recipients=recipients,
-        headers=[],
-        bucket=BUCKET,
-        object_key=key,
-        topic_arn=TOPIC,
-    )
-    return {
-        "messageId": f"sqs-{ses_id}",
-        "receiptHandle": "handle",
-        "body": sns_envelope(notification, TOPIC),
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:mailman-inbound",
-        "awsRegion": "us-east-1",
-    }
+    return inbound_record(ses_id, raw, recipients, source="noreply-dmarc-support@google.com")
 
 
 @pytest.mark.usefixtures("inbound_env")

@@ -17,15 +17,14 @@ import pytest
 from functions import runtime
 from functions.inbound import handler as inbound
 from local.apigw import LambdaContext
-from local.ses_inbound import received_notification, sns_envelope
 from mailman.adapters.memory.scanner import FakeScanner
 from mailman.domain.scanning import ScannerUnavailable, ScanPart, ScanReport
 
 from ..mail import make_mail
 from .conftest import BUCKET, Tenant, function_container
+from .inbound_records import inbound_record
 from .mail_helpers import MailSink, rows
 
-TOPIC = "arn:aws:sns:us-east-1:000000000000:mailman-inbound"
 EICAR = b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE"
 SIGNATURE = "Eicar-Test-Signature"
 
@@ -62,33 +61,9 @@ def _with_file(content: bytes) -> bytes:
 
 
 def _record(ses_id: str, raw: bytes, *, receive_count: int = 1) -> dict[str, Any]:
-    key = f"incoming/{ses_id}"
-    boto3.client("s3", region_name="us-east-1").put_object(Bucket=BUCKET, Key=key, Body=raw)
-    notification = received_notification(
-        message_id=ses_id,
-        source="alice@elsewhere.example",
-        recipients=["support@example.com"],
-        headers=[],
-        bucket=BUCKET,
-        object_key=key,
-        topic_arn=TOPIC,
+    return inbound_record(
+        ses_id, raw, ["support@example.com"], prefix="incoming/", receive_count=receive_count
     )
-    return {
-        "messageId": f"sqs-{ses_id}",
-        "receiptHandle": "handle",
-        "body": sns_envelope(notification, TOPIC),
-        "attributes": {
-            "ApproximateReceiveCount": str(receive_count),
-            "SentTimestamp": "1796036400000",
-            "SenderId": "AIDAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1796036400001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:mailman-inbound",
-        "awsRegion": "us-east-1",
-    }
 
 
 def _invoke(*records: dict[str, Any]) -> dict[str, Any]:
