@@ -18,7 +18,7 @@ from functions import runtime
 from functions.inbound import handler as inbound
 from local.apigw import LambdaContext
 from mailman.adapters.memory.scanner import FakeScanner
-from mailman.domain.scanning import ScannerUnavailable, ScanPart, ScanReport
+from mailman.domain.scanning import ScanPart, ScanReport
 
 from ..mail import make_mail
 from .conftest import BUCKET, Tenant, function_container
@@ -232,11 +232,12 @@ def test_a_failure_mid_batch_loses_no_mail_and_stores_nothing_twice(
 ) -> None:
     good = _record("ses-1", make_mail())
     bad = _record("ses-2", make_mail(message_id="<two@x>", subject="Two"))
-    scanner = _DownFor(b"<two@x>")
+    scanner = FakeScanner()
+    scanner.down_for.append(b"<two@x>")
     with function_container(inbound.container, database_url, monkeypatch):
         monkeypatch.setattr(inbound.container(), "scanner", scanner)
         first = _invoke(good, bad)
-        scanner.marker = b"no longer down"
+        scanner.down_for.clear()
         second = _invoke(good, bad)
 
     assert first == {"batchItemFailures": [{"itemIdentifier": "sqs-ses-2"}]}
@@ -256,16 +257,3 @@ class _Clamd(FakeScanner):
 
     def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
         return replace(super().scan(parts, deadline), engine=self.engine)
-
-
-class _DownFor(FakeScanner):
-    """Times out on the mail whose raw form holds `marker`; scans the rest."""
-
-    def __init__(self, marker: bytes) -> None:
-        super().__init__()
-        self.marker = marker
-
-    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
-        if self.marker in parts[0].content:
-            raise ScannerUnavailable("timed out")
-        return super().scan(parts, deadline)

@@ -32,19 +32,6 @@ EICAR = b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE"
 SIGNATURE = "Eicar-Test-Signature"
 
 
-class DownFor(FakeScanner):
-    """Times out on the mail whose raw form holds `marker`; scans the rest."""
-
-    def __init__(self, marker: bytes) -> None:
-        super().__init__()
-        self.marker = marker
-
-    def scan(self, parts: Sequence[ScanPart], deadline: float | None = None) -> ScanReport:
-        if self.marker in parts[0].content:
-            raise ScannerUnavailable("timed out")
-        return super().scan(parts, deadline)
-
-
 @pytest.fixture
 def world() -> World:
     made = make_world()
@@ -261,7 +248,9 @@ def test_mail_that_waited_for_the_scanner_is_stored_once_when_it_is_back(world: 
 
 
 def test_a_scan_failing_for_one_mail_leaves_the_rest_of_the_batch_stored(world: World) -> None:
-    scanning = Scanning(DownFor(b"<wait@x>"), attempts=4)
+    scanner = FakeScanner()
+    scanner.down_for.append(b"<wait@x>")
+    scanning = Scanning(scanner, attempts=4)
     batch = [
         _incoming(world, make_mail(), source_id="ses-1"),
         _incoming(world, make_mail(message_id="<wait@x>"), source_id="ses-2"),
