@@ -331,9 +331,12 @@ def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None
             ).fetchall()
         )
         search = conn.execute("SELECT id, search FROM messages ORDER BY id").fetchall()
+        # One message: its page keeps the fill factor's quarter free for a new version,
+        # whereas three changed in one transaction may not all fit beside each other (which
+        # pages they share depends on the free space earlier tests left in the table).
         conn.execute(
             "UPDATE messages SET is_read = true, starred = true, labels = '{vip}', "
-            "updated_at = now()"
+            "updated_at = now() WHERE id = (SELECT id FROM messages ORDER BY id LIMIT 1)"
         )
         [(updated, hot, facets_updated, facets_hot)] = conn.execute(
             "SELECT pg_stat_get_xact_tuples_updated('messages'::regclass), "
@@ -348,6 +351,6 @@ def test_marking_mail_read_or_starred_is_a_hot_update(mailbox: MailSink) -> None
         "thread_facets": ["fillfactor=80"],
         "threads": ["fillfactor=90"],
     }
-    assert (updated, hot) == (3, 3)
+    assert (updated, hot) == (1, 1)
     assert facets_updated > 0
     assert facets_hot == facets_updated
