@@ -43,6 +43,7 @@ from stacks.config import ConsumerSettings, ScanningSettings, StageSettings
 from stacks.functions import ServiceFunction
 from stacks.nag import acknowledge
 from stacks.network import SUBNETS, Network
+from stacks.storage import private_bucket
 
 IMAGE_DIR = Path(__file__).resolve().parent.parent / "scanning"
 CLAMD_PORT = 3310
@@ -187,14 +188,9 @@ class Scanning(Construct):
             inbound.function.add_environment(name, value)
 
     def _definitions_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+        bucket = private_bucket(
             self,
             "Definitions",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads",

@@ -8,6 +8,7 @@ expires long before the copy does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -28,17 +29,26 @@ in `stacks/queues.py`, 14 days, counted on a standard queue from its first enque
 notification redriven from there still finds the object it names."""
 
 
+def private_bucket(scope: Construct, construct_id: str, **options: Any) -> s3.Bucket:
+    """A bucket of ours: encrypted, never public, owned by this account, TLS 1.2 only."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
+        **options,
+    )
+
+
 class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, settings: StageSettings) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Mail",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-raw",
