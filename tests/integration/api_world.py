@@ -5,8 +5,9 @@ left nothing behind."""
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -197,9 +198,10 @@ class ApiWorld:
     own: Holdings
     foreign: Holdings
     database_url: str
+    s3: Any = field(default_factory=lambda: boto3.client("s3", region_name="us-east-1"))
 
     def snapshot(self) -> Snapshot:
-        return Snapshot.take(self.database_url)
+        return Snapshot.take(self.database_url, self.s3)
 
 
 @dataclass(frozen=True)
@@ -210,23 +212,12 @@ class Snapshot:
     objects: frozenset[str]
 
     @classmethod
-    def take(cls, database_url: str) -> Snapshot:
+    def take(cls, database_url: str, s3: Any) -> Snapshot:
         with psycopg.connect(database_url, autocommit=True) as conn:
-            names = [
-                str(row[0])
-                for row in conn.execute(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
-                    "ORDER BY table_name"
-                ).fetchall()
-            ]
-            parts = [_table_digest(name) for name in names]
-            query = sql.SQL(" UNION ALL ").join(parts)
             tables = {
                 str(name): (int(count), str(digest))
-                for name, count, digest in conn.execute(query).fetchall()
+                for name, count, digest in conn.execute(_digest_query(database_url)).fetchall()
             }
-        s3 = boto3.client("s3", region_name="us-east-1")
         keys: set[str] = set()
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
             keys.update(str(o["Key"]) for o in page.get("Contents", []))
@@ -242,6 +233,21 @@ class Snapshot:
         changed += [f"object added: {key}" for key in sorted(self.objects - before.objects)]
         changed += [f"object removed: {key}" for key in sorted(before.objects - self.objects)]
         return changed
+
+
+@functools.lru_cache(maxsize=4)
+def _digest_query(database_url: str) -> sql.Composed:
+    """One query digesting every table of the database (the same tables all through a test)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        names = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
+                "ORDER BY table_name"
+            ).fetchall()
+        ]
+    return sql.SQL(" UNION ALL ").join(_table_digest(name) for name in names)
 
 
 def _table_digest(name: str) -> sql.Composed:
