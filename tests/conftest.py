@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 # Powertools reads these when the handler modules are imported.
@@ -21,6 +22,9 @@ from local.postgres import drop_database, ensure_database, start_embedded
 from mailman.adapters.postgres.migrations import migrate
 
 TEMPLATE = "mailman_test_template"
+NOT_DURABLE = [
+    psycopg.sql.Identifier(name) for name in ("fsync", "synchronous_commit", "full_page_writes")
+]
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +32,21 @@ def pg_server() -> str:
     """A server to create test databases on: `DATABASE_URL`'s, or an embedded one.
 
     The embedded one lives outside pytest's own temporary directories, which a second pytest
-    run on the same machine prunes (three runs are kept), data directory and all.
+    run on the same machine prunes (three runs are kept), data directory and all. It is
+    thrown away with the run, so it keeps nothing durable: no commit waits for its WAL to
+    reach the disk, nor does a new database wait for its few hundred files to.
     """
     given = os.environ.get("DATABASE_URL")
     if given:
         return given
-    return start_embedded(
+    server = start_embedded(
         Path(tempfile.mkdtemp(prefix="mailman-test-pg-")) / "data", cleanup="delete"
     )
+    with psycopg.connect(server, autocommit=True) as conn:
+        for setting in NOT_DURABLE:
+            conn.execute(psycopg.sql.SQL("ALTER SYSTEM SET {} = off").format(setting))
+        conn.execute("SELECT pg_reload_conf()")
+    return server
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +63,33 @@ def database_url(pg_server: str, template_database: str) -> Iterator[str]:
     url = ensure_database(pg_server, name, template=template_database)
     yield url
     drop_database(pg_server, name)
+
+
+SHARED_SCOPES = {"module", "package", "class"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` spreads the tests over one worker a core (pytest-xdist, `--dist
+    loadgroup`), and each worker sets up the fixtures of the tests it runs. So the tests that
+    share a costly set-up stay together: the infra tests (their session synthesises the CDK
+    app) on one worker, and each module with a fixture wider than a test (a running local
+    platform, a world built once) on one worker. The rest go one by one to whichever worker
+    is free."""
+    for item in items:
+        group = _shared_setup(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_setup(item: pytest.Item) -> str | None:
+    where = item.path.relative_to(Path(__file__).parent)
+    if where.parts[0] == "infra":
+        return "infra"
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    for definitions in info.name2fixturedefs.values():
+        if any(d.scope in SHARED_SCOPES for d in definitions):
+            return where.as_posix()
+    return None
