@@ -84,7 +84,9 @@ def test_a_reply_joins_the_same_thread(
     )
 
     joined = poll(
-        lambda: _threads(client, inbox_id)[0]["message_count"] == 2, timeout=5, interval=0.3
+        lambda: [t["message_count"] for t in _threads(client, inbox_id)] == [2],
+        timeout=5,
+        interval=0.3,
     )
 
     threads = _threads(client, inbox_id)
