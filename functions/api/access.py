@@ -28,6 +28,7 @@ from mailman.domain.access import ALL_SCOPES, Caller, Scope
 from mailman.domain.errors import Forbidden
 
 from .dependencies import principal
+from .strict import refuse_unknown_query_parameters
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -127,7 +128,8 @@ def enforce(app: BaseRouter) -> None:
 
 
 class AccessThenValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools' request validation, with `enforce` before it.
+    """Powertools' request validation, with `enforce` before it, then the refusal of query
+    parameters the route does not take (`strict`).
 
     Powertools runs request validation first on every route, ahead of every middleware
     `use()` adds (`Route._build_middleware_stack`), so a middleware there would see a
@@ -136,6 +138,7 @@ class AccessThenValidation(OpenAPIRequestValidationMiddleware):
 
     def handler(self, app: Any, next_middleware: NextMiddleware) -> Response[Any]:
         enforce(app)
+        refuse_unknown_query_parameters(app)
         return super().handler(app, next_middleware)
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from functions.runtime import logger
@@ -80,37 +79,39 @@ def _failure(error: errors.DomainError, trace_id: str) -> tuple[HTTPStatus, dict
     return status, domain_error_envelope(error, trace_id)
 
 
-def _trace_id() -> str:
+def trace_id() -> str:
+    """The request's trace id, which the pipeline puts in the router's context."""
     found = router.context.get("trace_id")
     return found if isinstance(found, str) else ""
 
 
-def _json(status: HTTPStatus, body: dict[str, Any]) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+def json_response(
+    status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
 @router.exception_handler(errors.DomainError)
 def on_domain_error(error: errors.DomainError) -> Response[dict[str, Any]]:
-    return _json(*_failure(error, _trace_id()))
+    return json_response(*_failure(error, trace_id()))
 
 
 @router.exception_handler(RequestValidationError)
 def on_validation_error(error: RequestValidationError) -> Response[dict[str, Any]]:
     message, field = describe_validation_error(error)
-    return _json(HTTPStatus.BAD_REQUEST, envelope("validation_error", message, _trace_id(), field))
-
-
-@router.exception_handler(NotFoundError)
-def on_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-    return _json(HTTPStatus.NOT_FOUND, envelope("not_found", "no such route", _trace_id()))
+    return json_response(
+        HTTPStatus.BAD_REQUEST, envelope("validation_error", message, trace_id(), field)
+    )
 
 
 @router.exception_handler(Exception)
 def on_unexpected(_: Exception) -> Response[dict[str, Any]]:
     logger.exception("unexpected error")
-    return _json(
+    return json_response(
         HTTPStatus.INTERNAL_SERVER_ERROR,
-        envelope("internal_error", "the service failed unexpectedly", _trace_id()),
+        envelope("internal_error", "the service failed unexpectedly", trace_id()),
     )
 
 
@@ -132,10 +133,11 @@ def too_large(trace_id: str) -> dict[str, Any]:
 def _proxy_response(
     status: HTTPStatus, body: dict[str, Any], headers: dict[str, str]
 ) -> dict[str, Any]:
-    """An API Gateway proxy result, for answers given without the router."""
+    """An API Gateway proxy result, for answers given without the router, written as the
+    router writes its own (compact JSON), so that every error reads alike."""
     return {
         "statusCode": int(status),
         "headers": {"Content-Type": "application/json", **headers},
-        "body": json.dumps(body),
+        "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }

@@ -9,11 +9,12 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from functions.runtime import entrypoint
 from mailman.domain.documents import parse_document
 
-from . import access, documents, errors
+from . import access, documents, errors, strict
 from .dependencies import container
 from .pipeline import Pipeline, cors_for
 from .routes import (
@@ -66,6 +67,7 @@ def _resolver(cors: CORSConfig | None) -> APIGatewayRestResolver:
         errors,
     ):
         app.include_router(module.router)
+    app.exception_handler(NotFoundError)(strict.not_found_or_not_allowed(app))
     access.guard(app)
     documents.serve_document(app)
     return app

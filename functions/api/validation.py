@@ -6,6 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from mailman.domain.documents import NOT_AN_OBJECT
+
 _MESSAGES = {
     "extra_forbidden": "unknown field",
     "missing": "field required",
@@ -20,10 +22,14 @@ def describe_validation_error(error: RequestValidationError) -> tuple[str, str |
     if not details:
         return "the request is not valid", None
     first = details[0]
-    field = _field_of(first.get("loc", ()))
+    location = tuple(first.get("loc", ()))
+    field = _field_of(location)
     kind = str(first.get("type", ""))
     if kind == "json_invalid":
         return _MESSAGES[kind], "body"
+    if location == ("body",):
+        # No body at all (JSON that is not an object is refused as it is read).
+        return NOT_AN_OBJECT, "body"
     message = _MESSAGES.get(kind) or str(first.get("msg", "invalid value"))
     if field:
         message = f"{field}: {message}"

@@ -98,19 +98,31 @@ def _finite(text: str) -> float:
     return number
 
 
+NOT_AN_OBJECT = "the body must be a JSON object"
+
+
 def parse_document(text: str) -> Any:
     """A request body parsed as JSON (strictly: no NaN or Infinity, which JSON lacks and
-    PostgreSQL refuses, and no number too large to be one) and checked by `check_document`."""
+    PostgreSQL refuses, and no number too large to be one), an object (every operation takes
+    one: an array is not read as its first item) and checked by `check_document`."""
     try:
         document = json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
     except RecursionError as exc:
         raise ValidationError(
             f"is nested more than {MAX_DOCUMENT_DEPTH} levels deep", field="body"
         ) from exc
+    except json.JSONDecodeError as exc:
+        error = ValidationError(
+            f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} "
+            f"(character {exc.pos})",
+            field="body",
+        )
+        error.details = {"line": exc.lineno, "column": exc.colno, "position": exc.pos}
+        raise error from exc
     except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise
         raise ValidationError("holds an integer too long to read", field="body") from exc
+    if not isinstance(document, dict):
+        raise ValidationError(NOT_AN_OBJECT, field="body")
     return check_document(document)
 
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from mailman.domain.errors import ValidationError
+from mailman.domain.event_catalogue import EVENT_TYPES, unknown_types
 from mailman.domain.events import Event, decode_cursor, encode_cursor
 from mailman.domain.pagination import checked_limit
 from mailman.ports import UnitOfWorkFactory
@@ -27,7 +29,22 @@ def read_events(
     types: Sequence[str] = (),
 ) -> EventPage:
     chosen = checked_limit(limit)
+    _check_types(types)
     position = decode_cursor(after) if after else 0
     with uow(organization_id) as work:
         events = work.events.read(position, chosen, types)
     return EventPage(events, events[-1].cursor if events else encode_cursor(position))
+
+
+def _check_types(types: Sequence[str]) -> None:
+    """A filter by a type that does not exist would match nothing and look like an empty
+    log: refuse it, naming the types there are."""
+    unknown = unknown_types(types)
+    if unknown:
+        error = ValidationError(
+            f"unknown event type: {', '.join(unknown)}; the types are: "
+            f"{', '.join(sorted(EVENT_TYPES))}",
+            field="type",
+        )
+        error.details = {"unknown": unknown, "valid": sorted(EVENT_TYPES)}
+        raise error
