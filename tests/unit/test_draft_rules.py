@@ -222,6 +222,29 @@ def test_a_draft_with_a_send_time_is_scheduled_when_sent(world: World) -> None:
     assert world.queue.jobs == []
 
 
+def test_a_draft_whose_send_time_passed_while_it_waited_is_sent_now(world: World) -> None:
+    draft = _draft(
+        world,
+        to=("jane@customer.example",),
+        text="Later",
+        send_at=world.clock.now() + timedelta(hours=1),
+    )
+    world.clock.advance(timedelta(hours=2))
+
+    sent = _send(world, draft.id).message
+
+    assert (sent.status, sent.send_at) == ("pending", None)
+    assert len(world.queue.jobs) == 1
+
+
+def test_a_draft_written_with_a_send_time_long_past_is_refused(world: World) -> None:
+    with pytest.raises(Invalid) as refused:
+        _draft(world, to=("jane@customer.example",), send_at=world.clock.now() - timedelta(days=1))
+
+    assert refused.value.field == "send_at"
+    assert world.tables.messages == {}
+
+
 def test_sending_a_draft_is_idempotent_with_a_key(world: World) -> None:
     first = _draft(world, to=("jane@customer.example",), text="One")
     second = _draft(world, to=("jane@customer.example",), text="Two")

@@ -30,11 +30,33 @@ def _cancel(world: World, message_id: UUID, organization_id: UUID | None = None)
     return sending.cancel(world.sending, organization_id or world.organization_id, message_id)
 
 
-def test_a_send_time_past_sends_now(world: World) -> None:
-    sent = world.send(send_at=_in(world, minutes=-5))
+def test_a_send_time_within_the_clock_skew_past_sends_now(world: World) -> None:
+    sent = world.send(send_at=_in(world, seconds=-90))
 
     assert (sent.status, sent.send_at) == ("pending", None)
     assert len(world.queue.jobs) == 1
+
+
+def test_a_send_time_further_past_is_refused_and_nothing_is_stored_or_sent(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        world.send(send_at=_in(world, minutes=-5))
+
+    assert refused.value.field == "send_at"
+    assert "past" in refused.value.message
+    assert (world.tables.messages, world.queue.jobs) == ({}, [])
+
+
+def test_rescheduling_to_a_time_long_past_is_refused_and_the_message_keeps_its_time(
+    world: World,
+) -> None:
+    sent = world.send(send_at=_in(world, hours=1))
+
+    with pytest.raises(ValidationError):
+        _reschedule(world, sent.id, _in(world, hours=-1))
+
+    assert (world.queue.jobs, world.dispatch().queued) == ([], 0)
+    world.clock.advance(timedelta(hours=1))
+    assert world.dispatch().queued == 1
 
 
 @pytest.mark.parametrize(

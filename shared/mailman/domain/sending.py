@@ -26,6 +26,9 @@ MAX_INLINE_ATTACHMENT_BYTES = 4 * 2**20
 MAX_MESSAGE_BYTES = 40 * 2**20
 """SES v2's limit on a raw message, as sent (attachments base64-encoded)."""
 MAX_SCHEDULE_AHEAD = timedelta(days=30)
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far in the past a `send_at` may be and still mean "now": a caller's clock a little
+behind ours. Further past is refused rather than sent at once."""
 MAX_REFERENCES = 40
 """Ids kept in a reply's References: the first (the conversation's root) and the newest."""
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -104,7 +107,9 @@ def without(addresses: Iterable[str], *excluded: Iterable[str]) -> list[str]:
 
 
 def check_send_at(send_at: datetime | None, now: datetime) -> datetime | None:
-    """A scheduled time is kept only when it is in the future, and at most 30 days ahead."""
+    """A scheduled time is kept only when it is in the future, and at most 30 days ahead;
+    one up to `CLOCK_SKEW` past means now (None); one further past is refused, since sending
+    at once what was meant for a time gone by is rarely what the caller wanted."""
     if send_at is None:
         return None
     if send_at.utcoffset() is None:
@@ -113,6 +118,8 @@ def check_send_at(send_at: datetime | None, now: datetime) -> datetime | None:
         )
     if send_at > now + MAX_SCHEDULE_AHEAD:
         raise ValidationError("may be at most 30 days ahead", field="send_at")
+    if send_at < now - CLOCK_SKEW:
+        raise ValidationError("is in the past: leave it out (or null) to send now", field="send_at")
     return send_at if send_at > now else None
 
 

@@ -14,6 +14,7 @@ send racing for one draft cannot both win.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import replace
 from email.headerregistry import Address as HeaderAddress
@@ -148,6 +149,9 @@ def send_draft(
         draft = _out_of_trash(_draft(work, draft_id, sent=Conflict), "sending")
         inbox, domain, at = sender_of(work, draft.inbox_id)
         compose, stored = _compose_of(draft)
+        if compose.send_at is not None and compose.send_at <= env.clock.now():
+            # The draft's time passed while it waited: it goes now.
+            compose = dataclasses.replace(compose, send_at=None)
         planned: Plan = plan(
             env,
             work,

@@ -33,8 +33,8 @@ def cancel(env: Sending, organization_id: UUID, message_id: UUID) -> MessageView
 def reschedule(
     env: Sending, organization_id: UUID, message_id: UUID, send_at: datetime | None
 ) -> MessageView:
-    """Send waiting mail at `send_at` instead (at most 30 days ahead); None or a time past
-    sends it now."""
+    """Send waiting mail at `send_at` instead (at most 30 days ahead); None (or a time within
+    the clock skew) sends it now, and a time further past is refused."""
     now = env.clock.now()
     due = check_send_at(send_at, now)
     with env.uow(organization_id) as work:
