@@ -4,6 +4,7 @@ the outbound function, recorded Sent; replies, forwards, idempotency, bad input.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -318,6 +319,33 @@ def test_an_uploaded_file_is_attached_by_id(outbox: OutboundPipeline) -> None:
     message = parsed(sent_mail()[0].raw_data)
     [deck] = [p for p in message.walk() if p.get_filename() == "deck.pdf"]
     assert deck.get_payload(decode=True) == b"%PDF-deck"
+
+
+def test_sent_mail_shows_its_size_as_sent_and_an_uploads_digest(outbox: OutboundPipeline) -> None:
+    """Its size and an uploaded file's SHA-256 are known once the outbound function has
+    written the mail (the API never reads an upload's bytes); a file sent inline had its
+    digest from the start, and keeps it."""
+    upload = outbox.upload("deck.pdf", b"%PDF-deck")
+    sent = _send(
+        outbox,
+        to=["a@b.example"],
+        text="The deck",
+        attachments=[
+            {"filename": "deck.pdf", "attachment_id": upload["id"]},
+            {"filename": "notes.txt", "content": base64.b64encode(b"notes").decode()},
+        ],
+    )
+    assert sent["size_bytes"] == 0
+    assert [a["sha256"] for a in sent["attachments"]] == ["", hashlib.sha256(b"notes").hexdigest()]  # type: ignore[union-attr]
+
+    outbox.run()
+
+    shown = outbox.tenant.api.get(f"/messages/{sent['id']}").json()
+    assert shown["size_bytes"] == len(sent_mail()[0].raw_data)
+    assert [(a["filename"], a["sha256"]) for a in shown["attachments"]] == [
+        ("deck.pdf", hashlib.sha256(b"%PDF-deck").hexdigest()),
+        ("notes.txt", hashlib.sha256(b"notes").hexdigest()),
+    ]
 
 
 def test_recipients_suppressed_after_the_send_are_skipped_by_the_outbound_function(

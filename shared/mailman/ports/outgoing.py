@@ -50,6 +50,12 @@ class Outbox(Protocol):
         it was recorded already."""
         ...
 
+    def record_built(self, message_pk: UUID, size_bytes: int, digests: Mapping[str, str]) -> None:
+        """Record what the hand-off wrote: the message's size as sent, and the SHA-256 of each
+        attachment (by storage key) stored without one (an upload, whose bytes the API never
+        read)."""
+        ...
+
     def record_sent_many(
         self, sent: Sequence[SentConfirmation]
     ) -> Callable[[], list[SentRecord | None]]:

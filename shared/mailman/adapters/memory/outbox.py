@@ -141,6 +141,18 @@ class InMemoryOutbox(ScopedRepository):
             index.add_ids(ThreadIds(m.inbox_id, m.thread_id, [sent.ses_header_id], []))
         return _record(row, newly=True)
 
+    def record_built(self, message_pk: UUID, size_bytes: int, digests: Mapping[str, str]) -> None:
+        row = self._row(message_pk, set(_S))
+        if row is None:
+            return
+        attachments = tuple(
+            a.model_copy(update={"sha256": digests[a.storage_key]})
+            if not a.sha256 and a.storage_key in digests
+            else a
+            for a in row.message.attachments
+        )
+        row.message = replace(row.message, size_bytes=size_bytes, attachments=attachments)
+
     def record_sent_many(
         self, sent: Sequence[SentConfirmation]
     ) -> Callable[[], list[SentRecord | None]]:

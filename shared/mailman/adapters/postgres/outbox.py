@@ -191,6 +191,20 @@ class PostgresOutbox:
         [record] = self.record_sent_many([sent])()
         return record
 
+    def record_built(self, message_pk: UUID, size_bytes: int, digests: Mapping[str, str]) -> None:
+        self._conn.execute(
+            "WITH sized AS (UPDATE messages SET size_bytes = %(size)s WHERE id = %(pk)s) "
+            "UPDATE attachments a SET sha256 = d.sha "
+            "FROM unnest(%(keys)s::text[], %(shas)s::text[]) AS d(key, sha) "
+            "WHERE a.message_id = %(pk)s AND a.storage_key = d.key AND a.sha256 = ''",
+            {
+                "pk": message_pk,
+                "size": size_bytes,
+                "keys": list(digests),
+                "shas": list(digests.values()),
+            },
+        )
+
     def record_sent_many(
         self, sent: Sequence[SentConfirmation]
     ) -> Callable[[], list[SentRecord | None]]:

@@ -18,6 +18,7 @@ becomes Sent after all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -117,11 +118,11 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
         return claimed
     mail, destinations, suppressed = claimed.mail, claimed.destinations, claimed.suppressed
     try:
-        raw = build_mime(env.blobs, mail, env.clock.now())
+        built = build_mime(env.blobs, mail, env.clock.now())
         if mail.raw_storage_key:
-            env.blobs.put(mail.raw_storage_key, raw, "message/rfc822")
+            env.blobs.put(mail.raw_storage_key, built.raw, "message/rfc822")
         ses_message_id = env.mailer.send(
-            raw,
+            built.raw,
             destinations=destinations,
             tags={TAG_MESSAGE: str(mail.id), TAG_ORGANIZATION: str(mail.organization_id)},
         )
@@ -139,7 +140,7 @@ def deliver(env: Outbound, job: DeliveryJob) -> DeliveryReport:
     except Exception:  # the blob store, say: SES was not called, so a retry is safe
         _hand_back(env, mail)
         raise
-    record_sent(env, job.organization_id, mail.id, ses_message_id)
+    record_sent(env, job.organization_id, mail.id, ses_message_id, built)
     return DeliveryReport(
         SendOutcome.SENT,
         ses_message_id,
@@ -178,8 +179,18 @@ def _hand_back(env: Outbound, mail: OutgoingMail) -> None:
         work.outbox.hand_back(mail.id, env.clock.now())
 
 
-def build_mime(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
+@dataclass(frozen=True)
+class Built:
+    """The message as written for the hand-off: its MIME, and the SHA-256 of each of its
+    attachments' bytes by storage key (an upload's is known only once it is read here)."""
+
+    raw: bytes
+    digests: dict[str, str]
+
+
+def build_mime(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> Built:
     """The message's MIME, its attachments read from where they wait."""
+    files = {f.storage_key: blobs.get(f.storage_key) for f in mail.attachments}
 
     kinds: dict[str, list[Address]] = {"to": [], "cc": [], "bcc": []}
     for r in mail.recipients:
@@ -199,16 +210,17 @@ def build_mime(blobs: BlobStore, mail: OutgoingMail, date: datetime) -> bytes:
         references=mail.references,
         attachments=tuple(
             OutgoingAttachment(
-                f.filename or "attachment", f.content_type, blobs.get(f.storage_key), f.content_id
+                f.filename or "attachment", f.content_type, files[f.storage_key], f.content_id
             )
             for f in mail.attachments
         ),
     )
     # `mime.compose` is loaded here, by the first hand-off: the dispatcher and the telemetry
     # function, which use this module's other rules, never write MIME.
-    return mime.compose(
+    raw = mime.compose(
         outgoing, message_id=mail.message_id, date=date, list_unsubscribe=mail.list_unsubscribe
     )
+    return Built(raw, {key: hashlib.sha256(content).hexdigest() for key, content in files.items()})
 
 
 def ses_header_id(ses_message_id: str, region: str) -> str:
@@ -216,11 +228,14 @@ def ses_header_id(ses_message_id: str, region: str) -> str:
     return f"<{ses_message_id}@{region}.amazonses.com>"
 
 
-def record_sent(env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: str) -> bool:
-    """Record that SES took the message (from the function, or from SES's Send event): it is
-    Sent, and SES's Message-ID threads replies to it. Answers whether this call recorded it
-    (False for a repeat or an unknown message)."""
+def record_sent(
+    env: Outbound, organization_id: UUID, message_pk: UUID, ses_id: str, built: Built
+) -> bool:
+    """Record that SES took the message as `built`: it is Sent, SES's Message-ID threads
+    replies to it, and it shows the size it was sent at and its attachments' digests.
+    Answers whether this call recorded it (False for a repeat or an unknown message)."""
     with env.uow(organization_id) as work:
+        work.outbox.record_built(message_pk, len(built.raw), built.digests)
         record = confirm_sent(work, message_pk, ses_id, region=env.region, at=env.clock.now())
         return record is not None and record.newly
 
