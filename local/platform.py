@@ -21,6 +21,7 @@ first use) instead of KMS, and receivers may be `http` and on loopback or privat
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -49,6 +50,7 @@ from local.postgres import local_database
 from local.state import Seeded
 
 HOST = "127.0.0.1"
+CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
 QUICKSTART_DOMAIN = "mailman.test"
 INBOUND_VISIBILITY_SECONDS = 60
 OUTBOUND_VISIBILITY_SECONDS = 60
@@ -70,6 +72,9 @@ class LocalConfig:
     webhook_sweep_seconds: float
     quickstart: bool
     region: str
+    cors_origins: str = ""
+    """The browser origins the API answers (comma-separated): `CORS_ORIGINS`, else the dev
+    stage's `cors_origins` in cdk.json, as deployed."""
 
     @classmethod
     def from_env(cls) -> LocalConfig:
@@ -85,6 +90,7 @@ class LocalConfig:
             webhook_sweep_seconds=float(env.get("MAILMAN_WEBHOOK_SWEEP_SECONDS", "1")),
             quickstart=env.get("MAILMAN_QUICKSTART", "") not in ("", "0", "false"),
             region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "us-east-1")),
+            cors_origins=env.get("CORS_ORIGINS", _dev_stage_cors_origins()),
         )
 
     @property
@@ -132,6 +138,11 @@ class LocalQueues:
         )
 
 
+def _dev_stage_cors_origins() -> str:
+    stages = json.loads(CDK_JSON.read_text())["context"]["mailman"]
+    return ",".join(stages["dev"]["cors_origins"])
+
+
 def function_environment(
     config: LocalConfig,
     database_url: str,
@@ -145,6 +156,7 @@ def function_environment(
     return {
         **scanning,
         "DATABASE_URL": database_url,
+        "CORS_ORIGINS": config.cors_origins,
         "AWS_ENDPOINT_URL": aws,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",

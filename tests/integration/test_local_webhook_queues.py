@@ -105,6 +105,9 @@ def test_what_the_dispatcher_fails_stays_on_the_queue_and_the_rest_is_deleted(
     assert queue["ApproximateNumberOfMessages"] == "0"
 
 
+QUEUES = LocalQueues("in", "out", "tel", "hooks.fifo", "reports")
+
+
 def local_config(tmp_path: Path) -> LocalConfig:
     return LocalConfig(
         local_dir=tmp_path,
@@ -121,10 +124,8 @@ def local_config(tmp_path: Path) -> LocalConfig:
 
 
 def test_the_functions_find_the_webhook_queues_key_file_and_api_address(tmp_path: Path) -> None:
-    queues = LocalQueues("in", "out", "tel", "hooks.fifo", "reports")
-
     env = function_environment(
-        local_config(tmp_path), "postgresql://x", "http://aws", "dns", queues
+        local_config(tmp_path), "postgresql://x", "http://aws", "dns", QUEUES
     )
     settings = Settings(**{k.lower(): v for k, v in env.items() if k != "AWS_REGION"})
 
@@ -142,6 +143,18 @@ def test_the_sweep_runs_every_second_unless_told(monkeypatch: Any) -> None:
 
     monkeypatch.setenv("MAILMAN_WEBHOOK_SWEEP_SECONDS", "0.25")
     assert LocalConfig.from_env().webhook_sweep_seconds == 0.25
+
+
+def test_the_api_answers_the_dev_stages_browser_origins_unless_told(monkeypatch: Any) -> None:
+    """`make dev` allows what the dev stage deploys with (cdk.json's `cors_origins`)."""
+    monkeypatch.delenv("CORS_ORIGINS", raising=False)
+    stages = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]["mailman"]
+    config = LocalConfig.from_env()
+    env = function_environment(config, "postgresql://x", "http://aws", "dns", QUEUES)
+    assert env["CORS_ORIGINS"] == ",".join(stages["dev"]["cors_origins"]) != ""
+
+    monkeypatch.setenv("CORS_ORIGINS", "https://app.example,https://admin.example")
+    assert LocalConfig.from_env().cors_origins == "https://app.example,https://admin.example"
 
 
 def test_the_pump_tells_the_dispatcher_its_time_as_long_as_its_batch_stays_hidden(
