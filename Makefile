@@ -43,7 +43,7 @@ dev: $(STAMP)
 	$(BIN)/python -m local.platform
 
 test: $(STAMP) $(CLAMD_STAMP)
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -63,33 +63,3 @@ def database_url(pg_server: str, template_database: str) -> Iterator[str]:
     url = ensure_database(pg_server, name, template=template_database)
     yield url
     drop_database(pg_server, name)
-
-
-SHARED_SCOPES = {"module", "package", "class"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` spreads the tests over one worker a core (pytest-xdist, `--dist
-    loadgroup`), and each worker sets up the fixtures of the tests it runs. So the tests that
-    share a costly set-up stay together: the infra tests (their session synthesises the CDK
-    app) on one worker, and each module with a fixture wider than a test (a running local
-    platform, a world built once) on one worker. The rest go one by one to whichever worker
-    is free."""
-    for item in items:
-        group = _shared_setup(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-def _shared_setup(item: pytest.Item) -> str | None:
-    where = item.path.relative_to(Path(__file__).parent)
-    if where.parts[0] == "infra":
-        return "infra"
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    for definitions in info.name2fixturedefs.values():
-        if any(d.scope in SHARED_SCOPES for d in definitions):
-            return where.as_posix()
-    return None
