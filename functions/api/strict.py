@@ -55,8 +55,7 @@ def not_found_or_not_allowed(
             body = envelope("not_found", "no such route", trace_id())
             return json_response(HTTPStatus.NOT_FOUND, body)
         message = f"{method} is not allowed here; this path takes {', '.join(allowed)}"
-        body = envelope("method_not_allowed", message, trace_id())
-        body["error"]["details"] = {"allowed": allowed}
+        body = envelope("method_not_allowed", message, trace_id(), details={"allowed": allowed})
         return json_response(HTTPStatus.METHOD_NOT_ALLOWED, body, {"Allow": ", ".join(allowed)})
 
     return answer

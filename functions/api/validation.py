@@ -11,7 +11,6 @@ from mailman.domain.documents import NOT_AN_OBJECT
 _MESSAGES = {
     "extra_forbidden": "unknown field",
     "missing": "field required",
-    "json_invalid": "the body is not valid JSON",
     "uuid_parsing": "not a UUID",
     "uuid_type": "not a UUID",
 }
@@ -25,8 +24,6 @@ def describe_validation_error(error: RequestValidationError) -> tuple[str, str |
     location = tuple(first.get("loc", ()))
     field = _field_of(location)
     kind = str(first.get("type", ""))
-    if kind == "json_invalid":
-        return _MESSAGES[kind], "body"
     if location == ("body",):
         # No body at all (JSON that is not an object is refused as it is read).
         return NOT_AN_OBJECT, "body"
