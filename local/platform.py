@@ -13,6 +13,11 @@ their mail, the mailbox simulator's addresses their events, everything lands in
 EICAR test signature and the machine's installed definitions; without clamd, scanning is OFF,
 said at start, and received mail shows scan verdict `off`).
 
+Durable data: PostgreSQL keeps its data under `.local/postgres/`, and the bucket (raw mail,
+attachments) is kept under `.local/s3/`, each object written and synced there before S3
+answers the request that stored it (`local.bucket_folder`), so a crash or `kill -9` loses no
+object a row points at.
+
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
@@ -104,7 +109,8 @@ class LocalConfig:
 
     @property
     def bucket_dir(self) -> Path:
-        """Where the bucket's objects (raw mail, attachments) wait between runs."""
+        """Where the bucket's objects (raw mail, attachments) are kept, each written there
+        as it is stored (`local.bucket_folder`)."""
         return self.local_dir / "s3"
 
     @property
@@ -380,7 +386,6 @@ def main() -> int:
         background.stop()
         scanning.stop()
         container().database.close()
-        aws.save_bucket(config.bucket_dir)
         aws.stop()
         dns.stop()
     # Embedded PostgreSQL stops when this process exits (its data stays in .local/).
