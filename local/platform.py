@@ -16,7 +16,8 @@ said at start, and received mail shows scan verdict `off`).
 Durable data: PostgreSQL keeps its data under `.local/postgres/`, and the bucket (raw mail,
 attachments) is kept under `.local/s3/`, each object written and synced there before S3
 answers the request that stored it (`local.bucket_folder`), so a crash or `kill -9` loses no
-object a row points at.
+object a row points at. moto's queues are in memory too: received mail's notifications are
+kept under `.local/inbound-pending/` until the mail is stored, and announced again at start.
 
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
@@ -112,6 +113,11 @@ class LocalConfig:
         """Where the bucket's objects (raw mail, attachments) are kept, each written there
         as it is stored (`local.bucket_folder`)."""
         return self.local_dir / "s3"
+
+    @property
+    def inbound_journal_dir(self) -> Path:
+        """Received mail's notifications, until the inbound function has stored the mail."""
+        return self.local_dir / "inbound-pending"
 
     @property
     def webhook_key_file(self) -> Path:
@@ -252,6 +258,7 @@ class _Background:
         from functions.webhook_reports import handler as webhook_reports
         from functions.webhook_sweep import handler as webhook_sweep
         from functions.webhooks import handler as webhooks
+        from local.durable_files import DurableFolder
         from local.scheduler import Schedule
         from local.ses_outbound import PostOffice
         from local.smtp_receiver import SesInbound
@@ -266,9 +273,25 @@ class _Background:
             )
         ]
         sqs = aws.client("sqs")
+        ses_inbound = SesInbound(
+            aws.client("s3"),
+            sqs,
+            BUCKET,
+            queues.inbound,
+            aws.inbound_topic_arn,
+            journal=DurableFolder(config.inbound_journal_dir),
+        )
+        if unsettled := ses_inbound.announce_unsettled():
+            print(f"  [ses] announced again {unsettled} received mail not stored yet", flush=True)
         pumps = [
             SqsPump(
-                sqs, url, function.handler, name, region=config.region, timeout_seconds=timeout
+                sqs,
+                url,
+                function.handler,
+                name,
+                region=config.region,
+                timeout_seconds=timeout,
+                on_done=ses_inbound.settle if url == queues.inbound else None,
             ).start()
             for url, function, name, timeout in (
                 (queues.inbound, inbound, "mailman-inbound", None),
@@ -278,9 +301,6 @@ class _Background:
                 (queues.webhook_reports, webhook_reports, "mailman-webhook-reports", None),
             )
         ]
-        ses_inbound = SesInbound(
-            aws.client("s3"), sqs, BUCKET, queues.inbound, aws.inbound_topic_arn
-        )
         post_office = PostOffice(
             sqs=sqs,
             telemetry_queue=queues.telemetry,

@@ -45,7 +45,7 @@ class Traffic:
     inbox: str
     stop: threading.Event = field(default_factory=threading.Event)
     smtp_accepted: list[str] = field(default_factory=list)
-    """The Message-IDs the SMTP server answered 250 for."""
+    """The Message-IDs (without <>) the SMTP server answered 250 for."""
     api_accepted: list[str] = field(default_factory=list)
     """The ids of the messages the API answered 202 for."""
     ended: list[str] = field(default_factory=list)
@@ -83,7 +83,7 @@ class Traffic:
         )
         with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=10) as smtp:
             smtp.send_message(message)
-        self.smtp_accepted.append(str(message["Message-ID"]))
+        self.smtp_accepted.append(str(message["Message-ID"]).strip("<>"))
 
     def _api_one(self, n: int) -> None:
         sent = self.client.post(
@@ -186,10 +186,18 @@ def test_kill_9_mid_traffic_then_restart_loses_no_raw_mail_or_attachment(
     assert "stopped" not in traffic.ended, "a sender had stopped before the kill"
     second = launch(local_dir, Ports.free(), ENVIRONMENT)
     with second.client(key) as client:
+
+        def received() -> set[str]:
+            listed = _pages(client, f"/inboxes/{alice}/messages")
+            return {str(m["message_id"]).strip("<>") for m in listed}
+
+        poll(lambda: set(traffic.smtp_accepted) <= received(), timeout=30, interval=0.5)
+        never_stored = set(traffic.smtp_accepted) - received()
         stored = [m for inbox in (alice, bob) for m in _pages(client, f"/inboxes/{inbox}/messages")]
         missing = _missing_objects(client, stored)
         api_sent = [client.get(f"/messages/{id_}").status_code for id_ in traffic.api_accepted]
 
+    assert never_stored == set()
     assert missing == []
     assert {m["direction"] for m in stored} == {"inbound", "outbound"}
     assert api_sent == [200] * len(traffic.api_accepted)
