@@ -9,7 +9,8 @@ moto keeps its queues in memory, so a notification is also written to a journal 
 before it is queued, and taken off once the inbound function has stored the mail
 (`SesInbound.settle`): at start, what is still in the journal, whose queue message a crash or
 a stop lost, is announced again (`SesInbound.announce_unsettled`). Storing received mail is
-idempotent, so mail announced twice is stored once.
+idempotent, so mail announced twice is stored once. Mail the inbound function gave up on
+(moved to the dead-letter queue, which moto forgets too) is announced again at each start.
 
 Local only: a message's `X-Mailman-Local-Verdicts` header sets SES's verdicts for it and is
 removed before it is stored (`local.ses_inbound.take_local_verdicts`); one the header cannot
