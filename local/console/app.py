@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, quote, unquote, urlencode
 from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -258,12 +258,13 @@ class Console:
     ) -> ProxyResult:
         """An image a message's HTML names by `cid:`, from the message's own parts."""
         _, found = self._message(org, message)
+        wanted = unquote(content_id)
         part = next(
             (
                 a
                 for a in found.attachments
                 if a.content_id is not None
-                and a.content_id.strip("<>") == content_id
+                and a.content_id.strip("<>") == wanted
                 and a.content_type.lower() in INLINE_IMAGE_TYPES
             ),
             None,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 import smtplib
+import struct
 import threading
+import zlib
 from collections.abc import Iterator
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -297,3 +300,79 @@ def test_the_event_log_shows_a_new_event_live(
 
     expect(live).to_have_count(1)
     expect(live).to_contain_text("message.received")
+
+
+def _png() -> bytes:
+    """A red PNG, two pixels square."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_inline_images_attachments_and_raw_source_come_from_the_console(
+    platform: LocalPlatform, client: httpx.Client, inbox_id: str, page: Page
+) -> None:
+    message = _mail(
+        "With parts",
+        '<p>Our logo: <img src="cid:logo@elsewhere.example" alt="logo"></p>',
+        Message_ID="<parts-1@elsewhere.example>",
+    )
+    html_part = message.get_payload()[1]
+    html_part.add_related(_png(), "image", "png", cid="<logo@elsewhere.example>")
+    message.add_attachment(b"name,total\nalice,3\n", "text", "csv", filename="orders.csv")
+    _smtp(platform, message)
+    assert poll(lambda: _thread_of(client, inbox_id, "With parts") is not None, timeout=20)
+    thread = _thread_of(client, inbox_id, "With parts")
+    assert thread is not None
+
+    page.goto(f"{console_url(platform)}/orgs/{platform.organization_id}/threads/{thread['id']}")
+
+    logo = page.locator("iframe.body").content_frame.get_by_alt_text("logo")
+    expect(logo).to_be_visible()
+    logo.evaluate("img => img.decode()")
+    assert logo.evaluate("img => img.naturalWidth") == 2
+    origin = console_url(platform).removesuffix("/console")
+    with page.expect_download() as started:
+        page.get_by_role("link", name="orders.csv").click()
+    download = started.value
+    assert download.suggested_filename == "orders.csv"
+    assert Path(download.path()).read_bytes() == b"name,total\nalice,3\n"
+    raw = httpx.get(origin + page.get_by_role("link", name="Raw source").get_attribute("href"))
+    assert raw.status_code == 200
+    assert raw.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "Message-ID: <parts-1@elsewhere.example>" in raw.text
+
+
+def test_the_console_answers_only_its_own_names_and_origin(
+    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+) -> None:
+    compose = f"{console_url(platform)}/orgs/{platform.organization_id}/compose"
+    form = {"inbox": inbox_id, "to": "dave@elsewhere.example", "subject": "Forged", "text": "x"}
+    own = console_url(platform).removesuffix("/console")
+
+    rebound = httpx.get(compose, headers={"Host": "mail.attacker.example"})
+    forged = httpx.post(compose, data=form, headers={"Origin": "http://attacker.example"})
+    unnamed = httpx.post(compose, data=form)
+    page = httpx.get(compose)
+
+    assert rebound.status_code == 403
+    assert forged.status_code == 403
+    assert unnamed.status_code == 403
+    assert _thread_of(client, inbox_id, "Forged") is None
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    sent = httpx.post(compose, data=form, headers={"Origin": own})
+    assert sent.status_code == 303
+    assert _thread_of(client, inbox_id, "Forged") is not None
