@@ -183,6 +183,7 @@ class Console:
         every = PageRequest(limit=MAX_LIMIT)
         return self._page(
             "organization.html",
+            org_id=org_id,
             org=organization,
             domains=domains.list_domains(self._container.uow, org_id, every).items,
             inboxes=inboxes.list_inboxes(self._container.uow, org_id, every).items,

@@ -180,6 +180,21 @@ def _thread_of(client: httpx.Client, inbox_id: str, subject: str) -> dict[str, A
     return next((t for t in threads if t["subject"] == subject), None)
 
 
+def test_the_console_opens_on_the_organisation_its_domains_dns_status_and_inboxes(
+    platform: LocalPlatform, inbox_id: str, page: Page
+) -> None:
+    page.goto(console_url(platform))
+
+    expect(page).to_have_url(re.compile(f"/orgs/{platform.organization_id}$"))
+    domain = page.locator("section.domain", has_text="mailman.test")
+    expect(domain.locator("h3 .status")).to_have_text("verified")
+    expect(domain.locator(".check.ok")).to_have_count(4)
+    expect(domain.locator("table.records tbody tr").first).to_contain_text("verified")
+    page.get_by_role("link", name="console@mailman.test").click()
+    expect(page).to_have_url(re.compile(f"/inboxes/{inbox_id}$"))
+    expect(page.get_by_role("heading", name="console@mailman.test")).to_be_visible()
+
+
 def test_hostile_html_runs_no_script_and_fetches_nothing_until_remote_images_are_asked_for(
     platform: LocalPlatform,
     client: httpx.Client,
