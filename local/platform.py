@@ -11,7 +11,8 @@ SES receiving, and SES sending played behind moto (`local.ses_outbound`: local i
 their mail, the mailbox simulator's addresses their events, everything lands in
 `.local/outbox/`), and a real clamd scanning what arrives (`local.clamd`: the project's
 EICAR test signature and the machine's installed definitions; without clamd, scanning is OFF,
-said at start, and received mail shows scan verdict `off`).
+said at start, and received mail shows scan verdict `off`), and the web console at `/console`
+on the API's port (`local.console`: never deployed).
 
 Durable data: PostgreSQL keeps its data under `.local/postgres/`, and the bucket (raw mail,
 attachments) is kept under `.local/s3/`, each object written and synced there before S3
@@ -222,6 +223,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "Outbox": "(every message sent: mailman outbox)",
         "DNS": "(the local zone: mailman dns publish DOMAIN)",
         "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
+        "Console": "(mail, outbox, events and compose in a browser; local only)",
         "Scanning": _SCANNING_OFF if addresses.get("Scanning") == "OFF" else _SCANNING_ON,
     }
     for label, address in addresses.items():
@@ -368,20 +370,25 @@ def main() -> int:
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
     from functions.api.dependencies import container
+    from local.console import Console
     from local.http_gateway import ApiGateway
     from local.quickstart import quickstart
     from local.smtp_receiver import LocalSmtp
     from local.state import seed
+    from mailman.composition import build_container
 
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
     background = _Background.start(config, aws, queues)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
-    gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
+    console = Console(build_container())
+    gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api", console)
+    api_url = f"http://{HOST}:{gateway.server_address[1]}"
     _banner(
         {
-            "API": f"http://{HOST}:{gateway.server_address[1]}",
+            "API": api_url,
+            "Console": f"{api_url}/console",
             "AWS (moto)": aws.endpoint,
             "SMTP": f"{HOST}:{smtp.port}",
             "DNS": dns.address,
@@ -402,6 +409,7 @@ def main() -> int:
         gateway.serve_forever()
     finally:
         gateway.server_close()
+        console.close()
         smtp.stop()
         background.stop()
         scanning.stop()
