@@ -1,9 +1,15 @@
-"""An API Gateway emulator: real HTTP in, REST proxy events to the handler, real HTTP out."""
+"""An API Gateway emulator: real HTTP in, REST proxy events to the handler, real HTTP out.
+
+Each request is one line on the console (`local.console.request_line`). A client that leaves
+before its request is read or its answer written is a note on that line, not a traceback.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +18,7 @@ from urllib.parse import urlsplit
 
 from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from local.apigw import LambdaContext, ProxyResult, proxy_event
+from local.console import request_line, say
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -21,6 +28,9 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 # response of at most 6 MiB + 100 bytes; past either, API Gateway answers an error of its own.
 MAX_EVENT_BYTES = 6_291_456
 INTERNAL_ERROR = b'{"message": "Internal server error"}'
+TRACE_HEADER = "X-Trace-Id"
+CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+"""What reading from or writing to a client that has left raises."""
 
 
 class ApiGateway(ThreadingHTTPServer):
@@ -45,6 +55,12 @@ class ApiGateway(ThreadingHTTPServer):
             return _gateway_error(HTTPStatus.BAD_GATEWAY)
         return ProxyResult.of(result)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that left between requests (a reset while the next one was awaited) is
+        no error: its requests had their lines. Anything else is, with its traceback."""
+        if not isinstance(sys.exc_info()[1], CLIENT_GONE):
+            super().handle_error(request, client_address)
+
 
 def _gateway_error(status: HTTPStatus) -> ProxyResult:
     return ProxyResult(int(status), [("Content-Type", "application/json")], INTERNAL_ERROR)
@@ -58,15 +74,41 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return
 
     def _handle(self) -> None:
+        started = time.monotonic()
+        result: ProxyResult | None = None
+        gone = False
+        try:
+            result = self._answer()
+            if result is not None:
+                self._reply(result)
+        except CLIENT_GONE:
+            gone = True
+        if result is None or gone:
+            self.close_connection = True
+        say(
+            "API",
+            request_line(
+                self.command,
+                urlsplit(self.path).path or "/",
+                None if result is None else result.status,
+                (time.monotonic() - started) * 1000,
+                None if result is None else result.header(TRACE_HEADER),
+                gone=result is None or gone,
+            ),
+        )
+
+    def _answer(self) -> ProxyResult | None:
+        """The answer to the request, or None when its client left before sending it whole."""
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_PAYLOAD_BYTES:
-            self._reply(
-                ProxyResult(
-                    413, [("Content-Type", "application/json")], b'{"message":"Request Too Long"}'
-                )
+            # Its body is left unread: the connection cannot carry another request.
+            self.close_connection = True
+            return ProxyResult(
+                413, [("Content-Type", "application/json")], b'{"message":"Request Too Long"}'
             )
-            return
         body = self.rfile.read(length) if length else None
+        if body is not None and len(body) < length:
+            return None
         url = urlsplit(self.path)
         event = proxy_event(
             self.command,
@@ -76,7 +118,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body=body,
             source_ip=self.client_address[0],
         )
-        self._reply(self.server.invoke(event))
+        return self.server.invoke(event)
 
     def _reply(self, result: ProxyResult) -> None:
         self.send_response(result.status)

@@ -44,6 +44,7 @@ from local.aws import (
     LocalAws,
 )
 from local.clamd import LocalScanning, start_scanning
+from local.console import ReceivedMail, route_metrics
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
@@ -176,7 +177,8 @@ def function_environment(
         "POWERTOOLS_SERVICE_NAME": "mailman",
         "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        # Written to the metrics file (`local.console.route_metrics`), not the console.
+        "POWERTOOLS_METRICS_DISABLED": "false",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
 
@@ -211,6 +213,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "DNS": "(the local zone: mailman dns publish DOMAIN)",
         "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
         "Scanning": _SCANNING_OFF if addresses.get("Scanning") == "OFF" else _SCANNING_ON,
+        "Metrics": "(the functions' EMF; their logs, WARNING and up, print here)",
     }
     for label, address in addresses.items():
         print(f"  {label:<13} {address}   {notes.get(label, '')}".rstrip())
@@ -236,7 +239,9 @@ class _Background:
     functions: list[Any]
 
     @classmethod
-    def start(cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues) -> _Background:
+    def start(
+        cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues, received: ReceivedMail
+    ) -> _Background:
         # Imported only now: the handlers read their environment when first used.
         from functions.dispatcher import handler as dispatcher
         from functions.inbound import handler as inbound
@@ -261,15 +266,13 @@ class _Background:
         ]
         sqs = aws.client("sqs")
         pumps = [
-            SqsPump(
-                sqs, url, function.handler, name, region=config.region, timeout_seconds=timeout
-            ).start()
-            for url, function, name, timeout in (
-                (queues.inbound, inbound, "mailman-inbound", None),
-                (queues.outbound, outbound, "mailman-outbound", None),
-                (queues.telemetry, telemetry, "mailman-telemetry", None),
-                (queues.webhooks, webhooks, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
-                (queues.webhook_reports, webhook_reports, "mailman-webhook-reports", None),
+            SqsPump(sqs, url, handler, name, region=config.region, timeout_seconds=timeout).start()
+            for url, handler, name, timeout in (
+                (queues.inbound, received.observing(inbound.handler), "mailman-inbound", None),
+                (queues.outbound, outbound.handler, "mailman-outbound", None),
+                (queues.telemetry, telemetry.handler, "mailman-telemetry", None),
+                (queues.webhooks, webhooks.handler, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
+                (queues.webhook_reports, webhook_reports.handler, "mailman-webhook-reports", None),
             )
         ]
         ses_inbound = SesInbound(
@@ -323,6 +326,7 @@ def _start_scanning() -> LocalScanning:
 def main() -> int:
     config = LocalConfig.from_env()
     config.local_dir.mkdir(parents=True, exist_ok=True)
+    metrics = route_metrics(config.local_dir)
     print("Starting the Mailman local platform...", flush=True)
     database_url = local_database(config.local_dir)
     zone = LocalZone(config.zone_path)
@@ -350,7 +354,8 @@ def main() -> int:
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
-    background = _Background.start(config, aws, queues)
+    received = ReceivedMail(database_url, aws.accepted_domains)
+    background = _Background.start(config, aws, queues, received)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
     _banner(
@@ -362,6 +367,7 @@ def main() -> int:
             "Webhooks": "mailman webhooks listen",
             "Scanning": scanning.address or "OFF",
             "Outbox": str(config.outbox_dir),
+            "Metrics": str(metrics),
             "Data": str(config.local_dir),
         },
         seeded,
@@ -378,6 +384,7 @@ def main() -> int:
         gateway.server_close()
         smtp.stop()
         background.stop()
+        received.close()
         scanning.stop()
         container().database.close()
         aws.save_bucket(config.bucket_dir)
