@@ -174,9 +174,12 @@ class Arrival:
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> Arrival | None:
-        """The mail an inbound SQS record announces (None for anything else)."""
+        """The mail an inbound SQS record announces (None for any other record)."""
         try:
-            mail = json.loads(json.loads(record["body"])["Message"])["mail"]
+            notification = json.loads(json.loads(record["body"])["Message"])
+            if notification["notificationType"] != "Received":
+                return None
+            mail = notification["mail"]
             return cls(str(mail["messageId"]), str(mail["source"]), tuple(mail["destination"]))
         except (KeyError, TypeError, ValueError):
             return None
