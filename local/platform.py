@@ -13,6 +13,9 @@ their mail, the mailbox simulator's addresses their events, everything lands in
 EICAR test signature and the machine's installed definitions; without clamd, scanning is OFF,
 said at start, and received mail shows scan verdict `off`).
 
+While it runs it prints a line per API request and per mail sent or received, and the
+functions' logs (`local.console`); their metrics go to `.local/logs/metrics.jsonl`.
+
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
