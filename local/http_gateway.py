@@ -10,6 +10,7 @@ import json
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,11 +47,17 @@ class ApiGateway(ThreadingHTTPServer):
 
     def invoke(self, event: dict[str, Any]) -> ProxyResult:
         """Call the function as API Gateway does, with Lambda's limits on what goes each way:
-        an event too large never reaches it (500), a response too large never comes back (502)."""
+        an event too large never reaches it (500), a response too large never comes back (502),
+        and a function that fails is a 502 too."""
         if len(json.dumps(event, ensure_ascii=False).encode()) > MAX_EVENT_BYTES:
             return _gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
         with self.invoke_lock:
-            result = self.handler(event, LambdaContext(self.function_name))
+            try:
+                result = self.handler(event, LambdaContext(self.function_name))
+            except Exception:
+                # Lambda logs the function's error with its stack; API Gateway answers 502.
+                traceback.print_exc()
+                return _gateway_error(HTTPStatus.BAD_GATEWAY)
         if len(json.dumps(result)) > MAX_LAMBDA_RESPONSE_BYTES:
             return _gateway_error(HTTPStatus.BAD_GATEWAY)
         return ProxyResult.of(result)
