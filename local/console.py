@@ -63,8 +63,8 @@ def is_emf(line: str) -> bool:
 def route_metrics(local_dir: Path) -> Path:
     """From now on, EMF lines printed by anything in this process go to this run's metrics
     file (`metrics_file`, emptied first), every other line to the console as before; answers
-    the file's path. Call it before the functions are imported: Powertools' logger keeps the
-    standard output it finds when it is made."""
+    the file's path. `main` calls it first, before the functions are imported: Powertools'
+    logger writes to the standard output it finds when it is made."""
     path = metrics_file(local_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout = FunctionOutput(sys.stdout, path.open("w", encoding="utf-8"))
