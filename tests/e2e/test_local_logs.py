@@ -69,6 +69,12 @@ def _raw_request(platform: LocalPlatform, data: bytes, *, reset: bool) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+def _smtp_send(platform: LocalPlatform, message: EmailMessage) -> None:
+    port = int((platform.printed("SMTP") or "").rpartition(":")[2])
+    with smtplib.SMTP(HOST, port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
 def _metrics(platform: LocalPlatform) -> list[dict[str, Any]]:
     path = platform.printed("Metrics")
     assert path is not None, platform.output
@@ -118,10 +124,8 @@ def test_mail_received_is_one_line_naming_the_sender_domain_the_inbox_and_the_me
     message["To"] = "hello@mailman.test"
     message["Subject"] = "Our secret plans"
     message.set_content("Not for the console.\n")
-    smtp_port = int((platform.printed("SMTP") or "").rpartition(":")[2])
 
-    with smtplib.SMTP(HOST, smtp_port, timeout=10) as smtp:
-        smtp.send_message(message)
+    _smtp_send(platform, message)
 
     line = _one_line(
         platform,
@@ -134,6 +138,29 @@ def test_mail_received_is_one_line_naming_the_sender_domain_the_inbox_and_the_me
     assert [m["id"] for m in listed if m["direction"] == "inbound"] == [shown.group(1)]
     assert "carol" not in line.lower()
     assert "secret" not in line.lower()
+
+
+def test_quarantined_mail_says_so_and_why(platform: LocalPlatform, client: httpx.Client) -> None:
+    quarantine = quickstart_inbox(client, "quarantine")
+    message = EmailMessage()
+    message["From"] = "erin@infected.example"
+    message["To"] = "quarantine@mailman.test"
+    message["Subject"] = "Invoice"
+    message["X-Mailman-Local-Verdicts"] = "virus=FAIL"
+    message.set_content("Open the attachment.\n")
+
+    _smtp_send(platform, message)
+
+    line = _one_line(
+        platform,
+        rf"{TIME} MAIL in  \*@infected\.example → quarantine@mailman\.test msg=\S+ "
+        r"scan=\S+ spam=PASS virus=FAIL quarantined=virus",
+    )
+    shown = re.search(r"msg=(\S+)", line)
+    assert shown is not None
+    stored = client.get(f"/messages/{shown.group(1)}").json()
+    assert stored["inbox_id"] == quarantine
+    assert stored["quarantine_reason"] == "virus"
 
 
 def test_mail_sent_is_one_line_with_its_recipients_and_what_ses_reported(
