@@ -20,6 +20,9 @@ answers the request that stored it (`local.bucket_folder`), so a crash or `kill 
 object a row points at. moto's queues are in memory too: received mail's notifications are
 kept under `.local/inbound-pending/` until the mail is stored, and announced again at start.
 
+While it runs it prints a line per API request and per mail sent or received, and the
+functions' logs (`local.terminal`); their metrics go to `.local/logs/metrics.jsonl`.
+
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
@@ -55,6 +58,7 @@ from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
 from local.state import Seeded
+from local.terminal import ReceivedMail, route_metrics
 
 HOST = "127.0.0.1"
 CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
@@ -189,7 +193,8 @@ def function_environment(
         "POWERTOOLS_SERVICE_NAME": "mailman",
         "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        # Written to the metrics file (`local.terminal.route_metrics`), not the console.
+        "POWERTOOLS_METRICS_DISABLED": "false",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
 
@@ -225,6 +230,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
         "Console": "(mail, outbox, events and compose in a browser; local only)",
         "Scanning": _SCANNING_OFF if addresses.get("Scanning") == "OFF" else _SCANNING_ON,
+        "Metrics": "(the functions' EMF; their logs, WARNING and up, print here)",
     }
     for label, address in addresses.items():
         print(f"  {label:<13} {address}   {notes.get(label, '')}".rstrip())
@@ -250,7 +256,9 @@ class _Background:
     functions: list[Any]
 
     @classmethod
-    def start(cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues) -> _Background:
+    def start(
+        cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues, received: ReceivedMail
+    ) -> _Background:
         # Imported only now: the handlers read their environment when first used.
         from functions.dispatcher import handler as dispatcher
         from functions.inbound import handler as inbound
@@ -289,18 +297,18 @@ class _Background:
             SqsPump(
                 sqs,
                 url,
-                function.handler,
+                handler,
                 name,
                 region=config.region,
                 timeout_seconds=timeout,
                 on_done=ses_inbound.settle if url == queues.inbound else None,
             ).start()
-            for url, function, name, timeout in (
-                (queues.inbound, inbound, "mailman-inbound", None),
-                (queues.outbound, outbound, "mailman-outbound", None),
-                (queues.telemetry, telemetry, "mailman-telemetry", None),
-                (queues.webhooks, webhooks, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
-                (queues.webhook_reports, webhook_reports, "mailman-webhook-reports", None),
+            for url, handler, name, timeout in (
+                (queues.inbound, received.observing(inbound.handler), "mailman-inbound", None),
+                (queues.outbound, outbound.handler, "mailman-outbound", None),
+                (queues.telemetry, telemetry.handler, "mailman-telemetry", None),
+                (queues.webhooks, webhooks.handler, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
+                (queues.webhook_reports, webhook_reports.handler, "mailman-webhook-reports", None),
             )
         ]
         post_office = PostOffice(
@@ -351,6 +359,7 @@ def _start_scanning() -> LocalScanning:
 def main() -> int:
     config = LocalConfig.from_env()
     config.local_dir.mkdir(parents=True, exist_ok=True)
+    metrics = route_metrics(config.local_dir)
     print("Starting the Mailman local platform...", flush=True)
     database_url = local_database(config.local_dir)
     zone = LocalZone(config.zone_path)
@@ -380,7 +389,8 @@ def main() -> int:
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
-    background = _Background.start(config, aws, queues)
+    received = ReceivedMail(database_url, aws.accepted_domains)
+    background = _Background.start(config, aws, queues, received)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     console = Console(build_container())
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api", console)
@@ -395,6 +405,7 @@ def main() -> int:
             "Webhooks": "mailman webhooks listen",
             "Scanning": scanning.address or "OFF",
             "Outbox": str(config.outbox_dir),
+            "Metrics": str(metrics),
             "Data": str(config.local_dir),
         },
         seeded,
@@ -412,6 +423,7 @@ def main() -> int:
         console.close()
         smtp.stop()
         background.stop()
+        received.close()
         scanning.stop()
         container().database.close()
         aws.stop()
