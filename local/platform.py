@@ -1,7 +1,8 @@
 """`make dev`: the whole platform on one machine, in the foreground, until Ctrl-C.
 
-Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs (with
-SES's domain-identity behaviour played against a local DNS zone), a DNS server for that zone,
+Embedded PostgreSQL (data under the checkout's `.local/`, or `MAILMAN_LOCAL_DIR`), a moto
+server standing in for the AWS APIs (with SES's domain-identity behaviour played against a
+local DNS zone), a DNS server for that zone,
 an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, the
 EventBridge schedules calling the verifier, the dispatcher and the webhook sweep (every
 second here, `MAILMAN_WEBHOOK_SWEEP_SECONDS`, so retries fall due on time), SQS event sources
@@ -17,6 +18,9 @@ Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.ke
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
 127.0.0.1 receives with no configuration.
+
+Once ready it writes where it is (pid, addresses, database) to `<data>/platform.json`
+(`local.runtime`), removed when it stops, so that the `mailman` CLI finds it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -47,6 +52,7 @@ from local.clamd import LocalScanning, start_scanning
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
+from local.runtime import PlatformRecord, allow_test_domains, local_dir, remove_record, start_ticks
 from local.state import Seeded
 
 HOST = "127.0.0.1"
@@ -80,7 +86,7 @@ class LocalConfig:
     def from_env(cls) -> LocalConfig:
         env = os.environ
         return cls(
-            local_dir=Path(env.get("MAILMAN_LOCAL_DIR", ".local")).resolve(),
+            local_dir=local_dir(env),
             api_port=int(env.get("MAILMAN_API_PORT", "8080")),
             aws_port=int(env.get("MAILMAN_AWS_PORT", "4566")),
             dns_port=int(env.get("MAILMAN_DNS_PORT", "8053")),
@@ -179,15 +185,6 @@ def function_environment(
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
-
-
-def _allow_test_domains() -> None:
-    """The quick-start domain is `mailman.test`: locally, mail may be addressed to `.test`
-    names, which email-validator refuses as reserved unless told it runs in a test
-    environment (its own switch for this)."""
-    import email_validator
-
-    email_validator.TEST_ENVIRONMENT = True
 
 
 def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
@@ -337,7 +334,7 @@ def main() -> int:
             config, database_url, aws.endpoint, dns.address, queues, scanning.address
         )
     )
-    _allow_test_domains()
+    allow_test_domains()
 
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
@@ -353,11 +350,26 @@ def main() -> int:
     background = _Background.start(config, aws, queues)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
+    record = PlatformRecord(
+        pid=os.getpid(),
+        pid_started=start_ticks(os.getpid()),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        local_dir=str(config.local_dir),
+        api_url=f"http://{HOST}:{gateway.server_address[1]}",
+        aws_endpoint=aws.endpoint,
+        smtp_address=f"{HOST}:{smtp.port}",
+        dns_address=dns.address,
+        region=config.region,
+        database_url=database_url,
+        outbound_queue_url=queues.outbound,
+        webhook_key_file=str(config.webhook_key_file),
+    )
+    record.write(config.local_dir)
     _banner(
         {
-            "API": f"http://{HOST}:{gateway.server_address[1]}",
+            "API": record.api_url,
             "AWS (moto)": aws.endpoint,
-            "SMTP": f"{HOST}:{smtp.port}",
+            "SMTP": record.smtp_address,
             "DNS": dns.address,
             "Webhooks": "mailman webhooks listen",
             "Scanning": scanning.address or "OFF",
@@ -375,6 +387,7 @@ def main() -> int:
     try:
         gateway.serve_forever()
     finally:
+        remove_record(config.local_dir)
         gateway.server_close()
         smtp.stop()
         background.stop()
