@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import default
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 from uuid import UUID
 
 import psycopg
@@ -526,9 +526,11 @@ def _every(fetch: Callable[[PageRequest], Page[T]]) -> Iterator[T]:
 def _inbox(container: Container, organization_id: UUID, ref: str, field: str) -> Inbox:
     """An inbox of the organisation, given as its id or its address."""
     try:
-        return inboxes.get_inbox(container.uow, organization_id, UUID(ref))
+        inbox_id = UUID(ref)
     except ValueError:
         pass
+    else:
+        return inboxes.get_inbox(container.uow, organization_id, inbox_id)
     wanted = ref.strip().lower()
     fetch = functools.partial(inboxes.list_inboxes, container.uow, organization_id)
     for inbox in _every(fetch):
@@ -567,7 +569,8 @@ def thread_line(thread: ThreadSummary) -> str:
     fields = [
         str(thread.id),
         _when(thread.last_message_at),
-        f"{thread.message_count} messages ({thread.unread_count} unread)",
+        f"{thread.message_count} message{'' if thread.message_count == 1 else 's'}"
+        f" ({thread.unread_count} unread)",
         thread.subject or "(no subject)",
         ", ".join(thread.participants),
     ]
@@ -613,11 +616,12 @@ def cmd_threads(args: argparse.Namespace) -> None:
 
 
 def _text(args: argparse.Namespace) -> str | None:
+    given: str | None = args.text
     if args.text_file is None:
-        return cast("str | None", args.text)
+        return given
     if args.text_file == "-":
         return sys.stdin.read()
-    return _read(args.text_file, "--text-file").decode()
+    return _read_text(args.text_file, "--text-file")
 
 
 def _read(path: str, field: str) -> bytes:
@@ -625,6 +629,13 @@ def _read(path: str, field: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}", field=field) from None
+
+
+def _read_text(path: str, field: str) -> str:
+    try:
+        return _read(path, field).decode()
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path} is not UTF-8 text", field=field) from None
 
 
 def _attachment(path: str) -> sending.AttachmentSpec:
@@ -648,7 +659,7 @@ def cmd_send(args: argparse.Namespace) -> None:
         bcc=tuple(args.bcc or ()),
         subject=args.subject,
         text=_text(args),
-        html=None if args.html_file is None else _read(args.html_file, "--html-file").decode(),
+        html=None if args.html_file is None else _read_text(args.html_file, "--html-file"),
         attachments=tuple(_attachment(path) for path in args.attach or ()),
     )
     message = sending.send(container.sending, org, inbox.id, compose).message
@@ -955,6 +966,13 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _count(value: str) -> int:
+    """A whole number, 1 or more (argparse refuses anything else with its usage)."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return int(value)
+
+
 def _mail_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inbox = commands.add_parser("inbox", help="inboxes").add_subparsers(required=True)
     inbox_list = inbox.add_parser(
@@ -967,7 +985,9 @@ def _mail_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         "threads", help="an inbox's threads, newest first; or one thread's messages"
     )
     threads.add_argument("--org", help=ORG_HELP)
-    threads.add_argument("--limit", type=int, default=50, help="how many threads (default 50)")
+    threads.add_argument(
+        "--limit", type=_count, default=50, help="how many threads at most (default 50)"
+    )
     threads.add_argument("inbox", metavar="INBOX", help="the inbox's address or id")
     threads.add_argument("thread", metavar="THREAD", nargs="?", help="show this thread's messages")
     threads.set_defaults(run=cmd_threads)
