@@ -319,6 +319,14 @@ def _start_scanning() -> LocalScanning:
 
 def main() -> int:
     config = LocalConfig.from_env()
+    running = PlatformRecord.read(config.local_dir)
+    if running is not None and running.alive():
+        print(
+            f"A Mailman platform is already running for {config.local_dir} (pid {running.pid}, "
+            f"API {running.api_url}).",
+            file=sys.stderr,
+        )
+        return 1
     config.local_dir.mkdir(parents=True, exist_ok=True)
     print("Starting the Mailman local platform...", flush=True)
     database_url = local_database(config.local_dir)

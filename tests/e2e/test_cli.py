@@ -4,6 +4,7 @@ lists and follows mail."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from local.runtime import PlatformRecord
-from tests.e2e.conftest import LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, quickstart_inbox, running_platform
 from tests.mail import make_mail
 
 pytestmark = pytest.mark.e2e
@@ -277,3 +278,27 @@ def test_tail_prints_what_happens_after_it_starts_and_stops_on_ctrl_c(
     assert not any(before in line for line in started + printed + rest)
     assert code == 0
     assert not any("Traceback" in line for line in printed + rest)
+
+
+def test_a_second_platform_on_the_same_data_folder_refuses_to_start(
+    platform: LocalPlatform,
+) -> None:
+    record = (platform.local_dir / "platform.json").read_text()
+    env = {**_env(platform.local_dir), "MAILMAN_API_PORT": "0", "MAILMAN_AWS_PORT": "0"}
+
+    second = subprocess.run(
+        [sys.executable, "-m", "local.platform"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    assert second.returncode == 1
+    assert second.stderr.strip() == (
+        f"A Mailman platform is already running for {platform.local_dir} "
+        f"(pid {json.loads(record)['pid']}, API {platform.base_url})."
+    )
+    assert (platform.local_dir / "platform.json").read_text() == record
