@@ -79,13 +79,16 @@ def test_import_finds_the_platform_on_moved_ports(
         )
     )
 
-    imported = mailman(platform.local_dir, "import", "--inbox", inbox, "--quiet", str(folder))
-    listed = mailman(platform.local_dir, "threads", "archive@mailman.test")
+    imported = mailman(
+        platform.local_dir, "import", "--inbox", inbox, "--quiet", str(folder), cwd=tmp_path
+    )
+    listed = mailman(platform.local_dir, "threads", "archive@mailman.test", cwd=tmp_path)
 
     assert platform.ports.aws != 4566
     assert imported.returncode == 0, imported.stderr
     assert "imported 1, already there 0, quarantined 0 (of 1)" in imported.stdout
     assert "Kept from before" in listed.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eml"]
 
 
 def test_without_a_data_folder_the_cli_says_so_and_creates_nothing(tmp_path: Path) -> None:
