@@ -1,7 +1,8 @@
 """`make dev`: the whole platform on one machine, in the foreground, until Ctrl-C.
 
-Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs (with
-SES's domain-identity behaviour played against a local DNS zone), a DNS server for that zone,
+Embedded PostgreSQL (data under the checkout's `.local/`, or `MAILMAN_LOCAL_DIR`), a moto
+server standing in for the AWS APIs (with SES's domain-identity behaviour played against a
+local DNS zone), a DNS server for that zone,
 an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, the
 EventBridge schedules calling the verifier, the dispatcher and the webhook sweep (every
 second here, `MAILMAN_WEBHOOK_SWEEP_SECONDS`, so retries fall due on time), SQS event sources
@@ -27,6 +28,9 @@ Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.ke
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
 127.0.0.1 receives with no configuration.
+
+Once ready it writes where it is (pid, addresses, database) to `<data>/platform.json`
+(`local.runtime`), removed when it stops, so that the `mailman` CLI finds it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -57,6 +62,7 @@ from local.clamd import LocalScanning, start_scanning
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
+from local.runtime import PlatformRecord, allow_test_domains, local_dir, remove_record, start_ticks
 from local.state import Seeded
 from local.terminal import ReceivedMail, route_metrics
 
@@ -91,7 +97,7 @@ class LocalConfig:
     def from_env(cls) -> LocalConfig:
         env = os.environ
         return cls(
-            local_dir=Path(env.get("MAILMAN_LOCAL_DIR", ".local")).resolve(),
+            local_dir=local_dir(env),
             api_port=int(env.get("MAILMAN_API_PORT", "8080")),
             aws_port=int(env.get("MAILMAN_AWS_PORT", "4566")),
             dns_port=int(env.get("MAILMAN_DNS_PORT", "8053")),
@@ -197,15 +203,6 @@ def function_environment(
         "POWERTOOLS_METRICS_DISABLED": "false",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
-
-
-def _allow_test_domains() -> None:
-    """The quick-start domain is `mailman.test`: locally, mail may be addressed to `.test`
-    names, which email-validator refuses as reserved unless told it runs in a test
-    environment (its own switch for this)."""
-    import email_validator
-
-    email_validator.TEST_ENVIRONMENT = True
 
 
 def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
@@ -356,8 +353,23 @@ def _start_scanning() -> LocalScanning:
     return scanning
 
 
+def _already_running(local_dir: Path) -> bool:
+    """Whether a platform runs for `local_dir` already (said on stderr if so)."""
+    running = PlatformRecord.read(local_dir)
+    if running is None or not running.alive():
+        return False
+    print(
+        f"A Mailman platform is already running for {local_dir} (pid {running.pid}, "
+        f"API {running.api_url}).",
+        file=sys.stderr,
+    )
+    return True
+
+
 def main() -> int:
     config = LocalConfig.from_env()
+    if _already_running(config.local_dir):
+        return 1
     config.local_dir.mkdir(parents=True, exist_ok=True)
     metrics = route_metrics(config.local_dir)
     print("Starting the Mailman local platform...", flush=True)
@@ -374,7 +386,7 @@ def main() -> int:
             config, database_url, aws.endpoint, dns.address, queues, scanning.address
         )
     )
-    _allow_test_domains()
+    allow_test_domains()
 
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
@@ -394,13 +406,27 @@ def main() -> int:
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     console = Console(build_container())
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api", console)
-    api_url = f"http://{HOST}:{gateway.server_address[1]}"
+    record = PlatformRecord(
+        pid=os.getpid(),
+        pid_started=start_ticks(os.getpid()),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        local_dir=str(config.local_dir),
+        api_url=f"http://{HOST}:{gateway.server_address[1]}",
+        aws_endpoint=aws.endpoint,
+        smtp_address=f"{HOST}:{smtp.port}",
+        dns_address=dns.address,
+        region=config.region,
+        database_url=database_url,
+        outbound_queue_url=queues.outbound,
+        webhook_key_file=str(config.webhook_key_file),
+    )
+    record.write(config.local_dir)
     _banner(
         {
-            "API": api_url,
-            "Console": f"{api_url}/console",
+            "API": record.api_url,
+            "Console": f"{record.api_url}/console",
             "AWS (moto)": aws.endpoint,
-            "SMTP": f"{HOST}:{smtp.port}",
+            "SMTP": record.smtp_address,
             "DNS": dns.address,
             "Webhooks": "mailman webhooks listen",
             "Scanning": scanning.address or "OFF",
@@ -419,15 +445,20 @@ def main() -> int:
     try:
         gateway.serve_forever()
     finally:
-        gateway.server_close()
-        console.close()
-        smtp.stop()
-        background.stop()
-        received.close()
-        scanning.stop()
-        container().database.close()
-        aws.stop()
-        dns.stop()
+        remove_record(config.local_dir)
+        # In this order: the API first, each part before what it uses.
+        for close in (
+            gateway.server_close,
+            console.close,
+            smtp.stop,
+            background.stop,
+            received.close,
+            scanning.stop,
+            container().database.close,
+            aws.stop,
+            dns.stop,
+        ):
+            close()
     # Embedded PostgreSQL stops when this process exits (its data stays in .local/).
     print("Stopped.", flush=True)
     return 0
