@@ -57,10 +57,18 @@ TYPE_LITERAL = re.compile(rf"^(?:{'|'.join(RESOURCES)})\.[a-z][a-z_]*$")
 TOP_LEVEL_DOMAINS = PublicSuffixList(accept_unknown=False)
 
 
+FILE_SUFFIXES = frozenset({"html", "css", "js", "json", "txt"})
+"""A name ending so is a file's (the local console's `inbox.html` template)."""
+
+
 def _event_type_like(value: str) -> bool:
-    """Shaped like an event type, and no domain name (`inbox.ru` is a mail provider)."""
-    return bool(TYPE_LITERAL.match(value)) and not TOP_LEVEL_DOMAINS.is_public(
-        value.rsplit(".", 1)[1]
+    """Shaped like an event type, and neither a domain name (`inbox.ru` is a mail provider)
+    nor a file's name."""
+    suffix = value.rsplit(".", 1)[-1]
+    return (
+        bool(TYPE_LITERAL.match(value))
+        and not TOP_LEVEL_DOMAINS.is_public(suffix)
+        and suffix not in FILE_SUFFIXES
     )
 
 
