@@ -10,7 +10,6 @@ send does.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
@@ -41,7 +40,7 @@ TAGS = ["Drafts"]
     responses={201: {"description": "The draft"}},
     **requires(Scope.DRAFTS_WRITE),
 )
-def create_draft(inbox_id: UUID, body: DraftIn) -> Response[dict[str, Any]]:
+def create_draft(inbox_id: UUID, body: DraftIn) -> Response[MessageOut]:
     draft = sending.create_draft(
         caller_sending(router),
         organization_id(router),
@@ -116,7 +115,7 @@ def delete_draft(draft_id: UUID) -> Response[None]:
     responses={202: {"description": "The message, under the draft's id"}, **SUPPRESSED_RESPONSE},
     **requires(Scope.MESSAGES_SEND),
 )
-def send_draft(draft_id: UUID) -> Response[dict[str, Any]]:
+def send_draft(draft_id: UUID) -> Response[MessageOut]:
     submitted = sending.send_draft(
         caller_sending(router),
         organization_id(router),

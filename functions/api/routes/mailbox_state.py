@@ -5,7 +5,7 @@ its folders and labels."""
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -117,14 +117,14 @@ def list_folders(inbox_id: UUID) -> ListOf[FolderOut]:
     responses={201: {"description": "The folder"}},
     **requires(Scope.MESSAGES_WRITE),
 )
-def create_folder(inbox_id: UUID, body: FolderIn) -> Response[dict[str, Any]]:
+def create_folder(inbox_id: UUID, body: FolderIn) -> Response[FolderOut]:
     made = mailbox_state.create_folder(
         caller_uow(router), organization_id(router), inbox_id, body.name
     )
     return Response(
         status_code=HTTPStatus.CREATED,
         content_type=content_types.APPLICATION_JSON,
-        body=FolderOut.model_validate(made).model_dump(mode="json"),
+        body=FolderOut.model_validate(made),
     )
 
 

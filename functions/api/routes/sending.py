@@ -14,7 +14,7 @@ import hashlib
 import json
 from base64 import b64decode
 from http import HTTPStatus
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -34,6 +34,7 @@ from ..schemas.sending import AttachmentIn, ReplyIn, RescheduleIn, SendIn, Uploa
 router = Router()
 TAGS = ["Sending"]
 MAX_KEY_LENGTH = 255
+M = TypeVar("M", bound=BaseModel)
 SUPPRESSED_RESPONSE: dict[int, OpenAPIResponse] = {
     422: {
         "description": "Every recipient is on the suppression list (`recipients_suppressed`, "
@@ -103,19 +104,19 @@ def idempotency_scope(caller: Caller) -> str:
     return f"bound:{hashlib.sha256(who.encode()).hexdigest()[:32]}:"
 
 
-def answer(
-    status: HTTPStatus, body: BaseModel, headers: dict[str, str] | None = None
-) -> Response[dict[str, Any]]:
-    """`body` as JSON with a status other than 200 (fields by their aliases: `from`)."""
+def answer(status: HTTPStatus, body: M, headers: dict[str, str] | None = None) -> Response[M]:
+    """`body` as JSON with a status other than 200; the route's return type, `Response[M]`,
+    is what the OpenAPI document shows, and Powertools writes the fields by their aliases
+    (`from`)."""
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump(mode="json", by_alias=True),
+        body=body,
         headers=headers or {},
     )
 
 
-def accepted(submitted: sending.Submitted) -> Response[dict[str, Any]]:
+def accepted(submitted: sending.Submitted) -> Response[MessageOut]:
     headers = {"Idempotent-Replayed": "true"} if submitted.replayed else {}
     return answer(HTTPStatus.ACCEPTED, MessageOut.of(submitted.message), headers)
 
@@ -131,7 +132,7 @@ def accepted(submitted: sending.Submitted) -> Response[dict[str, Any]]:
     },
     **requires(Scope.MESSAGES_SEND),
 )
-def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
+def send_message(inbox_id: UUID, body: SendIn) -> Response[MessageOut]:
     submitted = sending.send(
         caller_sending(router),
         organization_id(router),
@@ -142,7 +143,7 @@ def send_message(inbox_id: UUID, body: SendIn) -> Response[dict[str, Any]]:
     return accepted(submitted)
 
 
-def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str, Any]]:
+def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[MessageOut]:
     operation = "reply-all" if everyone else "reply"
     submitted = sending.reply(
         caller_sending(router),
@@ -164,7 +165,7 @@ def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[dict[str
     responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
     **requires(Scope.MESSAGES_SEND),
 )
-def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
+def reply(message_id: UUID, body: ReplyIn) -> Response[MessageOut]:
     return _reply(message_id, body, everyone=False)
 
 
@@ -176,7 +177,7 @@ def reply(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
     **requires(Scope.MESSAGES_SEND),
 )
-def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
+def reply_all(message_id: UUID, body: ReplyIn) -> Response[MessageOut]:
     return _reply(message_id, body, everyone=True)
 
 
@@ -188,7 +189,7 @@ def reply_all(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
     responses={202: {"description": "The forward, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
     **requires(Scope.MESSAGES_SEND),
 )
-def forward(message_id: UUID, body: ReplyIn) -> Response[dict[str, Any]]:
+def forward(message_id: UUID, body: ReplyIn) -> Response[MessageOut]:
     submitted = sending.forward(
         caller_sending(router),
         organization_id(router),
@@ -235,7 +236,7 @@ def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
     responses={201: {"description": "Where to PUT the file"}},
     **requires(Scope.MESSAGES_SEND),
 )
-def create_upload(body: UploadIn) -> Response[dict[str, Any]]:
+def create_upload(body: UploadIn) -> Response[UploadOut]:
     if principal(router).caller.inbox_ids == frozenset():
         raise Forbidden("this credential reaches no inbox: it has nothing to attach a file to")
     c = container()

@@ -10,7 +10,7 @@ percent-encode it in the path as any path segment (`@` may stay as it is).
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
@@ -105,7 +105,7 @@ def get_suppression(address: str) -> SuppressionOut:
     },
     **requires(Scope.SUPPRESSIONS_WRITE, organization_wide=True),
 )
-def add_suppressions(body: AddSuppressionsIn) -> Response[dict[str, Any]]:
+def add_suppressions(body: AddSuppressionsIn) -> Response[SuppressionOut | ItemResultsOut]:
     uow = caller_uow(router)
     requests = [
         SuppressionRequest(i.address, SuppressionReason(i.reason), i.note) for i in body.items()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
@@ -94,7 +94,7 @@ def list_event_types() -> EventTypesOut:
     },
     **requires(Scope.WEBHOOKS_WRITE),
 )
-def create_webhook(body: CreateWebhook) -> Response[dict[str, Any]]:
+def create_webhook(body: CreateWebhook) -> Response[WebhookWithSecretOut]:
     c = container()
     created = endpoints.create_endpoint(
         caller_uow(router), c.secret_box, _receivers(), organization_id(router), body.request()
@@ -206,7 +206,7 @@ def rotate_secret(webhook_id: UUID, body: RotateSecretIn | None = None) -> Webho
     },
     **requires(Scope.WEBHOOKS_WRITE),
 )
-def test_webhook(webhook_id: UUID) -> Response[dict[str, Any]]:
+def test_webhook(webhook_id: UUID) -> Response[WebhookTestOut]:
     c = container()
     sent = log.send_test(
         caller_uow(router), c.clock, organization_id(router), webhook_id, publish, wait=TEST_WAIT
@@ -275,7 +275,7 @@ def get_delivery(webhook_id: UUID, delivery_id: UUID) -> WebhookDeliveryOut:
     },
     **requires(Scope.WEBHOOKS_WRITE),
 )
-def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[dict[str, Any]]:
+def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[WebhookDeliveryOut]:
     c = container()
     retried = log.retry_delivery(
         caller_uow(router), c.clock, organization_id(router), webhook_id, delivery_id, publish
@@ -302,7 +302,7 @@ def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[dict[str, An
     },
     **requires(Scope.WEBHOOKS_WRITE),
 )
-def recover(webhook_id: UUID, body: RecoverIn) -> Response[dict[str, Any]]:
+def recover(webhook_id: UUID, body: RecoverIn) -> Response[RecoverOut]:
     c = container()
     recovered = log.recover_deliveries(
         caller_uow(router),
