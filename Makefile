@@ -18,10 +18,14 @@ help:
 	@echo "make destroy    delete the deployed stack (the bucket and a final DB snapshot stay)"
 	@echo "                STAGE=<name> picks a stage of cdk.json; CODE_ONLY=1 synthesises offline"
 
+# The generated client (clients/python) goes in by a path entry, not an import hook, so type
+# checkers and editors see it.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e . -e clients/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
+		--config-settings editable_mode=compat -e clients/python
 	touch $(STAMP)
 
 venv: $(STAMP)
