@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv clamd dev test check lint format typecheck client clean
+.PHONY: help venv clamd chromium dev test check lint format typecheck client clean
 
 help:
 	@echo "make dev        run the local platform (API on http://127.0.0.1:8080)"
@@ -42,12 +42,24 @@ $(CLAMD_STAMP): local/install_clamd.sh
 
 clamd: $(CLAMD_STAMP)
 
+# Chromium for the web console's browser tests: Debian's chromium, driven by Playwright
+# (never `playwright install`: its own browser download cannot work here). `make test` needs
+# it; `make dev` does not.
+CHROMIUM_STAMP := .build/chromium-stamp
+
+$(CHROMIUM_STAMP): local/install_chromium.sh
+	local/install_chromium.sh
+	mkdir -p $(dir $@)
+	touch $@
+
+chromium: $(CHROMIUM_STAMP)
+
 dev: $(STAMP)
 	@$(MAKE) --no-print-directory $(CLAMD_STAMP) || \
 		echo "clamd could not be installed (see above): the local platform runs with virus scanning OFF."
 	$(BIN)/python -m local.platform
 
-test: $(STAMP) $(CLAMD_STAMP)
+test: $(STAMP) $(CLAMD_STAMP) $(CHROMIUM_STAMP)
 	$(BIN)/pytest -n auto --dist loadscope
 
 lint: $(STAMP)

@@ -13,7 +13,8 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local import ses_outbound, ses_simulator
+from local import bucket_folder, ses_outbound, ses_simulator
+from local.bucket_folder import BucketFolder
 from local.dns_zone import LocalZone
 from mailman.adapters.ses import NO_RECIPIENTS, SesDomainIdentities
 
@@ -37,6 +38,7 @@ class LocalAws:
         self.region = region
         ses_simulator.install(zone)
         ses_outbound.install()
+        bucket_folder.install()
         # moto's server logs every request through werkzeug; the platform prints its own.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -71,6 +73,7 @@ class LocalAws:
         return self
 
     def stop(self) -> None:
+        bucket_folder.forget(BUCKET)
         self._server.stop()
 
     def restore(self, domains: Iterable[tuple[str, str, bool]]) -> None:
@@ -114,29 +117,19 @@ class LocalAws:
         """A queue with its dead-letter queue, as the stack makes them; answers its URL."""
         return create_work_queue(self.client("sqs"), name, visibility_timeout)
 
-    def save_bucket(self, directory: Path) -> int:
-        """Copy every object of the bucket under `directory` (moto keeps nothing on exit)."""
-        s3 = self.client("s3")
-        saved = 0
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-            for item in page.get("Contents", []):
-                target = directory / item["Key"]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read())
-                saved += 1
-        return saved
-
     def load_bucket(self, directory: Path) -> int:
-        """Put back into the bucket what `save_bucket` left under `directory`."""
-        if not directory.is_dir():
-            return 0
+        """Put back into the bucket the objects kept under `directory`, then keep every change
+        to them there as it is made (`local.bucket_folder`); answers how many were loaded."""
+        folder = BucketFolder(directory)
         s3 = self.client("s3")
         loaded = 0
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        for stored in folder.objects():
+            typed = {"ContentType": stored.content_type} if stored.content_type else {}
             s3.put_object(
-                Bucket=BUCKET, Key=path.relative_to(directory).as_posix(), Body=path.read_bytes()
+                Bucket=BUCKET, Key=stored.key, Body=stored.body, Metadata=stored.metadata, **typed
             )
             loaded += 1
+        bucket_folder.keep(BUCKET, folder)
         return loaded
 
     def accepted_domains(self) -> list[str]:

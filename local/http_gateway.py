@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from functions.api.budget import MAX_LAMBDA_RESPONSE_BYTES
 from local.apigw import LambdaContext, ProxyResult, proxy_event
+from local.console import Console, ConsoleRequest
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -24,14 +25,22 @@ INTERNAL_ERROR = b'{"message": "Internal server error"}'
 
 
 class ApiGateway(ThreadingHTTPServer):
-    """Serves `handler` on `address`; one invocation at a time, as one Lambda container."""
+    """Serves `handler` on `address`; one invocation at a time, as one Lambda container.
+    Paths under `/console` go to the local web console instead, when there is one."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], handler: Handler, function_name: str) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Handler,
+        function_name: str,
+        console: Console | None = None,
+    ) -> None:
         super().__init__(address, _RequestHandler)
         self.handler = handler
         self.function_name = function_name
+        self.console = console
         self.invoke_lock = threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> ProxyResult:
@@ -68,6 +77,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else None
         url = urlsplit(self.path)
+        console = self.server.console
+        if console is not None and console.serves(url.path):
+            self._reply(console.respond(self._console_request(url.path, url.query, body)))
+            return
         event = proxy_event(
             self.command,
             url.path or "/",
@@ -77,6 +90,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
         )
         self._reply(self.server.invoke(event))
+
+    def _console_request(self, path: str, query: str, body: bytes | None) -> ConsoleRequest:
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        return ConsoleRequest(self.command, path, query, headers, body or b"")
 
     def _reply(self, result: ProxyResult) -> None:
         self.send_response(result.status)

@@ -11,7 +11,14 @@ SES receiving, and SES sending played behind moto (`local.ses_outbound`: local i
 their mail, the mailbox simulator's addresses their events, everything lands in
 `.local/outbox/`), and a real clamd scanning what arrives (`local.clamd`: the project's
 EICAR test signature and the machine's installed definitions; without clamd, scanning is OFF,
-said at start, and received mail shows scan verdict `off`).
+said at start, and received mail shows scan verdict `off`), and the web console at `/console`
+on the API's port (`local.console`: never deployed).
+
+Durable data: PostgreSQL keeps its data under `.local/postgres/`, and the bucket (raw mail,
+attachments) is kept under `.local/s3/`, each object written and synced there before S3
+answers the request that stored it (`local.bucket_folder`), so a crash or `kill -9` loses no
+object a row points at. moto's queues are in memory too: received mail's notifications are
+kept under `.local/inbound-pending/` until the mail is stored, and announced again at start.
 
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
@@ -104,8 +111,14 @@ class LocalConfig:
 
     @property
     def bucket_dir(self) -> Path:
-        """Where the bucket's objects (raw mail, attachments) wait between runs."""
+        """Where the bucket's objects (raw mail, attachments) are kept, each written there
+        as it is stored (`local.bucket_folder`)."""
         return self.local_dir / "s3"
+
+    @property
+    def inbound_journal_dir(self) -> Path:
+        """Received mail's notifications, until the inbound function has stored the mail."""
+        return self.local_dir / "inbound-pending"
 
     @property
     def webhook_key_file(self) -> Path:
@@ -210,6 +223,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "Outbox": "(every message sent: mailman outbox)",
         "DNS": "(the local zone: mailman dns publish DOMAIN)",
         "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
+        "Console": "(mail, outbox, events and compose in a browser; local only)",
         "Scanning": _SCANNING_OFF if addresses.get("Scanning") == "OFF" else _SCANNING_ON,
     }
     for label, address in addresses.items():
@@ -246,6 +260,7 @@ class _Background:
         from functions.webhook_reports import handler as webhook_reports
         from functions.webhook_sweep import handler as webhook_sweep
         from functions.webhooks import handler as webhooks
+        from local.durable_files import DurableFolder
         from local.scheduler import Schedule
         from local.ses_outbound import PostOffice
         from local.smtp_receiver import SesInbound
@@ -260,9 +275,25 @@ class _Background:
             )
         ]
         sqs = aws.client("sqs")
+        ses_inbound = SesInbound(
+            aws.client("s3"),
+            sqs,
+            BUCKET,
+            queues.inbound,
+            aws.inbound_topic_arn,
+            journal=DurableFolder(config.inbound_journal_dir),
+        )
+        if unsettled := ses_inbound.announce_unsettled():
+            print(f"  [ses] announced again {unsettled} received mail not stored yet", flush=True)
         pumps = [
             SqsPump(
-                sqs, url, function.handler, name, region=config.region, timeout_seconds=timeout
+                sqs,
+                url,
+                function.handler,
+                name,
+                region=config.region,
+                timeout_seconds=timeout,
+                on_done=ses_inbound.settle if url == queues.inbound else None,
             ).start()
             for url, function, name, timeout in (
                 (queues.inbound, inbound, "mailman-inbound", None),
@@ -272,9 +303,6 @@ class _Background:
                 (queues.webhook_reports, webhook_reports, "mailman-webhook-reports", None),
             )
         ]
-        ses_inbound = SesInbound(
-            aws.client("s3"), sqs, BUCKET, queues.inbound, aws.inbound_topic_arn
-        )
         post_office = PostOffice(
             sqs=sqs,
             telemetry_queue=queues.telemetry,
@@ -342,20 +370,25 @@ def main() -> int:
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
     from functions.api.dependencies import container
+    from local.console import Console
     from local.http_gateway import ApiGateway
     from local.quickstart import quickstart
     from local.smtp_receiver import LocalSmtp
     from local.state import seed
+    from mailman.composition import build_container
 
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
     background = _Background.start(config, aws, queues)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
-    gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api")
+    console = Console(build_container())
+    gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api", console)
+    api_url = f"http://{HOST}:{gateway.server_address[1]}"
     _banner(
         {
-            "API": f"http://{HOST}:{gateway.server_address[1]}",
+            "API": api_url,
+            "Console": f"{api_url}/console",
             "AWS (moto)": aws.endpoint,
             "SMTP": f"{HOST}:{smtp.port}",
             "DNS": dns.address,
@@ -376,11 +409,11 @@ def main() -> int:
         gateway.serve_forever()
     finally:
         gateway.server_close()
+        console.close()
         smtp.stop()
         background.stop()
         scanning.stop()
         container().database.close()
-        aws.save_bucket(config.bucket_dir)
         aws.stop()
         dns.stop()
     # Embedded PostgreSQL stops when this process exits (its data stays in .local/).

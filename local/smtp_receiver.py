@@ -5,6 +5,13 @@ message in the bucket under `raw/` as the rule's S3 action does, and puts the no
 SES would publish, wrapped by SNS, on the inbound queue. When that fails (S3 or SQS down) it
 answers 451, a temporary failure the sender retries, rather than aiosmtpd's permanent 500.
 
+moto keeps its queues in memory, so a notification is also written to a journal folder (synced)
+before it is queued, and taken off once the inbound function has stored the mail
+(`SesInbound.settle`): at start, what is still in the journal, whose queue message a crash or
+a stop lost, is announced again (`SesInbound.announce_unsettled`). Storing received mail is
+idempotent, so mail announced twice is stored once. Mail the inbound function gave up on
+(moved to the dead-letter queue, which moto forgets too) is announced again at each start.
+
 Local only: a message's `X-Mailman-Local-Verdicts` header sets SES's verdicts for it and is
 removed before it is stored (`local.ses_inbound.take_local_verdicts`); one the header cannot
 set is refused with 550.
@@ -20,9 +27,11 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from local.durable_files import DurableFolder
 from local.ses_inbound import (
     RAW_PREFIX,
     BadLocalVerdicts,
+    announced_message_id,
     received_notification,
     ses_message_id,
     sns_envelope,
@@ -50,12 +59,23 @@ def rule_matches(recipient: str, rule_recipients: Sequence[str]) -> bool:
 class SesInbound:
     """Stores and announces one received message; answers SES's message id."""
 
-    def __init__(self, s3: Any, sqs: Any, bucket: str, queue_url: str, topic_arn: str) -> None:
+    def __init__(
+        self,
+        s3: Any,
+        sqs: Any,
+        bucket: str,
+        queue_url: str,
+        topic_arn: str,
+        journal: DurableFolder | None = None,
+    ) -> None:
+        """`journal` keeps each notification until the inbound function has settled it (none:
+        a lost queue message loses the mail's announcement)."""
         self._s3 = s3
         self._sqs = sqs
         self._bucket = bucket
         self._queue_url = queue_url
         self._topic_arn = topic_arn
+        self._journal = journal
 
     def deliver(self, raw: bytes, source: str, recipients: Sequence[str]) -> str:
         raw, chosen = take_local_verdicts(raw)
@@ -74,10 +94,38 @@ class SesInbound:
             verdicts=chosen.verdicts,
             dmarc_policy=chosen.dmarc_policy,
         )
-        self._sqs.send_message(
-            QueueUrl=self._queue_url, MessageBody=sns_envelope(notification, self._topic_arn)
-        )
+        body = sns_envelope(notification, self._topic_arn)
+        if self._journal is not None:
+            self._journal.write(message_id, body.encode())
+        try:
+            self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body)
+        except Exception:
+            if self._journal is not None:  # the sender is told to try again: not announced
+                self._journal.remove(message_id)
+            raise
         return message_id
+
+    def settle(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Take off the journal the queue messages the inbound function is done with."""
+        if self._journal is None:
+            return
+        for message in messages:
+            announced = announced_message_id(message["Body"])
+            if announced is not None:
+                self._journal.remove(announced)
+
+    def announce_unsettled(self) -> int:
+        """Queue again every notification of the journal (at start, before mail is taken):
+        moto lost the queue messages of the last run. Answers how many."""
+        if self._journal is None:
+            return 0
+        announced = 0
+        for name in self._journal.names():
+            body = self._journal.read(name)
+            if body is not None:
+                self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body.decode())
+                announced += 1
+        return announced
 
 
 def _top_headers(raw: bytes, limit: int = 64 * 1024) -> list[tuple[str, str]]:

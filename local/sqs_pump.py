@@ -15,6 +15,7 @@ from typing import Any
 from local.apigw import LambdaContext
 
 Handler = Callable[[dict[str, Any], Any], Any]
+Done = Callable[[list[dict[str, Any]]], None]
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -57,9 +58,12 @@ class SqsPump:
         batch_size: int = 10,
         region: str = "us-east-1",
         timeout_seconds: int | None = None,
+        on_done: Done | None = None,
     ) -> None:
         """`timeout_seconds` is the function's, as its context tells it (`LambdaContext`'s
-        default when None)."""
+        default when None); `on_done` is told the messages the function finished with, once
+        they are deleted."""
+        self._on_done = on_done
         self._sqs = sqs
         self._queue_url = queue_url
         self._handler = handler
@@ -99,6 +103,8 @@ class SqsPump:
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
                 ],
             )
+            if self._on_done is not None:
+                self._on_done(done)
         return len(received)
 
     def _context(self) -> LambdaContext:

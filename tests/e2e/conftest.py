@@ -157,6 +157,15 @@ class LocalPlatform:
         self._drain()
         return code
 
+    def kill(self) -> None:
+        """What a crash does: SIGKILL to the platform's process alone. What it started is
+        left as a crash leaves it (clamd dies with it; the embedded PostgreSQL runs on, and
+        `stop` stops it if no later run on the folder has)."""
+        process = self._require_process()
+        process.kill()
+        process.wait(STOP_TIMEOUT_SECONDS)
+        self._drain()
+
     def stop(self) -> None:
         """Teardown: whatever state it is in, leave nothing of this run behind."""
         process = self._process

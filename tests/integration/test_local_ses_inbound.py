@@ -4,10 +4,13 @@ import json
 import smtplib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from local.durable_files import DurableFolder
 from local.smtp_receiver import LocalSmtp, SesInbound, rule_matches
 from local.sqs_pump import SqsPump
 
@@ -265,3 +268,63 @@ def test_events_carry_the_sqs_record_shape(moto_env: dict[str, Any]) -> None:
     assert record["eventSourceARN"].endswith(":inbound")
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
     assert {"messageId", "receiptHandle", "body", "md5OfBody", "awsRegion"} <= set(record)
+
+
+# -- the journal: announcements a lost queue message would lose ----------------------------
+
+
+def _journaled(moto_env: dict[str, Any], folder: Path) -> SesInbound:
+    return SesInbound(
+        moto_env["s3"], moto_env["sqs"], "mail", moto_env["queue"], TOPIC, DurableFolder(folder)
+    )
+
+
+def _store_all(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"batchItemFailures": []}
+
+
+def test_mail_is_journaled_until_the_inbound_function_is_done_with_it(
+    moto_env: dict[str, Any], tmp_path: Path
+) -> None:
+    inbound = _journaled(moto_env, tmp_path / "journal")
+    message_id = inbound.deliver(MESSAGE, "alice@elsewhere.example", ["support@example.com"])
+    journaled = list(DurableFolder(tmp_path / "journal").names())
+
+    pump = SqsPump(
+        moto_env["sqs"], moto_env["queue"], _store_all, "inbound", on_done=inbound.settle
+    )
+    pump.poll_once()
+
+    assert journaled == [message_id]
+    assert list(DurableFolder(tmp_path / "journal").names()) == []
+
+
+def test_mail_whose_queue_message_was_lost_is_announced_again_at_start(
+    moto_env: dict[str, Any], tmp_path: Path
+) -> None:
+    first = _journaled(moto_env, tmp_path / "journal")
+    message_id = first.deliver(MESSAGE, "alice@elsewhere.example", ["support@example.com"])
+    moto_env["sqs"].purge_queue(QueueUrl=moto_env["queue"])  # what moto loses in a crash
+
+    announced = _journaled(moto_env, tmp_path / "journal").announce_unsettled()
+
+    notification, raw = _received(moto_env)
+    assert announced == 1
+    assert notification["mail"]["messageId"] == message_id
+    assert raw == MESSAGE
+
+
+def test_mail_the_queue_refused_is_not_journaled(moto_env: dict[str, Any], tmp_path: Path) -> None:
+    broken = SesInbound(
+        moto_env["s3"],
+        moto_env["sqs"],
+        "mail",
+        moto_env["queue"] + "-gone",
+        TOPIC,
+        DurableFolder(tmp_path / "journal"),
+    )
+
+    with pytest.raises(ClientError):
+        broken.deliver(MESSAGE, "alice@elsewhere.example", ["support@example.com"])
+
+    assert list(DurableFolder(tmp_path / "journal").names()) == []
