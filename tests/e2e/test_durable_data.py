@@ -119,7 +119,9 @@ def _pages(client: httpx.Client, path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     token: str | None = None
     while True:
-        params = {"limit": 100, **({"page_token": token} if token else {})}
+        params: dict[str, str | int] = {"limit": 100}
+        if token:
+            params["page_token"] = token
         page = client.get(path, params=params)
         assert page.status_code == 200, page.text
         items.extend(page.json()["data"])
@@ -163,10 +165,10 @@ def test_kill_9_mid_traffic_then_restart_loses_no_raw_mail_or_attachment(
     local_dir = tmp_path / ".local"
     first = launch(local_dir, Ports.free(), ENVIRONMENT)
     key = first.api_key
-    with first.client(key) as client:
-        alice = quickstart_inbox(client, "alice")
-        bob = quickstart_inbox(client, "bob")
-        traffic = Traffic(_smtp_port(first), client, alice)
+    with first.client(key) as client, first.api(key) as api:
+        alice = quickstart_inbox(api, "alice")
+        bob = quickstart_inbox(api, "bob")
+        traffic = Traffic(_smtp_port(first), client, str(alice))
         senders = traffic.start()
         flowing = poll(
             lambda: (
