@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
+import mimetypes
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import default
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
+import psycopg
+
+from local import runtime, tail
 from local.aws import BUCKET
 from local.dns_zone import LocalZone
 from local.importer import import_path
@@ -27,14 +34,23 @@ from mailman.config import Settings
 from mailman.domain.access import Scope
 from mailman.domain.delivery_history import DeliveryEventView
 from mailman.domain.errors import DomainError, NotFound, ValidationError
-from mailman.domain.mailbox import RecipientView
-from mailman.domain.models import ApiKey
+from mailman.domain.mailbox import MessageView, RecipientView, ThreadSummary
+from mailman.domain.models import ApiKey, Inbox
 from mailman.domain.names import normalize_domain_name
-from mailman.domain.pagination import PageRequest
+from mailman.domain.pagination import MAX_LIMIT, Keyed, Page, PageRequest
 from mailman.domain.suppressions import SuppressionFilter, SuppressionReason, address_prefix
 from mailman.domain.webhook_views import Delivery, WebhookEndpoint
 from mailman.domain.webhooks import DeliveryFilter, DeliveryState
-from mailman.services import domains, inboxes, mailbox, organizations, suppressions
+from mailman.services import (
+    domains,
+    inboxes,
+    mailbox,
+    mailbox_state,
+    organizations,
+    sending,
+    suppressions,
+)
+from mailman.services import events as event_log
 from mailman.services.auth import api_keys, auth_keys
 from mailman.services.suppressions import SuppressionOutcome, SuppressionRequest
 from mailman.services.webhooks import endpoints as webhook_endpoints
@@ -42,35 +58,43 @@ from mailman.services.webhooks import log as webhook_log
 from mailman.services.webhooks.endpoints import EndpointRequest, Receivers
 
 
-def _database_url() -> str:
-    """`DATABASE_URL`, or the local platform's embedded database under `MAILMAN_LOCAL_DIR`."""
-    given = os.environ.get("DATABASE_URL")
-    if given:
-        return given
-    from local.postgres import local_database
-
-    return local_database(_local_dir())
-
-
 def _local_dir() -> Path:
-    return Path(os.environ.get("MAILMAN_LOCAL_DIR", ".local")).resolve()
+    return runtime.local_dir()
+
+
+def _existing_local_dir() -> Path:
+    """The data folder, which must exist: a command never makes one."""
+    return runtime.existing(_local_dir())
+
+
+def _database_url() -> str:
+    """`DATABASE_URL`, or the running local platform's database."""
+    return os.environ.get("DATABASE_URL") or runtime.running_platform(_local_dir()).database_url
 
 
 def _container() -> Container:
-    if not os.environ.get("DATABASE_URL"):
-        # The local platform's stand-ins: its moto server holds the bucket (make dev must run),
-        # its key file seals webhook secrets, and its receivers may be on 127.0.0.1.
-        port = os.environ.get("MAILMAN_AWS_PORT", "4566")
-        for name, value in {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "BUCKET_NAME": BUCKET,
-            "WEBHOOK_KEY_FILE": str(_local_dir() / "webhook-secrets.key"),
-            "WEBHOOK_ALLOW_PRIVATE": "true",
-        }.items():
-            os.environ.setdefault(name, value)
-    return build_container(Settings(database_url=_database_url()))
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        # The running local platform's stand-ins, where it says they are: its moto server
+        # (bucket, queues, SES), its key file sealing webhook secrets; its receivers may be
+        # on 127.0.0.1, and its mail addressed to `.test` names.
+        platform = runtime.running_platform(_local_dir())
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": platform.aws_endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": platform.region,
+                "AWS_DEFAULT_REGION": platform.region,
+                "BUCKET_NAME": BUCKET,
+                "OUTBOUND_QUEUE_URL": platform.outbound_queue_url,
+                "WEBHOOK_KEY_FILE": platform.webhook_key_file,
+                "WEBHOOK_ALLOW_PRIVATE": "true",
+            }
+        )
+        runtime.allow_test_domains()
+        database_url = platform.database_url
+    return build_container(Settings(database_url=database_url))
 
 
 def _uuid(value: str, field: str) -> UUID:
@@ -433,7 +457,7 @@ def cmd_suppressions_remove(args: argparse.Namespace) -> None:
 
 
 def _zone() -> LocalZone:
-    return LocalZone(_local_dir() / "dns" / "zone.json")
+    return LocalZone(_existing_local_dir() / "dns" / "zone.json")
 
 
 def cmd_dns_publish(args: argparse.Namespace) -> None:
@@ -447,7 +471,8 @@ def cmd_dns_publish(args: argparse.Namespace) -> None:
 def cmd_dns_unpublish(args: argparse.Namespace) -> None:
     # The name `publish` used: a trailing dot, upper case or a Unicode name all reach it.
     name = normalize_domain_name(args.domain, field="domain")
-    _zone().unpublish(name)
+    if not _zone().unpublish(name):
+        raise NotFound(f"nothing is published under {name} in the local zone", field="domain")
     print(f"removed every record under {name} from the local zone")
 
 
@@ -465,7 +490,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def _outbox_dir() -> Path:
-    return _local_dir() / "outbox"
+    return _existing_local_dir() / "outbox"
 
 
 def cmd_outbox(args: argparse.Namespace) -> None:
@@ -484,17 +509,202 @@ def cmd_outbox(args: argparse.Namespace) -> None:
         print(f"    {headers['Subject']}")
 
 
+T = TypeVar("T", bound=Keyed)
+
+
+def _every(fetch: Callable[[PageRequest], Page[T]]) -> Iterator[T]:
+    """Every item of a listing, page after page."""
+    page = PageRequest(limit=100)
+    while True:
+        listed = fetch(page)
+        yield from listed.items
+        if listed.next_page_token is None:
+            return
+        page = PageRequest.parse(100, listed.next_page_token)
+
+
+def _inbox(container: Container, organization_id: UUID, ref: str, field: str) -> Inbox:
+    """An inbox of the organisation, given as its id or its address."""
+    try:
+        inbox_id = UUID(ref)
+    except ValueError:
+        pass
+    else:
+        return inboxes.get_inbox(container.uow, organization_id, inbox_id)
+    wanted = ref.strip().lower()
+    fetch = functools.partial(inboxes.list_inboxes, container.uow, organization_id)
+    for inbox in _every(fetch):
+        if inbox.address.lower() == wanted:
+            return inbox
+    raise NotFound(f"the organisation has no inbox {ref}", field=field)
+
+
+def cmd_inbox_list(args: argparse.Namespace) -> None:
+    """The organisation's inboxes, oldest first: id, address, then its mail in the inbox
+    (unread) and sent folders."""
+    container = _container()
+    org = _default_organization(container, args.org)
+    fetch = functools.partial(inboxes.list_inboxes, container.uow, org)
+    for inbox in _every(fetch):
+        counts = {
+            f.id: f for f in mailbox_state.list_folders(container.uow, org, inbox.id) if f.system
+        }
+        held, sent = counts["inbox"], counts["sent"]
+        fields = [
+            str(inbox.id),
+            inbox.address,
+            f"inbox {held.total} ({held.unread} unread)",
+            f"sent {sent.total}",
+            inbox.display_name or "",
+        ]
+        print("\t".join(fields).rstrip("\t"))
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if at else "-"
+
+
+def thread_line(thread: ThreadSummary) -> str:
+    """A thread as `mailman threads INBOX` lists it."""
+    fields = [
+        str(thread.id),
+        _when(thread.last_message_at),
+        f"{thread.message_count} message{'' if thread.message_count == 1 else 's'}"
+        f" ({thread.unread_count} unread)",
+        thread.subject or "(no subject)",
+        ", ".join(thread.participants),
+    ]
+    return "\t".join(fields)
+
+
+def message_lines(message: MessageView) -> list[str]:
+    """A message as `mailman threads INBOX THREAD` shows it: a line of what it is, then its
+    preview, indented."""
+    to = ", ".join(r.address for r in message.recipients if r.kind in ("to", "cc")) or "-"
+    state = message.status or ("quarantined" if message.quarantined else "received")
+    fields = [
+        str(message.id),
+        _when(message.sent_at or message.received_at or message.created_at),
+        message.direction,
+        state,
+        f"{message.from_address} -> {to}",
+        message.subject or "(no subject)",
+    ]
+    lines = ["\t".join(fields)]
+    if message.preview:
+        lines.append(f"    {message.preview}")
+    lines += [f"    attached {a.filename or 'attachment'}" for a in message.attachments]
+    return lines
+
+
+def cmd_threads(args: argparse.Namespace) -> None:
+    """An inbox's threads, newest activity first; or, given a thread, its messages."""
+    container = _container()
+    org = _default_organization(container, args.org)
+    inbox = _inbox(container, org, args.inbox, "INBOX")
+    if args.thread is None:
+        fetch = functools.partial(mailbox.list_threads, container.uow, org, inbox.id)
+        for thread in itertools.islice(_every(fetch), args.limit):
+            print(thread_line(thread))
+        return
+    view = mailbox.get_thread(container.uow, org, _uuid(args.thread, "THREAD"))
+    if view.thread.inbox_id != inbox.id:
+        raise NotFound(f"{inbox.address} has no thread {args.thread}", field="THREAD")
+    print(thread_line(view.thread))
+    for message in view.messages:
+        print("\n".join(message_lines(message)))
+
+
+def _text(args: argparse.Namespace) -> str | None:
+    given: str | None = args.text
+    if args.text_file is None:
+        return given
+    if args.text_file == "-":
+        return sys.stdin.read()
+    return _read_text(args.text_file, "--text-file")
+
+
+def _read(path: str, field: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}", field=field) from None
+
+
+def _read_text(path: str, field: str) -> str:
+    try:
+        return _read(path, field).decode()
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path} is not UTF-8 text", field=field) from None
+
+
+def _attachment(path: str) -> sending.AttachmentSpec:
+    content_type, _ = mimetypes.guess_type(path)
+    return sending.AttachmentSpec(
+        filename=Path(path).name,
+        content_type=content_type or "application/octet-stream",
+        content=_read(path, "--attach"),
+    )
+
+
+def cmd_send(args: argparse.Namespace) -> None:
+    """Send from one of the organisation's inboxes, through the sending service the API
+    uses: queued, handed to SES by the outbound function, and (locally) in the outbox."""
+    container = _container()
+    org = _default_organization(container, args.org)
+    inbox = _inbox(container, org, args.sender, "--from")
+    compose = sending.Compose(
+        to=tuple(args.to),
+        cc=tuple(args.cc or ()),
+        bcc=tuple(args.bcc or ()),
+        subject=args.subject,
+        text=_text(args),
+        html=None if args.html_file is None else _read_text(args.html_file, "--html-file"),
+        attachments=tuple(_attachment(path) for path in args.attach or ()),
+    )
+    message = sending.send(container.sending, org, inbox.id, compose).message
+    print(f"{message.id}\t{message.status}\tthread {message.thread_id}\tfrom {inbox.address}")
+
+
+def cmd_tail(args: argparse.Namespace) -> None:
+    """The organisation's event log, one line per event as it is appended, until Ctrl-C."""
+    container = _container()
+    org = _default_organization(container, args.org)
+    types = tuple(args.type or ())
+
+    def read(after: str | None) -> event_log.EventPage:
+        return event_log.read_events(container.uow, org, after=after, limit=MAX_LIMIT, types=types)
+
+    since = _since(args.since)
+    start = None if args.from_start or since else tail.end_of(read)
+    said = "from the start" if args.from_start else f"since {since}" if since else "from now"
+    print(f"following the event log of {org} {said}; Ctrl-C stops", file=sys.stderr, flush=True)
+    until = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: until.set())
+    try:
+        tail.follow(read, lambda line: print(line, flush=True), until, after=start, since=since)
+    except KeyboardInterrupt:
+        return
+
+
 LISTEN_DESCRIPTION = "mailman webhooks listen"
+ORG_HELP = "organisation id or exact name (default: the local platform's, else the only one)"
 
 
-def _webhook_organization(container: Container, ref: str | None) -> UUID:
-    """`--org`, or else the local platform's ready-made organisation."""
+def _default_organization(container: Container, ref: str | None) -> UUID:
+    """`--org`; else the local platform's ready-made organisation; else the only one."""
     if ref is not None:
         return _organization(container, ref)
     state = _local_dir() / "state.json"
-    if not state.exists():
-        raise ValidationError("name the organisation with --org", field="--org")
-    return _organization(container, LocalState(**json.loads(state.read_text())).organization_id)
+    if state.exists():
+        seeded = LocalState(**json.loads(state.read_text()))
+        return _organization(container, seeded.organization_id)
+    found = organizations.list_organizations(container.uow)
+    if len(found) == 1:
+        return found[0].id
+    raise ValidationError(
+        f"name the organisation with --org (there are {len(found)})", field="--org"
+    )
 
 
 @dataclass(frozen=True)
@@ -566,7 +776,7 @@ def cmd_webhooks_listen(args: argparse.Namespace) -> None:
         event_types=_split(args.events),
         inbox_ids=tuple(_uuid(i, "--inbox") for i in args.inbox or ()),
     )
-    organization_id = _webhook_organization(container, args.org)
+    organization_id = _default_organization(container, args.org)
     until = threading.Event()
     # `kill` (a terminal closing, a supervisor stopping it) deletes the webhook as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda signum, frame: until.set())
@@ -586,7 +796,7 @@ def _endpoint_line(endpoint: WebhookEndpoint) -> str:
 def cmd_webhooks_list(args: argparse.Namespace) -> None:
     """The organisation's webhook endpoints, oldest first."""
     container = _container()
-    org = _webhook_organization(container, args.org)
+    org = _default_organization(container, args.org)
     page = PageRequest(limit=100)
     while True:
         listed = webhook_endpoints.list_endpoints(container.uow, org, page)
@@ -632,7 +842,7 @@ def _delivery_lines(delivery: Delivery) -> list[str]:
 def cmd_webhooks_deliveries(args: argparse.Namespace) -> None:
     """An endpoint's deliveries, newest first, each followed by its attempts."""
     container = _container()
-    org = _webhook_organization(container, args.org)
+    org = _default_organization(container, args.org)
     endpoint_id = _uuid(args.id, "WEBHOOK")
     which = DeliveryFilter(
         status=DeliveryState(args.status) if args.status else None,
@@ -653,7 +863,6 @@ def _webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     webhooks = commands.add_parser(
         "webhooks", help="webhook endpoints, their deliveries, and a local receiver"
     ).add_subparsers(required=True)
-    org_help = "organisation id or exact name (default: the local platform's)"
     listen_cmd = webhooks.add_parser(
         "listen",
         help="receive webhooks on 127.0.0.1 (local platform): verify and print each delivery;"
@@ -664,15 +873,15 @@ def _webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     listen_cmd.add_argument(
         "--inbox", action="append", metavar="ID", help="only this inbox's events (repeatable)"
     )
-    listen_cmd.add_argument("--org", help=org_help)
+    listen_cmd.add_argument("--org", help=ORG_HELP)
     listen_cmd.set_defaults(run=cmd_webhooks_listen)
     list_cmd = webhooks.add_parser("list", help="an organisation's webhook endpoints")
-    list_cmd.add_argument("--org", help=org_help)
+    list_cmd.add_argument("--org", help=ORG_HELP)
     list_cmd.set_defaults(run=cmd_webhooks_list)
     deliveries = webhooks.add_parser(
         "deliveries", help="a webhook's deliveries, newest first, with every attempt"
     )
-    deliveries.add_argument("--org", help=org_help)
+    deliveries.add_argument("--org", help=ORG_HELP)
     deliveries.add_argument("--status", choices=[s.value for s in DeliveryState])
     deliveries.add_argument("--type", help="one event type")
     deliveries.add_argument("--since", help="created at or after this ISO 8601 date or time")
@@ -695,7 +904,8 @@ def _messages_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="mailman",
-        description="Operator tasks. Uses DATABASE_URL, or the local platform's database.",
+        description="Operator tasks. Uses DATABASE_URL, or else the local platform running for"
+        " MAILMAN_LOCAL_DIR (default: the checkout's .local/), found by its platform.json.",
     )
     commands = root.add_subparsers(required=True, metavar="COMMAND")
 
@@ -752,7 +962,67 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--limit", type=int, default=20, help="how many to list")
     outbox.add_argument("--show", metavar="SES_ID", help="print one message whole")
     outbox.set_defaults(run=cmd_outbox)
+    _mail_commands(commands)
     return root
+
+
+def _count(value: str) -> int:
+    """A whole number, 1 or more (argparse refuses anything else with its usage)."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return int(value)
+
+
+def _mail_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    inbox = commands.add_parser("inbox", help="inboxes").add_subparsers(required=True)
+    inbox_list = inbox.add_parser(
+        "list", help="the organisation's inboxes: id, address, mail in the inbox and sent"
+    )
+    inbox_list.add_argument("--org", help=ORG_HELP)
+    inbox_list.set_defaults(run=cmd_inbox_list)
+
+    threads = commands.add_parser(
+        "threads", help="an inbox's threads, newest first; or one thread's messages"
+    )
+    threads.add_argument("--org", help=ORG_HELP)
+    threads.add_argument(
+        "--limit", type=_count, default=50, help="how many threads at most (default 50)"
+    )
+    threads.add_argument("inbox", metavar="INBOX", help="the inbox's address or id")
+    threads.add_argument("thread", metavar="THREAD", nargs="?", help="show this thread's messages")
+    threads.set_defaults(run=cmd_threads)
+
+    send = commands.add_parser(
+        "send",
+        help="send a message from an inbox (queued and sent as the API sends; locally it "
+        "lands in the outbox)",
+    )
+    send.add_argument("--org", help=ORG_HELP)
+    send.add_argument(
+        "--from", dest="sender", required=True, metavar="INBOX", help="the inbox's address or id"
+    )
+    send.add_argument("--to", action="append", required=True, metavar="ADDRESS")
+    send.add_argument("--cc", action="append", metavar="ADDRESS")
+    send.add_argument("--bcc", action="append", metavar="ADDRESS")
+    send.add_argument("--subject")
+    text = send.add_mutually_exclusive_group()
+    text.add_argument("--text", help="the plain-text body")
+    text.add_argument(
+        "--text-file", metavar="FILE", help="the plain-text body from FILE (-: stdin)"
+    )
+    send.add_argument("--html-file", metavar="FILE", help="an HTML body from FILE")
+    send.add_argument("--attach", action="append", metavar="FILE", help="attach FILE (repeatable)")
+    send.set_defaults(run=cmd_send)
+
+    follow = commands.add_parser(
+        "tail", help="follow the organisation's event log live, one line per event, until Ctrl-C"
+    )
+    follow.add_argument("--org", help=ORG_HELP)
+    follow.add_argument("--type", action="append", help="only events of this type (repeatable)")
+    start = follow.add_mutually_exclusive_group()
+    start.add_argument("--since", help="begin with the events since this ISO 8601 date or time")
+    start.add_argument("--from-start", action="store_true", help="begin with the first event")
+    follow.set_defaults(run=cmd_tail)
 
 
 def _key_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -813,6 +1083,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.run(args)
+    except runtime.PlatformUnavailable as error:
+        print(f"mailman: {error}", file=sys.stderr)
+        return 1
+    except psycopg.OperationalError as error:
+        print(f"mailman: cannot reach the database: {error}".rstrip(), file=sys.stderr)
+        return 1
     except DomainError as error:
         field = f" ({error.field})" if error.field else ""
         print(f"mailman: {error.message}{field}", file=sys.stderr)

@@ -50,9 +50,15 @@ class LocalZone:
             self._write(kept + published)
         return published
 
-    def unpublish(self, domain: str) -> None:
+    def unpublish(self, domain: str) -> int:
+        """Remove every record under `domain`; answer how many there were (none: the zone is
+        left as it is, its file not even made)."""
         with self._lock:
-            self._write([r for r in self.records() if not _under(r.name, domain)])
+            records = self.records()
+            kept = [r for r in records if not _under(r.name, domain)]
+            if len(kept) < len(records):
+                self._write(kept)
+        return len(records) - len(kept)
 
     def answers(self, name: str, rtype: str) -> list[str] | None:
         """The data of `name`'s `rtype` records; None when the name has no records at all."""

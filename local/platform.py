@@ -1,7 +1,8 @@
 """`make dev`: the whole platform on one machine, in the foreground, until Ctrl-C.
 
-Embedded PostgreSQL (data under `.local/`), a moto server standing in for the AWS APIs (with
-SES's domain-identity behaviour played against a local DNS zone), a DNS server for that zone,
+Embedded PostgreSQL (data under the checkout's `.local/`, or `MAILMAN_LOCAL_DIR`), a moto
+server standing in for the AWS APIs (with SES's domain-identity behaviour played against a
+local DNS zone), a DNS server for that zone,
 an API Gateway emulator on 127.0.0.1:8080 calling `functions/api/handler.handler`, the
 EventBridge schedules calling the verifier, the dispatcher and the webhook sweep (every
 second here, `MAILMAN_WEBHOOK_SWEEP_SECONDS`, so retries fall due on time), SQS event sources
@@ -20,10 +21,16 @@ answers the request that stored it (`local.bucket_folder`), so a crash or `kill 
 object a row points at. moto's queues are in memory too: received mail's notifications are
 kept under `.local/inbound-pending/` until the mail is stored, and announced again at start.
 
+While it runs it prints a line per API request and per mail sent or received, and the
+functions' logs (`local.terminal`); their metrics go to `.local/logs/metrics.jsonl`.
+
 Webhooks: signing secrets are sealed with a key file (`.local/webhook-secrets.key`, made on
 first use) instead of KMS, and receivers may be `http` and on loopback or private addresses
 (`WEBHOOK_ALLOW_PRIVATE`, which no deployed stage sets), so `mailman webhooks listen` on
 127.0.0.1 receives with no configuration.
+
+Once ready it writes where it is (pid, addresses, database) to `<data>/platform.json`
+(`local.runtime`), removed when it stops, so that the `mailman` CLI finds it.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -54,7 +62,9 @@ from local.clamd import LocalScanning, start_scanning
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
+from local.runtime import PlatformRecord, allow_test_domains, local_dir, remove_record, start_ticks
 from local.state import Seeded
+from local.terminal import ReceivedMail, route_metrics
 
 HOST = "127.0.0.1"
 CDK_JSON = Path(__file__).resolve().parents[1] / "cdk.json"
@@ -87,7 +97,7 @@ class LocalConfig:
     def from_env(cls) -> LocalConfig:
         env = os.environ
         return cls(
-            local_dir=Path(env.get("MAILMAN_LOCAL_DIR", ".local")).resolve(),
+            local_dir=local_dir(env),
             api_port=int(env.get("MAILMAN_API_PORT", "8080")),
             aws_port=int(env.get("MAILMAN_AWS_PORT", "4566")),
             dns_port=int(env.get("MAILMAN_DNS_PORT", "8053")),
@@ -189,18 +199,10 @@ def function_environment(
         "POWERTOOLS_SERVICE_NAME": "mailman",
         "POWERTOOLS_METRICS_NAMESPACE": "MailmanLocal",
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        # Written to the metrics file (`local.terminal.route_metrics`), not the console.
+        "POWERTOOLS_METRICS_DISABLED": "false",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
-
-
-def _allow_test_domains() -> None:
-    """The quick-start domain is `mailman.test`: locally, mail may be addressed to `.test`
-    names, which email-validator refuses as reserved unless told it runs in a test
-    environment (its own switch for this)."""
-    import email_validator
-
-    email_validator.TEST_ENVIRONMENT = True
 
 
 def _live_domains(database_url: str) -> list[tuple[str, str, bool]]:
@@ -225,6 +227,7 @@ def _banner(addresses: dict[str, str], seeded: Seeded) -> None:
         "Webhooks": "(a receiver on 127.0.0.1 that verifies and prints every delivery)",
         "Console": "(mail, outbox, events and compose in a browser; local only)",
         "Scanning": _SCANNING_OFF if addresses.get("Scanning") == "OFF" else _SCANNING_ON,
+        "Metrics": "(the functions' EMF; their logs, WARNING and up, print here)",
     }
     for label, address in addresses.items():
         print(f"  {label:<13} {address}   {notes.get(label, '')}".rstrip())
@@ -250,7 +253,9 @@ class _Background:
     functions: list[Any]
 
     @classmethod
-    def start(cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues) -> _Background:
+    def start(
+        cls, config: LocalConfig, aws: LocalAws, queues: LocalQueues, received: ReceivedMail
+    ) -> _Background:
         # Imported only now: the handlers read their environment when first used.
         from functions.dispatcher import handler as dispatcher
         from functions.inbound import handler as inbound
@@ -289,18 +294,18 @@ class _Background:
             SqsPump(
                 sqs,
                 url,
-                function.handler,
+                handler,
                 name,
                 region=config.region,
                 timeout_seconds=timeout,
                 on_done=ses_inbound.settle if url == queues.inbound else None,
             ).start()
-            for url, function, name, timeout in (
-                (queues.inbound, inbound, "mailman-inbound", None),
-                (queues.outbound, outbound, "mailman-outbound", None),
-                (queues.telemetry, telemetry, "mailman-telemetry", None),
-                (queues.webhooks, webhooks, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
-                (queues.webhook_reports, webhook_reports, "mailman-webhook-reports", None),
+            for url, handler, name, timeout in (
+                (queues.inbound, received.observing(inbound.handler), "mailman-inbound", None),
+                (queues.outbound, outbound.handler, "mailman-outbound", None),
+                (queues.telemetry, telemetry.handler, "mailman-telemetry", None),
+                (queues.webhooks, webhooks.handler, "mailman-webhooks", WEBHOOK_DISPATCHER_SECONDS),
+                (queues.webhook_reports, webhook_reports.handler, "mailman-webhook-reports", None),
             )
         ]
         post_office = PostOffice(
@@ -348,9 +353,25 @@ def _start_scanning() -> LocalScanning:
     return scanning
 
 
+def _already_running(local_dir: Path) -> bool:
+    """Whether a platform runs for `local_dir` already (said on stderr if so)."""
+    running = PlatformRecord.read(local_dir)
+    if running is None or not running.alive():
+        return False
+    print(
+        f"A Mailman platform is already running for {local_dir} (pid {running.pid}, "
+        f"API {running.api_url}).",
+        file=sys.stderr,
+    )
+    return True
+
+
 def main() -> int:
     config = LocalConfig.from_env()
+    if _already_running(config.local_dir):
+        return 1
     config.local_dir.mkdir(parents=True, exist_ok=True)
+    metrics = route_metrics(config.local_dir)
     print("Starting the Mailman local platform...", flush=True)
     database_url = local_database(config.local_dir)
     zone = LocalZone(config.zone_path)
@@ -365,7 +386,7 @@ def main() -> int:
             config, database_url, aws.endpoint, dns.address, queues, scanning.address
         )
     )
-    _allow_test_domains()
+    allow_test_domains()
 
     # Imported only now: the handlers read their environment when first used.
     from functions.api import handler as api
@@ -380,21 +401,37 @@ def main() -> int:
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
-    background = _Background.start(config, aws, queues)
+    received = ReceivedMail(database_url, aws.accepted_domains)
+    background = _Background.start(config, aws, queues, received)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()
     console = Console(build_container())
     gateway = ApiGateway((HOST, config.api_port), api.handler, "mailman-api", console)
-    api_url = f"http://{HOST}:{gateway.server_address[1]}"
+    record = PlatformRecord(
+        pid=os.getpid(),
+        pid_started=start_ticks(os.getpid()),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        local_dir=str(config.local_dir),
+        api_url=f"http://{HOST}:{gateway.server_address[1]}",
+        aws_endpoint=aws.endpoint,
+        smtp_address=f"{HOST}:{smtp.port}",
+        dns_address=dns.address,
+        region=config.region,
+        database_url=database_url,
+        outbound_queue_url=queues.outbound,
+        webhook_key_file=str(config.webhook_key_file),
+    )
+    record.write(config.local_dir)
     _banner(
         {
-            "API": api_url,
-            "Console": f"{api_url}/console",
+            "API": record.api_url,
+            "Console": f"{record.api_url}/console",
             "AWS (moto)": aws.endpoint,
-            "SMTP": f"{HOST}:{smtp.port}",
+            "SMTP": record.smtp_address,
             "DNS": dns.address,
             "Webhooks": "mailman webhooks listen",
             "Scanning": scanning.address or "OFF",
             "Outbox": str(config.outbox_dir),
+            "Metrics": str(metrics),
             "Data": str(config.local_dir),
         },
         seeded,
@@ -408,14 +445,20 @@ def main() -> int:
     try:
         gateway.serve_forever()
     finally:
-        gateway.server_close()
-        console.close()
-        smtp.stop()
-        background.stop()
-        scanning.stop()
-        container().database.close()
-        aws.stop()
-        dns.stop()
+        remove_record(config.local_dir)
+        # In this order: the API first, each part before what it uses.
+        for close in (
+            gateway.server_close,
+            console.close,
+            smtp.stop,
+            background.stop,
+            received.close,
+            scanning.stop,
+            container().database.close,
+            aws.stop,
+            dns.stop,
+        ):
+            close()
     # Embedded PostgreSQL stops when this process exits (its data stays in .local/).
     print("Stopped.", flush=True)
     return 0

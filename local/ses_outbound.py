@@ -21,7 +21,9 @@ office, on a thread of its own as SES works asynchronously:
   receipt rule's S3 object and notification), with the Message-ID SES gives what it sends
   (`<ses-id@region.amazonses.com>`), so a reply from the other inbox threads on both sides;
 * writes every message to the outbox directory (`mailman outbox` lists it), where mail to
-  any other address can be read back.
+  any other address can be read back;
+* says so on the console, one line a message (`local.terminal`): who sent it to whom, its
+  ids, and what SES reported of its recipients.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ from moto.sesv2.responses import SESV2Response
 
 from local.ses_inbound import sns_envelope
 from local.smtp_receiver import SesInbound
-from mailman.services.sending import ses_header_id
+from local.terminal import outcomes_line, recipients, say, shown
+from mailman.services.sending import TAG_MESSAGE, ses_header_id
 
 SIMULATOR = "simulator.amazonses.com"
 EVENT_SUBJECT = "Amazon SES Email Event Notification"
@@ -121,7 +124,7 @@ class PostOffice:
             try:
                 self.handle(handed)
             except Exception as exc:
-                print(f"  [ses] could not deliver {handed.ses_message_id}: {exc!r}", flush=True)
+                say("MAIL", f"out ses={handed.ses_message_id} could not be delivered: {exc!r}")
 
     def handle(self, handed: Handed) -> None:
         self._outbox.mkdir(parents=True, exist_ok=True)
@@ -132,9 +135,22 @@ class PostOffice:
         ours = [a for a in handed.destinations if a.rpartition("@")[2].lower() in local]
         if ours:
             self._inbound.deliver(as_sent, handed.sender, ours)
-        for event in ses_events(handed, datetime.now(UTC), self._region):
+        events = ses_events(handed, datetime.now(UTC), self._region)
+        for event in events:
             body = sns_envelope(event, self._topic_arn, subject=EVENT_SUBJECT)
             self._sqs.send_message(QueueUrl=self._telemetry_queue, MessageBody=body)
+        say("MAIL", mail_out_line(handed, events, local))
+
+
+def mail_out_line(handed: Handed, events: list[dict[str, Any]], local_domains: set[str]) -> str:
+    """A sent message on the console: its sender and recipients (`local.terminal.shown`), the
+    API's and SES's ids, what SES reported of its recipients."""
+    return (
+        f"out {shown(handed.sender, local_domains)} → "
+        f"{recipients(handed.destinations, local_domains)} "
+        f"msg={handed.tags.get(TAG_MESSAGE, '-')} ses={handed.ses_message_id} "
+        f"{outcomes_line(events)}"
+    )
 
 
 def scenario(address: str) -> str | None:

@@ -85,8 +85,7 @@ CONFLICTS: dict[Key, str] = {
     ("PATCH", "/drafts/{draft_id}"): "The draft is in trash, or was sent or changed "
     "meanwhile (`conflict`)",
     ("DELETE", "/drafts/{draft_id}"): "The draft was sent or changed meanwhile (`conflict`)",
-    ("POST", "/messages/{message_id}/cancel"): "The message is not waiting to be sent "
-    "(`conflict`)",
+    ("POST", "/messages/{message_id}/cancel"): "The message is not waiting to be sent (`conflict`)",
     ("POST", "/messages/{message_id}/reschedule"): "The message is not waiting to be sent "
     "(`conflict`)",
     ("PATCH", "/messages/{message_id}"): _TRASH_CONFLICT,
@@ -100,8 +99,7 @@ CONFLICTS: dict[Key, str] = {
     "erased (`conflict`)",
     ("POST", "/threads/{thread_id}/restore"): "No message of the thread is in trash, or "
     "they are being erased (`conflict`)",
-    ("POST", "/inboxes/{inbox_id}/folders"): "The inbox has a folder of this name "
-    "(`conflict`)",
+    ("POST", "/inboxes/{inbox_id}/folders"): "The inbox has a folder of this name (`conflict`)",
     ("PATCH", "/inboxes/{inbox_id}/folders/{folder_id}"): "The inbox has a folder of this "
     "name (`conflict`)",
 }
@@ -128,33 +126,60 @@ POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidation
 
 # One reusable response per status: its component name and description.
 RESPONSES: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The request is not valid: a field, parameter or header (named in "
-          "`error.field`), an unknown query parameter, a body that is not JSON (its "
-          "position in the message)"),
-    401: ("Unauthorized", "No credential, or one that is not valid (unknown, revoked, "
-          "expired; a token badly signed)"),
-    403: ("Forbidden", "The credential lacks the scope the operation needs (named in "
-          "`error.details.required_scope`), is bound to inboxes where the operation acts on "
-          "the organisation, or the domain cannot send or receive yet "
-          "(`domain_not_verified`)"),
-    404: ("NotFound", "No such resource (another organisation's, or beyond the inboxes a "
-          "credential is bound to, is not found either)"),
-    405: ("MethodNotAllowed", "The path does not take this method: `Allow` names those it "
-          "takes (the methods the document lists under the path)"),
+    400: (
+        "BadRequest",
+        "The request is not valid: a field, parameter or header (named in "
+        "`error.field`), an unknown query parameter, a body that is not JSON (its "
+        "position in the message)",
+    ),
+    401: (
+        "Unauthorized",
+        "No credential, or one that is not valid (unknown, revoked, expired; a token badly signed)",
+    ),
+    403: (
+        "Forbidden",
+        "The credential lacks the scope the operation needs (named in "
+        "`error.details.required_scope`), is bound to inboxes where the operation acts on "
+        "the organisation, or the domain cannot send or receive yet "
+        "(`domain_not_verified`)",
+    ),
+    404: (
+        "NotFound",
+        "No such resource (another organisation's, or beyond the inboxes a "
+        "credential is bound to, is not found either)",
+    ),
+    405: (
+        "MethodNotAllowed",
+        "The path does not take this method: `Allow` names those it "
+        "takes (the methods the document lists under the path)",
+    ),
     409: ("Conflict", "The request conflicts with the resource's state"),
-    413: ("PayloadTooLarge", "The body is larger than the API takes (`payload_too_large`); "
-          "a send request's attachments inline are larger than 4 MiB "
-          "(`attachment_too_large`)"),
-    415: ("UnsupportedMediaType", "The body is not sent as JSON (`Content-Type: "
-          "application/json`)"),
-    422: ("RecipientsSuppressed", "Every recipient is on the suppression list "
-          "(`recipients_suppressed`, the addresses and reasons in "
-          "`error.details.recipients`)"),
-    429: ("TooManyRequests", "Too many requests: the credential's limit, its "
-          "organisation's, or too many failed authentications from the address; retry after "
-          "`Retry-After` seconds"),
-    500: ("InternalError", "The service failed; retry later (`error.trace_id` identifies "
-          "the request in the logs)"),
+    413: (
+        "PayloadTooLarge",
+        "The body is larger than the API takes (`payload_too_large`); "
+        "a send request's attachments inline are larger than 4 MiB "
+        "(`attachment_too_large`)",
+    ),
+    415: (
+        "UnsupportedMediaType",
+        "The body is not sent as JSON (`Content-Type: application/json`)",
+    ),
+    422: (
+        "RecipientsSuppressed",
+        "Every recipient is on the suppression list "
+        "(`recipients_suppressed`, the addresses and reasons in "
+        "`error.details.recipients`)",
+    ),
+    429: (
+        "TooManyRequests",
+        "Too many requests: the credential's limit, its "
+        "organisation's, or too many failed authentications from the address; retry after "
+        "`Retry-After` seconds",
+    ),
+    500: (
+        "InternalError",
+        "The service failed; retry later (`error.trace_id` identifies the request in the logs)",
+    ),
 }
 RATE_LIMITED_ERRORS = frozenset({400, 403, 404, 409, 413, 415, 422})
 """Refusals that carry the RateLimit headers: made after the request was counted."""
@@ -222,17 +247,10 @@ def _operation(key: Key, operation: dict[str, Any]) -> None:
     for status, answer in declared.items():
         if status.startswith("2"):
             responses.update(_success(key, status, answer, secured))
-    statuses: set[int] = {500}
-    if secured:
-        statuses |= {400, 401, 403, 429}
-    names_resource = any(p.get("in") == "path" for p in operation.get("parameters", []))
-    if names_resource or key in NOT_FOUND:
-        statuses.add(404)
     if "requestBody" in operation:
-        statuses |= {413, 415}
         _request_example(key, operation["requestBody"])
-    for status in sorted(statuses):
-        responses[str(status)] = {"$ref": f"#/components/responses/{RESPONSES[status][0]}"}
+    for refusal in sorted(_error_statuses(key, operation, secured)):
+        responses[str(refusal)] = {"$ref": f"#/components/responses/{RESPONSES[refusal][0]}"}
     conflict = declared.get("409")
     if conflict is not None or key in CONFLICTS:
         description = conflict["description"] if conflict else CONFLICTS[key]
@@ -244,6 +262,19 @@ def _operation(key: Key, operation: dict[str, Any]) -> None:
         ref = {"$ref": f"#/components/parameters/{IDEMPOTENCY_KEY.replace('-', '')}"}
         operation.setdefault("parameters", []).append(ref)
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _error_statuses(key: Key, operation: dict[str, Any], secured: bool) -> set[int]:
+    """The refusals every operation of its kind can get (409 and 422 aside)."""
+    statuses: set[int] = {500}
+    if secured:
+        statuses |= {400, 401, 403, 429}
+    names_resource = any(p.get("in") == "path" for p in operation.get("parameters", []))
+    if names_resource or key in NOT_FOUND:
+        statuses.add(404)
+    if "requestBody" in operation:
+        statuses |= {413, 415}
+    return statuses
 
 
 def _success(key: Key, status: str, answer: dict[str, Any], secured: bool) -> dict[str, Any]:
@@ -402,22 +433,45 @@ def _example(
 
 
 ERROR_EXAMPLES: dict[int, dict[str, Any]] = {
-    400: _example(400, "unknown query parameter: q (this operation takes: limit, page_token)",
-                  field="q", details={"unknown": ["q"], "known": ["limit", "page_token"]}),
+    400: _example(
+        400,
+        "unknown query parameter: q (this operation takes: limit, page_token)",
+        field="q",
+        details={"unknown": ["q"], "known": ["limit", "page_token"]},
+    ),
     401: _example(401, "missing or invalid credentials"),
-    403: _example(403, "this credential lacks the scope messages:send",
-                  error_type="forbidden", details={"required_scope": "messages:send"}),
+    403: _example(
+        403,
+        "this credential lacks the scope messages:send",
+        error_type="forbidden",
+        details={"required_scope": "messages:send"},
+    ),
     404: _example(404, "no such inbox", field="inbox_id"),
-    405: _example(405, "PUT is not allowed here; this path takes GET, POST",
-                  details={"allowed": ["GET", "POST"]}),
-    409: _example(409, "a live key is registered under kid 'agents': revoke it first, or "
-                  "choose another kid", error_type="conflict", field="kid"),
-    413: _example(413, "request body is larger than 1048576 bytes",
-                  error_type="payload_too_large", field="body"),
-    415: _example(415, "send the body as JSON with Content-Type: application/json",
-                  field="Content-Type"),
-    422: _example(422, "every recipient is on the suppression list: jane@example.org (bounce)",
-                  details={"recipients": [{"address": "jane@example.org", "reason": "bounce"}]}),
+    405: _example(
+        405,
+        "PUT is not allowed here; this path takes GET, POST",
+        details={"allowed": ["GET", "POST"]},
+    ),
+    409: _example(
+        409,
+        "a live key is registered under kid 'agents': revoke it first, or choose another kid",
+        error_type="conflict",
+        field="kid",
+    ),
+    413: _example(
+        413,
+        "request body is larger than 1048576 bytes",
+        error_type="payload_too_large",
+        field="body",
+    ),
+    415: _example(
+        415, "send the body as JSON with Content-Type: application/json", field="Content-Type"
+    ),
+    422: _example(
+        422,
+        "every recipient is on the suppression list: jane@example.org (bounce)",
+        details={"recipients": [{"address": "jane@example.org", "reason": "bounce"}]},
+    ),
     429: _example(429, "rate limit exceeded"),
     500: _example(500, "the service failed unexpectedly", error_type="internal_error"),
 }

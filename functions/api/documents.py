@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from http import HTTPStatus
+from importlib import resources
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -53,13 +55,19 @@ def document(app: APIGatewayRestResolver) -> dict[str, Any]:
 
 def serve_document(app: APIGatewayRestResolver) -> None:
     """Adds GET /openapi.json, the document of `app`'s routes, to `app`."""
-    served = functools.cache(lambda: json.dumps(document(app), separators=(",", ":")))
+    served = _served(app)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_document() -> Response[str]:
         return Response(
             status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=served()
         )
+
+
+@functools.cache
+def _served(app: APIGatewayRestResolver) -> Callable[[], str]:
+    """The document of `app`, as served: made once, when first asked for."""
+    return functools.cache(lambda: json.dumps(document(app), separators=(",", ":")))
 
 
 def serve_swagger_ui_if_asked(app: APIGatewayRestResolver, event: dict[str, Any]) -> None:
@@ -71,4 +79,21 @@ def serve_swagger_ui_if_asked(app: APIGatewayRestResolver, event: dict[str, Any]
 
 @functools.cache
 def _serve_swagger_ui(app: APIGatewayRestResolver) -> None:
-    app.enable_swagger(path=SWAGGER_UI, **openapi())
+    """The Swagger UI (Powertools' page and its bundled script and styles) showing the document
+    `/openapi.json` serves, not Powertools' own, which `contract` completes."""
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+    bundled = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
+    served = _served(app)
+
+    @app.get(SWAGGER_UI, include_in_schema=False)
+    def swagger_ui() -> Response[str]:
+        page = generate_swagger_html(
+            # A `</script>` in the document must not end the page's script that holds it.
+            served().replace("</", "<\\/"),
+            (bundled / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+            (bundled / "swagger-ui.min.css").read_text(encoding="utf-8"),
+            swagger_base_url="",
+            oauth2_config=None,
+        )
+        return Response(status_code=HTTPStatus.OK, content_type=content_types.TEXT_HTML, body=page)

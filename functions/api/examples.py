@@ -57,7 +57,11 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
             **_MESSAGE,
             "send_at": "2030-01-15T09:00:00Z",
             "attachments": [
-                {"filename": "invoice.pdf", "content_type": "application/pdf", "content": "JVBERi0="}
+                {
+                    "filename": "invoice.pdf",
+                    "content_type": "application/pdf",
+                    "content": "JVBERi0=",
+                }
             ],
         },
     },

@@ -36,7 +36,11 @@ def test_openapi_document_and_docs_answer_without_a_key(tenant: Tenant) -> None:
     assert {"/domains", "/inboxes/{inbox_id}", "/api-keys"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert docs.status == 200
-    assert "swagger" in docs.result.body.decode().lower()
+    page = docs.result.body.decode()
+    assert "swagger" in page.lower()
+    # The page shows the document /openapi.json serves, error envelope and all.
+    assert '"ErrorBody"' in page
+    assert "HTTPValidationError" not in page
 
 
 def test_missing_key_is_401_in_the_envelope(tenant: Tenant) -> None:

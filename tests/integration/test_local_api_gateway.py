@@ -1,7 +1,9 @@
-"""The local API Gateway holds the function to the limits it has in AWS, so tests see them."""
+"""The local API Gateway holds the function to the limits it has in AWS, so tests see them,
+and prints one line per request."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -18,10 +20,14 @@ class Echo:
     def __init__(self) -> None:
         self.size = 2
         self.events: list[dict[str, Any]] = []
+        self.fails = False
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self.events.append(event)
-        return {"statusCode": 200, "headers": {}, "body": "x" * self.size}
+        if self.fails:
+            raise RuntimeError("the function failed")
+        headers = {"X-Trace-Id": event["requestContext"]["requestId"]}
+        return {"statusCode": 200, "headers": headers, "body": "x" * self.size}
 
 
 @pytest.fixture
@@ -69,3 +75,29 @@ def test_a_request_over_api_gateways_10_mb_is_413(gateway: str, echo: Echo) -> N
 
     assert answer.status_code == 413
     assert echo.events == []
+
+
+def test_each_request_is_one_line_with_the_trace_id_the_function_answered(
+    gateway: str, echo: Echo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = httpx.get(f"{gateway}/inboxes", params={"q": "private words"}, timeout=30)
+
+    trace = answer.headers["x-trace-id"]
+    assert trace == echo.events[0]["requestContext"]["requestId"]
+    [line] = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d API  GET /inboxes 200 \d+ ms trace={trace}", line)
+
+
+def test_a_function_that_fails_is_a_502_and_a_line_with_no_trace_id(
+    gateway: str, echo: Echo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    echo.fails = True
+
+    answer = httpx.post(f"{gateway}/x", content=b"{}", timeout=30)
+
+    assert answer.status_code == 502
+    assert answer.json() == {"message": "Internal server error"}
+    captured = capsys.readouterr()
+    [line] = captured.out.splitlines()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d API  POST /x 502 \d+ ms trace=-", line)
+    assert "RuntimeError: the function failed" in captured.err
