@@ -5,22 +5,27 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help venv clamd chromium dev test check lint format typecheck clean
+.PHONY: help venv clamd chromium dev test check lint format typecheck client clean
 
 help:
 	@echo "make dev        run the local platform (API on http://127.0.0.1:8080)"
 	@echo "make test       run every test (unit, integration, infra, e2e)"
 	@echo "make check      lint (ruff, format, import contracts), type-check and test"
+	@echo "make client     regenerate the Python client (clients/python) from the OpenAPI document"
 	@echo "make synth      synthesise the CDK app into cdk.out/"
 	@echo "make deploy     deploy the CDK app into the current AWS account"
 	@echo "make bootstrap  prepare the AWS account and region for CDK deployments (once)"
 	@echo "make destroy    delete the deployed stack (the bucket and a final DB snapshot stay)"
 	@echo "                STAGE=<name> picks a stage of cdk.json; CODE_ONLY=1 synthesises offline"
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# The generated client (clients/python) goes in by a path entry, not an import hook, so type
+# checkers and editors see it.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
+		--config-settings editable_mode=compat -e clients/python
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -70,6 +75,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# The typed Python client: the handler's OpenAPI document, and what openapi-python-client
+# makes of it (clients/python/generate.py). A test fails while the committed one is stale.
+client: $(STAMP)
+	$(BIN)/python -m clients.python.generate
 
 # The CDK app: the CLI is pinned in package.json, the layers are built by layers/build.py.
 CDK := node_modules/.bin/cdk

@@ -52,7 +52,7 @@ from mailman.services import (
 )
 from mailman.services import events as event_log
 from mailman.services.auth import api_keys, auth_keys
-from mailman.services.suppressions import Outcome, SuppressionRequest
+from mailman.services.suppressions import SuppressionOutcome, SuppressionRequest
 from mailman.services.webhooks import endpoints as webhook_endpoints
 from mailman.services.webhooks import log as webhook_log
 from mailman.services.webhooks.endpoints import EndpointRequest, Receivers
@@ -414,10 +414,10 @@ def cmd_suppressions_list(args: argparse.Namespace) -> None:
 
 
 _SAID = {
-    Outcome.ADDED: "added",
-    Outcome.ALREADY_SUPPRESSED: "already suppressed",
-    Outcome.REMOVED: "removed",
-    Outcome.NOT_SUPPRESSED: "not suppressed",
+    SuppressionOutcome.ADDED: "added",
+    SuppressionOutcome.ALREADY_SUPPRESSED: "already suppressed",
+    SuppressionOutcome.REMOVED: "removed",
+    SuppressionOutcome.NOT_SUPPRESSED: "not suppressed",
 }
 
 
@@ -449,7 +449,7 @@ def cmd_suppressions_remove(args: argparse.Namespace) -> None:
     results = suppressions.unsuppress_many(container.uow, container.clock, org, args.addresses)
     for result in results:
         print(f"{_SAID[result.outcome]}\t{result.address}")
-    missing = sum(r.outcome == Outcome.NOT_SUPPRESSED for r in results)
+    missing = sum(r.outcome == SuppressionOutcome.NOT_SUPPRESSED for r in results)
     if missing:
         raise NotFound(
             f"{missing} of {len(results)} addresses were not suppressed", field="ADDRESS"

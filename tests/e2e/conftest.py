@@ -20,9 +20,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.domains import domains_list
+from mailman_client.api.inboxes import inboxes_create
+from mailman_client.models import CreateInbox, InboxOut, ListOfDomainOut
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -30,6 +36,8 @@ READY = "Ready. Ctrl-C stops everything."
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
 HTTP_TIMEOUT_SECONDS = 15.0
+
+T = TypeVar("T")
 
 
 def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
@@ -40,6 +48,13 @@ def poll(condition: Callable[[], bool], timeout: float, interval: float = 0.05) 
             return False
         time.sleep(interval)
     return True
+
+
+def ok(kind: type[T], answer: object) -> T:
+    """What a call of the generated client answered, as the `kind` its operation documents
+    for success; an error envelope (or nothing the document names) fails the test."""
+    assert isinstance(answer, kind), f"expected {kind.__name__}, answered {answer!r}"
+    return answer
 
 
 def free_port() -> int:
@@ -251,6 +266,16 @@ class LocalPlatform:
             headers["Authorization"] = f"Bearer {key}"
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
 
+    def api(self, key: str) -> AuthenticatedClient:
+        """The generated Python client (clients/python) speaking with `key`: it raises on
+        any status its operation's document does not list."""
+        return AuthenticatedClient(
+            base_url=self.base_url,
+            token=key,
+            timeout=httpx.Timeout(HTTP_TIMEOUT_SECONDS),
+            raise_on_unexpected_status=True,
+        )
+
 
 Launcher = Callable[..., LocalPlatform]
 
@@ -304,12 +329,18 @@ def client(platform: LocalPlatform) -> Iterator[httpx.Client]:
         yield http
 
 
-def quickstart_inbox(client: httpx.Client, local_part: str) -> str:
+@pytest.fixture(scope="module")
+def api(platform: LocalPlatform) -> Iterator[AuthenticatedClient]:
+    """The generated client, with the key the platform printed on its first start."""
+    with platform.api(platform.api_key) as client:
+        yield client
+
+
+def quickstart_inbox(api: AuthenticatedClient, local_part: str) -> UUID:
     """A new inbox on the domain `MAILMAN_QUICKSTART=1` made ready; answers its id."""
-    domain = client.get("/domains").json()["data"][0]
-    created = client.post("/inboxes", json={"domain_id": domain["id"], "local_part": local_part})
-    assert created.status_code == 201, created.text
-    return str(created.json()["id"])
+    domain = ok(ListOfDomainOut, domains_list.sync(client=api)).data[0]
+    body = CreateInbox(domain_id=domain.id, local_part=local_part)
+    return ok(InboxOut, inboxes_create.sync(client=api, body=body)).id
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.events import events_list
+from mailman_client.models import ActorOut, EventsOut
 
-from tests.e2e.conftest import LocalPlatform, poll, running_platform
+from tests.e2e.conftest import LocalPlatform, ok, poll, running_platform
 from tests.e2e.readme import promised, run, walkthrough
 
 pytestmark = pytest.mark.e2e
@@ -38,9 +40,11 @@ def test_readme_token_reads_and_sends_in_its_inbox_and_is_refused_elsewhere(
     assert walked == [*codes, "{'required_scope': 'inboxes:read'}"]
 
 
-def test_the_event_log_names_the_agent_that_sent(walked: list[str], client: httpx.Client) -> None:
+def test_the_event_log_names_the_agent_that_sent(
+    walked: list[str], api: AuthenticatedClient
+) -> None:
     def agent_sent() -> bool:
-        events = client.get("/events", params={"type": "message.sent"}).json()["data"]
-        return any((e.get("actor") or {}).get("subject") == "agent-7" for e in events)
+        events = ok(EventsOut, events_list.sync(client=api, type_=["message.sent"])).data
+        return any(isinstance(e.actor, ActorOut) and e.actor.subject == "agent-7" for e in events)
 
     assert poll(agent_sent, timeout=30)

@@ -15,12 +15,23 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+from uuid import UUID
 
-import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import messages_get
+from mailman_client.api.sending import messages_send
+from mailman_client.models import MessageOut, SendIn
 
 from local.runtime import PlatformRecord
-from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import (
+    REPO_ROOT,
+    LocalPlatform,
+    ok,
+    poll,
+    quickstart_inbox,
+    running_platform,
+)
 from tests.mail import make_mail
 
 pytestmark = pytest.mark.e2e
@@ -36,13 +47,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def alice(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "alice")
+def alice(api: AuthenticatedClient) -> str:
+    return str(quickstart_inbox(api, "alice"))
 
 
 @pytest.fixture(scope="module")
-def bob(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "bob")
+def bob(api: AuthenticatedClient) -> str:
+    return str(quickstart_inbox(api, "bob"))
 
 
 def _env(local_dir: Path) -> dict[str, str]:
@@ -68,9 +79,9 @@ def mailman(
 
 
 def test_import_finds_the_platform_on_moved_ports(
-    platform: LocalPlatform, client: httpx.Client, tmp_path: Path
+    platform: LocalPlatform, api: AuthenticatedClient, tmp_path: Path
 ) -> None:
-    inbox = quickstart_inbox(client, "archive")
+    inbox = str(quickstart_inbox(api, "archive"))
     folder = tmp_path / "eml"
     folder.mkdir()
     (folder / "one.eml").write_bytes(
@@ -238,25 +249,21 @@ def _until(lines: queue.Queue[str], wanted: str, timeout: float) -> list[str]:
     return seen
 
 
-def _sent(client: httpx.Client, inbox: str, subject: str) -> str:
-    sent = client.post(
-        f"/inboxes/{inbox}/messages",
-        json={"to": ["dave@elsewhere.example"], "subject": subject, "text": "Hi"},
-    )
-    assert sent.status_code == 202, sent.text
-    message_id = str(sent.json()["id"])
+def _sent(api: AuthenticatedClient, inbox: str, subject: str) -> str:
+    body = SendIn(to=["dave@elsewhere.example"], subject=subject, text="Hi")
+    message_id = ok(MessageOut, messages_send.sync(UUID(inbox), client=api, body=body)).id
     assert poll(
-        lambda: client.get(f"/messages/{message_id}").json()["status"] == "delivered",
+        lambda: ok(MessageOut, messages_get.sync(message_id, client=api)).status == "delivered",
         timeout=20,
         interval=0.3,
     )
-    return message_id
+    return str(message_id)
 
 
 def test_tail_prints_what_happens_after_it_starts_and_stops_on_ctrl_c(
-    platform: LocalPlatform, client: httpx.Client, alice: str
+    platform: LocalPlatform, api: AuthenticatedClient, alice: str
 ) -> None:
-    before = _sent(client, alice, "Before the tail")
+    before = _sent(api, alice, "Before the tail")
     follower = subprocess.Popen(
         [MAILMAN, "tail"],
         env=_env(platform.local_dir),
@@ -269,7 +276,7 @@ def test_tail_prints_what_happens_after_it_starts_and_stops_on_ctrl_c(
     threading.Thread(target=_lines, args=(follower.stdout, lines), daemon=True).start()
     try:
         started = _until(lines, "following the event log", timeout=60)
-        after = _sent(client, alice, "After the tail")
+        after = _sent(api, alice, "After the tail")
         printed = _until(lines, f"message.sent  inbox {alice} message {after}", timeout=30)
     finally:
         follower.send_signal(signal.SIGINT)

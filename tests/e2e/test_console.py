@@ -16,9 +16,13 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import threads_get, threads_list
+from mailman_client.models import ListOfThreadOut, ThreadOut, ThreadWithMessagesOut
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -30,7 +34,7 @@ from playwright.sync_api import (
 )
 
 from tests.e2e.browser import launch_chromium
-from tests.e2e.conftest import HOST, LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import HOST, LocalPlatform, ok, poll, quickstart_inbox, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -141,8 +145,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def inbox_id(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "console")
+def inbox_id(api: AuthenticatedClient) -> UUID:
+    return quickstart_inbox(api, "console")
 
 
 @pytest.fixture(scope="module")
@@ -175,13 +179,13 @@ def console_url(platform: LocalPlatform) -> str:
     return url
 
 
-def _thread_of(client: httpx.Client, inbox_id: str, subject: str) -> dict[str, Any] | None:
-    threads = client.get(f"/inboxes/{inbox_id}/threads").json()["data"]
-    return next((t for t in threads if t["subject"] == subject), None)
+def _thread_of(api: AuthenticatedClient, inbox_id: UUID, subject: str) -> ThreadOut | None:
+    threads = ok(ListOfThreadOut, threads_list.sync(inbox_id, client=api)).data
+    return next((t for t in threads if t.subject == subject), None)
 
 
 def test_the_console_opens_on_the_organisation_its_domains_dns_status_and_inboxes(
-    platform: LocalPlatform, inbox_id: str, page: Page
+    platform: LocalPlatform, inbox_id: UUID, page: Page
 ) -> None:
     page.goto(console_url(platform))
 
@@ -197,13 +201,13 @@ def test_the_console_opens_on_the_organisation_its_domains_dns_status_and_inboxe
 
 def test_hostile_html_runs_no_script_and_fetches_nothing_until_remote_images_are_asked_for(
     platform: LocalPlatform,
-    client: httpx.Client,
-    inbox_id: str,
+    api: AuthenticatedClient,
+    inbox_id: UUID,
     page: Page,
     tracker: Tracker,
 ) -> None:
     _smtp(platform, _mail("Hostile", hostile_html(tracker.url)))
-    assert poll(lambda: _thread_of(client, inbox_id, "Hostile") is not None, timeout=20)
+    assert poll(lambda: _thread_of(api, inbox_id, "Hostile") is not None, timeout=20)
     inbox_page = f"{console_url(platform)}/orgs/{platform.organization_id}/inboxes/{inbox_id}"
     dialogs: list[str] = []
     said: list[str] = []
@@ -256,7 +260,7 @@ def test_hostile_html_runs_no_script_and_fetches_nothing_until_remote_images_are
 
 
 def test_mail_composed_in_the_console_goes_out_and_its_reply_appears_in_the_open_thread(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str, page: Page
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID, page: Page
 ) -> None:
     org_url = f"{console_url(platform)}/orgs/{platform.organization_id}"
     page.goto(f"{org_url}/compose")
@@ -271,17 +275,17 @@ def test_mail_composed_in_the_console_goes_out_and_its_reply_appears_in_the_open
     thread_url = page.url
     expect(page.locator("article.message")).to_have_count(1)
     expect(page.locator("article.message pre.body")).to_have_text("Sent from a browser.")
-    sent = _thread_of(client, inbox_id, "From the console")
+    sent = _thread_of(api, inbox_id, "From the console")
     assert sent is not None
-    message = client.get(f"/threads/{sent['id']}").json()["messages"][0]
+    message = ok(ThreadWithMessagesOut, threads_get.sync(sent.id, client=api)).messages[0]
     page.goto(f"{org_url}/outbox")
-    row = page.locator(f"#sent-{message['id']}")
+    row = page.locator(f"#sent-{message.id}")
     expect(row).to_contain_text("carol@elsewhere.example")
     assert poll(lambda: _delivered(page, row), timeout=20, interval=0.5)
 
     page.goto(thread_url)
     expect(page.locator("article.message")).to_have_count(1)
-    replied = message["message_id"]
+    replied = message.message_id
     reply = _mail(
         "Re: From the console",
         Message_ID="<reply-1@elsewhere.example>",
@@ -304,7 +308,7 @@ def _delivered(page: Page, row: Any) -> bool:
 
 
 def test_the_event_log_shows_a_new_event_live(
-    platform: LocalPlatform, inbox_id: str, page: Page
+    platform: LocalPlatform, inbox_id: UUID, page: Page
 ) -> None:
     page.goto(f"{console_url(platform)}/orgs/{platform.organization_id}/events")
     expect(page.locator("#events tbody tr").first).to_be_visible()
@@ -335,22 +339,23 @@ def _png() -> bytes:
 
 
 def test_inline_images_attachments_and_raw_source_come_from_the_console(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str, page: Page
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID, page: Page
 ) -> None:
     message = _mail(
         "With parts",
         '<p>Our logo: <img src="cid:logo@elsewhere.example" alt="logo"></p>',
         Message_ID="<parts-1@elsewhere.example>",
     )
-    html_part = message.get_payload()[1]
+    html_part = message.get_body(("html",))
+    assert html_part is not None
     html_part.add_related(_png(), "image", "png", cid="<logo@elsewhere.example>")
     message.add_attachment(b"name,total\nalice,3\n", "text", "csv", filename="orders.csv")
     _smtp(platform, message)
-    assert poll(lambda: _thread_of(client, inbox_id, "With parts") is not None, timeout=20)
-    thread = _thread_of(client, inbox_id, "With parts")
+    assert poll(lambda: _thread_of(api, inbox_id, "With parts") is not None, timeout=20)
+    thread = _thread_of(api, inbox_id, "With parts")
     assert thread is not None
 
-    page.goto(f"{console_url(platform)}/orgs/{platform.organization_id}/threads/{thread['id']}")
+    page.goto(f"{console_url(platform)}/orgs/{platform.organization_id}/threads/{thread.id}")
 
     logo = page.locator("iframe.body").content_frame.get_by_alt_text("logo")
     expect(logo).to_be_visible()
@@ -362,17 +367,24 @@ def test_inline_images_attachments_and_raw_source_come_from_the_console(
     download = started.value
     assert download.suggested_filename == "orders.csv"
     assert Path(download.path()).read_bytes() == b"name,total\nalice,3\n"
-    raw = httpx.get(origin + page.get_by_role("link", name="Raw source").get_attribute("href"))
+    source = page.get_by_role("link", name="Raw source").get_attribute("href")
+    assert source is not None
+    raw = httpx.get(origin + source)
     assert raw.status_code == 200
     assert raw.headers["content-type"] == "text/plain; charset=utf-8"
     assert "Message-ID: <parts-1@elsewhere.example>" in raw.text
 
 
 def test_the_console_answers_only_its_own_names_and_origin(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     compose = f"{console_url(platform)}/orgs/{platform.organization_id}/compose"
-    form = {"inbox": inbox_id, "to": "dave@elsewhere.example", "subject": "Forged", "text": "x"}
+    form = {
+        "inbox": str(inbox_id),
+        "to": "dave@elsewhere.example",
+        "subject": "Forged",
+        "text": "x",
+    }
     own = console_url(platform).removesuffix("/console")
 
     rebound = httpx.get(compose, headers={"Host": "mail.attacker.example"})
@@ -383,11 +395,11 @@ def test_the_console_answers_only_its_own_names_and_origin(
     assert rebound.status_code == 403
     assert forged.status_code == 403
     assert unnamed.status_code == 403
-    assert _thread_of(client, inbox_id, "Forged") is None
+    assert _thread_of(api, inbox_id, "Forged") is None
     assert page.status_code == 200
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy
     assert "frame-ancestors 'none'" in policy
     sent = httpx.post(compose, data=form, headers={"Origin": own})
     assert sent.status_code == 303
-    assert _thread_of(client, inbox_id, "Forged") is not None
+    assert _thread_of(api, inbox_id, "Forged") is not None

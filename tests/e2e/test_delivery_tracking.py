@@ -5,13 +5,29 @@ AWS, and what they say shows on the message, its history and the suppression lis
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import quote
+from datetime import datetime
+from http import HTTPStatus
+from uuid import UUID
 
-import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import messages_delivery, messages_get, messages_list
+from mailman_client.api.sending import messages_send
+from mailman_client.api.suppressions import suppressions_get
+from mailman_client.models import (
+    BounceOut,
+    ComplaintOut,
+    DeliveryOut,
+    Error,
+    ListOfMessageOut,
+    MessageOut,
+    RecipientOut,
+    SendIn,
+    SuppressionOut,
+)
+from mailman_client.types import Response
 
-from tests.e2e.conftest import LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import LocalPlatform, ok, poll, quickstart_inbox, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -30,102 +46,99 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def inbox(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "news")
+def inbox(api: AuthenticatedClient) -> UUID:
+    return quickstart_inbox(api, "news")
 
 
-def _send(client: httpx.Client, inbox: str, *to: str) -> httpx.Response:
-    return client.post(
-        f"/inboxes/{inbox}/messages",
-        json={"to": list(to), "subject": "Delivery tracking", "text": "Did it arrive?"},
-    )
+def _send(api: AuthenticatedClient, inbox: UUID, *to: str) -> Response[Error | MessageOut]:
+    body = SendIn(to=list(to), subject="Delivery tracking", text="Did it arrive?")
+    return messages_send.sync_detailed(inbox, client=api, body=body)
 
 
-def _settled(client: httpx.Client, message_id: str, status: str) -> dict[str, Any]:
+def _sent(api: AuthenticatedClient, inbox: UUID, *to: str) -> UUID:
+    return ok(MessageOut, _send(api, inbox, *to).parsed).id
+
+
+def _settled(api: AuthenticatedClient, message_id: UUID, status: str) -> MessageOut:
     """The message once its status reads `status` (the test fails if it never does)."""
-    found: dict[str, Any] = {}
+    found: list[MessageOut] = []
 
     def reads() -> bool:
-        found.update(client.get(f"/messages/{message_id}").json())
-        return found.get("status") == status
+        found[:] = [ok(MessageOut, messages_get.sync(message_id, client=api))]
+        return found[0].status == status
 
     assert poll(reads, timeout=SETTLE_SECONDS, interval=0.3), found
-    return found
+    return found[0]
 
 
-def _recipient(message: dict[str, Any], address: str) -> dict[str, Any]:
-    return next(r for r in message["recipients"] if r["address"] == address)
+def _recipient(message: MessageOut, address: str) -> RecipientOut:
+    return next(r for r in message.recipients if r.address == address)
 
 
-def _suppression(client: httpx.Client, address: str) -> httpx.Response:
-    return client.get(f"/suppressions/{quote(address)}")
+def _suppression(api: AuthenticatedClient, address: str) -> Response[Error | SuppressionOut]:
+    return suppressions_get.sync_detailed(address, client=api)
 
 
-def test_a_send_to_success_ends_delivered(client: httpx.Client, inbox: str) -> None:
-    sent = _send(client, inbox, f"success@{SIMULATOR}")
-    assert sent.status_code == 202, sent.text
+def test_a_send_to_success_ends_delivered(api: AuthenticatedClient, inbox: UUID) -> None:
+    sent = _sent(api, inbox, f"success@{SIMULATOR}")
 
-    message = _settled(client, sent.json()["id"], "delivered")
+    message = _settled(api, sent, "delivered")
 
     recipient = _recipient(message, f"success@{SIMULATOR}")
-    assert recipient["status"] == "delivered"
-    assert recipient["delivered_at"] is not None
-    assert recipient["bounce"] is None
-    assert _suppression(client, f"success@{SIMULATOR}").status_code == 404
+    assert recipient.status == "delivered"
+    assert isinstance(recipient.delivered_at, datetime)
+    assert recipient.bounce is None
+    assert _suppression(api, f"success@{SIMULATOR}").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_a_bounce_ends_bounced_with_its_diagnostic_and_suppresses_the_address(
-    client: httpx.Client, inbox: str
+    api: AuthenticatedClient, inbox: UUID
 ) -> None:
     address = f"bounce@{SIMULATOR}"
-    sent = _send(client, inbox, address)
-    assert sent.status_code == 202, sent.text
+    sent = _sent(api, inbox, address)
 
-    message = _settled(client, sent.json()["id"], "bounced")
+    message = _settled(api, sent, "bounced")
 
-    bounce = _recipient(message, address)["bounce"]
-    assert bounce["type"] == "Permanent"
-    assert bounce["diagnostic_code"]
-    assert bounce["smtp_status"].startswith("5.")
-    suppressed = _suppression(client, address)
-    assert suppressed.status_code == 200, suppressed.text
-    assert suppressed.json()["reason"] == "bounce"
-    assert suppressed.json()["source_message_id"] == message["id"]
-    history = client.get(f"/messages/{message['id']}/delivery").json()
-    assert [e["type"] for e in history["data"]] == ["send", "bounce"]
+    bounce = ok(BounceOut, _recipient(message, address).bounce)
+    assert bounce.type_ == "Permanent"
+    assert bounce.diagnostic_code
+    assert (bounce.smtp_status or "").startswith("5.")
+    suppressed = ok(SuppressionOut, _suppression(api, address).parsed)
+    assert suppressed.reason == "bounce"
+    assert suppressed.source_message_id == message.id
+    history = ok(DeliveryOut, messages_delivery.sync(message.id, client=api))
+    assert [e.type_ for e in history.data] == ["send", "bounce"]
 
-    again = _send(client, inbox, address)
+    again = _send(api, inbox, address)
 
-    assert again.status_code == 422, again.text
-    error = again.json()["error"]
-    assert error["type"] == "recipients_suppressed"
-    assert address in error["message"]
+    assert again.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    error = ok(Error, again.parsed).error
+    assert error.type_ == "recipients_suppressed"
+    assert address in error.message
 
 
 def test_a_complaint_ends_complained_and_suppresses_the_address(
-    client: httpx.Client, inbox: str
+    api: AuthenticatedClient, inbox: UUID
 ) -> None:
     address = f"complaint@{SIMULATOR}"
-    sent = _send(client, inbox, address)
-    assert sent.status_code == 202, sent.text
+    sent = _sent(api, inbox, address)
 
-    message = _settled(client, sent.json()["id"], "complained")
+    message = _settled(api, sent, "complained")
 
     recipient = _recipient(message, address)
-    assert recipient["status"] == "complained"
-    assert recipient["complaint"]["feedback_type"] == "abuse"
-    assert recipient["delivered_at"] is not None
-    assert _suppression(client, address).json()["reason"] == "complaint"
+    assert recipient.status == "complained"
+    assert ok(ComplaintOut, recipient.complaint).feedback_type == "abuse"
+    assert isinstance(recipient.delivered_at, datetime)
+    assert ok(SuppressionOut, _suppression(api, address).parsed).reason == "complaint"
 
 
-def test_a_mixed_send_shows_each_recipients_outcome(client: httpx.Client, inbox: str) -> None:
+def test_a_mixed_send_shows_each_recipients_outcome(api: AuthenticatedClient, inbox: UUID) -> None:
     delivered, bounced = f"success+mixed@{SIMULATOR}", f"bounce+mixed@{SIMULATOR}"
-    sent = _send(client, inbox, delivered, bounced)
-    assert sent.status_code == 202, sent.text
+    sent = _sent(api, inbox, delivered, bounced)
 
-    message = _settled(client, sent.json()["id"], "partially_delivered")
+    message = _settled(api, sent, "partially_delivered")
 
-    assert _recipient(message, delivered)["status"] == "delivered"
-    assert _recipient(message, bounced)["status"] == "bounced"
-    listed = client.get(f"/inboxes/{inbox}/messages", params={"delivery_status": "bounced"})
-    assert message["id"] in [m["id"] for m in listed.json()["data"]]
+    assert _recipient(message, delivered).status == "delivered"
+    assert _recipient(message, bounced).status == "bounced"
+    listed = messages_list.sync(inbox, client=api, delivery_status="bounced")
+    assert message.id in [m.id for m in ok(ListOfMessageOut, listed).data]

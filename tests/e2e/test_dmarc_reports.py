@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime
+from uuid import UUID
 
-import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.dmarc import dmarc_reports_list, dmarc_summary
+from mailman_client.api.domains import domains_list
+from mailman_client.api.inboxes import inboxes_list
+from mailman_client.api.mail import messages_list
+from mailman_client.models import (
+    DmarcReportOut,
+    DmarcSummaryOut,
+    ListOfDmarcReportOut,
+    ListOfDomainOut,
+    ListOfInboxOut,
+    ListOfMessageOut,
+)
 
 from tests.dmarc_mail import START, gzipped, report_mail, report_xml, zipped
-from tests.e2e.conftest import LocalPlatform, poll, running_platform
+from tests.e2e.conftest import LocalPlatform, ok, poll, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -32,16 +45,14 @@ def _send(platform: LocalPlatform, raw: bytes) -> None:
         smtp.sendmail("noreply-dmarc-support@google.com", [REPORTS], raw)
 
 
-def _reports(client: httpx.Client, domain_id: str) -> list[dict[str, Any]]:
-    answer = client.get(f"/domains/{domain_id}/dmarc/reports")
-    assert answer.status_code == 200, answer.text
-    return list(answer.json()["data"])
+def _reports(api: AuthenticatedClient, domain_id: UUID) -> list[DmarcReportOut]:
+    return ok(ListOfDmarcReportOut, dmarc_reports_list.sync(domain_id, client=api)).data
 
 
 def test_gzip_and_zip_reports_sent_over_smtp_appear_with_their_totals(
-    platform: LocalPlatform, client: httpx.Client
+    platform: LocalPlatform, api: AuthenticatedClient
 ) -> None:
-    domain_id = client.get("/domains").json()["data"][0]["id"]
+    domain_id = ok(ListOfDomainOut, domains_list.sync(client=api)).data[0].id
     google = report_xml(
         "g-1",
         [("192.0.2.1", 40, "pass", "pass"), ("192.0.2.1", 2, "fail", "pass"),
@@ -66,24 +77,20 @@ def test_gzip_and_zip_reports_sent_over_smtp_appear_with_their_totals(
         ),
     )
 
-    assert poll(lambda: len(_reports(client, domain_id)) == 2, timeout=10, interval=0.2), _reports(
-        client, domain_id
+    assert poll(lambda: len(_reports(api, domain_id)) == 2, timeout=10, interval=0.2), _reports(
+        api, domain_id
     )
-    listed = {r["report_id"]: r for r in _reports(client, domain_id)}
-    assert {k: (r["status"], r["messages"], r["dmarc_pass"]) for k, r in listed.items()} == {
+    listed = {r.report_id: r for r in _reports(api, domain_id)}
+    assert {k: (r.status, r.messages, r.dmarc_pass) for k, r in listed.items()} == {
         "g-1": ("ok", 45, 42),
         "m-1": ("ok", 15, 15),
     }
-    since = START.isoformat()
-    summary = client.get(
-        f"/domains/{domain_id}/dmarc/summary",
-        params={"since": since, "until": "2026-11-10T00:00:00Z"},
-    ).json()
-    assert (summary["reports"], summary["messages"], summary["dmarc_pass"]) == (2, 60, 57)
-    assert [(s["source_ip"], s["dmarc_fail"]) for s in summary["failing_sources"]] == [
-        ("203.0.113.9", 3)
-    ]
-    assert summary["recommendation"]["safe"] is False
-    inboxes = client.get("/inboxes").json()["data"]
-    for inbox in inboxes:
-        assert client.get(f"/inboxes/{inbox['id']}/messages").json()["data"] == []
+    until = datetime(2026, 11, 10, tzinfo=UTC)
+    summary = ok(
+        DmarcSummaryOut, dmarc_summary.sync(domain_id, client=api, since=START, until=until)
+    )
+    assert (summary.reports, summary.messages, summary.dmarc_pass) == (2, 60, 57)
+    assert [(s.source_ip, s.dmarc_fail) for s in summary.failing_sources] == [("203.0.113.9", 3)]
+    assert summary.recommendation.safe is False
+    for inbox in ok(ListOfInboxOut, inboxes_list.sync(client=api)).data:
+        assert ok(ListOfMessageOut, messages_list.sync(inbox.id, client=api)).data == []

@@ -10,8 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.domains import domains_create, domains_get, domains_list, domains_verify
+from mailman_client.api.events import events_list
+from mailman_client.models import CreateDomain, DomainOut, EventsOut, ListOfDomainOut
 
-from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, running_platform
+from tests.e2e.conftest import REPO_ROOT, LocalPlatform, ok, poll, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -40,61 +44,63 @@ def _mailman(local_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_quick_start_made_a_verified_domain(platform: LocalPlatform) -> None:
-    with platform.client(platform.api_key) as client:
-        domains = client.get("/domains").json()["data"]
+def _create(api: AuthenticatedClient, name: str) -> DomainOut:
+    return ok(DomainOut, domains_create.sync(client=api, body=CreateDomain(name=name)))
 
-    assert [(d["name"], d["status"]) for d in domains] == [("mailman.test", "verified")]
+
+def test_quick_start_made_a_verified_domain(
+    platform: LocalPlatform, api: AuthenticatedClient
+) -> None:
+    domains = ok(ListOfDomainOut, domains_list.sync(client=api)).data
+
+    assert [(d.name, d.status) for d in domains] == [("mailman.test", "verified")]
     assert "Quick start   mailman.test created and verified" in platform.output
 
 
 def test_a_domain_goes_from_missing_to_verified_once_its_records_are_published(
-    platform: LocalPlatform,
+    platform: LocalPlatform, api: AuthenticatedClient
 ) -> None:
-    with platform.client(platform.api_key) as client:
-        created = client.post("/domains", json={"name": "acme.example"}).json()
-        path = f"/domains/{created['id']}"
-        checked_once = poll(
-            lambda: client.get(path).json()["last_checked_at"] is not None,
-            timeout=30,
-            interval=0.5,
-        )
-        before = client.get(path).json()
+    created = _create(api, "acme.example")
 
-        published = _mailman(platform.local_dir, "dns", "publish", "acme.example")
-        verified = poll(
-            lambda: client.get(path).json()["status"] == "verified", timeout=30, interval=0.5
-        )
-        after = client.get(path).json()
-        events = client.get("/events", params={"type": "domain.verified"}).json()["data"]
+    def now() -> DomainOut:
+        return ok(DomainOut, domains_get.sync(created.id, client=api))
+
+    checked_once = poll(lambda: now().last_checked_at is not None, timeout=30, interval=0.5)
+    before = now()
+
+    published = _mailman(platform.local_dir, "dns", "publish", "acme.example")
+    verified = poll(lambda: now().status == "verified", timeout=30, interval=0.5)
+    after = now()
+    events = ok(EventsOut, events_list.sync(client=api, type_=["domain.verified"])).data
 
     assert checked_once
-    assert before["status"] == "pending"
-    assert {r["status"] for r in before["records"]} == {"missing"}
+    assert before.status == "pending"
+    assert {r.status for r in before.records} == {"missing"}
     assert published.returncode == 0, published.stderr
     assert "published 8 records for acme.example" in published.stdout
     assert "_mailman.acme.example" in published.stdout
     assert verified, after
-    assert (after["can_send"], after["can_receive"]) == (True, True)
-    assert "acme.example" in [e["data"]["domain"] for e in events]
+    assert (after.can_send, after.can_receive) == (True, True)
+    assert "acme.example" in [e.data["domain"] for e in events]
 
 
-def test_the_verify_endpoint_reports_a_record_that_is_wrong(platform: LocalPlatform) -> None:
-    with platform.client(platform.api_key) as client:
-        created = client.post("/domains", json={"name": "wrong.example"}).json()
-        zone = platform.local_dir / "dns" / "zone.json"
-        published = _mailman(platform.local_dir, "dns", "publish", "wrong.example")
-        text = zone.read_text().replace(
-            "inbound-smtp.us-east-1.amazonaws.com.", "mx.old-provider.example."
-        )
-        zone.write_text(text)
-        checked = client.post(f"/domains/{created['id']}/verify").json()
+def test_the_verify_endpoint_reports_a_record_that_is_wrong(
+    platform: LocalPlatform, api: AuthenticatedClient
+) -> None:
+    created = _create(api, "wrong.example")
+    zone = platform.local_dir / "dns" / "zone.json"
+    published = _mailman(platform.local_dir, "dns", "publish", "wrong.example")
+    text = zone.read_text().replace(
+        "inbound-smtp.us-east-1.amazonaws.com.", "mx.old-provider.example."
+    )
+    zone.write_text(text)
+    checked = ok(DomainOut, domains_verify.sync(created.id, client=api))
 
-    mx = next(r for r in checked["records"] if r["purpose"] == "receiving_mx")
+    mx = next(r for r in checked.records if r.purpose == "receiving_mx")
     assert published.returncode == 0
-    assert mx["status"] == "wrong"
-    assert mx["found"] == ["10 mx.old-provider.example."]
-    assert checked["can_receive"] is False
+    assert mx.status == "wrong"
+    assert mx.found == ["10 mx.old-provider.example."]
+    assert checked.can_receive is False
 
 
 def test_an_unknown_domain_cannot_be_published(platform: LocalPlatform) -> None:

@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import messages_attachment, messages_get, messages_list, messages_raw
+from mailman_client.api.sending import messages_send
+from mailman_client.errors import UnexpectedStatus
+from mailman_client.models import AttachmentIn, LinkOut, ListOfMessageOut, MessageOut, SendIn
+from mailman_client.types import UNSET, Unset
 
-from tests.e2e.conftest import Launcher, LocalPlatform, Ports, poll, quickstart_inbox
+from tests.e2e.conftest import Launcher, LocalPlatform, Ports, ok, poll, quickstart_inbox
 
 pytestmark = pytest.mark.e2e
 
@@ -41,12 +47,12 @@ class Traffic:
     """Two senders, each sending until told to stop or until the platform stops answering."""
 
     smtp_port: int
-    client: httpx.Client
-    inbox: str
+    api: AuthenticatedClient
+    inbox: UUID
     stop: threading.Event = field(default_factory=threading.Event)
     smtp_accepted: list[str] = field(default_factory=list)
     """The Message-IDs (without <>) the SMTP server answered 250 for."""
-    api_accepted: list[str] = field(default_factory=list)
+    api_accepted: list[UUID] = field(default_factory=list)
     """The ids of the messages the API answered 202 for."""
     ended: list[str] = field(default_factory=list)
     """Why each sender stopped."""
@@ -65,7 +71,7 @@ class Traffic:
         while not self.stop.is_set():
             try:
                 send_one(n)
-            except (OSError, smtplib.SMTPException, httpx.HTTPError) as exc:
+            except (OSError, smtplib.SMTPException, httpx.HTTPError, UnexpectedStatus) as exc:
                 self.ended.append(repr(exc))
                 return
             n += 1
@@ -86,23 +92,17 @@ class Traffic:
         self.smtp_accepted.append(str(message["Message-ID"]).strip("<>"))
 
     def _api_one(self, n: int) -> None:
-        sent = self.client.post(
-            f"/inboxes/{self.inbox}/messages",
-            json={
-                "to": ["bob@mailman.test"],
-                "subject": f"Outbound {n}",
-                "text": f"Message {n}, with a file.",
-                "attachments": [
-                    {
-                        "filename": f"out-{n}.pdf",
-                        "content": base64.b64encode(_file(f"outbound {n}")).decode(),
-                    }
-                ],
-            },
+        content = base64.b64encode(_file(f"outbound {n}")).decode()
+        body = SendIn(
+            to=["bob@mailman.test"],
+            subject=f"Outbound {n}",
+            text=f"Message {n}, with a file.",
+            attachments=[AttachmentIn(filename=f"out-{n}.pdf", content=content)],
         )
-        if sent.status_code != 202:
-            raise httpx.HTTPError(f"{sent.status_code}: {sent.text}")
-        self.api_accepted.append(str(sent.json()["id"]))
+        sent = messages_send.sync_detailed(self.inbox, client=self.api, body=body)
+        if not isinstance(sent.parsed, MessageOut):
+            raise httpx.HTTPError(f"{sent.status_code}: {sent.content!r}")
+        self.api_accepted.append(sent.parsed.id)
 
 
 def _file(name: str) -> bytes:
@@ -115,45 +115,44 @@ def _smtp_port(platform: LocalPlatform) -> int:
     return int(address.rpartition(":")[2])
 
 
-def _pages(client: httpx.Client, path: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token: str | None = None
+def _messages(api: AuthenticatedClient, inbox: UUID) -> list[MessageOut]:
+    """Every message of the inbox, page by page."""
+    items: list[MessageOut] = []
+    token: str | Unset | None = UNSET
     while True:
-        params = {"limit": 100, **({"page_token": token} if token else {})}
-        page = client.get(path, params=params)
-        assert page.status_code == 200, page.text
-        items.extend(page.json()["data"])
-        token = page.json().get("next_page_token")
+        listed = messages_list.sync(inbox, client=api, limit=100, page_token=token)
+        page = ok(ListOfMessageOut, listed)
+        items.extend(page.data)
+        token = page.next_page_token
         if not token:
             return items
 
 
-def _download(client: httpx.Client, path: str) -> bytes:
-    """What the API's link for `path` downloads (the presigned URL, as a user follows it)."""
-    link = client.get(path)
-    assert link.status_code == 200, f"{path}: {link.text}"
-    fetched = httpx.get(link.json()["url"], timeout=15)
-    assert fetched.status_code == 200, f"{path}: {fetched.status_code} {fetched.text[:200]}"
+def _download(link: object) -> bytes:
+    """What the API's download link (`LinkOut`) fetches, as a user follows it."""
+    url = ok(LinkOut, link).url
+    fetched = httpx.get(url, timeout=15)
+    assert fetched.status_code == 200, f"{url}: {fetched.status_code} {fetched.text[:200]}"
     return fetched.content
 
 
-def _missing_objects(client: httpx.Client, messages: list[dict[str, Any]]) -> list[str]:
+def _missing_objects(api: AuthenticatedClient, messages: list[MessageOut]) -> list[str]:
     """Each message's raw source and attachments read back; what could not be, said."""
     missing = []
     for summary in messages:
-        message = client.get(f"/messages/{summary['id']}").json()
-        if message["direction"] == "inbound" or message["status"] in HANDED_TO_SES:
-            raw = _download(client, f"/messages/{message['id']}/raw")
+        message = ok(MessageOut, messages_get.sync(summary.id, client=api))
+        if message.direction == "inbound" or message.status in HANDED_TO_SES:
+            raw = _download(messages_raw.sync(message.id, client=api))
             parsed = message_from_bytes(raw)
             if parsed["Message-ID"] is None or not raw:
-                missing.append(f"raw of {message['id']} ({message['subject']})")
-        for attachment in message["attachments"]:
-            data = _download(client, f"/messages/{message['id']}/attachments/{attachment['id']}")
-            digest = attachment["sha256"]
-            if len(data) != attachment["size_bytes"] or (
+                missing.append(f"raw of {message.id} ({message.subject})")
+        for attachment in message.attachments:
+            data = _download(messages_attachment.sync(message.id, attachment.id, client=api))
+            digest = attachment.sha256
+            if len(data) != attachment.size_bytes or (
                 digest and digest != hashlib.sha256(data).hexdigest()
             ):
-                missing.append(f"{attachment['filename']} of {message['id']}")
+                missing.append(f"{attachment.filename} of {message.id}")
     return missing
 
 
@@ -163,10 +162,10 @@ def test_kill_9_mid_traffic_then_restart_loses_no_raw_mail_or_attachment(
     local_dir = tmp_path / ".local"
     first = launch(local_dir, Ports.free(), ENVIRONMENT)
     key = first.api_key
-    with first.client(key) as client:
-        alice = quickstart_inbox(client, "alice")
-        bob = quickstart_inbox(client, "bob")
-        traffic = Traffic(_smtp_port(first), client, alice)
+    with first.api(key) as api:
+        alice = quickstart_inbox(api, "alice")
+        bob = quickstart_inbox(api, "bob")
+        traffic = Traffic(_smtp_port(first), api, alice)
         senders = traffic.start()
         flowing = poll(
             lambda: (
@@ -185,21 +184,20 @@ def test_kill_9_mid_traffic_then_restart_loses_no_raw_mail_or_attachment(
     assert flowing, f"too little traffic before the kill: {traffic}\n{first.output}"
     assert "stopped" not in traffic.ended, "a sender had stopped before the kill"
     second = launch(local_dir, Ports.free(), ENVIRONMENT)
-    with second.client(key) as client:
+    with second.api(key) as api:
 
         def received() -> set[str]:
-            listed = _pages(client, f"/inboxes/{alice}/messages")
-            return {str(m["message_id"]).strip("<>") for m in listed}
+            return {m.message_id.strip("<>") for m in _messages(api, alice)}
 
         poll(lambda: set(traffic.smtp_accepted) <= received(), timeout=30, interval=0.5)
         never_stored = set(traffic.smtp_accepted) - received()
-        stored = [m for inbox in (alice, bob) for m in _pages(client, f"/inboxes/{inbox}/messages")]
-        missing = _missing_objects(client, stored)
-        api_sent = [client.get(f"/messages/{id_}").status_code for id_ in traffic.api_accepted]
+        stored = [m for inbox in (alice, bob) for m in _messages(api, inbox)]
+        missing = _missing_objects(api, stored)
+        api_sent = [messages_get.sync(id_, client=api) for id_ in traffic.api_accepted]
 
     assert never_stored == set()
     assert missing == []
-    assert {m["direction"] for m in stored} == {"inbound", "outbound"}
-    assert api_sent == [200] * len(traffic.api_accepted)
+    assert {m.direction for m in stored} == {"inbound", "outbound"}
+    assert [type(m) for m in api_sent] == [MessageOut] * len(traffic.api_accepted)
     assert second.interrupt() == 0, second.output
     assert not second.postmaster_pid_file.exists(), "the embedded PostgreSQL outlived the run"

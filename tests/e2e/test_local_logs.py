@@ -13,14 +13,18 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import boto3
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import messages_get
+from mailman_client.models import MessageOut
 
 from local.aws import INBOUND_QUEUE
 from local.ses_inbound import received_notification, sns_envelope
-from tests.e2e.conftest import HOST, LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import HOST, LocalPlatform, ok, poll, quickstart_inbox, running_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +47,8 @@ def anonymous(platform: LocalPlatform) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def hello(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "hello")
+def hello(api: AuthenticatedClient) -> str:
+    return str(quickstart_inbox(api, "hello"))
 
 
 def _lines_matching(platform: LocalPlatform, pattern: str) -> list[str]:
@@ -53,7 +57,7 @@ def _lines_matching(platform: LocalPlatform, pattern: str) -> list[str]:
 
 def _one_line(platform: LocalPlatform, pattern: str) -> str:
     """The one line of the output that is `pattern`, waited for."""
-    assert poll(lambda: _lines_matching(platform, pattern), timeout=15, interval=0.1), (
+    assert poll(lambda: bool(_lines_matching(platform, pattern)), timeout=15, interval=0.1), (
         f"no line {pattern!r} in:\n{platform.output}"
     )
     found = _lines_matching(platform, pattern)
@@ -140,8 +144,10 @@ def test_mail_received_is_one_line_naming_the_sender_domain_the_inbox_and_the_me
     assert "secret" not in line.lower()
 
 
-def test_quarantined_mail_says_so_and_why(platform: LocalPlatform, client: httpx.Client) -> None:
-    quarantine = quickstart_inbox(client, "quarantine")
+def test_quarantined_mail_says_so_and_why(
+    platform: LocalPlatform, api: AuthenticatedClient
+) -> None:
+    quarantine = quickstart_inbox(api, "quarantine")
     message = EmailMessage()
     message["From"] = "erin@infected.example"
     message["To"] = "quarantine@mailman.test"
@@ -158,9 +164,9 @@ def test_quarantined_mail_says_so_and_why(platform: LocalPlatform, client: httpx
     )
     shown = re.search(r"msg=(\S+)", line)
     assert shown is not None
-    stored = client.get(f"/messages/{shown.group(1)}").json()
-    assert stored["inbox_id"] == quarantine
-    assert stored["quarantine_reason"] == "virus"
+    stored = ok(MessageOut, messages_get.sync(UUID(shown.group(1)), client=api))
+    assert stored.inbox_id == quarantine
+    assert stored.quarantine_reason == "virus"
 
 
 def test_mail_sent_is_one_line_with_its_recipients_and_what_ses_reported(
@@ -254,7 +260,7 @@ def test_a_functions_warning_reaches_the_console_and_not_the_metrics_file(
 
     sqs.send_message(QueueUrl=queue, MessageBody=sns_envelope(notification, "arn:unused"))
 
-    assert poll(lambda: _logged(platform, "ignored notification"), timeout=15, interval=0.1)
+    assert poll(lambda: bool(_logged(platform, "ignored notification")), timeout=15, interval=0.1)
     [record] = _logged(platform, "ignored notification")
     assert record["level"] == "WARNING"
     assert record["type"] == "AmazonSnsSubscriptionSucceeded"

@@ -4,12 +4,36 @@ Ctrl-C, and a restart that keeps the data."""
 from __future__ import annotations
 
 import uuid
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.api_keys import api_keys_create, api_keys_list, api_keys_revoke
+from mailman_client.api.domains import domains_create, domains_get
+from mailman_client.api.inboxes import (
+    inboxes_create,
+    inboxes_delete,
+    inboxes_get,
+    inboxes_list,
+    inboxes_update,
+)
+from mailman_client.models import (
+    CreateApiKey,
+    CreatedApiKeyOut,
+    CreateDomain,
+    CreateInbox,
+    DomainOut,
+    Error,
+    InboxOut,
+    ListOfApiKeyOut,
+    ListOfInboxOut,
+    UpdateInbox,
+)
+from mailman_client.types import UNSET, Response, Unset
 
 from tests.e2e.conftest import (
     HOST,
@@ -19,6 +43,7 @@ from tests.e2e.conftest import (
     LocalPlatform,
     Ports,
     listening_addresses,
+    ok,
 )
 
 pytestmark = pytest.mark.e2e
@@ -27,20 +52,33 @@ pytestmark = pytest.mark.e2e
 # -- arrange helpers ---------------------------------------------------------------------
 
 
-def create_domain(client: httpx.Client) -> dict[str, Any]:
+def create_domain(api: AuthenticatedClient) -> DomainOut:
     name = f"walk-{uuid.uuid4().hex[:10]}.example.com"
-    response = client.post("/domains", json={"name": name, "from_name": "Example"})
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    body = CreateDomain(name=name, from_name="Example")
+    return ok(DomainOut, domains_create.sync(client=api, body=body))
 
 
-def create_inbox(client: httpx.Client, domain_id: str, **fields: Any) -> dict[str, Any]:
-    body = {"domain_id": domain_id, "local_part": "support", "display_name": "Support", **fields}
-    response = client.post("/inboxes", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+def create_inbox(
+    api: AuthenticatedClient,
+    domain_id: UUID,
+    local_part: str = "support",
+    display_name: str | Unset | None = "Support",
+    catch_all: bool | Unset = UNSET,
+) -> InboxOut:
+    body = CreateInbox(
+        domain_id=domain_id, local_part=local_part, display_name=display_name, catch_all=catch_all
+    )
+    return ok(InboxOut, inboxes_create.sync(client=api, body=body))
+
+
+def assert_error(response: Response[Any], status: HTTPStatus, error_type: str) -> None:
+    """A refusal as the generated client reads it: the error envelope the document names,
+    its trace id the one of the `X-Trace-Id` header."""
+    assert response.status_code == status, response.content
+    error = ok(Error, response.parsed).error
+    assert error.type_ == error_type
+    assert error.message
+    assert error.trace_id == response.headers["x-trace-id"]
 
 
 def assert_error_envelope(response: httpx.Response, status: int, error_type: str) -> None:
@@ -116,72 +154,68 @@ def test_openapi_document_and_swagger_ui_are_served_without_a_key(
     assert "swagger" in docs.text.lower()
 
 
-def test_inboxes_created_on_a_domain_are_listed_and_fetched(client: httpx.Client) -> None:
-    domain = create_domain(client)
+def test_inboxes_created_on_a_domain_are_listed_and_fetched(api: AuthenticatedClient) -> None:
+    domain = create_domain(api)
 
-    support = create_inbox(client, domain["id"], local_part="support", display_name="Support")
+    support = create_inbox(api, domain.id, local_part="support", display_name="Support")
     catch_all = create_inbox(
-        client, domain["id"], local_part="everything-else", display_name=None, catch_all=True
+        api, domain.id, local_part="everything-else", display_name=None, catch_all=True
     )
-    listed = client.get("/inboxes", params={"domain_id": domain["id"], "limit": 10})
-    fetched = client.get(f"/inboxes/{support['id']}")
+    listed = ok(ListOfInboxOut, inboxes_list.sync(client=api, domain_id=domain.id, limit=10))
+    fetched = ok(InboxOut, inboxes_get.sync(support.id, client=api))
 
-    assert support["address"] == f"support@{domain['name']}"
-    assert support["domain_id"] == domain["id"]
-    assert support["catch_all"] is False
-    assert catch_all["catch_all"] is True
-    assert listed.status_code == 200
-    assert {inbox["id"] for inbox in listed.json()["data"]} == {support["id"], catch_all["id"]}
-    assert fetched.status_code == 200
-    assert fetched.json() == support
+    assert support.address == f"support@{domain.name}"
+    assert support.domain_id == domain.id
+    assert support.catch_all is False
+    assert catch_all.catch_all is True
+    assert {inbox.id for inbox in listed.data} == {support.id, catch_all.id}
+    assert fetched == support
 
 
-def test_patching_an_inbox_changes_its_display_name(client: httpx.Client) -> None:
-    inbox = create_inbox(client, create_domain(client)["id"], display_name="Support")
+def test_patching_an_inbox_changes_its_display_name(api: AuthenticatedClient) -> None:
+    inbox = create_inbox(api, create_domain(api).id, display_name="Support")
 
-    patched = client.patch(f"/inboxes/{inbox['id']}", json={"display_name": "Help desk"})
-    fetched = client.get(f"/inboxes/{inbox['id']}")
+    body = UpdateInbox(display_name="Help desk")
+    patched = ok(InboxOut, inboxes_update.sync(inbox.id, client=api, body=body))
+    fetched = ok(InboxOut, inboxes_get.sync(inbox.id, client=api))
 
-    assert patched.status_code == 200, patched.text
-    assert patched.json()["display_name"] == "Help desk"
-    assert fetched.json()["display_name"] == "Help desk"
-    assert fetched.json()["address"] == inbox["address"]
+    assert patched.display_name == "Help desk"
+    assert fetched.display_name == "Help desk"
+    assert fetched.address == inbox.address
 
 
-def test_deleted_inbox_answers_404_in_the_error_envelope(client: httpx.Client) -> None:
-    domain = create_domain(client)
-    inbox = create_inbox(client, domain["id"])
+def test_deleted_inbox_answers_404_in_the_error_envelope(api: AuthenticatedClient) -> None:
+    domain = create_domain(api)
+    inbox = create_inbox(api, domain.id)
 
-    deleted = client.delete(f"/inboxes/{inbox['id']}")
-    fetched = client.get(f"/inboxes/{inbox['id']}")
-    listed = client.get("/inboxes", params={"domain_id": domain["id"]})
+    deleted = inboxes_delete.sync_detailed(inbox.id, client=api)
+    fetched = inboxes_get.sync_detailed(inbox.id, client=api)
+    listed = ok(ListOfInboxOut, inboxes_list.sync(client=api, domain_id=domain.id))
 
-    assert deleted.status_code == 204
+    assert deleted.status_code == HTTPStatus.NO_CONTENT
     assert deleted.content == b""
-    assert_error_envelope(fetched, 404, "not_found")
-    assert listed.json()["data"] == []
+    assert_error(fetched, HTTPStatus.NOT_FOUND, "not_found")
+    assert listed.data == []
 
 
 def test_minted_api_key_works_until_it_is_revoked(
-    local_platform: LocalPlatform, client: httpx.Client
+    local_platform: LocalPlatform, api: AuthenticatedClient
 ) -> None:
-    minted = client.post("/api-keys", json={"name": "ci", "rate_limit_per_minute": 600})
-    assert minted.status_code == 201, minted.text
-    new_key, new_id = minted.json()["key"], minted.json()["id"]
+    body = CreateApiKey(name="ci", rate_limit_per_minute=600)
+    minted = ok(CreatedApiKeyOut, api_keys_create.sync(client=api, body=body))
 
-    with local_platform.client(new_key) as as_new_key:
-        before = as_new_key.get("/api-keys")
-        revoked = client.delete(f"/api-keys/{new_id}")
-        after = as_new_key.get("/api-keys")
+    with local_platform.api(minted.key) as as_new_key:
+        before = ok(ListOfApiKeyOut, api_keys_list.sync(client=as_new_key))
+        revoked = api_keys_revoke.sync_detailed(minted.id, client=api)
+        after = api_keys_list.sync_detailed(client=as_new_key)
 
-    assert new_key.startswith("mm_live_")
-    assert before.status_code == 200
-    listed = {key["id"]: key for key in before.json()["data"]}
-    assert listed[new_id]["rate_limit_per_minute"] == 600
-    assert new_key.startswith(listed[new_id]["prefix"])
-    assert "key" not in listed[new_id]
-    assert revoked.status_code == 204
-    assert_error_envelope(after, 401, "unauthorized")
+    assert minted.key.startswith("mm_live_")
+    listed = {key.id: key for key in before.data}
+    assert listed[minted.id].rate_limit_per_minute == 600
+    assert minted.key.startswith(listed[minted.id].prefix)
+    assert "key" not in listed[minted.id].additional_properties
+    assert revoked.status_code == HTTPStatus.NO_CONTENT
+    assert_error(after, HTTPStatus.UNAUTHORIZED, "unauthorized")
 
 
 # -- Ctrl-C and restart ------------------------------------------------------------------
@@ -206,16 +240,16 @@ def test_restart_keeps_the_data_and_shows_only_the_key_prefix(
     local_dir, ports = tmp_path / ".local", Ports.free()
     first = launch(local_dir, ports)
     key, org = first.api_key, first.organization_id
-    with first.client(key) as client:
-        domain = create_domain(client)
-        inbox = create_inbox(client, domain["id"], local_part="sales", catch_all=True)
+    with first.api(key) as api:
+        domain = create_domain(api)
+        inbox = create_inbox(api, domain.id, local_part="sales", catch_all=True)
     assert first.interrupt() == 0, first.output
 
     second = launch(local_dir, ports)
-    with second.client(key) as client:
-        domain_again = client.get(f"/domains/{domain['id']}")
-        inbox_again = client.get(f"/inboxes/{inbox['id']}")
-        listed = client.get("/inboxes", params={"domain_id": domain["id"]})
+    with second.api(key) as api:
+        domain_again = ok(DomainOut, domains_get.sync(domain.id, client=api))
+        inbox_again = ok(InboxOut, inboxes_get.sync(inbox.id, client=api))
+        listed = ok(ListOfInboxOut, inboxes_list.sync(client=api, domain_id=domain.id))
 
     output = second.output
     assert second.organization_id == org
@@ -226,8 +260,6 @@ def test_restart_keeps_the_data_and_shows_only_the_key_prefix(
     assert key.startswith(prefix.removesuffix("..."))
     assert len(prefix.removesuffix("...")) < len(key)
     assert f"mailman keys create --org {org}" in output
-    assert domain_again.status_code == 200, domain_again.text
-    assert domain_again.json()["name"] == domain["name"]
-    assert inbox_again.status_code == 200, inbox_again.text
-    assert inbox_again.json() == inbox
-    assert [i["id"] for i in listed.json()["data"]] == [inbox["id"]]
+    assert domain_again.name == domain.name
+    assert inbox_again == inbox
+    assert [i.id for i in listed.data] == [inbox.id]

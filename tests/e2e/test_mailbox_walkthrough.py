@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.events import events_list
+from mailman_client.models import ActorOut, EventsOut
 
-from tests.e2e.conftest import LocalPlatform, running_platform
+from tests.e2e.conftest import LocalPlatform, ok, running_platform
 from tests.e2e.readme import promised, run, walkthrough
 
 pytestmark = pytest.mark.e2e
@@ -44,9 +46,9 @@ def test_readme_mailbox_stars_labels_finds_trashes_restores_and_erases(
     ]
 
 
-def test_the_erasure_is_in_the_event_log(walked: list[str], client: httpx.Client) -> None:
-    erased = client.get("/events", params={"type": "message.erased"}).json()["data"]
+def test_the_erasure_is_in_the_event_log(walked: list[str], api: AuthenticatedClient) -> None:
+    erased = ok(EventsOut, events_list.sync(client=api, type_=["message.erased"])).data
 
     assert len(erased) == 1
-    assert set(erased[0]["data"]) >= {"message_id", "inbox_id"}
-    assert erased[0]["actor"] is not None
+    assert set(erased[0].data.additional_properties) >= {"message_id", "inbox_id"}
+    assert isinstance(erased[0].actor, ActorOut)

@@ -6,11 +6,22 @@ import smtplib
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
+from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import messages_raw, threads_get, threads_list
+from mailman_client.models import LinkOut, ListOfThreadOut, ThreadOut, ThreadWithMessagesOut
 
-from tests.e2e.conftest import Launcher, LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import (
+    Launcher,
+    LocalPlatform,
+    ok,
+    poll,
+    quickstart_inbox,
+    running_platform,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +35,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def inbox_id(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "hello")
+def inbox_id(api: AuthenticatedClient) -> UUID:
+    return quickstart_inbox(api, "hello")
 
 
 def _smtp_port(platform: LocalPlatform) -> int:
@@ -52,29 +63,32 @@ def _message(subject: str, message_id: str, in_reply_to: str | None = None) -> E
     return message
 
 
-def _threads(client: httpx.Client, inbox_id: str) -> list[dict[str, object]]:
-    response = client.get(f"/inboxes/{inbox_id}/threads")
-    assert response.status_code == 200, response.text
-    return list(response.json()["data"])
+def _threads(api: AuthenticatedClient, inbox_id: UUID) -> list[ThreadOut]:
+    return ok(ListOfThreadOut, threads_list.sync(inbox_id, client=api)).data
+
+
+def _raw(api: AuthenticatedClient, message_id: UUID) -> httpx.Response:
+    """The message as it arrived, downloaded from the short-lived link the API answers."""
+    return httpx.get(ok(LinkOut, messages_raw.sync(message_id, client=api)).url)
 
 
 def test_mail_sent_over_smtp_appears_threaded_within_two_seconds(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     sent_at = time.monotonic()
     _send(platform, _message("Hello there", "<first@elsewhere.example>"))
 
-    arrived = poll(lambda: len(_threads(client, inbox_id)) == 1, timeout=2, interval=0.2)
+    arrived = poll(lambda: len(_threads(api, inbox_id)) == 1, timeout=2, interval=0.2)
     elapsed = time.monotonic() - sent_at
 
     assert arrived, f"not listed after {elapsed:.1f} s"
-    thread = _threads(client, inbox_id)[0]
-    assert thread["subject"] == "Hello there"
-    assert thread["message_count"] == 1
+    thread = _threads(api, inbox_id)[0]
+    assert thread.subject == "Hello there"
+    assert thread.message_count == 1
 
 
 def test_a_reply_joins_the_same_thread(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     _send(
         platform,
@@ -82,18 +96,18 @@ def test_a_reply_joins_the_same_thread(
     )
 
     joined = poll(
-        lambda: [t["message_count"] for t in _threads(client, inbox_id)] == [2],
+        lambda: [t.message_count for t in _threads(api, inbox_id)] == [2],
         timeout=5,
         interval=0.3,
     )
 
-    threads = _threads(client, inbox_id)
+    threads = _threads(api, inbox_id)
     assert joined
     assert len(threads) == 1
-    detail = client.get(f"/threads/{threads[0]['id']}").json()
-    reply = detail["messages"][1]
-    assert reply["match_reason"] == "in_reply_to"
-    assert reply["extracted_text"].strip() == "Hi!"
+    detail = ok(ThreadWithMessagesOut, threads_get.sync(threads[0].id, client=api))
+    reply = detail.messages[1]
+    assert reply.match_reason == "in_reply_to"
+    assert (reply.extracted_text or "").strip() == "Hi!"
 
 
 def test_browsers_of_the_configured_origin_may_read_answers_and_refusals(
@@ -139,17 +153,16 @@ def test_mail_for_a_domain_that_is_not_ours_is_refused(platform: LocalPlatform) 
 
 
 def test_a_restart_keeps_the_mail_and_its_raw_form(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str, launch: Launcher
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID, launch: Launcher
 ) -> None:
-    thread = _threads(client, inbox_id)[0]
-    message_id = client.get(f"/threads/{thread['id']}").json()["messages"][0]["id"]
-    before = httpx.get(client.get(f"/messages/{message_id}/raw").json()["url"]).content
+    thread = _threads(api, inbox_id)[0]
+    message_id = ok(ThreadWithMessagesOut, threads_get.sync(thread.id, client=api)).messages[0].id
+    before = _raw(api, message_id).content
 
     assert platform.interrupt() == 0
     again = launch(platform.local_dir, platform.ports, platform.extra_env)
-    with again.client(platform.api_key) as restarted:
-        link = restarted.get(f"/messages/{message_id}/raw").json()["url"]
-        after = httpx.get(link)
+    with again.api(platform.api_key) as restarted:
+        after = _raw(restarted, message_id)
 
     assert b"Subject: Hello there" in before
     assert after.status_code == 200

@@ -7,12 +7,16 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
-from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.mail import messages_list, messages_raw
+from mailman_client.models import LinkOut, ListOfMessageOut, MessageOut, ScanOut
+from mailman_client.types import UNSET, Unset
 
-from tests.e2e.conftest import LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import LocalPlatform, ok, poll, quickstart_inbox, running_platform
 from tests.eicar import SIGNATURE, eicar, zipped
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +31,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def inbox_id(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "scanned")
+def inbox_id(api: AuthenticatedClient) -> UUID:
+    return quickstart_inbox(api, "scanned")
 
 
 def _send(platform: LocalPlatform, message: EmailMessage) -> None:
@@ -47,17 +51,34 @@ def _message(subject: str, to: str = "scanned@mailman.test") -> EmailMessage:
     return message
 
 
-def _arrived(client: httpx.Client, inbox_id: str, subject: str, query: str) -> dict[str, Any]:
-    """The message of `subject` listed by `GET /inboxes/{id}/messages?{query}`, once there."""
-    found: list[dict[str, Any]] = []
+def _listed(
+    api: AuthenticatedClient,
+    inbox_id: UUID,
+    *,
+    quarantined: bool = False,
+    folder: str | Unset = UNSET,
+) -> list[MessageOut]:
+    listed = messages_list.sync(inbox_id, client=api, quarantined=quarantined, folder=folder)
+    return ok(ListOfMessageOut, listed).data
+
+
+def _arrived(
+    api: AuthenticatedClient,
+    inbox_id: UUID,
+    subject: str,
+    *,
+    quarantined: bool = False,
+    folder: str | Unset = UNSET,
+) -> MessageOut:
+    """The message of `subject` the inbox's messages list with these filters, once there."""
+    found: list[MessageOut] = []
 
     def listed() -> bool:
-        page = client.get(f"/inboxes/{inbox_id}/messages?{query}")
-        assert page.status_code == 200, page.text
-        found[:] = [m for m in page.json()["data"] if m["subject"] == subject]
+        page = _listed(api, inbox_id, quarantined=quarantined, folder=folder)
+        found[:] = [m for m in page if m.subject == subject]
         return bool(found)
 
-    assert poll(listed, ARRIVAL_SECONDS, interval=0.2), f"{subject!r} not listed ({query})"
+    assert poll(listed, ARRIVAL_SECONDS, interval=0.2), f"{subject!r} not listed"
     return found[0]
 
 
@@ -69,7 +90,7 @@ def test_the_platform_says_it_scans_with_clamd(platform: LocalPlatform) -> None:
 
 
 def test_eicar_in_a_zip_is_quarantined_as_a_virus_with_its_signature(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     message = _message("Invoice attached")
     message.add_attachment(
@@ -80,19 +101,19 @@ def test_eicar_in_a_zip_is_quarantined_as_a_virus_with_its_signature(
     )
 
     _send(platform, message)
-    held = _arrived(client, inbox_id, "Invoice attached", "quarantined=true")
+    held = _arrived(api, inbox_id, "Invoice attached", quarantined=True)
 
-    assert held["quarantined"] is True
-    assert held["quarantine_reason"] == "virus"
-    assert held["scan"]["verdict"] == "fail"
-    assert held["scan"]["signature"].startswith(SIGNATURE)
-    assert held["scan"]["engine"].startswith("ClamAV ")
-    listed = client.get(f"/inboxes/{inbox_id}/messages").json()["data"]
-    assert "Invoice attached" not in [m["subject"] for m in listed]
+    assert held.quarantined is True
+    assert held.quarantine_reason == "virus"
+    scan = ok(ScanOut, held.scan)
+    assert scan.verdict == "fail"
+    assert (scan.signature or "").startswith(SIGNATURE)
+    assert (scan.engine or "").startswith("ClamAV ")
+    assert "Invoice attached" not in [m.subject for m in _listed(api, inbox_id)]
 
 
 def test_a_clean_mail_passes_our_scanner(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     message = _message("Minutes attached")
     message.add_attachment(
@@ -103,41 +124,42 @@ def test_a_clean_mail_passes_our_scanner(
     )
 
     _send(platform, message)
-    delivered = _arrived(client, inbox_id, "Minutes attached", "folder=inbox")
+    delivered = _arrived(api, inbox_id, "Minutes attached", folder="inbox")
 
-    assert delivered["quarantined"] is False
-    assert delivered["scan"]["verdict"] == "pass"
-    assert delivered["scan"]["engine"].startswith("ClamAV ")
-    assert delivered["scan"]["signature"] is None
+    assert delivered.quarantined is False
+    scan = ok(ScanOut, delivered.scan)
+    assert scan.verdict == "pass"
+    assert (scan.engine or "").startswith("ClamAV ")
+    assert scan.signature is None
 
 
 def test_the_local_verdicts_header_puts_spam_in_the_spam_folder_and_is_gone(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     message = _message("Cheap watches")
     message["X-Mailman-Local-Verdicts"] = "spam=FAIL"
 
     _send(platform, message)
-    spam = _arrived(client, inbox_id, "Cheap watches", "folder=spam")
+    spam = _arrived(api, inbox_id, "Cheap watches", folder="spam")
 
-    assert spam["folder"] == "spam"
-    assert spam["verdicts"]["spam"] == "FAIL"
-    raw = httpx.get(client.get(f"/messages/{spam['id']}/raw").json()["url"]).content
+    assert spam.folder == "spam"
+    assert spam.verdicts["spam"] == "FAIL"
+    raw = httpx.get(ok(LinkOut, messages_raw.sync(spam.id, client=api)).url).content
     assert b"Subject: Cheap watches" in raw
     assert b"x-mailman-local-verdicts" not in raw.lower()
 
 
 def test_the_local_verdicts_header_has_a_virus_verdict_quarantined(
-    platform: LocalPlatform, client: httpx.Client, inbox_id: str
+    platform: LocalPlatform, api: AuthenticatedClient, inbox_id: UUID
 ) -> None:
     message = _message("Flagged by SES")
     message["X-Mailman-Local-Verdicts"] = "virus=FAIL"
 
     _send(platform, message)
-    held = _arrived(client, inbox_id, "Flagged by SES", "quarantined=true")
+    held = _arrived(api, inbox_id, "Flagged by SES", quarantined=True)
 
-    assert held["quarantine_reason"] == "virus"
-    assert held["verdicts"]["virus"] == "FAIL"
+    assert held.quarantine_reason == "virus"
+    assert held.verdicts["virus"] == "FAIL"
 
 
 def test_without_clamd_the_platform_says_scanning_is_off_and_mail_shows_it(
@@ -146,11 +168,11 @@ def test_without_clamd_the_platform_says_scanning_is_off_and_mail_shows_it(
     with running_platform(
         tmp_path_factory, "unscanned", {"MAILMAN_QUICKSTART": "1", "MAILMAN_CLAMD": "off"}
     ) as off:
-        with off.client(off.api_key) as http:
-            inbox = quickstart_inbox(http, "scanned")
+        with off.api(off.api_key) as api:
+            inbox = quickstart_inbox(api, "scanned")
             _send(off, _message("Not scanned"))
-            arrived = _arrived(http, inbox, "Not scanned", "folder=inbox")
+            arrived = _arrived(api, inbox, "Not scanned", folder="inbox")
 
         assert off.printed("Scanning") == "OFF"
         assert "virus scanning is OFF" in off.output
-        assert arrived["scan"]["verdict"] == "off"
+        assert ok(ScanOut, arrived.scan).verdict == "off"

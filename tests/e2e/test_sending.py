@@ -9,12 +9,41 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from http import HTTPStatus
+from uuid import UUID
 
 import httpx
 import pytest
+from mailman_client import AuthenticatedClient
+from mailman_client.api.drafts import drafts_create, drafts_list, drafts_send, drafts_update
+from mailman_client.api.mail import messages_get, messages_list
+from mailman_client.api.sending import (
+    attachments_upload,
+    messages_cancel,
+    messages_reply,
+    messages_reschedule,
+    messages_send,
+)
+from mailman_client.models import (
+    AttachmentIn,
+    DraftIn,
+    ListOfMessageOut,
+    MessageOut,
+    ReplyIn,
+    RescheduleIn,
+    SendIn,
+    UploadIn,
+    UploadOut,
+)
 
-from tests.e2e.conftest import REPO_ROOT, LocalPlatform, poll, quickstart_inbox, running_platform
+from tests.e2e.conftest import (
+    REPO_ROOT,
+    LocalPlatform,
+    ok,
+    poll,
+    quickstart_inbox,
+    running_platform,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -30,88 +59,89 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform
 
 
 @pytest.fixture(scope="module")
-def alice(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "alice")
+def alice(api: AuthenticatedClient) -> UUID:
+    return quickstart_inbox(api, "alice")
 
 
 @pytest.fixture(scope="module")
-def bob(client: httpx.Client) -> str:
-    return quickstart_inbox(client, "bob")
+def bob(api: AuthenticatedClient) -> UUID:
+    return quickstart_inbox(api, "bob")
 
 
-def _messages(client: httpx.Client, inbox_id: str) -> list[dict[str, Any]]:
-    return list(client.get(f"/inboxes/{inbox_id}/messages").json()["data"])
+def _messages(api: AuthenticatedClient, inbox_id: UUID) -> list[MessageOut]:
+    return ok(ListOfMessageOut, messages_list.sync(inbox_id, client=api)).data
 
 
-def _status(client: httpx.Client, message_id: str) -> str:
-    return str(client.get(f"/messages/{message_id}").json()["status"])
+def _status(api: AuthenticatedClient, message_id: UUID) -> str | None:
+    return ok(MessageOut, messages_get.sync(message_id, client=api)).status
+
+
+def _send(api: AuthenticatedClient, inbox_id: UUID, body: SendIn) -> MessageOut:
+    return ok(MessageOut, messages_send.sync(inbox_id, client=api, body=body))
 
 
 def test_a_reply_between_two_local_inboxes_threads_on_both_sides(
-    client: httpx.Client, alice: str, bob: str
+    api: AuthenticatedClient, alice: UUID, bob: UUID
 ) -> None:
-    sent = client.post(
-        f"/inboxes/{alice}/messages",
-        json={"to": ["bob@mailman.test"], "subject": "Lunch?", "text": "Noon on Friday?"},
+    original = _send(
+        api, alice, SendIn(to=["bob@mailman.test"], subject="Lunch?", text="Noon on Friday?")
     )
-    assert sent.status_code == 202, sent.text
-    original = sent.json()
 
-    assert poll(lambda: len(_messages(client, bob)) == 1, timeout=15, interval=0.3)
-    assert poll(lambda: _status(client, original["id"]) == "delivered", timeout=15, interval=0.3)
-    received = _messages(client, bob)[0]
-    reply = client.post(f"/messages/{received['id']}/reply", json={"text": "Yes, noon works."})
-    assert reply.status_code == 202, reply.text
+    assert poll(lambda: len(_messages(api, bob)) == 1, timeout=15, interval=0.3)
+    assert poll(lambda: _status(api, original.id) == "delivered", timeout=15, interval=0.3)
+    received = _messages(api, bob)[0]
+    reply = ok(
+        MessageOut,
+        messages_reply.sync(received.id, client=api, body=ReplyIn(text="Yes, noon works.")),
+    )
 
     def alice_has_the_reply() -> bool:
-        return len(_messages(client, alice)) == 2
+        return len(_messages(api, alice)) == 2
 
     assert poll(alice_has_the_reply, timeout=15, interval=0.3)
-    answer = next(m for m in _messages(client, alice) if m["direction"] == "inbound")
-    assert answer["thread_id"] == original["thread_id"]
-    assert answer["match_reason"] == "in_reply_to"
-    assert reply.json()["thread_id"] == received["thread_id"]
-    assert answer["subject"] == "Re: Lunch?"
+    answer = next(m for m in _messages(api, alice) if m.direction == "inbound")
+    assert answer.thread_id == original.thread_id
+    assert answer.match_reason == "in_reply_to"
+    assert reply.thread_id == received.thread_id
+    assert answer.subject == "Re: Lunch?"
 
 
-def test_an_idempotent_retry_over_http_sends_once(client: httpx.Client, alice: str) -> None:
-    body = {"to": ["success@simulator.amazonses.com"], "subject": "Once", "text": "x"}
-    headers = {"Idempotency-Key": "e2e-once"}
+def test_an_idempotent_retry_over_http_sends_once(api: AuthenticatedClient, alice: UUID) -> None:
+    body = SendIn(to=["success@simulator.amazonses.com"], subject="Once", text="x")
 
-    first = client.post(f"/inboxes/{alice}/messages", json=body, headers=headers)
-    again = client.post(f"/inboxes/{alice}/messages", json=body, headers=headers)
+    first = messages_send.sync_detailed(alice, client=api, body=body, idempotency_key="e2e-once")
+    again = messages_send.sync_detailed(alice, client=api, body=body, idempotency_key="e2e-once")
 
-    assert first.status_code == again.status_code == 202
-    assert again.json()["id"] == first.json()["id"]
+    assert first.status_code == again.status_code == HTTPStatus.ACCEPTED
+    sent = ok(MessageOut, first.parsed)
+    assert ok(MessageOut, again.parsed).id == sent.id
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert poll(
-        lambda: _status(client, first.json()["id"]) == "delivered", timeout=15, interval=0.3
-    )
+    assert poll(lambda: _status(api, sent.id) == "delivered", timeout=15, interval=0.3)
 
 
 def test_a_large_file_goes_up_by_presigned_put_and_out_attached(
-    platform: LocalPlatform, client: httpx.Client, alice: str
+    platform: LocalPlatform, api: AuthenticatedClient, alice: UUID
 ) -> None:
-    upload = client.post("/attachments", json={"filename": "big.bin"}).json()
+    upload = ok(UploadOut, attachments_upload.sync(client=api, body=UploadIn(filename="big.bin")))
     content = os.urandom(5 * 2**20)
     put = httpx.put(
-        upload["upload_url"], content=content, headers={"Content-Type": upload["content_type"]}
+        upload.upload_url, content=content, headers={"Content-Type": upload.content_type}
     )
     assert put.status_code == 200, put.text
 
-    sent = client.post(
-        f"/inboxes/{alice}/messages",
-        json={
-            "to": ["carol@elsewhere.example"],
-            "subject": "The file",
-            "text": "Attached.",
-            "attachments": [{"filename": "big.bin", "attachment_id": upload["id"]}],
-        },
+    sent = _send(
+        api,
+        alice,
+        SendIn(
+            to=["carol@elsewhere.example"],
+            subject="The file",
+            text="Attached.",
+            attachments=[AttachmentIn(filename="big.bin", attachment_id=upload.id)],
+        ),
     )
 
-    assert sent.status_code == 202, sent.text
-    assert sent.json()["attachments"][0]["size_bytes"] == len(content)
-    assert poll(lambda: _status(client, sent.json()["id"]) == "delivered", timeout=20, interval=0.3)
+    assert sent.attachments[0].size_bytes == len(content)
+    assert poll(lambda: _status(api, sent.id) == "delivered", timeout=20, interval=0.3)
     listing = subprocess.run(
         [sys.executable, "-m", "local.cli", "outbox"],
         cwd=REPO_ROOT,
@@ -125,67 +155,57 @@ def test_a_large_file_goes_up_by_presigned_put_and_out_attached(
 
 
 def test_a_draft_reply_is_written_changed_and_sent_into_the_thread(
-    client: httpx.Client, alice: str, bob: str
+    api: AuthenticatedClient, alice: UUID, bob: UUID
 ) -> None:
-    sent = client.post(
-        f"/inboxes/{alice}/messages",
-        json={"to": ["bob@mailman.test"], "subject": "Budget", "text": "Numbers by Monday?"},
-    ).json()
-    assert poll(lambda: _received(client, bob, "Budget"), timeout=15, interval=0.3)
-    received = _received(client, bob, "Budget")
+    sent = _send(
+        api, alice, SendIn(to=["bob@mailman.test"], subject="Budget", text="Numbers by Monday?")
+    )
+    assert poll(lambda: _received(api, bob, "Budget") is not None, timeout=15, interval=0.3)
+    received = _received(api, bob, "Budget")
     assert received is not None
 
-    draft = client.post(
-        f"/inboxes/{bob}/drafts", json={"in_reply_to": received["id"], "text": "Maybe."}
-    ).json()
-    changed = client.patch(f"/drafts/{draft['id']}", json={"text": "Yes, Monday."})
-    assert changed.status_code == 200, changed.text
-    assert [d["id"] for d in client.get(f"/inboxes/{bob}/drafts").json()["data"]] == [draft["id"]]
-    out = client.post(f"/drafts/{draft['id']}/send")
+    draft = ok(
+        MessageOut,
+        drafts_create.sync(bob, client=api, body=DraftIn(in_reply_to=received.id, text="Maybe.")),
+    )
+    ok(MessageOut, drafts_update.sync(draft.id, client=api, body=SendIn(text="Yes, Monday.")))
+    drafts = ok(ListOfMessageOut, drafts_list.sync(bob, client=api)).data
+    assert [d.id for d in drafts] == [draft.id]
+    out = ok(MessageOut, drafts_send.sync(draft.id, client=api))
 
-    assert out.status_code == 202, out.text
-    assert out.json()["thread_id"] == received["thread_id"]
-    assert poll(lambda: _received(client, alice, "Re: Budget"), timeout=15, interval=0.3)
-    answer = _received(client, alice, "Re: Budget")
+    assert out.thread_id == received.thread_id
+    assert poll(lambda: _received(api, alice, "Re: Budget") is not None, timeout=15, interval=0.3)
+    answer = _received(api, alice, "Re: Budget")
     assert answer is not None
-    assert answer["thread_id"] == sent["thread_id"]
-    assert answer["text"].startswith("Yes, Monday.")
+    assert answer.thread_id == sent.thread_id
+    assert (answer.text or "").startswith("Yes, Monday.")
 
 
-def _received(client: httpx.Client, inbox_id: str, subject: str) -> dict[str, Any] | None:
+def _received(api: AuthenticatedClient, inbox_id: UUID, subject: str) -> MessageOut | None:
     return next(
-        (
-            m
-            for m in _messages(client, inbox_id)
-            if m["direction"] == "inbound" and m["subject"] == subject
-        ),
+        (m for m in _messages(api, inbox_id) if m.direction == "inbound" and m.subject == subject),
         None,
     )
 
 
 def test_scheduled_mail_goes_at_its_time_and_can_be_cancelled_or_moved(
-    client: httpx.Client, alice: str
+    api: AuthenticatedClient, alice: UUID
 ) -> None:
     now = datetime.now(UTC)
-    body = {"to": ["success@simulator.amazonses.com"], "text": "x"}
 
-    def schedule(subject: str, at: datetime) -> str:
-        answer = client.post(
-            f"/inboxes/{alice}/messages",
-            json={**body, "subject": subject, "send_at": at.isoformat()},
-        )
-        assert answer.status_code == 202, answer.text
-        assert answer.json()["status"] == "scheduled"
-        return str(answer.json()["id"])
+    def schedule(subject: str, at: datetime) -> UUID:
+        body = SendIn(to=["success@simulator.amazonses.com"], text="x", subject=subject, send_at=at)
+        scheduled = _send(api, alice, body)
+        assert scheduled.status == "scheduled"
+        return scheduled.id
 
     soon = schedule("Soon", now + timedelta(seconds=3))
     cancelled = schedule("Cancelled", now + timedelta(hours=1))
     moved = schedule("Moved", now + timedelta(hours=1))
 
-    assert client.post(f"/messages/{cancelled}/cancel").json()["status"] == "cancelled"
-    answer = client.post(f"/messages/{moved}/reschedule", json={"send_at": None})
-    assert answer.status_code == 200, answer.text
+    assert ok(MessageOut, messages_cancel.sync(cancelled, client=api)).status == "cancelled"
+    ok(MessageOut, messages_reschedule.sync(moved, client=api, body=RescheduleIn(send_at=None)))
 
-    assert poll(lambda: _status(client, soon) == "delivered", timeout=20, interval=0.5)
-    assert poll(lambda: _status(client, moved) == "delivered", timeout=20, interval=0.5)
-    assert _status(client, cancelled) == "cancelled"
+    assert poll(lambda: _status(api, soon) == "delivered", timeout=20, interval=0.5)
+    assert poll(lambda: _status(api, moved) == "delivered", timeout=20, interval=0.5)
+    assert _status(api, cancelled) == "cancelled"

@@ -19,7 +19,7 @@ from mailman.domain.suppressions import (
     canonical_address,
 )
 from mailman.services.suppressions import (
-    Outcome,
+    SuppressionOutcome,
     SuppressionRequest,
     get_suppression,
     list_suppressions,
@@ -124,11 +124,11 @@ def test_a_batch_answers_each_item_in_order_and_adds_the_valid_ones(world: World
     )
 
     assert [(r.address, r.outcome) for r in results] == [
-        ("new@customer.example", Outcome.ADDED),
-        ("nonsense", Outcome.INVALID),
-        ("old@customer.example", Outcome.ALREADY_SUPPRESSED),
-        ("new@customer.example", Outcome.ALREADY_SUPPRESSED),
-        ("x@customer.example", Outcome.INVALID),
+        ("new@customer.example", SuppressionOutcome.ADDED),
+        ("nonsense", SuppressionOutcome.INVALID),
+        ("old@customer.example", SuppressionOutcome.ALREADY_SUPPRESSED),
+        ("new@customer.example", SuppressionOutcome.ALREADY_SUPPRESSED),
+        ("x@customer.example", SuppressionOutcome.INVALID),
     ]
     assert [r.error.field for r in results if r.error] == [
         "suppressions[1].address",
@@ -204,9 +204,9 @@ def test_a_bulk_removal_answers_each_address(world: World) -> None:
     )
 
     assert [(r.address, r.outcome) for r in results] == [
-        ("ann@customer.example", Outcome.REMOVED),
-        ("nobody@customer.example", Outcome.NOT_SUPPRESSED),
-        ("ann@customer.example", Outcome.NOT_SUPPRESSED),
+        ("ann@customer.example", SuppressionOutcome.REMOVED),
+        ("nobody@customer.example", SuppressionOutcome.NOT_SUPPRESSED),
+        ("ann@customer.example", SuppressionOutcome.NOT_SUPPRESSED),
     ]
     assert _listed(world) == ["bob@customer.example"]
 

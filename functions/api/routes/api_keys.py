@@ -24,6 +24,7 @@ TAGS = ["API keys"]
 
 @router.post(
     "/api-keys",
+    operation_id="api_keys.create",
     summary="Mint an API key",
     description=(
         "A key's `rate_limit_per_minute` may not exceed its organisation's limit over all its"
@@ -58,6 +59,7 @@ def create_api_key(body: CreateApiKey) -> Response[CreatedApiKeyOut]:
 
 @router.get(
     "/api-keys",
+    operation_id="api_keys.list",
     summary="List API keys",
     tags=TAGS,
     **requires(Scope.KEYS_ADMIN, organization_wide=True),
@@ -74,6 +76,7 @@ def list_api_keys(
 
 @router.get(
     "/api-keys/<key_id>",
+    operation_id="api_keys.get",
     summary="Get an API key",
     tags=TAGS,
     **requires(Scope.KEYS_ADMIN, organization_wide=True),
@@ -85,6 +88,7 @@ def get_api_key(key_id: UUID) -> ApiKeyOut:
 
 @router.delete(
     "/api-keys/<key_id>",
+    operation_id="api_keys.revoke",
     summary="Revoke an API key",
     tags=TAGS,
     **requires(Scope.KEYS_ADMIN, organization_wide=True),

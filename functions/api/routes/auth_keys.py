@@ -43,6 +43,7 @@ def _out(key: AuthKey) -> AuthKeyOut:
 
 @router.post(
     "/auth-keys",
+    operation_id="auth_keys.register",
     summary="Register a public key that signs tokens",
     description=(
         "The key is a PEM string or a JWK object: EC on P-256 for ES256, RSA of at least 2048"
@@ -70,7 +71,13 @@ def register_auth_key(body: RegisterAuthKey) -> Response[AuthKeyOut]:
     )
 
 
-@router.get("/auth-keys", summary="List the keys that sign tokens", tags=TAGS, **ACCESS)
+@router.get(
+    "/auth-keys",
+    operation_id="auth_keys.list",
+    summary="List the keys that sign tokens",
+    tags=TAGS,
+    **ACCESS,
+)
 def list_auth_keys(limit: Limit = None, page_token: PageToken = None) -> ListOf[AuthKeyOut]:
     page = auth_keys.list_auth_keys(
         caller_uow(router), organization_id(router), PageRequest.parse(limit, page_token)
@@ -78,13 +85,20 @@ def list_auth_keys(limit: Limit = None, page_token: PageToken = None) -> ListOf[
     return listing(page, _out)
 
 
-@router.get("/auth-keys/<auth_key_id>", summary="Get a key that signs tokens", tags=TAGS, **ACCESS)
+@router.get(
+    "/auth-keys/<auth_key_id>",
+    operation_id="auth_keys.get",
+    summary="Get a key that signs tokens",
+    tags=TAGS,
+    **ACCESS,
+)
 def get_auth_key(auth_key_id: UUID) -> AuthKeyOut:
     return _out(auth_keys.get_auth_key(caller_uow(router), organization_id(router), auth_key_id))
 
 
 @router.delete(
     "/auth-keys/<auth_key_id>",
+    operation_id="auth_keys.revoke",
     summary="Revoke a key that signs tokens",
     description=(
         "Tokens signed with the key are refused from their next request on, in every function"

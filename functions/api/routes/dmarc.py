@@ -50,6 +50,7 @@ Until = Annotated[
 
 @router.get(
     "/domains/<domain_id>/dmarc/reports",
+    operation_id="dmarc.reports.list",
     summary="A domain's DMARC aggregate reports, oldest first",
     description="Filter by the reports' date range (`since`, `until`: the range overlaps "
     "them), `reporter` (its name, any case) and `status` (`ok`, or `failed`: files that "
@@ -79,6 +80,7 @@ def list_reports(
 
 @router.get(
     "/domains/<domain_id>/dmarc/reports/<dmarc_report_id>",
+    operation_id="dmarc.reports.get",
     summary="One DMARC report of a domain, with its records",
     tags=TAGS,
     **requires(Scope.DOMAINS_READ, organization_wide=True),
@@ -96,6 +98,7 @@ def get_report(domain_id: UUID, dmarc_report_id: UUID) -> DmarcReportWithRowsOut
 
 @router.get(
     "/domains/<domain_id>/dmarc/summary",
+    operation_id="dmarc.summary",
     summary="What a domain's DMARC reports add up to, and whether a stricter policy is safe",
     description="Over the reports whose range overlaps `since`..`until` (by default the 30 "
     "days to now): messages by source (IP, reverse DNS name where stored, reporter), the "

@@ -32,6 +32,7 @@ def _settings(body: UpdateDomain) -> domains.DomainSettings:
 
 @router.post(
     "/domains",
+    operation_id="domains.create",
     summary="Add a domain",
     tags=TAGS,
     **requires(Scope.DOMAINS_WRITE, organization_wide=True),
@@ -56,6 +57,7 @@ def create_domain(body: CreateDomain) -> Response[DomainOut]:
 
 @router.get(
     "/domains",
+    operation_id="domains.list",
     summary="List domains",
     tags=TAGS,
     **requires(Scope.DOMAINS_READ, organization_wide=True),
@@ -72,6 +74,7 @@ def list_domains(
 
 @router.get(
     "/domains/<domain_id>",
+    operation_id="domains.get",
     summary="Get a domain",
     tags=TAGS,
     **requires(Scope.DOMAINS_READ, organization_wide=True),
@@ -82,6 +85,7 @@ def get_domain(domain_id: UUID) -> DomainOut:
 
 @router.patch(
     "/domains/<domain_id>",
+    operation_id="domains.update",
     summary="Change a domain's sender defaults",
     tags=TAGS,
     **requires(Scope.DOMAINS_WRITE, organization_wide=True),
@@ -99,6 +103,7 @@ def update_domain(domain_id: UUID, body: UpdateDomain) -> DomainOut:
 
 @router.delete(
     "/domains/<domain_id>",
+    operation_id="domains.delete",
     summary="Delete a domain and its inboxes",
     tags=TAGS,
     **requires(Scope.DOMAINS_WRITE, organization_wide=True),
@@ -118,6 +123,7 @@ def delete_domain(domain_id: UUID) -> Response[None]:
 
 @router.get(
     "/domains/<domain_id>/zone-file",
+    operation_id="domains.zone_file",
     summary="The records to publish, as a BIND zone file snippet",
     tags=TAGS,
     **requires(Scope.DOMAINS_READ, organization_wide=True),
@@ -129,6 +135,7 @@ def domain_zone_file(domain_id: UUID) -> Response[str]:
 
 @router.post(
     "/domains/<domain_id>/verify",
+    operation_id="domains.verify",
     summary="Check the domain's DNS records and SES status now",
     tags=TAGS,
     **requires(Scope.DOMAINS_WRITE, organization_wide=True),

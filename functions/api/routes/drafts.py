@@ -34,6 +34,7 @@ TAGS = ["Drafts"]
 
 @router.post(
     "/inboxes/<inbox_id>/drafts",
+    operation_id="drafts.create",
     summary="Write a draft (a reply with in_reply_to); it is sent by POST /drafts/{id}/send",
     tags=TAGS,
     responses={201: {"description": "The draft"}},
@@ -52,6 +53,7 @@ def create_draft(inbox_id: UUID, body: DraftIn) -> Response[MessageOut]:
 
 @router.get(
     "/inboxes/<inbox_id>/drafts",
+    operation_id="drafts.list",
     summary="An inbox's drafts, newest first",
     tags=TAGS,
     **requires(Scope.DRAFTS_READ),
@@ -67,13 +69,20 @@ def list_drafts(
     return page_of(page, MessageOut.of)
 
 
-@router.get("/drafts/<draft_id>", summary="A draft", tags=TAGS, **requires(Scope.DRAFTS_READ))
+@router.get(
+    "/drafts/<draft_id>",
+    operation_id="drafts.get",
+    summary="A draft",
+    tags=TAGS,
+    **requires(Scope.DRAFTS_READ),
+)
 def get_draft(draft_id: UUID) -> MessageOut:
     return whole_message(sending.get_draft(caller_uow(router), organization_id(router), draft_id))
 
 
 @router.patch(
     "/drafts/<draft_id>",
+    operation_id="drafts.update",
     summary="Change a draft: the fields given replace its own",
     tags=TAGS,
     **requires(Scope.DRAFTS_WRITE),
@@ -87,6 +96,7 @@ def update_draft(draft_id: UUID, body: SendIn) -> MessageOut:
 
 @router.delete(
     "/drafts/<draft_id>",
+    operation_id="drafts.delete",
     summary="Delete a draft",
     tags=TAGS,
     responses={204: {"description": "Deleted"}},
@@ -99,6 +109,7 @@ def delete_draft(draft_id: UUID) -> Response[None]:
 
 @router.post(
     "/drafts/<draft_id>/send",
+    operation_id="drafts.send",
     summary="Send the draft: it joins its thread, Pending (or Scheduled with its send_at)",
     tags=TAGS,
     responses={202: {"description": "The message, under the draft's id"}, **SUPPRESSED_RESPONSE},

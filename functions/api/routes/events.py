@@ -22,6 +22,7 @@ router = Router()
 
 @router.get(
     "/events",
+    operation_id="events.list",
     summary="Read the event log after a cursor",
     description=(
         "Events come oldest first. Keep the answer's `cursor` and pass it as `after` next "

@@ -13,6 +13,6 @@ from ..schemas.common import Health
 router = Router()
 
 
-@router.get("/health", summary="Is the API up?", tags=["Health"])
+@router.get("/health", operation_id="health.get", summary="Is the API up?", tags=["Health"])
 def health() -> Health:
     return Health(status="ok")

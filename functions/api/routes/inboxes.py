@@ -26,6 +26,7 @@ TAGS = ["Inboxes"]
 
 @router.post(
     "/inboxes",
+    operation_id="inboxes.create",
     summary="Create an inbox on a domain",
     tags=TAGS,
     **requires(Scope.INBOXES_WRITE, organization_wide=True),
@@ -46,7 +47,13 @@ def create_inbox(body: CreateInbox) -> Response[InboxOut]:
     )
 
 
-@router.get("/inboxes", summary="List inboxes", tags=TAGS, **requires(Scope.INBOXES_READ))
+@router.get(
+    "/inboxes",
+    operation_id="inboxes.list",
+    summary="List inboxes",
+    tags=TAGS,
+    **requires(Scope.INBOXES_READ),
+)
 def list_inboxes(
     domain_id: Annotated[UUID | None, Query()] = None,
     limit: Limit = None,
@@ -62,7 +69,11 @@ def list_inboxes(
 
 
 @router.get(
-    "/inboxes/<inbox_id>", summary="Get an inbox", tags=TAGS, **requires(Scope.INBOXES_READ)
+    "/inboxes/<inbox_id>",
+    operation_id="inboxes.get",
+    summary="Get an inbox",
+    tags=TAGS,
+    **requires(Scope.INBOXES_READ),
 )
 def get_inbox(inbox_id: UUID) -> InboxOut:
     inbox = inboxes.get_inbox(caller_uow(router), organization_id(router), inbox_id)
@@ -70,7 +81,11 @@ def get_inbox(inbox_id: UUID) -> InboxOut:
 
 
 @router.patch(
-    "/inboxes/<inbox_id>", summary="Change an inbox", tags=TAGS, **requires(Scope.INBOXES_WRITE)
+    "/inboxes/<inbox_id>",
+    operation_id="inboxes.update",
+    summary="Change an inbox",
+    tags=TAGS,
+    **requires(Scope.INBOXES_WRITE),
 )
 def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
     changes = body.model_dump(include=body.model_fields_set)
@@ -88,7 +103,11 @@ def update_inbox(inbox_id: UUID, body: UpdateInbox) -> InboxOut:
 
 
 @router.delete(
-    "/inboxes/<inbox_id>", summary="Delete an inbox", tags=TAGS, **requires(Scope.INBOXES_WRITE)
+    "/inboxes/<inbox_id>",
+    operation_id="inboxes.delete",
+    summary="Delete an inbox",
+    tags=TAGS,
+    **requires(Scope.INBOXES_WRITE),
 )
 def delete_inbox(inbox_id: UUID) -> Response[None]:
     c = container()

@@ -102,6 +102,7 @@ def _filters(
 
 @router.get(
     "/inboxes/<inbox_id>/threads",
+    operation_id="threads.list",
     summary="An inbox's threads, newest activity first",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -140,6 +141,7 @@ def list_threads(
 
 @router.get(
     "/inboxes/<inbox_id>/messages",
+    operation_id="messages.list",
     summary="An inbox's messages, newest first (quarantined ones only when asked)",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -181,6 +183,7 @@ def list_messages(
 
 @router.get(
     "/threads/<thread_id>",
+    operation_id="threads.get",
     summary="A thread with its messages in order",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -204,6 +207,7 @@ def whole_thread(view: ThreadView) -> ThreadWithMessagesOut:
 
 @router.delete(
     "/threads/<thread_id>",
+    operation_id="threads.delete",
     summary="Delete a thread: its messages move to trash",
     description="The thread leaves every list; it and its messages stay readable by id, and "
     "`POST /threads/{id}/restore` brings them back. Deleting a thread in trash changes "
@@ -220,6 +224,7 @@ def delete_thread(thread_id: UUID) -> Response[None]:
 
 @router.get(
     "/messages/<message_id>",
+    operation_id="messages.get",
     summary="A message, parsed",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -243,6 +248,7 @@ def whole_message(view: MessageView) -> MessageOut:
 
 @router.get(
     "/messages/<message_id>/delivery",
+    operation_id="messages.delivery",
     summary="A message's delivery: each recipient's state, and every event SES reported",
     description="Events come oldest first (by when they happened), one per recipient; mail "
     "received has none.",
@@ -270,6 +276,7 @@ def message_delivery(
 
 @router.get(
     "/messages/<message_id>/raw",
+    operation_id="messages.raw",
     summary="A short-lived link to the message as it arrived (RFC 5322)",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -284,6 +291,7 @@ def raw_message(message_id: UUID) -> LinkOut:
 
 @router.get(
     "/messages/<message_id>/attachments/<attachment_id>",
+    operation_id="messages.attachment",
     summary="A short-lived link to an attachment",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),

@@ -41,6 +41,7 @@ TAGS = ["Mailbox"]
 
 @router.patch(
     "/messages/<message_id>",
+    operation_id="messages.update",
     summary="Mark a message read or starred, move it to a folder, add or remove labels",
     tags=TAGS,
     **requires(Scope.MESSAGES_WRITE),
@@ -54,6 +55,7 @@ def change_message(message_id: UUID, body: ChangeIn) -> MessageOut:
 
 @router.patch(
     "/threads/<thread_id>",
+    operation_id="threads.update",
     summary="Apply a change to every message of a thread",
     tags=TAGS,
     **requires(Scope.MESSAGES_WRITE),
@@ -67,6 +69,7 @@ def change_thread(thread_id: UUID, body: ChangeIn) -> ThreadOut:
 
 @router.post(
     "/messages/batch",
+    operation_id="messages.batch_update",
     summary="Apply one change to up to 500 messages at once, all or none",
     description="Each id answers `updated` or `not_found`; a change refused is refused for "
     "every id, and nothing is changed.",
@@ -79,6 +82,7 @@ def change_messages(body: BatchIn) -> BatchOut:
 
 @router.post(
     "/threads/batch",
+    operation_id="threads.batch_update",
     summary="Apply one change to every message of up to 500 threads at once, all or none",
     tags=TAGS,
     **requires(Scope.MESSAGES_WRITE),
@@ -95,6 +99,7 @@ def _batch(apply: BatchChange, body: BatchIn) -> BatchOut:
 
 @router.get(
     "/inboxes/<inbox_id>/folders",
+    operation_id="folders.list",
     summary="An inbox's folders: the seven system folders, then its own, with their counts",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -106,6 +111,7 @@ def list_folders(inbox_id: UUID) -> ListOf[FolderOut]:
 
 @router.post(
     "/inboxes/<inbox_id>/folders",
+    operation_id="folders.create",
     summary="Make a folder",
     tags=TAGS,
     responses={201: {"description": "The folder"}},
@@ -124,6 +130,7 @@ def create_folder(inbox_id: UUID, body: FolderIn) -> Response[FolderOut]:
 
 @router.get(
     "/inboxes/<inbox_id>/folders/<folder_id>",
+    operation_id="folders.get",
     summary="A folder of the inbox's own, with its counts",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),
@@ -137,6 +144,7 @@ def get_folder(inbox_id: UUID, folder_id: UUID) -> FolderOut:
 
 @router.patch(
     "/inboxes/<inbox_id>/folders/<folder_id>",
+    operation_id="folders.update",
     summary="Rename a folder",
     tags=TAGS,
     **requires(Scope.MESSAGES_WRITE),
@@ -150,6 +158,7 @@ def rename_folder(inbox_id: UUID, folder_id: UUID, body: FolderIn) -> FolderOut:
 
 @router.delete(
     "/inboxes/<inbox_id>/folders/<folder_id>",
+    operation_id="folders.delete",
     summary="Delete a folder; its messages go back to the inbox",
     tags=TAGS,
     responses={204: {"description": "Deleted"}},
@@ -162,6 +171,7 @@ def delete_folder(inbox_id: UUID, folder_id: UUID) -> Response[None]:
 
 @router.get(
     "/inboxes/<inbox_id>/labels",
+    operation_id="labels.list",
     summary="An inbox's labels in use, and the system labels, with their counts",
     tags=TAGS,
     **requires(Scope.MESSAGES_READ),

@@ -21,6 +21,7 @@ TAGS = ["Reputation"]
 
 @router.get(
     "/domains/<domain_id>/stats",
+    operation_id="domains.stats",
     summary="A domain's delivery figures and rates over the last 24 hours, 7 and 30 days",
     tags=TAGS,
     **requires(Scope.DOMAINS_READ, organization_wide=True),
@@ -33,6 +34,7 @@ def domain_stats(domain_id: UUID) -> DomainStatsOut:
 
 @router.get(
     "/inboxes/<inbox_id>/stats",
+    operation_id="inboxes.stats",
     summary="An inbox's delivery figures and rates over the last 24 hours, 7 and 30 days",
     tags=TAGS,
     **requires(Scope.INBOXES_READ),
@@ -45,6 +47,7 @@ def inbox_stats(inbox_id: UUID) -> InboxStatsOut:
 
 @router.post(
     "/domains/<domain_id>/resume-sending",
+    operation_id="domains.resume_sending",
     summary="Lift the pause the reputation brake put on a domain's sending",
     tags=TAGS,
     **requires(Scope.DOMAINS_WRITE, organization_wide=True),

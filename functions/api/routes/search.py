@@ -32,6 +32,7 @@ Q = Annotated[str, Query(description="The query (at most 1,000 characters).")]
 
 @router.get(
     "/inboxes/<inbox_id>/search",
+    operation_id="search.inbox",
     summary="Search an inbox's mail",
     description=DESCRIPTION,
     tags=TAGS,
@@ -55,6 +56,7 @@ def search_inbox(
 
 @router.get(
     "/search",
+    operation_id="search.organization",
     summary="Search the organisation's mail (a credential bound to inboxes: theirs)",
     description=DESCRIPTION,
     tags=TAGS,

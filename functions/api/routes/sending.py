@@ -123,6 +123,7 @@ def accepted(submitted: sending.Submitted) -> Response[MessageOut]:
 
 @router.post(
     "/inboxes/<inbox_id>/messages",
+    operation_id="messages.send",
     summary="Send a message from the inbox (202: Pending, or Scheduled with send_at)",
     tags=TAGS,
     responses={
@@ -158,6 +159,7 @@ def _reply(message_id: UUID, body: ReplyIn, everyone: bool) -> Response[MessageO
 
 @router.post(
     "/messages/<message_id>/reply",
+    operation_id="messages.reply",
     summary="Reply to the sender, in the message's thread",
     tags=TAGS,
     responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
@@ -169,6 +171,7 @@ def reply(message_id: UUID, body: ReplyIn) -> Response[MessageOut]:
 
 @router.post(
     "/messages/<message_id>/reply-all",
+    operation_id="messages.reply_all",
     summary="Reply to the sender and every other recipient, in the message's thread",
     tags=TAGS,
     responses={202: {"description": "The reply, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
@@ -180,6 +183,7 @@ def reply_all(message_id: UUID, body: ReplyIn) -> Response[MessageOut]:
 
 @router.post(
     "/messages/<message_id>/forward",
+    operation_id="messages.forward",
     summary="Forward the message, quoted with its attachments, to new recipients",
     tags=TAGS,
     responses={202: {"description": "The forward, Pending or Scheduled"}, **SUPPRESSED_RESPONSE},
@@ -199,6 +203,7 @@ def forward(message_id: UUID, body: ReplyIn) -> Response[MessageOut]:
 
 @router.post(
     "/messages/<message_id>/cancel",
+    operation_id="messages.cancel",
     summary="Cancel mail not yet handed to SES (Pending or Scheduled)",
     tags=TAGS,
     **requires(Scope.MESSAGES_SEND),
@@ -211,6 +216,7 @@ def cancel(message_id: UUID) -> MessageOut:
 
 @router.post(
     "/messages/<message_id>/reschedule",
+    operation_id="messages.reschedule",
     summary="Move the send time of mail not yet handed to SES (null: send now)",
     tags=TAGS,
     **requires(Scope.MESSAGES_SEND),
@@ -224,6 +230,7 @@ def reschedule(message_id: UUID, body: RescheduleIn) -> MessageOut:
 
 @router.post(
     "/attachments",
+    operation_id="attachments.upload",
     summary="Upload a large file: answers a presigned PUT URL and the id to send it by",
     tags=TAGS,
     responses={201: {"description": "Where to PUT the file"}},

@@ -55,6 +55,7 @@ def _path_address(given: str) -> str:
 
 @router.get(
     "/suppressions",
+    operation_id="suppressions.list",
     summary="List suppressed addresses, oldest first",
     description="Filter by `reason`, by the start of the address (`prefix`, any case) and by "
     "when it was suppressed (`since`, inclusive).",
@@ -77,6 +78,7 @@ def list_suppressions(
 
 @router.get(
     "/suppressions/<address>",
+    operation_id="suppressions.get",
     summary="Whether an address is suppressed, and why (404 when it is not)",
     tags=TAGS,
     **requires(Scope.SUPPRESSIONS_READ, organization_wide=True),
@@ -90,6 +92,7 @@ def get_suppression(address: str) -> SuppressionOut:
 
 @router.post(
     "/suppressions",
+    operation_id="suppressions.create",
     summary=f"Suppress an address, or up to {MAX_BATCH:,} at once",
     description="One address (`address`, `reason`, `note`) answers its entry: 201 when it was "
     "added, 200 when it was suppressed already (its first reason kept). A batch "
@@ -117,6 +120,7 @@ def add_suppressions(body: AddSuppressionsIn) -> Response[SuppressionOut | ItemR
 
 @router.delete(
     "/suppressions/<address>",
+    operation_id="suppressions.delete",
     summary="Take an address off the list (404 when it is not on it)",
     tags=TAGS,
     **requires(Scope.SUPPRESSIONS_WRITE, organization_wide=True),
@@ -131,6 +135,7 @@ def delete_suppression(address: str) -> Response[None]:
 
 @router.post(
     "/suppressions/delete",
+    operation_id="suppressions.batch_delete",
     summary=f"Take up to {MAX_BATCH:,} addresses off the list",
     description="One result per address, in order: `removed` or `not_suppressed`.",
     tags=TAGS,

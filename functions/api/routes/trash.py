@@ -26,6 +26,7 @@ TAGS = ["Mail"]
 
 @router.delete(
     "/messages/<message_id>",
+    operation_id="messages.delete",
     summary="Delete a message: to trash, or (permanent) erase it from trash for good",
     description="Without `permanent`, the message moves to trash (it stays readable by id and "
     "can be restored); deleting a message in trash changes nothing. With `permanent=true`, a "
@@ -56,6 +57,7 @@ def delete_message(
 
 @router.post(
     "/messages/<message_id>/restore",
+    operation_id="messages.restore",
     summary="Bring a message back from trash to where it was",
     description="To the folder it was in (if a custom folder was deleted since: `inbox`, or "
     "`sent` for mail sent). 409 when it is not in trash, or is being erased.",
@@ -69,6 +71,7 @@ def restore_message(message_id: UUID) -> MessageOut:
 
 @router.post(
     "/threads/<thread_id>/restore",
+    operation_id="threads.restore",
     summary="Bring a thread's messages in trash back to where they were",
     description="The thread is listed again. 409 when none of its messages is in trash.",
     tags=TAGS,
@@ -81,6 +84,7 @@ def restore_thread(thread_id: UUID) -> ThreadWithMessagesOut:
 
 @router.post(
     "/inboxes/<inbox_id>/trash/empty",
+    operation_id="trash.empty",
     summary="Erase everything in an inbox's trash for good",
     description="Up to 100 messages are erased at once (200); a larger trash is marked and "
     "the rest erased within minutes by the scheduled worker (202, `pending` > 0). Each "

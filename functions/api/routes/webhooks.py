@@ -72,6 +72,7 @@ def _receivers() -> Receivers:
 
 @router.get(
     "/event-types",
+    operation_id="event_types.list",
     summary="The catalogue of event types: when each is appended, its payload schema, an example",
     tags=TAGS,
     **requires(Scope.WEBHOOKS_READ),
@@ -82,6 +83,7 @@ def list_event_types() -> EventTypesOut:
 
 @router.post(
     "/webhooks",
+    operation_id="webhooks.create",
     summary="Add a webhook endpoint (answers its signing secret, this once)",
     tags=TAGS,
     responses={
@@ -102,6 +104,7 @@ def create_webhook(body: CreateWebhook) -> Response[WebhookWithSecretOut]:
 
 @router.get(
     "/webhooks",
+    operation_id="webhooks.list",
     summary="List webhook endpoints, oldest first",
     tags=TAGS,
     **requires(Scope.WEBHOOKS_READ),
@@ -115,6 +118,7 @@ def list_webhooks(limit: Limit = None, page_token: PageToken = None) -> ListOf[W
 
 @router.get(
     "/webhooks/<webhook_id>",
+    operation_id="webhooks.get",
     summary="Get a webhook endpoint",
     tags=TAGS,
     **requires(Scope.WEBHOOKS_READ),
@@ -126,6 +130,7 @@ def get_webhook(webhook_id: UUID) -> WebhookOut:
 
 @router.patch(
     "/webhooks/<webhook_id>",
+    operation_id="webhooks.update",
     summary="Change a webhook endpoint (only the fields given; enable or disable it)",
     tags=TAGS,
     **requires(Scope.WEBHOOKS_WRITE),
@@ -145,6 +150,7 @@ def update_webhook(webhook_id: UUID, body: UpdateWebhook) -> WebhookOut:
 
 @router.delete(
     "/webhooks/<webhook_id>",
+    operation_id="webhooks.delete",
     summary="Delete a webhook endpoint",
     tags=TAGS,
     **requires(Scope.WEBHOOKS_WRITE),
@@ -157,6 +163,7 @@ def delete_webhook(webhook_id: UUID) -> Response[None]:
 
 @router.post(
     "/webhooks/<webhook_id>/rotate-secret",
+    operation_id="webhooks.rotate_secret",
     summary="Give the endpoint a new signing secret; the old one signs too for a grace period",
     description="The answer holds the new secret, this once. Until "
     "`previous_secret_expires_at` every delivery carries two signatures (space-separated in "
@@ -181,6 +188,7 @@ def rotate_secret(webhook_id: UUID, body: RotateSecretIn | None = None) -> Webho
 
 @router.post(
     "/webhooks/<webhook_id>/test",
+    operation_id="webhooks.test",
     summary="Send the endpoint a webhook.test event now, and answer its attempt",
     description="Waits up to 10 seconds for the attempt: 200 with it, or 202 with the "
     "delivery still pending (its attempt shows in the delivery log when it comes). A "
@@ -209,6 +217,7 @@ def test_webhook(webhook_id: UUID) -> Response[WebhookTestOut]:
 
 @router.get(
     "/webhooks/<webhook_id>/deliveries",
+    operation_id="webhooks.deliveries.list",
     summary="The endpoint's deliveries, newest first, each with every attempt",
     description="Filter by `status`, `event_type` and when the delivery was made (`since` "
     "inclusive, `until` exclusive).",
@@ -236,6 +245,7 @@ def list_deliveries(
 
 @router.get(
     "/webhooks/<webhook_id>/deliveries/<delivery_id>",
+    operation_id="webhooks.deliveries.get",
     summary="One delivery with every attempt",
     tags=TAGS,
     **requires(Scope.WEBHOOKS_READ),
@@ -247,6 +257,7 @@ def get_delivery(webhook_id: UUID, delivery_id: UUID) -> WebhookDeliveryOut:
 
 @router.post(
     "/webhooks/<webhook_id>/deliveries/<delivery_id>/retry",
+    operation_id="webhooks.deliveries.retry",
     summary="Send a delivery again now, under the same webhook-id (a delivered one too)",
     description="A settled delivery gets one more attempt, without a retry schedule; a "
     "pending one is brought forward. 409 while an attempt of it is under way, and 409 "
@@ -274,6 +285,7 @@ def retry_delivery(webhook_id: UUID, delivery_id: UUID) -> Response[WebhookDeliv
 
 @router.post(
     "/webhooks/<webhook_id>/recover",
+    operation_id="webhooks.recover",
     summary="Send again every failed delivery of a window (after the receiver's outage)",
     description="Each is sent once more under its own webhook-id, without a retry "
     "schedule. The window is [since, until), until now by default, at most 14 days. 409 "

@@ -12,7 +12,7 @@ from pydantic import Field, StrictStr
 from mailman.domain.errors import ValidationError
 from mailman.domain.names import MAX_ADDRESS_OCTETS
 from mailman.domain.suppressions import MAX_BATCH, MAX_NOTE_LENGTH, SuppressionReason
-from mailman.services.suppressions import ItemResult, Outcome
+from mailman.services.suppressions import ItemResult, SuppressionOutcome
 
 from .common import Body, Out, Request
 
@@ -99,7 +99,7 @@ class ItemErrorOut(Body):
 
 class ItemResultOut(Body):
     address: str = Field(description="Canonical when valid, else as given.")
-    result: Outcome
+    result: SuppressionOutcome
     error: ItemErrorOut | None = Field(default=None, description="Why an item is invalid.")
 
     @classmethod

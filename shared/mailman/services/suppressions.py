@@ -41,7 +41,7 @@ class SuppressionRequest:
     note: str | None = None
 
 
-class Outcome(StrEnum):
+class SuppressionOutcome(StrEnum):
     ADDED = "added"
     ALREADY_SUPPRESSED = "already_suppressed"
     REMOVED = "removed"
@@ -55,7 +55,7 @@ class ItemResult:
     given), the outcome, and for an invalid item why."""
 
     address: str
-    outcome: Outcome
+    outcome: SuppressionOutcome
     error: ValidationError | None = None
 
 
@@ -103,14 +103,14 @@ def suppress_many(
         try:
             entries.append((n, _new(organization_id, request, f"{field}[{n}].")))
         except ValidationError as error:
-            results.append(ItemResult(request.address, Outcome.INVALID, error))
+            results.append(ItemResult(request.address, SuppressionOutcome.INVALID, error))
             continue
-        results.append(ItemResult(entries[-1][1].address, Outcome.ADDED))
+        results.append(ItemResult(entries[-1][1].address, SuppressionOutcome.ADDED))
     with uow(organization_id) as work:
         added = work.suppressions.add([entry for _, entry in entries])
     for (n, entry), new in zip(entries, added, strict=True):
         if not new:
-            results[n] = ItemResult(entry.address, Outcome.ALREADY_SUPPRESSED)
+            results[n] = ItemResult(entry.address, SuppressionOutcome.ALREADY_SUPPRESSED)
     return results
 
 
@@ -130,7 +130,9 @@ def unsuppress_many(
     with uow(organization_id) as work:
         removed = work.suppressions.remove(canonical, clock.now())
     return [
-        ItemResult(address, Outcome.REMOVED if gone else Outcome.NOT_SUPPRESSED)
+        ItemResult(
+            address, SuppressionOutcome.REMOVED if gone else SuppressionOutcome.NOT_SUPPRESSED
+        )
         for address, gone in zip(canonical, removed, strict=True)
     ]
 

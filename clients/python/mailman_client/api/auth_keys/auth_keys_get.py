@@ -1,0 +1,187 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.auth_key_out import AuthKeyOut
+from ...models.error import Error
+from ...types import Response
+
+
+def _get_kwargs(
+    auth_key_id: UUID,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/auth-keys/{auth_key_id}".format(
+            auth_key_id=quote(str(auth_key_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AuthKeyOut | Error | None:
+    if response.status_code == 200:
+        response_200 = AuthKeyOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AuthKeyOut | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    auth_key_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[AuthKeyOut | Error]:
+    """Get a key that signs tokens
+
+    Args:
+        auth_key_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuthKeyOut | Error]
+    """
+
+    kwargs = _get_kwargs(
+        auth_key_id=auth_key_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    auth_key_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> AuthKeyOut | Error | None:
+    """Get a key that signs tokens
+
+    Args:
+        auth_key_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuthKeyOut | Error
+    """
+
+    return sync_detailed(
+        auth_key_id=auth_key_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    auth_key_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[AuthKeyOut | Error]:
+    """Get a key that signs tokens
+
+    Args:
+        auth_key_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuthKeyOut | Error]
+    """
+
+    kwargs = _get_kwargs(
+        auth_key_id=auth_key_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    auth_key_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> AuthKeyOut | Error | None:
+    """Get a key that signs tokens
+
+    Args:
+        auth_key_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuthKeyOut | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            auth_key_id=auth_key_id,
+            client=client,
+        )
+    ).parsed

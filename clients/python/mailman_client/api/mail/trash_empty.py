@@ -1,0 +1,204 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.emptied_out import EmptiedOut
+from ...models.error import Error
+from ...types import Response
+
+
+def _get_kwargs(
+    inbox_id: UUID,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/inboxes/{inbox_id}/trash/empty".format(
+            inbox_id=quote(str(inbox_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> EmptiedOut | Error | None:
+    if response.status_code == 200:
+        response_200 = EmptiedOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 202:
+        response_202 = EmptiedOut.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[EmptiedOut | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    inbox_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[EmptiedOut | Error]:
+    """Erase everything in an inbox's trash for good
+
+     Up to 100 messages are erased at once (200); a larger trash is marked and the rest erased within
+    minutes by the scheduled worker (202, `pending` > 0). Each erasure is logged as `message.erased`.
+
+    Args:
+        inbox_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EmptiedOut | Error]
+    """
+
+    kwargs = _get_kwargs(
+        inbox_id=inbox_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    inbox_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> EmptiedOut | Error | None:
+    """Erase everything in an inbox's trash for good
+
+     Up to 100 messages are erased at once (200); a larger trash is marked and the rest erased within
+    minutes by the scheduled worker (202, `pending` > 0). Each erasure is logged as `message.erased`.
+
+    Args:
+        inbox_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EmptiedOut | Error
+    """
+
+    return sync_detailed(
+        inbox_id=inbox_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    inbox_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[EmptiedOut | Error]:
+    """Erase everything in an inbox's trash for good
+
+     Up to 100 messages are erased at once (200); a larger trash is marked and the rest erased within
+    minutes by the scheduled worker (202, `pending` > 0). Each erasure is logged as `message.erased`.
+
+    Args:
+        inbox_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EmptiedOut | Error]
+    """
+
+    kwargs = _get_kwargs(
+        inbox_id=inbox_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    inbox_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> EmptiedOut | Error | None:
+    """Erase everything in an inbox's trash for good
+
+     Up to 100 messages are erased at once (200); a larger trash is marked and the rest erased within
+    minutes by the scheduled worker (202, `pending` > 0). Each erasure is logged as `message.erased`.
+
+    Args:
+        inbox_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EmptiedOut | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            inbox_id=inbox_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,254 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.list_of_search_hit_out import ListOfSearchHitOut
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    q: str,
+    limit: int | None | Unset = UNSET,
+    page_token: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["q"] = q
+
+    json_limit: int | None | Unset
+    if isinstance(limit, Unset):
+        json_limit = UNSET
+    else:
+        json_limit = limit
+    params["limit"] = json_limit
+
+    json_page_token: None | str | Unset
+    if isinstance(page_token, Unset):
+        json_page_token = UNSET
+    else:
+        json_page_token = page_token
+    params["page_token"] = json_page_token
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/search",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | ListOfSearchHitOut | None:
+    if response.status_code == 200:
+        response_200 = ListOfSearchHitOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | ListOfSearchHitOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    limit: int | None | Unset = UNSET,
+    page_token: None | str | Unset = UNSET,
+) -> Response[Error | ListOfSearchHitOut]:
+    """Search the organisation's mail (a credential bound to inboxes: theirs)
+
+     Gmail's query language: words and "phrases" (all must match), `-` to exclude, `OR`, parentheses,
+    `from:`, `to:`/`cc:`, `subject:`, `has:attachment`, `is:unread`, `is:read`, `is:starred`,
+    `in:<folder>` (trash and spam are searched only when named), `label:<name>`, `after:`/`before:`
+    YYYY-MM-DD. Accents and case do not matter. Hits are ranked within bands of the 500 newest matches,
+    band after band, newest first on ties; each has a snippet with the offsets of what matched. A query
+    that cannot be read is a 400 naming `q`, with `details.position`.
+
+    Args:
+        q (str): The query (at most 1,000 characters).
+        limit (int | None | Unset):
+        page_token (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | ListOfSearchHitOut]
+    """
+
+    kwargs = _get_kwargs(
+        q=q,
+        limit=limit,
+        page_token=page_token,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    limit: int | None | Unset = UNSET,
+    page_token: None | str | Unset = UNSET,
+) -> Error | ListOfSearchHitOut | None:
+    """Search the organisation's mail (a credential bound to inboxes: theirs)
+
+     Gmail's query language: words and "phrases" (all must match), `-` to exclude, `OR`, parentheses,
+    `from:`, `to:`/`cc:`, `subject:`, `has:attachment`, `is:unread`, `is:read`, `is:starred`,
+    `in:<folder>` (trash and spam are searched only when named), `label:<name>`, `after:`/`before:`
+    YYYY-MM-DD. Accents and case do not matter. Hits are ranked within bands of the 500 newest matches,
+    band after band, newest first on ties; each has a snippet with the offsets of what matched. A query
+    that cannot be read is a 400 naming `q`, with `details.position`.
+
+    Args:
+        q (str): The query (at most 1,000 characters).
+        limit (int | None | Unset):
+        page_token (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | ListOfSearchHitOut
+    """
+
+    return sync_detailed(
+        client=client,
+        q=q,
+        limit=limit,
+        page_token=page_token,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    limit: int | None | Unset = UNSET,
+    page_token: None | str | Unset = UNSET,
+) -> Response[Error | ListOfSearchHitOut]:
+    """Search the organisation's mail (a credential bound to inboxes: theirs)
+
+     Gmail's query language: words and "phrases" (all must match), `-` to exclude, `OR`, parentheses,
+    `from:`, `to:`/`cc:`, `subject:`, `has:attachment`, `is:unread`, `is:read`, `is:starred`,
+    `in:<folder>` (trash and spam are searched only when named), `label:<name>`, `after:`/`before:`
+    YYYY-MM-DD. Accents and case do not matter. Hits are ranked within bands of the 500 newest matches,
+    band after band, newest first on ties; each has a snippet with the offsets of what matched. A query
+    that cannot be read is a 400 naming `q`, with `details.position`.
+
+    Args:
+        q (str): The query (at most 1,000 characters).
+        limit (int | None | Unset):
+        page_token (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | ListOfSearchHitOut]
+    """
+
+    kwargs = _get_kwargs(
+        q=q,
+        limit=limit,
+        page_token=page_token,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    limit: int | None | Unset = UNSET,
+    page_token: None | str | Unset = UNSET,
+) -> Error | ListOfSearchHitOut | None:
+    """Search the organisation's mail (a credential bound to inboxes: theirs)
+
+     Gmail's query language: words and "phrases" (all must match), `-` to exclude, `OR`, parentheses,
+    `from:`, `to:`/`cc:`, `subject:`, `has:attachment`, `is:unread`, `is:read`, `is:starred`,
+    `in:<folder>` (trash and spam are searched only when named), `label:<name>`, `after:`/`before:`
+    YYYY-MM-DD. Accents and case do not matter. Hits are ranked within bands of the 500 newest matches,
+    band after band, newest first on ties; each has a snippet with the offsets of what matched. A query
+    that cannot be read is a 400 naming `q`, with `details.position`.
+
+    Args:
+        q (str): The query (at most 1,000 characters).
+        limit (int | None | Unset):
+        page_token (None | str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | ListOfSearchHitOut
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            q=q,
+            limit=limit,
+            page_token=page_token,
+        )
+    ).parsed

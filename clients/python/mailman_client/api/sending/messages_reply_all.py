@@ -1,0 +1,243 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.message_out import MessageOut
+from ...models.reply_in import ReplyIn
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    message_id: UUID,
+    *,
+    body: ReplyIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/messages/{message_id}/reply-all".format(
+            message_id=quote(str(message_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | MessageOut | None:
+    if response.status_code == 202:
+        response_202 = MessageOut.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Error.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | MessageOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    message_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Error | MessageOut]:
+    """Reply to the sender and every other recipient, in the message's thread
+
+    Args:
+        message_id (UUID):
+        idempotency_key (str | Unset):
+        body (ReplyIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | MessageOut]
+    """
+
+    kwargs = _get_kwargs(
+        message_id=message_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    message_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Error | MessageOut | None:
+    """Reply to the sender and every other recipient, in the message's thread
+
+    Args:
+        message_id (UUID):
+        idempotency_key (str | Unset):
+        body (ReplyIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | MessageOut
+    """
+
+    return sync_detailed(
+        message_id=message_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    message_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Error | MessageOut]:
+    """Reply to the sender and every other recipient, in the message's thread
+
+    Args:
+        message_id (UUID):
+        idempotency_key (str | Unset):
+        body (ReplyIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | MessageOut]
+    """
+
+    kwargs = _get_kwargs(
+        message_id=message_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    message_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Error | MessageOut | None:
+    """Reply to the sender and every other recipient, in the message's thread
+
+    Args:
+        message_id (UUID):
+        idempotency_key (str | Unset):
+        body (ReplyIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | MessageOut
+    """
+
+    return (
+        await asyncio_detailed(
+            message_id=message_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed
