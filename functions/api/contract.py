@@ -221,7 +221,8 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     done["info"]["description"] = (
         f"{done['info'].get('description', '')}\n\nEvery answer carries `{TRACE_HEADER}`, "
         "and every error the one envelope (`Error`). A path answers a method it does not "
-        "list 405, with `Allow` naming the methods it lists (`MethodNotAllowed`)."
+        "list 405, with `Allow` naming the methods it lists (`MethodNotAllowed`), once the "
+        "credential is accepted (without one, 401 comes first)."
     )
     seen: set[Key] = set()
     for path, item in done["paths"].items():
@@ -272,7 +273,9 @@ def _error_statuses(key: Key, operation: dict[str, Any], secured: bool) -> set[i
     names_resource = any(p.get("in") == "path" for p in operation.get("parameters", []))
     if names_resource or key in NOT_FOUND:
         statuses.add(404)
-    if "requestBody" in operation:
+    if secured or "requestBody" in operation:
+        # Admission measures and types a body sent to any private operation, one that
+        # takes none included.
         statuses |= {413, 415}
     return statuses
 

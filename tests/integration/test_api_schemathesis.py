@@ -7,15 +7,19 @@ the operations that take it) hold to it as well."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -32,7 +36,7 @@ from .wsgi_api import wsgi_app
 __all__ = ["outbox", "world"]
 
 SCHEMA = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app(api_handler.handler))
-OPERATIONS = [op for op in operations(openapi_document()) if not op.public]
+OPERATIONS = operations(openapi_document())
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -44,6 +48,10 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 25
 STATEFUL_SCENARIOS = 30
 STATEFUL_STEPS = 6
+STATEFUL_CALLS = 150
+"""At least this many calls are checked, over as many runs (up to `STATEFUL_RUNS`) as it
+takes."""
+STATEFUL_RUNS = 5
 
 # Fixed examples per operation (the world is shared by an operation's examples); the same
 # examples on every run, new ones each run with MAILMAN_EXPLORE=1.
@@ -86,14 +94,22 @@ def test_every_generated_case_gets_a_documented_answer(op: Operation, world: Api
     call()
 
 
-def test_calls_that_follow_the_documents_links_get_documented_answers(world: ApiWorld) -> None:
-    """The state machine calls operations and follows links from their answers; a path
-    parameter no answer of the scenario gave is one of the world's own resources, so that
-    most calls reach something (a made-up id is a 404, tried enough above)."""
-    base = SCHEMA.as_state_machine()
+@dataclass
+class Checked:
+    """What the state machine's calls answered: every status, and each failed check."""
+
+    statuses: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def scenarios(world: ApiWorld, checked: Checked) -> Any:
+    """The document's state machine, calling as the world's organisation: a path parameter
+    no answer of the scenario gave is one of the world's own resources, so that most calls
+    reach something (a made-up id is a 404, tried enough above); each answer's checks go to
+    `checked`."""
     headers = {"Authorization": f"Bearer {world.key}"}
 
-    class Scenario(base):  # type: ignore[misc,valid-type]
+    class Scenario(SCHEMA.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             self.given: set[str] = set()
 
@@ -114,18 +130,38 @@ def test_calls_that_follow_the_documents_links_get_documented_answers(world: Api
                 self.given.update(str(v) for k, v in body.items() if k == "id" or k.endswith("_id"))
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            case.validate_response(response, checks=CHECKS)
+            checked.statuses.append(response.status_code)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except (Failure, FailureGroup) as failure:
+                checked.failures.append(f"{case.method} {case.formatted_path}: {failure}")
 
-    Scenario.run(
-        settings=settings(
-            max_examples=STATEFUL_SCENARIOS,
-            stateful_step_count=STATEFUL_STEPS,
-            deadline=None,
-            derandomize=not os.environ.get("MAILMAN_EXPLORE"),
-            database=None,
-            # Not shrunk: a scenario changes the world the next one meets, so replaying a
-            # failing one is not the same run (hypothesis then reports a flaky strategy in
-            # place of the failure).
-            phases=[Phase.explicit, Phase.generate],
-        )
-    )
+    return Scenario
+
+
+def test_calls_that_follow_the_documents_links_get_documented_answers(world: ApiWorld) -> None:
+    """Sequences of calls, following the links of what each answers, get documented answers.
+
+    A failed check is noted, not raised: the world carries from one scenario to the next, so
+    hypothesis cannot replay a scenario (it would meet another world and draw otherwise), and
+    when its record of earlier scenarios no longer matches what a call answers it ends the
+    run (`Flaky`), which goes on in a new one."""
+    checked = Checked()
+    machine = scenarios(world, checked)
+    for _ in range(STATEFUL_RUNS):
+        with contextlib.suppress(Flaky):
+            machine.run(
+                settings=settings(
+                    max_examples=STATEFUL_SCENARIOS,
+                    stateful_step_count=STATEFUL_STEPS,
+                    deadline=None,
+                    derandomize=not os.environ.get("MAILMAN_EXPLORE"),
+                    database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                )
+            )
+        if len(checked.statuses) >= STATEFUL_CALLS:
+            break
+
+    assert checked.failures == []
+    assert len(checked.statuses) >= STATEFUL_CALLS

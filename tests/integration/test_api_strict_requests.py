@@ -131,3 +131,16 @@ def test_errors_from_before_the_router_are_written_as_the_routers_own(tenant: Te
     for answer in (unauthorised, invalid):
         text = answer.result.body.decode()
         assert json.dumps(answer.json(), separators=(",", ":")) == text
+
+
+def test_a_body_sent_to_an_operation_that_takes_none_is_measured_and_typed_too(
+    tenant: Tenant,
+) -> None:
+    """As the document says of every private operation: 415 and 413 with no body declared."""
+    text = tenant.api.request(
+        "GET", "/api-keys", raw_body=b"hello", headers={"Content-Type": "text/plain"}
+    )
+    huge = tenant.api.request("GET", "/api-keys", raw_body=b"{}" + b" " * (11 * 1024 * 1024))
+
+    assert _error(text, 415)["field"] == "Content-Type"
+    assert _error(huge, 413)["type"] == "payload_too_large"
