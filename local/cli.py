@@ -968,7 +968,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _count(value: str) -> int:
     """A whole number, 1 or more (argparse refuses anything else with its usage)."""
-    if not value.isdigit() or int(value) < 1:
+    if not value.isdecimal() or not value.isascii() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
     return int(value)
 
@@ -1093,6 +1093,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         field = f" ({error.field})" if error.field else ""
         print(f"mailman: {error.message}{field}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # Read by something that stopped reading (`| head`): nothing more to say to it, and
+        # nothing left to flush into the closed pipe at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -401,6 +401,12 @@ def main() -> int:
     seeded = seed(container(), config.local_dir / "state.json")
     if config.quickstart and seeded.new_key:
         quickstart(container(), zone, seeded.state.organization_id, QUICKSTART_DOMAIN)
+    elif config.quickstart:
+        print(
+            f"MAILMAN_QUICKSTART is for a first start: {config.local_dir} has its data "
+            "already (delete it to start over with the quick start).",
+            flush=True,
+        )
     received = ReceivedMail(database_url, aws.accepted_domains)
     background = _Background.start(config, aws, queues, received)
     smtp = LocalSmtp(aws.accepted_domains, background.ses_inbound, port=config.smtp_port).start()

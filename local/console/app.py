@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -29,10 +30,11 @@ from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from functions.api.errors import status_of
 from local.apigw import ProxyResult
 from local.console.mail_html import mail_document
 from mailman.composition import Container
-from mailman.domain.errors import DomainError, NotFound
+from mailman.domain.errors import DomainError
 from mailman.domain.mailbox import MessageView
 from mailman.domain.mailbox_state import Direction, MailboxFilter
 from mailman.domain.pagination import MAX_LIMIT, PageRequest
@@ -131,8 +133,12 @@ class Console:
                 return page(request, origin, **arguments)
         except _Refused as refused:
             return _text(refused.status, refused.message)
-        except NotFound as missing:
-            return _text(HTTPStatus.NOT_FOUND, missing.message)
+        except DomainError as refused:
+            # What the API would answer of it (a made-up page token is a 400, as there).
+            return _text(status_of(refused), refused.message)
+        except Exception:  # a page's own failure: told once on the console, never a hang-up
+            traceback.print_exc()
+            return _text(HTTPStatus.INTERNAL_SERVER_ERROR, "the console failed; see make dev")
 
     def close(self) -> None:
         self._container.database.close()
@@ -369,11 +375,12 @@ def _shown_message(
     org_id: UUID, message: MessageView, origin: str, *, remote_images: bool
 ) -> dict[str, Any]:
     base = f"{PREFIX}/orgs/{org_id}/messages/{message.id}"
-    images = {
-        a.content_id.strip("<>"): f"{origin}{base}/inline/{quote(a.content_id.strip('<>'))}"
+    cids = [
+        a.content_id.strip("<>")
         for a in message.attachments
         if a.content_id and a.content_type.lower() in INLINE_IMAGE_TYPES
-    }
+    ]
+    images = {cid: f"{origin}{base}/inline/{quote(cid, safe='')}" for cid in cids}
     document = None
     if message.html_body is not None:
         document = mail_document(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import nh3
 
@@ -110,7 +111,8 @@ def mail_document(
         lowered = value.strip().lower()
         if tag == "img" and name == "src":
             if lowered.startswith("cid:"):
-                return inline_image(value.strip()[4:])
+                # RFC 2392: a `cid:` URL is the Content-ID percent-encoded.
+                return inline_image(unquote(value.strip()[4:]))
             if lowered.startswith(_RASTER_DATA):
                 return value
             if lowered.startswith(_REMOTE):

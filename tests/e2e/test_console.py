@@ -403,3 +403,17 @@ def test_the_console_answers_only_its_own_names_and_origin(
     sent = httpx.post(compose, data=form, headers={"Origin": own})
     assert sent.status_code == 303
     assert _thread_of(api, inbox_id, "Forged") is not None
+
+
+def test_a_made_up_cursor_or_page_token_is_a_400_and_no_traceback(
+    platform: LocalPlatform, inbox_id: UUID
+) -> None:
+    org = f"{console_url(platform)}/orgs/{platform.organization_id}"
+
+    events = httpx.get(f"{org}/events.json", params={"after": "garbage"})
+    threads = httpx.get(f"{org}/inboxes/{inbox_id}", params={"page_token": "garbage"})
+
+    assert events.status_code == 400
+    assert "cursor" in events.text
+    assert threads.status_code == 400
+    assert "Traceback" not in platform.output

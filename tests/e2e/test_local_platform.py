@@ -245,7 +245,7 @@ def test_restart_keeps_the_data_and_shows_only_the_key_prefix(
         inbox = create_inbox(api, domain.id, local_part="sales", catch_all=True)
     assert first.interrupt() == 0, first.output
 
-    second = launch(local_dir, ports)
+    second = launch(local_dir, ports, {"MAILMAN_QUICKSTART": "1"})  # too late for it: said
     with second.api(key) as api:
         domain_again = ok(DomainOut, domains_get.sync(domain.id, client=api))
         inbox_again = ok(InboxOut, inboxes_get.sync(inbox.id, client=api))
@@ -260,6 +260,7 @@ def test_restart_keeps_the_data_and_shows_only_the_key_prefix(
     assert key.startswith(prefix.removesuffix("..."))
     assert len(prefix.removesuffix("...")) < len(key)
     assert f"mailman keys create --org {org}" in output
+    assert f"MAILMAN_QUICKSTART is for a first start: {local_dir} has its data" in output
     assert domain_again.name == domain.name
     assert inbox_again == inbox
     assert [i.id for i in listed.data] == [inbox.id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -745,3 +746,30 @@ def test_messages_delivery_of_something_not_a_uuid_fails_with_a_message(
 
     assert result.code == 1
     assert "(MESSAGE)" in result.err
+
+
+def test_output_read_only_in_part_ends_quietly(tmp_path: Path) -> None:
+    """`mailman outbox | head -1`: the reader stops, the command stops, no traceback."""
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    for n in range(2000):
+        (outbox / f"2026-12-07T00{n:05d}-ses{n}.eml").write_bytes(
+            f"From: a@example.com\r\nTo: b@example.com\r\nSubject: {'x' * 200}\r\n\r\n".encode()
+        )
+    script = Path(sys.executable).parent / "mailman"
+    listing = subprocess.Popen(
+        [str(script), "outbox", "--limit", "2000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "MAILMAN_LOCAL_DIR": str(tmp_path)},
+    )
+    assert listing.stdout is not None
+    assert listing.stderr is not None
+    first = listing.stdout.readline()
+    listing.stdout.close()
+    errors = listing.stderr.read().decode()
+    listing.wait(timeout=60)
+
+    assert b"a@example.com -> b@example.com" in first
+    assert "Traceback" not in errors
+    assert listing.returncode == 0
