@@ -30,7 +30,8 @@ first use) instead of KMS, and receivers may be `http` and on loopback or privat
 127.0.0.1 receives with no configuration.
 
 Once ready it writes where it is (pid, addresses, database) to `<data>/platform.json`
-(`local.runtime`), removed when it stops, so that the `mailman` CLI finds it.
+(`local.runtime`), removed when it stops, so that the `mailman` CLI finds it. From its start
+it holds `<data>/platform.lock`: a second platform on the same data folder exits at once.
 """
 
 from __future__ import annotations
@@ -62,7 +63,15 @@ from local.clamd import LocalScanning, start_scanning
 from local.dns_server import LocalDnsServer
 from local.dns_zone import LocalZone
 from local.postgres import local_database
-from local.runtime import PlatformRecord, allow_test_domains, local_dir, remove_record, start_ticks
+from local.runtime import (
+    DataFolderInUse,
+    PlatformRecord,
+    allow_test_domains,
+    hold_data_folder,
+    local_dir,
+    remove_record,
+    start_ticks,
+)
 from local.state import Seeded
 from local.terminal import ReceivedMail, route_metrics
 
@@ -353,24 +362,25 @@ def _start_scanning() -> LocalScanning:
     return scanning
 
 
-def _already_running(local_dir: Path) -> bool:
-    """Whether a platform runs for `local_dir` already (said on stderr if so)."""
+def _already_running(local_dir: Path, holder: int | None) -> None:
+    """Say on stderr that the platform with pid `holder` holds `local_dir` (its API too, once
+    it is ready)."""
     running = PlatformRecord.read(local_dir)
-    if running is None or not running.alive():
-        return False
-    print(
-        f"A Mailman platform is already running for {local_dir} (pid {running.pid}, "
-        f"API {running.api_url}).",
-        file=sys.stderr,
-    )
-    return True
+    if running is not None and running.alive() and holder in (None, running.pid):
+        where = f"pid {running.pid}, API {running.api_url}"
+    else:
+        where = f"pid {holder if holder is not None else 'unknown'}, starting or stopping"
+    print(f"A Mailman platform is already running for {local_dir} ({where}).", file=sys.stderr)
 
 
 def main() -> int:
     config = LocalConfig.from_env()
-    if _already_running(config.local_dir):
-        return 1
     config.local_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        hold_data_folder(config.local_dir)  # held until this process exits, however it exits
+    except DataFolderInUse as exc:
+        _already_running(config.local_dir, exc.holder)
+        return 1
     metrics = route_metrics(config.local_dir)
     print("Starting the Mailman local platform...", flush=True)
     database_url = local_database(config.local_dir)

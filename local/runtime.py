@@ -4,10 +4,15 @@ The data folder is `MAILMAN_LOCAL_DIR`, else the checkout's own `.local/` (whate
 current folder). Once ready, `make dev` writes `<data>/platform.json` (its pid, its addresses,
 its database) and removes it when it stops; the `mailman` CLI reads it to reach the platform
 on whatever ports it runs, and tells a stale record (its process gone) from a running one.
+
+From its very start to its exit, `make dev` holds an exclusive lock on `<data>/platform.lock`
+(with its pid written in it), so two platforms never share a data folder, even when started
+together; the system releases the lock when the process exits, however it exits.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Mapping
@@ -16,6 +21,7 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 RECORD_NAME = "platform.json"
+LOCK_NAME = "platform.lock"
 
 
 def local_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -86,6 +92,35 @@ class PlatformRecord:
             pass  # it runs, as someone else
         now = start_ticks(self.pid)
         return self.pid_started is None or now is None or now == self.pid_started
+
+
+class DataFolderInUse(Exception):
+    """Another process holds the data folder's lock: `holder` is its pid, None if it has not
+    written it yet."""
+
+    def __init__(self, data: Path, holder: int | None) -> None:
+        super().__init__(f"{data / LOCK_NAME} is held by pid {holder}")
+        self.holder = holder
+
+
+def hold_data_folder(data: Path) -> int:
+    """Lock the data folder `data` (which must exist) for this process: an exclusive `flock`
+    on `<data>/platform.lock`, with this pid written in it. Answers the lock file's
+    descriptor, which holds the lock while it is open (the process's life, unless closed;
+    children do not inherit it). DataFolderInUse if another process holds it already."""
+    descriptor = os.open(data / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+        os.close(descriptor)
+        raise DataFolderInUse(data, int(holder) if holder.isdigit() else None) from None
+    except BaseException:
+        os.close(descriptor)
+        raise
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    return descriptor
 
 
 def remove_record(data: Path) -> None:

@@ -4,6 +4,7 @@ lists and follows mail."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
@@ -27,6 +28,7 @@ from local.runtime import PlatformRecord
 from tests.e2e.conftest import (
     REPO_ROOT,
     LocalPlatform,
+    Ports,
     ok,
     poll,
     quickstart_inbox,
@@ -312,3 +314,40 @@ def test_a_second_platform_on_the_same_data_folder_refuses_to_start(
         f"(pid {json.loads(record)['pid']}, API {platform.base_url})."
     )
     assert (platform.local_dir / "platform.json").read_text() == record
+
+
+def test_a_platform_started_while_another_holds_the_data_folder_exits_at_once(
+    tmp_path: Path,
+) -> None:
+    local_dir = tmp_path / "data"
+    local_dir.mkdir()
+    ports = Ports.free()
+    env = {
+        **_env(local_dir),
+        "MAILMAN_API_PORT": str(ports.api),
+        "MAILMAN_AWS_PORT": str(ports.aws),
+        "MAILMAN_SMTP_PORT": str(ports.smtp),
+        "MAILMAN_DNS_PORT": "0",
+    }
+    with (local_dir / "platform.lock").open("w") as lock:
+        # What a platform still starting (no platform.json yet) holds.
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        second = subprocess.run(
+            [sys.executable, "-m", "local.platform"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_SECONDS,
+            check=False,
+        )
+
+    assert second.returncode == 1
+    assert second.stderr.strip() == (
+        f"A Mailman platform is already running for {local_dir} "
+        f"(pid {os.getpid()}, starting or stopping)."
+    )
+    assert second.stdout == ""
+    assert sorted(p.name for p in local_dir.iterdir()) == ["platform.lock"]

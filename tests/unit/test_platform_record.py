@@ -14,8 +14,10 @@ import pytest
 from local.dns_zone import LocalZone
 from local.runtime import (
     CHECKOUT,
+    DataFolderInUse,
     PlatformRecord,
     PlatformUnavailable,
+    hold_data_folder,
     local_dir,
     remove_record,
     running_platform,
@@ -121,6 +123,36 @@ def test_a_platform_removes_its_own_record_and_never_anothers(tmp_path: Path) ->
 
     assert not (ours / "platform.json").exists()
     assert (theirs / "platform.json").exists()
+
+
+_HOLD = (
+    "import sys, time; from pathlib import Path; from local.runtime import hold_data_folder; "
+    "hold_data_folder(Path(sys.argv[1])); print('held', flush=True); time.sleep(60)"
+)
+
+
+def test_a_data_folder_is_held_by_one_process_until_it_exits_even_killed(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(tmp_path)],
+        cwd=CHECKOUT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    held = holder.stdout.readline()
+    with pytest.raises(DataFolderInUse) as in_use:
+        hold_data_folder(tmp_path)
+    holder.kill()
+    holder.wait()
+    holder.stdout.close()
+
+    descriptor = hold_data_folder(tmp_path)
+    written = (tmp_path / "platform.lock").read_text()
+    os.close(descriptor)
+
+    assert held == "held\n"
+    assert in_use.value.holder == holder.pid
+    assert written == f"{os.getpid()}\n"
 
 
 def test_unpublishing_what_was_never_published_removes_nothing_and_makes_no_file(
