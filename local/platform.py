@@ -277,7 +277,7 @@ class _Background:
         from local.durable_files import DurableFolder
         from local.scheduler import Schedule
         from local.ses_outbound import PostOffice
-        from local.smtp_receiver import SesInbound
+        from local.smtp_receiver import ANNOUNCEMENTS_AT_START, SesInbound
         from local.sqs_pump import SqsPump
 
         schedules = [
@@ -297,8 +297,19 @@ class _Background:
             aws.inbound_topic_arn,
             journal=DurableFolder(config.inbound_journal_dir),
         )
-        if unsettled := ses_inbound.announce_unsettled():
-            print(f"  [ses] announced again {unsettled} received mail not stored yet", flush=True)
+        unsettled = ses_inbound.announce_unsettled()
+        if unsettled.announced:
+            print(
+                f"  [ses] announced again {unsettled.announced} received mail not stored yet",
+                flush=True,
+            )
+        for mail in unsettled.dropped:
+            print(
+                f"  [ses] gave up on received mail {mail.message_id}: announced again at "
+                f"{ANNOUNCEMENTS_AT_START} starts and still not stored; its raw mail stays in "
+                f"the bucket at {mail.key} ({config.bucket_dir / mail.key})",
+                flush=True,
+            )
         pumps = [
             SqsPump(
                 sqs,

@@ -9,8 +9,13 @@ moto keeps its queues in memory, so a notification is also written to a journal 
 before it is queued, and taken off once the inbound function has stored the mail
 (`SesInbound.settle`): at start, what is still in the journal, whose queue message a crash or
 a stop lost, is announced again (`SesInbound.announce_unsettled`). Storing received mail is
-idempotent, so mail announced twice is stored once. Mail the inbound function gave up on
-(moved to the dead-letter queue, which moto forgets too) is announced again at each start.
+idempotent, so mail announced twice is stored once. The pump settles a notification only when
+the function is done with it; one it fails stays on the queue and, past the queue's receive
+count, goes to the dead-letter queue (which moto forgets too), never settled. So the journal
+counts the starts that announced each entry again (`<journal>/.announced/<id>`): a start that
+finds one announced at `ANNOUNCEMENTS_AT_START` (3) starts already gives its mail up, takes it
+off the journal and answers it (`Unsettled.dropped`) with its raw mail's bucket key (the raw
+mail stays), which `make dev` prints.
 
 Local only: a message's `X-Mailman-Local-Verdicts` header sets SES's verdicts for it and is
 removed before it is stored (`local.ses_inbound.take_local_verdicts`); one the header cannot
@@ -22,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -40,6 +46,9 @@ from local.ses_inbound import (
 
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
 DELIVERY_FAILED = "451 4.3.0 Requested action aborted: local error in processing, try again later"
+ANNOUNCEMENTS_AT_START = 3
+"""How many starts announce again a received mail not stored yet; the next one gives it up."""
+ANNOUNCED = ".announced"
 
 _log = logging.getLogger(__name__)
 
@@ -54,6 +63,25 @@ def rule_matches(recipient: str, rule_recipients: Sequence[str]) -> bool:
         if entry.startswith(".") and domain.endswith(entry):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class DroppedMail:
+    """Received mail given up on: announced again at `ANNOUNCEMENTS_AT_START` starts and still
+    not stored. Its raw message stays in the bucket under `key`."""
+
+    message_id: str
+    bucket: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """What a start did with the journal: how many notifications it announced again, and
+    the mail it gave up on."""
+
+    announced: int = 0
+    dropped: list[DroppedMail] = field(default_factory=list)
 
 
 class SesInbound:
@@ -76,6 +104,7 @@ class SesInbound:
         self._queue_url = queue_url
         self._topic_arn = topic_arn
         self._journal = journal
+        self._announced = None if journal is None else DurableFolder(journal.root / ANNOUNCED)
 
     def deliver(self, raw: bytes, source: str, recipients: Sequence[str]) -> str:
         raw, chosen = take_local_verdicts(raw)
@@ -107,25 +136,36 @@ class SesInbound:
 
     def settle(self, messages: Sequence[dict[str, Any]]) -> None:
         """Take off the journal the queue messages the inbound function is done with."""
-        if self._journal is None:
+        if self._journal is None or self._announced is None:
             return
         for message in messages:
             announced = announced_message_id(message["Body"])
             if announced is not None:
                 self._journal.remove(announced)
+                self._announced.remove(announced)
 
-    def announce_unsettled(self) -> int:
+    def announce_unsettled(self) -> Unsettled:
         """Queue again every notification of the journal (at start, before mail is taken):
-        moto lost the queue messages of the last run. Answers how many."""
-        if self._journal is None:
-            return 0
+        moto lost the queue messages of the last run. One announced again at
+        `ANNOUNCEMENTS_AT_START` starts already is taken off the journal instead."""
+        if self._journal is None or self._announced is None:
+            return Unsettled()
         announced = 0
+        dropped: list[DroppedMail] = []
         for name in self._journal.names():
             body = self._journal.read(name)
-            if body is not None:
-                self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body.decode())
-                announced += 1
-        return announced
+            if body is None:
+                continue
+            starts = int(self._announced.read(name) or b"0")
+            if starts >= ANNOUNCEMENTS_AT_START:
+                self._journal.remove(name)
+                self._announced.remove(name)
+                dropped.append(DroppedMail(name, self._bucket, f"{RAW_PREFIX}{name}"))
+                continue
+            self._announced.write(name, str(starts + 1).encode())
+            self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=body.decode())
+            announced += 1
+        return Unsettled(announced, dropped)
 
 
 def _top_headers(raw: bytes, limit: int = 64 * 1024) -> list[tuple[str, str]]:

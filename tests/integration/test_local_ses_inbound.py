@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.durable_files import DurableFolder
-from local.smtp_receiver import LocalSmtp, SesInbound, rule_matches
+from local.smtp_receiver import DroppedMail, LocalSmtp, SesInbound, Unsettled, rule_matches
 from local.sqs_pump import SqsPump
 
 from .conftest import BareAws
@@ -309,9 +309,64 @@ def test_mail_whose_queue_message_was_lost_is_announced_again_at_start(
     announced = _journaled(moto_env, tmp_path / "journal").announce_unsettled()
 
     notification, raw = _received(moto_env)
-    assert announced == 1
+    assert announced == Unsettled(announced=1)
     assert notification["mail"]["messageId"] == message_id
     assert raw == MESSAGE
+
+
+def _fail_all(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise RuntimeError("the inbound function fails this mail every time")
+
+
+def test_mail_the_inbound_function_gives_up_on_is_announced_at_three_starts_then_dropped(
+    moto_env: dict[str, Any], tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal"
+    message_id = _journaled(moto_env, journal).deliver(
+        MESSAGE, "alice@elsewhere.example", ["support@example.com"]
+    )
+    starts = []
+    for _ in range(4):
+        # Each run of the platform: announce what is unsettled, then the function fails the
+        # mail until the queue moves it to the dead-letter queue.
+        inbound = _journaled(moto_env, journal)
+        starts.append(inbound.announce_unsettled())
+        pump = SqsPump(
+            moto_env["sqs"], moto_env["queue"], _fail_all, "inbound", on_done=inbound.settle
+        )
+        while pump.poll_once():
+            pass
+
+    raw = moto_env["s3"].get_object(Bucket="mail", Key=f"raw/{message_id}")["Body"].read()
+    assert starts == [
+        Unsettled(announced=1),
+        Unsettled(announced=1),
+        Unsettled(announced=1),
+        Unsettled(dropped=[DroppedMail(message_id, "mail", f"raw/{message_id}")]),
+    ]
+    assert list(DurableFolder(journal).names()) == []
+    assert _journaled(moto_env, journal).announce_unsettled() == Unsettled()
+    assert raw == MESSAGE
+
+
+def test_mail_stored_after_an_announcement_again_leaves_nothing_to_count(
+    moto_env: dict[str, Any], tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal"
+    _journaled(moto_env, journal).deliver(
+        MESSAGE, "alice@elsewhere.example", ["support@example.com"]
+    )
+    moto_env["sqs"].purge_queue(QueueUrl=moto_env["queue"])
+    inbound = _journaled(moto_env, journal)
+    announced = inbound.announce_unsettled()
+
+    SqsPump(
+        moto_env["sqs"], moto_env["queue"], _store_all, "inbound", on_done=inbound.settle
+    ).poll_once()
+
+    assert announced == Unsettled(announced=1)
+    assert list(DurableFolder(journal).names()) == []
+    assert list(DurableFolder(journal / ".announced").names()) == []
 
 
 def test_mail_the_queue_refused_is_not_journaled(moto_env: dict[str, Any], tmp_path: Path) -> None:
