@@ -17,15 +17,22 @@ The limits follow the deployed clamd: `StreamMaxLength` is `Settings.scan_max_by
 `AlertExceedsMax yes` has clamd report what it skipped for its limits
 (`Heuristics.Limits.Exceeded.*`) rather than pass it silently; except one case ClamAV 1.4 does
 not alert on: a zip member unpacking past `MaxFileSize` is scanned up to that size only.
+
+Each clamd's folder (`<tmp>/mailman-clamd-*`) names the process that started it (`owner`: its
+pid and start time). A stop removes the folder; a platform or test run killed outright cannot,
+so each start first removes the folders whose owner is gone (`remove_stale_folders`), never
+one whose owner runs, one naming no owner, or another user's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -34,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from local.runtime import running, start_ticks
+
 HOST = "127.0.0.1"
 PROJECT_SIGNATURES = Path(__file__).resolve().parent / "clamav" / "mailman-test.ndb"
 INSTALLED_DEFINITIONS = Path("/var/lib/clamav")
@@ -41,6 +50,8 @@ DEFINITION_SUFFIXES = (".cvd", ".cld", ".cud")
 START_TIMEOUT_SECONDS = 180.0
 """Loading the real definitions takes tens of seconds; the project's alone, well under one."""
 STOP_TIMEOUT_SECONDS = 10.0
+FOLDER_PREFIX = "mailman-clamd-"
+OWNER = "owner"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -102,6 +113,26 @@ def clamd_conf(
     return "\n".join(lines) + "\n"
 
 
+def remove_stale_folders(parent: Path | None = None) -> list[Path]:
+    """Remove the clamd folders in `parent` (the temporary directory unless told) whose owner
+    is gone; answers those removed. One whose owner runs, that names none (an older version's,
+    or one being made) or that is not this user's is left alone."""
+    removed = []
+    for folder in sorted((parent or Path(tempfile.gettempdir())).glob(f"{FOLDER_PREFIX}*")):
+        try:
+            found = folder.lstat()
+            if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid():
+                continue
+            pid, _, started = (folder / OWNER).read_text().strip().partition(" ")
+            if running(int(pid), int(started) if started else None):
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def _die_with_parent() -> None:
     """In the child before exec: clamd gets SIGTERM when the process that started it dies, so
     a platform or a test run killed outright leaves no clamd behind (Linux's PR_SET_PDEATHSIG)."""
@@ -149,7 +180,10 @@ class LocalClamd:
         binary = find_clamd()
         if binary is None:
             raise ClamdUnavailable("clamd is not installed (Debian: apt-get install clamav-daemon)")
-        self._folder = Path(tempfile.mkdtemp(prefix="mailman-clamd-"))
+        remove_stale_folders()
+        self._folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        started = start_ticks(os.getpid())
+        (self._folder / OWNER).write_text(f"{os.getpid()} {'' if started is None else started}")
         self._prepare(self._folder)
         began = time.monotonic()
         log = (self._folder / "clamd.out").open("wb")

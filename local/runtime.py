@@ -46,6 +46,19 @@ def start_ticks(pid: int) -> int | None:
     return int(stat.rpartition(")")[2].split()[19])
 
 
+def running(pid: int, started: int | None) -> bool:
+    """Whether process `pid`, started at `started` (its `start_ticks`, None if unknown), runs:
+    a later process given the same pid is not it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it runs, as someone else
+    now = start_ticks(pid)
+    return started is None or now is None or now == started
+
+
 @dataclass(frozen=True)
 class PlatformRecord:
     """What a running platform says of itself in `<data>/platform.json`."""
@@ -84,14 +97,7 @@ class PlatformRecord:
 
     def alive(self) -> bool:
         """Whether the process that wrote the record still runs."""
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass  # it runs, as someone else
-        now = start_ticks(self.pid)
-        return self.pid_started is None or now is None or now == self.pid_started
+        return running(self.pid, self.pid_started)
 
 
 class DataFolderInUse(Exception):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from local import clamd as local_clamd
 from local.clamd import (
+    OWNER,
     ClamdLimits,
     ClamdUnavailable,
     LocalClamd,
@@ -15,6 +20,7 @@ from local.clamd import (
     installed_definitions,
     start_scanning,
 )
+from local.runtime import start_ticks
 
 from ..e2e.conftest import listening_addresses
 
@@ -29,6 +35,40 @@ def test_clamd_answers_on_loopback_only_and_is_gone_after_the_block() -> None:
 
     assert not clamd.ping()
     assert listening_addresses("tcp", port) == set()
+
+
+def _clamd_folder(parent: Path, name: str, owner: str | None) -> Path:
+    folder = parent / f"mailman-clamd-{name}"
+    (folder / "db").mkdir(parents=True)
+    if owner is not None:
+        (folder / OWNER).write_text(owner)
+    return folder
+
+
+def test_a_start_removes_the_folders_of_clamds_whose_owner_is_gone_and_only_those(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    ours = os.getpid()
+    dead = _clamd_folder(tmp_path, "dead", f"{finished.pid} ")
+    reused = _clamd_folder(tmp_path, "reused", f"{ours} {(start_ticks(ours) or 0) + 1}")
+    live = _clamd_folder(tmp_path, "live", f"{ours} {start_ticks(ours)}")
+    unnamed = _clamd_folder(tmp_path, "unnamed", None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    with LocalClamd(LIMITS) as clamd:
+        answered = clamd.ping()
+        (own,) = set(tmp_path.iterdir()) - {live, unnamed}
+        owner = (own / OWNER).read_text()
+
+    assert answered
+    assert not dead.exists()
+    assert not reused.exists()
+    assert live.exists()
+    assert unnamed.exists()
+    assert owner == f"{ours} {start_ticks(ours)}"
+    assert not own.exists()
 
 
 def test_the_configuration_sets_the_limits_and_alerts_on_them(tmp_path: Path) -> None:
