@@ -676,7 +676,9 @@ def cmd_tail(args: argparse.Namespace) -> None:
         return event_log.read_events(container.uow, org, after=after, limit=MAX_LIMIT, types=types)
 
     since = _since(args.since)
-    start = None if args.from_start or since else tail.end_of(read)
+    start = None
+    if not (args.from_start or since):  # after the newest event: what is appended from now on
+        start = event_log.latest_events(container.uow, org, 1).cursor
     said = "from the start" if args.from_start else f"since {since}" if since else "from now"
     print(f"following the event log of {org} {said}; Ctrl-C stops", file=sys.stderr, flush=True)
     until = threading.Event()

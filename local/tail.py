@@ -39,16 +39,6 @@ def event_line(event: Event) -> str:
     return "  ".join(part for part in (at, event.type, ids, detail) if part)
 
 
-def end_of(read: Read) -> str | None:
-    """The cursor after the last event there is now (None: the log is empty)."""
-    cursor = None
-    while True:
-        page = read(cursor)
-        if not page.events:
-            return cursor
-        cursor = page.cursor
-
-
 def follow(
     read: Read,
     emit: Callable[[str], None],

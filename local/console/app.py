@@ -301,31 +301,22 @@ class Console:
 
     def _events(self, request: ConsoleRequest, origin: str, org: str) -> ProxyResult:
         org_id = _uuid(org)
-        shown, cursor = self._event_tail(org_id)
-        return self._page("events.html", org_id=org_id, events=shown, cursor=cursor)
+        page = events.latest_events(self._container.uow, org_id, EVENTS_SHOWN)
+        shown = [_event(e) for e in page.events]
+        return self._page("events.html", org_id=org_id, events=shown, cursor=page.cursor)
 
     def _events_json(self, request: ConsoleRequest, origin: str, org: str) -> ProxyResult:
-        """The events after `after` (the page's cursor), for the open page to add."""
+        """The events after `after` (the page's cursor), for the open page to add; without
+        one, the log's last events, as the page shows them."""
         org_id = _uuid(org)
         after = request.param("after")
         if after is None:
-            shown, cursor = self._event_tail(org_id)
+            page = events.latest_events(self._container.uow, org_id, EVENTS_SHOWN)
         else:
             page = events.read_events(self._container.uow, org_id, after=after, limit=MAX_LIMIT)
-            shown, cursor = [_event(e) for e in page.events], page.cursor
-        body = json.dumps({"events": shown, "cursor": cursor}).encode()
+        shown = [_event(e) for e in page.events]
+        body = json.dumps({"events": shown, "cursor": page.cursor}).encode()
         return _result(HTTPStatus.OK, "application/json", body, _policy())
-
-    def _event_tail(self, org_id: UUID) -> tuple[list[dict[str, Any]], str]:
-        """The log's last events, newest last, and the cursor after them."""
-        tail: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            page = events.read_events(self._container.uow, org_id, after=cursor, limit=MAX_LIMIT)
-            cursor = page.cursor
-            if not page.events:
-                return tail[-EVENTS_SHOWN:], cursor
-            tail = [*tail[-EVENTS_SHOWN:], *(_event(e) for e in page.events)]
 
     def _compose(self, request: ConsoleRequest, origin: str, org: str) -> ProxyResult:
         org_id = _uuid(org)

@@ -245,6 +245,17 @@ def test_a_bound_callers_events_are_its_inboxes_and_record_it(bound: Binding) ->
     assert everything[0].actor is None
 
 
+def test_a_bound_callers_latest_events_are_its_inboxes(bound: Binding) -> None:
+    sending.cancel(bound.sending, bound.org, bound.mine.scheduled.id)
+
+    latest = events.latest_events(bound.uow, bound.org, 100).events
+    everything = events.read_events(bound.world.uow, bound.org, after=None, limit=100).events
+
+    assert latest
+    assert {e.payload.get("inbox_id") for e in latest} == {str(bound.mine.inbox.id)}
+    assert len(everything) > len(latest)
+
+
 class _Mailer:
     """Takes every mail, answering an SES-like id."""
 

@@ -300,3 +300,8 @@ class EventLog(Protocol):
         transaction that could still append one before it is running. ValidationError when
         `after` is no event of the organisation."""
         ...
+
+    def latest(self, limit: int) -> Sequence[Event]:
+        """The organisation's last `limit` events of those `read` shows now, oldest first:
+        reading on after the last of them reads only what follows it."""
+        ...

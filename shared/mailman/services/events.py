@@ -36,6 +36,16 @@ def read_events(
     return EventPage(events, events[-1].cursor if events else encode_cursor(position))
 
 
+def latest_events(uow: UnitOfWorkFactory, organization_id: UUID, limit: int) -> EventPage:
+    """The log's last `limit` events, oldest first, and the cursor after the newest (the log's
+    start when it has none): where to follow it from now, in one short read however long
+    the log is."""
+    chosen = checked_limit(limit)
+    with uow(organization_id) as work:
+        events = work.events.latest(chosen)
+    return EventPage(events, events[-1].cursor if events else encode_cursor(0))
+
+
 def _check_types(types: Sequence[str]) -> None:
     """A filter by a type that does not exist would match nothing and look like an empty
     log: refuse it, naming the types there are."""

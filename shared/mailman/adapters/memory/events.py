@@ -50,6 +50,10 @@ class InMemoryEventLog(ScopedRepository):
             raise ValidationError("after is not a cursor this API issued", field="after")
         return [e for e in visible if e.seq > after and (not types or e.type in types)][:limit]
 
+    def latest(self, limit: int) -> Sequence[Event]:
+        visible = [e.event for e in self._tables.events if self._visible(e)]
+        return visible[max(len(visible) - limit, 0) :]
+
     def _visible(self, stored: StoredEvent) -> bool:
         if not self._scope.sees(stored.organization_id):
             return False
