@@ -59,8 +59,12 @@ dev: $(STAMP)
 		echo "clamd could not be installed (see above): the local platform runs with virus scanning OFF."
 	$(BIN)/python -m local.platform
 
+# One pytest-xdist worker more than there are cores: a test waits on PostgreSQL, a local
+# platform or a browser much of its time, and the extra worker keeps the cores busy then.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: $(STAMP) $(CLAMD_STAMP) $(CHROMIUM_STAMP)
-	$(BIN)/pytest -n auto --dist loadscope
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

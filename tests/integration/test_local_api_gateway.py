@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,6 +78,18 @@ def test_a_request_over_api_gateways_10_mb_is_413(gateway: str, echo: Echo) -> N
     assert echo.events == []
 
 
+def _printed(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """What was printed (out, err) once the request's line is: the gateway prints it after
+    it has answered, so the answer can reach the client first."""
+    out, err = "", ""
+    deadline = time.monotonic() + 5
+    while "\n" not in out and time.monotonic() < deadline:
+        captured = capsys.readouterr()
+        out, err = out + captured.out, err + captured.err
+        time.sleep(0.01)
+    return out, err
+
+
 def test_each_request_is_one_line_with_the_trace_id_the_function_answered(
     gateway: str, echo: Echo, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -84,7 +97,7 @@ def test_each_request_is_one_line_with_the_trace_id_the_function_answered(
 
     trace = answer.headers["x-trace-id"]
     assert trace == echo.events[0]["requestContext"]["requestId"]
-    [line] = capsys.readouterr().out.splitlines()
+    [line] = _printed(capsys)[0].splitlines()
     assert re.fullmatch(rf"\d\d:\d\d:\d\d API  GET /inboxes 200 \d+ ms trace={trace}", line)
 
 
@@ -97,7 +110,7 @@ def test_a_function_that_fails_is_a_502_and_a_line_with_no_trace_id(
 
     assert answer.status_code == 502
     assert answer.json() == {"message": "Internal server error"}
-    captured = capsys.readouterr()
-    [line] = captured.out.splitlines()
+    out, err = _printed(capsys)
+    [line] = out.splitlines()
     assert re.fullmatch(r"\d\d:\d\d:\d\d API  POST /x 502 \d+ ms trace=-", line)
-    assert "RuntimeError: the function failed" in captured.err
+    assert "RuntimeError: the function failed" in err
