@@ -1,8 +1,9 @@
 """The API's OpenAPI document (GET /openapi.json) and its Swagger UI (GET /docs), public.
 
 Both are made when first asked for, not with the other routes: the OpenAPI models they are
-built from (the security scheme, Powertools' Swagger UI) take a fifth of a second to
-import, and no other request needs them.
+built from (the security scheme, Powertools' Swagger UI) and what completes the document
+(`contract`, with its examples) take a fifth of a second to import, and no other request
+needs them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from importlib import resources
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-
-from . import contract
 
 INFO = {
     "title": "Mailman API",
@@ -49,6 +48,8 @@ def openapi() -> dict[str, Any]:
 def document(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The OpenAPI document of `app`'s routes: what Powertools writes of them, made to say
     every answer, header and example (`contract`)."""
+    from . import contract  # its tables and examples: only for the document (11 ms)
+
     written: dict[str, Any] = json.loads(app.get_openapi_json_schema(**openapi()))
     return contract.complete(written)
 

@@ -77,7 +77,7 @@ def test_no_handler_loads_the_x_ray_sdk_where_tracing_is_off() -> None:
     assert _loaded_after_importing(HANDLERS, ["aws_xray_sdk"]) == []
 
 
-def test_the_apis_first_request_loads_neither_the_openapi_models_nor_the_x_ray_sdk() -> None:
+def test_the_apis_first_request_loads_no_openapi_models_contract_nor_x_ray_sdk() -> None:
     first_request = (
         "from local.apigw import LambdaContext, proxy_event\n"
         "functions.api.handler.handler(proxy_event('GET', '/health'), LambdaContext('api'))"
@@ -85,7 +85,11 @@ def test_the_apis_first_request_loads_neither_the_openapi_models_nor_the_x_ray_s
 
     loaded = _loaded_after_importing(
         ["api"],
-        ["aws_lambda_powertools.event_handler.openapi.models", "aws_xray_sdk"],
+        [
+            "aws_lambda_powertools.event_handler.openapi.models",
+            "functions.api.contract",
+            "aws_xray_sdk",
+        ],
         first_request,
     )
 
