@@ -66,6 +66,19 @@ def _env(local_dir: Path) -> dict[str, str]:
     return env
 
 
+def _start_platform(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`make dev` started with `env`, run until it exits (here: when it refuses to start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "local.platform"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
 def mailman(
     local_dir: Path, *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -298,15 +311,7 @@ def test_a_second_platform_on_the_same_data_folder_refuses_to_start(
     record = (platform.local_dir / "platform.json").read_text()
     env = {**_env(platform.local_dir), "MAILMAN_API_PORT": "0", "MAILMAN_AWS_PORT": "0"}
 
-    second = subprocess.run(
-        [sys.executable, "-m", "local.platform"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_SECONDS,
-        check=False,
-    )
+    second = _start_platform(env)
 
     assert second.returncode == 1
     assert second.stderr.strip() == (
@@ -334,15 +339,7 @@ def test_a_platform_started_while_another_holds_the_data_folder_exits_at_once(
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         lock.write(f"{os.getpid()}\n")
         lock.flush()
-        second = subprocess.run(
-            [sys.executable, "-m", "local.platform"],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT_SECONDS,
-            check=False,
-        )
+        second = _start_platform(env)
 
     assert second.returncode == 1
     assert second.stderr.strip() == (
